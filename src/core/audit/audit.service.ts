@@ -1,0 +1,22 @@
+import type { AuditStore } from './audit.store.js';
+import type { AuditEvent, AuditEventInput, AuditFilter, AuditList, AuditPage } from './audit.types.js';
+
+export const AUDIT_PAGE_MAX = 200;
+
+/** The one way anything in Rampart writes or reads the audit trail. */
+export function createAuditService(deps: { store: AuditStore; now: () => Date }) {
+  return {
+    /**
+     * Appends one event. A failure propagates: whatever caused the event must fail with it, because an action
+     * that cannot be audited must not happen.
+     */
+    record(input: AuditEventInput): Promise<AuditEvent> {
+      return deps.store.insert(input, deps.now().toISOString());
+    },
+    list(filter: AuditFilter, page: AuditPage): Promise<AuditList> {
+      return deps.store.list(filter, { ...page, limit: Math.min(Math.max(page.limit, 1), AUDIT_PAGE_MAX) });
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

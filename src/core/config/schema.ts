@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/** host:port, with IPv6 hosts in brackets ([::1]:8443). */
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+
+const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const stringList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string()),
+);
+
+/**
+ * The whole configuration. Every key is settable in rampart.toml (sections as below, `data_dir` at the top)
+ * and by env RAMPART_<SECTION>_<KEY>; CLI flags override both. Keys marked secret are redacted when printed.
+ */
+export const configSchema = z
+  .object({
+    data_dir: z.string().min(1).default('./data'),
+    server: z
+      .object({
+        listen: listenAddress.default('0.0.0.0:8443'),
+        metrics_listen: listenAddress.default('127.0.0.1:9464'),
+        /** Plain HTTP instead of HTTPS, for running behind a TLS-terminating proxy. */
+        insecure_http: bool.default(false),
+        /** How long shutdown waits for in-flight requests and jobs before cutting them off. */
+        shutdown_timeout_ms: int(0, 600_000).default(10_000),
+        trust_proxy: bool.default(false),
+        /** Origins allowed to call the API from a browser; empty means CORS is off. */
+        cors_origins: stringList.default([]),
+      })
+      .strict()
+      .prefault({}),
+    tls: z
+      .object({
+        cert_file: z.string().default(''),
+        key_file: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        /** Empty: SQLite at <data_dir>/rampart.db. Otherwise sqlite:PATH or postgres://... */
+        url: z.string().default(''),
+        pool_max: int(1, 200).default(10),
+        sqlite_busy_timeout_ms: int(0, 600_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** auto: readable lines on a TTY, JSON otherwise. */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
+    secrets: z
+      .object({
+        /** Key file for the secret box; empty means <data_dir>/secret.key, created on first start. */
+        key_file: z.string().default(''),
+        /** Base64 keys (newest first, comma separated) instead of a key file. */
+        key: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
+    jobs: z
+      .object({
+        /** Whether `rampart serve` also runs the job worker. */
+        worker: bool.default(true),
+        concurrency: int(1, 64).default(2),
+        poll_interval_ms: int(10, 60_000).default(1_000),
+        max_attempts: int(1, 100).default(5),
+        /** How long a claimed job may run before another worker may take it over. */
+        lease_ms: int(1_000, 86_400_000).default(300_000),
+      })
+      .strict()
+      .prefault({}),
+    idempotency: z
+      .object({
+        ttl_hours: int(1, 24 * 30).default(24),
+      })
+      .strict()
+      .prefault({}),
+    dataplane: z
+      .object({
+        /** Apply compiled artifacts to this host's engines. Off: artifacts are compiled and stored only. */
+        enabled: bool.default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type RampartConfig = z.infer<typeof configSchema>;
+
+/** Keys whose values never leave the process in clear. */
+export const secretKeys = new Set(['secrets.key', 'database.url']);

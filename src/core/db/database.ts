@@ -1,0 +1,90 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import { dialectHelpers, type DialectHelpers } from './dialect.js';
+import type { Tables } from './tables.js';
+
+export interface DatabaseOptions {
+  /** Empty for SQLite in dataDir, sqlite:PATH, or postgres://... */
+  url: string;
+  dataDir: string;
+  poolMax?: number;
+  busyTimeoutMs?: number;
+}
+
+export interface Database {
+  readonly dialect: DialectHelpers;
+  /**
+   * The handle to query with: the open transaction of the current unit of work when there is one, else the pool.
+   * Stores read it on every call, so a service's writes and its audit row commit or roll back together.
+   */
+  readonly kysely: Kysely<Tables>;
+  /** Runs fn in a transaction; nested calls join the outer one. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** One round trip, for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** A human-readable location without credentials. */
+  readonly location: string;
+  /** The PostgreSQL connection string, for components that need a dedicated connection (LISTEN). */
+  readonly postgresUrl?: string;
+}
+
+// Timestamps come back as ISO strings, as they are stored on SQLite; int8 counts as numbers.
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+export function openDatabase(opts: DatabaseOptions): Database {
+  return isPostgresUrl(opts.url) ? openPostgres(opts) : openSqlite(opts);
+}
+
+function openSqlite(opts: DatabaseOptions): Database {
+  const path = opts.url ? resolve(opts.url.replace(/^sqlite:(\/\/)?/, '')) : resolve(opts.dataDir, 'rampart.db');
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const sqlite = new SQLite(path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return withUnitOfWork(kysely, dialectHelpers('sqlite'), `sqlite:${path}`);
+}
+
+function openPostgres(opts: DatabaseOptions): Database {
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const url = new URL(opts.url);
+  url.password = '';
+  return withUnitOfWork(kysely, dialectHelpers('postgres'), `postgres://${url.host}${url.pathname}`, opts.url);
+}
+
+function withUnitOfWork(root: Kysely<Tables>, dialect: DialectHelpers, location: string, postgresUrl?: string): Database {
+  const current = new AsyncLocalStorage<Transaction<Tables>>();
+  return {
+    dialect,
+    location,
+    postgresUrl,
+    get kysely() {
+      return current.getStore() ?? root;
+    },
+    async transaction(fn) {
+      if (current.getStore()) return fn();
+      return root.transaction().execute((trx) => current.run(trx, fn));
+    },
+    async ping() {
+      await sql`select 1`.execute(root);
+    },
+    async close() {
+      await root.destroy();
+    },
+  };
+}

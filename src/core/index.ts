@@ -1,0 +1,48 @@
+import type { RampartConfig } from './config/schema.js';
+import { openDatabase, type Database } from './db/database.js';
+import { createMigrator, type Migrator, type ModuleMigrations } from './db/migrator.js';
+import type { Logger } from './logger.js';
+import { coreMigrations } from './migrations.js';
+import { createAuditStore } from './audit/audit.store.js';
+import { createAuditService, type AuditService } from './audit/audit.service.js';
+import { versionInfo } from '../version.js';
+
+/** The shared kernel every module is built on. Plain factories, wired by hand. */
+export interface Core {
+  config: RampartConfig;
+  logger: Logger;
+  db: Database;
+  migrator: Migrator;
+  audit: AuditService;
+  /** The clock every service reads, replaceable in tests. */
+  now: () => Date;
+  close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  logger: Logger;
+  /** Migrations of the modules in this build, beside the core's own. */
+  moduleMigrations?: ModuleMigrations[];
+  now?: () => Date;
+}
+
+export function createCore(config: RampartConfig, opts: CoreOptions): Core {
+  const now = opts.now ?? (() => new Date());
+  const db = openDatabase({
+    url: config.database.url,
+    dataDir: config.data_dir,
+    poolMax: config.database.pool_max,
+    busyTimeoutMs: config.database.sqlite_busy_timeout_ms,
+  });
+  const migrator = createMigrator(db, [...coreMigrations, ...(opts.moduleMigrations ?? [])], versionInfo.rampart);
+  const audit = createAuditService({ store: createAuditStore(db), now });
+  return {
+    config,
+    logger: opts.logger,
+    db,
+    migrator,
+    audit,
+    now,
+    close: () => db.close(),
+  };
+}

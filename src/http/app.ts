@@ -1,0 +1,98 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import cors from '@fastify/cors';
+import FindMyWay from 'find-my-way';
+import type { Logger } from '../core/logger.js';
+import { errors, type RampartError } from '../core/errors.js';
+import { renderError, surfaceForPath, type Surface } from './dialects.js';
+import { BODY_LIMIT_BYTES, toRampartError } from './error-mapping.js';
+import { CORRELATION_HEADER, correlationIdFor } from './correlation.js';
+import type { Metrics } from './metrics.js';
+import type { RouteDefinition } from './route.js';
+import { createRouteRunner, type RouteRunnerDeps } from './route-runner.js';
+
+export interface HttpAppOptions extends RouteRunnerDeps {
+  logger: Logger;
+  metrics: Metrics;
+  routes: RouteDefinition<any>[];
+  https?: { cert: string | Buffer; key: string | Buffer };
+  trustProxy?: boolean;
+  corsOrigins?: string[];
+}
+
+interface RouteConfig {
+  surface?: Surface;
+}
+
+/** The one Fastify instance that serves every surface, with the shared kit wired around each route. */
+export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    genReqId: correlationIdFor,
+    // Requests are logged once, on response, by the hook below.
+    logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: opts.trustProxy ?? false,
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  const securityHeaders: Record<string, string> = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    'content-security-policy': "default-src 'self'; frame-ancestors 'none'; object-src 'none'",
+    ...(opts.https ? { 'strict-transport-security': 'max-age=31536000' } : {}),
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(CORRELATION_HEADER, req.id);
+    reply.headers(securityHeaders);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    opts.metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    req.log.info({ method: req.method, route, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, toRampartError(err)));
+
+  // Wrong methods answer 405 with Allow; a mirror router knows which methods each declared path takes.
+  const mirror = FindMyWay();
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const allowed = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => mirror.find(m as 'GET', path));
+    return sendError(req, reply, allowed.length ? errors.methodNotAllowed(allowed) : errors.notFound(`no route for ${req.method} ${path}`));
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+  if (opts.corsOrigins?.length) await app.register(cors, { origin: opts.corsOrigins, credentials: true });
+
+  const run = createRouteRunner(opts);
+  for (const route of opts.routes) {
+    mirror.on(route.method, route.path, () => {});
+    if (route.method === 'GET') mirror.on('HEAD', route.path, () => {});
+    app.route({
+      method: route.method,
+      url: route.path,
+      config: {
+        surface: route.surface,
+        ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
+      },
+      handler: (req, reply) => run(route, req, reply),
+    });
+  }
+  return app;
+}
+
+function sendError(req: FastifyRequest, reply: FastifyReply, err: RampartError) {
+  if (err.status >= 500) req.log.error({ err: err.cause ?? err, code: err.code }, 'request failed');
+  const surface = (req.routeOptions.config as RouteConfig | undefined)?.surface ?? surfaceForPath(req.url.split('?')[0]);
+  if (err.headers) reply.headers(err.headers);
+  return reply
+    .code(err.status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(renderError(surface, err, String(req.id))));
+}

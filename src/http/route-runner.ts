@@ -1,0 +1,143 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { AuditService } from '../core/audit/audit.service.js';
+import type { AuditResult } from '../core/audit/audit.types.js';
+import type { Database } from '../core/db/database.js';
+import { errors } from '../core/errors.js';
+import { hasPermission, type Principal } from '../core/principal.js';
+import type { Authenticator } from './auth.js';
+import { describeZodError } from './error-mapping.js';
+import type { Idempotency, StoredResponse } from './idempotency/idempotency.js';
+import type { RouteContext, RouteDefinition } from './route.js';
+
+export interface RouteRunnerDeps {
+  db: Database;
+  audit: AuditService;
+  idempotency: Idempotency;
+  authenticator: Authenticator;
+}
+
+interface AuditNote {
+  resource?: { type: string; id?: string | null };
+  details?: Record<string, unknown>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Runs a declared route: parse input, authenticate and authorize, honour Idempotency-Key, run the handler (with
+ * its audit row in the same transaction), and send the result. Errors propagate to the app's error handler.
+ */
+export function createRouteRunner(deps: RouteRunnerDeps) {
+  return async function run(route: RouteDefinition<any>, req: FastifyRequest, reply: FastifyReply) {
+    const input = {
+      params: parse(route.schema.params, req.params, 'path parameters'),
+      query: parse(route.schema.query, req.query, 'query'),
+      body: parse(route.schema.body, req.body, 'body'),
+    };
+    const principal = await deps.authenticator.authenticate(req);
+    const note: AuditNote = {};
+    const audit = (result: AuditResult, details?: Record<string, unknown>) =>
+      deps.audit.record({
+        actor: principal ? { type: principal.type, id: principal.id, name: principal.name } : { type: 'anonymous', id: null, name: null },
+        action: route.audit!,
+        resource: note.resource,
+        result,
+        clientIp: req.ip,
+        userAgent: req.headers['user-agent'] ?? null,
+        correlationId: String(req.id),
+        details: { ...note.details, ...details },
+      });
+
+    if (route.permission !== 'public') {
+      if (!principal) throw errors.unauthorized();
+      if (!hasPermission(principal, route.permission)) {
+        if (route.audit) await audit('denied', { permission: route.permission });
+        throw errors.forbidden(`permission ${route.permission} is required`);
+      }
+    }
+
+    const idem = await idempotencyFor(route, req, principal);
+    if (idem?.replay) return send(reply, idem.replay, true);
+
+    let status = route.status ?? 200;
+    const ctx: RouteContext<any> = {
+      ...input,
+      principal,
+      correlationId: String(req.id),
+      clientIp: req.ip,
+      userAgent: req.headers['user-agent'] ?? null,
+      headers: req.headers,
+      auditResource(type, id, details) {
+        note.resource = { type, id };
+        if (details) note.details = { ...note.details, ...details };
+      },
+      reply: {
+        status: (code) => void (status = code),
+        header: (name, value) => void reply.header(name, value),
+      },
+      raw: { request: req, reply },
+    };
+
+    let output: unknown;
+    try {
+      output = route.audit
+        ? await deps.db.transaction(async () => {
+            const result = await route.handler(ctx);
+            await audit('success');
+            return result;
+          })
+        : await route.handler(ctx);
+    } catch (err) {
+      if (idem) await deps.idempotency.finish(idem.request, { status: 500, body: '', type: '' });
+      if (route.audit) await recordFailure(req, () => audit('failure', { error: (err as Error).message }));
+      throw err;
+    }
+    if (reply.sent) return reply; // a streaming handler took over the reply
+    const response: StoredResponse =
+      status === 204
+        ? { status, body: '', type: '' }
+        : route.produces
+          ? { status, body: String(output), type: route.produces }
+          : { status, body: JSON.stringify(output ?? null), type: JSON_TYPE };
+    if (idem) await deps.idempotency.finish(idem.request, response);
+    return send(reply, response, false);
+  };
+
+  async function idempotencyFor(route: RouteDefinition<any>, req: FastifyRequest, principal: Principal | null) {
+    if (!route.idempotency) return null;
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string' || key === '') {
+      if (route.idempotency === 'required') throw errors.validation('Idempotency-Key header is required');
+      return null;
+    }
+    deps.idempotency.validateKey(key);
+    const [path, query = ''] = req.url.split('?');
+    const request = { actor: principal ? `${principal.type}:${principal.id}` : 'anonymous', key, method: req.method, path, query, body: req.body };
+    const replay = await deps.idempotency.begin(request);
+    return { request, replay };
+  }
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!result.success) throw errors.validation(describeZodError(result.error, where));
+  return result.data;
+}
+
+function send(reply: FastifyReply, response: StoredResponse, replayed: boolean) {
+  if (replayed) reply.header('idempotent-replayed', 'true');
+  reply.code(response.status);
+  if (response.status === 204) return reply.send();
+  return reply.type(response.type).send(response.body);
+}
+
+/** A failure row is best effort: the request is failing already, and its own error is the one to report. */
+async function recordFailure(req: FastifyRequest, write: () => Promise<unknown>) {
+  try {
+    await write();
+  } catch (err) {
+    req.log.error({ err }, 'could not write the failure audit row');
+  }
+}

@@ -1,0 +1,76 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Principal } from '../core/principal.js';
+import type { Surface } from './dialects.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** The success response body, for validation in tests and for the OpenAPI document. */
+  response?: z.ZodType;
+  /** Other documented responses (status -> schema or description). */
+  responses?: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+/** What a handler sees of the request: parsed input and who is asking. Never the HTTP objects themselves. */
+export interface RouteContext<S extends RouteSchemas> {
+  params: Infer<S['params']>;
+  query: Infer<S['query']>;
+  body: Infer<S['body']>;
+  principal: Principal | null;
+  correlationId: string;
+  clientIp: string;
+  userAgent: string | null;
+  headers: IncomingHttpHeaders;
+  /** Names the resource in this request's audit row (and adds details to it). */
+  auditResource(type: string, id?: string | null, details?: Record<string, unknown>): void;
+  reply: {
+    status(code: number): void;
+    header(name: string, value: string): void;
+  };
+  /** The underlying request and reply, for streaming helpers (SSE) only. */
+  raw: { request: FastifyRequest; reply: FastifyReply };
+}
+
+export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
+  method: HttpMethod;
+  /** Fastify path syntax: /api/v1/users/:id */
+  path: string;
+  surface: Surface;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  /** The permission the principal needs, or 'public' for anonymous routes. */
+  permission: string | 'public';
+  /** The audit action written when the route succeeds (or is denied); the handler runs in a transaction with it. */
+  audit?: string;
+  /** Whether Idempotency-Key is honoured ('optional') or demanded ('required'). */
+  idempotency?: 'optional' | 'required';
+  /** Per client IP. */
+  rateLimit?: { max: number; windowMs: number };
+  /** Success status, 200 by default. */
+  status?: number;
+  /** Content type of the success response when it is not JSON. */
+  produces?: string;
+  /** Left out of the OpenAPI documents (documentation pages themselves, for example). */
+  hidden?: boolean;
+  schema: S;
+  handler(ctx: RouteContext<S>): unknown | Promise<unknown>;
+}
+
+/** Declares a route: its schemas, permission and audit action next to the handler. */
+export function defineRoute<S extends RouteSchemas>(def: RouteDefinition<S>): RouteDefinition<S> {
+  return def;
+}
+
+/** A module's contribution to the HTTP surface. */
+export interface HttpModule {
+  name: string;
+  routes: RouteDefinition<any>[];
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { defineRoute, type HttpModule } from '../../http/route.js';
+import { versionInfo } from '../../version.js';
+import type { HealthService } from './health.service.js';
+
+const statusOk = z.object({ status: z.literal('ok') });
+const readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  database: z.enum(['ok', 'unreachable']),
+  pending_migrations: z.number().int(),
+});
+
+/** Liveness, readiness and version probes of every surface, each in the exact shape its spec gives. */
+export function healthRoutes(health: HealthService): HttpModule {
+  const readinessBody = async (reply: { status(code: number): void }) => {
+    const r = await health.readiness();
+    if (!r.ready) reply.status(503);
+    return { status: r.ready ? 'ready' : 'not_ready', database: r.database, pending_migrations: r.pending_migrations };
+  };
+
+  return {
+    name: 'health',
+    routes: [
+      // egress (Neuwerk)
+      defineRoute({
+        method: 'GET', path: '/health', surface: 'egress', permission: 'public', tags: ['health'],
+        summary: 'Liveness check', schema: { response: statusOk },
+        handler: () => ({ status: 'ok' }),
+      }),
+      defineRoute({
+        method: 'GET', path: '/ready', surface: 'egress', permission: 'public', tags: ['health'],
+        summary: 'Readiness check: 200, or 503 with the readiness state',
+        schema: { response: readiness, responses: { 503: { description: 'not ready', schema: readiness } } },
+        handler: ({ reply }) => readinessBody(reply),
+      }),
+      // access (ZTNA control plane)
+      defineRoute({
+        method: 'GET', path: '/healthz', surface: 'access', permission: 'public', tags: ['health'],
+        summary: 'Liveness probe', schema: { response: statusOk },
+        handler: () => ({ status: 'ok' }),
+      }),
+      defineRoute({
+        method: 'GET', path: '/readyz', surface: 'access', permission: 'public', tags: ['health'],
+        summary: 'Readiness probe (verifies database connectivity)',
+        schema: { response: readiness, responses: { 503: { description: 'not ready', schema: readiness } } },
+        handler: ({ reply }) => readinessBody(reply),
+      }),
+      // overlay (Nebula Commander)
+      defineRoute({
+        method: 'GET', path: '/api', surface: 'overlay', permission: 'public', tags: ['health'],
+        summary: 'Root response: name, version, status',
+        schema: { response: z.object({ name: z.string(), version: z.string(), status: z.string() }) },
+        handler: () => ({ name: 'Rampart', version: versionInfo.rampart, status: 'running' }),
+      }),
+      defineRoute({
+        method: 'GET', path: '/api/health', surface: 'overlay', permission: 'public', tags: ['health'],
+        summary: 'Health check', schema: { response: z.object({ status: z.literal('healthy') }) },
+        handler: () => ({ status: 'healthy' }),
+      }),
+      // fleet (OpenWatch); shared by every /api/v1 surface
+      defineRoute({
+        method: 'GET', path: '/api/v1/health', surface: 'fleet', permission: 'public', tags: ['health'],
+        summary: 'Service health: healthy or degraded; 503 when the service cannot serve',
+        schema: {
+          response: z.object({ status: z.enum(['healthy', 'degraded']), db_connected: z.boolean(), version: z.string() }),
+          responses: { 503: { description: 'cannot serve' } },
+        },
+        handler: async ({ reply }) => {
+          const dbConnected = await health.dbConnected();
+          if (!dbConnected) reply.status(503);
+          return { status: dbConnected ? 'healthy' : 'degraded', db_connected: dbConnected, version: versionInfo.rampart };
+        },
+      }),
+      defineRoute({
+        method: 'GET', path: '/api/v1/version', surface: 'fleet', permission: 'public', tags: ['health'],
+        summary: 'Build metadata',
+        schema: { response: z.object({ rampart: z.string(), node: z.string(), commit: z.string(), build_time: z.string() }) },
+        handler: () => versionInfo,
+      }),
+    ],
+  };
+}

@@ -1,0 +1,41 @@
+import pino from 'pino';
+import { loadConfig } from '../../src/core/config/load.js';
+import type { RampartConfig } from '../../src/core/config/schema.js';
+import { createRampart, type Rampart, type RampartModule } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface TestRampart extends Rampart {
+  tdb: TestDatabase;
+  config: RampartConfig;
+  /** Closes the instance and drops its database. */
+  cleanup(): Promise<void>;
+}
+
+export interface TestRampartOptions {
+  modules?: RampartModule[];
+  now?: () => Date;
+  /** Reuse another instance's database (a second node). */
+  tdb?: TestDatabase;
+  overrides?: Record<string, unknown>;
+}
+
+/** A migrated Rampart on a fresh database, driven with app.inject (no sockets). */
+export async function createTestRampart(opts: TestRampartOptions = {}): Promise<TestRampart> {
+  const tdb = opts.tdb ?? (await createTestDatabase());
+  const config = loadConfig({
+    env: {},
+    cwd: tdb.dataDir,
+    overrides: { data_dir: tdb.dataDir, 'database.url': tdb.url, 'log.level': 'silent', ...opts.overrides },
+  });
+  const rampart = await createRampart(config, { logger: pino({ level: 'silent' }), modules: opts.modules, now: opts.now });
+  await rampart.core.migrator.migrate();
+  return {
+    ...rampart,
+    tdb,
+    config,
+    async cleanup() {
+      await rampart.close();
+      if (!opts.tdb) await tdb.cleanup();
+    },
+  };
+}
