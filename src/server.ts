@@ -3,26 +3,28 @@ import type { RampartConfig } from './core/config/schema.js';
 import { createCore, type Core } from './core/index.js';
 import type { Logger } from './core/logger.js';
 import type { Migration } from './core/db/migrator.js';
+import type { SealedColumn } from './core/secrets/sealed-columns.js';
 import { buildHttpApp } from './http/app.js';
 import { noAuthentication } from './http/auth.js';
-import { createIdempotency } from './http/idempotency/idempotency.js';
+import { createIdempotency, type Idempotency } from './http/idempotency/idempotency.js';
 import { createIdempotencyStore } from './http/idempotency/idempotency.store.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import type { HttpModule } from './http/route.js';
-import { createHealthService } from './modules/health/health.service.js';
-import { healthRoutes } from './modules/health/health.routes.js';
+import { builtinModules } from './modules/index.js';
 
 /** A feature module: its tables and its HTTP surface, built from the core. */
 export interface RampartModule {
   name: string;
   migrations?: Migration[];
+  /** Columns holding secret-box ciphertexts, re-encrypted by `rampart secrets rotate`. */
+  sealedColumns?: SealedColumn[];
   http?(core: Core): HttpModule;
 }
 
 export interface RampartOptions {
   logger: Logger;
   /** Modules beyond the built-in ones (tests add probes here). */
-  modules?: RampartModule[];
+  extraModules?: RampartModule[];
   now?: () => Date;
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
@@ -31,25 +33,27 @@ export interface Rampart {
   core: Core;
   app: FastifyInstance;
   metrics: Metrics;
+  idempotency: Idempotency;
+  /** Starts periodic upkeep (expired idempotency keys) and, unless disabled, the job worker. */
+  startBackground(): Promise<void>;
+  /** Stops background work, waiting up to boundMs for running jobs. */
+  stopBackground(boundMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+
 /** The composition root: core, modules and the HTTP app, wired by hand. Listening is the caller's business. */
 export async function createRampart(config: RampartConfig, opts: RampartOptions): Promise<Rampart> {
-  const modules = opts.modules ?? [];
-  const core = createCore(config, {
-    logger: opts.logger,
-    now: opts.now,
-    moduleMigrations: modules.filter((m) => m.migrations?.length).map((m) => ({ module: m.name, migrations: m.migrations! })),
-  });
+  const modules = [...builtinModules(), ...(opts.extraModules ?? [])];
+  const core = createCoreFor(config, modules, opts);
   const metrics = createMetrics();
-  const health = createHealthService({ db: core.db, migrator: core.migrator });
   const idempotency = createIdempotency({
     store: createIdempotencyStore(core.db),
     now: core.now,
     ttlMs: config.idempotency.ttl_hours * 3_600_000,
   });
-  const httpModules: HttpModule[] = [healthRoutes(health), ...modules.flatMap((m) => (m.http ? [m.http(core)] : []))];
+  const httpModules: HttpModule[] = modules.flatMap((m) => (m.http ? [m.http(core)] : []));
   const app = await buildHttpApp({
     logger: opts.logger,
     metrics,
@@ -62,13 +66,35 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
     trustProxy: config.server.trust_proxy,
     corsOrigins: config.server.cors_origins,
   });
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () =>
+    idempotency.sweep().catch((err) => opts.logger.warn({ err }, 'could not sweep expired idempotency keys'));
   return {
     core,
     app,
     metrics,
+    idempotency,
+    async startBackground() {
+      sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+      await sweep();
+    },
+    async stopBackground() {
+      clearInterval(sweeper);
+    },
     async close() {
+      clearInterval(sweeper);
       await app.close();
       await core.close();
     },
   };
+}
+
+/** The core with the tables and sealed columns of the given modules (the CLI uses it without HTTP). */
+export function createCoreFor(config: RampartConfig, modules: RampartModule[], opts: { logger: Logger; now?: () => Date }): Core {
+  return createCore(config, {
+    logger: opts.logger,
+    now: opts.now,
+    moduleMigrations: modules.filter((m) => m.migrations?.length).map((m) => ({ module: m.name, migrations: m.migrations! })),
+    sealedColumns: modules.flatMap((m) => m.sealedColumns ?? []),
+  });
 }

@@ -6,6 +6,9 @@ import { coreMigrations } from './migrations.js';
 import { createAuditStore } from './audit/audit.store.js';
 import { createAuditService, type AuditService } from './audit/audit.service.js';
 import { versionInfo } from '../version.js';
+import { loadKeyring } from './secrets/keyring.js';
+import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
+import { createSealedColumnRegistry, type SealedColumn, type SealedColumnRegistry } from './secrets/sealed-columns.js';
 
 /** The shared kernel every module is built on. Plain factories, wired by hand. */
 export interface Core {
@@ -14,6 +17,10 @@ export interface Core {
   db: Database;
   migrator: Migrator;
   audit: AuditService;
+  /** Encryption at rest for every secret a module stores. */
+  secrets: SecretBox;
+  /** The columns holding secret-box ciphertexts, so `rampart secrets rotate` can re-encrypt them. */
+  sealedColumns: SealedColumnRegistry;
   /** The clock every service reads, replaceable in tests. */
   now: () => Date;
   close(): Promise<void>;
@@ -23,6 +30,8 @@ export interface CoreOptions {
   logger: Logger;
   /** Migrations of the modules in this build, beside the core's own. */
   moduleMigrations?: ModuleMigrations[];
+  /** Sealed columns of the modules in this build. */
+  sealedColumns?: SealedColumn[];
   now?: () => Date;
 }
 
@@ -36,12 +45,20 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
   });
   const migrator = createMigrator(db, [...coreMigrations, ...(opts.moduleMigrations ?? [])], versionInfo.rampart);
   const audit = createAuditService({ store: createAuditStore(db), now });
+  const keyring = loadKeyring(config);
+  if (keyring.source.kind === 'file' && keyring.source.created) {
+    opts.logger.info({ path: keyring.source.path }, 'created the secret key file');
+  }
+  const sealedColumns = createSealedColumnRegistry();
+  for (const column of opts.sealedColumns ?? []) sealedColumns.register(column);
   return {
     config,
     logger: opts.logger,
     db,
     migrator,
     audit,
+    secrets: createSecretBox(keyring),
+    sealedColumns,
     now,
     close: () => db.close(),
   };

@@ -24,6 +24,8 @@ interface RouteConfig {
   surface?: Surface;
 }
 
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 /** The one Fastify instance that serves every surface, with the shared kit wired around each route. */
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -57,11 +59,14 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.setErrorHandler((err, req, reply) => sendError(req, reply, toRampartError(err)));
 
   // Wrong methods answer 405 with Allow; a mirror router knows which methods each declared path takes.
+  // Its store remembers the path's surface, so the 405 speaks the dialect of the route that was missed.
   const mirror = FindMyWay();
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
-    const allowed = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => mirror.find(m as 'GET', path));
-    return sendError(req, reply, allowed.length ? errors.methodNotAllowed(allowed) : errors.notFound(`no route for ${req.method} ${path}`));
+    const matches = METHODS.map((m) => ({ method: m, found: mirror.find(m, path) })).filter((x) => x.found);
+    if (matches.length === 0) return sendError(req, reply, errors.notFound(`no route for ${req.method} ${path}`));
+    const surface = (matches[0].found!.store as RouteConfig).surface;
+    return sendError(req, reply, errors.methodNotAllowed(matches.map((x) => x.method)), surface);
   });
 
   await app.register(rateLimit, {
@@ -72,8 +77,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   const run = createRouteRunner(opts);
   for (const route of opts.routes) {
-    mirror.on(route.method, route.path, () => {});
-    if (route.method === 'GET') mirror.on('HEAD', route.path, () => {});
+    const store: RouteConfig = { surface: route.surface };
+    mirror.on(route.method, route.path, () => {}, store);
+    if (route.method === 'GET') mirror.on('HEAD', route.path, () => {}, store);
     app.route({
       method: route.method,
       url: route.path,
@@ -87,9 +93,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   return app;
 }
 
-function sendError(req: FastifyRequest, reply: FastifyReply, err: RampartError) {
+function sendError(req: FastifyRequest, reply: FastifyReply, err: RampartError, surfaceHint?: Surface) {
   if (err.status >= 500) req.log.error({ err: err.cause ?? err, code: err.code }, 'request failed');
-  const surface = (req.routeOptions.config as RouteConfig | undefined)?.surface ?? surfaceForPath(req.url.split('?')[0]);
+  const surface =
+    surfaceHint ?? (req.routeOptions.config as RouteConfig | undefined)?.surface ?? surfaceForPath(req.url.split('?')[0]);
   if (err.headers) reply.headers(err.headers);
   return reply
     .code(err.status)

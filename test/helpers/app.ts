@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/core/config/load.js';
 import type { RampartConfig } from '../../src/core/config/schema.js';
 import { createRampart, type Rampart, type RampartModule } from '../../src/server.js';
@@ -17,6 +17,8 @@ export interface TestRampartOptions {
   /** Reuse another instance's database (a second node). */
   tdb?: TestDatabase;
   overrides?: Record<string, unknown>;
+  /** Defaults to a silent logger. */
+  logger?: Logger;
 }
 
 /** A migrated Rampart on a fresh database, driven with app.inject (no sockets). */
@@ -27,7 +29,7 @@ export async function createTestRampart(opts: TestRampartOptions = {}): Promise<
     cwd: tdb.dataDir,
     overrides: { data_dir: tdb.dataDir, 'database.url': tdb.url, 'log.level': 'silent', ...opts.overrides },
   });
-  const rampart = await createRampart(config, { logger: pino({ level: 'silent' }), modules: opts.modules, now: opts.now });
+  const rampart = await createRampart(config, { logger: opts.logger ?? pino({ level: 'silent' }), extraModules: opts.modules, now: opts.now });
   await rampart.core.migrator.migrate();
   return {
     ...rampart,

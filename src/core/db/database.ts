@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
@@ -50,6 +50,7 @@ function openSqlite(opts: DatabaseOptions): Database {
   const path = opts.url ? resolve(opts.url.replace(/^sqlite:(\/\/)?/, '')) : resolve(opts.dataDir, 'rampart.db');
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const sqlite = new SQLite(path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  chmodSync(path, 0o600); // it holds sealed secrets and hashes: owner only, like the key file
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');

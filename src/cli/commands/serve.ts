@@ -1,0 +1,114 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RampartConfig } from '../../core/config/schema.js';
+import { NewerDatabaseError } from '../../core/db/migrator.js';
+import type { Logger } from '../../core/logger.js';
+import { createMetricsServer } from '../../http/metrics.js';
+import { loadOrCreateTls } from '../../http/tls.js';
+import { createRampart, type Rampart, type RampartModule } from '../../server.js';
+import { formatUrl, parseListenAddress } from '../listen-address.js';
+
+export interface RunningServer {
+  rampart: Rampart;
+  url: string;
+  metricsUrl: string;
+  /** Stops accepting, finishes in-flight work within the configured bound, closes the database. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  modules?: RampartModule[];
+}
+
+/** Everything `rampart serve` does before it waits for a signal. */
+export async function startServer(config: RampartConfig, opts: StartOptions): Promise<RunningServer> {
+  const { logger } = opts;
+  const tls = config.server.insecure_http
+    ? undefined
+    : await loadOrCreateTls({ certFile: config.tls.cert_file, keyFile: config.tls.key_file, dataDir: config.data_dir });
+  if (!tls) logger.warn('serving plain HTTP (--insecure-http): only do this behind a TLS-terminating proxy');
+  else if (tls.generated) logger.info({ cert_file: tls.certFile }, 'generated a self-signed TLS certificate');
+  if (tls) logger.info({ sha256_fingerprint: tls.fingerprint }, 'TLS certificate fingerprint (SHA-256)');
+
+  const rampart = await createRampart(config, { logger, extraModules: opts.modules, tls });
+  logger.info({ database: rampart.core.db.location }, 'opening database');
+  const { applied } = await rampart.core.migrator.migrate();
+  if (applied.length) logger.info({ applied }, 'applied database migrations');
+
+  const listen = parseListenAddress(config.server.listen);
+  await rampart.app.listen({ host: listen.host, port: listen.port });
+  const address = rampart.app.server.address() as AddressInfo;
+  const url = formatUrl(tls ? 'https' : 'http', listen.host, address.port);
+
+  const metricsServer = createMetricsServer(rampart.metrics);
+  const metricsAddress = parseListenAddress(config.server.metrics_listen);
+  await new Promise<void>((resolve, reject) => {
+    metricsServer.once('error', reject).listen(metricsAddress.port, metricsAddress.host, () => resolve());
+  });
+  const metricsUrl = `${formatUrl('http', metricsAddress.host, (metricsServer.address() as AddressInfo).port)}/metrics`;
+  await rampart.startBackground();
+  logger.info({ url, metrics: metricsUrl }, 'Rampart is serving');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    rampart,
+    url,
+    metricsUrl,
+    shutdown(reason) {
+      stopping ??= shutdown(rampart, metricsServer, config.server.shutdown_timeout_ms, logger, reason);
+      return stopping;
+    },
+  };
+}
+
+async function shutdown(rampart: Rampart, metricsServer: Server, boundMs: number, logger: Logger, reason: string) {
+  logger.info({ reason, bound_ms: boundMs }, 'shutting down: no new connections, finishing in-flight requests');
+  const timer = setTimeout(() => {
+    logger.warn('in-flight requests did not finish in time; closing their connections');
+    rampart.app.server.closeAllConnections();
+  }, boundMs);
+  try {
+    await rampart.app.close();
+  } finally {
+    clearTimeout(timer);
+  }
+  await rampart.stopBackground(boundMs);
+  await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+  await rampart.core.close();
+  logger.info('stopped');
+}
+
+/** SIGTERM/SIGINT start a graceful shutdown; a second signal exits at once. */
+export function exitOnSignals(server: RunningServer, logger: Logger): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    server.shutdown(signal).then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+export async function serveCommand(config: RampartConfig, logger: Logger): Promise<void> {
+  try {
+    const server = await startServer(config, { logger });
+    exitOnSignals(server, logger);
+  } catch (err) {
+    if (err instanceof NewerDatabaseError) {
+      logger.fatal(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

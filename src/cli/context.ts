@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../core/config/load.js';
+import type { RampartConfig } from '../core/config/schema.js';
+import { createLogger, type Logger } from '../core/logger.js';
+
+/** Flags every command that reads the configuration accepts. */
+export function withConfigOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'configuration file (TOML); default ./rampart.toml when present')
+    .option('-d, --data-dir <dir>', 'data directory (env RAMPART_DATA_DIR); default ./data');
+}
+
+export interface CliContext {
+  config: RampartConfig;
+  logger: Logger;
+}
+
+/** Loads the configuration (file, env, flags) or exits 1 naming the offending key. */
+export function loadCliConfig(flags: { config?: string; dataDir?: string }, overrides: Record<string, unknown> = {}): RampartConfig {
+  try {
+    return loadConfig({ file: flags.config, overrides: { data_dir: flags.dataDir, ...overrides } });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`invalid configuration: ${err.message}`);
+    throw err;
+  }
+}
+
+export function cliContext(flags: { config?: string; dataDir?: string }, overrides: Record<string, unknown> = {}): CliContext {
+  const config = loadCliConfig(flags, overrides);
+  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+  return { config, logger: createLogger(config) };
+}
+
+export function fail(message: string): never {
+  process.stderr.write(`rampart: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import { versionInfo } from '../version.js';
+import { checkConfigCommand } from './commands/check-config.js';
+import { migrateCommand } from './commands/migrate.js';
+import { rotateSecretsCommand } from './commands/secrets.js';
+import { serveCommand } from './commands/serve.js';
+import { ConfigError } from '../core/config/load.js';
+import { cliContext, fail, loadCliConfig, withConfigOptions } from './context.js';
+
+type ConfigFlags = { config?: string; dataDir?: string };
+
+export function buildCli(): Command {
+  const program = new Command('rampart')
+    .description('Rampart: a self-hosted control plane for network security')
+    .version(versionInfo.rampart, '-V, --version')
+    .showHelpAfterError();
+
+  withConfigOptions(program.command('serve'))
+    .description('serve the APIs over HTTPS, the metrics listener, and (unless --no-worker) the job worker')
+    .option('-l, --listen <host:port>', 'HTTPS listen address (server.listen); default 0.0.0.0:8443')
+    .option('-m, --metrics-listen <host:port>', 'metrics listen address (server.metrics_listen); default 127.0.0.1:9464')
+    .option('--insecure-http', 'serve plain HTTP, for running behind a TLS-terminating proxy')
+    .option('--no-worker', 'do not run the job worker in this process (jobs.worker = false)')
+    .action(async (flags: ConfigFlags & { listen?: string; metricsListen?: string; insecureHttp?: boolean; worker: boolean }) => {
+      const { config, logger } = cliContext(flags, {
+        'server.listen': flags.listen,
+        'server.metrics_listen': flags.metricsListen,
+        'server.insecure_http': flags.insecureHttp || undefined,
+        'jobs.worker': flags.worker === false ? false : undefined,
+      });
+      await serveCommand(config, logger);
+    });
+
+  withConfigOptions(program.command('migrate'))
+    .description('apply pending database migrations (they are also applied on start)')
+    .option('--status', 'list applied, pending and unknown migrations without changing anything')
+    .action(async (flags: ConfigFlags & { status?: boolean }) => {
+      const { config, logger } = cliContext(flags);
+      await migrateCommand(config, logger, flags);
+    });
+
+  withConfigOptions(program.command('check-config'))
+    .description('validate the configuration and print it with secrets redacted; exits 1 naming a bad key')
+    .action((flags: ConfigFlags) => checkConfigCommand(loadCliConfig(flags)));
+
+  const secrets = program.command('secrets').description('manage the key that encrypts secrets at rest');
+  withConfigOptions(secrets.command('rotate'))
+    .description('generate a new key, re-encrypt every stored secret under it, and retire the old key')
+    .action(async (flags: ConfigFlags) => {
+      const { config, logger } = cliContext(flags);
+      await rotateSecretsCommand(config, logger);
+    });
+
+  program
+    .command('version')
+    .description('print version, Node.js version, commit and build time as JSON')
+    .action(() => void process.stdout.write(`${JSON.stringify(versionInfo, null, 2)}\n`));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    // A configuration problem found late (an unreadable key file, a bad certificate path) is the operator's to fix.
+    if (err instanceof ConfigError) fail(`invalid configuration: ${err.message}`);
+    throw err;
+  }
+}

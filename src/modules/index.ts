@@ -1,0 +1,7 @@
+import type { RampartModule } from '../server.js';
+import { healthModule } from './health/index.js';
+
+/** Every module this build serves, in the order their routes are registered. */
+export function builtinModules(): RampartModule[] {
+  return [healthModule];
+}
