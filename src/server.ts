@@ -11,6 +11,7 @@ import { createIdempotencyStore } from './http/idempotency/idempotency.store.js'
 import { createMetrics, type Metrics } from './http/metrics.js';
 import type { HttpModule } from './http/route.js';
 import { builtinModules } from './modules/index.js';
+import { docsRoutes } from './modules/docs/docs.routes.js';
 
 /** A feature module: its tables and its HTTP surface, built from the core. */
 export interface RampartModule {
@@ -54,6 +55,8 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
     ttlMs: config.idempotency.ttl_hours * 3_600_000,
   });
   const httpModules: HttpModule[] = modules.flatMap((m) => (m.http ? [m.http(core)] : []));
+  // The documents are assembled on first request from every module's declarations (the docs routes are hidden).
+  httpModules.push(docsRoutes(() => httpModules.flatMap((m) => m.routes)));
   const app = await buildHttpApp({
     logger: opts.logger,
     metrics,

@@ -1,0 +1,65 @@
+import type { Surface } from '../dialects.js';
+import type { HttpMethod, RouteDefinition } from '../route.js';
+import { errorEnvelopes } from './errors.js';
+import { operationFor } from './operation.js';
+import { operationIdFor, toOpenApiPath } from './paths.js';
+import { createSchemaComponents, type JsonSchema } from './schemas.js';
+import { securitySchemes } from './security.js';
+
+export interface OpenApiDocumentOptions {
+  title: string;
+  version: string;
+  description?: string;
+  routes: RouteDefinition<any>[];
+  /** Which routes belong in this document (hidden routes never do). */
+  include(route: RouteDefinition<any>): boolean;
+}
+
+export interface OpenApiDocument {
+  [field: string]: unknown;
+  openapi: '3.1.0';
+  info: { title: string; version: string; description?: string };
+  tags?: { name: string }[];
+  paths: Record<string, Record<string, JsonSchema>>;
+  components: { schemas: Record<string, JsonSchema>; securitySchemes: typeof securitySchemes };
+}
+
+const METHOD_ORDER: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** An OpenAPI 3.1 document generated from route declarations, stable whatever order the modules were wired in. */
+export function buildOpenApiDocument(opts: OpenApiDocumentOptions): OpenApiDocument {
+  const routes = opts.routes
+    .filter((route) => !route.hidden && opts.include(route))
+    .map((route) => ({ route, path: toOpenApiPath(route.path) }))
+    .sort((a, b) => compare(a.path.template, b.path.template) || METHOD_ORDER.indexOf(a.route.method) - METHOD_ORDER.indexOf(b.route.method));
+
+  // The error envelopes go in first so a zod schema that happens to share a name cannot displace one.
+  const surfaces = [...new Set<Surface>(routes.map(({ route }) => route.surface))].sort();
+  const components = createSchemaComponents(Object.fromEntries(surfaces.map((s) => [errorEnvelopes[s].name, errorEnvelopes[s].schema])));
+  const paths: OpenApiDocument['paths'] = {};
+  const operationIds = new Set<string>();
+  for (const { route, path } of routes) {
+    const operationId = unique(operationIdFor(route.method, route.path), operationIds);
+    (paths[path.template] ??= {})[route.method.toLowerCase()] = operationFor(route, path, operationId, components);
+  }
+
+  const tags = [...new Set(routes.flatMap(({ route }) => route.tags ?? []))].sort(compare);
+  return {
+    openapi: '3.1.0',
+    info: { title: opts.title, version: opts.version, ...(opts.description ? { description: opts.description } : {}) },
+    ...(tags.length ? { tags: tags.map((name) => ({ name })) } : {}),
+    paths,
+    components: { schemas: components.schemas, securitySchemes },
+  };
+}
+
+function unique(id: string, taken: Set<string>): string {
+  let candidate = id;
+  for (let i = 2; taken.has(candidate); i++) candidate = `${id}${i}`;
+  taken.add(candidate);
+  return candidate;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
