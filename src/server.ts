@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { RampartConfig } from './core/config/schema.js';
-import { createCore, type Core } from './core/index.js';
+import { createCore, createCoreWorker, type Core } from './core/index.js';
 import type { Logger } from './core/logger.js';
 import type { Migration } from './core/db/migrator.js';
 import type { SealedColumn } from './core/secrets/sealed-columns.js';
+import type { JobHandler } from './core/jobs/job.types.js';
+import type { Worker } from './core/jobs/worker.js';
 import { buildHttpApp } from './http/app.js';
 import { noAuthentication } from './http/auth.js';
 import { createIdempotency, type Idempotency } from './http/idempotency/idempotency.js';
@@ -19,6 +21,8 @@ export interface RampartModule {
   migrations?: Migration[];
   /** Columns holding secret-box ciphertexts, re-encrypted by `rampart secrets rotate`. */
   sealedColumns?: SealedColumn[];
+  /** Handlers of the module's background jobs, by job type; every worker process registers them. */
+  jobs?(core: Core): Record<string, JobHandler<any>>;
   http?(core: Core): HttpModule;
 }
 
@@ -35,7 +39,8 @@ export interface Rampart {
   app: FastifyInstance;
   metrics: Metrics;
   idempotency: Idempotency;
-  /** Starts periodic upkeep (expired idempotency keys) and, unless disabled, the job worker. */
+  worker: Worker;
+  /** Starts periodic upkeep (expired idempotency keys) and, unless jobs.worker is off, the job worker. */
   startBackground(): Promise<void>;
   /** Stops background work, waiting up to boundMs for running jobs. */
   stopBackground(boundMs: number): Promise<void>;
@@ -69,6 +74,7 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
     trustProxy: config.server.trust_proxy,
     corsOrigins: config.server.cors_origins,
   });
+  const worker = createCoreWorker(core);
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = () =>
     idempotency.sweep().catch((err) => opts.logger.warn({ err }, 'could not sweep expired idempotency keys'));
@@ -77,27 +83,35 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
     app,
     metrics,
     idempotency,
+    worker,
     async startBackground() {
       sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
       await sweep();
+      if (config.jobs.worker) worker.start();
     },
-    async stopBackground() {
+    async stopBackground(boundMs) {
       clearInterval(sweeper);
+      await worker.stop(boundMs);
     },
     async close() {
       clearInterval(sweeper);
       await app.close();
+      await worker.stop(config.server.shutdown_timeout_ms);
       await core.close();
     },
   };
 }
 
-/** The core with the tables and sealed columns of the given modules (the CLI uses it without HTTP). */
+/** The core with the tables, sealed columns and job handlers of the given modules (the CLI uses it without HTTP). */
 export function createCoreFor(config: RampartConfig, modules: RampartModule[], opts: { logger: Logger; now?: () => Date }): Core {
-  return createCore(config, {
+  const core = createCore(config, {
     logger: opts.logger,
     now: opts.now,
     moduleMigrations: modules.filter((m) => m.migrations?.length).map((m) => ({ module: m.name, migrations: m.migrations! })),
     sealedColumns: modules.flatMap((m) => m.sealedColumns ?? []),
   });
+  for (const m of modules) {
+    for (const [type, handler] of Object.entries(m.jobs?.(core) ?? {})) core.jobs.handlers.register(type, handler);
+  }
+  return core;
 }

@@ -4,6 +4,7 @@ import { checkConfigCommand } from './commands/check-config.js';
 import { migrateCommand } from './commands/migrate.js';
 import { rotateSecretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
+import { workerCommand } from './commands/worker.js';
 import { ConfigError } from '../core/config/load.js';
 import { cliContext, fail, loadCliConfig, withConfigOptions } from './context.js';
 
@@ -29,6 +30,13 @@ export function buildCli(): Command {
         'jobs.worker': flags.worker === false ? false : undefined,
       });
       await serveCommand(config, logger);
+    });
+
+  withConfigOptions(program.command('worker'))
+    .description('run only the job worker (rampart serve runs one too, unless --no-worker)')
+    .action(async (flags: ConfigFlags) => {
+      const { config, logger } = cliContext(flags);
+      await workerCommand(config, logger);
     });
 
   withConfigOptions(program.command('migrate'))

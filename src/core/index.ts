@@ -6,6 +6,10 @@ import { coreMigrations } from './migrations.js';
 import { createAuditStore } from './audit/audit.store.js';
 import { createAuditService, type AuditService } from './audit/audit.service.js';
 import { versionInfo } from '../version.js';
+import { createJobQueue, type JobQueue } from './jobs/job.queue.js';
+import { createJobRegistry, type JobRegistry } from './jobs/job.registry.js';
+import { createJobStore, type JobStore } from './jobs/job.store.js';
+import { createWorker, type Worker } from './jobs/worker.js';
 import { loadKeyring } from './secrets/keyring.js';
 import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
 import { createSealedColumnRegistry, type SealedColumn, type SealedColumnRegistry } from './secrets/sealed-columns.js';
@@ -21,6 +25,8 @@ export interface Core {
   secrets: SecretBox;
   /** The columns holding secret-box ciphertexts, so `rampart secrets rotate` can re-encrypt them. */
   sealedColumns: SealedColumnRegistry;
+  /** Background work: modules enqueue jobs and register the handlers that run them. */
+  jobs: { store: JobStore; queue: JobQueue; handlers: JobRegistry };
   /** The clock every service reads, replaceable in tests. */
   now: () => Date;
   close(): Promise<void>;
@@ -45,6 +51,12 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
   });
   const migrator = createMigrator(db, [...coreMigrations, ...(opts.moduleMigrations ?? [])], versionInfo.rampart);
   const audit = createAuditService({ store: createAuditStore(db), now });
+  const jobStore = createJobStore(db);
+  const jobs = {
+    store: jobStore,
+    handlers: createJobRegistry(),
+    queue: createJobQueue({ db, now, store: jobStore, defaults: { maxAttempts: config.jobs.max_attempts } }),
+  };
   const keyring = loadKeyring(config);
   if (keyring.source.kind === 'file' && keyring.source.created) {
     opts.logger.info({ path: keyring.source.path }, 'created the secret key file');
@@ -59,7 +71,23 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
     audit,
     secrets: createSecretBox(keyring),
     sealedColumns,
+    jobs,
     now,
     close: () => db.close(),
   };
+}
+
+/** A job worker over the core's queue, configured by [jobs]. */
+export function createCoreWorker(core: Core): Worker {
+  const { jobs } = core.config;
+  return createWorker({
+    db: core.db,
+    store: core.jobs.store,
+    now: core.now,
+    logger: core.logger.child({ component: 'jobs' }),
+    handlers: core.jobs.handlers,
+    concurrency: jobs.concurrency,
+    pollIntervalMs: jobs.poll_interval_ms,
+    leaseMs: jobs.lease_ms,
+  });
 }

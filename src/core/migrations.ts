@@ -1,9 +1,11 @@
 import { auditMigrations } from './audit/audit.migrations.js';
 import type { ModuleMigrations } from './db/migrator.js';
+import { jobsMigrations } from './jobs/jobs.migrations.js';
 import { idempotencyMigrations } from '../http/idempotency/idempotency.store.js';
 
 /** The shared kernel's tables; modules bring their own ModuleMigrations beside these. */
 export const coreMigrations: ModuleMigrations[] = [
   { module: 'audit', migrations: auditMigrations },
   { module: 'idempotency', migrations: idempotencyMigrations },
+  { module: 'jobs', migrations: jobsMigrations },
 ];
