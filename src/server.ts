@@ -53,6 +53,7 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 export async function createRampart(config: RampartConfig, opts: RampartOptions): Promise<Rampart> {
   const modules = [...builtinModules(), ...(opts.extraModules ?? [])];
   const core = createCoreFor(config, modules, opts);
+  await core.events.start();
   const metrics = createMetrics();
   const idempotency = createIdempotency({
     store: createIdempotencyStore(core.db),

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { RampartConfig } from './config/schema.js';
+import { createEventBus, type EventBus } from './events/event-bus.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createMigrator, type Migrator, type ModuleMigrations } from './db/migrator.js';
 import type { Logger } from './logger.js';
@@ -25,6 +27,8 @@ export interface Core {
   secrets: SecretBox;
   /** The columns holding secret-box ciphertexts, so `rampart secrets rotate` can re-encrypt them. */
   sealedColumns: SealedColumnRegistry;
+  /** Publish/subscribe within this node, and across nodes on PostgreSQL. */
+  events: EventBus;
   /** Background work: modules enqueue jobs and register the handlers that run them. */
   jobs: { store: JobStore; queue: JobQueue; handlers: JobRegistry };
   /** The clock every service reads, replaceable in tests. */
@@ -38,6 +42,8 @@ export interface CoreOptions {
   moduleMigrations?: ModuleMigrations[];
   /** Sealed columns of the modules in this build. */
   sealedColumns?: SealedColumn[];
+  /** Unique per running process: a node ignores notifications carrying its own id. */
+  nodeId?: string;
   now?: () => Date;
 }
 
@@ -51,6 +57,7 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
   });
   const migrator = createMigrator(db, [...coreMigrations, ...(opts.moduleMigrations ?? [])], versionInfo.rampart);
   const audit = createAuditService({ store: createAuditStore(db), now });
+  const events = createEventBus({ db, logger: opts.logger.child({ component: 'events' }), nodeId: opts.nodeId ?? randomUUID(), now });
   const jobStore = createJobStore(db);
   const jobs = {
     store: jobStore,
@@ -71,9 +78,13 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
     audit,
     secrets: createSecretBox(keyring),
     sealedColumns,
+    events,
     jobs,
     now,
-    close: () => db.close(),
+    async close() {
+      await events.close();
+      await db.close();
+    },
   };
 }
 

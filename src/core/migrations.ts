@@ -1,5 +1,6 @@
 import { auditMigrations } from './audit/audit.migrations.js';
 import type { ModuleMigrations } from './db/migrator.js';
+import { eventsMigrations } from './events/events.migrations.js';
 import { jobsMigrations } from './jobs/jobs.migrations.js';
 import { idempotencyMigrations } from '../http/idempotency/idempotency.store.js';
 
@@ -8,4 +9,5 @@ export const coreMigrations: ModuleMigrations[] = [
   { module: 'audit', migrations: auditMigrations },
   { module: 'idempotency', migrations: idempotencyMigrations },
   { module: 'jobs', migrations: jobsMigrations },
+  { module: 'events', migrations: eventsMigrations },
 ];

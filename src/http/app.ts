@@ -10,6 +10,7 @@ import { CORRELATION_HEADER, correlationIdFor } from './correlation.js';
 import type { Metrics } from './metrics.js';
 import type { RouteDefinition } from './route.js';
 import { createRouteRunner, type RouteRunnerDeps } from './route-runner.js';
+import { closeSseStreams } from './sse.js';
 
 export interface HttpAppOptions extends RouteRunnerDeps {
   logger: Logger;
@@ -68,6 +69,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     const surface = (matches[0].found!.store as RouteConfig).surface;
     return sendError(req, reply, errors.methodNotAllowed(matches.map((x) => x.method)), surface);
   });
+
+  // Open event streams never end by themselves; close them so shutdown can finish in-flight work.
+  app.addHook('preClose', async () => closeSseStreams(app));
 
   await app.register(rateLimit, {
     global: false,

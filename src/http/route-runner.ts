@@ -62,7 +62,10 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
 
     let status = route.status ?? 200;
     const ctx: RouteContext<any> = {
-      ...input,
+      // Listed, not spread: a spread here costs more than the rest of the runner together (see bench/).
+      params: input.params,
+      query: input.query,
+      body: input.body,
       principal,
       correlationId: String(req.id),
       clientIp: req.ip,

@@ -112,6 +112,11 @@ export function probeModule(): RampartModule {
             },
           }),
           defineRoute({
+            method: 'GET', path: '/v1/probe/limited', surface: 'access', permission: 'public', summary: 'three per minute per IP',
+            rateLimit: { max: 3, windowMs: 60_000 }, schema: {},
+            handler: () => ({ ok: true }),
+          }),
+          defineRoute({
             method: 'GET', path: '/api/v1/probe/crash', surface: 'fleet', permission: 'public', summary: 'an unexpected error',
             schema: {},
             handler: () => {

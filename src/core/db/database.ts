@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { dialectHelpers, type DialectHelpers } from './dialect.js';
 import type { Tables } from './tables.js';
@@ -55,7 +55,9 @@ function openSqlite(opts: DatabaseOptions): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return withUnitOfWork(kysely, dialectHelpers('sqlite'), `sqlite:${path}`);
+  // Health checks ping on every request: a statement prepared once keeps that check real and cheap.
+  const pingStatement = sqlite.prepare('select 1');
+  return withUnitOfWork(kysely, dialectHelpers('sqlite'), `sqlite:${path}`, async () => void pingStatement.get());
 }
 
 function openPostgres(opts: DatabaseOptions): Database {
@@ -65,10 +67,17 @@ function openPostgres(opts: DatabaseOptions): Database {
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(opts.url);
   url.password = '';
-  return withUnitOfWork(kysely, dialectHelpers('postgres'), `postgres://${url.host}${url.pathname}`, opts.url);
+  const ping = async () => void (await pool.query('select 1'));
+  return withUnitOfWork(kysely, dialectHelpers('postgres'), `postgres://${url.host}${url.pathname}`, ping, opts.url);
 }
 
-function withUnitOfWork(root: Kysely<Tables>, dialect: DialectHelpers, location: string, postgresUrl?: string): Database {
+function withUnitOfWork(
+  root: Kysely<Tables>,
+  dialect: DialectHelpers,
+  location: string,
+  ping: () => Promise<void>,
+  postgresUrl?: string,
+): Database {
   const current = new AsyncLocalStorage<Transaction<Tables>>();
   return {
     dialect,
@@ -81,9 +90,7 @@ function withUnitOfWork(root: Kysely<Tables>, dialect: DialectHelpers, location:
       if (current.getStore()) return fn();
       return root.transaction().execute((trx) => current.run(trx, fn));
     },
-    async ping() {
-      await sql`select 1`.execute(root);
-    },
+    ping,
     async close() {
       await root.destroy();
     },

@@ -20,6 +20,9 @@ export interface StoredResponse {
   type: string;
 }
 
+const inProgress = () =>
+  new RampartError({ code: 'idempotency_in_progress', status: 409, message: 'a request with this Idempotency-Key is still in progress', retryable: true });
+
 /**
  * Idempotency-Key semantics: the first request with a key runs and its 2xx response is kept for the TTL;
  * the same key with the same request replays that response; with a different request it is a 409.
@@ -54,9 +57,7 @@ export function createIdempotency(deps: { store: IdempotencyStore; now: () => Da
           if (existing.request_hash !== hash) {
             throw new RampartError({ code: 'idempotency_key_reused', status: 409, message: 'Idempotency-Key was already used with a different request' });
           }
-          if (existing.state === 'in_progress') {
-            throw new RampartError({ code: 'idempotency_in_progress', status: 409, message: 'a request with this Idempotency-Key is still in progress', retryable: true });
-          }
+          if (existing.state === 'in_progress') throw inProgress();
           return { status: existing.status_code!, body: existing.response_body ?? '', type: existing.response_type ?? 'application/json' };
         }
         const claimed = await store.claim({
@@ -68,7 +69,7 @@ export function createIdempotency(deps: { store: IdempotencyStore; now: () => Da
         });
         if (claimed) return null;
       }
-      throw new RampartError({ code: 'idempotency_in_progress', status: 409, message: 'a request with this Idempotency-Key is still in progress', retryable: true });
+      throw inProgress();
     },
 
     /** Keeps a 2xx response for replay; forgets the key otherwise so the client can retry. */

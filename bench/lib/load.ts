@@ -1,0 +1,115 @@
+import autocannon, { type RawResult } from 'autocannon';
+import type { BenchContext, TargetResult } from './types.js';
+import { cpuSeconds } from './processes.js';
+
+export interface Target {
+  /** What serves, for the report: "rampart", "bare node:http", ... */
+  server: string;
+  url: string;
+  /** The server process, for its CPU use. */
+  pid: number;
+}
+
+export interface RequestShape {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+interface Slice {
+  raw: RawResult;
+  serverCpuS: number | null;
+  loadgenCpuS: number;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Loads baseline and rampart alike: each warms up, then the measured time is cut into rounds run in ABBA order
+ * (baseline, rampart, rampart, baseline, ...) so drift during the run weighs on both the same.
+ */
+export async function comparePair(
+  ctx: BenchContext,
+  targets: { baseline: Target; rampart: Target },
+  request: RequestShape = {},
+): Promise<{ baseline: TargetResult; rampart: TargetResult; ratio: number; cpu_ratio: number | null }> {
+  const { settings } = ctx;
+  const pair = [targets.baseline, targets.rampart];
+  for (const t of settings.warmupS > 0 ? pair : []) {
+    ctx.log(`  warm-up ${t.server} ${settings.warmupS}s`);
+    await load(t, settings.warmupS, request, settings);
+  }
+  const slices = new Map<Target, Slice[]>(pair.map((t) => [t, []]));
+  const sliceS = settings.durationS / settings.rounds;
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const t of round % 2 === 0 ? pair : [...pair].reverse()) {
+      const slice = await measure(t, sliceS, request, settings);
+      slices.get(t)!.push(slice);
+      ctx.log(`  round ${round + 1}/${settings.rounds} ${t.server}: ${Math.round(slice.raw.totalCompletedRequests / slice.raw.duration)} req/s`);
+    }
+  }
+  const baseline = summarise(targets.baseline, slices.get(targets.baseline)!, settings.connections);
+  const rampart = summarise(targets.rampart, slices.get(targets.rampart)!, settings.connections);
+  const ratio = Math.round((rampart.requests_per_s / baseline.requests_per_s) * 1000) / 1000;
+  const [b, r] = [baseline.server_cpu_us_per_request, rampart.server_cpu_us_per_request];
+  return { baseline, rampart, ratio, cpu_ratio: b && r ? Math.round((b / r) * 1000) / 1000 : null };
+}
+
+async function measure(t: Target, seconds: number, request: RequestShape, settings: BenchContext['settings']): Promise<Slice> {
+  const server0 = cpuSeconds(t.pid);
+  const loadgen0 = process.cpuUsage();
+  const raw = await load(t, seconds, request, settings);
+  const server1 = cpuSeconds(t.pid);
+  const loadgen = process.cpuUsage(loadgen0);
+  return {
+    raw,
+    serverCpuS: server0 === null || server1 === null ? null : server1 - server0,
+    loadgenCpuS: (loadgen.user + loadgen.system) / 1e6,
+  };
+}
+
+/** One autocannon run; stopped by force if it overruns its duration by far. */
+async function load(t: Target, seconds: number, request: RequestShape, settings: BenchContext['settings']): Promise<RawResult> {
+  const instance = autocannon({
+    url: t.url,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    duration: seconds,
+    servername: 'localhost', // SNI may not be an IP address
+    timeout: 10,
+    skipAggregateResult: true,
+    ...request,
+  });
+  const guard = setTimeout(() => instance.stop(), (seconds + 30) * 1000);
+  try {
+    return await instance;
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+function summarise(t: Target, slices: Slice[], connections: number): TargetResult {
+  const raws = slices.map((s) => s.raw);
+  const seconds = raws.reduce((sum, r) => sum + r.duration, 0);
+  const completed = raws.reduce((sum, r) => sum + r.totalCompletedRequests, 0);
+  const sum = (key: 'errors' | 'timeouts' | 'non2xx') => raws.reduce((total, r) => total + r[key], 0);
+  // Latency percentiles from the merged histograms of every round, not an average of per-round percentiles.
+  const { latency } = autocannon.aggregateResult(raws, { url: t.url, connections });
+  const serverCpu = slices.every((s) => s.serverCpuS !== null)
+    ? slices.reduce((total, s) => total + s.serverCpuS!, 0)
+    : null;
+  const loadgenCpu = slices.reduce((total, s) => total + s.loadgenCpuS, 0);
+  return {
+    server: t.server,
+    requests_per_s: Math.round(completed / seconds),
+    latency_ms: { avg: round2(latency.average), p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
+    requests: completed,
+    errors: sum('errors'),
+    timeouts: sum('timeouts'),
+    non2xx: sum('non2xx'),
+    measured_s: round2(seconds),
+    server_cpu_pct: serverCpu === null ? null : Math.round((serverCpu / seconds) * 100),
+    server_cpu_us_per_request: serverCpu === null || completed === 0 ? null : round2((serverCpu / completed) * 1e6),
+    loadgen_cpu_pct: Math.round((loadgenCpu / seconds) * 100),
+  };
+}
