@@ -56,6 +56,7 @@ describe('migrations', () => {
       assert.deepEqual(notReady.json(), { status: 'not_ready', database: 'ok', pending_migrations: 1 });
       const readyz = await r.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(readyz.statusCode, 503);
+      assert.deepEqual(readyz.json(), { status: 'not_ready', detail: '1 migration(s) pending' });
     } finally {
       await r.cleanup();
     }

@@ -42,8 +42,17 @@ export function healthRoutes(health: HealthService): HttpModule {
       defineRoute({
         method: 'GET', path: '/readyz', surface: 'access', permission: 'public', tags: ['health'],
         summary: 'Readiness probe (verifies database connectivity)',
-        schema: { response: readiness, responses: { 503: { description: 'not ready', schema: readiness } } },
-        handler: ({ reply }) => readinessBody(reply),
+        schema: {
+          response: z.object({ status: z.literal('ready') }),
+          responses: { 503: { description: 'not ready', schema: z.object({ status: z.literal('not_ready'), detail: z.string() }) } },
+        },
+        handler: async ({ reply }) => {
+          const r = await health.readiness();
+          if (r.ready) return { status: 'ready' };
+          reply.status(503);
+          const detail = r.database === 'unreachable' ? 'database unreachable' : `${r.pending_migrations} migration(s) pending`;
+          return { status: 'not_ready', detail };
+        },
       }),
       // overlay (Nebula Commander)
       defineRoute({
