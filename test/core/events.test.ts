@@ -122,6 +122,32 @@ test('unsubscribing stops delivery to that subscriber only', async () => {
   }
 });
 
+test('on either database, a publish inside a transaction arrives on commit and never on rollback', async () => {
+  const tdb = await migratedDatabase();
+  const bus = await openBus(tdb.db, 'node-1');
+  try {
+    const seen = record(bus, 'edge.*');
+    await assert.rejects(
+      tdb.db.transaction(async () => {
+        await bus.publish('edge.rule.created', { n: 1 });
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    let seenInside = -1;
+    await tdb.db.transaction(async () => {
+      await bus.publish('edge.rule.updated', { n: 2 });
+      seenInside = seen.received.length;
+    });
+    await seen.waitFor((e) => e.topic === 'edge.rule.updated');
+    assert.equal(seenInside, 0, 'nothing is delivered before the commit');
+    assert.deepEqual(seen.topics(), ['edge.rule.updated'], 'the rolled-back event never arrives');
+  } finally {
+    await bus.close();
+    await tdb.cleanup();
+  }
+});
+
 test('a throwing or rejecting subscriber is logged and does not stop delivery to the others', async () => {
   const tdb = await migratedDatabase();
   const { logger, lines } = captureLogger();

@@ -24,6 +24,8 @@ export interface Database {
   readonly kysely: Kysely<Tables>;
   /** Runs fn in a transaction; nested calls join the outer one. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs fn once the current transaction commits (never if it rolls back); at once outside a transaction. */
+  afterCommit(fn: () => void): void;
   /** One round trip, for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -78,17 +80,26 @@ function withUnitOfWork(
   ping: () => Promise<void>,
   postgresUrl?: string,
 ): Database {
-  const current = new AsyncLocalStorage<Transaction<Tables>>();
+  const current = new AsyncLocalStorage<{ trx: Transaction<Tables>; committed: (() => void)[] }>();
   return {
     dialect,
     location,
     postgresUrl,
     get kysely() {
-      return current.getStore() ?? root;
+      return current.getStore()?.trx ?? root;
     },
     async transaction(fn) {
       if (current.getStore()) return fn();
-      return root.transaction().execute((trx) => current.run(trx, fn));
+      const committed: (() => void)[] = [];
+      const result = await root.transaction().execute((trx) => current.run({ trx, committed }, fn));
+      // Outside the transaction's async context, so callbacks that query do not reuse the finished transaction.
+      current.exit(() => committed.forEach((callback) => callback()));
+      return result;
+    },
+    afterCommit(fn) {
+      const store = current.getStore();
+      if (store) store.committed.push(fn);
+      else fn();
     },
     ping,
     async close() {

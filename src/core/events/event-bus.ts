@@ -27,9 +27,8 @@ export interface EventBusOptions {
 export interface EventBus {
   readonly nodeId: string;
   /**
-   * Publishes to every subscriber on every node. Inside a unit of work on PostgreSQL the event goes out on
-   * commit, to this node too, and never on rollback. Elsewhere local subscribers get it before this resolves.
-   * On SQLite (one node) delivery is immediate even inside a transaction, so a rolled-back publish is still seen.
+   * Publishes to every subscriber on every node. Inside a unit of work the event goes out on commit, and never
+   * on rollback; outside one, local subscribers get it before this resolves.
    */
   publish<P>(topic: string, payload: P): Promise<BusEvent<P>>;
   /** An exact topic, 'prefix.*' or '*'. Returns the unsubscribe function. */
@@ -83,7 +82,9 @@ export function createEventBus(opts: EventBusOptions): EventBus {
       const event: BusEvent<P> = { id: randomUUID(), topic, payload: JSON.parse(json), origin: nodeId, published_at: now().toISOString() };
       const inTransaction = db.kysely.isTransaction;
       if (bridge) await bridge.notify(event, json, inTransaction);
-      if (!bridge || !inTransaction) deliver(event);
+      // With the bridge, a transaction's events come back through NOTIFY on commit; without, deliver on commit.
+      if (!bridge) db.afterCommit(() => deliver(event));
+      else if (!inTransaction) deliver(event);
       return event;
     },
     subscribe(pattern, handler) {
