@@ -54,7 +54,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     opts.metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    req.log.info({ method: req.method, route, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // The path only: query strings may carry tickets or tokens.
+    const path = req.url.split('?')[0];
+    req.log.info({ method: req.method, route, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, toRampartError(err)));

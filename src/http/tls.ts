@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { createSecureContext } from 'node:tls';
+import { ConfigError } from '../core/config/load.js';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
@@ -25,8 +27,16 @@ const VALIDITY_DAYS = 825; // the longest validity browsers accept for a server 
  */
 export async function loadOrCreateTls(opts: { certFile: string; keyFile: string; dataDir: string }): Promise<TlsMaterial> {
   if (opts.certFile || opts.keyFile) {
-    if (!opts.certFile || !opts.keyFile) throw new Error('tls.cert_file and tls.key_file must be set together');
-    return material(readFileSync(opts.certFile, 'utf8'), readFileSync(opts.keyFile, 'utf8'), false, opts.certFile);
+    if (!opts.certFile) throw new ConfigError('tls.cert_file', 'must be set together with tls.key_file');
+    if (!opts.keyFile) throw new ConfigError('tls.key_file', 'must be set together with tls.cert_file');
+    const cert = readPem('tls.cert_file', opts.certFile);
+    const key = readPem('tls.key_file', opts.keyFile);
+    try {
+      createSecureContext({ cert, key });
+    } catch (err) {
+      throw new ConfigError('tls.cert_file', `the certificate and key do not make a usable pair: ${(err as Error).message}`);
+    }
+    return material(cert, key, false, opts.certFile);
   }
   const dir = join(opts.dataDir, 'tls');
   const certFile = join(dir, 'cert.pem');
@@ -70,6 +80,14 @@ export async function generateSelfSigned(host = hostname()): Promise<{ cert: str
   );
   const pkcs8 = await crypto.subtle.exportKey('pkcs8', keys.privateKey);
   return { cert: cert.toString('pem'), key: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') };
+}
+
+function readPem(key: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(key, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 function material(cert: string, key: string, generated: boolean, certFile: string): TlsMaterial {

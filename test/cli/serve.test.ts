@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../../src/core/db/database.js';
@@ -148,6 +150,32 @@ describe('rampart CLI', () => {
       assert.equal(serve.status, 1, 'serve refuses to start');
       assert.match(serve.stdout + serve.stderr, /newer Rampart/);
     } finally {
+      await tdb.cleanup();
+    }
+  });
+
+  test('serve explains a listener it cannot bind and TLS files it cannot use, naming the key', async () => {
+    const tdb = await createTestDatabase();
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const env = { RAMPART_DATABASE_URL: tdb.url, RAMPART_SERVER_METRICS_LISTEN: '127.0.0.1:0' };
+      const inUse = cli(['serve', '--data-dir', tdb.dataDir, '--listen', `127.0.0.1:${port}`], env);
+      assert.equal(inUse.status, 1);
+      assert.match(inUse.stderr, new RegExp(`server\\.listen: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use`));
+      const noCert = cli(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0'], {
+        ...env,
+        RAMPART_TLS_CERT_FILE: join(tdb.dataDir, 'missing.pem'),
+        RAMPART_TLS_KEY_FILE: join(tdb.dataDir, 'missing.key'),
+      });
+      assert.equal(noCert.status, 1);
+      assert.match(noCert.stderr, /tls\.cert_file: cannot read .*missing\.pem/);
+      const halfSet = cli(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0'], { ...env, RAMPART_TLS_KEY_FILE: '/etc/hostname' });
+      assert.equal(halfSet.status, 1);
+      assert.match(halfSet.stderr, /tls\.cert_file: must be set together with tls\.key_file/);
+    } finally {
+      busy.close();
       await tdb.cleanup();
     }
   });

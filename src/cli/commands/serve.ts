@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../../core/config/load.js';
 import type { RampartConfig } from '../../core/config/schema.js';
 import { NewerDatabaseError } from '../../core/db/migrator.js';
 import type { Logger } from '../../core/logger.js';
@@ -37,15 +38,17 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
   if (applied.length) logger.info({ applied }, 'applied database migrations');
 
   const listen = parseListenAddress(config.server.listen);
-  await rampart.app.listen({ host: listen.host, port: listen.port });
+  await listenOrExplain('server.listen', config.server.listen, () => rampart.app.listen({ host: listen.host, port: listen.port }));
   const address = rampart.app.server.address() as AddressInfo;
   const url = formatUrl(tls ? 'https' : 'http', listen.host, address.port);
 
   const metricsServer = createMetricsServer(rampart.metrics);
   const metricsAddress = parseListenAddress(config.server.metrics_listen);
-  await new Promise<void>((resolve, reject) => {
-    metricsServer.once('error', reject).listen(metricsAddress.port, metricsAddress.host, () => resolve());
-  });
+  await listenOrExplain('server.metrics_listen', config.server.metrics_listen, () =>
+    new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', reject).listen(metricsAddress.port, metricsAddress.host, () => resolve());
+    }),
+  );
   const metricsUrl = `${formatUrl('http', metricsAddress.host, (metricsServer.address() as AddressInfo).port)}/metrics`;
   await rampart.startBackground();
   logger.info({ url, metrics: metricsUrl }, 'Rampart is serving');
@@ -60,6 +63,17 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
       return stopping;
     },
   };
+}
+
+/** A listener that cannot bind is a configuration problem: say which key and why, not a stack trace. */
+async function listenOrExplain(key: string, address: string, listen: () => Promise<unknown>): Promise<void> {
+  try {
+    await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new ConfigError(key, `cannot listen on ${address}: ${why}`);
+  }
 }
 
 async function shutdown(rampart: Rampart, metricsServer: Server, boundMs: number, logger: Logger, reason: string) {
