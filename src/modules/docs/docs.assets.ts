@@ -35,15 +35,24 @@ export const docsAssets: DocsAsset[] = [
   { path: '/api/docs/assets/swagger-ui.css', type: 'text/css; charset=utf-8', load: packageFile('swagger-ui-dist', 'swagger-ui.css') },
   { path: '/api/docs/assets/swagger-ui-bundle.js', type: JS, load: packageFile('swagger-ui-dist', 'swagger-ui-bundle.js') },
   { path: '/api/docs/assets/init.js', type: JS, load: async () => swaggerInit },
-  { path: '/api/redoc/redoc.standalone.js', type: JS, load: packageFile('redoc', 'bundles/redoc.standalone.js') },
+  {
+    path: '/api/redoc/redoc.standalone.js',
+    type: JS,
+    // ReDoc's sidebar shows Redocly's logo from their CDN: the one fetch that would leave the machine. An empty
+    // image takes its place.
+    load: packageFile('redoc', 'bundles/redoc.standalone.js', (js) => js.replace(REDOC_CDN_LOGO, EMPTY_SVG)),
+  },
   { path: '/api/redoc/init.js', type: JS, load: async () => redocInit },
 ];
 
+const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+const EMPTY_SVG = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E";
+
 /** Read once, on first use, then kept: the bundles are a few MB and never change while the process runs. */
-function packageFile(pkg: string, file: string): () => Promise<string> {
+function packageFile(pkg: string, file: string, adapt: (text: string) => string = (text) => text): () => Promise<string> {
   let content: Promise<string> | undefined;
   return () => {
-    content ??= readFile(join(dirname(require.resolve(`${pkg}/package.json`)), file), 'utf8').catch((err) => {
+    content ??= readFile(join(dirname(require.resolve(`${pkg}/package.json`)), file), 'utf8').then(adapt, (err) => {
       content = undefined; // let a later request retry
       throw err;
     });

@@ -21,6 +21,7 @@ export const swaggerPage = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Rampart overlay API - Swagger UI</title>
 <link rel="stylesheet" href="docs/assets/swagger-ui.css">
 </head>
@@ -37,6 +38,7 @@ export const redocPage = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Rampart overlay API - ReDoc</title>
 </head>
 <body>
