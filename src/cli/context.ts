@@ -26,10 +26,15 @@ export function loadCliConfig(flags: { config?: string; dataDir?: string }, over
   }
 }
 
-export function cliContext(flags: { config?: string; dataDir?: string }, overrides: Record<string, unknown> = {}): CliContext {
+/** Long-running commands (serve, worker) log to stdout; the others to stderr, keeping stdout for their output. */
+export function cliContext(
+  flags: { config?: string; dataDir?: string },
+  overrides: Record<string, unknown> = {},
+  logTo: 'stdout' | 'stderr' = 'stderr',
+): CliContext {
   const config = loadCliConfig(flags, overrides);
   mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-  return { config, logger: createLogger(config) };
+  return { config, logger: createLogger(config, logTo === 'stdout' ? 1 : 2) };
 }
 
 export function fail(message: string): never {

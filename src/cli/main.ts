@@ -28,14 +28,14 @@ export function buildCli(): Command {
         'server.metrics_listen': flags.metricsListen,
         'server.insecure_http': flags.insecureHttp || undefined,
         'jobs.worker': flags.worker === false ? false : undefined,
-      });
+      }, 'stdout');
       await serveCommand(config, logger);
     });
 
   withConfigOptions(program.command('worker'))
     .description('run only the job worker (rampart serve runs one too, unless --no-worker)')
     .action(async (flags: ConfigFlags) => {
-      const { config, logger } = cliContext(flags);
+      const { config, logger } = cliContext(flags, {}, 'stdout');
       await workerCommand(config, logger);
     });
 

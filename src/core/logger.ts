@@ -3,17 +3,20 @@ import type { RampartConfig } from './config/schema.js';
 
 export type { Logger };
 
-export function loggerOptions(config: Pick<RampartConfig, 'log'>): LoggerOptions {
-  const pretty = config.log.format === 'pretty' || (config.log.format === 'auto' && process.stdout.isTTY);
+export function loggerOptions(config: Pick<RampartConfig, 'log'>, fd: 1 | 2 = 1): LoggerOptions {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  const pretty = config.log.format === 'pretty' || (config.log.format === 'auto' && stream.isTTY);
   return {
     level: config.log.level,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret'], censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   };
 }
 
-export function createLogger(config: Pick<RampartConfig, 'log'>): Logger {
-  return pino(loggerOptions(config));
+/** Servers log to stdout; one-shot commands log to stderr (fd 2) and keep stdout for their result. */
+export function createLogger(config: Pick<RampartConfig, 'log'>, fd: 1 | 2 = 1): Logger {
+  const options = loggerOptions(config, fd);
+  return options.transport ? pino(options) : pino(options, pino.destination(fd));
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -77,6 +78,10 @@ describe('rampart serve', () => {
     assert.equal(api.status, 404, 'metrics are not on the API listener');
   });
 
+  test('serve runs the job worker beside the API by default', () => {
+    assert.ok(server.logs.some((l) => l.msg === 'job worker started'));
+  });
+
   test('a second start reuses the certificate', async () => {
     await server.stop();
     server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], {
@@ -88,15 +93,16 @@ describe('rampart serve', () => {
 });
 
 describe('rampart CLI', () => {
-  test('--insecure-http serves plain HTTP with a warning', async () => {
+  test('--insecure-http serves plain HTTP with a warning; --no-worker runs no worker', async () => {
     const tdb = await createTestDatabase();
-    const server = await spawnRampart(['serve', '--insecure-http', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], {
+    const server = await spawnRampart(['serve', '--insecure-http', '--no-worker', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], {
       RAMPART_DATABASE_URL: tdb.url,
     });
     try {
       assert.match(server.url, /^http:\/\//);
       assert.ok(server.logs.some((l) => l.level === 40 && /plain HTTP/.test(l.msg)));
       assert.equal((await fetchRaw(`${server.url}/health`)).json().status, 'ok');
+      assert.ok(!server.logs.some((l) => l.msg === 'job worker started'), '--no-worker leaves jobs to `rampart worker`');
     } finally {
       assert.equal(await server.stop(), 0);
       await tdb.cleanup();
@@ -177,6 +183,27 @@ describe('rampart CLI', () => {
     } finally {
       busy.close();
       await tdb.cleanup();
+    }
+  });
+
+  test('secrets rotate replaces the key in the key file, which stays owner-only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-rotate-'));
+    try {
+      const first = cli(['secrets', 'rotate', '--data-dir', dir]);
+      assert.equal(first.status, 0, first.stderr);
+      const keyFile = join(dir, 'secret.key');
+      const before = readFileSync(keyFile, 'utf8');
+      const second = cli(['secrets', 'rotate', '--data-dir', dir]);
+      assert.equal(second.status, 0, second.stderr);
+      const summary = JSON.parse(second.stdout);
+      assert.equal(summary.retired_key_ids.length, 1);
+      assert.equal(summary.retired_key_ids[0], JSON.parse(first.stdout).new_key_id);
+      const after = readFileSync(keyFile, 'utf8');
+      assert.notEqual(after, before);
+      assert.equal(after.trim().split('\n').length, 1, 'the old key is retired from the file');
+      assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
