@@ -5,7 +5,7 @@
  *   npm run bench -- health              # bench/health.bench.ts only
  *   BENCH_DURATION_S=20 npm run bench    # longer measured runs
  * Settings (env): BENCH_DURATION_S (8), BENCH_WARMUP_S (2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2),
- * BENCH_RAMPART_LOG_LEVEL (warn), BENCH_RAMPART_CPU_PROF (a directory: profile Rampart with --cpu-prof, which
+ * BENCH_RAMPART_LOG_LEVEL (info, Rampart's default), BENCH_RAMPART_CPU_PROF (a directory: profile Rampart with --cpu-prof, which
  * slows it down, so such a run's numbers are for finding hot spots, not for the target).
  */
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,7 @@ function numberEnv(name: string, fallback: number, min: number, max: number): nu
 }
 
 function settingsFromEnv(): BenchSettings {
-  const level = process.env.BENCH_RAMPART_LOG_LEVEL || 'warn';
+  const level = process.env.BENCH_RAMPART_LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
     throw new Error(`BENCH_RAMPART_LOG_LEVEL must be a pino level, got ${level}`);
   }

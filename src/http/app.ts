@@ -23,6 +23,7 @@ export interface HttpAppOptions extends RouteRunnerDeps {
 
 interface RouteConfig {
   surface?: Surface;
+  accessLog?: 'info' | 'debug';
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -56,7 +57,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     opts.metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     // The path only: query strings may carry tickets or tokens.
     const path = req.url.split('?')[0];
-    req.log.info({ method: req.method, route, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    const level = (req.routeOptions.config as RouteConfig | undefined)?.accessLog ?? 'info';
+    req.log[level]({ method: req.method, route, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, toRampartError(err)));
@@ -91,6 +93,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       url: route.path,
       config: {
         surface: route.surface,
+        accessLog: route.accessLog,
         ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
       },
       handler: (req, reply) => run(route, req, reply),

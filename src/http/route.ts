@@ -60,6 +60,11 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   produces?: string;
   /** Left out of the OpenAPI documents (documentation pages themselves, for example). */
   hidden?: boolean;
+  /**
+   * The level of this route's access-log line, info by default. Probes that monitoring polls every few seconds
+   * use debug, so they do not bury the requests operators look for.
+   */
+  accessLog?: 'info' | 'debug';
   schema: S;
   handler(ctx: RouteContext<S>): unknown | Promise<unknown>;
 }

@@ -24,6 +24,15 @@ describe('X-Correlation-Id', () => {
     assert.equal(res.headers['x-correlation-id'], 'ci-run.42_retry-1');
   });
 
+  test('probes polled by monitoring stay out of the info access log; other requests are in it', async () => {
+    await r.app.inject({ method: 'GET', url: '/api/v1/health', headers: { 'x-correlation-id': 'probe-quiet' } });
+    await r.app.inject({ method: 'GET', url: '/api/v1/probe/notes/count', headers: { 'x-correlation-id': 'probe-loud' } });
+    assert.ok(!logLines.some((l) => l.correlation_id === 'probe-quiet'));
+    const line = logLines.find((l) => l.correlation_id === 'probe-loud');
+    assert.equal(line?.route, '/api/v1/probe/notes/count');
+    assert.equal(line?.status, 200);
+  });
+
   test('a missing id is generated, and differs per request', async () => {
     const a = await r.app.inject({ method: 'GET', url: '/healthz' });
     const b = await r.app.inject({ method: 'GET', url: '/healthz' });

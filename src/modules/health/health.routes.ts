@@ -23,24 +23,24 @@ export function healthRoutes(health: HealthService): HttpModule {
     routes: [
       // egress (Neuwerk)
       defineRoute({
-        method: 'GET', path: '/health', surface: 'egress', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/health', surface: 'egress', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Liveness check', schema: { response: statusOk },
         handler: () => ({ status: 'ok' }),
       }),
       defineRoute({
-        method: 'GET', path: '/ready', surface: 'egress', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/ready', surface: 'egress', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Readiness check: 200, or 503 with the readiness state',
         schema: { response: readiness, responses: { 503: { description: 'not ready', schema: readiness } } },
         handler: ({ reply }) => readinessBody(reply),
       }),
       // access (ZTNA control plane)
       defineRoute({
-        method: 'GET', path: '/healthz', surface: 'access', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/healthz', surface: 'access', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Liveness probe', schema: { response: statusOk },
         handler: () => ({ status: 'ok' }),
       }),
       defineRoute({
-        method: 'GET', path: '/readyz', surface: 'access', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/readyz', surface: 'access', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Readiness probe (verifies database connectivity)',
         schema: {
           response: z.object({ status: z.literal('ready') }),
@@ -56,19 +56,19 @@ export function healthRoutes(health: HealthService): HttpModule {
       }),
       // overlay (Nebula Commander)
       defineRoute({
-        method: 'GET', path: '/api', surface: 'overlay', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/api', surface: 'overlay', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Root response: name, version, status',
         schema: { response: z.object({ name: z.string(), version: z.string(), status: z.string() }) },
         handler: () => ({ name: 'Rampart', version: versionInfo.rampart, status: 'running' }),
       }),
       defineRoute({
-        method: 'GET', path: '/api/health', surface: 'overlay', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/api/health', surface: 'overlay', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Health check', schema: { response: z.object({ status: z.literal('healthy') }) },
         handler: () => ({ status: 'healthy' }),
       }),
       // fleet (OpenWatch); shared by every /api/v1 surface
       defineRoute({
-        method: 'GET', path: '/api/v1/health', surface: 'fleet', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/api/v1/health', surface: 'fleet', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Service health: healthy or degraded; 503 when the service cannot serve',
         schema: {
           response: z.object({ status: z.enum(['healthy', 'degraded']), db_connected: z.boolean(), version: z.string() }),
@@ -81,7 +81,7 @@ export function healthRoutes(health: HealthService): HttpModule {
         },
       }),
       defineRoute({
-        method: 'GET', path: '/api/v1/version', surface: 'fleet', permission: 'public', tags: ['health'],
+        method: 'GET', path: '/api/v1/version', surface: 'fleet', permission: 'public', tags: ['health'], accessLog: 'debug',
         summary: 'Build metadata',
         schema: { response: z.object({ rampart: z.string(), node: z.string(), commit: z.string(), build_time: z.string() }) },
         handler: () => versionInfo,
