@@ -80,11 +80,8 @@ export function createEventBus(opts: EventBusOptions): EventBus {
       assertTopic(topic);
       const json = serialize(payload, maxPayloadBytes);
       const event: BusEvent<P> = { id: randomUUID(), topic, payload: JSON.parse(json), origin: nodeId, published_at: now().toISOString() };
-      const inTransaction = db.kysely.isTransaction;
-      if (bridge) await bridge.notify(event, json, inTransaction);
-      // With the bridge, a transaction's events come back through NOTIFY on commit; without, deliver on commit.
-      if (!bridge) db.afterCommit(() => deliver(event));
-      else if (!inTransaction) deliver(event);
+      await bridge?.notify(event, json);
+      db.afterCommit(() => deliver(event));
       return event;
     },
     subscribe(pattern, handler) {

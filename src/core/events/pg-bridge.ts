@@ -33,10 +33,10 @@ export interface PgBridge {
   start(): Promise<void>;
   close(): Promise<void>;
   /**
-   * Sends the event to every node through the current unit of work: inside a transaction it goes out on commit
-   * and never on rollback. With echo, it also comes back to this node (how a node sees its own committed event).
+   * Sends the event to the other nodes through the current unit of work: inside a transaction it goes out on
+   * commit and never on rollback. This node delivers its own events itself.
    */
-  notify(event: BusEvent, payloadJson: string, echo: boolean): Promise<void>;
+  notify(event: BusEvent, payloadJson: string): Promise<void>;
   status(): { listening: boolean; reconnects: number };
 }
 
@@ -46,7 +46,6 @@ interface WireHeader {
   topic: string;
   origin: string;
   published_at: string;
-  echo?: true;
   /** The payload is parked in event_payloads under the event id. */
   ref?: true;
 }
@@ -139,8 +138,7 @@ export function createPgBridge(opts: PgBridgeOptions): PgBridge {
   async function receive(raw: string) {
     const msg = JSON.parse(raw) as WireHeader & { payload?: unknown };
     if (msg.v !== 1 || closing) return;
-    // Our own events were delivered locally at publish, unless they were published inside a transaction.
-    if (msg.origin === nodeId && !msg.echo) return;
+    if (msg.origin === nodeId) return; // delivered locally by the publisher
     let payload = msg.payload;
     if (msg.ref) {
       const json = await payloads.get(msg.id);
@@ -154,9 +152,8 @@ export function createPgBridge(opts: PgBridgeOptions): PgBridge {
     opts.onEvent({ id: msg.id, topic: msg.topic, payload, origin: msg.origin, published_at: msg.published_at });
   }
 
-  async function notify(event: BusEvent, payloadJson: string, echo: boolean) {
+  async function notify(event: BusEvent, payloadJson: string) {
     const header: WireHeader = { v: 1, id: event.id, topic: event.topic, origin: event.origin, published_at: event.published_at };
-    if (echo) header.echo = true;
     const inline = `${JSON.stringify(header).slice(0, -1)},"payload":${payloadJson}}`;
     if (Buffer.byteLength(inline) <= NOTIFY_MAX_BYTES) {
       await sql`select pg_notify(${channel}, ${inline})`.execute(db.kysely);

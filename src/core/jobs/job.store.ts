@@ -32,10 +32,11 @@ export function createJobStore(db: Database) {
   });
 
   /** Updates a running job only while this claim still holds it; true when it did. */
-  async function updateHeld(claim: JobClaim, values: Partial<JobRow>): Promise<boolean> {
+  /** Ends a claim with an outcome, only while this worker still holds it (a lost lease records nothing). */
+  async function endClaim(claim: JobClaim, now: string, outcome: Partial<JobRow>): Promise<boolean> {
     const result = await db.kysely
       .updateTable('jobs')
-      .set(values)
+      .set({ ...outcome, locked_by: null, locked_until: null, updated_at: now })
       .where('id', '=', claim.id)
       .where('status', '=', 'running')
       .where('locked_by', '=', claim.locked_by)
@@ -116,44 +117,22 @@ export function createJobStore(db: Database) {
     },
 
     succeed(claim: JobClaim, now: string): Promise<boolean> {
-      return updateHeld(claim, { status: 'succeeded', locked_by: null, locked_until: null, updated_at: now, finished_at: now });
+      return endClaim(claim, now, { status: 'succeeded', finished_at: now });
     },
 
     /** Back to the queue after a failed attempt, due again at runAt. */
     reschedule(claim: JobClaim, runAt: string, error: string, now: string): Promise<boolean> {
-      return updateHeld(claim, {
-        status: 'queued',
-        run_at: runAt,
-        last_error: error,
-        locked_by: null,
-        locked_until: null,
-        updated_at: now,
-      });
+      return endClaim(claim, now, { status: 'queued', run_at: runAt, last_error: error });
     },
 
     /** Gives up on the job: dead until someone retries it. */
     bury(claim: JobClaim, error: string, now: string): Promise<boolean> {
-      return updateHeld(claim, {
-        status: 'dead',
-        last_error: error,
-        locked_by: null,
-        locked_until: null,
-        updated_at: now,
-        finished_at: now,
-      });
+      return endClaim(claim, now, { status: 'dead', last_error: error, finished_at: now });
     },
 
     /** Hands an interrupted job back to the queue without counting the attempt: the job did not fail. */
     release(claim: JobClaim, reason: string, now: string): Promise<boolean> {
-      return updateHeld(claim, {
-        status: 'queued',
-        attempts: claim.attempts - 1,
-        run_at: now,
-        last_error: reason,
-        locked_by: null,
-        locked_until: null,
-        updated_at: now,
-      });
+      return endClaim(claim, now, { status: 'queued', attempts: claim.attempts - 1, run_at: now, last_error: reason });
     },
 
     /** Requeues a dead job with a fresh set of attempts; undefined when the job is missing or not dead. */

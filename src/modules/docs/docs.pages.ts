@@ -15,36 +15,31 @@ export const DOCS_PAGE_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-// Relative URLs: /api/docs + docs/assets/x = /api/docs/assets/x, and likewise for /api/redoc.
-export const swaggerPage = `<!doctype html>
+/** A page that loads only its own scripts (no inline ones) and asks for no favicon. */
+function page(title: string, head: string, body: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>Rampart overlay API - Swagger UI</title>
-<link rel="stylesheet" href="docs/assets/swagger-ui.css">
-</head>
+<title>${title}</title>
+${head}</head>
 <body>
-<div id="swagger-ui"></div>
-<script src="docs/assets/swagger-ui-bundle.js"></script>
-<script src="docs/assets/init.js"></script>
-</body>
+${body}</body>
 </html>
 `;
+}
 
-export const redocPage = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>Rampart overlay API - ReDoc</title>
-</head>
-<body>
-<div id="redoc"></div>
-<script src="redoc/redoc.standalone.js"></script>
-<script src="redoc/init.js"></script>
-</body>
-</html>
-`;
+// Relative URLs: /api/docs + docs/assets/x = /api/docs/assets/x, and likewise for /api/redoc.
+export const swaggerPage = page(
+  'Rampart overlay API - Swagger UI',
+  '<link rel="stylesheet" href="docs/assets/swagger-ui.css">\n',
+  '<div id="swagger-ui"></div>\n<script src="docs/assets/swagger-ui-bundle.js"></script>\n<script src="docs/assets/init.js"></script>\n',
+);
+
+export const redocPage = page(
+  'Rampart overlay API - ReDoc',
+  '',
+  '<div id="redoc"></div>\n<script src="redoc/redoc.standalone.js"></script>\n<script src="redoc/init.js"></script>\n',
+);
