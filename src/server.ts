@@ -4,10 +4,11 @@ import { createCore, createCoreWorker, type Core } from './core/index.js';
 import type { Logger } from './core/logger.js';
 import type { Migration } from './core/db/migrator.js';
 import type { SealedColumn } from './core/secrets/sealed-columns.js';
+import type { PermissionDefinition } from './core/rbac/rbac.types.js';
 import type { JobHandler } from './core/jobs/job.types.js';
 import type { Worker } from './core/jobs/worker.js';
 import { buildHttpApp } from './http/app.js';
-import { noAuthentication } from './http/auth.js';
+import { httpAuthenticator } from './http/auth.js';
 import { createIdempotency, type Idempotency } from './http/idempotency/idempotency.js';
 import { createIdempotencyStore } from './http/idempotency/idempotency.store.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
@@ -21,6 +22,8 @@ export interface RampartModule {
   migrations?: Migration[];
   /** Columns holding secret-box ciphertexts, re-encrypted by `rampart secrets rotate`. */
   sealedColumns?: SealedColumn[];
+  /** Permissions the module's routes require, added to the registry that built-in roles are defined over. */
+  permissions?: PermissionDefinition[];
   /** Handlers of the module's background jobs, by job type; every worker process registers them. */
   jobs?(core: Core): Record<string, JobHandler<any>>;
   http?(core: Core): HttpModule;
@@ -70,7 +73,7 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
     db: core.db,
     audit: core.audit,
     idempotency,
-    authenticator: noAuthentication,
+    authenticator: httpAuthenticator(core.identity.authenticator),
     https: opts.tls,
     trustProxy: config.server.trust_proxy,
     corsOrigins: config.server.cors_origins,
@@ -112,6 +115,7 @@ export function createCoreFor(config: RampartConfig, modules: RampartModule[], o
     sealedColumns: modules.flatMap((m) => m.sealedColumns ?? []),
   });
   for (const m of modules) {
+    if (m.permissions) core.identity.rbac.registry.register(m.permissions);
     for (const [type, handler] of Object.entries(m.jobs?.(core) ?? {})) core.jobs.handlers.register(type, handler);
   }
   return core;

@@ -15,6 +15,9 @@ import { createWorker, type Worker } from './jobs/worker.js';
 import { loadKeyring } from './secrets/keyring.js';
 import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
 import { createSealedColumnRegistry, type SealedColumn, type SealedColumnRegistry } from './secrets/sealed-columns.js';
+import { createIdentity } from './identity/index.js';
+import type { Identity } from './identity/identity.types.js';
+import { identitySealedColumns } from './identity/identity.sealed.js';
 
 /** The shared kernel every module is built on. Plain factories, wired by hand. */
 export interface Core {
@@ -31,6 +34,8 @@ export interface Core {
   events: EventBus;
   /** Background work: modules enqueue jobs and register the handlers that run them. */
   jobs: { store: JobStore; queue: JobQueue; handlers: JobRegistry };
+  /** Users, roles, tokens, sessions, MFA, API keys, service accounts, SSO: who is calling and what they may do. */
+  identity: Identity;
   /** The clock every service reads, replaceable in tests. */
   now: () => Date;
   close(): Promise<void>;
@@ -69,23 +74,33 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
     opts.logger.info({ path: keyring.source.path }, 'created the secret key file');
   }
   const sealedColumns = createSealedColumnRegistry();
-  for (const column of opts.sealedColumns ?? []) sealedColumns.register(column);
+  for (const column of [...Object.values(identitySealedColumns), ...(opts.sealedColumns ?? [])]) sealedColumns.register(column);
+  const secrets = createSecretBox(keyring);
+  const identity = createIdentity({ config, db, events, secrets, logger: opts.logger.child({ component: 'identity' }), now });
   return {
     config,
     logger: opts.logger,
     db,
     migrator,
     audit,
-    secrets: createSecretBox(keyring),
+    secrets,
     sealedColumns,
     events,
     jobs,
+    identity,
     now,
     async close() {
       await events.close();
       await db.close();
     },
   };
+}
+
+/** Applies pending migrations, then creates the rows the code expects (built-in roles). Every start runs it. */
+export async function prepareDatabase(core: Core): Promise<{ applied: string[] }> {
+  const { applied } = await core.migrator.migrate();
+  await core.identity.rbac.ensureBuiltinRoles();
+  return { applied };
 }
 
 /** A job worker over the core's queue, configured by [jobs]. */

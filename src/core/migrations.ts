@@ -2,6 +2,7 @@ import { auditMigrations } from './audit/audit.migrations.js';
 import type { ModuleMigrations } from './db/migrator.js';
 import { eventsMigrations } from './events/events.migrations.js';
 import { jobsMigrations } from './jobs/jobs.migrations.js';
+import { identityMigrations } from './identity/identity.migrations.js';
 import { idempotencyMigrations } from '../http/idempotency/idempotency.store.js';
 
 /** The shared kernel's tables; modules bring their own ModuleMigrations beside these. */
@@ -10,4 +11,5 @@ export const coreMigrations: ModuleMigrations[] = [
   { module: 'idempotency', migrations: idempotencyMigrations },
   { module: 'jobs', migrations: jobsMigrations },
   { module: 'events', migrations: eventsMigrations },
+  { module: 'identity', migrations: identityMigrations },
 ];

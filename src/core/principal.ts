@@ -7,6 +7,17 @@ export interface Principal {
   name: string;
   /** Permission strings (resource:action, with resource:* and * wildcards). */
   permissions: ReadonlySet<string>;
+  /** Role names, as the specs' "me" endpoints report them. */
+  roles?: readonly string[];
+  email?: string | null;
+  /** The login session behind a user's token or cookie: logout revokes it. */
+  sessionId?: string;
+  /** How the principal authenticated: bearer, cookie, api_key, ticket. */
+  via?: 'bearer' | 'cookie' | 'api_key' | 'ticket';
+  /** When the presented credential expires (unix seconds), null when it does not. */
+  expiresAt?: number | null;
+  /** The service account behind a service-account token. */
+  serviceAccountId?: string;
 }
 
 export const systemPrincipal: Principal = { type: 'system', id: 'system', name: 'rampart', permissions: new Set(['*']) };

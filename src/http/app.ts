@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
+import cookie from '@fastify/cookie';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
 import { errors, type RampartError } from '../core/errors.js';
@@ -81,9 +82,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     global: false,
     errorResponseBuilder: (_req, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
+  await app.register(cookie);
   if (opts.corsOrigins?.length) await app.register(cors, { origin: opts.corsOrigins, credentials: true });
 
-  const run = createRouteRunner(opts);
+  const run = createRouteRunner({ ...opts, secureCookies: opts.secureCookies ?? Boolean(opts.https) });
   for (const route of opts.routes) {
     const store: RouteConfig = { surface: route.surface };
     mirror.on(route.method, route.path, () => {}, store);

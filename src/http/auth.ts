@@ -1,12 +1,33 @@
 import type { FastifyRequest } from 'fastify';
+import type { Authenticator as CoreAuthenticator, Credentials } from '../core/identity/identity.types.js';
 import type { Principal } from '../core/principal.js';
+import type { RouteDefinition } from './route.js';
 
 /** Resolves who is calling from a request's credentials (bearer token, API key, session cookie, ticket). */
 export interface Authenticator {
-  authenticate(request: FastifyRequest): Promise<Principal | null>;
+  authenticate(request: FastifyRequest, route: RouteDefinition<any>): Promise<Principal | null>;
 }
 
-/** Until identity is wired in, nobody is authenticated: every non-public route answers 401. */
+/** Nobody is authenticated: every non-public route answers 401 (tests of the kit alone). */
 export const noAuthentication: Authenticator = {
   authenticate: async () => null,
 };
+
+/** The HTTP side of identity: lifts the credentials out of the request and hands them to the core authenticator. */
+export function httpAuthenticator(core: CoreAuthenticator): Authenticator {
+  return {
+    authenticate(req, route) {
+      return core.authenticate(credentialsOf(req, route));
+    },
+  };
+}
+
+export function credentialsOf(req: FastifyRequest, route: Pick<RouteDefinition<any>, 'tickets'>): Credentials {
+  const query = (req.query ?? {}) as Record<string, unknown>;
+  return {
+    authorization: req.headers.authorization,
+    cookies: req.cookies ?? {},
+    ticket: route.tickets && typeof query.ticket === 'string' ? query.ticket : undefined,
+    queryToken: typeof query.token === 'string' || typeof query.access_token === 'string' || (!route.tickets && typeof query.ticket === 'string'),
+  };
+}

@@ -28,15 +28,35 @@ export interface RouteContext<S extends RouteSchemas> {
   clientIp: string;
   userAgent: string | null;
   headers: IncomingHttpHeaders;
+  /** Request cookies by name. */
+  cookies: Record<string, string | undefined>;
   /** Names the resource in this request's audit row (and adds details to it). */
   auditResource(type: string, id?: string | null, details?: Record<string, unknown>): void;
   reply: {
     status(code: number): void;
     header(name: string, value: string): void;
+    /** HttpOnly, SameSite=Lax, Path=/ and (over HTTPS) Secure unless the options say otherwise. */
+    cookie(name: string, value: string, options?: CookieOptions): void;
+    clearCookie(name: string, options?: Pick<CookieOptions, 'path'>): void;
+    /** Answers 302 (or the status given) to the URL, with no body. */
+    redirect(url: string, status?: 301 | 302 | 303 | 307): void;
   };
   /** The underlying request and reply, for streaming helpers (SSE) only. */
   raw: { request: FastifyRequest; reply: FastifyReply };
 }
+
+export interface CookieOptions {
+  maxAgeSeconds?: number;
+  path?: string;
+  httpOnly?: boolean;
+  sameSite?: 'lax' | 'strict' | 'none';
+}
+
+/**
+ * Who may call a route: 'public' (anyone), 'authenticated' (any principal, whatever its permissions), or a
+ * permission string the principal's permissions must cover.
+ */
+export type RoutePermission = 'public' | 'authenticated' | (string & {});
 
 export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   method: HttpMethod;
@@ -46,8 +66,9 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   summary: string;
   description?: string;
   tags?: string[];
-  /** The permission the principal needs, or 'public' for anonymous routes. */
-  permission: string | 'public';
+  permission: RoutePermission;
+  /** Accepts a single-use ?ticket= instead of a header (browser streams: EventSource and WebSocket cannot set one). */
+  tickets?: boolean;
   /** The audit action written when the route succeeds (or is denied); the handler runs in a transaction with it. */
   audit?: string;
   /** Whether Idempotency-Key is honoured ('optional') or demanded ('required'). */

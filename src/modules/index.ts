@@ -1,7 +1,8 @@
 import type { RampartModule } from '../server.js';
 import { healthModule } from './health/index.js';
+import { identityModule } from './identity/index.js';
 
 /** Every module this build serves, in the order their routes are registered. */
 export function builtinModules(): RampartModule[] {
-  return [healthModule];
+  return [healthModule, identityModule];
 }

@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/core/config/load.js';
 import type { RampartConfig } from '../../src/core/config/schema.js';
 import { createRampart, type Rampart, type RampartModule } from '../../src/server.js';
+import { prepareDatabase } from '../../src/core/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export interface TestRampart extends Rampart {
@@ -30,7 +31,7 @@ export async function createTestRampart(opts: TestRampartOptions = {}): Promise<
     overrides: { data_dir: tdb.dataDir, 'database.url': tdb.url, 'log.level': 'silent', ...opts.overrides },
   });
   const rampart = await createRampart(config, { logger: opts.logger ?? pino({ level: 'silent' }), extraModules: opts.modules, now: opts.now });
-  await rampart.core.migrator.migrate();
+  await prepareDatabase(rampart.core);
   return {
     ...rampart,
     tdb,

@@ -1,3 +1,4 @@
+import { prepareDatabase } from '../../core/index.js';
 import type { RampartConfig } from '../../core/config/schema.js';
 import { builtinModules } from '../../modules/index.js';
 import { createCoreFor } from '../../server.js';
@@ -15,7 +16,7 @@ export async function migrateCommand(config: RampartConfig, logger: Logger, opts
       if (status.unknown.length) process.exitCode = 1;
       return;
     }
-    const { applied } = await core.migrator.migrate();
+    const { applied } = await prepareDatabase(core);
     process.stdout.write(applied.length ? `applied ${applied.length} migrations:\n  ${applied.join('\n  ')}\n` : 'database is up to date\n');
   } catch (err) {
     if (err instanceof NewerDatabaseError) fail(err.message);

@@ -1,3 +1,4 @@
+import { prepareDatabase } from '../../core/index.js';
 import type { RampartConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { keyFilePath } from '../../core/secrets/keyring.js';
@@ -9,7 +10,7 @@ import { createCoreFor } from '../../server.js';
 export async function rotateSecretsCommand(config: RampartConfig, logger: Logger): Promise<void> {
   const core = createCoreFor(config, builtinModules(), { logger });
   try {
-    await core.migrator.migrate();
+    await prepareDatabase(core);
     const registry = core.sealedColumns;
     const summary = config.secrets.key
       ? await rotateSecretKey({

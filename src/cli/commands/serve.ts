@@ -4,6 +4,7 @@ import { ConfigError } from '../../core/config/load.js';
 import type { RampartConfig } from '../../core/config/schema.js';
 import { NewerDatabaseError } from '../../core/db/migrator.js';
 import type { Logger } from '../../core/logger.js';
+import { prepareDatabase } from '../../core/index.js';
 import { createMetricsServer } from '../../http/metrics.js';
 import { loadOrCreateTls } from '../../http/tls.js';
 import { createRampart, type Rampart, type RampartModule } from '../../server.js';
@@ -34,8 +35,18 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
 
   const rampart = await createRampart(config, { logger, extraModules: opts.modules, tls });
   logger.info({ database: rampart.core.db.location }, 'opening database');
-  const { applied } = await rampart.core.migrator.migrate();
+  const { applied } = await prepareDatabase(rampart.core);
   if (applied.length) logger.info({ applied }, 'applied database migrations');
+  if (config.auth.bootstrap_admin) {
+    const admin = await rampart.core.identity.bootstrap();
+    // Printed once, outside the log stream, so log shippers never carry it.
+    if (admin) {
+      process.stderr.write(
+        `\nRampart created the first administrator.\n  username: ${admin.username}\n  password: ${admin.password}\n` +
+          `It is also in ${admin.file} (0600); delete that file once you have changed the password.\n\n`,
+      );
+    }
+  }
 
   const listen = parseListenAddress(config.server.listen);
   await listenOrExplain('server.listen', config.server.listen, () => rampart.app.listen({ host: listen.host, port: listen.port }));

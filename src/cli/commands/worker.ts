@@ -1,5 +1,5 @@
 import type { RampartConfig } from '../../core/config/schema.js';
-import { createCoreWorker } from '../../core/index.js';
+import { createCoreWorker, prepareDatabase } from '../../core/index.js';
 import { NewerDatabaseError } from '../../core/db/migrator.js';
 import type { Logger } from '../../core/logger.js';
 import { builtinModules } from '../../modules/index.js';
@@ -10,7 +10,7 @@ import { fail } from '../context.js';
 export async function workerCommand(config: RampartConfig, logger: Logger): Promise<void> {
   const core = createCoreFor(config, builtinModules(), { logger });
   try {
-    await core.migrator.migrate();
+    await prepareDatabase(core);
   } catch (err) {
     await core.close();
     if (err instanceof NewerDatabaseError) fail(err.message);

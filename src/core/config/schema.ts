@@ -85,6 +85,37 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        /** Lifetime of access tokens (EdDSA JWTs). */
+        access_token_ttl_s: int(60, 86_400).default(900),
+        /** Lifetime of a refresh token; each use rotates it and starts a new one. */
+        refresh_token_ttl_s: int(300, 90 * 86_400).default(30 * 86_400),
+        /** Lifetime of a browser session cookie. */
+        session_ttl_s: int(300, 30 * 86_400).default(8 * 3_600),
+        /** Lifetime of the mfa_token that completes a two-step TOTP login. */
+        mfa_token_ttl_s: int(30, 3_600).default(300),
+        /** Lifetime of a single-use ticket for browser streams. */
+        ws_ticket_ttl_s: int(5, 300).default(30),
+        password_min_length: int(8, 128).default(12),
+        /** argon2id cost; the defaults are OWASP's (19 MiB, 2 passes, 1 lane). */
+        argon2_memory_kib: int(8_192, 1_048_576).default(19_456),
+        argon2_time_cost: int(1, 20).default(2),
+        argon2_parallelism: int(1, 16).default(1),
+        /** Failed logins per account before it locks (0 turns lockout off). */
+        lockout_threshold: int(0, 100).default(5),
+        lockout_minutes: int(1, 1_440).default(15),
+        /** Per client IP, on every login, token-login and enrollment endpoint. */
+        login_rate_limit_per_minute: int(1, 10_000).default(30),
+        /** Issuer (iss) of the tokens Rampart signs. */
+        issuer: z.string().min(1).default('rampart'),
+        /** Overlay dev mode: GET /api/auth/dev-token mints an admin token while no OIDC provider is configured. */
+        dev_mode: bool.default(false),
+        /** Whether first start creates `admin` with a random password when there are no users. */
+        bootstrap_admin: bool.default(true),
+      })
+      .strict()
+      .prefault({}),
     dataplane: z
       .object({
         /** Apply compiled artifacts to this host's engines. Off: artifacts are compiled and stored only. */

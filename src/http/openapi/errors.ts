@@ -58,7 +58,7 @@ export function errorStatusesFor(route: RouteDefinition<any>, pathParams: string
   const s = route.schema;
   return [
     ...(s.params || s.query || s.body || route.idempotency ? [400] : []),
-    ...(route.permission === 'public' ? [] : [401, 403]),
+    ...(route.permission === 'public' ? [] : route.permission === 'authenticated' ? [401] : [401, 403]),
     ...(pathParams.length ? [404] : []),
     ...(route.idempotency ? [409] : []),
     ...(s.body ? [413, 415] : []),

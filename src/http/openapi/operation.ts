@@ -32,7 +32,7 @@ export function operationFor(
     ...(route.permission === 'public' ? {} : { security: securityRequirement }),
     'x-rampart-permission': route.permission,
     // The name OpenWatch's own document uses for the same fact, so fleet tooling reading it keeps working.
-    ...(route.permission === 'public' ? {} : { 'x-required-permission': route.permission }),
+    ...(route.permission === 'public' || route.permission === 'authenticated' ? {} : { 'x-required-permission': route.permission }),
     ...(route.audit ? { 'x-rampart-audit-action': route.audit } : {}),
   };
 }

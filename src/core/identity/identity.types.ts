@@ -1,0 +1,444 @@
+/**
+ * The contracts between the identity services. Each service is a plain factory (see index.ts, where they are
+ * wired by hand); none of them knows about HTTP. They throw RampartError (core/errors.ts) for anything a client
+ * can get wrong, and publish IDENTITY_CHANGED whenever something that affects a principal changes, so the
+ * authenticator's cache on every node forgets it.
+ */
+import type { Principal } from '../principal.js';
+import type { PermissionDefinition, Role, RoleInput } from '../rbac/rbac.types.js';
+import type { ServiceAccountRole, UserRow, UserStatus } from './identity.tables.js';
+
+export type { ServiceAccountRole, UserStatus } from './identity.tables.js';
+
+/** Published (payload IdentityChange) on every change that can alter who a principal is or what it may do. */
+export const IDENTITY_CHANGED = 'identity.changed';
+export interface IdentityChange {
+  user_id?: string;
+  session_id?: string;
+  api_key_id?: string;
+  service_account_id?: string;
+  /** Role definitions changed: every cached principal is stale. */
+  all?: boolean;
+}
+
+/** Who did it, for audit details and created_by columns. */
+export type Actor = Pick<Principal, 'type' | 'id' | 'name'>;
+
+/** Where a request came from, recorded on sessions. */
+export interface ClientContext {
+  clientIp?: string | null;
+  userAgent?: string | null;
+}
+
+// ---------------------------------------------------------------- users, groups, passwords (users/)
+
+/** A user as every API may show it: never a hash or a secret. */
+export interface User {
+  id: string;
+  username: string;
+  email: string | null;
+  display_name: string | null;
+  status: UserStatus;
+  mfa_enabled: boolean;
+  /** Role names. */
+  roles: string[];
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserInput {
+  username: string;
+  email?: string | null;
+  display_name?: string | null;
+  /** Omitted for SSO-only users. */
+  password?: string;
+  /** Role names or ids; none by default. */
+  roles?: string[];
+  status?: UserStatus;
+}
+
+export interface UserPatch {
+  email?: string | null;
+  display_name?: string | null;
+  status?: UserStatus;
+}
+
+export interface UserList {
+  items: User[];
+  total: number;
+}
+
+export interface UserService {
+  create(input: UserInput, actor?: Actor): Promise<User>;
+  /** not_found when missing. */
+  get(id: string): Promise<User>;
+  /** The row, hash included, for the login path only. */
+  findRowByUsername(username: string): Promise<UserRow | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
+  list(query: { limit: number; offset: number; search?: string; status?: UserStatus }): Promise<UserList>;
+  update(id: string, patch: UserPatch): Promise<User>;
+  delete(id: string): Promise<void>;
+  /** Sets a password after checking the policy (length, not the username). */
+  setPassword(id: string, password: string): Promise<void>;
+  /** The caller's own change: the current password must verify. Ends the user's other sessions. */
+  changePassword(id: string, current: string, next: string, keepSessionId?: string): Promise<void>;
+  /** Ends every session of the user. */
+  suspend(id: string): Promise<User>;
+  reactivate(id: string): Promise<User>;
+  recordLogin(id: string): Promise<void>;
+}
+
+export interface Passwords {
+  /** argon2id PHC string. */
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+  /** Spends the time of a verify when there is no user, so timing does not tell whether a username exists. */
+  verifyDummy(password: string): Promise<void>;
+  /** validation_failed naming the rule a password breaks. */
+  checkPolicy(password: string, username: string): void;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  description: string | null;
+  member_ids: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupService {
+  list(): Promise<Group[]>;
+  get(id: string): Promise<Group>;
+  create(input: { name: string; description?: string | null; member_ids?: string[] }): Promise<Group>;
+  update(id: string, patch: { name?: string; description?: string | null; member_ids?: string[] }): Promise<Group>;
+  delete(id: string): Promise<void>;
+  groupsOf(userId: string): Promise<Group[]>;
+}
+
+// ---------------------------------------------------------------- rbac (core/rbac)
+
+export interface PermissionRegistry {
+  register(defs: PermissionDefinition[]): void;
+  list(): readonly PermissionDefinition[];
+  has(name: string): boolean;
+  /** Every registered permission a set of grants (with wildcards) covers. */
+  expand(grants: Iterable<string>): string[];
+}
+
+export interface RbacService {
+  registry: PermissionRegistry;
+  /** Creates the rows of built-in roles that are missing (at startup, idempotent). */
+  ensureBuiltinRoles(): Promise<void>;
+  listRoles(): Promise<Role[]>;
+  /** By id or name; not_found when missing. */
+  getRole(idOrName: string): Promise<Role>;
+  createRole(input: RoleInput): Promise<Role>;
+  /** Built-in roles cannot be changed or deleted (400). */
+  updateRole(idOrName: string, patch: Partial<RoleInput>): Promise<Role>;
+  deleteRole(idOrName: string): Promise<void>;
+  assign(userId: string, roleIdOrName: string, grantedBy?: Actor): Promise<void>;
+  unassign(userId: string, roleIdOrName: string): Promise<void>;
+  /** Replaces a user's roles. */
+  setRoles(userId: string, roleIdsOrNames: string[], grantedBy?: Actor): Promise<void>;
+  /** A user's role names and the union of their permissions (wildcards kept). */
+  userAccess(userId: string): Promise<{ roles: string[]; permissions: Set<string> }>;
+  /** The union of the permissions of roles given by name (for service accounts and SSO mapping). */
+  rolePermissions(roleNames: string[]): Promise<Set<string>>;
+}
+
+// ---------------------------------------------------------------- tokens and sessions (sessions/)
+
+export interface SigningKeyView {
+  kid: string;
+  algorithm: string;
+  status: 'active' | 'verifying' | 'retired';
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface TokenClaims {
+  sub: string;
+  iss?: string;
+  aud?: string | string[];
+  exp?: number;
+  iat?: number;
+  jti?: string;
+  /** What the token is for: access | session | mfa | reauth | service_account | dev. */
+  typ?: string;
+  sid?: string;
+  sa_id?: string | null;
+  roles?: string[];
+  [claim: string]: unknown;
+}
+
+export interface Keyset {
+  /** Signs with the active key (created on first use). ttlSeconds null: no exp (eternal tokens). */
+  sign(claims: TokenClaims, ttlSeconds: number | null): Promise<{ token: string; kid: string; expiresAt: Date | null }>;
+  /** Verifies signature (any key not retired), iss and exp; unauthorized otherwise. */
+  verify(token: string): Promise<TokenClaims & { kid: string }>;
+  rotate(): Promise<SigningKeyView>;
+  list(): Promise<SigningKeyView[]>;
+  /** The active key cannot be retired (400). */
+  retire(kid: string): Promise<SigningKeyView>;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  /** Seconds. */
+  expires_in: number;
+  session_id: string;
+}
+
+export interface SessionView {
+  id: string;
+  user_id: string;
+  auth_method: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string | null;
+  revoked_at: string | null;
+  client_ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SessionService {
+  open(userId: string, how: ClientContext & { method: string; providerId?: string | null; ttlSeconds?: number }): Promise<TokenPair>;
+  /** Rotates the refresh token; presenting one already used revokes the whole session (401). */
+  refresh(refreshToken: string, client: ClientContext): Promise<TokenPair & { user_id: string }>;
+  /** A JWT for the session cookie, valid as long as the session. */
+  cookieToken(sessionId: string): Promise<{ token: string; maxAgeSeconds: number }>;
+  revoke(sessionId: string, reason: string): Promise<void>;
+  revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<number>;
+  list(userId: string): Promise<SessionView[]>;
+  get(sessionId: string): Promise<SessionView | undefined>;
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  otp?: string;
+}
+
+export interface LoginResult extends TokenPair {
+  user: User;
+}
+
+export interface LoginService {
+  /**
+   * Password login, with the TOTP code in one step when given. A user with MFA and no otp gets 401 mfa_required
+   * whose details carry mfa_token. Wrong credentials, unknown users and locked accounts answer alike.
+   */
+  login(input: LoginInput, client: ClientContext): Promise<LoginResult>;
+  /** The second step: mfa_token from the first, and a TOTP or recovery code. */
+  completeMfa(mfaToken: string, code: string, client: ClientContext): Promise<LoginResult>;
+}
+
+export interface Tickets {
+  /** 256-bit hex, single use, bound to the principal. */
+  issue(principal: Principal): { ticket: string; expires_in: number };
+  /** The principal it was issued to, once; null when unknown, used or expired. */
+  consume(ticket: string): Principal | null;
+}
+
+/** The credentials a request carries, without HTTP types. */
+export interface Credentials {
+  authorization?: string;
+  /** Cookies by name. */
+  cookies: Record<string, string | undefined>;
+  /** ?ticket= on routes that take tickets (browser streams). */
+  ticket?: string;
+  /** Set when a token came in the query string (?token= or ?access_token=): refused. */
+  queryToken?: boolean;
+}
+
+export interface Authenticator {
+  /** null when no credential is present; unauthorized when one is present and invalid. */
+  authenticate(credentials: Credentials): Promise<Principal | null>;
+}
+
+/** The names the specs give the session cookie; every one is accepted, rampart_session is set. */
+export const SESSION_COOKIES = ['rampart_session', 'openwatch_session', 'neuwerk_auth'] as const;
+
+// ---------------------------------------------------------------- MFA (mfa/)
+
+export interface MfaService {
+  /** A new secret, pending until verified; 409 when MFA is already on. */
+  enroll(userId: string): Promise<{ secret: string; provisioning_uri: string }>;
+  /** Activates the pending secret with a current code; returns one-time recovery codes (shown once). */
+  verify(userId: string, code: string): Promise<{ recovery_codes: string[] }>;
+  /** With a current code for the user's own change, or by an administrator (byAdmin). */
+  disable(userId: string, how: { code: string } | { byAdmin: true }): Promise<void>;
+  /** A current TOTP code (each time step once) or an unused recovery code; consumes it. */
+  checkCode(userId: string, code: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------- API keys, service accounts, settings
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  /** The secret's first characters followed by an ellipsis. */
+  masked_key: string;
+  permissions: string[];
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ApiKeyService {
+  /** The permissions must be registered and within the creator's own (403 otherwise). */
+  create(creator: Principal, input: { name: string; permissions: string[]; expires_at?: string | null }): Promise<{ key: ApiKeyView; secret: string }>;
+  list(createdBy?: string): Promise<ApiKeyView[]>;
+  revoke(id: string): Promise<ApiKeyView>;
+  /** The principal of an `ApiKey <secret>` credential: the key's scope intersected with its creator's permissions. */
+  authenticate(secret: string): Promise<Principal | null>;
+}
+
+export interface ServiceAccountView {
+  id: string;
+  name: string;
+  description: string | null;
+  role: ServiceAccountRole;
+  status: 'active' | 'disabled';
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface ServiceAccountTokenView {
+  id: string;
+  service_account_id: string;
+  name: string | null;
+  created_at: string;
+  created_by: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  kid: string;
+  role: ServiceAccountRole;
+  status: 'active' | 'revoked' | 'expired';
+}
+
+export interface ServiceAccountService {
+  list(): Promise<ServiceAccountView[]>;
+  get(id: string): Promise<ServiceAccountView>;
+  create(input: { name: string; description?: string | null; role: ServiceAccountRole }, actor: Actor): Promise<ServiceAccountView>;
+  update(id: string, patch: { name?: string; description?: string | null; role?: ServiceAccountRole; status?: 'active' | 'disabled' }): Promise<ServiceAccountView>;
+  /** Disables the account and revokes all its tokens. */
+  disable(id: string): Promise<void>;
+  listTokens(id: string): Promise<ServiceAccountTokenView[]>;
+  /** ttl ("24h", "90d") and eternal are exclusive (400); the role never exceeds the account's (403). */
+  mintToken(id: string, input: { name?: string | null; ttl?: string; eternal?: boolean; role?: ServiceAccountRole }, actor: Actor): Promise<{ token: string; token_meta: ServiceAccountTokenView }>;
+  revokeToken(id: string, tokenId: string): Promise<void>;
+  /** The principal of a verified service-account JWT; null when revoked, expired or the account is disabled. */
+  principalFor(claims: TokenClaims): Promise<Principal | null>;
+}
+
+export interface AuthSettings {
+  /** Edge self-service registration (POST /api/v1/auth/register). */
+  registration_enabled: boolean;
+  /** Role given to self-registered users. */
+  registration_role: string;
+  lockout_threshold: number;
+  lockout_minutes: number;
+  password_min_length: number;
+  access_token_ttl_s: number;
+  refresh_token_ttl_s: number;
+  session_ttl_s: number;
+}
+
+export interface AuthSettingsService {
+  /** Config defaults with the stored overrides on top. */
+  get(): Promise<AuthSettings>;
+  update(patch: Partial<AuthSettings>): Promise<AuthSettings>;
+}
+
+// ---------------------------------------------------------------- SSO (sso/)
+
+export interface RoleMapping {
+  role: string;
+  subjects: string[];
+  groups: string[];
+  email_domains: string[];
+}
+
+/** A provider as the APIs show it: the client secret only as client_secret_configured. */
+export interface SsoProviderView {
+  id: string;
+  name: string;
+  kind: 'oidc' | 'google' | 'github';
+  enabled: boolean;
+  is_default: boolean;
+  issuer_url: string;
+  authorization_url: string | null;
+  token_url: string | null;
+  userinfo_url: string | null;
+  client_id: string;
+  client_secret_configured: boolean;
+  scopes: string[];
+  pkce_required: boolean;
+  subject_claim: string;
+  email_claim: string;
+  groups_claim: string;
+  default_role: string | null;
+  role_mappings: RoleMapping[];
+  allowed_email_domains: string[];
+  session_ttl_s: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type SsoProviderInput = Partial<Omit<SsoProviderView, 'id' | 'client_secret_configured' | 'created_at' | 'updated_at'>> & {
+  client_secret?: string | null;
+};
+
+export interface SsoStart {
+  /** Where to send the browser. */
+  url: string;
+  /** Sealed state (state, nonce, PKCE verifier, return path) for a short-lived cookie. */
+  state_cookie: string;
+}
+
+export interface SsoService {
+  list(): Promise<SsoProviderView[]>;
+  get(id: string): Promise<SsoProviderView>;
+  /** The enabled default provider (overlay), or undefined when none is configured. */
+  defaultProvider(): Promise<SsoProviderView | undefined>;
+  create(input: SsoProviderInput): Promise<SsoProviderView>;
+  update(id: string, patch: SsoProviderInput): Promise<SsoProviderView>;
+  delete(id: string): Promise<void>;
+  /** Fetches the discovery document: {ok, detail}. */
+  test(id: string): Promise<{ ok: boolean; detail: string; issuer?: string }>;
+  start(id: string, redirectUri: string, returnTo?: string): Promise<SsoStart>;
+  /** Verifies state, exchanges the code, checks domains, maps roles, creates or links the user, opens a session. */
+  callback(id: string, input: { redirectUri: string; callbackUrl: string; stateCookie: string | undefined }, client: ClientContext): Promise<LoginResult & { return_to: string | null; provider_id: string }>;
+}
+
+// ---------------------------------------------------------------- the bundle
+
+export interface Identity {
+  rbac: RbacService;
+  users: UserService;
+  groups: GroupService;
+  passwords: Passwords;
+  settings: AuthSettingsService;
+  keyset: Keyset;
+  sessions: SessionService;
+  login: LoginService;
+  mfa: MfaService;
+  tickets: Tickets;
+  apiKeys: ApiKeyService;
+  serviceAccounts: ServiceAccountService;
+  sso: SsoService;
+  authenticator: Authenticator;
+  /**
+   * First start: with no users, creates `admin` with a random password, written 0600 to
+   * <data_dir>/initial-admin-password. Returns the credentials (to print once), or null.
+   */
+  bootstrap(): Promise<{ username: string; password: string; file: string } | null>;
+}

@@ -1,0 +1,39 @@
+import { builtinPermissions } from '../../core/rbac/vocabularies.js';
+import type { RampartModule } from '../../server.js';
+import { apiKeysRoutes } from './routes/api-keys.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { groupsRoutes } from './routes/groups.routes.js';
+import { mfaRoutes } from './routes/mfa.routes.js';
+import { overlayAuthRoutes } from './routes/overlay-auth.routes.js';
+import { rolesRoutes } from './routes/roles.routes.js';
+import { serviceAccountsRoutes } from './routes/service-accounts.routes.js';
+import { sessionsRoutes } from './routes/sessions.routes.js';
+import { settingsRoutes } from './routes/settings.routes.js';
+import { ssoRoutes } from './routes/sso.routes.js';
+import { usersRoutes } from './routes/users.routes.js';
+
+/**
+ * The identity surfaces of all five APIs over the one identity core (core/identity, core/rbac): login and
+ * sessions, users, groups, roles, MFA, API keys, service accounts, SSO, auth settings and audit queries. Routes
+ * are grouped by concern; each file declares the paths of every spec that serves that concern.
+ */
+export const identityModule: RampartModule = {
+  name: 'identity',
+  permissions: builtinPermissions,
+  http: (core) => ({
+    name: 'identity',
+    routes: [
+      ...sessionsRoutes(core),
+      ...mfaRoutes(core),
+      ...usersRoutes(core),
+      ...groupsRoutes(core),
+      ...rolesRoutes(core),
+      ...auditRoutes(core),
+      ...apiKeysRoutes(core),
+      ...serviceAccountsRoutes(core),
+      ...settingsRoutes(core),
+      ...ssoRoutes(core),
+      ...overlayAuthRoutes(core),
+    ],
+  }),
+};

@@ -1,0 +1,6 @@
+import type { Core } from '../../../core/index.js';
+import type { RouteDefinition } from '../../../http/route.js';
+
+export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
+  return [];
+}
