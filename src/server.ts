@@ -12,7 +12,7 @@ import { httpAuthenticator } from './http/auth.js';
 import { createIdempotency, type Idempotency } from './http/idempotency/idempotency.js';
 import { createIdempotencyStore } from './http/idempotency/idempotency.store.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
-import type { HttpModule } from './http/route.js';
+import type { HttpModule, RouteDefinition } from './http/route.js';
 import { builtinModules } from './modules/index.js';
 import { docsRoutes } from './modules/docs/docs.routes.js';
 
@@ -40,6 +40,8 @@ export interface RampartOptions {
 export interface Rampart {
   core: Core;
   app: FastifyInstance;
+  /** Every declared route of every module, as served. */
+  routes: RouteDefinition<any>[];
   metrics: Metrics;
   idempotency: Idempotency;
   worker: Worker;
@@ -66,10 +68,11 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
   const httpModules: HttpModule[] = modules.flatMap((m) => (m.http ? [m.http(core)] : []));
   // The documents are assembled on first request from every module's declarations (the docs routes are hidden).
   httpModules.push(docsRoutes(() => httpModules.flatMap((m) => m.routes)));
+  const routes = httpModules.flatMap((m) => m.routes);
   const app = await buildHttpApp({
     logger: opts.logger,
     metrics,
-    routes: httpModules.flatMap((m) => m.routes),
+    routes,
     db: core.db,
     audit: core.audit,
     idempotency,
@@ -85,6 +88,7 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
   return {
     core,
     app,
+    routes,
     metrics,
     idempotency,
     worker,

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { versionInfo } from '../version.js';
+import { authKeyCommand, type AuthKeyAction } from './commands/auth-keys.js';
 import { checkConfigCommand } from './commands/check-config.js';
+import { createAdminCommand } from './commands/create-admin.js';
 import { migrateCommand } from './commands/migrate.js';
 import { rotateSecretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
@@ -47,6 +49,16 @@ export function buildCli(): Command {
       await migrateCommand(config, logger, flags);
     });
 
+  withConfigOptions(program.command('create-admin'))
+    .description('create a user with the admin role; the password is read from stdin or generated and printed once')
+    .requiredOption('--username <name>', 'username of the new administrator')
+    .requiredOption('--email <address>', 'email address of the new administrator')
+    .option('--password-stdin', 'read the password from stdin instead of generating one')
+    .action(async (flags: ConfigFlags & { username: string; email: string; passwordStdin?: boolean }) => {
+      const { config, logger } = cliContext(flags);
+      await createAdminCommand(config, logger, flags);
+    });
+
   withConfigOptions(program.command('check-config'))
     .description('validate the configuration and print it with secrets redacted; exits 1 naming a bad key')
     .action((flags: ConfigFlags) => checkConfigCommand(loadCliConfig(flags)));
@@ -58,6 +70,21 @@ export function buildCli(): Command {
       const { config, logger } = cliContext(flags);
       await rotateSecretsCommand(config, logger);
     });
+
+  const authKey = program.command('auth').description('identity administration').command('key').description('the keys that sign access tokens');
+  const keyCommand = (flags: ConfigFlags, what: AuthKeyAction) => {
+    const { config, logger } = cliContext(flags);
+    return authKeyCommand(config, logger, what);
+  };
+  withConfigOptions(authKey.command('rotate'))
+    .description('make a new signing key active; the previous one keeps verifying until retired')
+    .action((flags: ConfigFlags) => keyCommand(flags, { action: 'rotate' }));
+  withConfigOptions(authKey.command('list'))
+    .description('list the signing keys and their status as JSON')
+    .action((flags: ConfigFlags) => keyCommand(flags, { action: 'list' }));
+  withConfigOptions(authKey.command('retire').argument('<kid>', 'the key to retire'))
+    .description('retire a key that is no longer active: tokens it signed stop verifying')
+    .action((kid: string, flags: ConfigFlags) => keyCommand(flags, { action: 'retire', kid }));
 
   program
     .command('version')

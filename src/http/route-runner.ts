@@ -32,12 +32,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function createRouteRunner(deps: RouteRunnerDeps) {
   return async function run(route: RouteDefinition<any>, req: FastifyRequest, reply: FastifyReply) {
-    const input = {
-      params: parse(route.schema.params, req.params, 'path parameters'),
-      query: parse(route.schema.query, req.query, 'query'),
-      body: parse(route.schema.body, req.body, 'body'),
-    };
-    const principal = await deps.authenticator.authenticate(req, route);
+    // Who is asking comes first: a caller who may not call the route learns nothing about its input rules.
+    const principal = await authenticate(route, req);
     const note: AuditNote = {};
     const audit = (result: AuditResult, details?: Record<string, unknown>) =>
       deps.audit.record({
@@ -58,6 +54,11 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
         throw errors.forbidden(`permission ${route.permission} is required`);
       }
     }
+    const input = {
+      params: parse(route.schema.params, req.params, 'path parameters'),
+      query: parse(route.schema.query, req.query, 'query'),
+      body: parse(route.schema.body, req.body, 'body'),
+    };
 
     const idem = await idempotencyFor(route, req, principal);
     if (idem?.replay) return send(reply, idem.replay, true);
@@ -124,6 +125,17 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     if (idem) await deps.idempotency.finish(idem.request, response);
     return send(reply, response, false);
   };
+
+  /** On public routes a stale or invalid credential (an expired cookie, say) is simply no one. */
+  async function authenticate(route: RouteDefinition<any>, req: FastifyRequest): Promise<Principal | null> {
+    if (route.permission !== 'public') return deps.authenticator.authenticate(req, route);
+    try {
+      return await deps.authenticator.authenticate(req, route);
+    } catch (err) {
+      if ((err as { status?: number }).status === 401) return null;
+      throw err;
+    }
+  }
 
   async function idempotencyFor(route: RouteDefinition<any>, req: FastifyRequest, principal: Principal | null) {
     if (!route.idempotency) return null;

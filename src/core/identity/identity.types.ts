@@ -414,9 +414,26 @@ export interface SsoService {
   delete(id: string): Promise<void>;
   /** Fetches the discovery document: {ok, detail}. */
   test(id: string): Promise<{ ok: boolean; detail: string; issuer?: string }>;
-  start(id: string, redirectUri: string, returnTo?: string): Promise<SsoStart>;
+  /** returnTo is kept only when it is a path on this site; prompt 'login' makes the IdP ask again (reauthentication). */
+  start(id: string, redirectUri: string, returnTo?: string, options?: { prompt?: 'login' }): Promise<SsoStart>;
   /** Verifies state, exchanges the code, checks domains, maps roles, creates or links the user, opens a session. */
-  callback(id: string, input: { redirectUri: string; callbackUrl: string; stateCookie: string | undefined }, client: ClientContext): Promise<LoginResult & { return_to: string | null; provider_id: string }>;
+  callback(id: string, input: SsoCallbackInput, client: ClientContext): Promise<LoginResult & { return_to: string | null; provider_id: string }>;
+  /**
+   * Reauthentication: verifies state and code as callback does and returns the user already linked to that IdP
+   * account (403 when none, or not active), changing nothing and opening no session.
+   */
+  identify(id: string, input: SsoCallbackInput): Promise<{ user: User; return_to: string | null; provider_id: string }>;
+  /** The IdP's end_session_endpoint URL (from discovery) to send a browser to on logout, or null. */
+  endSessionUrl(id: string): Promise<string | null>;
+}
+
+export interface SsoCallbackInput {
+  /** The redirect_uri given at start. */
+  redirectUri: string;
+  /** That URI with the query the IdP sent back (code, state, iss). */
+  callbackUrl: string;
+  /** The sealed state from start. */
+  stateCookie: string | undefined;
 }
 
 // ---------------------------------------------------------------- the bundle

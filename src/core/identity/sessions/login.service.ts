@@ -1,6 +1,7 @@
-import { notYet } from '../not-yet.js';
+import { errors, RampartError } from '../../errors.js';
 import type { IdentityDeps } from '../index.js';
-import type { Keyset, LoginService, MfaService, Passwords, SessionService, UserService } from '../identity.types.js';
+import type { UserRow } from '../identity.tables.js';
+import type { ClientContext, Keyset, LoginResult, LoginService, MfaService, Passwords, SessionService, UserService } from '../identity.types.js';
 import type { Lockout } from './lockout.js';
 
 export interface LoginDeps extends IdentityDeps {
@@ -12,7 +13,94 @@ export interface LoginDeps extends IdentityDeps {
   keyset: Keyset;
 }
 
+/** The codes a failed login answers with (the route audits by them). */
+export const LOGIN_ERRORS = {
+  invalidCredentials: 'invalid_credentials',
+  accountLocked: 'account_locked',
+  mfaRequired: 'mfa_required',
+  invalidOtp: 'invalid_otp',
+} as const;
+
+const invalidCredentials = () =>
+  new RampartError({ code: LOGIN_ERRORS.invalidCredentials, status: 401, message: 'invalid username or password' });
+
+const invalidOtp = () => new RampartError({ code: LOGIN_ERRORS.invalidOtp, status: 401, message: 'invalid TOTP or recovery code' });
+
+const accountLocked = (seconds: number) =>
+  new RampartError({
+    code: LOGIN_ERRORS.accountLocked,
+    status: 429,
+    message: `too many failed logins; try again in ${seconds} s`,
+    retryable: true,
+    headers: { 'retry-after': String(seconds) },
+  });
+
+/**
+ * Password login, with TOTP in one step (otp in the body) or two (mfa_required, then completeMfa). Every failure
+ * counts towards the lockout of the submitted username, existing or not, and an unknown user costs the same
+ * argon2 verify as a known one, so neither the answer nor its timing tells whether a username exists.
+ */
 export function createLoginService(deps: LoginDeps): LoginService {
-  // TODO(helper B): login
-  return notYet<LoginService>('login');
+  const { users, passwords, lockout, mfa, sessions, keyset } = deps;
+
+  async function assertNotLocked(username: string): Promise<void> {
+    const seconds = await lockout.lockedFor(username);
+    if (seconds > 0) throw accountLocked(seconds);
+  }
+
+  /** Counts the failure and answers with the error, or with 429 when this failure locked the account. */
+  async function fail(username: string, error: RampartError): Promise<never> {
+    const lockedFor = await lockout.recordFailure(username);
+    throw lockedFor > 0 ? accountLocked(lockedFor) : error;
+  }
+
+  async function succeed(row: UserRow, method: 'password' | 'mfa', client: ClientContext): Promise<LoginResult> {
+    await lockout.clear(row.username);
+    await users.recordLogin(row.id);
+    const pair = await sessions.open(row.id, { ...client, method });
+    return { ...pair, user: await users.get(row.id) };
+  }
+
+  async function checkSecondFactor(row: UserRow, code: string, client: ClientContext): Promise<LoginResult> {
+    if (!(await mfa.checkCode(row.id, code))) return fail(row.username, invalidOtp());
+    return succeed(row, 'mfa', client);
+  }
+
+  async function mfaRequired(row: UserRow): Promise<never> {
+    const { token } = await keyset.sign({ sub: row.id, typ: 'mfa' }, deps.config.auth.mfa_token_ttl_s);
+    throw new RampartError({
+      code: LOGIN_ERRORS.mfaRequired,
+      status: 401,
+      message: 'a TOTP code is required: send it with the mfa_token to POST /api/v1/auth/totp/login, or as otp with the password',
+      details: { mfa_token: token },
+    });
+  }
+
+  return {
+    async login(input, client) {
+      await assertNotLocked(input.username);
+      const row = await users.findRowByUsername(input.username);
+      if (!row?.password_hash) {
+        await passwords.verifyDummy(input.password);
+        return fail(input.username, invalidCredentials());
+      }
+      // A user who may not sign in gets the answer of a wrong password: the status is not revealed.
+      if (!(await passwords.verify(row.password_hash, input.password)) || row.status !== 'active') {
+        return fail(input.username, invalidCredentials());
+      }
+      if (!deps.db.dialect.fromBool(row.mfa_enabled)) return succeed(row, 'password', client);
+      if (!input.otp) return mfaRequired(row);
+      return checkSecondFactor(row, input.otp, client);
+    },
+
+    async completeMfa(mfaToken, code, client) {
+      const claims = await keyset.verify(mfaToken).catch(() => undefined);
+      if (claims?.typ !== 'mfa') throw errors.unauthorized('invalid or expired mfa_token');
+      const user = await users.get(claims.sub).catch(() => undefined);
+      const row = user && (await users.findRowByUsername(user.username));
+      if (!row || row.status !== 'active') throw errors.unauthorized('invalid or expired mfa_token');
+      await assertNotLocked(row.username);
+      return checkSecondFactor(row, code, client);
+    },
+  };
 }

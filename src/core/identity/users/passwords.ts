@@ -1,8 +1,55 @@
-import { notYet } from '../not-yet.js';
+import { randomBytes } from 'node:crypto';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
 import type { RampartConfig } from '../../config/schema.js';
+import { errors } from '../../errors.js';
 import type { AuthSettingsService, Passwords } from '../identity.types.js';
 
-export function createPasswords(config: RampartConfig['auth'], settings: AuthSettingsService): Passwords {
-  // TODO(helper A): passwords
-  return notYet<Passwords>('passwords');
+/** Beyond the contract: the policy check with the minimum length as set at run time (auth settings). */
+export interface PasswordPolicy {
+  /** checkPolicy with the current password_min_length from the auth settings, which operators can change. */
+  enforcePolicy(password: string, username: string): Promise<void>;
+}
+
+/**
+ * argon2id hashes (PHC strings) with the cost from [auth], and the password policy. checkPolicy is synchronous
+ * and uses the configured minimum length; enforcePolicy reads the run-time setting first, and is what the user
+ * service calls.
+ */
+export function createPasswords(config: RampartConfig['auth'], settings: AuthSettingsService): Passwords & PasswordPolicy {
+  const options = {
+    algorithm: Algorithm.Argon2id,
+    memoryCost: config.argon2_memory_kib,
+    timeCost: config.argon2_time_cost,
+    parallelism: config.argon2_parallelism,
+  };
+  let dummyHash: Promise<string> | undefined;
+
+  function check(password: string, username: string, minLength: number): void {
+    if (password.length < minLength) throw errors.validation(`password must be at least ${minLength} characters`);
+    if (password.toLowerCase() === username.toLowerCase()) throw errors.validation('password must not be the username');
+  }
+
+  return {
+    hash: (password) => hash(password, options),
+
+    async verify(phc, password) {
+      try {
+        return await verify(phc, password);
+      } catch {
+        return false; // a malformed stored hash verifies nothing
+      }
+    },
+
+    async verifyDummy(password) {
+      // Made once, with the same cost as real hashes, so a miss spends the time a real verify does.
+      dummyHash ??= hash(randomBytes(16).toString('hex'), options);
+      await verify(await dummyHash, password).catch(() => false);
+    },
+
+    checkPolicy: (password, username) => check(password, username, config.password_min_length),
+
+    async enforcePolicy(password, username) {
+      check(password, username, (await settings.get()).password_min_length);
+    },
+  };
 }

@@ -1,14 +1,196 @@
-import { notYet } from '../not-yet.js';
+import { randomUUID } from 'node:crypto';
+import { errors, RampartError } from '../../errors.js';
+import { assertNotLastAdmin } from '../../rbac/last-admin.js';
+import { byPrecedence } from '../../rbac/role-order.js';
+import { createRoleStore } from '../../rbac/role.store.js';
 import type { IdentityDeps } from '../index.js';
-import type { Passwords, RbacService, UserService } from '../identity.types.js';
+import type { UserRow, UserStatus } from '../identity.tables.js';
+import { IDENTITY_CHANGED, type Passwords, type RbacService, type User, type UserService } from '../identity.types.js';
+import type { PasswordPolicy } from './passwords.js';
+import { isUuid } from './ids.js';
+import { isUniqueViolation } from './unique-violation.js';
+import { createUserStore } from './user.store.js';
 
 export interface UserServiceDeps extends IdentityDeps {
-  passwords: Passwords;
+  passwords: Passwords & PasswordPolicy;
   rbac: RbacService;
   endSessions(userId: string, reason: string, exceptSessionId?: string): Promise<number>;
 }
 
+const USERNAME = /^[a-z0-9._@-]{1,64}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/** Users: accounts, their status and passwords. Roles are the rbac service's; this one shows them on the user. */
 export function createUserService(deps: UserServiceDeps): UserService {
-  // TODO(helper A): users
-  return notYet<UserService>('users');
+  const store = createUserStore(deps.db);
+  const roles = createRoleStore(deps.db);
+  const now = () => deps.now().toISOString();
+  const changed = (userId: string) => deps.events.publish(IDENTITY_CHANGED, { user_id: userId });
+
+  const view = (row: UserRow, roleNames: string[]): User => ({
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    display_name: row.display_name,
+    status: row.status,
+    mfa_enabled: deps.db.dialect.fromBool(row.mfa_enabled),
+    roles: byPrecedence(roleNames),
+    last_login_at: row.last_login_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  });
+
+  async function viewOf(row: UserRow): Promise<User> {
+    return view(row, (await roles.namesByUser([row.id])).get(row.id) ?? []);
+  }
+
+  async function rowOf(id: string): Promise<UserRow> {
+    const row = isUuid(id) ? await store.byId(id) : undefined;
+    if (!row) throw errors.notFound(`user ${id} not found`);
+    return row;
+  }
+
+  /** Leaving `active` ends every session and may not strand the system without an administrator. */
+  async function setStatus(row: UserRow, status: UserStatus): Promise<void> {
+    if (status === row.status) return;
+    if (status !== 'active') await assertNotLastAdmin(roles, row.id);
+    await store.update(row.id, { status }, now());
+    if (status !== 'active') await deps.endSessions(row.id, `user ${status}`);
+    await changed(row.id);
+  }
+
+  return {
+    async create(input, actor) {
+      const username = validUsername(input.username);
+      const email = validEmail(input.email);
+      if (input.password !== undefined) await deps.passwords.enforcePolicy(input.password, username);
+      // Hashing is slow: done before the transaction, so no write lock is held meanwhile.
+      const passwordHash = input.password !== undefined ? await deps.passwords.hash(input.password) : null;
+      const at = now();
+      const row: UserRow = {
+        id: randomUUID(),
+        username,
+        email,
+        display_name: input.display_name ?? null,
+        status: input.status ?? 'active',
+        password_hash: passwordHash,
+        password_changed_at: passwordHash ? at : null,
+        mfa_enabled: deps.db.dialect.name === 'postgres' ? false : 0,
+        totp_secret: null,
+        totp_pending_secret: null,
+        totp_last_step: null,
+        last_login_at: null,
+        created_at: at,
+        updated_at: at,
+      };
+      return deps.db.transaction(async () => {
+        if (await store.byUsername(username)) throw usernameTaken(username);
+        try {
+          await store.insert(row);
+        } catch (err) {
+          throw isUniqueViolation(err) ? usernameTaken(username) : err;
+        }
+        if (input.roles?.length) await deps.rbac.setRoles(row.id, input.roles, actor);
+        return viewOf(row);
+      });
+    },
+
+    get: async (id) => viewOf(await rowOf(id)),
+
+    findRowByUsername: (username) => store.byUsername(username.toLowerCase()),
+
+    async findByEmail(email) {
+      const row = await store.byEmail(email.trim());
+      return row ? viewOf(row) : undefined;
+    },
+
+    async list(query) {
+      const { rows, total } = await store.list(query);
+      const names = await roles.namesByUser(rows.map((r) => r.id));
+      return { items: rows.map((r) => view(r, names.get(r.id) ?? [])), total };
+    },
+
+    async update(id, patch) {
+      return deps.db.transaction(async () => {
+        const row = await rowOf(id);
+        const changes = {
+          ...(patch.email !== undefined ? { email: validEmail(patch.email) } : {}),
+          ...(patch.display_name !== undefined ? { display_name: patch.display_name } : {}),
+        };
+        if (Object.keys(changes).length) await store.update(id, changes, now());
+        if (patch.status !== undefined) await setStatus(row, patch.status);
+        return viewOf(await rowOf(id));
+      });
+    },
+
+    async delete(id) {
+      await deps.db.transaction(async () => {
+        const row = await rowOf(id);
+        await assertNotLastAdmin(roles, row.id);
+        await store.delete(row.id); // sessions, roles, keys and memberships go with it (ON DELETE CASCADE)
+        await changed(row.id);
+      });
+    },
+
+    async setPassword(id, password) {
+      const row = await rowOf(id);
+      await deps.passwords.enforcePolicy(password, row.username);
+      const hash = await deps.passwords.hash(password);
+      await deps.db.transaction(async () => {
+        const at = now();
+        await store.update(id, { password_hash: hash, password_changed_at: at }, at);
+        // A password set for someone is a reset: whoever knew the old one is signed out.
+        await deps.endSessions(id, 'password reset');
+        await changed(id);
+      });
+    },
+
+    async changePassword(id, current, next, keepSessionId) {
+      const row = await rowOf(id);
+      const ok = row.password_hash ? await deps.passwords.verify(row.password_hash, current) : false;
+      if (!ok) throw new RampartError({ code: 'invalid_current_password', status: 400, message: 'the current password is not correct' });
+      await deps.passwords.enforcePolicy(next, row.username);
+      if (next === current) throw errors.validation('the new password must differ from the current one');
+      const hash = await deps.passwords.hash(next);
+      await deps.db.transaction(async () => {
+        const at = now();
+        await store.update(id, { password_hash: hash, password_changed_at: at }, at);
+        await deps.endSessions(id, 'password changed', keepSessionId);
+        await changed(id);
+      });
+    },
+
+    async suspend(id) {
+      return deps.db.transaction(async () => {
+        await setStatus(await rowOf(id), 'suspended');
+        return viewOf(await rowOf(id));
+      });
+    },
+
+    async reactivate(id) {
+      return deps.db.transaction(async () => {
+        await setStatus(await rowOf(id), 'active');
+        return viewOf(await rowOf(id));
+      });
+    },
+
+    recordLogin: (id) => store.recordLogin(id, now()),
+  };
+}
+
+function validUsername(input: string): string {
+  const username = input.trim().toLowerCase();
+  if (!USERNAME.test(username)) throw errors.validation('username must be 1-64 of a-z, 0-9, ".", "_", "@" and "-"');
+  return username;
+}
+
+function validEmail(input: string | null | undefined): string | null {
+  if (input === undefined || input === null || input.trim() === '') return null;
+  const email = input.trim();
+  if (email.length > 254 || !EMAIL.test(email)) throw errors.validation(`email ${email} is not a valid address`);
+  return email;
+}
+
+function usernameTaken(username: string): RampartError {
+  return errors.conflict(`username ${username} is already taken`);
 }

@@ -1,6 +1,251 @@
+import { z } from 'zod';
+import type { AuditEventInput } from '../../../core/audit/audit.types.js';
 import type { Core } from '../../../core/index.js';
-import type { RouteDefinition } from '../../../http/route.js';
+import { errors, isRampartError } from '../../../core/errors.js';
+import type { LoginResult, SessionView } from '../../../core/identity/identity.types.js';
+import { LOGIN_ERRORS } from '../../../core/identity/sessions/login.service.js';
+import { REFRESH_TOKEN_REUSED } from '../../../core/identity/sessions/session.service.js';
+import type { Principal } from '../../../core/principal.js';
+import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
+import { clearSessionCookies, clientOf, idParam, loginRateLimit, loginUser, principalOf, setSessionCookie, tokenPair, userIdOf } from './common.js';
 
+const loginResponse = tokenPair.extend({ user: loginUser });
+const sessionView = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  auth_method: z.string(),
+  created_at: z.string(),
+  expires_at: z.string(),
+  last_seen_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+  client_ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  /** Whether it is the session of the request. */
+  current: z.boolean(),
+});
+const sessionList = z.object({ items: z.array(sessionView) });
+/** The egress spec's decoded identity (token-login, whoami). */
+const egressIdentity = z.object({
+  sub: z.string(),
+  sa_id: z.string().nullable(),
+  exp: z.number().int().nullable(),
+  roles: z.array(z.string()),
+});
+const me = z.object({
+  id: z.string(),
+  type: z.string(),
+  username: z.string(),
+  email: z.string().nullable(),
+  role: z.string().nullable(),
+  roles: z.array(z.string()),
+  permissions: z.array(z.string()),
+});
+
+const text = (max: number) => z.string().min(1).max(max);
+
+function shapeLogin(result: LoginResult) {
+  const { user } = result;
+  return {
+    access_token: result.access_token,
+    refresh_token: result.refresh_token,
+    token_type: result.token_type,
+    expires_in: result.expires_in,
+    user: { id: user.id, username: user.username, email: user.email, role: user.roles[0] ?? null },
+  };
+}
+
+function egressIdentityOf(principal: Principal) {
+  return { sub: principal.name, sa_id: principal.serviceAccountId ?? null, exp: principal.expiresAt ?? null, roles: [...(principal.roles ?? [])] };
+}
+
+const withCurrent = (ctx: RouteContext<any>) => (session: SessionView) => ({ ...session, current: session.id === ctx.principal?.sessionId });
+
+/**
+ * Login, refresh, logout and the caller's identity in the fleet, edge and egress dialects, and session lists.
+ * Login and refresh run outside a transaction on purpose: a failed login must still count towards the lockout,
+ * and a replayed refresh token must still revoke its session, though the request fails; so their audit rows are
+ * written here, explicitly, and never carry a password, code or token.
+ */
 export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
-  return [];
+  const { login, sessions, users, authenticator, rbac } = core.identity;
+  const rateLimit = loginRateLimit(core);
+  const tags = ['auth'];
+
+  const record = (ctx: RouteContext<any>, event: Omit<AuditEventInput, 'clientIp' | 'userAgent' | 'correlationId'>) =>
+    core.audit.record({ ...event, clientIp: ctx.clientIp, userAgent: ctx.userAgent, correlationId: ctx.correlationId });
+  const anonymous = { type: 'anonymous' as const, id: null, name: null };
+  /** Best effort: the request is failing already, and its own error is the one to report. */
+  const recordFailure = (ctx: RouteContext<any>, action: string, details: Record<string, unknown>) =>
+    record(ctx, { actor: anonymous, action, result: 'failure', details }).catch((err) =>
+      core.logger.error({ err, correlation_id: ctx.correlationId }, 'could not write the failure audit row'),
+    );
+
+  /** Runs a login step; audits its outcome, sets the session cookie and shapes the answer. */
+  async function audited(ctx: RouteContext<any>, details: Record<string, unknown>, attempt: () => Promise<LoginResult>) {
+    let result: LoginResult;
+    try {
+      result = await attempt();
+    } catch (err) {
+      const code = isRampartError(err) ? err.code : 'error';
+      const action = code === LOGIN_ERRORS.accountLocked ? 'identity.login.lockout' : 'identity.login';
+      await recordFailure(ctx, action, { ...details, reason: code });
+      throw err;
+    }
+    const { user } = result;
+    await record(ctx, {
+      actor: { type: 'user', id: user.id, name: user.username },
+      action: 'identity.login',
+      resource: { type: 'user', id: user.id },
+      result: 'success',
+      details: { ...details, session_id: result.session_id },
+    });
+    await setSessionCookie(core, ctx, result.session_id);
+    return shapeLogin(result);
+  }
+
+  async function ownSession(ctx: RouteContext<any>, id: string): Promise<SessionView> {
+    const session = await sessions.get(id);
+    if (!session || session.user_id !== userIdOf(ctx)) throw errors.notFound(`session ${id} not found`);
+    return session;
+  }
+
+  return [
+    // fleet (OpenWatch); the edge (AiFw) logs in and refreshes at the same paths
+    defineRoute({
+      method: 'POST', path: '/api/v1/auth/login', surface: 'fleet', permission: 'public', tags, rateLimit,
+      summary: 'Log in with username and password (and otp when TOTP is on); sets the session cookie',
+      description: 'With TOTP enabled and no otp, answers 401 mfa_required with details.mfa_token for POST /api/v1/auth/totp/login.',
+      schema: {
+        body: z.object({ username: text(256), password: text(1024), otp: z.string().trim().max(32).optional() }),
+        response: loginResponse,
+        responses: { 401: { description: 'invalid credentials, or mfa_required' }, 429: { description: 'too many attempts, or the account is locked' } },
+      },
+      handler: (ctx) => audited(ctx, { username: ctx.body.username.toLowerCase(), step: 'password' }, () => login.login(ctx.body, clientOf(ctx))),
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/auth/refresh', surface: 'fleet', permission: 'public', tags, rateLimit,
+      summary: 'Rotate the refresh token; returns a new access + refresh pair',
+      description: 'A refresh token works once; presenting it again revokes its whole session.',
+      schema: { body: z.object({ refresh_token: text(256) }), response: loginResponse },
+      handler: async (ctx) => {
+        try {
+          const pair = await sessions.refresh(ctx.body.refresh_token, clientOf(ctx));
+          return shapeLogin({ ...pair, user: await users.get(pair.user_id) });
+        } catch (err) {
+          if (isRampartError(err) && err.code === REFRESH_TOKEN_REUSED) {
+            await recordFailure(ctx, 'identity.session.reuse_detected', { reason: err.code });
+          }
+          throw err;
+        }
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/auth/me', surface: 'fleet', permission: 'authenticated', tags,
+      summary: 'The calling identity (id, username, email, role)', schema: { response: me },
+      handler: (ctx) => {
+        const p = principalOf(ctx);
+        const roles = [...(p.roles ?? [])];
+        return { id: p.id, type: p.type, username: p.name, email: p.email ?? null, role: roles[0] ?? null, roles, permissions: [...p.permissions].sort() };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/auth/me/permissions', surface: 'fleet', permission: 'authenticated', tags,
+      summary: "The caller's effective permission strings, wildcards expanded",
+      schema: { response: z.object({ permissions: z.array(z.string()) }) },
+      handler: (ctx) => ({ permissions: rbac.registry.expand(principalOf(ctx).permissions).sort() }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/auth/logout', surface: 'fleet', permission: 'public', tags, status: 204,
+      summary: 'Revoke the calling session (fleet) and clear the session cookie (egress)',
+      schema: {},
+      handler: async (ctx) => {
+        const p = ctx.principal;
+        if (p?.sessionId) {
+          await sessions.revoke(p.sessionId, 'logout');
+          await record(ctx, { actor: { type: p.type, id: p.id, name: p.name }, action: 'identity.logout', resource: { type: 'session', id: p.sessionId }, result: 'success' });
+        }
+        clearSessionCookies(ctx);
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/auth/password::change', surface: 'fleet', permission: 'authenticated', tags, rateLimit, status: 204,
+      audit: 'identity.password.change', summary: "Change the caller's password; ends the caller's other sessions",
+      schema: { body: z.object({ current_password: text(1024), new_password: text(1024) }) },
+      handler: async (ctx) => {
+        const id = userIdOf(ctx);
+        ctx.auditResource('user', id);
+        await users.changePassword(id, ctx.body.current_password, ctx.body.new_password, ctx.principal?.sessionId);
+      },
+    }),
+
+    // edge (AiFw): the second step of a TOTP login
+    defineRoute({
+      method: 'POST', path: '/api/v1/auth/totp/login', surface: 'edge', permission: 'public', tags, rateLimit,
+      summary: 'Submit the TOTP (or a recovery) code with the mfa_token from /login',
+      schema: { body: z.object({ mfa_token: text(4096), code: z.string().trim().min(6).max(32) }), response: loginResponse },
+      handler: (ctx) => audited(ctx, { step: 'totp' }, () => login.completeMfa(ctx.body.mfa_token, ctx.body.code, clientOf(ctx))),
+    }),
+
+    // egress (Neuwerk)
+    defineRoute({
+      method: 'POST', path: '/api/v1/auth/token-login', surface: 'egress', permission: 'public', tags, rateLimit,
+      audit: 'identity.session.token_login', summary: 'Exchange a bearer token for a browser session (the neuwerk_auth cookie)',
+      schema: { body: z.object({ token: text(8192) }), response: egressIdentity },
+      handler: async (ctx) => {
+        const token = ctx.body.token.replace(/^Bearer\s+/i, '').trim();
+        const principal = await authenticator.authenticate({ authorization: `Bearer ${token}`, cookies: {} });
+        if (!principal) throw errors.unauthorized('invalid or expired token');
+        ctx.auditResource(principal.type, principal.id);
+        if (principal.sessionId) {
+          const cookie = await sessions.cookieToken(principal.sessionId);
+          ctx.reply.cookie('neuwerk_auth', cookie.token, { maxAgeSeconds: cookie.maxAgeSeconds });
+        } else {
+          // A service-account token is its own session: the cookie carries it, for as long as it lives.
+          const exp = principal.expiresAt;
+          ctx.reply.cookie('neuwerk_auth', token, exp ? { maxAgeSeconds: Math.max(0, exp - Math.floor(core.now().getTime() / 1000)) } : undefined);
+        }
+        return egressIdentityOf(principal);
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/auth/whoami', surface: 'egress', permission: 'authenticated', tags,
+      summary: 'The authenticated principal and roles (bearer or cookie)', schema: { response: egressIdentity },
+      handler: (ctx) => egressIdentityOf(principalOf(ctx)),
+    }),
+
+    // Sessions: the caller's own, and any user's for administrators
+    defineRoute({
+      method: 'GET', path: '/api/v1/auth/sessions', surface: 'fleet', permission: 'authenticated', tags,
+      summary: "The caller's live sessions", schema: { response: sessionList },
+      handler: async (ctx) => ({ items: (await sessions.list(userIdOf(ctx))).map(withCurrent(ctx)) }),
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/v1/auth/sessions/:id', surface: 'fleet', permission: 'authenticated', tags, status: 204,
+      audit: 'identity.session.revoke', summary: 'Revoke one of the caller\'s sessions',
+      schema: { params: idParam },
+      handler: async (ctx) => {
+        const session = await ownSession(ctx, ctx.params.id);
+        ctx.auditResource('session', session.id, { user_id: session.user_id });
+        await sessions.revoke(session.id, 'revoked by its user');
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/users/:id/sessions', surface: 'fleet', permission: 'session:read', tags: ['users'],
+      summary: "A user's live sessions", schema: { params: idParam, response: sessionList },
+      handler: async (ctx) => {
+        const user = await users.get(ctx.params.id);
+        return { items: (await sessions.list(user.id)).map(withCurrent(ctx)) };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/v1/users/:id/sessions', surface: 'fleet', permission: 'session:revoke', tags: ['users'], status: 204,
+      audit: 'identity.session.revoke_all', summary: "Revoke every session of a user",
+      schema: { params: idParam },
+      handler: async (ctx) => {
+        const user = await users.get(ctx.params.id);
+        const revoked = await sessions.revokeAllForUser(user.id, 'revoked by an administrator');
+        ctx.auditResource('user', user.id, { revoked });
+      },
+    }),
+  ];
 }

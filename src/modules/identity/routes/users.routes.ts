@@ -1,6 +1,103 @@
+import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
-import type { RouteDefinition } from '../../../http/route.js';
+import { defineRoute, type RouteDefinition } from '../../../http/route.js';
+import { actorOf, idParam, principalOf, userView } from './common.js';
+import { assertCanGrant, assertNotSelf } from './user-guards.js';
+import { displayName, email, password, roleNames, username, userStatus } from './user-schemas.js';
+import { accessUsersRoutes } from './users-access.routes.js';
+import { edgeUsersRoutes } from './users-edge.routes.js';
+import { overlayUsersRoutes } from './users-overlay.routes.js';
 
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  search: z.string().max(200).optional(),
+  status: userStatus.optional(),
+});
+const roleRef = z.object({ role_id: z.string().min(1).max(64) });
+
+/** Users in every dialect: fleet here, the edge, access and overlay shapes in their own files. */
 export function usersRoutes(core: Core): RouteDefinition<any>[] {
-  return [];
+  const { users, rbac } = core.identity;
+  const tags = ['users'];
+
+  return [
+    defineRoute({
+      method: 'GET', path: '/api/v1/users', surface: 'fleet', permission: 'user:read', tags,
+      summary: 'List users (search matches username, email and display name)',
+      schema: {
+        query: listQuery,
+        response: z.object({ items: z.array(userView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+      },
+      handler: async ({ query }) => ({ ...(await users.list(query)), limit: query.limit, offset: query.offset }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/users', surface: 'fleet', permission: 'user:write', tags, status: 201,
+      audit: 'identity.user.create', summary: 'Create a user',
+      schema: {
+        body: z.object({ username, email, password, display_name: displayName.nullish(), roles: roleNames.optional() }),
+        response: userView,
+      },
+      handler: async (ctx) => {
+        const principal = principalOf(ctx);
+        if (ctx.body.roles?.length) await assertCanGrant(core, principal, ctx.body.roles);
+        const user = await users.create(ctx.body, actorOf(principal));
+        ctx.auditResource('user', user.id, { username: user.username, roles: user.roles });
+        return user;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/users/:id', surface: 'fleet', permission: 'user:read', tags,
+      summary: 'Get a user', schema: { params: idParam, response: userView },
+      handler: ({ params }) => users.get(params.id),
+    }),
+    defineRoute({
+      method: 'PATCH', path: '/api/v1/users/:id', surface: 'fleet', permission: 'user:write', tags,
+      audit: 'identity.user.update', summary: 'Update a user (email, display name, status)',
+      schema: {
+        params: idParam,
+        body: z.object({ email: email.nullish(), display_name: displayName.nullish(), status: userStatus.optional() }),
+        response: userView,
+      },
+      handler: (ctx) => {
+        ctx.auditResource('user', ctx.params.id, { fields: Object.keys(ctx.body), ...(ctx.body.status ? { status: ctx.body.status } : {}) });
+        if (ctx.body.status && ctx.body.status !== 'active') assertNotSelf(ctx, ctx.params.id, `set to ${ctx.body.status}`);
+        return users.update(ctx.params.id, ctx.body);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/v1/users/:id', surface: 'fleet', permission: 'user:delete', tags, status: 204,
+      audit: 'identity.user.delete', summary: 'Delete a user', schema: { params: idParam },
+      handler: async (ctx) => {
+        ctx.auditResource('user', ctx.params.id);
+        assertNotSelf(ctx, ctx.params.id, 'delete');
+        await users.delete(ctx.params.id);
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/users/:id/roles::assign', surface: 'fleet', permission: 'role:assign', tags,
+      audit: 'identity.role.assign', summary: 'Assign a role (by id or name) to a user',
+      schema: { params: idParam, body: roleRef, response: userView },
+      handler: async (ctx) => {
+        ctx.auditResource('user', ctx.params.id, { role: ctx.body.role_id });
+        const principal = principalOf(ctx);
+        await assertCanGrant(core, principal, [ctx.body.role_id]);
+        await rbac.assign(ctx.params.id, ctx.body.role_id, actorOf(principal));
+        return users.get(ctx.params.id);
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/users/:id/roles::unassign', surface: 'fleet', permission: 'role:assign', tags,
+      audit: 'identity.role.unassign', summary: 'Remove a role (by id or name) from a user',
+      schema: { params: idParam, body: roleRef, response: userView },
+      handler: async (ctx) => {
+        ctx.auditResource('user', ctx.params.id, { role: ctx.body.role_id });
+        await rbac.unassign(ctx.params.id, ctx.body.role_id);
+        return users.get(ctx.params.id);
+      },
+    }),
+    ...edgeUsersRoutes(core),
+    ...accessUsersRoutes(core),
+    ...overlayUsersRoutes(core),
+  ];
 }

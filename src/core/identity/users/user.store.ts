@@ -1,0 +1,62 @@
+import type { Expression } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { UserRow, UserStatus } from '../identity.tables.js';
+
+export type UserChanges = Partial<Pick<UserRow, 'email' | 'display_name' | 'status' | 'password_hash' | 'password_changed_at'>>;
+
+/** The users table. Rows carry the password hash: only the user service sees them. */
+export function createUserStore(db: Database) {
+  return {
+    async insert(row: UserRow): Promise<void> {
+      await db.kysely.insertInto('users').values(row).execute();
+    },
+
+    byId: (id: string): Promise<UserRow | undefined> => db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    byUsername: (username: string): Promise<UserRow | undefined> =>
+      db.kysely.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst(),
+
+    /** Emails are matched without regard to case; the oldest account wins when several share one. */
+    byEmail: (email: string): Promise<UserRow | undefined> =>
+      db.kysely
+        .selectFrom('users')
+        .selectAll()
+        .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+        .orderBy('created_at')
+        .executeTakeFirst(),
+
+    async list(query: { limit: number; offset: number; search?: string; status?: UserStatus }): Promise<{ rows: UserRow[]; total: number }> {
+      let base = db.kysely.selectFrom('users');
+      if (query.status) base = base.where('status', '=', query.status);
+      if (query.search) {
+        const pattern = `%${query.search}%`;
+        // Nullable columns never match: LIKE on NULL is not true.
+        const columns = ['username', 'email', 'display_name'] as const;
+        base = base.where((eb) => eb.or(columns.map((c) => db.dialect.ilike(eb.ref(c) as Expression<string>, pattern))));
+      }
+      const rows = await base.selectAll().orderBy('username').limit(query.limit).offset(query.offset).execute();
+      const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+      return { rows, total: Number(total) };
+    },
+
+    async update(id: string, changes: UserChanges, at: string): Promise<void> {
+      await db.kysely.updateTable('users').set({ ...changes, updated_at: at }).where('id', '=', id).execute();
+    },
+
+    /** A login is not an edit of the account: updated_at stays. */
+    async recordLogin(id: string, at: string): Promise<void> {
+      await db.kysely.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.kysely.deleteFrom('users').where('id', '=', id).execute();
+    },
+
+    async count(): Promise<number> {
+      const { n } = await db.kysely.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(n);
+    },
+  };
+}
+
+export type UserStore = ReturnType<typeof createUserStore>;

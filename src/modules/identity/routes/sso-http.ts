@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import type { Core } from '../../../core/index.js';
+import { errors } from '../../../core/errors.js';
+import type { RoleMapping, SsoProviderInput, SsoProviderView, User } from '../../../core/identity/identity.types.js';
+import { SSO_STATE_TTL_S } from '../../../core/identity/sso/sso-state.js';
+import type { RouteContext } from '../../../http/route.js';
+
+/** What the SSO routes of the egress, edge and overlay surfaces share. */
+
+const roleMapping = z.object({
+  role: z.string(),
+  subjects: z.array(z.string()).default([]),
+  groups: z.array(z.string()).default([]),
+  email_domains: z.array(z.string()).default([]),
+});
+
+export const providerView = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['oidc', 'google', 'github']),
+  enabled: z.boolean(),
+  is_default: z.boolean(),
+  issuer_url: z.string(),
+  authorization_url: z.string().nullable(),
+  token_url: z.string().nullable(),
+  userinfo_url: z.string().nullable(),
+  client_id: z.string(),
+  client_secret_configured: z.boolean(),
+  scopes: z.array(z.string()),
+  pkce_required: z.boolean(),
+  subject_claim: z.string(),
+  email_claim: z.string(),
+  groups_claim: z.string(),
+  default_role: z.string().nullable(),
+  role_mappings: z.array(roleMapping),
+  allowed_email_domains: z.array(z.string()),
+  session_ttl_s: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+/** A list given as JSON array or as one space- or comma-separated string. */
+const list = z.union([z.array(z.string()), z.string()]).transform((v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v));
+const optionalUrl = z.string().nullable().optional();
+
+/** Neuwerk's admin/readonly rule fields: they become the role_mappings of roles admin and readonly. */
+const NEUWERK_RULES = ['admin', 'readonly'] as const;
+const RULE_FIELDS = ['subjects', 'groups', 'email_domains'] as const;
+
+/**
+ * A provider as clients send it. Liberal in names: Rampart's own, the OIDC metadata names (issuer,
+ * authorization_endpoint ...), and Neuwerk's (admin_groups, readonly_subjects, session_ttl_secs ...).
+ */
+export const providerBody = z.object({
+  name: z.string().optional(),
+  kind: z.enum(['oidc', 'google', 'github']).optional(),
+  enabled: z.boolean().optional(),
+  is_default: z.boolean().optional(),
+  issuer_url: z.string().optional(),
+  issuer: z.string().optional(),
+  authorization_url: optionalUrl,
+  authorization_endpoint: optionalUrl,
+  token_url: optionalUrl,
+  token_endpoint: optionalUrl,
+  userinfo_url: optionalUrl,
+  userinfo_endpoint: optionalUrl,
+  client_id: z.string().optional(),
+  client_secret: z.string().nullable().optional(),
+  scopes: list.optional(),
+  pkce_required: z.boolean().optional(),
+  pkce: z.boolean().optional(),
+  subject_claim: z.string().optional(),
+  email_claim: z.string().optional(),
+  groups_claim: z.string().optional(),
+  default_role: z.string().nullable().optional(),
+  role_mappings: z.array(roleMapping).optional(),
+  admin_subjects: list.optional(),
+  admin_groups: list.optional(),
+  admin_email_domains: list.optional(),
+  readonly_subjects: list.optional(),
+  readonly_groups: list.optional(),
+  readonly_email_domains: list.optional(),
+  allowed_email_domains: list.optional(),
+  session_ttl_s: z.number().int().optional(),
+  session_ttl_secs: z.number().int().optional(),
+  session_ttl_seconds: z.number().int().optional(),
+});
+export type ProviderBody = z.infer<typeof providerBody>;
+
+/** The body in Rampart's names; Neuwerk's rule fields update the admin and readonly mappings of `current`. */
+export function providerInput(body: ProviderBody, current?: SsoProviderView): SsoProviderInput {
+  const input: SsoProviderInput = {
+    name: body.name,
+    kind: body.kind,
+    enabled: body.enabled,
+    is_default: body.is_default,
+    issuer_url: body.issuer_url ?? body.issuer,
+    authorization_url: body.authorization_url !== undefined ? body.authorization_url : body.authorization_endpoint,
+    token_url: body.token_url !== undefined ? body.token_url : body.token_endpoint,
+    userinfo_url: body.userinfo_url !== undefined ? body.userinfo_url : body.userinfo_endpoint,
+    client_id: body.client_id,
+    client_secret: body.client_secret,
+    scopes: body.scopes,
+    pkce_required: body.pkce_required ?? body.pkce,
+    subject_claim: body.subject_claim,
+    email_claim: body.email_claim,
+    groups_claim: body.groups_claim,
+    default_role: body.default_role,
+    role_mappings: body.role_mappings,
+    allowed_email_domains: body.allowed_email_domains,
+    session_ttl_s: body.session_ttl_s ?? body.session_ttl_secs ?? body.session_ttl_seconds,
+  };
+  const neuwerk = NEUWERK_RULES.flatMap((role) => RULE_FIELDS.map((f) => [role, f, body[`${role}_${f}`]] as const)).filter(([, , v]) => v !== undefined);
+  if (neuwerk.length > 0) {
+    const mappings: RoleMapping[] = (input.role_mappings ?? current?.role_mappings ?? []).map((m) => ({ ...m }));
+    for (const [role, field, value] of neuwerk) {
+      let mapping = mappings.find((m) => m.role === role);
+      if (!mapping) mappings.push((mapping = { role, subjects: [], groups: [], email_domains: [] }));
+      mapping[field] = value!;
+    }
+    input.role_mappings = mappings.filter((m) => m.subjects.length + m.groups.length + m.email_domains.length > 0);
+  }
+  return input;
+}
+
+/** The egress view: Rampart's, plus Neuwerk's admin/readonly rule fields read back from the mappings. */
+export function egressView(p: SsoProviderView) {
+  const rules = Object.fromEntries(
+    NEUWERK_RULES.flatMap((role) => RULE_FIELDS.map((f) => [`${role}_${f}`, p.role_mappings.find((m) => m.role === role)?.[f] ?? []])),
+  );
+  return { ...p, ...rules };
+}
+
+export const egressProviderView = providerView.extend(
+  Object.fromEntries(NEUWERK_RULES.flatMap((role) => RULE_FIELDS.map((f) => [`${role}_${f}`, z.array(z.string())]))),
+);
+
+/** A provider by id or by name (the edge's {provider}); 404 when there is none. */
+export async function findProvider(core: Core, idOrName: string): Promise<SsoProviderView> {
+  const found = (await core.identity.sso.list()).find((p) => p.id === idOrName || p.name === idOrName);
+  if (!found) throw errors.notFound('SSO provider not found');
+  return found;
+}
+
+/**
+ * This server's origin as the browser sees it, for redirect URIs the IdP sends users back to: the scheme Rampart
+ * serves (https unless server.insecure_http) and the Host header; behind a proxy (server.trust_proxy) the
+ * X-Forwarded-Proto and X-Forwarded-Host it sets. The IdP only redirects to URIs registered with it, so a forged
+ * Host cannot send a login elsewhere.
+ */
+export function originOf(core: Core, ctx: RouteContext<any>): string {
+  const forwarded = (name: string) => {
+    const v = ctx.headers[name];
+    return core.config.server.trust_proxy && typeof v === 'string' ? v.split(',')[0].trim() : undefined;
+  };
+  const proto = forwarded('x-forwarded-proto') ?? (core.config.server.insecure_http ? 'http' : 'https');
+  const host = forwarded('x-forwarded-host') ?? ctx.headers.host;
+  if (!host) throw errors.badRequest('the Host header is required');
+  return `${proto}://${host}`;
+}
+
+/** Whatever the IdP appended to the redirect URI (code, state, iss, error ...). */
+export const callbackQuery = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
+/** The URL the IdP redirected to: the redirect URI and its query, minus Rampart's own parameters. */
+export function callbackUrlOf(redirectUri: string, query: z.infer<typeof callbackQuery>, own: string[] = []): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (!own.includes(k)) for (const one of [v].flat()) params.append(k, one);
+  return `${redirectUri}?${params}`;
+}
+
+/** The short-lived cookie holding the sealed SSO state, scoped to the paths of its flow. */
+export function setStateCookie(ctx: RouteContext<any>, name: string, value: string, path: string) {
+  ctx.reply.cookie(name, value, { path, maxAgeSeconds: SSO_STATE_TTL_S, sameSite: 'lax' });
+}
+
+/**
+ * An SSO login's audit row (identity.login, method sso), written by hand: the callback cannot run in the route's
+ * transaction (it waits on the IdP), and failures must be recorded although the request fails.
+ */
+function auditSsoLogin(core: Core, ctx: RouteContext<any>, provider: SsoProviderView, outcome: { user: User } | { error: Error }) {
+  const user = 'user' in outcome ? outcome.user : null;
+  return core.audit.record({
+    actor: user ? { type: 'user', id: user.id, name: user.username } : { type: 'anonymous', id: null, name: null },
+    action: 'identity.login',
+    resource: user ? { type: 'user', id: user.id } : { type: 'sso_provider', id: provider.id },
+    result: user ? 'success' : 'failure',
+    clientIp: ctx.clientIp,
+    userAgent: ctx.userAgent,
+    correlationId: ctx.correlationId,
+    details: { method: 'sso', provider: provider.name, ...('error' in outcome ? { error: outcome.error.message } : {}) },
+  });
+}
+
+/** Runs an SSO callback and audits how it ended. */
+export async function auditedLogin<T extends { user: User }>(core: Core, ctx: RouteContext<any>, provider: SsoProviderView, run: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    // Best effort: the login is failing already, and its own error is the one to report.
+    await auditSsoLogin(core, ctx, provider, { error: err as Error }).catch((e) => core.logger.error({ err: e }, 'could not audit a failed SSO login'));
+    throw err;
+  }
+  await auditSsoLogin(core, ctx, provider, { user: result.user });
+  return result;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Core } from '../../../core/index.js';
+import type { User } from '../../../core/identity/identity.types.js';
+import { ssoSubjects } from '../../../core/identity/users/sso-subjects.js';
+import { defineRoute, type RouteDefinition } from '../../../http/route.js';
+import { actorOf, principalOf } from './common.js';
+import { allUsers, assertCanGrant, assertNotSelf } from './user-guards.js';
+
+const systemRole = z.enum(['system-admin', 'user']);
+const overlayUser = z.object({
+  id: z.string(),
+  oidc_sub: z.string().nullable(),
+  email: z.string().nullable(),
+  system_role: systemRole,
+  created_at: z.string(),
+  network_count: z.number().int(),
+});
+/** Networks are the overlay module's; until it serves them, nobody has any. */
+const overlayUserDetail = overlayUser.extend({ networks: z.array(z.unknown()) });
+const params = z.object({ user_id: z.string().uuid() });
+
+/** Nebula Commander's /api/users: system administrators (the admin role) manage users by system_role. */
+export function overlayUsersRoutes(core: Core): RouteDefinition<any>[] {
+  const { users, rbac } = core.identity;
+  const tags = ['users'];
+
+  async function views(list: User[]): Promise<z.infer<typeof overlayUser>[]> {
+    const subjects = await ssoSubjects(core.db, list.map((u) => u.id));
+    return list.map((u) => ({
+      id: u.id,
+      oidc_sub: subjects.get(u.id) ?? null,
+      email: u.email,
+      system_role: u.roles.includes('admin') ? 'system-admin' : 'user',
+      created_at: u.created_at,
+      network_count: 0,
+    }));
+  }
+  const detail = async (id: string) => ({ ...(await views([await users.get(id)]))[0], networks: [] });
+
+  return [
+    defineRoute({
+      method: 'GET', path: '/api/users', surface: 'overlay', permission: 'user:read', tags,
+      summary: 'List all users', schema: { response: z.array(overlayUser) },
+      handler: async () => views(await allUsers(core)),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/users/:user_id', surface: 'overlay', permission: 'user:read', tags,
+      summary: 'Get user details including networks', schema: { params, response: overlayUserDetail },
+      handler: ({ params }) => detail(params.user_id),
+    }),
+    defineRoute({
+      method: 'PATCH', path: '/api/users/:user_id', surface: 'overlay', permission: 'user:write', tags,
+      audit: 'identity.user.update', summary: 'Update a user: system_role (system-admin or user)',
+      schema: { params, body: z.object({ system_role: systemRole.optional() }), response: overlayUserDetail },
+      handler: async (ctx) => {
+        const id = ctx.params.user_id;
+        ctx.auditResource('user', id, ctx.body.system_role ? { system_role: ctx.body.system_role } : undefined);
+        if (ctx.body.system_role === 'system-admin') {
+          const principal = principalOf(ctx);
+          await assertCanGrant(core, principal, ['admin']);
+          await rbac.assign(id, 'admin', actorOf(principal));
+        } else if (ctx.body.system_role === 'user') {
+          await rbac.unassign(id, 'admin');
+        }
+        return detail(id);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/users/:user_id', surface: 'overlay', permission: 'user:delete', tags, status: 204,
+      audit: 'identity.user.delete', summary: 'Delete a user', schema: { params },
+      handler: async (ctx) => {
+        ctx.auditResource('user', ctx.params.user_id);
+        assertNotSelf(ctx, ctx.params.user_id, 'delete');
+        await users.delete(ctx.params.user_id);
+      },
+    }),
+  ];
+}
