@@ -82,7 +82,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     global: false,
     errorResponseBuilder: (_req, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
-  await app.register(cookie);
+  // Cookies are parsed when a route asks for them (http/auth.ts), not by a hook on every request.
+  await app.register(cookie, { hook: false });
   if (opts.corsOrigins?.length) await app.register(cors, { origin: opts.corsOrigins, credentials: true });
 
   const run = createRouteRunner({ ...opts, secureCookies: opts.secureCookies ?? Boolean(opts.https) });

@@ -22,11 +22,17 @@ export function httpAuthenticator(core: CoreAuthenticator): Authenticator {
   };
 }
 
+/** The request's cookies, parsed on first use: most API calls carry none, so no hook parses them up front. */
+export function cookiesOf(req: FastifyRequest): Record<string, string | undefined> {
+  req.cookies ??= req.headers.cookie ? req.server.parseCookie(req.headers.cookie) : {};
+  return req.cookies;
+}
+
 export function credentialsOf(req: FastifyRequest, route: Pick<RouteDefinition<any>, 'tickets'>): Credentials {
   const query = (req.query ?? {}) as Record<string, unknown>;
   return {
     authorization: req.headers.authorization,
-    cookies: req.cookies ?? {},
+    cookies: cookiesOf(req),
     ticket: route.tickets && typeof query.ticket === 'string' ? query.ticket : undefined,
     queryToken: typeof query.token === 'string' || typeof query.access_token === 'string' || (!route.tickets && typeof query.ticket === 'string'),
   };

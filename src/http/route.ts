@@ -18,7 +18,10 @@ export interface RouteSchemas {
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
 
-/** What a handler sees of the request: parsed input and who is asking. Never the HTTP objects themselves. */
+/**
+ * What a handler sees of the request: parsed input and who is asking. Never the HTTP objects themselves.
+ * Its functions are methods: call them on the context (ctx.auditResource(...)), not destructured.
+ */
 export interface RouteContext<S extends RouteSchemas> {
   params: Infer<S['params']>;
   query: Infer<S['query']>;

@@ -70,9 +70,10 @@ export function probeModule(): RampartModule {
             method: 'POST', path: '/api/v1/probe/notes', surface: 'fleet', permission: 'public', summary: 'create a note',
             audit: 'probe.note.create', idempotency: 'optional', status: 201,
             schema: { body: noteBody, response: note },
-            handler: async ({ body, auditResource }) => {
+            handler: async (ctx) => {
+              const { body } = ctx;
               const row = await insert(core.db, body.text);
-              auditResource('probe_note', row.id, { length: body.text.length });
+              ctx.auditResource('probe_note', row.id, { length: body.text.length });
               return { id: row.id, text: row.text };
             },
           }),

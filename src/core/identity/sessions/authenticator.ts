@@ -59,9 +59,10 @@ const sessionEnded = () => errors.unauthorized('session expired or revoked');
 
 /**
  * Resolves the principal of a request's credentials: a bearer JWT (user session or service account), an API key,
- * a session cookie or a stream ticket. A JWT's signature and expiry are checked on every request; the session
- * and user behind it are read from the database once and then cached per session, and IDENTITY_CHANGED (which
- * reaches every node) drops the entries it concerns, so a revoked session or suspended user stops at once.
+ * a session cookie or a stream ticket. A JWT's expiry is checked on every request, its signature once per token
+ * (the keyset remembers verified tokens until its keys change); the session and user behind it are read from the
+ * database once and then cached per session, and IDENTITY_CHANGED (which reaches every node) drops the entries it
+ * concerns, so a revoked session or suspended user stops at once.
  */
 export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
   const cache = new Map<string, CachedPrincipal>();

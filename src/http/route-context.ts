@@ -1,0 +1,87 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../core/principal.js';
+import { cookiesOf } from './auth.js';
+import type { CookieOptions, RouteContext } from './route.js';
+
+/** What the handler named for its audit row. */
+export interface AuditNote {
+  resource?: { type: string; id?: string | null };
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The reply side a handler may steer: status, headers, cookies, a redirect. A class, not an object of closures:
+ * it is built on every request, and prototype methods cost nothing to create.
+ */
+export class ReplyControl {
+  redirectTo: string | undefined;
+
+  constructor(
+    private readonly reply: FastifyReply,
+    public statusCode: number,
+    private readonly secureCookies: boolean,
+  ) {}
+
+  status(code: number): void {
+    this.statusCode = code;
+  }
+
+  header(name: string, value: string): void {
+    this.reply.header(name, value);
+  }
+
+  cookie(name: string, value: string, options?: CookieOptions): void {
+    this.reply.setCookie(name, value, {
+      path: options?.path ?? '/',
+      httpOnly: options?.httpOnly ?? true,
+      sameSite: options?.sameSite ?? 'lax',
+      secure: this.secureCookies,
+      ...(options?.maxAgeSeconds !== undefined ? { maxAge: options.maxAgeSeconds } : {}),
+    });
+  }
+
+  clearCookie(name: string, options?: Pick<CookieOptions, 'path'>): void {
+    this.reply.clearCookie(name, { path: options?.path ?? '/' });
+  }
+
+  redirect(url: string, code: 301 | 302 | 303 | 307 = 302): void {
+    this.statusCode = code;
+    this.redirectTo = url;
+  }
+}
+
+/** What a handler sees of its request; fields are assigned one by one (a spread costs more, see bench/). */
+export class HandlerContext implements RouteContext<any> {
+  readonly correlationId: string;
+  readonly clientIp: string;
+  readonly userAgent: string | null;
+  readonly headers: IncomingHttpHeaders;
+  readonly note: AuditNote = {};
+  readonly raw: { request: FastifyRequest; reply: FastifyReply };
+
+  constructor(
+    req: FastifyRequest,
+    readonly reply: ReplyControl,
+    readonly principal: Principal | null,
+    readonly params: any,
+    readonly query: any,
+    readonly body: any,
+    fastifyReply: FastifyReply,
+  ) {
+    this.correlationId = String(req.id);
+    this.clientIp = req.ip;
+    this.userAgent = req.headers['user-agent'] ?? null;
+    this.headers = req.headers;
+    this.raw = { request: req, reply: fastifyReply };
+  }
+
+  get cookies(): Record<string, string | undefined> {
+    return cookiesOf(this.raw.request);
+  }
+
+  auditResource(type: string, id?: string | null, details?: Record<string, unknown>): void {
+    this.note.resource = { type, id };
+    if (details) this.note.details = { ...this.note.details, ...details };
+  }
+}
