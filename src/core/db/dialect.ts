@@ -23,6 +23,8 @@ export interface DialectHelpers {
   fromJson<T = unknown>(value: unknown): T;
   /** Reads a boolean column (0/1 on SQLite). */
   fromBool(value: unknown): boolean;
+  /** A value for a boolean column (0/1 on SQLite). */
+  toBool(value: boolean): boolean | number;
   /** Row locking clause for claim queries: FOR UPDATE SKIP LOCKED on PostgreSQL, nothing on SQLite (one writer). */
   skipLocked: RawBuilder<unknown>;
   /** Case-insensitive LIKE. */
@@ -44,6 +46,7 @@ export function dialectHelpers(name: DialectName): DialectHelpers {
     toJson: (value) => JSON.stringify(value ?? null),
     fromJson: <T>(value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as T,
     fromBool: (value) => value === true || value === 1 || value === '1',
+    toBool: (value) => (pg ? value : value ? 1 : 0),
     skipLocked: pg ? sql`for update skip locked` : sql``,
     ilike: (column, pattern) => (pg ? sql<boolean>`${column} ilike ${pattern}` : sql<boolean>`${column} like ${pattern}`),
   };

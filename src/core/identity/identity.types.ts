@@ -123,6 +123,11 @@ export interface PermissionRegistry {
   register(defs: PermissionDefinition[]): void;
   list(): readonly PermissionDefinition[];
   has(name: string): boolean;
+  /**
+   * Grants without duplicates, each registered, `*`, or `resource:*` over a resource with registered permissions;
+   * an unknown one is refused by name (400) rather than stored as a grant that can never match.
+   */
+  validGrants(grants: string[]): string[];
   /** Every registered permission a set of grants (with wildcards) covers. */
   expand(grants: Iterable<string>): string[];
 }

@@ -73,7 +73,7 @@ export function createRbac(deps: IdentityDeps): RbacService {
 
     async createRole(input: RoleInput) {
       await assertNameFree(input.name);
-      const permissions = validPermissions(registry, input.permissions);
+      const permissions = registry.validGrants(input.permissions);
       const row = await store.insert({ name: input.name, description: input.description ?? null, builtin: false, permissions }, now());
       return view(row);
     },
@@ -86,7 +86,7 @@ export function createRbac(deps: IdentityDeps): RbacService {
         {
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),
-          ...(patch.permissions !== undefined ? { permissions: validPermissions(registry, patch.permissions) } : {}),
+          ...(patch.permissions !== undefined ? { permissions: registry.validGrants(patch.permissions) } : {}),
         },
         now(),
       );
@@ -149,17 +149,4 @@ function builtinGrantsOver(registry: PermissionRegistry): (name: string) => stri
     }
     return cache.get(name) ?? [];
   };
-}
-
-/**
- * A custom role's permissions: each registered, `*`, or `resource:*` over a resource that has registered
- * permissions. Unknown ones are refused by name rather than stored as grants that can never match.
- */
-function validPermissions(registry: PermissionRegistry, permissions: string[]): string[] {
-  const resources = new Set(registry.list().map((p) => p.name.slice(0, p.name.indexOf(':'))));
-  for (const p of permissions) {
-    const wildcard = p.endsWith(':*') && resources.has(p.slice(0, -2));
-    if (p !== '*' && !wildcard && !registry.has(p)) throw errors.validation(`unknown permission ${p}`, { details: { permission: p } });
-  }
-  return [...new Set(permissions)];
 }

@@ -5,7 +5,7 @@ import { isUuid } from '../identity/users/ids.js';
 
 /** The roles table and users' role assignments. Permissions are stored as JSON text (jsonb on PostgreSQL). */
 export function createRoleStore(db: Database) {
-  const bool = (value: boolean) => (db.dialect.name === 'postgres' ? value : value ? 1 : 0);
+  const bool = db.dialect.toBool;
 
   return {
     list(): Promise<RoleRow[]> {

@@ -121,14 +121,10 @@ function validName(name: string): string {
  */
 function validScope(registry: PermissionRegistry, creator: Principal, permissions: string[]): string[] {
   if (!Array.isArray(permissions) || permissions.length === 0) throw errors.validation('permissions must name at least one permission');
-  const resources = new Set(registry.list().map((p) => p.name.slice(0, p.name.indexOf(':'))));
-  for (const p of permissions) {
-    const known = p === '*' || registry.has(p) || (p.endsWith(':*') && resources.has(p.slice(0, -2)));
-    if (!known) throw errors.validation(`unknown permission ${p}`, { details: { permission: p } });
-  }
-  const exceeding = permissions.find((p) => !coversPattern(creator.permissions, p));
+  const grants = registry.validGrants(permissions);
+  const exceeding = grants.find((p) => !coversPattern(creator.permissions, p));
   if (exceeding) throw errors.forbidden(`permission ${exceeding} exceeds your own permissions`, { details: { permission: exceeding } });
-  return [...new Set(permissions)];
+  return grants;
 }
 
 function validExpiry(expiresAt: string | null | undefined, now: Date): string | null {

@@ -16,7 +16,7 @@ const pendingContext = sealContext(identitySealedColumns.totpPendingSecret);
  */
 export function createMfaService(deps: IdentityDeps & { users: UserService }): MfaService {
   const { db, secrets } = deps;
-  const bool = (value: boolean) => (db.dialect.name === 'postgres' ? value : value ? 1 : 0);
+  const bool = db.dialect.toBool;
   const nowIso = () => deps.now().toISOString();
   const changed = (userId: string) => deps.events.publish<IdentityChange>(IDENTITY_CHANGED, { user_id: userId });
 

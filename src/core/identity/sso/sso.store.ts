@@ -12,7 +12,7 @@ export interface StoredProvider extends Omit<SsoProviderView, 'client_secret_con
 /** sso_providers and user_identities. */
 export function createSsoStore(db: Database) {
   const d = db.dialect;
-  const bool = (v: boolean) => (d.name === 'postgres' ? v : v ? 1 : 0);
+  const bool = d.toBool;
 
   const toStored = (r: SsoProviderRow): StoredProvider => ({
     id: r.id,

@@ -75,7 +75,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
         status: input.status ?? 'active',
         password_hash: passwordHash,
         password_changed_at: passwordHash ? at : null,
-        mfa_enabled: deps.db.dialect.name === 'postgres' ? false : 0,
+        mfa_enabled: deps.db.dialect.toBool(false),
         totp_secret: null,
         totp_pending_secret: null,
         totp_last_step: null,
