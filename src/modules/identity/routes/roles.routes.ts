@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { Role } from '../../../core/rbac/rbac.types.js';
-import { defineRoute, type RouteDefinition } from '../../../http/route.js';
+import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, principalOf } from './common.js';
 import { assertCanGrant, assertHolds } from './user-guards.js';
 import { roleView } from './user-schemas.js';
@@ -24,6 +24,14 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
   const tags = ['roles'];
   const effective = (role: Role) => ({ ...role, effective_permissions: rbac.registry.expand(role.permissions) });
 
+  /** A custom role within the creator's own permissions (fleet and edge alike). */
+  async function createRole(ctx: RouteContext<{ body: typeof createBody }>) {
+    assertHolds(principalOf(ctx), ctx.body.permissions);
+    const role = await rbac.createRole(ctx.body);
+    ctx.auditResource('role', role.id, { name: role.name, permissions: role.permissions });
+    return role;
+  }
+
   return [
     // fleet (OpenWatch)
     defineRoute({
@@ -36,12 +44,7 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
       method: 'POST', path: '/api/v1/roles::create', surface: 'fleet', permission: 'role:write', tags, status: 201,
       audit: 'identity.role.create', summary: 'Create a custom role',
       schema: { body: createBody, response: withEffective },
-      handler: async (ctx) => {
-        assertHolds(principalOf(ctx), ctx.body.permissions);
-        const role = await rbac.createRole(ctx.body);
-        ctx.auditResource('role', role.id, { name: role.name, permissions: role.permissions });
-        return effective(role);
-      },
+      handler: async (ctx) => effective(await createRole(ctx)),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/auth/permissions::registry', surface: 'fleet', permission: 'role:read', tags,
@@ -68,12 +71,7 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
       method: 'POST', path: '/api/v1/auth/roles', surface: 'edge', permission: 'users:write', tags, status: 201,
       audit: 'identity.role.create', summary: 'Create a custom role',
       schema: { body: createBody, response: roleView },
-      handler: async (ctx) => {
-        assertHolds(principalOf(ctx), ctx.body.permissions);
-        const role = await rbac.createRole(ctx.body);
-        ctx.auditResource('role', role.id, { name: role.name, permissions: role.permissions });
-        return role;
-      },
+      handler: (ctx) => createRole(ctx),
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/auth/roles/:id', surface: 'edge', permission: 'users:write', tags,
