@@ -52,11 +52,20 @@ export interface TargetResult {
   [extra: string]: unknown;
 }
 
+/** One side of a comparison without HTTP (in-process work, a command line): operations done and their rate. */
+export interface RateResult {
+  what: string;
+  operations: number;
+  measured_s: number;
+  per_s: number;
+  [extra: string]: unknown;
+}
+
 export interface BenchmarkResult {
   name: string;
   unit: string;
-  rampart: TargetResult;
-  baseline: TargetResult;
+  rampart: TargetResult | RateResult;
+  baseline: TargetResult | RateResult;
   /** rampart / baseline in `unit`. */
   ratio: number;
   /** baseline / rampart server CPU per request: the ratio if each server had a core of its own. */

@@ -1,0 +1,105 @@
+/**
+ * Host-certificate signing: Rampart's native signer in process beside `nebula-cert sign` (what Nebula Commander
+ * shells out to for every certificate), both signing with the same CA and a client-supplied public key.
+ * Rounds alternate in ABBA order so drift weighs on both alike. Target: native at least 50 times faster.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  caPrivateKeyToPem,
+  certificateFromPem,
+  certificateToPem,
+  createCa,
+  generateHostKeyPair,
+  hostPublicKeyToPem,
+  signHost,
+  verifyCertificate,
+  type NebulaCa,
+} from '../src/core/pki/nebula/index.js';
+import type { Bench, BenchContext, BenchmarkResult, RateResult } from './lib/types.js';
+
+const NATIVE_SIGNINGS = 2000;
+const CLI_SIGNINGS = 20;
+const TARGET = 50;
+const DAY_MS = 86400_000;
+
+interface Side {
+  what: string;
+  /** Signs `count` certificates; returns the last one as PEM, to check it is a real certificate. */
+  run(count: number): string;
+  operations: number;
+  seconds: number;
+}
+
+export const bench: Bench = async (ctx) => [await ctx.scoped(async (scope) => signingPair(scope))];
+
+function signingPair(ctx: BenchContext): BenchmarkResult {
+  const dir = ctx.tmpDir('rampart-bench-nebula-');
+  const ca = createCa({ name: 'bench CA', validitySeconds: 730 * 86400, groups: ['web'], networks: ['10.42.0.0/16'], version: 1 });
+  writeFileSync(join(dir, 'ca.crt'), certificateToPem(ca.certificate));
+  writeFileSync(join(dir, 'ca.key'), caPrivateKeyToPem(ca.privateKey));
+  writeFileSync(join(dir, 'host.pub'), hostPublicKeyToPem(generateHostKeyPair().publicKey));
+  const native = nativeSide(ca);
+  const cli = cliSide(dir);
+  native.run(100); // warm up the JIT
+  native.operations = native.seconds = 0;
+
+  const rounds = ctx.settings.rounds;
+  for (let round = 0; round < rounds; round++) {
+    for (const side of round % 2 === 0 ? [cli, native] : [native, cli]) {
+      const count = (side === native ? NATIVE_SIGNINGS : CLI_SIGNINGS) / rounds;
+      const started = process.hrtime.bigint();
+      const pem = side.run(count);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      side.seconds += seconds;
+      side.operations += count;
+      verifyCertificate(certificateFromPem(pem), ca.certificate); // both sides did real, valid work
+      ctx.log(`  round ${round + 1}/${rounds} ${side.what}: ${Math.round(count / seconds)} certs/s`);
+    }
+  }
+  const [rampart, baseline] = [rate(native), rate(cli)];
+  const ratio = Math.round((rampart.per_s / baseline.per_s) * 10) / 10;
+  ctx.log(`  => native ${rampart.per_s} certs/s vs nebula-cert ${baseline.per_s} certs/s: ratio ${ratio}`);
+  return { name: 'Nebula host certificate signing (v1)', unit: 'certificates/s', rampart, baseline, ratio, target: TARGET, meets_target: ratio >= TARGET };
+}
+
+/** Like Rampart's /certificates/sign: the client's public key arrives, a certificate leaves; keys are not timed. */
+function nativeSide(ca: NebulaCa): Side {
+  const publicKeys = Array.from({ length: NATIVE_SIGNINGS }, () => generateHostKeyPair().publicKey);
+  let next = 0;
+  const notAfter = new Date(Date.now() + 365 * DAY_MS);
+  const signOne = () =>
+    signHost({ ca, name: `node-${next}`, networks: [`10.42.${(next >> 8) & 0xff}.${next & 0xff}/16`], groups: ['web'], publicKey: publicKeys[next++ % publicKeys.length], notAfter, version: 1 });
+  return {
+    what: 'rampart signHost (in process)',
+    operations: 0,
+    seconds: 0,
+    run(count) {
+      let cert = signOne();
+      for (let i = 1; i < count; i++) cert = signOne();
+      return certificateToPem(cert);
+    },
+  };
+}
+
+function cliSide(dir: string): Side {
+  let next = 0;
+  return {
+    what: 'nebula-cert sign (one process per certificate)',
+    operations: 0,
+    seconds: 0,
+    run(count) {
+      let out = '';
+      for (let i = 0; i < count; i++, next++) {
+        out = join(dir, `node-${next}.crt`);
+        execFileSync('nebula-cert', ['sign', '-name', `node-${next}`, '-ip', `10.42.0.${next + 1}/16`, '-groups', 'web', '-in-pub', join(dir, 'host.pub'), '-ca-crt', join(dir, 'ca.crt'), '-ca-key', join(dir, 'ca.key'), '-out-crt', out], { stdio: 'ignore' });
+      }
+      return readFileSync(out, 'utf8');
+    },
+  };
+}
+
+function rate(side: Side): RateResult {
+  return { what: side.what, operations: side.operations, measured_s: Math.round(side.seconds * 1000) / 1000, per_s: Math.round(side.operations / side.seconds) };
+}
