@@ -1,8 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditEventInput } from '../core/audit/audit.types.js';
 import type { Principal } from '../core/principal.js';
 import { cookiesOf } from './auth.js';
-import type { CookieOptions, RouteContext } from './route.js';
+import type { AuditService } from '../core/audit/audit.service.js';
+import type { CookieOptions, RequestAuditEvent, RouteContext } from './route.js';
 
 /** What the handler named for its audit row. */
 export interface AuditNote {
@@ -68,6 +70,7 @@ export class HandlerContext implements RouteContext<any> {
     readonly query: any,
     readonly body: any,
     fastifyReply: FastifyReply,
+    private readonly audit: AuditService,
   ) {
     this.correlationId = String(req.id);
     this.clientIp = req.ip;
@@ -84,4 +87,22 @@ export class HandlerContext implements RouteContext<any> {
     this.note.resource = { type, id };
     if (details) this.note.details = { ...this.note.details, ...details };
   }
+
+  async recordAudit(event: RequestAuditEvent, options?: { bestEffort?: boolean }): Promise<void> {
+    const write = this.audit.record({
+      ...event,
+      actor: event.actor ?? actorOf(this.principal),
+      clientIp: this.clientIp,
+      userAgent: this.userAgent,
+      correlationId: this.correlationId,
+    });
+    if (!options?.bestEffort) return void (await write);
+    // The request is failing already, and its own error is the one to report.
+    await write.catch((err) => this.raw.request.log.error({ err }, 'could not write the audit row'));
+  }
+}
+
+/** Who an audit row names for a principal, or anonymous. */
+export function actorOf(principal: Principal | null): AuditEventInput['actor'] {
+  return principal ? { type: principal.type, id: principal.id, name: principal.name } : { type: 'anonymous', id: null, name: null };
 }

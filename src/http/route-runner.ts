@@ -6,7 +6,7 @@ import type { Database } from '../core/db/database.js';
 import { errors } from '../core/errors.js';
 import { hasPermission, type Principal } from '../core/principal.js';
 import type { Authenticator } from './auth.js';
-import { HandlerContext, ReplyControl, type AuditNote } from './route-context.js';
+import { actorOf, HandlerContext, ReplyControl } from './route-context.js';
 import { describeZodError } from './error-mapping.js';
 import type { Idempotency, StoredResponse } from './idempotency/idempotency.js';
 import type { RouteDefinition } from './route.js';
@@ -33,7 +33,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     if (route.permission !== 'public') {
       if (!principal) throw errors.unauthorized();
       if (route.permission !== 'authenticated' && !hasPermission(principal, route.permission)) {
-        if (route.audit) await audit(route, req, principal, {}, 'denied', { permission: route.permission });
+        if (route.audit) await recordDenied(route, req, principal);
         throw errors.forbidden(`permission ${route.permission} is required`);
       }
     }
@@ -45,13 +45,13 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     if (idem?.replay) return send(reply, idem.replay, true);
 
     const control = new ReplyControl(reply, route.status ?? 200, deps.secureCookies ?? false);
-    const ctx = new HandlerContext(req, control, principal, params, query, body, reply);
+    const ctx = new HandlerContext(req, control, principal, params, query, body, reply, deps.audit);
     let output: unknown;
     try {
       output = route.audit ? await deps.db.transaction(() => handleAudited(route, ctx)) : await route.handler(ctx);
     } catch (err) {
       if (idem) await deps.idempotency.finish(idem.request, { status: 500, body: '', type: '' });
-      if (route.audit) await recordFailure(req, () => audit(route, req, principal, ctx.note, 'failure', { error: (err as Error).message }));
+      if (route.audit) await recordOutcome(route, ctx, 'failure', { error: (err as Error).message });
       throw err;
     }
     if (reply.sent) return reply; // a streaming handler took over the reply
@@ -70,20 +70,25 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
   /** The handler and its audit row, in the one transaction the caller opened. */
   async function handleAudited(route: RouteDefinition<any>, ctx: HandlerContext) {
     const result = await route.handler(ctx);
-    await audit(route, ctx.raw.request, ctx.principal, ctx.note, 'success');
+    await recordOutcome(route, ctx, 'success');
     return result;
   }
 
-  function audit(route: RouteDefinition<any>, req: FastifyRequest, principal: Principal | null, note: AuditNote, result: AuditResult, details?: Record<string, unknown>) {
+  /** The route's audit row, with what the handler named; a failure row is best effort. */
+  function recordOutcome(route: RouteDefinition<any>, ctx: HandlerContext, result: AuditResult, details?: Record<string, unknown>) {
+    const { resource, details: noted } = ctx.note;
+    return ctx.recordAudit({ action: route.audit!, resource, result, details: { ...noted, ...details } }, { bestEffort: result === 'failure' });
+  }
+
+  function recordDenied(route: RouteDefinition<any>, req: FastifyRequest, principal: Principal) {
     return deps.audit.record({
-      actor: principal ? { type: principal.type, id: principal.id, name: principal.name } : { type: 'anonymous', id: null, name: null },
+      actor: actorOf(principal),
       action: route.audit!,
-      resource: note.resource,
-      result,
+      result: 'denied',
       clientIp: req.ip,
       userAgent: req.headers['user-agent'] ?? null,
       correlationId: String(req.id),
-      details: { ...note.details, ...details },
+      details: { permission: route.permission },
     });
   }
 
@@ -126,13 +131,4 @@ function send(reply: FastifyReply, response: StoredResponse, replayed: boolean) 
   reply.code(response.status);
   if (response.status === 204) return reply.send();
   return reply.type(response.type).send(response.body);
-}
-
-/** A failure row is best effort: the request is failing already, and its own error is the one to report. */
-async function recordFailure(req: FastifyRequest, write: () => Promise<unknown>) {
-  try {
-    await write();
-  } catch (err) {
-    req.log.error({ err }, 'could not write the failure audit row');
-  }
 }

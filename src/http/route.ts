@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { AuditEventInput } from '../core/audit/audit.types.js';
 import type { Principal } from '../core/principal.js';
 import type { Surface } from './dialects.js';
 
@@ -35,6 +36,13 @@ export interface RouteContext<S extends RouteSchemas> {
   cookies: Record<string, string | undefined>;
   /** Names the resource in this request's audit row (and adds details to it). */
   auditResource(type: string, id?: string | null, details?: Record<string, unknown>): void;
+  /**
+   * Writes an audit row now with this request's client address, user agent and correlation id. For routes without
+   * an audit action, which run outside a transaction: outcomes recorded though the request fails (a failed login),
+   * or work that waits on the network and so must not hold a transaction open. `bestEffort` logs a write failure instead of
+   * throwing it, for rows written while the request is failing already. The actor defaults to the principal.
+   */
+  recordAudit(event: RequestAuditEvent, options?: { bestEffort?: boolean }): Promise<void>;
   reply: {
     status(code: number): void;
     header(name: string, value: string): void;
@@ -47,6 +55,11 @@ export interface RouteContext<S extends RouteSchemas> {
   /** The underlying request and reply, for streaming helpers (SSE) only. */
   raw: { request: FastifyRequest; reply: FastifyReply };
 }
+
+/** An audit row as a handler names it; the request supplies where it came from. */
+export type RequestAuditEvent = Omit<AuditEventInput, 'actor' | 'clientIp' | 'userAgent' | 'correlationId'> & {
+  actor?: AuditEventInput['actor'];
+};
 
 export interface CookieOptions {
   maxAgeSeconds?: number;

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import { marshalCertificate } from '../../src/core/pki/nebula/certificate.js';
 import { BANNERS, toPem } from '../../src/core/pki/nebula/pem.js';
 import {
-  caPrivateKeyToPem,
   certificateFromPem,
   certificateToPem,
   createCa,

@@ -79,7 +79,7 @@ export function overlayAuthRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         const provider = await defaultProvider();
         const redirectUri = callbackUri(ctx);
-        const result = await auditedLogin(core, ctx, provider, () =>
+        const result = await auditedLogin(ctx, provider, () =>
           sso.callback(provider.id, { redirectUri, callbackUrl: callbackUrlOf(redirectUri, ctx.query), stateCookie: ctx.cookies[STATE_COOKIE.name] }, clientOf(ctx)),
         );
         ctx.reply.clearCookie(STATE_COOKIE.name, { path: STATE_COOKIE.path });
@@ -94,7 +94,7 @@ export function overlayAuthRoutes(core: Core): RouteDefinition<any>[] {
         const principal = ctx.principal;
         if (principal?.sessionId) {
           await sessions.revoke(principal.sessionId, 'logout');
-          await record(core, ctx, 'identity.logout', principal, 'success', { type: 'session', id: principal.sessionId });
+          await ctx.recordAudit({ action: 'identity.logout', result: 'success', resource: { type: 'session', id: principal.sessionId } });
         }
         clearSessionCookies(ctx);
         const provider = await sso.defaultProvider();
@@ -156,11 +156,11 @@ export function overlayAuthRoutes(core: Core): RouteDefinition<any>[] {
             throw invalidChallenge();
           }
         } catch (err) {
-          await record(core, ctx, 'identity.reauth', who, 'failure', { type: 'user', id: pending.user_id }, { error: (err as Error).message });
+          await ctx.recordAudit({ actor: actorOf(who), action: 'identity.reauth', result: 'failure', resource: { type: 'user', id: pending.user_id }, details: { error: (err as Error).message } }, { bestEffort: true });
           throw err;
         }
         const { token } = await issueReauthToken(keyset, pending.user_id);
-        await record(core, ctx, 'identity.reauth', who, 'success', { type: 'user', id: pending.user_id });
+        await ctx.recordAudit({ actor: actorOf(who), action: 'identity.reauth', result: 'success', resource: { type: 'user', id: pending.user_id } });
         ctx.reply.clearCookie(REAUTH_COOKIE.name, { path: REAUTH_COOKIE.path });
         ctx.reply.redirect(`/auth/reauth?reauth_token=${encodeURIComponent(token)}`);
       },
@@ -177,26 +177,4 @@ async function describe(core: Core, principal: Principal) {
     role: principal.roles?.[0] ?? null,
     system_role: hasPermission(principal, '*') ? ('system-admin' as const) : ('user' as const),
   };
-}
-
-/** Audit rows these routes write by hand: they wait on the IdP, which must not happen inside a transaction. */
-function record(
-  core: Core,
-  ctx: RouteContext<any>,
-  action: string,
-  principal: Principal,
-  result: 'success' | 'failure',
-  resource: { type: string; id: string },
-  details?: Record<string, unknown>,
-) {
-  return core.audit.record({
-    actor: actorOf(principal),
-    action,
-    resource,
-    result,
-    clientIp: ctx.clientIp,
-    userAgent: ctx.userAgent,
-    correlationId: ctx.correlationId,
-    details,
-  });
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AuditEventInput } from '../../../core/audit/audit.types.js';
 import type { Core } from '../../../core/index.js';
 import { errors, isRampartError } from '../../../core/errors.js';
 import type { LoginResult, SessionView } from '../../../core/identity/identity.types.js';
@@ -71,14 +70,9 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
   const rateLimit = loginRateLimit(core);
   const tags = ['auth'];
 
-  const record = (ctx: RouteContext<any>, event: Omit<AuditEventInput, 'clientIp' | 'userAgent' | 'correlationId'>) =>
-    core.audit.record({ ...event, clientIp: ctx.clientIp, userAgent: ctx.userAgent, correlationId: ctx.correlationId });
   const anonymous = { type: 'anonymous' as const, id: null, name: null };
-  /** Best effort: the request is failing already, and its own error is the one to report. */
   const recordFailure = (ctx: RouteContext<any>, action: string, details: Record<string, unknown>) =>
-    record(ctx, { actor: anonymous, action, result: 'failure', details }).catch((err) =>
-      core.logger.error({ err, correlation_id: ctx.correlationId }, 'could not write the failure audit row'),
-    );
+    ctx.recordAudit({ actor: anonymous, action, result: 'failure', details }, { bestEffort: true });
 
   /** Runs a login step; audits its outcome, sets the session cookie and shapes the answer. */
   async function audited(ctx: RouteContext<any>, details: Record<string, unknown>, attempt: () => Promise<LoginResult>) {
@@ -92,7 +86,7 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
       throw err;
     }
     const { user } = result;
-    await record(ctx, {
+    await ctx.recordAudit({
       actor: { type: 'user', id: user.id, name: user.username },
       action: 'identity.login',
       resource: { type: 'user', id: user.id },
@@ -162,7 +156,7 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
         const p = ctx.principal;
         if (p?.sessionId) {
           await sessions.revoke(p.sessionId, 'logout');
-          await record(ctx, { actor: { type: p.type, id: p.id, name: p.name }, action: 'identity.logout', resource: { type: 'session', id: p.sessionId }, result: 'success' });
+          await ctx.recordAudit({ action: 'identity.logout', resource: { type: 'session', id: p.sessionId }, result: 'success' });
         }
         clearSessionCookies(ctx);
       },

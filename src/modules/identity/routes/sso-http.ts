@@ -178,30 +178,29 @@ export function setStateCookie(ctx: RouteContext<any>, name: string, value: stri
  * An SSO login's audit row (identity.login, method sso), written by hand: the callback cannot run in the route's
  * transaction (it waits on the IdP), and failures must be recorded although the request fails.
  */
-function auditSsoLogin(core: Core, ctx: RouteContext<any>, provider: SsoProviderView, outcome: { user: User } | { error: Error }) {
+function auditSsoLogin(ctx: RouteContext<any>, provider: SsoProviderView, outcome: { user: User } | { error: Error }) {
   const user = 'user' in outcome ? outcome.user : null;
-  return core.audit.record({
-    actor: user ? { type: 'user', id: user.id, name: user.username } : { type: 'anonymous', id: null, name: null },
-    action: 'identity.login',
-    resource: user ? { type: 'user', id: user.id } : { type: 'sso_provider', id: provider.id },
-    result: user ? 'success' : 'failure',
-    clientIp: ctx.clientIp,
-    userAgent: ctx.userAgent,
-    correlationId: ctx.correlationId,
-    details: { method: 'sso', provider: provider.name, ...('error' in outcome ? { error: outcome.error.message } : {}) },
-  });
+  return ctx.recordAudit(
+    {
+      actor: user ? { type: 'user', id: user.id, name: user.username } : { type: 'anonymous', id: null, name: null },
+      action: 'identity.login',
+      resource: user ? { type: 'user', id: user.id } : { type: 'sso_provider', id: provider.id },
+      result: user ? 'success' : 'failure',
+      details: { method: 'sso', provider: provider.name, ...('error' in outcome ? { error: outcome.error.message } : {}) },
+    },
+    { bestEffort: !user },
+  );
 }
 
 /** Runs an SSO callback and audits how it ended. */
-export async function auditedLogin<T extends { user: User }>(core: Core, ctx: RouteContext<any>, provider: SsoProviderView, run: () => Promise<T>): Promise<T> {
+export async function auditedLogin<T extends { user: User }>(ctx: RouteContext<any>, provider: SsoProviderView, run: () => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await run();
   } catch (err) {
-    // Best effort: the login is failing already, and its own error is the one to report.
-    await auditSsoLogin(core, ctx, provider, { error: err as Error }).catch((e) => core.logger.error({ err: e }, 'could not audit a failed SSO login'));
+    await auditSsoLogin(ctx, provider, { error: err as Error });
     throw err;
   }
-  await auditSsoLogin(core, ctx, provider, { user: result.user });
+  await auditSsoLogin(ctx, provider, { user: result.user });
   return result;
 }

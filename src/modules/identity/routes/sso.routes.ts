@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { SsoProviderView } from '../../../core/identity/identity.types.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
-import { actorOf, clientOf, idParam, loginRateLimit, loginUser, principalOf, setSessionCookie, tokenPair } from './common.js';
+import { clientOf, idParam, loginRateLimit, loginUser, setSessionCookie, tokenPair } from './common.js';
 import {
   auditedLogin,
   callbackQuery,
@@ -44,7 +44,7 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
 
   async function complete(ctx: RouteContext<any>, provider: SsoProviderView, redirectUri: string, cookie: { name: string; path: string }, own: string[] = []) {
     const callbackUrl = callbackUrlOf(redirectUri, ctx.query, own);
-    const result = await auditedLogin(core, ctx, provider, () =>
+    const result = await auditedLogin(ctx, provider, () =>
       sso.callback(provider.id, { redirectUri, callbackUrl, stateCookie: ctx.cookies[cookie.name] }, clientOf(ctx)),
     );
     ctx.reply.clearCookie(cookie.name, { path: cookie.path });
@@ -129,14 +129,10 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         const provider = await sso.get(ctx.params.id);
         const result = await sso.test(provider.id);
-        await core.audit.record({
-          actor: actorOf(principalOf(ctx)),
+        await ctx.recordAudit({
           action: 'identity.sso_provider.test',
           resource: { type: 'sso_provider', id: provider.id },
           result: 'success',
-          clientIp: ctx.clientIp,
-          userAgent: ctx.userAgent,
-          correlationId: ctx.correlationId,
           details: { name: provider.name, ok: result.ok, detail: result.detail },
         });
         return result;
