@@ -27,6 +27,8 @@ export interface DialectHelpers {
   toBool(value: boolean): boolean | number;
   /** Row locking clause for claim queries: FOR UPDATE SKIP LOCKED on PostgreSQL, nothing on SQLite (one writer). */
   skipLocked: RawBuilder<unknown>;
+  /** Whether a database error is a unique-constraint violation (a duplicate name, a race lost to another writer). */
+  isUniqueViolation(err: unknown): boolean;
   /** Case-insensitive LIKE. */
   ilike(column: Expression<string>, pattern: string): RawBuilder<boolean>;
 }
@@ -48,6 +50,10 @@ export function dialectHelpers(name: DialectName): DialectHelpers {
     fromBool: (value) => value === true || value === 1 || value === '1',
     toBool: (value) => (pg ? value : value ? 1 : 0),
     skipLocked: pg ? sql`for update skip locked` : sql``,
+    isUniqueViolation: (err) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      return pg ? code === '23505' : code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+    },
     ilike: (column, pattern) => (pg ? sql<boolean>`${column} ilike ${pattern}` : sql<boolean>`${column} like ${pattern}`),
   };
 }

@@ -2,7 +2,7 @@ import { errors } from '../errors.js';
 import type { IdentityDeps } from '../identity/index.js';
 import type { RoleRow } from '../identity/identity.tables.js';
 import { IDENTITY_CHANGED, type Actor, type IdentityChange, type PermissionRegistry, type RbacService } from '../identity/identity.types.js';
-import { isUuid } from '../identity/users/ids.js';
+import { isUuid } from '../db/ids.js';
 import { builtinRoleNames, builtinRoles } from './builtin-roles.js';
 import { assertNotLastAdmin } from './last-admin.js';
 import { createPermissionRegistry } from './permission-registry.js';

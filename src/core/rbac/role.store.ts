@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { RoleRow } from '../identity/identity.tables.js';
-import { isUuid } from '../identity/users/ids.js';
+import { isUuid } from '../db/ids.js';
 
 /** The roles table and users' role assignments. Permissions are stored as JSON text (jsonb on PostgreSQL). */
 export function createRoleStore(db: Database) {

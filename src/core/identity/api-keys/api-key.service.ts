@@ -4,9 +4,9 @@ import type { Principal } from '../../principal.js';
 import type { IdentityDeps } from '../index.js';
 import type { ApiKeyRow } from '../identity.tables.js';
 import { IDENTITY_CHANGED, type ApiKeyService, type ApiKeyView, type IdentityChange, type PermissionRegistry, type RbacService } from '../identity.types.js';
-import { isUuid } from '../users/ids.js';
+import { isUuid } from '../../db/ids.js';
 import { createApiKeyStore } from './api-key.store.js';
-import { createCredentialCache, createUsageThrottle } from './credential-cache.js';
+import { createCredentialCache, createUsageThrottle } from '../credential-cache.js';
 import { coversPattern, intersectGrants } from './scope.js';
 
 const SECRET_PREFIX = 'rk_';

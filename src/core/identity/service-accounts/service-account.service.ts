@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors } from '../../errors.js';
 import type { Principal } from '../../principal.js';
-import { createCredentialCache, createUsageThrottle } from '../api-keys/credential-cache.js';
+import { createCredentialCache, createUsageThrottle } from '../credential-cache.js';
 import type { IdentityDeps } from '../index.js';
 import type { ServiceAccountRow, ServiceAccountTokenRow } from '../identity.tables.js';
 import {
@@ -14,8 +14,7 @@ import {
   type ServiceAccountTokenView,
   type ServiceAccountView,
 } from '../identity.types.js';
-import { isUniqueViolation } from '../users/unique-violation.js';
-import { isUuid } from '../users/ids.js';
+import { isUuid } from '../../db/ids.js';
 import { createServiceAccountStore } from './service-account.store.js';
 import { tokenLifetime } from './token-ttl.js';
 
@@ -80,7 +79,7 @@ export function createServiceAccountService(deps: IdentityDeps & { keyset: Keyse
     try {
       return await write();
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict(`service account ${name} already exists`);
+      if (deps.db.dialect.isUniqueViolation(err)) throw errors.conflict(`service account ${name} already exists`);
       throw err;
     }
   }

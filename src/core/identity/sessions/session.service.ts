@@ -13,7 +13,7 @@ import {
   type SessionView,
   type TokenPair,
 } from '../identity.types.js';
-import { isUuid } from '../users/ids.js';
+import { isUuid } from '../../db/ids.js';
 import { createSessionStore } from './session.store.js';
 
 export interface SessionDeps extends IdentityDeps {

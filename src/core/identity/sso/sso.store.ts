@@ -1,7 +1,7 @@
 import type { Database } from '../../db/database.js';
 import type { SsoProviderRow, UserIdentityRow } from '../identity.tables.js';
 import type { SsoProviderView } from '../identity.types.js';
-import { isUuid } from '../users/ids.js';
+import { isUuid } from '../../db/ids.js';
 import type { ProviderSettings } from './provider-config.js';
 
 /** A provider row as the service works with it: parsed JSON and booleans, and the sealed secret (never shown). */

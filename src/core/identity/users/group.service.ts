@@ -4,8 +4,7 @@ import type { IdentityDeps } from '../index.js';
 import type { GroupRow } from '../identity.tables.js';
 import type { Group, GroupService } from '../identity.types.js';
 import { createGroupStore } from './group.store.js';
-import { isUuid } from './ids.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUuid } from '../../db/ids.js';
 
 const NAME_MAX = 128;
 
@@ -50,7 +49,7 @@ export function createGroupService(deps: IdentityDeps): GroupService {
     try {
       return await write();
     } catch (err) {
-      throw isUniqueViolation(err) ? errors.conflict(`group ${name} already exists`) : err;
+      throw deps.db.dialect.isUniqueViolation(err) ? errors.conflict(`group ${name} already exists`) : err;
     }
   }
 

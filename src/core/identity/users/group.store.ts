@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.js';
 import type { GroupRow } from '../identity.tables.js';
-import { isUuid } from './ids.js';
+import { isUuid } from '../../db/ids.js';
 
 /** The groups table and its members. */
 export function createGroupStore(db: Database) {

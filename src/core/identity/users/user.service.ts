@@ -7,8 +7,7 @@ import type { IdentityDeps } from '../index.js';
 import type { UserRow, UserStatus } from '../identity.tables.js';
 import { IDENTITY_CHANGED, type Passwords, type RbacService, type User, type UserService } from '../identity.types.js';
 import type { PasswordPolicy } from './passwords.js';
-import { isUuid } from './ids.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUuid } from '../../db/ids.js';
 import { createUserStore } from './user.store.js';
 
 export interface UserServiceDeps extends IdentityDeps {
@@ -88,7 +87,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
         try {
           await store.insert(row);
         } catch (err) {
-          throw isUniqueViolation(err) ? usernameTaken(username) : err;
+          throw deps.db.dialect.isUniqueViolation(err) ? usernameTaken(username) : err;
         }
         if (input.roles?.length) await deps.rbac.setRoles(row.id, input.roles, actor);
         return viewOf(row);

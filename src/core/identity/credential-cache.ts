@@ -1,4 +1,4 @@
-import type { Principal } from '../../principal.js';
+import type { Principal } from '../principal.js';
 
 /**
  * Principals of machine credentials (API keys, service-account tokens), resolved on every request and so kept
