@@ -57,8 +57,10 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     if (reply.sent) return reply; // a streaming handler took over the reply
     const status = control.statusCode;
     if (control.redirectTo !== undefined) return reply.code(status).header('location', control.redirectTo).send();
+    // Binary bodies (archives) are sent as they are; such routes take no Idempotency-Key, so nothing is stored.
+    if (route.produces && output instanceof Uint8Array && status !== 304) return reply.code(status).type(route.produces).send(Buffer.from(output.buffer, output.byteOffset, output.byteLength));
     const response: StoredResponse =
-      status === 204
+      status === 204 || status === 304
         ? { status, body: '', type: '' }
         : route.produces
           ? { status, body: String(output), type: route.produces }
@@ -129,6 +131,6 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
 function send(reply: FastifyReply, response: StoredResponse, replayed: boolean) {
   if (replayed) reply.header('idempotent-replayed', 'true');
   reply.code(response.status);
-  if (response.status === 204) return reply.send();
+  if (response.status === 204 || response.status === 304) return reply.send();
   return reply.type(response.type).send(response.body);
 }

@@ -1,8 +1,9 @@
 import type { RampartModule } from '../server.js';
 import { healthModule } from './health/index.js';
 import { identityModule } from './identity/index.js';
+import { overlayModule } from './overlay/index.js';
 
 /** Every module this build serves, in the order their routes are registered. */
 export function builtinModules(): RampartModule[] {
-  return [healthModule, identityModule];
+  return [healthModule, identityModule, overlayModule];
 }

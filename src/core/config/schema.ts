@@ -116,6 +116,32 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    overlay: z
+      .object({
+        /** Lifetime of a network's CA; host certificates never outlive it (rotate the CA before it ends). */
+        ca_validity_days: int(2, 36_500).default(3_650),
+        /** Lifetime of a host certificate unless a request asks for another (clamped inside the CA's). */
+        cert_validity_days: int(1, 36_500).default(365),
+        /** Lifetime of a device token handed out by POST /api/device/enroll. */
+        device_token_ttl_days: int(1, 3_650).default(365),
+        /** An active node that has not sent a heartbeat for this long is reported offline. */
+        offline_after_s: int(30, 86_400).default(300),
+        /** Default lifetime of an enrollment code (a request may ask for another, up to 30 days). */
+        enrollment_code_ttl_hours: int(1, 720).default(24),
+        /** Public base URL of the web console, for links in invitation mails. */
+        public_url: z.string().url().default('https://localhost:8443'),
+      })
+      .strict()
+      .prefault({}),
+    mail: z
+      .object({
+        /** smtp:// or smtps:// URL of the mail server (credentials in it). Empty: mail goes to the outbox admins read. */
+        smtp_url: z.string().default(''),
+        /** From address of the mails Rampart sends. */
+        from: z.string().default('Rampart <rampart@localhost>'),
+      })
+      .strict()
+      .prefault({}),
     dataplane: z
       .object({
         /** Apply compiled artifacts to this host's engines. Off: artifacts are compiled and stored only. */
@@ -129,4 +155,4 @@ export const configSchema = z
 export type RampartConfig = z.infer<typeof configSchema>;
 
 /** Keys whose values never leave the process in clear. */
-export const secretKeys = new Set(['secrets.key', 'database.url']);
+export const secretKeys = new Set(['secrets.key', 'database.url', 'mail.smtp_url']);
