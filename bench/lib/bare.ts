@@ -12,7 +12,11 @@ export interface RunningBare {
 /** The bare node:http(s) baseline (lib/bare-server.ts) in its own process, answering `path` with exactly `response`. */
 export async function startBare(
   ctx: BenchContext,
-  opts: { path: string; response: { contentType: string; body: string }; tls?: { certFile: string; keyFile: string } },
+  opts: {
+    path: string;
+    response: { contentType: string; body: string; status?: number; headers?: Record<string, string> };
+    tls?: { certFile: string; keyFile: string };
+  },
 ): Promise<RunningBare> {
   const port = await freePort();
   const child = spawnChild(opts.tls ? 'bare-https' : 'bare-http', ['--import', 'tsx', join(repoRoot, 'bench/lib/bare-server.ts')], {
@@ -23,6 +27,8 @@ export async function startBare(
       BARE_PATH: opts.path,
       BARE_BODY: opts.response.body,
       BARE_CONTENT_TYPE: opts.response.contentType,
+      BARE_STATUS: String(opts.response.status ?? 200),
+      BARE_HEADERS: JSON.stringify(opts.response.headers ?? {}),
       ...(opts.tls ? { BARE_CERT_FILE: opts.tls.certFile, BARE_KEY_FILE: opts.tls.keyFile } : {}),
     },
     logDir: ctx.tmpDir('rampart-bench-bare-'),

@@ -107,9 +107,20 @@ function summarise(t: Target, slices: Slice[], connections: number): TargetResul
     errors: sum('errors'),
     timeouts: sum('timeouts'),
     non2xx: sum('non2xx'),
+    status_codes: statusCodes(raws),
     measured_s: round2(seconds),
     server_cpu_pct: serverCpu === null ? null : Math.round((serverCpu / seconds) * 100),
     server_cpu_us_per_request: serverCpu === null || completed === 0 ? null : round2((serverCpu / completed) * 1e6),
     loadgen_cpu_pct: Math.round((loadgenCpu / seconds) * 100),
   };
+}
+
+/** How many responses had each status code, over every round. */
+function statusCodes(raws: RawResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const raw of raws) {
+    const stats = (raw as RawResult & { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+    for (const [code, { count }] of Object.entries(stats)) counts[code] = (counts[code] ?? 0) + count;
+  }
+  return counts;
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { versionInfo } from '../version.js';
+import { registerAgentOverlayCommands } from './commands/agent-overlay.js';
 import { authKeyCommand, type AuthKeyAction } from './commands/auth-keys.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { createAdminCommand } from './commands/create-admin.js';
@@ -85,6 +86,8 @@ export function buildCli(): Command {
   withConfigOptions(authKey.command('retire').argument('<kid>', 'the key to retire'))
     .description('retire a key that is no longer active: tokens it signed stop verifying')
     .action((kid: string, flags: ConfigFlags) => keyCommand(flags, { action: 'retire', kid }));
+
+  registerAgentOverlayCommands(program);
 
   program
     .command('version')

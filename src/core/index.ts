@@ -18,6 +18,8 @@ import { createSealedColumnRegistry, type SealedColumn, type SealedColumnRegistr
 import { createIdentity } from './identity/index.js';
 import type { Identity } from './identity/identity.types.js';
 import { identitySealedColumns } from './identity/identity.sealed.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { mailSealedColumns } from './mail/mail.sealed.js';
 
 /** The shared kernel every module is built on. Plain factories, wired by hand. */
 export interface Core {
@@ -36,6 +38,8 @@ export interface Core {
   jobs: { store: JobStore; queue: JobQueue; handlers: JobRegistry };
   /** Users, roles, tokens, sessions, MFA, API keys, service accounts, SSO: who is calling and what they may do. */
   identity: Identity;
+  /** Outgoing mail: through SMTP when [mail] smtp_url is set, else into an outbox administrators read. */
+  mail: Mailer;
   /** The clock every service reads, replaceable in tests. */
   now: () => Date;
   close(): Promise<void>;
@@ -74,9 +78,10 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
     opts.logger.info({ path: keyring.source.path }, 'created the secret key file');
   }
   const sealedColumns = createSealedColumnRegistry();
-  for (const column of [...Object.values(identitySealedColumns), ...(opts.sealedColumns ?? [])]) sealedColumns.register(column);
+  for (const column of [...Object.values(identitySealedColumns), ...Object.values(mailSealedColumns), ...(opts.sealedColumns ?? [])]) sealedColumns.register(column);
   const secrets = createSecretBox(keyring);
   const identity = createIdentity({ config, db, events, secrets, logger: opts.logger.child({ component: 'identity' }), now });
+  const mail = createMailer({ db, secrets, config, logger: opts.logger.child({ component: 'mail' }), now });
   return {
     config,
     logger: opts.logger,
@@ -88,8 +93,10 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
     events,
     jobs,
     identity,
+    mail,
     now,
     async close() {
+      await mail.close();
       await events.close();
       await db.close();
     },

@@ -3,6 +3,7 @@ import type { ModuleMigrations } from './db/migrator.js';
 import { eventsMigrations } from './events/events.migrations.js';
 import { jobsMigrations } from './jobs/jobs.migrations.js';
 import { identityMigrations } from './identity/identity.migrations.js';
+import { mailMigrations } from './mail/mail.migrations.js';
 import { idempotencyMigrations } from '../http/idempotency/idempotency.store.js';
 
 /** The shared kernel's tables; modules bring their own ModuleMigrations beside these. */
@@ -12,4 +13,5 @@ export const coreMigrations: ModuleMigrations[] = [
   { module: 'jobs', migrations: jobsMigrations },
   { module: 'events', migrations: eventsMigrations },
   { module: 'identity', migrations: identityMigrations },
+  { module: 'mail', migrations: mailMigrations },
 ];

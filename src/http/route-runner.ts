@@ -97,6 +97,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
   /** On public routes a stale or invalid credential (an expired cookie, say) is simply no one. */
   async function authenticate(route: RouteDefinition<any>, req: FastifyRequest): Promise<Principal | null> {
     if (route.permission !== 'public') return deps.authenticator.authenticate(req, route);
+    if (route.credentials === 'own') return null;
     if (req.headers.authorization === undefined && req.headers.cookie === undefined) return null; // probes, mostly
     try {
       return await deps.authenticator.authenticate(req, route);

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { AuditEventInput } from '../core/audit/audit.types.js';
+import { errors } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Surface } from './dialects.js';
 
@@ -83,6 +84,11 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   description?: string;
   tags?: string[];
   permission: RoutePermission;
+  /**
+   * 'own': a public route whose handler checks the Authorization header itself (device tokens), so the runner
+   * resolves no principal for it.
+   */
+  credentials?: 'own';
   /** Accepts a single-use ?ticket= instead of a header (browser streams: EventSource and WebSocket cannot set one). */
   tickets?: boolean;
   /** The audit action written when the route succeeds (or is denied); the handler runs in a transaction with it. */
@@ -104,6 +110,12 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   accessLog?: 'info' | 'debug';
   schema: S;
   handler(ctx: RouteContext<S>): unknown | Promise<unknown>;
+}
+
+/** The route's principal, which the runner guarantees on non-public routes. */
+export function principalOf(ctx: RouteContext<any>): Principal {
+  if (!ctx.principal) throw errors.unauthorized();
+  return ctx.principal;
 }
 
 /** Declares a route: its schemas, permission and audit action next to the handler. */

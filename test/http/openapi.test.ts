@@ -43,7 +43,7 @@ function probeRoutes(): HttpModule {
         handler: () => 'ok',
       }),
       defineRoute({
-        method: 'GET', path: '/api/nodes/:id', surface: 'overlay', permission: 'overlay:read', tags: ['nodes'],
+        method: 'GET', path: '/api/probe-nodes/:id', surface: 'overlay', permission: 'overlay:read', tags: ['nodes'],
         summary: 'Get a node', schema: { params: z.object({ id: z.coerce.number().int() }), response: z.object({ id: z.number() }) },
         handler: ({ params }) => ({ id: params.id }),
       }),
@@ -120,7 +120,7 @@ describe('OpenAPI documents', () => {
     };
     const expected: Record<string, string[]> = {
       '/api/v1/openapi.json': ['/api/v1/health', '/api/v1/probes', '/api/v1/probes/{id}', '/api/v1/probes/{id}/report', '/api/v1/version', '/health', '/ready'],
-      '/api/openapi.json': ['/api', '/api/health', '/api/nodes/{id}'],
+      '/api/openapi.json': ['/api', '/api/health', '/api/probe-nodes/{id}'],
       '/v1/openapi.json': ['/admin/stats', '/healthz', '/readyz', '/v1/devices'],
     };
     for (const [url, belongs] of Object.entries(owns)) {
@@ -190,7 +190,7 @@ describe('OpenAPI documents', () => {
 
   test('the overlay and access documents use their own error envelopes', () => {
     const overlay = docs['/api/openapi.json'];
-    assert.deepEqual(overlay.paths['/api/nodes/{id}'].get.responses['401'].content['application/json'].schema, { $ref: '#/components/schemas/OverlayError' });
+    assert.deepEqual(overlay.paths['/api/probe-nodes/{id}'].get.responses['401'].content['application/json'].schema, { $ref: '#/components/schemas/OverlayError' });
     assert.deepEqual(overlay.components.schemas.OverlayError.required, ['detail']);
     assert.equal(overlay.components.schemas.FleetError, undefined);
 

@@ -2,6 +2,18 @@ import type { RampartModule } from '../../server.js';
 import { overlayMigrations } from './overlay.migrations.js';
 import { overlaySealedColumns } from './overlay.sealed.js';
 import { createOverlayServices } from './overlay.services.js';
+import { networksRoutes } from './routes/networks.routes.js';
+import { networkUsersRoutes } from './routes/network-users.routes.js';
+import { groupFirewallRoutes } from './routes/group-firewall.routes.js';
+import { overlayUsersRoutes } from './routes/users.routes.js';
+import { nodeRequestsRoutes } from './routes/node-requests.routes.js';
+import { accessGrantsRoutes } from './routes/access-grants.routes.js';
+import { invitationsRoutes } from './routes/invitations.routes.js';
+import { mailOutboxRoutes } from './routes/mail-outbox.routes.js';
+import { overlayAuditRoutes } from './routes/audit.routes.js';
+import { nodesRoutes } from './routes/nodes.routes.js';
+import { certificatesRoutes } from './routes/certificates.routes.js';
+import { deviceRoutes } from './routes/device.routes.js';
 
 /**
  * The Nebula Commander API (../shared/specs/overlay-nebula-commander-api.txt) over native Nebula PKI: networks
@@ -17,6 +29,18 @@ export const overlayModule: RampartModule = {
     return {
       name: 'overlay',
       routes: [
+        ...networksRoutes(services.networks),
+        ...networkUsersRoutes(services.members),
+        ...groupFirewallRoutes(services.groupFirewall),
+        ...overlayUsersRoutes(core, services.userNetworks),
+        ...nodeRequestsRoutes(services.nodeRequests),
+        ...accessGrantsRoutes(services.accessGrants),
+        ...invitationsRoutes(services.invitations),
+        ...mailOutboxRoutes(core),
+        ...overlayAuditRoutes(core),
+        ...nodesRoutes(services.nodes, services.device),
+        ...certificatesRoutes(services.nodes),
+        ...deviceRoutes(services.device),
       ],
     };
   },

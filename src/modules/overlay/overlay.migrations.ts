@@ -87,6 +87,7 @@ export const overlayMigrations: Migration[] = [
         .addColumn('updated_at', ts, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('overlay_nodes_hostname').on('overlay_nodes').columns(['network_id', 'hostname']).unique().execute();
+      await db.schema.createIndex('overlay_nodes_lighthouse').on('overlay_nodes').columns(['network_id', 'is_lighthouse']).execute();
       // The IPAM's last line of defence: NULLs (released addresses) are distinct on both dialects.
       await db.schema.createIndex('overlay_nodes_ip').on('overlay_nodes').columns(['network_id', 'ip_number']).unique().execute();
 

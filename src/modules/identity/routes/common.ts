@@ -1,3 +1,4 @@
+import { principalOf } from '../../../http/route.js';
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
@@ -48,11 +49,6 @@ export function actorOf(principal: Principal): Actor {
   return { type: principal.type, id: principal.id, name: principal.name };
 }
 
-/** The route's principal, which the runner guarantees on non-public routes. */
-export function principalOf(ctx: RouteContext<any>): Principal {
-  if (!ctx.principal) throw errors.unauthorized();
-  return ctx.principal;
-}
 
 /** The calling user; 403 for API keys and service accounts on routes that act on "my" account. */
 export function userIdOf(ctx: RouteContext<any>): string {
@@ -76,3 +72,5 @@ export function clearSessionCookies(ctx: RouteContext<any>) {
 export function loginRateLimit(core: Core) {
   return { max: core.config.auth.login_rate_limit_per_minute, windowMs: 60_000 };
 }
+
+export { principalOf };

@@ -6,7 +6,6 @@ import { assertCanGrant, assertNotSelf } from './user-guards.js';
 import { displayName, email, password, roleNames, username, userStatus } from './user-schemas.js';
 import { accessUsersRoutes } from './users-access.routes.js';
 import { edgeUsersRoutes } from './users-edge.routes.js';
-import { overlayUsersRoutes } from './users-overlay.routes.js';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -16,7 +15,7 @@ const listQuery = z.object({
 });
 const roleRef = z.object({ role_id: z.string().min(1).max(64) });
 
-/** Users in every dialect: fleet here, the edge, access and overlay shapes in their own files. */
+/** Users in every dialect: fleet here, the edge and access shapes in their own files (overlay's: the overlay module). */
 export function usersRoutes(core: Core): RouteDefinition<any>[] {
   const { users, rbac } = core.identity;
   const tags = ['users'];
@@ -98,6 +97,5 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
     }),
     ...edgeUsersRoutes(core),
     ...accessUsersRoutes(core),
-    ...overlayUsersRoutes(core),
   ];
 }

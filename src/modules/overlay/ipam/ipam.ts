@@ -1,5 +1,6 @@
 import type { Database } from '../../../core/db/database.js';
 import { errors } from '../../../core/errors.js';
+import { lockNetworkRow } from '../networks/network-lock.js';
 import { hostAddressIn, numberToIp, parseSubnet, type Subnet } from './subnet.js';
 
 export interface Allocation {
@@ -16,11 +17,6 @@ export interface Allocation {
  * has one writer. The unique index on (network_id, ip_number) backs both.
  */
 export function createIpam(db: Database) {
-  async function lockNetwork(networkId: string): Promise<void> {
-    if (db.dialect.name !== 'postgres') return;
-    await db.kysely.selectFrom('overlay_networks').select('id').where('id', '=', networkId).forUpdate().execute();
-  }
-
   const taken = async (networkId: string, n: number) =>
     (await db.kysely.selectFrom('overlay_nodes').select('id').where('network_id', '=', networkId).where('ip_number', '=', n).executeTakeFirst()) !== undefined;
 
@@ -43,7 +39,7 @@ export function createIpam(db: Database) {
     /** Reserves an address for a node about to be written in the same transaction: the suggested one (409 if taken) or the next free. */
     async allocate(networkId: string, subnetCidr: string, suggestedIp?: string | null): Promise<Allocation> {
       const subnet = parseSubnet(subnetCidr);
-      await lockNetwork(networkId);
+      await lockNetworkRow(db, networkId);
       if (suggestedIp) {
         const n = hostAddressIn(subnet, suggestedIp);
         if (await taken(networkId, n)) throw errors.conflict(`IP address ${suggestedIp} is already in use in this network`);

@@ -3,8 +3,9 @@ import type { Core } from '../../../core/index.js';
 import type { User } from '../../../core/identity/identity.types.js';
 import { ssoSubjects } from '../../../core/identity/users/sso-subjects.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
-import { actorOf, principalOf } from './common.js';
-import { allUsers, assertCanGrant, assertNotSelf } from './user-guards.js';
+import { actorOf, principalOf } from '../../identity/routes/common.js';
+import { allUsers, assertCanGrant, assertNotSelf } from '../../identity/routes/user-guards.js';
+import { userNetworkView, type UserNetworks } from '../networks/user-networks.js';
 
 const systemRole = z.enum(['system-admin', 'user']);
 const overlayUser = z.object({
@@ -15,37 +16,40 @@ const overlayUser = z.object({
   created_at: z.string(),
   network_count: z.number().int(),
 });
-/** Networks are the overlay module's; until it serves them, nobody has any. */
-const overlayUserDetail = overlayUser.extend({ networks: z.array(z.unknown()) });
+const overlayUserDetail = overlayUser.extend({ networks: z.array(userNetworkView) });
 const params = z.object({ user_id: z.string().uuid() });
 
-/** Nebula Commander's /api/users: system administrators (the admin role) manage users by system_role. */
-export function overlayUsersRoutes(core: Core): RouteDefinition<any>[] {
+/**
+ * Nebula Commander's /api/users: system administrators (the admin role) manage users by system_role and see
+ * their network memberships. The user guards are identity's, shared with the other surfaces' user routes.
+ */
+export function overlayUsersRoutes(core: Core, userNetworks: UserNetworks): RouteDefinition<any>[] {
   const { users, rbac } = core.identity;
   const tags = ['users'];
 
   async function views(list: User[]): Promise<z.infer<typeof overlayUser>[]> {
-    const subjects = await ssoSubjects(core.db, list.map((u) => u.id));
+    const ids = list.map((u) => u.id);
+    const [subjects, counts] = await Promise.all([ssoSubjects(core.db, ids), userNetworks.counts(ids)]);
     return list.map((u) => ({
       id: u.id,
       oidc_sub: subjects.get(u.id) ?? null,
       email: u.email,
       system_role: u.roles.includes('admin') ? 'system-admin' : 'user',
       created_at: u.created_at,
-      network_count: 0,
+      network_count: counts.get(u.id) ?? 0,
     }));
   }
-  const detail = async (id: string) => ({ ...(await views([await users.get(id)]))[0], networks: [] });
+  const detail = async (id: string) => ({ ...(await views([await users.get(id)]))[0], networks: await userNetworks.of(id) });
 
   return [
     defineRoute({
       method: 'GET', path: '/api/users', surface: 'overlay', permission: 'user:read', tags,
-      summary: 'List all users', schema: { response: z.array(overlayUser) },
+      summary: 'List all users with their network_count', schema: { response: z.array(overlayUser) },
       handler: async () => views(await allUsers(core)),
     }),
     defineRoute({
       method: 'GET', path: '/api/users/:user_id', surface: 'overlay', permission: 'user:read', tags,
-      summary: 'Get user details including networks', schema: { params, response: overlayUserDetail },
+      summary: 'Get user details including networks (id, name, role, permission flags)', schema: { params, response: overlayUserDetail },
       handler: ({ params }) => detail(params.user_id),
     }),
     defineRoute({
@@ -67,10 +71,12 @@ export function overlayUsersRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'DELETE', path: '/api/users/:user_id', surface: 'overlay', permission: 'user:delete', tags, status: 204,
-      audit: 'identity.user.delete', summary: 'Delete a user', schema: { params },
+      audit: 'identity.user.delete', summary: 'Delete a user and their network permissions; 409 if they are the last owner of a network',
+      schema: { params },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.params.user_id);
         assertNotSelf(ctx, ctx.params.user_id, 'delete');
+        await userNetworks.assertMayDelete(ctx.params.user_id);
         await users.delete(ctx.params.user_id);
       },
     }),

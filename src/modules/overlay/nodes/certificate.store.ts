@@ -1,0 +1,85 @@
+import type { Database } from '../../../core/db/database.js';
+import type { OverlayCertificateRow } from '../overlay.tables.js';
+
+/** overlay_certificates: every host certificate issued; revoked ones stay for pki.blocklist until they expire. */
+export function createCertificateStore(db: Database, now: () => Date) {
+  const valid = () => now().toISOString();
+
+  return {
+    async insert(row: OverlayCertificateRow): Promise<void> {
+      await db.kysely.insertInto('overlay_certificates').values(row).execute();
+    },
+
+    /** The node's newest unrevoked, unexpired certificate: the one its config carries. */
+    async current(nodeId: string): Promise<OverlayCertificateRow | undefined> {
+      // After a CA rotation a node holds two unrevoked certificates, possibly issued in the same millisecond: the active CA's wins.
+      return db.kysely
+        .selectFrom('overlay_certificates as c')
+        .innerJoin('overlay_cas as ca', 'ca.id', 'c.ca_id')
+        .selectAll('c')
+        .where('c.node_id', '=', nodeId)
+        .where('c.revoked_at', 'is', null)
+        .where('c.expires_at', '>', valid())
+        .orderBy('c.issued_at', 'desc')
+        .orderBy('ca.active', 'desc')
+        .orderBy('c.expires_at', 'desc')
+        .executeTakeFirst();
+    },
+
+    /** The current certificate's expiry of each node of the networks that has one. */
+    async currentExpiries(networkIds: string[]): Promise<Map<string, string>> {
+      if (networkIds.length === 0) return new Map();
+      const rows = await db.kysely
+        .selectFrom('overlay_certificates')
+        .innerJoin('overlay_cas as ca', 'ca.id', 'overlay_certificates.ca_id')
+        .select(['overlay_certificates.node_id', 'overlay_certificates.expires_at'])
+        .where('overlay_certificates.network_id', 'in', networkIds)
+        .where('overlay_certificates.revoked_at', 'is', null)
+        .where('overlay_certificates.node_id', 'is not', null)
+        .where('overlay_certificates.expires_at', '>', valid())
+        .orderBy('overlay_certificates.issued_at')
+        .orderBy('ca.active')
+        .orderBy('overlay_certificates.expires_at')
+        .execute();
+      // Ordered as current() prefers them, so each node's current certificate is written last.
+      return new Map(rows.map((r) => [r.node_id!, r.expires_at]));
+    },
+
+    /** Revokes every unrevoked certificate of the node (they enter the network's blocklist); returns how many. */
+    async revokeAllOf(nodeId: string): Promise<number> {
+      const result = await db.kysely
+        .updateTable('overlay_certificates')
+        .set({ revoked_at: now().toISOString() })
+        .where('node_id', '=', nodeId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    /** Fingerprints of the network's revoked certificates that have not expired yet: pki.blocklist. */
+    async blocklist(networkId: string): Promise<string[]> {
+      const rows = await db.kysely
+        .selectFrom('overlay_certificates')
+        .select('fingerprint')
+        .where('network_id', '=', networkId)
+        .where('revoked_at', 'is not', null)
+        .where('expires_at', '>', valid())
+        .execute();
+      return rows.map((r) => r.fingerprint);
+    },
+
+    async list(networkIds: string[]) {
+      if (networkIds.length === 0) return [];
+      return db.kysely
+        .selectFrom('overlay_certificates as c')
+        .innerJoin('overlay_networks as n', 'n.id', 'c.network_id')
+        .select(['c.id', 'c.node_id', 'c.node_name', 'c.network_id', 'n.name as network_name', 'c.ip_address', 'c.issued_at', 'c.expires_at', 'c.revoked_at', 'c.fingerprint'])
+        .where('c.network_id', 'in', networkIds)
+        .orderBy('c.issued_at', 'desc')
+        .orderBy('c.id')
+        .execute();
+    },
+  };
+}
+
+export type CertificateStore = ReturnType<typeof createCertificateStore>;

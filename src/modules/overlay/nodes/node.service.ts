@@ -1,0 +1,349 @@
+import { randomUUID } from 'node:crypto';
+import { errors, isRampartError } from '../../../core/errors.js';
+import type { Principal } from '../../../core/principal.js';
+import { generateHostKeyPair, hostPrivateKeyToPem, hostPublicKeyFromPem, hostPublicKeyToPem } from '../../../core/pki/nebula/index.js';
+import type { Core } from '../../../core/index.js';
+import type { Capability, NetworkAccess, NetworkAccessService } from '../access/network-access.js';
+import type { Ipam } from '../ipam/ipam.js';
+import type { ConfigRevisions } from '../networks/config-revision.js';
+import type { NetworkCas } from '../networks/network-cas.js';
+import { lockNetworkRow } from '../networks/network-lock.js';
+import { overlaySealedColumns } from '../overlay.sealed.js';
+import type { OverlayNetworkRow, OverlayNodeRow } from '../overlay.tables.js';
+import { createCertificateIssuer } from './certificate-issuer.js';
+import { createCertificateStore } from './certificate.store.js';
+import { createNodeStore } from './node.store.js';
+import { assertHostname, assertPublicEndpoint, assertTunDevice, normalizeGroups } from './node-validation.js';
+import { toNodeView, type NodeView } from './node-view.js';
+
+/** The overlay services a node service stands on (overlay.services.ts wires them). */
+export interface OverlayBase {
+  core: Core;
+  access: NetworkAccessService;
+  ipam: Ipam;
+  cas: NetworkCas;
+  revisions: ConfigRevisions;
+}
+type Json = Record<string, unknown>;
+
+export const NODE_KEY_CONTEXT = `${overlaySealedColumns.nodePrivateKey.table}.${overlaySealedColumns.nodePrivateKey.column}`;
+const DAY_MS = 86_400_000;
+
+/** Options a node carries into its config; null clears one. */
+export interface NodeOptionsInput {
+  is_lighthouse?: boolean;
+  is_relay?: boolean;
+  public_endpoint?: string | null;
+  lighthouse_options?: Json | null;
+  logging_options?: Json | null;
+  punchy_options?: Json | null;
+  tun_device?: string | null;
+}
+
+export interface CreateNodeInput extends NodeOptionsInput {
+  networkId: string;
+  hostname: string;
+  /** Either a list, or the spec's `group` (one name or a comma list). */
+  groups?: string[] | null;
+  group?: string | null;
+  suggested_ip?: string | null;
+  duration_days?: number | null;
+}
+
+export interface SignInput extends CreateNodeInput {
+  /** PEM "NEBULA X25519 PUBLIC KEY", as `nebula-cert keygen` writes it. */
+  public_key: string;
+}
+
+export interface UpdateNodeInput extends NodeOptionsInput {
+  groups?: string[] | null;
+  group?: string | null;
+}
+
+/**
+ * Nodes and their certificates: creation with a server-made keypair (its private key sealed at rest) or a
+ * client's public key, changes, revocation, re-enrollment, deletion and liveness. Every change that alters any
+ * node's config bumps the network's config_revision in the same transaction. Addresses come from the IPAM.
+ */
+export function createNodeService(base: OverlayBase) {
+  const { core, access, ipam, cas, revisions } = base;
+  const { db } = core;
+  const nodes = createNodeStore(db);
+  const certificates = createCertificateStore(db, core.now);
+  const issuer = createCertificateIssuer(core, cas, certificates);
+  const offlineAfterS = () => core.config.overlay.offline_after_s;
+  const nowIso = () => core.now().toISOString();
+  const bool = (v: boolean | undefined) => db.dialect.toBool(v === true);
+  const jsonOrNull = (v: Json | null | undefined) => (v == null ? null : db.dialect.toJson(v));
+  const seal = (pem: string) => core.secrets.seal(pem, NODE_KEY_CONTEXT);
+
+  async function view(row: OverlayNodeRow): Promise<NodeView> {
+    const current = await certificates.current(row.id);
+    return toNodeView(row, current?.expires_at ?? null, db.dialect, core.now(), offlineAfterS());
+  }
+
+  /** The node and the caller's access to its network: 404 'Node not found' when missing or invisible. */
+  async function nodeFor(principal: Principal, nodeId: string, capability: Capability): Promise<{ node: OverlayNodeRow; access: NetworkAccess }> {
+    const node = await nodes.find(nodeId);
+    if (!node) throw errors.notFound('Node not found');
+    try {
+      return { node, access: await access.require(principal, node.network_id, capability, node.id) };
+    } catch (err) {
+      if (isRampartError(err) && err.status === 404) throw errors.notFound('Node not found');
+      throw err;
+    }
+  }
+
+  async function visibleNetworkIds(principal: Principal, networkId?: string): Promise<string[]> {
+    if (networkId !== undefined) return [(await access.require(principal, networkId, 'view')).network.id];
+    return (await access.visible(principal)).map((a) => a.network.id);
+  }
+
+  /** Every CA the network's nodes trust, active first, as one PEM bundle (what pki.ca and ca.crt hold). */
+  async function caBundle(networkId: string): Promise<string> {
+    return (await cas.trusted(networkId)).map((row) => `${row.certificate_pem.trimEnd()}\n`).join('');
+  }
+
+  /** Writes the node row, turning a lost race for the name or the address into a 409. */
+  async function insertNode(row: OverlayNodeRow): Promise<void> {
+    try {
+      await nodes.insert(row);
+    } catch (err) {
+      if (!db.dialect.isUniqueViolation(err)) throw err;
+      const what = /hostname/.test(`${(err as { constraint?: string }).constraint ?? ''} ${(err as Error).message}`);
+      throw errors.conflict(what ? `a node named "${row.hostname}" already exists in this network` : `IP address ${row.ip_address} is already in use in this network`);
+    }
+  }
+
+  async function assertNameFree(networkId: string, hostname: string): Promise<void> {
+    if (await nodes.findByName(networkId, hostname)) throw errors.conflict(`a node named "${hostname}" already exists in this network`);
+  }
+
+  async function assertLighthouseFirst(network: OverlayNetworkRow, isLighthouse: boolean | undefined): Promise<void> {
+    if (!isLighthouse && !(await nodes.hasLighthouse(network.id))) {
+      throw errors.badRequest('the first node of a network must be a lighthouse: create it with is_lighthouse true and a public_endpoint');
+    }
+  }
+
+  /** A new node row with its address reserved; the caller issues its certificate. */
+  async function newNode(network: OverlayNetworkRow, input: CreateNodeInput, actorUserId: string | null, privateKeyPem: string | null, publicKeyPem: string) {
+    const hostname = assertHostname(input.hostname);
+    const groups = normalizeGroups(input) ?? [];
+    const publicEndpoint = assertPublicEndpoint(input.public_endpoint);
+    const tunDevice = assertTunDevice(input.tun_device);
+    await lockNetworkRow(db, network.id); // the lighthouse and name checks must not interleave with another create
+    await assertLighthouseFirst(network, input.is_lighthouse);
+    await assertNameFree(network.id, hostname);
+    const { ip_address, ip_number } = await ipam.allocate(network.id, network.subnet_cidr, input.suggested_ip || null);
+    const at = nowIso();
+    const row: OverlayNodeRow = {
+      id: randomUUID(),
+      network_id: network.id,
+      hostname,
+      ip_address,
+      ip_number,
+      groups: db.dialect.toJson(groups),
+      is_lighthouse: bool(input.is_lighthouse),
+      is_relay: bool(input.is_relay),
+      public_endpoint: publicEndpoint,
+      lighthouse_options: jsonOrNull(input.lighthouse_options),
+      logging_options: jsonOrNull(input.logging_options),
+      punchy_options: jsonOrNull(input.punchy_options),
+      tun_device: tunDevice,
+      status: 'pending',
+      last_seen_at: null,
+      private_key: privateKeyPem === null ? null : seal(privateKeyPem),
+      public_key_pem: publicKeyPem,
+      device_token_version: 0,
+      created_by: actorUserId,
+      created_at: at,
+      updated_at: at,
+    };
+    await insertNode(row);
+    return { row, groups };
+  }
+
+  /** Creates a node with a server-generated keypair and its first certificate. No permission check: callers do it. */
+  async function create(input: CreateNodeInput, actorUserId: string | null) {
+    return db.transaction(async () => {
+      const network = await access.network(input.networkId);
+      const keys = generateHostKeyPair();
+      const privateKey = hostPrivateKeyToPem(keys.privateKey);
+      const { row, groups } = await newNode(network, input, actorUserId, privateKey, hostPublicKeyToPem(keys.publicKey));
+      const issued = await issuer.issue({ network, nodeId: row.id, hostname: row.hostname, ipAddress: row.ip_address!, groups, publicKey: keys.publicKey, durationDays: input.duration_days });
+      await revisions.bump(network.id);
+      return {
+        node_id: row.id,
+        hostname: row.hostname,
+        ip_address: row.ip_address!,
+        certificate: issued.pem,
+        private_key: privateKey,
+        ca_certificate: await caBundle(network.id),
+        fingerprint: issued.row.fingerprint,
+      };
+    });
+  }
+
+  /** An address for a node that lost its own (revoked) or asks for another one. */
+  async function addressFor(network: OverlayNetworkRow, node: OverlayNodeRow, suggestedIp?: string | null) {
+    if (node.ip_address && (!suggestedIp || suggestedIp === node.ip_address)) return { ip_address: node.ip_address, ip_number: node.ip_number! };
+    return ipam.allocate(network.id, network.subnet_cidr, suggestedIp || null);
+  }
+
+  /** Replaces a node's certificates with one for this public key (and, when given, a server-held private key). */
+  async function reissue(network: OverlayNetworkRow, node: OverlayNodeRow, opts: { publicKey: Uint8Array; privateKeyPem: string | null; groups: string[]; suggestedIp?: string | null; durationDays?: number | null; patch?: Partial<OverlayNodeRow> }) {
+    await certificates.revokeAllOf(node.id);
+    const address = await addressFor(network, node, opts.suggestedIp);
+    await nodes.update(node.id, {
+      ...address,
+      groups: db.dialect.toJson(opts.groups),
+      private_key: opts.privateKeyPem === null ? null : seal(opts.privateKeyPem),
+      public_key_pem: hostPublicKeyToPem(opts.publicKey),
+      status: node.status === 'revoked' ? 'pending' : node.status,
+      updated_at: nowIso(),
+      ...opts.patch,
+    });
+    const issued = await issuer.issue({ network, nodeId: node.id, hostname: node.hostname, ipAddress: address.ip_address, groups: opts.groups, publicKey: opts.publicKey, durationDays: opts.durationDays });
+    await revisions.bump(network.id);
+    return { issued, address };
+  }
+
+  const groupsOf = (node: OverlayNodeRow) => db.dialect.fromJson<string[]>(node.groups);
+
+  return {
+    create,
+    nodeFor,
+    caBundle,
+    store: nodes,
+    certificates,
+
+    /** POST /certificates/create: manage_nodes on the network. */
+    async createWithCertificate(principal: Principal, input: CreateNodeInput) {
+      await access.require(principal, input.networkId, 'manage_nodes');
+      return create(input, principal.type === 'user' ? principal.id : null);
+    },
+
+    /** POST /certificates/sign: signs the client's public key; creates the node, or re-keys the one of that name. */
+    async sign(principal: Principal, input: SignInput) {
+      const { network } = await access.require(principal, input.networkId, 'manage_nodes');
+      const publicKey = hostPublicKeyFromPem(input.public_key);
+      const hostname = assertHostname(input.hostname);
+      const existing = await nodes.findByName(network.id, hostname);
+      if (existing) {
+        const groups = normalizeGroups(input) ?? groupsOf(existing);
+        const { issued, address } = await reissue(network, existing, { publicKey, privateKeyPem: null, groups, suggestedIp: input.suggested_ip, durationDays: input.duration_days });
+        return { node_id: existing.id, ip_address: address.ip_address, certificate: issued.pem, ca_certificate: await caBundle(network.id) };
+      }
+      const { row, groups } = await newNode(network, { ...input, hostname }, principal.type === 'user' ? principal.id : null, null, hostPublicKeyToPem(publicKey));
+      const issued = await issuer.issue({ network, nodeId: row.id, hostname, ipAddress: row.ip_address!, groups, publicKey, durationDays: input.duration_days });
+      await revisions.bump(network.id);
+      return { node_id: row.id, ip_address: row.ip_address!, certificate: issued.pem, ca_certificate: await caBundle(network.id) };
+    },
+
+    async list(principal: Principal, networkId?: string): Promise<NodeView[]> {
+      const ids = await visibleNetworkIds(principal, networkId);
+      const [rows, expiries] = await Promise.all([nodes.list(ids), certificates.currentExpiries(ids)]);
+      const now = core.now();
+      return rows.map((row) => toNodeView(row, expiries.get(row.id) ?? null, db.dialect, now, offlineAfterS()));
+    },
+
+    async get(principal: Principal, nodeId: string): Promise<NodeView> {
+      return view((await nodeFor(principal, nodeId, 'view')).node);
+    },
+
+    async listCertificates(principal: Principal, networkId?: string) {
+      return certificates.list(await visibleNetworkIds(principal, networkId));
+    },
+
+    async update(principal: Principal, nodeId: string, input: UpdateNodeInput): Promise<OverlayNodeRow> {
+      const { node, access: { network } } = await nodeFor(principal, nodeId, 'manage_nodes');
+      await lockNetworkRow(db, network.id);
+      if (input.is_lighthouse === false && db.dialect.fromBool(node.is_lighthouse) && !(await nodes.hasLighthouse(network.id, node.id))) {
+        throw errors.conflict(`"${node.hostname}" is the only lighthouse of this network; make another node a lighthouse first`);
+      }
+      const patch: Partial<OverlayNodeRow> = { updated_at: nowIso() };
+      if (input.is_lighthouse !== undefined) patch.is_lighthouse = bool(input.is_lighthouse);
+      if (input.is_relay !== undefined) patch.is_relay = bool(input.is_relay);
+      if (input.public_endpoint !== undefined) patch.public_endpoint = assertPublicEndpoint(input.public_endpoint);
+      if (input.tun_device !== undefined) patch.tun_device = assertTunDevice(input.tun_device);
+      for (const key of ['lighthouse_options', 'logging_options', 'punchy_options'] as const) {
+        if (input[key] !== undefined) patch[key] = jsonOrNull(input[key]);
+      }
+      const groups = normalizeGroups(input);
+      const current = await certificates.current(node.id);
+      if (groups && current && node.public_key_pem && JSON.stringify(groups) !== JSON.stringify(groupsOf(node))) {
+        // Groups live in the certificate: a new one replaces it, and the old one is revoked so it cannot claim the old groups.
+        const remainingDays = (Date.parse(current.expires_at) - core.now().getTime()) / DAY_MS;
+        const privateKeyPem = node.private_key === null ? null : core.secrets.openString(node.private_key, NODE_KEY_CONTEXT);
+        await reissue(network, node, { publicKey: hostPublicKeyFromPem(node.public_key_pem), privateKeyPem, groups, durationDays: remainingDays, patch });
+      } else {
+        if (groups) patch.groups = db.dialect.toJson(groups);
+        await nodes.update(node.id, patch);
+        await revisions.bump(network.id);
+      }
+      return node;
+    },
+
+    /** Deletes a node: its certificates are revoked (and stay for the blocklist), its address is freed with its row. */
+    async delete(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
+      const { node } = await nodeFor(principal, nodeId, 'manage_nodes');
+      await lockNetworkRow(db, node.network_id); // two lighthouses deleted at once must not both pass the check
+      if (db.dialect.fromBool(node.is_lighthouse) && !(await nodes.hasLighthouse(node.network_id, node.id)) && (await nodes.countNodes(node.network_id)) > 1) {
+        throw errors.conflict(`"${node.hostname}" is the only lighthouse of this network; make another node a lighthouse before deleting it`);
+      }
+      await certificates.revokeAllOf(node.id);
+      await nodes.delete(node.id);
+      await revisions.bump(node.network_id);
+      return node;
+    },
+
+    /** Revokes the node's certificates, frees its address and forgets its key; the node stays and can re-enroll. */
+    async revoke(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
+      const { node } = await nodeFor(principal, nodeId, 'manage_nodes');
+      await certificates.revokeAllOf(node.id);
+      await nodes.update(node.id, { ip_address: null, ip_number: null, private_key: null, status: 'revoked', updated_at: nowIso() });
+      await revisions.bump(node.network_id);
+      return node;
+    },
+
+    /** A new server keypair and certificate (an address again if it was freed); older device tokens stop working. */
+    async reEnroll(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
+      const { node, access: { network } } = await nodeFor(principal, nodeId, 'manage_nodes');
+      const keys = generateHostKeyPair();
+      await reissue(network, node, {
+        publicKey: keys.publicKey,
+        privateKeyPem: hostPrivateKeyToPem(keys.privateKey),
+        groups: groupsOf(node),
+        patch: { status: 'pending', device_token_version: node.device_token_version + 1 },
+      });
+      return node;
+    },
+
+    /** Liveness: last_seen and active (a revoked node stays revoked). Configs do not change, so no revision bump. */
+    async heartbeat(node: OverlayNodeRow): Promise<string> {
+      const at = nowIso();
+      await nodes.touch(node.id, at, node.status === 'revoked' ? 'revoked' : 'active');
+      return at;
+    },
+
+    /**
+     * After a CA rotation: nodes whose private key Rampart holds get a certificate from the new active CA. Nodes
+     * holding their own keys keep theirs (the old CA stays trusted until it expires). Old certificates are not
+     * revoked: the same node holds them, and revoking would cut it off until it fetches its new config.
+     */
+    async reissueAll(networkId: string): Promise<number> {
+      return db.transaction(async () => {
+        const network = await access.network(networkId);
+        const rows = (await nodes.list([network.id])).filter((n) => n.private_key !== null && n.public_key_pem !== null && n.ip_address !== null && n.status !== 'revoked');
+        for (const node of rows) {
+          await issuer.issue({ network, nodeId: node.id, hostname: node.hostname, ipAddress: node.ip_address!, groups: groupsOf(node), publicKey: hostPublicKeyFromPem(node.public_key_pem!) });
+          await nodes.update(node.id, { updated_at: nowIso() });
+        }
+        await revisions.bump(network.id);
+        return rows.length;
+      });
+    },
+  };
+}
+
+export type NodeService = ReturnType<typeof createNodeService>;

@@ -1,0 +1,72 @@
+import type { Database } from '../../../core/db/database.js';
+import { isUuid } from '../../../core/db/ids.js';
+import type { OverlayNodeRow } from '../overlay.tables.js';
+
+/** overlay_nodes reads and writes; no rules here (node.service.ts has them). */
+export function createNodeStore(db: Database) {
+  return {
+    /** The node, or undefined (also for ids that are not UUIDs). */
+    async find(id: string): Promise<OverlayNodeRow | undefined> {
+      if (!isUuid(id)) return undefined;
+      return db.kysely.selectFrom('overlay_nodes').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async findByName(networkId: string, hostname: string): Promise<OverlayNodeRow | undefined> {
+      return db.kysely.selectFrom('overlay_nodes').selectAll().where('network_id', '=', networkId).where('hostname', '=', hostname).executeTakeFirst();
+    },
+
+    async list(networkIds: string[]): Promise<OverlayNodeRow[]> {
+      if (networkIds.length === 0) return [];
+      return db.kysely.selectFrom('overlay_nodes').selectAll().where('network_id', 'in', networkIds).orderBy('network_id').orderBy('ip_number').orderBy('hostname').execute();
+    },
+
+    /** The network's lighthouses and relays with an address: all a node's config needs to know of its peers. */
+    async listRouting(networkId: string): Promise<OverlayNodeRow[]> {
+      const yes = db.dialect.toBool(true);
+      return db.kysely
+        .selectFrom('overlay_nodes')
+        .selectAll()
+        .where('network_id', '=', networkId)
+        .where('ip_number', 'is not', null)
+        .where('status', '!=', 'revoked')
+        .where((eb) => eb.or([eb('is_lighthouse', '=', yes), eb('is_relay', '=', yes)]))
+        .orderBy('ip_number')
+        .execute();
+    },
+
+    /** Whether the network has a lighthouse (besides exceptId): one indexed probe, however many nodes it has. */
+    async hasLighthouse(networkId: string, exceptId?: string): Promise<boolean> {
+      let q = db.kysely
+        .selectFrom('overlay_nodes')
+        .select('id')
+        .where('network_id', '=', networkId)
+        .where('is_lighthouse', '=', db.dialect.toBool(true));
+      if (exceptId) q = q.where('id', '!=', exceptId);
+      return (await q.limit(1).executeTakeFirst()) !== undefined;
+    },
+
+    async countNodes(networkId: string): Promise<number> {
+      const row = await db.kysely.selectFrom('overlay_nodes').select(({ fn }) => fn.countAll<number>().as('n')).where('network_id', '=', networkId).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async insert(row: OverlayNodeRow): Promise<void> {
+      await db.kysely.insertInto('overlay_nodes').values(row).execute();
+    },
+
+    async update(id: string, patch: Partial<Omit<OverlayNodeRow, 'id' | 'network_id'>>): Promise<void> {
+      await db.kysely.updateTable('overlay_nodes').set(patch).where('id', '=', id).execute();
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.kysely.deleteFrom('overlay_nodes').where('id', '=', id).execute();
+    },
+
+    /** Heartbeats touch liveness only: no updated_at, which device config caches key on. */
+    async touch(id: string, at: string, status: OverlayNodeRow['status']): Promise<void> {
+      await db.kysely.updateTable('overlay_nodes').set({ last_seen_at: at, status }).where('id', '=', id).execute();
+    },
+  };
+}
+
+export type NodeStore = ReturnType<typeof createNodeStore>;
