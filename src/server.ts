@@ -27,6 +27,11 @@ export interface RampartModule {
   /** Handlers of the module's background jobs, by job type; every worker process registers them. */
   jobs?(core: Core): Record<string, JobHandler<any>>;
   http?(core: Core): HttpModule;
+  /**
+   * Long-running work the module does beside serving (a data plane, a DNS proxy), started with the background
+   * work of `serve` and stopped before the core closes. Tests that only inject requests never start it.
+   */
+  start?(core: Core): Promise<{ stop(): Promise<void> }>;
 }
 
 export interface RampartOptions {
@@ -83,6 +88,10 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
   });
   const worker = createCoreWorker(core);
   let sweeper: NodeJS.Timeout | undefined;
+  const running: Array<{ stop(): Promise<void> }> = [];
+  const stopModules = async () => {
+    for (const module of running.splice(0).reverse()) await module.stop();
+  };
   const sweep = () =>
     idempotency.sweep().catch((err) => opts.logger.warn({ err }, 'could not sweep expired idempotency keys'));
   return {
@@ -96,13 +105,16 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
       sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
       await sweep();
       if (config.jobs.worker) worker.start();
+      for (const m of modules) if (m.start) running.push(await m.start(core));
     },
     async stopBackground(boundMs) {
       clearInterval(sweeper);
+      await stopModules();
       await worker.stop(boundMs);
     },
     async close() {
       clearInterval(sweeper);
+      await stopModules();
       await app.close();
       await worker.stop(config.server.shutdown_timeout_ms);
       await core.close();

@@ -1,3 +1,8 @@
+/** The socket path of a unix:/path listen address, or undefined for HOST:PORT. */
+export function unixSocketPath(address: string): string | undefined {
+  return address.startsWith('unix:') ? address.slice('unix:'.length) : undefined;
+}
+
 /** Splits HOST:PORT (IPv6 hosts in brackets) as validated by the config schema. */
 export function parseListenAddress(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');

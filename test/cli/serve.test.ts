@@ -4,6 +4,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
+import { get as httpGet } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -103,6 +104,28 @@ describe('rampart CLI', () => {
       assert.ok(server.logs.some((l) => l.level === 40 && /plain HTTP/.test(l.msg)));
       assert.equal((await fetchRaw(`${server.url}/health`)).json().status, 'ok');
       assert.ok(!server.logs.some((l) => l.msg === 'job worker started'), '--no-worker leaves jobs to `rampart worker`');
+    } finally {
+      assert.equal(await server.stop(), 0);
+      await tdb.cleanup();
+    }
+  });
+
+  test('server.listen unix:/path serves on a unix socket, replacing a stale socket file', async () => {
+    const tdb = await createTestDatabase();
+    const socket = join(tdb.dataDir, 'rampart.sock');
+    writeFileSync(socket, 'left by a crashed run');
+    const server = await spawnRampart(['serve', '--insecure-http', '--no-worker', '--data-dir', tdb.dataDir, '--listen', `unix:${socket}`, '--metrics-listen', '127.0.0.1:0'], {
+      RAMPART_DATABASE_URL: tdb.url,
+    });
+    try {
+      assert.equal(server.url, `http+unix:${socket}`);
+      const body = await new Promise<string>((resolve, reject) => {
+        httpGet({ socketPath: socket, path: '/api/health' }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk)).on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+      assert.deepEqual(JSON.parse(body), { status: 'healthy' });
     } finally {
       assert.equal(await server.stop(), 0);
       await tdb.cleanup();

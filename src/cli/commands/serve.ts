@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../core/config/load.js';
@@ -8,7 +9,7 @@ import { prepareDatabase } from '../../core/index.js';
 import { createMetricsServer } from '../../http/metrics.js';
 import { loadOrCreateTls } from '../../http/tls.js';
 import { createRampart, type Rampart, type RampartModule } from '../../server.js';
-import { formatUrl, parseListenAddress } from '../listen-address.js';
+import { formatUrl, parseListenAddress, unixSocketPath } from '../listen-address.js';
 
 export interface RunningServer {
   rampart: Rampart;
@@ -48,10 +49,17 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
     }
   }
 
-  const listen = parseListenAddress(config.server.listen);
-  await listenOrExplain('server.listen', config.server.listen, () => rampart.app.listen({ host: listen.host, port: listen.port }));
-  const address = rampart.app.server.address() as AddressInfo;
-  const url = formatUrl(tls ? 'https' : 'http', listen.host, address.port);
+  const socketPath = unixSocketPath(config.server.listen);
+  let url: string;
+  if (socketPath) {
+    rmSync(socketPath, { force: true }); // a socket file left by a previous run would make the bind fail
+    await listenOrExplain('server.listen', config.server.listen, () => rampart.app.listen({ path: socketPath }));
+    url = `${tls ? 'https' : 'http'}+unix:${socketPath}`;
+  } else {
+    const listen = parseListenAddress(config.server.listen);
+    await listenOrExplain('server.listen', config.server.listen, () => rampart.app.listen({ host: listen.host, port: listen.port }));
+    url = formatUrl(tls ? 'https' : 'http', listen.host, (rampart.app.server.address() as AddressInfo).port);
+  }
 
   const metricsServer = createMetricsServer(rampart.metrics);
   const metricsAddress = parseListenAddress(config.server.metrics_listen);

@@ -6,6 +6,9 @@ const listenAddress = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT')
   .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
 
+/** server.listen also takes unix:/path/to.sock, for a reverse proxy on the same host (or a test outside the network namespace). */
+const serverListenAddress = z.union([listenAddress, z.string().regex(/^unix:\/.+$/, 'expected HOST:PORT or unix:/absolute/path')]);
+
 const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const stringList = z.preprocess(
@@ -22,7 +25,7 @@ export const configSchema = z
     data_dir: z.string().min(1).default('./data'),
     server: z
       .object({
-        listen: listenAddress.default('0.0.0.0:8443'),
+        listen: serverListenAddress.default('0.0.0.0:8443'),
         metrics_listen: listenAddress.default('127.0.0.1:9464'),
         /** Plain HTTP instead of HTTPS, for running behind a TLS-terminating proxy. */
         insecure_http: bool.default(false),
@@ -130,6 +133,27 @@ export const configSchema = z
         enrollment_code_ttl_hours: int(1, 720).default(24),
         /** Public base URL of the web console, for links in invitation mails. */
         public_url: z.string().url().default('https://localhost:8443'),
+      })
+      .strict()
+      .prefault({}),
+    egress: z
+      .object({
+        /** This gateway's name in findings, wiretap events and stats (node_id). Default: the host name. */
+        node_id: z.string().default(''),
+        /** Where the DNS proxy listens (UDP and TCP) while the data plane is enabled. */
+        dns_listen: listenAddress.default('0.0.0.0:53'),
+        /** Resolvers allowed queries are forwarded to, host:port, tried in order. */
+        dns_upstreams: stringList.default(['127.0.0.1:5353']),
+        /** How long an upstream may take before the client gets SERVFAIL. */
+        dns_upstream_timeout_ms: int(100, 30_000).default(2_000),
+        /** Added to an answer's TTL for how long its addresses stay allowed. */
+        dns_ttl_grace_s: int(0, 86_400).default(30),
+        /** How long a policy write waits for the data plane to run the new generation before answering 503. */
+        apply_timeout_ms: int(100, 60_000).default(2_000),
+        /** Audit findings kept in memory per node; the oldest go first. */
+        findings_max: int(100, 1_000_000).default(10_000),
+        /** How often the data plane's deny counters and conntrack flows are read. */
+        poll_interval_ms: int(100, 60_000).default(1_000),
       })
       .strict()
       .prefault({}),

@@ -11,11 +11,11 @@ import type { PermissionDefinition } from './rbac.types.js';
  */
 type Entry = [name: string, description: string, sensitive?: 'sensitive'];
 
-function vocabulary(name: string, entries: Entry[]): PermissionDefinition[] {
+export function vocabulary(name: string, entries: Entry[]): PermissionDefinition[] {
   return entries.map(([perm, description, sensitive]) => ({ name: perm, description, vocabulary: name, ...(sensitive ? { sensitive: true } : {}) }));
 }
 
-const crud = (resource: string, what: string, actions: string[], sensitive?: 'sensitive'): Entry[] =>
+export const crud = (resource: string, what: string, actions: string[], sensitive?: 'sensitive'): Entry[] =>
   actions.map((action) => [`${resource}:${action}`, `${action.replace(/_/g, ' ')} ${what}`, action === 'read' || action === 'view' ? sensitive : undefined]);
 
 export const fleetPermissions = vocabulary('fleet', [

@@ -1,0 +1,45 @@
+import type { CompiledPolicy, DnsPolicy } from '../compiler/compiled.types.js';
+
+/** One denied (or, in audit mode, recorded) tuple read from the data plane's deny sets. */
+export interface DeniedTuple {
+  kind: 'l4' | 'icmp';
+  group: string;
+  policy_id: string;
+  audit: boolean;
+  src_ip: string;
+  dst_ip: string;
+  /** IP protocol number (l4). */
+  proto: number | null;
+  dst_port: number | null;
+  icmp_type: number | null;
+  icmp_code: number | null;
+  /** Packets counted since the set element was created. */
+  packets: number;
+}
+
+/**
+ * The engine that enforces a compiled policy on this host: nftables in Rampart's own table. Only exists while
+ * dataplane.enabled; without it policies are compiled and stored only.
+ */
+export interface Dataplane {
+  /** Replaces Rampart's table with the compiled one in one `nft -f` transaction; on failure the previous one stays and this throws. */
+  apply(compiled: CompiledPolicy): Promise<void>;
+  /** Adds addresses to a DNS-learned set with a timeout; resolves once they are in (the DNS answer waits for it). */
+  learn(set: string, ips: string[], timeoutSeconds: number): Promise<void>;
+  /** The deny sets' elements with their counters. */
+  readDenied(): Promise<DeniedTuple[]>;
+  /** `nft list table` of Rampart's table, for sysdump and stats. */
+  ruleset(): Promise<string>;
+}
+
+/** What the rest of the module sees of the running data plane (egress.services.ts exposes it as `runtime`). */
+export interface DataplaneRuntime {
+  /** Whether this process enforces policies (dataplane.enabled and started). */
+  readonly enabled: boolean;
+  /** The generation the data plane runs now (0 before the first apply). */
+  readonly appliedGeneration: number;
+  /** The DNS policy of the generation running now. */
+  readonly dnsPolicy: DnsPolicy | null;
+  /** Resolves once the data plane runs `generation` or newer; rejects with a 503 RampartError after timeoutMs or when that generation failed to apply. */
+  waitFor(generation: number, timeoutMs: number): Promise<void>;
+}
