@@ -80,6 +80,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   await app.register(rateLimit, {
     global: false,
+    // A unix-socket client has no address; all of them share one bucket (the proxy in front limits per client).
+    keyGenerator: (req) => req.ip ?? 'unix-socket',
     errorResponseBuilder: (_req, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
   // Cookies are parsed when a route asks for them (http/auth.ts), not by a hook on every request.

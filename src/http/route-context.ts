@@ -73,7 +73,7 @@ export class HandlerContext implements RouteContext<any> {
     private readonly audit: AuditService,
   ) {
     this.correlationId = String(req.id);
-    this.clientIp = req.ip;
+    this.clientIp = req.ip ?? 'unix-socket';
     this.userAgent = req.headers['user-agent'] ?? null;
     this.headers = req.headers;
     this.raw = { request: req, reply: fastifyReply };

@@ -2,8 +2,9 @@ import type { RampartModule } from '../server.js';
 import { healthModule } from './health/index.js';
 import { identityModule } from './identity/index.js';
 import { overlayModule } from './overlay/index.js';
+import { egressModule } from './egress/index.js';
 
 /** Every module this build serves, in the order their routes are registered. */
 export function builtinModules(): RampartModule[] {
-  return [healthModule, identityModule, overlayModule];
+  return [healthModule, identityModule, overlayModule, egressModule];
 }

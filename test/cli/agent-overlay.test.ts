@@ -142,7 +142,8 @@ if (${crashFirst} && readFileSync(${JSON.stringify(events)}, 'utf8').split('\\n'
 setInterval(() => {}, 1000);
 `);
   chmodSync(path, 0o755);
-  return { path, events: () => (existsSync(events) ? readFileSync(events, 'utf8').trim().split('\n') : []) };
+  // Complete lines only: a read may land between the file's creation and the write of its first line.
+  return { path, events: () => (existsSync(events) ? readFileSync(events, 'utf8').split('\n').slice(0, -1) : []) };
 }
 
 const alive = (pid: number) => {
@@ -525,6 +526,11 @@ describe('the agent against a real Rampart', () => {
     } finally {
       agent.kill('SIGKILL');
       await agent.exited;
+      // A killed agent leaves its nebula behind (it runs in its own process group): stop it, or the run hangs.
+      for (const event of nebula.events()) {
+        const pid = Number(/^start (\d+)/.exec(event)?.[1]);
+        if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+      }
     }
   });
 });

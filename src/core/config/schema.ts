@@ -7,7 +7,9 @@ const listenAddress = z
   .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
 
 /** server.listen also takes unix:/path/to.sock, for a reverse proxy on the same host (or a test outside the network namespace). */
-const serverListenAddress = z.union([listenAddress, z.string().regex(/^unix:\/.+$/, 'expected HOST:PORT or unix:/absolute/path')]);
+const serverListenAddress = z
+  .string()
+  .refine((v) => (v.startsWith('unix:') ? /^unix:\/.+$/.test(v) : listenAddress.safeParse(v).success), 'expected HOST:PORT (port at most 65535) or unix:/absolute/path');
 
 const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

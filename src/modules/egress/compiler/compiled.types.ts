@@ -11,7 +11,10 @@ export interface DnsRule {
   mode: GroupMode;
   /** Source of a case-insensitive RegExp. */
   hostname: string;
-  /** The nft set (in NFT_TABLE) that learns the A answers of names this rule allows; null for deny rules. */
+  /**
+   * The name the data plane learns the A answers of names this rule allows into; null for deny rules. The rule's own
+   * nft set (in NFT_TABLE) of addresses, unless rules share one (see CompiledPolicy.learned).
+   */
   set: string | null;
 }
 
@@ -30,10 +33,15 @@ export interface DnsPolicy {
   groups: DnsGroup[];
 }
 
-/** Names of the dynamic sets the data plane fills with denied tuples, per group, for findings. */
+/**
+ * Names of the dynamic sets the data plane fills with denied tuples, per group, for findings. Groups share the sets:
+ * a tuple belongs to the group whose `sources` hold its source address.
+ */
 export interface DenySets {
   group: string;
   policy_id: string;
+  /** IPv4 ranges (prefixes or first-last) this group claims; no two groups' overlap. */
+  sources: string[];
   /** ip saddr . ip daddr . meta l4proto . th dport, with counters. */
   l4: string;
   /** ip saddr . ip daddr . icmp type . icmp code, with counters. */
@@ -42,10 +50,24 @@ export interface DenySets {
   audit: boolean;
 }
 
+/**
+ * Where a DNS rule's learned addresses go: rules of one group, block and match shape share one set whose elements
+ * are `address . <the rule's other fields>` (`suffixes`; none: the address alone), since every set costs load time.
+ */
+export interface LearnedBinding {
+  /** DnsRule.set: the name the DNS proxy learns into. */
+  name: string;
+  /** The nft set; null when no packet rule looks the addresses up (learning is then a no-op). */
+  set: string | null;
+  suffixes: string[];
+}
+
 export interface CompiledPolicy {
   generation: number;
   /** A complete `nft -f` script: deletes and recreates NFT_TABLE in one transaction. */
   nft: string;
+  /** Absent in generations compiled before learned sets were shared: each DnsRule.set is then its own nft set. */
+  learned?: LearnedBinding[];
   dns: DnsPolicy;
   denySets: DenySets[];
 }

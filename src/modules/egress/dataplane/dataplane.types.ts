@@ -17,13 +17,25 @@ export interface DeniedTuple {
   packets: number;
 }
 
+/** How an apply changed the table: replaced whole, or in place (only the chains and static sets that differ). */
+export interface ApplyOutcome {
+  path: 'full' | 'incremental';
+  /** Chains flushed and refilled, static sets whose elements were replaced (incremental only). */
+  chains: number;
+  sets: number;
+}
+
 /**
  * The engine that enforces a compiled policy on this host: nftables in Rampart's own table. Only exists while
  * dataplane.enabled; without it policies are compiled and stored only.
  */
 export interface Dataplane {
-  /** Replaces Rampart's table with the compiled one in one `nft -f` transaction; on failure the previous one stays and this throws. */
-  apply(compiled: CompiledPolicy): Promise<void>;
+  /**
+   * Makes Rampart's table the compiled one in one `nft -f` transaction: in place when only chain rules and static
+   * set elements differ from the running generation, else by replacing the table. On failure the previous table
+   * stays and this throws.
+   */
+  apply(compiled: CompiledPolicy): Promise<ApplyOutcome>;
   /** Adds addresses to a DNS-learned set with a timeout; resolves once they are in (the DNS answer waits for it). */
   learn(set: string, ips: string[], timeoutSeconds: number): Promise<void>;
   /** The deny sets' elements with their counters. */

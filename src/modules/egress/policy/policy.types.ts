@@ -64,15 +64,39 @@ export interface RuleMatch {
 
 /** Accepted and validated; enforced only as far as the compiler documents (Rampart has no TLS-inspecting data plane yet). */
 export interface TlsMatch {
+  /** metadata (default): match the handshake; intercept: terminate with the TLS-intercept CA and match HTTP. */
   mode?: 'metadata' | 'intercept';
-  sni?: string;
-  server_san?: string;
-  server_cn?: string;
+  sni?: TlsNameMatch;
+  server_san?: TlsNameMatch;
+  server_cn?: TlsNameMatch;
+  /** Legacy spelling of server_cn as a regex. */
   server_dn?: string;
   fingerprint_sha256?: string[];
   trust_anchors_pem?: string[];
   tls13_uninspectable?: 'allow' | 'deny';
-  http?: Record<string, unknown>;
+  /** Only with mode intercept. */
+  http?: HttpPolicy;
+}
+
+/** A name matcher as Neuwerk spells it: a regex, a list of exact names, or both. */
+export type TlsNameMatch = string | string[] | { exact?: string[]; regex?: string };
+
+export interface HttpPolicy {
+  request?: {
+    host?: { exact?: string[]; regex?: string };
+    methods?: string[];
+    path?: { exact?: string[]; prefix?: string[]; regex?: string };
+    query?: { keys_present?: string[]; key_values_exact?: Record<string, string[]>; key_values_regex?: Record<string, string> };
+    headers?: HttpHeadersMatch;
+  };
+  response?: { headers?: HttpHeadersMatch };
+}
+
+export interface HttpHeadersMatch {
+  require_present?: string[];
+  deny_present?: string[];
+  exact?: Record<string, string[]>;
+  regex?: Record<string, string>;
 }
 
 export interface PolicyRecord {

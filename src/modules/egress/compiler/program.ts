@@ -1,0 +1,156 @@
+import type { Action, EffectiveGroup, EffectivePolicy, Rule } from '../policy/policy.types.js';
+import { normalizeNetworks } from './cidr.js';
+import { PORT_PROTOCOLS, PROTO, portRanges, protocolNumber, type PortRange } from './match-values.js';
+import { nftName } from './names.js';
+import { claimRanges } from './source-ranges.js';
+
+/**
+ * The compiled policy as data, before it becomes nft text: what the renderer prints and what the packet
+ * evaluator (tests, diagnostics) runs. Keeping the decisions here keeps the renderer a dumb printer.
+ */
+
+/** 'audit': record the tuple in the group's audit sets and let the packet through. */
+export type Verdict = 'accept' | 'drop' | 'audit';
+
+export interface ProgramRule {
+  /** null for the group's default action. */
+  rule_id: string | null;
+  /** Address family the rule is limited to (its destinations, ICMP flavour or learned set decide); null: both. */
+  family: 4 | 6 | null;
+  /** Destination networks of `family`; null: any destination. */
+  daddr: string[] | null;
+  /** The DNS-learned IPv4 set the destination must be in. */
+  daddrSet: string | null;
+  l4proto: number | null;
+  sports: PortRange[];
+  dports: PortRange[];
+  icmpTypes: number[];
+  icmpCodes: number[];
+  verdict: Verdict;
+}
+
+/** Shared by every group (the source address tells groups apart): each set is a kernel object, and they add up. */
+export interface RecordSets {
+  /** The chain that records and then drops (deny) or accepts (audit). */
+  chain: string;
+  l4: string;
+  icmp: string;
+}
+
+export interface ProgramGroup {
+  id: string;
+  policy_id: string;
+  chain: string;
+  sources4: string[];
+  sources6: string[];
+  /** The parts of the sources no earlier group claims (prefixes or first-last ranges): what jumps to this chain. */
+  claimed4: string[];
+  claimed6: string[];
+  /** In order; the last one is the group's default and matches everything. */
+  rules: ProgramRule[];
+  deny: RecordSets | null;
+  audit: RecordSets | null;
+}
+
+/** An allow rule's DNS-learned set name (when no packet rule looks it up, learning into it does nothing). */
+export interface LearnedSet {
+  name: string;
+  group: string;
+  policy_id: string;
+  rule_id: string;
+}
+
+export interface Program {
+  generation: number;
+  default_policy: Action;
+  groups: ProgramGroup[];
+  learnedSets: LearnedSet[];
+}
+
+export const RECORD_SETS: Record<'deny' | 'audit', RecordSets> = {
+  deny: { chain: 'record_deny', l4: 'deny_l4', icmp: 'deny_icmp' },
+  audit: { chain: 'record_audit', l4: 'audit_l4', icmp: 'audit_icmp' },
+};
+
+const verdictOf = (action: Action, mode: 'enforce' | 'audit'): Verdict =>
+  action === 'allow' ? 'accept' : mode === 'audit' ? 'audit' : 'drop';
+
+/** Stable per group and rule (and occurrence, should a rule id repeat), so learned addresses survive re-applies. */
+export const learnedSetName = (group: EffectiveGroup, ruleId: string, occurrence: number) =>
+  nftName('dns', group.policy_id, group.id, ruleId, String(occurrence));
+
+function familyOfProto(proto: number | null, icmpTypes: number[], icmpCodes: number[]): 4 | 6 | null {
+  if (proto === PROTO.icmpv6) return 6;
+  if (proto === PROTO.icmp || icmpTypes.length || icmpCodes.length) return 4;
+  return null;
+}
+
+/**
+ * One policy rule as packet rules: one per address family its destinations span, none when it cannot be enforced
+ * on packets. What cannot be enforced fails closed: an allow rule with a `tls` match allows nothing here (Rampart
+ * inspects no TLS), a deny rule with one denies its L3/L4 part; a deny rule on `dns_hostname` acts in DNS only.
+ */
+function packetRules(rule: Rule, verdict: Verdict, learnedSet: string | null): ProgramRule[] {
+  const m = rule.match;
+  if (m.tls && rule.action === 'allow') return [];
+  if (m.dns_hostname && rule.action === 'deny') return [];
+  const icmpTypes = m.icmp_types ?? [];
+  const icmpCodes = m.icmp_codes ?? [];
+  let l4proto = protocolNumber(m.proto);
+  if (l4proto === null && (icmpTypes.length || icmpCodes.length)) l4proto = PROTO.icmp;
+  const sports = portRanges(m.src_ports);
+  const dports = portRanges(m.dst_ports);
+  if ((sports.length || dports.length) && l4proto !== null && !PORT_PROTOCOLS.includes(l4proto)) return [];
+  const protoFamily = familyOfProto(l4proto, icmpTypes, icmpCodes);
+  const base = { rule_id: rule.id, daddrSet: learnedSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict };
+
+  const dsts = [...(m.dst_cidrs ?? []), ...(m.dst_ips ?? [])];
+  const families: Array<4 | 6> = protoFamily ? [protoFamily] : learnedSet ? [4] : [4, 6];
+  if (dsts.length === 0) return [{ ...base, family: protoFamily ?? (learnedSet ? 4 : null), daddr: null }];
+  return families
+    .map((family) => ({ ...base, family, daddr: normalizeNetworks(dsts, family) }))
+    .filter((r) => r.daddr.length > 0);
+}
+
+function buildGroup(group: EffectiveGroup, learned: LearnedSet[]): ProgramGroup {
+  const key = [group.policy_id, group.id];
+  const rules: ProgramRule[] = [];
+  const seen = new Map<string, number>();
+  for (const rule of group.rules) {
+    const occurrence = seen.get(rule.id) ?? 0;
+    seen.set(rule.id, occurrence + 1);
+    let set: string | null = null;
+    if (rule.match.dns_hostname && rule.action === 'allow') {
+      set = learnedSetName(group, rule.id, occurrence);
+      learned.push({ name: set, group: group.id, policy_id: group.policy_id, rule_id: rule.id });
+    }
+    rules.push(...packetRules(rule, verdictOf(rule.action, rule.mode ?? group.mode), set));
+  }
+  rules.push({
+    rule_id: null, family: null, daddr: null, daddrSet: null, l4proto: null, sports: [], dports: [], icmpTypes: [], icmpCodes: [],
+    verdict: verdictOf(group.default_action, group.mode),
+  });
+  return {
+    id: group.id,
+    policy_id: group.policy_id,
+    chain: nftName('g', ...key),
+    sources4: normalizeNetworks(group.sources, 4),
+    sources6: normalizeNetworks(group.sources, 6),
+    claimed4: [],
+    claimed6: [],
+    rules,
+    deny: rules.some((r) => r.verdict === 'drop') ? RECORD_SETS.deny : null,
+    audit: rules.some((r) => r.verdict === 'audit') ? RECORD_SETS.audit : null,
+  };
+}
+
+/** Pure: the packet program of an effective policy. Throws on values validation should have refused. */
+export function buildProgram(effective: EffectivePolicy): Program {
+  const learnedSets: LearnedSet[] = [];
+  const groups = effective.groups.map((g) => buildGroup(g, learnedSets));
+  for (const family of [4, 6] as const) {
+    const claims = claimRanges(family, groups.map((g) => ({ owner: g, networks: family === 4 ? g.sources4 : g.sources6 })));
+    for (const { owner, ranges } of claims) owner[family === 4 ? 'claimed4' : 'claimed6'] = ranges;
+  }
+  return { generation: effective.generation, default_policy: effective.default_policy, groups, learnedSets };
+}

@@ -1,0 +1,295 @@
+import { NFT_FAMILY, NFT_TABLE, type LearnedBinding } from './compiled.types.js';
+import { nftName } from './names.js';
+import { parseNetwork } from './cidr.js';
+import { PORT_PROTOCOLS, type PortRange } from './match-values.js';
+import { mergeRules, type RuleBlock } from './merge-rules.js';
+import { RECORD_SETS, type Program, type ProgramGroup, type ProgramRule, type RecordSets } from './program.js';
+
+/** Denied tuples are kept this long after their last packet (the poller reads them long before). */
+const RECORD_TIMEOUT = '1h';
+/** Per record set; when full, recording stops but the verdict still applies (it is a separate rule). */
+const RECORD_SIZE = 65536;
+
+const list = (items: Array<string | number>) => `{ ${items.join(', ')} }`;
+
+/** One rule's matches: fixed parts, then fields (a key and its alternatives) that can be looked up as one concatenation. */
+interface RuleMatch {
+  /** The DNS-learned set the destination must be in. */
+  learned: string | null;
+  fixed: string[];
+  fields: Array<{ key: string; values: string[] }>;
+}
+
+function matchOf(rule: ProgramRule): RuleMatch {
+  const fixed: string[] = [];
+  const fields: RuleMatch['fields'] = [];
+  const ipKw = rule.family === 6 ? 'ip6' : 'ip';
+  const icmpKw = rule.family === 6 ? 'icmpv6' : 'icmp';
+  const portText = (r: PortRange) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`);
+  if (rule.daddr) fields.push({ key: `${ipKw} daddr`, values: rule.daddr });
+  if (rule.l4proto !== null) fields.push({ key: 'meta l4proto', values: [String(rule.l4proto)] });
+  else if (rule.sports.length || rule.dports.length) fields.push({ key: 'meta l4proto', values: PORT_PROTOCOLS.map(String) });
+  else if (rule.family && !rule.daddr && !rule.daddrSet) fixed.push(`meta nfproto ${rule.family === 6 ? 'ipv6' : 'ipv4'}`);
+  if (rule.sports.length) fields.push({ key: 'th sport', values: rule.sports.map(portText) });
+  if (rule.dports.length) fields.push({ key: 'th dport', values: rule.dports.map(portText) });
+  if (rule.icmpTypes.length) fields.push({ key: `${icmpKw} type`, values: rule.icmpTypes.map(String) });
+  if (rule.icmpCodes.length) fields.push({ key: `${icmpKw} code`, values: rule.icmpCodes.map(String) });
+  return { learned: rule.daddrSet, fixed, fields };
+}
+
+/** Above this many concatenated elements, a rule keeps an anonymous set per field instead (smaller, still one rule). */
+const CONCAT_MAX = 1024;
+/** A shape with fewer elements stays plain rules: measured, a set costs about as much to load as ten rules. */
+const SET_MIN = 12;
+
+type Box = Array<[bigint, bigint]>;
+interface Element {
+  text: string;
+  box: Box;
+}
+
+/** Parsed intervals by field value (the same values recur across rules and groups); never mutated. */
+const intervals = new Map<string, [bigint, bigint]>();
+
+function intervalOf(key: string, value: string): [bigint, bigint] {
+  const cacheKey = `${key}|${value}`;
+  let interval = intervals.get(cacheKey);
+  if (!interval) {
+    if (intervals.size >= 100_000) intervals.clear();
+    interval = parseInterval(key, value);
+    intervals.set(cacheKey, interval);
+  }
+  return interval;
+}
+
+function parseInterval(key: string, value: string): [bigint, bigint] {
+  if (key.endsWith('daddr')) {
+    const n = parseNetwork(value);
+    return [n.base, n.base + (1n << BigInt((n.family === 4 ? 32 : 128) - n.prefix)) - 1n];
+  }
+  const [from, to = from] = value.split('-').map((v) => BigInt(v));
+  return [from, to];
+}
+
+/** Every combination of the fields' values, as concatenated set elements with the box of packets each matches. */
+const elementsOf = (fields: RuleMatch['fields']) =>
+  fields.reduce<Element[]>(
+    (acc, f) => acc.flatMap((e) => f.values.map((v) => ({ text: e.text ? `${e.text} . ${v}` : v, box: [...e.box, intervalOf(f.key, v)] }))),
+    [{ text: '', box: [] }],
+  );
+
+const intersect = (a: Box, b: Box) => a.every(([from, to], i) => from <= b[i][1] && b[i][0] <= to);
+
+/** nft refuses overlapping elements in an interval set: overlapping ones go to separate sets (same verdict, so order is free). */
+function layers(elements: Element[]): Element[][] {
+  const out: Element[][] = [];
+  for (const e of elements) {
+    const layer = out.find((l) => !l.some((other) => intersect(other.box, e.box)));
+    if (layer) layer.push(e);
+    else out.push([e]);
+  }
+  return out;
+}
+
+interface Shape {
+  fixed: string[];
+  keys: string[];
+  elements: Map<string, Element>;
+}
+
+/** DNS-learned rules of one block and shape, sharing one set of `address . their other fields` elements. */
+interface LearnedShape {
+  keys: string[];
+  rules: Array<{ name: string; suffixes: string[] }>;
+}
+
+/** Above this many combinations of its other fields, a learned rule keeps a set of its own (each answer adds them all). */
+const LEARNED_SUFFIX_MAX = 64;
+
+/**
+ * Whether a DNS-learned rule can share its group's learned set: no destination networks of its own and only single
+ * values (a hash set keyed by exact elements, so rules sharing an element share one timeout, and the same verdict).
+ */
+const sharesLearned = (m: RuleMatch) =>
+  !m.fixed.length && m.fields.every((f) => !f.key.endsWith('daddr') && f.values.every((v) => !v.includes('-'))) &&
+  m.fields.reduce((n, f) => n * f.values.length, 1) <= LEARNED_SUFFIX_MAX;
+
+/**
+ * A block's rules as few nft rules: those of the same match shape become one rule whose concatenated fields are
+ * looked up in one named interval set, so a block costs a rule per shape instead of a rule per policy rule. Named,
+ * not anonymous: the kernel allocates an anonymous set's name by walking every set of the table, which makes
+ * thousands of them cost seconds. A rule matching everything ends the block (and the chain).
+ */
+function blockShapes(block: RuleBlock): { shapes: Shape[]; learned: LearnedShape[]; plain: string[][]; final: boolean; ownSets: string[] } {
+  const shapes = new Map<string, Shape>();
+  const learned = new Map<string, LearnedShape>();
+  const plain: string[][] = [];
+  const ownSets: string[] = [];
+  let final = false;
+  for (const rule of block.rules) {
+    const m = matchOf(rule);
+    if (m.learned && sharesLearned(m)) {
+      const keys = m.fields.map((f) => f.key);
+      const shape = learned.get(keys.join(' . ')) ?? { keys, rules: [] };
+      shape.rules.push({ name: m.learned, suffixes: elementsOf(m.fields).map((e) => e.text).filter(Boolean) });
+      learned.set(keys.join(' . '), shape);
+      continue;
+    }
+    const fixed = m.learned ? [`ip daddr @${m.learned}`, ...m.fixed] : m.fixed;
+    if (m.learned) ownSets.push(m.learned);
+    if (!fixed.length && !m.fields.length) final = true;
+    else if (m.fields.reduce((n, f) => n * f.values.length, 1) > CONCAT_MAX) {
+      plain.push([...fixed, ...m.fields.map((f) => (f.values.length === 1 ? `${f.key} ${f.values[0]}` : `${f.key} ${list(f.values)}`))]);
+    } else {
+      const keys = m.fields.map((f) => f.key);
+      const shapeKey = `${fixed.join(' ')}|${keys.join(' . ')}`;
+      const shape = shapes.get(shapeKey) ?? { fixed, keys, elements: new Map<string, Element>() };
+      for (const e of elementsOf(m.fields)) shape.elements.set(e.text, e);
+      shapes.set(shapeKey, shape);
+    }
+  }
+  return { shapes: [...shapes.values()], learned: [...learned.values()], plain, final, ownSets };
+}
+
+const plainMatch = (keys: string[], element: string) => element.split(' . ').map((value, i) => `${keys[i]} ${value}`);
+
+interface ChainParts {
+  sets: string[];
+  lines: string[];
+  learned: LearnedBinding[];
+}
+
+/** Declares the learned sets of a block and binds the rules' set names to them; returns the matches using them. */
+function learnedSets(group: ProgramGroup, shapes: LearnedShape[], ownSets: string[], out: ChainParts): string[] {
+  const lines: string[] = [];
+  for (const shape of shapes) {
+    if (shape.rules.length === 1) {
+      // Nothing to share: the rule keeps a set of its own, named as the DNS policy names it, holding addresses.
+      const [{ name, suffixes }] = shape.rules;
+      out.sets.push(...setDecl(name, 'ipv4_addr', ['timeout'], []));
+      out.learned.push({ name, set: name, suffixes: [] });
+      const rest = suffixes.length ? suffixes.map((s) => plainMatch(shape.keys, s).join(' ')) : [''];
+      lines.push(...rest.map((r) => `ip daddr @${name}${r ? ` ${r}` : ''}`));
+      continue;
+    }
+    // Named after what it holds, so a rule whose fields change gets a new set (and the table is replaced with the
+    // addresses re-added) rather than keeping elements of the old fields.
+    const set = nftName('dnsg', group.chain, ...shape.rules.map((r) => `${r.name}:${r.suffixes.join(',')}`));
+    const typeLine = shape.keys.length ? `typeof ip daddr . ${shape.keys.join(' . ')}` : 'type ipv4_addr';
+    out.sets.push(...setDecl(set, '', ['timeout'], [], [], 'set', typeLine));
+    out.learned.push(...shape.rules.map((r) => ({ name: r.name, set, suffixes: r.suffixes })));
+    lines.push(shape.keys.length ? `ip daddr . ${shape.keys.join(' . ')} @${set}` : `ip daddr @${set}`);
+  }
+  for (const name of ownSets) {
+    if (out.learned.some((b) => b.name === name)) continue;
+    out.sets.push(...setDecl(name, 'ipv4_addr', ['timeout'], []));
+    out.learned.push({ name, set: name, suffixes: [] });
+  }
+  return lines;
+}
+
+/** A group chain's rules, the named sets they look up (declared with the chain, named after it) and learned sets. */
+function chainOf(group: ProgramGroup): ChainParts {
+  const out: ChainParts = { sets: [], lines: [], learned: [] };
+  let count = 0;
+  for (const block of mergeRules(group.rules)) {
+    const verdict = block.verdict === 'accept' ? 'accept' : `goto ${(block.verdict === 'drop' ? group.deny : group.audit)!.chain}`;
+    const { shapes, learned, plain, final, ownSets } = blockShapes(block);
+    // A block that matches everything needs no lookups of its own verdict (its learned rules learn for nothing).
+    if (final) {
+      out.lines.push(verdict);
+      return out;
+    }
+    for (const shape of shapes) {
+      const elements = [...shape.elements.values()];
+      if (!shape.keys.length || elements.length < SET_MIN) {
+        const matches = shape.keys.length ? elements.map((e) => plainMatch(shape.keys, e.text)) : [[]];
+        out.lines.push(...matches.map((m) => [...shape.fixed, ...m, verdict].join(' ')));
+        continue;
+      }
+      // A field every element has the same value in is matched once, outside the set: shorter keys load faster.
+      const parts = elements.map((e) => e.text.split(' . '));
+      const constant = shape.keys.map((_, i) => parts.every((p) => p[i] === parts[0][i]));
+      const fixed = [...shape.fixed, ...shape.keys.flatMap((k, i) => (constant[i] ? [`${k} ${parts[0][i]}`] : []))];
+      const keys = shape.keys.filter((_, i) => !constant[i]).join(' . ');
+      for (const layer of layers(elements)) {
+        const name = `${group.chain}_${count++}`;
+        const texts = layer.map((e) => e.text.split(' . ').filter((_, i) => !constant[i]).join(' . '));
+        out.sets.push(...setDecl(name, '', ['interval'], texts, [], 'set', `typeof ${keys}`));
+        out.lines.push([...fixed, `${keys} @${name}`, verdict].join(' '));
+      }
+    }
+    out.lines.push(...learnedSets(group, learned, ownSets, out).map((match) => `${match} ${verdict}`));
+    out.lines.push(...plain.map((p) => [...p, verdict].join(' ')));
+  }
+  return out;
+}
+
+function setDecl(name: string, type: string, flags: string[], elements: string[], extra: string[] = [], kind: 'set' | 'map' = 'set', typeLine = `type ${type}`): string[] {
+  return [
+    `  ${kind} ${name} {`,
+    `    ${typeLine}`,
+    ...(flags.length ? [`    flags ${flags.join(',')}`] : []),
+    ...extra.map((line) => `    ${line}`),
+    ...(elements.length ? [`    elements = ${list(elements)}`] : []),
+    '  }',
+  ];
+}
+
+const recordSetDecls = (sets: RecordSets) => [
+  ...setDecl(sets.l4, 'ipv4_addr . ipv4_addr . inet_proto . inet_service', ['dynamic', 'timeout'], [], [`timeout ${RECORD_TIMEOUT}`, `size ${RECORD_SIZE}`, 'counter']),
+  ...setDecl(sets.icmp, 'ipv4_addr . ipv4_addr . icmp_type . icmp_code', ['dynamic', 'timeout'], [], [`timeout ${RECORD_TIMEOUT}`, `size ${RECORD_SIZE}`, 'counter']),
+];
+
+/** Records the IPv4 tuple (its own rule, so a full set never skips the verdict), then drops or accepts. */
+const recordChain = (sets: RecordSets, verdict: 'drop' | 'accept') => [
+  `  chain ${sets.chain} {`,
+  `    meta nfproto ipv4 meta l4proto icmp update @${sets.icmp} { ip saddr . ip daddr . icmp type . icmp code }`,
+  `    meta nfproto ipv4 meta l4proto != icmp update @${sets.l4} { ip saddr . ip daddr . meta l4proto . th dport }`,
+  `    ${verdict}`,
+  '  }',
+];
+
+function groupDecls(group: ProgramGroup, learned: LearnedBinding[]): string[] {
+  const chain = chainOf(group);
+  learned.push(...chain.learned);
+  return [...chain.sets, `  chain ${group.chain} {`, ...chain.lines.map((line) => `    ${line}`), '  }'];
+}
+
+/**
+ * The whole table as one `nft -f` script. "add table" then "delete table" makes the delete succeed whether or not
+ * the table exists; the new definition follows in the same transaction, so the swap is atomic and a script that
+ * fails anywhere leaves the running table as it was.
+ */
+export function renderNft(program: Program): { nft: string; learned: LearnedBinding[] } {
+  const learned: LearnedBinding[] = [];
+  const claiming = program.groups.filter((g) => g.sources4.length || g.sources6.length);
+  const sourceMaps = ([4, 6] as const).map((family) => ({
+    family,
+    name: `sources${family}`,
+    elements: claiming.flatMap((g) => (family === 4 ? g.claimed4 : g.claimed6).map((r) => `${r} : jump ${g.chain}`)),
+  }));
+  const policy = program.default_policy === 'allow' ? 'accept' : 'drop';
+  const lines = [
+    `# rampart egress generation ${program.generation}`,
+    `add table ${NFT_FAMILY} ${NFT_TABLE}`,
+    `delete table ${NFT_FAMILY} ${NFT_TABLE}`,
+    `table ${NFT_FAMILY} ${NFT_TABLE} {`,
+    ...(claiming.some((g) => g.deny) ? [...recordSetDecls(RECORD_SETS.deny), ...recordChain(RECORD_SETS.deny, 'drop')] : []),
+    ...(claiming.some((g) => g.audit) ? [...recordSetDecls(RECORD_SETS.audit), ...recordChain(RECORD_SETS.audit, 'accept')] : []),
+    ...claiming.flatMap((g) => groupDecls(g, learned)),
+    ...sourceMaps.flatMap((m) => (m.elements.length ? setDecl(m.name, `${m.family === 4 ? 'ipv4_addr' : 'ipv6_addr'} : verdict`, ['interval'], m.elements, [], 'map') : [])),
+    '  chain forward {',
+    `    type filter hook forward priority filter; policy ${policy};`,
+    '    ct state established,related accept',
+    // Each source jumps to the first group claiming it (the maps never overlap); a group chain ends in a verdict.
+    ...sourceMaps.flatMap((m) => (m.elements.length ? [`    ${m.family === 4 ? 'ip' : 'ip6'} saddr vmap @${m.name}`] : [])),
+    '  }',
+    '}',
+    '',
+  ];
+  // Rules whose packet rule never runs (shadowed, TLS-only, unclaimed group) learn into no set.
+  const bound = new Set(learned.map((b) => b.name));
+  for (const s of program.learnedSets) if (!bound.has(s.name)) learned.push({ name: s.name, set: null, suffixes: [] });
+  return { nft: lines.join('\n'), learned };
+}

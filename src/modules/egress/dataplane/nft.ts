@@ -1,0 +1,225 @@
+import { NFT_FAMILY, NFT_TABLE, type CompiledPolicy, type DenySets, type LearnedBinding } from '../compiler/compiled.types.js';
+import { rangeOwners } from '../compiler/source-ranges.js';
+import type { ApplyOutcome, Dataplane, DeniedTuple } from './dataplane.types.js';
+import { incrementalChange, parseScript, type ParsedScript } from './nft-diff.js';
+import { LearnedEntries } from './learned-entries.js';
+import { runNft } from './nft-command.js';
+
+export interface NftDataplaneOptions {
+  /** The nft program and any prefix; ['nft'] by default. Tests pass ['ip', 'netns', 'exec', ns, 'nft']. */
+  nftCommand?: string[];
+  /** Milliseconds clock, for learned-entry expiry. */
+  now?: () => number;
+}
+
+const TABLE = `${NFT_FAMILY} ${NFT_TABLE}`;
+
+interface LearnRequest {
+  set: string;
+  ips: string[];
+  seconds: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/** add, delete, add: inserts missing elements and resets the timeout of present ones, in one transaction. */
+function learnLines(set: string, elements: Map<string, number>): string[] {
+  const keys = [...elements.keys()].join(', ');
+  const timed = [...elements].map(([key, seconds]) => `${key} timeout ${seconds}s`).join(', ');
+  return [
+    `add element ${TABLE} ${set} { ${keys} }`,
+    `delete element ${TABLE} ${set} { ${keys} }`,
+    `add element ${TABLE} ${set} { ${timed} }`,
+  ];
+}
+
+/** Generations compiled before learned sets were shared name each rule's own set, holding bare addresses. */
+function bindingsOf(compiled: CompiledPolicy): Map<string, LearnedBinding> {
+  const bindings = compiled.learned ?? compiled.dns.groups.flatMap((g) => g.rules.flatMap((r) => (r.set ? [{ name: r.set, set: r.set, suffixes: [] }] : [])));
+  return new Map(bindings.map((b) => [b.name, b]));
+}
+
+interface NftSetJson {
+  name: string;
+  table: string;
+  elem?: Array<{ elem?: { val?: { concat?: Array<string | number> }; counter?: { packets?: number } } }>;
+}
+
+interface DenyOwners {
+  kind: 'l4' | 'icmp';
+  /** The group a source address belongs to (groups share the sets). */
+  ownerOf(src: string): DenySets | null;
+}
+
+/** Per deny set name, how to tell which group a recorded tuple belongs to. */
+function denyOwnersOf(denySets: DenySets[]): Map<string, DenyOwners> {
+  const byName = new Map<string, { kind: 'l4' | 'icmp'; owners: DenySets[] }>();
+  for (const d of denySets) {
+    for (const kind of ['l4', 'icmp'] as const) {
+      const entry = byName.get(d[kind]) ?? { kind, owners: [] };
+      entry.owners.push(d);
+      byName.set(d[kind], entry);
+    }
+  }
+  return new Map([...byName].map(([name, { kind, owners }]) => [name, { kind, ownerOf: rangeOwners(4, owners.map((owner) => ({ owner, ranges: owner.sources }))) }]));
+}
+
+function tuplesOf(set: NftSetJson, ownerOf: (src: string) => DenySets | null, kind: 'l4' | 'icmp'): DeniedTuple[] {
+  return (set.elem ?? []).flatMap((e) => {
+    const key = e.elem?.val?.concat;
+    if (!key || key.length !== 4) return [];
+    const [src, dst, a, b] = key;
+    const owner = ownerOf(String(src));
+    if (!owner) return [];
+    return [{
+      kind,
+      group: owner.group,
+      policy_id: owner.policy_id,
+      audit: owner.audit,
+      src_ip: String(src),
+      dst_ip: String(dst),
+      proto: kind === 'l4' ? Number(a) : 1,
+      dst_port: kind === 'l4' ? Number(b) : null,
+      icmp_type: kind === 'icmp' ? Number(a) : null,
+      icmp_code: kind === 'icmp' ? Number(b) : null,
+      packets: e.elem?.counter?.packets ?? 0,
+    }];
+  });
+}
+
+/**
+ * The nftables engine: Rampart's one table, changed in place when a generation differs only in chain rules and static
+ * set elements and replaced whole otherwise, DNS-learned sets filled as answers pass,
+ * deny sets read for findings. Every change goes through one queue, so a learn never lands in a table that an
+ * apply in flight is about to replace without it.
+ */
+export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
+  const command = opts.nftCommand ?? ['nft'];
+  const learned = new LearnedEntries(opts.now ?? Date.now);
+  let denySets: DenySets[] = [];
+  let denyOwners = new Map<string, DenyOwners>();
+  let bindings = new Map<string, LearnedBinding>();
+  /** Per nft set, the rules' bindings sharing it. */
+  let sharing = new Map<string, LearnedBinding[]>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let pending: LearnRequest[] = [];
+  /** The table as the last successful apply left it; null before the first one. */
+  let running: ParsedScript | null = null;
+
+  /**
+   * Learned addresses as elements of the nft sets, per set. Rules sharing a set and an element share its timeout,
+   * so each element gets the longest any of them still needs.
+   */
+  function learnedElements(entries: Array<{ set: string; ip: string; seconds: number }>): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
+    for (const { set, ip, seconds } of entries) {
+      const binding = bindings.get(set);
+      if (!binding?.set) continue;
+      const elements = out.get(binding.set) ?? new Map<string, number>();
+      for (const suffix of binding.suffixes.length ? binding.suffixes : ['']) {
+        const key = suffix ? `${ip} . ${suffix}` : ip;
+        const others = (sharing.get(binding.set) ?? []).filter((b) => b !== binding && (b.suffixes.length ? b.suffixes.includes(suffix) : !suffix));
+        const needed = Math.max(seconds, elements.get(key) ?? 0, ...others.map((b) => learned.remaining(b.name, ip)));
+        elements.set(key, needed);
+      }
+      out.set(binding.set, elements);
+    }
+    return out;
+  }
+
+  /** Changes only what differs, when the table keeps its shape; null when it cannot (or the attempt failed). */
+  async function applyInPlace(before: ParsedScript, after: ParsedScript): Promise<ApplyOutcome | null> {
+    const change = incrementalChange(before, after);
+    if (!change) return null;
+    // Nothing differs (a re-announced generation): the running table already is this one.
+    if (change.chains + change.sets > 0) {
+      try {
+        await runNft(command, ['-f', '-'], change.script);
+      } catch {
+        // Atomic, so nothing changed; the table may not be what `running` says (edited by hand): replace it.
+        return null;
+      }
+    }
+    return { path: 'incremental', chains: change.chains, sets: change.sets };
+  }
+
+  async function replaceTable(compiled: CompiledPolicy): Promise<ApplyOutcome> {
+    // The new table starts with empty sets: put back what DNS answers allowed and is still valid.
+    const live = [...learned.live(new Set(bindings.keys()))].flatMap(([set, entries]) => entries.map((e) => ({ set, ...e })));
+    const reseed = [...learnedElements(live)].map(([set, elements]) => `add element ${TABLE} ${set} { ${[...elements].map(([key, s]) => `${key} timeout ${s}s`).join(', ')} }`);
+    await runNft(command, ['-f', '-'], `${compiled.nft}\n${reseed.join('\n')}\n`);
+    return { path: 'full', chains: 0, sets: 0 };
+  }
+
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  async function writeLearned(batch: LearnRequest[]): Promise<void> {
+    const entries = batch.flatMap((r) => r.ips.map((ip) => ({ set: r.set, ip, seconds: r.seconds })));
+    const script = [...learnedElements(entries)].flatMap(([set, elements]) => learnLines(set, elements));
+    if (script.length) await runNft(command, ['-f', '-'], `${script.join('\n')}\n`);
+    for (const e of entries) if (e.seconds > learned.remaining(e.set, e.ip)) learned.remember(e.set, e.ip, e.seconds);
+  }
+
+  /** One nft call for every learn queued meanwhile; when it fails, each set is retried alone so one bad set fails only its callers. */
+  async function flushLearned(): Promise<void> {
+    const batch = pending;
+    pending = [];
+    if (!batch.length) return;
+    try {
+      await writeLearned(batch);
+      batch.forEach((r) => r.resolve());
+    } catch {
+      for (const set of new Set(batch.map((r) => r.set))) {
+        const mine = batch.filter((r) => r.set === set);
+        await writeLearned(mine).then(() => mine.forEach((r) => r.resolve()), (err: Error) => mine.forEach((r) => r.reject(err)));
+      }
+    }
+  }
+
+  return {
+    apply: (compiled: CompiledPolicy) =>
+      exclusive(async (): Promise<ApplyOutcome> => {
+        const next = parseScript(compiled.nft);
+        const [oldBindings, oldSharing] = [bindings, sharing];
+        bindings = bindingsOf(compiled);
+        sharing = new Map();
+        for (const b of bindings.values()) if (b.set) sharing.set(b.set, [...(sharing.get(b.set) ?? []), b]);
+        try {
+          const outcome = (running && (await applyInPlace(running, next))) || (await replaceTable(compiled));
+          running = next;
+          denySets = compiled.denySets;
+          denyOwners = denyOwnersOf(denySets);
+          return outcome;
+        } catch (err) {
+          [bindings, sharing] = [oldBindings, oldSharing]; // the old table stays, and with it where addresses go
+          throw err;
+        }
+      }),
+
+    learn(set, ips, timeoutSeconds) {
+      const seconds = Math.max(1, Math.ceil(timeoutSeconds));
+      const fresh = [...new Set(ips)].filter((ip) => !learned.covers(set, ip, seconds));
+      if (!fresh.length) return Promise.resolve();
+      if (!bindings.has(set)) return Promise.reject(new Error(`no learned set ${set} in the running table`));
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ set, ips: fresh, seconds, resolve, reject });
+        if (pending.length === 1) void exclusive(flushLearned);
+      });
+    },
+
+    async readDenied() {
+      if (!denySets.length) return [];
+      const json = JSON.parse(await runNft(command, ['-j', '-n', 'list', 'sets', NFT_FAMILY])) as { nftables: Array<{ set?: NftSetJson }> };
+      return json.nftables.flatMap(({ set }) => {
+        const known = set && set.table === NFT_TABLE ? denyOwners.get(set.name) : undefined;
+        return known ? tuplesOf(set!, known.ownerOf, known.kind) : [];
+      });
+    },
+
+    ruleset: () => runNft(command, ['list', 'table', NFT_FAMILY, NFT_TABLE]),
+  };
+}

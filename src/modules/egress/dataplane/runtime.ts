@@ -1,0 +1,201 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Core } from '../../../core/index.js';
+import { errors } from '../../../core/errors.js';
+import type { CompiledPolicy, DnsPolicy } from '../compiler/compiled.types.js';
+import type { FindingsStore } from '../findings/findings.types.js';
+import type { ApplyOutcome, Dataplane, DataplaneRuntime } from './dataplane.types.js';
+import { DenyCounters } from './deny-counters.js';
+
+export const POLICY_COMPILED_TOPIC = 'egress.policy.compiled';
+
+export interface RuntimeDeps {
+  /** null while dataplane.enabled is off: start() then refuses. */
+  dataplane: Dataplane | null;
+  findings: FindingsStore;
+  /** Reverse DNS of a destination from the DNS cache, for findings' hostname. */
+  hostnameOf?: (ip: string) => string | null;
+}
+
+export interface RuntimeStatus {
+  enabled: boolean;
+  node_id: string;
+  generation: number;
+  applied_at: string | null;
+  error: string | null;
+}
+
+export interface EgressDataplaneRuntime extends DataplaneRuntime {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): RuntimeStatus;
+}
+
+interface Waiter {
+  generation: number;
+  resolve(): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export const nodeIdOf = (core: Core) => core.config.egress.node_id || hostname();
+
+/**
+ * Keeps this node's data plane on the newest compiled generation: applies it at start and whenever E-policy
+ * announces one (coalescing bursts: only the newest is applied), reports the applied generation to waiting policy
+ * writes, and turns the deny sets' counters into findings every poll interval. A failed apply keeps the running
+ * table (nft transactions are atomic) and fails the writes that waited for it.
+ */
+export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDataplaneRuntime {
+  const nodeId = nodeIdOf(core);
+  const counters = new DenyCounters();
+  const db = () => core.db.kysely as unknown as Kysely<any>;
+  let enabled = false;
+  let applied = 0;
+  let appliedAt: string | null = null;
+  let dnsPolicy: DnsPolicy | null = null;
+  let failed: { generation: number; error: string } | null = null;
+  let waiters: Waiter[] = [];
+  let unsubscribe: (() => void) | null = null;
+  let pollTimer: NodeJS.Timeout | null = null;
+  let applying: Promise<void> | null = null;
+  let again = false;
+  let polling = false;
+  let warnedNoGenerations = false;
+
+  const settle = (upTo: number, err?: Error) => {
+    waiters = waiters.filter((w) => {
+      if (w.generation > upTo) return true;
+      clearTimeout(w.timer);
+      if (err) w.reject(err);
+      else w.resolve();
+      return false;
+    });
+  };
+
+  async function newestGeneration(): Promise<{ generation: number; compiled: CompiledPolicy } | null> {
+    try {
+      const row = await db().selectFrom('egress_generations').select(['generation', 'compiled']).orderBy('generation', 'desc').limit(1).executeTakeFirst();
+      return row ? { generation: Number(row.generation), compiled: core.db.dialect.fromJson<CompiledPolicy>(row.compiled) } : null;
+    } catch (err) {
+      if (!warnedNoGenerations) core.logger.warn({ err }, 'egress data plane: cannot read compiled generations');
+      warnedNoGenerations = true;
+      return null;
+    }
+  }
+
+  async function writeStatus(error: string | null): Promise<void> {
+    const row = { node_id: nodeId, generation: applied, applied_at: appliedAt, error };
+    await core.db.kysely
+      .insertInto('egress_dataplane_status')
+      .values(row)
+      .onConflict((oc) => oc.column('node_id').doUpdateSet({ generation: applied, applied_at: appliedAt, error }))
+      .execute()
+      .catch((err) => core.logger.warn({ err }, 'egress data plane: cannot record its status'));
+  }
+
+  async function applyNewest(): Promise<void> {
+    const newest = await newestGeneration();
+    if (!newest || newest.generation <= applied || newest.generation === failed?.generation) return;
+    await pollDenied(); // count what the old table's sets hold before they go
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await deps.dataplane!.apply(newest.compiled);
+    } catch (err) {
+      const message = (err as Error).message;
+      failed = { generation: newest.generation, error: message };
+      core.logger.error({ err, generation: newest.generation }, 'egress data plane: apply failed; the previous ruleset stays');
+      settle(newest.generation, errors.unavailable(`the data plane could not apply generation ${newest.generation}: ${message}`));
+      await writeStatus(message);
+      return;
+    }
+    applied = newest.generation;
+    appliedAt = core.now().toISOString();
+    dnsPolicy = newest.compiled.dns;
+    failed = null;
+    // A replaced table starts with empty deny sets; one changed in place keeps them and their counters.
+    if (outcome.path === 'full') counters.reset();
+    settle(applied);
+    core.logger.info({ generation: applied, ...outcome }, 'egress data plane: generation applied');
+    await writeStatus(null);
+  }
+
+  /** Applies the newest generation; calls during an apply make it look again afterwards instead of queueing. */
+  function catchUp(): Promise<void> {
+    if (applying) {
+      again = true;
+      return applying;
+    }
+    applying = (async () => {
+      do {
+        again = false;
+        await applyNewest();
+      } while (again && enabled);
+    })().finally(() => (applying = null));
+    return applying;
+  }
+
+  async function pollDenied(): Promise<void> {
+    if (polling || !deps.dataplane) return;
+    polling = true;
+    try {
+      const tuples = await deps.dataplane.readDenied();
+      const at = Math.floor(core.now().getTime() / 1000);
+      for (const f of counters.findings(tuples, at, nodeId, deps.hostnameOf ?? (() => null))) deps.findings.record(f);
+    } catch (err) {
+      core.logger.warn({ err }, 'egress data plane: cannot read deny counters');
+    } finally {
+      polling = false;
+    }
+  }
+
+  return {
+    get enabled() {
+      return enabled;
+    },
+    get appliedGeneration() {
+      return applied;
+    },
+    get dnsPolicy() {
+      return dnsPolicy;
+    },
+
+    waitFor(generation, timeoutMs) {
+      if (applied >= generation) return Promise.resolve();
+      if (failed && failed.generation >= generation) {
+        return Promise.reject(errors.unavailable(`the data plane could not apply generation ${failed.generation}: ${failed.error}`));
+      }
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w.timer !== timer);
+          reject(errors.unavailable(`the data plane did not apply generation ${generation} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push({ generation, resolve, reject, timer });
+        // The announcement may have come before this call; look now rather than wait for the next poll.
+        if (enabled) void catchUp();
+      });
+    },
+
+    async start() {
+      if (!deps.dataplane) throw new Error('the egress data plane is disabled (dataplane.enabled)');
+      if (enabled) return;
+      enabled = true;
+      unsubscribe = core.events.subscribe(POLICY_COMPILED_TOPIC, () => catchUp());
+      await catchUp();
+      // Each tick also looks for a generation whose announcement was missed (a dropped LISTEN connection).
+      pollTimer = setInterval(() => void pollDenied().then(() => catchUp()), core.config.egress.poll_interval_ms);
+      pollTimer.unref();
+    },
+
+    async stop() {
+      if (!enabled) return;
+      enabled = false;
+      unsubscribe?.();
+      if (pollTimer) clearInterval(pollTimer);
+      await applying;
+      settle(Number.MAX_SAFE_INTEGER, errors.unavailable('the egress data plane stopped'));
+    },
+
+    status: () => ({ enabled, node_id: nodeId, generation: applied, applied_at: appliedAt, error: failed?.error ?? null }),
+  };
+}

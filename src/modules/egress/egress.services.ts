@@ -1,0 +1,50 @@
+import type { Core } from '../../core/index.js';
+import { createPolicyService, type PolicyDeps } from './policy/policy.service.js';
+import { createDnsCache } from './dns/dns-cache.js';
+import { createPerformanceMode } from './settings/performance-mode.js';
+import { createIntegrationService } from './integrations/integration.service.js';
+import { createKubernetesResolver } from './integrations/kubernetes.js';
+import { createTlsInterceptCa } from './settings/tls-intercept-ca.js';
+import { createWiretap } from './wiretap/wiretap.js';
+import type { DnsProxy } from './dns/dns-proxy.js';
+import { createFindingsStore } from './findings/findings.store.js';
+import { createNftDataplane } from './dataplane/nft.js';
+import { createDataplaneRuntime } from './dataplane/runtime.js';
+
+/**
+ * The egress services, wired by hand once per core: the HTTP routes and the data-plane runtime (started by
+ * `serve` with dataplane.enabled) share one instance, so a policy write can wait for the generation it made.
+ */
+function createEgressServices(core: Core) {
+  const integrations = createIntegrationService(core);
+  const findings = createFindingsStore(core.config.egress.findings_max);
+  const dnsCache = createDnsCache();
+  // Built (not started) only with dataplane.enabled: constructing it touches nothing; `start` applies the table.
+  const dataplane = core.config.dataplane.enabled ? createNftDataplane() : null;
+  return {
+    core,
+    // Looked up lazily: the policy service uses integrations, kubernetes, tlsCa and runtime of this same object.
+    policies: createPolicyService(core, (): PolicyDeps => egressServices(core)),
+    dnsCache,
+    performanceMode: createPerformanceMode(core),
+    integrations,
+    kubernetes: createKubernetesResolver({ credentials: integrations.credentials }),
+    tlsCa: createTlsInterceptCa(core),
+    /** The running DNS proxy while the data plane is enabled (set by the module's start hook), for stats. */
+    dnsProxy: null as DnsProxy | null,
+    wiretap: createWiretap(core, { enabled: (): boolean => egressServices(core).runtime.enabled, hostnameOf: (ip: string): string | null => egressServices(core).dnsCache.hostnameOf(ip) }),
+    findings,
+    dataplane,
+    runtime: createDataplaneRuntime(core, { dataplane, findings, hostnameOf: (ip) => dnsCache.hostnameOf(ip) }),
+  };
+}
+
+export type EgressServices = ReturnType<typeof createEgressServices>;
+
+const instances = new WeakMap<Core, EgressServices>();
+
+export function egressServices(core: Core): EgressServices {
+  let services = instances.get(core);
+  if (!services) instances.set(core, (services = createEgressServices(core)));
+  return services;
+}

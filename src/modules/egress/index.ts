@@ -1,0 +1,63 @@
+import type { RampartModule } from '../../server.js';
+import { egressPermissions } from './egress.permissions.js';
+import { egressServices } from './egress.services.js';
+import { policyMigrations } from './policy/policy.migrations.js';
+import { policiesRoutes } from './routes/policies.routes.js';
+import { dnsCacheRoutes } from './routes/dns-cache.routes.js';
+import { startDnsProxy } from './dns/start-dns-proxy.js';
+import { settingsMigrations } from './settings/settings.migrations.js';
+import { settingsSealedColumns } from './settings/settings.sealed.js';
+import { settingsRoutes } from './routes/settings.routes.js';
+import { integrationsRoutes } from './routes/integrations.routes.js';
+import { wiretapRoutes } from './routes/wiretap.routes.js';
+import { statsRoutes } from './routes/stats.routes.js';
+import { sysdumpRoutes } from './routes/sysdump.routes.js';
+import { findingsRoutes } from './routes/findings.routes.js';
+import { dataplaneMigrations } from './dataplane/dataplane.migrations.js';
+
+/**
+ * The Neuwerk API (../shared/specs/egress-neuwerk-http-api.txt) over nftables and a DNS proxy: policies compiled
+ * to one nft table and a DNS policy, audit findings, the wiretap, runtime settings, Kubernetes integrations,
+ * stats and sysdump. Identity routes (token-login, whoami, service accounts, SSO) live in the identity module.
+ */
+export const egressModule: RampartModule = {
+  name: 'egress',
+  migrations: [...policyMigrations, ...settingsMigrations, ...dataplaneMigrations],
+  sealedColumns: [...Object.values(settingsSealedColumns)],
+  permissions: egressPermissions,
+  // With dataplane.enabled: the data plane applies the newest policy generation and follows new ones. Other
+  // long-running parts push their own stop functions; they stop in reverse order.
+  start: async (core) => {
+    const stops: Array<() => Promise<void>> = [];
+    if (core.config.dataplane.enabled) {
+      const { runtime } = egressServices(core);
+      await runtime.start();
+      stops.push(() => runtime.stop());
+      const dnsProxy = await startDnsProxy(egressServices(core));
+      stops.push(() => dnsProxy.stop());
+      egressServices(core).dnsProxy = dnsProxy;
+      stops.push(async () => void (egressServices(core).dnsProxy = null));
+    }
+    return {
+      async stop() {
+        for (const stop of stops.reverse()) await stop();
+      },
+    };
+  },
+  http: (core) => {
+    const services = egressServices(core);
+    return {
+      name: 'egress',
+      routes: [
+        ...policiesRoutes(services.policies),
+        ...dnsCacheRoutes(services),
+        ...settingsRoutes(services),
+        ...integrationsRoutes(services.integrations),
+        ...wiretapRoutes(services),
+        ...statsRoutes(services),
+        ...sysdumpRoutes(services),
+        ...findingsRoutes(services),
+      ],
+    };
+  },
+};

@@ -1,0 +1,308 @@
+import { X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import { isIpAddress, parseCidr } from './ip.js';
+import type { PolicyConfig } from './policy.types.js';
+
+/**
+ * The zod model of Neuwerk's PolicyConfig (policy.types.ts), with the checks beyond shape that Neuwerk makes when it
+ * compiles: regexes compile, addresses and ports parse, ICMP and TLS fields only with a protocol that has them, ids
+ * unique. Objects are strict: a misspelt match field ("dst_port") would otherwise match everything, silently.
+ * Values are stored as sent (no transforms); the merge normalises them for the compiler.
+ */
+
+export const MAX_REGEX_LENGTH = 1_000;
+const MAX_ID_LENGTH = 128;
+const PROTO_NAMES = ['any', 'tcp', 'udp', 'icmp', 'icmpv6'] as const;
+/** Protocols that carry ICMP types and codes (by name or number). */
+const ICMP_PROTOS = new Set(['icmp', 'icmpv6', '1', '58']);
+const PORT_PROTOS = new Set(['tcp', 'udp', '6', '17']);
+
+const issue = (ctx: z.RefinementCtx, message: string, path: (string | number)[] = []) =>
+  ctx.addIssue({ code: 'custom', message, path });
+
+/** Why a pattern cannot be a case-insensitive JS RegExp (as the DNS proxy and TLS matchers compile it), or null. */
+export function regexProblem(pattern: string): string | null {
+  if (pattern.trim() === '') return 'the regex is empty';
+  if (pattern.length > MAX_REGEX_LENGTH) return `the regex is longer than ${MAX_REGEX_LENGTH} characters`;
+  try {
+    new RegExp(pattern, 'i');
+    return null;
+  } catch (err) {
+    return `${JSON.stringify(pattern)} is not a valid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`;
+  }
+}
+
+const regex = z.string().superRefine((pattern, ctx) => {
+  const problem = regexProblem(pattern);
+  if (problem) issue(ctx, problem);
+});
+
+const id = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`)
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
+
+const priority = z.number().int('must be an integer').min(0).max(0xffff_ffff);
+const action = z.enum(['allow', 'deny']);
+const groupMode = z.enum(['enforce', 'audit']);
+const nonEmpty = z.string().refine((value) => value.trim() !== '', 'must not be empty');
+
+/** A string that passes `problem` (which says what is wrong, or null). */
+const checkedString = (problem: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) issue(ctx, message);
+  });
+
+const cidr = checkedString((value) => (parseCidr(value) ? null : `${JSON.stringify(value)} is not a CIDR (IPv4 or IPv6)`));
+const ip = checkedString((value) => (isIpAddress(value) ? null : `${JSON.stringify(value)} is not an IP address (IPv4 or IPv6)`));
+
+/** A port (0..65535) or "lo-hi" with lo <= hi. */
+export function parsePortSpec(spec: number | string): [number, number] | null {
+  const port = (value: string | number) => {
+    const n = typeof value === 'number' ? value : /^\s*\d{1,5}\s*$/.test(value) ? Number(value) : NaN;
+    return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : null;
+  };
+  if (typeof spec === 'number') {
+    const single = port(spec);
+    return single === null ? null : [single, single];
+  }
+  const dash = spec.indexOf('-');
+  if (dash === -1) {
+    const single = port(spec);
+    return single === null ? null : [single, single];
+  }
+  const lo = port(spec.slice(0, dash));
+  const hi = port(spec.slice(dash + 1));
+  return lo === null || hi === null || lo > hi ? null : [lo, hi];
+}
+
+const portSpec = z.union([z.number(), z.string()], { error: 'must be a port number or a "lo-hi" range string' }).superRefine((spec, ctx) => {
+  if (parsePortSpec(spec) !== null) return;
+  const range = typeof spec === 'string' ? spec.match(/^\s*(\d+)\s*-\s*(\d+)\s*$/) : null;
+  if (range && Number(range[1]) > Number(range[2]) && Number(range[1]) <= 65535) {
+    return issue(ctx, `${JSON.stringify(spec)} is not a port or a range: its start is above its end`);
+  }
+  issue(ctx, `${JSON.stringify(spec)} is not a port or a range (0..65535, or "lo-hi")`);
+});
+
+/** The protocol as a lower-case name or a decimal number string, or null when it is not one. */
+export function protoKey(proto: string | number): string | null {
+  if (typeof proto === 'number') return Number.isInteger(proto) && proto >= 0 && proto <= 255 ? String(proto) : null;
+  const text = proto.trim().toLowerCase();
+  if ((PROTO_NAMES as readonly string[]).includes(text)) return text;
+  return /^\d{1,3}$/.test(text) && Number(text) <= 255 ? String(Number(text)) : null;
+}
+
+const proto = z.union([z.string(), z.number()], { error: 'must be a protocol name or number' }).superRefine((value, ctx) => {
+  if (protoKey(value) === null) issue(ctx, `${JSON.stringify(value)} is not a protocol: use ${PROTO_NAMES.join(', ')} or a number 0..255`);
+});
+
+const icmpValue = z.number().int('must be an integer').min(0, 'must be 0..255').max(255, 'must be 0..255');
+
+const stringList = z.array(z.string());
+/** A regex string, a list of exact names, or {exact, regex}: checked after the union so the precise problem is reported. */
+const nameMatch = z
+  .union([z.string(), z.array(nonEmpty), z.strictObject({ exact: z.array(nonEmpty).optional(), regex: z.string().optional() })], {
+    error: 'must be a regex string, a list of exact names, or {exact, regex}',
+  })
+  .superRefine((m, ctx) => {
+    const pattern = typeof m === 'string' ? m : Array.isArray(m) ? undefined : m.regex;
+    const problem = pattern === undefined ? null : regexProblem(pattern);
+    if (problem) return issue(ctx, problem, typeof m === 'string' ? [] : ['regex']);
+    const exact = typeof m === 'string' ? [] : Array.isArray(m) ? m : (m.exact ?? []);
+    if (pattern === undefined && exact.length === 0) issue(ctx, 'needs exact names or a regex');
+  });
+
+const headersMatch = z
+  .strictObject({
+    require_present: stringList.optional(),
+    deny_present: stringList.optional(),
+    exact: z.record(nonEmpty, z.array(z.string()).min(1, 'must list at least one value')).optional(),
+    regex: z.record(nonEmpty, regex).optional(),
+  })
+  .refine((h) => Object.values(h).some((v) => (Array.isArray(v) ? v.length > 0 : v && Object.keys(v).length > 0)), 'the header matcher is empty');
+
+const httpPolicy = z
+  .strictObject({
+    request: z
+      .strictObject({
+        host: z
+          .strictObject({ exact: stringList.optional(), regex: regex.optional() })
+          .refine((m) => (m.exact?.length ?? 0) > 0 || m.regex !== undefined, 'needs exact hosts or a regex')
+          .optional(),
+        methods: z.array(nonEmpty).optional(),
+        path: z
+          .strictObject({ exact: stringList.optional(), prefix: stringList.optional(), regex: regex.optional() })
+          .refine((m) => (m.exact?.length ?? 0) + (m.prefix?.length ?? 0) > 0 || m.regex !== undefined, 'needs exact paths, prefixes or a regex')
+          .optional(),
+        query: z
+          .strictObject({
+            keys_present: stringList.optional(),
+            key_values_exact: z.record(nonEmpty, z.array(z.string()).min(1, 'must list at least one value')).optional(),
+            key_values_regex: z.record(nonEmpty, regex).optional(),
+          })
+          .optional(),
+        headers: headersMatch.optional(),
+      })
+      .optional(),
+    response: z.strictObject({ headers: headersMatch.optional() }).optional(),
+  })
+  .refine((h) => h.request !== undefined || h.response !== undefined, 'needs request and/or response constraints');
+
+const fingerprint = checkedString((value) =>
+  /^[0-9a-f]{64}$/i.test(value.replace(/[\s:]/g, '')) ? null : `${JSON.stringify(value.slice(0, 100))} is not a SHA-256 fingerprint (64 hex digits, colons allowed)`,
+);
+
+const pemCertificates = z.string().superRefine((pem, ctx) => {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return issue(ctx, 'is not a PEM certificate (no BEGIN CERTIFICATE block)');
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      issue(ctx, `certificate ${i + 1} of the PEM does not parse`);
+    }
+  });
+});
+
+const tlsMatch = z
+  .strictObject({
+    mode: z.enum(['metadata', 'intercept']).optional(),
+    sni: nameMatch.optional(),
+    server_san: nameMatch.optional(),
+    server_cn: nameMatch.optional(),
+    server_dn: regex.optional(),
+    fingerprint_sha256: z.array(fingerprint).optional(),
+    trust_anchors_pem: z.array(pemCertificates).optional(),
+    tls13_uninspectable: action.optional(),
+    http: httpPolicy.optional(),
+  })
+  .superRefine((tls, ctx) => {
+    if ((tls.mode ?? 'metadata') === 'metadata') {
+      if (tls.http) issue(ctx, 'tls.http is only valid when tls.mode is intercept', ['http']);
+      return;
+    }
+    const metadata = (['sni', 'server_san', 'server_cn', 'server_dn', 'fingerprint_sha256', 'trust_anchors_pem'] as const).filter(
+      (field) => tls[field] !== undefined && !(Array.isArray(tls[field]) && (tls[field] as unknown[]).length === 0),
+    );
+    if (metadata.length > 0) issue(ctx, `tls.mode intercept cannot be combined with metadata matchers (${metadata.join(', ')})`, ['mode']);
+    if (!tls.http) issue(ctx, 'tls.mode intercept requires tls.http constraints', ['mode']);
+  });
+
+const ruleMatch = z
+  .strictObject({
+    dst_cidrs: z.array(cidr).optional(),
+    dst_ips: z.array(ip).optional(),
+    proto: proto.optional(),
+    src_ports: z.array(portSpec).optional(),
+    dst_ports: z.array(portSpec).optional(),
+    icmp_types: z.array(icmpValue).optional(),
+    icmp_codes: z.array(icmpValue).optional(),
+    dns_hostname: regex.optional(),
+    tls: tlsMatch.optional(),
+  })
+  .superRefine((match, ctx) => {
+    const key = match.proto === undefined ? 'any' : protoKey(match.proto)!;
+    const named = match.proto === undefined ? 'no proto' : `proto ${JSON.stringify(match.proto)}`;
+    // Neuwerk's rule: ICMP fields with an ICMP protocol or none ("any"); ports never with ICMP; TLS over TCP only.
+    for (const field of ['icmp_types', 'icmp_codes'] as const) {
+      if (match[field]?.length && key !== 'any' && !ICMP_PROTOS.has(key)) {
+        issue(ctx, `${field} needs proto icmp or icmpv6 (or no proto), not ${named}`, [field]);
+      }
+    }
+    for (const field of ['src_ports', 'dst_ports'] as const) {
+      if (match[field]?.length && key !== 'any' && !PORT_PROTOS.has(key)) issue(ctx, `${field} needs proto tcp or udp (or no proto), not ${named}`, [field]);
+    }
+    if (match.tls && key !== 'any' && key !== 'tcp' && key !== '6') issue(ctx, `tls needs proto tcp (or no proto), not ${named}`, ['tls']);
+  });
+
+const rule = z.strictObject({
+  id,
+  priority: priority.optional(),
+  action,
+  mode: groupMode.optional(),
+  match: ruleMatch,
+});
+
+const labels = z.record(nonEmpty, nonEmpty);
+const kubernetesSource = z
+  .strictObject({
+    integration: nonEmpty,
+    pod_selector: z.strictObject({ namespace: nonEmpty, match_labels: labels.optional() }).optional(),
+    node_selector: z.strictObject({ match_labels: labels.optional() }).optional(),
+  })
+  .refine((k) => (k.pod_selector === undefined) !== (k.node_selector === undefined), 'set exactly one of pod_selector or node_selector');
+
+const sources = z
+  .strictObject({
+    cidrs: z.array(cidr).optional(),
+    ips: z.array(ip).optional(),
+    kubernetes: z.array(kubernetesSource).optional(),
+  })
+  .refine((s) => (s.cidrs?.length ?? 0) + (s.ips?.length ?? 0) + (s.kubernetes?.length ?? 0) > 0, 'sources cannot be empty (give cidrs, ips or kubernetes)');
+
+const sourceGroup = z
+  .strictObject({
+    id,
+    mode: groupMode.optional(),
+    priority: priority.optional(),
+    sources,
+    rules: z.array(rule).default([]),
+    default_action: action.optional(),
+  })
+  .superRefine((group, ctx) => duplicates(group.rules.map((r) => r.id)).forEach(([dup, i]) => issue(ctx, `duplicate rule id ${JSON.stringify(dup)} in this group`, ['rules', i, 'id'])));
+
+export const policyConfigSchema = z
+  .strictObject({
+    default_policy: action.optional(),
+    source_groups: z.array(sourceGroup).default([]),
+  })
+  .superRefine((policy, ctx) =>
+    duplicates(policy.source_groups.map((g) => g.id)).forEach(([dup, i]) => issue(ctx, `duplicate source group id ${JSON.stringify(dup)}`, ['source_groups', i, 'id'])),
+  );
+
+/** Every later occurrence of a value seen before, with its index. */
+function duplicates(values: string[]): [string, number][] {
+  const seen = new Set<string>();
+  const out: [string, number][] = [];
+  values.forEach((value, i) => (seen.has(value) ? out.push([value, i]) : seen.add(value)));
+  return out;
+}
+
+/** "policy.source_groups[0].rules[2].match.dst_ports[1]" */
+export function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/** The issues of a failed parse as one message: each with its path, the first few only. */
+export function describeIssues(issues: z.core.$ZodIssue[], root: string, max = 5): string {
+  const parts = issues.slice(0, max).map((i) => {
+    const keys = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : null;
+    const where = formatPath([root, ...i.path]);
+    return `${where}: ${keys ?? i.message}`;
+  });
+  const more = issues.length > max ? ` (and ${issues.length - max} more)` : '';
+  return parts.join('; ') + more;
+}
+
+/** Validates the shape and the per-field rules; the result is the policy as stored. */
+export function parsePolicyConfig(input: unknown): { ok: true; policy: PolicyConfig } | { ok: false; message: string } {
+  if (input === undefined || input === null) return { ok: false, message: 'policy: required' };
+  const result = policyConfigSchema.safeParse(input);
+  if (!result.success) return { ok: false, message: describeIssues(result.error.issues, 'policy') };
+  return { ok: true, policy: result.data as PolicyConfig };
+}
+
+/** The kubernetes integrations a policy names, once each. */
+export function referencedIntegrations(policy: PolicyConfig): string[] {
+  return [...new Set(policy.source_groups.flatMap((g) => (g.sources.kubernetes ?? []).map((k) => k.integration.trim())))];
+}
+
+/** Paths of the rules that ask for TLS interception (they need a configured TLS-intercept CA). */
+export function interceptingRules(policy: PolicyConfig): string[] {
+  return policy.source_groups.flatMap((g, gi) =>
+    g.rules.flatMap((r, ri) => (r.match.tls?.mode === 'intercept' ? [formatPath(['policy', 'source_groups', gi, 'rules', ri, 'match', 'tls', 'mode'])] : [])),
+  );
+}

@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import type { Core } from '../../../core/index.js';
+import { errors, isRampartError } from '../../../core/errors.js';
+import { isUuid } from '../../../core/db/ids.js';
+import { compilePolicy } from '../compiler/compile.js';
+import type { CompiledPolicy } from '../compiler/compiled.types.js';
+import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
+import { findGroupClash, mergePolicies, type KubernetesResolve } from './policy.merge.js';
+import { formatPath, interceptingRules, parsePolicyConfig } from './policy.model.js';
+import { createPolicyStore } from './policy.store.js';
+import type { EffectivePolicy, KubernetesSource, PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
+
+/** Published after the transaction that stored a new generation commits; the data-plane runtime applies it. */
+export const POLICY_COMPILED_TOPIC = 'egress.policy.compiled';
+export const MAX_POLICY_NAME = 200;
+const RECORD_MODES: RecordMode[] = ['enforce', 'audit', 'disabled'];
+
+/** What a client sends to create or replace a record (the route checks it is an object). */
+export interface PolicyWrite {
+  mode?: unknown;
+  name?: unknown;
+  policy?: unknown;
+}
+
+/** Services of other egress parts the policy code uses; looked up when needed, each optional in a partial build. */
+export interface PolicyDeps {
+  integrations?: { exists(name: string): Promise<boolean> };
+  kubernetes?: { resolve(source: KubernetesSource): Promise<string[]> };
+  tlsCa?: { status(): Promise<{ configured: boolean }> };
+  runtime?: Pick<DataplaneRuntime, 'enabled' | 'waitFor'> | null;
+}
+
+/** Called inside the write's transaction with the record written (or deleted), so its audit row commits with it. */
+export type WriteHook = (record: PolicyRecord, generation: number) => Promise<void>;
+
+const EMPTY_EFFECTIVE: EffectivePolicy = { generation: 0, default_policy: 'allow', groups: [] };
+
+/**
+ * Policy records and the write path of the egress contract: validate -> (in one transaction, holding the policy
+ * write lock) store the record, merge every active record, resolve kubernetes sources, compile, store the
+ * generation, publish `egress.policy.compiled` (delivered on commit) -> wait for the data plane to run it.
+ * The wait happens after the commit, so a 503 means "stored, not confirmed live" (as in Neuwerk).
+ */
+export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | 'config'>, deps: () => PolicyDeps) {
+  const store = createPolicyStore(core.db);
+
+  async function find(id: string): Promise<PolicyRecord> {
+    const record = isUuid(id) ? await store.get(id) : null;
+    if (!record) throw errors.notFound('policy not found');
+    return record;
+  }
+
+  async function findByName(name: string): Promise<PolicyRecord> {
+    const record = await store.getByName(name);
+    if (!record) throw errors.notFound(`policy "${name}" not found`);
+    return record;
+  }
+
+  /** The checks that need no lock: shape and fields, the mode, referenced integrations, the TLS-intercept CA. */
+  async function validate(input: PolicyWrite): Promise<{ mode: RecordMode; policy: PolicyConfig }> {
+    const mode = input.mode ?? 'enforce';
+    if (!RECORD_MODES.includes(mode as RecordMode)) throw errors.validation(`mode: must be one of ${RECORD_MODES.join(', ')}`);
+    const parsed = parsePolicyConfig(input.policy);
+    if (!parsed.ok) throw errors.validation(parsed.message);
+    await checkIntegrations(parsed.policy);
+    await checkInterceptCa(parsed.policy);
+    return { mode: mode as RecordMode, policy: parsed.policy };
+  }
+
+  async function checkIntegrations(policy: PolicyConfig) {
+    const integrations = deps().integrations;
+    const known = new Map<string, boolean>();
+    for (const [gi, group] of policy.source_groups.entries()) {
+      for (const [ki, source] of (group.sources.kubernetes ?? []).entries()) {
+        const name = source.integration.trim();
+        if (!known.has(name)) known.set(name, integrations ? await integrations.exists(name) : false);
+        if (!known.get(name)) {
+          const path = formatPath(['policy', 'source_groups', gi, 'sources', 'kubernetes', ki, 'integration']);
+          throw errors.validation(`${path}: unknown kubernetes integration "${name}"`);
+        }
+      }
+    }
+  }
+
+  async function checkInterceptCa(policy: PolicyConfig) {
+    const paths = interceptingRules(policy);
+    const tlsCa = deps().tlsCa;
+    if (paths.length === 0 || !tlsCa || (await tlsCa.status()).configured) return;
+    throw errors.validation(`${paths[0]}: tls.mode intercept needs a TLS-intercept CA; upload or generate one first (/api/v1/settings/tls-intercept-ca)`);
+  }
+
+  function checkName(name: unknown): string {
+    if (typeof name !== 'string') throw errors.validation(name === undefined ? 'name: required' : 'name: must be a string');
+    const trimmed = name.trim();
+    if (trimmed === '') throw errors.validation('name: must not be empty');
+    if (trimmed.length > MAX_POLICY_NAME) throw errors.validation(`name: must be at most ${MAX_POLICY_NAME} characters`);
+    if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw errors.validation('name: must not contain control characters');
+    return trimmed;
+  }
+
+  async function assertNameFree(name: string, exceptId?: string) {
+    const holder = await store.getByName(name);
+    if (holder && holder.id !== exceptId) throw errors.conflict(`a policy named "${name}" already exists (id ${holder.id})`);
+  }
+
+  /**
+   * Runs one change under the write lock, then merges, compiles and stores the next generation, all in one
+   * transaction; after the commit waits for the data plane. Returns what `change` returned.
+   */
+  async function write<T extends PolicyRecord | null>(change: () => Promise<T>, hook?: (result: T, generation: number) => Promise<void>): Promise<T> {
+    const { result, generation } = await core.db.transaction(async () => {
+      await store.lockWrites();
+      const result = await change();
+      const generation = await compileAndStore();
+      if (hook) await hook(result, generation);
+      return { result, generation };
+    });
+    await awaitApplied(generation);
+    return result;
+  }
+
+  /** Inside the write transaction: the merged, compiled policy of the records as they are now, as a new generation. */
+  async function compileAndStore(): Promise<number> {
+    const records = await store.list();
+    const clash = findGroupClash(records);
+    if (clash) {
+      const { first, second } = clash;
+      throw errors.conflict(
+        `source group id "${clash.group}" is used by both policy "${first.name}" (${first.id}) and policy "${second.name}" (${second.id}); ` +
+          'group ids must be unique across active policies',
+      );
+    }
+    const generation = (await store.latestGenerationNumber()) + 1;
+    const effective = await mergePolicies(records, generation, resolver());
+    const compiled = compile(effective);
+    await store.addGeneration({ generation, compiled, effective, created_at: core.now().toISOString() });
+    await core.events.publish(POLICY_COMPILED_TOPIC, { generation });
+    return generation;
+  }
+
+  function resolver(): KubernetesResolve {
+    const kubernetes = deps().kubernetes;
+    return async (source) => {
+      if (!kubernetes) throw errors.unavailable('kubernetes sources cannot be resolved: this build has no kubernetes integration support');
+      try {
+        return await kubernetes.resolve(source);
+      } catch (err) {
+        if (isRampartError(err)) throw err;
+        throw errors.unavailable(`could not resolve the kubernetes source of integration "${source.integration}": ${(err as Error).message}`);
+      }
+    };
+  }
+
+  function compile(effective: EffectivePolicy): CompiledPolicy {
+    try {
+      return compilePolicy(effective);
+    } catch (err) {
+      if (isRampartError(err)) throw err;
+      // The compiler is pure over validated input: what it refuses is a policy it cannot express.
+      throw errors.validation(`the policy does not compile: ${(err as Error).message}`);
+    }
+  }
+
+  async function awaitApplied(generation: number) {
+    const runtime = deps().runtime;
+    if (!runtime?.enabled) return;
+    const timeoutMs = core.config.egress.apply_timeout_ms;
+    try {
+      await runtime.waitFor(generation, timeoutMs);
+    } catch (err) {
+      if (isRampartError(err)) throw err;
+      throw errors.unavailable(`the data plane did not apply generation ${generation} within ${timeoutMs} ms: ${(err as Error).message}`);
+    }
+  }
+
+  function newRecord(name: string, valid: { mode: RecordMode; policy: PolicyConfig }): PolicyRecord {
+    const now = core.now().toISOString();
+    return { id: randomUUID(), name, mode: valid.mode, policy: valid.policy, created_at: now, updated_at: now };
+  }
+
+  async function insert(record: PolicyRecord) {
+    await assertNameFree(record.name);
+    try {
+      await store.insert(record);
+    } catch (err) {
+      if (core.db.dialect.isUniqueViolation(err)) throw errors.conflict(`a policy named "${record.name}" already exists`);
+      throw err;
+    }
+  }
+
+  async function replace(current: PolicyRecord, name: string, valid: { mode: RecordMode; policy: PolicyConfig }): Promise<PolicyRecord> {
+    await assertNameFree(name, current.id);
+    const next: PolicyRecord = { ...current, name, mode: valid.mode, policy: valid.policy, updated_at: core.now().toISOString() };
+    await store.update(next);
+    return next;
+  }
+
+  return {
+    list: () => store.list(),
+    get: find,
+    getByName: findByName,
+
+    async create(input: PolicyWrite, hook?: WriteHook): Promise<PolicyRecord> {
+      const name = checkName(input.name);
+      const valid = await validate(input);
+      return write(async () => {
+        const record = newRecord(name, valid);
+        await insert(record);
+        return record;
+      }, hook);
+    },
+
+    /** Replaces mode, policy and (when given) name of a record. */
+    async replace(id: string, input: PolicyWrite, hook?: WriteHook): Promise<PolicyRecord> {
+      await find(id);
+      const name = input.name === undefined ? undefined : checkName(input.name);
+      const valid = await validate(input);
+      return write(async () => {
+        const current = await find(id); // again under the lock: it may have gone meanwhile
+        return replace(current, name ?? current.name, valid);
+      }, hook);
+    },
+
+    /** Creates the record of that name, or replaces it; says which. */
+    async upsertByName(name: string, input: PolicyWrite, hook?: (record: PolicyRecord, generation: number, created: boolean) => Promise<void>): Promise<{ record: PolicyRecord; created: boolean }> {
+      const pathName = checkName(name);
+      if (input.name !== undefined && checkName(input.name) !== pathName) {
+        throw errors.validation(`name: ${JSON.stringify(input.name)} differs from the name in the path (${JSON.stringify(pathName)})`);
+      }
+      const valid = await validate(input);
+      let created = false;
+      const record = await write(async () => {
+        const current = await store.getByName(pathName);
+        created = !current;
+        if (current) return replace(current, pathName, valid);
+        const record = newRecord(pathName, valid);
+        await insert(record);
+        return record;
+      }, hook ? (record, generation) => hook(record, generation, created) : undefined);
+      return { record, created };
+    },
+
+    async remove(id: string, hook?: WriteHook): Promise<void> {
+      await find(id);
+      await write(async () => {
+        const record = await find(id);
+        await store.remove(record.id);
+        return record;
+      }, hook);
+    },
+
+    /** Compiles the current records again as a new generation (kubernetes sources re-resolved) and waits for it. */
+    async recompile(): Promise<number> {
+      const generation = await core.db.transaction(async () => {
+        await store.lockWrites();
+        return compileAndStore();
+      });
+      await awaitApplied(generation);
+      return generation;
+    },
+
+    /** The policy the newest generation was compiled from; allow-all generation 0 before any write. */
+    async effective(): Promise<EffectivePolicy> {
+      return (await store.latestGeneration())?.effective ?? EMPTY_EFFECTIVE;
+    },
+
+    /** The newest compiled generation, for the data-plane runtime; null before any policy write. */
+    async latestCompiled(): Promise<CompiledPolicy | null> {
+      return (await store.latestGeneration())?.compiled ?? null;
+    },
+  };
+}
+
+export type PolicyService = ReturnType<typeof createPolicyService>;

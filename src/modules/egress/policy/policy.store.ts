@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import type { Database } from '../../../core/db/database.js';
+import type { CompiledPolicy } from '../compiler/compiled.types.js';
+import './policy.tables.js';
+import type { EffectivePolicy, PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
+
+/** Generations kept: the runtime only ever needs the newest; a few more help when diagnosing a bad apply. */
+export const GENERATIONS_KEPT = 20;
+// Any fixed number: policy writers on every node take it, so generations are numbered and merged one at a time.
+const PG_POLICY_WRITE_LOCK = 0x45475057;
+
+export interface GenerationRow {
+  generation: number;
+  compiled: CompiledPolicy;
+  effective: EffectivePolicy;
+  created_at: string;
+}
+
+export function createPolicyStore(db: Database) {
+  const toRecord = (row: { id: string; name: string; mode: string; policy: unknown; created_at: string; updated_at: string }): PolicyRecord => ({
+    id: row.id,
+    name: row.name,
+    mode: row.mode as RecordMode,
+    policy: db.dialect.fromJson<PolicyConfig>(row.policy),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  });
+  const records = () => db.kysely.selectFrom('egress_policies').selectAll();
+
+  return {
+    /** Every record in creation order (the merge order). */
+    async list(): Promise<PolicyRecord[]> {
+      return (await records().orderBy('created_at').orderBy('id').execute()).map(toRecord);
+    },
+    async get(id: string): Promise<PolicyRecord | null> {
+      const row = await records().where('id', '=', id).executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+    async getByName(name: string): Promise<PolicyRecord | null> {
+      const row = await records().where('name', '=', name).executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+    async insert(record: PolicyRecord): Promise<void> {
+      await db.kysely.insertInto('egress_policies').values({ ...record, policy: db.dialect.toJson(record.policy) }).execute();
+    },
+    async update(record: PolicyRecord): Promise<void> {
+      await db.kysely
+        .updateTable('egress_policies')
+        .set({ name: record.name, mode: record.mode, policy: db.dialect.toJson(record.policy), updated_at: record.updated_at })
+        .where('id', '=', record.id)
+        .execute();
+    },
+    async remove(id: string): Promise<boolean> {
+      const result = await db.kysely.deleteFrom('egress_policies').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    /**
+     * Serialises policy writes for the rest of the transaction: the merge must see every committed record, and
+     * generation numbers must not collide. SQLite has one writer already.
+     */
+    async lockWrites(): Promise<void> {
+      if (db.dialect.name === 'postgres') await sql`select pg_advisory_xact_lock(${PG_POLICY_WRITE_LOCK})`.execute(db.kysely);
+    },
+    async latestGenerationNumber(): Promise<number> {
+      const row = await db.kysely.selectFrom('egress_generations').select((eb) => eb.fn.max('generation').as('max')).executeTakeFirst();
+      return Number(row?.max ?? 0);
+    },
+    /** Adds a generation and drops those older than the newest GENERATIONS_KEPT. */
+    async addGeneration(row: GenerationRow): Promise<void> {
+      await db.kysely
+        .insertInto('egress_generations')
+        .values({ generation: row.generation, compiled: db.dialect.toJson(row.compiled), effective: db.dialect.toJson(row.effective), created_at: row.created_at })
+        .execute();
+      await db.kysely.deleteFrom('egress_generations').where('generation', '<=', row.generation - GENERATIONS_KEPT).execute();
+    },
+    async latestGeneration(): Promise<GenerationRow | null> {
+      const row = await db.kysely.selectFrom('egress_generations').selectAll().orderBy('generation', 'desc').limit(1).executeTakeFirst();
+      if (!row) return null;
+      return {
+        generation: row.generation,
+        compiled: db.dialect.fromJson<CompiledPolicy>(row.compiled),
+        effective: db.dialect.fromJson<EffectivePolicy>(row.effective),
+        created_at: row.created_at,
+      };
+    },
+  };
+}
+
+export type PolicyStore = ReturnType<typeof createPolicyStore>;

@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { egressServices } from '../../src/modules/egress/egress.services.js';
+import { GENERATIONS_KEPT } from '../../src/modules/egress/policy/policy.store.js';
+import { createTestRampart, type TestRampart } from '../helpers/app.js';
+import { selfSigned } from '../helpers/egress-pki.js';
+import { signIn, type SignedIn } from '../helpers/identity.js';
+
+const BASE = '/api/v1/policies';
+
+/** The example policy of research/neuwerk.md: the office may resolve api.example.com and speak HTTPS; default deny. */
+const office = (extra: Record<string, unknown> = {}) => ({
+  default_policy: 'deny',
+  source_groups: [{
+    id: 'office-users', mode: 'enforce', sources: { cidrs: ['10.20.0.0/16'] }, default_action: 'deny',
+    rules: [
+      { id: 'allow-example-dns', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } },
+      { id: 'allow-example-https', action: 'allow', match: { proto: 'tcp', dst_ports: [443] } },
+    ],
+    ...extra,
+  }],
+});
+const groupOnly = (id: string, cidr = '10.30.0.0/16') => ({ source_groups: [{ id, sources: { cidrs: [cidr] }, rules: [] }] });
+
+describe('egress policies (/api/v1/policies)', () => {
+  let r: TestRampart;
+  let admin: SignedIn;
+  let reader: SignedIn;
+
+  before(async () => {
+    r = await createTestRampart();
+    [admin, reader] = await Promise.all([signIn(r, { roles: ['admin'] }), signIn(r, { roles: ['readonly'] })]);
+  });
+  after(() => r.cleanup());
+  // Records persist across tests; each test names its own and leaves only disabled or distinct ones behind.
+  beforeEach(async () => {
+    await r.core.db.kysely.deleteFrom('egress_policies').execute();
+  });
+
+  async function call(method: string, url: string, who: SignedIn, payload?: unknown) {
+    return r.app.inject({ method: method as 'GET', url, headers: who.headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  }
+  async function create(name: string, policy: unknown, mode = 'enforce') {
+    const res = await call('POST', BASE, admin, { name, mode, policy });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json();
+  }
+  /** Asserts a 4xx with the egress envelope and returns its message. */
+  async function refused(status: number, method: string, url: string, payload?: unknown): Promise<string> {
+    const res = await call(method, url, admin, payload);
+    assert.equal(res.statusCode, status, res.body);
+    assert.deepEqual(Object.keys(res.json()), ['error']);
+    return res.json().error;
+  }
+  const generations = () => r.core.db.kysely.selectFrom('egress_generations').select(['generation', 'compiled']).orderBy('generation').execute();
+  const newestGeneration = async () => (await generations()).at(-1)?.generation ?? 0;
+
+  test('create, list, get, replace and delete a record; readers may read but not write', async () => {
+    const created = await create('office-egress', office());
+    assert.match(created.id, /^[0-9a-f-]{36}$/);
+    assert.equal(created.name, 'office-egress');
+    assert.equal(created.mode, 'enforce');
+    assert.deepEqual(created.policy, office());
+    assert.equal(created.created_at, created.updated_at);
+
+    assert.deepEqual((await call('GET', BASE, reader)).json(), [created]);
+    assert.deepEqual((await call('GET', `${BASE}/${created.id}`, reader)).json(), created);
+    assert.equal((await call('POST', BASE, reader, { name: 'x', policy: groupOnly('x') })).statusCode, 403);
+
+    const replaced = await call('PUT', `${BASE}/${created.id}`, admin, { mode: 'audit', policy: groupOnly('office-users') });
+    assert.equal(replaced.statusCode, 200, replaced.body);
+    assert.equal(replaced.json().name, 'office-egress', 'a PUT without a name keeps it');
+    assert.equal(replaced.json().mode, 'audit');
+    assert.deepEqual(replaced.json().policy, { source_groups: [{ id: 'office-users', sources: { cidrs: ['10.30.0.0/16'] }, rules: [] }] });
+    assert.equal(replaced.json().created_at, created.created_at);
+
+    const deleted = await call('DELETE', `${BASE}/${created.id}`, admin);
+    assert.equal(deleted.statusCode, 204);
+    assert.deepEqual((await call('GET', BASE, admin)).json(), []);
+    assert.equal(await refused(404, 'GET', `${BASE}/${created.id}`), 'policy not found');
+  });
+
+  test('404 for unknown ids and names, and for ids that are not UUIDs', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    assert.equal(await refused(404, 'GET', `${BASE}/${unknown}`), 'policy not found');
+    assert.equal(await refused(404, 'GET', `${BASE}/not-a-uuid`), 'policy not found');
+    assert.equal(await refused(404, 'PUT', `${BASE}/not-a-uuid`, { name: 'x', policy: groupOnly('x') }), 'policy not found');
+    assert.equal(await refused(404, 'PUT', `${BASE}/${unknown}`, { name: 'x', policy: groupOnly('x') }), 'policy not found');
+    assert.equal(await refused(404, 'DELETE', `${BASE}/${unknown}`), 'policy not found');
+    assert.equal(await refused(404, 'GET', `${BASE}/by-name/nobody`), 'policy "nobody" not found');
+  });
+
+  test('invalid policies get 400 naming the path of the problem, and nothing is stored', async () => {
+    const before = await newestGeneration();
+    const post = (policy: unknown) => refused(400, 'POST', BASE, { name: 'bad', policy });
+    assert.match(await post(office({ rules: [{ id: 'r', action: 'allow', match: { dns_hostname: '(unclosed' } }] })), /^policy\.source_groups\[0\]\.rules\[0\]\.match\.dns_hostname: "\(unclosed" is not a valid regex/);
+    assert.match(await post(office({ sources: { cidrs: ['10.20.0.0/40'] } })), /^policy\.source_groups\[0\]\.sources\.cidrs\[0\]: "10.20.0.0\/40" is not a CIDR/);
+    assert.match(await post(office({ rules: [{ id: 'r', action: 'allow', match: { dst_ports: [443, '80-'] } }] })), /rules\[0\]\.match\.dst_ports\[1\]: "80-" is not a port or a range/);
+    assert.match(await post(office({ rules: [{ id: 'r', action: 'allow', match: { dst_ports: ['2000-1000'] } }] })), /its start is above its end/);
+    assert.match(await post(office({ rules: [{ id: 'r', action: 'allow', match: { proto: 'tcp', icmp_types: [8] } }] })), /icmp_types needs proto icmp or icmpv6/);
+    assert.match(await post(office({ rules: [{ id: 'r', action: 'allow', match: {} }, { id: 'r', action: 'deny', match: {} }] })), /rules\[1\]\.id: duplicate rule id "r"/);
+    assert.match(await post({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] } }, { id: 'g', sources: { ips: ['10.0.0.2'] } }] }), /source_groups\[1\]\.id: duplicate source group id "g"/);
+    assert.match(await post(office({ rules: [{ id: 'r', action: 'allow', match: { dst_port: [443] } }] })), /match: unknown field "dst_port"/);
+    assert.equal(await refused(400, 'POST', BASE, { name: 'bad' }), 'policy: required');
+    assert.match(await refused(400, 'POST', BASE, { policy: office() }), /^name: required/);
+    assert.match(await refused(400, 'POST', BASE, { name: 'bad', mode: 'sometimes', policy: office() }), /mode/);
+    assert.deepEqual((await call('GET', BASE, admin)).json(), []);
+    assert.equal(await newestGeneration(), before, 'a refused write makes no generation');
+  });
+
+  test('malformed bodies get 400 in the egress envelope', async () => {
+    const raw = await r.app.inject({ method: 'POST', url: BASE, headers: { ...admin.headers, 'content-type': 'application/json' }, payload: '{"name": "x", ' });
+    assert.equal(raw.statusCode, 400);
+    assert.deepEqual(Object.keys(raw.json()), ['error']);
+    assert.equal(await refused(400, 'POST', BASE, [1, 2]).then((m) => typeof m), 'string');
+    assert.match(await refused(400, 'POST', BASE, { name: 'x', policy: 'deny everything' }), /^policy: Invalid input: expected object/);
+  });
+
+  test('a duplicate name is 409, on create and on rename', async () => {
+    const first = await create('team-a', groupOnly('a'));
+    await create('team-b', groupOnly('b', '10.40.0.0/16'));
+    assert.match(await refused(409, 'POST', BASE, { name: 'team-a', policy: groupOnly('c', '10.50.0.0/16') }), /a policy named "team-a" already exists/);
+    const other = (await call('GET', `${BASE}/by-name/team-b`, admin)).json();
+    assert.match(await refused(409, 'PUT', `${BASE}/${other.id}`, { name: 'team-a', policy: groupOnly('b', '10.40.0.0/16') }), /team-a/);
+    assert.equal((await call('GET', `${BASE}/${first.id}`, admin)).json().name, 'team-a');
+  });
+
+  test('a source group id used by two active records is 409 naming both; disabled records may share it', async () => {
+    const a = await create('owner-a', groupOnly('shared'));
+    const message = await refused(409, 'POST', BASE, { name: 'owner-b', policy: groupOnly('shared', '10.99.0.0/16') });
+    assert.match(message, /source group id "shared" is used by both policy "owner-a" \(.+\) and policy "owner-b"/);
+    assert.ok(message.includes(a.id));
+    assert.equal((await call('GET', `${BASE}/by-name/owner-b`, admin)).statusCode, 404, 'the refused record was not stored');
+
+    const parked = await create('owner-b', groupOnly('shared', '10.99.0.0/16'), 'disabled');
+    assert.match(await refused(409, 'PUT', `${BASE}/${parked.id}`, { mode: 'audit', policy: groupOnly('shared', '10.99.0.0/16') }), /owner-a/);
+    assert.equal((await call('GET', `${BASE}/${parked.id}`, admin)).json().mode, 'disabled');
+  });
+
+  test('?format=yaml answers application/yaml that parses back to the same record', async () => {
+    const created = await create('yaml-me', office({ rules: [{ id: 'ports', action: 'allow', match: { proto: 'tcp', dst_ports: [443, '8000-8080'], dns_hostname: '^a\\.b$' } }] }));
+    for (const url of [`${BASE}/${created.id}?format=yaml`, `${BASE}/by-name/yaml-me?format=YAML`]) {
+      const res = await call('GET', url, reader);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(res.headers['content-type'] as string, /^application\/yaml/);
+      assert.deepEqual(parseYaml(res.body), created);
+    }
+    const list = await call('GET', `${BASE}?format=yaml`, reader);
+    assert.deepEqual(parseYaml(list.body), [created]);
+    assert.equal((await call('GET', `${BASE}/${created.id}?format=json`, reader)).json().id, created.id);
+    assert.match(await refused(400, 'GET', `${BASE}/${created.id}?format=xml`), /format: must be json or yaml/);
+  });
+
+  test('PUT by name creates, then replaces, keeping the id', async () => {
+    const url = `${BASE}/by-name/branch-office`;
+    const first = await call('PUT', url, admin, { mode: 'audit', policy: groupOnly('branch') });
+    assert.equal(first.statusCode, 200, first.body);
+    assert.equal(first.json().name, 'branch-office');
+    assert.equal(first.json().mode, 'audit');
+    const second = await call('PUT', url, admin, { mode: 'enforce', policy: office() });
+    assert.equal(second.statusCode, 200, second.body);
+    assert.equal(second.json().id, first.json().id);
+    assert.deepEqual(second.json().policy, office());
+    assert.deepEqual((await call('GET', url, reader)).json(), second.json());
+    assert.equal((await call('GET', BASE, reader)).json().length, 1);
+    assert.match(await refused(400, 'PUT', url, { name: 'elsewhere', policy: office() }), /differs from the name in the path/);
+    assert.equal((await call('PUT', url, reader, { policy: office() })).statusCode, 403);
+  });
+
+  test('every write makes the next generation, a compiled row, and announces it after commit', async () => {
+    const announced: number[] = [];
+    const unsubscribe = r.core.events.subscribe('egress.policy.compiled', (event) => void announced.push((event.payload as { generation: number }).generation));
+    try {
+      const start = await newestGeneration();
+      const created = await create('gen', office());
+      const afterCreate = await generations();
+      assert.equal(afterCreate.at(-1)!.generation, start + 1);
+      const compiled = r.core.db.dialect.fromJson<{ generation: number; nft: string; dns: { default_policy: string; groups: { id: string; rules: { hostname: string }[] }[] } }>(afterCreate.at(-1)!.compiled);
+      assert.equal(compiled.generation, start + 1);
+      assert.match(compiled.nft, /table inet rampart_egress/);
+      assert.equal(compiled.dns.default_policy, 'deny');
+      assert.deepEqual(compiled.dns.groups.map((g) => [g.id, g.rules.map((rule) => rule.hostname)]), [['office-users', ['^api\\.example\\.com$']]]);
+
+      const services = egressServices(r.core);
+      assert.equal((await services.policies.effective()).generation, start + 1);
+      assert.equal((await services.policies.latestCompiled())!.generation, start + 1);
+
+      await call('PUT', `${BASE}/${created.id}`, admin, { mode: 'disabled', policy: office() });
+      assert.equal(await newestGeneration(), start + 2);
+      assert.deepEqual(await services.policies.effective(), { generation: start + 2, default_policy: 'allow', groups: [] }, 'nothing active: allow, no groups');
+      await call('DELETE', `${BASE}/${created.id}`, admin);
+      assert.equal(await newestGeneration(), start + 3);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(announced, [start + 1, start + 2, start + 3]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  test('concurrent writes each get their own generation, and the last one merges them all', async () => {
+    const start = await newestGeneration();
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => call('POST', BASE, admin, { name: `parallel-${n}`, policy: groupOnly(`parallel-${n}`, `10.${n}.0.0/16`) })));
+    assert.deepEqual(results.map((res) => res.statusCode), [200, 200, 200, 200, 200]);
+    const numbers = (await generations()).map((g) => g.generation).filter((g) => g > start);
+    assert.deepEqual(numbers, [start + 1, start + 2, start + 3, start + 4, start + 5]);
+    const effective = await egressServices(r.core).policies.effective();
+    assert.deepEqual(effective.groups.map((g) => g.id).sort(), ['parallel-1', 'parallel-2', 'parallel-3', 'parallel-4', 'parallel-5']);
+  });
+
+  test(`only the newest ${GENERATIONS_KEPT} generations are kept`, async () => {
+    const created = await create('churn', groupOnly('churn'));
+    for (let i = 0; i < GENERATIONS_KEPT + 2; i++) {
+      const res = await call('PUT', `${BASE}/${created.id}`, admin, { policy: groupOnly('churn', `10.${i}.0.0/16`) });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    const rows = await generations();
+    assert.equal(rows.length, GENERATIONS_KEPT);
+    assert.equal(rows.at(-1)!.generation - rows[0].generation, GENERATIONS_KEPT - 1);
+  });
+
+  test('merged records: audit record groups are audit, the stricter default wins', async () => {
+    await create('strict', { default_policy: 'deny', source_groups: [{ id: 'strict', priority: 2, sources: { cidrs: ['10.1.0.0/16'] }, rules: [] }] });
+    const lenient = await create('lenient', { default_policy: 'allow', source_groups: [{ id: 'lenient', priority: 1, sources: { ips: ['10.2.0.5'] }, rules: [] }] }, 'audit');
+    const effective = await egressServices(r.core).policies.effective();
+    assert.equal(effective.default_policy, 'deny');
+    assert.deepEqual(effective.groups.map((g) => [g.id, g.mode, g.sources]), [['lenient', 'audit', ['10.2.0.5/32']], ['strict', 'enforce', ['10.1.0.0/16']]]);
+    assert.equal(effective.groups[0].policy_id, lenient.id);
+  });
+
+  test('kubernetes sources must name an existing integration', async () => {
+    const source = (integration: string) => ({ source_groups: [{ id: 'pods', sources: { kubernetes: [{ integration, pod_selector: { namespace: 'prod' } }] }, rules: [] }] });
+    assert.equal(
+      await refused(400, 'POST', BASE, { name: 'k8s', policy: source('no-such-cluster') }),
+      'policy.source_groups[0].sources.kubernetes[0].integration: unknown kubernetes integration "no-such-cluster"',
+    );
+    const ca = await selfSigned({ name: 'kubernetes' });
+    // Nothing listens there: a disabled record is validated but not resolved; an active one must resolve.
+    const integration = await call('POST', '/api/v1/integrations', admin, { name: 'cluster-a', kind: 'kubernetes', api_server_url: 'https://127.0.0.1:9', ca_cert_pem: ca.certPem, service_account_token: 'token' });
+    assert.equal(integration.statusCode, 200, integration.body);
+    const parked = await call('POST', BASE, admin, { name: 'k8s', mode: 'disabled', policy: source('cluster-a') });
+    assert.equal(parked.statusCode, 200, parked.body);
+    const activate = await call('PUT', `${BASE}/${parked.json().id}`, admin, { mode: 'enforce', policy: source('cluster-a') });
+    assert.ok(activate.statusCode >= 500, `an unreachable API server cannot resolve: ${activate.statusCode} ${activate.body}`);
+    assert.deepEqual(Object.keys(activate.json()), ['error']);
+    assert.match(activate.json().error, /cluster-a/);
+    assert.equal((await call('GET', `${BASE}/${parked.json().id}`, admin)).json().mode, 'disabled', 'the failed activation was rolled back');
+  });
+
+  test('tls.mode intercept needs a TLS-intercept CA', async () => {
+    const intercept = office({
+      rules: [{ id: 'api-get', action: 'allow', match: { proto: 'tcp', dst_ports: [443], tls: { mode: 'intercept', http: { request: { methods: ['GET'], path: { prefix: ['/v1/'] } } } } } }],
+    });
+    assert.match(await refused(400, 'POST', BASE, { name: 'mitm', policy: intercept }), /^policy\.source_groups\[0\]\.rules\[0\]\.match\.tls\.mode: tls\.mode intercept needs a TLS-intercept CA/);
+    assert.equal((await call('POST', '/api/v1/settings/tls-intercept-ca/generate', admin)).statusCode, 200);
+    const res = await call('POST', BASE, admin, { name: 'mitm', policy: intercept });
+    assert.equal(res.statusCode, 200, res.body);
+  });
+
+  test('writes are audited with the record and the generation', async () => {
+    const created = await create('audited', groupOnly('audited'));
+    await call('POST', BASE, admin, { name: 'audited', policy: groupOnly('x') });
+    await call('DELETE', `${BASE}/${created.id}`, admin);
+    const { items } = await r.core.audit.list({ resourceType: 'egress_policy' }, { limit: 50 });
+    const rows = items.filter((e) => e.resource_id === created.id || e.details.name === 'audited' || e.action === 'egress.policy.create');
+    const create_ = rows.find((e) => e.action === 'egress.policy.create' && e.result === 'success' && e.resource_id === created.id);
+    assert.ok(create_, JSON.stringify(rows));
+    assert.equal(create_.actor_id, admin.user.id);
+    assert.equal(typeof create_.details.generation, 'number');
+    assert.ok(rows.some((e) => e.action === 'egress.policy.create' && e.result === 'failure' && /already exists/.test(String(e.details.error))));
+    assert.ok(rows.some((e) => e.action === 'egress.policy.delete' && e.result === 'success' && e.resource_id === created.id));
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * The egress gateway on real traffic: a client namespace routes through a gateway namespace running Rampart with
+ * the data plane on (nftables + its DNS proxy) to an upstream namespace with dnsmasq and two HTTP listeners.
+ * The test drives Rampart's API over a unix socket (sockets in the filesystem cross network namespaces), so
+ * nothing listens on, or sends to, the host's own network. The gateway's Rampart keeps its state in SQLite
+ * in its data dir: the database under test elsewhere is unreachable from inside the namespace.
+ */
+import assert from 'node:assert/strict';
+import { request, type IncomingMessage } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
+import { repoRoot } from '../helpers/process.js';
+import { CLIENT_IP, GATEWAY_CLIENT_SIDE, RoutedLab, UPSTREAM_IP } from '../helpers/routed-lab.js';
+
+const API_IP = '203.0.113.10';
+const BLOCKED_IP = '203.0.113.20';
+const PROGRAMS = ['ip', 'nft', 'conntrack', 'dnsmasq', 'curl'];
+const skip = skipUnlessPrograms(...PROGRAMS);
+
+let lab: RoutedLab | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'rampart-egress-e2e-'));
+after(async () => {
+  await lab?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const socket = join(dir, 'rampart.sock');
+
+interface Answer {
+  status: number;
+  body: string;
+  json(): any;
+}
+
+function call(method: string, path: string, token?: string, body?: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        socketPath: socket,
+        path,
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, body: text, json: () => JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Collects Server-Sent Events from a stream until stop() is called. */
+function subscribe(path: string, token: string) {
+  const events: { event: string; data: any }[] = [];
+  let response: IncomingMessage | undefined;
+  const req = request({ socketPath: socket, path, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+    response = res;
+    let buffer = '';
+    res.on('data', (chunk) => {
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+      }
+    });
+  });
+  req.end();
+  return { events, status: () => response?.statusCode, stop: () => req.destroy() };
+}
+
+async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Resolves a name from the client namespace through the gateway's DNS proxy: the addresses, or the error code. */
+async function resolveFromClient(name: string): Promise<string[] | string> {
+  const script = `const { Resolver } = require('node:dns').promises; const r = new Resolver({ timeout: 3000, tries: 1 });
+r.setServers(['${GATEWAY_CLIENT_SIDE}']);
+r.resolve4('${name}').then((a) => console.log(JSON.stringify(a)), (e) => console.log(JSON.stringify(e.code)));`;
+  const { output } = await lab!.run('client', process.execPath, ['-e', script]);
+  return JSON.parse(output.trim().split('\n').pop()!);
+}
+
+async function httpFromClient(address: string): Promise<boolean> {
+  const { status, output } = await lab!.run('client', 'curl', ['-s', '--max-time', '3', `http://${address}/`]);
+  return status === 0 && output.includes(`hello from ${address}`);
+}
+
+const policy = (mode: 'enforce' | 'audit') => ({
+  name: 'office-egress',
+  mode: 'enforce',
+  policy: {
+    default_policy: 'deny',
+    source_groups: [
+      {
+        id: 'clients',
+        mode,
+        sources: { cidrs: ['10.20.0.0/24'] },
+        default_action: 'deny',
+        rules: [{ id: 'allow-api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } }],
+      },
+    ],
+  },
+});
+
+test('the gateway allows api.example.com, denies blocked.example.com by DNS and by address, records findings and flows, and audit mode lets traffic through', { skip, timeout: 180_000 }, async () => {
+  requirePrograms(...PROGRAMS);
+  lab = RoutedLab.create([API_IP, BLOCKED_IP]);
+
+  // Upstream: dnsmasq answering both names, and an HTTP listener on each address.
+  lab.spawn('upstream', 'dnsmasq', ['--no-daemon', '--no-resolv', '--no-hosts', '--user=root', `--listen-address=${UPSTREAM_IP}`, '--bind-interfaces',
+    `--address=/api.example.com/${API_IP}`, `--address=/blocked.example.com/${BLOCKED_IP}`]);
+  const server = `require('node:http').createServer((req, res) => res.end('hello from ' + req.socket.localAddress + '\\n')).listen(80, process.argv[1]);`;
+  for (const address of [API_IP, BLOCKED_IP]) lab.spawn('upstream', process.execPath, ['-e', server, address]);
+
+  // The gateway: Rampart with the data plane on, its API on a unix socket, its DNS proxy on the client side.
+  const dataDir = join(dir, 'data');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
+  const rampart = lab.spawn('gateway', process.execPath, [join(repoRoot, 'bin/rampart.js'), 'serve', '--insecure-http', '--data-dir', dataDir,
+    '--listen', `unix:${socket}`, '--metrics-listen', '127.0.0.1:0'], {
+    ...env,
+    RAMPART_LOG_FORMAT: 'json',
+    RAMPART_DATAPLANE_ENABLED: 'true',
+    RAMPART_EGRESS_NODE_ID: 'gw-1',
+    RAMPART_EGRESS_DNS_LISTEN: `${GATEWAY_CLIENT_SIDE}:53`,
+    RAMPART_EGRESS_DNS_UPSTREAMS: `${UPSTREAM_IP}:53`,
+    RAMPART_EGRESS_POLL_INTERVAL_MS: '300',
+  });
+  const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
+  await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 30_000).catch((err) => assert.fail(`${err.message}\n${context()}`));
+  const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').split('\n')[0].trim();
+  const login = await call('POST', '/api/v1/auth/login', undefined, { username: 'admin', password });
+  assert.equal(login.status, 200, login.body);
+  const token = login.json().access_token as string;
+
+  const created = await call('POST', '/api/v1/policies', token, policy('enforce'));
+  assert.equal(created.status, 200, `${created.body}\n${context()}`);
+  const policyId = created.json().id as string;
+  const wiretap = subscribe('/api/v1/wiretap/stream', token);
+
+  try {
+    // Allowed by name: the proxy answers and opens the address; HTTP to it works.
+    assert.deepEqual(await resolveFromClient('api.example.com'), [API_IP], context());
+    assert.ok(await httpFromClient(API_IP), `HTTP to api.example.com must pass\n${context()}`);
+
+    // Denied by name, and by address.
+    assert.equal(await resolveFromClient('blocked.example.com'), 'ENOTFOUND', context());
+    assert.equal(await httpFromClient(BLOCKED_IP), false, 'HTTP straight to the blocked address must fail');
+
+    const findings = await waitFor('dns_deny and l4_deny findings', async () => {
+      const items = (await call('GET', '/api/v1/audit/findings', token)).json().items as any[];
+      const dns = items.find((f) => f.finding_type === 'dns_deny' && f.hostname === 'blocked.example.com');
+      const l4 = items.find((f) => f.finding_type === 'l4_deny' && f.dst_ip === BLOCKED_IP && f.dst_port === 80);
+      return dns && l4 && { dns, l4 };
+    });
+    assert.equal(findings.dns.source_group, 'clients');
+    assert.equal(findings.dns.policy_id, policyId);
+    assert.ok(findings.dns.count >= 1 && findings.l4.count >= 1);
+    assert.deepEqual(findings.l4.node_ids, ['gw-1']);
+
+    // The wiretap saw the allowed flow, named by the DNS cache, and its end.
+    assert.equal(wiretap.status(), 200);
+    const flow = (await waitFor('a flow event to api.example.com', () =>
+      wiretap.events.find((e) => e.event === 'flow' && e.data.dst_ip === API_IP && e.data.src_ip === CLIENT_IP && e.data.dst_port === 80)))!;
+    assert.equal(flow.data.hostname, 'api.example.com');
+    await waitFor('its flow_end', () => wiretap.events.find((e) => e.event === 'flow_end' && e.data.flow_id === flow.data.flow_id), 20_000);
+
+    // Audit mode: the PUT returns once the new ruleset runs, so the blocked flow passes right away, recorded.
+    const put = await call('PUT', `/api/v1/policies/${policyId}`, token, policy('audit'));
+    assert.equal(put.status, 200, put.body);
+    assert.ok(await httpFromClient(BLOCKED_IP), `in audit mode the blocked address must pass\n${context()}`);
+    assert.deepEqual(await resolveFromClient('blocked.example.com'), [BLOCKED_IP]);
+    let lastSeen: unknown;
+    const audited = await waitFor('the audited flow recorded as a finding', async () => {
+      const items = (await call('GET', '/api/v1/audit/findings?finding_type=l4_deny', token)).json().items as any[];
+      lastSeen = items;
+      // Named now, since audit mode let the name resolve: the finding may be a new one keyed with the hostname.
+      const forBlocked = items.filter((f) => f.dst_ip === BLOCKED_IP && f.dst_port === 80);
+      const total = forBlocked.reduce((sum, f) => sum + f.count, 0);
+      return total > findings.l4.count && forBlocked.find((f) => f.last_seen >= findings.l4.last_seen);
+    }).catch((err) => assert.fail(`${err.message}; findings: ${JSON.stringify(lastSeen)}; before: ${JSON.stringify(findings.l4)}`));
+    assert.equal(audited.source_group, 'clients');
+  } finally {
+    wiretap.stop();
+  }
+});
+
+test('the namespaces are gone after the test', { skip }, async () => {
+  await lab?.destroy();
+  assert.deepEqual(lab?.remaining() ?? [], []);
+});

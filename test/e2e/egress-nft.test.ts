@@ -1,0 +1,245 @@
+/**
+ * The nftables data plane on real packets: client ── gateway ── upstream namespaces (test/helpers/routed-lab.ts),
+ * compiled policies applied to the gateway's table through the Dataplane (nft run via `ip netns exec`), TCP
+ * connections and pings from the client to listeners in the upstream. Nothing touches the host's own ruleset.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { compilePolicy } from '../../src/modules/egress/compiler/compile.js';
+import type { CompiledPolicy } from '../../src/modules/egress/compiler/compiled.types.js';
+import { DenyCounters } from '../../src/modules/egress/dataplane/deny-counters.js';
+import { createNftDataplane } from '../../src/modules/egress/dataplane/nft.js';
+import type { Dataplane } from '../../src/modules/egress/dataplane/dataplane.types.js';
+import { createFindingsStore } from '../../src/modules/egress/findings/findings.store.js';
+import type { EffectiveGroup, Rule } from '../../src/modules/egress/policy/policy.types.js';
+import { createDataplaneRuntime, POLICY_COMPILED_TOPIC } from '../../src/modules/egress/dataplane/runtime.js';
+import { createTestRampart } from '../helpers/app.js';
+import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
+import { CLIENT_IP, RoutedLab } from '../helpers/routed-lab.js';
+
+const API = '203.0.113.10';
+const OTHER = '203.0.113.20';
+const OPEN_PORT = 8080;
+const CLOSED_PORT = 9090;
+const skip = skipUnlessPrograms('ip', 'nft', 'ping');
+
+let lab: RoutedLab | undefined;
+let dataplane: Dataplane;
+const dir = mkdtempSync(join(tmpdir(), 'rampart-egress-nft-'));
+const invocations = join(dir, 'nft-calls');
+let generation = 0;
+
+after(async () => {
+  await lab?.destroy();
+  if (lab) assert.deepEqual(lab.remaining(), [], 'namespaces removed');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function compile(rules: Rule[], extra: Partial<EffectiveGroup> = {}): CompiledPolicy {
+  const group: EffectiveGroup = { id: 'clients', policy_id: 'pol-1', mode: 'enforce', sources: ['10.20.0.0/24'], rules, default_action: 'deny', ...extra };
+  return compilePolicy({ generation: ++generation, default_policy: 'deny', groups: [group] });
+}
+
+const allowOpenPort: Rule = { id: 'open', action: 'allow', match: { proto: 'tcp', dst_ports: [OPEN_PORT] } };
+
+/** Whether a new TCP connection from the client gets through (the listener answers "hi"). */
+async function connects(host: string, port: number): Promise<boolean> {
+  const script = `const s=require('net').connect({host:'${host}',port:${port}});s.setTimeout(1500,()=>{console.log('timeout');process.exit(1)});s.on('data',d=>{console.log(String(d));process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(1)})`;
+  const result = await lab!.run('client', process.execPath, ['-e', script], 10_000);
+  return result.status === 0 && result.output.includes('hi');
+}
+
+const pings = async (host: string) => (await lab!.run('client', 'ping', ['-c', '1', '-W', '1', host], 10_000)).status === 0;
+const nftCalls = () => readFileSync(invocations, 'utf8').split('\n').filter(Boolean).length;
+
+before(async () => {
+  if (skip) return;
+  requirePrograms('ip', 'nft', 'ping');
+  lab = RoutedLab.create([API, OTHER]);
+  const server = lab.spawn('upstream', process.execPath, ['-e', `
+    const net = require('net');
+    for (const port of [${OPEN_PORT}, ${CLOSED_PORT}]) net.createServer((s) => s.end('hi')).listen(port, '0.0.0.0', () => console.log('listening ' + port));`]);
+  for (let i = 0; i < 100 && (server.output().match(/listening/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  writeFileSync(invocations, '');
+  // The engine as the product builds it, with nft reached inside the gateway namespace (and each call counted).
+  const wrapper = join(dir, 'nft');
+  writeFileSync(wrapper, `#!/bin/sh\necho call >> '${invocations}'\nexec ip netns exec '${lab.ns.gateway}' nft "$@"\n`, { mode: 0o755 });
+  dataplane = createNftDataplane({ nftCommand: [wrapper] });
+});
+
+test('without Rampart\'s table the gateway forwards everything', { skip }, async () => {
+  assert.equal(await connects(API, CLOSED_PORT), true);
+});
+
+test('an allowed port passes, the group default denies, and the denied tuples carry packet counters', { skip }, async () => {
+  await dataplane.apply(compile([allowOpenPort]));
+  assert.equal(await connects(API, OPEN_PORT), true);
+  assert.equal(await connects(API, CLOSED_PORT), false);
+  assert.equal(await pings(API), false);
+
+  const denied = await dataplane.readDenied();
+  const tcp = denied.find((t) => t.kind === 'l4' && t.dst_port === CLOSED_PORT);
+  assert.ok(tcp, JSON.stringify(denied));
+  assert.deepEqual({ ...tcp, packets: tcp.packets > 0 }, {
+    kind: 'l4', group: 'clients', policy_id: 'pol-1', audit: false, src_ip: CLIENT_IP, dst_ip: API, proto: 6,
+    dst_port: CLOSED_PORT, icmp_type: null, icmp_code: null, packets: true,
+  });
+  const icmp = denied.find((t) => t.kind === 'icmp');
+  assert.deepEqual([icmp?.icmp_type, icmp?.icmp_code, icmp?.dst_ip], [8, 0, API]);
+  assert.ok(!denied.some((t) => t.dst_port === OPEN_PORT), 'allowed traffic is not recorded');
+
+  // Successive reads become findings counting only the packets in between.
+  const counters = new DenyCounters();
+  const findings = createFindingsStore(100);
+  const record = async () => {
+    for (const f of counters.findings(await dataplane.readDenied(), 1000, 'gw-1', () => null)) findings.record(f);
+  };
+  await record();
+  const first = findings.query({ finding_types: ['l4_deny'] })[0];
+  assert.equal(first.count, tcp.packets);
+  await record();
+  assert.equal(findings.query({ finding_types: ['l4_deny'] })[0].count, tcp.packets, 'no new packets, no new count');
+  assert.equal(await connects(API, CLOSED_PORT), false);
+  await record();
+  const after = findings.query({ finding_types: ['l4_deny'] })[0];
+  assert.ok(after.count > first.count, `count grew (${first.count} -> ${after.count})`);
+  assert.deepEqual([after.dst_ip, after.dst_port, after.proto, after.source_group, after.node_ids], [API, CLOSED_PORT, 6, 'clients', ['gw-1']]);
+  assert.equal(findings.query({ finding_types: ['icmp_deny'] })[0].icmp_type, 8);
+});
+
+test('a failed apply throws nft\'s error and leaves the previous ruleset enforcing', { skip }, async () => {
+  const open = compile([{ id: 'all', action: 'allow', match: {} }]);
+  const broken = { ...open, nft: `${open.nft}add rule inet rampart_egress forward tcp dport 99999 accept\n` };
+  await assert.rejects(dataplane.apply(broken), /nft -f - failed.*Error/s);
+  assert.equal(await connects(API, CLOSED_PORT), false, 'still the previous policy');
+  assert.equal(await connects(API, OPEN_PORT), true);
+  assert.match(await dataplane.ruleset(), /table inet rampart_egress/);
+});
+
+test('audit mode lets denied traffic through and records it in the audit sets', { skip }, async () => {
+  await dataplane.apply(compile([allowOpenPort], { mode: 'audit' }));
+  assert.equal(await connects(API, CLOSED_PORT), true);
+  const audited = (await dataplane.readDenied()).filter((t) => t.audit && t.dst_port === CLOSED_PORT);
+  assert.equal(audited.length, 1);
+  assert.ok(audited[0].packets > 0);
+  assert.equal(await pings(API), true);
+});
+
+test('addresses learned from DNS allow until their timeout, survive a re-apply, and concurrent learns share one nft call', { skip }, async () => {
+  const dnsRule: Rule = { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$', proto: 'tcp', dst_ports: [OPEN_PORT] } };
+  const compiled = compile([dnsRule]);
+  await dataplane.apply(compiled);
+  const set = compiled.dns.groups[0].rules[0].set!;
+  assert.equal(await connects(API, OPEN_PORT), false, 'nothing learned yet');
+  await assert.rejects(dataplane.learn('dns_not_a_set', [API], 30), /no learned set/);
+
+  const before = nftCalls();
+  await Promise.all(Array.from({ length: 20 }, (_, i) => dataplane.learn(set, [API, `198.18.0.${i + 1}`], 3)));
+  assert.ok(nftCalls() - before <= 2, `20 concurrent learns took ${nftCalls() - before} nft calls`);
+  const again = nftCalls();
+  await dataplane.learn(set, [API], 3);
+  assert.equal(nftCalls(), again, 'an address still learned for long enough costs no nft call');
+
+  assert.equal(await connects(API, OPEN_PORT), true);
+  assert.equal(await connects(OTHER, OPEN_PORT), false, 'only learned addresses');
+  await new Promise((r) => setTimeout(r, 3_500));
+  assert.equal(await connects(API, OPEN_PORT), false, 'expired');
+
+  await dataplane.learn(set, [API], 60);
+  await dataplane.apply({ ...compiled, generation: ++generation });
+  assert.equal(await connects(API, OPEN_PORT), true, 'the re-applied table got the learned address back');
+});
+
+test('DNS rules of one group and shape share one learned set, each address allowed only on its own rule\'s ports', { skip }, async () => {
+  const compiled = compile([
+    { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$', proto: 'tcp', dst_ports: [OPEN_PORT] } },
+    { id: 'www', action: 'allow', match: { dns_hostname: '^www\\.example\\.com$', proto: 'tcp', dst_ports: [CLOSED_PORT] } },
+  ]);
+  await dataplane.apply(compiled);
+  const [api, www] = compiled.dns.groups[0].rules.map((r) => r.set!);
+  const bindings = new Map(compiled.learned!.map((b) => [b.name, b.set]));
+  assert.equal(bindings.get(api), bindings.get(www), 'one nft set for both rules');
+  await dataplane.learn(api, [API], 60);
+  await dataplane.learn(www, [OTHER], 60);
+  assert.deepEqual(
+    [await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT), await connects(OTHER, CLOSED_PORT), await connects(OTHER, OPEN_PORT)],
+    [true, false, true, false],
+  );
+});
+
+test('a change inside one group chain is applied in place, in one transaction, and traffic follows it', { skip }, async () => {
+  const openOnly = compile([allowOpenPort]);
+  await dataplane.apply(openOnly);
+  assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [true, false]);
+
+  const calls = nftCalls();
+  const outcome = await dataplane.apply(compile([{ ...allowOpenPort, match: { proto: 'tcp', dst_ports: [CLOSED_PORT] } }]));
+  assert.deepEqual(outcome, { path: 'incremental', chains: 1, sets: 0 });
+  assert.equal(nftCalls() - calls, 1, 'one nft call');
+  assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [false, true]);
+
+  // A broken in-place change fails as a whole (the whole-table retry too): the running rules stay.
+  const good = compile([allowOpenPort]);
+  await assert.rejects(dataplane.apply({ ...good, nft: good.nft.replace(`th dport ${OPEN_PORT} accept`, `th dport ${OPEN_PORT} acept`) }), /nft -f - failed/);
+  assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [false, true]);
+
+  // A new object (here a learned set) changes the table's shape: the table is replaced.
+  const dnsRule: Rule = { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } };
+  assert.equal((await dataplane.apply(compile([allowOpenPort, dnsRule]))).path, 'full');
+  assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [true, false]);
+
+  // The table removed behind Rampart's back: the in-place change fails, the whole-table apply puts it back.
+  const removed = spawnSync(join(dir, 'nft'), ['delete', 'table', 'inet', 'rampart_egress'], { encoding: 'utf8' });
+  assert.equal(removed.status, 0, removed.stderr);
+  assert.equal((await dataplane.apply(compile([{ ...allowOpenPort, match: { proto: 'tcp', dst_ports: [CLOSED_PORT] } }, dnsRule]))).path, 'full');
+  assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [false, true]);
+});
+
+test('the runtime follows announced generations, waits report them, a failed one answers 503 and keeps the old table', { skip }, async () => {
+  const r = await createTestRampart({ overrides: { 'egress.poll_interval_ms': 200, 'egress.node_id': 'gw-test' } });
+  const findings = createFindingsStore(100);
+  const runtime = createDataplaneRuntime(r.core, { dataplane, findings, hostnameOf: (ip) => (ip === API ? 'api.example.com' : null) });
+  let row = 0;
+  const publish = async (compiled: CompiledPolicy) => {
+    row++;
+    await r.core.db.kysely.insertInto('egress_generations')
+      .values({ generation: row, compiled: r.core.db.dialect.toJson(compiled), effective: r.core.db.dialect.toJson({}), created_at: new Date().toISOString() })
+      .execute();
+    await r.core.events.publish(POLICY_COMPILED_TOPIC, { generation: row });
+    return row;
+  };
+  const status = () => r.core.db.kysely.selectFrom('egress_dataplane_status').selectAll().where('node_id', '=', 'gw-test').executeTakeFirstOrThrow();
+  try {
+    const first = await publish(compile([allowOpenPort])); // written before start: start applies it
+    await runtime.start();
+    assert.deepEqual([runtime.enabled, runtime.appliedGeneration, runtime.dnsPolicy?.groups[0].id], [true, first, 'clients']);
+    await runtime.waitFor(first, 100);
+    assert.deepEqual([(await status()).generation, (await status()).error], [first, null]);
+
+    assert.equal(await connects(API, CLOSED_PORT), false);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const [finding] = findings.query({ finding_types: ['l4_deny'] });
+    assert.deepEqual([finding?.dst_port, finding?.hostname, finding?.node_ids, finding?.policy_id], [CLOSED_PORT, 'api.example.com', ['gw-test'], 'pol-1']);
+    assert.ok(finding.count >= 1);
+
+    const good = compile([{ id: 'all', action: 'allow', match: {} }]);
+    const broken = await publish({ ...good, nft: `${good.nft}this is not nft\n` });
+    await assert.rejects(runtime.waitFor(broken, 2_000), (err: any) => err.status === 503 && /could not apply generation .*this is not nft|syntax error/s.test(err.message));
+    assert.equal(runtime.appliedGeneration, first);
+    assert.match((await status()).error ?? '', /syntax error|Error/);
+    assert.equal(await connects(API, CLOSED_PORT), false, 'the previous table still enforces');
+
+    const audit = await publish(compile([allowOpenPort], { mode: 'audit' }));
+    await runtime.waitFor(audit, 2_000);
+    assert.equal(await connects(API, CLOSED_PORT), true);
+    assert.deepEqual([(await status()).generation, (await status()).error], [audit, null]);
+    await assert.rejects(runtime.waitFor(audit + 5, 300), (err: any) => err.status === 503 && /within 300 ms/.test(err.message));
+  } finally {
+    await runtime.stop();
+    await r.cleanup();
+  }
+});

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { findGroupClash, mergePolicies } from '../../src/modules/egress/policy/policy.merge.js';
+import { parsePolicyConfig } from '../../src/modules/egress/policy/policy.model.js';
+import type { PolicyConfig, PolicyRecord, RecordMode, SourceGroup } from '../../src/modules/egress/policy/policy.types.js';
+
+/** The validation message for a policy whose third rule has `match` (and the group `extra`). */
+function problemWith(match: unknown, extra: Record<string, unknown> = {}): string {
+  const policy = {
+    default_policy: 'deny',
+    source_groups: [{
+      id: 'office', sources: { cidrs: ['10.20.0.0/16'] }, default_action: 'deny',
+      rules: [
+        { id: 'dns', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } },
+        { id: 'https', action: 'allow', match: { proto: 'tcp', dst_ports: [443] } },
+        { id: 'third', action: 'allow', match },
+      ],
+      ...extra,
+    }],
+  };
+  const result = parsePolicyConfig(policy);
+  assert.equal(result.ok, false, `expected a problem with ${JSON.stringify(match)}`);
+  return (result as { message: string }).message;
+}
+
+const at = 'policy.source_groups[0].rules[2].match';
+
+describe('egress policy model: validation names the path of the problem', () => {
+  test('a full policy with every match field is accepted as sent', () => {
+    const policy = {
+      default_policy: 'allow',
+      source_groups: [{
+        id: 'all-fields', mode: 'audit', priority: 5, default_action: 'allow',
+        sources: { cidrs: ['10.0.0.0/8', '2001:db8::/32'], ips: ['192.0.2.7', '2001:db8::7'], kubernetes: [{ integration: 'k', pod_selector: { namespace: 'web', match_labels: { app: 'api' } } }] },
+        rules: [{
+          id: 'r', priority: 1, action: 'deny', mode: 'enforce',
+          match: {
+            dst_cidrs: ['203.0.113.0/24'], dst_ips: ['198.51.100.1'], proto: 'TCP', src_ports: ['1024-65535'], dst_ports: [443, '8000-8080'],
+            dns_hostname: '^(www|api)\\.example\\.com$',
+            tls: { sni: '^api\\.example\\.com$', server_san: ['api.example.com'], server_cn: { exact: ['api'], regex: '^api' }, fingerprint_sha256: ['AB'.repeat(32)], tls13_uninspectable: 'allow' },
+          },
+        }, { id: 'ping', action: 'allow', match: { proto: 'icmp', icmp_types: [0, 8], icmp_codes: [0] } }],
+      }],
+    };
+    const result = parsePolicyConfig(policy);
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(result.policy, policy);
+  });
+
+  test('ports and ranges', () => {
+    assert.equal(problemWith({ dst_ports: [80, '80-'] }), `${at}.dst_ports[1]: "80-" is not a port or a range (0..65535, or "lo-hi")`);
+    assert.match(problemWith({ dst_ports: ['90-80'] }), /dst_ports\[0\]: "90-80" is not a port or a range: its start is above its end/);
+    assert.match(problemWith({ src_ports: [65536] }), /src_ports\[0\]: 65536 is not a port/);
+    assert.match(problemWith({ dst_ports: [true] }), /dst_ports\[0\]: must be a port number or a "lo-hi" range string/);
+  });
+
+  test('regexes compile, and are not longer than 1,000 characters', () => {
+    assert.match(problemWith({ dns_hostname: '([a-z' }), /match\.dns_hostname: "\(\[a-z" is not a valid regex/);
+    assert.match(problemWith({ dns_hostname: 'a'.repeat(1001) }), /dns_hostname: the regex is longer than 1000 characters/);
+    assert.match(problemWith({ dns_hostname: '  ' }), /dns_hostname: the regex is empty/);
+    assert.match(problemWith({ tls: { sni: '(' } }), /match\.tls\.sni: "\(" is not a valid regex/);
+    assert.match(problemWith({ tls: { server_san: { regex: '[' } } }), /match\.tls\.server_san\.regex: "\[" is not a valid regex/);
+    assert.match(problemWith({ tls: { server_dn: '*' } }), /match\.tls\.server_dn: "\*" is not a valid regex/);
+  });
+
+  test('addresses: IPv4 and IPv6 CIDRs and IPs', () => {
+    assert.match(problemWith({ dst_cidrs: ['10.0.0.0/33'] }), /dst_cidrs\[0\]: "10.0.0.0\/33" is not a CIDR/);
+    assert.match(problemWith({ dst_cidrs: ['2001:db8::/129'] }), /is not a CIDR/);
+    assert.match(problemWith({ dst_ips: ['10.0.0.256'] }), /dst_ips\[0\]: "10.0.0.256" is not an IP address/);
+    assert.match(problemWith({}, { sources: { cidrs: ['office'] } }), /^policy\.source_groups\[0\]\.sources\.cidrs\[0\]: "office" is not a CIDR/);
+    assert.match(problemWith({}, { sources: {} }), /source_groups\[0\]\.sources: sources cannot be empty/);
+  });
+
+  test('protocols, and ICMP and port fields only where the protocol has them', () => {
+    assert.match(problemWith({ proto: 'sctp' }), /match\.proto: "sctp" is not a protocol/);
+    assert.match(problemWith({ proto: 256 }), /is not a protocol/);
+    assert.equal(problemWith({ proto: 'tcp', icmp_types: [8] }), `${at}.icmp_types: icmp_types needs proto icmp or icmpv6 (or no proto), not proto "tcp"`);
+    assert.match(problemWith({ proto: 'udp', icmp_codes: [0] }), /icmp_codes: icmp_codes needs proto icmp/);
+    assert.match(problemWith({ proto: 'icmp', icmp_types: [256] }), /icmp_types\[0\]: must be 0..255/);
+    assert.match(problemWith({ proto: 'icmp', dst_ports: [80] }), /dst_ports: dst_ports needs proto tcp or udp/);
+    assert.match(problemWith({ proto: 'udp', tls: { sni: 'x' } }), /match\.tls: tls needs proto tcp/);
+    assert.ok(parsePolicyConfig({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] }, rules: [{ id: 'r', action: 'allow', match: { proto: 58, icmp_types: [128] } }] }] }).ok);
+  });
+
+  test('unique group ids and rule ids; unknown fields; TLS modes; kubernetes selectors', () => {
+    const twice = parsePolicyConfig({ source_groups: [{ id: 'a', sources: { ips: ['10.0.0.1'] } }, { id: 'a', sources: { ips: ['10.0.0.2'] } }] });
+    assert.deepEqual(twice, { ok: false, message: 'policy.source_groups[1].id: duplicate source group id "a"' });
+    assert.match(problemWith({}, { rules: [{ id: 'x', action: 'allow', match: {} }, { id: 'x', action: 'deny', match: {} }] }), /rules\[1\]\.id: duplicate rule id "x" in this group/);
+    assert.equal(problemWith({ dst_port: [80] }), `${at}: unknown field "dst_port"`);
+    assert.match(problemWith({ tls: { mode: 'intercept', sni: 'x' } }), /tls\.mode: tls\.mode intercept cannot be combined with metadata matchers \(sni\)/);
+    assert.match(problemWith({ tls: { http: { request: { methods: ['GET'] } } } }), /tls\.http: tls\.http is only valid when tls\.mode is intercept/);
+    assert.match(problemWith({ tls: { mode: 'intercept', http: { request: { path: { regex: '(' } } } } }), /tls\.http\.request\.path\.regex: "\(" is not a valid regex/);
+    assert.match(problemWith({}, { sources: { kubernetes: [{ integration: 'k' }] } }), /sources\.kubernetes\[0\]: set exactly one of pod_selector or node_selector/);
+    assert.match(problemWith({ action: 'maybe' }), new RegExp(`${at.replace(/[.[\]]/g, '\\$&')}: unknown field "action"`));
+  });
+
+  test('a policy that is not an object, or fields of the wrong type', () => {
+    assert.deepEqual(parsePolicyConfig(undefined), { ok: false, message: 'policy: required' });
+    assert.match((parsePolicyConfig('deny all') as { message: string }).message, /^policy: Invalid input: expected object/);
+    assert.match((parsePolicyConfig({ default_policy: 'block' }) as { message: string }).message, /^policy\.default_policy: Invalid option/);
+  });
+});
+
+const record = (name: string, mode: RecordMode, policy: PolicyConfig, n: number): PolicyRecord => ({
+  id: `00000000-0000-4000-8000-00000000000${n}`, name, mode, policy, created_at: `2026-01-01T00:00:0${n}.000Z`, updated_at: `2026-01-01T00:00:0${n}.000Z`,
+});
+const group = (id: string, extra: Partial<SourceGroup> = {}): SourceGroup => ({ id, sources: { cidrs: ['10.0.0.0/24'] }, rules: [], ...extra });
+const noKubernetes = async () => assert.fail('no kubernetes source in these policies');
+
+describe('egress policy merge: active records into one EffectivePolicy', () => {
+  test('no active record: allow everything, no groups; disabled records are ignored', async () => {
+    const off = record('off', 'disabled', { default_policy: 'deny', source_groups: [group('g')] }, 1);
+    assert.deepEqual(await mergePolicies([], 1, noKubernetes), { generation: 1, default_policy: 'allow', groups: [] });
+    assert.deepEqual(await mergePolicies([off], 2, noKubernetes), { generation: 2, default_policy: 'allow', groups: [] });
+  });
+
+  test('the stricter default wins among enforce records; a missing default_policy means deny; audit records do not vote', async () => {
+    const allow = (n: number, mode: RecordMode = 'enforce') => record(`allow${n}`, mode, { default_policy: 'allow', source_groups: [] }, n);
+    const deny = (n: number, mode: RecordMode = 'enforce') => record(`deny${n}`, mode, { default_policy: 'deny', source_groups: [] }, n);
+    const merged = async (...records: PolicyRecord[]) => (await mergePolicies(records, 1, noKubernetes)).default_policy;
+    assert.equal(await merged(allow(1), allow(2)), 'allow');
+    assert.equal(await merged(allow(1), deny(2)), 'deny');
+    assert.equal(await merged(allow(1), record('unset', 'enforce', { source_groups: [] }, 2)), 'deny');
+    assert.equal(await merged(allow(1), deny(2, 'audit')), 'allow');
+    assert.equal(await merged(deny(1, 'audit')), 'allow');
+    assert.equal(await merged(allow(1), deny(2, 'disabled')), 'allow');
+  });
+
+  test('an audit record makes its groups and rules audit; an enforce record keeps what its groups say', async () => {
+    const policy: PolicyConfig = {
+      source_groups: [group('g', { mode: 'enforce', rules: [{ id: 'r', action: 'deny', mode: 'enforce', match: {} }, { id: 's', action: 'deny', match: {} }] })],
+    };
+    const [audited] = (await mergePolicies([record('a', 'audit', policy, 1)], 1, noKubernetes)).groups;
+    assert.equal(audited.mode, 'audit');
+    assert.deepEqual(audited.rules.map((r) => r.mode), ['audit', 'audit']);
+    const [enforced] = (await mergePolicies([record('a', 'enforce', policy, 1)], 1, noKubernetes)).groups;
+    assert.equal(enforced.mode, 'enforce');
+    assert.deepEqual(enforced.rules.map((r) => r.mode), ['enforce', undefined]);
+    const auditGroup = await mergePolicies([record('a', 'enforce', { source_groups: [group('g', { mode: 'audit' })] }, 1)], 1, noKubernetes);
+    assert.equal(auditGroup.groups[0].mode, 'audit');
+  });
+
+  test('groups by priority, then record order, then list order; rules by priority, then list order', async () => {
+    const first = record('first', 'enforce', {
+      source_groups: [
+        group('a-no-priority'),
+        group('b-priority-5', { priority: 5, rules: [
+          { id: 'r-none', action: 'allow', match: {} },
+          { id: 'r-2', priority: 2, action: 'allow', match: {} },
+          { id: 'r-1', priority: 1, action: 'allow', match: {} },
+          { id: 'r-2-later', priority: 2, action: 'allow', match: {} },
+        ] }),
+        group('c-priority-1', { priority: 1 }),
+      ],
+    }, 1);
+    const second = record('second', 'enforce', { source_groups: [group('d-priority-5', { priority: 5 }), group('e-no-priority')] }, 2);
+    const merged = await mergePolicies([first, second], 7, noKubernetes);
+    assert.deepEqual(merged.groups.map((g) => g.id), ['c-priority-1', 'b-priority-5', 'd-priority-5', 'a-no-priority', 'e-no-priority']);
+    assert.deepEqual(merged.groups[1].rules.map((r) => r.id), ['r-1', 'r-2', 'r-2-later', 'r-none']);
+    assert.deepEqual(merged.groups.map((g) => g.policy_id), [first.id, first.id, second.id, first.id, second.id]);
+  });
+
+  test('sources become CIDRs, with host bits cleared; kubernetes selectors are resolved; defaults filled in', async () => {
+    const policy: PolicyConfig = {
+      source_groups: [{
+        id: 'g', rules: [{ id: 'r', action: 'allow', match: { proto: 'TCP', dst_cidrs: ['203.0.113.9/24'] } }],
+        sources: { cidrs: ['10.1.2.3/16', '2001:db8::1/32'], ips: ['192.0.2.1', '10.1.0.0'], kubernetes: [{ integration: 'k', node_selector: { match_labels: { role: 'egress' } } }] },
+      }],
+    };
+    const asked: unknown[] = [];
+    const merged = await mergePolicies([record('k8s', 'enforce', policy, 1)], 1, async (source) => (asked.push(source), ['10.9.0.1', '10.9.0.1', 'fd00::5']));
+    assert.deepEqual(asked, [{ integration: 'k', node_selector: { match_labels: { role: 'egress' } } }]);
+    const [g] = merged.groups;
+    assert.deepEqual(g.sources, ['10.1.0.0/16', '2001:db8::/32', '192.0.2.1/32', '10.1.0.0/32', '10.9.0.1/32', 'fd00::5/128']);
+    assert.equal(g.default_action, 'deny');
+    assert.deepEqual(g.rules[0].match, { proto: 'tcp', dst_cidrs: ['203.0.113.0/24'] });
+  });
+
+  test('a group id in two active records is a clash; a disabled record does not clash', () => {
+    const a = record('a', 'enforce', { source_groups: [group('shared'), group('own-a')] }, 1);
+    const b = record('b', 'audit', { source_groups: [group('shared')] }, 2);
+    const clash = findGroupClash([a, b]);
+    assert.deepEqual(clash && { group: clash.group, first: clash.first.name, second: clash.second.name }, { group: 'shared', first: 'a', second: 'b' });
+    assert.equal(findGroupClash([a, { ...b, mode: 'disabled' }]), null);
+  });
+});
