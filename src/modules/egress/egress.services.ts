@@ -21,6 +21,7 @@ function createEgressServices(core: Core) {
   const dnsCache = createDnsCache();
   // Built (not started) only with dataplane.enabled: constructing it touches nothing; `start` applies the table.
   const dataplane = core.config.dataplane.enabled ? createNftDataplane() : null;
+  const runtime = createDataplaneRuntime(core, { dataplane, findings, hostnameOf: (ip) => dnsCache.hostnameOf(ip) });
   return {
     core,
     // Looked up lazily: the policy service uses integrations, kubernetes, tlsCa and runtime of this same object.
@@ -32,10 +33,10 @@ function createEgressServices(core: Core) {
     tlsCa: createTlsInterceptCa(core),
     /** The running DNS proxy while the data plane is enabled (set by the module's start hook), for stats. */
     dnsProxy: null as DnsProxy | null,
-    wiretap: createWiretap(core, { enabled: (): boolean => egressServices(core).runtime.enabled, hostnameOf: (ip: string): string | null => egressServices(core).dnsCache.hostnameOf(ip) }),
+    wiretap: createWiretap(core, { enabled: () => runtime.enabled, hostnameOf: (ip) => dnsCache.hostnameOf(ip) }),
     findings,
     dataplane,
-    runtime: createDataplaneRuntime(core, { dataplane, findings, hostnameOf: (ip) => dnsCache.hostnameOf(ip) }),
+    runtime,
   };
 }
 

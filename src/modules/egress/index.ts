@@ -25,22 +25,18 @@ export const egressModule: RampartModule = {
   migrations: [...policyMigrations, ...settingsMigrations, ...dataplaneMigrations],
   sealedColumns: [...Object.values(settingsSealedColumns)],
   permissions: egressPermissions,
-  // With dataplane.enabled: the data plane applies the newest policy generation and follows new ones. Other
-  // long-running parts push their own stop functions; they stop in reverse order.
+  // Only with dataplane.enabled: the data plane applies the newest policy generation and follows new ones, and
+  // the DNS proxy answers clients and opens the addresses it hands out.
   start: async (core) => {
-    const stops: Array<() => Promise<void>> = [];
-    if (core.config.dataplane.enabled) {
-      const { runtime } = egressServices(core);
-      await runtime.start();
-      stops.push(() => runtime.stop());
-      const dnsProxy = await startDnsProxy(egressServices(core));
-      stops.push(() => dnsProxy.stop());
-      egressServices(core).dnsProxy = dnsProxy;
-      stops.push(async () => void (egressServices(core).dnsProxy = null));
-    }
+    if (!core.config.dataplane.enabled) return { stop: async () => {} };
+    const services = egressServices(core);
+    await services.runtime.start();
+    services.dnsProxy = await startDnsProxy(services);
     return {
       async stop() {
-        for (const stop of stops.reverse()) await stop();
+        await services.dnsProxy?.stop();
+        services.dnsProxy = null;
+        await services.runtime.stop();
       },
     };
   },
