@@ -41,7 +41,7 @@ interface Waiter {
 export const nodeIdOf = (core: Core) => core.config.egress.node_id || hostname();
 
 /**
- * Keeps this node's data plane on the newest compiled generation: applies it at start and whenever E-policy
+ * Keeps this node's data plane on the newest compiled generation: applies it at start and whenever the policy service
  * announces one (coalescing bursts: only the newest is applied), reports the applied generation to waiting policy
  * writes, and turns the deny sets' counters into findings every poll interval. A failed apply keeps the running
  * table (nft transactions are atomic) and fails the writes that waited for it.
