@@ -1,18 +1,16 @@
 import { Command } from 'commander';
 import { versionInfo } from '../version.js';
 import { registerAgentOverlayCommands } from './commands/agent-overlay.js';
-import { authKeyCommand, type AuthKeyAction } from './commands/auth-keys.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { createAdminCommand } from './commands/create-admin.js';
-import { migrateCommand } from './commands/migrate.js';
-import { rotateSecretsCommand } from './commands/secrets.js';
-import { serveCommand } from './commands/serve.js';
-import { workerCommand } from './commands/worker.js';
+import type { AuthKeyAction } from './commands/auth-keys.js';
 import { ConfigError } from '../core/config/load.js';
 import { cliContext, fail, loadCliConfig, withConfigOptions } from './context.js';
 
 type ConfigFlags = { config?: string; dataDir?: string };
 
+/**
+ * The program and its commands. Each command's module is imported when it runs, so `rampart agent ...` on a device
+ * starts without loading the server (its modules, database drivers and HTTP stack).
+ */
 export function buildCli(): Command {
   const program = new Command('rampart')
     .description('Rampart: a self-hosted control plane for network security')
@@ -32,14 +30,14 @@ export function buildCli(): Command {
         'server.insecure_http': flags.insecureHttp || undefined,
         'jobs.worker': flags.worker === false ? false : undefined,
       }, 'stdout');
-      await serveCommand(config, logger);
+      await (await import('./commands/serve.js')).serveCommand(config, logger);
     });
 
   withConfigOptions(program.command('worker'))
     .description('run only the job worker (rampart serve runs one too, unless --no-worker)')
     .action(async (flags: ConfigFlags) => {
       const { config, logger } = cliContext(flags, {}, 'stdout');
-      await workerCommand(config, logger);
+      await (await import('./commands/worker.js')).workerCommand(config, logger);
     });
 
   withConfigOptions(program.command('migrate'))
@@ -47,7 +45,7 @@ export function buildCli(): Command {
     .option('--status', 'list applied, pending and unknown migrations without changing anything')
     .action(async (flags: ConfigFlags & { status?: boolean }) => {
       const { config, logger } = cliContext(flags);
-      await migrateCommand(config, logger, flags);
+      await (await import('./commands/migrate.js')).migrateCommand(config, logger, flags);
     });
 
   withConfigOptions(program.command('create-admin'))
@@ -57,25 +55,25 @@ export function buildCli(): Command {
     .option('--password-stdin', 'read the password from stdin instead of generating one')
     .action(async (flags: ConfigFlags & { username: string; email: string; passwordStdin?: boolean }) => {
       const { config, logger } = cliContext(flags);
-      await createAdminCommand(config, logger, flags);
+      await (await import('./commands/create-admin.js')).createAdminCommand(config, logger, flags);
     });
 
   withConfigOptions(program.command('check-config'))
     .description('validate the configuration and print it with secrets redacted; exits 1 naming a bad key')
-    .action((flags: ConfigFlags) => checkConfigCommand(loadCliConfig(flags)));
+    .action(async (flags: ConfigFlags) => (await import('./commands/check-config.js')).checkConfigCommand(loadCliConfig(flags)));
 
   const secrets = program.command('secrets').description('manage the key that encrypts secrets at rest');
   withConfigOptions(secrets.command('rotate'))
     .description('generate a new key, re-encrypt every stored secret under it, and retire the old key')
     .action(async (flags: ConfigFlags) => {
       const { config, logger } = cliContext(flags);
-      await rotateSecretsCommand(config, logger);
+      await (await import('./commands/secrets.js')).rotateSecretsCommand(config, logger);
     });
 
   const authKey = program.command('auth').description('identity administration').command('key').description('the keys that sign access tokens');
   const keyCommand = (flags: ConfigFlags, what: AuthKeyAction) => {
     const { config, logger } = cliContext(flags);
-    return authKeyCommand(config, logger, what);
+    return import('./commands/auth-keys.js').then((m) => m.authKeyCommand(config, logger, what));
   };
   withConfigOptions(authKey.command('rotate'))
     .description('make a new signing key active; the previous one keeps verifying until retired')
