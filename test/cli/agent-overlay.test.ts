@@ -26,6 +26,7 @@ import { writeState } from '../../src/agent/overlay/state.js';
 import { generateSelfSigned } from '../../src/http/tls.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
+import { waitFor } from '../helpers/wait.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { NetnsLab } from '../helpers/netns.js';
 import { repoRoot } from '../helpers/process.js';
@@ -36,17 +37,6 @@ let dirCount = 0;
 const freshDir = (name: string) => join(scratch, `${++dirCount}-${name}`);
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-type Probe<T> = () => T | undefined | false | Promise<T | undefined | false>;
-
-async function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Protocol fixture: the device API contract, nothing more.

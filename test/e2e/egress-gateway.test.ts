@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
+import { waitFor } from '../helpers/wait.js';
 import { repoRoot } from '../helpers/process.js';
 import { CLIENT_IP, GATEWAY_CLIENT_SIDE, RoutedLab, UPSTREAM_IP } from '../helpers/routed-lab.js';
 
@@ -78,15 +79,6 @@ function subscribe(path: string, token: string) {
   return { events, status: () => response?.statusCode, stop: () => req.destroy() };
 }
 
-async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Resolves a name from the client namespace through the gateway's DNS proxy: the addresses, or the error code. */
 async function resolveFromClient(name: string): Promise<string[] | string> {

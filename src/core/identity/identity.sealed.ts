@@ -7,6 +7,3 @@ export const identitySealedColumns = {
   signingKey: { table: 'signing_keys', column: 'private_key', idColumn: 'kid' },
   ssoClientSecret: { table: 'sso_providers', column: 'client_secret' },
 } satisfies Record<string, SealedColumn>;
-
-/** The context a column's values are sealed with (the registry's default, "table.column"). */
-export const sealContext = (c: SealedColumn) => c.context ?? `${c.table}.${c.column}`;

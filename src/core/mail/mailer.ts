@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { errors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import { sealContext } from '../identity/identity.sealed.js';
+import { sealContext } from '../secrets/sealed-columns.js';
 import { mailSealedColumns } from './mail.sealed.js';
 import type { MailOutboxRow } from './mail.tables.js';
 import { createSmtpTransport, type MailTransport } from './smtp-transport.js';

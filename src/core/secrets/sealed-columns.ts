@@ -10,6 +10,9 @@ export interface SealedColumn {
 
 export type ResolvedSealedColumn = Required<SealedColumn>;
 
+/** The context a column's values are sealed with: its own, or "table.column". */
+export const sealContext = (c: SealedColumn) => c.context ?? `${c.table}.${c.column}`;
+
 export interface SealedColumnRegistry {
   /** Declares a sealed column; each module registers its own once, at startup, and seals with the returned context. */
   register(column: SealedColumn): ResolvedSealedColumn;
@@ -20,7 +23,7 @@ export function createSealedColumnRegistry(): SealedColumnRegistry {
   const columns: ResolvedSealedColumn[] = [];
   return {
     register(c) {
-      const resolved = { table: c.table, column: c.column, idColumn: c.idColumn ?? 'id', context: c.context ?? `${c.table}.${c.column}` };
+      const resolved = { table: c.table, column: c.column, idColumn: c.idColumn ?? 'id', context: sealContext(c) };
       if (columns.some((x) => x.table === c.table && x.column === c.column)) {
         throw new Error(`sealed column ${c.table}.${c.column} is registered twice`);
       }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { errors } from '../../errors.js';
 import type { IdentityDeps } from '../index.js';
-import { identitySealedColumns, sealContext } from '../identity.sealed.js';
+import { sealContext } from '../../secrets/sealed-columns.js';
+import { identitySealedColumns } from '../identity.sealed.js';
 import { IDENTITY_CHANGED, type IdentityChange, type MfaService, type UserService } from '../identity.types.js';
 import { generateRecoveryCodes, hashRecoveryCode, isRecoveryCode } from './recovery-codes.js';
 import { looksLikeTotpCode, matchTotpStep, newTotpSecret, provisioningUri } from './totp.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { RampartError, errors } from '../../errors.js';
 import type { IdentityDeps } from '../index.js';
-import { identitySealedColumns, sealContext } from '../identity.sealed.js';
+import { sealContext } from '../../secrets/sealed-columns.js';
+import { identitySealedColumns } from '../identity.sealed.js';
 import type { ClientContext, RbacService, SessionService, SsoCallbackInput, SsoProviderView, SsoService, User, UserService } from '../identity.types.js';
 import { createOidcFlow, type FlowProvider } from './oidc-flow.js';
 import { providerSettings, type ProviderSettings } from './provider-config.js';

@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
+import { nodeIdOf } from '../node-id.js';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import type { CompiledPolicy, DnsPolicy } from '../compiler/compiled.types.js';
@@ -38,7 +38,6 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-export const nodeIdOf = (core: Core) => core.config.egress.node_id || hostname();
 
 /**
  * Keeps this node's data plane on the newest compiled generation: applies it at start and whenever the policy service

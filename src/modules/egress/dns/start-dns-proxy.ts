@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { nodeIdOf } from '../node-id.js';
 import type { Core } from '../../../core/index.js';
 import type { DnsPolicy } from '../compiler/compiled.types.js';
 import type { Dataplane } from '../dataplane/dataplane.types.js';
@@ -23,7 +23,7 @@ export function startDnsProxy(services: DnsProxyServices): Promise<DnsProxy> {
     upstreams: egress.dns_upstreams,
     upstreamTimeoutMs: egress.dns_upstream_timeout_ms,
     ttlGraceS: egress.dns_ttl_grace_s,
-    nodeId: egress.node_id || hostname(),
+    nodeId: nodeIdOf(services.core),
     dnsPolicy: () => services.runtime?.dnsPolicy ?? null,
     dataplane: () => services.dataplane ?? null,
     findings: services.findings ?? null,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import '../settings/settings.tables.js';
 import type { EgressIntegrationRow } from '../settings/settings.tables.js';
-import { sealContext, settingsSealedColumns } from '../settings/settings.sealed.js';
+import { sealContext } from '../../../core/secrets/sealed-columns.js';
+import { settingsSealedColumns } from '../settings/settings.sealed.js';
 import type { IntegrationInput, KubernetesCredentials } from './integration.types.js';
 
 const TOKEN_CONTEXT = sealContext(settingsSealedColumns.integrationToken);

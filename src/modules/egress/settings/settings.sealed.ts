@@ -5,5 +5,3 @@ export const settingsSealedColumns = {
   tlsCaKey: { table: 'egress_tls_intercept_ca', column: 'private_key_sealed' },
   integrationToken: { table: 'egress_integrations', column: 'token_sealed' },
 } satisfies Record<string, SealedColumn>;
-
-export const sealContext = (c: SealedColumn) => `${c.table}.${c.column}`;

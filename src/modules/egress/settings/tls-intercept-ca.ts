@@ -5,7 +5,8 @@ import * as x509 from '@peculiar/x509';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import './settings.tables.js';
-import { sealContext, settingsSealedColumns } from './settings.sealed.js';
+import { sealContext } from '../../../core/secrets/sealed-columns.js';
+import { settingsSealedColumns } from './settings.sealed.js';
 import { parseCertificates, sha256Fingerprint } from './x509.js';
 
 export interface TlsCaStatus {

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { nodeIdOf } from '../node-id.js';
 import type { Core } from '../../../core/index.js';
 import { createFlowTracker, type FlowTracker } from './flow-tracker.js';
 
@@ -17,7 +17,7 @@ export function createWiretap(core: Pick<Core, 'config' | 'logger' | 'now'>, dep
     enabled: deps.enabled,
     flows: createFlowTracker({
       intervalMs: core.config.egress.poll_interval_ms,
-      nodeId: core.config.egress.node_id || hostname(),
+      nodeId: nodeIdOf(core),
       hostnameOf: deps.hostnameOf,
       logger: core.logger.child({ component: 'wiretap' }),
       now: core.now,

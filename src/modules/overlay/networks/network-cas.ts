@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { caPrivateKeyToPem, certificateToPem, createCa, fingerprint, loadCa, type NebulaCa } from '../../../core/pki/nebula/index.js';
 import type { CertificateVersion } from '../../../core/pki/nebula/types.js';
+import { sealContext } from '../../../core/secrets/sealed-columns.js';
 import { overlaySealedColumns } from '../overlay.sealed.js';
 import type { OverlayCaRow } from '../overlay.tables.js';
 
-const KEY_CONTEXT = `${overlaySealedColumns.caPrivateKey.table}.${overlaySealedColumns.caPrivateKey.column}`;
+const KEY_CONTEXT = sealContext(overlaySealedColumns.caPrivateKey);
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 export interface ActiveCa {

@@ -8,6 +8,7 @@ import type { Ipam } from '../ipam/ipam.js';
 import type { ConfigRevisions } from '../networks/config-revision.js';
 import type { NetworkCas } from '../networks/network-cas.js';
 import { lockNetworkRow } from '../networks/network-lock.js';
+import { sealContext } from '../../../core/secrets/sealed-columns.js';
 import { overlaySealedColumns } from '../overlay.sealed.js';
 import type { OverlayNetworkRow, OverlayNodeRow } from '../overlay.tables.js';
 import { createCertificateIssuer } from './certificate-issuer.js';
@@ -26,7 +27,7 @@ export interface OverlayBase {
 }
 type Json = Record<string, unknown>;
 
-export const NODE_KEY_CONTEXT = `${overlaySealedColumns.nodePrivateKey.table}.${overlaySealedColumns.nodePrivateKey.column}`;
+export const NODE_KEY_CONTEXT = sealContext(overlaySealedColumns.nodePrivateKey);
 const DAY_MS = 86_400_000;
 
 /** Options a node carries into its config; null clears one. */

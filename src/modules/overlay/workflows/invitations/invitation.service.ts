@@ -3,6 +3,7 @@ import { RampartError, errors } from '../../../../core/errors.js';
 import type { Core } from '../../../../core/index.js';
 import type { Principal } from '../../../../core/principal.js';
 import { isSystemAdmin, type NetworkAccess, type NetworkAccessService } from '../../access/network-access.js';
+import { sealContext } from '../../../../core/secrets/sealed-columns.js';
 import { overlaySealedColumns } from '../../overlay.sealed.js';
 import type { InvitationStatus, NetworkRole, OverlayInvitationRow } from '../../overlay.tables.js';
 import { callerUserId, userLabels } from '../workflow-common.js';
@@ -12,7 +13,7 @@ import { createInvitationStore, type InvitationRecord } from './invitation.store
 
 const FLAGS = ['can_manage_nodes', 'can_invite_users', 'can_manage_firewall'] as const;
 type Flag = (typeof FLAGS)[number];
-const TOKEN_CONTEXT = `${overlaySealedColumns.invitationToken.table}.${overlaySealedColumns.invitationToken.column}`;
+const TOKEN_CONTEXT = sealContext(overlaySealedColumns.invitationToken);
 const DAY_MS = 86_400_000;
 
 export interface InvitationInput extends Partial<Record<Flag, boolean>> {
