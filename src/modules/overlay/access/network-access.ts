@@ -22,6 +22,15 @@ export type Capability = 'view' | 'manage_nodes' | 'invite_users' | 'manage_fire
 /** System administrators are principals holding every permission (the admin role, or a key scoped to "*"). */
 export const isSystemAdmin = (p: Principal) => p.permissions.has('*');
 
+/**
+ * The calling user's id. Networks, requests, grants and invitations belong to users (their rows reference
+ * users.id, and an owner must be able to reauthenticate): API keys and service accounts cannot make them.
+ */
+export function callerUserId(principal: Principal, what = 'do this'): string {
+  if (principal.type !== 'user') throw errors.forbidden(`only a user can ${what} (not an API key or a service account)`);
+  return principal.id;
+}
+
 const CAPABILITY_WORDS: Record<Exclude<Capability, 'view'>, string> = {
   manage_nodes: 'can_manage_nodes on this network',
   invite_users: 'can_invite_users on this network',

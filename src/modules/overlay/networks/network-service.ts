@@ -3,7 +3,7 @@ import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { verifyReauthToken } from '../../../core/identity/sso/reauth.js';
 import type { Principal } from '../../../core/principal.js';
-import type { NetworkAccessService } from '../access/network-access.js';
+import { callerUserId, type NetworkAccessService } from '../access/network-access.js';
 import type { Ipam } from '../ipam/ipam.js';
 import { parseSubnet } from '../ipam/subnet.js';
 import type { CertificateVersion } from '../../../core/pki/nebula/types.js';
@@ -33,12 +33,6 @@ export interface UpdateNetworkInput {
   name?: string;
   auto_approve_nodes?: boolean;
   default_cert_days?: number;
-}
-
-/** Only users own networks: an owner is someone who can later be asked to reauthenticate. */
-function userOf(principal: Principal, what: string): string {
-  if (principal.type !== 'user') throw errors.forbidden(`only a user can ${what} (not an API key or a service account)`);
-  return principal.id;
 }
 
 /** Networks: create (with their first CA and their creator as owner), read, update, delete, CA rotation, check-ip. */
@@ -75,7 +69,7 @@ export function createNetworkService(deps: NetworkServiceDeps) {
     get: render,
 
     async create(principal: Principal, input: CreateNetworkInput): Promise<NetworkView> {
-      const userId = userOf(principal, 'create a network');
+      const userId = callerUserId(principal, 'create a network');
       const name = assertNetworkName(input.name);
       const subnet = parseSubnet(input.subnet_cidr);
       const version = input.cert_version ?? 1;

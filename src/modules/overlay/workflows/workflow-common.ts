@@ -1,15 +1,4 @@
 import type { Database } from '../../../core/db/database.js';
-import { errors } from '../../../core/errors.js';
-import type { Principal } from '../../../core/principal.js';
-
-/**
- * Requests, grants and invitations belong to users (their rows reference users.id): API keys and service
- * accounts cannot make them.
- */
-export function callerUserId(principal: Principal): string {
-  if (principal.type !== 'user') throw errors.forbidden('only a user can do this (not an API key or a service account)');
-  return principal.id;
-}
 
 /** Email and username of users by id, for the views' *_email fields. */
 export async function userLabels(db: Database, ids: (string | null)[]): Promise<Map<string, { email: string | null; username: string }>> {

@@ -3,9 +3,9 @@ import { isUuid } from '../../../../core/db/ids.js';
 import { errors } from '../../../../core/errors.js';
 import type { Core } from '../../../../core/index.js';
 import type { Principal } from '../../../../core/principal.js';
-import type { NetworkAccessService } from '../../access/network-access.js';
 import type { OverlayAccessGrantRow } from '../../overlay.tables.js';
-import { callerUserId, userLabels } from '../workflow-common.js';
+import { callerUserId, type NetworkAccessService } from '../../access/network-access.js';
+import { userLabels } from '../workflow-common.js';
 import { createAccessGrantStore } from './access-grant.store.js';
 
 export interface AccessGrantInput {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../../core/index.js';
 import { errors } from '../../../../core/errors.js';
 import type { Principal } from '../../../../core/principal.js';
-import { isSystemAdmin, type NetworkAccessService } from '../../access/network-access.js';
+import { callerUserId, isSystemAdmin, type NetworkAccessService } from '../../access/network-access.js';
 import { assertHostname, normalizeGroups } from '../../nodes/node-validation.js';
 import type { NodeRequestStatus } from '../../overlay.tables.js';
-import { callerUserId, userLabels } from '../workflow-common.js';
+import { userLabels } from '../workflow-common.js';
 import { createNodeRequestStore, type NodeRequestRecord } from './node-request.store.js';
 
 /** What approving a request needs of the node service: create the node (address, certificate) in the current transaction. */
