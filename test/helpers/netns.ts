@@ -2,7 +2,7 @@
  * A throwaway underlay for overlay tests: network namespaces joined by a bridge, nothing else.
  *
  *   hub namespace:  bridge `br0`, one veth end `h<i>` per host
- *   host namespace: the other veth end `ul0` with 192.0.2.<i>/24 (TEST-NET-1), and lo
+ *   host namespace: the other veth end `ul0` with 198.18.0.<i>/24 (the benchmarking range: this machine's own network sits in 192.0.2.0/24), and lo
  *
  * Every link is created from inside a namespace this harness made (`ip -n <ns> link add ... peer ... netns <ns>`),
  * so the machine's own interfaces, routes and firewall ruleset are never touched. Namespace names start with
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 const PREFIX = 'rp';
 const OWN_PREFIX = `${PREFIX}${process.pid}-`;
 const LEFTOVER = new RegExp(`^${PREFIX}(\\d+)-`);
-const UNDERLAY = '192.0.2';
+const UNDERLAY = '198.18.0';
 const STOP_GRACE_MS = 3_000;
 /** One empty file per namespace a harness created, named after it. */
 const MARKERS = join(tmpdir(), 'rampart-netns-lab');
@@ -121,7 +121,7 @@ export class NetnsLab {
   private readonly processes: SpawnedInNetns[] = [];
   private destroyed = false;
 
-  /** Creates the hub and one namespace per host name, joined on 192.0.2.0/24 (hosts get .1, .2, ... in order). */
+  /** Creates the hub and one namespace per host name, joined on 198.18.0.0/24 (hosts get .1, .2, ... in order). */
   static create(hostNames: string[]): NetnsLab {
     removeLeftoverNamespaces();
     const lab = new NetnsLab(`${OWN_PREFIX}${++labCount}`);
