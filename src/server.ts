@@ -2,37 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { RampartConfig } from './core/config/schema.js';
 import { createCore, createCoreWorker, type Core } from './core/index.js';
 import type { Logger } from './core/logger.js';
-import type { Migration } from './core/db/migrator.js';
-import type { SealedColumn } from './core/secrets/sealed-columns.js';
-import type { PermissionDefinition } from './core/rbac/rbac.types.js';
-import type { JobHandler } from './core/jobs/job.types.js';
 import type { Worker } from './core/jobs/worker.js';
 import { buildHttpApp } from './http/app.js';
 import { httpAuthenticator } from './http/auth.js';
 import { createIdempotency, type Idempotency } from './http/idempotency/idempotency.js';
-import { createIdempotencyStore } from './http/idempotency/idempotency.store.js';
+import { createIdempotencyStore, idempotencyMigrations } from './http/idempotency/idempotency.store.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import type { HttpModule, RouteDefinition } from './http/route.js';
 import { builtinModules } from './modules/index.js';
+import type { RampartModule } from './modules/module.js';
 import { docsRoutes } from './modules/docs/docs.routes.js';
-
-/** A feature module: its tables and its HTTP surface, built from the core. */
-export interface RampartModule {
-  name: string;
-  migrations?: Migration[];
-  /** Columns holding secret-box ciphertexts, re-encrypted by `rampart secrets rotate`. */
-  sealedColumns?: SealedColumn[];
-  /** Permissions the module's routes require, added to the registry that built-in roles are defined over. */
-  permissions?: PermissionDefinition[];
-  /** Handlers of the module's background jobs, by job type; every worker process registers them. */
-  jobs?(core: Core): Record<string, JobHandler<any>>;
-  http?(core: Core): HttpModule;
-  /**
-   * Long-running work the module does beside serving (a data plane, a DNS proxy), started with the background
-   * work of `serve` and stopped before the core closes. Tests that only inject requests never start it.
-   */
-  start?(core: Core): Promise<{ stop(): Promise<void> }>;
-}
 
 export interface RampartOptions {
   logger: Logger;
@@ -127,7 +106,11 @@ export function createCoreFor(config: RampartConfig, modules: RampartModule[], o
   const core = createCore(config, {
     logger: opts.logger,
     now: opts.now,
-    moduleMigrations: modules.filter((m) => m.migrations?.length).map((m) => ({ module: m.name, migrations: m.migrations! })),
+    // The HTTP kit's own table (idempotency keys) migrates beside the modules': the core knows nothing of HTTP.
+    moduleMigrations: [
+      { module: 'idempotency', migrations: idempotencyMigrations },
+      ...modules.filter((m) => m.migrations?.length).map((m) => ({ module: m.name, migrations: m.migrations! })),
+    ],
     sealedColumns: modules.flatMap((m) => m.sealedColumns ?? []),
   });
   for (const m of modules) {

@@ -4,12 +4,10 @@ import { eventsMigrations } from './events/events.migrations.js';
 import { jobsMigrations } from './jobs/jobs.migrations.js';
 import { identityMigrations } from './identity/identity.migrations.js';
 import { mailMigrations } from './mail/mail.migrations.js';
-import { idempotencyMigrations } from '../http/idempotency/idempotency.store.js';
 
 /** The shared kernel's tables; modules bring their own ModuleMigrations beside these. */
 export const coreMigrations: ModuleMigrations[] = [
   { module: 'audit', migrations: auditMigrations },
-  { module: 'idempotency', migrations: idempotencyMigrations },
   { module: 'jobs', migrations: jobsMigrations },
   { module: 'events', migrations: eventsMigrations },
   { module: 'identity', migrations: identityMigrations },

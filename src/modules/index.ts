@@ -1,4 +1,4 @@
-import type { RampartModule } from '../server.js';
+import type { RampartModule } from './module.js';
 import { healthModule } from './health/index.js';
 import { identityModule } from './identity/index.js';
 import { overlayModule } from './overlay/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defineRoute } from '../../src/http/route.js';
-import type { RampartModule } from '../../src/server.js';
+import type { RampartModule } from '../../src/modules/module.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn } from '../helpers/identity.js';
 

@@ -24,7 +24,7 @@ describe('migrations', () => {
     const all = coreMigrations.flatMap((m) => m.migrations.map((x) => `${m.module}/${x.name}`));
     assert.deepEqual(first.applied, all);
     const tables = (await db.kysely.introspection.getTables()).map((x) => x.name);
-    for (const name of ['audit_events', 'idempotency_keys', 'jobs', 'rampart_migrations']) assert.ok(tables.includes(name), name);
+    for (const name of ['audit_events', 'jobs', 'rampart_migrations']) assert.ok(tables.includes(name), name);
     assert.deepEqual((await migrator.migrate()).applied, []);
     assert.deepEqual(await migrator.status(), { applied: all.length, pending: [], unknown: [] });
   });

@@ -1,7 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/core/config/load.js';
 import type { RampartConfig } from '../../src/core/config/schema.js';
-import { createRampart, type Rampart, type RampartModule } from '../../src/server.js';
+import { createRampart, type Rampart } from '../../src/server.js';
+import type { RampartModule } from '../../src/modules/module.js';
 import { prepareDatabase } from '../../src/core/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 

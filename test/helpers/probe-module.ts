@@ -4,7 +4,7 @@ import type { Database } from '../../src/core/db/database.js';
 import { errors } from '../../src/core/errors.js';
 import type { Surface } from '../../src/http/dialects.js';
 import { defineRoute } from '../../src/http/route.js';
-import type { RampartModule } from '../../src/server.js';
+import type { RampartModule } from '../../src/modules/module.js';
 
 interface ProbeNoteRow {
   id: string;

@@ -6,7 +6,7 @@ import { defineRoute, type HttpModule } from '../../src/http/route.js';
 import { createHealthService } from '../../src/modules/health/health.service.js';
 import { healthRoutes } from '../../src/modules/health/health.routes.js';
 import { docsRoutes } from '../../src/modules/docs/docs.routes.js';
-import type { RampartModule } from '../../src/server.js';
+import type { RampartModule } from '../../src/modules/module.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 
 /** Representative routes on each surface: public and guarded, params, query, body, 201 and 204, idempotency. */

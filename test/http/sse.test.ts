@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createEventBus, type EventBus } from '../../src/core/events/event-bus.js';
 import { defineRoute } from '../../src/http/route.js';
 import { closeSseStreams, frame, openSseStream, streamEvents, type SseMessage, type SseStream } from '../../src/http/sse.js';
-import type { RampartModule } from '../../src/server.js';
+import type { RampartModule } from '../../src/modules/module.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { migratedDatabase } from '../helpers/db.js';
 

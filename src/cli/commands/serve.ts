@@ -8,7 +8,8 @@ import type { Logger } from '../../core/logger.js';
 import { prepareDatabase } from '../../core/index.js';
 import { createMetricsServer } from '../../http/metrics.js';
 import { loadOrCreateTls } from '../../http/tls.js';
-import { createRampart, type Rampart, type RampartModule } from '../../server.js';
+import { createRampart, type Rampart } from '../../server.js';
+import type { RampartModule } from '../../modules/module.js';
 import { formatUrl, parseListenAddress, unixSocketPath } from '../listen-address.js';
 
 export interface RunningServer {

@@ -1,4 +1,4 @@
-import type { RampartModule } from '../../server.js';
+import type { RampartModule } from '../module.js';
 import { egressPermissions } from './egress.permissions.js';
 import { egressServices } from './egress.services.js';
 import { policyMigrations } from './policy/policy.migrations.js';

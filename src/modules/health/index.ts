@@ -1,4 +1,4 @@
-import type { RampartModule } from '../../server.js';
+import type { RampartModule } from '../module.js';
 import { healthRoutes } from './health.routes.js';
 import { createHealthService } from './health.service.js';
 

@@ -1,5 +1,5 @@
 import { builtinPermissions } from '../../core/rbac/vocabularies.js';
-import type { RampartModule } from '../../server.js';
+import type { RampartModule } from '../module.js';
 import { apiKeysRoutes } from './routes/api-keys.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { groupsRoutes } from './routes/groups.routes.js';

@@ -1,4 +1,4 @@
-import type { RampartModule } from '../../server.js';
+import type { RampartModule } from '../module.js';
 import { overlayMigrations } from './overlay.migrations.js';
 import { overlaySealedColumns } from './overlay.sealed.js';
 import { createOverlayServices } from './overlay.services.js';
