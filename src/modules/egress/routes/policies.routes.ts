@@ -4,7 +4,8 @@ import { defineRoute, type RouteContext, type RouteDefinition } from '../../../h
 import { policyConfigSchema } from '../policy/policy.model.js';
 import type { PolicyService, PolicyWrite } from '../policy/policy.service.js';
 import type { PolicyRecord } from '../policy/policy.types.js';
-import { recordToYaml, YAML_CONTENT_TYPE } from '../policy/policy.yaml.js';
+import { toYaml, YAML_CONTENT_TYPE } from '../policy/policy.yaml.js';
+import { audited, auditWith } from './policy-audit.js';
 
 const tags = ['egress policies'];
 const surface = 'egress' as const;
@@ -13,7 +14,7 @@ const write = 'egress_policy:write';
 
 const record = z.object({
   id: z.string(),
-  name: z.string(),
+  name: z.string().optional().describe('Omitted when the record has none (names are optional, as in Neuwerk)'),
   mode: z.enum(['enforce', 'audit', 'disabled']),
   policy: policyConfigSchema,
   created_at: z.string(),
@@ -21,8 +22,8 @@ const record = z.object({
 });
 /** The policy is checked by the service, so its errors name their path the way policy authors read it. */
 const body = z.object({
-  mode: z.enum(['enforce', 'audit', 'disabled']).optional().describe('enforce (default), audit (denies recorded, not enforced) or disabled (stored only)'),
-  name: z.string().optional().describe('Unique; required on create'),
+  mode: z.unknown().optional().describe('enforce (default), audit (denies recorded, not enforced) or disabled (stored only); any case'),
+  name: z.unknown().optional().describe('Optional; unique (case-insensitively) when given'),
   policy: z.unknown().optional().describe('A PolicyConfig: {default_policy, source_groups} (see the response schema)'),
 });
 const idParams = z.object({ id: z.string() });
@@ -31,43 +32,24 @@ const formatQuery = z.object({ format: z.string().optional().describe('yaml for 
 const notFound = { 404: { description: 'no such policy' } };
 const writeResponses = {
   400: { description: 'the policy is invalid (the message names the path of the first problems)' },
-  409: { description: 'the name is taken, or a source group id is used by another active policy' },
+  409: { description: 'the name is taken' },
   503: { description: 'stored, but the data plane did not run the new generation in time' },
 };
 
-/** Answers YAML when ?format=yaml asks for it; JSON otherwise. */
-function respond(ctx: RouteContext<any>, value: PolicyRecord | PolicyRecord[]) {
+/** A record as Neuwerk serialises it: `name` left out when there is none. */
+export function recordView(record: PolicyRecord) {
+  const { name, ...rest } = record;
+  return name === null ? rest : { ...rest, name };
+}
+
+/** Answers YAML when ?format=yaml asks for it (any case, as Neuwerk); JSON otherwise. */
+export function respond(ctx: RouteContext<any>, value: unknown) {
   const format = (ctx.query.format ?? 'json').toLowerCase();
   if (format === 'json') return value;
   if (format !== 'yaml') throw errors.validation('format: must be json or yaml');
   // The route kit fixes one content type per route; this one varies with the query, so the reply is sent here.
-  void ctx.raw.reply.code(200).type(YAML_CONTENT_TYPE).send(recordToYaml(value as PolicyRecord));
+  void ctx.raw.reply.code(200).type(YAML_CONTENT_TYPE).send(toYaml(value));
   return undefined;
-}
-
-/** Names the record in the write's audit row; runs inside the write transaction, so the row commits with it. */
-const auditWith = (ctx: RouteContext<any>, action: string) => async (saved: PolicyRecord, generation: number) => {
-  await ctx.recordAudit({
-    action,
-    resource: { type: 'egress_policy', id: saved.id },
-    result: 'success',
-    details: { name: saved.name, mode: saved.mode, generation },
-  });
-};
-
-/**
- * Runs a write, recording a failure row when it fails. These routes write their audit rows themselves instead of
- * declaring `audit`: a declared action runs the handler inside one transaction, and the write must commit before
- * it waits for the data plane to apply the generation it made (the runtime reads the committed row).
- */
-async function audited<T>(ctx: RouteContext<any>, action: string, id: string | null, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    const failure = { action, resource: { type: 'egress_policy', id }, result: 'failure' as const, details: { error: (err as Error).message } };
-    await ctx.recordAudit(failure, { bestEffort: true });
-    throw err;
-  }
 }
 
 /** /api/v1/policies: policy records, their YAML form, and upsert by name. Every write compiles and activates. */
@@ -77,19 +59,19 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
       method: 'GET', path: '/api/v1/policies', surface, permission: read, tags,
       summary: 'List policy records (full records, in creation order; ?format=yaml for YAML)',
       schema: { query: formatQuery, response: z.array(record) },
-      handler: async (ctx) => respond(ctx, await policies.list()),
+      handler: async (ctx) => respond(ctx, (await policies.list()).map(recordView)),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/policies', surface, permission: write, tags,
-      summary: 'Create a policy {mode, name, policy}; returns once the data plane runs it',
+      summary: 'Create a policy {mode, name?, policy}; it becomes the active one unless disabled; returns once the data plane runs it',
       schema: { body, response: record, responses: writeResponses },
-      handler: (ctx) => audited(ctx, 'egress.policy.create', null, () => policies.create(ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.create'))),
+      handler: async (ctx) => recordView(await audited(ctx, 'egress.policy.create', null, () => policies.create(ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.create')))),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/policies/by-name/:name', surface, permission: read, tags,
       summary: 'Fetch a policy by its name (?format=yaml for YAML)',
       schema: { params: nameParams, query: formatQuery, response: record, responses: notFound },
-      handler: async (ctx) => respond(ctx, await policies.getByName(ctx.params.name)),
+      handler: async (ctx) => respond(ctx, recordView(await policies.getByName(ctx.params.name))),
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/policies/by-name/:name', surface, permission: write, tags,
@@ -99,21 +81,21 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
         audited(ctx, 'egress.policy.upsert', null, async () => {
           const hook = (saved: PolicyRecord, generation: number, created: boolean) =>
             auditWith(ctx, created ? 'egress.policy.create' : 'egress.policy.update')(saved, generation);
-          return (await policies.upsertByName(ctx.params.name, ctx.body as PolicyWrite, hook)).record;
+          return recordView((await policies.upsertByName(ctx.params.name, ctx.body as PolicyWrite, hook)).record);
         }),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/policies/:id', surface, permission: read, tags,
       summary: 'Fetch a policy by id (?format=yaml for YAML)',
       schema: { params: idParams, query: formatQuery, response: record, responses: notFound },
-      handler: async (ctx) => respond(ctx, await policies.get(ctx.params.id)),
+      handler: async (ctx) => respond(ctx, recordView(await policies.get(ctx.params.id))),
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/policies/:id', surface, permission: write, tags,
       summary: 'Replace a policy by id {mode, policy, name?}; returns once the data plane runs it',
       schema: { params: idParams, body, response: record, responses: { ...notFound, ...writeResponses } },
-      handler: (ctx) =>
-        audited(ctx, 'egress.policy.update', ctx.params.id, () => policies.replace(ctx.params.id, ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.update'))),
+      handler: async (ctx) =>
+        recordView(await audited(ctx, 'egress.policy.update', ctx.params.id, () => policies.replace(ctx.params.id, ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.update')))),
     }),
     defineRoute({
       method: 'DELETE', path: '/api/v1/policies/:id', surface, permission: write, tags, status: 204,
