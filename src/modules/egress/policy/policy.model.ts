@@ -223,7 +223,7 @@ const ruleMatch = z
       }
     }
     for (const field of ['src_ports', 'dst_ports'] as const) {
-      if (match[field]?.length && ICMP_PROTOS.has(key)) issue(ctx, `${field}: ports are not valid with ${named}`, [field]);
+      if (match[field]?.length && ICMP_PROTOS.has(key)) issue(ctx, `ports are not valid with ${named}`, [field]);
     }
     if (match.tls && key !== 'any' && key !== 'tcp' && key !== '6') issue(ctx, `tls needs proto tcp (or no proto), not ${named}`, ['tls']);
   });
