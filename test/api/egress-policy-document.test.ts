@@ -114,20 +114,61 @@ describe('egress policy document (/api/v1/policy)', () => {
     assert.deepEqual((await call('GET', '/api/v1/policies', reader)).json(), []);
   });
 
+  test('no 500 for anything a client can send to a policy route: 4xx in the egress envelope', async () => {
+    const record = await call('POST', '/api/v1/policies', admin, { name: 'keep', policy: { source_groups: [] } });
+    const deep = `{"source_groups": ${'['.repeat(20000)}${']'.repeat(20000)}}`;
+    const group = (patch: Record<string, unknown>) => ({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] }, rules: [], ...patch }] });
+    const policies = [null, [], 'x', 42, true, { source_groups: {} }, { source_groups: [null] }, { source_groups: [[]] }, group({ rules: [null] }), group({ rules: [{ id: 'r', action: 'allow', match: null }] }),
+      group({ rules: [{ id: 'r', action: 7, match: { proto: {}, dst_ports: [{}], dns_hostname: 'a'.repeat(5000) } }] }), group({ priority: 1e300 }), group({ sources: null }), group({ mode: ['audit'] })];
+    const bodies = [
+      ...policies.map((policy) => ({ url: '/api/v1/policy', method: 'PUT', payload: JSON.stringify(policy) })),
+      ...policies.map((policy) => ({ url: '/api/v1/policies', method: 'POST', payload: JSON.stringify({ name: 'x', policy }) })),
+      ...policies.map((policy) => ({ url: `/api/v1/policies/${record.json().id}`, method: 'PUT', payload: JSON.stringify({ policy }) })),
+      ...policies.map((policy) => ({ url: '/api/v1/policies/by-name/x', method: 'PUT', payload: JSON.stringify({ policy }) })),
+      ...['null', '[]', '"x"', '{"mode": 5, "policy": {}}', '{"name": {}, "policy": {}}', '{"name": "\u0000", "policy": {}}', deep].flatMap((payload) => [
+        { url: '/api/v1/policy', method: 'PUT', payload },
+        { url: '/api/v1/policies', method: 'POST', payload },
+        { url: `/api/v1/policies/${record.json().id}`, method: 'PUT', payload },
+      ]),
+    ];
+    for (const { url, method, payload } of bodies) {
+      const res = await r.app.inject({ method: method as 'PUT', url, headers: { ...admin.headers, 'content-type': 'application/json' }, payload });
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${method} ${url} ${payload.slice(0, 80)}: ${res.statusCode} ${res.body}`);
+      assert.deepEqual(Object.keys(res.json()), ['error'], res.body);
+    }
+    for (const url of ['/api/v1/policy?format=xml', '/api/v1/policies?format=toml', '/api/v1/policies/not-a-uuid/telemetry', '/api/v1/policies/not-a-uuid', '/api/v1/policies/by-name/nobody']) {
+      const res = await call('GET', url, reader);
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode}`);
+      assert.deepEqual(Object.keys(res.json()), ['error']);
+    }
+    assert.deepEqual((await call('GET', '/api/v1/policies', reader)).json().map((x: { name: string }) => x.name), ['keep'], 'nothing was stored');
+  });
+
+  test('older clients\' per-record telemetry: the active record has the hits, others none', async () => {
+    const active = (await call('POST', '/api/v1/policies', admin, { name: 'on', policy: { source_groups: [] } })).json();
+    const parked = (await call('POST', '/api/v1/policies', admin, { name: 'off', mode: 'disabled', policy: { source_groups: [] } })).json();
+    egressServices(r.core).policyTelemetry.recordHit('g');
+    const items = async (id: string) => (await call('GET', `/api/v1/policies/${id}/telemetry`, reader)).json().items;
+    assert.deepEqual((await items(active.id)).map((i: { source_group_id: string }) => i.source_group_id), ['g']);
+    assert.deepEqual(await items(parked.id), []);
+  });
+
   test('telemetry counts hits per source group over 24 hours, in Neuwerk\'s shape', async () => {
     const telemetry = egressServices(r.core).policyTelemetry;
     const now = Math.floor(Date.now() / 1000);
-    telemetry.recordHit('office', now);
-    telemetry.recordHit('office', now - 60);
-    telemetry.recordHit('office', now - 30 * 3600);
-    telemetry.recordHit('servers', now - 25 * 3600);
+    telemetry.recordHit('tele-office', now);
+    telemetry.recordHit('tele-office', now - 60);
+    telemetry.recordHit('tele-office', now - 30 * 3600);
+    telemetry.recordHit('tele-servers', now - 25 * 3600);
     for (const path of [`${DOC}/telemetry`, `${DOC}/telemetry/local`]) {
       const res = await call('GET', path, reader);
       assert.equal(res.statusCode, 200);
-      assert.deepEqual(res.json(), {
+      const body = res.json();
+      // The store lives as long as the node: only this test's groups are looked at.
+      assert.deepEqual({ ...body, items: body.items.filter((i: { source_group_id: string }) => i.source_group_id.startsWith('tele-')) }, {
         items: [
-          { source_group_id: 'office', current_24h_hits: 2, previous_24h_hits: 1 },
-          { source_group_id: 'servers', current_24h_hits: 0, previous_24h_hits: 1 },
+          { source_group_id: 'tele-office', current_24h_hits: 2, previous_24h_hits: 1 },
+          { source_group_id: 'tele-servers', current_24h_hits: 0, previous_24h_hits: 1 },
         ],
         partial: false, node_errors: [], nodes_queried: 1, nodes_responded: 1,
       });

@@ -13,6 +13,7 @@ import type { PolicyConfig } from './policy.types.js';
 
 export const MAX_REGEX_LENGTH = 1_000;
 const MAX_ID_LENGTH = 128;
+const MAX_DEPTH = 32;
 const PROTO_NAMES = ['any', 'tcp', 'udp', 'icmp', 'icmpv6'] as const;
 /** Protocols that carry ICMP types and codes (by name or number); Neuwerk refuses ports with them. */
 const ICMP_PROTOS = new Set(['icmp', 'icmpv6', '1', '58']);
@@ -302,10 +303,12 @@ export function describeIssues(issues: z.core.$ZodIssue[], root: string, max = 5
  * null means "not set" wherever a field is optional. A required field sent as null is then reported missing.
  * Array elements are kept, so `[null]` is still refused.
  */
-export function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+export function withoutNulls(value: unknown, depth = 0): unknown {
+  // A PolicyConfig is about ten levels deep; deeper input is left for the schema to refuse, not walked (a 2 MiB body
+  // of nested arrays would otherwise exhaust the stack).
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v, depth + 1)]));
 }
 
 /** Validates the shape and the per-field rules; the result is the policy as stored (nulls dropped, values as sent). */

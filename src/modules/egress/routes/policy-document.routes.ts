@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { errors } from '../../../core/errors.js';
+import { isUuid } from '../../../core/db/ids.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { policyConfigSchema } from '../policy/policy.model.js';
 import { toNeuwerkDocument } from '../policy/policy.document.js';
@@ -69,5 +71,18 @@ export function policyDocumentRoutes(policies: PolicyService, telemetryStore: Po
       schema: { response: telemetry },
       handler: async () => summary(),
     }),
+    // Neuwerk's per-record telemetry, from before the single document: the active record has the hits; others none.
+    ...['/api/v1/policies/:id/telemetry', '/api/v1/policies/:id/telemetry/local'].map((path) =>
+      defineRoute({
+        method: 'GET', path, surface, permission: read, tags,
+        summary: 'Hits per source group of a policy record (older Neuwerk clients); empty unless it is the active record',
+        schema: { params: z.object({ id: z.string() }), response: telemetry, responses: { 400: { description: 'the id is not a UUID' } } },
+        handler: async (ctx) => {
+          if (!isUuid(ctx.params.id)) throw errors.validation('invalid policy id');
+          const active = await policies.active();
+          return active?.id === ctx.params.id.toLowerCase() ? summary() : { ...summary(), items: [] };
+        },
+      }),
+    ),
   ];
 }
