@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { effectivePolicy } from '../../src/modules/egress/policy/policy.merge.js';
+import { effectivePolicy } from '../../src/modules/egress/policy/policy.effective.js';
 import { parsePolicyConfig } from '../../src/modules/egress/policy/policy.model.js';
 import type { PolicyConfig, PolicyRecord, RecordMode, SourceGroup } from '../../src/modules/egress/policy/policy.types.js';
 

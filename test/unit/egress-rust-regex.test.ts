@@ -56,5 +56,7 @@ describe('Rust regex syntax (Neuwerk) matched the same in JavaScript', () => {
     assert.match(refused('(?R)^a$'), /CRLF mode/);
     assert.match(refused('(unclosed'), /not a valid regex: unclosed group/);
     assert.match(refused('   '), /the regex is empty/);
+    assert.match(refused('(?)a'), /empty flag group/);
+    assert.match(refused('(?i-)a'), /may not end in "-"/);
   });
 });

@@ -8,7 +8,8 @@ import type { PolicyConfig } from './policy.types.js';
  * The zod model of Neuwerk's PolicyConfig (policy.types.ts), with the checks beyond shape that Neuwerk makes when it
  * compiles: regexes compile, addresses and ports parse, ICMP and TLS fields only with a protocol that has them, ids
  * unique. Objects are strict: a misspelt match field ("dst_port") would otherwise match everything, silently.
- * Values are stored as sent (no transforms); the merge normalises them for the compiler.
+ * Values are stored as sent but for null members, which mean "not set" (Neuwerk serialises every absent optional
+ * field as null); enum values are accepted in any case, and policy.effective.ts normalises them for the compiler.
  */
 
 export const MAX_REGEX_LENGTH = 1_000;
@@ -40,7 +41,7 @@ const regexOf = (caseInsensitive: boolean) =>
 const regex = regexOf(true);
 const caseSensitiveRegex = regexOf(false);
 
-/** An enum Neuwerk parses case-insensitively ("Deny", "ALLOW", "Enforce"); stored as sent, lower-cased by the merge. */
+/** An enum Neuwerk parses case-insensitively ("Deny", "ALLOW", "Enforce"); stored as sent, lower-cased for the compiler (policy.effective.ts). */
 const anyCase = <T extends string>(values: readonly T[]) =>
   z.string({ error: `must be one of ${values.join(', ')}` }).refine((value) => (values as readonly string[]).includes(value.trim().toLowerCase()), {
     error: (i) => `${JSON.stringify(i.input)} is not one of ${values.join(', ')}`,

@@ -5,7 +5,7 @@ import { isUuid } from '../../../core/db/ids.js';
 import { compilePolicy } from '../compiler/compile.js';
 import type { CompiledPolicy } from '../compiler/compiled.types.js';
 import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
-import { effectivePolicy, type KubernetesResolve } from './policy.merge.js';
+import { effectivePolicy, type KubernetesResolve } from './policy.effective.js';
 import { formatPath, interceptingRules, parsePolicyConfig } from './policy.model.js';
 import { createPolicyStore } from './policy.store.js';
 import type { EffectivePolicy, KubernetesSource, PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
@@ -114,7 +114,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
   }
 
   /**
-   * Runs one change under the write lock, then merges, compiles and stores the next generation, all in one
+   * Runs one change under the write lock, then compiles the active record and stores the next generation, all in one
    * transaction; after the commit waits for the data plane. Returns what `change` returned.
    */
   async function write<T extends PolicyRecord | null>(change: () => Promise<T>, hook?: (result: T, generation: number) => Promise<void>): Promise<T> {

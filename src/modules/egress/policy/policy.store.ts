@@ -6,7 +6,7 @@ import type { EffectivePolicy, PolicyConfig, PolicyRecord, RecordMode } from './
 
 /** Generations kept: the runtime only ever needs the newest; a few more help when diagnosing a bad apply. */
 export const GENERATIONS_KEPT = 20;
-// Any fixed number: policy writers on every node take it, so generations are numbered and merged one at a time.
+// Any fixed number: policy writers on every node take it, so generations are numbered and compiled one at a time.
 const PG_POLICY_WRITE_LOCK = 0x45475057;
 
 export interface GenerationRow {
@@ -28,7 +28,7 @@ export function createPolicyStore(db: Database) {
   const records = () => db.kysely.selectFrom('egress_policies').selectAll();
 
   return {
-    /** Every record in creation order (the merge order). */
+    /** Every record in creation order. */
     async list(): Promise<PolicyRecord[]> {
       return (await records().orderBy('created_at').orderBy('id').execute()).map(toRecord);
     },
@@ -71,7 +71,7 @@ export function createPolicyStore(db: Database) {
     },
 
     /**
-     * Serialises policy writes for the rest of the transaction: the merge must see every committed record, and
+     * Serialises policy writes for the rest of the transaction: the active pointer must move over committed records only, and
      * generation numbers must not collide. SQLite has one writer already.
      */
     async lockWrites(): Promise<void> {

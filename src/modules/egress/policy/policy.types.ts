@@ -1,13 +1,13 @@
 /**
  * Neuwerk's policy model (../shared/research/neuwerk.md), field names as its API spells them. A PolicyConfig is
- * what clients send inside a policy record; the records that are active merge into one EffectivePolicy, which
+ * what clients send inside a policy record; the active record becomes the EffectivePolicy, which
  * the compiler turns into an nftables ruleset and a DNS policy.
  */
 export type Action = 'allow' | 'deny';
 export type GroupMode = 'enforce' | 'audit';
 /**
  * An enum value as the client spelled it: Neuwerk reads policy enums case-insensitively ("Deny", "ALLOW", "Enforce"),
- * so records keep what was sent and the merge lower-cases it for the compiler (EffectiveRule).
+ * so records keep what was sent and policy.effective.ts lower-cases it for the compiler (EffectiveRule).
  */
 export type AnyCase<T extends string> = T | (string & {});
 /** A record's mode: enforce and audit records are active (audit turns every deny of its groups into a recorded allow); disabled ones are stored only. */
@@ -52,7 +52,7 @@ export interface Rule {
   match: RuleMatch;
 }
 
-/** A rule as the compiler reads it: enums lower-case, the protocol spelled canonically (policy.merge.ts). */
+/** A rule as the compiler reads it: enums lower-case, the protocol spelled canonically (policy.effective.ts). */
 export interface EffectiveRule extends Omit<Rule, 'action' | 'mode'> {
   action: Action;
   mode?: GroupMode;

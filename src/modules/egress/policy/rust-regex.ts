@@ -107,7 +107,7 @@ class Translator {
   constructor(private readonly src: string, caseInsensitive: boolean) {
     this.flags = { i: caseInsensitive, m: false, s: false, U: false, x: false, u: true };
     // A flag group at the very start may set case sensitivity for the whole pattern: that becomes the `i` flag.
-    const lead = /^\(\?([a-zA-Z-]*)\)/.exec(src);
+    const lead = /^\(\?([a-zA-Z-]+)\)/.exec(src);
     if (lead) this.applyFlags(lead[1]!, true);
     this.globalI = this.flags.i;
     if (lead) this.pos = lead[0].length;
@@ -124,6 +124,7 @@ class Translator {
   }
 
   private applyFlags(spec: string, atStart: boolean) {
+    if (spec.endsWith('-')) throw new Error('a flag group may not end in "-"');
     let on = true;
     for (const f of spec) {
       if (f === '-') {
@@ -215,6 +216,7 @@ class Translator {
     if (flagGroup) {
       this.pos += flagGroup[0].length;
       if (flagGroup[2] === ')') {
+        if (flagGroup[1] === '') throw new Error('empty flag group "(?)"');
         this.stack.pop();
         this.applyFlags(flagGroup[1]!, false);
         return;
