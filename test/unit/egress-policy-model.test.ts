@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { effectivePolicy } from '../../src/modules/egress/policy/policy.effective.js';
 import { parsePolicyConfig } from '../../src/modules/egress/policy/policy.model.js';
+import { toNeuwerkDocument } from '../../src/modules/egress/policy/policy.document.js';
 import type { PolicyConfig, PolicyRecord, RecordMode, SourceGroup } from '../../src/modules/egress/policy/policy.types.js';
 
 /** The validation message for a policy whose third rule has `match` (and the group `extra`). */
@@ -171,5 +172,58 @@ describe('egress policy: the active record as the EffectivePolicy', () => {
     assert.deepEqual(g.sources, ['10.1.0.0/16', '2001:db8::/32', '192.0.2.1/32', '10.1.0.0/32', '10.9.0.1/32', 'fd00::5/128']);
     assert.equal(g.default_action, 'deny');
     assert.deepEqual(g.rules[0].match, { proto: 'tcp', dst_cidrs: ['203.0.113.0/24'] });
+  });
+});
+
+describe("egress policy document: Neuwerk's serialised form", () => {
+  /** Every field Neuwerk's serde models serialise, kubernetes sources and TLS interception included. */
+  const full = {
+    default_policy: null,
+    source_groups: [{
+      id: 'pods', priority: 3, mode: 'Audit', default_action: 'Allow',
+      sources: {
+        cidrs: [], ips: ['10.0.0.9'],
+        kubernetes: [
+          { integration: 'prod', pod_selector: { namespace: 'apps', match_labels: { app: 'api' } }, node_selector: null },
+          { integration: 'prod', pod_selector: null, node_selector: { match_labels: {} } },
+        ],
+      },
+      rules: [
+        { id: 'intercept', priority: null, action: 'allow', mode: 'enforce', match: {
+          dst_cidrs: [], dst_ips: [], dns_hostname: null, proto: 'tcp', src_ports: [], dst_ports: [443], icmp_types: [], icmp_codes: [],
+          tls: { mode: 'Intercept', sni: null, server_dn: null, server_san: null, server_cn: null, fingerprint_sha256: [], trust_anchors_pem: [], tls13_uninspectable: null, http: {
+            request: {
+              host: { exact: ['vault.example.com'], regex: null }, methods: ['GET'],
+              path: { exact: [], prefix: ['/v1/'], regex: '\\A/v1/(?P<rest>.*)\\z' },
+              query: { keys_present: ['token'], key_values_exact: {}, key_values_regex: { page: '^\\d+$' } },
+              headers: { require_present: [], deny_present: ['x-debug'], exact: {}, regex: {} },
+            },
+            response: { headers: null },
+          } },
+        } },
+        { id: 'names', priority: 1, action: 'deny', mode: null, match: {
+          dst_cidrs: [], dst_ips: [], dns_hostname: null, proto: null, src_ports: [], dst_ports: [], icmp_types: [], icmp_codes: [],
+          tls: { mode: null, sni: '(?i)^evil\\.', server_dn: 'CN=evil, O=Evil Corp', server_san: ['a.example.com'], server_cn: { exact: [], regex: '^x$' }, fingerprint_sha256: [], trust_anchors_pem: [], tls13_uninspectable: 'allow', http: null },
+        } },
+      ],
+    }],
+  };
+
+  test('a document in that form is accepted, and renders back to the same document', () => {
+    const parsed = parsePolicyConfig(full);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+    assert.deepEqual(toNeuwerkDocument(parsed.policy), full);
+  });
+
+  test('a sparse document renders with every field filled in: null, [] and {}', () => {
+    const parsed = parsePolicyConfig({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] }, rules: [{ id: 'r', action: 'allow', match: { proto: 17 } }] }] });
+    assert.ok(parsed.ok);
+    assert.deepEqual(toNeuwerkDocument(parsed.policy), {
+      default_policy: null,
+      source_groups: [{
+        id: 'g', priority: null, mode: 'enforce', default_action: null, sources: { cidrs: [], ips: ['10.0.0.1'], kubernetes: [] },
+        rules: [{ id: 'r', priority: null, action: 'allow', mode: null, match: { dst_cidrs: [], dst_ips: [], dns_hostname: null, proto: 17, src_ports: [], dst_ports: [], icmp_types: [], icmp_codes: [], tls: null } }],
+      }],
+    });
   });
 });

@@ -18,6 +18,8 @@ const write = 'egress_policy:write';
 /** What the gateway enforces with no active record: nothing is claimed and everything passes. */
 const NO_ACTIVE_POLICY = { default_policy: 'allow', source_groups: [] };
 
+/** For the OpenAPI document: the PolicyConfig model, every absent optional value given as null. */
+const documentSchema = policyConfigSchema.describe("A PolicyConfig in Neuwerk's serialised form: every field present, null where an optional value is absent");
 const documentOf = (record: PolicyRecord | null) => (record ? toNeuwerkDocument(record.policy) : NO_ACTIVE_POLICY);
 const formatQuery = z.object({ format: z.string().optional().describe('yaml for application/yaml, json (default)') });
 const telemetry = z.object({
@@ -39,7 +41,7 @@ export function policyDocumentRoutes(policies: PolicyService, telemetryStore: Po
     defineRoute({
       method: 'GET', path: '/api/v1/policy', surface, permission: read, tags,
       summary: 'The policy document the gateway enforces (the active record\'s policy; ?format=yaml for YAML)',
-      schema: { query: formatQuery, response: policyConfigSchema },
+      schema: { query: formatQuery, response: documentSchema },
       handler: async (ctx) => respond(ctx, documentOf(await policies.active())),
     }),
     defineRoute({
@@ -47,7 +49,7 @@ export function policyDocumentRoutes(policies: PolicyService, telemetryStore: Po
       summary: 'Replace the policy document (a PolicyConfig); returns it once the data plane runs it',
       schema: {
         body: z.unknown().describe('A PolicyConfig: {default_policy, source_groups}'),
-        response: policyConfigSchema,
+        response: documentSchema,
         responses: {
           400: { description: 'the policy is invalid (the message names the path of the first problems)' },
           503: { description: 'stored, but the data plane did not run the new generation in time' },
