@@ -141,6 +141,10 @@ describe('egress policy document (/api/v1/policy)', () => {
       assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode}`);
       assert.deepEqual(Object.keys(res.json()), ['error']);
     }
+    const wrongMethod = await call('DELETE', DOC, admin);
+    assert.equal(wrongMethod.statusCode, 405);
+    assert.match(String(wrongMethod.headers.allow), /GET/);
+    assert.deepEqual(Object.keys(wrongMethod.json()), ['error']);
     assert.deepEqual((await call('GET', '/api/v1/policies', reader)).json().map((x: { name: string }) => x.name), ['keep'], 'nothing was stored');
   });
 
