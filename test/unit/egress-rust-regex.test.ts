@@ -42,6 +42,7 @@ describe('Rust regex syntax (Neuwerk) matched the same in JavaScript', () => {
     assert.ok(js('^[[:alpha:]]+[[:digit:]]$').test('abc1'));
     assert.ok(js('^\\x{41}\\u0042$', false).test('AB'));
     assert.ok(js('^\\p{Greek}+$').test('αβγ'));
+    assert.ok(js('^\\p{greek}\\p{lowercase letter}\\p{sc=Latin}$', false).test('αbc'), 'property names are matched loosely, as Rust does');
     assert.ok(js('^[]a]+$').test(']a]'), 'a ] first in a class is literal');
     assert.ok(js('^a\\#b\\-c$', false).test('a#b-c'), 'escaped punctuation is literal');
   });

@@ -83,10 +83,21 @@ function classLiteral(c: string): string {
   return code < 0x20 || code === 0x7f ? cp(code) : c;
 }
 
-/** `\p{...}` names JavaScript knows as written, or as a script. */
+/** Rust matches property names loosely ("greek", "lowercase letter"); JavaScript wants "Greek", "Lowercase_Letter". */
+const canonical = (name: string) =>
+  name
+    .split(/[\s_-]+/)
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1).toLowerCase())
+    .join('_');
+
+/** `\p{...}` names JavaScript knows as written, loosely spelled, or as a script. */
 function property(name: string, negated: boolean): string {
   const letter = negated ? 'P' : 'p';
-  for (const candidate of [name, `Script=${name}`]) {
+  const [key, value] = name.includes('=') ? name.split('=') : [undefined, name];
+  const spellings = [...new Set([value!, canonical(value!)])];
+  const candidates = key ? spellings.map((v) => `${key}=${v}`) : [...spellings, ...spellings.map((v) => `Script=${v}`)];
+  for (const candidate of candidates) {
     try {
       new RegExp(`\\${letter}{${candidate}}`, 'u');
       return `\\${letter}{${candidate}}`;
