@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { errors } from '../../../core/errors.js';
-import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
+import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { policyConfigSchema } from '../policy/policy.model.js';
 import type { PolicyService, PolicyWrite } from '../policy/policy.service.js';
 import type { PolicyRecord } from '../policy/policy.types.js';
-import { toYaml, YAML_CONTENT_TYPE } from '../policy/policy.yaml.js';
 import { audited, auditWith } from './policy-audit.js';
+import { respond } from './policy-format.js';
 
 const tags = ['egress policies'];
 const surface = 'egress' as const;
@@ -42,15 +41,6 @@ export function recordView(record: PolicyRecord) {
   return name === null ? rest : { ...rest, name };
 }
 
-/** Answers YAML when ?format=yaml asks for it (any case, as Neuwerk); JSON otherwise. */
-export function respond(ctx: RouteContext<any>, value: unknown) {
-  const format = (ctx.query.format ?? 'json').toLowerCase();
-  if (format === 'json') return value;
-  if (format !== 'yaml') throw errors.validation('format: must be json or yaml');
-  // The route kit fixes one content type per route; this one varies with the query, so the reply is sent here.
-  void ctx.raw.reply.code(200).type(YAML_CONTENT_TYPE).send(toYaml(value));
-  return undefined;
-}
 
 /** /api/v1/policies: policy records, their YAML form, and upsert by name. Every write compiles and activates. */
 export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] {

@@ -7,7 +7,7 @@ import { toNeuwerkDocument } from '../policy/policy.document.js';
 import type { PolicyTelemetry } from '../policy/policy-telemetry.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import type { PolicyRecord } from '../policy/policy.types.js';
-import { respond } from './policies.routes.js';
+import { respond } from './policy-format.js';
 import { audited, auditWith } from './policy-audit.js';
 
 const tags = ['egress policies'];
