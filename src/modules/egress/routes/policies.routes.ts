@@ -4,7 +4,7 @@ import { policyConfigSchema } from '../policy/policy.model.js';
 import type { PolicyService, PolicyWrite } from '../policy/policy.service.js';
 import type { PolicyRecord } from '../policy/policy.types.js';
 import { audited, auditWith } from './policy-audit.js';
-import { respond } from './policy-format.js';
+import { formatQuery, respond } from './policy-format.js';
 
 const tags = ['egress policies'];
 const surface = 'egress' as const;
@@ -27,7 +27,6 @@ const body = z.object({
 });
 const idParams = z.object({ id: z.string() });
 const nameParams = z.object({ name: z.string() });
-const formatQuery = z.object({ format: z.string().optional().describe('yaml for application/yaml, json (default)') });
 const notFound = { 404: { description: 'no such policy' } };
 const writeResponses = {
   400: { description: 'the policy is invalid (the message names the path of the first problems)' },
@@ -36,11 +35,10 @@ const writeResponses = {
 };
 
 /** A record as Neuwerk serialises it: `name` left out when there is none. */
-export function recordView(record: PolicyRecord) {
+function recordView(record: PolicyRecord) {
   const { name, ...rest } = record;
   return name === null ? rest : { ...rest, name };
 }
-
 
 /** /api/v1/policies: policy records, their YAML form, and upsert by name. Every write compiles and activates. */
 export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] {

@@ -7,7 +7,7 @@ import { toNeuwerkDocument } from '../policy/policy.document.js';
 import type { PolicyTelemetry } from '../policy/policy-telemetry.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import type { PolicyRecord } from '../policy/policy.types.js';
-import { respond } from './policy-format.js';
+import { formatQuery, respond } from './policy-format.js';
 import { audited, auditWith } from './policy-audit.js';
 
 const tags = ['egress policies'];
@@ -21,7 +21,6 @@ const NO_ACTIVE_POLICY = { default_policy: 'allow', source_groups: [] };
 /** For the OpenAPI document: the PolicyConfig model, every absent optional value given as null. */
 const documentSchema = policyConfigSchema.describe("A PolicyConfig in Neuwerk's serialised form: every field present, null where an optional value is absent");
 const documentOf = (record: PolicyRecord | null) => (record ? toNeuwerkDocument(record.policy) : NO_ACTIVE_POLICY);
-const formatQuery = z.object({ format: z.string().optional().describe('yaml for application/yaml, json (default)') });
 const telemetry = z.object({
   items: z.array(z.object({ source_group_id: z.string(), current_24h_hits: z.number(), previous_24h_hits: z.number() })),
   partial: z.boolean(),

@@ -1,6 +1,9 @@
+import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
 import type { RouteContext } from '../../../http/route.js';
 import { toYaml, YAML_CONTENT_TYPE } from '../policy/policy.yaml.js';
+
+export const formatQuery = z.object({ format: z.string().optional().describe('yaml for application/yaml, json (default)') });
 
 /** Answers YAML when ?format=yaml asks for it (any case, as Neuwerk); JSON otherwise. */
 export function respond(ctx: RouteContext<any>, value: unknown) {
