@@ -240,8 +240,8 @@ class Translator {
     throw new Error(`unsupported group syntax "(${rest.slice(0, 3)}"`);
   }
 
-  /** Reads an escape after the backslash; returns a code point (a single char) or a set body, and what kind. */
-  private readEscape(inClass: boolean): { char: number } | { set: string; ranges?: Ranges; negatedSet?: boolean } | { assertion: string } {
+  /** Reads an escape after the backslash: a code point, a set body (as written inside brackets), or an assertion. */
+  private readEscape(inClass: boolean): { char: number } | { set: string; negatedSet?: boolean } | { assertion: string } {
     const c = this.src[this.pos++];
     if (c === undefined) throw new Error('incomplete escape sequence at the end of the pattern');
     const simple: Record<string, number> = { n: 10, t: 9, r: 13, f: 12, v: 11, a: 7 };
@@ -259,12 +259,11 @@ class Translator {
     return { char: c.codePointAt(0)! };
   }
 
-  private perlClass(c: string, inClass: boolean): { set: string; ranges?: Ranges; negatedSet?: boolean } {
+  private perlClass(c: string, inClass: boolean): { set: string; negatedSet?: boolean } {
     const negated = c === c.toUpperCase();
     const kind = c.toLowerCase();
     if (!this.flags.u) {
-      const ranges = negated ? complement(PERL_ASCII[kind]!) : PERL_ASCII[kind]!;
-      return { set: rangesBody(ranges), ranges };
+      return { set: rangesBody(negated ? complement(PERL_ASCII[kind]!) : PERL_ASCII[kind]!) };
     }
     if (kind === 'd') return { set: negated ? '\\P{Nd}' : '\\p{Nd}' };
     if (kind === 's') return { set: negated ? '\\P{White_Space}' : '\\p{White_Space}' };
