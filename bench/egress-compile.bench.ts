@@ -11,15 +11,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compilePolicy } from '../src/modules/egress/compiler/compile.js';
 import { createNftDataplane } from '../src/modules/egress/dataplane/nft.js';
-import type { EffectiveGroup, EffectivePolicy, Rule } from '../src/modules/egress/policy/policy.types.js';
+import type { EffectiveGroup, EffectivePolicy, EffectiveRule } from '../src/modules/egress/policy/policy.types.js';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/types.js';
 
 const GROUPS = 1024;
 const RULES = 64;
 const TARGET_S = 2;
 
-function rulesOf(g: number): Rule[] {
-  return Array.from({ length: RULES }, (_, r): Rule => {
+function rulesOf(g: number): EffectiveRule[] {
+  return Array.from({ length: RULES }, (_, r): EffectiveRule => {
     const id = `r${r}`;
     // A mix: port/CIDR allows (some with two ports), one DNS-name rule in 16, denies, ICMP.
     if (r % 16 === 1) return { id, action: 'allow', match: { dns_hostname: `^svc${r}\\.g${g}\\.example\\.com$`, proto: 'tcp', dst_ports: [443] } };

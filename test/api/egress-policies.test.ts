@@ -103,7 +103,7 @@ describe('egress policies (/api/v1/policies)', () => {
     assert.match(await post({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] } }, { id: 'g', sources: { ips: ['10.0.0.2'] } }] }), /source_groups\[1\]\.id: duplicate source group id "g"/);
     assert.match(await post(office({ rules: [{ id: 'r', action: 'allow', match: { dst_port: [443] } }] })), /match: unknown field "dst_port"/);
     assert.equal(await refused(400, 'POST', BASE, { name: 'bad' }), 'policy: required');
-    assert.match(await refused(400, 'POST', BASE, { policy: office() }), /^name: required/);
+    assert.match(await refused(400, 'POST', BASE, { name: 42, policy: office() }), /^name: must be a string/);
     assert.match(await refused(400, 'POST', BASE, { name: 'bad', mode: 'sometimes', policy: office() }), /mode/);
     assert.deepEqual((await call('GET', BASE, admin)).json(), []);
     assert.equal(await newestGeneration(), before, 'a refused write makes no generation');
@@ -126,16 +126,34 @@ describe('egress policies (/api/v1/policies)', () => {
     assert.equal((await call('GET', `${BASE}/${first.id}`, admin)).json().name, 'team-a');
   });
 
-  test('a source group id used by two active records is 409 naming both; disabled records may share it', async () => {
-    const a = await create('owner-a', groupOnly('shared'));
-    const message = await refused(409, 'POST', BASE, { name: 'owner-b', policy: groupOnly('shared', '10.99.0.0/16') });
-    assert.match(message, /source group id "shared" is used by both policy "owner-a" \(.+\) and policy "owner-b"/);
-    assert.ok(message.includes(a.id));
-    assert.equal((await call('GET', `${BASE}/by-name/owner-b`, admin)).statusCode, 404, 'the refused record was not stored');
+  test('one record is active, as in Neuwerk: the last written in enforce or audit mode; disabling or deleting it leaves none', async () => {
+    const active = async () => (await egressServices(r.core).policies.active())?.name ?? null;
+    const a = await create('team-a', groupOnly('shared'));
+    const b = await create('team-b', groupOnly('shared', '10.99.0.0/16'));
+    assert.equal(await active(), 'team-b', 'two records may use one group id: only one is enforced');
+    assert.deepEqual((await egressServices(r.core).policies.effective()).groups.map((g) => [g.id, g.sources]), [['shared', ['10.99.0.0/16']]]);
+    await create('parked', groupOnly('parked'), 'disabled');
+    assert.equal(await active(), 'team-b', 'a disabled record does not take over');
+    assert.equal((await call('PUT', `${BASE}/${a.id}`, admin, { mode: 'Audit', policy: groupOnly('shared') })).statusCode, 200);
+    assert.equal(await active(), 'team-a', 'a replaced record in audit mode becomes the active one');
+    assert.equal((await call('PUT', `${BASE}/${a.id}`, admin, { mode: 'disabled', policy: groupOnly('shared') })).statusCode, 200);
+    assert.equal(await active(), null, 'disabling the active record leaves none (no fallback to an older one)');
+    assert.deepEqual(await egressServices(r.core).policies.effective(), { generation: await newestGeneration(), default_policy: 'allow', groups: [] });
+    assert.equal((await call('PUT', `${BASE}/by-name/team-b`, admin, { mode: 'enforce', policy: groupOnly('b') })).statusCode, 200);
+    assert.equal(await active(), 'team-b');
+    assert.equal((await call('DELETE', `${BASE}/${b.id}`, admin)).statusCode, 204);
+    assert.equal(await active(), null, 'deleting the active record leaves none');
+  });
 
-    const parked = await create('owner-b', groupOnly('shared', '10.99.0.0/16'), 'disabled');
-    assert.match(await refused(409, 'PUT', `${BASE}/${parked.id}`, { mode: 'audit', policy: groupOnly('shared', '10.99.0.0/16') }), /owner-a/);
-    assert.equal((await call('GET', `${BASE}/${parked.id}`, admin)).json().mode, 'disabled');
+  test('a name is optional on create (omitted from the record), and names compare case-insensitively', async () => {
+    const unnamed = await call('POST', BASE, admin, { mode: 'ENFORCE', policy: groupOnly('anon') });
+    assert.equal(unnamed.statusCode, 200, unnamed.body);
+    assert.equal('name' in unnamed.json(), false);
+    assert.equal(unnamed.json().mode, 'enforce', 'the mode is read in any case and stored lower-case');
+    assert.equal((await call('POST', BASE, admin, { name: null, policy: groupOnly('anon2') })).statusCode, 200, 'null is no name');
+    await create('Team-C', groupOnly('c'));
+    assert.match(await refused(409, 'POST', BASE, { name: ' team-c ', policy: groupOnly('c2') }), /already exists/);
+    assert.equal((await call('GET', `${BASE}/by-name/TEAM-C`, admin)).json().name, 'Team-C');
   });
 
   test('?format=yaml answers application/yaml that parses back to the same record', async () => {
@@ -198,14 +216,15 @@ describe('egress policies (/api/v1/policies)', () => {
     }
   });
 
-  test('concurrent writes each get their own generation, and the last one merges them all', async () => {
+  test('concurrent writes each get their own generation, and the last one committed is the active one', async () => {
     const start = await newestGeneration();
     const results = await Promise.all([1, 2, 3, 4, 5].map((n) => call('POST', BASE, admin, { name: `parallel-${n}`, policy: groupOnly(`parallel-${n}`, `10.${n}.0.0/16`) })));
     assert.deepEqual(results.map((res) => res.statusCode), [200, 200, 200, 200, 200]);
     const numbers = (await generations()).map((g) => g.generation).filter((g) => g > start);
     assert.deepEqual(numbers, [start + 1, start + 2, start + 3, start + 4, start + 5]);
     const effective = await egressServices(r.core).policies.effective();
-    assert.deepEqual(effective.groups.map((g) => g.id).sort(), ['parallel-1', 'parallel-2', 'parallel-3', 'parallel-4', 'parallel-5']);
+    const active = await egressServices(r.core).policies.active();
+    assert.deepEqual(effective.groups.map((g) => g.id), [active!.name], 'the newest generation compiles the record that is active');
   });
 
   test(`only the newest ${GENERATIONS_KEPT} generations are kept`, async () => {
@@ -219,13 +238,13 @@ describe('egress policies (/api/v1/policies)', () => {
     assert.equal(rows.at(-1)!.generation - rows[0].generation, GENERATIONS_KEPT - 1);
   });
 
-  test('merged records: audit record groups are audit, the stricter default wins', async () => {
-    await create('strict', { default_policy: 'deny', source_groups: [{ id: 'strict', priority: 2, sources: { cidrs: ['10.1.0.0/16'] }, rules: [] }] });
-    const lenient = await create('lenient', { default_policy: 'allow', source_groups: [{ id: 'lenient', priority: 1, sources: { ips: ['10.2.0.5'] }, rules: [] }] }, 'audit');
+  test('an audit record makes its groups audit and blocks nothing unclaimed; enums are read in any case', async () => {
+    const audit = await create('observe', { default_policy: 'Deny', source_groups: [{ id: 'watched', mode: 'Enforce', sources: { ips: ['10.2.0.5'] }, default_action: 'DENY', rules: [{ id: 'r', action: 'Deny', mode: 'ENFORCE', match: { proto: 'Tcp', dst_ports: [22] } }] }] }, 'audit');
     const effective = await egressServices(r.core).policies.effective();
-    assert.equal(effective.default_policy, 'deny');
-    assert.deepEqual(effective.groups.map((g) => [g.id, g.mode, g.sources]), [['lenient', 'audit', ['10.2.0.5/32']], ['strict', 'enforce', ['10.1.0.0/16']]]);
-    assert.equal(effective.groups[0].policy_id, lenient.id);
+    assert.equal(effective.default_policy, 'allow');
+    assert.deepEqual(effective.groups.map((g) => [g.id, g.mode, g.default_action, g.sources, g.policy_id]), [['watched', 'audit', 'deny', ['10.2.0.5/32'], audit.id]]);
+    assert.deepEqual(effective.groups[0].rules.map((x) => [x.action, x.mode, x.match.proto]), [['deny', 'audit', 'tcp']]);
+    assert.equal(audit.policy.source_groups[0].default_action, 'DENY', 'the record keeps the spelling sent');
   });
 
   test('kubernetes sources must name an existing integration', async () => {

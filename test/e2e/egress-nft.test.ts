@@ -15,7 +15,7 @@ import { DenyCounters } from '../../src/modules/egress/dataplane/deny-counters.j
 import { createNftDataplane } from '../../src/modules/egress/dataplane/nft.js';
 import type { Dataplane } from '../../src/modules/egress/dataplane/dataplane.types.js';
 import { createFindingsStore } from '../../src/modules/egress/findings/findings.store.js';
-import type { EffectiveGroup, Rule } from '../../src/modules/egress/policy/policy.types.js';
+import type { EffectiveGroup, EffectiveRule } from '../../src/modules/egress/policy/policy.types.js';
 import { createDataplaneRuntime, POLICY_COMPILED_TOPIC } from '../../src/modules/egress/dataplane/runtime.js';
 import { createTestRampart } from '../helpers/app.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
@@ -39,12 +39,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function compile(rules: Rule[], extra: Partial<EffectiveGroup> = {}): CompiledPolicy {
+function compile(rules: EffectiveRule[], extra: Partial<EffectiveGroup> = {}): CompiledPolicy {
   const group: EffectiveGroup = { id: 'clients', policy_id: 'pol-1', mode: 'enforce', sources: ['10.20.0.0/24'], rules, default_action: 'deny', ...extra };
   return compilePolicy({ generation: ++generation, default_policy: 'deny', groups: [group] });
 }
 
-const allowOpenPort: Rule = { id: 'open', action: 'allow', match: { proto: 'tcp', dst_ports: [OPEN_PORT] } };
+const allowOpenPort: EffectiveRule = { id: 'open', action: 'allow', match: { proto: 'tcp', dst_ports: [OPEN_PORT] } };
 
 /** Whether a new TCP connection from the client gets through (the listener answers "hi"). */
 async function connects(host: string, port: number): Promise<boolean> {
@@ -130,7 +130,7 @@ test('audit mode lets denied traffic through and records it in the audit sets', 
 });
 
 test('addresses learned from DNS allow until their timeout, survive a re-apply, and concurrent learns share one nft call', { skip }, async () => {
-  const dnsRule: Rule = { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$', proto: 'tcp', dst_ports: [OPEN_PORT] } };
+  const dnsRule: EffectiveRule = { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$', proto: 'tcp', dst_ports: [OPEN_PORT] } };
   const compiled = compile([dnsRule]);
   await dataplane.apply(compiled);
   const set = compiled.dns.groups[0].rules[0].set!;
@@ -188,7 +188,7 @@ test('a change inside one group chain is applied in place, in one transaction, a
   assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [false, true]);
 
   // A new object (here a learned set) changes the table's shape: the table is replaced.
-  const dnsRule: Rule = { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } };
+  const dnsRule: EffectiveRule = { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } };
   assert.equal((await dataplane.apply(compile([allowOpenPort, dnsRule]))).path, 'full');
   assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [true, false]);
 

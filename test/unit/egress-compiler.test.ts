@@ -9,7 +9,7 @@ import { evaluatePacket, ruleMatches, type Packet } from '../../src/modules/egre
 import { mergeRules } from '../../src/modules/egress/compiler/merge-rules.js';
 import { buildProgram } from '../../src/modules/egress/compiler/program.js';
 import { claimRanges, rangeOwners } from '../../src/modules/egress/compiler/source-ranges.js';
-import type { EffectiveGroup, EffectivePolicy, Rule } from '../../src/modules/egress/policy/policy.types.js';
+import type { EffectiveGroup, EffectivePolicy, EffectiveRule } from '../../src/modules/egress/policy/policy.types.js';
 import { skipUnlessPrograms } from '../helpers/e2e.js';
 import { NetnsLab } from '../helpers/netns.js';
 
@@ -17,7 +17,7 @@ const TCP = 6;
 const UDP = 17;
 const ICMP = 1;
 
-function group(id: string, sources: string[], rules: Rule[], extra: Partial<EffectiveGroup> = {}): EffectiveGroup {
+function group(id: string, sources: string[], rules: EffectiveRule[], extra: Partial<EffectiveGroup> = {}): EffectiveGroup {
   return { id, policy_id: 'p1', mode: 'enforce', sources, rules, default_action: 'deny', ...extra };
 }
 
@@ -162,8 +162,8 @@ test('merging a chain\'s rules into blocks of one verdict decides every packet a
   const nets = ['198.51.100.0/24', '198.51.100.7/32', '198.51.100.128/25', '203.0.113.0/24', '2001:db8::/32'];
   const hosts = ['198.51.100.7', '198.51.100.200', '203.0.113.5', '192.0.2.1', '2001:db8::1'];
   const ports = [22, 53, 443, 8080];
-  const randomRule = (i: number): Rule => {
-    const match: Rule['match'] = {};
+  const randomRule = (i: number): EffectiveRule => {
+    const match: EffectiveRule['match'] = {};
     if (rnd.int(2)) match.dst_cidrs = [rnd.pick(nets), ...(rnd.int(3) ? [] : [rnd.pick(nets)])];
     const kind = rnd.int(4);
     if (kind === 0) match.proto = rnd.pick(['tcp', 'udp']);
@@ -195,7 +195,7 @@ test('merging a chain\'s rules into blocks of one verdict decides every packet a
 });
 
 test('rules of one verdict share blocks across rules they cannot overlap with, and never across ones they can', () => {
-  const chain = (...rules: Array<[string, 'allow' | 'deny', Rule['match']]>) =>
+  const chain = (...rules: Array<[string, 'allow' | 'deny', EffectiveRule['match']]>) =>
     buildProgram(policy([group('g', ['10.0.0.0/8'], rules.map(([id, action, match]) => ({ id, action, match })))])).groups[0].rules;
   const shape = (rules: ReturnType<typeof chain>) => mergeRules(rules).map((b) => [b.verdict, b.rules.map((r) => r.rule_id)]);
   // A UDP deny between two TCP allows: no packet matches both, so the allows merge and the deny joins the default.
@@ -246,7 +246,7 @@ test('nft accepts the compiled script (check mode in a namespace), long ids incl
     group('empty', [], []),
     // Sources partly claimed by office already, overlapping destinations within one merged lookup, learned sets shared.
     group('overlapping', ['10.20.5.0/24', '10.40.0.0/16'], [
-      ...Array.from({ length: 14 }, (_, i): Rule => ({ id: `net${i}`, action: 'allow', match: { proto: 'tcp', dst_ports: [443, '400-500'], dst_cidrs: [`198.51.${i}.0/24`] } })),
+      ...Array.from({ length: 14 }, (_, i): EffectiveRule => ({ id: `net${i}`, action: 'allow', match: { proto: 'tcp', dst_ports: [443, '400-500'], dst_cidrs: [`198.51.${i}.0/24`] } })),
       { id: 'wide', action: 'allow', match: { proto: 'tcp', dst_ports: [443], dst_cidrs: ['198.51.0.0/16'] } },
       { id: 'api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$', proto: 'tcp', dst_ports: [443, 8443] } },
       { id: 'www', action: 'allow', match: { dns_hostname: '^www\\.example\\.com$', proto: 'tcp', dst_ports: [443] } },

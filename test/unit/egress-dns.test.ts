@@ -132,6 +132,14 @@ describe('egress DNS proxy', { skip: skipUnlessPrograms(DNSMASQ) }, () => {
     assert.ok(Math.abs(at - Date.now() / 1000) < 5);
   });
 
+  test('each query counts as a hit for the group claiming the client (GET /api/v1/policy/telemetry)', async () => {
+    const hits: string[] = [];
+    const counting = await start({ telemetry: { recordHit: (group) => hits.push(group) } });
+    await udpQuery(counting.address.port, 'api.example.com', 'A');
+    await udpQuery(counting.address.port, 'blocked.example.com', 'A');
+    assert.deepEqual(hits, ['office', 'office']);
+  });
+
   test('in audit mode a denied name is forwarded and recorded, and nothing is learned for it', async () => {
     const reply = await udpQuery(proxy.address.port, 'blocked.example.com', 'A', { from: '127.0.0.3' });
     assert.equal(reply.packet.rcode, 'NOERROR');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { findGroupClash, mergePolicies } from '../../src/modules/egress/policy/policy.merge.js';
+import { effectivePolicy } from '../../src/modules/egress/policy/policy.effective.js';
 import { parsePolicyConfig } from '../../src/modules/egress/policy/policy.model.js';
+import { toNeuwerkDocument } from '../../src/modules/egress/policy/policy.document.js';
 import type { PolicyConfig, PolicyRecord, RecordMode, SourceGroup } from '../../src/modules/egress/policy/policy.types.js';
 
 /** The validation message for a policy whose third rule has `match` (and the group `extra`). */
@@ -60,7 +61,8 @@ describe('egress policy model: validation names the path of the problem', () => 
     assert.match(problemWith({ dns_hostname: '  ' }), /dns_hostname: the regex is empty/);
     assert.match(problemWith({ tls: { sni: '(' } }), /match\.tls\.sni: "\(" is not a valid regex/);
     assert.match(problemWith({ tls: { server_san: { regex: '[' } } }), /match\.tls\.server_san\.regex: "\[" is not a valid regex/);
-    assert.match(problemWith({ tls: { server_dn: '*' } }), /match\.tls\.server_dn: "\*" is not a valid regex/);
+    assert.equal(parsePolicyConfig({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] }, rules: [{ id: 'r', action: 'allow', match: { tls: { server_dn: 'CN=*.example.com, O=Example (Test)' } } }] }] }).ok, true, 'server_dn is an exact DN, not a regex');
+    assert.match(problemWith({ tls: { server_dn: ' ' } }), /match\.tls\.server_dn: must not be empty/);
   });
 
   test('addresses: IPv4 and IPv6 CIDRs and IPs', () => {
@@ -77,7 +79,9 @@ describe('egress policy model: validation names the path of the problem', () => 
     assert.equal(problemWith({ proto: 'tcp', icmp_types: [8] }), `${at}.icmp_types: icmp_types needs proto icmp or icmpv6 (or no proto), not proto "tcp"`);
     assert.match(problemWith({ proto: 'udp', icmp_codes: [0] }), /icmp_codes: icmp_codes needs proto icmp/);
     assert.match(problemWith({ proto: 'icmp', icmp_types: [256] }), /icmp_types\[0\]: must be 0..255/);
-    assert.match(problemWith({ proto: 'icmp', dst_ports: [80] }), /dst_ports: dst_ports needs proto tcp or udp/);
+    assert.match(problemWith({ proto: 'icmp', dst_ports: [80] }), /match\.dst_ports: ports are not valid with proto "icmp"/);
+    assert.match(problemWith({ proto: 1, src_ports: [80] }), /src_ports: ports are not valid with proto 1/);
+    for (const proto of [6, 17, '6', 132]) assert.equal(parsePolicyConfig({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] }, rules: [{ id: 'r', action: 'allow', match: { proto, dst_ports: [443, '8000-8080'] } }] }] }).ok, true, `proto ${proto} with ports`);
     assert.match(problemWith({ proto: 'udp', tls: { sni: 'x' } }), /match\.tls: tls needs proto tcp/);
     assert.ok(parsePolicyConfig({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] }, rules: [{ id: 'r', action: 'allow', match: { proto: 58, icmp_types: [128] } }] }] }).ok);
   });
@@ -97,7 +101,7 @@ describe('egress policy model: validation names the path of the problem', () => 
   test('a policy that is not an object, or fields of the wrong type', () => {
     assert.deepEqual(parsePolicyConfig(undefined), { ok: false, message: 'policy: required' });
     assert.match((parsePolicyConfig('deny all') as { message: string }).message, /^policy: Invalid input: expected object/);
-    assert.match((parsePolicyConfig({ default_policy: 'block' }) as { message: string }).message, /^policy\.default_policy: Invalid option/);
+    assert.match((parsePolicyConfig({ default_policy: 'block' }) as { message: string }).message, /^policy\.default_policy: "block" is not one of allow, deny/);
   });
 });
 
@@ -107,41 +111,35 @@ const record = (name: string, mode: RecordMode, policy: PolicyConfig, n: number)
 const group = (id: string, extra: Partial<SourceGroup> = {}): SourceGroup => ({ id, sources: { cidrs: ['10.0.0.0/24'] }, rules: [], ...extra });
 const noKubernetes = async () => assert.fail('no kubernetes source in these policies');
 
-describe('egress policy merge: active records into one EffectivePolicy', () => {
-  test('no active record: allow everything, no groups; disabled records are ignored', async () => {
-    const off = record('off', 'disabled', { default_policy: 'deny', source_groups: [group('g')] }, 1);
-    assert.deepEqual(await mergePolicies([], 1, noKubernetes), { generation: 1, default_policy: 'allow', groups: [] });
-    assert.deepEqual(await mergePolicies([off], 2, noKubernetes), { generation: 2, default_policy: 'allow', groups: [] });
+describe('egress policy: the active record as the EffectivePolicy', () => {
+  test('no active record: allow everything, no groups', async () => {
+    assert.deepEqual(await effectivePolicy(null, 1, noKubernetes), { generation: 1, default_policy: 'allow', groups: [] });
   });
 
-  test('the stricter default wins among enforce records; a missing default_policy means deny; audit records do not vote', async () => {
-    const allow = (n: number, mode: RecordMode = 'enforce') => record(`allow${n}`, mode, { default_policy: 'allow', source_groups: [] }, n);
-    const deny = (n: number, mode: RecordMode = 'enforce') => record(`deny${n}`, mode, { default_policy: 'deny', source_groups: [] }, n);
-    const merged = async (...records: PolicyRecord[]) => (await mergePolicies(records, 1, noKubernetes)).default_policy;
-    assert.equal(await merged(allow(1), allow(2)), 'allow');
-    assert.equal(await merged(allow(1), deny(2)), 'deny');
-    assert.equal(await merged(allow(1), record('unset', 'enforce', { source_groups: [] }, 2)), 'deny');
-    assert.equal(await merged(allow(1), deny(2, 'audit')), 'allow');
-    assert.equal(await merged(deny(1, 'audit')), 'allow');
-    assert.equal(await merged(allow(1), deny(2, 'disabled')), 'allow');
+  test('default_policy as written, deny when left out, in any case; an audit record blocks nothing unclaimed', async () => {
+    const policyOf = async (mode: RecordMode, policy: PolicyConfig) => (await effectivePolicy(record('r', mode, policy, 1), 1, noKubernetes)).default_policy;
+    assert.equal(await policyOf('enforce', { default_policy: 'ALLOW', source_groups: [] }), 'allow');
+    assert.equal(await policyOf('enforce', { default_policy: 'Deny', source_groups: [] }), 'deny');
+    assert.equal(await policyOf('enforce', { source_groups: [] }), 'deny');
+    assert.equal(await policyOf('audit', { default_policy: 'deny', source_groups: [] }), 'allow');
   });
 
   test('an audit record makes its groups and rules audit; an enforce record keeps what its groups say', async () => {
     const policy: PolicyConfig = {
-      source_groups: [group('g', { mode: 'enforce', rules: [{ id: 'r', action: 'deny', mode: 'enforce', match: {} }, { id: 's', action: 'deny', match: {} }] })],
+      source_groups: [group('g', { mode: 'Enforce', rules: [{ id: 'r', action: 'Deny', mode: 'ENFORCE', match: {} }, { id: 's', action: 'deny', match: {} }] })],
     };
-    const [audited] = (await mergePolicies([record('a', 'audit', policy, 1)], 1, noKubernetes)).groups;
+    const [audited] = (await effectivePolicy(record('a', 'audit', policy, 1), 1, noKubernetes)).groups;
     assert.equal(audited.mode, 'audit');
     assert.deepEqual(audited.rules.map((r) => r.mode), ['audit', 'audit']);
-    const [enforced] = (await mergePolicies([record('a', 'enforce', policy, 1)], 1, noKubernetes)).groups;
+    const [enforced] = (await effectivePolicy(record('a', 'enforce', policy, 1), 1, noKubernetes)).groups;
     assert.equal(enforced.mode, 'enforce');
-    assert.deepEqual(enforced.rules.map((r) => r.mode), ['enforce', undefined]);
-    const auditGroup = await mergePolicies([record('a', 'enforce', { source_groups: [group('g', { mode: 'audit' })] }, 1)], 1, noKubernetes);
+    assert.deepEqual(enforced.rules.map((r) => [r.action, r.mode]), [['deny', 'enforce'], ['deny', undefined]]);
+    const auditGroup = await effectivePolicy(record('a', 'enforce', { source_groups: [group('g', { mode: 'audit' })] }, 1), 1, noKubernetes);
     assert.equal(auditGroup.groups[0].mode, 'audit');
   });
 
-  test('groups by priority, then record order, then list order; rules by priority, then list order', async () => {
-    const first = record('first', 'enforce', {
+  test('groups by priority, then list order; rules by priority, then list order', async () => {
+    const only = record('first', 'enforce', {
       source_groups: [
         group('a-no-priority'),
         group('b-priority-5', { priority: 5, rules: [
@@ -151,13 +149,13 @@ describe('egress policy merge: active records into one EffectivePolicy', () => {
           { id: 'r-2-later', priority: 2, action: 'allow', match: {} },
         ] }),
         group('c-priority-1', { priority: 1 }),
+        group('d-priority-5', { priority: 5 }),
       ],
     }, 1);
-    const second = record('second', 'enforce', { source_groups: [group('d-priority-5', { priority: 5 }), group('e-no-priority')] }, 2);
-    const merged = await mergePolicies([first, second], 7, noKubernetes);
-    assert.deepEqual(merged.groups.map((g) => g.id), ['c-priority-1', 'b-priority-5', 'd-priority-5', 'a-no-priority', 'e-no-priority']);
-    assert.deepEqual(merged.groups[1].rules.map((r) => r.id), ['r-1', 'r-2', 'r-2-later', 'r-none']);
-    assert.deepEqual(merged.groups.map((g) => g.policy_id), [first.id, first.id, second.id, first.id, second.id]);
+    const effective = await effectivePolicy(only, 7, noKubernetes);
+    assert.deepEqual(effective.groups.map((g) => g.id), ['c-priority-1', 'b-priority-5', 'd-priority-5', 'a-no-priority']);
+    assert.deepEqual(effective.groups[1].rules.map((r) => r.id), ['r-1', 'r-2', 'r-2-later', 'r-none']);
+    assert.ok(effective.groups.every((g) => g.policy_id === only.id));
   });
 
   test('sources become CIDRs, with host bits cleared; kubernetes selectors are resolved; defaults filled in', async () => {
@@ -168,19 +166,64 @@ describe('egress policy merge: active records into one EffectivePolicy', () => {
       }],
     };
     const asked: unknown[] = [];
-    const merged = await mergePolicies([record('k8s', 'enforce', policy, 1)], 1, async (source) => (asked.push(source), ['10.9.0.1', '10.9.0.1', 'fd00::5']));
+    const effective = await effectivePolicy(record('k8s', 'enforce', policy, 1), 1, async (source) => (asked.push(source), ['10.9.0.1', '10.9.0.1', 'fd00::5']));
     assert.deepEqual(asked, [{ integration: 'k', node_selector: { match_labels: { role: 'egress' } } }]);
-    const [g] = merged.groups;
+    const [g] = effective.groups;
     assert.deepEqual(g.sources, ['10.1.0.0/16', '2001:db8::/32', '192.0.2.1/32', '10.1.0.0/32', '10.9.0.1/32', 'fd00::5/128']);
     assert.equal(g.default_action, 'deny');
     assert.deepEqual(g.rules[0].match, { proto: 'tcp', dst_cidrs: ['203.0.113.0/24'] });
   });
+});
 
-  test('a group id in two active records is a clash; a disabled record does not clash', () => {
-    const a = record('a', 'enforce', { source_groups: [group('shared'), group('own-a')] }, 1);
-    const b = record('b', 'audit', { source_groups: [group('shared')] }, 2);
-    const clash = findGroupClash([a, b]);
-    assert.deepEqual(clash && { group: clash.group, first: clash.first.name, second: clash.second.name }, { group: 'shared', first: 'a', second: 'b' });
-    assert.equal(findGroupClash([a, { ...b, mode: 'disabled' }]), null);
+describe("egress policy document: Neuwerk's serialised form", () => {
+  /** Every field Neuwerk's serde models serialise, kubernetes sources and TLS interception included. */
+  const full = {
+    default_policy: null,
+    source_groups: [{
+      id: 'pods', priority: 3, mode: 'Audit', default_action: 'Allow',
+      sources: {
+        cidrs: [], ips: ['10.0.0.9'],
+        kubernetes: [
+          { integration: 'prod', pod_selector: { namespace: 'apps', match_labels: { app: 'api' } }, node_selector: null },
+          { integration: 'prod', pod_selector: null, node_selector: { match_labels: {} } },
+        ],
+      },
+      rules: [
+        { id: 'intercept', priority: null, action: 'allow', mode: 'enforce', match: {
+          dst_cidrs: [], dst_ips: [], dns_hostname: null, proto: 'tcp', src_ports: [], dst_ports: [443], icmp_types: [], icmp_codes: [],
+          tls: { mode: 'Intercept', sni: null, server_dn: null, server_san: null, server_cn: null, fingerprint_sha256: [], trust_anchors_pem: [], tls13_uninspectable: null, http: {
+            request: {
+              host: { exact: ['vault.example.com'], regex: null }, methods: ['GET'],
+              path: { exact: [], prefix: ['/v1/'], regex: '\\A/v1/(?P<rest>.*)\\z' },
+              query: { keys_present: ['token'], key_values_exact: {}, key_values_regex: { page: '^\\d+$' } },
+              headers: { require_present: [], deny_present: ['x-debug'], exact: {}, regex: {} },
+            },
+            response: { headers: null },
+          } },
+        } },
+        { id: 'names', priority: 1, action: 'deny', mode: null, match: {
+          dst_cidrs: [], dst_ips: [], dns_hostname: null, proto: null, src_ports: [], dst_ports: [], icmp_types: [], icmp_codes: [],
+          tls: { mode: null, sni: '(?i)^evil\\.', server_dn: 'CN=evil, O=Evil Corp', server_san: ['a.example.com'], server_cn: { exact: [], regex: '^x$' }, fingerprint_sha256: [], trust_anchors_pem: [], tls13_uninspectable: 'allow', http: null },
+        } },
+      ],
+    }],
+  };
+
+  test('a document in that form is accepted, and renders back to the same document', () => {
+    const parsed = parsePolicyConfig(full);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+    assert.deepEqual(toNeuwerkDocument(parsed.policy), full);
+  });
+
+  test('a sparse document renders with every field filled in: null, [] and {}', () => {
+    const parsed = parsePolicyConfig({ source_groups: [{ id: 'g', sources: { ips: ['10.0.0.1'] }, rules: [{ id: 'r', action: 'allow', match: { proto: 17 } }] }] });
+    assert.ok(parsed.ok);
+    assert.deepEqual(toNeuwerkDocument(parsed.policy), {
+      default_policy: null,
+      source_groups: [{
+        id: 'g', priority: null, mode: 'enforce', default_action: null, sources: { cidrs: [], ips: ['10.0.0.1'], kubernetes: [] },
+        rules: [{ id: 'r', priority: null, action: 'allow', mode: null, match: { dst_cidrs: [], dst_ips: [], dns_hostname: null, proto: 17, src_ports: [], dst_ports: [], icmp_types: [], icmp_codes: [], tls: null } }],
+      }],
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { Core } from '../../core/index.js';
 import { createPolicyService, type PolicyDeps } from './policy/policy.service.js';
 import { createDnsCache } from './dns/dns-cache.js';
+import { createPolicyTelemetry } from './policy/policy-telemetry.js';
 import { createPerformanceMode } from './settings/performance-mode.js';
 import { createIntegrationService } from './integrations/integration.service.js';
 import { createKubernetesResolver } from './integrations/kubernetes.js';
@@ -27,6 +28,7 @@ function createEgressServices(core: Core) {
     // Looked up lazily: the policy service uses integrations, kubernetes, tlsCa and runtime of this same object.
     policies: createPolicyService(core, (): PolicyDeps => egressServices(core)),
     dnsCache,
+    policyTelemetry: createPolicyTelemetry(() => core.now()),
     performanceMode: createPerformanceMode(core),
     integrations,
     kubernetes: createKubernetesResolver({ credentials: integrations.credentials }),

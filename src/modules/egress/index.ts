@@ -3,6 +3,7 @@ import { egressPermissions } from './egress.permissions.js';
 import { egressServices } from './egress.services.js';
 import { policyMigrations } from './policy/policy.migrations.js';
 import { policiesRoutes } from './routes/policies.routes.js';
+import { policyDocumentRoutes } from './routes/policy-document.routes.js';
 import { dnsCacheRoutes } from './routes/dns-cache.routes.js';
 import { startDnsProxy } from './dns/start-dns-proxy.js';
 import { settingsMigrations } from './settings/settings.migrations.js';
@@ -46,6 +47,7 @@ export const egressModule: RampartModule = {
       name: 'egress',
       routes: [
         ...policiesRoutes(services.policies),
+        ...policyDocumentRoutes(services.policies, services.policyTelemetry),
         ...dnsCacheRoutes(services),
         ...settingsRoutes(services),
         ...integrationsRoutes(services.integrations),

@@ -3,6 +3,14 @@ import type { CompiledPolicy, DenySets, DnsPolicy } from './compiled.types.js';
 import { normalizeNetworks } from './cidr.js';
 import { buildProgram, learnedSetName, type Program } from './program.js';
 import { renderNft } from './render-nft.js';
+import { translateRustRegex, type JsRegex } from '../policy/rust-regex.js';
+
+/** dns_hostname is a Rust regex (Neuwerk's engine), matched case-insensitively; the model has checked it translates. */
+function jsHostnameRegex(pattern: string): JsRegex {
+  const translated = translateRustRegex(pattern, true);
+  if (!translated.ok) throw new Error(translated.message);
+  return translated.regex;
+}
 
 /** The DNS proxy's view: per group its sources and, in order, the rules that name a host. */
 function dnsPolicyOf(effective: EffectivePolicy): DnsPolicy {
@@ -15,11 +23,13 @@ function dnsPolicyOf(effective: EffectivePolicy): DnsPolicy {
         const occurrence = seen.get(rule.id) ?? 0;
         seen.set(rule.id, occurrence + 1);
         if (!rule.match.dns_hostname) return [];
+        const hostname = jsHostnameRegex(rule.match.dns_hostname);
         return [{
           id: rule.id,
           action: rule.action,
           mode: rule.mode ?? group.mode,
-          hostname: rule.match.dns_hostname,
+          hostname: hostname.source,
+          flags: hostname.flags,
           set: rule.action === 'allow' ? learnedSetName(group, rule.id, occurrence) : null,
         }];
       });

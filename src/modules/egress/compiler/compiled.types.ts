@@ -11,6 +11,8 @@ export interface DnsRule {
   mode: GroupMode;
   /** Source of a case-insensitive RegExp. */
   hostname: string;
+  /** Flags of `hostname` as a JavaScript regex; absent in generations compiled before the Rust translation ('i'). */
+  flags?: string;
   /**
    * The name the data plane learns the A answers of names this rule allows into; null for deny rules. The rule's own
    * nft set (in NFT_TABLE) of addresses, unless rules share one (see CompiledPolicy.learned).

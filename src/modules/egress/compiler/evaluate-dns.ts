@@ -24,7 +24,7 @@ function networksOf(group: DnsGroup): Network[] {
 
 function regexpOf(rule: DnsRule): RegExp {
   let re = regexps.get(rule);
-  if (!re) regexps.set(rule, (re = new RegExp(rule.hostname, 'i')));
+  if (!re) regexps.set(rule, (re = new RegExp(rule.hostname, rule.flags ?? 'i')));
   return re;
 }
 

@@ -1,4 +1,4 @@
-import type { Action, EffectiveGroup, EffectivePolicy, Rule } from '../policy/policy.types.js';
+import type { Action, EffectiveGroup, EffectivePolicy, EffectiveRule } from '../policy/policy.types.js';
 import { normalizeNetworks } from './cidr.js';
 import { PORT_PROTOCOLS, PROTO, portRanges, protocolNumber, type PortRange } from './match-values.js';
 import { nftName } from './names.js';
@@ -90,7 +90,7 @@ function familyOfProto(proto: number | null, icmpTypes: number[], icmpCodes: num
  * on packets. What cannot be enforced fails closed: an allow rule with a `tls` match allows nothing here (Rampart
  * inspects no TLS), a deny rule with one denies its L3/L4 part; a deny rule on `dns_hostname` acts in DNS only.
  */
-function packetRules(rule: Rule, verdict: Verdict, learnedSet: string | null): ProgramRule[] {
+function packetRules(rule: EffectiveRule, verdict: Verdict, learnedSet: string | null): ProgramRule[] {
   const m = rule.match;
   if (m.tls && rule.action === 'allow') return [];
   if (m.dns_hostname && rule.action === 'deny') return [];

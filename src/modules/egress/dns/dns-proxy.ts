@@ -38,6 +38,8 @@ export interface DnsProxyDeps {
   /** The nft engine; null when nothing enforces (answers are forwarded, nothing learned). */
   dataplane(): Pick<Dataplane, 'learn'> | null;
   findings: { record(finding: DnsDenyFinding): void } | null;
+  /** Counts a query against the group that claimed its client (GET /api/v1/policy/telemetry). */
+  telemetry?: { recordHit(sourceGroupId: string): void } | null;
   cache: DnsCache;
   logger: Logger;
   now(): Date;
@@ -105,6 +107,7 @@ class QueryHandler {
     if (!query.question) return errorAnswer(query, RCODE.FORMERR);
     const q = query as ClientQuery;
     const verdict = dnsVerdict(this.deps.dnsPolicy(), clientIp, q.question.name);
+    if (verdict.group) this.deps.telemetry?.recordHit(verdict.group);
     if (!verdict.allow || verdict.audited) this.recordDeny(verdict, q);
     if (!verdict.allow) {
       this.stats.denied++;

@@ -11,6 +11,7 @@ export interface DnsProxyServices {
   runtime?: { readonly dnsPolicy: DnsPolicy | null } | null;
   dataplane?: Pick<Dataplane, 'learn'> | null;
   findings?: { record(finding: DnsDenyFinding): void } | null;
+  policyTelemetry?: { recordHit(sourceGroupId: string): void } | null;
   dnsCache: DnsCache;
 }
 
@@ -27,6 +28,7 @@ export function startDnsProxy(services: DnsProxyServices): Promise<DnsProxy> {
     dnsPolicy: () => services.runtime?.dnsPolicy ?? null,
     dataplane: () => services.dataplane ?? null,
     findings: services.findings ?? null,
+    telemetry: services.policyTelemetry ?? null,
     cache: services.dnsCache,
     logger: logger.child({ component: 'dns-proxy' }),
     now: () => services.core.now(),

@@ -2,7 +2,7 @@ import { formatIp, parseIp, parseNetwork } from '../compiler/cidr.js';
 
 /**
  * Address checks for policy fields, over the compiler's address arithmetic (compiler/cidr.ts): IPv4 and IPv6,
- * bare addresses and CIDRs. CIDRs may have host bits set (Neuwerk accepts "10.0.0.1/24"); the merge masks them
+ * bare addresses and CIDRs. CIDRs may have host bits set (Neuwerk accepts "10.0.0.1/24"); policy.effective.ts masks them
  * to the network so the compiler gets clean prefixes.
  */
 export interface Cidr {

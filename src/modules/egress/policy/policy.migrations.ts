@@ -30,4 +30,31 @@ export const policyMigrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // Neuwerk activates one record at a time (the last one written in enforce or audit mode), and its names are
+    // optional. `active` marks that record; on upgrade the most recently updated enforce or audit record gets it.
+    name: '0002_one_active_policy_optional_name',
+    async up(db, d) {
+      if (d.name === 'postgres') {
+        await sql`alter table egress_policies alter column name drop not null`.execute(db);
+      } else {
+        // SQLite cannot drop NOT NULL in place: the table is rebuilt (it has no foreign keys pointing at it).
+        await sql`alter table egress_policies rename to egress_policies_0001`.execute(db);
+        await db.schema
+          .createTable('egress_policies')
+          .addColumn('id', d.types.uuid, (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.unique())
+          .addColumn('mode', 'text', (c) => c.notNull().check(sql`mode in ('enforce', 'audit', 'disabled')`))
+          .addColumn('policy', d.types.json, (c) => c.notNull())
+          .addColumn('created_at', d.types.timestamp, (c) => c.notNull())
+          .addColumn('updated_at', d.types.timestamp, (c) => c.notNull())
+          .execute();
+        await sql`insert into egress_policies select * from egress_policies_0001`.execute(db);
+        await sql`drop table egress_policies_0001`.execute(db);
+      }
+      await db.schema.alterTable('egress_policies').addColumn('active', d.types.boolean, (c) => c.notNull().defaultTo(d.toBool(false))).execute();
+      await sql`update egress_policies set active = ${d.toBool(true)} where id = (
+        select id from egress_policies where mode <> 'disabled' order by updated_at desc, id desc limit 1)`.execute(db);
+    },
+  },
 ];

@@ -1,41 +1,51 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { isIpAddress, parseCidr } from './ip.js';
+import { translateRustRegex } from './rust-regex.js';
 import type { PolicyConfig } from './policy.types.js';
 
 /**
  * The zod model of Neuwerk's PolicyConfig (policy.types.ts), with the checks beyond shape that Neuwerk makes when it
  * compiles: regexes compile, addresses and ports parse, ICMP and TLS fields only with a protocol that has them, ids
  * unique. Objects are strict: a misspelt match field ("dst_port") would otherwise match everything, silently.
- * Values are stored as sent (no transforms); the merge normalises them for the compiler.
+ * Values are stored as sent but for null members, which mean "not set" (Neuwerk serialises every absent optional
+ * field as null); enum values are accepted in any case, and policy.effective.ts normalises them for the compiler.
  */
 
 export const MAX_REGEX_LENGTH = 1_000;
 const MAX_ID_LENGTH = 128;
+const MAX_DEPTH = 32;
 const PROTO_NAMES = ['any', 'tcp', 'udp', 'icmp', 'icmpv6'] as const;
-/** Protocols that carry ICMP types and codes (by name or number). */
+/** Protocols that carry ICMP types and codes (by name or number); Neuwerk refuses ports with them. */
 const ICMP_PROTOS = new Set(['icmp', 'icmpv6', '1', '58']);
-const PORT_PROTOS = new Set(['tcp', 'udp', '6', '17']);
 
 const issue = (ctx: z.RefinementCtx, message: string, path: (string | number)[] = []) =>
   ctx.addIssue({ code: 'custom', message, path });
 
-/** Why a pattern cannot be a case-insensitive JS RegExp (as the DNS proxy and TLS matchers compile it), or null. */
-export function regexProblem(pattern: string): string | null {
-  if (pattern.trim() === '') return 'the regex is empty';
+/**
+ * Why a pattern is not a regex Neuwerk would accept and Rampart can run the same (rust-regex.ts), or null.
+ * `caseInsensitive` is how Neuwerk compiles the field.
+ */
+export function regexProblem(pattern: string, caseInsensitive = true): string | null {
   if (pattern.length > MAX_REGEX_LENGTH) return `the regex is longer than ${MAX_REGEX_LENGTH} characters`;
-  try {
-    new RegExp(pattern, 'i');
-    return null;
-  } catch (err) {
-    return `${JSON.stringify(pattern)} is not a valid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`;
-  }
+  const translated = translateRustRegex(pattern, caseInsensitive);
+  return translated.ok ? null : translated.message;
 }
 
-const regex = z.string().superRefine((pattern, ctx) => {
-  const problem = regexProblem(pattern);
-  if (problem) issue(ctx, problem);
-});
+const regexOf = (caseInsensitive: boolean) =>
+  z.string().superRefine((pattern, ctx) => {
+    const problem = regexProblem(pattern, caseInsensitive);
+    if (problem) issue(ctx, problem);
+  });
+/** dns_hostname, TLS names and HTTP hosts compile case-insensitively in Neuwerk; paths, queries and headers do not. */
+const regex = regexOf(true);
+const caseSensitiveRegex = regexOf(false);
+
+/** An enum Neuwerk parses case-insensitively ("Deny", "ALLOW", "Enforce"); stored as sent, lower-cased for the compiler (policy.effective.ts). */
+const anyCase = <T extends string>(values: readonly T[]) =>
+  z.string({ error: `must be one of ${values.join(', ')}` }).refine((value) => (values as readonly string[]).includes(value.trim().toLowerCase()), {
+    error: (i) => `${JSON.stringify(i.input)} is not one of ${values.join(', ')}`,
+  });
 
 const id = z
   .string()
@@ -44,8 +54,8 @@ const id = z
   .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
 
 const priority = z.number().int('must be an integer').min(0).max(0xffff_ffff);
-const action = z.enum(['allow', 'deny']);
-const groupMode = z.enum(['enforce', 'audit']);
+const action = anyCase(['allow', 'deny'] as const);
+const groupMode = anyCase(['enforce', 'audit'] as const);
 const nonEmpty = z.string().refine((value) => value.trim() !== '', 'must not be empty');
 
 /** A string that passes `problem` (which says what is wrong, or null). */
@@ -120,7 +130,7 @@ const headersMatch = z
     require_present: stringList.optional(),
     deny_present: stringList.optional(),
     exact: z.record(nonEmpty, z.array(z.string()).min(1, 'must list at least one value')).optional(),
-    regex: z.record(nonEmpty, regex).optional(),
+    regex: z.record(nonEmpty, caseSensitiveRegex).optional(),
   })
   .refine((h) => Object.values(h).some((v) => (Array.isArray(v) ? v.length > 0 : v && Object.keys(v).length > 0)), 'the header matcher is empty');
 
@@ -134,14 +144,14 @@ const httpPolicy = z
           .optional(),
         methods: z.array(nonEmpty).optional(),
         path: z
-          .strictObject({ exact: stringList.optional(), prefix: stringList.optional(), regex: regex.optional() })
+          .strictObject({ exact: stringList.optional(), prefix: stringList.optional(), regex: caseSensitiveRegex.optional() })
           .refine((m) => (m.exact?.length ?? 0) + (m.prefix?.length ?? 0) > 0 || m.regex !== undefined, 'needs exact paths, prefixes or a regex')
           .optional(),
         query: z
           .strictObject({
             keys_present: stringList.optional(),
             key_values_exact: z.record(nonEmpty, z.array(z.string()).min(1, 'must list at least one value')).optional(),
-            key_values_regex: z.record(nonEmpty, regex).optional(),
+            key_values_regex: z.record(nonEmpty, caseSensitiveRegex).optional(),
           })
           .optional(),
         headers: headersMatch.optional(),
@@ -169,18 +179,19 @@ const pemCertificates = z.string().superRefine((pem, ctx) => {
 
 const tlsMatch = z
   .strictObject({
-    mode: z.enum(['metadata', 'intercept']).optional(),
+    mode: anyCase(['metadata', 'intercept'] as const).optional(),
     sni: nameMatch.optional(),
     server_san: nameMatch.optional(),
     server_cn: nameMatch.optional(),
-    server_dn: regex.optional(),
+    /** An exact distinguished name (Neuwerk compares it normalised), not a regex. */
+    server_dn: nonEmpty.optional(),
     fingerprint_sha256: z.array(fingerprint).optional(),
     trust_anchors_pem: z.array(pemCertificates).optional(),
     tls13_uninspectable: action.optional(),
     http: httpPolicy.optional(),
   })
   .superRefine((tls, ctx) => {
-    if ((tls.mode ?? 'metadata') === 'metadata') {
+    if ((tls.mode ?? 'metadata').trim().toLowerCase() === 'metadata') {
       if (tls.http) issue(ctx, 'tls.http is only valid when tls.mode is intercept', ['http']);
       return;
     }
@@ -206,14 +217,15 @@ const ruleMatch = z
   .superRefine((match, ctx) => {
     const key = match.proto === undefined ? 'any' : protoKey(match.proto)!;
     const named = match.proto === undefined ? 'no proto' : `proto ${JSON.stringify(match.proto)}`;
-    // Neuwerk's rule: ICMP fields with an ICMP protocol or none ("any"); ports never with ICMP; TLS over TCP only.
+    // Neuwerk's rule: ICMP fields with an ICMP protocol or none ("any"); ports with any protocol but ICMP (a number
+    // such as 6 or 17 included); TLS over TCP only.
     for (const field of ['icmp_types', 'icmp_codes'] as const) {
       if (match[field]?.length && key !== 'any' && !ICMP_PROTOS.has(key)) {
         issue(ctx, `${field} needs proto icmp or icmpv6 (or no proto), not ${named}`, [field]);
       }
     }
     for (const field of ['src_ports', 'dst_ports'] as const) {
-      if (match[field]?.length && key !== 'any' && !PORT_PROTOS.has(key)) issue(ctx, `${field} needs proto tcp or udp (or no proto), not ${named}`, [field]);
+      if (match[field]?.length && ICMP_PROTOS.has(key)) issue(ctx, `ports are not valid with ${named}`, [field]);
     }
     if (match.tls && key !== 'any' && key !== 'tcp' && key !== '6') issue(ctx, `tls needs proto tcp (or no proto), not ${named}`, ['tls']);
   });
@@ -287,10 +299,23 @@ export function describeIssues(issues: z.core.$ZodIssue[], root: string, max = 5
   return parts.join('; ') + more;
 }
 
-/** Validates the shape and the per-field rules; the result is the policy as stored. */
+/**
+ * The value without object members that are null: Neuwerk serialises every absent optional field as null, and a
+ * null means "not set" wherever a field is optional. A required field sent as null is then reported missing.
+ * Array elements are kept, so `[null]` is still refused.
+ */
+export function withoutNulls(value: unknown, depth = 0): unknown {
+  // A PolicyConfig is about ten levels deep; deeper input is left for the schema to refuse, not walked (a 2 MiB body
+  // of nested arrays would otherwise exhaust the stack).
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v, depth + 1)]));
+}
+
+/** Validates the shape and the per-field rules; the result is the policy as stored (nulls dropped, values as sent). */
 export function parsePolicyConfig(input: unknown): { ok: true; policy: PolicyConfig } | { ok: false; message: string } {
   if (input === undefined || input === null) return { ok: false, message: 'policy: required' };
-  const result = policyConfigSchema.safeParse(input);
+  const result = policyConfigSchema.safeParse(withoutNulls(input));
   if (!result.success) return { ok: false, message: describeIssues(result.error.issues, 'policy') };
   return { ok: true, policy: result.data as PolicyConfig };
 }
@@ -303,6 +328,6 @@ export function referencedIntegrations(policy: PolicyConfig): string[] {
 /** Paths of the rules that ask for TLS interception (they need a configured TLS-intercept CA). */
 export function interceptingRules(policy: PolicyConfig): string[] {
   return policy.source_groups.flatMap((g, gi) =>
-    g.rules.flatMap((r, ri) => (r.match.tls?.mode === 'intercept' ? [formatPath(['policy', 'source_groups', gi, 'rules', ri, 'match', 'tls', 'mode'])] : [])),
+    g.rules.flatMap((r, ri) => (r.match.tls?.mode?.trim().toLowerCase() === 'intercept' ? [formatPath(['policy', 'source_groups', gi, 'rules', ri, 'match', 'tls', 'mode'])] : [])),
   );
 }

@@ -5,7 +5,7 @@ import { isUuid } from '../../../core/db/ids.js';
 import { compilePolicy } from '../compiler/compile.js';
 import type { CompiledPolicy } from '../compiler/compiled.types.js';
 import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
-import { findGroupClash, mergePolicies, type KubernetesResolve } from './policy.merge.js';
+import { effectivePolicy, type KubernetesResolve } from './policy.effective.js';
 import { formatPath, interceptingRules, parsePolicyConfig } from './policy.model.js';
 import { createPolicyStore } from './policy.store.js';
 import type { EffectivePolicy, KubernetesSource, PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
@@ -37,9 +37,11 @@ const EMPTY_EFFECTIVE: EffectivePolicy = { generation: 0, default_policy: 'allow
 
 /**
  * Policy records and the write path of the egress contract: validate -> (in one transaction, holding the policy
- * write lock) store the record, merge every active record, resolve kubernetes sources, compile, store the
- * generation, publish `egress.policy.compiled` (delivered on commit) -> wait for the data plane to run it.
- * The wait happens after the commit, so a 503 means "stored, not confirmed live" (as in Neuwerk).
+ * write lock) store the record, move the active pointer (Neuwerk's rule: the record written last in enforce or audit
+ * mode is the one enforced; writing the active record as disabled, or deleting it, leaves none), resolve kubernetes
+ * sources of the active record, compile, store the generation, publish `egress.policy.compiled` (delivered on
+ * commit) -> wait for the data plane to run it. The wait happens after the commit, so a 503 means "stored, not
+ * confirmed live" (as in Neuwerk). The policy document (/api/v1/policy) is the active record's policy.
  */
 export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | 'config'>, deps: () => PolicyDeps) {
   const store = createPolicyStore(core.db);
@@ -58,7 +60,8 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
 
   /** The checks that need no lock: shape and fields, the mode, referenced integrations, the TLS-intercept CA. */
   async function validate(input: PolicyWrite): Promise<{ mode: RecordMode; policy: PolicyConfig }> {
-    const mode = input.mode ?? 'enforce';
+    const given = input.mode ?? 'enforce';
+    const mode = typeof given === 'string' ? given.trim().toLowerCase() : given;
     if (!RECORD_MODES.includes(mode as RecordMode)) throw errors.validation(`mode: must be one of ${RECORD_MODES.join(', ')}`);
     const parsed = parsePolicyConfig(input.policy);
     if (!parsed.ok) throw errors.validation(parsed.message);
@@ -89,6 +92,12 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     throw errors.validation(`${paths[0]}: tls.mode intercept needs a TLS-intercept CA; upload or generate one first (/api/v1/settings/tls-intercept-ca)`);
   }
 
+  /** A name as stored: trimmed; null when absent, null or blank (names are optional, as in Neuwerk). */
+  function optionalName(name: unknown): string | null {
+    if (name === undefined || name === null || (typeof name === 'string' && name.trim() === '')) return null;
+    return checkName(name);
+  }
+
   function checkName(name: unknown): string {
     if (typeof name !== 'string') throw errors.validation(name === undefined ? 'name: required' : 'name: must be a string');
     const trimmed = name.trim();
@@ -98,13 +107,14 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     return trimmed;
   }
 
-  async function assertNameFree(name: string, exceptId?: string) {
+  async function assertNameFree(name: string | null, exceptId?: string) {
+    if (name === null) return;
     const holder = await store.getByName(name);
     if (holder && holder.id !== exceptId) throw errors.conflict(`a policy named "${name}" already exists (id ${holder.id})`);
   }
 
   /**
-   * Runs one change under the write lock, then merges, compiles and stores the next generation, all in one
+   * Runs one change under the write lock, then compiles the active record and stores the next generation, all in one
    * transaction; after the commit waits for the data plane. Returns what `change` returned.
    */
   async function write<T extends PolicyRecord | null>(change: () => Promise<T>, hook?: (result: T, generation: number) => Promise<void>): Promise<T> {
@@ -119,19 +129,10 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     return result;
   }
 
-  /** Inside the write transaction: the merged, compiled policy of the records as they are now, as a new generation. */
+  /** Inside the write transaction: the compiled policy of the active record as it is now, as a new generation. */
   async function compileAndStore(): Promise<number> {
-    const records = await store.list();
-    const clash = findGroupClash(records);
-    if (clash) {
-      const { first, second } = clash;
-      throw errors.conflict(
-        `source group id "${clash.group}" is used by both policy "${first.name}" (${first.id}) and policy "${second.name}" (${second.id}); ` +
-          'group ids must be unique across active policies',
-      );
-    }
     const generation = (await store.latestGenerationNumber()) + 1;
-    const effective = await mergePolicies(records, generation, resolver());
+    const effective = await effectivePolicy(await store.active(), generation, resolver());
     const compiled = compile(effective);
     await store.addGeneration({ generation, compiled, effective, created_at: core.now().toISOString() });
     await core.events.publish(POLICY_COMPILED_TOPIC, { generation });
@@ -173,7 +174,13 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     }
   }
 
-  function newRecord(name: string, valid: { mode: RecordMode; policy: PolicyConfig }): PolicyRecord {
+  /** Neuwerk's activation: a record written in enforce or audit mode becomes the active one; the active one written disabled leaves none. */
+  async function activate(record: PolicyRecord) {
+    if (record.mode !== 'disabled') await store.setActive(record.id);
+    else if (await store.isActive(record.id)) await store.setActive(null);
+  }
+
+  function newRecord(name: string | null, valid: { mode: RecordMode; policy: PolicyConfig }): PolicyRecord {
     const now = core.now().toISOString();
     return { id: randomUUID(), name, mode: valid.mode, policy: valid.policy, created_at: now, updated_at: now };
   }
@@ -186,12 +193,14 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       if (core.db.dialect.isUniqueViolation(err)) throw errors.conflict(`a policy named "${record.name}" already exists`);
       throw err;
     }
+    await activate(record);
   }
 
-  async function replace(current: PolicyRecord, name: string, valid: { mode: RecordMode; policy: PolicyConfig }): Promise<PolicyRecord> {
+  async function replace(current: PolicyRecord, name: string | null, valid: { mode: RecordMode; policy: PolicyConfig }): Promise<PolicyRecord> {
     await assertNameFree(name, current.id);
     const next: PolicyRecord = { ...current, name, mode: valid.mode, policy: valid.policy, updated_at: core.now().toISOString() };
     await store.update(next);
+    await activate(next);
     return next;
   }
 
@@ -200,8 +209,11 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     get: find,
     getByName: findByName,
 
+    /** The record the gateway enforces (the policy document), or null when none is active. */
+    active: () => store.active(),
+
     async create(input: PolicyWrite, hook?: WriteHook): Promise<PolicyRecord> {
-      const name = checkName(input.name);
+      const name = optionalName(input.name);
       const valid = await validate(input);
       return write(async () => {
         const record = newRecord(name, valid);
@@ -213,7 +225,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     /** Replaces mode, policy and (when given) name of a record. */
     async replace(id: string, input: PolicyWrite, hook?: WriteHook): Promise<PolicyRecord> {
       await find(id);
-      const name = input.name === undefined ? undefined : checkName(input.name);
+      const name = input.name === undefined || input.name === null ? undefined : optionalName(input.name);
       const valid = await validate(input);
       return write(async () => {
         const current = await find(id); // again under the lock: it may have gone meanwhile
@@ -224,7 +236,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     /** Creates the record of that name, or replaces it; says which. */
     async upsertByName(name: string, input: PolicyWrite, hook?: (record: PolicyRecord, generation: number, created: boolean) => Promise<void>): Promise<{ record: PolicyRecord; created: boolean }> {
       const pathName = checkName(name);
-      if (input.name !== undefined && checkName(input.name) !== pathName) {
+      if (input.name !== undefined && input.name !== null && checkName(input.name).toLowerCase() !== pathName.toLowerCase()) {
         throw errors.validation(`name: ${JSON.stringify(input.name)} differs from the name in the path (${JSON.stringify(pathName)})`);
       }
       const valid = await validate(input);
@@ -240,6 +252,23 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       return { record, created };
     },
 
+    /**
+     * PUT /api/v1/policy: the document replaces the active record's policy (and makes it enforce, as Neuwerk's
+     * singleton write does); with no active record it becomes a new, unnamed enforce record. Says which.
+     */
+    async putDocument(policy: unknown, hook?: (record: PolicyRecord, generation: number, created: boolean) => Promise<void>): Promise<PolicyRecord> {
+      const valid = await validate({ mode: 'enforce', policy });
+      let created = false;
+      return write(async () => {
+        const current = await store.active();
+        created = !current;
+        if (current) return replace(current, current.name, valid);
+        const record = newRecord(null, valid);
+        await insert(record);
+        return record;
+      }, hook ? (record, generation) => hook(record, generation, created) : undefined);
+    },
+
     async remove(id: string, hook?: WriteHook): Promise<void> {
       await find(id);
       await write(async () => {
@@ -249,7 +278,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       }, hook);
     },
 
-    /** Compiles the current records again as a new generation (kubernetes sources re-resolved) and waits for it. */
+    /** Compiles the active record again as a new generation (kubernetes sources re-resolved) and waits for it. */
     async recompile(): Promise<number> {
       const generation = await core.db.transaction(async () => {
         await store.lockWrites();

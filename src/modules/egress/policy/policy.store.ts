@@ -6,7 +6,7 @@ import type { EffectivePolicy, PolicyConfig, PolicyRecord, RecordMode } from './
 
 /** Generations kept: the runtime only ever needs the newest; a few more help when diagnosing a bad apply. */
 export const GENERATIONS_KEPT = 20;
-// Any fixed number: policy writers on every node take it, so generations are numbered and merged one at a time.
+// Any fixed number: policy writers on every node take it, so generations are numbered and compiled one at a time.
 const PG_POLICY_WRITE_LOCK = 0x45475057;
 
 export interface GenerationRow {
@@ -17,7 +17,7 @@ export interface GenerationRow {
 }
 
 export function createPolicyStore(db: Database) {
-  const toRecord = (row: { id: string; name: string; mode: string; policy: unknown; created_at: string; updated_at: string }): PolicyRecord => ({
+  const toRecord = (row: { id: string; name: string | null; mode: string; policy: unknown; created_at: string; updated_at: string }): PolicyRecord => ({
     id: row.id,
     name: row.name,
     mode: row.mode as RecordMode,
@@ -28,20 +28,35 @@ export function createPolicyStore(db: Database) {
   const records = () => db.kysely.selectFrom('egress_policies').selectAll();
 
   return {
-    /** Every record in creation order (the merge order). */
+    /** Every record in creation order. */
     async list(): Promise<PolicyRecord[]> {
       return (await records().orderBy('created_at').orderBy('id').execute()).map(toRecord);
+    },
+    /** The record the gateway enforces, or null. */
+    async active(): Promise<PolicyRecord | null> {
+      const row = await records().where('active', '=', db.dialect.toBool(true)).executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+    /** Makes `id` the one active record (null: none). */
+    async setActive(id: string | null): Promise<void> {
+      await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(false) }).where('active', '=', db.dialect.toBool(true)).execute();
+      if (id) await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(true) }).where('id', '=', id).execute();
+    },
+    async isActive(id: string): Promise<boolean> {
+      const row = await db.kysely.selectFrom('egress_policies').select('active').where('id', '=', id).executeTakeFirst();
+      return row ? db.dialect.fromBool(row.active) : false;
     },
     async get(id: string): Promise<PolicyRecord | null> {
       const row = await records().where('id', '=', id).executeTakeFirst();
       return row ? toRecord(row) : null;
     },
+    /** Names compare trimmed and case-insensitively, as Neuwerk compares them. */
     async getByName(name: string): Promise<PolicyRecord | null> {
-      const row = await records().where('name', '=', name).executeTakeFirst();
+      const row = await records().where(sql`lower(name)`, '=', name.trim().toLowerCase()).executeTakeFirst();
       return row ? toRecord(row) : null;
     },
     async insert(record: PolicyRecord): Promise<void> {
-      await db.kysely.insertInto('egress_policies').values({ ...record, policy: db.dialect.toJson(record.policy) }).execute();
+      await db.kysely.insertInto('egress_policies').values({ ...record, policy: db.dialect.toJson(record.policy), active: db.dialect.toBool(false) }).execute();
     },
     async update(record: PolicyRecord): Promise<void> {
       await db.kysely
@@ -56,7 +71,7 @@ export function createPolicyStore(db: Database) {
     },
 
     /**
-     * Serialises policy writes for the rest of the transaction: the merge must see every committed record, and
+     * Serialises policy writes for the rest of the transaction: the active pointer must move over committed records only, and
      * generation numbers must not collide. SQLite has one writer already.
      */
     async lockWrites(): Promise<void> {

@@ -3,12 +3,15 @@ import type { RecordMode } from './policy.types.js';
 /** Policy tables, typed for Kysely. json columns: JSON text on SQLite, jsonb on PostgreSQL (read with dialect.fromJson). */
 export interface EgressPolicyRow {
   id: string;
-  name: string;
+  /** Optional, as in Neuwerk; unique (compared case-insensitively by the service) when set. */
+  name: string | null;
   mode: RecordMode;
   /** The PolicyConfig as the client sent it (validated). */
   policy: unknown;
   created_at: string;
   updated_at: string;
+  /** The one record the gateway enforces (Neuwerk's active policy); at most one row has it. */
+  active: boolean | number;
 }
 
 export interface EgressGenerationRow {

@@ -1,28 +1,33 @@
 /**
  * Neuwerk's policy model (../shared/research/neuwerk.md), field names as its API spells them. A PolicyConfig is
- * what clients send inside a policy record; the records that are active merge into one EffectivePolicy, which
+ * what clients send inside a policy record; the active record becomes the EffectivePolicy, which
  * the compiler turns into an nftables ruleset and a DNS policy.
  */
 export type Action = 'allow' | 'deny';
 export type GroupMode = 'enforce' | 'audit';
+/**
+ * An enum value as the client spelled it: Neuwerk reads policy enums case-insensitively ("Deny", "ALLOW", "Enforce"),
+ * so records keep what was sent and policy.effective.ts lower-cases it for the compiler (EffectiveRule).
+ */
+export type AnyCase<T extends string> = T | (string & {});
 /** A record's mode: enforce and audit records are active (audit turns every deny of its groups into a recorded allow); disabled ones are stored only. */
 export type RecordMode = 'enforce' | 'audit' | 'disabled';
 
 export interface PolicyConfig {
   /** What happens to traffic no source group claims. Default deny. */
-  default_policy?: Action;
+  default_policy?: AnyCase<Action>;
   source_groups: SourceGroup[];
 }
 
 export interface SourceGroup {
   id: string;
-  mode?: GroupMode;
+  mode?: AnyCase<GroupMode>;
   /** Lower first; groups without one keep list order after those with one. */
   priority?: number;
   sources: Sources;
   rules: Rule[];
   /** When no rule matches. Default deny. */
-  default_action?: Action;
+  default_action?: AnyCase<Action>;
 }
 
 export interface Sources {
@@ -41,10 +46,16 @@ export interface KubernetesSource {
 export interface Rule {
   id: string;
   priority?: number;
-  action: Action;
+  action: AnyCase<Action>;
   /** Overrides the group's mode for this rule. */
-  mode?: GroupMode;
+  mode?: AnyCase<GroupMode>;
   match: RuleMatch;
+}
+
+/** A rule as the compiler reads it: enums lower-case, the protocol spelled canonically (policy.effective.ts). */
+export interface EffectiveRule extends Omit<Rule, 'action' | 'mode'> {
+  action: Action;
+  mode?: GroupMode;
 }
 
 export interface RuleMatch {
@@ -65,15 +76,15 @@ export interface RuleMatch {
 /** Accepted and validated; enforced only as far as the compiler documents (Rampart has no TLS-inspecting data plane yet). */
 export interface TlsMatch {
   /** metadata (default): match the handshake; intercept: terminate with the TLS-intercept CA and match HTTP. */
-  mode?: 'metadata' | 'intercept';
+  mode?: AnyCase<'metadata' | 'intercept'>;
   sni?: TlsNameMatch;
   server_san?: TlsNameMatch;
   server_cn?: TlsNameMatch;
-  /** Legacy spelling of server_cn as a regex. */
+  /** An exact distinguished name of the server certificate's subject (compared normalised), not a regex. */
   server_dn?: string;
   fingerprint_sha256?: string[];
   trust_anchors_pem?: string[];
-  tls13_uninspectable?: 'allow' | 'deny';
+  tls13_uninspectable?: AnyCase<'allow' | 'deny'>;
   /** Only with mode intercept. */
   http?: HttpPolicy;
 }
@@ -101,7 +112,8 @@ export interface HttpHeadersMatch {
 
 export interface PolicyRecord {
   id: string;
-  name: string;
+  /** Optional, as in Neuwerk (omitted from responses when null). */
+  name: string | null;
   mode: RecordMode;
   policy: PolicyConfig;
   created_at: string;
@@ -117,7 +129,7 @@ export interface EffectiveGroup {
   /** Source networks in CIDR form (ips become /32; kubernetes selectors resolved to pod or node IPs). */
   sources: string[];
   /** Sorted by priority, then list order. */
-  rules: Rule[];
+  rules: EffectiveRule[];
   default_action: Action;
 }
 
