@@ -13,17 +13,17 @@ export interface Page<T> {
 }
 
 /**
- * One page of a query, sliced in SQL: `rows` turns the filtered base into the ordered selection, which gets
- * LIMIT/OFFSET; the total counts the base as it is. Stores call it so no list ever loads a whole table.
+ * One page of an ordered query, sliced in SQL with LIMIT/OFFSET; the total is the same query's count, its
+ * selection and order cleared (so not for grouped or DISTINCT queries). Stores call it so no list loads a whole table.
  */
-export async function paginate<DB, TB extends keyof DB, O>(
-  base: SelectQueryBuilder<DB, TB, {}>,
-  rows: (base: SelectQueryBuilder<DB, TB, {}>) => SelectQueryBuilder<DB, TB, O>,
-  page: PageRequest,
-): Promise<Page<O>> {
-  const items = (await rows(base).limit(page.limit).offset(page.offset).execute()) as O[];
-  const counted = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-  return { items, total: Number((counted as { total: number | string }).total) };
+export async function paginate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, page: PageRequest): Promise<Page<O>> {
+  const items = await query.limit(page.limit).offset(page.offset).execute();
+  const counted = await query
+    .clearSelect()
+    .clearOrderBy()
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  return { items: items as O[], total: Number((counted as { total: number | string }).total) };
 }
 
 /** A page of rows already in memory, for the few lists whose visibility is decided row by row in code. */

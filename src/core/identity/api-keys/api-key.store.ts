@@ -19,7 +19,7 @@ export function createApiKeyStore(db: Database) {
     listPage(page: PageRequest, createdBy?: string): Promise<Page<ApiKeyRow>> {
       let base = db.kysely.selectFrom('api_keys');
       if (createdBy !== undefined) base = base.where('created_by', '=', createdBy);
-      return paginate(base, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id'), page);
+      return paginate(base.selectAll().orderBy('created_at', 'desc').orderBy('id'), page);
     },
     async revoke(id: string, at: string): Promise<void> {
       await db.kysely.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();

@@ -6,7 +6,7 @@ import type { ServiceAccountRow, ServiceAccountTokenRow } from '../identity.tabl
 export function createServiceAccountStore(db: Database) {
   return {
     list: (page: PageRequest): Promise<Page<ServiceAccountRow>> =>
-      paginate(db.kysely.selectFrom('service_accounts'), (q) => q.selectAll().orderBy('name').orderBy('id'), page),
+      paginate(db.kysely.selectFrom('service_accounts').selectAll().orderBy('name').orderBy('id'), page),
     get: (id: string): Promise<ServiceAccountRow | undefined> =>
       db.kysely.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst(),
     findByName: (name: string): Promise<ServiceAccountRow | undefined> =>
@@ -20,8 +20,7 @@ export function createServiceAccountStore(db: Database) {
 
     tokens: (accountId: string, page: PageRequest): Promise<Page<ServiceAccountTokenRow>> =>
       paginate(
-        db.kysely.selectFrom('service_account_tokens').where('service_account_id', '=', accountId),
-        (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id'),
+        db.kysely.selectFrom('service_account_tokens').selectAll().where('service_account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id'),
         page,
       ),
     token: (id: string): Promise<ServiceAccountTokenRow | undefined> =>

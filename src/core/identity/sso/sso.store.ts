@@ -58,7 +58,7 @@ export function createSsoStore(db: Database) {
     async listPage(page: PageRequest, filter: { enabledOnly?: boolean } = {}): Promise<Page<StoredProvider>> {
       let base = db.kysely.selectFrom('sso_providers');
       if (filter.enabledOnly) base = base.where('enabled', '=', bool(true));
-      return mapPage(await paginate(base, (q) => q.selectAll().orderBy('name').orderBy('id'), page), toStored);
+      return mapPage(await paginate(base.selectAll().orderBy('name').orderBy('id'), page), toStored);
     },
     async get(id: string): Promise<StoredProvider | undefined> {
       if (!isUuid(id)) return undefined;

@@ -7,7 +7,7 @@ import { isUuid } from '../../db/ids.js';
 export function createGroupStore(db: Database) {
   return {
     list: (page: PageRequest): Promise<Page<GroupRow>> =>
-      paginate(db.kysely.selectFrom('groups'), (q) => q.selectAll().orderBy('name').orderBy('id'), page),
+      paginate(db.kysely.selectFrom('groups').selectAll().orderBy('name').orderBy('id'), page),
 
     byId: (id: string): Promise<GroupRow | undefined> => db.kysely.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst(),
 

@@ -1,3 +1,4 @@
+import { mapPage, paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import { sql } from 'kysely';
 import type { Database } from '../../../core/db/database.js';
 import type { CompiledPolicy } from '../compiler/compiled.types.js';
@@ -31,6 +32,10 @@ export function createPolicyStore(db: Database) {
     /** Every record in creation order (the merge order). */
     async list(): Promise<PolicyRecord[]> {
       return (await records().orderBy('created_at').orderBy('id').execute()).map(toRecord);
+    },
+    /** One page of records in creation order. */
+    async listPage(page: PageRequest): Promise<Page<PolicyRecord>> {
+      return mapPage(await paginate(records().orderBy('created_at').orderBy('id'), page), toRecord);
     },
     async get(id: string): Promise<PolicyRecord | null> {
       const row = await records().where('id', '=', id).executeTakeFirst();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { policyConfigSchema } from '../policy/policy.model.js';
 import type { PolicyService, PolicyWrite } from '../policy/policy.service.js';
@@ -75,9 +76,9 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/policies', surface, permission: read, tags,
-      summary: 'List policy records (full records, in creation order; ?format=yaml for YAML)',
-      schema: { query: formatQuery, response: z.array(record) },
-      handler: async (ctx) => respond(ctx, await policies.list()),
+      summary: `List policy records (full records, in creation order; ?format=yaml for YAML); ${pageDoc()}`,
+      schema: { query: formatQuery.extend(pageQueryShape()), response: z.array(record) },
+      handler: async (ctx) => respond(ctx, itemsWithTotal(ctx, await policies.listPage(ctx.query))),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/policies', surface, permission: write, tags,
