@@ -130,7 +130,7 @@ describe('login', () => {
     assert.equal((await loginFrom(attacker, { username: user.username, password: DEFAULT_PASSWORD })).statusCode, 200, 'the wait runs out');
 
     const lockouts = await auditRows('identity.login.lockout');
-    assert.ok(lockouts.some((a) => a.details.username === user.username));
+    assert.ok(lockouts.some((a) => a.details.username === user.username && a.details.scope === 'account_source'));
     assert.ok(lockouts.some((a) => a.details.username === 'ghost-user-who-never-was'));
     const failures = (await auditRows('identity.login')).filter((a) => a.result === 'failure');
     assert.ok(failures.some((a) => a.details.username === user.username && a.details.reason === 'invalid_credentials'));

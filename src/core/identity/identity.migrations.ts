@@ -201,6 +201,7 @@ export const identityMigrations: Migration[] = [
         .addColumn('last_failure_at', d.types.timestamp, (c) => c.notNull())
         .addColumn('blocked_until', d.types.timestamp)
         .execute();
+      await db.schema.createIndex('login_throttle_last_failure').on('login_throttle').column('last_failure_at').execute();
       await db.schema.dropTable('login_failures').execute();
     },
   },

@@ -55,7 +55,6 @@ export function createLockout(deps: IdentityDeps & { settings: AuthSettingsServi
 
   async function countFailure(key: string, threshold: number, p: Awaited<ReturnType<typeof policy>>, now: number): Promise<number> {
     return deps.db.transaction(async () => {
-      await store.forgetStale(key, iso(now - 2 * p.capSeconds * 1000));
       const failures = await store.increment(key, iso(now));
       const wait = waitAfter(failures, threshold, p.baseSeconds, p.capSeconds);
       if (wait > 0) await store.block(key, iso(now + wait * 1000));
@@ -80,6 +79,7 @@ export function createLockout(deps: IdentityDeps & { settings: AuthSettingsServi
       const p = await policy();
       const keys = throttleKeys(attempt);
       const now = deps.now().getTime();
+      await store.forgetStale(iso(now - 2 * p.capSeconds * 1000));
       let verdict = NONE;
       for (const [scope, key] of Object.entries(keys) as [ThrottleScope, string][]) {
         if (p.thresholds[scope] === 0) continue;

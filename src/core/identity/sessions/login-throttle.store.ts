@@ -15,9 +15,9 @@ export function createLoginThrottleStore(db: Database) {
       return row?.blocked_until ?? null;
     },
 
-    /** Forgets a key whose last failure is older than forgetBefore. */
-    async forgetStale(key: string, forgetBefore: string): Promise<void> {
-      await db.kysely.deleteFrom('login_throttle').where('key', '=', key).where('last_failure_at', '<=', forgetBefore).execute();
+    /** Forgets every key whose last failure is older than forgetBefore, so spraying names cannot grow the table. */
+    async forgetStale(forgetBefore: string): Promise<void> {
+      await db.kysely.deleteFrom('login_throttle').where('last_failure_at', '<=', forgetBefore).execute();
     },
 
     /** One more failure, atomically (two nodes may count at once); returns the count. */

@@ -89,8 +89,11 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
       result = await attempt();
     } catch (err) {
       const code = isRampartError(err) ? err.code : 'error';
-      const action = code === LOGIN_ERRORS.accountLocked ? 'identity.login.lockout' : 'identity.login';
-      await recordFailure(ctx, action, { ...details, reason: code });
+      const locked = code === LOGIN_ERRORS.accountLocked;
+      // Which throttling counter refused (account_source, source or account): what an operator needs to tell a
+      // guesser at one address from a distributed attack.
+      const scope = locked && isRampartError(err) ? { scope: err.details?.scope } : {};
+      await recordFailure(ctx, locked ? 'identity.login.lockout' : 'identity.login', { ...details, reason: code, ...scope });
       throw err;
     }
     const { user } = result;
