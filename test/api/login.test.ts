@@ -98,27 +98,39 @@ describe('login', () => {
     assert.deepEqual(comparable(suspended), comparable(unknown));
   });
 
-  test('5 failures lock the account: 429 with Retry-After, even for the right password, and alike for an unknown user', async () => {
+  const loginFrom = (remoteAddress: string, body: Record<string, unknown>) =>
+    call({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: body });
+
+  test('an attacker failing from one address is slowed there (429, Retry-After, doubling); the real user signs in from another', async () => {
     const { user } = await signIn(r);
+    const attacker = '10.66.0.1';
     const answers = async (username: string) => {
       const seen = [];
-      for (let i = 0; i < 5; i++) seen.push(comparable(await login({ username, password: `wrong password ${i}` })));
-      seen.push(comparable(await login({ username, password: DEFAULT_PASSWORD })));
+      for (let i = 0; i < 5; i++) seen.push(comparable(await loginFrom(attacker, { username, password: `wrong password ${i}` })));
+      seen.push(comparable(await loginFrom(attacker, { username, password: DEFAULT_PASSWORD })));
       return seen;
     };
     const real = await answers(user.username);
     const ghost = await answers('ghost-user-who-never-was');
-    assert.deepEqual(real.map((a) => a.status), [401, 401, 401, 401, 429, 429]);
-    assert.equal(real[4].retryAfter, '900');
+    assert.deepEqual(real.map((a) => a.status), [401, 401, 401, 401, 429, 429], 'even the right password waits at that address');
+    assert.equal(real[4].retryAfter, '5');
     assert.equal(real[4].body.error.code, 'account_locked');
-    assert.deepEqual(ghost, real);
+    assert.equal(real[4].body.error.retryable, true);
+    assert.deepEqual(real[4].body.error.details, { retry_after_seconds: 5, scope: 'account_source' });
+    assert.deepEqual(ghost, real, 'an unknown user is answered alike');
 
-    later(15 * 60);
-    const res = await login({ username: user.username, password: DEFAULT_PASSWORD });
-    assert.equal(res.statusCode, 200, 'the lock runs out');
+    const owner = await loginFrom('10.77.0.1', { username: user.username, password: DEFAULT_PASSWORD });
+    assert.equal(owner.statusCode, 200, 'the owner, elsewhere, is not locked out');
+
+    later(5);
+    const next = await loginFrom(attacker, { username: user.username, password: 'wrong password 5' });
+    assert.equal(next.statusCode, 429);
+    assert.equal(next.headers['retry-after'], '10', 'each further failure doubles the wait');
+    later(10);
+    assert.equal((await loginFrom(attacker, { username: user.username, password: DEFAULT_PASSWORD })).statusCode, 200, 'the wait runs out');
 
     const lockouts = await auditRows('identity.login.lockout');
-    assert.ok(lockouts.some((a) => a.details.username === user.username));
+    assert.ok(lockouts.some((a) => a.details.username === user.username && a.details.scope === 'account_source'));
     assert.ok(lockouts.some((a) => a.details.username === 'ghost-user-who-never-was'));
     const failures = (await auditRows('identity.login')).filter((a) => a.result === 'failure');
     assert.ok(failures.some((a) => a.details.username === user.username && a.details.reason === 'invalid_credentials'));
@@ -180,6 +192,22 @@ describe('login', () => {
       assert.equal(expired.statusCode, 401);
     });
 
+    test('wrong codes at totp/login slow that address (edge envelope, Retry-After); the user completes from another', async () => {
+      const { user, secret } = await mfaUser();
+      const mfaToken = (await loginFrom('10.88.0.1', { username: user.username, password: DEFAULT_PASSWORD })).json().error.details.mfa_token;
+      const valid = codeAt(secret, clock);
+      const wrong = valid === '000000' ? '111111' : '000000';
+      const totpFrom = (remoteAddress: string, code: string) =>
+        call({ method: 'POST', url: '/api/v1/auth/totp/login', remoteAddress, payload: { mfa_token: mfaToken, code } });
+      for (let i = 0; i < 4; i++) assert.equal((await totpFrom('10.66.2.1', wrong)).statusCode, 401);
+      const limited = await totpFrom('10.66.2.1', wrong);
+      assert.equal(limited.statusCode, 429);
+      assert.equal(limited.headers['retry-after'], '5');
+      assert.deepEqual(limited.json(), { error: 'too many failed logins; try again in 5 s' }, 'the edge envelope');
+      assert.equal((await totpFrom('10.66.2.1', valid)).statusCode, 429, 'a right code waits too at that address');
+      assert.equal((await totpFrom('10.88.0.1', valid)).statusCode, 200);
+    });
+
     test('an mfa_token is not an access token', async () => {
       const { user } = await mfaUser();
       const first = await login({ username: user.username, password: DEFAULT_PASSWORD });
@@ -223,6 +251,14 @@ describe('login', () => {
     assert.doesNotMatch(all, /\$argon2/);
     for (const token of refreshTokens) assert.ok(!all.includes(sha256(token)));
     assert.doesNotMatch(all, /token_hash|password_hash|secret_hash/);
+  });
+
+  test("a success resets its address's count for the account", async () => {
+    const { user } = await signIn(r);
+    const fail = () => loginFrom('10.66.1.1', { username: user.username, password: 'not the password' });
+    for (let i = 0; i < 4; i++) assert.equal((await fail()).statusCode, 401);
+    assert.equal((await loginFrom('10.66.1.1', { username: user.username, password: DEFAULT_PASSWORD })).statusCode, 200);
+    for (let i = 0; i < 4; i++) assert.equal((await fail()).statusCode, 401, 'four more failures are not yet the fifth');
   });
 });
 

@@ -12,6 +12,7 @@ const rejectsWith = (status: number, message: RegExp) => (err: unknown) => {
 };
 
 const operator: Actor = { type: 'user', id: '00000000-0000-4000-8000-000000000001', name: 'operator@example.com' };
+const FIRST_PAGE = { limit: 100, offset: 0 };
 
 describe('service account service', () => {
   let r: TestRampart;
@@ -40,7 +41,7 @@ describe('service account service', () => {
       created_by: 'operator@example.com',
     });
     assert.deepEqual(await accounts().get(created.id), created);
-    assert.ok((await accounts().list()).some((a) => a.id === created.id));
+    assert.ok((await accounts().list(FIRST_PAGE)).items.some((a) => a.id === created.id));
     await assert.rejects(accounts().create({ name: 'terraform', role: 'readonly' }, operator), rejectsWith(409, /terraform/));
     const other = await newAccount('readonly');
     await assert.rejects(accounts().update(other.id, { name: 'terraform' }), rejectsWith(409, /terraform/));
@@ -74,7 +75,7 @@ describe('service account service', () => {
     assert.deepEqual(principal.roles, ['readonly']);
     assert.ok(principal.permissions.has('host:read'));
     assert.ok(!principal.permissions.has('host:write') && !principal.permissions.has('*'));
-    const listed = await accounts().listTokens(account.id);
+    const listed = (await accounts().listTokens(account.id, FIRST_PAGE)).items;
     assert.deepEqual(listed.map((t) => t.id), [token_meta.id]);
     assert.ok(!JSON.stringify(listed).includes(token), 'token lists never carry the raw token');
   });
@@ -86,7 +87,7 @@ describe('service account service', () => {
     assert.ok((await principalOf(minted.token))!.permissions.has('*'));
     const readonly = await newAccount('readonly');
     await assert.rejects(accounts().mintToken(readonly.id, { role: 'admin' }, operator), rejectsWith(403, /readonly/));
-    assert.deepEqual(await accounts().listTokens(readonly.id), []);
+    assert.deepEqual((await accounts().listTokens(readonly.id, FIRST_PAGE)).items, []);
   });
 
   test('lowering an account to readonly lowers its admin tokens', async () => {
@@ -121,7 +122,7 @@ describe('service account service', () => {
     assert.ok(await accounts().principalFor(claims));
     later(61);
     assert.equal(await accounts().principalFor(claims), null);
-    assert.equal((await accounts().listTokens(account.id)).find((t) => t.id === token_meta.id)!.status, 'expired');
+    assert.equal(((await accounts().listTokens(account.id, FIRST_PAGE)).items).find((t) => t.id === token_meta.id)!.status, 'expired');
   });
 
   test('revoking a token ends it at once', async () => {
@@ -132,7 +133,7 @@ describe('service account service', () => {
     await accounts().revokeToken(account.id, token_meta.id);
     assert.equal(await principalOf(token), null);
     assert.ok(await principalOf(kept.token), 'other tokens of the account still work');
-    const listed = await accounts().listTokens(account.id);
+    const listed = (await accounts().listTokens(account.id, FIRST_PAGE)).items;
     assert.equal(listed.find((t) => t.id === token_meta.id)!.status, 'revoked');
     assert.equal(listed.find((t) => t.id === token_meta.id)!.revoked_at, clock.toISOString());
     const other = await newAccount('admin');
@@ -149,7 +150,7 @@ describe('service account service', () => {
     assert.equal(await principalOf(one.token), null);
     assert.equal(await principalOf(two.token), null);
     assert.equal((await accounts().get(account.id)).status, 'disabled');
-    assert.ok((await accounts().listTokens(account.id)).every((t) => t.status === 'revoked' && t.revoked_at !== null));
+    assert.ok(((await accounts().listTokens(account.id, FIRST_PAGE)).items).every((t) => t.status === 'revoked' && t.revoked_at !== null));
     await assert.rejects(accounts().mintToken(account.id, {}, operator), rejectsWith(400, /disabled/));
     // Reactivating does not bring revoked tokens back.
     await accounts().update(account.id, { status: 'active' });
@@ -174,7 +175,7 @@ describe('service account service', () => {
   test('last_used_at is recorded on use, at most once a minute', async () => {
     const account = await newAccount('readonly');
     const { token, token_meta } = await accounts().mintToken(account.id, {}, operator);
-    const lastUsed = async () => (await accounts().listTokens(account.id)).find((t) => t.id === token_meta.id)!.last_used_at;
+    const lastUsed = async () => ((await accounts().listTokens(account.id, FIRST_PAGE)).items).find((t) => t.id === token_meta.id)!.last_used_at;
     await principalOf(token);
     const first = clock.toISOString();
     assert.equal(await lastUsed(), first);

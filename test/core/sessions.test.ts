@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { RampartError } from '../../src/core/errors.js';
 import type { BusEvent } from '../../src/core/events/event-bus.js';
 import { IDENTITY_CHANGED, type Identity } from '../../src/core/identity/identity.types.js';
-import { createLockout } from '../../src/core/identity/sessions/lockout.js';
+import { createLockout, type Lockout, type LoginAttempt } from '../../src/core/identity/sessions/lockout.js';
+import { sourceOf } from '../../src/core/identity/sessions/throttle-keys.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 
 const rejectsWith = (status: number, code?: string) => (err: unknown) => {
@@ -128,47 +129,85 @@ describe('sessions: refresh token families', () => {
   });
 });
 
-describe('lockout', () => {
+describe('login throttling', () => {
   let r: TestRampart;
   let clock = new Date('2026-06-10T12:00:00Z');
   const later = (seconds: number) => void (clock = new Date(clock.getTime() + seconds * 1000));
+  let n = 0;
+  /** A username no other test in this file has charged. */
+  const fresh = () => `user-${++n}`;
 
   before(async () => {
-    r = await createTestRampart({ now: () => clock });
+    r = await createTestRampart({
+      now: () => clock,
+      overrides: { 'auth.lockout_source_threshold': 12, 'auth.lockout_account_ceiling': 30 },
+    });
   });
   after(() => r.cleanup());
 
   const lockout = () => createLockout({ ...r.core, settings: r.core.identity.settings } as never);
+  const from = (clientIp: string, username: string) => ({ username, clientIp });
+  const waits = async (l: Lockout, attempt: LoginAttempt, times: number) => {
+    const seconds: number[] = [];
+    for (let i = 0; i < times; i++) seconds.push((await l.recordFailure(attempt)).retryAfterSeconds);
+    return seconds;
+  };
 
-  test('5 failures lock the username for 15 minutes, whatever its case, whether or not it exists', async () => {
+  test('5 failures of one account from one address make that pair wait, doubling per failure up to lockout_minutes', async () => {
     const l = lockout();
-    for (let i = 0; i < 4; i++) assert.equal(await l.recordFailure('Nobody'), 0);
-    assert.equal(await l.lockedFor('nobody'), 0);
-    assert.equal(await l.recordFailure('NOBODY'), 900, 'the fifth failure locks');
-    assert.equal(await l.lockedFor('nobody'), 900);
-    later(600);
-    assert.equal(await l.lockedFor('Nobody'), 300);
-    later(300);
-    assert.equal(await l.lockedFor('nobody'), 0, 'the lock ran out');
-    assert.equal(await l.recordFailure('nobody'), 0, 'and the count starts again');
+    const name = fresh();
+    assert.deepEqual(await waits(l, from('10.1.0.1', name), 4), [0, 0, 0, 0]);
+    assert.deepEqual(await l.recordFailure(from('10.1.0.1', name.toUpperCase())), { retryAfterSeconds: 5, scope: 'account_source' });
+    assert.deepEqual(await l.check(from('10.1.0.1', name)), { retryAfterSeconds: 5, scope: 'account_source' });
+    assert.deepEqual(await l.check(from('10.1.0.2', name)), { retryAfterSeconds: 0, scope: null }, 'another address is not held up');
+    assert.deepEqual(await waits(l, from('10.1.0.1', name), 6), [10, 20, 40, 80, 160, 320]);
+    assert.deepEqual(await waits(l, from('10.1.0.1', name), 3), [640, 900, 900], 'capped at lockout_minutes (15)');
   });
 
-  test('a success clears the count; failures older than the window are forgotten', async () => {
+  test("a success forgets its own pair's failures only; failures are forgotten 2 x lockout_minutes after the last", async () => {
     const l = lockout();
-    for (let i = 0; i < 4; i++) await l.recordFailure('alice');
-    await l.clear('alice');
-    for (let i = 0; i < 4; i++) assert.equal(await l.recordFailure('alice'), 0);
-    later(15 * 60);
-    assert.equal(await l.recordFailure('alice'), 0, 'the earlier four no longer count');
+    const name = fresh();
+    await waits(l, from('10.2.0.1', name), 4);
+    await l.recordSuccess(from('10.2.0.1', name));
+    assert.deepEqual(await waits(l, from('10.2.0.1', name), 4), [0, 0, 0, 0], 'the count started again');
+    later(30 * 60);
+    assert.equal((await l.recordFailure(from('10.2.0.1', name))).retryAfterSeconds, 0, 'the earlier four no longer count');
   });
 
-  test('threshold and length follow the auth settings; threshold 0 turns lockout off', async () => {
+  test('one address failing across many accounts makes that address wait, for every account', async () => {
+    const l = lockout();
+    for (let i = 0; i < 11; i++) assert.equal((await l.recordFailure(from('10.3.0.1', fresh()))).retryAfterSeconds, 0);
+    assert.deepEqual(await l.recordFailure(from('10.3.0.1', fresh())), { retryAfterSeconds: 5, scope: 'source' });
+    assert.deepEqual(await l.check(from('10.3.0.1', fresh())), { retryAfterSeconds: 5, scope: 'source' });
+    assert.equal((await l.check(from('10.3.0.2', fresh()))).retryAfterSeconds, 0);
+  });
+
+  test('the account ceiling: failures from very many addresses slow every address for that account', async () => {
+    const l = lockout();
+    const name = fresh();
+    for (let i = 1; i < 30; i++) assert.equal((await l.recordFailure(from(`10.4.0.${i}`, name))).retryAfterSeconds, 0);
+    assert.deepEqual(await l.recordFailure(from('10.4.0.30', name)), { retryAfterSeconds: 5, scope: 'account' });
+    assert.deepEqual(await l.check(from('10.4.1.1', name)), { retryAfterSeconds: 5, scope: 'account' });
+    assert.equal((await l.check(from('10.4.1.1', fresh()))).retryAfterSeconds, 0, 'other accounts are not affected');
+  });
+
+  test('IPv6 addresses count by their /64; IPv4-mapped addresses as the IPv4 address', async () => {
+    assert.equal(sourceOf('2001:db8:1:2:aaaa::1'), sourceOf('2001:0db8:0001:0002:ffff:1:2:3'));
+    assert.notEqual(sourceOf('2001:db8:1:2::1'), sourceOf('2001:db8:1:3::1'));
+    assert.equal(sourceOf('::ffff:198.51.100.7'), '198.51.100.7');
+    const l = lockout();
+    const name = fresh();
+    await waits(l, from('2001:db8:5:5::1', name), 5);
+    assert.equal((await l.check(from('2001:db8:5:5:9::9', name))).retryAfterSeconds, 5);
+  });
+
+  test('threshold and cap follow the auth settings; threshold 0 turns throttling off', async () => {
     const l = lockout();
     await r.core.identity.settings.update({ lockout_threshold: 2, lockout_minutes: 1 });
-    assert.equal(await l.recordFailure('bob'), 0);
-    assert.equal(await l.recordFailure('bob'), 60);
+    const name = fresh();
+    assert.deepEqual(await waits(l, from('10.5.0.1', name), 6), [0, 5, 10, 20, 40, 60]);
     await r.core.identity.settings.update({ lockout_threshold: 0 });
-    for (let i = 0; i < 20; i++) assert.equal(await l.recordFailure('carol'), 0);
-    assert.equal(await l.lockedFor('carol'), 0);
+    assert.deepEqual(await waits(l, from('10.5.0.2', fresh()), 20), Array(20).fill(0));
+    await r.core.identity.settings.update({ lockout_threshold: 5, lockout_minutes: 15 });
   });
 });

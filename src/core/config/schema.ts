@@ -107,9 +107,18 @@ export const configSchema = z
         argon2_memory_kib: int(8_192, 1_048_576).default(19_456),
         argon2_time_cost: int(1, 20).default(2),
         argon2_parallelism: int(1, 16).default(1),
-        /** Failed logins per account before it locks (0 turns lockout off). */
+        /**
+         * Login throttling (docs/identity.md): failures of one account from one source address before that pair
+         * waits (0 turns throttling off); each further failure doubles the wait, from lockout_base_delay_s up to
+         * lockout_minutes. The edge auth settings can change these two at run time.
+         */
         lockout_threshold: int(0, 100).default(5),
         lockout_minutes: int(1, 1_440).default(15),
+        lockout_base_delay_s: int(1, 3_600).default(5),
+        /** Failures from one source address across all accounts before that source waits (0: no such limit). */
+        lockout_source_threshold: int(0, 100_000).default(50),
+        /** Failures of one account from all sources before every source waits for it (0: no ceiling). */
+        lockout_account_ceiling: int(0, 1_000_000).default(1_000),
         /** Per client IP, on every login, token-login and enrollment endpoint. */
         login_rate_limit_per_minute: int(1, 10_000).default(30),
         /** Issuer (iss) of the tokens Rampart signs. */

@@ -189,4 +189,20 @@ export const identityMigrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // Failures were counted per username, so anyone could lock anyone out; now per (account, source), source
+    // and account, each with its own threshold (sessions/lockout.ts). Old counts are dropped with their table.
+    name: '0002_login_throttle',
+    async up(db, d) {
+      await db.schema
+        .createTable('login_throttle')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('last_failure_at', d.types.timestamp, (c) => c.notNull())
+        .addColumn('blocked_until', d.types.timestamp)
+        .execute();
+      await db.schema.createIndex('login_throttle_last_failure').on('login_throttle').column('last_failure_at').execute();
+      await db.schema.dropTable('login_failures').execute();
+    },
+  },
 ];

@@ -60,12 +60,15 @@ export interface UserRoleRow {
   granted_by: string | null;
 }
 
-/** Failed logins per submitted username, existing or not, so lockout reveals nothing about who exists. */
-export interface LoginFailureRow {
-  username: string;
+/**
+ * Failed logins per throttle key: (account, source), source, or account (sessions/lockout.ts). Accounts are the
+ * submitted usernames, existing or not, so throttling reveals nothing about who exists.
+ */
+export interface LoginThrottleRow {
+  key: string;
   failures: number;
-  first_failure_at: string;
-  locked_until: string | null;
+  last_failure_at: string;
+  blocked_until: string | null;
 }
 
 export type SigningKeyStatus = 'active' | 'verifying' | 'retired';
@@ -215,7 +218,7 @@ declare module '../db/tables.js' {
     group_members: GroupMemberRow;
     roles: RoleRow;
     user_roles: UserRoleRow;
-    login_failures: LoginFailureRow;
+    login_throttle: LoginThrottleRow;
     signing_keys: SigningKeyRow;
     sessions: SessionRow;
     refresh_tokens: RefreshTokenRow;

@@ -4,6 +4,7 @@
  * can get wrong, and publish IDENTITY_CHANGED whenever something that affects a principal changes, so the
  * authenticator's cache on every node forgets it.
  */
+import type { Page, PageRequest } from '../db/paginate.js';
 import type { Principal } from '../principal.js';
 import type { PermissionDefinition, Role, RoleInput } from '../rbac/rbac.types.js';
 import type { ServiceAccountRole, UserRow, UserStatus } from './identity.tables.js';
@@ -109,7 +110,7 @@ export interface Group {
 }
 
 export interface GroupService {
-  list(): Promise<Group[]>;
+  list(page: PageRequest): Promise<Page<Group>>;
   get(id: string): Promise<Group>;
   create(input: { name: string; description?: string | null; member_ids?: string[] }): Promise<Group>;
   update(id: string, patch: { name?: string; description?: string | null; member_ids?: string[] }): Promise<Group>;
@@ -300,6 +301,8 @@ export interface ApiKeyService {
   /** The permissions must be registered and within the creator's own (403 otherwise). */
   create(creator: Principal, input: { name: string; permissions: string[]; expires_at?: string | null }): Promise<{ key: ApiKeyView; secret: string }>;
   list(createdBy?: string): Promise<ApiKeyView[]>;
+  /** One page, newest first: the keys of createdBy, or every key. */
+  listPage(page: PageRequest, createdBy?: string): Promise<Page<ApiKeyView>>;
   revoke(id: string): Promise<ApiKeyView>;
   /** The principal of an `ApiKey <secret>` credential: the key's scope intersected with its creator's permissions. */
   authenticate(secret: string): Promise<Principal | null>;
@@ -330,13 +333,13 @@ export interface ServiceAccountTokenView {
 }
 
 export interface ServiceAccountService {
-  list(): Promise<ServiceAccountView[]>;
+  list(page: PageRequest): Promise<Page<ServiceAccountView>>;
   get(id: string): Promise<ServiceAccountView>;
   create(input: { name: string; description?: string | null; role: ServiceAccountRole }, actor: Actor): Promise<ServiceAccountView>;
   update(id: string, patch: { name?: string; description?: string | null; role?: ServiceAccountRole; status?: 'active' | 'disabled' }): Promise<ServiceAccountView>;
   /** Disables the account and revokes all its tokens. */
   disable(id: string): Promise<void>;
-  listTokens(id: string): Promise<ServiceAccountTokenView[]>;
+  listTokens(id: string, page: PageRequest): Promise<Page<ServiceAccountTokenView>>;
   /** ttl ("24h", "90d") and eternal are exclusive (400); the role never exceeds the account's (403). */
   mintToken(id: string, input: { name?: string | null; ttl?: string; eternal?: boolean; role?: ServiceAccountRole }, actor: Actor): Promise<{ token: string; token_meta: ServiceAccountTokenView }>;
   revokeToken(id: string, tokenId: string): Promise<void>;
@@ -411,6 +414,8 @@ export interface SsoStart {
 
 export interface SsoService {
   list(): Promise<SsoProviderView[]>;
+  /** One page by name; enabledOnly for the login screen. */
+  listPage(page: PageRequest, filter?: { enabledOnly?: boolean }): Promise<Page<SsoProviderView>>;
   get(id: string): Promise<SsoProviderView>;
   /** The enabled default provider (overlay), or undefined when none is configured. */
   defaultProvider(): Promise<SsoProviderView | undefined>;

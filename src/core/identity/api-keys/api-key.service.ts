@@ -4,6 +4,7 @@ import type { Principal } from '../../principal.js';
 import type { IdentityDeps } from '../index.js';
 import type { ApiKeyRow } from '../identity.tables.js';
 import { IDENTITY_CHANGED, type ApiKeyService, type ApiKeyView, type IdentityChange, type PermissionRegistry, type RbacService } from '../identity.types.js';
+import { mapPage } from '../../db/paginate.js';
 import { isUuid } from '../../db/ids.js';
 import { createApiKeyStore } from './api-key.store.js';
 import { createCredentialCache, createUsageThrottle } from '../credential-cache.js';
@@ -87,6 +88,8 @@ export function createApiKeyService(deps: IdentityDeps & { rbac: RbacService }):
     },
 
     list: async (createdBy) => (await store.list(createdBy)).map(view),
+
+    listPage: async (page, createdBy) => mapPage(await store.listPage(page, createdBy), view),
 
     async revoke(id) {
       const row = isUuid(id) ? await store.get(id) : undefined;

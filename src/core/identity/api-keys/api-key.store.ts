@@ -1,3 +1,4 @@
+import { paginate, type Page, type PageRequest } from '../../db/paginate.js';
 import type { Database } from '../../db/database.js';
 import type { ApiKeyRow } from '../identity.tables.js';
 
@@ -14,6 +15,11 @@ export function createApiKeyStore(db: Database) {
       let q = db.kysely.selectFrom('api_keys').selectAll();
       if (createdBy !== undefined) q = q.where('created_by', '=', createdBy);
       return q.orderBy('created_at', 'desc').orderBy('id').execute();
+    },
+    listPage(page: PageRequest, createdBy?: string): Promise<Page<ApiKeyRow>> {
+      let base = db.kysely.selectFrom('api_keys');
+      if (createdBy !== undefined) base = base.where('created_by', '=', createdBy);
+      return paginate(base.selectAll().orderBy('created_at', 'desc').orderBy('id'), page);
     },
     async revoke(id: string, at: string): Promise<void> {
       await db.kysely.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();

@@ -15,6 +15,7 @@ import {
   type ServiceAccountView,
 } from '../identity.types.js';
 import { isUuid } from '../../db/ids.js';
+import { mapPage } from '../../db/paginate.js';
 import { createServiceAccountStore } from './service-account.store.js';
 import { tokenLifetime } from './token-ttl.js';
 
@@ -117,7 +118,7 @@ export function createServiceAccountService(deps: IdentityDeps & { keyset: Keyse
   }
 
   return {
-    list: async () => (await store.list()).map(view),
+    list: async (page) => mapPage(await store.list(page), view),
 
     get: async (id) => view(await account(id)),
 
@@ -163,9 +164,9 @@ export function createServiceAccountService(deps: IdentityDeps & { keyset: Keyse
       await disable(await account(id));
     },
 
-    async listTokens(id) {
+    async listTokens(id, page) {
       await account(id);
-      return (await store.tokens(id)).map(tokenView);
+      return mapPage(await store.tokens(id, page), tokenView);
     },
 
     async mintToken(id, input, actor) {

@@ -1,10 +1,12 @@
+import { paginate, type Page, type PageRequest } from '../../db/paginate.js';
 import type { Database } from '../../db/database.js';
 import type { ServiceAccountRow, ServiceAccountTokenRow } from '../identity.tables.js';
 
 /** service_accounts and service_account_tokens. */
 export function createServiceAccountStore(db: Database) {
   return {
-    list: (): Promise<ServiceAccountRow[]> => db.kysely.selectFrom('service_accounts').selectAll().orderBy('name').execute(),
+    list: (page: PageRequest): Promise<Page<ServiceAccountRow>> =>
+      paginate(db.kysely.selectFrom('service_accounts').selectAll().orderBy('name').orderBy('id'), page),
     get: (id: string): Promise<ServiceAccountRow | undefined> =>
       db.kysely.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst(),
     findByName: (name: string): Promise<ServiceAccountRow | undefined> =>
@@ -16,14 +18,11 @@ export function createServiceAccountStore(db: Database) {
       await db.kysely.updateTable('service_accounts').set(patch).where('id', '=', id).execute();
     },
 
-    tokens: (accountId: string): Promise<ServiceAccountTokenRow[]> =>
-      db.kysely
-        .selectFrom('service_account_tokens')
-        .selectAll()
-        .where('service_account_id', '=', accountId)
-        .orderBy('created_at', 'desc')
-        .orderBy('id')
-        .execute(),
+    tokens: (accountId: string, page: PageRequest): Promise<Page<ServiceAccountTokenRow>> =>
+      paginate(
+        db.kysely.selectFrom('service_account_tokens').selectAll().where('service_account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id'),
+        page,
+      ),
     token: (id: string): Promise<ServiceAccountTokenRow | undefined> =>
       db.kysely.selectFrom('service_account_tokens').selectAll().where('id', '=', id).executeTakeFirst(),
     async insertToken(row: ServiceAccountTokenRow): Promise<void> {

@@ -2,7 +2,7 @@ import { errors, RampartError } from '../../errors.js';
 import type { IdentityDeps } from '../index.js';
 import type { UserRow } from '../identity.tables.js';
 import type { ClientContext, Keyset, LoginResult, LoginService, MfaService, Passwords, SessionService, UserService } from '../identity.types.js';
-import type { Lockout } from './lockout.js';
+import type { Lockout, ThrottleVerdict } from './lockout.js';
 
 export interface LoginDeps extends IdentityDeps {
   users: UserService;
@@ -26,43 +26,48 @@ const invalidCredentials = () =>
 
 const invalidOtp = () => new RampartError({ code: LOGIN_ERRORS.invalidOtp, status: 401, message: 'invalid TOTP or recovery code' });
 
-const accountLocked = (seconds: number) =>
+/** 429 with Retry-After; scope says which counter is waiting (docs/identity.md), never whether the user exists. */
+const accountLocked = ({ retryAfterSeconds: seconds, scope }: ThrottleVerdict) =>
   new RampartError({
     code: LOGIN_ERRORS.accountLocked,
     status: 429,
     message: `too many failed logins; try again in ${seconds} s`,
     retryable: true,
+    details: { retry_after_seconds: seconds, scope },
     headers: { 'retry-after': String(seconds) },
   });
 
 /**
  * Password login, with TOTP in one step (otp in the body) or two (mfa_required, then completeMfa). Every failure
- * counts towards the lockout of the submitted username, existing or not, and an unknown user costs the same
- * argon2 verify as a known one, so neither the answer nor its timing tells whether a username exists.
+ * counts towards the throttling of the submitted username from the client's address (lockout.ts), existing or
+ * not, and an unknown user costs the same argon2 verify as a known one, so neither the answer nor its timing
+ * tells whether a username exists.
  */
 export function createLoginService(deps: LoginDeps): LoginService {
   const { users, passwords, lockout, mfa, sessions, keyset } = deps;
 
-  async function assertNotLocked(username: string): Promise<void> {
-    const seconds = await lockout.lockedFor(username);
-    if (seconds > 0) throw accountLocked(seconds);
+  const attemptOf = (username: string, client: ClientContext) => ({ username, clientIp: client.clientIp });
+
+  async function assertNotThrottled(username: string, client: ClientContext): Promise<void> {
+    const verdict = await lockout.check(attemptOf(username, client));
+    if (verdict.retryAfterSeconds > 0) throw accountLocked(verdict);
   }
 
-  /** Counts the failure and answers with the error, or with 429 when this failure locked the account. */
-  async function fail(username: string, error: RampartError): Promise<never> {
-    const lockedFor = await lockout.recordFailure(username);
-    throw lockedFor > 0 ? accountLocked(lockedFor) : error;
+  /** Counts the failure and answers with the error, or with 429 when this failure earned a wait. */
+  async function fail(username: string, client: ClientContext, error: RampartError): Promise<never> {
+    const verdict = await lockout.recordFailure(attemptOf(username, client));
+    throw verdict.retryAfterSeconds > 0 ? accountLocked(verdict) : error;
   }
 
   async function succeed(row: UserRow, method: 'password' | 'mfa', client: ClientContext): Promise<LoginResult> {
-    await lockout.clear(row.username);
+    await lockout.recordSuccess(attemptOf(row.username, client));
     await users.recordLogin(row.id);
     const pair = await sessions.open(row.id, { ...client, method });
     return { ...pair, user: await users.get(row.id) };
   }
 
   async function checkSecondFactor(row: UserRow, code: string, client: ClientContext): Promise<LoginResult> {
-    if (!(await mfa.checkCode(row.id, code))) return fail(row.username, invalidOtp());
+    if (!(await mfa.checkCode(row.id, code))) return fail(row.username, client, invalidOtp());
     return succeed(row, 'mfa', client);
   }
 
@@ -78,15 +83,15 @@ export function createLoginService(deps: LoginDeps): LoginService {
 
   return {
     async login(input, client) {
-      await assertNotLocked(input.username);
+      await assertNotThrottled(input.username, client);
       const row = await users.findRowByUsername(input.username);
       if (!row?.password_hash) {
         await passwords.verifyDummy(input.password);
-        return fail(input.username, invalidCredentials());
+        return fail(input.username, client, invalidCredentials());
       }
       // A user who may not sign in gets the answer of a wrong password: the status is not revealed.
       if (!(await passwords.verify(row.password_hash, input.password)) || row.status !== 'active') {
-        return fail(input.username, invalidCredentials());
+        return fail(input.username, client, invalidCredentials());
       }
       if (!deps.db.dialect.fromBool(row.mfa_enabled)) return succeed(row, 'password', client);
       if (!input.otp) return mfaRequired(row);
@@ -99,7 +104,7 @@ export function createLoginService(deps: LoginDeps): LoginService {
       const user = await users.get(claims.sub).catch(() => undefined);
       const row = user && (await users.findRowByUsername(user.username));
       if (!row || row.status !== 'active') throw errors.unauthorized('invalid or expired mfa_token');
-      await assertNotLocked(row.username);
+      await assertNotThrottled(row.username, client);
       return checkSecondFactor(row, code, client);
     },
   };

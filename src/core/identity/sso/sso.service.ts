@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RampartError, errors } from '../../errors.js';
+import { mapPage } from '../../db/paginate.js';
 import type { IdentityDeps } from '../index.js';
 import { sealContext } from '../../secrets/sealed-columns.js';
 import { identitySealedColumns } from '../identity.sealed.js';
@@ -79,6 +80,7 @@ export function createSsoService(deps: IdentityDeps & { users: UserService; rbac
     async list() {
       return (await store.list()).map(view);
     },
+    listPage: async (page, filter) => mapPage(await store.listPage(page, filter), view),
     async get(id) {
       return view(await stored(id));
     },

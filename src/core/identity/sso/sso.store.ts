@@ -1,3 +1,4 @@
+import { mapPage, paginate, type Page, type PageRequest } from '../../db/paginate.js';
 import type { Database } from '../../db/database.js';
 import type { SsoProviderRow, UserIdentityRow } from '../identity.tables.js';
 import type { SsoProviderView } from '../identity.types.js';
@@ -53,6 +54,11 @@ export function createSsoStore(db: Database) {
     async list(): Promise<StoredProvider[]> {
       const rows = await db.kysely.selectFrom('sso_providers').selectAll().orderBy('name').execute();
       return rows.map(toStored);
+    },
+    async listPage(page: PageRequest, filter: { enabledOnly?: boolean } = {}): Promise<Page<StoredProvider>> {
+      let base = db.kysely.selectFrom('sso_providers');
+      if (filter.enabledOnly) base = base.where('enabled', '=', bool(true));
+      return mapPage(await paginate(base.selectAll().orderBy('name').orderBy('id'), page), toStored);
     },
     async get(id: string): Promise<StoredProvider | undefined> {
       if (!isUuid(id)) return undefined;

@@ -54,7 +54,10 @@ export function createGroupService(deps: IdentityDeps): GroupService {
   }
 
   return {
-    list: async () => views(await store.list()),
+    async list(request) {
+      const page = await store.list(request);
+      return { items: await views(page.items), total: page.total };
+    },
 
     get: async (id) => (await views([await rowOf(id)]))[0],
 

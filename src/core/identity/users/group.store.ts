@@ -1,3 +1,4 @@
+import { paginate, type Page, type PageRequest } from '../../db/paginate.js';
 import type { Database } from '../../db/database.js';
 import type { GroupRow } from '../identity.tables.js';
 import { isUuid } from '../../db/ids.js';
@@ -5,7 +6,8 @@ import { isUuid } from '../../db/ids.js';
 /** The groups table and its members. */
 export function createGroupStore(db: Database) {
   return {
-    list: (): Promise<GroupRow[]> => db.kysely.selectFrom('groups').selectAll().orderBy('name').execute(),
+    list: (page: PageRequest): Promise<Page<GroupRow>> =>
+      paginate(db.kysely.selectFrom('groups').selectAll().orderBy('name').orderBy('id'), page),
 
     byId: (id: string): Promise<GroupRow | undefined> => db.kysely.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst(),
 

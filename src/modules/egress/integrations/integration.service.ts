@@ -1,3 +1,4 @@
+import { mapPage, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import type { EgressIntegrationRow } from '../settings/settings.tables.js';
@@ -25,6 +26,7 @@ export function createIntegrationService(core: Pick<Core, 'db' | 'now' | 'secret
     exists: store.exists,
     credentials: store.credentials,
     list: async (): Promise<IntegrationView[]> => (await store.list()).map(toView),
+    listPage: async (page: PageRequest): Promise<Page<IntegrationView>> => mapPage(await store.listPage(page), toView),
     get: async (name: string): Promise<IntegrationView> => toView(await getRow(name)),
 
     async create(input: IntegrationInput): Promise<IntegrationView> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import type { Core } from '../../../core/index.js';
 import '../settings/settings.tables.js';
 import type { EgressIntegrationRow } from '../settings/settings.tables.js';
@@ -15,6 +16,8 @@ export function createIntegrationStore(core: Pick<Core, 'db' | 'now' | 'secrets'
 
   return {
     list: (): Promise<EgressIntegrationRow[]> => table().orderBy('name').execute(),
+    listPage: (page: PageRequest): Promise<Page<EgressIntegrationRow>> =>
+      paginate(table().orderBy('name').orderBy('id'), page),
     get: (name: string): Promise<EgressIntegrationRow | undefined> => table().where('name', '=', name).executeTakeFirst(),
 
     /** Whether an integration of this name exists (policy validation asks). */

@@ -1,3 +1,4 @@
+import type { PageRequest } from '../../../core/db/paginate.js';
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { errors, isRampartError } from '../../../core/errors.js';
@@ -206,6 +207,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
 
   return {
     list: () => store.list(),
+    listPage: (page: PageRequest) => store.listPage(page),
     get: find,
     getByName: findByName,
 

@@ -1,3 +1,4 @@
+import { mapPage, paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import { sql } from 'kysely';
 import type { Database } from '../../../core/db/database.js';
 import type { CompiledPolicy } from '../compiler/compiled.types.js';
@@ -45,6 +46,10 @@ export function createPolicyStore(db: Database) {
     async isActive(id: string): Promise<boolean> {
       const row = await db.kysely.selectFrom('egress_policies').select('active').where('id', '=', id).executeTakeFirst();
       return row ? db.dialect.fromBool(row.active) : false;
+    },
+    /** One page of records in creation order. */
+    async listPage(page: PageRequest): Promise<Page<PolicyRecord>> {
+      return mapPage(await paginate(records().orderBy('created_at').orderBy('id'), page), toRecord);
     },
     async get(id: string): Promise<PolicyRecord | null> {
       const row = await records().where('id', '=', id).executeTakeFirst();

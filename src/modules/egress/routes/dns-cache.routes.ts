@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { pageOf } from '../../../core/db/paginate.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { DnsCache } from '../dns/dns-cache.js';
 
@@ -11,9 +13,9 @@ export function dnsCacheRoutes(services: { dnsCache: DnsCache }): RouteDefinitio
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/dns-cache', surface: 'egress', permission: 'egress_dataplane:read', tags: ['egress'],
-      summary: 'DNS cache: every name the DNS proxy answered with the IPv4 addresses it handed out and when (unix seconds), sorted by hostname',
-      schema: { response: dnsCacheResponse },
-      handler: () => ({ entries: services.dnsCache.entries() }),
+      summary: `DNS cache: every name the DNS proxy answered with the IPv4 addresses it handed out and when (unix seconds), sorted by hostname; ${pageDoc()}`,
+      schema: { query: pageQuery(), response: dnsCacheResponse },
+      handler: (ctx) => ({ entries: itemsWithTotal(ctx, pageOf(services.dnsCache.entries(), ctx.query)) }),
     }),
   ];
 }

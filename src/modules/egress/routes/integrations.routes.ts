@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { IntegrationService } from '../integrations/integration.service.js';
 
@@ -32,9 +33,9 @@ export function integrationsRoutes(integrations: IntegrationService): RouteDefin
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/integrations', surface, permission: 'egress_integration:read', tags,
-      summary: 'List integrations (sanitized views: the token is never returned)',
-      schema: { response: z.array(view) },
-      handler: () => integrations.list(),
+      summary: `List integrations by name (sanitized views: the token is never returned); ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(view) },
+      handler: async (ctx) => itemsWithTotal(ctx, await integrations.listPage(ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/integrations', surface, permission: 'egress_integration:write', tags,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
+import { mapPage } from '../../../core/db/paginate.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { policyConfigSchema } from '../policy/policy.model.js';
 import type { PolicyService, PolicyWrite } from '../policy/policy.service.js';
@@ -45,9 +47,9 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/policies', surface, permission: read, tags,
-      summary: 'List policy records (full records, in creation order; ?format=yaml for YAML)',
-      schema: { query: formatQuery, response: z.array(record) },
-      handler: async (ctx) => respond(ctx, (await policies.list()).map(recordView)),
+      summary: `List policy records (full records, in creation order; ?format=yaml for YAML); ${pageDoc()}`,
+      schema: { query: formatQuery.extend(pageQueryShape()), response: z.array(record) },
+      handler: async (ctx) => respond(ctx, itemsWithTotal(ctx, await mapPage(await policies.listPage(ctx.query), recordView))),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/policies', surface, permission: write, tags,

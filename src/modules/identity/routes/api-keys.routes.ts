@@ -3,6 +3,7 @@ import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import type { ApiKeyView } from '../../../core/identity/identity.types.js';
 import { hasPermission } from '../../../core/principal.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { idParam, principalOf } from './common.js';
 
@@ -47,9 +48,10 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
   }
 
   /** Everyone's keys for those holding the read permission, else the caller's own. */
-  function visibleKeys(ctx: RouteContext<any>, readAll: string): Promise<ApiKeyView[]> {
+  /** One page of the caller's keys, or everyone's with readAll; the total in X-Total-Count. */
+  async function visibleKeys(ctx: RouteContext<any>, readAll: string): Promise<ApiKeyView[]> {
     const principal = principalOf(ctx);
-    return apiKeys.list(hasPermission(principal, readAll) ? undefined : principal.id);
+    return itemsWithTotal(ctx, await apiKeys.listPage(ctx.query, hasPermission(principal, readAll) ? undefined : principal.id));
   }
 
   return [
@@ -65,8 +67,8 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/auth/api-keys', surface: 'edge', permission: 'authenticated', tags,
-      summary: "List API keys, masked: your own, or everyone's with users:read",
-      schema: { response: z.array(apiKeyView) },
+      summary: `List API keys, masked, newest first: your own, or everyone's with users:read; ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(apiKeyView) },
       handler: (ctx) => visibleKeys(ctx, 'users:read'),
     }),
     defineRoute({
@@ -100,8 +102,8 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/api-keys', surface: 'access', permission: 'authenticated', tags,
-      summary: "List API keys, masked: your own, or everyone's with token:read",
-      schema: { response: z.object({ api_keys: z.array(apiKeyView) }) },
+      summary: `List API keys, masked, newest first: your own, or everyone's with token:read; ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.object({ api_keys: z.array(apiKeyView) }) },
       handler: async (ctx) => ({ api_keys: await visibleKeys(ctx, 'token:read') }),
     }),
   ];

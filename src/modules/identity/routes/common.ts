@@ -34,12 +34,8 @@ export const tokenPair = z.object({
 
 export const idParam = z.object({ id: z.string().uuid() });
 
-/** ?limit=&offset= with the edge's defaults. */
-export const limitOffset = (defaultLimit = 50, maxLimit = 200) =>
-  z.object({
-    limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit),
-    offset: z.coerce.number().int().min(0).default(0),
-  });
+/** OpenWatch's list paging (its users list): ?limit 1-200, default 50, and ?offset. */
+export const FLEET_PAGE = { defaultLimit: 50, maxLimit: 200 };
 
 export function clientOf(ctx: RouteContext<any>): ClientContext {
   return { clientIp: ctx.clientIp, userAgent: ctx.userAgent };

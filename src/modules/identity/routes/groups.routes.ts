@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 
 const groupView = z.object({
@@ -50,8 +51,12 @@ export function groupsRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/v1/admin/groups', surface: 'access', permission: 'group:read', tags,
-      summary: 'List groups with their member ids', schema: { response: z.object({ groups: z.array(groupView) }) },
-      handler: async () => ({ groups: await groups.list() }),
+      summary: `List groups with their member ids, by name; ${pageDoc()} (also total in the body)`,
+      schema: { query: pageQuery(), response: z.object({ groups: z.array(groupView), total: z.number().int() }) },
+      handler: async (ctx) => {
+        const page = await groups.list(ctx.query);
+        return { groups: itemsWithTotal(ctx, page), total: page.total };
+      },
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/groups/lifecycle', surface: 'access', permission: 'group:write', tags,

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { Role } from '../../../core/rbac/rbac.types.js';
+import { mapPage, pageOf } from '../../../core/db/paginate.js';
+import { itemsWithTotal, pageDoc, pageEnvelope, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
-import { actorOf, principalOf } from './common.js';
+import { actorOf, FLEET_PAGE, principalOf } from './common.js';
 import { assertCanGrant, assertHolds } from './user-guards.js';
 import { roleView } from './user-schemas.js';
 
@@ -13,6 +15,7 @@ const updateBody = createBody.partial();
 const roleParam = z.object({ id: z.string().min(1).max(64) });
 const withEffective = roleView.extend({ effective_permissions: z.array(z.string()) });
 const grantBody = z.object({ user_id: z.string().uuid(), role: z.string().min(1).max(64) });
+const pageResponse = z.object({ items: z.array(withEffective), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
 const grantResponse = z.object({ user_id: z.string(), roles: z.array(z.string()) });
 
 /**
@@ -36,9 +39,9 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
     // fleet (OpenWatch)
     defineRoute({
       method: 'GET', path: '/api/v1/roles', surface: 'fleet', permission: 'role:read', tags,
-      summary: 'List roles (built-in and custom) with the permissions each one grants',
-      schema: { response: z.object({ items: z.array(withEffective) }) },
-      handler: async () => ({ items: (await rbac.listRoles()).map(effective) }),
+      summary: `List roles (built-in and custom) with the permissions each one grants; ${pageDoc(FLEET_PAGE)}`,
+      schema: { query: pageQuery(FLEET_PAGE), response: pageResponse },
+      handler: async (ctx) => pageEnvelope(await mapPage(pageOf(await rbac.listRoles(), ctx.query), effective), ctx.query),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/roles::create', surface: 'fleet', permission: 'role:write', tags, status: 201,
@@ -64,8 +67,8 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
     // edge (AiFw): roles are part of users:read / users:write
     defineRoute({
       method: 'GET', path: '/api/v1/auth/roles', surface: 'edge', permission: 'users:read', tags,
-      summary: 'List roles', schema: { response: z.array(roleView) },
-      handler: () => rbac.listRoles(),
+      summary: `List roles; ${pageDoc()}`, schema: { query: pageQuery(), response: z.array(roleView) },
+      handler: async (ctx) => itemsWithTotal(ctx, pageOf(await rbac.listRoles(), ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/roles', surface: 'edge', permission: 'users:write', tags, status: 201,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, idParam, principalOf } from './common.js';
 
@@ -46,9 +47,9 @@ export function serviceAccountsRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/service-accounts', surface, permission: 'service_account:read', tags,
-      summary: 'List service accounts with their role and status',
-      schema: { response: z.array(accountView) },
-      handler: () => serviceAccounts.list(),
+      summary: `List service accounts with their role and status, by name; ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(accountView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await serviceAccounts.list(ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/service-accounts', surface, permission: 'service_account:write', tags, status: 201,
@@ -84,9 +85,9 @@ export function serviceAccountsRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/service-accounts/:id/tokens', surface, permission: 'service_account:read', tags,
-      summary: "List an account's token metadata (never the raw token)",
-      schema: { params: idParam, response: z.array(tokenMeta) },
-      handler: (ctx) => serviceAccounts.listTokens(ctx.params.id),
+      summary: `List an account's token metadata (never the raw token), newest first; ${pageDoc()}`,
+      schema: { params: idParam, query: pageQuery(), response: z.array(tokenMeta) },
+      handler: async (ctx) => itemsWithTotal(ctx, await serviceAccounts.listTokens(ctx.params.id, ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/service-accounts/:id/tokens', surface, permission: 'service_account:write', tags, status: 201,

@@ -5,8 +5,10 @@ import type { LoginResult, SessionView } from '../../../core/identity/identity.t
 import { LOGIN_ERRORS } from '../../../core/identity/sessions/login.service.js';
 import { REFRESH_TOKEN_REUSED } from '../../../core/identity/sessions/session.service.js';
 import type { Principal } from '../../../core/principal.js';
+import { mapPage, pageOf } from '../../../core/db/paginate.js';
+import { pageDoc, pageEnvelope, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
-import { clearSessionCookies, clientOf, idParam, loginRateLimit, loginUser, principalOf, setSessionCookie, tokenPair, userIdOf } from './common.js';
+import { clearSessionCookies, clientOf, FLEET_PAGE, idParam, loginRateLimit, loginUser, principalOf, setSessionCookie, tokenPair, userIdOf } from './common.js';
 
 const loginResponse = tokenPair.extend({ user: loginUser });
 const sessionView = z.object({
@@ -22,7 +24,8 @@ const sessionView = z.object({
   /** Whether it is the session of the request. */
   current: z.boolean(),
 });
-const sessionList = z.object({ items: z.array(sessionView) });
+const sessionList = z.object({ items: z.array(sessionView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+const sessionsQuery = pageQuery(FLEET_PAGE);
 /** The egress spec's decoded identity (token-login, whoami). */
 const egressIdentity = z.object({
   sub: z.string(),
@@ -59,6 +62,11 @@ function egressIdentityOf(principal: Principal) {
 
 const withCurrent = (ctx: RouteContext<any>) => (session: SessionView) => ({ ...session, current: session.id === ctx.principal?.sessionId });
 
+/** A page of live sessions (which are live is decided per row, so the page is cut after that), fleet-shaped. */
+async function sessionPage(ctx: RouteContext<any>, live: SessionView[]) {
+  return pageEnvelope(await mapPage(pageOf(live, ctx.query), withCurrent(ctx)), ctx.query);
+}
+
 /**
  * Login, refresh, logout and the caller's identity in the fleet, edge and egress dialects, and session lists.
  * Login and refresh run outside a transaction on purpose: a failed login must still count towards the lockout,
@@ -81,8 +89,11 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
       result = await attempt();
     } catch (err) {
       const code = isRampartError(err) ? err.code : 'error';
-      const action = code === LOGIN_ERRORS.accountLocked ? 'identity.login.lockout' : 'identity.login';
-      await recordFailure(ctx, action, { ...details, reason: code });
+      const locked = code === LOGIN_ERRORS.accountLocked;
+      // Which throttling counter refused (account_source, source or account): what an operator needs to tell a
+      // guesser at one address from a distributed attack.
+      const scope = locked && isRampartError(err) ? { scope: err.details?.scope } : {};
+      await recordFailure(ctx, locked ? 'identity.login.lockout' : 'identity.login', { ...details, reason: code, ...scope });
       throw err;
     }
     const { user } = result;
@@ -210,8 +221,8 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
     // Sessions: the caller's own, and any user's for administrators
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sessions', surface: 'fleet', permission: 'authenticated', tags,
-      summary: "The caller's live sessions", schema: { response: sessionList },
-      handler: async (ctx) => ({ items: (await sessions.list(userIdOf(ctx))).map(withCurrent(ctx)) }),
+      summary: `The caller's live sessions; ${pageDoc(FLEET_PAGE)}`, schema: { query: sessionsQuery, response: sessionList },
+      handler: async (ctx) => sessionPage(ctx, await sessions.list(userIdOf(ctx))),
     }),
     defineRoute({
       method: 'DELETE', path: '/api/v1/auth/sessions/:id', surface: 'fleet', permission: 'authenticated', tags, status: 204,
@@ -225,11 +236,8 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/users/:id/sessions', surface: 'fleet', permission: 'session:read', tags: ['users'],
-      summary: "A user's live sessions", schema: { params: idParam, response: sessionList },
-      handler: async (ctx) => {
-        const user = await users.get(ctx.params.id);
-        return { items: (await sessions.list(user.id)).map(withCurrent(ctx)) };
-      },
+      summary: `A user's live sessions; ${pageDoc(FLEET_PAGE)}`, schema: { params: idParam, query: sessionsQuery, response: sessionList },
+      handler: async (ctx) => sessionPage(ctx, await sessions.list((await users.get(ctx.params.id)).id)),
     }),
     defineRoute({
       method: 'DELETE', path: '/api/v1/users/:id/sessions', surface: 'fleet', permission: 'session:revoke', tags: ['users'], status: 204,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { SsoProviderView } from '../../../core/identity/identity.types.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { clientOf, idParam, loginRateLimit, loginUser, setSessionCookie, tokenPair } from './common.js';
 import {
@@ -64,9 +65,9 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
     // egress (Neuwerk): the login screen's flow
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sso/providers', surface: 'egress', permission: 'public', tags,
-      summary: 'List enabled SSO providers for the login screen',
-      schema: { response: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })) },
-      handler: async () => (await sso.list()).filter((p) => p.enabled).map(({ id, name, kind }) => ({ id, name, kind })),
+      summary: `List enabled SSO providers for the login screen; ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })) },
+      handler: async (ctx) => itemsWithTotal(ctx, await sso.listPage(ctx.query, { enabledOnly: true })).map(({ id, name, kind }) => ({ id, name, kind })),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sso/:id/start', surface: 'egress', permission: 'public', tags, rateLimit, status: 302,
@@ -90,9 +91,9 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
     // egress (Neuwerk): provider settings
     defineRoute({
       method: 'GET', path: '/api/v1/settings/sso/providers', surface: 'egress', permission: 'sso_provider:read', tags,
-      summary: 'List configured SSO providers (sanitized: the client secret only as client_secret_configured)',
-      schema: { response: z.array(egressProviderView) },
-      handler: async () => (await sso.list()).map(egressView),
+      summary: `List configured SSO providers (sanitized: the client secret only as client_secret_configured); ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(egressProviderView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await sso.listPage(ctx.query)).map(egressView),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/settings/sso/providers', surface: 'egress', permission: 'sso_provider:write', tags, status: 201,
@@ -142,9 +143,9 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
     // edge (AiFw): OAuth providers and their login flow
     defineRoute({
       method: 'GET', path: '/api/v1/auth/oauth/providers', surface: 'edge', permission: 'settings:read', tags,
-      summary: 'List OAuth providers (sanitized)',
-      schema: { response: z.array(providerView) },
-      handler: () => sso.list(),
+      summary: `List OAuth providers (sanitized); ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(providerView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await sso.listPage(ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/oauth/providers', surface: 'edge', permission: 'settings:write', tags, status: 201,

@@ -33,12 +33,3 @@ export function assertHolds(principal: Principal, permissions: string[]): void {
   if (missing) throw errors.forbidden(`a role you define cannot grant ${missing}, which you do not hold`);
 }
 
-/** Every user, in pages the service allows (the edge and access surfaces list them without paging). */
-export async function allUsers(core: Core) {
-  const users = [];
-  for (let offset = 0; ; offset += 200) {
-    const page = await core.identity.users.list({ limit: 200, offset });
-    users.push(...page.items);
-    if (page.items.length < 200) return users;
-  }
-}

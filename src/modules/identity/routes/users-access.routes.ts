@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { hasPermission } from '../../../core/principal.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, principalOf, userView } from './common.js';
-import { allUsers, assertNotSelf } from './user-guards.js';
+import { assertNotSelf } from './user-guards.js';
 import { displayName, email, password, username } from './user-schemas.js';
 
 const userId = z.string().uuid();
@@ -52,8 +53,12 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/v1/admin/users', surface: 'access', permission: 'user:read', tags,
-      summary: 'List all users', schema: { response: z.object({ users: z.array(userView) }) },
-      handler: async () => ({ users: await allUsers(core) }),
+      summary: `List users, by username; ${pageDoc()} (also total in the body)`,
+      schema: { query: pageQuery(), response: z.object({ users: z.array(userView), total: z.number().int() }) },
+      handler: async (ctx) => {
+        const page = await core.identity.users.list(ctx.query);
+        return { users: itemsWithTotal(ctx, page), total: page.total };
+      },
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/users/lifecycle', surface: 'access', permission: 'user:write', tags,

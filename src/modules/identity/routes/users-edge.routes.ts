@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { User, UserStatus } from '../../../core/identity/identity.types.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, idParam, principalOf } from './common.js';
-import { allUsers, assertCanGrant, assertNotSelf } from './user-guards.js';
+import { assertCanGrant, assertNotSelf } from './user-guards.js';
 import { displayName, edgeUserView, email, password, roleNames, username, userStatus } from './user-schemas.js';
 
 /** AiFw creates users with a role; without one, a new user can look but not touch. */
@@ -51,8 +52,8 @@ export function edgeUsersRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/auth/users', surface: 'edge', permission: 'users:read', tags,
-      summary: 'List users', schema: { response: z.array(edgeUserView) },
-      handler: async () => (await allUsers(core)).map(edgeView),
+      summary: `List users, by username; ${pageDoc()}`, schema: { query: pageQuery(), response: z.array(edgeUserView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await users.list(ctx.query)).map(edgeView),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/users', surface: 'edge', permission: 'users:write', tags, status: 201,

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
-import { actorOf, idParam, principalOf, userView } from './common.js';
+import { pageQueryShape } from '../../../http/pagination.js';
+import { actorOf, FLEET_PAGE, idParam, principalOf, userView } from './common.js';
 import { assertCanGrant, assertNotSelf } from './user-guards.js';
 import { displayName, email, password, roleNames, username, userStatus } from './user-schemas.js';
 import { accessUsersRoutes } from './users-access.routes.js';
 import { edgeUsersRoutes } from './users-edge.routes.js';
 
 const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...pageQueryShape(FLEET_PAGE),
   search: z.string().max(200).optional(),
   status: userStatus.optional(),
 });

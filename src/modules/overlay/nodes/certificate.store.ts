@@ -1,4 +1,5 @@
 import type { Database } from '../../../core/db/database.js';
+import { paginate, type PageRequest } from '../../../core/db/paginate.js';
 import type { OverlayCertificateRow } from '../overlay.tables.js';
 
 /** overlay_certificates: every host certificate issued; revoked ones stay for pki.blocklist until they expire. */
@@ -68,16 +69,15 @@ export function createCertificateStore(db: Database, now: () => Date) {
       return rows.map((r) => r.fingerprint);
     },
 
-    async list(networkIds: string[]) {
-      if (networkIds.length === 0) return [];
-      return db.kysely
+    async list(networkIds: string[], page: PageRequest) {
+      if (networkIds.length === 0) return { items: [], total: 0 };
+      return paginate(db.kysely
         .selectFrom('overlay_certificates as c')
         .innerJoin('overlay_networks as n', 'n.id', 'c.network_id')
         .select(['c.id', 'c.node_id', 'c.node_name', 'c.network_id', 'n.name as network_name', 'c.ip_address', 'c.issued_at', 'c.expires_at', 'c.revoked_at', 'c.fingerprint'])
         .where('c.network_id', 'in', networkIds)
         .orderBy('c.issued_at', 'desc')
-        .orderBy('c.id')
-        .execute();
+        .orderBy('c.id'), page);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { mapPage, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import { randomUUID } from 'node:crypto';
 import { errors, isRampartError } from '../../../core/errors.js';
 import type { Principal } from '../../../core/principal.js';
@@ -241,19 +242,19 @@ export function createNodeService(base: OverlayBase) {
       return { node_id: row.id, ip_address: row.ip_address!, certificate: issued.pem, ca_certificate: await caBundle(network.id) };
     },
 
-    async list(principal: Principal, networkId?: string): Promise<NodeView[]> {
+    async list(principal: Principal, networkId: string | undefined, request: PageRequest): Promise<Page<NodeView>> {
       const ids = await visibleNetworkIds(principal, networkId);
-      const [rows, expiries] = await Promise.all([nodes.list(ids), certificates.currentExpiries(ids)]);
+      const [page, expiries] = await Promise.all([nodes.listPage(ids, request), certificates.currentExpiries(ids)]);
       const now = core.now();
-      return rows.map((row) => toNodeView(row, expiries.get(row.id) ?? null, db.dialect, now, offlineAfterS()));
+      return mapPage(page, (row) => toNodeView(row, expiries.get(row.id) ?? null, db.dialect, now, offlineAfterS()));
     },
 
     async get(principal: Principal, nodeId: string): Promise<NodeView> {
       return view((await nodeFor(principal, nodeId, 'view')).node);
     },
 
-    async listCertificates(principal: Principal, networkId?: string) {
-      return certificates.list(await visibleNetworkIds(principal, networkId));
+    async listCertificates(principal: Principal, networkId: string | undefined, page: PageRequest) {
+      return certificates.list(await visibleNetworkIds(principal, networkId), page);
     },
 
     async update(principal: Principal, nodeId: string, input: UpdateNodeInput): Promise<OverlayNodeRow> {

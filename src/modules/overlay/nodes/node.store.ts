@@ -1,9 +1,13 @@
 import type { Database } from '../../../core/db/database.js';
 import { isUuid } from '../../../core/db/ids.js';
+import { paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import type { OverlayNodeRow } from '../overlay.tables.js';
 
 /** overlay_nodes reads and writes; no rules here (node.service.ts has them). */
 export function createNodeStore(db: Database) {
+  const byNetworks = (networkIds: string[]) =>
+    db.kysely.selectFrom('overlay_nodes').selectAll().where('network_id', 'in', networkIds).orderBy('network_id').orderBy('ip_number').orderBy('hostname').orderBy('id');
+
   return {
     /** The node, or undefined (also for ids that are not UUIDs). */
     async find(id: string): Promise<OverlayNodeRow | undefined> {
@@ -17,7 +21,12 @@ export function createNodeStore(db: Database) {
 
     async list(networkIds: string[]): Promise<OverlayNodeRow[]> {
       if (networkIds.length === 0) return [];
-      return db.kysely.selectFrom('overlay_nodes').selectAll().where('network_id', 'in', networkIds).orderBy('network_id').orderBy('ip_number').orderBy('hostname').execute();
+      return byNetworks(networkIds).execute();
+    },
+
+    async listPage(networkIds: string[], page: PageRequest): Promise<Page<OverlayNodeRow>> {
+      if (networkIds.length === 0) return { items: [], total: 0 };
+      return paginate(byNetworks(networkIds), page);
     },
 
     /** The network's lighthouses and relays with an address: all a node's config needs to know of its peers. */

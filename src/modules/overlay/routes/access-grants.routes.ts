@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { AccessGrantService } from '../workflows/access-grants/access-grant.service.js';
 
@@ -52,9 +53,9 @@ export function accessGrantsRoutes(grants: AccessGrantService): RouteDefinition<
     }),
     defineRoute({
       method: 'GET', path: '/api/access-grants', surface: 'overlay', permission: 'authenticated', tags,
-      summary: 'List grants you gave (owners) or hold (system admins), newest first; active_only (default true) hides revoked and expired ones',
-      schema: { query: z.object({ active_only: queryBool.default(true) }), response: z.array(accessGrantView) },
-      handler: (ctx) => grants.list(principalOf(ctx), ctx.query.active_only),
+      summary: `List grants you gave (owners) or hold (system admins), newest first; active_only (default true) hides revoked and expired ones; ${pageDoc()}`,
+      schema: { query: z.object({ active_only: queryBool.default(true), ...pageQueryShape() }), response: z.array(accessGrantView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await grants.list(principalOf(ctx), ctx.query.active_only, ctx.query)),
     }),
     defineRoute({
       method: 'DELETE', path: '/api/access-grants/:grant_id', surface: 'overlay', permission: 'authenticated', tags, status: 204,

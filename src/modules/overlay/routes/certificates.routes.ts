@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { NodeService } from '../nodes/node.service.js';
 import { durationDaysSchema, nodeOptionFields } from '../nodes/node-validation.js';
@@ -68,9 +69,9 @@ export function certificatesRoutes(nodes: NodeService): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/certificates', surface: 'overlay', permission: 'authenticated', tags,
-      summary: 'List issued certificates (revoked ones included) of the networks the caller can see',
-      schema: { query: z.object({ network_id: z.string().optional() }), response: z.array(certificateView) },
-      handler: (ctx) => nodes.listCertificates(principalOf(ctx), ctx.query.network_id),
+      summary: `List issued certificates (revoked ones included) of the networks the caller can see, newest first; ${pageDoc()}`,
+      schema: { query: z.object({ network_id: z.string().optional(), ...pageQueryShape() }), response: z.array(certificateView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await nodes.listCertificates(principalOf(ctx), ctx.query.network_id, ctx.query)),
     }),
   ];
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { pageOf } from '../../../core/db/paginate.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import { groupFirewallView, MAX_GROUP_NAME, type GroupFirewall } from '../networks/group-firewall.js';
 
@@ -20,9 +22,9 @@ export function groupFirewallRoutes(firewall: GroupFirewall): RouteDefinition<an
   return [
     defineRoute({
       method: 'GET', path: '/api/networks/:network_id/group-firewall', surface: 'overlay', permission: 'authenticated', tags,
-      summary: 'List per-group firewall configs (can_manage_firewall): [{group_name, inbound_rules}]',
-      schema: { params, response: z.array(groupFirewallView) },
-      handler: (ctx) => firewall.list(principalOf(ctx), ctx.params.network_id),
+      summary: `List per-group firewall configs (can_manage_firewall): [{group_name, inbound_rules}]; ${pageDoc()}`,
+      schema: { params, query: pageQuery(), response: z.array(groupFirewallView) },
+      handler: async (ctx) => itemsWithTotal(ctx, pageOf(await firewall.list(principalOf(ctx), ctx.params.network_id), ctx.query)),
     }),
     defineRoute({
       method: 'PUT', path: '/api/networks/:network_id/group-firewall/:group_name', surface: 'overlay', permission: 'authenticated', tags,

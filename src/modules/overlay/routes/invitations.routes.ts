@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { InvitationService } from '../workflows/invitations/invitation.service.js';
 
@@ -62,9 +63,9 @@ export function invitationsRoutes(invitations: InvitationService): RouteDefiniti
     }),
     defineRoute({
       method: 'GET', path: '/api/invitations', surface: 'overlay', permission: 'authenticated', tags,
-      summary: 'List invitations of networks you own or may invite to (system admins: all), newest first; pending ones past expiry read expired',
-      schema: { query: z.object({ network_id: z.string().optional(), status_filter: status.optional() }), response: z.array(invitationView) },
-      handler: (ctx) => invitations.list(principalOf(ctx), ctx.query),
+      summary: `List invitations of networks you own or may invite to (system admins: all), newest first; pending ones past expiry read expired; ${pageDoc()}`,
+      schema: { query: z.object({ network_id: z.string().optional(), status_filter: status.optional(), ...pageQueryShape() }), response: z.array(invitationView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await invitations.list(principalOf(ctx), ctx.query, ctx.query)),
     }),
     defineRoute({
       method: 'GET', path: '/api/invitations/public/:token', surface: 'overlay', permission: 'public', tags,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { pageOf } from '../../../core/db/paginate.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import { memberView, type NetworkMembers } from '../networks/network-members.js';
 
@@ -20,9 +22,9 @@ export function networkUsersRoutes(members: NetworkMembers): RouteDefinition<any
   return [
     defineRoute({
       method: 'GET', path: '/api/networks/:network_id/users', surface: 'overlay', permission: 'authenticated', tags,
-      summary: 'List the users of a network (owner or system admin)',
-      schema: { params, response: z.array(memberView) },
-      handler: (ctx) => members.list(principalOf(ctx), ctx.params.network_id),
+      summary: `List the users of a network (owner or system admin); ${pageDoc()}`,
+      schema: { params, query: pageQuery(), response: z.array(memberView) },
+      handler: async (ctx) => itemsWithTotal(ctx, pageOf(await members.list(principalOf(ctx), ctx.params.network_id), ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/networks/:network_id/users', surface: 'overlay', permission: 'authenticated', tags,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { pageOf } from '../../../core/db/paginate.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import { MAX_NETWORK_NAME } from '../networks/network-name.js';
 import type { NetworkService } from '../networks/network-service.js';
@@ -29,8 +31,9 @@ export function networksRoutes(networks: NetworkService): RouteDefinition<any>[]
     defineRoute({
       method: 'GET', path: '/api/networks', surface: 'overlay', permission: 'authenticated', tags,
       summary: 'List the networks the caller can access, with role and can_* flags (system admins: all, CA data only under an access grant)',
-      schema: { response: z.array(networkView) },
-      handler: (ctx) => networks.list(principalOf(ctx)),
+      description: `${pageDoc()}. Which networks a caller sees, and how, is decided network by network, so this list is paged after that.`,
+      schema: { query: pageQuery(), response: z.array(networkView) },
+      handler: async (ctx) => itemsWithTotal(ctx, pageOf(await networks.list(principalOf(ctx)), ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/networks', surface: 'overlay', permission: 'authenticated', tags,

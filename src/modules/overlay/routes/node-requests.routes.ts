@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { NodeRequestService } from '../workflows/node-requests/node-request.service.js';
 
@@ -50,9 +51,9 @@ export function nodeRequestsRoutes(requests: NodeRequestService): RouteDefinitio
     }),
     defineRoute({
       method: 'GET', path: '/api/node-requests', surface: 'overlay', permission: 'authenticated', tags,
-      summary: 'List node requests, newest first: your own, those of networks you own or manage nodes in; system admins see all',
-      schema: { query: z.object({ network_id: z.string().optional(), status: status.optional() }), response: z.array(nodeRequestView) },
-      handler: (ctx) => requests.list(principalOf(ctx), ctx.query),
+      summary: `List node requests, newest first: your own, those of networks you own or manage nodes in; system admins see all; ${pageDoc()}`,
+      schema: { query: z.object({ network_id: z.string().optional(), status: status.optional(), ...pageQueryShape() }), response: z.array(nodeRequestView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await requests.list(principalOf(ctx), ctx.query, ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/node-requests/:request_id/approve', surface: 'overlay', permission: 'authenticated', tags,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
 import type { NodeService } from '../nodes/node.service.js';
@@ -22,9 +23,9 @@ export function nodesRoutes(nodes: NodeService, device: DeviceService): RouteDef
   return [
     defineRoute({
       method: 'GET', path: '/api/nodes', surface: 'overlay', permission: 'authenticated', tags,
-      summary: 'List nodes of the networks the caller can see (optionally of one network)',
-      schema: { query: z.object({ network_id: z.string().optional() }), response: z.array(nodeView) },
-      handler: (ctx) => nodes.list(principalOf(ctx), ctx.query.network_id),
+      summary: `List nodes of the networks the caller can see (optionally of one network); ${pageDoc()}`,
+      schema: { query: z.object({ network_id: z.string().optional(), ...pageQueryShape() }), response: z.array(nodeView) },
+      handler: async (ctx) => itemsWithTotal(ctx, await nodes.list(principalOf(ctx), ctx.query.network_id, ctx.query)),
     }),
     defineRoute({
       method: 'GET', path: '/api/nodes/:node_id', surface: 'overlay', permission: 'authenticated', tags,

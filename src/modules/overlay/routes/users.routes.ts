@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { User } from '../../../core/identity/identity.types.js';
 import { ssoSubjects } from '../../../core/identity/users/sso-subjects.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, principalOf } from '../../identity/routes/common.js';
-import { allUsers, assertCanGrant, assertNotSelf } from '../../identity/routes/user-guards.js';
+import { assertCanGrant, assertNotSelf } from '../../identity/routes/user-guards.js';
 import { userNetworkView, type UserNetworks } from '../networks/user-networks.js';
 
 const systemRole = z.enum(['system-admin', 'user']);
@@ -44,8 +45,9 @@ export function overlayUsersRoutes(core: Core, userNetworks: UserNetworks): Rout
   return [
     defineRoute({
       method: 'GET', path: '/api/users', surface: 'overlay', permission: 'user:read', tags,
-      summary: 'List all users with their network_count', schema: { response: z.array(overlayUser) },
-      handler: async () => views(await allUsers(core)),
+      summary: `List all users with their network_count, by username; ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(overlayUser) },
+      handler: async (ctx) => views(itemsWithTotal(ctx, await users.list(ctx.query))),
     }),
     defineRoute({
       method: 'GET', path: '/api/users/:user_id', surface: 'overlay', permission: 'user:read', tags,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../../../../core/db/ids.js';
+import type { Page, PageRequest } from '../../../../core/db/paginate.js';
 import { errors } from '../../../../core/errors.js';
 import type { Core } from '../../../../core/index.js';
 import type { Principal } from '../../../../core/principal.js';
@@ -114,9 +115,10 @@ export function createAccessGrantService(deps: { core: Pick<Core, 'db' | 'now' |
     },
 
     /** Grants the caller gave (owners) or holds (system administrators); only active ones unless activeOnly is false. */
-    async list(principal: Principal, activeOnly: boolean): Promise<AccessGrantView[]> {
-      if (principal.type !== 'user') return [];
-      return views(await store.listFor(principal.id, activeOnly ? now().toISOString() : null));
+    async list(principal: Principal, activeOnly: boolean, request: PageRequest): Promise<Page<AccessGrantView>> {
+      if (principal.type !== 'user') return { items: [], total: 0 };
+      const page = await store.listFor(principal.id, activeOnly ? now().toISOString() : null, request);
+      return { items: await views(page.items), total: page.total };
     },
 
     /** Only whoever gave a grant revokes it (403 for anyone else). Revoking a revoked grant changes nothing. */

@@ -1,4 +1,5 @@
 import type { Database } from '../../../../core/db/database.js';
+import { paginate, type Page, type PageRequest } from '../../../../core/db/paginate.js';
 import { isUuid } from '../../../../core/db/ids.js';
 import type { OverlayAccessGrantRow } from '../../overlay.tables.js';
 
@@ -14,13 +15,13 @@ export function createAccessGrantStore(db: Database) {
     },
 
     /** Grants a user gave or holds, newest first; `activeAt` keeps those neither revoked nor expired at that instant. */
-    async listFor(userId: string, activeAt: string | null): Promise<OverlayAccessGrantRow[]> {
+    async listFor(userId: string, activeAt: string | null, page: PageRequest): Promise<Page<OverlayAccessGrantRow>> {
       let q = db.kysely
         .selectFrom('overlay_access_grants')
         .selectAll()
         .where((eb) => eb.or([eb('granted_by', '=', userId), eb('admin_user_id', '=', userId)]));
       if (activeAt) q = q.where('revoked_at', 'is', null).where('expires_at', '>', activeAt);
-      return q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+      return paginate(q.orderBy('created_at', 'desc').orderBy('id', 'desc'), page);
     },
 
     async revoke(id: string, at: string): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../../../../core/db/paginate.js';
 import { randomUUID } from 'node:crypto';
 import { RampartError, errors } from '../../../../core/errors.js';
 import type { Core } from '../../../../core/index.js';
@@ -176,11 +177,11 @@ export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 
     },
 
     /** Invitations of the networks the caller owns or may invite to; all of them for system administrators. */
-    async list(principal: Principal, filter: { network_id?: string; status_filter?: InvitationStatus }): Promise<InvitationView[]> {
+    async list(principal: Principal, filter: { network_id?: string; status_filter?: InvitationStatus }, request: PageRequest): Promise<Page<InvitationView>> {
       const admin = isSystemAdmin(principal);
-      if (principal.type !== 'user' && !admin) return [];
-      const records = await store.list({ visibleTo: admin ? undefined : principal.id, networkId: filter.network_id, status: filter.status_filter }, now().toISOString());
-      return views(records);
+      if (principal.type !== 'user' && !admin) return { items: [], total: 0 };
+      const page = await store.list({ visibleTo: admin ? undefined : principal.id, networkId: filter.network_id, status: filter.status_filter }, now().toISOString(), request);
+      return { items: await views(page.items), total: page.total };
     },
 
     /** What the invitation page shows before the invitee signs in. */

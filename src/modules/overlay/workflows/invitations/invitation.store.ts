@@ -1,4 +1,5 @@
 import type { Database } from '../../../../core/db/database.js';
+import { paginate, type Page, type PageRequest } from '../../../../core/db/paginate.js';
 import { isUuid } from '../../../../core/db/ids.js';
 import type { InvitationStatus, OverlayInvitationRow } from '../../overlay.tables.js';
 import { networksWhereUser } from '../workflow-common.js';
@@ -39,8 +40,8 @@ export function createInvitationStore(db: Database) {
       return withNetwork().where('i.token_hash', '=', tokenHash).executeTakeFirst();
     },
 
-    async list(filter: InvitationFilter, at: string): Promise<InvitationRecord[]> {
-      if (filter.networkId !== undefined && !isUuid(filter.networkId)) return [];
+    async list(filter: InvitationFilter, at: string, page: PageRequest): Promise<Page<InvitationRecord>> {
+      if (filter.networkId !== undefined && !isUuid(filter.networkId)) return { items: [], total: 0 };
       let q = withNetwork();
       if (filter.visibleTo) q = q.where('i.network_id', 'in', networksWhereUser(db, filter.visibleTo, 'can_invite_users'));
       if (filter.networkId) q = q.where('i.network_id', '=', filter.networkId);
@@ -48,7 +49,7 @@ export function createInvitationStore(db: Database) {
       else if (filter.status === 'expired') {
         q = q.where((eb) => eb.or([eb('i.status', '=', 'expired'), eb.and([eb('i.status', '=', 'pending'), eb('i.expires_at', '<=', at)])]));
       } else if (filter.status) q = q.where('i.status', '=', filter.status);
-      return q.orderBy('i.created_at', 'desc').orderBy('i.id', 'desc').execute();
+      return paginate(q.orderBy('i.created_at', 'desc').orderBy('i.id', 'desc'), page);
     },
 
     /** Whether a user with this email (any case) is already a member of the network. */

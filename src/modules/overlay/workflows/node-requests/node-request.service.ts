@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../../../../core/db/paginate.js';
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../../core/index.js';
 import { errors } from '../../../../core/errors.js';
@@ -148,9 +149,10 @@ export function createNodeRequestService(deps: { core: Pick<Core, 'db' | 'now'>;
       return view(row.id);
     },
 
-    async list(principal: Principal, filter: { network_id?: string; status?: NodeRequestStatus }): Promise<NodeRequestView[]> {
-      if (principal.type !== 'user' && !isSystemAdmin(principal)) return [];
-      return views(await store.list({ visibleTo: isSystemAdmin(principal) ? undefined : principal.id, networkId: filter.network_id, status: filter.status }));
+    async list(principal: Principal, filter: { network_id?: string; status?: NodeRequestStatus }, request: PageRequest): Promise<Page<NodeRequestView>> {
+      if (principal.type !== 'user' && !isSystemAdmin(principal)) return { items: [], total: 0 };
+      const page = await store.list({ visibleTo: isSystemAdmin(principal) ? undefined : principal.id, networkId: filter.network_id, status: filter.status }, request);
+      return { items: await views(page.items), total: page.total };
     },
 
     async approve(principal: Principal, id: string): Promise<NodeRequestView> {

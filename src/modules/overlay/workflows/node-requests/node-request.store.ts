@@ -1,4 +1,5 @@
 import type { Database } from '../../../../core/db/database.js';
+import { paginate, type Page, type PageRequest } from '../../../../core/db/paginate.js';
 import { isUuid } from '../../../../core/db/ids.js';
 import type { NodeRequestStatus, OverlayNodeRequestRow } from '../../overlay.tables.js';
 import { networksWhereUser } from '../workflow-common.js';
@@ -30,8 +31,8 @@ export function createNodeRequestStore(db: Database) {
       return withNetwork().where('r.id', '=', id).executeTakeFirst();
     },
 
-    async list(filter: NodeRequestFilter): Promise<NodeRequestRecord[]> {
-      if (filter.networkId !== undefined && !isUuid(filter.networkId)) return [];
+    async list(filter: NodeRequestFilter, page: PageRequest): Promise<Page<NodeRequestRecord>> {
+      if (filter.networkId !== undefined && !isUuid(filter.networkId)) return { items: [], total: 0 };
       let q = withNetwork();
       if (filter.visibleTo) {
         const userId = filter.visibleTo;
@@ -39,7 +40,7 @@ export function createNodeRequestStore(db: Database) {
       }
       if (filter.networkId) q = q.where('r.network_id', '=', filter.networkId);
       if (filter.status) q = q.where('r.status', '=', filter.status);
-      return q.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').execute();
+      return paginate(q.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc'), page);
     },
 
     /** Whether a node, or another pending request, already has this hostname in the network. */
