@@ -54,7 +54,7 @@ describe('overlay nodes', () => {
     assert.deepEqual(list.json().map((n: any) => n.hostname), ['lh', 'web']);
     const got = await node(web.node_id);
     assert.deepEqual(Object.keys(got).sort(), [
-      'cert_expires_at', 'created_at', 'groups', 'hostname', 'id', 'ip_address', 'is_lighthouse', 'is_relay', 'last_seen', 'lighthouse_options',
+      'cert_expires_at', 'cert_fingerprint', 'created_at', 'first_polled_at', 'groups', 'hostname', 'id', 'ip_address', 'is_lighthouse', 'is_relay', 'last_seen', 'lighthouse_options',
       'logging_options', 'network_id', 'public_endpoint', 'punchy_options', 'status', 'tun_device', 'updated_at',
     ]);
     assert.equal(got.status, 'pending');
@@ -167,13 +167,14 @@ describe('overlay nodes', () => {
     const back = await node(web.node_id);
     assert.equal(back.status, 'pending');
     assert.ok(back.ip_address);
-    assert.ok((await rawNode(web.node_id))!.device_token_version > row.device_token_version);
+    assert.equal((await rawNode(web.node_id))!.device_token_version, row.device_token_version, 'the device token lives until a new code is redeemed');
     const certs = (await certsOf(net)).filter((c: any) => c.node_id === web.node_id);
     assert.equal(certs.length, 2);
     const current = certs.find((c: any) => c.revoked_at === null);
     const zip = unzipSync((await call('GET', `/api/nodes/${web.node_id}/certs`)).rawPayload);
     const hostCert = certificateFromPem(strFromU8(zip['host.crt']));
     assert.equal(fingerprint(hostCert), current.fingerprint);
+    assert.equal(back.cert_fingerprint, current.fingerprint);
     assert.deepEqual(hostCert.details.groups, ['web']);
   });
 

@@ -163,4 +163,10 @@ export const overlayMigrations: Migration[] = [
       await db.schema.createIndex('overlay_invitations_network').on('overlay_invitations').columns(['network_id', 'status']).execute();
     },
   },
+  {
+    name: '0002_overlay_first_polled',
+    async up(db, d) {
+      await db.schema.alterTable('overlay_nodes').addColumn('first_polled_at', d.types.timestamp).execute();
+    },
+  },
 ];

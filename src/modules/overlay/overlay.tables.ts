@@ -78,12 +78,15 @@ export interface OverlayNodeRow {
   /** tun device name in the node's config (Rampart extension); null: nebula1. */
   tun_device: string | null;
   status: NodeStatus;
+  /** The last heartbeat or device poll (written at most every few seconds per node: see recordPoll). */
   last_seen_at: string | null;
+  /** When the node's device first fetched its config or certificates; null until then. */
+  first_polled_at: string | null;
   /** Sealed PEM of the server-generated X25519 private key (/certificates/create); null when the client keeps it. */
   private_key: string | null;
   /** PEM of the host public key the current certificate carries. */
   public_key_pem: string | null;
-  /** Device tokens carry it; a re-enroll bumps it so older tokens stop working. */
+  /** Device tokens carry it; redeeming an enrollment code bumps it so older tokens stop working. */
   device_token_version: number;
   created_by: string | null;
   created_at: string;

@@ -29,6 +29,11 @@ type Json = Record<string, unknown>;
 
 export const NODE_KEY_CONTEXT = sealContext(overlaySealedColumns.nodePrivateKey);
 const DAY_MS = 86_400_000;
+/** How often a polling device's last_seen is written at most (halved when offline_after_s is shorter). */
+const LAST_SEEN_WRITE_INTERVAL_S = 30;
+
+/** What recordPoll needs of a node: read with the device token's check, so a poll costs no extra read. */
+export type PollState = Pick<OverlayNodeRow, 'id' | 'status' | 'last_seen_at' | 'first_polled_at'>;
 
 /** Options a node carries into its config; null clears one. */
 export interface NodeOptionsInput {
@@ -80,7 +85,7 @@ export function createNodeService(base: OverlayBase) {
 
   async function view(row: OverlayNodeRow): Promise<NodeView> {
     const current = await certificates.current(row.id);
-    return toNodeView(row, current?.expires_at ?? null, db.dialect, core.now(), offlineAfterS());
+    return toNodeView(row, current ?? null, db.dialect, core.now(), offlineAfterS());
   }
 
   /** The node and the caller's access to its network: 404 'Node not found' when missing or invisible. */
@@ -153,6 +158,7 @@ export function createNodeService(base: OverlayBase) {
       tun_device: tunDevice,
       status: 'pending',
       last_seen_at: null,
+      first_polled_at: null,
       private_key: privateKeyPem === null ? null : seal(privateKeyPem),
       public_key_pem: publicKeyPem,
       device_token_version: 0,
@@ -307,7 +313,11 @@ export function createNodeService(base: OverlayBase) {
       return node;
     },
 
-    /** A new server keypair and certificate (an address again if it was freed); older device tokens stop working. */
+    /**
+     * A new server keypair and certificate (an address again if it was freed). The device token stays valid, as
+     * in Nebula Commander: a running agent fetches the new certificate on its next poll, and is cut off only when
+     * the enrollment code made for the re-enrollment is redeemed (which bumps device_token_version).
+     */
     async reEnroll(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
       const { node, access: { network } } = await nodeFor(principal, nodeId, 'manage_nodes');
       const keys = generateHostKeyPair();
@@ -315,7 +325,7 @@ export function createNodeService(base: OverlayBase) {
         publicKey: keys.publicKey,
         privateKeyPem: hostPrivateKeyToPem(keys.privateKey),
         groups: groupsOf(node),
-        patch: { status: 'pending', device_token_version: node.device_token_version + 1 },
+        patch: { status: 'pending' },
       });
       return node;
     },
@@ -325,6 +335,25 @@ export function createNodeService(base: OverlayBase) {
       const at = nowIso();
       await nodes.touch(node.id, at, node.status === 'revoked' ? 'revoked' : 'active');
       return at;
+    },
+
+    /**
+     * A device poll (config, certificates, DNS) is a sign of life, as a heartbeat is: agents that send no
+     * heartbeats (Nebula Commander's ncclient) must not read offline. last_seen is written at most once per
+     * interval (well inside offline_after_s) unless the status changes, so polls stay one read; the first config
+     * or certificate fetch sets first_polled_at.
+     */
+    async recordPoll(node: PollState, fetchesCredentials: boolean): Promise<void> {
+      const at = core.now();
+      const patch: Partial<OverlayNodeRow> = {};
+      if (fetchesCredentials && node.first_polled_at === null) patch.first_polled_at = at.toISOString();
+      const intervalMs = Math.min(LAST_SEEN_WRITE_INTERVAL_S, offlineAfterS() / 2) * 1000;
+      const stale = node.last_seen_at === null || at.getTime() - Date.parse(node.last_seen_at) >= intervalMs;
+      if (stale || (node.status !== 'active' && node.status !== 'revoked')) {
+        patch.last_seen_at = at.toISOString();
+        patch.status = node.status === 'revoked' ? 'revoked' : 'active';
+      }
+      if (Object.keys(patch).length > 0) await nodes.update(node.id, patch);
     },
 
     /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { withEtag } from '../../../http/etag.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
 import type { NodeService } from '../nodes/node.service.js';
@@ -61,9 +62,8 @@ export function nodesRoutes(nodes: NodeService, device: DeviceService): RouteDef
       schema: { params },
       handler: async (ctx) => {
         const { node, config } = await device.nodeConfig(principalOf(ctx), ctx.params.node_id);
-        ctx.reply.header('etag', config.etag);
         ctx.reply.header('content-disposition', `attachment; filename="${fileName(node.hostname, 'yml')}"`);
-        return config.yaml;
+        return withEtag(ctx, config.etag, config.yaml);
       },
     }),
     defineRoute({
