@@ -174,6 +174,27 @@ export interface OverlayInvitationRow {
   created_at: string;
 }
 
+/** A network's DNS zone settings (Nebula Commander's split-horizon DNS, served by dnsmasq on the nodes). */
+export interface OverlayDnsConfigRow {
+  network_id: string;
+  domain: string;
+  enabled: Bool;
+  /** JSON list of dnsmasq server= values (IP, optional #port) for names outside the zone. */
+  upstream_servers: string;
+  /** JSON list of resolver IPs clients use after the lighthouses. */
+  extra_dns_resolvers: string;
+  updated_at: string;
+}
+
+/** A name in a network's zone for a node: "db" (db.<domain>) or "*.apps" (apps.<domain> and below). */
+export interface OverlayDnsAliasRow {
+  id: string;
+  network_id: string;
+  node_id: string;
+  alias: string;
+  created_at: string;
+}
+
 declare module '../../core/db/tables.js' {
   interface Tables {
     overlay_networks: OverlayNetworkRow;
@@ -186,5 +207,7 @@ declare module '../../core/db/tables.js' {
     overlay_node_requests: OverlayNodeRequestRow;
     overlay_access_grants: OverlayAccessGrantRow;
     overlay_invitations: OverlayInvitationRow;
+    overlay_dns_configs: OverlayDnsConfigRow;
+    overlay_dns_aliases: OverlayDnsAliasRow;
   }
 }
