@@ -191,4 +191,10 @@ export const overlayMigrations: Migration[] = [
       await db.schema.createIndex('overlay_dns_aliases_name').on('overlay_dns_aliases').columns(['network_id', 'alias']).unique().execute();
     },
   },
+  {
+    name: '0004_overlay_invitation_mail',
+    async up(db, d) {
+      await db.schema.alterTable('overlay_invitations').addColumn('mail_id', d.types.uuid).execute();
+    },
+  },
 ];

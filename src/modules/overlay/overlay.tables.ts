@@ -171,6 +171,8 @@ export interface OverlayInvitationRow {
   expires_at: string;
   accepted_by: string | null;
   accepted_at: string | null;
+  /** The latest mail of this invitation in the core outbox: its delivery is the invitation's email_status. */
+  mail_id: string | null;
   created_at: string;
 }
 
