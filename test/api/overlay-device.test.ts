@@ -234,9 +234,12 @@ describe('overlay device flow', () => {
     assert.equal(before.statusCode, 200);
 
     assert.equal((await call('POST', `/api/nodes/${node.node_id}/re-enroll`)).statusCode, 200);
+    const reset = (await call('GET', `/api/nodes/${node.node_id}`)).json();
+    assert.deepEqual([reset.status, reset.first_polled_at, reset.last_seen], ['pending', null, null], 'not polled since the re-enroll');
     const during = await config(token, before.headers.etag as string);
     assert.equal(during.statusCode, 200, 'the agent keeps polling and gets the new certificate');
     assert.notEqual(parse(during.body).pki.cert, parse(before.body).pki.cert);
+    assert.equal((await call('GET', `/api/nodes/${node.node_id}`)).json().status, 'active', 'the running agent counts as polling');
     assert.equal((await call('GET', '/api/device/certs', bearer(token))).statusCode, 200);
     assert.equal((await call('POST', `/api/nodes/${node.node_id}/heartbeat`, bearer(token))).statusCode, 200);
 

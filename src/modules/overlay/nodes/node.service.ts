@@ -316,7 +316,8 @@ export function createNodeService(base: OverlayBase) {
     /**
      * A new server keypair and certificate (an address again if it was freed). The device token stays valid, as
      * in Nebula Commander: a running agent fetches the new certificate on its next poll, and is cut off only when
-     * the enrollment code made for the re-enrollment is redeemed (which bumps device_token_version).
+     * the enrollment code made for the re-enrollment is redeemed (which bumps device_token_version). As in
+     * Commander, the node reads as not yet polled (pending, no first_polled_at or last_seen) until a device polls.
      */
     async reEnroll(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
       const { node, access: { network } } = await nodeFor(principal, nodeId, 'manage_nodes');
@@ -325,7 +326,7 @@ export function createNodeService(base: OverlayBase) {
         publicKey: keys.publicKey,
         privateKeyPem: hostPrivateKeyToPem(keys.privateKey),
         groups: groupsOf(node),
-        patch: { status: 'pending' },
+        patch: { status: 'pending', first_polled_at: null, last_seen_at: null },
       });
       return node;
     },
