@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { unzipSync, strFromU8 } from 'fflate';
 import { parse } from 'yaml';
 import { certificateFromPem, fingerprint, verifyCertificate } from '../../src/core/pki/nebula/index.js';
+import { issueReauthToken } from '../../src/core/identity/sso/reauth.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
@@ -176,6 +177,27 @@ describe('overlay nodes', () => {
     assert.equal(fingerprint(hostCert), current.fingerprint);
     assert.equal(back.cert_fingerprint, current.fingerprint);
     assert.deepEqual(hostCert.details.groups, ['web']);
+  });
+
+  test("delete and revoke take Commander's newest step-up body (reauth_token, hostname as confirmation) and check what is sent", async () => {
+    const net = await network();
+    await create(net, { name: 'lh', is_lighthouse: true });
+    const web = await create(net, { name: 'web' });
+    const reauth = (await issueReauthToken(r.core.identity.keyset, owner.user.id)).token;
+
+    const wrongName = await call('POST', `/api/nodes/${web.node_id}/revoke-certificate`, owner.headers, { reauth_token: reauth, confirmation: 'db' });
+    assert.equal(wrongName.statusCode, 400);
+    assert.match(wrongName.json().detail, /confirmation must be the node's hostname, 'web'/);
+    const forged = await call('DELETE', `/api/nodes/${web.node_id}`, owner.headers, { reauth_token: 'not-a-token', confirmation: 'web' });
+    assert.equal(forged.statusCode, 403);
+    const accessToken = await call('DELETE', `/api/nodes/${web.node_id}`, owner.headers, { reauth_token: owner.token, confirmation: 'web' });
+    assert.equal(accessToken.statusCode, 403, 'an access token is no reauth token');
+    assert.equal((await node(web.node_id)).status, 'pending', 'nothing happened');
+
+    const revoked = await call('POST', `/api/nodes/${web.node_id}/revoke-certificate`, owner.headers, { reauth_token: reauth, confirmation: 'web' });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+    assert.equal((await call('DELETE', `/api/nodes/${web.node_id}`, owner.headers, { reauth_token: reauth, confirmation: 'web' })).statusCode, 204);
+    assert.equal((await call('GET', `/api/nodes/${web.node_id}`)).statusCode, 404);
   });
 
   test('config and certs: YAML attachment with inline PKI and key, ZIP that verifies', async () => {

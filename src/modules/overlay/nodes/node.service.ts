@@ -9,6 +9,7 @@ import type { ConfigRevisions } from '../networks/config-revision.js';
 import type { NetworkCas } from '../networks/network-cas.js';
 import { lockNetworkRow } from '../networks/network-lock.js';
 import { sealContext } from '../../../core/secrets/sealed-columns.js';
+import { verifyReauthToken } from '../../../core/identity/sso/reauth.js';
 import { overlaySealedColumns } from '../overlay.sealed.js';
 import type { OverlayNetworkRow, OverlayNodeRow } from '../overlay.tables.js';
 import { createCertificateIssuer } from './certificate-issuer.js';
@@ -59,6 +60,15 @@ export interface CreateNodeInput extends NodeOptionsInput {
 export interface SignInput extends CreateNodeInput {
   /** PEM "NEBULA X25519 PUBLIC KEY", as `nebula-cert keygen` writes it. */
   public_key: string;
+}
+
+/**
+ * The step-up Nebula Commander's newest source asks for before deleting a node or revoking its certificate. The
+ * spec asks for none, so both fields are optional; whichever a client sends must hold.
+ */
+export interface StepUpInput {
+  reauth_token?: string | null;
+  confirmation?: string | null;
 }
 
 export interface UpdateNodeInput extends NodeOptionsInput {
@@ -217,6 +227,14 @@ export function createNodeService(base: OverlayBase) {
 
   const groupsOf = (node: OverlayNodeRow) => db.dialect.fromJson<string[]>(node.groups);
 
+  /** A reauth_token sent must be the caller's and fresh (403); a confirmation sent must be the hostname (400). */
+  async function assertStepUp(principal: Principal, node: OverlayNodeRow, input: StepUpInput): Promise<void> {
+    if (input.reauth_token != null) await verifyReauthToken(core.identity.keyset, input.reauth_token, principal.id);
+    if (input.confirmation != null && input.confirmation !== node.hostname) {
+      throw errors.validation(`confirmation must be the node's hostname, '${node.hostname}'`);
+    }
+  }
+
   return {
     create,
     nodeFor,
@@ -292,8 +310,9 @@ export function createNodeService(base: OverlayBase) {
     },
 
     /** Deletes a node: its certificates are revoked (and stay for the blocklist), its address is freed with its row. */
-    async delete(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
+    async delete(principal: Principal, nodeId: string, stepUp: StepUpInput = {}): Promise<OverlayNodeRow> {
       const { node } = await nodeFor(principal, nodeId, 'manage_nodes');
+      await assertStepUp(principal, node, stepUp);
       await lockNetworkRow(db, node.network_id); // two lighthouses deleted at once must not both pass the check
       if (db.dialect.fromBool(node.is_lighthouse) && !(await nodes.hasLighthouse(node.network_id, node.id)) && (await nodes.countNodes(node.network_id)) > 1) {
         throw errors.conflict(`"${node.hostname}" is the only lighthouse of this network; make another node a lighthouse before deleting it`);
@@ -305,8 +324,9 @@ export function createNodeService(base: OverlayBase) {
     },
 
     /** Revokes the node's certificates, frees its address and forgets its key; the node stays and can re-enroll. */
-    async revoke(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
+    async revoke(principal: Principal, nodeId: string, stepUp: StepUpInput = {}): Promise<OverlayNodeRow> {
       const { node } = await nodeFor(principal, nodeId, 'manage_nodes');
+      await assertStepUp(principal, node, stepUp);
       await certificates.revokeAllOf(node.id);
       await nodes.update(node.id, { ip_address: null, ip_number: null, private_key: null, status: 'revoked', updated_at: nowIso() });
       await revisions.bump(node.network_id);
