@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { withEtag } from '../../../http/etag.js';
-import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
+import { defineRoute, principalOf, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
 import { dnsAliasView, dnsConfigView, type DnsService } from '../dns/dns.service.js';
 
@@ -25,7 +25,7 @@ const deviceResponses = {
 };
 
 /** The dnsmasq.conf a device polls, under the sha256 of its text as ETag (If-None-Match gives 304). */
-export async function dnsmasqReply(ctx: Parameters<RouteDefinition<any>['handler']>[0], conf: string) {
+function dnsmasqReply(ctx: RouteContext<any>, conf: string) {
   return withEtag(ctx, `"${createHash('sha256').update(conf).digest('hex')}"`, conf);
 }
 
