@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
-const FIELDS = ['action', 'actor_id', 'actor_name', 'actor_type', 'client_ip', 'details', 'id', 'occurred_at', 'resource_id', 'resource_type', 'result'];
+const FIELDS = ['action', 'actor_email', 'actor_id', 'actor_identifier', 'actor_name', 'actor_type', 'actor_user_id', 'client_ip', 'details', 'id', 'occurred_at', 'resource_id', 'resource_type', 'result'];
 
 describe('overlay audit log (GET /api/audit)', () => {
   let r: TestRampart;
@@ -45,6 +45,21 @@ describe('overlay audit log (GET /api/audit)', () => {
     assert.deepEqual(times, [...times].sort().reverse());
     assert.equal(list[0].action, 'probe.bulk');
     assert.deepEqual(list[0].details, { n: 1 });
+    assert.deepEqual([list[0].actor_user_id, list[0].actor_identifier, list[0].actor_email], [null, 'probe', null], 'not a user: no user id or email');
+  });
+
+  test("Commander's actor fields: the user's id, their email as identifier when they have one, else their name", async () => {
+    const withEmail = await signIn(r);
+    await r.core.identity.users.update(withEmail.user.id, { email: 'ops@example.com' });
+    const noEmail = await signIn(r);
+    for (const who of [withEmail, noEmail]) {
+      tick();
+      const res = await r.app.inject({ method: 'POST', url: '/api/networks', headers: who.headers, payload: { name: `net-${who.user.username}`, subnet_cidr: '10.99.0.0/24' } });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    const [second, first] = await entries('?action=overlay.network.create&limit=2');
+    assert.deepEqual([first.actor_user_id, first.actor_identifier, first.actor_email], [withEmail.user.id, 'ops@example.com', 'ops@example.com']);
+    assert.deepEqual([second.actor_user_id, second.actor_identifier, second.actor_email], [noEmail.user.id, noEmail.user.username, null]);
   });
 
   test('limit is clamped to 200, below 1 is refused; offset pages on', async () => {

@@ -25,7 +25,8 @@ describe('overlay device flow', () => {
   let address = 0;
 
   before(async () => {
-    r = await createTestRampart({ now: () => new Date(clock) });
+    // Long-lived user tokens: the liveness test moves the clock on by many minutes.
+    r = await createTestRampart({ now: () => new Date(clock), overrides: { 'auth.access_token_ttl_s': 86_400 } });
     owner = await signIn(r);
     const net = await call('POST', '/api/networks', owner.headers, { name: 'devices', subnet_cidr: '10.90.0.0/24' });
     networkId = net.json().id;
@@ -159,7 +160,98 @@ describe('overlay device flow', () => {
     assert.deepEqual(res.json(), { detail: 'the node has no valid certificate; re-enroll' });
   });
 
-  test('device tokens: 401 when missing, forged, a user token, after a re-enroll or a newer enrollment', async () => {
+  test('If-None-Match as ncclient sends it (bare), quoted, weak, in a list or * gives 304; a stale tag 200', async () => {
+    const token = await deviceToken(web.node_id);
+    const first = await config(token);
+    assert.equal(first.statusCode, 200, first.body);
+    const quoted = first.headers.etag as string;
+    const bare = quoted.replace(/"/g, '');
+    for (const header of [bare, quoted, `W/${quoted}`, `W/${bare}`, `"stale", ${quoted}`, `stale,${bare}`, '*', ` ${quoted} `]) {
+      const res = await config(token, header);
+      assert.equal(res.statusCode, 304, header);
+      assert.equal(res.body, '');
+      assert.equal(res.headers.etag, quoted);
+    }
+    for (const header of ['"stale"', 'stale', `W/"${bare.slice(1)}"`, `"${bare}x"`, ',']) {
+      const res = await config(token, header);
+      assert.equal(res.statusCode, 200, header);
+      assert.equal(res.body, first.body);
+    }
+    // The user-facing config download is ETag'd the same way.
+    const download = await call('GET', `/api/nodes/${web.node_id}/config`, { ...owner.headers, 'if-none-match': bare });
+    assert.equal(download.statusCode, 304);
+  });
+
+  test('device polls are signs of life: first_polled_at on the first fetch, last_seen and active without heartbeats', async () => {
+    const node = await create({ name: 'quiet' });
+    const view = async () => (await call('GET', `/api/nodes/${node.node_id}`)).json();
+    const before = await view();
+    assert.deepEqual([before.status, before.last_seen, before.first_polled_at], ['pending', null, null]);
+    assert.match(before.cert_fingerprint, /^[0-9a-f]{64}$/);
+
+    const token = await deviceToken(node.node_id);
+    assert.equal((await config(token)).statusCode, 200);
+    const firstAt = new Date(clock).toISOString();
+    const polled = await view();
+    assert.deepEqual([polled.status, polled.last_seen, polled.first_polled_at], ['active', firstAt, firstAt]);
+
+    // Within the write interval another poll writes nothing; first_polled_at never moves.
+    clock += 5_000;
+    const etag = (await config(token)).headers.etag as string;
+    assert.equal((await view()).last_seen, firstAt);
+
+    // A node that polls (even getting 304s) never reads offline; one that stops does.
+    for (let i = 0; i < 8; i++) {
+      clock += 60_000;
+      assert.equal((await config(token, etag)).statusCode, 304);
+      assert.equal((await view()).status, 'active', `poll ${i}`);
+    }
+    const last = (await view()).last_seen;
+    assert.equal(last, new Date(clock).toISOString());
+    clock += 301_000;
+    const silent = await view();
+    assert.deepEqual([silent.status, silent.first_polled_at], ['offline', firstAt]);
+
+    // The certificate ZIP counts too.
+    assert.equal((await call('GET', '/api/device/certs', bearer(token))).statusCode, 200);
+    assert.deepEqual([(await view()).status, (await view()).last_seen], ['active', new Date(clock).toISOString()]);
+    const listed = (await call('GET', `/api/nodes?network_id=${networkId}`)).json().find((n: any) => n.id === node.node_id);
+    assert.equal(listed.first_polled_at, firstAt);
+    assert.equal(listed.cert_fingerprint, before.cert_fingerprint);
+  });
+
+  test('the certificate ZIP is a first fetch too', async () => {
+    const node = await create({ name: 'zipper' });
+    const token = await deviceToken(node.node_id);
+    assert.equal((await call('GET', '/api/device/certs', bearer(token))).statusCode, 200);
+    assert.equal((await call('GET', `/api/nodes/${node.node_id}`)).json().first_polled_at, new Date(clock).toISOString());
+  });
+
+  test('re-enroll keeps the running device token until the new enrollment code is redeemed', async () => {
+    const node = await create({ name: 'laptop' });
+    const token = await deviceToken(node.node_id);
+    const before = await config(token);
+    assert.equal(before.statusCode, 200);
+
+    assert.equal((await call('POST', `/api/nodes/${node.node_id}/re-enroll`)).statusCode, 200);
+    const reset = (await call('GET', `/api/nodes/${node.node_id}`)).json();
+    assert.deepEqual([reset.status, reset.first_polled_at, reset.last_seen], ['pending', null, null], 'not polled since the re-enroll');
+    const during = await config(token, before.headers.etag as string);
+    assert.equal(during.statusCode, 200, 'the agent keeps polling and gets the new certificate');
+    assert.notEqual(parse(during.body).pki.cert, parse(before.body).pki.cert);
+    assert.equal((await call('GET', `/api/nodes/${node.node_id}`)).json().status, 'active', 'the running agent counts as polling');
+    assert.equal((await call('GET', '/api/device/certs', bearer(token))).statusCode, 200);
+    assert.equal((await call('POST', `/api/nodes/${node.node_id}/heartbeat`, bearer(token))).statusCode, 200);
+
+    const fresh = await deviceToken(node.node_id);
+    const retired = await config(token);
+    assert.equal(retired.statusCode, 401, 'redeeming the new code retires the old token');
+    assert.match(retired.json().detail, /enroll again/);
+    assert.equal((await call('GET', '/api/device/certs', bearer(token))).statusCode, 401);
+    assert.equal((await config(fresh)).statusCode, 200);
+  });
+
+  test('device tokens: 401 when missing, forged, a user token, or after a newer enrollment', async () => {
     const node = await create({ name: 'phone' });
     const token = await deviceToken(node.node_id);
     assert.equal((await config(token)).statusCode, 200);
@@ -171,14 +263,8 @@ describe('overlay device flow', () => {
     const second = await deviceToken(node.node_id);
     assert.equal((await config(token)).statusCode, 401, 'a newer enrollment retires the older token');
     assert.equal((await config(second)).statusCode, 200);
-
-    assert.equal((await call('POST', `/api/nodes/${node.node_id}/re-enroll`)).statusCode, 200);
-    const res = await config(second);
-    assert.equal(res.statusCode, 401);
-    assert.match(res.json().detail, /enroll again/);
-    assert.equal((await call('GET', '/api/device/certs', bearer(second))).statusCode, 401);
-    assert.equal((await call('POST', `/api/nodes/${node.node_id}/heartbeat`, bearer(second))).statusCode, 401);
-    assert.equal((await config(await deviceToken(node.node_id))).statusCode, 200, 'a new code enrolls it again');
+    assert.equal((await call('GET', '/api/device/certs', bearer(token))).statusCode, 401);
+    assert.equal((await call('POST', `/api/nodes/${node.node_id}/heartbeat`, bearer(token))).statusCode, 401);
 
     // A device token is no user credential.
     assert.equal((await call('GET', '/api/nodes', bearer(token))).statusCode, 401);

@@ -92,7 +92,11 @@ describe('overlay invitations (/api/invitations) with the mail outbox', () => {
     assert.match(mail.subject, /invite-net/);
     assert.equal(mail.sent_at, null, 'no SMTP server: the mail waits in the outbox');
     const token = await tokenMailedTo('newbie@example.com');
-    assert.ok(!res.body.includes(token), 'the API never returns the token');
+    assert.equal(invitation.token, token, 'its creator sees the token, as in Commander');
+    assert.deepEqual([invitation.email_status, invitation.email_sent_at, invitation.email_error], ['not_sent', null, null], 'no mail server: not sent');
+    const adminView = (await list(admin)).find((x) => x.id === invitation.id);
+    assert.equal(adminView.token, null, 'nobody else does');
+    assert.equal(adminView.email_status, 'not_sent');
     const row = await r.core.db.kysely.selectFrom('overlay_invitations').selectAll().where('id', '=', invitation.id).executeTakeFirstOrThrow();
     assert.equal(row.token_hash, createHash('sha256').update(token).digest('hex'));
     assert.ok(!row.token_sealed.includes(token));
@@ -243,7 +247,11 @@ describe('overlay invitations (/api/invitations) with the mail outbox', () => {
     assert.deepEqual(await list(stranger), []);
     assert.deepEqual(await list(owner, `?network_id=${randomUUID()}`), []);
     assert.equal((await call('GET', '/api/invitations?status_filter=lost', owner)).statusCode, 400);
-    assert.ok(!JSON.stringify(ownerView).includes('token'), 'no token, hashed or sealed, in the list');
+    for (const x of ownerView) {
+      assert.equal(x.token !== null, x.invited_by_user_id === owner.user.id, 'a token on exactly the invitations the caller made');
+      assert.equal(x.token_hash ?? x.token_sealed, undefined);
+    }
+    assert.ok(ownerView.some((x) => x.token === null) && ownerView.some((x) => x.token !== null));
   });
 });
 
@@ -283,5 +291,31 @@ describe('overlay invitations through a real SMTP server', () => {
     assert.equal(record.transport, 'smtp');
     assert.ok(record.sent_at);
     assert.equal(record.error, null);
+    const [listed] = (await call('GET', '/api/invitations', owner)).json();
+    assert.deepEqual([listed.email_status, listed.email_sent_at, listed.email_error], ['sent', record.sent_at, null]);
+  });
+});
+
+describe('overlay invitations when the mail server refuses', () => {
+  let r: TestRampart;
+  const { call, invite } = api(() => r);
+
+  before(async () => {
+    // Port 1 on loopback: nothing listens, so every delivery fails at once.
+    r = await createTestRampart({ overrides: { 'mail.smtp_url': 'smtp://127.0.0.1:1', 'overlay.public_url': 'https://console.example' } });
+  });
+  after(() => r.cleanup());
+
+  test('email_status is sending until the delivery ends, then failed with the reason', async () => {
+    const owner = await signIn(r);
+    const networkId = (await call('POST', '/api/networks', owner, { name: 'no-smtp', subnet_cidr: '10.81.0.0/24' })).json().id;
+    const res = await invite(owner, { email: 'lost@example.com', network_id: networkId });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual([res.json().email_status, res.json().email_sent_at], ['sending', null]);
+    await r.core.mail.idle();
+    const [listed] = (await call('GET', '/api/invitations', owner)).json();
+    assert.equal(listed.email_status, 'failed');
+    assert.equal(listed.email_sent_at, null);
+    assert.ok(listed.email_error, 'the reason is shown');
   });
 });

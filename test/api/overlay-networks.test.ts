@@ -274,6 +274,18 @@ describe('overlay networks (/api/networks)', () => {
     return r.core.db.kysely.selectFrom('overlay_networks').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
   }
 
+  test("Commander's summary counts: groups with rules, DNS aliases and members, in the list and the detail", async () => {
+    const net = (await create(owner, { name: 'counted', subnet_cidr: '10.44.0.0/24' })).json();
+    assert.deepEqual([net.group_count, net.dns_entry_count, net.user_count, net.cert_curve], [0, 0, 1, '25519']);
+    const lh = (await call('POST', '/api/certificates/create', owner, { network_id: net.id, name: 'lh', is_lighthouse: true })).json();
+    assert.equal((await call('PUT', `/api/networks/${net.id}/group-firewall/web`, owner, { inbound_rules: [] })).statusCode, 200);
+    assert.equal((await call('POST', `/api/networks/${net.id}/dns/aliases`, owner, { alias: 'gw', node_id: lh.node_id })).statusCode, 201);
+    assert.equal((await call('POST', `/api/networks/${net.id}/users`, owner, { user_id: stranger.user.id })).statusCode, 200);
+    const counts = (n: any) => [n.node_count, n.group_count, n.dns_entry_count, n.user_count];
+    assert.deepEqual(counts((await call('GET', `/api/networks/${net.id}`, owner)).json()), [1, 1, 1, 2]);
+    assert.deepEqual(counts((await call('GET', '/api/networks', stranger)).json().find((n: any) => n.id === net.id)), [1, 1, 1, 2]);
+  });
+
   test('no response ever carried a CA private key', () => {
     assert.ok(bodies.length > 10);
     for (const body of bodies) assert.doesNotMatch(body, /ED25519 PRIVATE KEY/);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { unzipSync, strFromU8 } from 'fflate';
 import { parse } from 'yaml';
 import { certificateFromPem, fingerprint, verifyCertificate } from '../../src/core/pki/nebula/index.js';
+import { issueReauthToken } from '../../src/core/identity/sso/reauth.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
@@ -54,7 +55,7 @@ describe('overlay nodes', () => {
     assert.deepEqual(list.json().map((n: any) => n.hostname), ['lh', 'web']);
     const got = await node(web.node_id);
     assert.deepEqual(Object.keys(got).sort(), [
-      'cert_expires_at', 'created_at', 'groups', 'hostname', 'id', 'ip_address', 'is_lighthouse', 'is_relay', 'last_seen', 'lighthouse_options',
+      'cert_expires_at', 'cert_fingerprint', 'created_at', 'first_polled_at', 'groups', 'hostname', 'id', 'ip_address', 'is_lighthouse', 'is_relay', 'last_seen', 'lighthouse_options',
       'logging_options', 'network_id', 'public_endpoint', 'punchy_options', 'status', 'tun_device', 'updated_at',
     ]);
     assert.equal(got.status, 'pending');
@@ -167,14 +168,36 @@ describe('overlay nodes', () => {
     const back = await node(web.node_id);
     assert.equal(back.status, 'pending');
     assert.ok(back.ip_address);
-    assert.ok((await rawNode(web.node_id))!.device_token_version > row.device_token_version);
+    assert.equal((await rawNode(web.node_id))!.device_token_version, row.device_token_version, 'the device token lives until a new code is redeemed');
     const certs = (await certsOf(net)).filter((c: any) => c.node_id === web.node_id);
     assert.equal(certs.length, 2);
     const current = certs.find((c: any) => c.revoked_at === null);
     const zip = unzipSync((await call('GET', `/api/nodes/${web.node_id}/certs`)).rawPayload);
     const hostCert = certificateFromPem(strFromU8(zip['host.crt']));
     assert.equal(fingerprint(hostCert), current.fingerprint);
+    assert.equal(back.cert_fingerprint, current.fingerprint);
     assert.deepEqual(hostCert.details.groups, ['web']);
+  });
+
+  test("delete and revoke take Commander's newest step-up body (reauth_token, hostname as confirmation) and check what is sent", async () => {
+    const net = await network();
+    await create(net, { name: 'lh', is_lighthouse: true });
+    const web = await create(net, { name: 'web' });
+    const reauth = (await issueReauthToken(r.core.identity.keyset, owner.user.id)).token;
+
+    const wrongName = await call('POST', `/api/nodes/${web.node_id}/revoke-certificate`, owner.headers, { reauth_token: reauth, confirmation: 'db' });
+    assert.equal(wrongName.statusCode, 400);
+    assert.match(wrongName.json().detail, /confirmation must be the node's hostname, 'web'/);
+    const forged = await call('DELETE', `/api/nodes/${web.node_id}`, owner.headers, { reauth_token: 'not-a-token', confirmation: 'web' });
+    assert.equal(forged.statusCode, 403);
+    const accessToken = await call('DELETE', `/api/nodes/${web.node_id}`, owner.headers, { reauth_token: owner.token, confirmation: 'web' });
+    assert.equal(accessToken.statusCode, 403, 'an access token is no reauth token');
+    assert.equal((await node(web.node_id)).status, 'pending', 'nothing happened');
+
+    const revoked = await call('POST', `/api/nodes/${web.node_id}/revoke-certificate`, owner.headers, { reauth_token: reauth, confirmation: 'web' });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+    assert.equal((await call('DELETE', `/api/nodes/${web.node_id}`, owner.headers, { reauth_token: reauth, confirmation: 'web' })).statusCode, 204);
+    assert.equal((await call('GET', `/api/nodes/${web.node_id}`)).statusCode, 404);
   });
 
   test('config and certs: YAML attachment with inline PKI and key, ZIP that verifies', async () => {

@@ -402,7 +402,8 @@ describe('overlay auth without an OIDC provider', () => {
   test('login answers 501 and oidc-status disabled while no provider is configured', async () => {
     const login = await r.app.inject({ method: 'GET', url: '/api/auth/login' });
     assert.equal(login.statusCode, 501);
-    assert.deepEqual(login.json(), { detail: 'OIDC is not configured' });
+    assert.deepEqual(Object.keys(login.json()), ['detail']);
+    assert.match(login.json().detail, /^OIDC is not configured\. Sign in with a local account instead: POST \/api\/v1\/auth\/login/);
     const status = await r.app.inject({ method: 'GET', url: '/api/auth/oidc-status' });
     assert.deepEqual(status.json(), { status: 'disabled' });
   });

@@ -1,3 +1,3 @@
-export { createMailer, type Mailer, type MailMessage, type MailView } from './mailer.js';
+export { createMailer, type MailDelivery, type Mailer, type MailMessage, type MailView } from './mailer.js';
 export { mailMigrations } from './mail.migrations.js';
 export { mailSealedColumns } from './mail.sealed.js';

@@ -27,6 +27,9 @@ export interface MailView {
   error: string | null;
 }
 
+/** How far a stored mail got: what a feature shows of the mails it sent (an invitation's email_status). */
+export type MailDelivery = Pick<MailOutboxRow, 'id' | 'transport' | 'created_at' | 'sent_at' | 'error'>;
+
 export interface Mailer {
   /**
    * Records the mail (body sealed) and, with [mail] smtp_url set, delivers it once the current transaction
@@ -36,6 +39,8 @@ export interface Mailer {
   send(message: MailMessage): Promise<{ id: string; transport: MailOutboxRow['transport'] }>;
   /** Stored mails, newest first. */
   list(page: { limit: number; offset: number }): Promise<MailView[]>;
+  /** The delivery state of these mails (ids not found are left out), without their bodies. */
+  deliveries(ids: string[]): Promise<Map<string, MailDelivery>>;
   /** Resolves when every delivery started so far has finished (tests; shutdown). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -103,6 +108,13 @@ export function createMailer(deps: MailerDeps): Mailer {
     async list({ limit, offset }) {
       const rows = await db.kysely.selectFrom('mail_outbox').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
       return rows.map(({ body_sealed, ...rest }) => ({ ...rest, body: secrets.openString(body_sealed, context) }));
+    },
+
+    async deliveries(ids) {
+      const wanted = [...new Set(ids)];
+      if (wanted.length === 0) return new Map();
+      const rows = await db.kysely.selectFrom('mail_outbox').select(['id', 'transport', 'created_at', 'sent_at', 'error']).where('id', 'in', wanted).execute();
+      return new Map(rows.map((row) => [row.id, row]));
     },
 
     idle,

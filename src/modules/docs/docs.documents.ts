@@ -25,7 +25,15 @@ export const documentSpecs: DocumentSpec[] = [
     path: '/api/openapi.json',
     surface: 'overlay',
     title: 'Rampart overlay API',
-    description: 'The Nebula overlay API under /api. Interactive documentation: /api/docs (Swagger UI), /api/redoc (ReDoc).',
+    description: [
+      'The Nebula overlay API under /api (Nebula Commander compatible). Interactive documentation: /api/docs (Swagger UI), /api/redoc (ReDoc).',
+      '',
+      '**Signing in.** With an OIDC provider configured, `GET /api/auth/login` redirects to it, as in Nebula Commander. Without one',
+      "(a fresh install), use a local account: `POST /api/v1/auth/login` with `{\"username\": \"admin\", \"password\": \"...\"}` answers an",
+      '`access_token`; send it as `Authorization: Bearer <token>` (the Authorize button here takes it), or let the browser keep the',
+      '`rampart_session` cookie the same call sets: every /api route accepts either. The first administrator is `admin`, its',
+      'password printed once at first start and kept in `<data_dir>/initial-admin-password`. Devices use their device token instead.',
+    ].join('\n'),
     include: (r) => under(r.path, '/api') && !under(r.path, '/api/v1'),
   },
   {

@@ -14,11 +14,14 @@ import { overlayAuditRoutes } from './routes/audit.routes.js';
 import { nodesRoutes } from './routes/nodes.routes.js';
 import { certificatesRoutes } from './routes/certificates.routes.js';
 import { deviceRoutes } from './routes/device.routes.js';
+import { deviceDnsRoutes, dnsRoutes } from './routes/dns.routes.js';
+import { publicConfigRoutes } from './routes/public-config.routes.js';
 
 /**
  * The Nebula Commander API (../shared/specs/overlay-nebula-commander-api.txt) over native Nebula PKI: networks
  * with a CA each, nodes and their certificates, device enrollment and config polling, per-network permissions,
- * node requests, access grants and invitations. Auth and health live in the identity and health modules.
+ * node requests, access grants and invitations,
+ * per-network DNS (zones and aliases served to devices as dnsmasq.conf). Auth and health live in the identity and health modules.
  */
 export const overlayModule: RampartModule = {
   name: 'overlay',
@@ -41,6 +44,9 @@ export const overlayModule: RampartModule = {
         ...nodesRoutes(services.nodes, services.device),
         ...certificatesRoutes(services.nodes),
         ...deviceRoutes(services.device),
+        ...dnsRoutes(services.dns, services.device),
+        ...deviceDnsRoutes(services.dns, services.device),
+        ...publicConfigRoutes(),
       ],
     };
   },

@@ -163,4 +163,38 @@ export const overlayMigrations: Migration[] = [
       await db.schema.createIndex('overlay_invitations_network').on('overlay_invitations').columns(['network_id', 'status']).execute();
     },
   },
+  {
+    name: '0002_overlay_first_polled',
+    async up(db, d) {
+      await db.schema.alterTable('overlay_nodes').addColumn('first_polled_at', d.types.timestamp).execute();
+    },
+  },
+  {
+    name: '0003_overlay_dns',
+    async up(db, d) {
+      const { timestamp: ts, boolean: bool, json, uuid } = d.types;
+      await db.schema
+        .createTable('overlay_dns_configs')
+        .addColumn('network_id', uuid, (c) => cascade('overlay_networks')(c.primaryKey()))
+        .addColumn('domain', 'text', (c) => c.notNull())
+        .addColumn('enabled', bool, (c) => c.notNull())
+        .addColumn('upstream_servers', json, (c) => c.notNull())
+        .addColumn('extra_dns_resolvers', json, (c) => c.notNull())
+        .addColumn('updated_at', ts, (c) => c.notNull())
+        .execute();
+      await withId(db, d, 'overlay_dns_aliases')
+        .addColumn('network_id', uuid, (c) => cascade('overlay_networks')(c.notNull()))
+        .addColumn('node_id', uuid, (c) => cascade('overlay_nodes')(c.notNull()))
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('created_at', ts, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('overlay_dns_aliases_name').on('overlay_dns_aliases').columns(['network_id', 'alias']).unique().execute();
+    },
+  },
+  {
+    name: '0004_overlay_invitation_mail',
+    async up(db, d) {
+      await db.schema.alterTable('overlay_invitations').addColumn('mail_id', d.types.uuid).execute();
+    },
+  },
 ];

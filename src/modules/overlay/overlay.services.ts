@@ -12,6 +12,7 @@ import { createAccessGrantService } from './workflows/access-grants/access-grant
 import { createInvitationService } from './workflows/invitations/invitation.service.js';
 import { createNodeService } from './nodes/node.service.js';
 import { createDeviceService } from './device/device.service.js';
+import { createDnsService } from './dns/dns.service.js';
 
 /** The overlay's services, wired by hand once per Rampart: each takes what it needs of the core and of the others. */
 export function createOverlayServices(core: Core) {
@@ -28,6 +29,7 @@ export function createOverlayServices(core: Core) {
     accessGrants: createAccessGrantService(base),
     invitations: createInvitationService(base),
     device: createDeviceService(base, nodes),
+    dns: createDnsService(base, nodes),
     members: createNetworkMembers(core.db, access, core.now),
     groupFirewall: createGroupFirewall(core.db, access, revisions, core.now),
     userNetworks: createUserNetworks(core.db),

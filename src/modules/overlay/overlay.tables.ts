@@ -78,12 +78,15 @@ export interface OverlayNodeRow {
   /** tun device name in the node's config (Rampart extension); null: nebula1. */
   tun_device: string | null;
   status: NodeStatus;
+  /** The last heartbeat or device poll (written at most every few seconds per node: see recordPoll). */
   last_seen_at: string | null;
+  /** When the node's device first fetched its config or certificates; null until then. */
+  first_polled_at: string | null;
   /** Sealed PEM of the server-generated X25519 private key (/certificates/create); null when the client keeps it. */
   private_key: string | null;
   /** PEM of the host public key the current certificate carries. */
   public_key_pem: string | null;
-  /** Device tokens carry it; a re-enroll bumps it so older tokens stop working. */
+  /** Device tokens carry it; redeeming an enrollment code bumps it so older tokens stop working. */
   device_token_version: number;
   created_by: string | null;
   created_at: string;
@@ -168,6 +171,29 @@ export interface OverlayInvitationRow {
   expires_at: string;
   accepted_by: string | null;
   accepted_at: string | null;
+  /** The latest mail of this invitation in the core outbox: its delivery is the invitation's email_status. */
+  mail_id: string | null;
+  created_at: string;
+}
+
+/** A network's DNS zone settings (Nebula Commander's split-horizon DNS, served by dnsmasq on the nodes). */
+export interface OverlayDnsConfigRow {
+  network_id: string;
+  domain: string;
+  enabled: Bool;
+  /** JSON list of dnsmasq server= values (IP, optional #port) for names outside the zone. */
+  upstream_servers: string;
+  /** JSON list of resolver IPs clients use after the lighthouses. */
+  extra_dns_resolvers: string;
+  updated_at: string;
+}
+
+/** A name in a network's zone for a node: "db" (db.<domain>) or "*.apps" (apps.<domain> and below). */
+export interface OverlayDnsAliasRow {
+  id: string;
+  network_id: string;
+  node_id: string;
+  alias: string;
   created_at: string;
 }
 
@@ -183,5 +209,7 @@ declare module '../../core/db/tables.js' {
     overlay_node_requests: OverlayNodeRequestRow;
     overlay_access_grants: OverlayAccessGrantRow;
     overlay_invitations: OverlayInvitationRow;
+    overlay_dns_configs: OverlayDnsConfigRow;
+    overlay_dns_aliases: OverlayDnsAliasRow;
   }
 }

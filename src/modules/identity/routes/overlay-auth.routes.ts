@@ -19,7 +19,12 @@ const redirect = (description: string) => ({ 302: { description } });
 const STATE_COOKIE = { name: 'rampart_sso', path: '/api/auth' };
 const REAUTH_COOKIE = { name: 'rampart_reauth', path: '/api/auth/reauth' };
 
-const notConfigured = () => new RampartError({ code: 'not_implemented', status: 501, message: 'OIDC is not configured' });
+const notConfigured = (message = 'OIDC is not configured') => new RampartError({ code: 'not_implemented', status: 501, message });
+/** What a fresh install (no OIDC provider yet) answers to Commander's login button: how to sign in instead. */
+export const LOCAL_LOGIN_HINT =
+  'OIDC is not configured. Sign in with a local account instead: POST /api/v1/auth/login with {"username", "password"} ' +
+  'answers an access_token (send it as Authorization: Bearer <token> to /api/...) and sets the rampart_session cookie, ' +
+  'which /api/... accepts too. On a fresh install the user is admin, its password in <data_dir>/initial-admin-password.';
 
 /**
  * Overlay (Nebula Commander) authentication: sign-in through the default OIDC provider (see SsoService.defaultProvider),
@@ -63,10 +68,11 @@ export function overlayAuthRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/auth/login', surface: 'overlay', permission: 'public', tags, rateLimit, status: 302,
-      summary: 'Redirect to the OIDC provider for login (501 if OIDC is not configured)',
-      schema: { query: z.object({ return_to: z.string().optional() }), responses: redirect('to the identity provider') },
+      summary: 'Redirect to the OIDC provider for login (501 if OIDC is not configured, naming the local login: POST /api/v1/auth/login)',
+      schema: { query: z.object({ return_to: z.string().optional() }), responses: { ...redirect('to the identity provider'), 501: { description: 'no OIDC provider: the detail explains the local login' } } },
       handler: async (ctx) => {
-        const provider = await defaultProvider();
+        const provider = await sso.defaultProvider();
+        if (!provider) throw notConfigured(LOCAL_LOGIN_HINT);
         const { url, state_cookie } = await sso.start(provider.id, callbackUri(ctx), ctx.query.return_to);
         setStateCookie(ctx, STATE_COOKIE.name, state_cookie, STATE_COOKIE.path);
         ctx.reply.redirect(url);

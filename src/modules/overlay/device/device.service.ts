@@ -31,6 +31,16 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService) {
     return state;
   }
 
+  /**
+   * A device's poll: its token checked, and the poll recorded as a sign of life (see NodeService.recordPoll).
+   * `fetchesCredentials` for the config and the certificates, whose first fetch sets first_polled_at.
+   */
+  async function poll(authorization: string | undefined, fetchesCredentials: boolean): Promise<NodeConfigState> {
+    const state = await authenticate(authorization);
+    await nodes.recordPoll(state, fetchesCredentials);
+    return state;
+  }
+
   /** ZIP of ca.crt, host.crt, host.key (when Rampart holds it) and README.txt. */
   async function bundle(node: OverlayNodeRow): Promise<Uint8Array> {
     const current = node.status === 'revoked' ? undefined : await nodes.certificates.current(node.id);
@@ -45,6 +55,7 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService) {
 
   return {
     authenticate,
+    poll,
     configs,
 
     async createEnrollmentCode(principal: Principal, nodeId: string, expiresInHours?: number) {
@@ -69,7 +80,7 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService) {
     },
 
     async deviceCerts(authorization: string | undefined): Promise<Uint8Array> {
-      const state = await authenticate(authorization);
+      const state = await poll(authorization, true);
       const node = await nodes.store.find(state.id);
       if (!node) throw revokedToken();
       return bundle(node);

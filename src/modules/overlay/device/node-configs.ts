@@ -16,6 +16,8 @@ export interface NodeConfigState {
   id: string;
   network_id: string;
   status: OverlayNodeRow['status'];
+  last_seen_at: string | null;
+  first_polled_at: string | null;
   updated_at: string;
   device_token_version: number;
   config_revision: number;
@@ -50,7 +52,7 @@ export function createNodeConfigs(base: OverlayBase, nodeService: NodeService) {
     const row = await db.kysely
       .selectFrom('overlay_nodes as n')
       .innerJoin('overlay_networks as w', 'w.id', 'n.network_id')
-      .select(['n.id', 'n.network_id', 'n.status', 'n.updated_at', 'n.device_token_version', 'w.config_revision'])
+      .select(['n.id', 'n.network_id', 'n.status', 'n.last_seen_at', 'n.first_polled_at', 'n.updated_at', 'n.device_token_version', 'w.config_revision'])
       .where('n.id', '=', nodeId)
       .executeTakeFirst();
     return row && { ...row, device_token_version: Number(row.device_token_version), config_revision: Number(row.config_revision) };

@@ -27,13 +27,13 @@ export function createCertificateStore(db: Database, now: () => Date) {
         .executeTakeFirst();
     },
 
-    /** The current certificate's expiry of each node of the networks that has one. */
-    async currentExpiries(networkIds: string[]): Promise<Map<string, string>> {
+    /** The current certificate's expiry and fingerprint of each node of the networks that has one. */
+    async currentExpiries(networkIds: string[]): Promise<Map<string, Pick<OverlayCertificateRow, 'expires_at' | 'fingerprint'>>> {
       if (networkIds.length === 0) return new Map();
       const rows = await db.kysely
         .selectFrom('overlay_certificates')
         .innerJoin('overlay_cas as ca', 'ca.id', 'overlay_certificates.ca_id')
-        .select(['overlay_certificates.node_id', 'overlay_certificates.expires_at'])
+        .select(['overlay_certificates.node_id', 'overlay_certificates.expires_at', 'overlay_certificates.fingerprint'])
         .where('overlay_certificates.network_id', 'in', networkIds)
         .where('overlay_certificates.revoked_at', 'is', null)
         .where('overlay_certificates.node_id', 'is not', null)
@@ -43,7 +43,7 @@ export function createCertificateStore(db: Database, now: () => Date) {
         .orderBy('overlay_certificates.expires_at')
         .execute();
       // Ordered as current() prefers them, so each node's current certificate is written last.
-      return new Map(rows.map((r) => [r.node_id!, r.expires_at]));
+      return new Map(rows.map((r) => [r.node_id!, { expires_at: r.expires_at, fingerprint: r.fingerprint }]));
     },
 
     /** Revokes every unrevoked certificate of the node (they enter the network's blocklist); returns how many. */

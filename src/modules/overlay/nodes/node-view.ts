@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DialectHelpers } from '../../../core/db/dialect.js';
-import type { NodeStatus, OverlayNodeRow } from '../overlay.tables.js';
+import type { NodeStatus, OverlayCertificateRow, OverlayNodeRow } from '../overlay.tables.js';
 
 /** A node as the API shows it (never its private key). */
 export const nodeView = z.object({
@@ -18,9 +18,11 @@ export const nodeView = z.object({
   tun_device: z.string().nullable(),
   status: z.enum(['pending', 'active', 'offline', 'revoked']),
   last_seen: z.string().nullable(),
+  first_polled_at: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   cert_expires_at: z.string().nullable(),
+  cert_fingerprint: z.string().nullable(),
 });
 export type NodeView = z.infer<typeof nodeView>;
 
@@ -31,7 +33,10 @@ export function effectiveStatus(row: Pick<OverlayNodeRow, 'status' | 'last_seen_
   return now.getTime() - seen > offlineAfterS * 1000 ? 'offline' : 'active';
 }
 
-export function toNodeView(row: OverlayNodeRow, certExpiresAt: string | null, dialect: DialectHelpers, now: Date, offlineAfterS: number): NodeView {
+/** What a view shows of the node's current certificate. */
+export type CurrentCertificate = Pick<OverlayCertificateRow, 'expires_at' | 'fingerprint'>;
+
+export function toNodeView(row: OverlayNodeRow, cert: CurrentCertificate | null, dialect: DialectHelpers, now: Date, offlineAfterS: number): NodeView {
   const json = (v: unknown) => (v == null ? null : dialect.fromJson<Record<string, unknown>>(v));
   return {
     id: row.id,
@@ -48,8 +53,10 @@ export function toNodeView(row: OverlayNodeRow, certExpiresAt: string | null, di
     tun_device: row.tun_device,
     status: effectiveStatus(row, now, offlineAfterS),
     last_seen: row.last_seen_at,
+    first_polled_at: row.first_polled_at,
     created_at: row.created_at,
     updated_at: row.updated_at,
-    cert_expires_at: certExpiresAt,
+    cert_expires_at: cert?.expires_at ?? null,
+    cert_fingerprint: cert?.fingerprint ?? null,
   };
 }

@@ -10,6 +10,7 @@ import type { ConfigRevisions } from '../networks/config-revision.js';
 import type { NetworkCas } from '../networks/network-cas.js';
 import { lockNetworkRow } from '../networks/network-lock.js';
 import { sealContext } from '../../../core/secrets/sealed-columns.js';
+import { verifyReauthToken } from '../../../core/identity/sso/reauth.js';
 import { overlaySealedColumns } from '../overlay.sealed.js';
 import type { OverlayNetworkRow, OverlayNodeRow } from '../overlay.tables.js';
 import { createCertificateIssuer } from './certificate-issuer.js';
@@ -30,6 +31,11 @@ type Json = Record<string, unknown>;
 
 export const NODE_KEY_CONTEXT = sealContext(overlaySealedColumns.nodePrivateKey);
 const DAY_MS = 86_400_000;
+/** How often a polling device's last_seen is written at most (halved when offline_after_s is shorter). */
+const LAST_SEEN_WRITE_INTERVAL_S = 30;
+
+/** What recordPoll needs of a node: read with the device token's check, so a poll costs no extra read. */
+export type PollState = Pick<OverlayNodeRow, 'id' | 'status' | 'last_seen_at' | 'first_polled_at'>;
 
 /** Options a node carries into its config; null clears one. */
 export interface NodeOptionsInput {
@@ -57,6 +63,15 @@ export interface SignInput extends CreateNodeInput {
   public_key: string;
 }
 
+/**
+ * The step-up Nebula Commander's newest source asks for before deleting a node or revoking its certificate. The
+ * spec asks for none, so both fields are optional; whichever a client sends must hold.
+ */
+export interface StepUpInput {
+  reauth_token?: string | null;
+  confirmation?: string | null;
+}
+
 export interface UpdateNodeInput extends NodeOptionsInput {
   groups?: string[] | null;
   group?: string | null;
@@ -81,7 +96,7 @@ export function createNodeService(base: OverlayBase) {
 
   async function view(row: OverlayNodeRow): Promise<NodeView> {
     const current = await certificates.current(row.id);
-    return toNodeView(row, current?.expires_at ?? null, db.dialect, core.now(), offlineAfterS());
+    return toNodeView(row, current ?? null, db.dialect, core.now(), offlineAfterS());
   }
 
   /** The node and the caller's access to its network: 404 'Node not found' when missing or invisible. */
@@ -154,6 +169,7 @@ export function createNodeService(base: OverlayBase) {
       tun_device: tunDevice,
       status: 'pending',
       last_seen_at: null,
+      first_polled_at: null,
       private_key: privateKeyPem === null ? null : seal(privateKeyPem),
       public_key_pem: publicKeyPem,
       device_token_version: 0,
@@ -211,6 +227,14 @@ export function createNodeService(base: OverlayBase) {
   }
 
   const groupsOf = (node: OverlayNodeRow) => db.dialect.fromJson<string[]>(node.groups);
+
+  /** A reauth_token sent must be the caller's and fresh (403); a confirmation sent must be the hostname (400). */
+  async function assertStepUp(principal: Principal, node: OverlayNodeRow, input: StepUpInput): Promise<void> {
+    if (input.reauth_token != null) await verifyReauthToken(core.identity.keyset, input.reauth_token, principal.id);
+    if (input.confirmation != null && input.confirmation !== node.hostname) {
+      throw errors.validation(`confirmation must be the node's hostname, '${node.hostname}'`);
+    }
+  }
 
   return {
     create,
@@ -287,8 +311,9 @@ export function createNodeService(base: OverlayBase) {
     },
 
     /** Deletes a node: its certificates are revoked (and stay for the blocklist), its address is freed with its row. */
-    async delete(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
+    async delete(principal: Principal, nodeId: string, stepUp: StepUpInput = {}): Promise<OverlayNodeRow> {
       const { node } = await nodeFor(principal, nodeId, 'manage_nodes');
+      await assertStepUp(principal, node, stepUp);
       await lockNetworkRow(db, node.network_id); // two lighthouses deleted at once must not both pass the check
       if (db.dialect.fromBool(node.is_lighthouse) && !(await nodes.hasLighthouse(node.network_id, node.id)) && (await nodes.countNodes(node.network_id)) > 1) {
         throw errors.conflict(`"${node.hostname}" is the only lighthouse of this network; make another node a lighthouse before deleting it`);
@@ -300,15 +325,21 @@ export function createNodeService(base: OverlayBase) {
     },
 
     /** Revokes the node's certificates, frees its address and forgets its key; the node stays and can re-enroll. */
-    async revoke(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
+    async revoke(principal: Principal, nodeId: string, stepUp: StepUpInput = {}): Promise<OverlayNodeRow> {
       const { node } = await nodeFor(principal, nodeId, 'manage_nodes');
+      await assertStepUp(principal, node, stepUp);
       await certificates.revokeAllOf(node.id);
       await nodes.update(node.id, { ip_address: null, ip_number: null, private_key: null, status: 'revoked', updated_at: nowIso() });
       await revisions.bump(node.network_id);
       return node;
     },
 
-    /** A new server keypair and certificate (an address again if it was freed); older device tokens stop working. */
+    /**
+     * A new server keypair and certificate (an address again if it was freed). The device token stays valid, as
+     * in Nebula Commander: a running agent fetches the new certificate on its next poll, and is cut off only when
+     * the enrollment code made for the re-enrollment is redeemed (which bumps device_token_version). As in
+     * Commander, the node reads as not yet polled (pending, no first_polled_at or last_seen) until a device polls.
+     */
     async reEnroll(principal: Principal, nodeId: string): Promise<OverlayNodeRow> {
       const { node, access: { network } } = await nodeFor(principal, nodeId, 'manage_nodes');
       const keys = generateHostKeyPair();
@@ -316,7 +347,7 @@ export function createNodeService(base: OverlayBase) {
         publicKey: keys.publicKey,
         privateKeyPem: hostPrivateKeyToPem(keys.privateKey),
         groups: groupsOf(node),
-        patch: { status: 'pending', device_token_version: node.device_token_version + 1 },
+        patch: { status: 'pending', first_polled_at: null, last_seen_at: null },
       });
       return node;
     },
@@ -326,6 +357,25 @@ export function createNodeService(base: OverlayBase) {
       const at = nowIso();
       await nodes.touch(node.id, at, node.status === 'revoked' ? 'revoked' : 'active');
       return at;
+    },
+
+    /**
+     * A device poll (config, certificates, DNS) is a sign of life, as a heartbeat is: agents that send no
+     * heartbeats (Nebula Commander's ncclient) must not read offline. last_seen is written at most once per
+     * interval (well inside offline_after_s) unless the status changes, so polls stay one read; the first config
+     * or certificate fetch sets first_polled_at.
+     */
+    async recordPoll(node: PollState, fetchesCredentials: boolean): Promise<void> {
+      const at = core.now();
+      const patch: Partial<OverlayNodeRow> = {};
+      if (fetchesCredentials && node.first_polled_at === null) patch.first_polled_at = at.toISOString();
+      const intervalMs = Math.min(LAST_SEEN_WRITE_INTERVAL_S, offlineAfterS() / 2) * 1000;
+      const stale = node.last_seen_at === null || at.getTime() - Date.parse(node.last_seen_at) >= intervalMs;
+      if (stale || (node.status !== 'active' && node.status !== 'revoked')) {
+        patch.last_seen_at = at.toISOString();
+        patch.status = node.status === 'revoked' ? 'revoked' : 'active';
+      }
+      if (Object.keys(patch).length > 0) await nodes.update(node.id, patch);
     },
 
     /**

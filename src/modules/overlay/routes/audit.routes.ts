@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { AUDIT_PAGE_MAX } from '../../../core/audit/audit.service.js';
+import type { AuditEvent } from '../../../core/audit/audit.types.js';
 import type { Core } from '../../../core/index.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
+import { userLabels } from '../workflows/workflow-common.js';
 
 /** ISO 8601 date (midnight UTC) or date-time, with or without a zone (none: UTC, as FastAPI's naive datetimes). */
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -24,6 +26,10 @@ const auditEntry = z.object({
   actor_type: z.string(),
   actor_id: z.string().nullable(),
   actor_name: z.string().nullable(),
+  /** Nebula Commander's actor fields: the user's id (null for devices, keys, the system), who it was, and their email. */
+  actor_user_id: z.string().nullable(),
+  actor_identifier: z.string().nullable(),
+  actor_email: z.string().nullable(),
   resource_type: z.string().nullable(),
   resource_id: z.string().nullable(),
   result: z.string(),
@@ -41,8 +47,31 @@ const query = z.object({
   to_date: instant('to_date').optional(),
 });
 
+const actorUserId = (e: AuditEvent) => (e.actor_type === 'user' ? e.actor_id : null);
+
+/** An audit row as Commander lists it, with Rampart's actor_type, actor_id and actor_name beside its actor fields. */
+function entryOf(e: AuditEvent, email: string | null): z.infer<typeof auditEntry> {
+  return {
+    id: e.id,
+    occurred_at: e.occurred_at,
+    action: e.action,
+    actor_type: e.actor_type,
+    actor_id: e.actor_id,
+    actor_name: e.actor_name,
+    actor_user_id: actorUserId(e),
+    // As Commander: the user's email when they have one, else the actor's name (a username, a device's hostname, a key's name).
+    actor_identifier: email ?? e.actor_name,
+    actor_email: email,
+    resource_type: e.resource_type,
+    resource_id: e.resource_id,
+    result: e.result,
+    details: e.details,
+    client_ip: e.client_ip,
+  };
+}
+
 /** Nebula Commander's GET /api/audit over Rampart's one audit trail: every module's events, newest first. */
-export function overlayAuditRoutes(core: Pick<Core, 'audit'>): RouteDefinition<any>[] {
+export function overlayAuditRoutes(core: Pick<Core, 'audit' | 'db'>): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/api/audit', surface: 'overlay', permission: 'audit:read', tags: ['audit'],
@@ -52,19 +81,8 @@ export function overlayAuditRoutes(core: Pick<Core, 'audit'>): RouteDefinition<a
         // to_date is inclusive; the store's upper bound is exclusive, so move it one millisecond on.
         const until = q.to_date ? new Date(Date.parse(q.to_date) + 1).toISOString() : undefined;
         const page = await core.audit.list({ action: q.action, resourceType: q.resource_type, since: q.from_date, until }, { limit: q.limit, offset: q.offset });
-        return page.items.map((e) => ({
-          id: e.id,
-          occurred_at: e.occurred_at,
-          action: e.action,
-          actor_type: e.actor_type,
-          actor_id: e.actor_id,
-          actor_name: e.actor_name,
-          resource_type: e.resource_type,
-          resource_id: e.resource_id,
-          result: e.result,
-          details: e.details,
-          client_ip: e.client_ip,
-        }));
+        const users = await userLabels(core.db, page.items.map(actorUserId));
+        return page.items.map((e) => entryOf(e, users.get(actorUserId(e) ?? '')?.email ?? null));
       },
     }),
   ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { withEtag } from '../../../http/etag.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
 
@@ -44,15 +45,13 @@ export function deviceRoutes(device: DeviceService): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/device/config', surface: 'overlay', permission: 'public', credentials: 'own', tags, produces: 'application/yaml',
-      summary: "The device's Nebula config.yml (inline PKI). ETag is the YAML's sha256; If-None-Match gives 304. 409 when the node's certificate is revoked",
+      summary: "The device's Nebula config.yml (inline PKI). ETag is the YAML's sha256; If-None-Match (quoted or bare, weak, a list, or *) gives 304. 409 when the node's certificate is revoked",
       schema: { responses: { 304: { description: 'unchanged' }, 401: { description: 'no valid device token' }, 409: { description: 'the node has no valid certificate' } } },
       accessLog: 'debug',
       handler: async (ctx) => {
-        const state = await device.authenticate(ctx.headers.authorization);
+        const state = await device.poll(ctx.headers.authorization, true);
         const config = await device.configs.get(state);
-        ctx.reply.header('etag', config.etag);
-        if (ctx.headers['if-none-match'] === config.etag) return ctx.reply.status(304);
-        return config.yaml;
+        return withEtag(ctx, config.etag, config.yaml);
       },
     }),
     defineRoute({

@@ -25,6 +25,10 @@ const invitationView = z.object({
   accepted_at: z.string().nullable(),
   accepted_by_user_id: z.string().nullable(),
   created_at: z.string(),
+  token: z.string().nullable(),
+  email_status: z.enum(['not_sent', 'sending', 'sent', 'failed']),
+  email_sent_at: z.string().nullable(),
+  email_error: z.string().nullable(),
 });
 const publicView = z.object({
   email: z.string(),

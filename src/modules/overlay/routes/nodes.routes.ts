@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
+import { withEtag } from '../../../http/etag.js';
 import { itemsWithTotal, pageDoc, pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
@@ -9,6 +10,8 @@ import { nodeView } from '../nodes/node-view.js';
 
 /** Path ids stay plain strings: a non-UUID names no node, which is a 404, not a 400. */
 const params = z.object({ node_id: z.string() });
+/** Commander's newest source: step-up for destructive node actions; optional here, as the spec asks for none. */
+const stepUpBody = z.object({ reauth_token: z.string().max(4096).nullish(), confirmation: z.string().max(253).nullish() }).default({});
 const tags = ['nodes'];
 const ok = z.object({ ok: z.literal(true) });
 
@@ -47,11 +50,11 @@ export function nodesRoutes(nodes: NodeService, device: DeviceService): RouteDef
     defineRoute({
       method: 'DELETE', path: '/api/nodes/:node_id', surface: 'overlay', permission: 'authenticated', tags, status: 204,
       audit: 'overlay.node.delete',
-      summary: 'Delete a node: its certificates are revoked (and blocklisted until they expire), its address released. 409 if it is the only lighthouse',
-      schema: { params, responses: { 409: { description: 'the node is the only lighthouse of a network with other nodes' } } },
+      summary: 'Delete a node: its certificates are revoked (and blocklisted until they expire), its address released. 409 if it is the only lighthouse. An optional reauth_token and the hostname as confirmation (Commander\'s newest UI sends them) are checked when given',
+      schema: { params, body: stepUpBody, responses: { 409: { description: 'the node is the only lighthouse of a network with other nodes' } } },
       handler: async (ctx) => {
         ctx.auditResource('overlay_node', ctx.params.node_id);
-        const node = await nodes.delete(principalOf(ctx), ctx.params.node_id);
+        const node = await nodes.delete(principalOf(ctx), ctx.params.node_id, ctx.body);
         ctx.auditResource('overlay_node', node.id, { network_id: node.network_id, hostname: node.hostname, ip_address: node.ip_address });
       },
     }),
@@ -62,9 +65,8 @@ export function nodesRoutes(nodes: NodeService, device: DeviceService): RouteDef
       schema: { params },
       handler: async (ctx) => {
         const { node, config } = await device.nodeConfig(principalOf(ctx), ctx.params.node_id);
-        ctx.reply.header('etag', config.etag);
         ctx.reply.header('content-disposition', `attachment; filename="${fileName(node.hostname, 'yml')}"`);
-        return config.yaml;
+        return withEtag(ctx, config.etag, config.yaml);
       },
     }),
     defineRoute({
@@ -81,11 +83,11 @@ export function nodesRoutes(nodes: NodeService, device: DeviceService): RouteDef
     defineRoute({
       method: 'POST', path: '/api/nodes/:node_id/revoke-certificate', surface: 'overlay', permission: 'authenticated', tags,
       audit: 'overlay.node.revoke_certificate',
-      summary: "Revoke the node's certificate (it enters every config's pki.blocklist), release its address, forget its key; the node is kept",
-      schema: { params, response: ok },
+      summary: "Revoke the node's certificate (it enters every config's pki.blocklist), release its address, forget its key; the node is kept. An optional reauth_token and the hostname as confirmation are checked when given",
+      schema: { params, body: stepUpBody, response: ok },
       handler: async (ctx) => {
         ctx.auditResource('overlay_node', ctx.params.node_id);
-        const node = await nodes.revoke(principalOf(ctx), ctx.params.node_id);
+        const node = await nodes.revoke(principalOf(ctx), ctx.params.node_id, ctx.body);
         ctx.auditResource('overlay_node', node.id, { network_id: node.network_id, hostname: node.hostname, ip_address: node.ip_address });
         return { ok: true };
       },

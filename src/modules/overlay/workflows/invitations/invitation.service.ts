@@ -2,6 +2,7 @@ import type { Page, PageRequest } from '../../../../core/db/paginate.js';
 import { randomUUID } from 'node:crypto';
 import { RampartError, errors } from '../../../../core/errors.js';
 import type { Core } from '../../../../core/index.js';
+import type { MailDelivery } from '../../../../core/mail/index.js';
 import type { Principal } from '../../../../core/principal.js';
 import { callerUserId, isSystemAdmin, type NetworkAccess, type NetworkAccessService } from '../../access/network-access.js';
 import { sealContext } from '../../../../core/secrets/sealed-columns.js';
@@ -37,6 +38,21 @@ export interface InvitationView extends Record<Flag, boolean> {
   accepted_at: string | null;
   accepted_by_user_id: string | null;
   created_at: string;
+  /** The link's token, for its creator only (who may pass the link on by hand); null for everyone else. */
+  token: string | null;
+  /** Nebula Commander's words: not_sent (no mail server: the outbox holds it), sending, sent, failed. */
+  email_status: EmailStatus;
+  email_sent_at: string | null;
+  email_error: string | null;
+}
+
+export type EmailStatus = 'not_sent' | 'sending' | 'sent' | 'failed';
+
+/** An invitation mail's delivery in Commander's terms; no mail server configured means not_sent. */
+function emailStatusOf(delivery: MailDelivery | undefined): Pick<InvitationView, 'email_status' | 'email_sent_at' | 'email_error'> {
+  if (!delivery || delivery.transport === 'outbox') return { email_status: 'not_sent', email_sent_at: null, email_error: null };
+  const email_status = delivery.sent_at ? 'sent' : delivery.error ? 'failed' : 'sending';
+  return { email_status, email_sent_at: delivery.sent_at, email_error: delivery.error };
 }
 
 export interface AcceptedInvitation extends Record<Flag, boolean> {
@@ -62,7 +78,7 @@ const expired = () => new RampartError({ code: 'gone', status: 410, message: 'In
 /**
  * Invitations by email: whoever may invite users to a network mails a link carrying a one-off token; the
  * recipient, signed in, accepts it and becomes a member with the role and flags invited. The token is stored
- * hashed (for lookups) and sealed (so a resend mails the same link); it is never returned by the API.
+ * hashed (for lookups) and sealed (so a resend mails the same link); the API returns it to its creator only.
  */
 export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 'secrets' | 'mail' | 'config'>; access: NetworkAccessService }) {
   const { db, now, secrets, mail, config } = deps.core;
@@ -71,8 +87,12 @@ export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 
   const statusOf = (r: OverlayInvitationRow, at = now().toISOString()): InvitationStatus => (r.status === 'pending' && r.expires_at <= at ? 'expired' : r.status);
   const flagsOf = (r: OverlayInvitationRow) => Object.fromEntries(FLAGS.map((f) => [f, db.dialect.fromBool(r[f])])) as Record<Flag, boolean>;
 
-  async function views(records: InvitationRecord[]): Promise<InvitationView[]> {
-    const users = await userLabels(db, records.map((r) => r.invited_by));
+  /** Views as `callerId` sees them: the token only on the invitations that caller made. */
+  async function views(records: InvitationRecord[], callerId: string | null): Promise<InvitationView[]> {
+    const [users, deliveries] = await Promise.all([
+      userLabels(db, records.map((r) => r.invited_by)),
+      mail.deliveries(records.flatMap((r) => (r.mail_id ? [r.mail_id] : []))),
+    ]);
     const at = now().toISOString();
     return records.map((r) => ({
       id: r.id,
@@ -88,19 +108,22 @@ export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 
       accepted_at: r.accepted_at,
       accepted_by_user_id: r.accepted_by,
       created_at: r.created_at,
+      token: callerId !== null && r.invited_by === callerId ? secrets.openString(r.token_sealed, TOKEN_CONTEXT) : null,
+      ...emailStatusOf(r.mail_id ? deliveries.get(r.mail_id) : undefined),
     }));
   }
 
-  async function view(id: string): Promise<InvitationView> {
+  async function view(id: string, callerId: string): Promise<InvitationView> {
     const record = await store.get(id);
     if (!record) throw notFound();
-    return (await views([record]))[0];
+    return (await views([record], callerId))[0];
   }
 
+  /** Mails the link and remembers the mail, whose delivery becomes the invitation's email_status. */
   async function sendMail(record: OverlayInvitationRow & { network_name: string }, token: string, inviterId: string): Promise<void> {
     const inviter = (await userLabels(db, [inviterId])).get(inviterId);
     const flags = flagsOf(record);
-    await mail.send(
+    const sent = await mail.send(
       invitationMail({
         to: record.email,
         networkName: record.network_name,
@@ -112,6 +135,7 @@ export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 
         token,
       }),
     );
+    await store.recordMail(record.id, sent.id);
   }
 
   /** Only owners invite owners; other inviters hand out only the flags they hold themselves. */
@@ -169,11 +193,12 @@ export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 
         expires_at: new Date(at.getTime() + input.expires_in_days * DAY_MS).toISOString(),
         accepted_by: null,
         accepted_at: null,
+        mail_id: null,
         created_at: at.toISOString(),
       };
       await store.insert(row);
       await sendMail({ ...row, network_name: network.name }, token, userId);
-      return view(row.id);
+      return view(row.id, userId);
     },
 
     /** Invitations of the networks the caller owns or may invite to; all of them for system administrators. */
@@ -181,7 +206,7 @@ export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 
       const admin = isSystemAdmin(principal);
       if (principal.type !== 'user' && !admin) return { items: [], total: 0 };
       const page = await store.list({ visibleTo: admin ? undefined : principal.id, networkId: filter.network_id, status: filter.status_filter }, now().toISOString(), request);
-      return { items: await views(page.items), total: page.total };
+      return { items: await views(page.items, principal.type === 'user' ? principal.id : null), total: page.total };
     },
 
     /** What the invitation page shows before the invitee signs in. */
@@ -225,7 +250,7 @@ export function createInvitationService(deps: { core: Pick<Core, 'db' | 'now' | 
       await requireOn(principal, record, 'invite_users');
       if (statusOf(record) !== 'pending') throw errors.badRequest(`Can only resend pending invitations (this one is ${statusOf(record)})`);
       await sendMail(record, secrets.openString(record.token_sealed, TOKEN_CONTEXT), userId);
-      return view(record.id);
+      return view(record.id, userId);
     },
 
     /** The inviter or an owner of the network (or a system administrator) revokes a pending invitation. */

@@ -84,6 +84,11 @@ export function createInvitationStore(db: Database) {
       return pending !== undefined;
     },
 
+    /** Points the invitation at the mail that carried it last (create, resend). */
+    async recordMail(id: string, mailId: string): Promise<void> {
+      await db.kysely.updateTable('overlay_invitations').set({ mail_id: mailId }).where('id', '=', id).execute();
+    },
+
     /** Changes a pending invitation; false when it is no longer pending (a concurrent accept or revoke won). */
     async settle(id: string, patch: Pick<OverlayInvitationRow, 'status'> & Partial<Pick<OverlayInvitationRow, 'accepted_by' | 'accepted_at'>>): Promise<boolean> {
       const result = await db.kysely.updateTable('overlay_invitations').set(patch).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
