@@ -38,6 +38,8 @@ export interface DnsProxyDeps {
   /** The nft engine; null when nothing enforces (answers are forwarded, nothing learned). */
   dataplane(): Pick<Dataplane, 'learn'> | null;
   findings: { record(finding: DnsDenyFinding): void } | null;
+  /** Threat intel: matches every queried name against the feeds' indicators (a hash lookup). */
+  threats?: { observeDns(hostname: string, sourceGroup: string): void } | null;
   cache: DnsCache;
   logger: Logger;
   now(): Date;
@@ -105,6 +107,7 @@ class QueryHandler {
     if (!query.question) return errorAnswer(query, RCODE.FORMERR);
     const q = query as ClientQuery;
     const verdict = dnsVerdict(this.deps.dnsPolicy(), clientIp, q.question.name);
+    this.deps.threats?.observeDns(normalName(q.question.name), verdict.group ?? UNCLAIMED_GROUP);
     if (!verdict.allow || verdict.audited) this.recordDeny(verdict, q);
     if (!verdict.allow) {
       this.stats.denied++;
