@@ -103,6 +103,13 @@ describe('egress threat intelligence (/api/v1/settings/threat-intel, /api/v1/thr
       assert.equal((await call('PUT', SETTINGS, admin, { alert_threshold: 'high' })).json().alert_threshold, 'high');
     });
 
+    test('a client may PUT back what GET returned, nulls included (Neuwerk reads null as absent)', async () => {
+      const current = (await call('GET', SETTINGS, reader)).json();
+      const res = await call('PUT', SETTINGS, admin, { ...current, alert_threshold: null });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), current);
+    });
+
     test('bad values are a 400 in the egress envelope and change nothing', async () => {
       const before = (await call('GET', SETTINGS, reader)).json();
       for (const payload of [{ alert_threshold: 'severe' }, { enabled: 'yes' }, { baseline_feeds: { threatfox: { refresh_interval_secs: 0 } } }]) {

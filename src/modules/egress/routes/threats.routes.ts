@@ -29,9 +29,11 @@ const settingsView = z.object({
   remote_enrichment: z.object({ enabled: z.boolean() }),
   source: z.enum(['local', 'cluster']).nullable(),
 });
+/** Neuwerk reads absent and null alike (Option fields), so a client may send back what GET returned. */
+const absentIfNull = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 const settingsUpdate = z.object({
-  enabled: z.boolean().optional(),
-  alert_threshold: oneOf('alert_threshold', SEVERITIES).optional(),
+  enabled: absentIfNull(z.boolean()),
+  alert_threshold: absentIfNull(oneOf('alert_threshold', SEVERITIES)),
   // Rampart's addition: Neuwerk's PUT takes enabled and alert_threshold only, and ignores the rest.
   baseline_feeds: z
     .object(
@@ -39,7 +41,8 @@ const settingsUpdate = z.object({
         FEEDS.map((f) => [f, z.object({ enabled: z.boolean().optional(), refresh_interval_secs: z.number().int().min(1, 'refresh_interval_secs must be >= 1').max(31_536_000).optional() }).optional()]),
       ) as Record<(typeof FEEDS)[number], z.ZodOptional<z.ZodObject<{ enabled: z.ZodOptional<z.ZodBoolean>; refresh_interval_secs: z.ZodOptional<z.ZodNumber> }>>>,
     )
-    .optional(),
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 
 const feedStatus = z.object({

@@ -19,6 +19,8 @@ export const threatMigrations: Migration[] = [
         .addColumn('reason', 'text')
         .addColumn('created_at', bigint, (c) => c.notNull())
         .addColumn('created_by', 'text')
+        // Listing order: Neuwerk lists silences in the order they were added.
+        .addColumn('seq', bigint, (c) => c.notNull())
         .execute();
 
       await db.schema

@@ -24,11 +24,12 @@ export function createThreatStore(core: Pick<Core, 'db'>) {
   const { db } = core;
   return {
     async listSilences(limit: number): Promise<ThreatSilence[]> {
-      const rows = await db.kysely.selectFrom('egress_threat_silences').selectAll().orderBy('created_at').orderBy('id').limit(limit).execute();
+      const rows = await db.kysely.selectFrom('egress_threat_silences').selectAll().orderBy('seq').orderBy('id').limit(limit).execute();
       return rows.map(toSilence);
     },
     async insertSilence(silence: ThreatSilence): Promise<void> {
-      await db.kysely.insertInto('egress_threat_silences').values(silence).execute();
+      const last = await db.kysely.selectFrom('egress_threat_silences').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+      await db.kysely.insertInto('egress_threat_silences').values({ ...silence, seq: Number(last?.seq ?? 0) + 1 }).execute();
     },
     /** False when there was no such silence. */
     async deleteSilence(id: string): Promise<boolean> {

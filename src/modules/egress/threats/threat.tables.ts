@@ -8,6 +8,8 @@ export interface EgressThreatSilenceRow {
   /** Unix seconds, as Neuwerk reports it. */
   created_at: number | string;
   created_by: string | null;
+  /** One more than the highest when inserted: the listing order. */
+  seq: number | string;
 }
 
 export interface EgressThreatFeedRow {
