@@ -14,6 +14,7 @@ import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { selfSigned, serverCertificate } from '../helpers/egress-pki.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SETTINGS = '/api/v1/settings/threat-intel';
 const SILENCES = '/api/v1/threats/silences';
@@ -260,6 +261,20 @@ describe('egress threat intelligence (/api/v1/settings/threat-intel, /api/v1/thr
         assert.equal(res.json().error, 'threat silence not found');
       }
       assert.equal((await r.core.audit.list({ action: 'egress.threats.silence.delete', result: 'success' }, { limit: 5 })).items.length, 1);
+    });
+
+    test('a feed switched off in the settings stops matching, and matches again once switched on', async () => {
+      let host = 100;
+      const flowRecorded = async () => {
+        const ip = `203.0.113.${host++}`;
+        threats().observeFlow({ src_ip: '10.20.0.2', dst_ip: ip, hostname: null });
+        return (await call('GET', `${FINDINGS}?indicator_type=ip`, reader)).json().items.some((f: any) => f.indicator === ip);
+      };
+      assert.equal((await call('PUT', SETTINGS, admin, { baseline_feeds: { spamhaus_drop: { enabled: false } } })).statusCode, 200);
+      await waitFor('spamhaus_drop indicators to stop matching', async () => !(await flowRecorded()));
+      assert.equal((await call('GET', STATUS, reader)).json().feeds.find((f: any) => f.feed === 'spamhaus_drop').enabled, false);
+      assert.equal((await call('PUT', SETTINGS, admin, { baseline_feeds: { spamhaus_drop: { enabled: true } } })).statusCode, 200);
+      await waitFor('spamhaus_drop indicators to match again', flowRecorded);
     });
 
     test('while disabled: findings answer empty with disabled true, nothing is matched, and feed status says disabled', async () => {

@@ -99,16 +99,17 @@ export function createFeedRefresher(deps: FeedRefreshDeps) {
   async function refreshDue(force: boolean): Promise<void> {
     await load();
     const settings = await deps.settings.get();
-    if (!settings.enabled) return;
     const now = unix(core.now());
-    const todo = FEEDS.filter((f) => (force ? settings.baseline_feeds[f].enabled : due(f, settings, now)));
-    if (todo.length === 0) return;
-    const caPem = await extraCa();
-    const changed = await Promise.all(todo.map((f) => refreshFeed(f, caPem)));
-    if (changed.some(Boolean)) {
-      const snapshot = (await snapshots.get<{ version: number }>(SNAPSHOT_KEY)) ?? { version: 0 };
-      await snapshots.put(SNAPSHOT_KEY, { version: snapshot.version + 1, generated_at: unix(core.now()) });
+    const todo = settings.enabled ? FEEDS.filter((f) => (force ? settings.baseline_feeds[f].enabled : due(f, settings, now))) : [];
+    if (todo.length > 0) {
+      const caPem = await extraCa();
+      const changed = await Promise.all(todo.map((f) => refreshFeed(f, caPem)));
+      if (changed.some(Boolean)) {
+        const snapshot = (await snapshots.get<{ version: number }>(SNAPSHOT_KEY)) ?? { version: 0 };
+        await snapshots.put(SNAPSHOT_KEY, { version: snapshot.version + 1, generated_at: unix(core.now()) });
+      }
     }
+    // Also without downloads: a feed switched off in the settings stops matching.
     publish(settings);
   }
 
@@ -133,6 +134,11 @@ export function createFeedRefresher(deps: FeedRefreshDeps) {
   return {
     load,
     refresh,
+    /** Hands the enabled feeds' stored indicators to the matcher again, without downloading (a feed toggled). */
+    async republish(): Promise<void> {
+      await load();
+      publish(await deps.settings.get());
+    },
     /** Refreshes what is due now and then every few seconds; the settings' intervals say what is due. */
     start(): void {
       abort = new AbortController();

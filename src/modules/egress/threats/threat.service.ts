@@ -58,8 +58,8 @@ export function createThreatService(core: Core, deps: ThreatServiceDeps) {
   const syncSilences = async () => applySilences(await store.listSilences(SILENCES_MAX));
   const logFailure = (what: string) => (err: unknown) => core.logger.error({ err }, `threat-intel could not ${what}`);
   core.events.subscribe(THREAT_SETTINGS_TOPIC, () => {
-    // A changed feed toggle changes which indicators match; newly enabled feeds are due at once.
-    void syncSettings().then(() => (started ? refresher.refresh() : refresher.load())).catch(logFailure('apply new settings'));
+    // A changed feed toggle changes which indicators match; where feeds are downloaded, newly due ones go at once.
+    void syncSettings().then(() => (started ? refresher.refresh() : refresher.republish())).catch(logFailure('apply new settings'));
   });
   core.events.subscribe(THREAT_SILENCES_TOPIC, () => void syncSilences().catch(logFailure('reload silences')));
 
