@@ -48,7 +48,7 @@ export function createIndicatorMatcher(indicators: Iterable<Indicator>): Indicat
       add(byNetwork, networkOf(ip, prefix), item);
     }
   }
-  const prefixes = [...networks.keys()].sort((a, b) => b - a);
+  const byPrefix = [...networks.entries()].sort(([a], [b]) => b - a);
 
   return {
     size,
@@ -60,9 +60,12 @@ export function createIndicatorMatcher(indicators: Iterable<Indicator>): Indicat
     matchIp(text) {
       const ip = ipv4ToNumber(text);
       if (ip === null) return null;
-      const hits = [...(addresses.get(ip) ?? [])];
-      for (const prefix of prefixes) hits.push(...(networks.get(prefix)!.get(networkOf(ip, prefix)) ?? []));
-      return hits.length ? build(text, 'ip', hits) : null;
+      let hits = addresses.get(ip);
+      for (const [prefix, byNetwork] of byPrefix) {
+        const inNetwork = byNetwork.get(networkOf(ip, prefix));
+        if (inNetwork) hits = hits ? [...hits, ...inNetwork] : inNetwork;
+      }
+      return hits ? build(text, 'ip', hits) : null;
     },
   };
 }

@@ -1,20 +1,32 @@
 /** Normal forms of indicator values: what feeds, observations and silences are compared in. */
 
-/** Lowercase, trimmed, without the final dot; '' when nothing is left. */
-export const normalizeHostname = (value: string) => value.trim().replace(/\.+$/, '').toLowerCase();
+/** Lowercase, trimmed, without the final dot; '' when nothing is left. Called per DNS query: no regex. */
+export function normalizeHostname(value: string): string {
+  let name = value.trim();
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) === 46 /* . */) end--;
+  if (end !== name.length) name = name.slice(0, end);
+  return name.toLowerCase();
+}
 
-/** A dotted-quad IPv4 address as an unsigned 32-bit number, or null. */
+/** A dotted-quad IPv4 address as an unsigned 32-bit number, or null. Called per flow: no split, no regex. */
 export function ipv4ToNumber(value: string): number | null {
-  const parts = value.split('.');
-  if (parts.length !== 4) return null;
   let n = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return null;
-    const octet = Number(part);
-    if (octet > 255) return null;
-    n = n * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return null;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      n = n * 256 + octet;
+      octet = digits = 0;
+      dots++;
+    } else return null;
   }
-  return n;
+  return dots === 3 && digits > 0 ? n * 256 + octet : null;
 }
 
 const numberToIpv4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
