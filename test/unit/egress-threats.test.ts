@@ -72,6 +72,7 @@ describe('indicator matcher', () => {
     assert.equal(matcher.matchIp('203.0.114.1'), null);
     assert.equal(matcher.matchIp('not-an-ip'), null);
     assert.equal(matcher.matchIp('2001:db8::1'), null);
+    for (const bad of ['203.0.113', '203.0.113.1.5', '203.0..1', '203.0.113.256', '203.0.113.1000', ' 203.0.113.1', '']) assert.equal(matcher.matchIp(bad), null, bad);
   });
 });
 
