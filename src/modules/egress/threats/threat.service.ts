@@ -63,21 +63,14 @@ export function createThreatService(core: Core, deps: ThreatServiceDeps) {
   });
   core.events.subscribe(THREAT_SILENCES_TOPIC, () => void syncSilences().catch(logFailure('reload silences')));
 
-  /** The hot path: two hash lookups when nothing matches. */
-  function observe(o: Observation): void {
+  /** The hot path: a hash lookup or a few when nothing matches; the source group is only worked out on a match. */
+  function observe(indicator_type: IndicatorType, indicator: string, layer: ObservationLayer, sourceGroup: () => string): void {
     if (!enabled || indicators.size === 0) return;
-    const match = o.indicator_type === 'hostname' ? indicators.matchHostname(o.indicator) : indicators.matchIp(o.indicator);
+    const match = indicator_type === 'hostname' ? indicators.matchHostname(indicator) : indicators.matchIp(indicator);
     if (!match || silences.matches(match.indicator_type, match.indicator)) return;
-    findings.record(o, match);
+    const seen: Observation = { indicator, indicator_type, observation_layer: layer, source_group: sourceGroup(), node_id: deps.nodeId, at: Math.floor(core.now().getTime() / 1000) };
+    findings.record(seen, match);
   }
-  const observation = (indicator_type: IndicatorType, indicator: string, layer: ObservationLayer, source_group: string): Observation => ({
-    indicator,
-    indicator_type,
-    observation_layer: layer,
-    source_group,
-    node_id: deps.nodeId,
-    at: Math.floor(core.now().getTime() / 1000),
-  });
 
   return {
     settings,
@@ -86,14 +79,13 @@ export function createThreatService(core: Core, deps: ThreatServiceDeps) {
 
     /** A name the DNS proxy was asked for by a client of this group. */
     observeDns(hostname: string, sourceGroup: string): void {
-      observe(observation('hostname', hostname, 'dns', sourceGroup));
+      observe('hostname', hostname, 'dns', () => sourceGroup);
     },
     /** A flow the gateway forwards: its destination address, and the name the DNS cache knows it by. */
     observeFlow(flow: Pick<FlowEvent, 'src_ip' | 'dst_ip' | 'hostname'>): void {
-      if (!enabled || indicators.size === 0) return;
-      const group = deps.sourceGroupOf(flow.src_ip);
-      observe(observation('ip', flow.dst_ip, 'l4', group));
-      if (flow.hostname) observe(observation('hostname', flow.hostname, 'l4', group));
+      const group = () => deps.sourceGroupOf(flow.src_ip);
+      observe('ip', flow.dst_ip, 'l4', group);
+      if (flow.hostname) observe('hostname', flow.hostname, 'l4', group);
     },
 
     /** Loads settings, silences and the stored indicators, so matching works before the first download. */
