@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { egressServices } from '../../src/modules/egress/egress.services.js';
+import { createThreatService } from '../../src/modules/egress/threats/threat.service.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { selfSigned, serverCertificate } from '../helpers/egress-pki.js';
@@ -286,6 +287,36 @@ describe('egress threat intelligence (/api/v1/settings/threat-intel, /api/v1/thr
       assert.equal((await call('PUT', SETTINGS, admin, { enabled: true })).statusCode, 200);
       const groups = (await call('GET', FINDINGS, reader)).json().items.map((f: any) => f.source_group);
       assert.ok(!groups.includes('others'), 'an observation while disabled recorded nothing');
+    });
+  });
+
+  describe('refresh where the data plane runs', () => {
+    test('start downloads the enabled feeds at once, and enabling a feed in the settings downloads it without waiting for the loop', async () => {
+      const node = await createTestRampart({
+        overrides: {
+          'egress.threat_feed_threatfox_url': `${feeds.base}/threatfox`, 'egress.threat_feed_urlhaus_url': `${feeds.base}/urlhaus`,
+          'egress.threat_feed_spamhaus_drop_url': `${feeds.base}/drop`, 'egress.threat_feed_ca_file': join(r.tdb.dataDir, 'feed-ca.pem'),
+        },
+      });
+      // The loop looks for due feeds once an hour here, so only start and the settings change can download.
+      const service = createThreatService(node.core, { nodeId: 'gw-2', sourceGroupOf: () => 'default', feedTickMs: 3_600_000 });
+      const nodeAdmin = await signIn(node, { roles: ['admin'] });
+      const put = (body: unknown) => node.app.inject({ method: 'PUT', url: SETTINGS, headers: nodeAdmin.headers, payload: body as object });
+      try {
+        assert.equal((await put({ baseline_feeds: { urlhaus: { enabled: false } } })).statusCode, 200);
+        const outcomes = async () => Object.fromEntries((await service.feedStatus()).feeds.map((f) => [f.feed, f.last_refresh_outcome ?? null]));
+        await service.start();
+        await waitFor('the enabled feeds downloaded at start', async () => (await outcomes()).spamhaus_drop === 'success' && (await outcomes()).threatfox === 'success');
+        assert.equal((await outcomes()).urlhaus, null, 'a disabled feed is not downloaded');
+
+        assert.equal((await put({ baseline_feeds: { urlhaus: { enabled: true } } })).statusCode, 200);
+        await waitFor('urlhaus downloaded after the settings change', async () => (await outcomes()).urlhaus === 'success');
+        service.observeDns('dropper.example.net', 'default');
+        assert.equal(service.findingsStore.query({ limit: 10 }).length, 1, 'its indicators match');
+      } finally {
+        await service.stop();
+        await node.cleanup();
+      }
     });
   });
 

@@ -21,6 +21,8 @@ export interface FeedRefreshDeps {
   settings: ThreatSettings;
   /** Receives every enabled feed's last good indicators after a refresh changed them (and once after loading). */
   onIndicators(indicators: Indicator[]): void;
+  /** How often the loop looks for due feeds; tests make it long to see what else starts a download. */
+  tickMs?: number;
 }
 
 const unix = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -146,7 +148,7 @@ export function createFeedRefresher(deps: FeedRefreshDeps) {
         void refresh()
           .catch(() => {})
           .finally(() => {
-            if (timer) timer = setTimeout(tick, TICK_MS);
+            if (timer) timer = setTimeout(tick, deps.tickMs ?? TICK_MS);
           });
       };
       timer = setTimeout(tick, 0);

@@ -19,6 +19,8 @@ export interface ThreatServiceDeps {
   nodeId: string;
   /** The source group that claims a client address under the running policy ('default' when none does). */
   sourceGroupOf(ip: string): string;
+  /** How often due feeds are looked for (5 s). */
+  feedTickMs?: number;
 }
 
 export interface ThreatFindingsAnswer {
@@ -44,7 +46,7 @@ export function createThreatService(core: Core, deps: ThreatServiceDeps) {
   let silences: SilenceMatcher = createSilenceMatcher([]);
   let enabled = false;
   let started = false;
-  const refresher = createFeedRefresher({ core, store, settings, onIndicators: (list) => (indicators = createIndicatorMatcher(list)) });
+  const refresher = createFeedRefresher({ core, store, settings, tickMs: deps.feedTickMs, onIndicators: (list) => (indicators = createIndicatorMatcher(list)) });
 
   function applySettings(current: { enabled: boolean; alert_threshold: ThreatSeverity }): void {
     enabled = current.enabled;
