@@ -65,7 +65,7 @@ export function createFeedRefresher(deps: FeedRefreshDeps) {
     return now - (status.last_successful_refresh_at ?? status.last_refresh_completed_at) >= toggle.refresh_interval_secs;
   }
 
-  async function refreshFeed(feed: FeedName, caPem: string | undefined): Promise<boolean> {
+  async function refreshFeed(feed: FeedName, settings: ThreatIntelSettings, caPem: string | undefined): Promise<boolean> {
     const previous = feeds.get(feed) ?? { feed, indicators: [], status: { indicator_counts: { hostname: 0, ip: 0 } } };
     const started = unix(core.now());
     let next: StoredFeed;
@@ -94,8 +94,11 @@ export function createFeedRefresher(deps: FeedRefreshDeps) {
       };
     }
     feeds.set(feed, next);
+    const changed = next.status.last_refresh_outcome === 'success' && !sameIndicators(previous.indicators, next.indicators);
+    // Together with the status above: once a feed reports success, its indicators match.
+    if (changed) publish(settings);
     await store.saveFeed(next, core.now());
-    return next.status.last_refresh_outcome === 'success' && !sameIndicators(previous.indicators, next.indicators);
+    return changed;
   }
 
   async function refreshDue(force: boolean): Promise<void> {
@@ -105,7 +108,7 @@ export function createFeedRefresher(deps: FeedRefreshDeps) {
     const todo = settings.enabled ? FEEDS.filter((f) => (force ? settings.baseline_feeds[f].enabled : due(f, settings, now))) : [];
     if (todo.length > 0) {
       const caPem = await extraCa();
-      const changed = await Promise.all(todo.map((f) => refreshFeed(f, caPem)));
+      const changed = await Promise.all(todo.map((f) => refreshFeed(f, settings, caPem)));
       if (changed.some(Boolean)) {
         const snapshot = (await snapshots.get<{ version: number }>(SNAPSHOT_KEY)) ?? { version: 0 };
         await snapshots.put(SNAPSHOT_KEY, { version: snapshot.version + 1, generated_at: unix(core.now()) });
