@@ -3,9 +3,9 @@
  * - threatfox: ThreatFox's JSON export ({"<id>": [entry]}), its API shape ({"data": [entry]}) or a bare array;
  * - urlhaus: URLhaus's plain-text URL list, its CSV export (quoted fields, header optional) or its JSON;
  * - spamhaus_drop: Spamhaus DROP as text ("CIDR ; SBL id") or as JSON lines ({"cidr", "sblid", "rir"}).
- * Entries that name nothing usable (IPv6, garbage) are skipped; a payload that is not the format at all throws.
+ * Entries that name nothing usable (IPv6, garbage) are skipped; a payload that is not the format at all throws
+ * (the refresher records the message as the feed's last error).
  */
-import { errors } from '../../../core/errors.js';
 import { normalizeHostname, normalizeIpIndicator, urlHostIndicator } from './indicator-values.js';
 import type { FeedName, Indicator, IndicatorType, ThreatSeverity } from './threat.types.js';
 
@@ -35,7 +35,7 @@ function parseJson(payload: string, feed: string): unknown {
   try {
     return JSON.parse(payload);
   } catch (err) {
-    throw errors.badRequest(`parse ${feed} payload: ${(err as Error).message}`);
+    throw new Error(`parse ${feed} payload: ${(err as Error).message}`);
   }
 }
 
@@ -68,7 +68,7 @@ function parseThreatFox(payload: string): Candidate[] {
     // The API wraps entries in "data" (beside "query_status"); the export keys arrays of entries by id.
     if ('data' in object) collect(object.data);
     else Object.values(object).forEach((v) => Array.isArray(v) && collect(v));
-  } else throw errors.badRequest('parse threatfox payload: expected a JSON object or array');
+  } else throw new Error('parse threatfox payload: expected a JSON object or array');
   return entries.flatMap((entry) => {
     const target = threatFoxIndicator(str(entry.ioc_type).trim().toLowerCase(), str(entry.ioc ?? entry.ioc_value));
     if (!target) return [];

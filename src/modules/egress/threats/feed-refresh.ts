@@ -163,12 +163,13 @@ export function createFeedRefresher(deps: FeedRefreshDeps) {
       await chain;
     },
     /** Neuwerk's ThreatFeedRefreshState for GET /threats/feeds/status. */
+    // From the database, so a node that downloads nothing (no data plane) reports what the gateways did.
     async status(settings: ThreatIntelSettings): Promise<FeedRefreshState> {
-      await load();
+      const statuses = await store.loadFeedStatuses();
       const now = unix(core.now());
       const snapshot = await snapshots.get<{ version: number; generated_at: number }>(SNAPSHOT_KEY);
       const items: FeedStatus[] = FEEDS.map((feed) => {
-        const stored = feeds.get(feed)?.status ?? { indicator_counts: { hostname: 0, ip: 0 } };
+        const stored = statuses.get(feed) ?? { indicator_counts: { hostname: 0, ip: 0 } };
         const enabled = settings.baseline_feeds[feed].enabled;
         const age = enabled && stored.last_successful_refresh_at ? { snapshot_age_seconds: Math.max(0, now - stored.last_successful_refresh_at) } : {};
         return { feed, enabled, ...age, ...stored };

@@ -49,6 +49,11 @@ export function createThreatStore(core: Pick<Core, 'db'>) {
         status: db.dialect.fromJson<StoredFeed['status']>(row.status),
       }));
     },
+    /** Only the statuses (no indicators): what GET /threats/feeds/status reads, on any node. */
+    async loadFeedStatuses(): Promise<Map<FeedName, StoredFeed['status']>> {
+      const rows = await db.kysely.selectFrom('egress_threat_feeds').select(['feed', 'status']).execute();
+      return new Map(rows.map((row) => [row.feed as FeedName, db.dialect.fromJson<StoredFeed['status']>(row.status)]));
+    },
     async saveFeed(feed: StoredFeed, at: Date): Promise<void> {
       const row = { feed: feed.feed, indicators: db.dialect.toJson(feed.indicators), status: db.dialect.toJson(feed.status), updated_at: at.toISOString() };
       await db.kysely
