@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,10 +15,39 @@ import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { waitFor } from '../helpers/wait.js';
 import { repoRoot } from '../helpers/process.js';
 import { CLIENT_IP, GATEWAY_CLIENT_SIDE, RoutedLab, UPSTREAM_IP } from '../helpers/routed-lab.js';
+import { selfSigned, serverCertificate } from '../helpers/egress-pki.js';
 
 const API_IP = '203.0.113.10';
 const BLOCKED_IP = '203.0.113.20';
 const PROGRAMS = ['ip', 'nft', 'conntrack', 'dnsmasq', 'curl'];
+/** The threat feeds' HTTPS server, on the gateway namespace's loopback: only the gateway's Rampart reaches it. */
+const FEED_PORT = 9443;
+const FEEDS = {
+  threatfox: JSON.stringify({ query_status: 'ok', data: [
+    { ioc: 'evil.example.com', ioc_type: 'domain', confidence_level: 95, threat_type: 'botnet_cc' },
+    { ioc: 'also-evil.example.com', ioc_type: 'domain', confidence_level: 80 },
+  ] }),
+  urlhaus: '# URLhaus\n',
+  // The allowed API address is listed, so its flows become l4 threat findings.
+  spamhaus_drop: `; Spamhaus DROP\n${API_IP}/32 ; SBL-TEST\n`,
+};
+
+/** Starts the feed server in the gateway namespace with a certificate of a CA written to caFile; resolves once it listens. */
+async function startFeedServer(caFile: string) {
+  const ca = await selfSigned({ name: 'Feed Mirror CA' });
+  const cert = await serverCertificate(ca);
+  writeFileSync(caFile, ca.certPem);
+  const files = { cert: join(dir, 'feed.crt'), key: join(dir, 'feed.key'), feeds: join(dir, 'feeds.json') };
+  writeFileSync(files.cert, cert.certPem);
+  writeFileSync(files.key, cert.keyPem);
+  writeFileSync(files.feeds, JSON.stringify(FEEDS));
+  const script = `const fs = require('node:fs'); const [cert, key, feeds, port] = process.argv.slice(1); const bodies = JSON.parse(fs.readFileSync(feeds, 'utf8'));
+require('node:https').createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (req, res) => {
+  const body = bodies[req.url.slice(1)]; res.writeHead(body === undefined ? 404 : 200).end(body ?? 'no such feed');
+}).listen(Number(port), '127.0.0.1', () => console.log('feeds listening'));`;
+  const server = lab!.spawn('gateway', process.execPath, ['-e', script, files.cert, files.key, files.feeds, String(FEED_PORT)]);
+  await waitFor('the feed server to listen', () => server.output().includes('feeds listening'));
+}
 const skip = skipUnlessPrograms(...PROGRAMS);
 
 let lab: RoutedLab | undefined;
@@ -121,6 +150,10 @@ test('the gateway allows api.example.com, denies blocked.example.com by DNS and 
   const server = `require('node:http').createServer((req, res) => res.end('hello from ' + req.socket.localAddress + '\\n')).listen(80, process.argv[1]);`;
   for (const address of [API_IP, BLOCKED_IP]) lab.spawn('upstream', process.execPath, ['-e', server, address]);
 
+  // The threat feeds, served where the gateway's Rampart fetches them.
+  const feedCa = join(dir, 'feed-ca.pem');
+  await startFeedServer(feedCa);
+
   // The gateway: Rampart with the data plane on, its API on a unix socket, its DNS proxy on the client side.
   const dataDir = join(dir, 'data');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
@@ -133,6 +166,10 @@ test('the gateway allows api.example.com, denies blocked.example.com by DNS and 
     RAMPART_EGRESS_DNS_LISTEN: `${GATEWAY_CLIENT_SIDE}:53`,
     RAMPART_EGRESS_DNS_UPSTREAMS: `${UPSTREAM_IP}:53`,
     RAMPART_EGRESS_POLL_INTERVAL_MS: '300',
+    RAMPART_EGRESS_THREAT_FEED_THREATFOX_URL: `https://127.0.0.1:${FEED_PORT}/threatfox`,
+    RAMPART_EGRESS_THREAT_FEED_URLHAUS_URL: `https://127.0.0.1:${FEED_PORT}/urlhaus`,
+    RAMPART_EGRESS_THREAT_FEED_SPAMHAUS_DROP_URL: `https://127.0.0.1:${FEED_PORT}/spamhaus_drop`,
+    RAMPART_EGRESS_THREAT_FEED_CA_FILE: feedCa,
   });
   const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
   await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 30_000).catch((err) => assert.fail(`${err.message}\n${context()}`));
@@ -165,6 +202,36 @@ test('the gateway allows api.example.com, denies blocked.example.com by DNS and 
     assert.equal(findings.dns.policy_id, policyId);
     assert.ok(findings.dns.count >= 1 && findings.l4.count >= 1);
     assert.deepEqual(findings.l4.node_ids, ['gw-1']);
+
+    // Threat intel: the feeds were fetched at start over HTTPS (trusting the feed CA); a listed name asked through the
+    // gateway and the listed API address its flow went to are threat findings.
+    const feedStatus = await waitFor('the feeds fetched', async () => {
+      const status = (await call('GET', '/api/v1/threats/feeds/status', token)).json();
+      return status.feeds.every((f: any) => f.last_refresh_outcome === 'success') && status;
+    }).catch((err) => assert.fail(`${err.message}\n${context()}`));
+    assert.deepEqual(feedStatus.feeds.map((f: any) => f.indicator_counts), [{ hostname: 2, ip: 0 }, { hostname: 0, ip: 0 }, { hostname: 0, ip: 1 }]);
+    assert.equal(await resolveFromClient('evil.example.com'), 'ENOTFOUND', 'the policy still decides the answer');
+    const threatFindings = async () => (await call('GET', '/api/v1/threats/findings', token)).json().items as any[];
+    const threats = await waitFor('threat findings for the listed name and address', async () => {
+      const items = await threatFindings();
+      const dns = items.find((f) => f.indicator === 'evil.example.com' && f.observation_layer === 'dns');
+      const l4 = items.find((f) => f.indicator === API_IP && f.observation_layer === 'l4');
+      return dns && l4 && { dns, l4 };
+    });
+    assert.equal(threats.dns.source_group, 'clients');
+    assert.deepEqual(threats.dns.sample_node_ids, ['gw-1']);
+    assert.equal(threats.dns.feed_hits[0].feed, 'threatfox');
+    assert.equal(threats.l4.source_group, 'clients');
+    assert.equal(threats.l4.feed_hits[0].feed, 'spamhaus_drop');
+
+    // A silence applies at once: once the proxy has answered, a silenced name counted nothing, another listed one did.
+    const silence = await call('POST', '/api/v1/threats/silences', token, { kind: 'exact', indicator_type: 'hostname', value: 'evil.example.com', reason: 'e2e' });
+    assert.equal(silence.status, 200, silence.body);
+    await resolveFromClient('evil.example.com');
+    await resolveFromClient('also-evil.example.com');
+    const afterSilence = await threatFindings();
+    assert.equal(afterSilence.find((f) => f.indicator === 'evil.example.com' && f.observation_layer === 'dns').count, threats.dns.count);
+    assert.equal(afterSilence.find((f) => f.indicator === 'also-evil.example.com')?.count, 1);
 
     // The wiretap saw the allowed flow, named by the DNS cache, and its end.
     assert.equal(wiretap.status(), 200);

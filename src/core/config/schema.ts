@@ -165,6 +165,14 @@ export const configSchema = z
         findings_max: int(100, 1_000_000).default(10_000),
         /** How often the data plane's deny counters and conntrack flows are read. */
         poll_interval_ms: int(100, 60_000).default(1_000),
+        /** Where the threat-intel baseline feeds are downloaded from (a mirror, say); Neuwerk's sources by default. */
+        threat_feed_threatfox_url: z.string().url().default('https://threatfox.abuse.ch/export/json/urls/recent/'),
+        threat_feed_urlhaus_url: z.string().url().default('https://urlhaus.abuse.ch/downloads/text/'),
+        threat_feed_spamhaus_drop_url: z.string().url().default('https://www.spamhaus.org/drop/drop_v4.json'),
+        /** PEM file of CA certificates trusted for feed downloads beside the system roots. Empty: system roots only. */
+        threat_feed_ca_file: z.string().default(''),
+        /** How long one feed download may take. */
+        threat_feed_timeout_ms: int(1_000, 600_000).default(30_000),
       })
       .strict()
       .prefault({}),

@@ -12,4 +12,6 @@ export const egressPermissions = vocabulary('egress', [
   ...crud('egress_settings', 'egress runtime settings (performance mode, TLS-intercept CA)', ['read', 'write']),
   ...crud('egress_dataplane', 'egress runtime state (DNS cache, stats)', ['read']),
   ...crud('egress_support', 'egress support archives (sysdump)', ['write']),
+  ...crud('egress_threat', 'egress threat intelligence (findings, feed status, silences)', ['read', 'write']),
+  ...crud('egress_cluster', 'egress cluster membership', ['read', 'write']),
 ]);

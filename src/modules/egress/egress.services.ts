@@ -11,6 +11,9 @@ import type { DnsProxy } from './dns/dns-proxy.js';
 import { createFindingsStore } from './findings/findings.store.js';
 import { createNftDataplane } from './dataplane/nft.js';
 import { createDataplaneRuntime } from './dataplane/runtime.js';
+import { createThreatService } from './threats/threat.service.js';
+import { dnsVerdict } from './dns/dns-verdict.js';
+import { nodeIdOf } from './node-id.js';
 
 /**
  * The egress services, wired by hand once per core: the HTTP routes and the data-plane runtime (started by
@@ -39,6 +42,8 @@ function createEgressServices(core: Core) {
     findings,
     dataplane,
     runtime,
+    // A flow's source group is the one whose sources claim its client under the running policy.
+    threats: createThreatService(core, { nodeId: nodeIdOf(core), sourceGroupOf: (ip) => dnsVerdict(runtime.dnsPolicy, ip, '').group ?? 'default' }),
   };
 }
 

@@ -15,6 +15,9 @@ import { statsRoutes } from './routes/stats.routes.js';
 import { sysdumpRoutes } from './routes/sysdump.routes.js';
 import { findingsRoutes } from './routes/findings.routes.js';
 import { dataplaneMigrations } from './dataplane/dataplane.migrations.js';
+import { threatMigrations } from './threats/threat.migrations.js';
+import { threatsRoutes } from './routes/threats.routes.js';
+import { clusterRoutes } from './routes/cluster.routes.js';
 
 /**
  * The Neuwerk API (../shared/specs/egress-neuwerk-http-api.txt) over nftables and a DNS proxy: policies compiled
@@ -23,18 +26,23 @@ import { dataplaneMigrations } from './dataplane/dataplane.migrations.js';
  */
 export const egressModule: RampartModule = {
   name: 'egress',
-  migrations: [...policyMigrations, ...settingsMigrations, ...dataplaneMigrations],
+  migrations: [...policyMigrations, ...settingsMigrations, ...dataplaneMigrations, ...threatMigrations],
   sealedColumns: [...Object.values(settingsSealedColumns)],
   permissions: egressPermissions,
-  // Only with dataplane.enabled: the data plane applies the newest policy generation and follows new ones, and
-  // the DNS proxy answers clients and opens the addresses it hands out.
+  // Only with dataplane.enabled: the data plane applies the newest policy generation and follows new ones, the
+  // DNS proxy answers clients and opens the addresses it hands out, and threat intel refreshes its feeds and
+  // matches what the proxy is asked and the flows conntrack reports.
   start: async (core) => {
     if (!core.config.dataplane.enabled) return { stop: async () => {} };
     const services = egressServices(core);
     await services.runtime.start();
+    await services.threats.start();
     services.dnsProxy = await startDnsProxy(services);
+    const unsubscribeFlows = services.wiretap.flows.subscribe((event) => event.type === 'flow' && services.threats.observeFlow(event.flow));
     return {
       async stop() {
+        unsubscribeFlows();
+        await services.threats.stop();
         await services.dnsProxy?.stop();
         services.dnsProxy = null;
         await services.runtime.stop();
@@ -55,6 +63,8 @@ export const egressModule: RampartModule = {
         ...statsRoutes(services),
         ...sysdumpRoutes(services),
         ...findingsRoutes(services),
+        ...threatsRoutes(services.threats),
+        ...clusterRoutes(),
       ],
     };
   },

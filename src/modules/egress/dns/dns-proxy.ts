@@ -40,6 +40,8 @@ export interface DnsProxyDeps {
   findings: { record(finding: DnsDenyFinding): void } | null;
   /** Counts a query against the group that claimed its client (GET /api/v1/policy/telemetry). */
   telemetry?: { recordHit(sourceGroupId: string): void } | null;
+  /** Threat intel: matches every queried name against the feeds' indicators (a hash lookup). */
+  threats?: { observeDns(hostname: string, sourceGroup: string): void } | null;
   cache: DnsCache;
   logger: Logger;
   now(): Date;
@@ -108,6 +110,7 @@ class QueryHandler {
     const q = query as ClientQuery;
     const verdict = dnsVerdict(this.deps.dnsPolicy(), clientIp, q.question.name);
     if (verdict.group) this.deps.telemetry?.recordHit(verdict.group);
+    this.deps.threats?.observeDns(normalName(q.question.name), verdict.group ?? UNCLAIMED_GROUP);
     if (!verdict.allow || verdict.audited) this.recordDeny(verdict, q);
     if (!verdict.allow) {
       this.stats.denied++;

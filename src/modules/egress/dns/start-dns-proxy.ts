@@ -3,7 +3,7 @@ import type { Core } from '../../../core/index.js';
 import type { DnsPolicy } from '../compiler/compiled.types.js';
 import type { Dataplane } from '../dataplane/dataplane.types.js';
 import type { DnsCache } from './dns-cache.js';
-import { createDnsProxy, type DnsDenyFinding, type DnsProxy } from './dns-proxy.js';
+import { createDnsProxy, type DnsDenyFinding, type DnsProxy, type DnsProxyDeps } from './dns-proxy.js';
 
 /** What the proxy needs of the egress services (egress.services.ts). */
 export interface DnsProxyServices {
@@ -12,6 +12,7 @@ export interface DnsProxyServices {
   dataplane?: Pick<Dataplane, 'learn'> | null;
   findings?: { record(finding: DnsDenyFinding): void } | null;
   policyTelemetry?: { recordHit(sourceGroupId: string): void } | null;
+  threats?: DnsProxyDeps['threats'];
   dnsCache: DnsCache;
 }
 
@@ -29,6 +30,7 @@ export function startDnsProxy(services: DnsProxyServices): Promise<DnsProxy> {
     dataplane: () => services.dataplane ?? null,
     findings: services.findings ?? null,
     telemetry: services.policyTelemetry ?? null,
+    threats: services.threats ?? null,
     cache: services.dnsCache,
     logger: logger.child({ component: 'dns-proxy' }),
     now: () => services.core.now(),

@@ -33,7 +33,7 @@ export const policyMigrations: Migration[] = [
   {
     // Neuwerk activates one record at a time (the last one written in enforce or audit mode), and its names are
     // optional. `active` marks that record; on upgrade the most recently updated enforce or audit record gets it.
-    name: '0002_one_active_policy_optional_name',
+    name: '0005_one_active_policy_optional_name',
     async up(db, d) {
       if (d.name === 'postgres') {
         await sql`alter table egress_policies alter column name drop not null`.execute(db);
