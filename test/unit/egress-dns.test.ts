@@ -128,8 +128,11 @@ describe('egress DNS proxy', { skip: skipUnlessPrograms(DNSMASQ) }, () => {
     assert.equal(dataplane.learned.length, 0);
     assert.equal(findings.length, 1);
     const { at, ...finding } = findings[0];
-    assert.deepEqual(finding, { finding_type: 'dns_deny', policy_id: 'pol-1', source_group: 'office', hostname: 'blocked.example.com', query_type: 'A', node_id: 'gw-test' });
+    assert.deepEqual(finding, { finding_type: 'dns_deny', policy_id: 'pol-1', source_group: 'office', hostname: 'blocked.example.com', query_type: 1, node_id: 'gw-test' });
     assert.ok(Math.abs(at - Date.now() / 1000) < 5);
+    // Findings carry the DNS type as a number, as Neuwerk's do: AAAA is 28.
+    await udpQuery(proxy.address.port, 'blocked.example.com', 'AAAA');
+    assert.equal(findings[1].query_type, 28);
   });
 
   test('in audit mode a denied name is forwarded and recorded, and nothing is learned for it', async () => {

@@ -21,7 +21,8 @@ export interface DnsDenyFinding {
   policy_id: string;
   source_group: string;
   hostname: string;
-  query_type: string;
+  /** The DNS type number (1 A, 28 AAAA ...), as Neuwerk's findings carry it. */
+  query_type: number;
   at: number;
   node_id: string;
 }
@@ -162,7 +163,7 @@ class QueryHandler {
         policy_id: verdict.policy_id ?? '',
         source_group: verdict.group ?? UNCLAIMED_GROUP,
         hostname: normalName(q.question.name),
-        query_type: q.question.type,
+        query_type: q.qtype,
         at: Math.floor(this.deps.now().getTime() / 1000),
         node_id: this.deps.nodeId,
       });

@@ -2,7 +2,8 @@
 export interface ConntrackFlow {
   /** conntrack's own id (`-o id`), else the original tuple. */
   flow_id: string;
-  proto: string;
+  /** IP protocol number, as Neuwerk's wiretap events carry it (6 tcp, 17 udp, 1 icmp, 58 icmpv6...). */
+  proto: number;
   src_ip: string;
   dst_ip: string;
   /** null for protocols without ports (icmp). */
@@ -40,8 +41,9 @@ function parseLine(line: string): ConntrackFlow | null {
   const head = tokens.slice(0, firstPair);
   if (head[0] === 'ipv4' || head[0] === 'ipv6') head.splice(0, 2);
   if (!/^[a-z0-9-]+$/.test(head[0] ?? '') || !/^\d+$/.test(head[1] ?? '')) return null;
-  // conntrack names protocols it has no helper for "unknown": the number says more.
-  const proto = head[0] === 'unknown' ? head[1] : head[0];
+  // conntrack prints the protocol's name (or "unknown") and then its number.
+  const proto = Number(head[1]);
+  const protoName = head[0] === 'unknown' ? head[1] : head[0];
 
   const tuples: Record<string, string>[] = [];
   let trailer = false;
@@ -67,7 +69,7 @@ function parseLine(line: string): ConntrackFlow | null {
   const src_port = port(orig.sport);
   const dst_port = port(orig.dport);
   return {
-    flow_id: conntrackId ?? `${proto}/${orig.src}/${src_port ?? orig.id ?? ''}/${orig.dst}/${dst_port ?? ''}`,
+    flow_id: conntrackId ?? `${protoName}/${orig.src}/${src_port ?? orig.id ?? ''}/${orig.dst}/${dst_port ?? ''}`,
     proto,
     src_ip: orig.src,
     dst_ip: orig.dst,
