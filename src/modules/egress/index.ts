@@ -14,6 +14,7 @@ import { statsRoutes } from './routes/stats.routes.js';
 import { sysdumpRoutes } from './routes/sysdump.routes.js';
 import { findingsRoutes } from './routes/findings.routes.js';
 import { dataplaneMigrations } from './dataplane/dataplane.migrations.js';
+import { registerReadiness } from './dataplane/readiness.js';
 
 /**
  * The Neuwerk API (../shared/specs/egress-neuwerk-http-api.txt) over nftables and a DNS proxy: policies compiled
@@ -32,8 +33,10 @@ export const egressModule: RampartModule = {
     const services = egressServices(core);
     await services.runtime.start();
     services.dnsProxy = await startDnsProxy(services);
+    const unregister = registerReadiness(core, services);
     return {
       async stop() {
+        unregister();
         await services.dnsProxy?.stop();
         services.dnsProxy = null;
         await services.runtime.stop();
