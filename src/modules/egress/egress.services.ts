@@ -10,6 +10,8 @@ import type { DnsProxy } from './dns/dns-proxy.js';
 import { createFindingsStore } from './findings/findings.store.js';
 import { createNftDataplane } from './dataplane/nft.js';
 import { createDataplaneRuntime } from './dataplane/runtime.js';
+import { createNftCounters } from './dataplane/nft-counters.js';
+import { createFlowStats } from './dataplane/flow-stats.js';
 
 /**
  * The egress services, wired by hand once per core: the HTTP routes and the data-plane runtime (started by
@@ -37,6 +39,9 @@ function createEgressServices(core: Core) {
     findings,
     dataplane,
     runtime,
+    /** Forward-hook counters for /api/v1/stats; installed by the start hook (dataplane.enabled only). */
+    counters: dataplane ? createNftCounters() : null,
+    flowStats: createFlowStats(),
   };
 }
 

@@ -32,6 +32,7 @@ export const egressModule: RampartModule = {
     if (!core.config.dataplane.enabled) return { stop: async () => {} };
     const services = egressServices(core);
     await services.runtime.start();
+    await services.counters?.install();
     services.dnsProxy = await startDnsProxy(services);
     const unregister = registerReadiness(core, services);
     return {
@@ -40,6 +41,7 @@ export const egressModule: RampartModule = {
         await services.dnsProxy?.stop();
         services.dnsProxy = null;
         await services.runtime.stop();
+        await services.counters?.remove();
       },
     };
   },

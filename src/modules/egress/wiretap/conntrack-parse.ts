@@ -26,15 +26,25 @@ const TRAILER_KEYS = new Set(['mark', 'use', 'secctx', 'helper', 'delta-time', '
  * Lines that are not entries (the summary conntrack prints, blank lines) are skipped.
  */
 export function parseConntrack(text: string): ConntrackFlow[] {
-  const flows: ConntrackFlow[] = [];
-  for (const line of text.split('\n')) {
-    const flow = parseLine(line.trim());
-    if (flow) flows.push(flow);
-  }
-  return flows;
+  return parseConntrackEntries(text).map((e) => e.flow);
 }
 
-function parseLine(line: string): ConntrackFlow | null {
+/** A flow and whether its reply tuple differs from the original reversed (the gateway rewrote an address: NAT). */
+export interface ConntrackEntry {
+  flow: ConntrackFlow;
+  natted: boolean;
+}
+
+export function parseConntrackEntries(text: string): ConntrackEntry[] {
+  const entries: ConntrackEntry[] = [];
+  for (const line of text.split('\n')) {
+    const entry = parseLine(line.trim());
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+function parseLine(line: string): ConntrackEntry | null {
   const tokens = line.split(/\s+/);
   const firstPair = tokens.findIndex((t) => t.includes('='));
   if (firstPair < 0) return null;
@@ -68,7 +78,8 @@ function parseLine(line: string): ConntrackFlow | null {
   const port = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
   const src_port = port(orig.sport);
   const dst_port = port(orig.dport);
-  return {
+  const natted = reply.src !== undefined && (reply.src !== orig.dst || reply.dst !== orig.src);
+  const flow = {
     flow_id: conntrackId ?? `${protoName}/${orig.src}/${src_port ?? orig.id ?? ''}/${orig.dst}/${dst_port ?? ''}`,
     proto,
     src_ip: orig.src,
@@ -78,4 +89,5 @@ function parseLine(line: string): ConntrackFlow | null {
     packets_out: Number(orig.packets ?? 0) || 0,
     packets_in: Number(reply.packets ?? 0) || 0,
   };
+  return { flow, natted };
 }
