@@ -138,10 +138,11 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
     assert.deepEqual((await call('GET', '/api/v1/integrations', reader)).json().map((i: { name: string }) => i.name), ['cluster-a']);
   });
 
-  test('missing integrations are 404 on GET, PUT and DELETE', async () => {
-    for (const method of ['GET', 'PUT', 'DELETE']) {
-      const res = await call(method, '/api/v1/integrations/nope', admin, method === 'PUT' ? body({ name: undefined }) : undefined);
-      assert.equal(res.statusCode, 404, method);
+  test('missing integrations are 404 on GET, PUT and DELETE; PUT takes Neuwerk\'s update request (no name, no kind)', async () => {
+    const { name: _name, kind: _kind, ...neuwerkUpdate } = body();
+    for (const [method, payload] of [['GET'], ['PUT', body({ name: undefined })], ['PUT', neuwerkUpdate], ['DELETE']] as const) {
+      const res = await call(method, '/api/v1/integrations/nope', admin, payload);
+      assert.equal(res.statusCode, 404, `${method} ${JSON.stringify(payload ?? '')}`);
       assert.deepEqual(res.json(), { error: 'integration "nope" not found' });
     }
   });
@@ -185,7 +186,7 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
   });
 
   test('PUT replaces fields and keeps the token when none is given; a new token replaces it', async () => {
-    const res = await call('PUT', '/api/v1/integrations/cluster-a', admin, { kind: 'kubernetes', api_server_url: `${api.url}/`, ca_cert_pem: api.caPem });
+    const res = await call('PUT', '/api/v1/integrations/cluster-a', admin, { api_server_url: `${api.url}/`, ca_cert_pem: api.caPem });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().api_server_url, `${api.url}/`);
     assert.equal(res.json().token_configured, true);
