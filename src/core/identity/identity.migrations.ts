@@ -189,4 +189,11 @@ export const identityMigrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // Neuwerk orders its login screen's providers by display_order.
+    name: '0002_sso_provider_display_order',
+    async up(db) {
+      await db.schema.alterTable('sso_providers').addColumn('display_order', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 ];

@@ -7,6 +7,8 @@ import {
   auditedLogin,
   callbackQuery,
   callbackUrlOf,
+  egressLoginProvider,
+  egressLoginProviders,
   egressProviderView,
   egressView,
   findProvider,
@@ -64,9 +66,9 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
     // egress (Neuwerk): the login screen's flow
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sso/providers', surface: 'egress', permission: 'public', tags,
-      summary: 'List enabled SSO providers for the login screen',
-      schema: { response: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })) },
-      handler: async () => (await sso.list()).filter((p) => p.enabled).map(({ id, name, kind }) => ({ id, name, kind })),
+      summary: 'List enabled SSO providers for the login screen, by display_order then name; kind as Neuwerk names it (generic-oidc, google, github)',
+      schema: { response: z.array(egressLoginProvider) },
+      handler: async () => egressLoginProviders(await sso.list()),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sso/:id/start', surface: 'egress', permission: 'public', tags, rateLimit, status: 302,
