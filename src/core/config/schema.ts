@@ -156,6 +156,8 @@ export const configSchema = z
         findings_max: int(100, 1_000_000).default(10_000),
         /** How often the data plane's deny counters and conntrack flows are read. */
         poll_interval_ms: int(100, 60_000).default(1_000),
+        /** How often policies' Kubernetes selectors are resolved again in the background (a change recompiles). */
+        kubernetes_resync_ms: int(100, 3_600_000).default(10_000),
       })
       .strict()
       .prefault({}),

@@ -13,6 +13,7 @@ import { wiretapRoutes } from './routes/wiretap.routes.js';
 import { statsRoutes } from './routes/stats.routes.js';
 import { sysdumpRoutes } from './routes/sysdump.routes.js';
 import { findingsRoutes } from './routes/findings.routes.js';
+import { policyStatusRoutes } from './routes/policy-status.routes.js';
 import { dataplaneMigrations } from './dataplane/dataplane.migrations.js';
 import { registerReadiness } from './dataplane/readiness.js';
 
@@ -29,8 +30,10 @@ export const egressModule: RampartModule = {
   // Only with dataplane.enabled: the data plane applies the newest policy generation and follows new ones, and
   // the DNS proxy answers clients and opens the addresses it hands out.
   start: async (core) => {
-    if (!core.config.dataplane.enabled) return { stop: async () => {} };
     const services = egressServices(core);
+    // Kubernetes selectors are resolved in the background whether or not this host enforces the policy.
+    services.kubernetes.start();
+    if (!core.config.dataplane.enabled) return { stop: () => services.kubernetes.stop() };
     await services.runtime.start();
     await services.counters?.install();
     services.dnsProxy = await startDnsProxy(services);
@@ -42,6 +45,7 @@ export const egressModule: RampartModule = {
         services.dnsProxy = null;
         await services.runtime.stop();
         await services.counters?.remove();
+        await services.kubernetes.stop();
       },
     };
   },
@@ -58,6 +62,7 @@ export const egressModule: RampartModule = {
         ...statsRoutes(services),
         ...sysdumpRoutes(services),
         ...findingsRoutes(services),
+        ...policyStatusRoutes(services),
       ],
     };
   },
