@@ -27,11 +27,11 @@ export const egressModule: RampartModule = {
   migrations: [...policyMigrations, ...settingsMigrations, ...dataplaneMigrations],
   sealedColumns: [...Object.values(settingsSealedColumns)],
   permissions: egressPermissions,
-  // Only with dataplane.enabled: the data plane applies the newest policy generation and follows new ones, and
-  // the DNS proxy answers clients and opens the addresses it hands out.
+  // Always: Kubernetes selectors are resolved in the background. With dataplane.enabled also: the data plane applies
+  // the newest policy generation and follows new ones, its stats counters are installed, and the DNS proxy answers
+  // clients and opens the addresses it hands out.
   start: async (core) => {
     const services = egressServices(core);
-    // Kubernetes selectors are resolved in the background whether or not this host enforces the policy.
     services.kubernetes.start();
     if (!core.config.dataplane.enabled) return { stop: () => services.kubernetes.stop() };
     await services.runtime.start();
