@@ -20,6 +20,7 @@ import type { Identity } from './identity/identity.types.js';
 import { identitySealedColumns } from './identity/identity.sealed.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { mailSealedColumns } from './mail/mail.sealed.js';
+import { createReadinessRegistry, type ReadinessRegistry } from './readiness.js';
 
 /** The shared kernel every module is built on. Plain factories, wired by hand. */
 export interface Core {
@@ -40,6 +41,8 @@ export interface Core {
   identity: Identity;
   /** Outgoing mail: through SMTP when [mail] smtp_url is set, else into an outbox administrators read. */
   mail: Mailer;
+  /** Conditions modules add to readiness (GET /ready), beside the database and migrations. */
+  readiness: ReadinessRegistry;
   /** The clock every service reads, replaceable in tests. */
   now: () => Date;
   close(): Promise<void>;
@@ -94,6 +97,7 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
     jobs,
     identity,
     mail,
+    readiness: createReadinessRegistry(),
     now,
     async close() {
       await mail.close();

@@ -8,6 +8,7 @@ import { egressServices } from '../../src/modules/egress/egress.services.js';
 import { tableExists } from '../../src/modules/egress/integrations/policy-references.js';
 import { createKubernetesResolver } from '../../src/modules/egress/integrations/kubernetes.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
+import { waitFor } from '../helpers/wait.js';
 import { selfSigned, serverCertificate } from '../helpers/egress-pki.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
@@ -26,9 +27,22 @@ interface FakeApiServer {
  * A stand-in kube-apiserver over HTTPS with its own CA, answering recorded list responses for the selectors the
  * tests use, 401 to a wrong token, 403 in a forbidden namespace, and never in namespace "slow".
  */
-async function startFakeApiServer(): Promise<FakeApiServer> {
+async function fakeApiPki() {
   const ca = await selfSigned({ name: 'kubernetes' });
-  const tls = await serverCertificate(ca);
+  return { ca, tls: await serverCertificate(ca) };
+}
+
+/** A port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function startFakeApiServer(opts: { port?: number; pki?: Awaited<ReturnType<typeof fakeApiPki>> } = {}): Promise<FakeApiServer> {
+  const { ca, tls } = opts.pki ?? (await fakeApiPki());
   const requests: FakeApiServer['requests'] = [];
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
@@ -43,7 +57,7 @@ async function startFakeApiServer(): Promise<FakeApiServer> {
     if (url.pathname.endsWith('/pods')) return send(200, JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [] }));
     send(404, JSON.stringify({ kind: 'Status', status: 'Failure', message: 'the server could not find the requested resource', code: 404 }));
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(opts.port ?? 0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -66,12 +80,15 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
   const bodies: string[] = [];
 
   before(async () => {
-    r = await createTestRampart();
+    r = await createTestRampart({ overrides: { 'egress.kubernetes_resync_ms': 200 } });
     admin = await signIn(r, { roles: ['admin'] });
     reader = await signIn(r, { roles: ['readonly'] });
     api = await startFakeApiServer();
+    // What the module's start hook does under `rampart serve`.
+    egressServices(r.core).kubernetes.start();
   });
   after(async () => {
+    await egressServices(r.core).kubernetes.stop();
     await api.close();
     await r.cleanup();
   });
@@ -138,16 +155,17 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
     assert.deepEqual((await call('GET', '/api/v1/integrations', reader)).json().map((i: { name: string }) => i.name), ['cluster-a']);
   });
 
-  test('missing integrations are 404 on GET, PUT and DELETE', async () => {
-    for (const method of ['GET', 'PUT', 'DELETE']) {
-      const res = await call(method, '/api/v1/integrations/nope', admin, method === 'PUT' ? body({ name: undefined }) : undefined);
-      assert.equal(res.statusCode, 404, method);
+  test('missing integrations are 404 on GET, PUT and DELETE; PUT takes Neuwerk\'s update request (no name, no kind)', async () => {
+    const { name: _name, kind: _kind, ...neuwerkUpdate } = body();
+    for (const [method, payload] of [['GET'], ['PUT', body({ name: undefined })], ['PUT', neuwerkUpdate], ['DELETE']] as const) {
+      const res = await call(method, '/api/v1/integrations/nope', admin, payload);
+      assert.equal(res.statusCode, 404, `${method} ${JSON.stringify(payload ?? '')}`);
       assert.deepEqual(res.json(), { error: 'integration "nope" not found' });
     }
   });
 
   test('pod_selector resolves to the IPs of Running pods, with the bearer token and the integration CA', async () => {
-    const ips = await egressServices(r.core).kubernetes.resolve({
+    const ips = await egressServices(r.core).kubernetesApi.resolve({
       integration: 'cluster-a',
       pod_selector: { namespace: 'prod', match_labels: { tier: 'frontend', app: 'web' } },
     });
@@ -158,13 +176,13 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
   });
 
   test('node_selector resolves to the InternalIP addresses of the nodes', async () => {
-    const ips = await egressServices(r.core).kubernetes.resolve({ integration: 'cluster-a', node_selector: { match_labels: { role: 'egress' } } });
+    const ips = await egressServices(r.core).kubernetesApi.resolve({ integration: 'cluster-a', node_selector: { match_labels: { role: 'egress' } } });
     assert.deepEqual(ips, ['10.0.0.11', '10.0.0.12', 'fd00::12']);
     assert.equal(api.requests.at(-1)!.path, '/api/v1/nodes?labelSelector=role%3Degress');
   });
 
   test('resolution errors are clear: unknown integration, API errors with the Status message, untrusted CA, timeout', async () => {
-    const { kubernetes } = egressServices(r.core);
+    const { kubernetesApi: kubernetes } = egressServices(r.core);
     await assert.rejects(kubernetes.resolve({ integration: 'ghost', node_selector: {} }), (err: any) => err.status === 400 && /"ghost" does not exist/.test(err.message));
     await assert.rejects(
       kubernetes.resolve({ integration: 'cluster-a', pod_selector: { namespace: 'secret-ns' } }),
@@ -185,18 +203,18 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
   });
 
   test('PUT replaces fields and keeps the token when none is given; a new token replaces it', async () => {
-    const res = await call('PUT', '/api/v1/integrations/cluster-a', admin, { kind: 'kubernetes', api_server_url: `${api.url}/`, ca_cert_pem: api.caPem });
+    const res = await call('PUT', '/api/v1/integrations/cluster-a', admin, { api_server_url: `${api.url}/`, ca_cert_pem: api.caPem });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().api_server_url, `${api.url}/`);
     assert.equal(res.json().token_configured, true);
-    assert.deepEqual(await egressServices(r.core).kubernetes.resolve({ integration: 'cluster-a', node_selector: { match_labels: { role: 'egress' } } }), ['10.0.0.11', '10.0.0.12', 'fd00::12']);
+    assert.deepEqual(await egressServices(r.core).kubernetesApi.resolve({ integration: 'cluster-a', node_selector: { match_labels: { role: 'egress' } } }), ['10.0.0.11', '10.0.0.12', 'fd00::12']);
 
     const bad = await call('PUT', '/api/v1/integrations/cluster-a', admin, body({ api_server_url: 'ftp://x' }));
     assert.equal(bad.statusCode, 400);
     assert.equal((await call('PUT', '/api/v1/integrations/cluster-a', reader, body())).statusCode, 403);
 
     await call('PUT', '/api/v1/integrations/cluster-a', admin, body({ service_account_token: 'rotated' }));
-    await assert.rejects(egressServices(r.core).kubernetes.resolve({ integration: 'cluster-a', node_selector: {} }), /401/);
+    await assert.rejects(egressServices(r.core).kubernetesApi.resolve({ integration: 'cluster-a', node_selector: {} }), /401/);
     await call('PUT', '/api/v1/integrations/cluster-a', admin, body());
   });
 
@@ -219,6 +237,68 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
     assert.equal(deleted.statusCode, 204);
     assert.equal((await call('GET', '/api/v1/integrations/cluster-b', reader)).statusCode, 404);
     assert.equal(await egressServices(r.core).integrations.exists('cluster-b'), false);
+  });
+
+  test('selectors resolve in the background: a write succeeds while the API server is down, its status says so, and the pods appear once it is up', async () => {
+    const services = egressServices(r.core);
+    const pki = await fakeApiPki();
+    const port = await freePort();
+    const created = await call('POST', '/api/v1/integrations', admin, body({ name: 'cluster-late', api_server_url: `https://127.0.0.1:${port}`, ca_cert_pem: pki.ca.certPem }));
+    assert.equal(created.statusCode, 200, created.body);
+    const policy = {
+      default_policy: 'deny',
+      source_groups: [{
+        id: 'late-web', default_action: 'deny', rules: [],
+        sources: { cidrs: ['10.9.0.0/24'], kubernetes: [{ integration: 'cluster-late', pod_selector: { namespace: 'prod', match_labels: { app: 'web', tier: 'frontend' } } }] },
+      }],
+    };
+    const write = await call('POST', '/api/v1/policies', admin, { name: 'late', mode: 'enforce', policy });
+    assert.equal(write.statusCode, 200, `an unreachable API server must not fail the write: ${write.body}`);
+    const id = write.json().id;
+    const status = async () => (await call('GET', `/api/v1/policies/${id}/status`, reader)).json();
+    const groupSources = async () => (await services.policies.effective()).groups.find((g) => g.id === 'late-web')?.sources ?? [];
+
+    // Unresolved: the status names the failure; the group enforces what is known (its CIDR) meanwhile.
+    const down = await waitFor('a failed resolution in the status', async () => {
+      const s = await status();
+      return s.kubernetes[0]?.error && s;
+    });
+    assert.equal(down.kubernetes_resolved, false);
+    assert.deepEqual({ ...down.kubernetes[0], error: 'x' }, {
+      source_group: 'late-web', integration: 'cluster-late', pod_selector: { namespace: 'prod', match_labels: { app: 'web', tier: 'frontend' } },
+      node_selector: null, resolved: false, addresses: [], error: 'x', resolved_at: null,
+    });
+    assert.match(down.kubernetes[0].error, /cluster-late.*ECONNREFUSED/);
+    assert.deepEqual(await groupSources(), ['10.9.0.0/24']);
+    const generationBefore = (await services.policies.effective()).generation;
+
+    // The API server comes up: the loop resolves the pods and recompiles, with no write.
+    const late = await startFakeApiServer({ port, pki });
+    try {
+      await waitFor('the pod addresses in the compiled policy', async () => (await groupSources()).includes('10.244.1.17/32'));
+      assert.deepEqual(await groupSources(), ['10.9.0.0/24', '10.244.1.17/32', '10.244.2.9/32', 'fd00:10:244:2::9/128']);
+      assert.ok((await services.policies.effective()).generation > generationBefore, 'a new generation');
+      assert.match((await services.policies.latestCompiled())!.nft, /10\.244\.1\.17/);
+      const up = await status();
+      assert.equal(up.kubernetes_resolved, true);
+      assert.deepEqual([up.kubernetes[0].resolved, up.kubernetes[0].addresses, up.kubernetes[0].error], [true, ['10.244.1.17', '10.244.2.9', 'fd00:10:244:2::9'], null]);
+      assert.ok(!Number.isNaN(Date.parse(up.kubernetes[0].resolved_at)));
+    } finally {
+      await late.close();
+    }
+
+    // Gone again: the last known addresses stay enforced, and the status says why they may be stale.
+    const stale = await waitFor('the new failure in the status', async () => {
+      const s = await status();
+      return s.kubernetes[0].error && s;
+    });
+    assert.equal(stale.kubernetes_resolved, false);
+    assert.equal(stale.kubernetes[0].resolved, true);
+    assert.ok((await groupSources()).includes('10.244.1.17/32'));
+
+    assert.equal((await call('DELETE', `/api/v1/policies/${id}`, admin)).statusCode, 204);
+    assert.equal((await call('DELETE', '/api/v1/integrations/cluster-late', admin)).statusCode, 204);
+    assert.equal((await call('GET', `/api/v1/policies/${id}/status`, reader)).statusCode, 404);
   });
 
   test('no response ever carried the token', () => {

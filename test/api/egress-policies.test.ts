@@ -254,16 +254,17 @@ describe('egress policies (/api/v1/policies)', () => {
       'policy.source_groups[0].sources.kubernetes[0].integration: unknown kubernetes integration "no-such-cluster"',
     );
     const ca = await selfSigned({ name: 'kubernetes' });
-    // Nothing listens there: a disabled record is validated but not resolved; an active one must resolve.
+    // Nothing listens there: selectors resolve in the background, so activating the record does not wait on it
+    // (test/api/egress-integrations.test.ts follows the resolution); meanwhile the group claims no address.
     const integration = await call('POST', '/api/v1/integrations', admin, { name: 'cluster-a', kind: 'kubernetes', api_server_url: 'https://127.0.0.1:9', ca_cert_pem: ca.certPem, service_account_token: 'token' });
     assert.equal(integration.statusCode, 200, integration.body);
     const parked = await call('POST', BASE, admin, { name: 'k8s', mode: 'disabled', policy: source('cluster-a') });
     assert.equal(parked.statusCode, 200, parked.body);
     const activate = await call('PUT', `${BASE}/${parked.json().id}`, admin, { mode: 'enforce', policy: source('cluster-a') });
-    assert.ok(activate.statusCode >= 500, `an unreachable API server cannot resolve: ${activate.statusCode} ${activate.body}`);
-    assert.deepEqual(Object.keys(activate.json()), ['error']);
-    assert.match(activate.json().error, /cluster-a/);
-    assert.equal((await call('GET', `${BASE}/${parked.json().id}`, admin)).json().mode, 'disabled', 'the failed activation was rolled back');
+    assert.equal(activate.statusCode, 200, activate.body);
+    const status = (await call('GET', `${BASE}/${parked.json().id}/status`, admin)).json();
+    assert.deepEqual([status.kubernetes_resolved, status.kubernetes[0].resolved, status.kubernetes[0].addresses], [false, false, []]);
+    assert.equal((await call('DELETE', `${BASE}/${parked.json().id}`, admin)).statusCode, 204);
   });
 
   test('tls.mode intercept needs a TLS-intercept CA', async () => {

@@ -152,10 +152,11 @@ describe('egress runtime settings (/api/v1/settings)', () => {
       assert.equal((await call('POST', `${CA}/generate`, reader)).statusCode, 403);
     });
 
-    test('DELETE removes it (204); status and download follow', async () => {
+    test("DELETE removes it and answers 200 with the status, as Neuwerk does; status and download follow", async () => {
       assert.equal((await call('DELETE', CA, reader)).statusCode, 403);
       const res = await call('DELETE', CA, admin);
-      assert.equal(res.statusCode, 204);
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json(), { configured: false, source: null, fingerprint_sha256: null });
       assert.deepEqual((await call('GET', CA, reader)).json(), { configured: false, source: null, fingerprint_sha256: null });
       assert.equal((await call('GET', `${CA}/cert`, reader)).statusCode, 404);
     });

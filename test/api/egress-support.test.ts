@@ -56,7 +56,7 @@ describe('egress stats and sysdump', () => {
   });
   after(() => r.cleanup());
 
-  test('GET /api/v1/stats has the five sections, readable with a readonly token', async () => {
+  test("GET /api/v1/stats has every field of Neuwerk's StatsSnapshot, readable with a readonly token", async () => {
     egressServices(r.core).dnsCache.remember('api.example.com', ['203.0.113.20'], Math.floor(Date.now() / 1000));
     const res = await r.app.inject({ method: 'GET', url: '/api/v1/stats', headers: reader.headers });
     assert.equal(res.statusCode, 200, res.body);
@@ -69,8 +69,21 @@ describe('egress stats and sysdump', () => {
     assert.equal(stats.dns.cache_entries, 1);
     assert.equal(stats.tls.intercept_ca_configured, true);
     assert.match(stats.tls.intercept_ca_fingerprint_sha256, /^[0-9a-f]{64}$/);
-    assert.deepEqual(stats.dhcp, {});
-    assert.deepEqual(stats.cluster, { enabled: false });
+    // Neuwerk's fields, each section: zeros without a running data plane or DNS proxy.
+    const decisions = { allow: 0, deny: 0, pending_tls: 0 };
+    const { active_flows, active_nat_entries, nat_port_utilization, packets, bytes, flows_opened, flows_closed, ipv4_fragments_dropped, ipv4_ttl_exceeded } = stats.dataplane;
+    assert.deepEqual(
+      { active_flows, active_nat_entries, nat_port_utilization, packets, bytes, flows_opened, flows_closed, ipv4_fragments_dropped, ipv4_ttl_exceeded },
+      { active_flows: 0, active_nat_entries: 0, nat_port_utilization: 0, packets: decisions, bytes: decisions, flows_opened: 0, flows_closed: 0, ipv4_fragments_dropped: 0, ipv4_ttl_exceeded: 0 },
+    );
+    const { queries_allow, queries_deny, nxdomain_policy, nxdomain_upstream } = stats.dns;
+    assert.deepEqual({ queries_allow, queries_deny, nxdomain_policy, nxdomain_upstream }, { queries_allow: 0, queries_deny: 0, nxdomain_policy: 0, nxdomain_upstream: 0 });
+    assert.deepEqual([stats.tls.allow, stats.tls.deny], [0, 0]);
+    assert.deepEqual(stats.dhcp, { lease_active: false, lease_expiry_epoch: 0 });
+    assert.deepEqual(stats.cluster, {
+      enabled: false, is_leader: true, current_term: 0, last_log_index: 0, last_applied: 0, node_count: 1, follower_count: 0, followers_caught_up: 0,
+      nodes: [{ node_id: 'gw-dump', addr: '', role: 'leader', caught_up: true, lag_entries: 0, matched_index: 0 }],
+    });
     assert.equal((await r.app.inject({ method: 'GET', url: '/api/v1/stats' })).statusCode, 401);
   });
 

@@ -152,7 +152,7 @@ describe('egress wiretap (/api/v1/wiretap/stream)', () => {
     const [first] = stream.events();
     assert.equal(first.event, 'flow');
     assert.deepEqual({ ...first.data, last_seen: 0 }, {
-      flow_id: '3102302497', proto: 'tcp', src_ip: '127.0.0.1', dst_ip: '127.0.0.1', src_port: 40844, dst_port: 8099,
+      flow_id: '3102302497', proto: 6, src_ip: '127.0.0.1', dst_ip: '127.0.0.1', src_port: 40844, dst_port: 8099,
       packets_out: 4, packets_in: 3, last_seen: 0, hostname: 'api.example.com', node_id: 'gw-test',
     });
     assert.ok(Math.abs(first.data.last_seen - Date.now() / 1000) < 5);
@@ -167,7 +167,7 @@ describe('egress wiretap (/api/v1/wiretap/stream)', () => {
     const events = stream.events();
     assert.deepEqual(events.map((e) => e.event), ['flow', 'flow', 'flow_end']);
     assert.equal(events[2].data.flow_id, '3102302497');
-    assert.ok(events.every((e) => e.data.proto === 'tcp'));
+    assert.ok(events.every((e) => e.data.proto === 6));
 
     stream.close();
     await new Promise((resolve) => setTimeout(resolve, 200));

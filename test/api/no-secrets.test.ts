@@ -55,9 +55,9 @@ describe('no response carries a secret or its hash', () => {
     secrets.apiKey = key.json().key;
 
     const account = await call('create service account', 'POST', '/api/v1/service-accounts', { name: 'terraform', role: 'admin' });
-    assert.equal(account.statusCode, 201, account.body);
+    assert.equal(account.statusCode, 200, account.body);
     const minted = await r.app.inject({ method: 'POST', url: `/api/v1/service-accounts/${account.json().id}/tokens`, headers: admin, payload: { name: 'ci', ttl: '24h' } });
-    assert.equal(minted.statusCode, 201, minted.body);
+    assert.equal(minted.statusCode, 200, minted.body);
     secrets.saToken = minted.json().token;
 
     secrets.clientSecret = 'client-secret-that-must-stay-inside';

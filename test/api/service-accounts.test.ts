@@ -26,7 +26,7 @@ describe('service accounts over HTTP (egress)', () => {
 
   test('create, list, update and the spec\'s error dialect', async () => {
     const res = await call('POST', '', { name: 'terraform', description: 'automation account', role: 'admin' });
-    assert.equal(res.statusCode, 201);
+    assert.equal(res.statusCode, 200, 'Neuwerk answers 200 with the account');
     const account = res.json();
     assert.equal(account.role, 'admin');
     assert.equal(account.status, 'active');
@@ -36,12 +36,31 @@ describe('service accounts over HTTP (egress)', () => {
     const dup = await call('POST', '', { name: 'terraform', role: 'readonly' });
     assert.equal(dup.statusCode, 409);
     assert.deepEqual(Object.keys(dup.json()), ['error']);
-    const updated = await call('PUT', `/${account.id}`, { description: 'ci robot', role: 'readonly' });
+    const updated = await call('PUT', `/${account.id}`, { name: 'terraform-ci', description: 'ci robot', role: 'readonly' });
     assert.equal(updated.statusCode, 200);
-    assert.equal(updated.json().description, 'ci robot');
-    assert.equal(updated.json().role, 'readonly');
+    assert.deepEqual([updated.json().name, updated.json().description, updated.json().role, updated.json().status], ['terraform-ci', 'ci robot', 'readonly', 'active']);
     assert.equal((await call('POST', '', { name: 'bad', role: 'owner' })).statusCode, 400);
-    assert.equal((await call('PUT', '/00000000-0000-4000-8000-000000000000', { description: 'x' })).statusCode, 404);
+    assert.equal((await call('PUT', '/00000000-0000-4000-8000-000000000000', { name: 'x', role: 'readonly' })).statusCode, 404);
+  });
+
+  test('PUT replaces the record as Neuwerk does: name and role required, a description left out is cleared', async () => {
+    const account = await createAccount('admin');
+    const before = (await call('GET', '')).json().find((a: { id: string }) => a.id === account.id);
+    for (const [payload, message] of [[{ role: 'admin' }, /name/], [{ name: 'x' }, /role/], [{ name: ' ', role: 'admin' }, /name/], [{ name: 'x', role: 'root' }, /role/]] as const) {
+      const bad = await call('PUT', `/${account.id}`, payload);
+      assert.equal(bad.statusCode, 400, JSON.stringify(payload));
+      assert.match(bad.json().error, message);
+    }
+    assert.deepEqual((await call('GET', '')).json().find((a: { id: string }) => a.id === account.id), before, 'a refused PUT changes nothing');
+
+    const replaced = await call('PUT', `/${account.id}`, { name: account.name, role: 'readonly' });
+    assert.equal(replaced.statusCode, 200, replaced.body);
+    assert.equal(replaced.json().description, null, 'left out: cleared');
+    assert.equal(replaced.json().role, 'readonly');
+    assert.equal((await call('PUT', `/${account.id}`, { name: account.name, role: 'readonly', description: '   ' })).json().description, null);
+    // Rampart's status field still works, and left out keeps the status.
+    assert.equal((await call('PUT', `/${account.id}`, { name: account.name, role: 'readonly', status: 'disabled' })).json().status, 'disabled');
+    assert.equal((await call('PUT', `/${account.id}`, { name: account.name, role: 'readonly' })).json().status, 'disabled');
   });
 
   test('reading needs service_account:read and writing service_account:write', async () => {
@@ -56,7 +75,7 @@ describe('service accounts over HTTP (egress)', () => {
   test('a minted token is returned once, authenticates as the account, and lists without its value', async () => {
     const account = await createAccount('admin');
     const res = await mint(account.id, { name: 'ci', ttl: '24h', role: 'readonly' });
-    assert.equal(res.statusCode, 201);
+    assert.equal(res.statusCode, 200, 'Neuwerk answers 200 with the token');
     const { token, token_meta } = res.json();
     assert.deepEqual(Object.keys(token_meta).sort(), [
       'created_at', 'created_by', 'expires_at', 'id', 'kid', 'last_used_at', 'name', 'revoked_at', 'role', 'service_account_id', 'status',
@@ -94,7 +113,7 @@ describe('service accounts over HTTP (egress)', () => {
     assert.equal(both.statusCode, 400);
     assert.deepEqual(both.json(), { error: 'ttl and eternal are mutually exclusive' });
     const eternal = await mint(account.id, { eternal: true });
-    assert.equal(eternal.statusCode, 201);
+    assert.equal(eternal.statusCode, 200);
     assert.equal(eternal.json().token_meta.expires_at, null);
     assert.equal((await whoami(eternal.json().token)).statusCode, 200);
     assert.equal((await mint(account.id, { ttl: 'forever' })).statusCode, 400);
@@ -132,7 +151,7 @@ describe('service accounts over HTTP (egress)', () => {
     const account = await createAccount('admin');
     const { token, token_meta } = (await mint(account.id, { name: 'audited' })).json();
     await call('DELETE', `/${account.id}/tokens/${token_meta.id}`);
-    await call('PUT', `/${account.id}`, { description: 'changed' });
+    await call('PUT', `/${account.id}`, { name: account.name, role: 'admin', description: 'changed' });
     await call('DELETE', `/${account.id}`);
     const actions = async (resourceType: string, resourceId: string) =>
       (await r.core.audit.list({ resourceType, resourceId }, { limit: 20, offset: 0 })).items;

@@ -23,6 +23,7 @@ const ACCOUNTS = {
   carol: { email: 'carol@example.com', email_verified: true, groups: ['visitors'], preferred_username: 'carol' },
   eve: { email: 'eve@evil.example', email_verified: true, groups: ['net-admins'], preferred_username: 'eve' },
   dave: { email: 'dave@example.com', email_verified: true, groups: ['staff'], preferred_username: 'dave' },
+  erin: { email: 'erin@example.com', email_verified: true, groups: ['staff'], preferred_username: 'erin' },
   // Another person whose IdP username is taken in Rampart already.
   'alice-two': { email: 'alice.two@example.com', email_verified: true, groups: ['staff'], preferred_username: 'alice' },
   // Addresses of accounts that exist in Rampart before their first SSO login: one verified, one the IdP says nothing about.
@@ -109,16 +110,66 @@ describe('SSO end to end against a real OIDC provider', () => {
     ]);
     assert.deepEqual(view.admin_groups, ['net-admins']);
     assert.equal(view.session_ttl_s, 8 * 3600);
+    assert.equal(view.session_ttl_secs, 8 * 3600, "Neuwerk's name");
+    assert.equal(view.display_order, 0);
+    assert.equal(view.kind, 'generic-oidc', "Neuwerk's name for an OIDC provider");
     assert.equal(view.pkce_required, true);
 
     const listed = await call({ method: 'GET', url: '/api/v1/auth/sso/providers' });
-    assert.deepEqual(listed.json(), [{ id: providerId, name: 'corp', kind: 'oidc' }]);
+    assert.deepEqual(listed.json(), [{ id: providerId, name: 'corp', kind: 'generic-oidc' }]);
+    // The edge surface keeps Rampart's name.
+    const edge = await call({ method: 'GET', url: '/api/v1/auth/oauth/providers', headers: admin.headers });
+    assert.equal(edge.json()[0].kind, 'oidc');
 
     const tested = await call({ method: 'POST', url: `/api/v1/settings/sso/providers/${providerId}/test`, headers: admin.headers });
     assert.equal(tested.statusCode, 200, tested.body);
     assert.deepEqual(tested.json(), { ok: true, detail: 'discovery document fetched', issuer: idp.issuer });
     const audit = await r.core.audit.list({ action: 'identity.sso_provider.test', resourceId: providerId }, { limit: 5 });
     assert.equal(audit.items.length, 1);
+  });
+
+  test("Neuwerk's provider fields: kind generic-oidc, display_order orders the login screen, session_ttl_secs validated", async () => {
+    const post = (payload: object) => call({ method: 'POST', url: '/api/v1/settings/sso/providers', headers: admin.headers, payload });
+    const base = { issuer: 'https://idp.example.com', client_id: 'x', client_secret: 'y' };
+    const first = await post({ ...base, name: 'zeta-first', kind: 'generic-oidc', display_order: -5, session_ttl_secs: 600 });
+    assert.equal(first.statusCode, 201, first.body);
+    assert.deepEqual([first.json().kind, first.json().display_order, first.json().session_ttl_secs], ['generic-oidc', -5, 600]);
+    const last = await post({ ...base, name: 'alpha-last', kind: 'oidc', display_order: 10 });
+    assert.equal(last.statusCode, 201, last.body);
+    const hidden = await post({ ...base, name: 'off', display_order: -100, enabled: false });
+    assert.equal(hidden.statusCode, 201, hidden.body);
+    const names = async () => (await call({ method: 'GET', url: '/api/v1/auth/sso/providers' })).json().map((p: { name: string }) => p.name);
+    assert.deepEqual(await names(), ['zeta-first', 'corp', 'alpha-last'], 'by display_order, then name; disabled ones hidden');
+
+    for (const [payload, message] of [
+      [{ display_order: 1.5 }, /display_order/], [{ display_order: 2 ** 31 }, /display_order/], [{ session_ttl_secs: 0 }, /session_ttl/],
+      [{ session_ttl_secs: 31 * 86_400 }, /session_ttl/], [{ kind: 'saml' }, /kind/],
+    ] as const) {
+      const bad = await call({ method: 'PUT', url: `/api/v1/settings/sso/providers/${last.json().id}`, headers: admin.headers, payload });
+      assert.equal(bad.statusCode, 400, `${JSON.stringify(payload)}: ${bad.body}`);
+      assert.match(bad.json().error, message);
+    }
+    const moved = await call({ method: 'PUT', url: `/api/v1/settings/sso/providers/${last.json().id}`, headers: admin.headers, payload: { display_order: -10 } });
+    assert.equal(moved.statusCode, 200, moved.body);
+    assert.deepEqual(await names(), ['alpha-last', 'zeta-first', 'corp']);
+    for (const p of [first, last, hidden]) await call({ method: 'DELETE', url: `/api/v1/settings/sso/providers/${p.json().id}`, headers: admin.headers });
+  });
+
+  test("a login through a provider opens a session of the provider's session_ttl_secs", async () => {
+    const set = (ttl: number) => call({ method: 'PUT', url: `/api/v1/settings/sso/providers/${providerId}`, headers: admin.headers, payload: { session_ttl_secs: ttl } });
+    assert.equal((await set(600)).statusCode, 200);
+    try {
+      const done = await ssoLogin('erin');
+      assert.equal(done.statusCode, 302, done.body);
+      const cookie = (done.cookies as Array<{ name: string; maxAge?: number }>).find((c) => c.name === 'neuwerk_auth');
+      assert.ok(cookie?.maxAge && cookie.maxAge <= 600 && cookie.maxAge > 590, `cookie max-age ${cookie?.maxAge}`);
+      const erin = (await r.core.identity.users.findByEmail('erin@example.com'))!;
+      const [session] = (await r.core.identity.sessions.list(erin.id)).sort((a, b) => b.created_at.localeCompare(a.created_at));
+      const lifetime = (Date.parse(session.expires_at) - Date.parse(session.created_at)) / 1000;
+      assert.ok(Math.abs(lifetime - 600) < 2, `session lifetime ${lifetime} s`);
+    } finally {
+      assert.equal((await set(8 * 3600)).statusCode, 200);
+    }
   });
 
   test('invalid provider settings are refused: plain http to a remote host, unknown roles, duplicate names', async () => {

@@ -53,7 +53,11 @@ describe('migrations', () => {
       await r.core.db.kysely.deleteFrom('rampart_migrations').where('module', '=', 'probe').execute();
       const notReady = await r.app.inject({ method: 'GET', url: '/ready' });
       assert.equal(notReady.statusCode, 503);
-      assert.deepEqual(notReady.json(), { status: 'not_ready', database: 'ok', pending_migrations: 1 });
+      assert.deepEqual(notReady.json(), {
+        ready: false,
+        checks: [{ name: 'database', ok: true, detail: null }, { name: 'migrations', ok: false, detail: '1 migration(s) pending or unknown' }],
+        status: 'not_ready', database: 'ok', pending_migrations: 1,
+      });
       const readyz = await r.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(readyz.statusCode, 503);
       assert.deepEqual(readyz.json(), { status: 'not_ready', detail: '1 migration(s) pending' });
@@ -73,6 +77,8 @@ describe('migrations', () => {
       const ready = await r.app.inject({ method: 'GET', url: '/ready' });
       assert.equal(ready.statusCode, 503);
       assert.equal(ready.json().database, 'unreachable');
+      assert.equal(ready.json().ready, false);
+      assert.deepEqual(ready.json().checks[0], { name: 'database', ok: false, detail: 'database unreachable' });
     } finally {
       await r.tdb.cleanup();
     }

@@ -232,6 +232,15 @@ test('the gateway allows api.example.com, denies blocked.example.com by DNS and 
     const afterSilence = await threatFindings();
     assert.equal(afterSilence.find((f) => f.indicator === 'evil.example.com' && f.observation_layer === 'dns').count, threats.dns.count);
     assert.equal(afterSilence.find((f) => f.indicator === 'also-evil.example.com')?.count, 1);
+    // /api/v1/stats measured it: nft counters around the policy chain, the DNS proxy's counters, conntrack.
+    const stats = (await call('GET', '/api/v1/stats', token)).json();
+    assert.ok(stats.dataplane.packets.allow > 0 && stats.dataplane.bytes.allow > 0, JSON.stringify(stats.dataplane));
+    assert.ok(stats.dataplane.packets.deny > 0 && stats.dataplane.bytes.deny > 0, 'the SYNs to the blocked address were dropped');
+    assert.ok(stats.dataplane.flows_opened >= 1, 'the HTTP connection to api.example.com opened a flow');
+    assert.equal(stats.dataplane.stats_error, null);
+    assert.ok(Number.isInteger(stats.dataplane.active_flows) && stats.dataplane.flows_closed <= stats.dataplane.flows_opened);
+    assert.ok(stats.dns.queries_allow >= 1 && stats.dns.queries_deny >= 1 && stats.dns.nxdomain_policy >= 1, JSON.stringify(stats.dns));
+    assert.equal(stats.cluster.last_applied, stats.cluster.last_log_index);
 
     // The wiretap saw the allowed flow, named by the DNS cache, and its end.
     assert.equal(wiretap.status(), 200);

@@ -54,7 +54,7 @@ test('a real TCP connection in a namespace shows up as flow events with counters
     hostnameOf: (ip) => (ip === server.address ? 'server.lab.test' : null),
   });
   const events: WiretapEvent[] = [];
-  const ours = () => events.filter((e) => e.flow.dst_ip === server.address && e.flow.dst_port === 8080 && e.flow.proto === 'tcp');
+  const ours = () => events.filter((e) => e.flow.dst_ip === server.address && e.flow.dst_port === 8080 && e.flow.proto === 6);
   const until = async (what: string, check: () => boolean) => {
     const deadline = Date.now() + 20_000;
     while (!check()) {

@@ -28,7 +28,8 @@ export async function freePort(): Promise<number> {
 export async function startDnsmasq(): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
   const proc = spawn(DNSMASQ, [
-    '--no-resolv', '--no-hosts', '--address=/api.example.com/203.0.113.10', '--address=/blocked.example.com/203.0.113.20',
+    // nx.example.com: answered NXDOMAIN by the upstream itself.
+    '--no-resolv', '--no-hosts', '--address=/api.example.com/203.0.113.10', '--address=/blocked.example.com/203.0.113.20', '--address=/nx.example.com/',
     '--host-record=web.example.com,203.0.113.30', '--cname=alias.example.com,web.example.com',
     ...bigAddresses.map((ip) => `--host-record=big.example.com,${ip}`),
     `--local-ttl=${LOCAL_TTL}`, '--port', String(port), '--listen-address', '127.0.0.1', '--bind-interfaces', '--no-daemon', '--user=root',

@@ -128,8 +128,11 @@ describe('egress DNS proxy', { skip: skipUnlessPrograms(DNSMASQ) }, () => {
     assert.equal(dataplane.learned.length, 0);
     assert.equal(findings.length, 1);
     const { at, ...finding } = findings[0];
-    assert.deepEqual(finding, { finding_type: 'dns_deny', policy_id: 'pol-1', source_group: 'office', hostname: 'blocked.example.com', query_type: 'A', node_id: 'gw-test' });
+    assert.deepEqual(finding, { finding_type: 'dns_deny', policy_id: 'pol-1', source_group: 'office', hostname: 'blocked.example.com', query_type: 1, node_id: 'gw-test' });
     assert.ok(Math.abs(at - Date.now() / 1000) < 5);
+    // Findings carry the DNS type as a number, as Neuwerk's do: AAAA is 28.
+    await udpQuery(proxy.address.port, 'blocked.example.com', 'AAAA');
+    assert.equal(findings[1].query_type, 28);
   });
 
   test('each query counts as a hit for the group claiming the client (GET /api/v1/policy/telemetry)', async () => {
@@ -285,6 +288,45 @@ describe('GET /api/v1/dns-cache', { skip: skipUnlessPrograms(DNSMASQ) }, () => {
       assert.equal(anonymous.statusCode, 401);
       assert.equal(typeof anonymous.json().error, 'string');
     } finally {
+      await proxy.stop();
+      upstream.proc.kill('SIGKILL');
+      await r.cleanup();
+    }
+  });
+});
+
+describe('GET /api/v1/stats counts what the DNS proxy decided', { skip: skipUnlessPrograms(DNSMASQ) }, () => {
+  test('queries allowed and denied, NXDOMAIN by policy and from upstream rise with each query', async () => {
+    const upstream = await startDnsmasq();
+    const r = await createTestRampart();
+    const services = egressServices(r.core);
+    const proxy = await createDnsProxy({
+      listen: '127.0.0.1:0', upstreams: [`127.0.0.1:${upstream.port}`], upstreamTimeoutMs: 1_000, ttlGraceS: GRACE, nodeId: 'gw',
+      dnsPolicy: () => policy({ default_policy: 'allow' }), dataplane: () => null, findings: null, cache: services.dnsCache,
+      logger: pino({ level: 'silent' }), now: () => new Date(),
+    });
+    services.dnsProxy = proxy;
+    try {
+      const reader = await signIn(r, { roles: ['readonly'] });
+      const dns = async () => {
+        const res = await r.app.inject({ method: 'GET', url: '/api/v1/stats', headers: reader.headers });
+        assert.equal(res.statusCode, 200, res.body);
+        const { queries_allow, queries_deny, nxdomain_policy, nxdomain_upstream, proxy_running } = res.json().dns;
+        return { queries_allow, queries_deny, nxdomain_policy, nxdomain_upstream, proxy_running };
+      };
+      assert.deepEqual(await dns(), { queries_allow: 0, queries_deny: 0, nxdomain_policy: 0, nxdomain_upstream: 0, proxy_running: true });
+
+      // 127.0.0.1 is in group "office": api.example.com is allowed, blocked.example.com denied by policy.
+      assert.equal((await udpQuery(proxy.address.port, 'api.example.com', 'A')).packet.rcode, 'NOERROR');
+      assert.equal((await udpQuery(proxy.address.port, 'api.example.com', 'A')).packet.rcode, 'NOERROR');
+      assert.equal((await udpQuery(proxy.address.port, 'blocked.example.com', 'A')).packet.rcode, 'NXDOMAIN');
+      assert.deepEqual(await dns(), { queries_allow: 2, queries_deny: 1, nxdomain_policy: 1, nxdomain_upstream: 0, proxy_running: true });
+
+      // 127.0.0.2 is in no group and default_policy allows: a name the upstream does not know is its NXDOMAIN.
+      assert.equal((await udpQuery(proxy.address.port, 'nx.example.com', 'A', { from: '127.0.0.2' })).packet.rcode, 'NXDOMAIN');
+      assert.deepEqual(await dns(), { queries_allow: 3, queries_deny: 1, nxdomain_policy: 1, nxdomain_upstream: 1, proxy_running: true });
+    } finally {
+      services.dnsProxy = null;
       await proxy.stop();
       upstream.proc.kill('SIGKILL');
       await r.cleanup();

@@ -13,18 +13,18 @@ describe('conntrack output parsing', () => {
   test('recorded `conntrack -L -o extended,id` output: tuples, counters, ids; ICMP echo ids are not taken for conntrack ids', () => {
     const flows = parseConntrack(recorded('extended-id.txt'));
     assert.equal(flows.length, 6);
-    assert.deepEqual(flows[0], { flow_id: '3102302497', proto: 'tcp', src_ip: '127.0.0.1', dst_ip: '127.0.0.1', src_port: 40844, dst_port: 8099, packets_out: 4, packets_in: 3 });
-    assert.deepEqual(flows[1], { flow_id: '2074795674', proto: 'udp', src_ip: '10.99.0.1', dst_ip: '10.99.0.1', src_port: 48833, dst_port: 5353, packets_out: 1, packets_in: 0 });
-    assert.deepEqual(flows[2], { flow_id: '2107603408', proto: 'gre', src_ip: '10.99.0.1', dst_ip: '10.99.0.1', src_port: null, dst_port: null, packets_out: 1, packets_in: 0 });
-    assert.deepEqual(flows[3], { flow_id: '3438312285', proto: 'icmpv6', src_ip: '::1', dst_ip: '::1', src_port: null, dst_port: null, packets_out: 1, packets_in: 1 });
+    assert.deepEqual(flows[0], { flow_id: '3102302497', proto: 6, src_ip: '127.0.0.1', dst_ip: '127.0.0.1', src_port: 40844, dst_port: 8099, packets_out: 4, packets_in: 3 });
+    assert.deepEqual(flows[1], { flow_id: '2074795674', proto: 17, src_ip: '10.99.0.1', dst_ip: '10.99.0.1', src_port: 48833, dst_port: 5353, packets_out: 1, packets_in: 0 });
+    assert.deepEqual(flows[2], { flow_id: '2107603408', proto: 47, src_ip: '10.99.0.1', dst_ip: '10.99.0.1', src_port: null, dst_port: null, packets_out: 1, packets_in: 0 });
+    assert.deepEqual(flows[3], { flow_id: '3438312285', proto: 58, src_ip: '::1', dst_ip: '::1', src_port: null, dst_port: null, packets_out: 1, packets_in: 1 });
     assert.equal(flows[4].flow_id, '231300894');
-    assert.equal(flows[4].proto, 'icmp');
+    assert.equal(flows[4].proto, 1);
     assert.deepEqual([flows[5].src_ip, flows[5].dst_port, flows[5].packets_out, flows[5].packets_in], ['::1', 8099, 4, 3]);
   });
 
   test('without accounting or ids: zero counters and a tuple id; a NATed reply does not replace the original destination', () => {
     const [tcp, udp] = parseConntrack(recorded('no-accounting.txt'));
-    assert.deepEqual(tcp, { flow_id: 'tcp/10.20.0.5/53124/203.0.113.20/443', proto: 'tcp', src_ip: '10.20.0.5', dst_ip: '203.0.113.20', src_port: 53124, dst_port: 443, packets_out: 0, packets_in: 0 });
+    assert.deepEqual(tcp, { flow_id: 'tcp/10.20.0.5/53124/203.0.113.20/443', proto: 6, src_ip: '10.20.0.5', dst_ip: '203.0.113.20', src_port: 53124, dst_port: 443, packets_out: 0, packets_in: 0 });
     assert.equal(udp.dst_port, 53);
   });
 
@@ -34,7 +34,7 @@ describe('conntrack output parsing', () => {
 });
 
 const flow = (over: Partial<FlowEvent>): FlowEvent => ({
-  flow_id: '1', proto: 'tcp', src_ip: '10.20.0.5', dst_ip: '203.0.113.20', src_port: 53124, dst_port: 443,
+  flow_id: '1', proto: 6, src_ip: '10.20.0.5', dst_ip: '203.0.113.20', src_port: 53124, dst_port: 443,
   packets_in: 1, packets_out: 1, last_seen: 0, hostname: 'api.example.com', node_id: 'n', ...over,
 });
 
@@ -45,8 +45,8 @@ describe('wiretap filters', () => {
     assert.equal(match(flow({ src_ip: '192.168.1.7' })), true);
     assert.equal(match(flow({ src_ip: '192.168.1.8' })), false);
     assert.equal(match(flow({ dst_port: 451 })), false);
-    assert.equal(match(flow({ proto: 'udp' })), false);
-    assert.equal(match(flow({ dst_port: null, proto: 'tcp' })), false);
+    assert.equal(match(flow({ proto: 17 })), false);
+    assert.equal(match(flow({ dst_port: null, proto: 6 })), false);
   });
 
   test('hostname exact (case-insensitive) or *.suffix; protocol numbers; IPv6 CIDRs', () => {
@@ -55,7 +55,10 @@ describe('wiretap filters', () => {
     assert.equal(compileFlowFilter({ hostname: '*.example.com' })(flow({})), true);
     assert.equal(compileFlowFilter({ hostname: '*.example.com' })(flow({ hostname: null })), false);
     assert.equal(compileFlowFilter({ proto: '6' })(flow({})), true);
-    assert.equal(compileFlowFilter({ proto: '58' })(flow({ proto: 'icmpv6' })), true);
+    assert.equal(compileFlowFilter({ proto: '58' })(flow({ proto: 58 })), true);
+    assert.equal(compileFlowFilter({ proto: 'icmpv6' })(flow({ proto: 58 })), true);
+    assert.equal(compileFlowFilter({ proto: 'udp' })(flow({})), false);
+    assert.equal(compileFlowFilter({ proto: ['udp', 'any'] })(flow({})), true, 'any matches every protocol');
     assert.equal(compileFlowFilter({ dst_cidr: 'fd00::/8' })(flow({ dst_ip: 'fd00::12' })), true);
     assert.equal(compileFlowFilter({ dst_cidr: 'fd00::/8' })(flow({})), false);
     assert.equal(compileFlowFilter({})(flow({})), true);
@@ -70,6 +73,7 @@ describe('wiretap filters', () => {
       [{ dst_port: 'http' }, /dst_port/],
       [{ proto: '300' }, /proto/],
       [{ proto: 't c p' }, /proto/],
+      [{ proto: 'carrier-pigeon' }, /proto/],
       [{ hostname: 'bad host' }, /hostname/],
     ];
     for (const [query, message] of bad) {
@@ -98,7 +102,7 @@ describe('flow tracker', () => {
       const unsubscribe = tracker.subscribe((e) => events.push(e));
       await tracker.poll();
       assert.deepEqual(events.map((e) => [e.type, e.flow.flow_id]), [['flow', '3102302497'], ['flow', '2074795674']]);
-      assert.deepEqual(events[1].flow, { flow_id: '2074795674', proto: 'udp', src_ip: '10.99.0.1', dst_ip: '10.99.0.1', src_port: 48833, dst_port: 5353, packets_out: 1, packets_in: 0, last_seen: seconds, hostname: 'mdns.example.com', node_id: 'gw-1' });
+      assert.deepEqual(events[1].flow, { flow_id: '2074795674', proto: 17, src_ip: '10.99.0.1', dst_ip: '10.99.0.1', src_port: 48833, dst_port: 5353, packets_out: 1, packets_in: 0, last_seen: seconds, hostname: 'mdns.example.com', node_id: 'gw-1' });
 
       events.length = 0;
       seconds += 1;

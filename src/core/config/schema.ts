@@ -173,6 +173,8 @@ export const configSchema = z
         threat_feed_ca_file: z.string().default(''),
         /** How long one feed download may take. */
         threat_feed_timeout_ms: int(1_000, 600_000).default(30_000),
+        /** How often policies' Kubernetes selectors are resolved again in the background (a change recompiles). */
+        kubernetes_resync_ms: int(100, 3_600_000).default(10_000),
       })
       .strict()
       .prefault({}),

@@ -203,6 +203,13 @@ export const identityMigrations: Migration[] = [
         .execute();
       await db.schema.createIndex('login_throttle_last_failure').on('login_throttle').column('last_failure_at').execute();
       await db.schema.dropTable('login_failures').execute();
+      },
+    },
+    {
+    // Neuwerk orders its login screen's providers by display_order.
+    name: '0003_sso_provider_display_order',
+    async up(db) {
+      await db.schema.alterTable('sso_providers').addColumn('display_order', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
 ];

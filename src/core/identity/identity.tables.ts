@@ -189,6 +189,8 @@ export interface SsoProviderRow {
   /** JSON array; empty allows every domain. */
   allowed_email_domains: string;
   session_ttl_s: number;
+  /** Position in the login screen's provider list (lower first). */
+  display_order: number;
   created_at: string;
   updated_at: string;
 }

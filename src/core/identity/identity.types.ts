@@ -396,7 +396,10 @@ export interface SsoProviderView {
   default_role: string | null;
   role_mappings: RoleMapping[];
   allowed_email_domains: string[];
+  /** Lifetime of the sessions a login through this provider opens. */
   session_ttl_s: number;
+  /** Position in the login screen's provider list: lower first, then by name. */
+  display_order: number;
   created_at: string;
   updated_at: string;
 }

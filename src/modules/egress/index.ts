@@ -14,10 +14,12 @@ import { wiretapRoutes } from './routes/wiretap.routes.js';
 import { statsRoutes } from './routes/stats.routes.js';
 import { sysdumpRoutes } from './routes/sysdump.routes.js';
 import { findingsRoutes } from './routes/findings.routes.js';
+import { policyStatusRoutes } from './routes/policy-status.routes.js';
 import { dataplaneMigrations } from './dataplane/dataplane.migrations.js';
 import { threatMigrations } from './threats/threat.migrations.js';
 import { threatsRoutes } from './routes/threats.routes.js';
 import { clusterRoutes } from './routes/cluster.routes.js';
+import { registerReadiness } from './dataplane/readiness.js';
 
 /**
  * The Neuwerk API (../shared/specs/egress-neuwerk-http-api.txt) over nftables and a DNS proxy: policies compiled
@@ -29,23 +31,30 @@ export const egressModule: RampartModule = {
   migrations: [...policyMigrations, ...settingsMigrations, ...dataplaneMigrations, ...threatMigrations],
   sealedColumns: [...Object.values(settingsSealedColumns)],
   permissions: egressPermissions,
-  // Only with dataplane.enabled: the data plane applies the newest policy generation and follows new ones, the
-  // DNS proxy answers clients and opens the addresses it hands out, and threat intel refreshes its feeds and
-  // matches what the proxy is asked and the flows conntrack reports.
+  // Always: Kubernetes selectors are resolved in the background. With dataplane.enabled also: the data plane applies
+  // the newest policy generation and follows new ones, its stats counters are installed, the DNS proxy answers
+  // clients and opens the addresses it hands out, and threat intel refreshes its feeds and matches what the proxy is
+  // asked and the flows conntrack reports.
   start: async (core) => {
-    if (!core.config.dataplane.enabled) return { stop: async () => {} };
     const services = egressServices(core);
+    services.kubernetes.start();
+    if (!core.config.dataplane.enabled) return { stop: () => services.kubernetes.stop() };
     await services.runtime.start();
+    await services.counters?.install();
     await services.threats.start();
     services.dnsProxy = await startDnsProxy(services);
     const unsubscribeFlows = services.wiretap.flows.subscribe((event) => event.type === 'flow' && services.threats.observeFlow(event.flow));
+    const unregister = registerReadiness(core, services);
     return {
       async stop() {
+        unregister();
         unsubscribeFlows();
         await services.threats.stop();
         await services.dnsProxy?.stop();
         services.dnsProxy = null;
         await services.runtime.stop();
+        await services.counters?.remove();
+        await services.kubernetes.stop();
       },
     };
   },
@@ -65,6 +74,7 @@ export const egressModule: RampartModule = {
         ...findingsRoutes(services),
         ...threatsRoutes(services.threats),
         ...clusterRoutes(),
+        ...policyStatusRoutes(services),
       ],
     };
   },

@@ -4,7 +4,10 @@ import { versionInfo } from '../../version.js';
 import type { HealthService } from './health.service.js';
 
 const statusOk = z.object({ status: z.literal('ok') });
+/** Neuwerk's ReadyStatus ({ready, checks}) beside the fields Rampart answered before. */
 const readiness = z.object({
+  ready: z.boolean(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().nullable() })),
   status: z.enum(['ready', 'not_ready']),
   database: z.enum(['ok', 'unreachable']),
   pending_migrations: z.number().int(),
@@ -13,9 +16,9 @@ const readiness = z.object({
 /** Liveness, readiness and version probes of every surface, each in the exact shape its spec gives. */
 export function healthRoutes(health: HealthService): HttpModule {
   const readinessBody = async (reply: { status(code: number): void }) => {
-    const r = await health.readiness();
+    const r = await health.detailedReadiness();
     if (!r.ready) reply.status(503);
-    return { status: r.ready ? 'ready' : 'not_ready', database: r.database, pending_migrations: r.pending_migrations };
+    return { ready: r.ready, checks: r.checks, status: r.ready ? 'ready' : 'not_ready', database: r.database, pending_migrations: r.pending_migrations };
   };
 
   return {
@@ -29,7 +32,7 @@ export function healthRoutes(health: HealthService): HttpModule {
       }),
       defineRoute({
         method: 'GET', path: '/ready', surface: 'egress', permission: 'public', tags: ['health'], accessLog: 'debug',
-        summary: 'Readiness check: 200, or 503 with the readiness state',
+        summary: 'Readiness check: {ready, checks[{name, ok, detail}]} (database, migrations, and the egress data plane and DNS proxy while they run); 200, or 503 when any check fails',
         schema: { response: readiness, responses: { 503: { description: 'not ready', schema: readiness } } },
         handler: ({ reply }) => readinessBody(reply),
       }),

@@ -4,5 +4,5 @@ import { createHealthService } from './health.service.js';
 
 export const healthModule: RampartModule = {
   name: 'health',
-  http: (core) => healthRoutes(createHealthService({ db: core.db, migrator: core.migrator })),
+  http: (core) => healthRoutes(createHealthService({ db: core.db, migrator: core.migrator, readiness: core.readiness })),
 };

@@ -122,7 +122,8 @@ export function createSessionService(deps: SessionDeps): SessionService {
       const session = isUuid(sessionId) ? await store.find(sessionId) : undefined;
       if (!session || !isLive(session)) throw errors.unauthorized('session expired or revoked');
       const left = Math.floor((Date.parse(session.expires_at) - deps.now().getTime()) / 1000);
-      const ttl = Math.min((await deps.settings.get()).session_ttl_s, left);
+      // A session opened through an SSO provider lives as long as that provider's session TTL made it.
+      const ttl = session.provider_id ? left : Math.min((await deps.settings.get()).session_ttl_s, left);
       const { token } = await deps.keyset.sign({ sub: session.user_id, sid: session.id, typ: 'session' }, ttl);
       return { token, maxAgeSeconds: ttl };
     },

@@ -19,7 +19,10 @@ export const GITHUB_DEFAULTS = {
 
 const KINDS: readonly SsoKind[] = ['oidc', 'google', 'github'];
 const DEFAULT_TTL_S = 8 * 3_600;
-const TTL_RANGE_S = [300, 30 * 86_400] as const;
+/** Neuwerk's bounds for session_ttl_secs. */
+const TTL_RANGE_S = [1, 30 * 86_400] as const;
+/** display_order is Neuwerk's i32. */
+const ORDER_RANGE = [-(2 ** 31), 2 ** 31 - 1] as const;
 
 /**
  * Merges input over the current settings (or the defaults, for a new provider) and validates the result.
@@ -51,6 +54,7 @@ export function providerSettings(input: SsoProviderInput, current?: ProviderSett
     role_mappings: mappings(pick('role_mappings')),
     allowed_email_domains: list(pick('allowed_email_domains'), 'allowed_email_domains').map((d) => d.toLowerCase().replace(/^@/, '')),
     session_ttl_s: ttl(pick('session_ttl_s')),
+    display_order: displayOrder(pick('display_order')),
   };
   if (kind === 'github' && !(settings.authorization_url && settings.token_url && settings.userinfo_url)) {
     throw errors.validation('a github provider needs authorization_url, token_url and userinfo_url');
@@ -87,6 +91,7 @@ function defaultsFor(kind: SsoKind): ProviderSettings {
     role_mappings: [],
     allowed_email_domains: [],
     session_ttl_s: DEFAULT_TTL_S,
+    display_order: 0,
   };
 }
 
@@ -110,6 +115,14 @@ function ttl(value: unknown): number {
   const [min, max] = TTL_RANGE_S;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
     throw errors.validation(`session_ttl_s must be a whole number of seconds from ${min} to ${max}`);
+  }
+  return value as number;
+}
+
+function displayOrder(value: unknown): number {
+  const [min, max] = ORDER_RANGE;
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw errors.validation(`display_order must be a whole number from ${min} to ${max}`);
   }
   return value as number;
 }

@@ -36,6 +36,7 @@ export function createSsoStore(db: Database) {
     role_mappings: d.fromJson(r.role_mappings),
     allowed_email_domains: d.fromJson(r.allowed_email_domains),
     session_ttl_s: r.session_ttl_s,
+    display_order: Number(r.display_order ?? 0),
     created_at: r.created_at,
     updated_at: r.updated_at,
   });

@@ -22,6 +22,8 @@ export interface ClientQuery {
   /** Header flags of the query (QR clear). */
   flags: number;
   question: Question;
+  /** The question's type as a number (1 A, 28 AAAA ...): findings carry it so, as Neuwerk's do. */
+  qtype: number;
   /** The query's OPT record, echoed in answers the proxy builds; null without EDNS0. */
   opt: Answer | null;
   /** The largest UDP answer this client accepts. */
@@ -53,9 +55,22 @@ export function readQuery(message: Buffer): (Omit<ClientQuery, 'question'> & { q
     id: packet.id ?? 0,
     flags,
     question: packet.questions?.length === 1 ? packet.questions[0] : null,
+    qtype: packet.questions?.length ? firstQuestionType(message) : 0,
     opt: opt ? { ...opt, options: [] } as Answer : null,
     udpLimit: Math.min(MAX_UDP_LIMIT, Math.max(CLASSIC_UDP_LIMIT, advertised)),
   };
+}
+
+/** The type field of the first question, read off the wire (dns-packet names types; unknown ones lose their number). */
+function firstQuestionType(message: Buffer): number {
+  let offset = 12;
+  while (offset < message.length) {
+    const length = message[offset];
+    if (length === 0) return message.readUInt16BE(offset + 1);
+    if ((length & 0xc0) === 0xc0) return message.readUInt16BE(offset + 2);
+    offset += length + 1;
+  }
+  return 0;
 }
 
 /** An answer with no records and the given rcode, echoing the question (RD copied, RA set). */

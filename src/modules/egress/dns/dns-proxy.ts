@@ -10,7 +10,7 @@ import type { DnsPolicy } from '../compiler/compiled.types.js';
 import type { Dataplane } from '../dataplane/dataplane.types.js';
 import type { DnsCache } from './dns-cache.js';
 import { createAnswerCache } from './answer-cache.js';
-import { addressAnswers, errorAnswer, isTruncated, normalName, RCODE, readQuery, truncatedAnswer, type ClientQuery } from './dns-messages.js';
+import { addressAnswers, errorAnswer, isTruncated, normalName, RCODE, rcodeOf, readQuery, truncatedAnswer, type ClientQuery } from './dns-messages.js';
 import { dnsVerdict, plainClientIp, type DnsVerdict } from './dns-verdict.js';
 import { frame, FrameReader } from './tcp-framing.js';
 import { createUpstreams, parseEndpoint, type Upstreams } from './upstream.js';
@@ -21,7 +21,8 @@ export interface DnsDenyFinding {
   policy_id: string;
   source_group: string;
   hostname: string;
-  query_type: string;
+  /** The DNS type number (1 A, 28 AAAA ...), as Neuwerk's findings carry it. */
+  query_type: number;
   at: number;
   node_id: string;
 }
@@ -59,6 +60,8 @@ export interface DnsProxyStats {
   dropped: number;
   learned: number;
   learn_errors: number;
+  /** Forwarded queries the upstream answered NXDOMAIN (Neuwerk's nxdomain_upstream). */
+  nxdomain_upstream: number;
 }
 
 export interface DnsProxy {
@@ -92,7 +95,7 @@ export async function createDnsProxy(deps: DnsProxyDeps): Promise<DnsProxy> {
 }
 
 class QueryHandler {
-  readonly stats: DnsProxyStats = { queries: 0, allowed: 0, denied: 0, audited: 0, servfail: 0, truncated: 0, dropped: 0, learned: 0, learn_errors: 0 };
+  readonly stats: DnsProxyStats = { queries: 0, allowed: 0, denied: 0, audited: 0, servfail: 0, truncated: 0, dropped: 0, learned: 0, learn_errors: 0, nxdomain_upstream: 0 };
 
   private readonly answers = createAnswerCache();
 
@@ -119,6 +122,7 @@ class QueryHandler {
     this.stats[verdict.audited ? 'audited' : 'allowed']++;
     const answer = this.answers.get(q.question, q.id) ?? (await this.forward(message, q));
     if (!answer) return this.servfail(q);
+    if (rcodeOf(answer.message) === RCODE.NXDOMAIN) this.stats.nxdomain_upstream++;
     if (!(await this.learn(verdict, q, answer.decoded))) return this.servfail(q);
     if (transport === 'udp' && answer.message.length > q.udpLimit) {
       this.stats.truncated++;
@@ -168,7 +172,7 @@ class QueryHandler {
         policy_id: verdict.policy_id ?? '',
         source_group: verdict.group ?? UNCLAIMED_GROUP,
         hostname: normalName(q.question.name),
-        query_type: q.question.type,
+        query_type: q.qtype,
         at: Math.floor(this.deps.now().getTime() / 1000),
         node_id: this.deps.nodeId,
       });

@@ -15,7 +15,8 @@ export interface FindingInput {
   sni?: string;
   icmp_type?: number;
   icmp_code?: number;
-  query_type?: number | string;
+  /** DNS type number (1 A, 28 AAAA ...). */
+  query_type?: number;
   /** Occurrences this observation stands for; 1 by default. */
   count?: number;
   /** Unix seconds. */
@@ -36,7 +37,7 @@ export interface Finding {
   sni: string | null;
   icmp_type: number | null;
   icmp_code: number | null;
-  query_type: number | string | null;
+  query_type: number | null;
   first_seen: number;
   last_seen: number;
   count: number;

@@ -280,7 +280,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       }, hook);
     },
 
-    /** Compiles the active record again as a new generation (kubernetes sources re-resolved) and waits for it. */
+    /** Compiles the active record again as a new generation (with the kubernetes addresses known now) and waits for it. */
     async recompile(): Promise<number> {
       const generation = await core.db.transaction(async () => {
         await store.lockWrites();

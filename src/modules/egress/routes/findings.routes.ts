@@ -38,7 +38,7 @@ const finding = z.object({
   sni: z.string().nullable(),
   icmp_type: z.number().int().nullable(),
   icmp_code: z.number().int().nullable(),
-  query_type: z.union([z.number(), z.string()]).nullable(),
+  query_type: z.number().int().nullable().describe("DNS type number (1 A, 28 AAAA ...)"),
   first_seen: z.number().int(),
   last_seen: z.number().int(),
   count: z.number().int(),

@@ -25,7 +25,8 @@ const fields = {
   service_account_token: z.string().max(16 * 1024),
 };
 const createBody = z.object(fields);
-const updateBody = z.object({ ...fields, name: fields.name.optional(), service_account_token: fields.service_account_token.optional() });
+/** Neuwerk's update request has no name or kind: kind defaults to kubernetes, the name comes from the path. */
+const updateBody = z.object({ ...fields, name: fields.name.optional(), kind: fields.kind.optional(), service_account_token: fields.service_account_token.optional() });
 const params = z.object({ name: z.string().max(63) });
 
 /** /api/v1/integrations: Kubernetes API servers that policies' kubernetes sources resolve through. */
@@ -57,10 +58,10 @@ export function integrationsRoutes(integrations: IntegrationService): RouteDefin
     defineRoute({
       method: 'PUT', path: '/api/v1/integrations/:name', surface, permission: 'egress_integration:write', tags,
       audit: 'egress.integration.update',
-      summary: 'Replace an integration; without service_account_token the stored token is kept',
+      summary: 'Replace an integration; kind may be left out (kubernetes), and without service_account_token the stored token is kept',
       schema: { params, body: updateBody, response: view, responses: { 404: { description: 'no such integration' }, 409: { description: 'renamed onto an existing name, or renamed while a policy references it' } } },
       handler: async (ctx) => {
-        const updated = await integrations.update(ctx.params.name, { ...ctx.body, kind: ctx.body.kind as 'kubernetes' });
+        const updated = await integrations.update(ctx.params.name, { ...ctx.body, kind: (ctx.body.kind ?? 'kubernetes') as 'kubernetes' });
         ctx.auditResource('egress_integration', updated.id, { name: updated.name, token_replaced: ctx.body.service_account_token !== undefined });
         return updated;
       },

@@ -54,12 +54,13 @@ export function settingsRoutes(deps: { performanceMode: PerformanceMode; tlsCa: 
     }),
     defineRoute({
       method: 'DELETE', path: '/api/v1/settings/tls-intercept-ca', surface, permission: 'egress_settings:write', tags,
-      audit: 'egress.settings.tls_intercept_ca.delete', status: 204,
-      summary: 'Remove the TLS-intercept CA (certificate and key)',
-      schema: {},
+      audit: 'egress.settings.tls_intercept_ca.delete',
+      summary: 'Remove the TLS-intercept CA (certificate and key); answers the status after removal, as Neuwerk does',
+      schema: { response: tlsCaStatus },
       handler: async (ctx) => {
         ctx.auditResource('egress_tls_intercept_ca', 'default');
         await tlsCa.remove();
+        return tlsCa.status();
       },
     }),
     defineRoute({

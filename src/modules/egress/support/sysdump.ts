@@ -14,7 +14,7 @@ const RECENT_EVENTS = 200;
 export interface SysdumpSources extends StatsSources {
   core: Pick<Core, 'config' | 'audit' | 'now'>;
   dataplane: Pick<Dataplane, 'ruleset'> | null;
-  policies: { list(): Promise<unknown[]> };
+  policies: { list(): Promise<unknown[]>; effective(): Promise<{ generation: number }> };
   integrations: { list(): Promise<unknown[]> };
   runtime: StatsSources['runtime'];
 }

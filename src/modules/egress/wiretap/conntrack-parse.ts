@@ -2,7 +2,8 @@
 export interface ConntrackFlow {
   /** conntrack's own id (`-o id`), else the original tuple. */
   flow_id: string;
-  proto: string;
+  /** IP protocol number, as Neuwerk's wiretap events carry it (6 tcp, 17 udp, 1 icmp, 58 icmpv6...). */
+  proto: number;
   src_ip: string;
   dst_ip: string;
   /** null for protocols without ports (icmp). */
@@ -25,23 +26,34 @@ const TRAILER_KEYS = new Set(['mark', 'use', 'secctx', 'helper', 'delta-time', '
  * Lines that are not entries (the summary conntrack prints, blank lines) are skipped.
  */
 export function parseConntrack(text: string): ConntrackFlow[] {
-  const flows: ConntrackFlow[] = [];
-  for (const line of text.split('\n')) {
-    const flow = parseLine(line.trim());
-    if (flow) flows.push(flow);
-  }
-  return flows;
+  return parseConntrackEntries(text).map((e) => e.flow);
 }
 
-function parseLine(line: string): ConntrackFlow | null {
+/** A flow and whether its reply tuple differs from the original reversed (the gateway rewrote an address: NAT). */
+export interface ConntrackEntry {
+  flow: ConntrackFlow;
+  natted: boolean;
+}
+
+export function parseConntrackEntries(text: string): ConntrackEntry[] {
+  const entries: ConntrackEntry[] = [];
+  for (const line of text.split('\n')) {
+    const entry = parseLine(line.trim());
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+function parseLine(line: string): ConntrackEntry | null {
   const tokens = line.split(/\s+/);
   const firstPair = tokens.findIndex((t) => t.includes('='));
   if (firstPair < 0) return null;
   const head = tokens.slice(0, firstPair);
   if (head[0] === 'ipv4' || head[0] === 'ipv6') head.splice(0, 2);
   if (!/^[a-z0-9-]+$/.test(head[0] ?? '') || !/^\d+$/.test(head[1] ?? '')) return null;
-  // conntrack names protocols it has no helper for "unknown": the number says more.
-  const proto = head[0] === 'unknown' ? head[1] : head[0];
+  // conntrack prints the protocol's name (or "unknown") and then its number.
+  const proto = Number(head[1]);
+  const protoName = head[0] === 'unknown' ? head[1] : head[0];
 
   const tuples: Record<string, string>[] = [];
   let trailer = false;
@@ -66,8 +78,9 @@ function parseLine(line: string): ConntrackFlow | null {
   const port = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
   const src_port = port(orig.sport);
   const dst_port = port(orig.dport);
-  return {
-    flow_id: conntrackId ?? `${proto}/${orig.src}/${src_port ?? orig.id ?? ''}/${orig.dst}/${dst_port ?? ''}`,
+  const natted = reply.src !== undefined && (reply.src !== orig.dst || reply.dst !== orig.src);
+  const flow = {
+    flow_id: conntrackId ?? `${protoName}/${orig.src}/${src_port ?? orig.id ?? ''}/${orig.dst}/${dst_port ?? ''}`,
     proto,
     src_ip: orig.src,
     dst_ip: orig.dst,
@@ -76,4 +89,5 @@ function parseLine(line: string): ConntrackFlow | null {
     packets_out: Number(orig.packets ?? 0) || 0,
     packets_in: Number(reply.packets ?? 0) || 0,
   };
+  return { flow, natted };
 }

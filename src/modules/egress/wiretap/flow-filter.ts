@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { errors } from '../../../core/errors.js';
+import { protocolNumber } from '../compiler/match-values.js';
 import type { FlowEvent } from './flow-tracker.js';
 
 /** The wiretap's query parameters, each repeatable (a single value or a list). */
@@ -14,13 +15,13 @@ export interface FlowFilterQuery {
 
 export type FlowFilter = (flow: FlowEvent) => boolean;
 
-const PROTO_NUMBERS: Record<string, string> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'ipv6-icmp', '132': 'sctp', '136': 'udplite', '33': 'dccp', '47': 'gre' };
 const HOSTNAME = /^(\*\.)?[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/i;
 
 /**
  * Compiles the query into one predicate: values of one parameter are alternatives (any may match), different
  * parameters must all match. CIDRs or plain addresses; hostnames exact (case-insensitive) or "*.example.com" for
- * subdomains; proto a name or number; ports "443" or "1000-2000". A malformed value is a 400 naming it.
+ * subdomains; proto a name or number (events carry the number; "any" matches every protocol, as in Neuwerk);
+ * ports "443" or "1000-2000". A malformed value is a 400 naming it.
  */
 export function compileFlowFilter(query: FlowFilterQuery): FlowFilter {
   const checks: FlowFilter[] = [];
@@ -30,8 +31,8 @@ export function compileFlowFilter(query: FlowFilterQuery): FlowFilter {
   if (dst) checks.push((f) => contains(dst, f.dst_ip));
   const hosts = values(query.hostname).map(hostnamePattern);
   if (hosts.length) checks.push((f) => f.hostname !== null && hosts.some((match) => match(f.hostname!.toLowerCase().replace(/\.$/, ''))));
-  const protos = values(query.proto).map(protoName);
-  if (protos.length) checks.push((f) => protos.includes(protoName(f.proto)));
+  const protos = values(query.proto).map(protoNumberOf);
+  if (protos.length && !protos.includes(null)) checks.push((f) => protos.includes(f.proto));
   const srcPorts = values(query.src_port).map((v) => portRange(v, 'src_port'));
   if (srcPorts.length) checks.push((f) => inRanges(srcPorts, f.src_port));
   const dstPorts = values(query.dst_port).map((v) => portRange(v, 'dst_port'));
@@ -70,14 +71,14 @@ function hostnamePattern(value: string): (host: string) => boolean {
   return (host) => host === name;
 }
 
-function protoName(value: string): string {
-  const name = value.toLowerCase();
-  if (/^\d+$/.test(name)) {
-    if (Number(name) > 255) throw errors.validation(`proto: "${value}" is not a protocol number (0-255)`);
-    return PROTO_NUMBERS[String(Number(name))] ?? String(Number(name));
+/** A protocol name or number 0-255; null for "any". */
+function protoNumberOf(value: string): number | null {
+  if (value.toLowerCase() === 'any') return null;
+  try {
+    return protocolNumber(value.toLowerCase());
+  } catch {
+    throw errors.validation(`proto: "${value}" is not a protocol name or number (0-255)`);
   }
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw errors.validation(`proto: "${value}" is not a protocol name or number`);
-  return name === 'icmpv6' ? 'ipv6-icmp' : name;
 }
 
 function portRange(value: string, field: string): [number, number] {

@@ -52,8 +52,8 @@ export function serviceAccountsRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => itemsWithTotal(ctx, await serviceAccounts.list(ctx.query)),
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/service-accounts', surface, permission: 'service_account:write', tags, status: 201,
-      audit: 'identity.service_account.create', summary: 'Create a service account',
+      method: 'POST', path: '/api/v1/service-accounts', surface, permission: 'service_account:write', tags,
+      audit: 'identity.service_account.create', summary: 'Create a service account (200 with the account, as Neuwerk answers)',
       schema: { body: z.object({ name, description, role }), response: accountView },
       handler: async (ctx) => {
         const account = await serviceAccounts.create(ctx.body, actorOf(principalOf(ctx)));
@@ -63,15 +63,18 @@ export function serviceAccountsRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/service-accounts/:id', surface, permission: 'service_account:write', tags,
-      audit: 'identity.service_account.update', summary: 'Update a service account (name, description, role, status)',
+      audit: 'identity.service_account.update', summary: 'Replace a service account: name and role are required, a description left out is cleared',
+      description: "Neuwerk's ServiceAccountUpdateRequest replaces the record. status (active or disabled) is Rampart's addition and, left out, stays as it is.",
       schema: {
         params: idParam,
-        body: z.object({ name: name.optional(), description, role: role.optional(), status: z.enum(['active', 'disabled']).optional() }),
+        body: z.object({ name, description, role, status: z.enum(['active', 'disabled']).optional() }),
         response: accountView,
       },
       handler: async (ctx) => {
+        const { status, ...fields } = ctx.body;
         ctx.auditResource('service_account', ctx.params.id, { changes: Object.keys(ctx.body) });
-        return serviceAccounts.update(ctx.params.id, ctx.body);
+        // A blank or absent description is none, as Neuwerk stores it.
+        return serviceAccounts.update(ctx.params.id, { ...fields, description: fields.description?.trim() || null, ...(status ? { status } : {}) });
       },
     }),
     defineRoute({
@@ -90,8 +93,8 @@ export function serviceAccountsRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => itemsWithTotal(ctx, await serviceAccounts.listTokens(ctx.params.id, ctx.query)),
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/service-accounts/:id/tokens', surface, permission: 'service_account:write', tags, status: 201,
-      audit: 'identity.service_account.token.create', summary: 'Mint a token; the raw token is returned once',
+      method: 'POST', path: '/api/v1/service-accounts/:id/tokens', surface, permission: 'service_account:write', tags,
+      audit: 'identity.service_account.token.create', summary: 'Mint a token; the raw token is returned once (200, as Neuwerk answers)',
       description: 'ttl ("3600s", "30m", "24h", "90d") and eternal are mutually exclusive; neither means 90 days. The role defaults to the account\'s and cannot exceed it.',
       schema: {
         params: idParam,

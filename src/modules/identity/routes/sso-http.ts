@@ -35,6 +35,7 @@ export const providerView = z.object({
   role_mappings: z.array(roleMapping),
   allowed_email_domains: z.array(z.string()),
   session_ttl_s: z.number().int(),
+  display_order: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -53,7 +54,8 @@ const RULE_FIELDS = ['subjects', 'groups', 'email_domains'] as const;
  */
 export const providerBody = z.object({
   name: z.string().optional(),
-  kind: z.enum(['oidc', 'google', 'github']).optional(),
+  // generic-oidc is Neuwerk's name for oidc.
+  kind: z.enum(['oidc', 'generic-oidc', 'google', 'github']).optional(),
   enabled: z.boolean().optional(),
   is_default: z.boolean().optional(),
   issuer_url: z.string().optional(),
@@ -84,6 +86,7 @@ export const providerBody = z.object({
   session_ttl_s: z.number().int().optional(),
   session_ttl_secs: z.number().int().optional(),
   session_ttl_seconds: z.number().int().optional(),
+  display_order: z.number().int().optional(),
 });
 export type ProviderBody = z.infer<typeof providerBody>;
 
@@ -91,7 +94,7 @@ export type ProviderBody = z.infer<typeof providerBody>;
 export function providerInput(body: ProviderBody, current?: SsoProviderView): SsoProviderInput {
   const input: SsoProviderInput = {
     name: body.name,
-    kind: body.kind,
+    kind: body.kind === 'generic-oidc' ? 'oidc' : body.kind,
     enabled: body.enabled,
     is_default: body.is_default,
     issuer_url: body.issuer_url ?? body.issuer,
@@ -109,6 +112,7 @@ export function providerInput(body: ProviderBody, current?: SsoProviderView): Ss
     role_mappings: body.role_mappings,
     allowed_email_domains: body.allowed_email_domains,
     session_ttl_s: body.session_ttl_s ?? body.session_ttl_secs ?? body.session_ttl_seconds,
+    display_order: body.display_order,
   };
   const neuwerk = NEUWERK_RULES.flatMap((role) => RULE_FIELDS.map((f) => [role, f, body[`${role}_${f}`]] as const)).filter(([, , v]) => v !== undefined);
   if (neuwerk.length > 0) {
@@ -123,17 +127,35 @@ export function providerInput(body: ProviderBody, current?: SsoProviderView): Ss
   return input;
 }
 
-/** The egress view: Rampart's, plus Neuwerk's admin/readonly rule fields read back from the mappings. */
+/** A kind as Neuwerk names it (SsoProviderKind): oidc is generic-oidc. */
+export const egressKind = (kind: SsoProviderView['kind']) => (kind === 'oidc' ? 'generic-oidc' : kind);
+const egressKindSchema = z.enum(['generic-oidc', 'google', 'github']);
+
+/**
+ * The egress view: Rampart's, with Neuwerk's kind name and session_ttl_secs, plus Neuwerk's admin/readonly rule
+ * fields read back from the mappings.
+ */
 export function egressView(p: SsoProviderView) {
   const rules = Object.fromEntries(
     NEUWERK_RULES.flatMap((role) => RULE_FIELDS.map((f) => [`${role}_${f}`, p.role_mappings.find((m) => m.role === role)?.[f] ?? []])),
   );
-  return { ...p, ...rules };
+  return { ...p, kind: egressKind(p.kind), session_ttl_secs: p.session_ttl_s, ...rules };
 }
 
-export const egressProviderView = providerView.extend(
-  Object.fromEntries(NEUWERK_RULES.flatMap((role) => RULE_FIELDS.map((f) => [`${role}_${f}`, z.array(z.string())]))),
-);
+export const egressProviderView = providerView.extend({
+  kind: egressKindSchema,
+  session_ttl_secs: z.number().int(),
+  ...Object.fromEntries(NEUWERK_RULES.flatMap((role) => RULE_FIELDS.map((f) => [`${role}_${f}`, z.array(z.string())]))),
+});
+
+/** The login screen's list (Neuwerk's SsoSupportedProvider): enabled providers by display_order, then name. */
+export const egressLoginProvider = z.object({ id: z.string(), name: z.string(), kind: egressKindSchema });
+export function egressLoginProviders(providers: SsoProviderView[]) {
+  return providers
+    .filter((p) => p.enabled)
+    .sort((a, b) => a.display_order - b.display_order || a.name.localeCompare(b.name))
+    .map(({ id, name, kind }) => ({ id, name, kind: egressKind(kind) }));
+}
 
 /** A provider by id or by name (the edge's {provider}); 404 when there is none. */
 export async function findProvider(core: Core, idOrName: string): Promise<SsoProviderView> {

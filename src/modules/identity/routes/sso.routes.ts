@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { SsoProviderView } from '../../../core/identity/identity.types.js';
+import { pageOf } from '../../../core/db/paginate.js';
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { clientOf, idParam, loginRateLimit, loginUser, setSessionCookie, tokenPair } from './common.js';
@@ -8,6 +9,8 @@ import {
   auditedLogin,
   callbackQuery,
   callbackUrlOf,
+  egressLoginProvider,
+  egressLoginProviders,
   egressProviderView,
   egressView,
   findProvider,
@@ -65,9 +68,9 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
     // egress (Neuwerk): the login screen's flow
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sso/providers', surface: 'egress', permission: 'public', tags,
-      summary: `List enabled SSO providers for the login screen; ${pageDoc()}`,
-      schema: { query: pageQuery(), response: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })) },
-      handler: async (ctx) => itemsWithTotal(ctx, await sso.listPage(ctx.query, { enabledOnly: true })).map(({ id, name, kind }) => ({ id, name, kind })),
+      summary: `List enabled SSO providers for the login screen, by display_order then name; kind as Neuwerk names it (generic-oidc, google, github); ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.array(egressLoginProvider) },
+      handler: async (ctx) => itemsWithTotal(ctx, pageOf(egressLoginProviders(await sso.list()), ctx.query)),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sso/:id/start', surface: 'egress', permission: 'public', tags, rateLimit, status: 302,
