@@ -40,14 +40,19 @@ export interface RouteContext<S extends RouteSchemas> {
   /**
    * Writes an audit row now with this request's client address, user agent and correlation id. For routes without
    * an audit action, which run outside a transaction: outcomes recorded though the request fails (a failed login),
-   * or work that waits on the network and so must not hold a transaction open. `bestEffort` logs a write failure instead of
-   * throwing it, for rows written while the request is failing already. The actor defaults to the principal.
+   * or work that waits on the network and so must not hold a transaction open. A row that cannot be written fails
+   * the request. The actor defaults to the principal.
    */
-  recordAudit(event: RequestAuditEvent, options?: { bestEffort?: boolean }): Promise<void>;
+  recordAudit(event: RequestAuditEvent): Promise<void>;
+  /**
+   * This server's origin as the client sees it: https when served over TLS or when a trusted proxy
+   * (server.trusted_proxies) says so in X-Forwarded-Proto; its X-Forwarded-Host, else the Host header.
+   */
+  readonly origin: string;
   reply: {
     status(code: number): void;
     header(name: string, value: string): void;
-    /** HttpOnly, SameSite=Lax, Path=/ and (over HTTPS) Secure unless the options say otherwise. */
+    /** HttpOnly, SameSite=Lax, Path=/ unless the options say otherwise; Secure when the client came over https. */
     cookie(name: string, value: string, options?: CookieOptions): void;
     clearCookie(name: string, options?: Pick<CookieOptions, 'path'>): void;
     /** Answers 302 (or the status given) to the URL, with no body. */

@@ -65,7 +65,7 @@ async function audited<T>(ctx: RouteContext<any>, action: string, id: string | n
     return await run();
   } catch (err) {
     const failure = { action, resource: { type: 'egress_policy', id }, result: 'failure' as const, details: { error: (err as Error).message } };
-    await ctx.recordAudit(failure, { bestEffort: true });
+    await ctx.recordAudit(failure);
     throw err;
   }
 }

@@ -72,7 +72,7 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
 
   const anonymous = { type: 'anonymous' as const, id: null, name: null };
   const recordFailure = (ctx: RouteContext<any>, action: string, details: Record<string, unknown>) =>
-    ctx.recordAudit({ actor: anonymous, action, result: 'failure', details }, { bestEffort: true });
+    ctx.recordAudit({ actor: anonymous, action, result: 'failure', details });
 
   /** Runs a login step; audits its outcome, sets the session cookie and shapes the answer. */
   async function audited(ctx: RouteContext<any>, details: Record<string, unknown>, attempt: () => Promise<LoginResult>) {

@@ -142,23 +142,6 @@ export async function findProvider(core: Core, idOrName: string): Promise<SsoPro
   return found;
 }
 
-/**
- * This server's origin as the browser sees it, for redirect URIs the IdP sends users back to: the scheme Rampart
- * serves (https unless server.insecure_http) and the Host header; behind a proxy (server.trust_proxy) the
- * X-Forwarded-Proto and X-Forwarded-Host it sets. The IdP only redirects to URIs registered with it, so a forged
- * Host cannot send a login elsewhere.
- */
-export function originOf(core: Core, ctx: RouteContext<any>): string {
-  const forwarded = (name: string) => {
-    const v = ctx.headers[name];
-    return core.config.server.trust_proxy && typeof v === 'string' ? v.split(',')[0].trim() : undefined;
-  };
-  const proto = forwarded('x-forwarded-proto') ?? (core.config.server.insecure_http ? 'http' : 'https');
-  const host = forwarded('x-forwarded-host') ?? ctx.headers.host;
-  if (!host) throw errors.badRequest('the Host header is required');
-  return `${proto}://${host}`;
-}
-
 /** Whatever the IdP appended to the redirect URI (code, state, iss, error ...). */
 export const callbackQuery = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
@@ -188,7 +171,6 @@ function auditSsoLogin(ctx: RouteContext<any>, provider: SsoProviderView, outcom
       result: user ? 'success' : 'failure',
       details: { method: 'sso', provider: provider.name, ...('error' in outcome ? { error: outcome.error.message } : {}) },
     },
-    { bestEffort: !user },
   );
 }
 
