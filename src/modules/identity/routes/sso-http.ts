@@ -7,11 +7,16 @@ import type { RouteContext } from '../../../http/route.js';
 
 /** What the SSO routes of the egress, edge and overlay surfaces share. */
 
+/** How many role mappings a provider holds, and how many subjects, groups or domains each names. */
+const MAPPINGS_MAX = 50;
+const MATCHES_MAX = 100;
+const matches = z.array(z.string().max(256)).max(MATCHES_MAX).default([]);
+
 const roleMapping = z.object({
-  role: z.string(),
-  subjects: z.array(z.string()).default([]),
-  groups: z.array(z.string()).default([]),
-  email_domains: z.array(z.string()).default([]),
+  role: z.string().max(128),
+  subjects: matches,
+  groups: matches,
+  email_domains: matches,
 });
 
 export const providerView = z.object({
@@ -40,8 +45,8 @@ export const providerView = z.object({
 });
 
 /** A list given as JSON array or as one space- or comma-separated string. */
-const list = z.union([z.array(z.string()), z.string()]).transform((v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v));
-const optionalUrl = z.string().nullable().optional();
+const list = z.union([z.array(z.string().max(256)).max(MATCHES_MAX), z.string().max(8_192)]).transform((v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v));
+const optionalUrl = z.string().max(2_048).nullable().optional();
 
 /** Neuwerk's admin/readonly rule fields: they become the role_mappings of roles admin and readonly. */
 const NEUWERK_RULES = ['admin', 'readonly'] as const;
@@ -73,7 +78,7 @@ export const providerBody = z.object({
   email_claim: z.string().optional(),
   groups_claim: z.string().optional(),
   default_role: z.string().nullable().optional(),
-  role_mappings: z.array(roleMapping).optional(),
+  role_mappings: z.array(roleMapping).max(MAPPINGS_MAX).optional(),
   admin_subjects: list.optional(),
   admin_groups: list.optional(),
   admin_email_domains: list.optional(),
