@@ -125,7 +125,9 @@ function casesFor(operation: Operation): Case[] {
   }
 
   const schema = op.requestBody?.content?.['application/json']?.schema;
-  if (!schema || operation.method === 'GET') return cases;
+  if (operation.method === 'GET') return cases;
+  // A body where none is expected is still parsed, and must fail like any other.
+  if (!schema) return [...cases, { name: 'malformed JSON where no body is expected', path, body: '{"a":', contentType: 'application/json' }];
   const sample = sampleOf(schema, doc, 0);
   const json = (body: unknown) => ({ path, body: JSON.stringify(body), contentType: 'application/json' });
   const strings = leaves(sample, (v) => typeof v === 'string').slice(0, 3);
