@@ -43,7 +43,14 @@ interface Case {
   path: string;
   body?: string;
   contentType?: string;
+  /** The statuses this input must get, when it is refused whatever the operation (429: rate limits come first). */
+  refusedWith?: (status: number) => boolean;
 }
+
+const BAD_REQUEST = (status: number) => status === 400 || status === 429;
+const CLIENT_ERROR = (status: number) => status >= 400 && status < 500;
+/** Strings of a body tried one by one; enough for the widest bodies of today. */
+const STRINGS_PER_BODY = 40;
 
 let r: TestRampart;
 let admin: SignedIn;
@@ -115,31 +122,31 @@ function casesFor(operation: Operation): Case[] {
     const names = queryParams.length ? queryParams.map((p) => p.name) : ['q'];
     return `${path}?${names.map((n) => `${encodeURIComponent(n)}=${value}`).join('&')}`;
   };
-  cases.push({ name: 'NUL in the query', path: withQuery('x%00') });
+  cases.push({ name: 'NUL in the query', path: withQuery('x%00'), refusedWith: BAD_REQUEST });
   cases.push({ name: 'lone surrogate in the query', path: withQuery('%ED%A0%80') });
   if (queryParams.length) cases.push({ name: 'array where the query takes one value', path: withQuery('1&' + queryParams.map((p) => `${p.name}=2`).join('&')) });
   for (const param of pathParams.slice(0, 2)) {
-    cases.push({ name: `NUL in {${param.name}}`, path: fillPath(operation, { [param.name]: 'x%00' }) });
-    cases.push({ name: `bad percent-encoding in {${param.name}}`, path: fillPath(operation, { [param.name]: '%' }) });
-    cases.push({ name: `over-long {${param.name}}`, path: fillPath(operation, { [param.name]: LONG_PARAM }) });
+    cases.push({ name: `NUL in {${param.name}}`, path: fillPath(operation, { [param.name]: 'x%00' }), refusedWith: BAD_REQUEST });
+    cases.push({ name: `bad percent-encoding in {${param.name}}`, path: fillPath(operation, { [param.name]: '%' }), refusedWith: (s) => s === 400 });
+    cases.push({ name: `over-long {${param.name}}`, path: fillPath(operation, { [param.name]: LONG_PARAM }), refusedWith: (s) => s === 414 });
   }
 
   const schema = op.requestBody?.content?.['application/json']?.schema;
   if (operation.method === 'GET') return cases;
   // A body where none is expected is still parsed, and must fail like any other.
-  if (!schema) return [...cases, { name: 'malformed JSON where no body is expected', path, body: '{"a":', contentType: 'application/json' }];
+  if (!schema) return [...cases, { name: 'malformed JSON where no body is expected', path, body: '{"a":', contentType: 'application/json', refusedWith: BAD_REQUEST }];
   const sample = sampleOf(schema, doc, 0);
   const json = (body: unknown) => ({ path, body: JSON.stringify(body), contentType: 'application/json' });
-  const strings = leaves(sample, (v) => typeof v === 'string').slice(0, 3);
+  const strings = leaves(sample, (v) => typeof v === 'string').slice(0, STRINGS_PER_BODY);
   for (const at of strings) {
-    cases.push({ name: `NUL in body ${at.join('.')}`, ...json(replaceAt(sample, at, 'x\u0000y')) });
-    cases.push({ name: `lone surrogate in body ${at.join('.')}`, ...json(replaceAt(sample, at, 'x\ud800y')) });
+    cases.push({ name: `NUL in body ${at.join('.')}`, ...json(replaceAt(sample, at, 'x\u0000y')), refusedWith: BAD_REQUEST });
+    cases.push({ name: `lone surrogate in body ${at.join('.')}`, ...json(replaceAt(sample, at, 'x\ud800y')), refusedWith: BAD_REQUEST });
   }
   cases.push({ name: 'wrong types in the body', ...json(wrongTypes(sample)) });
   const arrays = leaves(sample, Array.isArray, true);
-  if (arrays.length) cases.push({ name: 'huge arrays in the body', ...json(arrays.reduce((s, at) => replaceAt(s, at, Array(HUGE_ARRAY).fill(atPath(s, at)[0] ?? 'x')), sample)) });
-  cases.push({ name: 'malformed JSON', path, body: '{"a":', contentType: 'application/json' });
-  cases.push({ name: 'empty JSON body', path, body: '', contentType: 'application/json' });
+  if (arrays.length) cases.push({ name: 'huge arrays in the body', ...json(arrays.reduce((s, at) => replaceAt(s, at, Array(HUGE_ARRAY).fill(atPath(s, at)[0] ?? 'x')), sample)), refusedWith: CLIENT_ERROR });
+  cases.push({ name: 'malformed JSON', path, body: '{"a":', contentType: 'application/json', refusedWith: BAD_REQUEST });
+  cases.push({ name: 'empty JSON body', path, body: '', contentType: 'application/json', refusedWith: BAD_REQUEST });
   cases.push({ name: 'a body that is not JSON', path, body: 'x=1', contentType: 'text/plain' });
   cases.push({ name: 'an array for a body', path, body: '[[[]]]', contentType: 'application/json' });
   return cases;
@@ -157,6 +164,7 @@ async function attempt(operation: Operation, c: Case, auth: Record<string, strin
   const label = `${operation.method} ${operation.template} [${c.name}, ${who}] -> ${res.statusCode}`;
   const failures: string[] = [];
   if (res.statusCode >= 500 && !DOCUMENTED_5XX.has(res.statusCode)) failures.push(`${label}: ${res.body.slice(0, 200)}`);
+  else if (c.refusedWith && !c.refusedWith(res.statusCode)) failures.push(`${label}: this input must be refused`);
   if (res.statusCode >= 400) {
     const problem = envelopeProblem(operation.surface, res.body);
     if (problem) failures.push(`${label}: ${problem}: ${res.body.slice(0, 200)}`);
