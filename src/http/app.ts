@@ -47,8 +47,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     // The router's own errors (bad percent-encoding, an over-long parameter) answer like any other error.
     frameworkErrors: (err, req, reply) => {
       decorate(req, reply);
-      const surface = surfaceOf(mirror, req.raw.url ?? '/');
-      return sendError(req, reply, toRampartError(err), surface);
+      const error = toRampartError(err);
+      // No response hook runs for these: log the access line here (without the path, which is what was wrong).
+      req.log.info({ method: req.method, route: 'unmatched', status: error.status }, 'request');
+      return sendError(req, reply, error, surfaceOf(mirror, req.raw.url ?? '/'));
     },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
