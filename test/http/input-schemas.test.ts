@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { z } from 'zod';
 import { identityModule } from '../../src/modules/identity/index.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn } from '../helpers/identity.js';
@@ -51,6 +52,16 @@ test('identity mutations refuse unknown fields in their bodies', () => {
     else assert.equal(route.unknownFields, 'reject', `${key} must reject unknown fields`);
   }
   assert.deepEqual(lenient.sort(), Object.keys(LENIENT_IDENTITY).sort());
+});
+
+test('bodies of the fleet, edge and access surfaces refuse unknown fields unless their route says otherwise', () => {
+  const loose: string[] = [];
+  for (const route of r.routes) {
+    if (!route.schema.body || ['overlay', 'egress'].includes(route.surface) || route.unknownFields === 'ignore') continue;
+    const json = z.toJSONSchema(route.schema.body, { io: 'input', unrepresentable: 'any' }) as Json;
+    if (json.type === 'object' && json.additionalProperties !== false) loose.push(`${route.method} ${route.path}`);
+  }
+  assert.deepEqual(loose, []);
 });
 
 test('PATCH /api/v1/users/{id} with a password answers 400 naming it, and changes nothing', async () => {
