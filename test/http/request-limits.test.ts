@@ -3,11 +3,13 @@
  * over the limit, a malformed path. node's fetch and a streaming http.request must read the answer, not a reset.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { BODY_LIMIT_BYTES } from '../../src/http/error-mapping.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
+import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { signIn } from '../helpers/identity.js';
 
 let r: TestRampart;
@@ -22,7 +24,8 @@ before(async () => {
 });
 after(() => r?.cleanup());
 
-const oversized = () => JSON.stringify({ username: 'x'.repeat(BODY_LIMIT_BYTES + 1024), password: 'y' });
+// Three times the limit: more than the socket buffers hold, so a server that stops reading makes the client's write fail.
+const oversized = () => JSON.stringify({ username: 'x'.repeat(3 * BODY_LIMIT_BYTES), password: 'y' });
 
 test('fetch sending a body over the limit reads the 413 in the surface envelope', async () => {
   const res = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: oversized() });
@@ -34,6 +37,19 @@ test('fetch sending a body over the limit reads the 413 in the surface envelope'
   assert.equal(next.status, 200);
 });
 
+test('curl posting a body over the limit prints the 413', { skip: skipUnlessPrograms('curl') }, async () => {
+  requirePrograms('curl');
+  const curl = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `authorization: ${auth.authorization}`, '-H', 'content-type: application/json', '--data-binary', '@-', `${base}/api/v1/users`]);
+  let out = '';
+  let err = '';
+  curl.stdout.on('data', (d) => (out += d));
+  curl.stderr.on('data', (d) => (err += d));
+  curl.stdin.end(oversized());
+  const code = await new Promise<number | null>((resolve) => curl.on('close', resolve));
+  assert.equal(code, 0, err);
+  assert.equal(out, '413');
+});
+
 test('a chunked upload over the limit (no Content-Length) also gets its 413', async () => {
   const chunk = Buffer.alloc(256 * 1024, 'a');
   const status = await new Promise<number>((resolve, reject) => {
@@ -43,7 +59,7 @@ test('a chunked upload over the limit (no Content-Length) also gets its 413', as
     });
     req.on('error', reject);
     req.write('{"username":"');
-    for (let sent = 0; sent < BODY_LIMIT_BYTES * 1.5; sent += chunk.length) req.write(chunk);
+    for (let sent = 0; sent < BODY_LIMIT_BYTES * 3; sent += chunk.length) req.write(chunk);
     req.end('"}');
   });
   assert.equal(status, 413);
