@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { RampartConfig } from './core/config/schema.js';
+import { trustedProxiesOf, type RampartConfig } from './core/config/schema.js';
 import { createCore, createCoreWorker, type Core } from './core/index.js';
 import type { Logger } from './core/logger.js';
 import type { Worker } from './core/jobs/worker.js';
 import { buildHttpApp } from './http/app.js';
+import { proxyTrust } from './http/proxy.js';
 import { httpAuthenticator } from './http/auth.js';
 import { createIdempotency, type Idempotency } from './http/idempotency/idempotency.js';
 import { createIdempotencyStore, idempotencyMigrations } from './http/idempotency/idempotency.store.js';
@@ -62,7 +63,7 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
     idempotency,
     authenticator: httpAuthenticator(core.identity.authenticator),
     https: opts.tls,
-    trustProxy: config.server.trust_proxy,
+    transport: { tls: !config.server.insecure_http, proxies: proxyTrust(trustedProxiesOf(config)) },
     corsOrigins: config.server.cors_origins,
   });
   const worker = createCoreWorker(core);

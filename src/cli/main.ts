@@ -21,7 +21,7 @@ export function buildCli(): Command {
     .description('serve the APIs over HTTPS, the metrics listener, and (unless --no-worker) the job worker')
     .option('-l, --listen <host:port>', 'HTTPS listen address (server.listen); default 0.0.0.0:8443')
     .option('-m, --metrics-listen <host:port>', 'metrics listen address (server.metrics_listen); default 127.0.0.1:9464')
-    .option('--insecure-http', 'serve plain HTTP, for running behind a TLS-terminating proxy')
+    .option('--insecure-http', 'serve plain HTTP, for running behind a TLS-terminating proxy (list it in server.trusted_proxies)')
     .option('--no-worker', 'do not run the job worker in this process (jobs.worker = false)')
     .action(async (flags: ConfigFlags & { listen?: string; metricsListen?: string; insecureHttp?: boolean; worker: boolean }) => {
       const { config, logger } = cliContext(flags, {

@@ -6,7 +6,8 @@ import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
 import { errors, type RampartError } from '../core/errors.js';
 import { renderError, surfaceForPath, type Surface } from './dialects.js';
-import { BODY_LIMIT_BYTES, toRampartError } from './error-mapping.js';
+import { BODY_LIMIT_BYTES, drainRejectedBody, MAX_PARAM_LENGTH, toRampartError } from './error-mapping.js';
+import { trustNoProxy } from './proxy.js';
 import { CORRELATION_HEADER, correlationIdFor } from './correlation.js';
 import type { Metrics } from './metrics.js';
 import type { RouteDefinition } from './route.js';
@@ -18,7 +19,6 @@ export interface HttpAppOptions extends RouteRunnerDeps {
   metrics: Metrics;
   routes: RouteDefinition<any>[];
   https?: { cert: string | Buffer; key: string | Buffer };
-  trustProxy?: boolean;
   corsOrigins?: string[];
 }
 
@@ -31,13 +31,27 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** The one Fastify instance that serves every surface, with the shared kit wired around each route. */
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const transport = opts.transport ?? { tls: Boolean(opts.https), proxies: trustNoProxy };
+  // Wrong methods answer 405 with Allow; a mirror router knows which methods each declared path takes.
+  // Its store remembers the path's surface, so the 405 speaks the dialect of the route that was missed.
+  const mirror = FindMyWay({ maxParamLength: Number.MAX_SAFE_INTEGER });
   const app = Fastify({
     loggerInstance: opts.logger,
     genReqId: correlationIdFor,
     // Requests are logged once, on response, by the hook below.
     logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: opts.trustProxy ?? false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // X-Forwarded-For names the client only when it comes from a proxy the operator trusts.
+    trustProxy: (address: string) => transport.proxies.trusts(address),
+    // The router's own errors (bad percent-encoding, an over-long parameter) answer like any other error.
+    frameworkErrors: (err, req, reply) => {
+      decorate(req, reply);
+      const error = toRampartError(err);
+      // No response hook runs for these: log the access line here (without the path, which is what was wrong).
+      req.log.info({ method: req.method, route: 'unmatched', status: error.status }, 'request');
+      return sendError(req, reply, error, surfaceOf(mirror, req.raw.url ?? '/'));
+    },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
 
@@ -49,10 +63,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     'content-security-policy': "default-src 'self'; frame-ancestors 'none'; object-src 'none'",
     ...(opts.https ? { 'strict-transport-security': 'max-age=31536000' } : {}),
   };
-  app.addHook('onRequest', async (req, reply) => {
+  const decorate = (req: FastifyRequest, reply: FastifyReply) => {
     reply.header(CORRELATION_HEADER, req.id);
     reply.headers(securityHeaders);
-  });
+  };
+  app.addHook('onRequest', async (req, reply) => decorate(req, reply));
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     opts.metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
@@ -62,15 +77,17 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     req.log[level]({ method: req.method, route, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, toRampartError(err)));
+  app.setErrorHandler(async (err, req, reply) => {
+    // A client still sending a refused body would see its connection reset instead of the answer: read it first.
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && (await drainRejectedBody(req.raw))) reply.removeHeader('connection');
+    return sendError(req, reply, toRampartError(err));
+  });
 
-  // Wrong methods answer 405 with Allow; a mirror router knows which methods each declared path takes.
-  // Its store remembers the path's surface, so the 405 speaks the dialect of the route that was missed.
-  const mirror = FindMyWay();
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
     const matches = METHODS.map((m) => ({ method: m, found: mirror.find(m, path) })).filter((x) => x.found);
-    if (matches.length === 0) return sendError(req, reply, errors.notFound(`no route for ${req.method} ${path}`));
+    // The path is not echoed: it is the client's own input, and may be long or hostile.
+    if (matches.length === 0) return sendError(req, reply, errors.notFound(`no route for ${req.method} at this path`));
     const surface = (matches[0].found!.store as RouteConfig).surface;
     return sendError(req, reply, errors.methodNotAllowed(matches.map((x) => x.method)), surface);
   });
@@ -88,7 +105,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(cookie, { hook: false });
   if (opts.corsOrigins?.length) await app.register(cors, { origin: opts.corsOrigins, credentials: true });
 
-  const run = createRouteRunner({ ...opts, secureCookies: opts.secureCookies ?? Boolean(opts.https) });
+  const run = createRouteRunner({ ...opts, transport });
   for (const route of opts.routes) {
     const store: RouteConfig = { surface: route.surface };
     mirror.on(route.method, route.path, () => {}, store);
@@ -105,6 +122,17 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     });
   }
   return app;
+}
+
+/** The surface of the declared route a raw (possibly malformed) URL was aimed at, by its prefix otherwise. */
+function surfaceOf(mirror: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>, url: string): Surface {
+  // Malformed escapes are neutralised so the mirror can still match the route's shape.
+  const path = url.split('?')[0].replace(/%[0-9A-Fa-f]{0,2}/g, '_');
+  for (const method of METHODS) {
+    const found = mirror.find(method, path);
+    if (found) return (found.store as RouteConfig).surface ?? surfaceForPath(path);
+  }
+  return surfaceForPath(path);
 }
 
 function sendError(req: FastifyRequest, reply: FastifyReply, err: RampartError, surfaceHint?: Surface) {

@@ -4,6 +4,8 @@ import type { AuditEventInput } from '../core/audit/audit.types.js';
 import type { Principal } from '../core/principal.js';
 import { cookiesOf } from './auth.js';
 import type { AuditService } from '../core/audit/audit.service.js';
+import { errors } from '../core/errors.js';
+import { forwardedBy, isSecureRequest, type Transport } from './proxy.js';
 import type { CookieOptions, RequestAuditEvent, RouteContext } from './route.js';
 
 /** What the handler named for its audit row. */
@@ -22,7 +24,7 @@ export class ReplyControl {
   constructor(
     private readonly reply: FastifyReply,
     public statusCode: number,
-    private readonly secureCookies: boolean,
+    private readonly transport: Transport,
   ) {}
 
   status(code: number): void {
@@ -38,7 +40,8 @@ export class ReplyControl {
       path: options?.path ?? '/',
       httpOnly: options?.httpOnly ?? true,
       sameSite: options?.sameSite ?? 'lax',
-      secure: this.secureCookies,
+      // Secure whenever the client's browser reached us over https, directly or through a trusted proxy.
+      secure: isSecureRequest(this.reply.request, this.transport),
       ...(options?.maxAgeSeconds !== undefined ? { maxAge: options.maxAgeSeconds } : {}),
     });
   }
@@ -71,6 +74,7 @@ export class HandlerContext implements RouteContext<any> {
     readonly body: any,
     fastifyReply: FastifyReply,
     private readonly audit: AuditService,
+    private readonly transport: Transport,
   ) {
     this.correlationId = String(req.id);
     this.clientIp = req.ip ?? 'unix-socket';
@@ -83,22 +87,28 @@ export class HandlerContext implements RouteContext<any> {
     return cookiesOf(this.raw.request);
   }
 
+  get origin(): string {
+    const req = this.raw.request;
+    const proto = isSecureRequest(req, this.transport) ? 'https' : 'http';
+    const host = forwardedBy(req, this.transport.proxies, 'x-forwarded-host') ?? req.headers.host;
+    if (!host) throw errors.badRequest('the Host header is required');
+    return `${proto}://${host}`;
+  }
+
   auditResource(type: string, id?: string | null, details?: Record<string, unknown>): void {
     this.note.resource = { type, id };
     if (details) this.note.details = { ...this.note.details, ...details };
   }
 
-  async recordAudit(event: RequestAuditEvent, options?: { bestEffort?: boolean }): Promise<void> {
-    const write = this.audit.record({
+  /** Throws when the row cannot be written: a request whose audit row is lost must fail, never go on silently. */
+  async recordAudit(event: RequestAuditEvent): Promise<void> {
+    await this.audit.record({
       ...event,
       actor: event.actor ?? actorOf(this.principal),
       clientIp: this.clientIp,
       userAgent: this.userAgent,
       correlationId: this.correlationId,
     });
-    if (!options?.bestEffort) return void (await write);
-    // The request is failing already, and its own error is the one to report.
-    await write.catch((err) => this.raw.request.log.error({ err }, 'could not write the audit row'));
   }
 }
 

@@ -8,6 +8,8 @@ import { hasPermission, type Principal } from '../core/principal.js';
 import type { Authenticator } from './auth.js';
 import { actorOf, HandlerContext, ReplyControl } from './route-context.js';
 import { describeZodError } from './error-mapping.js';
+import { rejectUnstorableInput } from './input-guard.js';
+import { trustNoProxy, type Transport } from './proxy.js';
 import type { Idempotency, StoredResponse } from './idempotency/idempotency.js';
 import type { RouteDefinition } from './route.js';
 
@@ -16,8 +18,8 @@ export interface RouteRunnerDeps {
   audit: AuditService;
   idempotency: Idempotency;
   authenticator: Authenticator;
-  /** Cookies carry Secure when the app serves HTTPS. */
-  secureCookies?: boolean;
+  /** Whether Rampart serves TLS itself, and the reverse proxies whose X-Forwarded-* headers it believes. */
+  transport?: Transport;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -27,7 +29,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * its audit row in the same transaction), and send the result. Errors propagate to the app's error handler.
  */
 export function createRouteRunner(deps: RouteRunnerDeps) {
+  const transport = deps.transport ?? { tls: false, proxies: trustNoProxy };
   return async function run(route: RouteDefinition<any>, req: FastifyRequest, reply: FastifyReply) {
+    // Before anything reads the request: strings no store can hold never reach a query, whatever the route.
+    rejectUnstorableInput(req);
     // Who is asking comes first: a caller who may not call the route learns nothing about its input rules.
     const principal = await authenticate(route, req);
     if (route.permission !== 'public') {
@@ -44,13 +49,14 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     const idem = await idempotencyFor(route, req, principal);
     if (idem?.replay) return send(reply, idem.replay, true);
 
-    const control = new ReplyControl(reply, route.status ?? 200, deps.secureCookies ?? false);
-    const ctx = new HandlerContext(req, control, principal, params, query, body, reply, deps.audit);
+    const control = new ReplyControl(reply, route.status ?? 200, transport);
+    const ctx = new HandlerContext(req, control, principal, params, query, body, reply, deps.audit, transport);
     let output: unknown;
     try {
       output = route.audit ? await deps.db.transaction(() => handleAudited(route, ctx)) : await route.handler(ctx);
     } catch (err) {
       if (idem) await deps.idempotency.finish(idem.request, { status: 500, body: '', type: '' });
+      // A failure row that cannot be written fails the request with that error instead: nothing goes unrecorded.
       if (route.audit) await recordOutcome(route, ctx, 'failure', { error: (err as Error).message });
       throw err;
     }
@@ -76,10 +82,10 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     return result;
   }
 
-  /** The route's audit row, with what the handler named; a failure row is best effort. */
+  /** The route's audit row, with what the handler named. */
   function recordOutcome(route: RouteDefinition<any>, ctx: HandlerContext, result: AuditResult, details?: Record<string, unknown>) {
     const { resource, details: noted } = ctx.note;
-    return ctx.recordAudit({ action: route.audit!, resource, result, details: { ...noted, ...details } }, { bestEffort: result === 'failure' });
+    return ctx.recordAudit({ action: route.audit!, resource, result, details: { ...noted, ...details } });
   }
 
   function recordDenied(route: RouteDefinition<any>, req: FastifyRequest, principal: Principal) {

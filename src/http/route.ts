@@ -5,6 +5,7 @@ import type { AuditEventInput } from '../core/audit/audit.types.js';
 import { errors } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Surface } from './dialects.js';
+import { bounded, type UnknownFields } from './input-bounds.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -40,14 +41,19 @@ export interface RouteContext<S extends RouteSchemas> {
   /**
    * Writes an audit row now with this request's client address, user agent and correlation id. For routes without
    * an audit action, which run outside a transaction: outcomes recorded though the request fails (a failed login),
-   * or work that waits on the network and so must not hold a transaction open. `bestEffort` logs a write failure instead of
-   * throwing it, for rows written while the request is failing already. The actor defaults to the principal.
+   * or work that waits on the network and so must not hold a transaction open. A row that cannot be written fails
+   * the request. The actor defaults to the principal.
    */
-  recordAudit(event: RequestAuditEvent, options?: { bestEffort?: boolean }): Promise<void>;
+  recordAudit(event: RequestAuditEvent): Promise<void>;
+  /**
+   * This server's origin as the client sees it: https when served over TLS or when a trusted proxy
+   * (server.trusted_proxies) says so in X-Forwarded-Proto; its X-Forwarded-Host, else the Host header.
+   */
+  readonly origin: string;
   reply: {
     status(code: number): void;
     header(name: string, value: string): void;
-    /** HttpOnly, SameSite=Lax, Path=/ and (over HTTPS) Secure unless the options say otherwise. */
+    /** HttpOnly, SameSite=Lax, Path=/ unless the options say otherwise; Secure when the client came over https. */
     cookie(name: string, value: string, options?: CookieOptions): void;
     clearCookie(name: string, options?: Pick<CookieOptions, 'path'>): void;
     /** Answers 302 (or the status given) to the URL, with no body. */
@@ -93,6 +99,11 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   tickets?: boolean;
   /** The audit action written when the route succeeds (or is denied); the handler runs in a transaction with it. */
   audit?: string;
+  /**
+   * What a body's unknown fields do: 'reject' answers 400 naming them, 'ignore' drops them. By default the overlay
+   * and egress surfaces ignore them, as their products do (FastAPI and serde models), and the others reject them.
+   */
+  unknownFields?: UnknownFields;
   /** Whether Idempotency-Key is honoured ('optional') or demanded ('required'). */
   idempotency?: 'optional' | 'required';
   /** Per client IP. */
@@ -118,9 +129,23 @@ export function principalOf(ctx: RouteContext<any>): Principal {
   return ctx.principal;
 }
 
-/** Declares a route: its schemas, permission and audit action next to the handler. */
+/**
+ * Declares a route: its schemas, permission and audit action next to the handler. Every string and array of its
+ * input schemas gets a maximum where it declares none (input-bounds.ts), so no request field is unbounded, and its
+ * body's objects reject unknown fields unless the route (or its surface's default) says to ignore them.
+ */
 export function defineRoute<S extends RouteSchemas>(def: RouteDefinition<S>): RouteDefinition<S> {
-  return def;
+  const { params, query, body } = def.schema;
+  const unknownFields = def.unknownFields ?? (def.surface === 'overlay' || def.surface === 'egress' ? 'ignore' : 'reject');
+  return {
+    ...def,
+    schema: {
+      ...def.schema,
+      ...(params ? { params: bounded(params) } : {}),
+      ...(query ? { query: bounded(query) } : {}),
+      ...(body ? { body: bounded(body, unknownFields) } : {}),
+    },
+  };
 }
 
 /** A module's contribution to the HTTP surface. */

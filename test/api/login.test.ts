@@ -65,7 +65,7 @@ describe('login', () => {
     assert.equal(cookie.sameSite, 'Lax');
     assert.equal(cookie.path, '/');
     assert.equal(cookie.maxAge, 8 * 3600);
-    assert.equal(cookie.secure, undefined, 'plain HTTP: no Secure');
+    assert.equal(cookie.secure, true, 'served as HTTPS (no server.insecure_http): Secure');
     const viaCookie = await call({ method: 'GET', url: '/api/v1/auth/me', cookies: { rampart_session: cookie.value } });
     assert.equal(viaCookie.json().id, user.id);
 

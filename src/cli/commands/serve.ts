@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../core/config/load.js';
-import type { RampartConfig } from '../../core/config/schema.js';
+import { trustedProxiesOf, type RampartConfig } from '../../core/config/schema.js';
 import { NewerDatabaseError } from '../../core/db/migrator.js';
 import type { Logger } from '../../core/logger.js';
 import { prepareDatabase } from '../../core/index.js';
@@ -31,7 +31,12 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
   const tls = config.server.insecure_http
     ? undefined
     : await loadOrCreateTls({ certFile: config.tls.cert_file, keyFile: config.tls.key_file, dataDir: config.data_dir });
-  if (!tls) logger.warn('serving plain HTTP (--insecure-http): only do this behind a TLS-terminating proxy');
+  if (!tls) {
+    const proxies = trustedProxiesOf(config);
+    if (proxies.length) logger.warn({ trusted_proxies: proxies }, 'serving plain HTTP (--insecure-http) behind the trusted proxies');
+    // Without a trusted proxy saying https, cookies go without Secure: say so rather than let logins break quietly.
+    else logger.warn('serving plain HTTP (--insecure-http) and no server.trusted_proxies: cookies will not be Secure and X-Forwarded-* is ignored');
+  }
   else if (tls.generated) logger.info({ cert_file: tls.certFile }, 'generated a self-signed TLS certificate');
   if (tls) logger.info({ sha256_fingerprint: tls.fingerprint }, 'TLS certificate fingerprint (SHA-256)');
 

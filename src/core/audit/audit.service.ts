@@ -1,3 +1,4 @@
+import { sanitizeAuditEvent } from './audit.sanitize.js';
 import type { AuditStore } from './audit.store.js';
 import type { AuditEvent, AuditEventInput, AuditFilter, AuditList, AuditPage } from './audit.types.js';
 
@@ -8,10 +9,11 @@ export function createAuditService(deps: { store: AuditStore; now: () => Date })
   return {
     /**
      * Appends one event. A failure propagates: whatever caused the event must fail with it, because an action
-     * that cannot be audited must not happen.
+     * that cannot be audited must not happen. What clients sent is made storable and bounded first, so client
+     * input cannot make the write fail.
      */
     record(input: AuditEventInput): Promise<AuditEvent> {
-      return deps.store.insert(input, deps.now().toISOString());
+      return deps.store.insert(sanitizeAuditEvent(input), deps.now().toISOString());
     },
     list(filter: AuditFilter, page: AuditPage): Promise<AuditList> {
       return deps.store.list(filter, { ...page, limit: Math.min(Math.max(page.limit, 1), AUDIT_PAGE_MAX) });

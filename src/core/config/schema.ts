@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** host:port, with IPv6 hosts in brackets ([::1]:8443). */
@@ -33,6 +34,15 @@ export const configSchema = z
         insecure_http: bool.default(false),
         /** How long shutdown waits for in-flight requests and jobs before cutting them off. */
         shutdown_timeout_ms: int(0, 600_000).default(10_000),
+        /**
+         * Reverse proxies (addresses, CIDRs, "unix" for a proxy on this host's unix socket) whose X-Forwarded-For,
+         * -Proto and -Host are believed: the client address, and https for Secure cookies and redirect URIs.
+         */
+        trusted_proxies: z.preprocess(
+          (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+          z.array(z.string().refine(isProxyEntry, 'expected an IP address, a CIDR (10.0.0.0/8) or "unix"')),
+        ).default([]),
+        /** Deprecated: true trusts a proxy on loopback or the unix socket (trusted_proxies = 127.0.0.0/8, ::1, unix). */
         trust_proxy: bool.default(false),
         /** Origins allowed to call the API from a browser; empty means CORS is off. */
         cors_origins: stringList.default([]),
@@ -201,3 +211,18 @@ export type RampartConfig = z.infer<typeof configSchema>;
 
 /** Keys whose values never leave the process in clear. */
 export const secretKeys = new Set(['secrets.key', 'database.url', 'mail.smtp_url']);
+
+/** An entry of server.trusted_proxies: "unix", an IP address, or address/prefix. */
+function isProxyEntry(entry: string): boolean {
+  if (entry === 'unix') return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** The proxies whose forwarded headers are believed, with the deprecated trust_proxy switch folded in. */
+export function trustedProxiesOf(config: { server: { trusted_proxies: string[]; trust_proxy: boolean } }): string[] {
+  const { trusted_proxies, trust_proxy } = config.server;
+  return trusted_proxies.length || !trust_proxy ? trusted_proxies : ['127.0.0.0/8', '::1', 'unix'];
+}

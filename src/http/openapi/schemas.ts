@@ -36,9 +36,15 @@ export function createSchemaComponents(initial: Record<string, JsonSchema> = {})
       const { root, defs } = toJsonSchema(schema, io);
       const rootName = refersToRoot([root, ...Object.values(defs)]) ? unusedName(componentName(hint)) : null;
       const names = defNames(defs, io === 'input' ? toJsonSchema(schema, 'output').defs : defs, rootName, componentName(hint));
-      // A name already holding different content (two schemas with one id, say) gets a numbered variant.
+      // A name already holding different content (two schemas with one id, say) gets a variant: the request side
+      // of a schema first becomes <id>Input (requests carry bounds responses do not), then numbered ones.
       for (const [def, name] of names) {
-        if (name in schemas && !isDeepStrictEqual(schemas[name], rewriteRefs(defs[def], names, rootName))) names.set(def, unusedName(name));
+        const content = rewriteRefs(defs[def], names, rootName);
+        if (name in schemas && !isDeepStrictEqual(schemas[name], content)) {
+          const input = `${name}Input`;
+          const inputFits = io === 'input' && !name.endsWith('Input') && (!(input in schemas) || isDeepStrictEqual(schemas[input], content));
+          names.set(def, inputFits ? input : unusedName(name));
+        }
       }
       for (const [def, name] of names) schemas[name] = rewriteRefs(defs[def], names, rootName) as JsonSchema;
 

@@ -1,4 +1,5 @@
 import { builtinPermissions } from '../../core/rbac/vocabularies.js';
+import { defineRoute, type RouteDefinition } from '../../http/route.js';
 import type { RampartModule } from '../module.js';
 import { apiKeysRoutes } from './routes/api-keys.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -22,7 +23,7 @@ export const identityModule: RampartModule = {
   permissions: builtinPermissions,
   http: (core) => ({
     name: 'identity',
-    routes: [
+    routes: rejectingUnknownFields([
       ...sessionsRoutes(core),
       ...mfaRoutes(core),
       ...usersRoutes(core),
@@ -34,6 +35,15 @@ export const identityModule: RampartModule = {
       ...settingsRoutes(core),
       ...ssoRoutes(core),
       ...overlayAuthRoutes(core),
-    ],
+    ]),
   }),
 };
+
+/**
+ * Identity mutations refuse fields they do not know on every surface, the overlay's and egress's too: a field
+ * silently dropped (a password sent to a profile update) is a change the caller believes made. Routes that chose
+ * otherwise (logins, whose clients may post more than they need) keep their choice.
+ */
+function rejectingUnknownFields(routes: RouteDefinition<any>[]): RouteDefinition<any>[] {
+  return routes.map((route) => (route.unknownFields ? route : defineRoute({ ...route, unknownFields: 'reject' })));
+}

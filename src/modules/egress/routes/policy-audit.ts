@@ -21,7 +21,7 @@ export async function audited<T>(ctx: RouteContext<any>, action: string, id: str
     return await run();
   } catch (err) {
     const failure = { action, resource: { type: 'egress_policy', id }, result: 'failure' as const, details: { error: (err as Error).message } };
-    await ctx.recordAudit(failure, { bestEffort: true });
+    await ctx.recordAudit(failure);
     throw err;
   }
 }

@@ -8,7 +8,7 @@ import { REAUTH_TTL_S, invalidChallenge, issueReauthToken, openChallenge, sealCh
 import { hasPermission, type Principal } from '../../../core/principal.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, clearSessionCookies, clientOf, loginRateLimit, userIdOf } from './common.js';
-import { auditedLogin, callbackQuery, callbackUrlOf, originOf, setStateCookie } from './sso-http.js';
+import { auditedLogin, callbackQuery, callbackUrlOf, setStateCookie } from './sso-http.js';
 
 const me = z.union([
   z.object({ authenticated: z.literal(false) }),
@@ -41,8 +41,8 @@ export function overlayAuthRoutes(core: Core): RouteDefinition<any>[] {
     if (!provider) throw notConfigured();
     return provider;
   };
-  const callbackUri = (ctx: RouteContext<any>) => `${originOf(core, ctx)}/api/auth/callback`;
-  const reauthCallbackUri = (ctx: RouteContext<any>) => `${originOf(core, ctx)}/api/auth/reauth/callback`;
+  const callbackUri = (ctx: RouteContext<any>) => `${ctx.origin}/api/auth/callback`;
+  const reauthCallbackUri = (ctx: RouteContext<any>) => `${ctx.origin}/api/auth/reauth/callback`;
 
   return [
     defineRoute({
@@ -162,7 +162,7 @@ export function overlayAuthRoutes(core: Core): RouteDefinition<any>[] {
             throw invalidChallenge();
           }
         } catch (err) {
-          await ctx.recordAudit({ actor: actorOf(who), action: 'identity.reauth', result: 'failure', resource: { type: 'user', id: pending.user_id }, details: { error: (err as Error).message } }, { bestEffort: true });
+          await ctx.recordAudit({ actor: actorOf(who), action: 'identity.reauth', result: 'failure', resource: { type: 'user', id: pending.user_id }, details: { error: (err as Error).message } });
           throw err;
         }
         const { token } = await issueReauthToken(keyset, pending.user_id);

@@ -77,10 +77,12 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
   const { login, sessions, users, authenticator, rbac } = core.identity;
   const rateLimit = loginRateLimit(core);
   const tags = ['auth'];
+  // Login forms may post more than a login reads (a "remember me" box); refusing them would lock users out.
+  const unknownFields = 'ignore' as const;
 
   const anonymous = { type: 'anonymous' as const, id: null, name: null };
   const recordFailure = (ctx: RouteContext<any>, action: string, details: Record<string, unknown>) =>
-    ctx.recordAudit({ actor: anonymous, action, result: 'failure', details }, { bestEffort: true });
+    ctx.recordAudit({ actor: anonymous, action, result: 'failure', details });
 
   /** Runs a login step; audits its outcome, sets the session cookie and shapes the answer. */
   async function audited(ctx: RouteContext<any>, details: Record<string, unknown>, attempt: () => Promise<LoginResult>) {
@@ -117,7 +119,7 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
   return [
     // fleet (OpenWatch); the edge (AiFw) logs in and refreshes at the same paths
     defineRoute({
-      method: 'POST', path: '/api/v1/auth/login', surface: 'fleet', permission: 'public', tags, rateLimit,
+      method: 'POST', path: '/api/v1/auth/login', surface: 'fleet', permission: 'public', tags, rateLimit, unknownFields,
       summary: 'Log in with username and password (and otp when TOTP is on); sets the session cookie',
       description: 'With TOTP enabled and no otp, answers 401 mfa_required with details.mfa_token for POST /api/v1/auth/totp/login.',
       schema: {
@@ -128,7 +130,7 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
       handler: (ctx) => audited(ctx, { username: ctx.body.username.toLowerCase(), step: 'password' }, () => login.login(ctx.body, clientOf(ctx))),
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/auth/refresh', surface: 'fleet', permission: 'public', tags, rateLimit,
+      method: 'POST', path: '/api/v1/auth/refresh', surface: 'fleet', permission: 'public', tags, rateLimit, unknownFields,
       summary: 'Rotate the refresh token; returns a new access + refresh pair',
       description: 'A refresh token works once; presenting it again revokes its whole session.',
       schema: { body: z.object({ refresh_token: text(256) }), response: loginResponse },
@@ -185,7 +187,7 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
 
     // edge (AiFw): the second step of a TOTP login
     defineRoute({
-      method: 'POST', path: '/api/v1/auth/totp/login', surface: 'edge', permission: 'public', tags, rateLimit,
+      method: 'POST', path: '/api/v1/auth/totp/login', surface: 'edge', permission: 'public', tags, rateLimit, unknownFields,
       summary: 'Submit the TOTP (or a recovery) code with the mfa_token from /login',
       schema: { body: z.object({ mfa_token: text(4096), code: z.string().trim().min(6).max(32) }), response: loginResponse },
       handler: (ctx) => audited(ctx, { step: 'totp' }, () => login.completeMfa(ctx.body.mfa_token, ctx.body.code, clientOf(ctx))),
@@ -193,7 +195,7 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
 
     // egress (Neuwerk)
     defineRoute({
-      method: 'POST', path: '/api/v1/auth/token-login', surface: 'egress', permission: 'public', tags, rateLimit,
+      method: 'POST', path: '/api/v1/auth/token-login', surface: 'egress', permission: 'public', tags, rateLimit, unknownFields,
       audit: 'identity.session.token_login', summary: 'Exchange a bearer token for a browser session (the neuwerk_auth cookie)',
       schema: { body: z.object({ token: text(8192) }), response: egressIdentity },
       handler: async (ctx) => {

@@ -7,11 +7,16 @@ import type { RouteContext } from '../../../http/route.js';
 
 /** What the SSO routes of the egress, edge and overlay surfaces share. */
 
+/** How many role mappings a provider holds, and how many subjects, groups or domains each names. */
+const MAPPINGS_MAX = 50;
+const MATCHES_MAX = 100;
+const matches = z.array(z.string().max(256)).max(MATCHES_MAX).default([]);
+
 const roleMapping = z.object({
-  role: z.string(),
-  subjects: z.array(z.string()).default([]),
-  groups: z.array(z.string()).default([]),
-  email_domains: z.array(z.string()).default([]),
+  role: z.string().max(128),
+  subjects: matches,
+  groups: matches,
+  email_domains: matches,
 });
 
 export const providerView = z.object({
@@ -41,8 +46,8 @@ export const providerView = z.object({
 });
 
 /** A list given as JSON array or as one space- or comma-separated string. */
-const list = z.union([z.array(z.string()), z.string()]).transform((v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v));
-const optionalUrl = z.string().nullable().optional();
+const list = z.union([z.array(z.string().max(256)).max(MATCHES_MAX), z.string().max(8_192)]).transform((v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v));
+const optionalUrl = z.string().max(2_048).nullable().optional();
 
 /** Neuwerk's admin/readonly rule fields: they become the role_mappings of roles admin and readonly. */
 const NEUWERK_RULES = ['admin', 'readonly'] as const;
@@ -75,7 +80,7 @@ export const providerBody = z.object({
   email_claim: z.string().optional(),
   groups_claim: z.string().optional(),
   default_role: z.string().nullable().optional(),
-  role_mappings: z.array(roleMapping).optional(),
+  role_mappings: z.array(roleMapping).max(MAPPINGS_MAX).optional(),
   admin_subjects: list.optional(),
   admin_groups: list.optional(),
   admin_email_domains: list.optional(),
@@ -164,23 +169,6 @@ export async function findProvider(core: Core, idOrName: string): Promise<SsoPro
   return found;
 }
 
-/**
- * This server's origin as the browser sees it, for redirect URIs the IdP sends users back to: the scheme Rampart
- * serves (https unless server.insecure_http) and the Host header; behind a proxy (server.trust_proxy) the
- * X-Forwarded-Proto and X-Forwarded-Host it sets. The IdP only redirects to URIs registered with it, so a forged
- * Host cannot send a login elsewhere.
- */
-export function originOf(core: Core, ctx: RouteContext<any>): string {
-  const forwarded = (name: string) => {
-    const v = ctx.headers[name];
-    return core.config.server.trust_proxy && typeof v === 'string' ? v.split(',')[0].trim() : undefined;
-  };
-  const proto = forwarded('x-forwarded-proto') ?? (core.config.server.insecure_http ? 'http' : 'https');
-  const host = forwarded('x-forwarded-host') ?? ctx.headers.host;
-  if (!host) throw errors.badRequest('the Host header is required');
-  return `${proto}://${host}`;
-}
-
 /** Whatever the IdP appended to the redirect URI (code, state, iss, error ...). */
 export const callbackQuery = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
@@ -210,7 +198,6 @@ function auditSsoLogin(ctx: RouteContext<any>, provider: SsoProviderView, outcom
       result: user ? 'success' : 'failure',
       details: { method: 'sso', provider: provider.name, ...('error' in outcome ? { error: outcome.error.message } : {}) },
     },
-    { bestEffort: !user },
   );
 }
 

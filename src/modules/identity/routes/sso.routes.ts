@@ -14,7 +14,7 @@ import {
   egressProviderView,
   egressView,
   findProvider,
-  originOf,
+ 
   providerBody,
   providerInput,
   providerView,
@@ -37,8 +37,8 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
   const rateLimit = loginRateLimit(core);
   const tags = ['sso'];
 
-  const egressCallbackUri = (ctx: RouteContext<any>, id: string) => `${originOf(core, ctx)}/api/v1/auth/sso/${encodeURIComponent(id)}/callback`;
-  const edgeCallbackUri = (ctx: RouteContext<any>, provider: string) => `${originOf(core, ctx)}/api/v1/auth/oauth/${encodeURIComponent(provider)}/callback`;
+  const egressCallbackUri = (ctx: RouteContext<any>, id: string) => `${ctx.origin}/api/v1/auth/sso/${encodeURIComponent(id)}/callback`;
+  const edgeCallbackUri = (ctx: RouteContext<any>, provider: string) => `${ctx.origin}/api/v1/auth/oauth/${encodeURIComponent(provider)}/callback`;
 
   async function begin(ctx: RouteContext<any>, provider: SsoProviderView, redirectUri: string, cookie: { name: string; path: string }) {
     const { url, state_cookie } = await sso.start(provider.id, redirectUri, ctx.query.return_to);

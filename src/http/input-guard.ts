@@ -1,0 +1,59 @@
+import type { FastifyRequest } from 'fastify';
+import { errors } from '../core/errors.js';
+
+/**
+ * Characters no store can hold: PostgreSQL's text and jsonb refuse NUL, and a lone UTF-16 surrogate has no UTF-8
+ * form (SQLite would store it mangled). Input carrying them is refused at the door, whatever the route, so no
+ * such string ever reaches a query.
+ */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The request headers the kit and its authenticator read. */
+const HEADERS_READ = ['authorization', 'cookie', 'idempotency-key', 'user-agent', 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
+
+export function hasUnstorableText(value: string): boolean {
+  return UNSTORABLE.test(value);
+}
+
+/** Throws a 400 naming where a NUL byte or a lone surrogate was found: path parameters, query, headers or body. */
+export function rejectUnstorableInput(req: FastifyRequest): void {
+  const found =
+    locate(req.params, 'path parameters') ??
+    locate(req.query, 'query') ??
+    locate(pick(req.headers, HEADERS_READ), 'headers') ??
+    locate(req.body, 'body');
+  if (found) throw errors.validation(`invalid ${found}: contains a NUL byte or an unpaired UTF-16 surrogate`);
+}
+
+function pick(headers: FastifyRequest['headers'], names: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) if (headers[name] !== undefined) out[name] = headers[name];
+  return out;
+}
+
+/**
+ * Where in a parsed value (keys included) the first unstorable string is, as "where: a.b.0", or null. Walks with an
+ * explicit stack: a 2 MiB body can nest deeper than the call stack goes.
+ */
+function locate(root: unknown, where: string): string | null {
+  const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) return path ? `${where}: ${path}` : where;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = path ? `${path}.${printable(key)}` : printable(key);
+        if (UNSTORABLE.test(key)) return `${where}: ${childPath}`;
+        stack.push({ value: child, path: childPath });
+      }
+    }
+  }
+  return null;
+}
+
+/** A key as it may be echoed in an error message. */
+function printable(key: string): string {
+  const safe = key.replace(/[\u0000-\u001f\ud800-\udfff]/g, '?');
+  return safe.length > 64 ? `${safe.slice(0, 64)}...` : safe;
+}
