@@ -20,6 +20,7 @@ import { createDataplaneRuntime, POLICY_COMPILED_TOPIC } from '../../src/modules
 import { createTestRampart } from '../helpers/app.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { CLIENT_IP, RoutedLab } from '../helpers/routed-lab.js';
+import { waitFor } from '../helpers/wait.js';
 
 const API = '203.0.113.10';
 const OTHER = '203.0.113.20';
@@ -221,20 +222,23 @@ test('the runtime follows announced generations, waits report them, a failed one
     assert.deepEqual([(await status()).generation, (await status()).error], [first, null]);
 
     assert.equal(await connects(API, CLOSED_PORT), false);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    const [finding] = findings.query({ finding_types: ['l4_deny'] });
+    // The runtime polls the deny sets every 200 ms: wait for the poll that sees the refused connection.
+    const [finding] = await waitFor('an l4_deny finding', () => {
+      const found = findings.query({ finding_types: ['l4_deny'] });
+      return found.length > 0 && found;
+    });
     assert.deepEqual([finding?.dst_port, finding?.hostname, finding?.node_ids, finding?.policy_id], [CLOSED_PORT, 'api.example.com', ['gw-test'], 'pol-1']);
     assert.ok(finding.count >= 1);
 
     const good = compile([{ id: 'all', action: 'allow', match: {} }]);
     const broken = await publish({ ...good, nft: `${good.nft}this is not nft\n` });
-    await assert.rejects(runtime.waitFor(broken, 2_000), (err: any) => err.status === 503 && /could not apply generation .*this is not nft|syntax error/s.test(err.message));
+    await assert.rejects(runtime.waitFor(broken, 30_000), (err: any) => err.status === 503 && /could not apply generation .*this is not nft|syntax error/s.test(err.message));
     assert.equal(runtime.appliedGeneration, first);
     assert.match((await status()).error ?? '', /syntax error|Error/);
     assert.equal(await connects(API, CLOSED_PORT), false, 'the previous table still enforces');
 
     const audit = await publish(compile([allowOpenPort], { mode: 'audit' }));
-    await runtime.waitFor(audit, 2_000);
+    await runtime.waitFor(audit, 30_000);
     assert.equal(await connects(API, CLOSED_PORT), true);
     assert.deepEqual([(await status()).generation, (await status()).error], [audit, null]);
     await assert.rejects(runtime.waitFor(audit + 5, 300), (err: any) => err.status === 503 && /within 300 ms/.test(err.message));
