@@ -84,7 +84,7 @@ const MIX: { name: string; weight: number; pick: Pick }[] = [
   { name: 'PATCH /api/v1/users/:id', weight: 8, pick: (s, n) => ({
     method: 'PATCH', path: `/api/v1/users/${s.userIds[n % s.userIds.length]}`, body: { display_name: `patched ${n}` },
   }) },
-  { name: 'POST /api/v1/roles::create', weight: 4, pick: (_s, n) => ({ method: 'POST', path: '/api/v1/roles::create', body: { name: `load-role-${n}`, permissions: ['user:read'] } }) },
+  { name: 'POST /api/v1/roles:create', weight: 4, pick: (_s, n) => ({ method: 'POST', path: '/api/v1/roles:create', body: { name: `load-role-${n}`, permissions: ['user:read'] } }) },
   { name: 'POST /api/v1/auth/api-keys', weight: 8, pick: (_s, n) => ({ method: 'POST', path: '/api/v1/auth/api-keys', body: { name: `load-key-${n}`, permissions: ['users:read'] } }) },
   { name: 'POST /api/certificates/create', weight: 8, pick: (s, n) => ({ method: 'POST', path: '/api/certificates/create', body: { network_id: s.networkId, name: `load-node-${n}` } }) },
   { name: 'POST /api/v1/auth/login', weight: 2, pick: (s) => ({ method: 'POST', path: '/api/v1/auth/login', body: { username: 'admin', password: s.password }, auth: false }) },
