@@ -57,7 +57,7 @@ function openSqlite(opts: DatabaseOptions): Database {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = lazyTransactions<Tables>(new SqliteDialect({ database: sqlite }));
+  const kysely = lazyTransactions<Tables>(new SqliteDialect({ database: sqlite }), { oneConnection: true });
   // Health checks ping on every request: a statement prepared once keeps that check real and cheap.
   const pingStatement = sqlite.prepare('select 1');
   return withUnitOfWork(kysely, dialectHelpers('sqlite'), `sqlite:${path}`, async () => void pingStatement.get());

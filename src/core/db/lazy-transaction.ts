@@ -1,4 +1,5 @@
 import { Kysely, type DatabaseConnection, type Dialect, type Driver, type TransactionSettings } from 'kysely';
+import { createFifoQueue } from '../fifo-queue.js';
 
 /**
  * Transactions that begin at their first query rather than when the unit of work opens.
@@ -7,6 +8,9 @@ import { Kysely, type DatabaseConnection, type Dialect, type Driver, type Transa
  * (an argon2id hash takes tens of milliseconds, far more on a busy machine). A transaction begun up front holds
  * SQLite's one connection (every other request's queries wait behind it) or one of PostgreSQL's few pooled
  * connections for all that time; begun at the first query, it is held only while the unit talks to the database.
+ *
+ * With `oneConnection` (SQLite) the connection is handed out first come, first served: Kysely's own lock wakes
+ * every waiter on each release and lets a newcomer overtake them, so under load some requests waited for seconds.
  */
 export interface LazyTransactions<DB> {
   /** The pool (or SQLite's single connection), one query at a time. */
@@ -21,11 +25,12 @@ export interface LazyTransaction<DB> {
   end(commit: boolean): Promise<void>;
 }
 
-export function lazyTransactions<DB>(dialect: Dialect): LazyTransactions<DB> {
+export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: boolean } = {}): LazyTransactions<DB> {
   // One driver for the pool and every transaction, so SQLite keeps a single connection behind a single lock.
   const inner = dialect.createDriver();
   let initialised: Promise<void> | undefined;
   const init = () => (initialised ??= inner.init());
+  const turn = opts.oneConnection ? createFifoQueue(1) : undefined;
   const using = (driver: Driver): Dialect => ({
     createAdapter: () => dialect.createAdapter(),
     createDriver: () => driver,
@@ -34,17 +39,24 @@ export function lazyTransactions<DB>(dialect: Dialect): LazyTransactions<DB> {
   });
   const shared: Driver = {
     init,
-    acquireConnection: () => inner.acquireConnection(),
+    async acquireConnection() {
+      await init();
+      await turn?.acquire();
+      return inner.acquireConnection();
+    },
     beginTransaction: (connection, settings) => inner.beginTransaction(connection, settings),
     commitTransaction: (connection) => inner.commitTransaction(connection),
     rollbackTransaction: (connection) => inner.rollbackTransaction(connection),
-    releaseConnection: (connection) => inner.releaseConnection(connection),
+    async releaseConnection(connection) {
+      await inner.releaseConnection(connection);
+      turn?.release();
+    },
     destroy: () => inner.destroy(),
   };
   return {
     root: new Kysely<DB>({ dialect: using(shared) }),
     open() {
-      const unit = new UnitDriver(inner, init);
+      const unit = new UnitDriver(shared);
       return { kysely: new Kysely<DB>({ dialect: using(unit) }), end: (commit) => unit.end(commit) };
     },
   };
@@ -57,10 +69,8 @@ class UnitDriver implements Driver {
   /** Connections handed out after the end, each released by its query. */
   #lent = 0;
 
-  constructor(
-    private readonly inner: Driver,
-    private readonly initShared: () => Promise<void>,
-  ) {}
+  /** The database's shared driver: its acquire waits for init and, on SQLite, for the connection's turn. */
+  constructor(private readonly inner: Driver) {}
 
   async init(): Promise<void> {}
 
@@ -68,13 +78,12 @@ class UnitDriver implements Driver {
     // Work the unit left running after it ended queries as if outside it, one statement at a time.
     if (this.#ended) {
       this.#lent++;
-      return this.initShared().then(() => this.inner.acquireConnection());
+      return this.inner.acquireConnection();
     }
     return (this.#connection ??= this.begin());
   }
 
   private async begin(): Promise<DatabaseConnection> {
-    await this.initShared();
     const connection = await this.inner.acquireConnection();
     try {
       await this.inner.beginTransaction(connection, {});
