@@ -83,7 +83,7 @@ export async function udpExchange(port: number, message: Buffer, opts: QueryOpti
   const started = Date.now();
   try {
     return await new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no answer')), opts.timeoutMs ?? 5_000);
+      const timer = setTimeout(() => reject(new Error('no answer')), opts.timeoutMs ?? 15_000);
       socket.on('message', (raw) => (clearTimeout(timer), resolve({ raw, packet: dnsPacket.decode(raw) as Packet, ms: Date.now() - started })));
       socket.send(message, port, '127.0.0.1');
     });
@@ -101,7 +101,7 @@ export async function tcpExchange(port: number, messages: Buffer[], expect: numb
   const reader = new FrameReader();
   const replies: Packet[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (socket.destroy(), reject(new Error(`got ${replies.length}/${expect} TCP answers`))), 5_000);
+    const timer = setTimeout(() => (socket.destroy(), reject(new Error(`got ${replies.length}/${expect} TCP answers`))), 15_000);
     const finish = (closed: boolean) => (clearTimeout(timer), socket.destroy(), resolve({ replies, closed }));
     socket.on('data', (chunk) => {
       for (const m of reader.push(chunk)) replies.push(dnsPacket.decode(m) as Packet);
