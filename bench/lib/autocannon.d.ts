@@ -11,11 +11,21 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Requests each connection sends in turn; setupRequest may rewrite one just before it goes out. */
+    requests?: Request[];
     servername?: string;
     /** Seconds before a request counts as a timeout. */
     timeout?: number;
     /** Return the raw per-run result (encoded histograms) for autocannon.aggregateResult. */
     skipAggregateResult?: boolean;
+  }
+
+  export interface Request {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?(req: Request, context: Record<string, unknown>): Request;
   }
 
   export interface Histogram {

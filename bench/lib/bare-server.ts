@@ -4,6 +4,7 @@
  *   node --import tsx bench/lib/bare-server.ts
  * with env BARE_PORT, BARE_PATH, BARE_BODY, BARE_CONTENT_TYPE and, for HTTPS, BARE_CERT_FILE and BARE_KEY_FILE;
  * BARE_STATUS (default 200) and BARE_HEADERS (JSON) shape other answers, such as a 304 with its ETag.
+ * BARE_PATH=* answers every method and path alike (the baseline of a mixed load).
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -25,7 +26,7 @@ const status = Number(process.env.BARE_STATUS ?? 200);
 const extraHeaders = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, string>;
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
-  if (req.method === 'GET' && req.url === path) {
+  if (path === '*' || (req.method === 'GET' && req.url === path)) {
     // Like a real conditional GET: 304 only when the client names the version it has.
     if (status === 304 && req.headers['if-none-match']) {
       res.writeHead(304, extraHeaders);

@@ -9,7 +9,7 @@ export interface RunningBare {
   ready: Fetched;
 }
 
-/** The bare node:http(s) baseline (lib/bare-server.ts) in its own process, answering `path` with exactly `response`. */
+/** The bare node:http(s) baseline (lib/bare-server.ts) in its own process, answering `path` (`*`: any) with exactly `response`. */
 export async function startBare(
   ctx: BenchContext,
   opts: {
@@ -35,5 +35,5 @@ export async function startBare(
   });
   ctx.defer(() => child.stop());
   const origin = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-  return { child, origin, ready: await waitUntilServing(child, origin + opts.path) };
+  return { child, origin, ready: await waitUntilServing(child, origin + (opts.path === '*' ? '/' : opts.path)) };
 }

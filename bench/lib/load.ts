@@ -1,4 +1,4 @@
-import autocannon, { type RawResult } from 'autocannon';
+import autocannon, { type RawResult, type Request } from 'autocannon';
 import type { BenchContext, TargetResult } from './types.js';
 import { cpuSeconds } from './processes.js';
 
@@ -14,6 +14,10 @@ export interface RequestShape {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** A sequence (or one request whose setupRequest picks what to send) instead of one fixed request. */
+  requests?: Request[];
+  /** Connections for this load, when it is not BENCH_CONNECTIONS. */
+  connections?: number;
 }
 
 interface Slice {
@@ -48,8 +52,9 @@ export async function comparePair(
       ctx.log(`  round ${round + 1}/${settings.rounds} ${t.server}: ${Math.round(slice.raw.totalCompletedRequests / slice.raw.duration)} req/s`);
     }
   }
-  const baseline = summarise(targets.baseline, slices.get(targets.baseline)!, settings.connections);
-  const rampart = summarise(targets.rampart, slices.get(targets.rampart)!, settings.connections);
+  const connections = request.connections ?? settings.connections;
+  const baseline = summarise(targets.baseline, slices.get(targets.baseline)!, connections);
+  const rampart = summarise(targets.rampart, slices.get(targets.rampart)!, connections);
   const ratio = Math.round((rampart.requests_per_s / baseline.requests_per_s) * 1000) / 1000;
   const [b, r] = [baseline.server_cpu_us_per_request, rampart.server_cpu_us_per_request];
   return { baseline, rampart, ratio, cpu_ratio: b && r ? Math.round((b / r) * 1000) / 1000 : null };
@@ -102,7 +107,7 @@ function summarise(t: Target, slices: Slice[], connections: number): TargetResul
   return {
     server: t.server,
     requests_per_s: Math.round(completed / seconds),
-    latency_ms: { avg: round2(latency.average), p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
+    latency_ms: { avg: round2(latency.average), p50: latency.p50, p90: latency.p90, p99: latency.p99, p99_9: latency.p99_9 ?? null, max: latency.max },
     requests: completed,
     errors: sum('errors'),
     timeouts: sum('timeouts'),

@@ -19,15 +19,16 @@ export interface RunningRampart {
 
 /**
  * `rampart serve` through the real CLI, in its own process, on a fresh data dir (SQLite) with an empty config file
- * and no inherited RAMPART_* variables, so the caller's environment cannot change what is measured.
+ * (or the benchmark's `config` TOML, e.g. a PostgreSQL URL) and no inherited RAMPART_* variables, so the caller's
+ * environment cannot change what is measured.
  */
 export async function startRampart(
   ctx: BenchContext,
-  opts: { insecureHttp: boolean; logLevel: string; readyPath: string },
+  opts: { insecureHttp: boolean; logLevel: string; readyPath: string; config?: string },
 ): Promise<RunningRampart> {
   const dataDir = ctx.tmpDir('rampart-bench-');
   const configFile = join(dataDir, 'rampart.toml');
-  writeFileSync(configFile, '');
+  writeFileSync(configFile, opts.config ?? '', { mode: 0o600 });
   const [port, metricsPort] = [await freePort(), await freePort()];
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RAMPART_')));
   const profDir = ctx.settings.rampartCpuProfDir;

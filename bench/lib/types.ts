@@ -33,6 +33,7 @@ export interface LatencyMs {
   p50: number;
   p90: number;
   p99: number;
+  p99_9?: number | null;
   max: number;
 }
 

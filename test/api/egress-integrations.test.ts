@@ -197,9 +197,8 @@ describe('egress integrations (/api/v1/integrations) and Kubernetes resolution',
     await assert.rejects(wrongToken.resolve({ integration: 'stale', node_selector: {} }), (err: any) => /answered 401: Unauthorized/.test(err.message));
 
     const slow = createKubernetesResolver({ timeoutMs: 300, credentials: async () => ({ name: 'slow', api_server_url: api.url, ca_cert_pem: api.caPem, token: TOKEN }) });
-    const started = Date.now();
+    // The message proves the resolver's own timeout ended the call (how fast is the bench's business, not a test's).
     await assert.rejects(slow.resolve({ integration: 'slow', pod_selector: { namespace: 'slow' } }), (err: any) => err.status === 502 && /no answer within 300 ms/.test(err.message));
-    assert.ok(Date.now() - started < 3_000);
   });
 
   test('PUT replaces fields and keeps the token when none is given; a new token replaces it', async () => {

@@ -9,6 +9,7 @@ import { egressServices } from '../../src/modules/egress/egress.services.js';
 import { createFlowTracker } from '../../src/modules/egress/wiretap/flow-tracker.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STREAM = '/api/v1/wiretap/stream';
 const recorded = readFileSync(new URL('../fixtures/conntrack/extended-id.txt', import.meta.url), 'utf8').split('\n');
@@ -170,8 +171,7 @@ describe('egress wiretap (/api/v1/wiretap/stream)', () => {
     assert.ok(events.every((e) => e.data.proto === 6));
 
     stream.close();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal(services.wiretap.flows.listeners, 0, 'a closed stream unsubscribes');
+    await waitFor('the closed stream to unsubscribe', () => services.wiretap.flows.listeners === 0);
     assert.equal((await inject(`${STREAM}?ticket=${ticket}`, null)).statusCode, 401, 'the ticket was single-use');
   });
 });

@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import { openDatabase } from '../../src/core/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { fetchRaw, spawnRampart } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tdb: TestDatabase;
 after(() => tdb?.cleanup());
@@ -40,7 +41,7 @@ test('SIGTERM during a stream of writes loses no acknowledged write', async () =
     }
   };
   const writers = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(writer));
-  while (acked.length < 40) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('40 acknowledged writes', () => acked.length >= 40, 60_000);
   signalled = true;
   server.proc.kill('SIGTERM');
   const code = await server.exited;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { createJobQueue } from '../../src/core/jobs/job.queue.js';
 import { migratedDatabase } from '../helpers/db.js';
 import { repoRoot } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('rampart worker claims jobs from the shared database and stops on SIGTERM', async () => {
   const tdb = await migratedDatabase();
@@ -18,11 +19,11 @@ test('rampart worker claims jobs from the shared database and stops on SIGTERM',
     // claimed it: it goes dead with a clear reason instead of staying queued.
     const queue = createJobQueue({ db: tdb.db, now: () => new Date(), defaults: { maxAttempts: 3 } });
     const job = await queue.enqueue('probe.unknown', { n: 1 }, { correlationId: 'worker-cli' });
-    let seen = await queue.get(job.id);
-    for (let i = 0; i < 300 && seen?.status === 'queued'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = await queue.get(job.id);
-    }
+    // queued, then running while the worker holds it, then dead: wait for an end state, not just for the claim.
+    const seen = await waitFor('the worker to finish with the job', async () => {
+      const current = await queue.get(job.id);
+      return (current?.status === 'dead' || current?.status === 'succeeded') && current;
+    }, 60_000);
     assert.equal(seen?.status, 'dead');
     assert.match(seen?.last_error ?? '', /no handler is registered for job type "probe.unknown"/);
   } finally {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { RampartError } from '../../src/core/errors.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { onPostgres } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 const rejectsWith = (status: number, message: RegExp) => (err: unknown) => {
   assert.ok(err instanceof RampartError, String(err));
@@ -50,7 +51,7 @@ describe('auth settings service', () => {
     try {
       const before = await second.core.identity.settings.get();
       await r.core.identity.settings.update({ lockout_minutes: before.lockout_minutes + 1 });
-      await waitFor(async () => (await second.core.identity.settings.get()).lockout_minutes === before.lockout_minutes + 1);
+      await waitFor('the other node to see the new setting', async () => (await second.core.identity.settings.get()).lockout_minutes === before.lockout_minutes + 1, 30_000);
     } finally {
       await second.cleanup();
     }
@@ -78,11 +79,3 @@ describe('auth settings service', () => {
     assert.deepEqual(await r.core.identity.settings.get(), before);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { createEventBus, type BusEvent, type EventBus, type EventBusOptions } from '../../src/core/events/event-bus.js';
 import type { Database } from '../../src/core/db/database.js';
 import { migratedDatabase, onPostgres } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const needsPostgres = { skip: !onPostgres && 'needs PostgreSQL (set RAMPART_TEST_DATABASE_URL)', timeout: 30_000 };
@@ -341,7 +342,7 @@ test('a node whose LISTEN connection drops reconnects and receives events again'
     } finally {
       await admin.end();
     }
-    while (b.status().reconnects < 1) await sleep(10);
+    await waitFor('node b to reconnect its LISTEN connection', () => b.status().reconnects >= 1, 30_000);
     assert.equal(b.status().listening, true);
 
     const sent = await nodes.a.publish('overlay.after.reconnect', { ok: true });

@@ -7,7 +7,6 @@ import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 /** Lets events published by earlier calls reach their subscribers. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('roles and permissions', () => {
   let r: TestRampart;
@@ -86,8 +85,7 @@ describe('roles and permissions', () => {
   test('assignments change a user\'s access, by id or name, and are announced', async () => {
     const user = await r.core.identity.users.create({ username: 'rbac-user' });
     const custom = await rbac().createRole({ name: 'dns-admin', permissions: ['dns:read', 'dns:write'] });
-    await settle();
-    changes.length = 0;
+    changes.length = 0; // identity events are delivered on commit, before the call that published them returns
     await rbac().assign(user.id, custom.id);
     await rbac().assign(user.id, 'viewer');
     await rbac().assign(user.id, 'viewer'); // idempotent
@@ -95,7 +93,6 @@ describe('roles and permissions', () => {
     assert.deepEqual(access.roles, ['viewer', 'dns-admin']);
     assert.ok(access.permissions.has('dns:write'));
     assert.ok(access.permissions.has('host:read'));
-    await settle();
     assert.deepEqual(changes.at(-1), { user_id: user.id });
 
     await rbac().unassign(user.id, 'dns-admin');
@@ -113,11 +110,9 @@ describe('roles and permissions', () => {
     const user = await r.core.identity.users.create({ username: 'rbac-holder' });
     await rbac().createRole({ name: 'vpn-team', permissions: ['vpn:read'] });
     await rbac().assign(user.id, 'vpn-team');
-    await settle();
-    changes.length = 0;
+    changes.length = 0; // identity events are delivered on commit, before the call that published them returns
     const updated = await rbac().updateRole('vpn-team', { name: 'vpn-crew', permissions: ['vpn:read', 'vpn:write'], description: 'tunnels' });
     assert.equal(updated.name, 'vpn-crew');
-    await settle();
     assert.deepEqual(changes, [{ all: true }]);
     assert.ok((await rbac().userAccess(user.id)).permissions.has('vpn:write'));
     await assert.rejects(rbac().updateRole('vpn-crew', { permissions: ['vpn:teleport'] }), (err: any) => err.status === 400);

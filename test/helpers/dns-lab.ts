@@ -25,26 +25,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * dnsmasq on a free loopback port. The port is free when picked but dnsmasq binds it a moment later, when another
+ * process (a parallel test, another user of the machine) may have taken it: then dnsmasq exits and a new port is tried.
+ */
 export async function startDnsmasq(): Promise<{ port: number; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn(DNSMASQ, [
-    // nx.example.com: answered NXDOMAIN by the upstream itself.
-    '--no-resolv', '--no-hosts', '--address=/api.example.com/203.0.113.10', '--address=/blocked.example.com/203.0.113.20', '--address=/nx.example.com/',
-    '--host-record=web.example.com,203.0.113.30', '--cname=alias.example.com,web.example.com',
-    ...bigAddresses.map((ip) => `--host-record=big.example.com,${ip}`),
-    `--local-ttl=${LOCAL_TTL}`, '--port', String(port), '--listen-address', '127.0.0.1', '--bind-interfaces', '--no-daemon', '--user=root',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (c) => (stderr += c));
-  for (let i = 0; i < 50; i++) {
-    const answer = await udpQuery(port, 'api.example.com', 'A', { timeoutMs: 100 }).catch(() => null);
-    if (answer) return { port, proc };
-    if (proc.exitCode !== null) break;
+  let failure = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const proc = spawn(DNSMASQ, [
+      // nx.example.com: answered NXDOMAIN by the upstream itself.
+      '--no-resolv', '--no-hosts', '--address=/api.example.com/203.0.113.10', '--address=/blocked.example.com/203.0.113.20', '--address=/nx.example.com/',
+      '--host-record=web.example.com,203.0.113.30', '--cname=alias.example.com,web.example.com',
+      ...bigAddresses.map((ip) => `--host-record=big.example.com,${ip}`),
+      `--local-ttl=${LOCAL_TTL}`, '--port', String(port), '--listen-address', '127.0.0.1', '--bind-interfaces', '--no-daemon', '--user=root',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (c) => (stderr += c));
+    // A loaded machine may take seconds to start it; only an exit (the port was taken) means try another.
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && proc.exitCode === null) {
+      const answer = await udpQuery(port, 'api.example.com', 'A', { timeoutMs: 200 }).catch(() => null);
+      if (answer) return { port, proc };
+    }
+    proc.kill('SIGKILL');
+    failure = `dnsmasq did not answer on 127.0.0.1:${port}: ${stderr}`;
   }
-  proc.kill('SIGKILL');
-  throw new Error(`dnsmasq did not answer on 127.0.0.1:${port}: ${stderr}`);
+  throw new Error(failure);
 }
-
 
 export interface QueryOptions {
   from?: string;
@@ -76,7 +84,7 @@ export async function udpExchange(port: number, message: Buffer, opts: QueryOpti
   const started = Date.now();
   try {
     return await new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no answer')), opts.timeoutMs ?? 5_000);
+      const timer = setTimeout(() => reject(new Error('no answer')), opts.timeoutMs ?? 15_000);
       socket.on('message', (raw) => (clearTimeout(timer), resolve({ raw, packet: dnsPacket.decode(raw) as Packet, ms: Date.now() - started })));
       socket.send(message, port, '127.0.0.1');
     });
@@ -94,7 +102,7 @@ export async function tcpExchange(port: number, messages: Buffer[], expect: numb
   const reader = new FrameReader();
   const replies: Packet[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (socket.destroy(), reject(new Error(`got ${replies.length}/${expect} TCP answers`))), 5_000);
+    const timer = setTimeout(() => (socket.destroy(), reject(new Error(`got ${replies.length}/${expect} TCP answers`))), 15_000);
     const finish = (closed: boolean) => (clearTimeout(timer), socket.destroy(), resolve({ replies, closed }));
     socket.on('data', (chunk) => {
       for (const m of reader.push(chunk)) replies.push(dnsPacket.decode(m) as Packet);

@@ -2,9 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { PostgresDialect, SqliteDialect, type Kysely } from 'kysely';
 import pg from 'pg';
 import { dialectHelpers, type DialectHelpers } from './dialect.js';
+import { lazyTransactions, type LazyTransaction, type LazyTransactions } from './lazy-transaction.js';
 import type { Tables } from './tables.js';
 
 export interface DatabaseOptions {
@@ -56,7 +57,7 @@ function openSqlite(opts: DatabaseOptions): Database {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = lazyTransactions<Tables>(new SqliteDialect({ database: sqlite }), { oneConnection: true });
   // Health checks ping on every request: a statement prepared once keeps that check real and cheap.
   const pingStatement = sqlite.prepare('select 1');
   return withUnitOfWork(kysely, dialectHelpers('sqlite'), `sqlite:${path}`, async () => void pingStatement.get());
@@ -66,7 +67,7 @@ function openPostgres(opts: DatabaseOptions): Database {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = lazyTransactions<Tables>(new PostgresDialect({ pool }));
   const url = new URL(opts.url);
   url.password = '';
   const ping = async () => void (await pool.query('select 1'));
@@ -74,24 +75,34 @@ function openPostgres(opts: DatabaseOptions): Database {
 }
 
 function withUnitOfWork(
-  root: Kysely<Tables>,
+  databases: LazyTransactions<Tables>,
   dialect: DialectHelpers,
   location: string,
   ping: () => Promise<void>,
   postgresUrl?: string,
 ): Database {
-  const current = new AsyncLocalStorage<{ trx: Transaction<Tables>; committed: (() => void)[] }>();
+  const root = databases.root;
+  const current = new AsyncLocalStorage<{ trx: LazyTransaction<Tables>; committed: (() => void)[] }>();
   return {
     dialect,
     location,
     postgresUrl,
     get kysely() {
-      return current.getStore()?.trx ?? root;
+      return current.getStore()?.trx.kysely ?? root;
     },
     async transaction(fn) {
       if (current.getStore()) return fn();
       const committed: (() => void)[] = [];
-      const result = await root.transaction().execute((trx) => current.run({ trx, committed }, fn));
+      // Begun by the unit's first query, not here: slow work before it (a password hash) holds no connection.
+      const trx = databases.open();
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await current.run({ trx, committed }, fn);
+      } catch (err) {
+        await trx.end(false).catch(() => undefined); // the error that matters is fn's
+        throw err;
+      }
+      await trx.end(true);
       // Outside the transaction's async context, so callbacks that query do not reuse the finished transaction.
       current.exit(() => committed.forEach((callback) => callback()));
       return result;

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
+import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { RampartConfig } from '../../config/schema.js';
 import { errors } from '../../errors.js';
+import { createFifoQueue } from '../../fifo-queue.js';
 import type { AuthSettingsService, Passwords } from '../identity.types.js';
 
 /** Beyond the contract: the policy check with the minimum length as set at run time (auth settings). */
@@ -9,6 +11,16 @@ export interface PasswordPolicy {
   /** checkPolicy with the current password_min_length from the auth settings, which operators can change. */
   enforcePolicy(password: string, username: string): Promise<void>;
 }
+
+/**
+ * argon2 runs on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default), which WebCrypto (every JWT signature),
+ * file system calls and DNS lookups share. A burst of hashes would take every thread and queue those behind it, and
+ * more hashes than cores only slows each one: at most one per core runs at once, and one thread always stays free.
+ */
+const argon2Slots = Math.max(1, Math.min(availableParallelism(), Number(process.env.UV_THREADPOOL_SIZE || 4) - 1));
+const argon2Queue = createFifoQueue(argon2Slots);
+const hash: typeof argon2Hash = (...args) => argon2Queue.run(() => argon2Hash(...args));
+const verify: typeof argon2Verify = (...args) => argon2Queue.run(() => argon2Verify(...args));
 
 /**
  * argon2id hashes (PHC strings) with the cost from [auth], and the password policy. checkPolicy is synchronous

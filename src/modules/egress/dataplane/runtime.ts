@@ -104,8 +104,9 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
       const message = (err as Error).message;
       failed = { generation: newest.generation, error: message };
       core.logger.error({ err, generation: newest.generation }, 'egress data plane: apply failed; the previous ruleset stays');
-      settle(newest.generation, errors.unavailable(`the data plane could not apply generation ${newest.generation}: ${message}`));
+      // The status row first: a waiter told the outcome may read it at once.
       await writeStatus(message);
+      settle(newest.generation, errors.unavailable(`the data plane could not apply generation ${newest.generation}: ${message}`));
       return;
     }
     applied = newest.generation;
@@ -114,9 +115,10 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
     failed = null;
     // A replaced table starts with empty deny sets; one changed in place keeps them and their counters.
     if (outcome.path === 'full') counters.reset();
-    settle(applied);
     core.logger.info({ generation: applied, ...outcome }, 'egress data plane: generation applied');
+    // The status row first: a waiter told the generation is live may read it at once.
     await writeStatus(null);
+    settle(applied);
   }
 
   /** Applies the newest generation; calls during an apply make it look again afterwards instead of queueing. */

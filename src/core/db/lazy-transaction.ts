@@ -1,0 +1,130 @@
+import { Kysely, type DatabaseConnection, type Dialect, type Driver, type TransactionSettings } from 'kysely';
+import { createFifoQueue } from '../fifo-queue.js';
+
+/**
+ * Transactions that begin at their first query rather than when the unit of work opens.
+ *
+ * An audited route runs its whole handler as one unit of work, and handlers do slow work before they write
+ * (an argon2id hash takes tens of milliseconds, far more on a busy machine). A transaction begun up front holds
+ * SQLite's one connection (every other request's queries wait behind it) or one of PostgreSQL's few pooled
+ * connections for all that time; begun at the first query, it is held only while the unit talks to the database.
+ *
+ * With `oneConnection` (SQLite) the connection is handed out first come, first served: Kysely's own lock wakes
+ * every waiter on each release and lets a newcomer overtake them, so under load some requests waited for seconds.
+ */
+export interface LazyTransactions<DB> {
+  /** The pool (or SQLite's single connection), one query at a time. */
+  root: Kysely<DB>;
+  /** A handle whose first query begins the transaction on a connection of its own, held until `end`. */
+  open(): LazyTransaction<DB>;
+}
+
+export interface LazyTransaction<DB> {
+  kysely: Kysely<DB>;
+  /** Commits (or rolls back) and releases the connection; nothing to do when no query ran. */
+  end(commit: boolean): Promise<void>;
+}
+
+export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: boolean } = {}): LazyTransactions<DB> {
+  // One driver for the pool and every transaction, so SQLite keeps a single connection behind a single lock.
+  const inner = dialect.createDriver();
+  let initialised: Promise<void> | undefined;
+  const init = () => (initialised ??= inner.init());
+  const turn = opts.oneConnection ? createFifoQueue(1) : undefined;
+  const using = (driver: Driver): Dialect => ({
+    createAdapter: () => dialect.createAdapter(),
+    createDriver: () => driver,
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+  });
+  const shared: Driver = {
+    init,
+    async acquireConnection() {
+      await init();
+      await turn?.acquire();
+      return inner.acquireConnection();
+    },
+    beginTransaction: (connection, settings) => inner.beginTransaction(connection, settings),
+    commitTransaction: (connection) => inner.commitTransaction(connection),
+    rollbackTransaction: (connection) => inner.rollbackTransaction(connection),
+    async releaseConnection(connection) {
+      await inner.releaseConnection(connection);
+      turn?.release();
+    },
+    destroy: () => inner.destroy(),
+  };
+  return {
+    root: new Kysely<DB>({ dialect: using(shared) }),
+    open() {
+      const unit = new UnitDriver(shared);
+      return { kysely: new Kysely<DB>({ dialect: using(unit) }), end: (commit) => unit.end(commit) };
+    },
+  };
+}
+
+/** Hands every query of one unit the same connection, inside a transaction begun by the first of them. */
+class UnitDriver implements Driver {
+  #connection: Promise<DatabaseConnection> | undefined;
+  #ended = false;
+  /** Connections handed out after the end, each released by its query. */
+  #lent = 0;
+
+  /** The database's shared driver: its acquire waits for init and, on SQLite, for the connection's turn. */
+  constructor(private readonly inner: Driver) {}
+
+  async init(): Promise<void> {}
+
+  acquireConnection(): Promise<DatabaseConnection> {
+    // Work the unit left running after it ended queries as if outside it, one statement at a time.
+    if (this.#ended) {
+      this.#lent++;
+      return this.inner.acquireConnection();
+    }
+    return (this.#connection ??= this.begin());
+  }
+
+  private async begin(): Promise<DatabaseConnection> {
+    const connection = await this.inner.acquireConnection();
+    try {
+      await this.inner.beginTransaction(connection, {});
+    } catch (err) {
+      await this.inner.releaseConnection(connection);
+      throw err;
+    }
+    return connection;
+  }
+
+  async beginTransaction(_connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
+    throw new Error('a unit of work is a transaction already; nested units join it');
+  }
+
+  async commitTransaction(): Promise<void> {}
+  async rollbackTransaction(): Promise<void> {}
+  /** The unit's connection is kept until it ends. */
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (this.#lent === 0) return;
+    this.#lent--;
+    await this.inner.releaseConnection(connection);
+  }
+  async destroy(): Promise<void> {}
+
+  async end(commit: boolean): Promise<void> {
+    this.#ended = true;
+    if (!this.#connection) return;
+    let connection: DatabaseConnection;
+    try {
+      connection = await this.#connection;
+    } catch {
+      return; // never began: nothing held
+    }
+    try {
+      if (commit) await this.inner.commitTransaction(connection);
+      else await this.inner.rollbackTransaction(connection);
+    } catch (err) {
+      if (commit) await this.inner.rollbackTransaction(connection).catch(() => undefined);
+      throw err;
+    } finally {
+      await this.inner.releaseConnection(connection);
+    }
+  }
+}
