@@ -5,7 +5,7 @@ import { mapPage, pageOf } from '../../../core/db/paginate.js';
 import { itemsWithTotal, pageDoc, pageEnvelope, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, FLEET_PAGE, principalOf } from './common.js';
-import { assertCanGrant, assertHolds } from './user-guards.js';
+import { assertCanGrant, assertHolds } from '../../../core/identity/users/grant-guards.js';
 import { roleView } from './user-schemas.js';
 
 const roleName = z.string().min(1).max(64);
@@ -111,7 +111,7 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
         const { user_id, role } = ctx.body;
         ctx.auditResource('user', user_id, { role });
         const principal = principalOf(ctx);
-        await assertCanGrant(core, principal, [role]);
+        await assertCanGrant(core.identity.rbac, principal, [role]);
         await rbac.assign(user_id, role, actorOf(principal));
         return { user_id, roles: (await users.get(user_id)).roles };
       },

@@ -5,7 +5,7 @@ import { hasPermission } from '../../../core/principal.js';
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, principalOf, userView } from './common.js';
-import { assertNotSelf } from './user-guards.js';
+import { assertNotSelf } from '../../../core/identity/users/grant-guards.js';
 import { displayName, email, password, username } from './user-schemas.js';
 
 const userId = z.string().uuid();
@@ -38,13 +38,13 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
       case 'update':
         return { user: await users.update(body.user_id, { email: body.email, display_name: body.display_name }) };
       case 'suspend':
-        assertNotSelf(ctx, body.user_id, 'suspend');
+        assertNotSelf(principalOf(ctx), body.user_id, 'suspend');
         return { user: await users.suspend(body.user_id) };
       case 'reactivate':
         return { user: await users.reactivate(body.user_id) };
       case 'delete':
         if (!hasPermission(principalOf(ctx), 'user:delete')) throw errors.forbidden('permission user:delete is required');
-        assertNotSelf(ctx, body.user_id, 'delete');
+        assertNotSelf(principalOf(ctx), body.user_id, 'delete');
         await users.delete(body.user_id);
         return { user_id: body.user_id, deleted: true };
     }
@@ -86,7 +86,7 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
       schema: { body: userRef, response: userResponse },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.body.user_id);
-        assertNotSelf(ctx, ctx.body.user_id, 'suspend');
+        assertNotSelf(principalOf(ctx), ctx.body.user_id, 'suspend');
         return { user: await users.suspend(ctx.body.user_id) };
       },
     }),

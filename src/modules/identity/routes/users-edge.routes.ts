@@ -4,7 +4,7 @@ import type { User, UserStatus } from '../../../core/identity/identity.types.js'
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, idParam, principalOf } from './common.js';
-import { assertCanGrant, assertNotSelf } from './user-guards.js';
+import { assertCanGrant, assertNotSelf } from '../../../core/identity/users/grant-guards.js';
 import { displayName, edgeUserView, email, password, roleNames, username, userStatus } from './user-schemas.js';
 
 /** AiFw creates users with a role; without one, a new user can look but not touch. */
@@ -37,12 +37,12 @@ export function edgeUsersRoutes(core: Core): RouteDefinition<any>[] {
     const { id } = ctx.params;
     const { role, roles, enabled, password: newPassword, ...patch } = ctx.body;
     const status: UserStatus | undefined = enabled === undefined ? patch.status : enabled ? 'active' : 'disabled';
-    if (status && status !== 'active') assertNotSelf(ctx, id, `set to ${status}`);
+    if (status && status !== 'active') assertNotSelf(principalOf(ctx), id, `set to ${status}`);
     await users.update(id, { ...patch, status });
     const wanted = rolesOf({ role, roles });
     if (wanted) {
       const held = new Set((await users.get(id)).roles);
-      await assertCanGrant(core, principalOf(ctx), wanted.filter((r) => !held.has(r)));
+      await assertCanGrant(core.identity.rbac, principalOf(ctx), wanted.filter((r) => !held.has(r)));
       await rbac.setRoles(id, wanted, actorOf(principalOf(ctx)));
     }
     if (newPassword !== undefined) await users.setPassword(id, newPassword);
@@ -62,7 +62,7 @@ export function edgeUsersRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         const principal = principalOf(ctx);
         const roles = rolesOf(ctx.body) ?? [DEFAULT_EDGE_ROLE];
-        await assertCanGrant(core, principal, roles);
+        await assertCanGrant(core.identity.rbac, principal, roles);
         const user = await users.create({ ...ctx.body, roles }, actorOf(principal));
         ctx.auditResource('user', user.id, { username: user.username, roles: user.roles });
         return edgeView(user);
@@ -88,7 +88,7 @@ export function edgeUsersRoutes(core: Core): RouteDefinition<any>[] {
       audit: 'identity.user.delete', summary: 'Delete a user', schema: { params: idParam },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.params.id);
-        assertNotSelf(ctx, ctx.params.id, 'delete');
+        assertNotSelf(principalOf(ctx), ctx.params.id, 'delete');
         await users.delete(ctx.params.id);
       },
     }),

@@ -3,7 +3,7 @@ import type { Core } from '../../../core/index.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { pageQueryShape } from '../../../http/pagination.js';
 import { actorOf, FLEET_PAGE, idParam, principalOf, userView } from './common.js';
-import { assertCanGrant, assertNotSelf } from './user-guards.js';
+import { assertCanGrant, assertNotSelf } from '../../../core/identity/users/grant-guards.js';
 import { displayName, email, password, roleNames, username, userStatus } from './user-schemas.js';
 import { accessUsersRoutes } from './users-access.routes.js';
 import { edgeUsersRoutes } from './users-edge.routes.js';
@@ -39,7 +39,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
       },
       handler: async (ctx) => {
         const principal = principalOf(ctx);
-        if (ctx.body.roles?.length) await assertCanGrant(core, principal, ctx.body.roles);
+        if (ctx.body.roles?.length) await assertCanGrant(core.identity.rbac, principal, ctx.body.roles);
         const user = await users.create(ctx.body, actorOf(principal));
         ctx.auditResource('user', user.id, { username: user.username, roles: user.roles });
         return user;
@@ -60,7 +60,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
       },
       handler: (ctx) => {
         ctx.auditResource('user', ctx.params.id, { fields: Object.keys(ctx.body), ...(ctx.body.status ? { status: ctx.body.status } : {}) });
-        if (ctx.body.status && ctx.body.status !== 'active') assertNotSelf(ctx, ctx.params.id, `set to ${ctx.body.status}`);
+        if (ctx.body.status && ctx.body.status !== 'active') assertNotSelf(principalOf(ctx), ctx.params.id, `set to ${ctx.body.status}`);
         return users.update(ctx.params.id, ctx.body);
       },
     }),
@@ -69,7 +69,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
       audit: 'identity.user.delete', summary: 'Delete a user', schema: { params: idParam },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.params.id);
-        assertNotSelf(ctx, ctx.params.id, 'delete');
+        assertNotSelf(principalOf(ctx), ctx.params.id, 'delete');
         await users.delete(ctx.params.id);
       },
     }),
@@ -80,7 +80,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.params.id, { role: ctx.body.role_id });
         const principal = principalOf(ctx);
-        await assertCanGrant(core, principal, [ctx.body.role_id]);
+        await assertCanGrant(core.identity.rbac, principal, [ctx.body.role_id]);
         await rbac.assign(ctx.params.id, ctx.body.role_id, actorOf(principal));
         return users.get(ctx.params.id);
       },

@@ -3,9 +3,8 @@ import type { Core } from '../../../core/index.js';
 import type { User } from '../../../core/identity/identity.types.js';
 import { ssoSubjects } from '../../../core/identity/users/sso-subjects.js';
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
-import { defineRoute, type RouteDefinition } from '../../../http/route.js';
-import { actorOf, principalOf } from '../../identity/routes/common.js';
-import { assertCanGrant, assertNotSelf } from '../../identity/routes/user-guards.js';
+import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
+import { assertCanGrant, assertNotSelf } from '../../../core/identity/users/grant-guards.js';
 import { userNetworkView, type UserNetworks } from '../networks/user-networks.js';
 
 const systemRole = z.enum(['system-admin', 'user']);
@@ -63,8 +62,8 @@ export function overlayUsersRoutes(core: Core, userNetworks: UserNetworks): Rout
         ctx.auditResource('user', id, ctx.body.system_role ? { system_role: ctx.body.system_role } : undefined);
         if (ctx.body.system_role === 'system-admin') {
           const principal = principalOf(ctx);
-          await assertCanGrant(core, principal, ['admin']);
-          await rbac.assign(id, 'admin', actorOf(principal));
+          await assertCanGrant(core.identity.rbac, principal, ['admin']);
+          await rbac.assign(id, 'admin', principal);
         } else if (ctx.body.system_role === 'user') {
           await rbac.unassign(id, 'admin');
         }
@@ -77,7 +76,7 @@ export function overlayUsersRoutes(core: Core, userNetworks: UserNetworks): Rout
       schema: { params },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.params.user_id);
-        assertNotSelf(ctx, ctx.params.user_id, 'delete');
+        assertNotSelf(principalOf(ctx), ctx.params.user_id, 'delete');
         await userNetworks.assertMayDelete(ctx.params.user_id);
         await users.delete(ctx.params.user_id);
       },
