@@ -1,6 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { createSettingsStore } from './settings.store.js';
+import { createCachedSetting } from './cached-setting.js';
 
 export interface PerformanceModeState {
   enabled: boolean;
@@ -18,44 +18,20 @@ const DEFAULT: PerformanceModeState = { enabled: true, source: null };
  * routes ask on every request, so the value is cached in memory and dropped when any node writes it.
  */
 export function createPerformanceMode(core: Pick<Core, 'db' | 'now' | 'events'>) {
-  const store = createSettingsStore(core);
-  let cached: Promise<PerformanceModeState> | null = null;
-  const invalidate = () => {
-    cached = null;
-  };
-  core.events.subscribe(PERFORMANCE_MODE_TOPIC, invalidate);
-
-  async function load(): Promise<PerformanceModeState> {
-    const stored = await store.get<{ enabled: boolean }>(KEY);
-    return stored ? { enabled: stored.enabled === true, source: 'local' } : DEFAULT;
-  }
-
-  function get(): Promise<PerformanceModeState> {
-    if (!cached) {
-      const loading = load();
-      cached = loading;
-      // A failed read must not stick: the next call tries again.
-      loading.catch(() => {
-        if (cached === loading) cached = null;
-      });
-    }
-    return cached;
-  }
-
+  const setting = createCachedSetting<{ enabled: boolean }, PerformanceModeState>(core, {
+    key: KEY,
+    topic: PERFORMANCE_MODE_TOPIC,
+    view: (stored) => (stored ? { enabled: stored.enabled === true, source: 'local' } : DEFAULT),
+  });
   return {
-    get,
+    get: setting.get,
     async set(enabled: boolean): Promise<PerformanceModeState> {
-      await core.db.transaction(async () => {
-        await store.put(KEY, { enabled });
-        // Both run on commit (the caller's transaction, when there is one): a rolled-back write changes nothing.
-        core.db.afterCommit(invalidate);
-        await core.events.publish(PERFORMANCE_MODE_TOPIC, { enabled });
-      });
+      await setting.put({ enabled });
       return { enabled, source: 'local' };
     },
     /** Throws 503 "performance mode is disabled" while it is off. */
     async assertEnabled(): Promise<void> {
-      if (!(await get()).enabled) throw errors.unavailable('performance mode is disabled');
+      if (!(await setting.get()).enabled) throw errors.unavailable('performance mode is disabled');
     },
   };
 }

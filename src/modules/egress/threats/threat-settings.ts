@@ -1,5 +1,5 @@
 import type { Core } from '../../../core/index.js';
-import { createSettingsStore } from '../settings/settings.store.js';
+import { createCachedSetting } from '../settings/cached-setting.js';
 import { FEEDS, type FeedName, type FeedToggle, type ThreatIntelSettings, type ThreatSeverity } from './threat.types.js';
 
 const KEY = 'threat_intel';
@@ -33,43 +33,23 @@ function withDefaults(stored: Partial<ThreatIntelSettings>): ThreatIntelSettings
 
 /** The threat-intel settings, cached per node and dropped when any node writes them. */
 export function createThreatSettings(core: Pick<Core, 'db' | 'now' | 'events'>) {
-  const store = createSettingsStore(core);
-  let cached: Promise<ThreatSettingsView> | null = null;
-  const invalidate = () => {
-    cached = null;
-  };
-  core.events.subscribe(THREAT_SETTINGS_TOPIC, invalidate);
-
-  async function load(): Promise<ThreatSettingsView> {
-    const stored = await store.get<Partial<ThreatIntelSettings>>(KEY);
-    return stored ? { ...withDefaults(stored), source: 'local' } : { ...defaultThreatSettings(), source: null };
-  }
-
-  function get(): Promise<ThreatSettingsView> {
-    if (!cached) {
-      const loading = load();
-      cached = loading;
-      loading.catch(() => {
-        if (cached === loading) cached = null;
-      });
-    }
-    return cached;
-  }
-
+  const setting = createCachedSetting<Partial<ThreatIntelSettings>, ThreatSettingsView>(core, {
+    key: KEY,
+    topic: THREAT_SETTINGS_TOPIC,
+    view: (stored) => (stored ? { ...withDefaults(stored), source: 'local' } : { ...defaultThreatSettings(), source: null }),
+  });
   return {
-    get,
+    get: setting.get,
     async update(update: ThreatSettingsUpdate): Promise<ThreatSettingsView> {
       return core.db.transaction(async () => {
-        const { source: _source, ...current } = await load();
+        const { source: _source, ...current } = await setting.load();
         const next: ThreatIntelSettings = {
           ...current,
           enabled: update.enabled ?? current.enabled,
           alert_threshold: update.alert_threshold ?? current.alert_threshold,
           baseline_feeds: Object.fromEntries(FEEDS.map((f) => [f, { ...current.baseline_feeds[f], ...update.baseline_feeds?.[f] }])) as ThreatIntelSettings['baseline_feeds'],
         };
-        await store.put(KEY, next);
-        core.db.afterCommit(invalidate);
-        await core.events.publish(THREAT_SETTINGS_TOPIC, {});
+        await setting.put(next);
         return { ...next, source: 'local' as const };
       });
     },
