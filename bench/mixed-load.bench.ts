@@ -41,7 +41,7 @@ async function mixedLoad(ctx: BenchContext, database: 'sqlite' | 'postgres', adm
     ctx,
     {
       baseline: { server: 'bare node:http', url: bare.origin, pid: bare.child.pid },
-      rampart: { server: 'rampart', url: rampart.origin, pid: rampart.child.pid },
+      rampart: { server: 'rampart', url: rampart.origin, pid: rampart.child.pid, metricsUrl: rampart.metricsUrl },
     },
     { requests: [mix], connections: CONNECTIONS },
   );
