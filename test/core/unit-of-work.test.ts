@@ -100,4 +100,16 @@ describe('unit of work', () => {
     });
     assert.equal(new Set(pids).size, 1, `pids: ${pids}`);
   });
+
+  test('two transactions at once in a one-connection scope, and one started by work the scope left running, each commit whole', async () => {
+    let leftRunning!: Promise<void>;
+    await t.db.oneConnection(async () => {
+      const both = ['at-once-1', 'at-once-2'].map((name) => t.db.transaction(async () => void (await insert(`${name}-a`), await insert(`${name}-b`))));
+      await Promise.all(both);
+      leftRunning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => t.db.transaction(() => insert('left-running')));
+    });
+    await leftRunning;
+    const names = ['at-once-1-a', 'at-once-1-b', 'at-once-2-a', 'at-once-2-b', 'left-running'];
+    assert.deepEqual(await Promise.all(names.map(exists)), names.map(() => true));
+  });
 });

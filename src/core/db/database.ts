@@ -89,21 +89,31 @@ function withUnitOfWork(
   pooled = false,
 ): Database {
   const root = databases.root;
-  /** The current unit: a transaction (with its after-commit callbacks), or a kept connection without one. */
-  const current = new AsyncLocalStorage<{ trx: LazyTransaction<Tables>; committed?: (() => void)[] }>();
+  /**
+   * The current unit: a transaction (with its after-commit callbacks), or a connection a oneConnection scope keeps
+   * (`kept` until the scope ends; work it left running then queries as if outside it).
+   */
+  type Unit = { trx: LazyTransaction<Tables>; committed?: (() => void)[]; kept?: boolean; inTransaction?: boolean };
+  const current = new AsyncLocalStorage<Unit>();
   /** A transaction begun on the connection a oneConnection scope keeps, so it takes no second one from the pool. */
-  async function transactionOnKept<T>(trx: LazyTransaction<Tables>, fn: () => Promise<T>): Promise<T> {
+  async function transactionOnKept<T>(scope: Unit, fn: () => Promise<T>): Promise<T> {
+    const { trx } = scope;
     const committed: (() => void)[] = [];
-    await trx.begin();
     let result: T;
+    scope.inTransaction = true;
     try {
-      result = await current.run({ trx, committed }, fn);
-    } catch (err) {
-      await trx.finish(false).catch(() => undefined);
-      throw err;
+      await trx.begin();
+      try {
+        result = await current.run({ trx, committed }, fn);
+      } catch (err) {
+        await trx.finish(false).catch(() => undefined);
+        throw err;
+      }
+      await trx.finish(true);
+    } finally {
+      scope.inTransaction = false;
     }
-    await trx.finish(true);
-    current.run({ trx }, () => committed.forEach((callback) => callback()));
+    current.run(scope, () => committed.forEach((callback) => callback()));
     return result;
   }
   return {
@@ -116,7 +126,8 @@ function withUnitOfWork(
     async transaction(fn) {
       const store = current.getStore();
       if (store?.committed) return fn();
-      if (store) return transactionOnKept(store.trx, fn);
+      // A second transaction at once in the same scope gets a connection of its own, as outside any scope.
+      if (store?.kept && !store.inTransaction) return transactionOnKept(store, fn);
       const committed: (() => void)[] = [];
       // Begun by the unit's first query, not here: slow work before it (a password hash) holds no connection.
       const trx = databases.open();
@@ -134,11 +145,12 @@ function withUnitOfWork(
     },
     async oneConnection(fn) {
       if (!pooled || current.getStore()) return fn();
-      const trx = databases.open({ transaction: false });
+      const scope: Unit = { trx: databases.open({ transaction: false }), kept: true };
       try {
-        return await current.run({ trx }, fn);
+        return await current.run(scope, fn);
       } finally {
-        await trx.end(true);
+        scope.kept = false;
+        await scope.trx.end(true);
       }
     },
     afterCommit(fn) {
