@@ -106,7 +106,7 @@ describe('unit of work', () => {
     await t.db.oneConnection(async () => {
       const both = ['at-once-1', 'at-once-2'].map((name) => t.db.transaction(async () => void (await insert(`${name}-a`), await insert(`${name}-b`))));
       await Promise.all(both);
-      leftRunning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => t.db.transaction(() => insert('left-running')));
+      leftRunning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => t.db.transaction(async () => void (await insert('left-running'))));
     });
     await leftRunning;
     const names = ['at-once-1-a', 'at-once-1-b', 'at-once-2-a', 'at-once-2-b', 'left-running'];
