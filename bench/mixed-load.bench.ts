@@ -41,7 +41,7 @@ async function mixedLoad(ctx: BenchContext, database: 'sqlite' | 'postgres', adm
     ctx,
     {
       baseline: { server: 'bare node:http', url: bare.origin, pid: bare.child.pid },
-      rampart: { server: 'rampart', url: rampart.origin, pid: rampart.child.pid },
+      rampart: { server: 'rampart', url: rampart.origin, pid: rampart.child.pid, metricsUrl: rampart.metricsUrl },
     },
     { requests: [mix], connections: CONNECTIONS },
   );
@@ -59,6 +59,10 @@ async function mixedLoad(ctx: BenchContext, database: 'sqlite' | 'postgres', adm
     target: TARGET_MAX_MS,
     target_unit: 'ms: no request slower (absolute)',
     meets_target: latency.max <= TARGET_MAX_MS && pair.rampart.timeouts === 0 && pair.rampart.errors === 0,
+    // The same target without each connection's first answer, which waits for Node to accept it (bench/README.md).
+    meets_target_on_open_connections:
+      (pair.rampart.client_side as { on_open_connections: { max_ms: number } }).on_open_connections.max_ms <= TARGET_MAX_MS &&
+      pair.rampart.timeouts === 0 && pair.rampart.errors === 0,
   };
 }
 

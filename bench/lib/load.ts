@@ -1,6 +1,8 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon, { type RawResult, type Request } from 'autocannon';
 import type { BenchContext, TargetResult } from './types.js';
 import { cpuSeconds } from './processes.js';
+import { scrape, serverSide, type Scrape } from './server-metrics.js';
 
 export interface Target {
   /** What serves, for the report: "rampart", "bare node:http", ... */
@@ -8,6 +10,8 @@ export interface Target {
   url: string;
   /** The server process, for its CPU use. */
   pid: number;
+  /** Its Prometheus /metrics, scraped around each measured slice for what the server itself saw. */
+  metricsUrl?: string;
 }
 
 export interface RequestShape {
@@ -24,6 +28,19 @@ interface Slice {
   raw: RawResult;
   serverCpuS: number | null;
   loadgenCpuS: number;
+  /** The load generator's own event-loop delay: large, and its latencies include its own waiting. */
+  loadgenDelayMaxMs: number;
+  connections: ConnectionSplit;
+  scrapes?: { before: Scrape; after: Scrape };
+}
+
+/**
+ * Client-side latency of each connection's first answer (which includes opening the connection and waiting for the
+ * server to accept it) apart from the answers on connections already open.
+ */
+interface ConnectionSplit {
+  first: { count: number; max_ms: number; over_2s: number };
+  later: { count: number; max_ms: number; over_2s: number };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -61,20 +78,42 @@ export async function comparePair(
 }
 
 async function measure(t: Target, seconds: number, request: RequestShape, settings: BenchContext['settings']): Promise<Slice> {
+  const before = t.metricsUrl ? await scrape(t.metricsUrl) : undefined; // also resets the event-loop delay
   const server0 = cpuSeconds(t.pid);
   const loadgen0 = process.cpuUsage();
-  const raw = await load(t, seconds, request, settings);
+  const loadgenDelay = monitorEventLoopDelay({ resolution: 10 });
+  loadgenDelay.enable();
+  const connections: ConnectionSplit = { first: { count: 0, max_ms: 0, over_2s: 0 }, later: { count: 0, max_ms: 0, over_2s: 0 } };
+  const seen = new WeakSet<object>();
+  const raw = await load(t, seconds, request, settings, (client, ms) => {
+    const side = seen.has(client) ? connections.later : connections.first;
+    seen.add(client);
+    side.count++;
+    side.max_ms = Math.max(side.max_ms, Math.round(ms));
+    if (ms > 2_000) side.over_2s++;
+  });
   const server1 = cpuSeconds(t.pid);
   const loadgen = process.cpuUsage(loadgen0);
+  loadgenDelay.disable();
+  const after = t.metricsUrl ? await scrape(t.metricsUrl) : undefined;
   return {
     raw,
     serverCpuS: server0 === null || server1 === null ? null : server1 - server0,
     loadgenCpuS: (loadgen.user + loadgen.system) / 1e6,
+    loadgenDelayMaxMs: Math.round(loadgenDelay.max / 1e6),
+    connections,
+    scrapes: before && after ? { before, after } : undefined,
   };
 }
 
 /** One autocannon run; stopped by force if it overruns its duration by far. */
-async function load(t: Target, seconds: number, request: RequestShape, settings: BenchContext['settings']): Promise<RawResult> {
+async function load(
+  t: Target,
+  seconds: number,
+  request: RequestShape,
+  settings: BenchContext['settings'],
+  onResponse?: (client: object, ms: number) => void,
+): Promise<RawResult> {
   const instance = autocannon({
     url: t.url,
     connections: settings.connections,
@@ -85,6 +124,7 @@ async function load(t: Target, seconds: number, request: RequestShape, settings:
     skipAggregateResult: true,
     ...request,
   });
+  if (onResponse) instance.on('response', (client: object, _status: number, _bytes: number, ms: number) => onResponse(client, ms));
   const guard = setTimeout(() => instance.stop(), (seconds + 30) * 1000);
   try {
     return await instance;
@@ -104,6 +144,12 @@ function summarise(t: Target, slices: Slice[], connections: number): TargetResul
     ? slices.reduce((total, s) => total + s.serverCpuS!, 0)
     : null;
   const loadgenCpu = slices.reduce((total, s) => total + s.loadgenCpuS, 0);
+  const scrapes = slices.flatMap((s) => (s.scrapes ? [s.scrapes] : []));
+  const split = (side: 'first' | 'later') => ({
+    count: slices.reduce((n, s) => n + s.connections[side].count, 0),
+    max_ms: Math.max(...slices.map((s) => s.connections[side].max_ms)),
+    over_2s: slices.reduce((n, s) => n + s.connections[side].over_2s, 0),
+  });
   return {
     server: t.server,
     requests_per_s: Math.round(completed / seconds),
@@ -117,6 +163,9 @@ function summarise(t: Target, slices: Slice[], connections: number): TargetResul
     server_cpu_pct: serverCpu === null ? null : Math.round((serverCpu / seconds) * 100),
     server_cpu_us_per_request: serverCpu === null || completed === 0 ? null : round2((serverCpu / completed) * 1e6),
     loadgen_cpu_pct: Math.round((loadgenCpu / seconds) * 100),
+    loadgen_event_loop_delay_max_ms: Math.max(...slices.map((s) => s.loadgenDelayMaxMs)),
+    client_side: { first_answer_per_connection: split('first'), on_open_connections: split('later') },
+    ...(scrapes.length === slices.length ? { server_side: serverSide(scrapes) } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface RunningRampart {
   tls?: { certFile: string; keyFile: string };
   /** The answer to the readiness probe. */
   ready: Fetched;
+  /** Its metrics listener's /metrics URL (Prometheus text: per-route server-side latency, event-loop delay). */
+  metricsUrl: string;
 }
 
 /**
@@ -52,5 +54,5 @@ export async function startRampart(
   const tls = opts.insecureHttp
     ? undefined
     : { certFile: join(dataDir, 'tls', 'cert.pem'), keyFile: join(dataDir, 'tls', 'key.pem') };
-  return { child, origin, dataDir, tls, ready };
+  return { child, origin, dataDir, tls, ready, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }

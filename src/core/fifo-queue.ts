@@ -3,30 +3,51 @@
  * longest waiter: nobody who arrives later overtakes it, and only that one waiter wakes.
  */
 export interface FifoQueue {
-  acquire(): Promise<void>;
+  /**
+   * Resolves once a slot is held. With `maxWaitMs`, a waiter not let in by then leaves the line and the promise
+   * rejects with `onTimeout()`'s error (the caller's to shape, e.g. a 503), so no one waits without bound.
+   */
+  acquire(limit?: WaitLimit): Promise<void>;
   release(): void;
   /** Runs fn holding a slot. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  run<T>(fn: () => Promise<T>, limit?: WaitLimit): Promise<T>;
+}
+
+export interface WaitLimit {
+  maxWaitMs: number;
+  onTimeout(): Error;
 }
 
 export function createFifoQueue(slots: number): FifoQueue {
   let free = slots;
   const waiting: (() => void)[] = [];
   const queue: FifoQueue = {
-    acquire() {
+    acquire(limit) {
       if (free > 0) {
         free--;
         return Promise.resolve();
       }
-      return new Promise<void>((resolve) => waiting.push(resolve));
+      return new Promise<void>((resolve, reject) => {
+        const admit = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        waiting.push(admit);
+        const timer = limit
+          ? setTimeout(() => {
+              waiting.splice(waiting.indexOf(admit), 1);
+              reject(limit.onTimeout());
+            }, limit.maxWaitMs)
+          : undefined;
+      });
     },
     release() {
       const next = waiting.shift();
       if (next) next();
       else free++;
     },
-    async run(fn) {
-      await queue.acquire();
+    async run(fn, limit) {
+      await queue.acquire(limit);
       try {
         return await fn();
       } finally {

@@ -35,3 +35,16 @@ test('a slot is given back when the holder fails', async () => {
   await assert.rejects(queue.run(async () => { throw new Error('boom'); }), /boom/);
   assert.equal(await queue.run(async () => 'next'), 'next');
 });
+
+test('a waiter with a wait limit leaves the line with the caller\'s error, and the line moves on without it', async () => {
+  const queue = createFifoQueue(1);
+  let releaseHolder!: () => void;
+  const holder = queue.run(() => new Promise<void>((resolve) => (releaseHolder = resolve)));
+  const impatient = queue.acquire({ maxWaitMs: 1, onTimeout: () => new Error('too long a wait') });
+  const patient = queue.run(async () => 'patient ran');
+  await assert.rejects(impatient, /too long a wait/);
+  releaseHolder();
+  await holder;
+  assert.equal(await patient, 'patient ran', 'the slot went to the next waiter, not to the one that left');
+  assert.equal(await queue.run(async () => 'free again'), 'free again', 'no slot was lost');
+});

@@ -118,6 +118,11 @@ export const configSchema = z
         argon2_time_cost: int(1, 20).default(2),
         argon2_parallelism: int(1, 16).default(1),
         /**
+         * Overload rule: a password hash or check that would wait longer than this for a free core (one runs per
+         * core) is refused with 503 and Retry-After rather than queued without bound behind the others.
+         */
+        argon2_max_wait_ms: int(10, 60_000).default(1_000),
+        /**
          * Login throttling (docs/identity.md): failures of one account from one source address before that pair
          * waits (0 turns throttling off); each further failure doubles the wait, from lockout_base_delay_s up to
          * lockout_minutes. The edge auth settings can change these two at run time.

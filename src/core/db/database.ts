@@ -25,6 +25,12 @@ export interface Database {
   readonly kysely: Kysely<Tables>;
   /** Runs fn in a transaction; nested calls join the outer one. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs fn with all its queries on one pooled connection, taken at its first query and each statement committing
+   * on its own (a transaction inside begins on that connection). Under load a request then waits for the pool
+   * once, not once per query. SQLite has a single connection: fn runs as it is.
+   */
+  oneConnection<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs fn once the current transaction commits (never if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
   /** One round trip, for readiness checks. */
@@ -71,7 +77,7 @@ function openPostgres(opts: DatabaseOptions): Database {
   const url = new URL(opts.url);
   url.password = '';
   const ping = async () => void (await pool.query('select 1'));
-  return withUnitOfWork(kysely, dialectHelpers('postgres'), `postgres://${url.host}${url.pathname}`, ping, opts.url);
+  return withUnitOfWork(kysely, dialectHelpers('postgres'), `postgres://${url.host}${url.pathname}`, ping, opts.url, true);
 }
 
 function withUnitOfWork(
@@ -80,9 +86,36 @@ function withUnitOfWork(
   location: string,
   ping: () => Promise<void>,
   postgresUrl?: string,
+  pooled = false,
 ): Database {
   const root = databases.root;
-  const current = new AsyncLocalStorage<{ trx: LazyTransaction<Tables>; committed: (() => void)[] }>();
+  /**
+   * The current unit: a transaction (with its after-commit callbacks), or a connection a oneConnection scope keeps
+   * (`kept` until the scope ends; work it left running then queries as if outside it).
+   */
+  type Unit = { trx: LazyTransaction<Tables>; committed?: (() => void)[]; kept?: boolean; inTransaction?: boolean };
+  const current = new AsyncLocalStorage<Unit>();
+  /** A transaction begun on the connection a oneConnection scope keeps, so it takes no second one from the pool. */
+  async function transactionOnKept<T>(scope: Unit, fn: () => Promise<T>): Promise<T> {
+    const { trx } = scope;
+    const committed: (() => void)[] = [];
+    let result: T;
+    scope.inTransaction = true;
+    try {
+      await trx.begin();
+      try {
+        result = await current.run({ trx, committed }, fn);
+      } catch (err) {
+        await trx.finish(false).catch(() => undefined);
+        throw err;
+      }
+      await trx.finish(true);
+    } finally {
+      scope.inTransaction = false;
+    }
+    current.run(scope, () => committed.forEach((callback) => callback()));
+    return result;
+  }
   return {
     dialect,
     location,
@@ -91,7 +124,10 @@ function withUnitOfWork(
       return current.getStore()?.trx.kysely ?? root;
     },
     async transaction(fn) {
-      if (current.getStore()) return fn();
+      const store = current.getStore();
+      if (store?.committed) return fn();
+      // A second transaction at once in the same scope gets a connection of its own, as outside any scope.
+      if (store?.kept && !store.inTransaction) return transactionOnKept(store, fn);
       const committed: (() => void)[] = [];
       // Begun by the unit's first query, not here: slow work before it (a password hash) holds no connection.
       const trx = databases.open();
@@ -107,9 +143,19 @@ function withUnitOfWork(
       current.exit(() => committed.forEach((callback) => callback()));
       return result;
     },
+    async oneConnection(fn) {
+      if (!pooled || current.getStore()) return fn();
+      const scope: Unit = { trx: databases.open({ transaction: false }), kept: true };
+      try {
+        return await current.run(scope, fn);
+      } finally {
+        scope.kept = false;
+        await scope.trx.end(true);
+      }
+    },
     afterCommit(fn) {
-      const store = current.getStore();
-      if (store) store.committed.push(fn);
+      const committed = current.getStore()?.committed;
+      if (committed) committed.push(fn);
       else fn();
     },
     ping,

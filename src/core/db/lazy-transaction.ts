@@ -15,14 +15,20 @@ import { createFifoQueue } from '../fifo-queue.js';
 export interface LazyTransactions<DB> {
   /** The pool (or SQLite's single connection), one query at a time. */
   root: Kysely<DB>;
-  /** A handle whose first query begins the transaction on a connection of its own, held until `end`. */
-  open(): LazyTransaction<DB>;
+  /**
+   * A handle whose first query takes a connection of its own, held until `end`, and begins the transaction there;
+   * with `transaction: false` the connection is only kept (each statement commits alone) until `begin` is called.
+   */
+  open(opts?: { transaction?: boolean }): LazyTransaction<DB>;
 }
 
 export interface LazyTransaction<DB> {
   kysely: Kysely<DB>;
   /** Commits (or rolls back) and releases the connection; nothing to do when no query ran. */
   end(commit: boolean): Promise<void>;
+  /** On a handle opened without a transaction: begins one on its connection, ended by `finish`. */
+  begin(): Promise<void>;
+  finish(commit: boolean): Promise<void>;
 }
 
 export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: boolean } = {}): LazyTransactions<DB> {
@@ -55,9 +61,14 @@ export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: b
   };
   return {
     root: new Kysely<DB>({ dialect: using(shared) }),
-    open() {
-      const unit = new UnitDriver(shared);
-      return { kysely: new Kysely<DB>({ dialect: using(unit) }), end: (commit) => unit.end(commit) };
+    open(opts = {}) {
+      const unit = new UnitDriver(shared, opts.transaction ?? true);
+      return {
+        kysely: new Kysely<DB>({ dialect: using(unit) }),
+        end: (commit) => unit.end(commit),
+        begin: () => unit.beginLater(),
+        finish: (commit) => unit.finishLater(commit),
+      };
     },
   };
 }
@@ -69,8 +80,14 @@ class UnitDriver implements Driver {
   /** Connections handed out after the end, each released by its query. */
   #lent = 0;
 
-  /** The database's shared driver: its acquire waits for init and, on SQLite, for the connection's turn. */
-  constructor(private readonly inner: Driver) {}
+  /**
+   * The database's shared driver: its acquire waits for init and, on SQLite, for the connection's turn.
+   * `transactional`: the first query begins the transaction; else the connection is kept without one.
+   */
+  constructor(
+    private readonly inner: Driver,
+    private readonly transactional: boolean,
+  ) {}
 
   async init(): Promise<void> {}
 
@@ -85,6 +102,7 @@ class UnitDriver implements Driver {
 
   private async begin(): Promise<DatabaseConnection> {
     const connection = await this.inner.acquireConnection();
+    if (!this.transactional) return connection;
     try {
       await this.inner.beginTransaction(connection, {});
     } catch (err) {
@@ -118,13 +136,28 @@ class UnitDriver implements Driver {
       return; // never began: nothing held
     }
     try {
+      if (this.transactional) await this.settle(connection, commit);
+    } finally {
+      await this.inner.releaseConnection(connection);
+    }
+  }
+
+  /** A transaction on the kept connection of a unit opened without one (taken now if no query ran yet). */
+  async beginLater(): Promise<void> {
+    await this.inner.beginTransaction(await (this.#connection ??= this.begin()), {});
+  }
+
+  async finishLater(commit: boolean): Promise<void> {
+    await this.settle(await this.#connection!, commit);
+  }
+
+  private async settle(connection: DatabaseConnection, commit: boolean): Promise<void> {
+    try {
       if (commit) await this.inner.commitTransaction(connection);
       else await this.inner.rollbackTransaction(connection);
     } catch (err) {
       if (commit) await this.inner.rollbackTransaction(connection).catch(() => undefined);
       throw err;
-    } finally {
-      await this.inner.releaseConnection(connection);
     }
   }
 }

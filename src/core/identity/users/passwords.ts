@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { RampartConfig } from '../../config/schema.js';
 import { errors } from '../../errors.js';
-import { createFifoQueue } from '../../fifo-queue.js';
+import { createFifoQueue, type WaitLimit } from '../../fifo-queue.js';
 import type { AuthSettingsService, Passwords } from '../identity.types.js';
 
 /** Beyond the contract: the policy check with the minimum length as set at run time (auth settings). */
@@ -19,8 +19,21 @@ export interface PasswordPolicy {
  */
 const argon2Slots = Math.max(1, Math.min(availableParallelism(), Number(process.env.UV_THREADPOOL_SIZE || 4) - 1));
 const argon2Queue = createFifoQueue(argon2Slots);
-const hash: typeof argon2Hash = (...args) => argon2Queue.run(() => argon2Hash(...args));
-const verify: typeof argon2Verify = (...args) => argon2Queue.run(() => argon2Verify(...args));
+
+/**
+ * The overload rule (`[auth] argon2_max_wait_ms`): a hash or check that waits that long for its turn is answered
+ * 503 with Retry-After, so a burst of user creates or logins cannot keep every later one waiting for seconds.
+ */
+function waitLimit(maxWaitMs: number): WaitLimit {
+  const retryAfterS = Math.max(1, Math.ceil(maxWaitMs / 1000));
+  return {
+    maxWaitMs,
+    onTimeout: () =>
+      errors.unavailable(`too many password checks at once; retry after ${retryAfterS} s`, {
+        headers: { 'retry-after': String(retryAfterS) },
+      }),
+  };
+}
 
 /**
  * argon2id hashes (PHC strings) with the cost from [auth], and the password policy. checkPolicy is synchronous
@@ -34,6 +47,10 @@ export function createPasswords(config: RampartConfig['auth'], settings: AuthSet
     timeCost: config.argon2_time_cost,
     parallelism: config.argon2_parallelism,
   };
+  const limit = waitLimit(config.argon2_max_wait_ms);
+  const hash = (password: string) => argon2Queue.run(() => argon2Hash(password, options), limit);
+  /** Refused for overload like a hash (503); a malformed stored hash verifies nothing. */
+  const verify = (phc: string, password: string) => argon2Queue.run(() => argon2Verify(phc, password).catch(() => false), limit);
   let dummyHash: Promise<string> | undefined;
 
   function check(password: string, username: string, minLength: number): void {
@@ -42,20 +59,13 @@ export function createPasswords(config: RampartConfig['auth'], settings: AuthSet
   }
 
   return {
-    hash: (password) => hash(password, options),
-
-    async verify(phc, password) {
-      try {
-        return await verify(phc, password);
-      } catch {
-        return false; // a malformed stored hash verifies nothing
-      }
-    },
+    hash,
+    verify,
 
     async verifyDummy(password) {
       // Made once, with the same cost as real hashes, so a miss spends the time a real verify does.
-      dummyHash ??= hash(randomBytes(16).toString('hex'), options);
-      await verify(await dummyHash, password).catch(() => false);
+      dummyHash ??= argon2Queue.run(() => argon2Hash(randomBytes(16).toString('hex'), options));
+      await verify(await dummyHash, password);
     },
 
     checkPolicy: (password, username) => check(password, username, config.password_min_length),
