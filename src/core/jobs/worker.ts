@@ -113,6 +113,9 @@ export function createWorker(deps: WorkerDeps) {
       else jobLog.warn('job finished after its claim was lost (lease expired or worker stopped); outcome not recorded');
       return;
     }
+    // stop() aborted it and hands the job back itself, without counting the attempt: recording the failure here
+    // would race that release and could count it.
+    if (controller.signal.reason instanceof WorkerStopping) return;
     const error = messageOf(failure);
     if (job.attempts >= job.max_attempts) return bury(job, jobLog, error, failure);
     const delay = retryDelayMs(job.attempts, random);
@@ -186,7 +189,7 @@ export function createWorker(deps: WorkerDeps) {
       loop = undefined;
       await settleWithin([...running].map((r) => r.done), timeoutMs);
       const left = [...running];
-      for (const r of left) r.controller.abort(new Error('worker stopping'));
+      for (const r of left) r.controller.abort(new WorkerStopping());
       await Promise.all(
         left.map(async (r) => {
           const released = await store.release(r.job, 'interrupted: the worker stopped', iso()).catch(() => false);
@@ -232,4 +235,11 @@ async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<v
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
+}
+
+/** The abort reason stop() gives the jobs still running past its bound. */
+class WorkerStopping extends Error {
+  constructor() {
+    super('worker stopping');
+  }
 }
