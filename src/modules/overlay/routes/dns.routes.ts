@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { pageOf } from '../../../core/db/paginate.js';
+import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { withEtag } from '../../../http/etag.js';
 import { defineRoute, principalOf, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
@@ -52,9 +54,9 @@ export function dnsRoutes(dns: DnsService, device: DeviceService): RouteDefiniti
     }),
     defineRoute({
       method: 'GET', path: '/api/networks/:network_id/dns/aliases', surface: 'overlay', permission: 'authenticated', tags,
-      summary: "The network's DNS aliases (network owners): [{id, alias, node_id, node_hostname}]",
-      schema: { params, response: z.array(dnsAliasView) },
-      handler: (ctx) => dns.listAliases(principalOf(ctx), ctx.params.network_id),
+      summary: `The network's DNS aliases (network owners): [{id, alias, node_id, node_hostname}]; ${pageDoc()}`,
+      schema: { params, query: pageQuery(), response: z.array(dnsAliasView) },
+      handler: async (ctx) => itemsWithTotal(ctx, pageOf(await dns.listAliases(principalOf(ctx), ctx.params.network_id), ctx.query)),
     }),
     defineRoute({
       method: 'POST', path: '/api/networks/:network_id/dns/aliases', surface: 'overlay', permission: 'authenticated', tags, status: 201,
