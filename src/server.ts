@@ -44,7 +44,7 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
   const modules = [...builtinModules(), ...(opts.extraModules ?? [])];
   const core = createCoreFor(config, modules, opts);
   await core.events.start();
-  const metrics = createMetrics();
+  const metrics = createMetrics({ statements: () => core.db.statements() });
   const idempotency = createIdempotency({
     store: createIdempotencyStore(core.db),
     now: core.now,

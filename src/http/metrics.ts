@@ -1,10 +1,17 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StatementStats } from '../core/db/statement-cache.js';
+
+export interface MetricsSources {
+  /** The database's statement cache figures, read at each scrape. */
+  statements?: () => StatementStats;
+}
 
 /** Prometheus metrics for one Rampart instance (its own registry, so several can live in one process). */
-export function createMetrics() {
+export function createMetrics(sources: MetricsSources = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rampart_' });
+  if (sources.statements) statementMetrics(registry, sources.statements);
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({ name: 'rampart_http_requests_total', help: 'HTTP requests served', labelNames, registers: [registry] });
   const duration = new Histogram({
@@ -26,6 +33,27 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Prepares stay flat once the running queries are cached; a climbing counter means the cache is missing. */
+function statementMetrics(registry: Registry, stats: () => StatementStats) {
+  new Counter({
+    name: 'rampart_db_statement_prepares_total',
+    help: 'SQL statements prepared (statement cache misses)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats().prepares);
+    },
+  });
+  new Gauge({
+    name: 'rampart_db_statements_cached',
+    help: 'Prepared SQL statements held by the statement cache',
+    registers: [registry],
+    collect() {
+      this.set(stats().cached);
+    },
+  });
+}
 
 /** The separate metrics listener: GET /metrics and nothing else. */
 export function createMetricsServer(metrics: Metrics): Server {

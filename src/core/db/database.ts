@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { PostgresDialect, SqliteDialect, type Kysely } from 'kysely';
 import pg from 'pg';
 import { dialectHelpers, type DialectHelpers } from './dialect.js';
+import { cachedPostgresPool, cachedSqlite, type StatementCache, type StatementStats } from './statement-cache.js';
 import { lazyTransactions, type LazyTransaction, type LazyTransactions } from './lazy-transaction.js';
 import type { Tables } from './tables.js';
 
@@ -33,6 +34,8 @@ export interface Database {
   oneConnection<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs fn once the current transaction commits (never if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
+  /** The statement cache's figures (statement-cache.ts): prepares stay flat while the same queries repeat. */
+  statements(): StatementStats;
   /** One round trip, for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -63,25 +66,28 @@ function openSqlite(opts: DatabaseOptions): Database {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = lazyTransactions<Tables>(new SqliteDialect({ database: sqlite }), { oneConnection: true });
+  const statements = cachedSqlite(sqlite);
+  const kysely = lazyTransactions<Tables>(new SqliteDialect({ database: statements }), { oneConnection: true });
   // Health checks ping on every request: a statement prepared once keeps that check real and cheap.
   const pingStatement = sqlite.prepare('select 1');
-  return withUnitOfWork(kysely, dialectHelpers('sqlite'), `sqlite:${path}`, async () => void pingStatement.get());
+  return withUnitOfWork(kysely, statements, dialectHelpers('sqlite'), `sqlite:${path}`, async () => void pingStatement.get());
 }
 
 function openPostgres(opts: DatabaseOptions): Database {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const kysely = lazyTransactions<Tables>(new PostgresDialect({ pool }));
+  const statements = cachedPostgresPool(pool);
+  const kysely = lazyTransactions<Tables>(new PostgresDialect({ pool: statements }));
   const url = new URL(opts.url);
   url.password = '';
   const ping = async () => void (await pool.query('select 1'));
-  return withUnitOfWork(kysely, dialectHelpers('postgres'), `postgres://${url.host}${url.pathname}`, ping, opts.url, true);
+  return withUnitOfWork(kysely, statements, dialectHelpers('postgres'), `postgres://${url.host}${url.pathname}`, ping, opts.url, true);
 }
 
 function withUnitOfWork(
   databases: LazyTransactions<Tables>,
+  statements: StatementCache,
   dialect: DialectHelpers,
   location: string,
   ping: () => Promise<void>,
@@ -158,6 +164,7 @@ function withUnitOfWork(
       if (committed) committed.push(fn);
       else fn();
     },
+    statements: () => statements.stats(),
     ping,
     async close() {
       await root.destroy();

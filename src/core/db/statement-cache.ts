@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
+import type { SqliteDatabase, PostgresPool, PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
+
+/**
+ * Prepared statements reused by SQL text, under Kysely's drivers, so every query of every module gets them.
+ *
+ * SQLite: better-sqlite3 compiles a statement on every `prepare` (Kysely calls it for each query), which cost as much
+ * as the query itself on a hot read. Statements are kept in a least-recently-used map keyed by their SQL text.
+ * PostgreSQL: each query is sent as a named prepared statement (named by a hash of its text), so a connection that
+ * has run it once only binds and executes it; the server skips parsing and planning from scratch.
+ */
+export interface StatementStats {
+  /** Statements compiled (SQLite) or parsed on a connection (PostgreSQL) since the database opened: cache misses. */
+  prepares: number;
+  /** Statements held now (SQLite: in the cache; PostgreSQL: summed over the pool's connections). */
+  cached: number;
+}
+
+export interface StatementCache {
+  stats(): StatementStats;
+}
+
+/** Enough for every distinct query the modules issue; more only with variable-length lists (`in (...)`). */
+export const DEFAULT_MAX_STATEMENTS = 1000;
+
+/** A better-sqlite3 connection whose `prepare` answers from the cache, shaped as Kysely's dialect wants it. */
+export function cachedSqlite(sqlite: SqliteConnection, max = DEFAULT_MAX_STATEMENTS): SqliteDatabase & StatementCache {
+  const statements = new Map<string, Statement>();
+  let prepares = 0;
+  return {
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (statement) {
+        statements.delete(sql); // re-inserted below: Map order is recency order
+      } else {
+        statement = sqlite.prepare(sql);
+        prepares++;
+        if (statements.size >= max) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+    close: () => void sqlite.close(),
+    stats: () => ({ prepares, cached: statements.size }),
+  };
+}
+
+/**
+ * A pg pool whose clients run data statements as named prepared statements. A connection keeps at most `max` of
+ * them: one that reaches the bound is closed when it goes back to the pool (and the pool opens a fresh one), which
+ * frees its statements on the server without a DEALLOCATE that could land inside a transaction.
+ */
+export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS): PostgresPool & StatementCache {
+  /** Each open connection's wrapper and the statements it has prepared. */
+  const connections = new Map<pg.PoolClient, { client: PostgresPoolClient; named: Set<string> }>();
+  // Closed connections (idle timeout, errors, the bound below) take their statements with them.
+  pool.on('remove', (client) => connections.delete(client));
+  let prepares = 0;
+  const wrap = (client: pg.PoolClient) => {
+    const named = new Set<string>();
+    const wrapper = {
+      query(text: unknown, values?: unknown[]) {
+        if (typeof text !== 'string' || !values || !isDataStatement(text)) return client.query(text as string, values);
+        const name = statementName(text);
+        if (!named.has(name)) {
+          named.add(name);
+          prepares++;
+        }
+        return client.query({ name, text, values });
+      },
+      release: () => client.release(named.size >= max || undefined),
+    } as unknown as PostgresPoolClient;
+    return { client: wrapper, named };
+  };
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let ours = connections.get(client);
+      if (!ours) connections.set(client, (ours = wrap(client)));
+      return ours.client;
+    },
+    end: () => pool.end(),
+    stats: () => ({ prepares, cached: [...connections.values()].reduce((sum, { named }) => sum + named.size, 0) }),
+  };
+}
+
+/** Queries and writes; transaction control and schema changes (migrations) run as they are. */
+function isDataStatement(text: string): boolean {
+  return /^\s*(select|insert|update|delete|with)\b/i.test(text);
+}
+
+const names = new Map<string, string>();
+/** A stable name per SQL text: the same on every connection, and never one name for two texts. */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `r_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    if (names.size >= DEFAULT_MAX_STATEMENTS * 4) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
