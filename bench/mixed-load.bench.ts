@@ -12,15 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request } from 'autocannon';
-import pg from 'pg';
 import { startBare } from './lib/bare.js';
 import { comparePair } from './lib/load.js';
+import { freshDatabase, postgresAdminUrl } from './lib/postgres.js';
 import { startRampart, type RunningRampart } from './lib/rampart.js';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/types.js';
 
 const CONNECTIONS = Number(process.env.BENCH_MIXED_CONNECTIONS ?? 200);
 const TARGET_MAX_MS = 2_000;
-const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Logins go through the per-IP login limit, which every bench connection shares: raised so no 429 skews the mix. */
 const CONFIG = '[auth]\nlogin_rate_limit_per_minute = 10000\n';
 
@@ -143,41 +142,6 @@ function pickOne(): Pick {
     if (roll < 0) return entry.pick;
   }
   return MIX[0].pick;
-}
-
-/** The admin URL to create the bench database next to, or undefined when no PostgreSQL is there to use. */
-async function postgresAdminUrl(ctx: BenchContext): Promise<string | undefined> {
-  const url = process.env.BENCH_POSTGRES_URL || DEFAULT_POSTGRES;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return url;
-  } catch (err) {
-    if (process.env.BENCH_POSTGRES_URL) throw new Error(`BENCH_POSTGRES_URL does not answer: ${(err as Error).message}`);
-    ctx.log(`  (no PostgreSQL at ${url}: the mixed load runs on SQLite only)`);
-    return undefined;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** A fresh database next to the admin URL's, dropped when the scope ends. */
-async function freshDatabase(ctx: BenchContext, adminUrl: string): Promise<string> {
-  const name = `rampart_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  ctx.defer(() => admin(`drop database if exists ${name} with (force)`));
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /** Resident memory of a process now and at its peak, from /proc (MiB). */

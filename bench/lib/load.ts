@@ -20,6 +20,8 @@ export interface RequestShape {
   body?: string;
   /** A sequence (or one request whose setupRequest picks what to send) instead of one fixed request. */
   requests?: Request[];
+  /** Requests of each target's own (ids seeded in its database), instead of `requests`. */
+  requestsFor?: (target: Target) => Request[];
   /** Connections for this load, when it is not BENCH_CONNECTIONS. */
   connections?: number;
 }
@@ -114,6 +116,7 @@ async function load(
   settings: BenchContext['settings'],
   onResponse?: (client: object, ms: number) => void,
 ): Promise<RawResult> {
+  const { requestsFor, ...shape } = request;
   const instance = autocannon({
     url: t.url,
     connections: settings.connections,
@@ -122,7 +125,8 @@ async function load(
     servername: 'localhost', // SNI may not be an IP address
     timeout: 10,
     skipAggregateResult: true,
-    ...request,
+    ...shape,
+    ...(requestsFor ? { requests: requestsFor(t) } : {}),
   });
   if (onResponse) instance.on('response', (client: object, _status: number, _bytes: number, ms: number) => onResponse(client, ms));
   const guard = setTimeout(() => instance.stop(), (seconds + 30) * 1000);
