@@ -8,7 +8,7 @@ import type { UserRow, UserStatus } from '../identity.tables.js';
 import { IDENTITY_CHANGED, type Passwords, type RbacService, type User, type UserService } from '../identity.types.js';
 import type { PasswordPolicy } from './passwords.js';
 import { isUuid } from '../../db/ids.js';
-import { createUserStore } from './user.store.js';
+import { createUserStore, type UserChanges } from './user.store.js';
 
 export interface UserServiceDeps extends IdentityDeps {
   passwords: Passwords & PasswordPolicy;
@@ -49,11 +49,17 @@ export function createUserService(deps: UserServiceDeps): UserService {
     return row;
   }
 
+  async function updatedRow(id: string, changes: UserChanges): Promise<UserRow> {
+    const row = isUuid(id) ? await store.updateReturning(id, changes, now()) : undefined;
+    if (!row) throw errors.notFound(`user ${id} not found`);
+    return row;
+  }
+
   /** Leaving `active` ends every session and may not strand the system without an administrator. */
-  async function setStatus(row: UserRow, status: UserStatus): Promise<void> {
+  async function setStatus(row: UserRow, status: UserStatus, at = now()): Promise<void> {
     if (status === row.status) return;
     if (status !== 'active') await assertNotLastAdmin(roles, row.id);
-    await store.update(row.id, { status }, now());
+    await store.update(row.id, { status }, at);
     if (status !== 'active') await deps.endSessions(row.id, `user ${status}`);
     await changed(row.id);
   }
@@ -110,15 +116,20 @@ export function createUserService(deps: UserServiceDeps): UserService {
     },
 
     async update(id, patch) {
+      const changes = {
+        ...(patch.email !== undefined ? { email: validEmail(patch.email) } : {}),
+        ...(patch.display_name !== undefined ? { display_name: patch.display_name } : {}),
+      };
+      const edits = Object.keys(changes).length > 0;
       return deps.db.transaction(async () => {
+        // The write answers with the row: no read before it, and none after.
+        if (patch.status === undefined && edits) return viewOf(await updatedRow(id, changes));
         const row = await rowOf(id);
-        const changes = {
-          ...(patch.email !== undefined ? { email: validEmail(patch.email) } : {}),
-          ...(patch.display_name !== undefined ? { display_name: patch.display_name } : {}),
-        };
-        if (Object.keys(changes).length) await store.update(id, changes, now());
-        if (patch.status !== undefined) await setStatus(row, patch.status);
-        return viewOf(await rowOf(id));
+        const at = now();
+        if (edits) await store.update(id, changes, at);
+        if (patch.status !== undefined) await setStatus(row, patch.status, at);
+        const touched = edits || (patch.status !== undefined && patch.status !== row.status);
+        return viewOf({ ...row, ...changes, status: patch.status ?? row.status, updated_at: touched ? at : row.updated_at });
       });
     },
 

@@ -43,6 +43,10 @@ export function createUserStore(db: Database) {
       await db.kysely.updateTable('users').set({ ...changes, updated_at: at }).where('id', '=', id).execute();
     },
 
+    /** The update and the row as it now is, in one round trip; undefined when there is no such user. */
+    updateReturning: (id: string, changes: UserChanges, at: string): Promise<UserRow | undefined> =>
+      db.kysely.updateTable('users').set({ ...changes, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirst(),
+
     /** A login is not an edit of the account: updated_at stays. */
     async recordLogin(id: string, at: string): Promise<void> {
       await db.kysely.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();

@@ -20,6 +20,10 @@ export function createIpam(db: Database) {
   const taken = async (networkId: string, n: number) =>
     (await db.kysely.selectFrom('overlay_nodes').select('id').where('network_id', '=', networkId).where('ip_number', '=', n).executeTakeFirst()) !== undefined;
 
+  async function topIp(networkId: string): Promise<number | null> {
+    const top = await db.kysely.selectFrom('overlay_nodes').select(({ fn }) => fn.max('ip_number').as('max')).where('network_id', '=', networkId).executeTakeFirst();
+    return top?.max == null ? null : Number(top.max);
+  }
   async function firstGap(networkId: string, subnet: Subnet): Promise<number | undefined> {
     const used = await db.kysely.selectFrom('overlay_nodes').select('ip_number').where('network_id', '=', networkId).where('ip_number', 'is not', null).orderBy('ip_number').execute();
     let candidate = subnet.network + 1;
@@ -36,17 +40,20 @@ export function createIpam(db: Database) {
       return !(await taken(networkId, hostAddressIn(parseSubnet(subnetCidr), ip)));
     },
 
-    /** Reserves an address for a node about to be written in the same transaction: the suggested one (409 if taken) or the next free. */
-    async allocate(networkId: string, subnetCidr: string, suggestedIp?: string | null): Promise<Allocation> {
+    /**
+     * Reserves an address for a node about to be written in the same transaction: the suggested one (409 if taken)
+     * or the next free. `locked`: the caller holds the network's lock already and read its highest address in it.
+     */
+    async allocate(networkId: string, subnetCidr: string, suggestedIp?: string | null, locked?: { topIp: number | null }): Promise<Allocation> {
       const subnet = parseSubnet(subnetCidr);
-      await lockNetworkRow(db, networkId);
+      if (!locked) await lockNetworkRow(db, networkId);
       if (suggestedIp) {
         const n = hostAddressIn(subnet, suggestedIp);
         if (await taken(networkId, n)) throw errors.conflict(`IP address ${suggestedIp} is already in use in this network`);
         return { ip_address: suggestedIp, ip_number: n };
       }
-      const top = await db.kysely.selectFrom('overlay_nodes').select(({ fn }) => fn.max('ip_number').as('max')).where('network_id', '=', networkId).executeTakeFirst();
-      const next = top?.max == null ? subnet.network + 1 : Number(top.max) + 1;
+      const top = locked ? locked.topIp : await topIp(networkId);
+      const next = top === null ? subnet.network + 1 : top + 1;
       const n = next < subnet.broadcast ? next : await firstGap(networkId, subnet);
       if (n === undefined) throw errors.conflict(`no free address left in ${subnet.cidr}`);
       return { ip_address: numberToIp(n), ip_number: n };

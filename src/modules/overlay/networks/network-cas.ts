@@ -34,6 +34,7 @@ export function createNetworkCas(core: Pick<Core, 'db' | 'secrets' | 'now' | 'co
     return ca;
   }
 
+  const activeCa = (row: OverlayCaRow): ActiveCa => ({ id: row.id, ca: open(row), pem: row.certificate_pem, fingerprint: row.fingerprint });
   return {
     /** Creates a CA for the network and makes it the active one (the previous one stays trusted). */
     async issue(networkId: string, networkName: string, version: CertificateVersion): Promise<OverlayCaRow> {
@@ -59,9 +60,17 @@ export function createNetworkCas(core: Pick<Core, 'db' | 'secrets' | 'now' | 'co
     /** The CA that signs the network's certificates now. */
     async active(networkId: string): Promise<ActiveCa> {
       const row = await db.kysely.selectFrom('overlay_cas').selectAll().where('network_id', '=', networkId).where('active', '=', db.dialect.toBool(true)).executeTakeFirstOrThrow();
-      return { id: row.id, ca: open(row), pem: row.certificate_pem, fingerprint: row.fingerprint };
+      return activeCa(row);
     },
 
+    /**
+     * The signing CA among rows `trusted` read (saves a second query where both are needed); read on its own when
+     * the active one has expired and is not among them.
+     */
+    async activeAmong(networkId: string, trusted: OverlayCaRow[]): Promise<ActiveCa> {
+      const row = trusted.find((r) => db.dialect.fromBool(r.active));
+      return row ? activeCa(row) : this.active(networkId);
+    },
     /** Every unexpired CA of the network, active first: what configs trust (pki.ca holds them all). */
     async trusted(networkId: string): Promise<OverlayCaRow[]> {
       const rows = await db.kysely

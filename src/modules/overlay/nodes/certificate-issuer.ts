@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { certificateToPem, fingerprint, signHost } from '../../../core/pki/nebula/index.js';
 import { hostCidr, parseSubnet } from '../ipam/subnet.js';
-import type { NetworkCas } from '../networks/network-cas.js';
+import type { ActiveCa, NetworkCas } from '../networks/network-cas.js';
 import type { OverlayCertificateRow, OverlayNetworkRow } from '../overlay.tables.js';
 import type { CertificateStore } from './certificate.store.js';
 
@@ -18,6 +18,8 @@ export interface IssueInput {
   publicKey: Uint8Array;
   /** Default: the network's default_cert_days. Clamped inside the CA's validity by signHost. */
   durationDays?: number | null;
+  /** The network's active CA when the caller has read it already; read here otherwise. */
+  ca?: ActiveCa;
 }
 
 export interface Issued {
@@ -32,7 +34,7 @@ export function createCertificateIssuer(core: Pick<Core, 'now'>, cas: NetworkCas
     async issue(input: IssueInput): Promise<Issued> {
       const { network } = input;
       const now = core.now();
-      const active = await cas.active(network.id);
+      const active = input.ca ?? (await cas.active(network.id));
       const days = input.durationDays ?? network.default_cert_days;
       const cert = signHost({
         ca: active.ca,

@@ -12,7 +12,7 @@ import { lockNetworkRow } from '../networks/network-lock.js';
 import { sealContext } from '../../../core/secrets/sealed-columns.js';
 import { verifyReauthToken } from '../../../core/identity/sso/reauth.js';
 import { overlaySealedColumns } from '../overlay.sealed.js';
-import type { OverlayNetworkRow, OverlayNodeRow } from '../overlay.tables.js';
+import type { OverlayCaRow, OverlayNetworkRow, OverlayNodeRow } from '../overlay.tables.js';
 import { createCertificateIssuer } from './certificate-issuer.js';
 import { createCertificateStore } from './certificate.store.js';
 import { createNodeStore } from './node.store.js';
@@ -118,8 +118,9 @@ export function createNodeService(base: OverlayBase) {
 
   /** Every CA the network's nodes trust, active first, as one PEM bundle (what pki.ca and ca.crt hold). */
   async function caBundle(networkId: string): Promise<string> {
-    return (await cas.trusted(networkId)).map((row) => `${row.certificate_pem.trimEnd()}\n`).join('');
+    return bundleOf(await cas.trusted(networkId));
   }
+  const bundleOf = (trusted: OverlayCaRow[]) => trusted.map((row) => `${row.certificate_pem.trimEnd()}\n`).join('');
 
   /** Writes the node row, turning a lost race for the name or the address into a 409. */
   async function insertNode(row: OverlayNodeRow): Promise<void> {
@@ -132,26 +133,21 @@ export function createNodeService(base: OverlayBase) {
     }
   }
 
-  async function assertNameFree(networkId: string, hostname: string): Promise<void> {
-    if (await nodes.findByName(networkId, hostname)) throw errors.conflict(`a node named "${hostname}" already exists in this network`);
-  }
-
-  async function assertLighthouseFirst(network: OverlayNetworkRow, isLighthouse: boolean | undefined): Promise<void> {
-    if (!isLighthouse && !(await nodes.hasLighthouse(network.id))) {
-      throw errors.badRequest('the first node of a network must be a lighthouse: create it with is_lighthouse true and a public_endpoint');
-    }
-  }
-
-  /** A new node row with its address reserved; the caller issues its certificate. */
+  /** A new node row with its address reserved and the network's revision bumped; the caller issues its certificate. */
   async function newNode(network: OverlayNetworkRow, input: CreateNodeInput, actorUserId: string | null, privateKeyPem: string | null, publicKeyPem: string) {
     const hostname = assertHostname(input.hostname);
     const groups = normalizeGroups(input) ?? [];
     const publicEndpoint = assertPublicEndpoint(input.public_endpoint);
     const tunDevice = assertTunDevice(input.tun_device);
-    await lockNetworkRow(db, network.id); // the lighthouse and name checks must not interleave with another create
-    await assertLighthouseFirst(network, input.is_lighthouse);
-    await assertNameFree(network.id, hostname);
-    const { ip_address, ip_number } = await ipam.allocate(network.id, network.subnet_cidr, input.suggested_ip || null);
+    // The node changes the network's config: bumping its revision first also takes the network's row lock
+    // (PostgreSQL), so the checks below cannot interleave with another create, in one round trip instead of two.
+    await revisions.bump(network.id);
+    const placement = await nodes.placement(network.id, hostname);
+    if (!input.is_lighthouse && !placement.hasLighthouse) {
+      throw errors.badRequest('the first node of a network must be a lighthouse: create it with is_lighthouse true and a public_endpoint');
+    }
+    if (placement.nameTaken) throw errors.conflict(`a node named "${hostname}" already exists in this network`);
+    const { ip_address, ip_number } = await ipam.allocate(network.id, network.subnet_cidr, input.suggested_ip || null, placement);
     const at = nowIso();
     const row: OverlayNodeRow = {
       id: randomUUID(),
@@ -182,21 +178,23 @@ export function createNodeService(base: OverlayBase) {
   }
 
   /** Creates a node with a server-generated keypair and its first certificate. No permission check: callers do it. */
-  async function create(input: CreateNodeInput, actorUserId: string | null) {
+  async function create(input: CreateNodeInput, actorUserId: string | null, known?: OverlayNetworkRow) {
     return db.transaction(async () => {
-      const network = await access.network(input.networkId);
+      const network = known ?? (await access.network(input.networkId));
       const keys = generateHostKeyPair();
       const privateKey = hostPrivateKeyToPem(keys.privateKey);
       const { row, groups } = await newNode(network, input, actorUserId, privateKey, hostPublicKeyToPem(keys.publicKey));
-      const issued = await issuer.issue({ network, nodeId: row.id, hostname: row.hostname, ipAddress: row.ip_address!, groups, publicKey: keys.publicKey, durationDays: input.duration_days });
-      await revisions.bump(network.id);
+      // Read under the network's lock, so a CA rotation cannot slip in between; one query for the signer and the bundle.
+      const trusted = await cas.trusted(network.id);
+      const ca = await cas.activeAmong(network.id, trusted);
+      const issued = await issuer.issue({ network, nodeId: row.id, hostname: row.hostname, ipAddress: row.ip_address!, groups, publicKey: keys.publicKey, durationDays: input.duration_days, ca });
       return {
         node_id: row.id,
         hostname: row.hostname,
         ip_address: row.ip_address!,
         certificate: issued.pem,
         private_key: privateKey,
-        ca_certificate: await caBundle(network.id),
+        ca_certificate: bundleOf(trusted),
         fingerprint: issued.row.fingerprint,
       };
     });
@@ -245,8 +243,8 @@ export function createNodeService(base: OverlayBase) {
 
     /** POST /certificates/create: manage_nodes on the network. */
     async createWithCertificate(principal: Principal, input: CreateNodeInput) {
-      await access.require(principal, input.networkId, 'manage_nodes');
-      return create(input, principal.type === 'user' ? principal.id : null);
+      const { network } = await access.require(principal, input.networkId, 'manage_nodes');
+      return create(input, principal.type === 'user' ? principal.id : null, network);
     },
 
     /** POST /certificates/sign: signs the client's public key; creates the node, or re-keys the one of that name. */
@@ -262,7 +260,6 @@ export function createNodeService(base: OverlayBase) {
       }
       const { row, groups } = await newNode(network, { ...input, hostname }, principal.type === 'user' ? principal.id : null, null, hostPublicKeyToPem(publicKey));
       const issued = await issuer.issue({ network, nodeId: row.id, hostname, ipAddress: row.ip_address!, groups, publicKey, durationDays: input.duration_days });
-      await revisions.bump(network.id);
       return { node_id: row.id, ip_address: row.ip_address!, certificate: issued.pem, ca_certificate: await caBundle(network.id) };
     },
 

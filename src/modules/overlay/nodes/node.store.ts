@@ -59,6 +59,26 @@ export function createNodeStore(db: Database) {
       return Number(row.n);
     },
 
+    /**
+     * What adding a node checks, in one round trip: whether the network has a lighthouse, whether the name is taken,
+     * and its highest address (the IPAM hands out the next one).
+     */
+    async placement(networkId: string, hostname: string): Promise<{ hasLighthouse: boolean; nameTaken: boolean; topIp: number | null }> {
+      const inNetwork = () => db.kysely.selectFrom('overlay_nodes').where('network_id', '=', networkId);
+      const row = await db.kysely
+        .selectNoFrom((eb) => [
+          eb.exists(inNetwork().select('id').where('is_lighthouse', '=', db.dialect.toBool(true))).as('has_lighthouse'),
+          eb.exists(inNetwork().select('id').where('hostname', '=', hostname)).as('name_taken'),
+          inNetwork().select((e) => e.fn.max('ip_number').as('top')).as('top_ip'),
+        ])
+        .executeTakeFirstOrThrow();
+      return {
+        hasLighthouse: db.dialect.fromBool(row.has_lighthouse),
+        nameTaken: db.dialect.fromBool(row.name_taken),
+        topIp: row.top_ip == null ? null : Number(row.top_ip),
+      };
+    },
+
     async insert(row: OverlayNodeRow): Promise<void> {
       await db.kysely.insertInto('overlay_nodes').values(row).execute();
     },
