@@ -21,13 +21,20 @@ export function createMetrics(sources: MetricsSources = {}) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // The labelled series of each method, route and status, looked up once: prom-client hashes a label set on every call.
+  const series = new Map<string, { count: Counter.Internal; time: Histogram.Internal<(typeof labelNames)[number]> }>();
   return {
     registry,
     /** route is the declared pattern (/api/v1/users/:id), never the raw URL, to keep label cardinality bounded. */
     observeRequest(method: string, route: string, status: number, seconds: number) {
-      const labels = { method, route, status: String(status) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      const key = `${method} ${status} ${route}`;
+      let one = series.get(key);
+      if (!one) {
+        const labels = { method, route, status: String(status) };
+        series.set(key, (one = { count: requests.labels(labels), time: duration.labels(labels) }));
+      }
+      one.count.inc();
+      one.time.observe(seconds);
     },
   };
 }
