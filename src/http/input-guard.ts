@@ -17,12 +17,36 @@ export function hasUnstorableText(value: string): boolean {
 
 /** Throws a 400 naming where a NUL byte or a lone surrogate was found: path parameters, query, headers or body. */
 export function rejectUnstorableInput(req: FastifyRequest): void {
+  // Every request is scanned; almost none carry such text, so the cheap scan runs first and paths are built only then.
+  if (!anyUnstorable(req.params) && !anyUnstorable(req.query) && !headersUnstorable(req.headers) && !anyUnstorable(req.body)) return;
   const found =
     locate(req.params, 'path parameters') ??
     locate(req.query, 'query') ??
     locate(pick(req.headers, HEADERS_READ), 'headers') ??
     locate(req.body, 'body');
   if (found) throw errors.validation(`invalid ${found}: contains a NUL byte or an unpaired UTF-16 surrogate`);
+}
+
+function headersUnstorable(headers: FastifyRequest['headers']): boolean {
+  for (const name of HEADERS_READ) if (headers[name] !== undefined && anyUnstorable(headers[name])) return true;
+  return false;
+}
+
+/** Whether a parsed value holds an unstorable string anywhere (keys included), without allocating paths. */
+function anyUnstorable(root: unknown): boolean {
+  if (typeof root === 'string') return UNSTORABLE.test(root);
+  if (root === null || typeof root !== 'object') return false;
+  const stack: object[] = [root];
+  while (stack.length) {
+    const value = stack.pop()!;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const child = (value as Record<string, unknown>)[key];
+      if (UNSTORABLE.test(key) || (typeof child === 'string' && UNSTORABLE.test(child))) return true;
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+  return false;
 }
 
 function pick(headers: FastifyRequest['headers'], names: string[]): Record<string, unknown> {
