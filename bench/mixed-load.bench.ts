@@ -10,12 +10,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Request } from 'autocannon';
 import { startBare } from './lib/bare.js';
 import { comparePair } from './lib/load.js';
 import { freshDatabase, postgresAdminUrl } from './lib/postgres.js';
 import { startRampart, type RunningRampart } from './lib/rampart.js';
+import { seedWrites, type Seeded } from './lib/seed.js';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/types.js';
 
 const CONNECTIONS = Number(process.env.BENCH_MIXED_CONNECTIONS ?? 200);
@@ -65,13 +65,6 @@ async function mixedLoad(ctx: BenchContext, database: 'sqlite' | 'postgres', adm
   };
 }
 
-interface Seeded {
-  token: string;
-  password: string;
-  networkId: string;
-  userIds: string[];
-}
-
 type Pick = (s: Seeded, n: number) => { method: string; path: string; body?: unknown; auth?: false };
 
 /** What one request of the mix does, and how often (weights sum to 100). */
@@ -95,25 +88,8 @@ const MIX: { name: string; weight: number; pick: Pick }[] = [
 
 /** Logs in, makes the network and the users the mix needs, and returns the one request that picks each time. */
 async function seed(rampart: RunningRampart): Promise<Request> {
-  const password = readFileSync(join(rampart.dataDir, 'initial-admin-password'), 'utf8').split('\n')[0].trim();
-  const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await fetch(rampart.origin + path, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return JSON.parse(text);
-  };
-  const { access_token: token } = await call('POST', '/api/v1/auth/login', { username: 'admin', password });
-  const network = await call('POST', '/api/networks', { name: 'load', subnet_cidr: '10.128.0.0/12' }, token);
-  await call('POST', '/api/certificates/create', { network_id: network.id, name: 'lighthouse', is_lighthouse: true, public_endpoint: '192.0.2.1:4242' }, token);
-  const userIds: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    userIds.push((await call('POST', '/api/v1/users', { username: `seed-${i}`, email: `seed-${i}@example.com`, password: `seed-${i}-correct-horse` }, token)).id);
-  }
-  const seeded: Seeded = { token, password, networkId: network.id, userIds };
+  const seeded = await seedWrites(rampart, { users: 20, prefix: 'seed' });
+  const { token } = seeded;
   // Names stay unique across both targets and every round.
   const run = randomBytes(3).toString('hex');
   let n = 0;

@@ -7,12 +7,11 @@
  * PostgreSQL: BENCH_POSTGRES_URL (an admin URL), else postgres://postgres@127.0.0.1:5432/postgres when it answers;
  * a fresh database is created next to it for the run and dropped after. Without one this bench reports nothing.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Request } from 'autocannon';
 import { comparePair } from './lib/load.js';
 import { freshDatabase, postgresAdminUrl } from './lib/postgres.js';
 import { startRampart, type RunningRampart } from './lib/rampart.js';
+import { seedWrites, type Seeded } from './lib/seed.js';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/types.js';
 
 const TARGET = 0.8;
@@ -20,11 +19,6 @@ const TARGET = 0.8;
 const CONNECTIONS = Number(process.env.BENCH_PG_WRITES_CONNECTIONS ?? 8);
 const PATCHED_USERS = 20;
 
-interface Seeded {
-  token: string;
-  networkId: string;
-  userIds: string[];
-}
 
 export const bench: Bench = async (ctx) => {
   const adminUrl = await postgresAdminUrl(ctx);
@@ -35,8 +29,8 @@ export const bench: Bench = async (ctx) => {
     const config = `[database]\nurl = "${await freshDatabase(scope, adminUrl)}"\n`;
     const postgres = await startRampart(scope, { insecureHttp: true, logLevel: scope.settings.rampartLogLevel, readyPath: '/api/v1/health', config });
     const seeded = new Map([
-      [sqlite, await seed(sqlite)],
-      [postgres, await seed(postgres)],
+      [sqlite, await seedWrites(sqlite, { users: PATCHED_USERS, prefix: 'patched' })],
+      [postgres, await seedWrites(postgres, { users: PATCHED_USERS, prefix: 'patched' })],
     ]);
     let n = 0;
     const certificateCreate = (s: Seeded) => ({ method: 'POST', path: '/api/certificates/create', body: { network_id: s.networkId, name: `bench-node-${n++}` } });
@@ -90,27 +84,4 @@ async function compare(
     cpu_ratio: pair.cpu_ratio,
     ...(headline ? { target: TARGET, meets_target: pair.ratio >= TARGET } : { target_note: `printed beside the certificate target of ${TARGET}` }),
   };
-}
-
-/** Logs in as the first admin, makes a network with its lighthouse, and users to patch. */
-async function seed(rampart: RunningRampart): Promise<Seeded> {
-  const password = readFileSync(join(rampart.dataDir, 'initial-admin-password'), 'utf8').split('\n')[0].trim();
-  const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await fetch(rampart.origin + path, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return JSON.parse(text);
-  };
-  const { access_token: token } = await call('POST', '/api/v1/auth/login', { username: 'admin', password });
-  const network = await call('POST', '/api/networks', { name: 'writes', subnet_cidr: '10.128.0.0/12' }, token);
-  await call('POST', '/api/certificates/create', { network_id: network.id, name: 'lighthouse', is_lighthouse: true, public_endpoint: '192.0.2.1:4242' }, token);
-  const userIds: string[] = [];
-  for (let i = 0; i < PATCHED_USERS; i++) {
-    userIds.push((await call('POST', '/api/v1/users', { username: `patched-${i}`, email: `patched-${i}@example.com`, password: `patched-${i}-correct-horse` }, token)).id);
-  }
-  return { token, networkId: network.id, userIds };
 }
