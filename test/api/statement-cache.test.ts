@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { cachedPostgresPool, cachedSqlite } from '../../src/core/db/statement-cache.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
-import { postgresBaseUrl } from '../helpers/db.js';
+import { createTestDatabase, postgresBaseUrl } from '../helpers/db.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
 describe('statement cache', () => {
@@ -91,6 +91,30 @@ describe('statement cache bounds', () => {
       assert.deepEqual(pool.stats(), { prepares: 6, cached: 3 });
     } finally {
       await pool.end();
+    }
+  });
+
+  test('PostgreSQL replaces a connection whose prepared statement a schema change made stale', { skip: !postgresBaseUrl && 'PostgreSQL only' }, async () => {
+    const tdb = await createTestDatabase();
+    const pool = cachedPostgresPool(new pg.Pool({ connectionString: tdb.url, max: 1 }));
+    const run = async (text: string, values: unknown[] = []) => {
+      const client = await pool.connect();
+      try {
+        return ((await client.query(text, values)) as { rows: Record<string, unknown>[] }).rows;
+      } finally {
+        client.release();
+      }
+    };
+    try {
+      await run('create table probe (a int)');
+      await run('insert into probe (a) values ($1)', [1]);
+      assert.deepEqual(await run('select * from probe'), [{ a: 1 }]);
+      await run('alter table probe add column b int'); // as another node's migration would
+      await assert.rejects(run('select * from probe'), /cached plan must not change result type/);
+      assert.deepEqual(await run('select * from probe'), [{ a: 1, b: null }], 'the next request runs on a fresh connection');
+    } finally {
+      await pool.end();
+      await tdb.cleanup();
     }
   });
 });

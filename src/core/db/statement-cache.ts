@@ -60,6 +60,8 @@ export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS):
   let prepares = 0;
   const wrap = (client: pg.PoolClient) => {
     const named = new Set<string>();
+    /** Set when the schema changed under a prepared statement (another node migrated): the connection is replaced. */
+    let stale = false;
     const wrapper = {
       query(text: unknown, values?: unknown[]) {
         if (typeof text !== 'string' || !values || !isDataStatement(text)) return client.query(text as string, values);
@@ -68,9 +70,12 @@ export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS):
           named.add(name);
           prepares++;
         }
-        return client.query({ name, text, values });
+        return client.query({ name, text, values }).catch((err: unknown) => {
+          stale ||= isStalePlan(err);
+          throw err;
+        });
       },
-      release: () => client.release(named.size >= max || undefined),
+      release: () => client.release(stale || named.size >= max || undefined),
     } as unknown as PostgresPoolClient;
     return { client: wrapper, named };
   };
@@ -84,6 +89,14 @@ export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS):
     end: () => pool.end(),
     stats: () => ({ prepares, cached: [...connections.values()].reduce((sum, { named }) => sum + named.size, 0) }),
   };
+}
+
+/**
+ * PostgreSQL refuses to run a prepared statement whose result columns changed since it was prepared (a `select *`
+ * after a migration added a column), on every later call on that connection.
+ */
+function isStalePlan(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '0A000' && /cached plan must not change result type/.test((err as Error).message);
 }
 
 /** Queries and writes; transaction control and schema changes (migrations) run as they are. */
