@@ -9,13 +9,6 @@ export const srcDir = join(root, 'src');
 export const distDir = join(root, 'dist');
 export const buildInfoFile = join(distDir, 'build-info.json');
 
-/** Every file under src/, as paths. */
-export function sourceFiles() {
-  return readdirSync(srcDir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath ?? entry.path, entry.name));
-}
-
 /**
  * Why dist/ cannot be run: 'no build' when it was never built, else the first source (file or directory: adding,
  * deleting or renaming a file changes its directory's time) changed after the build started; undefined when fresh.

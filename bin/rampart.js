@@ -7,7 +7,7 @@ import { staleSource } from './dist-freshness.js';
 const stale = staleSource();
 let main;
 if (stale === undefined) {
-  ({ main } = await import('../dist/cli/main.js'));
+  ({ main } = await import('../dist/main.js'));
 } else {
   const why = stale === 'no build' ? 'dist/ is not built' : `${stale} changed after dist/ was built`;
   process.stderr.write(`rampart: ${why}; running the sources through tsx (slower start). npm run build:server compiles them.\n`);

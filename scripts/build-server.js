@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
- * npm run build:server: compiles src/ to dist/ (one JavaScript file per TypeScript file, same layout, source maps)
- * with esbuild, and stamps dist/build-info.json with the version, commit and build time, so a start reads a file
- * instead of running git. Type checking is `npm run typecheck`'s job; this only transpiles, which takes about a
- * second and so can run on every `npm start` when the sources changed (--if-stale).
+ * npm run build:server: compiles src/ into dist/ with esbuild: dist/main.js (the CLI, src/cli/main.ts) and chunks for
+ * what it imports on demand (each command, the server), with source maps; npm packages stay imports of
+ * node_modules. One bundle instead of some 340 files saves the module loader about a fifth of the start-up CPU.
+ * dist/build-info.json stamps the version, commit and build time, so a start reads a file instead of running git.
+ * Type checking is `npm run typecheck`'s job: this only transpiles, in under a second, so `npm start` can afford to
+ * run it whenever the sources changed (--if-stale).
  *
  *   node scripts/build-server.js             # always rebuild
  *   node scripts/build-server.js --if-stale  # rebuild only when src/ changed since the last build
@@ -13,7 +15,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { distDir, staleSource, sourceFiles, srcDir } from '../bin/dist-freshness.js';
+import { distDir, staleSource, srcDir } from '../bin/dist-freshness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,14 +31,18 @@ if (process.argv.includes('--if-stale') && !staleSource()) process.exit(0);
 
 // Sources edited while this build runs must count as newer than the build, so the clock is read first.
 const startedAt = Date.now();
-const entryPoints = sourceFiles().filter((file) => file.endsWith('.ts'));
-// Built beside dist/ and swapped in, so a rampart process starting meanwhile (a test run's) never sees half a build,
-// and a deleted source file does not live on in dist/.
+// Built beside dist/ and swapped in, so a rampart process starting meanwhile (a test run's) never sees half a build
+// and chunks of an earlier build do not pile up.
 const next = `${distDir}.next-${process.pid}`;
+process.on('exit', () => rmSync(next, { recursive: true, force: true })); // what a failed build left
 await build({
-  entryPoints,
+  entryPoints: { main: join(srcDir, 'cli', 'main.ts') },
+  bundle: true,
+  splitting: true,
+  packages: 'external',
+  // Every file at the top of dist/, one level below the root as src/version.ts is: its relative paths hold.
+  chunkNames: '[name]-[hash]',
   outdir: next,
-  outbase: srcDir,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -60,4 +66,4 @@ try {
 }
 renameSync(next, distDir);
 rmSync(previous, { recursive: true, force: true });
-process.stderr.write(`rampart: compiled ${entryPoints.length} files to dist/ in ${Date.now() - startedAt} ms\n`);
+process.stderr.write(`rampart: compiled src/ to dist/ in ${Date.now() - startedAt} ms\n`);
