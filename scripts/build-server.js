@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * npm run build:server: compiles src/ into dist/ with esbuild: dist/main.js (the CLI, src/cli/main.ts) and chunks for
- * what it imports on demand (each command, the server), with source maps; npm packages stay imports of
- * node_modules. One bundle instead of some 340 files saves the module loader about a fifth of the start-up CPU.
+ * what it imports on demand (each command, the server), with source maps. Bundled, the server starts without the
+ * module loader finding, reading and linking some 340 files one by one.
  * dist/build-info.json stamps the version, commit and build time, so a start reads a file instead of running git.
- * Type checking is `npm run typecheck`'s job: this only transpiles, in under a second, so `npm start` can afford to
+ * Type checking is `npm run typecheck`'s job: this only transpiles, in about a second, so `npm start` can afford to
  * run it whenever the sources changed (--if-stale).
  *
  *   node scripts/build-server.js             # always rebuild

@@ -6,10 +6,7 @@ interface BuildInfo {
   build_time: string;
 }
 
-/**
- * What the build stamped into dist/build-info.json (beside the compiled copy of this file); undefined when this runs
- * from the TypeScript sources, where it reads package.json instead and knows no commit: no git call at start.
- */
+/** A JSON file relative to this module; undefined when it is not there. */
 function readJson<T>(relativePath: string): T | undefined {
   try {
     return JSON.parse(readFileSync(new URL(relativePath, import.meta.url), 'utf8')) as T;
@@ -18,6 +15,8 @@ function readJson<T>(relativePath: string): T | undefined {
   }
 }
 
+// What the build stamped into dist/build-info.json, beside the compiled copy of this module. From the TypeScript
+// sources there is none: the version comes from package.json and the commit is unknown (no git call at start).
 const stamp = readJson<BuildInfo>('./build-info.json');
 const rampart = stamp?.rampart ?? readJson<{ version: string }>('../package.json')?.version ?? 'unknown';
 
