@@ -70,6 +70,8 @@ async function main(): Promise<number> {
   const settings = settingsFromEnv();
   const files = benchFiles(process.argv.slice(2));
   if (files.length === 0) throw new Error(`no bench/*.bench.ts matches ${process.argv.slice(2).join(' ')}`);
+  // Rampart is measured as users run it, from the compiled build: compile it when src/ changed (stderr only).
+  execFileSync(process.execPath, [join(benchDir, '..', 'scripts', 'build-server.js'), '--if-stale'], { stdio: ['ignore', 2, 2] });
   const startedAt = new Date().toISOString();
   const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
   if (loadAtStart[0] > cpus().length / 2) {

@@ -9,7 +9,7 @@
  *
  * Fails when a test fails, when no file matches, and when no test ran at all.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -50,6 +50,9 @@ console.log(
   `running ${files.length} test files against ${onPostgres ? 'PostgreSQL' : 'SQLite'}` +
     (skipped ? ` (${skipped} database-independent files left out: they ran on SQLite; --all runs them too)` : ''),
 );
+
+// The tests start `rampart` (bin/rampart.js) as users do, from the compiled build: compile it when src/ changed.
+execFileSync(process.execPath, ['scripts/build-server.js', '--if-stale'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 
 // The spec reporter for people, and a TAP copy whose summary says how many tests ran.
 const tapDir = mkdtempSync(join(tmpdir(), 'rampart-test-run-'));

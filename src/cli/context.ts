@@ -1,15 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../core/config/load.js';
 import type { RampartConfig } from '../core/config/schema.js';
 import { createLogger, type Logger } from '../core/logger.js';
-
-/** Flags every command that reads the configuration accepts. */
-export function withConfigOptions(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'configuration file (TOML); default ./rampart.toml when present')
-    .option('-d, --data-dir <dir>', 'data directory (env RAMPART_DATA_DIR); default ./data');
-}
+import { fail } from './fail.js';
 
 export interface CliContext {
   config: RampartConfig;
@@ -35,9 +28,4 @@ export function cliContext(
   const config = loadCliConfig(flags, overrides);
   mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
   return { config, logger: createLogger(config, logTo === 'stdout' ? 1 : 2) };
-}
-
-export function fail(message: string): never {
-  process.stderr.write(`rampart: ${message}\n`);
-  process.exit(1);
 }

@@ -2,10 +2,19 @@ import { Command } from 'commander';
 import { versionInfo } from '../version.js';
 import { registerAgentOverlayCommands } from './commands/agent-overlay.js';
 import type { AuthKeyAction } from './commands/auth-keys.js';
-import { ConfigError } from '../core/config/load.js';
-import { cliContext, fail, loadCliConfig, withConfigOptions } from './context.js';
+import type { CliContext } from './context.js';
+import { fail } from './fail.js';
+import { withConfigOptions } from './options.js';
 
 type ConfigFlags = { config?: string; dataDir?: string };
+
+/**
+ * The configuration and the logger, imported by the commands that use them: `rampart version` and the device agents
+ * start without the configuration schema (zod), the TOML parser or pino.
+ */
+async function cliContext(flags: ConfigFlags, overrides?: Record<string, unknown>, logTo?: 'stdout' | 'stderr'): Promise<CliContext> {
+  return (await import('./context.js')).cliContext(flags, overrides, logTo);
+}
 
 /**
  * The program and its commands. Each command's module is imported when it runs, so `rampart agent ...` on a device
@@ -24,7 +33,7 @@ export function buildCli(): Command {
     .option('--insecure-http', 'serve plain HTTP, for running behind a TLS-terminating proxy (list it in server.trusted_proxies)')
     .option('--no-worker', 'do not run the job worker in this process (jobs.worker = false)')
     .action(async (flags: ConfigFlags & { listen?: string; metricsListen?: string; insecureHttp?: boolean; worker: boolean }) => {
-      const { config, logger } = cliContext(flags, {
+      const { config, logger } = await cliContext(flags, {
         'server.listen': flags.listen,
         'server.metrics_listen': flags.metricsListen,
         'server.insecure_http': flags.insecureHttp || undefined,
@@ -36,7 +45,7 @@ export function buildCli(): Command {
   withConfigOptions(program.command('worker'))
     .description('run only the job worker (rampart serve runs one too, unless --no-worker)')
     .action(async (flags: ConfigFlags) => {
-      const { config, logger } = cliContext(flags, {}, 'stdout');
+      const { config, logger } = await cliContext(flags, {}, 'stdout');
       await (await import('./commands/worker.js')).workerCommand(config, logger);
     });
 
@@ -44,7 +53,7 @@ export function buildCli(): Command {
     .description('apply pending database migrations (they are also applied on start)')
     .option('--status', 'list applied, pending and unknown migrations without changing anything')
     .action(async (flags: ConfigFlags & { status?: boolean }) => {
-      const { config, logger } = cliContext(flags);
+      const { config, logger } = await cliContext(flags);
       await (await import('./commands/migrate.js')).migrateCommand(config, logger, flags);
     });
 
@@ -54,26 +63,29 @@ export function buildCli(): Command {
     .requiredOption('--email <address>', 'email address of the new administrator')
     .option('--password-stdin', 'read the password from stdin instead of generating one')
     .action(async (flags: ConfigFlags & { username: string; email: string; passwordStdin?: boolean }) => {
-      const { config, logger } = cliContext(flags);
+      const { config, logger } = await cliContext(flags);
       await (await import('./commands/create-admin.js')).createAdminCommand(config, logger, flags);
     });
 
   withConfigOptions(program.command('check-config'))
     .description('validate the configuration and print it with secrets redacted; exits 1 naming a bad key')
-    .action(async (flags: ConfigFlags) => (await import('./commands/check-config.js')).checkConfigCommand(loadCliConfig(flags)));
+    .action(async (flags: ConfigFlags) => {
+      const config = (await import('./context.js')).loadCliConfig(flags);
+      (await import('./commands/check-config.js')).checkConfigCommand(config);
+    });
 
   const secrets = program.command('secrets').description('manage the key that encrypts secrets at rest');
   withConfigOptions(secrets.command('rotate'))
     .description('generate a new key, re-encrypt every stored secret under it, and retire the old key')
     .action(async (flags: ConfigFlags) => {
-      const { config, logger } = cliContext(flags);
+      const { config, logger } = await cliContext(flags);
       await (await import('./commands/secrets.js')).rotateSecretsCommand(config, logger);
     });
 
   const authKey = program.command('auth').description('identity administration').command('key').description('the keys that sign access tokens');
-  const keyCommand = (flags: ConfigFlags, what: AuthKeyAction) => {
-    const { config, logger } = cliContext(flags);
-    return import('./commands/auth-keys.js').then((m) => m.authKeyCommand(config, logger, what));
+  const keyCommand = async (flags: ConfigFlags, what: AuthKeyAction) => {
+    const { config, logger } = await cliContext(flags);
+    await (await import('./commands/auth-keys.js')).authKeyCommand(config, logger, what);
   };
   withConfigOptions(authKey.command('rotate'))
     .description('make a new signing key active; the previous one keeps verifying until retired')
@@ -100,7 +112,7 @@ export async function main(argv: string[]): Promise<void> {
     await buildCli().parseAsync(argv);
   } catch (err) {
     // A configuration problem found late (an unreadable key file, a bad certificate path) is the operator's to fix.
-    if (err instanceof ConfigError) fail(`invalid configuration: ${err.message}`);
+    if (err instanceof (await import('../core/config/load.js')).ConfigError) fail(`invalid configuration: ${err.message}`);
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { RampartConfig } from './config/schema.js';
+import { logDestination } from './log-destination.js';
 
 export type { Logger };
 
@@ -15,8 +16,11 @@ export function loggerOptions(config: Pick<RampartConfig, 'log'>, fd: 1 | 2 = 1)
   };
 }
 
-/** Servers log to stdout; one-shot commands log to stderr (fd 2) and keep stdout for their result. */
+/**
+ * Servers log to stdout; one-shot commands log to stderr (fd 2) and keep stdout for their result. JSON goes through
+ * a destination that a closed or stalled reader cannot block (log-destination.ts).
+ */
 export function createLogger(config: Pick<RampartConfig, 'log'>, fd: 1 | 2 = 1): Logger {
   const options = loggerOptions(config, fd);
-  return options.transport ? pino(options) : pino(options, pino.destination(fd));
+  return options.transport ? pino(options) : pino(options, logDestination(fd));
 }

@@ -1,12 +1,10 @@
-// @peculiar/x509 resolves its providers through tsyringe, which needs the reflect polyfill loaded first.
-import 'reflect-metadata';
 import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../core/config/load.js';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { loadX509 } from '../core/pki/x509-generator.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -52,6 +50,7 @@ export async function loadOrCreateTls(opts: { certFile: string; keyFile: string;
 }
 
 export async function generateSelfSigned(host = hostname()): Promise<{ cert: string; key: string }> {
+  const x509 = await loadX509();
   const crypto = webcrypto as unknown as Crypto;
   const keys = (await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const notBefore = new Date(Date.now() - 60_000);

@@ -5,7 +5,7 @@ import { stderrLog } from '../../agent/overlay/log.js';
 import { resolveNebulaPath } from '../../agent/overlay/nebula-supervisor.js';
 import { runOverlayAgent } from '../../agent/overlay/poll-loop.js';
 import { AgentStateError, DEFAULT_STATE_DIR, resolveStateDir } from '../../agent/overlay/state.js';
-import { fail } from '../context.js';
+import { fail } from '../fail.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIR}`;
 

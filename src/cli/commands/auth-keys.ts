@@ -5,7 +5,7 @@ import type { Keyset } from '../../core/identity/identity.types.js';
 import type { Logger } from '../../core/logger.js';
 import { builtinModules } from '../../modules/index.js';
 import { createCoreFor } from '../../server.js';
-import { fail } from '../context.js';
+import { fail } from '../fail.js';
 
 export type AuthKeyAction = { action: 'rotate' } | { action: 'list' } | { action: 'retire'; kid: string };
 

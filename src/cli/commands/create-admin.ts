@@ -6,7 +6,7 @@ import { randomPassword } from '../../core/identity/users/bootstrap.js';
 import type { Logger } from '../../core/logger.js';
 import { builtinModules } from '../../modules/index.js';
 import { createCoreFor } from '../../server.js';
-import { fail } from '../context.js';
+import { fail } from '../fail.js';
 
 export interface CreateAdminOptions {
   username: string;

@@ -4,7 +4,7 @@ import { builtinModules } from '../../modules/index.js';
 import { createCoreFor } from '../../server.js';
 import type { Logger } from '../../core/logger.js';
 import { NewerDatabaseError } from '../../core/db/migrator.js';
-import { fail } from '../context.js';
+import { fail } from '../fail.js';
 
 /** `rampart migrate`: applies pending migrations, or with --status only lists them. */
 export async function migrateCommand(config: RampartConfig, logger: Logger, opts: { status?: boolean }): Promise<void> {

@@ -25,7 +25,7 @@ export interface StartOptions {
   modules?: RampartModule[];
 }
 
-/** Everything `rampart serve` does before it waits for a signal. */
+/** Everything `rampart serve` does before it waits for a signal, which ends it (exitOnSignals). */
 export async function startServer(config: RampartConfig, opts: StartOptions): Promise<RunningServer> {
   const { logger } = opts;
   const tls = config.server.insecure_http
@@ -76,10 +76,9 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
   );
   const metricsUrl = `${formatUrl('http', metricsAddress.host, (metricsServer.address() as AddressInfo).port)}/metrics`;
   await rampart.startBackground();
-  logger.info({ url, metrics: metricsUrl }, 'Rampart is serving');
 
   let stopping: Promise<void> | undefined;
-  return {
+  const server: RunningServer = {
     rampart,
     url,
     metricsUrl,
@@ -88,6 +87,11 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
       return stopping;
     },
   };
+  // Before the line that says it is serving: whoever waits for that line may signal at once, and a SIGTERM that
+  // arrived before the handler would kill the process without the graceful shutdown.
+  exitOnSignals(server, logger);
+  logger.info({ url, metrics: metricsUrl }, 'Rampart is serving');
+  return server;
 }
 
 /** A listener that cannot bind is a configuration problem: say which key and why, not a stack trace. */
@@ -119,7 +123,7 @@ async function shutdown(rampart: Rampart, metricsServer: Server, boundMs: number
 }
 
 /** SIGTERM/SIGINT start a graceful shutdown; a second signal exits at once. */
-export function exitOnSignals(server: RunningServer, logger: Logger): void {
+function exitOnSignals(server: RunningServer, logger: Logger): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -141,8 +145,7 @@ export function exitOnSignals(server: RunningServer, logger: Logger): void {
 
 export async function serveCommand(config: RampartConfig, logger: Logger): Promise<void> {
   try {
-    const server = await startServer(config, { logger });
-    exitOnSignals(server, logger);
+    await startServer(config, { logger });
   } catch (err) {
     if (err instanceof NewerDatabaseError) {
       logger.fatal(err.message);

@@ -4,7 +4,7 @@ import { NewerDatabaseError } from '../../core/db/migrator.js';
 import type { Logger } from '../../core/logger.js';
 import { builtinModules } from '../../modules/index.js';
 import { createCoreFor } from '../../server.js';
-import { fail } from '../context.js';
+import { fail } from '../fail.js';
 
 /** `rampart worker`: only the job worker, for nodes that serve no HTTP. Stops gracefully on SIGTERM/SIGINT. */
 export async function workerCommand(config: RampartConfig, logger: Logger): Promise<void> {

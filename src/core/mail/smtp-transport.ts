@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface OutgoingMail {
   from: string;
@@ -17,11 +17,16 @@ export interface MailTransport {
  * a mail server that does not answer must not hold deliveries for nodemailer's default two minutes.
  */
 export function createSmtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never);
+  // nodemailer is a large package most starts never use: it loads with the first delivery.
+  let transporter: Promise<Transporter> | undefined;
+  const connect = () =>
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never),
+    ));
   return {
     async deliver(mail) {
-      await transporter.sendMail(mail);
+      await (await connect()).sendMail(mail);
     },
-    close: () => transporter.close(),
+    close: () => void transporter?.then((t) => t.close()),
   };
 }

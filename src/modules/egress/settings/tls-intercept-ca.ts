@@ -1,7 +1,5 @@
-// @peculiar/x509 resolves its providers through tsyringe, which needs the reflect polyfill loaded first.
-import 'reflect-metadata';
 import { createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { loadX509 } from '../../../core/pki/x509-generator.js';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import './settings.tables.js';
@@ -120,6 +118,7 @@ function keyFromDer(b64: string): KeyObject {
 }
 
 async function generateCa(now: Date): Promise<{ certPem: string; key: KeyObject }> {
+  const x509 = await loadX509();
   const crypto = webcrypto as unknown as Crypto;
   const keys = (await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const notBefore = new Date(now.getTime() - 60_000);
