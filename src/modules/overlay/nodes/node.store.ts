@@ -1,6 +1,7 @@
 import type { Database } from '../../../core/db/database.js';
 import { isUuid } from '../../../core/db/ids.js';
 import { paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
+import { ROUTING_NODE } from '../overlay.migrations.js';
 import type { OverlayNodeRow } from '../overlay.tables.js';
 
 /** overlay_nodes reads and writes; no rules here (node.service.ts has them). */
@@ -29,16 +30,19 @@ export function createNodeStore(db: Database) {
       return paginate(byNetworks(networkIds), page);
     },
 
-    /** The network's lighthouses and relays with an address: all a node's config needs to know of its peers. */
+    /**
+     * The network's lighthouses and relays with an address: all a node's config needs to know of its peers. The
+     * predicate is the partial index overlay_nodes_routing's own, written the same way, so both planners use it
+     * (SQLite matches a partial index only on the same expression) however many nodes the network has.
+     */
     async listRouting(networkId: string): Promise<OverlayNodeRow[]> {
-      const yes = db.dialect.toBool(true);
       return db.kysely
         .selectFrom('overlay_nodes')
         .selectAll()
         .where('network_id', '=', networkId)
+        .where(ROUTING_NODE)
         .where('ip_number', 'is not', null)
         .where('status', '!=', 'revoked')
-        .where((eb) => eb.or([eb('is_lighthouse', '=', yes), eb('is_relay', '=', yes)]))
         .orderBy('ip_number')
         .execute();
     },
