@@ -26,11 +26,12 @@ export interface RunningRampart {
  */
 export async function startRampart(
   ctx: BenchContext,
-  opts: { insecureHttp: boolean; logLevel: string; readyPath: string; config?: string },
+  opts: { insecureHttp: boolean; logLevel: string; readyPath: string; config?: string; dataDir?: string },
 ): Promise<RunningRampart> {
-  const dataDir = ctx.tmpDir('rampart-bench-');
+  // A given data dir is another run's (restarted on what it left), config file included.
+  const dataDir = opts.dataDir ?? ctx.tmpDir('rampart-bench-');
   const configFile = join(dataDir, 'rampart.toml');
-  writeFileSync(configFile, opts.config ?? '', { mode: 0o600 });
+  if (!opts.dataDir) writeFileSync(configFile, opts.config ?? '', { mode: 0o600 });
   const [port, metricsPort] = [await freePort(), await freePort()];
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RAMPART_')));
   const profDir = ctx.settings.rampartCpuProfDir;
