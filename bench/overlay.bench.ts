@@ -30,6 +30,8 @@ const ONE_DEVICE_TARGET = 0.45;
 const FLEET_TARGET = 0.25;
 const FLEET = Number(process.env.BENCH_OVERLAY_FLEET ?? 50_000);
 const COLD_CONCURRENCY = 32;
+/** A restart on a loaded machine may take longer than the default readiness wait. */
+const RESTART_TIMEOUT_MS = 180_000;
 const NODES = Number(process.env.BENCH_OVERLAY_NODES ?? 10_000);
 const CREATE_CONCURRENCY = 4;
 const CLI_SAMPLE = 20;
@@ -157,15 +159,15 @@ async function fleetPolling(ctx: BenchContext): Promise<BenchmarkResult> {
   await first.child.stop();
 
   const seedStarted = process.hrtime.bigint();
-  const devices: FleetDevice[] = await seedFleet(first.dataDir, network.id, FLEET, ctx.log);
+  const devices: FleetDevice[] = await seedFleet(first.dataDir, network.id, FLEET);
   const seedS = Math.round(Number(process.hrtime.bigint() - seedStarted) / 1e8) / 10;
   ctx.log(`  seeded ${FLEET} enrolled devices in ${seedS} s`);
 
-  let rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', dataDir: first.dataDir });
+  let rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', dataDir: first.dataDir, readyTimeoutMs: RESTART_TIMEOUT_MS });
   const firstPass = await pollEveryDevice(rampart, devices, 200);
   ctx.log(`  cold, first poll of each device (200): ${firstPass.per_s} polls/s, ${firstPass.server_cpu_us_per_miss} µs server CPU per miss`);
   await rampart.child.stop();
-  rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', dataDir: first.dataDir });
+  rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', dataDir: first.dataDir, readyTimeoutMs: RESTART_TIMEOUT_MS });
   const restartPass = await pollEveryDevice(rampart, devices, 304);
   ctx.log(`  cold after a restart, devices holding their ETags (304): ${restartPass.per_s} polls/s, ${restartPass.server_cpu_us_per_miss} µs server CPU per miss`);
 

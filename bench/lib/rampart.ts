@@ -26,7 +26,7 @@ export interface RunningRampart {
  */
 export async function startRampart(
   ctx: BenchContext,
-  opts: { insecureHttp: boolean; logLevel: string; readyPath: string; config?: string; dataDir?: string },
+  opts: { insecureHttp: boolean; logLevel: string; readyPath: string; config?: string; dataDir?: string; readyTimeoutMs?: number },
 ): Promise<RunningRampart> {
   // A given data dir is another run's (restarted on what it left), config file included.
   const dataDir = opts.dataDir ?? ctx.tmpDir('rampart-bench-');
@@ -51,7 +51,7 @@ export async function startRampart(
   });
   ctx.defer(() => child.stop());
   const origin = `${opts.insecureHttp ? 'http' : 'https'}://127.0.0.1:${port}`;
-  const ready = await waitUntilServing(child, origin + opts.readyPath);
+  const ready = await waitUntilServing(child, origin + opts.readyPath, opts.readyTimeoutMs);
   const tls = opts.insecureHttp
     ? undefined
     : { certFile: join(dataDir, 'tls', 'cert.pem'), keyFile: join(dataDir, 'tls', 'key.pem') };
