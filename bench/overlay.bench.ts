@@ -30,7 +30,7 @@ const ONE_DEVICE_TARGET = 0.45;
 const FLEET_TARGET = 0.25;
 const FLEET = Number(process.env.BENCH_OVERLAY_FLEET ?? 50_000);
 const COLD_CONCURRENCY = 32;
-/** A restart on a loaded machine may take longer than the default readiness wait. */
+/** Starting (tsx compiles at run time) on a loaded machine may take longer than the default readiness wait. */
 const RESTART_TIMEOUT_MS = 180_000;
 const NODES = Number(process.env.BENCH_OVERLAY_NODES ?? 10_000);
 const CREATE_CONCURRENCY = 4;
@@ -65,7 +65,7 @@ async function adminApi(rampart: RunningRampart): Promise<Api> {
 async function deviceConfigPair(ctx: BenchContext): Promise<BenchmarkResult> {
   const logLevel = ctx.settings.rampartLogLevel;
   ctx.log(`GET ${CONFIG_PATH} answered 304: starting Rampart (log level ${logLevel}) and the bare node:http server`);
-  const rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health' });
+  const rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', readyTimeoutMs: RESTART_TIMEOUT_MS });
   const api = await adminApi(rampart);
   const network = await api.call('POST', '/api/networks', { name: 'bench', subnet_cidr: '10.64.0.0/16' });
   const node = await api.call('POST', '/api/certificates/create', { network_id: network.id, name: 'lighthouse', is_lighthouse: true, public_endpoint: '192.0.2.1:4242' });
@@ -150,7 +150,7 @@ async function pollEveryDevice(rampart: RunningRampart, devices: FleetDevice[], 
 async function fleetPolling(ctx: BenchContext): Promise<BenchmarkResult> {
   const logLevel = ctx.settings.rampartLogLevel;
   ctx.log(`GET ${CONFIG_PATH} answered 304 to ${FLEET} devices polling in random order`);
-  const first = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health' });
+  const first = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', readyTimeoutMs: RESTART_TIMEOUT_MS });
   const api = await adminApi(first);
   const network = await api.call('POST', '/api/networks', { name: 'fleet', subnet_cidr: '10.64.0.0/12' });
   await api.call('POST', '/api/certificates/create', { network_id: network.id, name: 'lighthouse', is_lighthouse: true, public_endpoint: '192.0.2.1:4242' });
@@ -220,7 +220,7 @@ function memoryMib(pid: number): { peak: number; current: number } {
 
 async function tenThousandNodes(ctx: BenchContext): Promise<BenchmarkResult> {
   ctx.log(`creating ${NODES} nodes in one network through POST /api/certificates/create (${CREATE_CONCURRENCY} at a time)`);
-  const rampart = await startRampart(ctx, { insecureHttp: true, logLevel: ctx.settings.rampartLogLevel, readyPath: '/api/health' });
+  const rampart = await startRampart(ctx, { insecureHttp: true, logLevel: ctx.settings.rampartLogLevel, readyPath: '/api/health', readyTimeoutMs: RESTART_TIMEOUT_MS });
   const api = await adminApi(rampart);
   const network = await api.call('POST', '/api/networks', { name: 'scale', subnet_cidr: '10.128.0.0/12' });
   await api.call('POST', '/api/certificates/create', { network_id: network.id, name: 'lighthouse', is_lighthouse: true, public_endpoint: '192.0.2.1:4242' });
