@@ -4,6 +4,22 @@ import { paginate, type Page, type PageRequest } from '../../../core/db/paginate
 import { ROUTING_NODE } from '../overlay.migrations.js';
 import type { OverlayNodeRow } from '../overlay.tables.js';
 
+/**
+ * The query behind listRouting. Its predicate is the partial index overlay_nodes_routing's own, written the same
+ * way, so both planners use it (SQLite matches a partial index only on the same expression) however many nodes
+ * the network has.
+ */
+export function routingNodes(db: Database, networkId: string) {
+  return db.kysely
+    .selectFrom('overlay_nodes')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where(ROUTING_NODE)
+    .where('ip_number', 'is not', null)
+    .where('status', '!=', 'revoked')
+    .orderBy('ip_number');
+}
+
 /** overlay_nodes reads and writes; no rules here (node.service.ts has them). */
 export function createNodeStore(db: Database) {
   const byNetworks = (networkIds: string[]) =>
@@ -30,21 +46,9 @@ export function createNodeStore(db: Database) {
       return paginate(byNetworks(networkIds), page);
     },
 
-    /**
-     * The network's lighthouses and relays with an address: all a node's config needs to know of its peers. The
-     * predicate is the partial index overlay_nodes_routing's own, written the same way, so both planners use it
-     * (SQLite matches a partial index only on the same expression) however many nodes the network has.
-     */
+    /** The network's lighthouses and relays with an address: all a node's config needs to know of its peers. */
     async listRouting(networkId: string): Promise<OverlayNodeRow[]> {
-      return db.kysely
-        .selectFrom('overlay_nodes')
-        .selectAll()
-        .where('network_id', '=', networkId)
-        .where(ROUTING_NODE)
-        .where('ip_number', 'is not', null)
-        .where('status', '!=', 'revoked')
-        .orderBy('ip_number')
-        .execute();
+      return routingNodes(db, networkId).execute();
     },
 
     /** Whether the network has a lighthouse (besides exceptId): one indexed probe, however many nodes it has. */
