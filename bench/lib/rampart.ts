@@ -26,11 +26,12 @@ export interface RunningRampart {
  */
 export async function startRampart(
   ctx: BenchContext,
-  opts: { insecureHttp: boolean; logLevel: string; readyPath: string; config?: string },
+  opts: { insecureHttp: boolean; logLevel: string; readyPath: string; config?: string; dataDir?: string; readyTimeoutMs?: number },
 ): Promise<RunningRampart> {
-  const dataDir = ctx.tmpDir('rampart-bench-');
+  // A given data dir is another run's (restarted on what it left), config file included.
+  const dataDir = opts.dataDir ?? ctx.tmpDir('rampart-bench-');
   const configFile = join(dataDir, 'rampart.toml');
-  writeFileSync(configFile, opts.config ?? '', { mode: 0o600 });
+  if (!opts.dataDir) writeFileSync(configFile, opts.config ?? '', { mode: 0o600 });
   const [port, metricsPort] = [await freePort(), await freePort()];
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RAMPART_')));
   const profDir = ctx.settings.rampartCpuProfDir;
@@ -50,7 +51,7 @@ export async function startRampart(
   });
   ctx.defer(() => child.stop());
   const origin = `${opts.insecureHttp ? 'http' : 'https'}://127.0.0.1:${port}`;
-  const ready = await waitUntilServing(child, origin + opts.readyPath);
+  const ready = await waitUntilServing(child, origin + opts.readyPath, opts.readyTimeoutMs);
   const tls = opts.insecureHttp
     ? undefined
     : { certFile: join(dataDir, 'tls', 'cert.pem'), keyFile: join(dataDir, 'tls', 'key.pem') };

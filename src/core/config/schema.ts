@@ -155,6 +155,8 @@ export const configSchema = z
         device_token_ttl_days: int(1, 3_650).default(365),
         /** An active node that has not sent a heartbeat for this long is reported offline. */
         offline_after_s: int(30, 86_400).default(300),
+        /** Memory for device poll caches (ETags, rendered configs, per-network parts), least recently used out first. */
+        device_cache_mib: int(1, 65_536).default(256),
         /** Default lifetime of an enrollment code (a request may ask for another, up to 30 days). */
         enrollment_code_ttl_hours: int(1, 720).default(24),
         /** Public base URL of the web console, for links in invitation mails. */

@@ -4,6 +4,12 @@ import type { Migration } from '../../core/db/migrator.js';
 
 type Table = CreateTableBuilder<string, never>;
 
+/**
+ * Lighthouses and relays: the predicate of the partial index overlay_nodes_routing, which the routing lookup
+ * (node.store.ts listRouting) must repeat word for word. Booleans are 0/1 on SQLite, so it reads the same there.
+ */
+export const ROUTING_NODE = sql<boolean>`(is_lighthouse or is_relay)`;
+
 const cascade = (table: string) => (c: any) => c.references(`${table}.id`).onDelete('cascade');
 
 function withId(db: Kysely<any>, d: DialectHelpers, name: string): Table {
@@ -195,6 +201,14 @@ export const overlayMigrations: Migration[] = [
     name: '0004_overlay_invitation_mail',
     async up(db, d) {
       await db.schema.alterTable('overlay_invitations').addColumn('mail_id', d.types.uuid).execute();
+    },
+  },
+  {
+    // A config render reads the network's lighthouses and relays: without this, ORDER BY ip_number led both
+    // planners to walk overlay_nodes_ip over every node of the network.
+    name: '0005_overlay_routing_index',
+    async up(db) {
+      await db.schema.createIndex('overlay_nodes_routing').on('overlay_nodes').columns(['network_id', 'ip_number']).where(ROUTING_NODE).execute();
     },
   },
 ];

@@ -13,6 +13,8 @@ import { createInvitationService } from './workflows/invitations/invitation.serv
 import { createNodeService } from './nodes/node.service.js';
 import { createDeviceService } from './device/device.service.js';
 import { createDnsService } from './dns/dns.service.js';
+import { createDeviceCache } from './device/device-cache.js';
+import { createNetworkParts } from './device/network-parts.js';
 
 /** The overlay's services, wired by hand once per Rampart: each takes what it needs of the core and of the others. */
 export function createOverlayServices(core: Core) {
@@ -22,14 +24,17 @@ export function createOverlayServices(core: Core) {
   const revisions = createConfigRevisions(core.db, core.now);
   const base = { core, access, ipam, cas, revisions };
   const nodes = createNodeService(base);
+  // One memory budget for everything device polls remember (see docs/architecture.md, "device-poll path").
+  const cache = createDeviceCache(core.config.overlay.device_cache_mib);
+  const poll = { cache, parts: createNetworkParts(base, nodes, cache) };
   return {
     ...base,
     nodes,
     nodeRequests: createNodeRequestService(base, nodes),
     accessGrants: createAccessGrantService(base),
     invitations: createInvitationService(base),
-    device: createDeviceService(base, nodes),
-    dns: createDnsService(base, nodes),
+    device: createDeviceService(base, nodes, poll),
+    dns: createDnsService(base, nodes, poll),
     members: createNetworkMembers(core.db, access, core.now),
     groupFirewall: createGroupFirewall(core.db, access, revisions, core.now),
     userNetworks: createUserNetworks(core.db),

@@ -6,6 +6,8 @@ import type { OverlayNodeRow } from '../overlay.tables.js';
 import { certBundle } from './cert-bundle.js';
 import { createDeviceTokens } from './device-tokens.js';
 import { createEnrollmentCodes } from './enrollment-codes.js';
+import type { DeviceCache } from './device-cache.js';
+import type { NetworkParts } from './network-parts.js';
 import { createNodeConfigs, noValidCertificate, type NodeConfigState } from './node-configs.js';
 
 const MAX_CODE_HOURS = 720;
@@ -14,12 +16,12 @@ const MAX_CODE_HOURS = 720;
  * The device side of a node: enrollment codes an admin hands out, their one-time redemption for a device
  * token, and what a device fetches with that token (its config and certificates).
  */
-export function createDeviceService(base: OverlayBase, nodes: NodeService) {
+export function createDeviceService(base: OverlayBase, nodes: NodeService, poll: { cache: DeviceCache; parts: NetworkParts }) {
   const { core } = base;
   const { db } = core;
   const codes = createEnrollmentCodes(db, core.now);
   const tokens = createDeviceTokens(core);
-  const configs = createNodeConfigs(base, nodes);
+  const configs = createNodeConfigs(base, nodes, poll.cache, poll.parts);
 
   const revokedToken = () => errors.unauthorized('this device token is no longer valid (the node was re-enrolled or deleted); enroll again');
 
@@ -35,7 +37,7 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService) {
    * A device's poll: its token checked, and the poll recorded as a sign of life (see NodeService.recordPoll).
    * `fetchesCredentials` for the config and the certificates, whose first fetch sets first_polled_at.
    */
-  async function poll(authorization: string | undefined, fetchesCredentials: boolean): Promise<NodeConfigState> {
+  async function pollOf(authorization: string | undefined, fetchesCredentials: boolean): Promise<NodeConfigState> {
     const state = await authenticate(authorization);
     await nodes.recordPoll(state, fetchesCredentials);
     return state;
@@ -55,7 +57,7 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService) {
 
   return {
     authenticate,
-    poll,
+    poll: pollOf,
     configs,
 
     async createEnrollmentCode(principal: Principal, nodeId: string, expiresInHours?: number) {
@@ -79,11 +81,17 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService) {
       return { device_token: await tokens.issue(node.id, node.device_token_version), node_id: node.id, hostname: node.hostname };
     },
 
+    /** The poll's read, the node with its certificate, and the network's cached CA bundle: two queries at most. */
     async deviceCerts(authorization: string | undefined): Promise<Uint8Array> {
-      const state = await poll(authorization, true);
-      const node = await nodes.store.find(state.id);
-      if (!node) throw revokedToken();
-      return bundle(node);
+      const state = await pollOf(authorization, true);
+      const node = state.status === 'revoked' ? undefined : await nodes.certificates.nodeWithCurrent(state.id);
+      if (!node || node.status === 'revoked') throw noValidCertificate();
+      return certBundle({
+        hostname: node.hostname,
+        caPem: (await poll.parts.get(state.network_id, state.config_revision)).ca,
+        certPem: node.certificate_pem,
+        keyPem: node.private_key === null ? null : core.secrets.openString(node.private_key, NODE_KEY_CONTEXT),
+      });
     },
 
     async nodeCerts(principal: Principal, nodeId: string): Promise<{ node: OverlayNodeRow; zip: Uint8Array }> {

@@ -1,21 +1,18 @@
 import { createHash } from 'node:crypto';
 import { errors } from '../../../core/errors.js';
 import { buildNodeConfig, renderConfig } from '../config/build-config.js';
-import type { GroupFirewallInput, InboundRuleInput } from '../config/config.types.js';
 import type { NodeService, OverlayBase } from '../nodes/node.service.js';
 import { NODE_KEY_CONTEXT } from '../nodes/node.service.js';
 import type { OverlayNodeRow } from '../overlay.tables.js';
-
-/** Rendered configs kept in memory at most; beyond it the oldest goes. */
-const MAX_CACHED = 20_000;
-/** A cached config is rendered again after this, so expired certificates leave blocklists even if nothing else changes. */
-const MAX_AGE_MS = 10 * 60_000;
+import type { DeviceCache } from './device-cache.js';
+import type { NetworkParts } from './network-parts.js';
 
 /** What decides whether a node's cached config is still its config: read in one indexed query per poll. */
 export interface NodeConfigState {
   id: string;
   network_id: string;
   status: OverlayNodeRow['status'];
+  ip_address: string | null;
   last_seen_at: string | null;
   first_polled_at: string | null;
   updated_at: string;
@@ -29,85 +26,85 @@ export interface RenderedConfig {
   etag: string;
 }
 
-interface Cached extends RenderedConfig {
-  key: string;
-  renderedAt: number;
-}
+/** A node's ETag alone, kept for every polling device; the YAML is kept apart, for as long as memory allows. */
+const TAG = 'config-etag';
+const TEXT = 'config-yaml';
 
 export const noValidCertificate = () => errors.conflict('the node has no valid certificate; re-enroll');
 
+/** What names a node's config: its network's config revision and its own updated_at (see createNodeConfigs). */
+export const configKey = (s: NodeConfigState) => `${s.config_revision}|${s.updated_at}`;
+
 /**
  * Nodes' config.yml. Everything that changes any node's config bumps its network's config_revision, and
- * everything that changes one node's own config its updated_at, so (config_revision, updated_at,
- * device_token_version) names a config: while it is unchanged a poll costs one read and a map lookup, on every
- * Rampart process sharing the database.
+ * everything that changes one node's own config its updated_at, so (config_revision, updated_at) names a config,
+ * on every Rampart process sharing the database. A poll reads that state (one indexed query); a device whose
+ * ETag is still current costs a cache lookup more. A miss reads the node with its certificate (one more indexed
+ * query) and renders with the network's shared part (read once per revision, see network-parts.ts).
  */
-export function createNodeConfigs(base: OverlayBase, nodeService: NodeService) {
-  const { core, cas } = base;
+export function createNodeConfigs(base: OverlayBase, nodeService: NodeService, cache: DeviceCache, parts: NetworkParts) {
+  const { core } = base;
   const { db } = core;
-  const cache = new Map<string, Cached>();
-  const keyOf = (s: NodeConfigState) => `${s.config_revision}|${s.updated_at}|${s.device_token_version}`;
 
   async function state(nodeId: string): Promise<NodeConfigState | undefined> {
     const row = await db.kysely
       .selectFrom('overlay_nodes as n')
       .innerJoin('overlay_networks as w', 'w.id', 'n.network_id')
-      .select(['n.id', 'n.network_id', 'n.status', 'n.last_seen_at', 'n.first_polled_at', 'n.updated_at', 'n.device_token_version', 'w.config_revision'])
+      .select(['n.id', 'n.network_id', 'n.status', 'n.ip_address', 'n.last_seen_at', 'n.first_polled_at', 'n.updated_at', 'n.device_token_version', 'w.config_revision'])
       .where('n.id', '=', nodeId)
       .executeTakeFirst();
     return row && { ...row, device_token_version: Number(row.device_token_version), config_revision: Number(row.config_revision) };
   }
 
-  async function groupFirewalls(networkId: string): Promise<GroupFirewallInput[]> {
-    const rows = await db.kysely.selectFrom('overlay_group_firewalls').select(['group_name', 'inbound_rules']).where('network_id', '=', networkId).execute();
-    return rows.map((r) => ({ group_name: r.group_name, inbound_rules: db.dialect.fromJson<InboundRuleInput[]>(r.inbound_rules) }));
-  }
-
-  async function render(nodeId: string): Promise<RenderedConfig> {
-    const node = await nodeService.store.find(nodeId);
-    const current = node && node.status !== 'revoked' && node.ip_address ? await nodeService.certificates.current(node.id) : undefined;
-    if (!node || !current) throw noValidCertificate();
-    const [peers, groupFirewallInputs, ca, blocklist] = await Promise.all([
-      nodeService.store.listRouting(node.network_id),
-      groupFirewalls(node.network_id),
-      nodeService.caBundle(node.network_id),
-      nodeService.certificates.blocklist(node.network_id),
-    ]);
+  async function render(s: NodeConfigState): Promise<RenderedConfig & { validUntil: number }> {
+    const node = s.status === 'revoked' ? undefined : await nodeService.certificates.nodeWithCurrent(s.id);
+    if (!node || node.status === 'revoked' || !node.ip_address) throw noValidCertificate();
+    const network = await parts.get(s.network_id, s.config_revision);
     const json = <T>(v: unknown) => (v == null ? null : db.dialect.fromJson<T>(v));
-    const peerOf = (n: OverlayNodeRow) => ({ ip: n.ip_address!, is_lighthouse: db.dialect.fromBool(n.is_lighthouse), is_relay: db.dialect.fromBool(n.is_relay), public_endpoint: n.public_endpoint });
     const yaml = renderConfig(
       buildNodeConfig({
         node: {
-          ...peerOf(node),
+          ip: node.ip_address,
+          is_lighthouse: db.dialect.fromBool(node.is_lighthouse),
+          is_relay: db.dialect.fromBool(node.is_relay),
+          public_endpoint: node.public_endpoint,
           groups: db.dialect.fromJson<string[]>(node.groups),
           tun_device: node.tun_device ?? undefined,
           lighthouse_options: json(node.lighthouse_options),
           punchy_options: json(node.punchy_options),
           logging_options: json(node.logging_options),
         },
-        peers: peers.map(peerOf),
-        group_firewalls: groupFirewallInputs,
-        pki: { ca, cert: current.certificate_pem, key: node.private_key === null ? null : core.secrets.openString(node.private_key, NODE_KEY_CONTEXT) },
-        blocklist,
+        peers: network.peers,
+        group_firewalls: network.groupFirewalls,
+        pki: { ca: network.ca, cert: node.certificate_pem, key: node.private_key === null ? null : core.secrets.openString(node.private_key, NODE_KEY_CONTEXT) },
+        blocklist: network.blocklist,
       }),
     );
-    return { yaml, etag: `"${createHash('sha256').update(yaml).digest('hex')}"` };
+    const etag = `"${createHash('sha256').update(yaml).digest('hex')}"`;
+    return { yaml, etag, validUntil: Math.min(network.validUntil, Date.parse(node.certificate_expires_at)) };
+  }
+
+  /** The node's config, rendered again only when its key changed (409 when the node has no valid certificate). */
+  async function get(s: NodeConfigState): Promise<RenderedConfig> {
+    if (s.status === 'revoked') throw noValidCertificate();
+    const key = configKey(s);
+    const nowMs = core.now().getTime();
+    const text = cache.get<RenderedConfig>(TEXT, s.id, key, nowMs);
+    if (text) return text;
+    const { validUntil, ...rendered } = await render(s);
+    cache.set(TAG, s.id, key, validUntil, rendered.etag);
+    cache.set(TEXT, s.id, key, validUntil, rendered);
+    return rendered;
   }
 
   return {
     state,
+    get,
 
-    /** The node's config, rendered again only when its key changed (409 when the node has no valid certificate). */
-    async get(s: NodeConfigState): Promise<RenderedConfig> {
-      if (s.status === 'revoked') throw noValidCertificate();
-      const key = keyOf(s);
-      const hit = cache.get(s.id);
-      if (hit && hit.key === key && performance.now() - hit.renderedAt < MAX_AGE_MS) return hit;
-      const rendered = await render(s.id);
-      cache.delete(s.id);
-      if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-      cache.set(s.id, { ...rendered, key, renderedAt: performance.now() });
-      return rendered;
+    /** The config's ETag: what a 304 needs, without the YAML when the tag is still remembered. */
+    async etag(s: NodeConfigState): Promise<string> {
+      const tag = s.status === 'revoked' ? undefined : cache.get<string>(TAG, s.id, configKey(s), core.now().getTime());
+      return tag ?? (await get(s)).etag;
     },
   };
 }

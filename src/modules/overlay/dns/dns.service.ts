@@ -1,13 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
 import type { Principal } from '../../../core/principal.js';
+import type { DeviceCache } from '../device/device-cache.js';
+import type { NetworkParts } from '../device/network-parts.js';
 import type { NodeConfigState } from '../device/node-configs.js';
 import type { NodeService, OverlayBase } from '../nodes/node.service.js';
 import type { OverlayDnsConfigRow, OverlayNetworkRow } from '../overlay.tables.js';
 import { assertAlias, assertDomain, assertExtraResolvers, assertUpstreamServers, defaultDomain } from './dns-names.js';
-import { buildDnsmasqConf } from './dnsmasq-conf.js';
+import { dnsmasqListenLine, dnsmasqZoneBody } from './dnsmasq-conf.js';
 
 export const dnsConfigView = z.object({
   domain: z.string(),
@@ -28,13 +30,31 @@ export interface DnsConfigInput {
 
 const dnsOff = () => errors.notFound('DNS not enabled for this network');
 
+/** What devices of a network fetch of its DNS, built once per config revision: null while DNS is off. */
+interface DeviceZone {
+  domain: string;
+  dnsServers: string[];
+  /** dnsmasq.conf after its listen line. */
+  dnsmasqBody: string;
+}
+
+/** A device's dnsmasq.conf with its ETag (the text's quoted sha256). */
+export interface DnsmasqConf {
+  text: string;
+  etag: string;
+}
+
+const ZONE = 'dns-zone';
+const DNSMASQ_TAG = 'dnsmasq-etag';
+
 /**
  * Nebula Commander's per-network DNS: a zone (domain, upstreams, extra resolvers) and aliases, which the
  * network's owners manage, and which devices fetch as a dnsmasq.conf (served on their overlay address) and as
- * the resolver settings for their own system. No node config changes with it: DNS lives beside nebula.
+ * the resolver settings for their own system. Every change bumps the network's config revision, which what
+ * devices fetch is cached under (a node config that does not change keeps its ETag, so devices still get 304).
  */
-export function createDnsService(base: OverlayBase, nodes: NodeService) {
-  const { core, access } = base;
+export function createDnsService(base: OverlayBase, nodes: NodeService, poll: { cache: DeviceCache; parts: NetworkParts }) {
+  const { core, access, revisions } = base;
   const { db } = core;
   const json = <T>(v: unknown) => db.dialect.fromJson<T>(v);
 
@@ -53,11 +73,35 @@ export function createDnsService(base: OverlayBase, nodes: NodeService) {
     return row ? viewOf(row) : { domain: defaultDomain(network.name), enabled: false, upstream_servers: [], extra_dns_resolvers: [] };
   }
 
-  /** The zone of a device's network, or 404 when DNS is off there. */
-  async function enabledZone(networkId: string): Promise<DnsConfigView> {
+  /** What the devices of a network fetch of its DNS, read (and the network's nodes listed) once per revision. */
+  async function loadDeviceZone(networkId: string, revision: number): Promise<DeviceZone | null> {
     const row = await stored(networkId);
-    if (!row || !db.dialect.fromBool(row.enabled)) throw dnsOff();
-    return viewOf(row);
+    if (!row || !db.dialect.fromBool(row.enabled)) return null;
+    const zone = viewOf(row);
+    const [members, aliases, part] = await Promise.all([nodes.store.list([networkId]), aliasRows(networkId), poll.parts.get(networkId, revision)]);
+    const lighthouses = part.peers.filter((p) => p.is_lighthouse).map((p) => p.ip);
+    return {
+      domain: zone.domain,
+      dnsServers: [...new Set([...lighthouses, ...zone.extra_dns_resolvers])],
+      dnsmasqBody: dnsmasqZoneBody({
+        domain: zone.domain,
+        nodes: members.filter((n) => n.ip_address !== null).map((n) => ({ hostname: n.hostname, ip: n.ip_address! })),
+        aliases: aliases.filter((a) => a.ip_address !== null).map((a) => ({ alias: a.alias, ip: a.ip_address! })),
+        upstreamServers: zone.upstream_servers,
+      }),
+    };
+  }
+
+  /** The zone of a device's network, or 404 when DNS is off there. */
+  async function enabledZone(device: NodeConfigState): Promise<DeviceZone> {
+    const key = String(device.config_revision);
+    let zone = poll.cache.get<DeviceZone | null>(ZONE, device.network_id, key, 0);
+    if (zone === undefined) {
+      zone = await loadDeviceZone(device.network_id, device.config_revision);
+      poll.cache.set(ZONE, device.network_id, key, Infinity, zone);
+    }
+    if (!zone) throw dnsOff();
+    return zone;
   }
 
   async function aliasRows(networkId: string) {
@@ -99,6 +143,7 @@ export function createDnsService(base: OverlayBase, nodes: NodeService) {
         .values({ network_id: network.id, ...values })
         .onConflict((oc) => oc.column('network_id').doUpdateSet(values))
         .execute();
+      await revisions.bump(network.id);
       return next;
     },
 
@@ -122,6 +167,7 @@ export function createDnsService(base: OverlayBase, nodes: NodeService) {
         if (db.dialect.isUniqueViolation(err)) throw errors.conflict('Alias already exists for this network');
         throw err;
       }
+      await revisions.bump(network.id);
       return { id: row.id, alias, node_id: node.id, node_hostname: node.hostname };
     },
 
@@ -132,26 +178,29 @@ export function createDnsService(base: OverlayBase, nodes: NodeService) {
         : undefined;
       if (!row) throw errors.notFound('Alias not found');
       await db.kysely.deleteFrom('overlay_dns_aliases').where('id', '=', row.id).execute();
+      await revisions.bump(network.id);
       return row;
     },
 
-    /** The dnsmasq.conf a device serves its network's zone with, listening on its own overlay address. */
-    async dnsmasqConf(device: NodeConfigState): Promise<string> {
-      const node = await nodes.store.find(device.id);
-      if (!node?.ip_address) throw errors.unavailable('Node has no Nebula IP yet; DNS config will be available after the node is assigned an IP');
-      const zone = await enabledZone(node.network_id);
-      const [members, aliases] = await Promise.all([nodes.store.list([node.network_id]), aliasRows(node.network_id)]);
-      return buildDnsmasqConf({
-        domain: zone.domain,
-        listenAddress: node.ip_address,
-        nodes: members.filter((n) => n.ip_address !== null).map((n) => ({ hostname: n.hostname, ip: n.ip_address! })),
-        aliases: aliases.filter((a) => a.ip_address !== null).map((a) => ({ alias: a.alias, ip: a.ip_address! })),
-        upstreamServers: zone.upstream_servers,
-      });
+    /**
+     * The dnsmasq.conf a device serves its network's zone with, listening on its own overlay address: the
+     * network's cached zone behind the device's listen line, its hash remembered per device and revision.
+     */
+    async dnsmasqConf(device: NodeConfigState): Promise<DnsmasqConf> {
+      if (!device.ip_address) throw errors.unavailable('Node has no Nebula IP yet; DNS config will be available after the node is assigned an IP');
+      const zone = await enabledZone(device);
+      const text = dnsmasqListenLine(device.ip_address) + zone.dnsmasqBody;
+      const key = `${device.config_revision}|${device.ip_address}`;
+      let etag = poll.cache.get<string>(DNSMASQ_TAG, device.id, key, 0);
+      if (!etag) {
+        etag = `"${createHash('sha256').update(text).digest('hex')}"`;
+        poll.cache.set(DNSMASQ_TAG, device.id, key, Infinity, etag);
+      }
+      return { text, etag };
     },
 
     /** The network-scoped form of dnsmasqConf: 404 for an unknown network, 403 for another network's device. */
-    async networkDnsmasqConf(device: NodeConfigState, networkId: string): Promise<string> {
+    async networkDnsmasqConf(device: NodeConfigState, networkId: string): Promise<DnsmasqConf> {
       const network = await access.network(networkId);
       if (network.id !== device.network_id) throw errors.forbidden('Device is not part of this network');
       return this.dnsmasqConf(device);
@@ -159,10 +208,8 @@ export function createDnsService(base: OverlayBase, nodes: NodeService) {
 
     /** What a device points its resolver at for the zone: every lighthouse, then the extra resolvers. */
     async clientConfig(device: NodeConfigState): Promise<{ domain: string; dns_servers: string[] }> {
-      const zone = await enabledZone(device.network_id);
-      const lighthouses = (await nodes.store.listRouting(device.network_id)).filter((n) => db.dialect.fromBool(n.is_lighthouse));
-      const servers = [...lighthouses.map((n) => n.ip_address!), ...zone.extra_dns_resolvers];
-      return { domain: zone.domain, dns_servers: [...new Set(servers)] };
+      const zone = await enabledZone(device);
+      return { domain: zone.domain, dns_servers: zone.dnsServers };
     },
   };
 }

@@ -14,9 +14,16 @@ export interface DnsmasqZone {
 }
 
 export function buildDnsmasqConf(zone: DnsmasqZone): string {
+  return dnsmasqListenLine(zone.listenAddress) + dnsmasqZoneBody(zone);
+}
+
+/** The one line that differs between the nodes of a network. */
+export const dnsmasqListenLine = (address: string) => `listen-address=${address}\n`;
+
+/** Everything after the listen line: the same for every node of the network, so it is built once per revision. */
+export function dnsmasqZoneBody(zone: Omit<DnsmasqZone, 'listenAddress'>): string {
   const { domain } = zone;
   const lines = [
-    `listen-address=${zone.listenAddress}`,
     'bind-interfaces',
     'port=53',
     // Only this file speaks: no /etc/resolv.conf, no /etc/hosts, nothing cached that could go stale.

@@ -57,16 +57,36 @@ export function createCertificateStore(db: Database, now: () => Date) {
       return Number(result.numUpdatedRows);
     },
 
-    /** Fingerprints of the network's revoked certificates that have not expired yet: pki.blocklist. */
-    async blocklist(networkId: string): Promise<string[]> {
-      const rows = await db.kysely
+    /** The network's revoked certificates that have not expired yet (pki.blocklist), with when each leaves it. */
+    async blocklist(networkId: string): Promise<Pick<OverlayCertificateRow, 'fingerprint' | 'expires_at'>[]> {
+      return db.kysely
         .selectFrom('overlay_certificates')
-        .select('fingerprint')
+        .select(['fingerprint', 'expires_at'])
         .where('network_id', '=', networkId)
         .where('revoked_at', 'is not', null)
         .where('expires_at', '>', valid())
         .execute();
-      return rows.map((r) => r.fingerprint);
+    },
+
+    /**
+     * The node's row with its current certificate (as current() picks it), in one read: what rendering a node's
+     * config or certificate bundle needs of the node itself. Undefined when the node has no valid certificate.
+     */
+    async nodeWithCurrent(nodeId: string) {
+      return db.kysely
+        .selectFrom('overlay_certificates as c')
+        .innerJoin('overlay_cas as ca', 'ca.id', 'c.ca_id')
+        .innerJoin('overlay_nodes as n', 'n.id', 'c.node_id')
+        .selectAll('n')
+        .select(['c.certificate_pem', 'c.expires_at as certificate_expires_at'])
+        .where('c.node_id', '=', nodeId)
+        .where('c.revoked_at', 'is', null)
+        .where('c.expires_at', '>', valid())
+        .orderBy('c.issued_at', 'desc')
+        .orderBy('ca.active', 'desc')
+        .orderBy('c.expires_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
     },
 
     async list(networkIds: string[], page: PageRequest) {

@@ -1,7 +1,24 @@
 import type { Database } from '../../../core/db/database.js';
 import { isUuid } from '../../../core/db/ids.js';
 import { paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
+import { ROUTING_NODE } from '../overlay.migrations.js';
 import type { OverlayNodeRow } from '../overlay.tables.js';
+
+/**
+ * The query behind listRouting. Its predicate is the partial index overlay_nodes_routing's own, written the same
+ * way, so both planners use it (SQLite matches a partial index only on the same expression) however many nodes
+ * the network has.
+ */
+export function routingNodes(db: Database, networkId: string) {
+  return db.kysely
+    .selectFrom('overlay_nodes')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where(ROUTING_NODE)
+    .where('ip_number', 'is not', null)
+    .where('status', '!=', 'revoked')
+    .orderBy('ip_number');
+}
 
 /** overlay_nodes reads and writes; no rules here (node.service.ts has them). */
 export function createNodeStore(db: Database) {
@@ -31,16 +48,7 @@ export function createNodeStore(db: Database) {
 
     /** The network's lighthouses and relays with an address: all a node's config needs to know of its peers. */
     async listRouting(networkId: string): Promise<OverlayNodeRow[]> {
-      const yes = db.dialect.toBool(true);
-      return db.kysely
-        .selectFrom('overlay_nodes')
-        .selectAll()
-        .where('network_id', '=', networkId)
-        .where('ip_number', 'is not', null)
-        .where('status', '!=', 'revoked')
-        .where((eb) => eb.or([eb('is_lighthouse', '=', yes), eb('is_relay', '=', yes)]))
-        .orderBy('ip_number')
-        .execute();
+      return routingNodes(db, networkId).execute();
     },
 
     /** Whether the network has a lighthouse (besides exceptId): one indexed probe, however many nodes it has. */

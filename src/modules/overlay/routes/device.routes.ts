@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../../../core/errors.js';
-import { withEtag } from '../../../http/etag.js';
+import { ifNoneMatchHits, withEtag } from '../../../http/etag.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
 
@@ -50,6 +50,9 @@ export function deviceRoutes(device: DeviceService): RouteDefinition<any>[] {
       accessLog: 'debug',
       handler: async (ctx) => {
         const state = await device.poll(ctx.headers.authorization, true);
+        // A device whose config is unchanged gets its 304 from the remembered ETag, without the YAML.
+        const etag = await device.configs.etag(state);
+        if (ifNoneMatchHits(ctx.headers['if-none-match'], etag)) return withEtag(ctx, etag, undefined);
         const config = await device.configs.get(state);
         return withEtag(ctx, config.etag, config.yaml);
       },

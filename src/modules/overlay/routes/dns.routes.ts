@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { pageOf } from '../../../core/db/paginate.js';
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { withEtag } from '../../../http/etag.js';
 import { defineRoute, principalOf, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import type { DeviceService } from '../device/device.service.js';
-import { dnsAliasView, dnsConfigView, type DnsService } from '../dns/dns.service.js';
+import { dnsAliasView, dnsConfigView, type DnsmasqConf, type DnsService } from '../dns/dns.service.js';
 
 const tags = ['dns'];
 const params = z.object({ network_id: z.string() });
@@ -27,8 +26,8 @@ const deviceResponses = {
 };
 
 /** The dnsmasq.conf a device polls, under the sha256 of its text as ETag (If-None-Match gives 304). */
-function dnsmasqReply(ctx: RouteContext<any>, conf: string) {
-  return withEtag(ctx, `"${createHash('sha256').update(conf).digest('hex')}"`, conf);
+function dnsmasqReply(ctx: RouteContext<any>, conf: DnsmasqConf) {
+  return withEtag(ctx, conf.etag, conf.text);
 }
 
 /** /api/networks/{id}/dns: a network's DNS zone and aliases (owners), and its dnsmasq.conf (device token). */

@@ -1,0 +1,60 @@
+/**
+ * Seeds a fleet of enrolled devices into a stopped Rampart's data dir through the overlay's own service layer
+ * (the same code POST /api/certificates/create runs: IPAM, a keypair, a signed certificate, the sealed key, a
+ * revision bump). Thousands of API calls would take minutes; the polls the bench measures still go through the
+ * real HTTP server afterwards. The work runs in a process of its own (this file, run as a script), so nothing the
+ * bench process holds (sockets, timers, its own load generator) shares its event loop.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { loadConfig } from '../../src/core/config/load.js';
+import { prepareDatabase } from '../../src/core/index.js';
+import { createDeviceTokens } from '../../src/modules/overlay/device/device-tokens.js';
+import { createOverlayServices } from '../../src/modules/overlay/overlay.services.js';
+import { builtinModules } from '../../src/modules/index.js';
+import { createCoreFor } from '../../src/server.js';
+
+const PROGRESS_EVERY = 5_000;
+
+export interface SeededDevice {
+  nodeId: string;
+  token: string;
+}
+
+/** `count` nodes in the network, each with a device token as POST /api/device/enroll would hand out. */
+export async function seedFleet(dataDir: string, networkId: string, count: number): Promise<SeededDevice[]> {
+  const out = join(dataDir, 'fleet.json');
+  const script = fileURLToPath(import.meta.url);
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', script, dataDir, networkId, String(count), out], { maxBuffer: 1 << 20 });
+  return JSON.parse(readFileSync(out, 'utf8')) as SeededDevice[];
+}
+
+async function seed(dataDir: string, networkId: string, count: number): Promise<SeededDevice[]> {
+  const config = loadConfig({ env: {}, cwd: dataDir, file: join(dataDir, 'rampart.toml'), overrides: { data_dir: dataDir } });
+  const core = createCoreFor(config, builtinModules(), { logger: pino({ level: 'silent' }) });
+  try {
+    await prepareDatabase(core);
+    const overlay = createOverlayServices(core);
+    const tokens = createDeviceTokens(core);
+    const devices: SeededDevice[] = [];
+    for (let i = 0; i < count; i++) {
+      const node = await overlay.nodes.create({ networkId, hostname: `device-${i}`, groups: [i % 2 ? 'web' : 'db'] }, null);
+      devices.push({ nodeId: node.node_id, token: '' });
+      if ((i + 1) % PROGRESS_EVERY === 0) process.stderr.write(`  seeded ${i + 1}/${count} nodes\n`);
+    }
+    // The node's current token version (0: no code redeemed yet), as the token /api/device/enroll hands out carries it.
+    for (const device of devices) device.token = await tokens.issue(device.nodeId, 0);
+    return devices;
+  } finally {
+    await core.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [dataDir, networkId, count, out] = process.argv.slice(2);
+  writeFileSync(out, JSON.stringify(await seed(dataDir, networkId, Number(count))));
+}
