@@ -17,6 +17,7 @@ import type { Dataplane } from '../../src/modules/egress/dataplane/dataplane.typ
 import { createFindingsStore } from '../../src/modules/egress/findings/findings.store.js';
 import type { EffectiveGroup, EffectiveRule } from '../../src/modules/egress/policy/policy.types.js';
 import { createDataplaneRuntime, POLICY_COMPILED_TOPIC } from '../../src/modules/egress/dataplane/runtime.js';
+import { createGenerationStore } from '../../src/modules/egress/policy/generation.store.js';
 import { createTestRampart } from '../helpers/app.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { CLIENT_IP, RoutedLab } from '../helpers/routed-lab.js';
@@ -207,9 +208,8 @@ test('the runtime follows announced generations, waits report them, a failed one
   let row = 0;
   const publish = async (compiled: CompiledPolicy) => {
     row++;
-    await r.core.db.kysely.insertInto('egress_generations')
-      .values({ generation: row, compiled: r.core.db.dialect.toJson(compiled), effective: r.core.db.dialect.toJson({}), created_at: new Date().toISOString() })
-      .execute();
+    // Stored whole (as a generation whose policy no longer compiles would be), so a broken script can be published.
+    await createGenerationStore(() => r.core.db.kysely as any, r.core.db.dialect).addWhole(row, { compiled, effective: {} }, new Date().toISOString());
     await r.core.events.publish(POLICY_COMPILED_TOPIC, { generation: row });
     return row;
   };

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { errors, isRampartError } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
-import { compilePolicy } from '../compiler/compile.js';
-import type { CompiledPolicy } from '../compiler/compiled.types.js';
+import { compileParts } from '../compiler/compile.js';
+import type { CompiledParts, CompiledPolicy } from '../compiler/compiled.types.js';
 import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
 import { effectivePolicy, type KubernetesResolve } from './policy.effective.js';
 import { formatPath, interceptingRules, parsePolicyConfig } from './policy.model.js';
@@ -134,8 +134,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
   async function compileAndStore(): Promise<number> {
     const generation = (await store.latestGenerationNumber()) + 1;
     const effective = await effectivePolicy(await store.active(), generation, resolver());
-    const compiled = compile(effective);
-    await store.addGeneration({ generation, compiled, effective, created_at: core.now().toISOString() });
+    await store.addGeneration(compile(effective), core.now().toISOString());
     await core.events.publish(POLICY_COMPILED_TOPIC, { generation });
     return generation;
   }
@@ -153,9 +152,9 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     };
   }
 
-  function compile(effective: EffectivePolicy): CompiledPolicy {
+  function compile(effective: EffectivePolicy): CompiledParts {
     try {
-      return compilePolicy(effective);
+      return compileParts(effective);
     } catch (err) {
       if (isRampartError(err)) throw err;
       // The compiler is pure over validated input: what it refuses is a policy it cannot express.
@@ -299,6 +298,13 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     async latestCompiled(): Promise<CompiledPolicy | null> {
       return (await store.latestGeneration())?.compiled ?? null;
     },
+
+    /** A kept generation (compiled and effective) by number; null when it is not kept. */
+    generation: (generation: number) => store.generation(generation),
+    /** The generation numbers kept, oldest first. */
+    generationNumbers: () => store.generationNumbers(),
+    /** What the kept generations take in the database. */
+    generationStorage: () => store.generationStorage(),
   };
 }
 
