@@ -1,7 +1,7 @@
 import type { EffectiveGroup, EffectivePolicy } from '../policy/policy.types.js';
 import type { CompiledGroup, CompiledParts, CompiledPolicy, DenySets, DnsGroup } from './compiled.types.js';
 import { normalizeNetworks } from './cidr.js';
-import { CompileCache, groupKey } from './compile-cache.js';
+import { CompileCache, groupSlot } from './compile-cache.js';
 import { buildGroup, claimSources, learnedSetName, type LearnedSet, type ProgramGroup } from './program.js';
 import { joinScript, renderFrame, renderGroup } from './render-nft.js';
 import { translateRustRegex, type JsRegex } from '../policy/rust-regex.js';
@@ -59,11 +59,11 @@ export const sharedCompileCache = new CompileCache<GroupCompilation>();
 
 /**
  * Pure but for the cache: an effective policy as its compiled parts. A group compiles on its own (its chain, sets,
- * learned bindings and DNS view depend on it alone), so a group unchanged since the last compile is taken from the
- * cache by a hash of its content; only the frame (claims, source maps, record sets) is computed over all groups.
+ * learned bindings and DNS view depend on it alone), so a group whose content is unchanged since the last compile is
+ * taken from the cache; only the frame (claims, source maps, record sets) is computed over all groups.
  */
 export function compileParts(effective: EffectivePolicy, cache: CompileCache<GroupCompilation> = sharedCompileCache): CompiledParts {
-  const compiled = cache.generation((get) => effective.groups.map((g) => get(groupKey(g), () => compileGroup(g))));
+  const compiled = cache.generation((get) => effective.groups.map((g) => get(groupSlot(g), g, () => compileGroup(g))));
   const programs = claimSources(compiled.map((c) => c.program));
   const frame = renderFrame(effective.default_policy, programs);
   return {

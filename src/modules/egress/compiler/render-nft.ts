@@ -201,10 +201,23 @@ function learnedSets(group: ProgramGroup, shapes: LearnedShape[], ownSets: strin
   return lines;
 }
 
+/**
+ * A set of elements is named after what it holds: a changed set is then a new set, which the data plane adds
+ * beside the old one (then drops the old one) in a few milliseconds, where replacing the elements of a set in
+ * place makes nft read the elements of every set in the table first.
+ */
+function elementSetName(chain: string, content: string[], taken: Set<string>): string {
+  const base = nftName(chain, ...content);
+  let name = base;
+  for (let n = 1; taken.has(name); n++) name = `${base}_${n}`;
+  taken.add(name);
+  return name;
+}
+
 /** A group chain's rules, the named sets they look up (declared with the chain, named after it) and learned sets. */
 function chainOf(group: ProgramGroup): ChainParts {
   const out: ChainParts = { sets: [], lines: [], learned: [] };
-  let count = 0;
+  const names = new Set<string>();
   for (const block of mergeRules(group.rules)) {
     const verdict = block.verdict === 'accept' ? 'accept' : `goto ${(block.verdict === 'drop' ? group.deny : group.audit)!.chain}`;
     const { shapes, learned, plain, final, ownSets } = blockShapes(block);
@@ -226,8 +239,8 @@ function chainOf(group: ProgramGroup): ChainParts {
       const fixed = [...shape.fixed, ...shape.keys.flatMap((k, i) => (constant[i] ? [`${k} ${parts[0][i]}`] : []))];
       const keys = shape.keys.filter((_, i) => !constant[i]).join(' . ');
       for (const layer of layers(elements)) {
-        const name = `${group.chain}_${count++}`;
         const texts = layer.map((e) => e.text.split(' . ').filter((_, i) => !constant[i]).join(' . '));
+        const name = elementSetName(group.chain, [...fixed, keys, verdict, ...texts], names);
         out.sets.push(...setDecl(name, '', ['interval'], texts, [], 'set', `typeof ${keys}`));
         out.lines.push([...fixed, `${keys} @${name}`, verdict].join(' '));
       }
