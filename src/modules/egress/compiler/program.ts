@@ -150,14 +150,22 @@ export function buildGroup(group: EffectiveGroup, learned: LearnedSet[]): Progra
   };
 }
 
+/** The last claims computed, by the groups' sources in order: a change to rules leaves them as they were. */
+let lastClaims: { key: string; claims: Array<Pick<ProgramGroup, 'claimed4' | 'claimed6'>> } | null = null;
+
 /** Each group's claims: the parts of its sources no earlier group claims. Returns copies; the groups are not changed. */
 export function claimSources(groups: ProgramGroup[]): ProgramGroup[] {
-  const claimed = groups.map((g) => ({ ...g }));
-  for (const family of [4, 6] as const) {
-    const claims = claimRanges(family, claimed.map((g) => ({ owner: g, networks: family === 4 ? g.sources4 : g.sources6 })));
-    for (const { owner, ranges } of claims) owner[family === 4 ? 'claimed4' : 'claimed6'] = ranges;
+  const key = JSON.stringify(groups.map((g) => [g.sources4, g.sources6]));
+  if (lastClaims?.key !== key) {
+    const claims = groups.map(() => ({ claimed4: [] as string[], claimed6: [] as string[] }));
+    for (const family of [4, 6] as const) {
+      const owners = claimRanges(family, groups.map((g, i) => ({ owner: i, networks: family === 4 ? g.sources4 : g.sources6 })));
+      for (const { owner, ranges } of owners) claims[owner][family === 4 ? 'claimed4' : 'claimed6'] = ranges;
+    }
+    lastClaims = { key, claims };
   }
-  return claimed;
+  const { claims } = lastClaims;
+  return groups.map((g, i) => ({ ...g, ...claims[i] }));
 }
 
 /** Pure: the packet program of an effective policy. Throws on values validation should have refused. */

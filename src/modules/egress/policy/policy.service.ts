@@ -122,7 +122,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     const { result, generation } = await core.db.transaction(async () => {
       await store.lockWrites();
       const result = await change();
-      const generation = await compileAndStore();
+      const generation = await compileAndStore(result);
       if (hook) await hook(result, generation);
       return { result, generation };
     });
@@ -130,10 +130,15 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     return result;
   }
 
-  /** Inside the write transaction: the compiled policy of the active record as it is now, as a new generation. */
-  async function compileAndStore(): Promise<number> {
+  /**
+   * Inside the write transaction: the compiled policy of the active record as it is now, as a new generation.
+   * `written` is the record the write left (when it is the active one, its policy is not read back).
+   */
+  async function compileAndStore(written?: PolicyRecord | null): Promise<number> {
     const generation = (await store.latestGenerationNumber()) + 1;
-    const effective = await effectivePolicy(await store.active(), generation, resolver());
+    const activeId = await store.activeId();
+    const active = activeId && written?.id === activeId ? written : await store.active();
+    const effective = await effectivePolicy(active, generation, resolver());
     await store.addGeneration(compile(effective), core.now().toISOString());
     await core.events.publish(POLICY_COMPILED_TOPIC, { generation });
     return generation;
@@ -225,7 +230,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
 
     /** Replaces mode, policy and (when given) name of a record. */
     async replace(id: string, input: PolicyWrite, hook?: WriteHook): Promise<PolicyRecord> {
-      await find(id);
+      if (!isUuid(id) || !(await store.exists(id))) throw errors.notFound('policy not found');
       const name = input.name === undefined || input.name === null ? undefined : optionalName(input.name);
       const valid = await validate(input);
       return write(async () => {

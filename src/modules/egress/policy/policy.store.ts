@@ -37,6 +37,14 @@ export function createPolicyStore(db: Database) {
       await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(false) }).where('active', '=', db.dialect.toBool(true)).execute();
       if (id) await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(true) }).where('id', '=', id).execute();
     },
+    /** The active record's id (its policy not read), or null. */
+    async activeId(): Promise<string | null> {
+      const row = await db.kysely.selectFrom('egress_policies').select('id').where('active', '=', db.dialect.toBool(true)).executeTakeFirst();
+      return row?.id ?? null;
+    },
+    async exists(id: string): Promise<boolean> {
+      return !!(await db.kysely.selectFrom('egress_policies').select('id').where('id', '=', id).executeTakeFirst());
+    },
     async isActive(id: string): Promise<boolean> {
       const row = await db.kysely.selectFrom('egress_policies').select('active').where('id', '=', id).executeTakeFirst();
       return row ? db.dialect.fromBool(row.active) : false;
