@@ -1,22 +1,28 @@
 /**
  * Egress policy compile-and-apply: 1,024 source groups of 64 rules each compiled to one nft script and applied as
  * one `nft -f` transaction (replacing the whole table: a data plane with no running generation) in a network
- * namespace this benchmark creates and removes; then a one-rule change, compiled and applied by that same data
- * plane, which changes the one chain in place. Baseline, in the same run: `nft -c -f` of the full script (nft
- * parsing and the kernel validating it without committing), the floor any whole-table apply pays.
- * Rounds alternate in ABBA order. Target: compile + apply of the full policy under 2 s.
+ * namespace this benchmark creates and removes. The full compile starts from an empty compile cache (every group
+ * compiled). Then a one-rule change, compiled incrementally (only the changed group; the rest from the cache the
+ * full compile filled) and applied in place by that same data plane. Baseline, in the same run: `nft -c -f` of the
+ * full script (nft parsing and the kernel validating it without committing), the floor any whole-table apply pays.
+ * Rounds alternate in ABBA order. Targets: full compile + apply within 1.0x of the baseline; the one-rule change
+ * within 0.1x of the full compile + apply.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compilePolicy } from '../src/modules/egress/compiler/compile.js';
+import { CompileCache } from '../src/modules/egress/compiler/compile-cache.js';
 import { createNftDataplane } from '../src/modules/egress/dataplane/nft.js';
 import type { EffectiveGroup, EffectivePolicy, EffectiveRule } from '../src/modules/egress/policy/policy.types.js';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/types.js';
 
 const GROUPS = 1024;
 const RULES = 64;
-const TARGET_S = 2;
+/** Full compile + apply over `nft -c -f` of the same script. */
+const TARGET_RATIO = 1.0;
+/** One-rule change over the full compile + apply. */
+const CHANGE_TARGET_RATIO = 0.1;
 
 function rulesOf(g: number): EffectiveRule[] {
   return Array.from({ length: RULES }, (_, r): EffectiveRule => {
@@ -72,15 +78,16 @@ async function compileAndApply(ctx: BenchContext): Promise<BenchmarkResult> {
   const rampartRound = async () => {
     // A fresh data plane knows no running table, so it replaces the table whole (as at start or after a reshape).
     const dataplane = createNftDataplane({ nftCommand });
+    const cache = new CompileCache<any>();
     let started = process.hrtime.bigint();
-    const compiled = compilePolicy(policy(++generation));
+    const compiled = compilePolicy(policy(++generation), cache);
     full.compile.push(seconds(started));
     scriptBytes = compiled.nft.length;
     started = process.hrtime.bigint();
     const fullOutcome = await dataplane.apply(compiled);
     full.apply.push(seconds(started));
     started = process.hrtime.bigint();
-    const changed = compilePolicy(policy(++generation, 8443));
+    const changed = compilePolicy(policy(++generation, 8443), cache);
     change.compile.push(seconds(started));
     started = process.hrtime.bigint();
     const changeOutcome = await dataplane.apply(changed);
@@ -89,7 +96,7 @@ async function compileAndApply(ctx: BenchContext): Promise<BenchmarkResult> {
   };
   const baselineRound = () => {
     const file = join(dir, 'ruleset.nft');
-    writeFileSync(file, compilePolicy(policy(++generation)).nft);
+    writeFileSync(file, compilePolicy(policy(++generation), new CompileCache()).nft);
     const started = process.hrtime.bigint();
     const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', file], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`nft -c failed: ${r.stderr}`);
@@ -110,12 +117,13 @@ async function compileAndApply(ctx: BenchContext): Promise<BenchmarkResult> {
   const fullS = mean(full.compile) + mean(full.apply);
   const changeS = mean(change.compile) + mean(change.apply);
   const checkS = mean(check);
-  ctx.log(`  => ${GROUPS}x${RULES}: compile+apply ${round3(fullS)} s (target < ${TARGET_S} s); one-rule change ${round3(changeS)} s; nft -c baseline ${round3(checkS)} s`);
+  const changeRatio = round3(changeS / fullS);
+  ctx.log(`  => ${GROUPS}x${RULES}: compile+apply ${round3(fullS)} s (x${round3(fullS / checkS)} of nft -c ${round3(checkS)} s, target x${TARGET_RATIO}); one-rule change ${round3(changeS)} s (x${changeRatio} of the full, target x${CHANGE_TARGET_RATIO})`);
   return {
     name: `Egress policy compile + nft apply (${GROUPS} groups x ${RULES} rules)`,
     unit: 's',
     rampart: {
-      what: 'compilePolicy + one `nft -f` transaction replacing the table; one-rule change: compilePolicy + the data plane\'s in-place apply',
+      what: 'compilePolicy from an empty cache + one `nft -f` transaction replacing the table; one-rule change: incremental compilePolicy + the data plane\'s in-place apply',
       operations: full.apply.length,
       measured_s: round3(full.apply.reduce((a, b) => a + b, 0) + full.compile.reduce((a, b) => a + b, 0)),
       per_s: round3(1 / fullS),
@@ -123,6 +131,8 @@ async function compileAndApply(ctx: BenchContext): Promise<BenchmarkResult> {
       compile_s: round3(mean(full.compile)),
       apply_s: round3(mean(full.apply)),
       one_rule_change_s: round3(changeS),
+      one_rule_change_ratio: changeRatio,
+      one_rule_change_meets_target: changeRatio <= CHANGE_TARGET_RATIO,
       one_rule_change_compile_s: round3(mean(change.compile)),
       one_rule_change_apply_s: round3(mean(change.apply)),
       script_bytes: scriptBytes,
@@ -130,7 +140,7 @@ async function compileAndApply(ctx: BenchContext): Promise<BenchmarkResult> {
     },
     baseline: { what: '`nft -c -f` of the same script (parse and kernel validation, no commit)', operations: check.length, measured_s: round3(check.reduce((a, b) => a + b, 0)), per_s: round3(1 / checkS), seconds_each: round3(checkS) },
     ratio: round3(fullS / checkS),
-    target: TARGET_S,
-    meets_target: fullS < TARGET_S,
+    target: TARGET_RATIO,
+    meets_target: fullS / checkS <= TARGET_RATIO,
   };
 }

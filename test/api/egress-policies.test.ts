@@ -3,6 +3,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { egressServices } from '../../src/modules/egress/egress.services.js';
 import { GENERATIONS_KEPT } from '../../src/modules/egress/policy/policy.store.js';
+import { compilePolicy } from '../../src/modules/egress/compiler/compile.js';
+import { CompileCache } from '../../src/modules/egress/compiler/compile-cache.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { selfSigned } from '../helpers/egress-pki.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
@@ -53,7 +55,7 @@ describe('egress policies (/api/v1/policies)', () => {
     assert.deepEqual(Object.keys(res.json()), ['error']);
     return res.json().error;
   }
-  const generations = () => r.core.db.kysely.selectFrom('egress_generations').select(['generation', 'compiled']).orderBy('generation').execute();
+  const generations = () => r.core.db.kysely.selectFrom('egress_generations').select(['generation']).orderBy('generation').execute();
   const newestGeneration = async () => (await generations()).at(-1)?.generation ?? 0;
 
   test('create, list, get, replace and delete a record; readers may read but not write', async () => {
@@ -194,7 +196,7 @@ describe('egress policies (/api/v1/policies)', () => {
       const created = await create('gen', office());
       const afterCreate = await generations();
       assert.equal(afterCreate.at(-1)!.generation, start + 1);
-      const compiled = r.core.db.dialect.fromJson<{ generation: number; nft: string; dns: { default_policy: string; groups: { id: string; rules: { hostname: string }[] }[] } }>(afterCreate.at(-1)!.compiled);
+      const compiled = (await egressServices(r.core).policies.generation(start + 1))!.compiled;
       assert.equal(compiled.generation, start + 1);
       assert.match(compiled.nft, /table inet rampart_egress/);
       assert.equal(compiled.dns.default_policy, 'deny');
@@ -236,6 +238,40 @@ describe('egress policies (/api/v1/policies)', () => {
     const rows = await generations();
     assert.equal(rows.length, GENERATIONS_KEPT);
     assert.equal(rows.at(-1)!.generation - rows[0].generation, GENERATIONS_KEPT - 1);
+  });
+
+  test('generations share unchanged groups; storage stays bounded and every kept generation reads back as a full compile of it', async () => {
+    const policy = (port: number) => ({
+      source_groups: Array.from({ length: 8 }, (_, g) => ({
+        id: `g${g}`, sources: { cidrs: [`10.${40 + g}.0.0/16`] },
+        rules: [{ id: 'web', action: 'allow', match: { proto: 'tcp', dst_ports: [g === 3 ? port : 443] } }],
+      })),
+    });
+    const created = await create('storage', policy(1));
+    const res = await call('PUT', `${BASE}/${created.id}`, admin, { policy: policy(2) });
+    assert.equal(res.statusCode, 200, res.body);
+    const manifest = async (n: number) =>
+      JSON.parse((await r.core.db.kysely.selectFrom('egress_generations').select('manifest').where('generation', '=', n).executeTakeFirstOrThrow()).manifest);
+    const [before, after] = [await manifest((await newestGeneration()) - 1), await manifest(await newestGeneration())];
+    assert.equal(before.frame, after.frame, 'the frame is shared');
+    assert.deepEqual(after.groups.map((h: string, i: number) => h === before.groups[i]), [true, true, true, false, true, true, true, true], 'only the changed group is a new part');
+    for (let i = 0; i < GENERATIONS_KEPT * 2; i++) {
+      const put = await call('PUT', `${BASE}/${created.id}`, admin, { policy: policy(3 + i) });
+      assert.equal(put.statusCode, 200, put.body);
+    }
+    const services = egressServices(r.core);
+    const kept = await services.policies.generationNumbers();
+    assert.equal(kept.length, GENERATIONS_KEPT);
+    const manifests = await r.core.db.kysely.selectFrom('egress_generations').select('manifest').execute();
+    const referenced = new Set(manifests.flatMap((m) => { const parsed = JSON.parse(m.manifest); return [parsed.frame, ...parsed.groups]; }));
+    const stored = await r.core.db.kysely.selectFrom('egress_generation_parts').select('hash').execute();
+    assert.deepEqual(stored.map((p) => p.hash).sort(), [...referenced].sort(), 'exactly the parts kept generations use');
+    assert.equal(await services.policies.generation(kept[0] - 1), null, 'a dropped generation is gone');
+    for (const n of [kept[0], kept.at(-1)!]) {
+      const generation = (await services.policies.generation(n))!;
+      const full = compilePolicy(generation.effective, new CompileCache());
+      assert.deepEqual(generation.compiled, full, `generation ${n} as a compile of its policy from nothing`);
+    }
   });
 
   test('an audit record makes its groups audit and blocks nothing unclaimed; enums are read in any case', async () => {

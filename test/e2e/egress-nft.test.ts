@@ -17,6 +17,7 @@ import type { Dataplane } from '../../src/modules/egress/dataplane/dataplane.typ
 import { createFindingsStore } from '../../src/modules/egress/findings/findings.store.js';
 import type { EffectiveGroup, EffectiveRule } from '../../src/modules/egress/policy/policy.types.js';
 import { createDataplaneRuntime, POLICY_COMPILED_TOPIC } from '../../src/modules/egress/dataplane/runtime.js';
+import { createGenerationStore } from '../../src/modules/egress/policy/generation.store.js';
 import { createTestRampart } from '../helpers/app.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { CLIENT_IP, RoutedLab } from '../helpers/routed-lab.js';
@@ -200,6 +201,25 @@ test('a change inside one group chain is applied in place, in one transaction, a
   assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [false, true]);
 });
 
+test('a one-rule change in a group large enough for a set swaps that set in place, and traffic follows it', { skip }, async () => {
+  // Sixteen port rules to one address: one rule looking up an interval set (see SET_MIN in render-nft.ts).
+  const ports = (first: number) => [first, ...Array.from({ length: 15 }, (_, i) => 20_000 + i)];
+  const rules = (first: number): EffectiveRule[] =>
+    ports(first).map((port, i) => ({ id: `p${i}`, action: 'allow', match: { proto: 'tcp', dst_ips: [API], dst_ports: [port] } }));
+  const before = compile(rules(OPEN_PORT));
+  assert.match(before.nft, /elements = \{/, 'the rules share a set');
+  await dataplane.apply(before);
+  assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [true, false]);
+
+  const calls = nftCalls();
+  const outcome = await dataplane.apply(compile(rules(CLOSED_PORT)));
+  assert.deepEqual(outcome, { path: 'incremental', chains: 1, sets: 2 }, 'the chain refilled, the new set added and the old one removed');
+  assert.equal(nftCalls() - calls, 1, 'one nft call');
+  assert.deepEqual([await connects(API, OPEN_PORT), await connects(API, CLOSED_PORT)], [false, true]);
+  const listed = await dataplane.ruleset();
+  assert.equal((listed.match(/^\s*set g_/gm) ?? []).length, 1, 'the old set is gone');
+});
+
 test('the runtime follows announced generations, waits report them, a failed one answers 503 and keeps the old table', { skip }, async () => {
   const r = await createTestRampart({ overrides: { 'egress.poll_interval_ms': 200, 'egress.node_id': 'gw-test' } });
   const findings = createFindingsStore(100);
@@ -207,9 +227,8 @@ test('the runtime follows announced generations, waits report them, a failed one
   let row = 0;
   const publish = async (compiled: CompiledPolicy) => {
     row++;
-    await r.core.db.kysely.insertInto('egress_generations')
-      .values({ generation: row, compiled: r.core.db.dialect.toJson(compiled), effective: r.core.db.dialect.toJson({}), created_at: new Date().toISOString() })
-      .execute();
+    // Stored whole (as a generation whose policy no longer compiles would be), so a broken script can be published.
+    await createGenerationStore(() => r.core.db.kysely as any, r.core.db.dialect).addWhole(row, { compiled, effective: {} }, new Date().toISOString());
     await r.core.events.publish(POLICY_COMPILED_TOPIC, { generation: row });
     return row;
   };

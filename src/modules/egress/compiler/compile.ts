@@ -1,8 +1,9 @@
-import type { EffectivePolicy } from '../policy/policy.types.js';
-import type { CompiledPolicy, DenySets, DnsPolicy } from './compiled.types.js';
+import type { EffectiveGroup, EffectivePolicy } from '../policy/policy.types.js';
+import type { CompiledGroup, CompiledParts, CompiledPolicy, DenySets, DnsGroup } from './compiled.types.js';
 import { normalizeNetworks } from './cidr.js';
-import { buildProgram, learnedSetName, type Program } from './program.js';
-import { renderNft } from './render-nft.js';
+import { CompileCache, groupSlot } from './compile-cache.js';
+import { buildGroup, claimSources, learnedSetName, type LearnedSet, type ProgramGroup } from './program.js';
+import { joinScript, renderFrame, renderGroup } from './render-nft.js';
 import { translateRustRegex, type JsRegex } from '../policy/rust-regex.js';
 
 /** dns_hostname is a Rust regex (Neuwerk's engine), matched case-insensitively; the model has checked it translates. */
@@ -12,52 +13,86 @@ function jsHostnameRegex(pattern: string): JsRegex {
   return translated.regex;
 }
 
-/** The DNS proxy's view: per group its sources and, in order, the rules that name a host. */
-function dnsPolicyOf(effective: EffectivePolicy): DnsPolicy {
-  return {
-    generation: effective.generation,
-    default_policy: effective.default_policy,
-    groups: effective.groups.map((group) => {
-      const seen = new Map<string, number>();
-      const rules = group.rules.flatMap((rule) => {
-        const occurrence = seen.get(rule.id) ?? 0;
-        seen.set(rule.id, occurrence + 1);
-        if (!rule.match.dns_hostname) return [];
-        const hostname = jsHostnameRegex(rule.match.dns_hostname);
-        return [{
-          id: rule.id,
-          action: rule.action,
-          mode: rule.mode ?? group.mode,
-          hostname: hostname.source,
-          flags: hostname.flags,
-          set: rule.action === 'allow' ? learnedSetName(group, rule.id, occurrence) : null,
-        }];
-      });
-      const sources = [...normalizeNetworks(group.sources, 4), ...normalizeNetworks(group.sources, 6)];
-      return { id: group.id, policy_id: group.policy_id, mode: group.mode, sources, rules };
-    }),
-  };
+/** The DNS proxy's view of one group: its sources and, in order, the rules that name a host. */
+function dnsGroupOf(group: EffectiveGroup): DnsGroup {
+  const seen = new Map<string, number>();
+  const rules = group.rules.flatMap((rule) => {
+    const occurrence = seen.get(rule.id) ?? 0;
+    seen.set(rule.id, occurrence + 1);
+    if (!rule.match.dns_hostname) return [];
+    const hostname = jsHostnameRegex(rule.match.dns_hostname);
+    return [{
+      id: rule.id,
+      action: rule.action,
+      mode: rule.mode ?? group.mode,
+      hostname: hostname.source,
+      flags: hostname.flags,
+      set: rule.action === 'allow' ? learnedSetName(group, rule.id, occurrence) : null,
+    }];
+  });
+  const sources = [...normalizeNetworks(group.sources, 4), ...normalizeNetworks(group.sources, 6)];
+  return { id: group.id, policy_id: group.policy_id, mode: group.mode, sources, rules };
 }
 
-function denySetsOf(program: Program): DenySets[] {
-  return program.groups.flatMap((g) => [
+function denySetsOf(groups: ProgramGroup[]): DenySets[] {
+  return groups.filter((g) => g.claimed4.length).flatMap((g) => [
     ...(g.deny ? [{ group: g.id, policy_id: g.policy_id, sources: g.claimed4, l4: g.deny.l4, icmp: g.deny.icmp, audit: false }] : []),
     ...(g.audit ? [{ group: g.id, policy_id: g.policy_id, sources: g.claimed4, l4: g.audit.l4, icmp: g.audit.icmp, audit: true }] : []),
   ]);
 }
 
+/** Everything one group compiles to on its own: its packet program (before claims), nft text, learned sets, DNS view. */
+export interface GroupCompilation {
+  program: ProgramGroup;
+  part: CompiledGroup;
+}
+
+function compileGroup(group: EffectiveGroup): GroupCompilation {
+  const learnedSets: LearnedSet[] = [];
+  const program = buildGroup(group, learnedSets);
+  const { nft, learned } = renderGroup(program, learnedSets);
+  return { program, part: { effective: group, nft, learned, dns: dnsGroupOf(group) } };
+}
+
+/** The process's cache of compiled groups: the policy service compiles one policy after another. */
+export const sharedCompileCache = new CompileCache<GroupCompilation>();
+
+/**
+ * Pure but for the cache: an effective policy as its compiled parts. A group compiles on its own (its chain, sets,
+ * learned bindings and DNS view depend on it alone), so a group whose content is unchanged since the last compile is
+ * taken from the cache; only the frame (claims, source maps, record sets) is computed over all groups.
+ */
+export function compileParts(effective: EffectivePolicy, cache: CompileCache<GroupCompilation> = sharedCompileCache): CompiledParts {
+  const compiled = cache.generation((get) => effective.groups.map((g) => get(groupSlot(g), g, () => compileGroup(g))));
+  const programs = claimSources(compiled.map((c) => c.program));
+  const frame = renderFrame(effective.default_policy, programs);
+  return {
+    generation: effective.generation,
+    default_policy: effective.default_policy,
+    frame: { ...frame, denySets: denySetsOf(programs) },
+    groups: compiled.map((c) => c.part),
+  };
+}
+
+/** The parts as the data plane and the DNS proxy read them: one nft script, the bindings, the DNS policy. */
+export function assembleCompiled(parts: CompiledParts): CompiledPolicy {
+  return {
+    generation: parts.generation,
+    nft: joinScript(parts.generation, parts.frame, parts.groups.map((g) => g.nft)),
+    learned: parts.groups.flatMap((g) => g.learned),
+    dns: { generation: parts.generation, default_policy: parts.default_policy, groups: parts.groups.map((g) => g.dns) },
+    denySets: parts.frame.denySets,
+  };
+}
+
+/** The effective policy the parts were compiled from. */
+export const effectiveOf = (parts: CompiledParts): EffectivePolicy =>
+  ({ generation: parts.generation, default_policy: parts.default_policy, groups: parts.groups.map((g) => g.effective) });
+
 /**
  * Pure: an effective policy as one nft script (Rampart's whole table), the DNS policy and the names of the sets
  * recording denied tuples. Groups without sources claim nothing and get no chain.
  */
-export function compilePolicy(effective: EffectivePolicy): CompiledPolicy {
-  const program = buildProgram(effective);
-  const { nft, learned } = renderNft(program);
-  return {
-    generation: effective.generation,
-    nft,
-    learned,
-    dns: dnsPolicyOf(effective),
-    denySets: denySetsOf({ ...program, groups: program.groups.filter((g) => g.claimed4.length) }),
-  };
+export function compilePolicy(effective: EffectivePolicy, cache?: CompileCache<GroupCompilation>): CompiledPolicy {
+  return assembleCompiled(compileParts(effective, cache));
 }

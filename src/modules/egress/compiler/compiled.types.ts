@@ -1,4 +1,4 @@
-import type { Action, GroupMode } from '../policy/policy.types.js';
+import type { Action, EffectiveGroup, GroupMode } from '../policy/policy.types.js';
 
 /** The nftables table Rampart owns; nothing else on the host is touched. */
 export const NFT_TABLE = 'rampart_egress';
@@ -72,4 +72,31 @@ export interface CompiledPolicy {
   learned?: LearnedBinding[];
   dns: DnsPolicy;
   denySets: DenySets[];
+}
+
+/**
+ * One source group compiled on its own: what it was compiled from, its sets and chain as nft text (empty for a
+ * group without sources), where its DNS rules' addresses go, and its DNS view. The unit of reuse (compile cache)
+ * and of storage (one content-addressed part per group).
+ */
+export interface CompiledGroup {
+  effective: EffectiveGroup;
+  nft: string;
+  learned: LearnedBinding[];
+  dns: DnsGroup;
+}
+
+/** What surrounds the groups: the table's head and tail as nft text, and the deny sets (both depend on every group's claims). */
+export interface CompiledFrame {
+  head: string;
+  tail: string;
+  denySets: DenySets[];
+}
+
+/** A compiled generation in parts; assembleCompiled (compile.ts) makes the CompiledPolicy of it. */
+export interface CompiledParts {
+  generation: number;
+  default_policy: Action;
+  frame: CompiledFrame;
+  groups: CompiledGroup[];
 }

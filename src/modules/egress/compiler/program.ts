@@ -102,17 +102,23 @@ function packetRules(rule: EffectiveRule, verdict: Verdict, learnedSet: string |
   const dports = portRanges(m.dst_ports);
   if ((sports.length || dports.length) && l4proto !== null && !PORT_PROTOCOLS.includes(l4proto)) return [];
   const protoFamily = familyOfProto(l4proto, icmpTypes, icmpCodes);
-  const base = { rule_id: rule.id, daddrSet: learnedSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict };
+  // Object literals of one shape, not spreads of a base: 65,536 rules make spread-built objects a GC cost.
+  const make = (family: 4 | 6 | null, daddr: string[] | null): ProgramRule =>
+    ({ rule_id: rule.id, family, daddr, daddrSet: learnedSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict });
 
-  const dsts = [...(m.dst_cidrs ?? []), ...(m.dst_ips ?? [])];
+  const dsts = m.dst_ips?.length ? [...(m.dst_cidrs ?? []), ...m.dst_ips] : (m.dst_cidrs ?? []);
+  if (dsts.length === 0) return [make(protoFamily ?? (learnedSet ? 4 : null), null)];
   const families: Array<4 | 6> = protoFamily ? [protoFamily] : learnedSet ? [4] : [4, 6];
-  if (dsts.length === 0) return [{ ...base, family: protoFamily ?? (learnedSet ? 4 : null), daddr: null }];
-  return families
-    .map((family) => ({ ...base, family, daddr: normalizeNetworks(dsts, family) }))
-    .filter((r) => r.daddr.length > 0);
+  const out: ProgramRule[] = [];
+  for (const family of families) {
+    const daddr = normalizeNetworks(dsts, family);
+    if (daddr.length) out.push(make(family, daddr));
+  }
+  return out;
 }
 
-function buildGroup(group: EffectiveGroup, learned: LearnedSet[]): ProgramGroup {
+/** One group's packet program, before claims (which depend on the groups before it); its learned sets go to `learned`. */
+export function buildGroup(group: EffectiveGroup, learned: LearnedSet[]): ProgramGroup {
   const key = [group.policy_id, group.id];
   const rules: ProgramRule[] = [];
   const seen = new Map<string, number>();
@@ -124,7 +130,7 @@ function buildGroup(group: EffectiveGroup, learned: LearnedSet[]): ProgramGroup 
       set = learnedSetName(group, rule.id, occurrence);
       learned.push({ name: set, group: group.id, policy_id: group.policy_id, rule_id: rule.id });
     }
-    rules.push(...packetRules(rule, verdictOf(rule.action, rule.mode ?? group.mode), set));
+    for (const r of packetRules(rule, verdictOf(rule.action, rule.mode ?? group.mode), set)) rules.push(r);
   }
   rules.push({
     rule_id: null, family: null, daddr: null, daddrSet: null, l4proto: null, sports: [], dports: [], icmpTypes: [], icmpCodes: [],
@@ -144,13 +150,27 @@ function buildGroup(group: EffectiveGroup, learned: LearnedSet[]): ProgramGroup 
   };
 }
 
+/** The last claims computed, by the groups' sources in order: a change to rules leaves them as they were. */
+let lastClaims: { key: string; claims: Array<Pick<ProgramGroup, 'claimed4' | 'claimed6'>> } | null = null;
+
+/** Each group's claims: the parts of its sources no earlier group claims. Returns copies; the groups are not changed. */
+export function claimSources(groups: ProgramGroup[]): ProgramGroup[] {
+  const key = JSON.stringify(groups.map((g) => [g.sources4, g.sources6]));
+  if (lastClaims?.key !== key) {
+    const claims = groups.map(() => ({ claimed4: [] as string[], claimed6: [] as string[] }));
+    for (const family of [4, 6] as const) {
+      const owners = claimRanges(family, groups.map((g, i) => ({ owner: i, networks: family === 4 ? g.sources4 : g.sources6 })));
+      for (const { owner, ranges } of owners) claims[owner][family === 4 ? 'claimed4' : 'claimed6'] = ranges;
+    }
+    lastClaims = { key, claims };
+  }
+  const { claims } = lastClaims;
+  return groups.map((g, i) => ({ ...g, ...claims[i] }));
+}
+
 /** Pure: the packet program of an effective policy. Throws on values validation should have refused. */
 export function buildProgram(effective: EffectivePolicy): Program {
   const learnedSets: LearnedSet[] = [];
-  const groups = effective.groups.map((g) => buildGroup(g, learnedSets));
-  for (const family of [4, 6] as const) {
-    const claims = claimRanges(family, groups.map((g) => ({ owner: g, networks: family === 4 ? g.sources4 : g.sources6 })));
-    for (const { owner, ranges } of claims) owner[family === 4 ? 'claimed4' : 'claimed6'] = ranges;
-  }
+  const groups = claimSources(effective.groups.map((g) => buildGroup(g, learnedSets)));
   return { generation: effective.generation, default_policy: effective.default_policy, groups, learnedSets };
 }

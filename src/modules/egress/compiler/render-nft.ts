@@ -3,7 +3,7 @@ import { nftName } from './names.js';
 import { parseNetwork } from './cidr.js';
 import { PORT_PROTOCOLS, type PortRange } from './match-values.js';
 import { mergeRules, type RuleBlock } from './merge-rules.js';
-import { RECORD_SETS, type Program, type ProgramGroup, type ProgramRule, type RecordSets } from './program.js';
+import { RECORD_SETS, type LearnedSet, type Program, type ProgramGroup, type ProgramRule, type RecordSets } from './program.js';
 
 /** Denied tuples are kept this long after their last packet (the poller reads them long before). */
 const RECORD_TIMEOUT = '1h';
@@ -48,16 +48,23 @@ interface Element {
   box: Box;
 }
 
-/** Parsed intervals by field value (the same values recur across rules and groups); never mutated. */
-const intervals = new Map<string, [bigint, bigint]>();
+/** Parsed intervals by field key and value (the same values recur across rules and groups); never mutated. */
+const intervals = new Map<string, Map<string, [bigint, bigint]>>();
+let intervalCount = 0;
 
 function intervalOf(key: string, value: string): [bigint, bigint] {
-  const cacheKey = `${key}|${value}`;
-  let interval = intervals.get(cacheKey);
+  let byValue = intervals.get(key);
+  if (!byValue) intervals.set(key, (byValue = new Map()));
+  let interval = byValue.get(value);
   if (!interval) {
-    if (intervals.size >= 100_000) intervals.clear();
+    if (intervalCount >= 100_000) {
+      intervals.clear();
+      intervalCount = 0;
+      intervals.set(key, (byValue = new Map()));
+    }
     interval = parseInterval(key, value);
-    intervals.set(cacheKey, interval);
+    byValue.set(value, interval);
+    intervalCount++;
   }
   return interval;
 }
@@ -72,11 +79,17 @@ function parseInterval(key: string, value: string): [bigint, bigint] {
 }
 
 /** Every combination of the fields' values, as concatenated set elements with the box of packets each matches. */
-const elementsOf = (fields: RuleMatch['fields']) =>
-  fields.reduce<Element[]>(
-    (acc, f) => acc.flatMap((e) => f.values.map((v) => ({ text: e.text ? `${e.text} . ${v}` : v, box: [...e.box, intervalOf(f.key, v)] }))),
-    [{ text: '', box: [] }],
-  );
+function elementsOf(fields: RuleMatch['fields']): Element[] {
+  let acc: Element[] = [{ text: '', box: [] }];
+  for (const f of fields) {
+    const next: Element[] = [];
+    for (const e of acc) {
+      for (const v of f.values) next.push({ text: e.text ? `${e.text} . ${v}` : v, box: e.box.concat([intervalOf(f.key, v)]) });
+    }
+    acc = next;
+  }
+  return acc;
+}
 
 const intersect = (a: Box, b: Box) => a.every(([from, to], i) => from <= b[i][1] && b[i][0] <= to);
 
@@ -188,10 +201,23 @@ function learnedSets(group: ProgramGroup, shapes: LearnedShape[], ownSets: strin
   return lines;
 }
 
+/**
+ * A set of elements is named after what it holds: a changed set is then a new set, which the data plane adds
+ * beside the old one (then drops the old one) in a few milliseconds, where replacing the elements of a set in
+ * place makes nft read the elements of every set in the table first.
+ */
+function elementSetName(chain: string, content: string[], taken: Set<string>): string {
+  const base = nftName(chain, ...content);
+  let name = base;
+  for (let n = 1; taken.has(name); n++) name = `${base}_${n}`;
+  taken.add(name);
+  return name;
+}
+
 /** A group chain's rules, the named sets they look up (declared with the chain, named after it) and learned sets. */
 function chainOf(group: ProgramGroup): ChainParts {
   const out: ChainParts = { sets: [], lines: [], learned: [] };
-  let count = 0;
+  const names = new Set<string>();
   for (const block of mergeRules(group.rules)) {
     const verdict = block.verdict === 'accept' ? 'accept' : `goto ${(block.verdict === 'drop' ? group.deny : group.audit)!.chain}`;
     const { shapes, learned, plain, final, ownSets } = blockShapes(block);
@@ -213,8 +239,8 @@ function chainOf(group: ProgramGroup): ChainParts {
       const fixed = [...shape.fixed, ...shape.keys.flatMap((k, i) => (constant[i] ? [`${k} ${parts[0][i]}`] : []))];
       const keys = shape.keys.filter((_, i) => !constant[i]).join(' . ');
       for (const layer of layers(elements)) {
-        const name = `${group.chain}_${count++}`;
         const texts = layer.map((e) => e.text.split(' . ').filter((_, i) => !constant[i]).join(' . '));
+        const name = elementSetName(group.chain, [...fixed, keys, verdict, ...texts], names);
         out.sets.push(...setDecl(name, '', ['interval'], texts, [], 'set', `typeof ${keys}`));
         out.lines.push([...fixed, `${keys} @${name}`, verdict].join(' '));
       }
@@ -250,34 +276,58 @@ const recordChain = (sets: RecordSets, verdict: 'drop' | 'accept') => [
   '  }',
 ];
 
-function groupDecls(group: ProgramGroup, learned: LearnedBinding[]): string[] {
-  const chain = chainOf(group);
-  learned.push(...chain.learned);
-  return [...chain.sets, `  chain ${group.chain} {`, ...chain.lines.map((line) => `    ${line}`), '  }'];
+/** One group's part of the table: its sets and chain as nft text, and where its DNS rules' addresses go. */
+export interface RenderedGroup {
+  /** Empty for a group without sources: it claims nothing and gets no chain. */
+  nft: string;
+  learned: LearnedBinding[];
 }
 
 /**
- * The whole table as one `nft -f` script. "add table" then "delete table" makes the delete succeed whether or not
+ * A group's sets and chain. Depends on the group alone (not on its claims or other groups), so a compiled group
+ * can be reused whenever the group is unchanged. Rules whose packet rule never runs (shadowed, TLS-only, a group
+ * without sources) learn into no set.
+ */
+export function renderGroup(group: ProgramGroup, learnedSets: LearnedSet[]): RenderedGroup {
+  const learned: LearnedBinding[] = [];
+  let nft = '';
+  if (group.sources4.length || group.sources6.length) {
+    const chain = chainOf(group);
+    learned.push(...chain.learned);
+    nft = [...chain.sets, `  chain ${group.chain} {`, ...chain.lines.map((line) => `    ${line}`), '  }'].join('\n');
+  }
+  const bound = new Set(learned.map((b) => b.name));
+  for (const s of learnedSets) if (!bound.has(s.name)) learned.push({ name: s.name, set: null, suffixes: [] });
+  return { nft, learned };
+}
+
+/** What surrounds the groups' chains in the script; depends on every group's claims and record sets. */
+export interface RenderedFrame {
+  head: string;
+  tail: string;
+}
+
+/**
+ * The table around the groups' chains. "add table" then "delete table" makes the delete succeed whether or not
  * the table exists; the new definition follows in the same transaction, so the swap is atomic and a script that
  * fails anywhere leaves the running table as it was.
  */
-export function renderNft(program: Program): { nft: string; learned: LearnedBinding[] } {
-  const learned: LearnedBinding[] = [];
-  const claiming = program.groups.filter((g) => g.sources4.length || g.sources6.length);
+export function renderFrame(defaultPolicy: Program['default_policy'], groups: ProgramGroup[]): RenderedFrame {
+  const claiming = groups.filter((g) => g.sources4.length || g.sources6.length);
   const sourceMaps = ([4, 6] as const).map((family) => ({
     family,
     name: `sources${family}`,
     elements: claiming.flatMap((g) => (family === 4 ? g.claimed4 : g.claimed6).map((r) => `${r} : jump ${g.chain}`)),
   }));
-  const policy = program.default_policy === 'allow' ? 'accept' : 'drop';
-  const lines = [
-    `# rampart egress generation ${program.generation}`,
+  const policy = defaultPolicy === 'allow' ? 'accept' : 'drop';
+  const head = [
     `add table ${NFT_FAMILY} ${NFT_TABLE}`,
     `delete table ${NFT_FAMILY} ${NFT_TABLE}`,
     `table ${NFT_FAMILY} ${NFT_TABLE} {`,
     ...(claiming.some((g) => g.deny) ? [...recordSetDecls(RECORD_SETS.deny), ...recordChain(RECORD_SETS.deny, 'drop')] : []),
     ...(claiming.some((g) => g.audit) ? [...recordSetDecls(RECORD_SETS.audit), ...recordChain(RECORD_SETS.audit, 'accept')] : []),
-    ...claiming.flatMap((g) => groupDecls(g, learned)),
+  ];
+  const tail = [
     ...sourceMaps.flatMap((m) => (m.elements.length ? setDecl(m.name, `${m.family === 4 ? 'ipv4_addr' : 'ipv6_addr'} : verdict`, ['interval'], m.elements, [], 'map') : [])),
     '  chain forward {',
     `    type filter hook forward priority filter; policy ${policy};`,
@@ -288,8 +338,10 @@ export function renderNft(program: Program): { nft: string; learned: LearnedBind
     '}',
     '',
   ];
-  // Rules whose packet rule never runs (shadowed, TLS-only, unclaimed group) learn into no set.
-  const bound = new Set(learned.map((b) => b.name));
-  for (const s of program.learnedSets) if (!bound.has(s.name)) learned.push({ name: s.name, set: null, suffixes: [] });
-  return { nft: lines.join('\n'), learned };
+  return { head: head.join('\n'), tail: tail.join('\n') };
+}
+
+/** The whole table as one `nft -f` script: the frame around the groups' parts, in group order. */
+export function joinScript(generation: number, frame: RenderedFrame, groupTexts: string[]): string {
+  return [`# rampart egress generation ${generation}`, frame.head, ...groupTexts.filter(Boolean), frame.tail].join('\n');
 }

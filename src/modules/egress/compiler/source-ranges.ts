@@ -23,8 +23,20 @@ function unclaimed(range: Range, claimed: Range[]): Range[] {
   return out;
 }
 
+const byStart = (a: Range, b: Range) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0);
+
+/** Both sorted: one merge, not a sort per owner (a thousand groups made claiming quadratic). */
 function insertSorted(claimed: Range[], pieces: Range[]): Range[] {
-  return [...claimed, ...pieces].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  if (!pieces.length) return claimed;
+  const sorted = [...pieces].sort(byStart);
+  const out: Range[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < claimed.length || j < sorted.length) {
+    if (j >= sorted.length || (i < claimed.length && claimed[i].from < sorted[j].from)) out.push(claimed[i++]);
+    else out.push(sorted[j++]);
+  }
+  return out;
 }
 
 /** A range as nft writes it: a prefix when it is one, else first-last. */

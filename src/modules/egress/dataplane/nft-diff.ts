@@ -2,8 +2,8 @@ import { NFT_FAMILY, NFT_TABLE } from '../compiler/compiled.types.js';
 
 /**
  * The compiled script as the objects of Rampart's table, to tell whether a new generation differs from the running
- * one only inside chains and static sets, which can then be changed in place (one small transaction) instead of
- * replacing the table (one large one). Relies on the renderer's layout: `table ... {`, then each object from
+ * one only in chains and static sets, which can then be added, changed or removed in place (one small transaction)
+ * instead of replacing the table (one large one). Relies on the renderer's layout: `table ... {`, then each object from
  * `  chain|set|map NAME {` to `  }`, one rule or declaration per line.
  */
 export interface ParsedScript {
@@ -60,35 +60,55 @@ function objectChange(before: TableObject, after: TableObject): string[] | null 
 }
 
 export interface IncrementalChange {
-  /** One `nft -f` transaction: element replacements first, then the chains' flushes and rules. */
+  /** One `nft -f` transaction: objects added, elements replaced, chains refilled, then objects removed. */
   script: string;
   chains: number;
   sets: number;
 }
 
+const keyOf = (o: TableObject) => `${o.kind === 'chain' ? 'chain' : 'set'} ${o.name}`;
+/** Objects the data plane can add or remove in place: group chains and static sets (learned and record sets hold state). */
+const addable = (o: TableObject) => (o.kind === 'chain' ? !isBaseChain(o) : isStatic(o));
+const declaration = (o: TableObject) => `add ${o.kind} ${TABLE} ${o.name} { ${o.lines.join('; ')} }`;
+const chainRules = (o: TableObject) => o.lines.map((rule) => `add rule ${TABLE} ${o.name} ${rule}`);
+
 /**
- * The commands turning the running table (`before`) into `after` in place, or null when the two differ in anything
- * but chain rules and static sets' elements (objects added, removed, reordered, retyped; base chains; the frame).
+ * The commands turning the running table (`before`) into `after` in place, or null when that takes a replacement:
+ * a different frame or base chain, a learned or record set added, removed or redeclared. Chains and static sets
+ * may be added, removed or changed (a set named after its elements changes by being added anew and the old one removed).
  */
 export function incrementalChange(before: ParsedScript, after: ParsedScript): IncrementalChange | null {
-  if (!sameLines(before.frame, after.frame) || before.objects.length !== after.objects.length) return null;
-  const setCommands: string[] = [];
-  const chainCommands: string[] = [];
+  if (!sameLines(before.frame, after.frame)) return null;
+  const old = new Map(before.objects.map((o) => [keyOf(o), o]));
+  const next = new Map(after.objects.map((o) => [keyOf(o), o]));
+  const script = { add: [] as string[], addChains: [] as string[], elements: [] as string[], rules: [] as string[], remove: [] as string[], removeSets: [] as string[] };
   let chains = 0;
   let sets = 0;
-  for (let i = 0; i < after.objects.length; i++) {
-    const [b, a] = [before.objects[i], after.objects[i]];
-    if (b.kind !== a.kind || b.name !== a.name) return null;
-    if (sameLines(b.lines, a.lines)) continue;
-    const change = objectChange(b, a);
-    if (!change) return null;
-    if (a.kind === 'chain') {
-      chainCommands.push(...change);
-      chains++;
+  for (const a of after.objects) {
+    const b = old.get(keyOf(a));
+    if (b && b.kind === a.kind && sameLines(b.lines, a.lines)) continue;
+    if (b) {
+      const change = b.kind === a.kind ? objectChange(b, a) : null;
+      if (!change) return null;
+      (a.kind === 'chain' ? script.rules : script.elements).push(...change);
     } else {
-      setCommands.push(...change);
-      sets++;
+      if (!addable(a)) return null;
+      if (a.kind === 'chain') {
+        script.addChains.push(`add chain ${TABLE} ${a.name}`);
+        script.rules.push(...chainRules(a));
+      } else script.add.push(declaration(a));
     }
+    if (a.kind === 'chain') chains++;
+    else sets++;
   }
-  return { script: `${[...setCommands, ...chainCommands].join('\n')}\n`, chains, sets };
+  for (const b of before.objects) {
+    if (next.has(keyOf(b))) continue;
+    if (!addable(b)) return null;
+    if (b.kind === 'chain') script.remove.push(`flush chain ${TABLE} ${b.name}`, `delete chain ${TABLE} ${b.name}`);
+    else script.removeSets.push(`delete ${b.kind} ${TABLE} ${b.name}`);
+    if (b.kind === 'chain') chains++;
+    else sets++;
+  }
+  const lines = [...script.add, ...script.addChains, ...script.elements, ...script.rules, ...script.remove, ...script.removeSets];
+  return { script: lines.length ? `${lines.join('\n')}\n` : '', chains, sets };
 }

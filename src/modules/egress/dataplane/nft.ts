@@ -212,12 +212,13 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
     },
 
     async readDenied() {
-      if (!denySets.length) return [];
-      const json = JSON.parse(await runNft(command, ['-j', '-n', 'list', 'sets', NFT_FAMILY])) as { nftables: Array<{ set?: NftSetJson }> };
-      return json.nftables.flatMap(({ set }) => {
-        const known = set && set.table === NFT_TABLE ? denyOwners.get(set.name) : undefined;
-        return known ? tuplesOf(set!, known.ownerOf, known.kind) : [];
-      });
+      // Each record set by name: listing all sets would make nft print every element of every set in the table.
+      const tuples: DeniedTuple[] = [];
+      for (const [name, known] of denyOwners) {
+        const json = JSON.parse(await runNft(command, ['-j', '-n', 'list', 'set', NFT_FAMILY, NFT_TABLE, name])) as { nftables: Array<{ set?: NftSetJson }> };
+        for (const { set } of json.nftables) if (set?.name === name) tuples.push(...tuplesOf(set, known.ownerOf, known.kind));
+      }
+      return tuples;
     },
 
     ruleset: () => runNft(command, ['list', 'table', NFT_FAMILY, NFT_TABLE]),

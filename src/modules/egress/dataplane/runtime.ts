@@ -6,6 +6,7 @@ import type { CompiledPolicy, DnsPolicy } from '../compiler/compiled.types.js';
 import type { FindingsStore } from '../findings/findings.types.js';
 import type { ApplyOutcome, Dataplane, DataplaneRuntime } from './dataplane.types.js';
 import { DenyCounters } from './deny-counters.js';
+import { createGenerationStore } from '../policy/generation.store.js';
 
 export const POLICY_COMPILED_TOPIC = 'egress.policy.compiled';
 
@@ -48,7 +49,7 @@ interface Waiter {
 export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDataplaneRuntime {
   const nodeId = nodeIdOf(core);
   const counters = new DenyCounters();
-  const db = () => core.db.kysely as unknown as Kysely<any>;
+  const generations = createGenerationStore(() => core.db.kysely as unknown as Kysely<any>, core.db.dialect);
   let enabled = false;
   let applied = 0;
   let appliedAt: string | null = null;
@@ -72,10 +73,13 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
     });
   };
 
-  async function newestGeneration(): Promise<{ generation: number; compiled: CompiledPolicy } | null> {
+  /** The newest generation when it is newer than `than`; reads its parts only then (every poll tick asks). */
+  async function newestGeneration(than: number): Promise<{ generation: number; compiled: CompiledPolicy } | null> {
     try {
-      const row = await db().selectFrom('egress_generations').select(['generation', 'compiled']).orderBy('generation', 'desc').limit(1).executeTakeFirst();
-      return row ? { generation: Number(row.generation), compiled: core.db.dialect.fromJson<CompiledPolicy>(row.compiled) } : null;
+      const newest = await generations.latestNumber();
+      if (newest <= than) return null;
+      const stored = await generations.get(newest);
+      return stored && { generation: stored.generation, compiled: stored.compiled };
     } catch (err) {
       if (!warnedNoGenerations) core.logger.warn({ err }, 'egress data plane: cannot read compiled generations');
       warnedNoGenerations = true;
@@ -94,8 +98,8 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
   }
 
   async function applyNewest(): Promise<void> {
-    const newest = await newestGeneration();
-    if (!newest || newest.generation <= applied || newest.generation === failed?.generation) return;
+    const newest = await newestGeneration(applied);
+    if (!newest || newest.generation === failed?.generation) return;
     await pollDenied(); // count what the old table's sets hold before they go
     let outcome: ApplyOutcome;
     try {

@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import type { Migration } from '../../../core/db/migrator.js';
+import { upgradeGenerationStorage } from './generation.migration.js';
 
 /**
  * Policy records and compiled generations. egress_generations is the contract with the data-plane runtime: it
  * applies the row with the highest generation (compiled: a CompiledPolicy), and learns of new ones from the
  * `egress.policy.compiled` event. `effective` keeps the EffectivePolicy the row was compiled from (for the DNS
- * proxy, sysdump and tests). Only the newest generations are kept (policy.store.ts).
+ * proxy, sysdump and tests). Only the newest generations are kept (generation.store.ts); since 0006 a row is a
+ * manifest of content-addressed parts.
  */
 export const policyMigrations: Migration[] = [
   {
@@ -56,5 +58,11 @@ export const policyMigrations: Migration[] = [
       await sql`update egress_policies set active = ${d.toBool(true)} where id = (
         select id from egress_policies where mode <> 'disabled' order by updated_at desc, id desc limit 1)`.execute(db);
     },
+  },
+  {
+    // Generations were stored as full compiled copies (about 10 MB each for a large policy); now as manifests of
+    // content-addressed parts. Existing generations are converted (generation.migration.ts).
+    name: '0006_generation_parts',
+    up: upgradeGenerationStorage,
   },
 ];

@@ -309,7 +309,16 @@ export function withoutNulls(value: unknown, depth = 0): unknown {
   // of nested arrays would otherwise exhaust the stack).
   if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v, depth + 1)]));
+  // A loop, not entries/filter/map/fromEntries: a large policy has a million values, and each step allocated.
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const v = (value as Record<string, unknown>)[key];
+    if (v === null) continue;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: withoutNulls(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    else out[key] = withoutNulls(v, depth + 1);
+  }
+  return out;
 }
 
 /** Validates the shape and the per-field rules; the result is the policy as stored (nulls dropped, values as sent). */

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { errors, isRampartError } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
-import { compilePolicy } from '../compiler/compile.js';
-import type { CompiledPolicy } from '../compiler/compiled.types.js';
+import { compileParts } from '../compiler/compile.js';
+import type { CompiledParts, CompiledPolicy } from '../compiler/compiled.types.js';
 import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
 import { effectivePolicy, type KubernetesResolve } from './policy.effective.js';
 import { formatPath, interceptingRules, parsePolicyConfig } from './policy.model.js';
@@ -122,7 +122,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     const { result, generation } = await core.db.transaction(async () => {
       await store.lockWrites();
       const result = await change();
-      const generation = await compileAndStore();
+      const generation = await compileAndStore(result);
       if (hook) await hook(result, generation);
       return { result, generation };
     });
@@ -130,12 +130,16 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     return result;
   }
 
-  /** Inside the write transaction: the compiled policy of the active record as it is now, as a new generation. */
-  async function compileAndStore(): Promise<number> {
+  /**
+   * Inside the write transaction: the compiled policy of the active record as it is now, as a new generation.
+   * `written` is the record the write left (when it is the active one, its policy is not read back).
+   */
+  async function compileAndStore(written?: PolicyRecord | null): Promise<number> {
     const generation = (await store.latestGenerationNumber()) + 1;
-    const effective = await effectivePolicy(await store.active(), generation, resolver());
-    const compiled = compile(effective);
-    await store.addGeneration({ generation, compiled, effective, created_at: core.now().toISOString() });
+    const activeId = await store.activeId();
+    const active = activeId && written?.id === activeId ? written : await store.active();
+    const effective = await effectivePolicy(active, generation, resolver());
+    await store.addGeneration(compile(effective), core.now().toISOString());
     await core.events.publish(POLICY_COMPILED_TOPIC, { generation });
     return generation;
   }
@@ -153,9 +157,9 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     };
   }
 
-  function compile(effective: EffectivePolicy): CompiledPolicy {
+  function compile(effective: EffectivePolicy): CompiledParts {
     try {
-      return compilePolicy(effective);
+      return compileParts(effective);
     } catch (err) {
       if (isRampartError(err)) throw err;
       // The compiler is pure over validated input: what it refuses is a policy it cannot express.
@@ -226,7 +230,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
 
     /** Replaces mode, policy and (when given) name of a record. */
     async replace(id: string, input: PolicyWrite, hook?: WriteHook): Promise<PolicyRecord> {
-      await find(id);
+      if (!isUuid(id) || !(await store.exists(id))) throw errors.notFound('policy not found');
       const name = input.name === undefined || input.name === null ? undefined : optionalName(input.name);
       const valid = await validate(input);
       return write(async () => {
@@ -299,6 +303,13 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     async latestCompiled(): Promise<CompiledPolicy | null> {
       return (await store.latestGeneration())?.compiled ?? null;
     },
+
+    /** A kept generation (compiled and effective) by number; null when it is not kept. */
+    generation: (generation: number) => store.generation(generation),
+    /** The generation numbers kept, oldest first. */
+    generationNumbers: () => store.generationNumbers(),
+    /** What the kept generations take in the database. */
+    generationStorage: () => store.generationStorage(),
   };
 }
 

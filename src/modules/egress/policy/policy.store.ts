@@ -1,21 +1,14 @@
 import { mapPage, paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import { sql } from 'kysely';
 import type { Database } from '../../../core/db/database.js';
-import type { CompiledPolicy } from '../compiler/compiled.types.js';
+import type { CompiledParts } from '../compiler/compiled.types.js';
+import { createGenerationStore, type StoredGeneration } from './generation.store.js';
 import './policy.tables.js';
-import type { EffectivePolicy, PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
+import type { PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
 
-/** Generations kept: the runtime only ever needs the newest; a few more help when diagnosing a bad apply. */
-export const GENERATIONS_KEPT = 20;
+export { GENERATIONS_KEPT } from './generation.store.js';
 // Any fixed number: policy writers on every node take it, so generations are numbered and compiled one at a time.
 const PG_POLICY_WRITE_LOCK = 0x45475057;
-
-export interface GenerationRow {
-  generation: number;
-  compiled: CompiledPolicy;
-  effective: EffectivePolicy;
-  created_at: string;
-}
 
 export function createPolicyStore(db: Database) {
   const toRecord = (row: { id: string; name: string | null; mode: string; policy: unknown; created_at: string; updated_at: string }): PolicyRecord => ({
@@ -27,6 +20,7 @@ export function createPolicyStore(db: Database) {
     updated_at: row.updated_at,
   });
   const records = () => db.kysely.selectFrom('egress_policies').selectAll();
+  const generations = createGenerationStore(() => db.kysely as any, db.dialect);
 
   return {
     /** Every record in creation order. */
@@ -42,6 +36,14 @@ export function createPolicyStore(db: Database) {
     async setActive(id: string | null): Promise<void> {
       await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(false) }).where('active', '=', db.dialect.toBool(true)).execute();
       if (id) await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(true) }).where('id', '=', id).execute();
+    },
+    /** The active record's id (its policy not read), or null. */
+    async activeId(): Promise<string | null> {
+      const row = await db.kysely.selectFrom('egress_policies').select('id').where('active', '=', db.dialect.toBool(true)).executeTakeFirst();
+      return row?.id ?? null;
+    },
+    async exists(id: string): Promise<boolean> {
+      return !!(await db.kysely.selectFrom('egress_policies').select('id').where('id', '=', id).executeTakeFirst());
     },
     async isActive(id: string): Promise<boolean> {
       const row = await db.kysely.selectFrom('egress_policies').select('active').where('id', '=', id).executeTakeFirst();
@@ -82,28 +84,14 @@ export function createPolicyStore(db: Database) {
     async lockWrites(): Promise<void> {
       if (db.dialect.name === 'postgres') await sql`select pg_advisory_xact_lock(${PG_POLICY_WRITE_LOCK})`.execute(db.kysely);
     },
-    async latestGenerationNumber(): Promise<number> {
-      const row = await db.kysely.selectFrom('egress_generations').select((eb) => eb.fn.max('generation').as('max')).executeTakeFirst();
-      return Number(row?.max ?? 0);
-    },
-    /** Adds a generation and drops those older than the newest GENERATIONS_KEPT. */
-    async addGeneration(row: GenerationRow): Promise<void> {
-      await db.kysely
-        .insertInto('egress_generations')
-        .values({ generation: row.generation, compiled: db.dialect.toJson(row.compiled), effective: db.dialect.toJson(row.effective), created_at: row.created_at })
-        .execute();
-      await db.kysely.deleteFrom('egress_generations').where('generation', '<=', row.generation - GENERATIONS_KEPT).execute();
-    },
-    async latestGeneration(): Promise<GenerationRow | null> {
-      const row = await db.kysely.selectFrom('egress_generations').selectAll().orderBy('generation', 'desc').limit(1).executeTakeFirst();
-      if (!row) return null;
-      return {
-        generation: row.generation,
-        compiled: db.dialect.fromJson<CompiledPolicy>(row.compiled),
-        effective: db.dialect.fromJson<EffectivePolicy>(row.effective),
-        created_at: row.created_at,
-      };
-    },
+    latestGenerationNumber: () => generations.latestNumber(),
+    /** Adds a generation (content-addressed parts) and drops those older than the newest GENERATIONS_KEPT. */
+    addGeneration: (parts: CompiledParts, createdAt: string): Promise<void> => generations.add(parts, createdAt),
+    latestGeneration: (): Promise<StoredGeneration | null> => generations.get(),
+    /** A kept generation by number; null when it was never stored or has been dropped. */
+    generation: (generation: number): Promise<StoredGeneration | null> => generations.get(generation),
+    generationNumbers: () => generations.numbers(),
+    generationStorage: () => generations.size(),
   };
 }
 

@@ -1,0 +1,55 @@
+import type { EffectiveGroup } from '../policy/policy.types.js';
+
+/** Where a group's previous compilation is looked for: its policy and id (its content is then compared). */
+export const groupSlot = (group: EffectiveGroup): string => JSON.stringify([group.policy_id, group.id]);
+
+/** Structural equality of JSON values (key order ignored): twice as fast as hashing their serialisation. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(b, key) || !sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/**
+ * Compiled groups by content: a group whose content equals what it was at the last compile reuses that compilation
+ * (a group's compiled part depends on the group alone). Holds what the last compile used and nothing else, so it is
+ * bounded by the size of one policy and a change recompiles only the groups it touches.
+ */
+export class CompileCache<T> {
+  private entries = new Map<string, { input: unknown; value: T }>();
+  hits = 0;
+  misses = 0;
+
+  /** Runs one compile: `get` returns the cached value for an equal input or makes it; afterwards only what this compile used is kept. */
+  generation<R>(compile: (get: (slot: string, input: unknown, make: () => T) => T) => R): R {
+    const used = new Map<string, { input: unknown; value: T }>();
+    const result = compile((slot, input, make) => {
+      const cached = used.get(slot) ?? this.entries.get(slot);
+      if (cached && sameJson(cached.input, input)) {
+        this.hits++;
+        used.set(slot, cached);
+        return cached.value;
+      }
+      this.misses++;
+      const value = make();
+      used.set(slot, { input, value });
+      return value;
+    });
+    this.entries = used;
+    return result;
+  }
+
+  clear(): void {
+    this.entries = new Map();
+  }
+}
