@@ -47,6 +47,7 @@ describe('the web console in a real browser', { skip: skipUnlessPrograms(CHROMIU
     await page.goto('/');
     await page.waitForURL(/\/login\?next=%2F$/);
     await page.getByRole('heading', { name: 'Sign in to Rampart' }).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
     await shot(admin, 'sign-in');
     const api = await page.request.get('/api/v1/no-such-thing');
     assert.equal(api.status(), 404);
@@ -61,6 +62,7 @@ describe('the web console in a real browser', { skip: skipUnlessPrograms(CHROMIU
     await page.getByLabel('Password').fill(initial);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
     await page.getByLabel('Current password').fill(initial);
     await page.getByLabel(/^New password/).fill(NEW_ADMIN_PASSWORD);
     await page.getByLabel('Repeat the new password').fill(NEW_ADMIN_PASSWORD);

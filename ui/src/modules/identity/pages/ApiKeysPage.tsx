@@ -1,11 +1,12 @@
-import { Badge, Button, Group, Modal, Stack, TagsInput, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Group, TagsInput, Text, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { IconPlus } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { dataWithTotal, data, v1 } from '../../../app/api/client';
 import { useCan, useMe } from '../../../app/auth/session';
 import { DataTable, pageQuery, type Column } from '../../../shared/components/DataTable';
+import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { SecretOnce } from '../../../shared/components/SecretOnce';
 import { formatTime } from '../../../shared/format';
@@ -63,10 +64,8 @@ function CreateKeyModal({ opened, onClose, onCreated }: { opened: boolean; onClo
   const choices = usePermissionChoices();
   const [permissions, setPermissions] = useState<string[]>([]);
   const create = useAction((body: { name: string; permissions: string[]; expires_at?: string }) => v1.POST('/api/v1/auth/api-keys', { body }), 'API key created.', KEYS);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const expires = String(f.get('expires') ?? '');
+  const submit = (f: FormData) => {
+    const expires = field(f, 'expires');
     create.mutate(
       { name: String(f.get('name')), permissions, ...(expires ? { expires_at: new Date(expires).toISOString() } : {}) },
       {
@@ -80,19 +79,11 @@ function CreateKeyModal({ opened, onClose, onCreated }: { opened: boolean; onClo
     );
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Create API key">
-      <form onSubmit={submit}>
-        <Stack>
-          <TextInput name="name" label="Name" required data-autofocus description="What uses it, e.g. backup-script." />
-          <TagsInput label="Permissions" data={choices} value={permissions} onChange={setPermissions} description="resource:action, resource:* or *. Pick from the list or type one." />
-          <TextInput name="expires" label="Expires" type="datetime-local" description="Leave empty for a key that does not expire." />
-          {permissions.length === 0 && <Text size="sm" c="dimmed">A key without permissions can only identify its creator.</Text>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={create.isPending}>Create</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title="Create API key" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Create" busy={create.isPending}>
+      <TextInput name="name" label="Name" required data-autofocus description="What uses it, e.g. backup-script." />
+      <TagsInput label="Permissions" data={choices} value={permissions} onChange={setPermissions} description="resource:action, resource:* or *. Pick from the list or type one." />
+      <TextInput name="expires" label="Expires" type="datetime-local" description="Leave empty for a key that does not expire." />
+      {permissions.length === 0 && <Text size="sm" c="dimmed">A key without permissions can only identify its creator.</Text>}
+    </FormModal>
   );
 }

@@ -1,11 +1,12 @@
-import { Badge, Button, Group, Modal, Spoiler, Stack, TagsInput, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Spoiler, TagsInput, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { IconPlus } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { data, v1 } from '../../../app/api/client';
 import { useCan } from '../../../app/auth/session';
 import { DataTable, type Column } from '../../../shared/components/DataTable';
+import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { useAction, useRoles } from '../api';
 
@@ -46,25 +47,15 @@ function CreateRoleModal({ opened, onClose }: { opened: boolean; onClose: () => 
   const registry = useQuery({ queryKey: ['identity', 'registry'], queryFn: () => data(v1.GET('/api/v1/auth/permissions:registry')), enabled: opened });
   const [permissions, setPermissions] = useState<string[]>([]);
   const create = useAction((body: { name: string; description?: string; permissions: string[] }) => v1.POST('/api/v1/roles:create', { body }), 'Role created.', ['identity', 'roles']);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const description = String(f.get('description') ?? '').trim();
+  const submit = (f: FormData) => {
+    const description = field(f, 'description');
     create.mutate({ name: String(f.get('name')), permissions, ...(description ? { description } : {}) }, { onSuccess: () => { setPermissions([]); onClose(); } });
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Create role">
-      <form onSubmit={submit}>
-        <Stack>
-          <TextInput name="name" label="Name" required data-autofocus />
-          <TextInput name="description" label="Description" />
-          <TagsInput label="Permissions" data={registry.data?.permissions.map((p) => p.name) ?? []} value={permissions} onChange={setPermissions} description="You can only grant what you hold yourself." />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={create.isPending}>Create</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title="Create role" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Create" busy={create.isPending}>
+      <TextInput name="name" label="Name" required data-autofocus />
+      <TextInput name="description" label="Description" />
+      <TagsInput label="Permissions" data={registry.data?.permissions.map((p) => p.name) ?? []} value={permissions} onChange={setPermissions} description="You can only grant what you hold yourself." />
+    </FormModal>
   );
 }

@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { data, dataWithTotal, v1 } from '../../../app/api/client';
 import { useCan } from '../../../app/auth/session';
 import { DataTable, pageQuery, type Column } from '../../../shared/components/DataTable';
+import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { SecretOnce } from '../../../shared/components/SecretOnce';
 import { EmptyState, PageError, PageLoading } from '../../../shared/components/states';
@@ -49,26 +50,16 @@ export function ServiceAccountsPage() {
 function CreateAccountModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const [role, setRole] = useState<Role>('readonly');
   const create = useAction((body: { name: string; description?: string; role: Role }) => v1.POST('/api/v1/service-accounts', { body }), 'Service account created.', ACCOUNTS);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const description = String(f.get('description') ?? '').trim();
+  const submit = (f: FormData) => {
+    const description = field(f, 'description');
     create.mutate({ name: String(f.get('name')), role, ...(description ? { description } : {}) }, { onSuccess: onClose });
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Create service account">
-      <form onSubmit={submit}>
-        <Stack>
-          <TextInput name="name" label="Name" required data-autofocus />
-          <TextInput name="description" label="Description" />
-          <Select label="Role" data={['readonly', 'admin']} value={role} onChange={(v) => setRole((v as Role) ?? 'readonly')} allowDeselect={false} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={create.isPending}>Create</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title="Create service account" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Create" busy={create.isPending}>
+      <TextInput name="name" label="Name" required data-autofocus />
+      <TextInput name="description" label="Description" />
+      <Select label="Role" data={['readonly', 'admin']} value={role} onChange={(v) => setRole((v as Role) ?? 'readonly')} allowDeselect={false} />
+    </FormModal>
   );
 }
 

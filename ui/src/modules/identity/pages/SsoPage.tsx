@@ -1,12 +1,13 @@
-import { Badge, Button, Card, Group, Modal, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, TextInput, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useQuery } from '@tanstack/react-query';
 import { IconPlus } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { data, dataWithTotal, v1 } from '../../../app/api/client';
 import { useCan } from '../../../app/auth/session';
 import { DataTable, pageQuery, type Column } from '../../../shared/components/DataTable';
+import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { PageError, PageLoading } from '../../../shared/components/states';
 import { useAction } from '../api';
@@ -66,32 +67,23 @@ function CreateProviderModal({ opened, onClose }: { opened: boolean; onClose: ()
   const [kind, setKind] = useState<Kind>('generic-oidc');
   const [enabled, setEnabled] = useState(true);
   const create = useAction((body: Record<string, unknown>) => v1.POST('/api/v1/settings/sso/providers', { body }), 'Provider added.', PROVIDERS);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
+  const submit = (f: FormData) => {
+    const [secret, role] = [field(f, 'client_secret'), field(f, 'default_role')];
     create.mutate(
-      { name: f.name, kind, issuer_url: f.issuer_url, client_id: f.client_id, ...(f.client_secret ? { client_secret: f.client_secret } : {}), ...(f.default_role ? { default_role: f.default_role } : {}), enabled },
+      { name: field(f, 'name'), kind, issuer_url: field(f, 'issuer_url'), client_id: field(f, 'client_id'), ...(secret ? { client_secret: secret } : {}), ...(role ? { default_role: role } : {}), enabled },
       { onSuccess: onClose },
     );
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Add an SSO provider" size="lg">
-      <form onSubmit={submit}>
-        <Stack>
-          <TextInput name="name" label="Name" required data-autofocus description="Shown on the sign-in button." />
-          <Select label="Kind" data={[{ value: 'generic-oidc', label: 'OpenID Connect' }, { value: 'google', label: 'Google' }, { value: 'github', label: 'GitHub' }]} value={kind} onChange={(v) => setKind((v as Kind) ?? 'generic-oidc')} allowDeselect={false} />
-          <TextInput name="issuer_url" label="Issuer URL" type="url" required placeholder="https://idp.example.com/realms/main" />
-          <TextInput name="client_id" label="Client id" required />
-          <PasswordInput name="client_secret" label="Client secret" autoComplete="off" />
-          <TextInput name="default_role" label="Default role" description="The role of users no mapping names; leave empty to refuse them." />
-          <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={create.isPending}>Add provider</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title="Add an SSO provider" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Add provider" busy={create.isPending} size="lg">
+      <TextInput name="name" label="Name" required data-autofocus description="Shown on the sign-in button." />
+      <Select label="Kind" data={[{ value: 'generic-oidc', label: 'OpenID Connect' }, { value: 'google', label: 'Google' }, { value: 'github', label: 'GitHub' }]} value={kind} onChange={(v) => setKind((v as Kind) ?? 'generic-oidc')} allowDeselect={false} />
+      <TextInput name="issuer_url" label="Issuer URL" type="url" required placeholder="https://idp.example.com/realms/main" />
+      <TextInput name="client_id" label="Client id" required />
+      <PasswordInput name="client_secret" label="Client secret" autoComplete="off" />
+      <TextInput name="default_role" label="Default role" description="The role of users no mapping names; leave empty to refuse them." />
+      <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+    </FormModal>
   );
 }
 

@@ -1,9 +1,10 @@
 import { ActionIcon, Badge, Button, Group, Menu, Modal, MultiSelect, PasswordInput, Select, Stack, TextInput } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { IconDots, IconPlus } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useCan } from '../../../app/auth/session';
 import { DataTable, type Column } from '../../../shared/components/DataTable';
+import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
 import { useAction, useRoles, userActions, useUsers } from '../api';
@@ -103,52 +104,30 @@ function CreateUserModal({ opened, onClose }: { opened: boolean; onClose: () => 
   const roles = useRoles();
   const [chosen, setChosen] = useState<string[]>([]);
   const create = useAction(userActions.create, 'User created. They are asked to pick their own password at first sign-in.');
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const displayName = String(f.get('display_name') ?? '').trim();
+  const submit = (f: FormData) => {
+    const displayName = field(f, 'display_name');
     create.mutate(
       { username: String(f.get('username')), email: String(f.get('email')), password: String(f.get('password')), roles: chosen, ...(displayName ? { display_name: displayName } : {}) },
       { onSuccess: () => { setChosen([]); onClose(); } },
     );
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Create user">
-      <form onSubmit={submit}>
-        <Stack>
-          <TextInput name="username" label="Username" required autoComplete="off" data-autofocus />
-          <TextInput name="email" label="Email" type="email" required autoComplete="off" />
-          <TextInput name="display_name" label="Display name" autoComplete="off" />
-          <PasswordInput name="password" label="Initial password" required autoComplete="new-password" description="At least 12 characters; they change it at first sign-in." />
-          <MultiSelect label="Roles" data={(roles.data?.items ?? []).map((r) => r.name)} value={chosen} onChange={setChosen} searchable />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={create.isPending}>Create</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title="Create user" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Create" busy={create.isPending}>
+      <TextInput name="username" label="Username" required autoComplete="off" data-autofocus />
+      <TextInput name="email" label="Email" type="email" required autoComplete="off" />
+      <TextInput name="display_name" label="Display name" autoComplete="off" />
+      <PasswordInput name="password" label="Initial password" required autoComplete="new-password" description="At least 12 characters; they change it at first sign-in." />
+      <MultiSelect label="Roles" data={(roles.data?.items ?? []).map((r) => r.name)} value={chosen} onChange={setChosen} searchable />
+    </FormModal>
   );
 }
 
 function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void }) {
   const reset = useAction((password: string) => userActions.setPassword(user.id, password), `${user.username}'s password is reset; their sessions have ended.`);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    reset.mutate(String(new FormData(e.currentTarget).get('password')), { onSuccess: onClose });
-  };
   return (
-    <Modal opened onClose={onClose} title={`Reset the password of ${user.username}`}>
-      <form onSubmit={submit}>
-        <Stack>
-          <PasswordInput name="password" label="New password" required autoComplete="new-password" data-autofocus description="They must change it at their next sign-in." />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" color="red" loading={reset.isPending}>Reset password</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title={`Reset the password of ${user.username}`} opened onClose={onClose} onSubmit={(f) => reset.mutate(String(f.get('password')), { onSuccess: onClose })} submitLabel="Reset password" busy={reset.isPending} danger>
+      <PasswordInput name="password" label="New password" required autoComplete="new-password" data-autofocus description="They must change it at their next sign-in." />
+    </FormModal>
   );
 }
 
