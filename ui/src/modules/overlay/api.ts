@@ -96,12 +96,15 @@ export function useOverlayAction<A, R = unknown>(run: (arg: A) => Promise<R>, do
   return useMutation({
     mutationFn: run,
     onSuccess: (result) => {
-      notifications.show({ color: 'teal', message: typeof done === 'string' ? done : done(result) });
+      notifications.show({ color: 'teal', message: typeof done === 'string' ? done : done(result), closeButtonProps: DISMISS });
       return client.invalidateQueries({ queryKey: OVERLAY });
     },
-    onError: (err) => notifications.show({ color: 'red', title: 'That did not work', message: err.message }),
+    onError: (err) => notifications.show({ color: 'red', title: 'That did not work', message: err.message, closeButtonProps: DISMISS }),
   });
 }
+
+/** Mantine's notification close button has no name of its own; a screen reader needs one. */
+const DISMISS = { 'aria-label': 'Dismiss' };
 
 /**
  * Downloads an attachment (a node's config.yml, its certificate ZIP) through the session cookie. A plain link

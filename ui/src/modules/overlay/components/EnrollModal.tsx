@@ -15,7 +15,7 @@ export function EnrollModal({ node, onClose }: { node: OverlayNode; onClose: () 
   useEffect(() => make(), [make]);
   const command = code.data ? enrollCommand(code.data.code) : '';
   return (
-    <Modal opened onClose={onClose} title={`Enrol ${node.hostname}`} size="lg">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Enrol ${node.hostname}`} size="lg">
       {code.isError ? (
         <PageError error={code.error} retry={() => code.mutate()} />
       ) : !code.data ? (

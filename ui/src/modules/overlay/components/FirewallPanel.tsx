@@ -20,7 +20,7 @@ export function FirewallPanel({ network }: { network: Network }) {
   const manage = network.can_manage_firewall;
 
   const columns: Column<GroupFirewall>[] = [
-    { key: 'group', header: 'Group', render: (g) => <Badge variant="outline" color="gray">{g.group_name}</Badge> },
+    { key: 'group', header: 'Group', render: (g) => <Badge variant="light" color="gray">{g.group_name}</Badge> },
     {
       key: 'rules', header: 'Inbound rules', render: (g) => g.inbound_rules.length === 0 ? <Text size="sm" c="dimmed">drops everything</Text> : (
         <Stack gap={2}>
@@ -73,7 +73,7 @@ function RulesModal({ network, config, onClose }: { network: Network; config?: G
   const set = (i: number, patch: Partial<Rule>) => setRules(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
 
   return (
-    <Modal opened onClose={onClose} title={config ? `Inbound rules of ${config.group_name}` : 'Rules for a group'} size="xl">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={config ? `Inbound rules of ${config.group_name}` : 'Rules for a group'} size="xl">
       <Stack>
         {!config && <TextInput label="Group" required value={group} onChange={(e) => setGroup(e.currentTarget.value)} autoComplete="off" data-autofocus />}
         <Table>

@@ -72,7 +72,7 @@ function MemberModal({ network, member, onClose }: { network: Network; member: M
     'Member saved.',
   );
   return (
-    <Modal opened onClose={onClose} title={`Role and rights of ${member.email ?? member.user_id}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Role and rights of ${member.email ?? member.user_id}`}>
       <Stack>
         <FlagFields value={flags} onChange={setFlags} />
         <Group justify="flex-end">
@@ -157,7 +157,7 @@ function InviteModal({ network, owner, onClose }: { network: Network; owner: boo
     invite.mutate(String(new FormData(e.currentTarget).get('email')).trim(), { onSuccess: onClose });
   };
   return (
-    <Modal opened onClose={onClose} title={`Invite someone to ${network.name}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Invite someone to ${network.name}`}>
       <form onSubmit={submit}>
         <Stack>
           <TextInput name="email" type="email" label="Email" required autoComplete="off" data-autofocus />

@@ -30,7 +30,7 @@ export function NetworkActions({ network }: { network: Network }) {
 function RotateCaModal({ network, onClose }: { network: Network; onClose: () => void }) {
   const rotate = useOverlayAction(() => overlay.POST('/api/networks/{network_id}/ca/rotate', { params: { path: { network_id: network.id } } }), 'A new CA is active; node certificates are reissued.');
   return (
-    <Modal opened onClose={onClose} title={`Rotate the CA of ${network.name}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Rotate the CA of ${network.name}`}>
       <Stack>
         <Text size="sm">
           A new CA becomes active and every certificate whose key Rampart holds is signed again. The old CA stays trusted until it
@@ -57,7 +57,7 @@ function EditNetworkModal({ network, onClose }: { network: Network; onClose: () 
     save.mutate({ name: String(f.get('name')).trim(), auto_approve_nodes: f.get('auto_approve_nodes') === 'on', default_cert_days: Number(days) }, { onSuccess: onClose });
   };
   return (
-    <Modal opened onClose={onClose} title={`Edit ${network.name}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Edit ${network.name}`}>
       <form onSubmit={submit}>
         <Stack>
           <TextInput name="name" label="Name" required defaultValue={network.name} autoComplete="off" data-autofocus />

@@ -36,7 +36,7 @@ export function NodesPanel({ network }: { network: Network }) {
         </Group>
       ),
     },
-    { key: 'groups', header: 'Groups', render: (n) => <Group gap={4}>{n.groups.map((g) => <Badge key={g} variant="outline" color="gray">{g}</Badge>)}</Group> },
+    { key: 'groups', header: 'Groups', render: (n) => <Group gap={4}>{n.groups.map((g) => <Badge key={g} variant="light" color="gray">{g}</Badge>)}</Group> },
     {
       key: 'status', header: 'Status', render: (n) => (
         <Tooltip label={STATUS_HELP[n.status]} withArrow>
@@ -131,7 +131,7 @@ function CreateNodeModal({ network, hasNodes, onClose }: { network: Network; has
     );
   };
   return (
-    <Modal opened onClose={onClose} title={`Create a node in ${network.name}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Create a node in ${network.name}`}>
       <form onSubmit={submit}>
         <Stack>
           <TextInput name="name" label="Hostname" required autoComplete="off" data-autofocus />
@@ -157,7 +157,7 @@ function RevokeModal({ node, onClose }: { node: OverlayNode; onClose: () => void
     `${node.hostname}'s certificate is revoked; every other node blocks it at its next poll.`,
   );
   return (
-    <Modal opened onClose={onClose} title={`Revoke the certificate of ${node.hostname}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Revoke the certificate of ${node.hostname}`}>
       <Stack>
         <Text size="sm">The certificate enters every node's blocklist and the address is released. The node stays listed; re-enroll it to bring it back.</Text>
         <TextInput label={`Type ${node.hostname} to confirm`} value={typed} onChange={(e) => setTyped(e.currentTarget.value)} autoComplete="off" data-autofocus />
@@ -175,7 +175,7 @@ function ReEnrollModal({ node, onClose }: { node: OverlayNode; onClose: () => vo
   const reEnroll = useOverlayAction(() => overlay.POST('/api/nodes/{node_id}/re-enroll', { params: { path: { node_id: node.id } } }), `${node.hostname} has a new certificate and key.`);
   if (done) return <EnrollModal node={node} onClose={onClose} />;
   return (
-    <Modal opened onClose={onClose} title={`Re-enroll ${node.hostname}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Re-enroll ${node.hostname}`}>
       <Stack>
         <Text size="sm">
           The current certificate is revoked and a new one issued with a new key. The running agent keeps working until a new

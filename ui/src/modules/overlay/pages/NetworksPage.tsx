@@ -66,7 +66,7 @@ function CreateNetworkModal({ opened, onClose }: { opened: boolean; onClose: () 
     );
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Create network">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={onClose} title="Create network">
       <form onSubmit={submit}>
         <Stack>
           <TextInput name="name" label="Name" required autoComplete="off" data-autofocus />

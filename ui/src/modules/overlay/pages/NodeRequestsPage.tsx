@@ -26,7 +26,7 @@ export function NodeRequestsPage() {
     { key: 'hostname', header: 'Hostname', render: (r) => r.hostname },
     { key: 'network', header: 'Network', render: (r) => r.network_name },
     { key: 'by', header: 'Requested by', render: (r) => r.requested_by_email ?? r.requested_by_user_id },
-    { key: 'groups', header: 'Groups', render: (r) => <Group gap={4}>{r.groups.map((g) => <Badge key={g} variant="outline" color="gray">{g}</Badge>)}{r.is_lighthouse && <Badge color="grape" variant="light">lighthouse</Badge>}</Group> },
+    { key: 'groups', header: 'Groups', render: (r) => <Group gap={4}>{r.groups.map((g) => <Badge key={g} variant="light" color="gray">{g}</Badge>)}{r.is_lighthouse && <Badge color="grape" variant="light">lighthouse</Badge>}</Group> },
     { key: 'status', header: 'Status', render: (r) => <Stack gap={0}><Badge color={STATUS_COLOR[r.status]}>{r.status}</Badge>{r.rejection_reason && <Text size="xs" c="dimmed">{r.rejection_reason}</Text>}</Stack> },
     { key: 'when', header: 'Requested', render: (r) => formatTime(r.created_at) },
     {
@@ -72,7 +72,7 @@ function RejectModal({ request, onClose }: { request: NodeRequest; onClose: () =
     reject.mutate(String(new FormData(e.currentTarget).get('reason')).trim(), { onSuccess: onClose });
   };
   return (
-    <Modal opened onClose={onClose} title={`Deny ${request.hostname}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Deny ${request.hostname}`}>
       <form onSubmit={submit}>
         <Stack>
           <Textarea name="reason" label="Reason" description="The requester sees it." required data-autofocus />
