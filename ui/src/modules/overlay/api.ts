@@ -99,7 +99,7 @@ export function useOverlayAction<A, R = unknown>(run: (arg: A) => Promise<R>, do
       notifications.show({ color: 'teal', message: typeof done === 'string' ? done : done(result), closeButtonProps: DISMISS });
       return client.invalidateQueries({ queryKey: OVERLAY });
     },
-    onError: (err) => notifications.show({ color: 'red', title: 'That did not work', message: err.message, closeButtonProps: DISMISS }),
+    onError: (err) => notifications.show({ color: 'red', message: `Not done: ${err.message}`, closeButtonProps: DISMISS }),
   });
 }
 

@@ -66,7 +66,8 @@ function Members({ network, owner }: { network: Network; owner: boolean }) {
 }
 
 function MemberModal({ network, member, onClose }: { network: Network; member: Member; onClose: () => void }) {
-  const [flags, setFlags] = useState<Flags>(member);
+  // Only these fields: the update is strict, and a member view carries more.
+  const [flags, setFlags] = useState<Flags>({ role: member.role, can_manage_nodes: member.can_manage_nodes, can_invite_users: member.can_invite_users, can_manage_firewall: member.can_manage_firewall });
   const save = useOverlayAction(
     () => overlay.PATCH('/api/networks/{network_id}/users/{target_user_id}', { params: { path: { network_id: network.id, target_user_id: member.user_id } }, body: flags }),
     'Member saved.',

@@ -27,7 +27,7 @@ export function AccessGrantsPage() {
     { key: 'state', header: 'State', render: (g) => <Badge color={g.active ? 'teal' : 'gray'}>{g.active ? 'active' : g.revoked_at ? 'revoked' : 'expired'}</Badge> },
     {
       key: 'actions', header: 'Actions', render: (g) => g.active && (
-        <Button size="xs" variant="light" color="red" onClick={() => revoke.mutate(g)} aria-label={`Revoke the access of ${g.admin_email ?? g.admin_user_id} to ${g.resource_name}`}>Revoke</Button>
+        <Button size="xs" variant="default" onClick={() => revoke.mutate(g)} aria-label={`Revoke the access of ${g.admin_email ?? g.admin_user_id} to ${g.resource_name}`}>Revoke</Button>
       ),
     },
   ];

@@ -18,7 +18,8 @@ export function InvitationPage() {
   const me = useMe();
   const here = `/invitations/${encodeURIComponent(token)}`;
   const invitation = useQuery({
-    queryKey: [...OVERLAY, 'public-invitation', token],
+    // Outside the overlay's key: accepting refreshes the overlay lists, and this link then answers 400 (accepted).
+    queryKey: ['public-invitation', token],
     queryFn: () => data(overlay.GET('/api/invitations/public/{token}', { params: { path: { token } } })),
     retry: false,
   });

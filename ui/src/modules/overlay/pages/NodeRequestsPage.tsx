@@ -32,8 +32,8 @@ export function NodeRequestsPage() {
     {
       key: 'actions', header: 'Actions', render: (r) => r.status !== 'pending' ? null : (
         <Group gap="xs" wrap="nowrap">
-          <Button size="xs" variant="light" color="teal" loading={approve.isPending && approve.variables?.id === r.id} onClick={() => approve.mutate(r)} aria-label={`Approve ${r.hostname}`}>Approve</Button>
-          <Button size="xs" variant="light" color="red" onClick={() => setRejecting(r)} aria-label={`Deny ${r.hostname}`}>Deny</Button>
+          <Button size="xs" loading={approve.isPending && approve.variables?.id === r.id} onClick={() => approve.mutate(r)} aria-label={`Approve ${r.hostname}`}>Approve</Button>
+          <Button size="xs" variant="default" onClick={() => setRejecting(r)} aria-label={`Deny ${r.hostname}`}>Deny</Button>
         </Group>
       ),
     },
