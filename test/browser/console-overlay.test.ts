@@ -102,6 +102,8 @@ describe('the console overlay pages in a real browser', { skip: skipUnlessProgra
     await page.getByLabel(/^Subnet/).fill('10.77.0.0/24');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await rowOf(page, 'office').getByText('10.77.0.0/24').waitFor();
+    // axe reads a closing dialog's fading text as low contrast: scan once it is gone.
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     assert.equal(await rowOf(page, 'office').getByText('owner').count(), 1, 'the creator owns it');
     await shot(page, 'overlay-networks');
     await clean(admin, 'the networks page');
@@ -126,6 +128,7 @@ describe('the console overlay pages in a real browser', { skip: skipUnlessProgra
     await page.getByRole('textbox', { name: 'Groups' }).press('Enter');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await rowOf(page, 'web').getByText('10.77.0.2').waitFor();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     assert.equal(await page.getByTestId('status-web').textContent(), 'pending');
     await clean(admin, 'the nodes tab');
   });
