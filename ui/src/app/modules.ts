@@ -1,7 +1,8 @@
 import { auditModule } from '../modules/audit';
 import { dashboardModule } from '../modules/dashboard';
+import { egressModule } from '../modules/egress';
 import { identityModule } from '../modules/identity';
 import type { ConsoleModule } from './module';
 
 /** Every module's pages, in navigation order. A new module adds itself here and nowhere else. */
-export const modules: ConsoleModule[] = [dashboardModule, identityModule, auditModule];
+export const modules: ConsoleModule[] = [dashboardModule, identityModule, egressModule, auditModule];
