@@ -40,7 +40,7 @@ export function assertNotForged(req: FastifyRequest, principal: Principal | null
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw forged('the request came from another site');
   const origin = req.headers.origin;
-  if (origin !== undefined && hostOf(origin) !== host) throw forged('the request came from another origin');
+  if (origin !== undefined && !sameHost(origin, host)) throw forged('the request came from another origin');
   const header = req.headers[CSRF_HEADER];
   const cookie = cookiesOf(req)[CSRF_COOKIE];
   if (typeof header !== 'string' || !cookie || !sameToken(header, cookie)) {
@@ -60,11 +60,13 @@ export function setCsrfCookie(reply: FastifyReply, secure: boolean, maxAgeSecond
   });
 }
 
-function hostOf(origin: string): string | null {
+/** Whether Origin names the host the request was sent to (ports compared as URLs do: :443 on https is no port). */
+function sameHost(origin: string, host: string | undefined): boolean {
   try {
-    return new URL(origin).host;
+    const from = new URL(origin);
+    return host !== undefined && from.host === new URL(`${from.protocol}//${host}`).host;
   } catch {
-    return null;
+    return false;
   }
 }
 

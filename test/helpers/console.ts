@@ -47,7 +47,7 @@ export async function watchedPage(browser: Browser, baseUrl: string, opts: { vie
   const context = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: baseUrl, viewport: opts.viewport ?? { width: 1280, height: 800 } });
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()} (${m.location().url})`));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`));
   page.on('request', (r) => {

@@ -1,4 +1,4 @@
-import { createTheme } from '@mantine/core';
+import { Badge, createTheme } from '@mantine/core';
 
 export const theme = createTheme({
   primaryColor: 'blue',
@@ -6,4 +6,8 @@ export const theme = createTheme({
   primaryShade: { light: 8, dark: 8 },
   fontFamily: "'Inter Variable', system-ui, sans-serif",
   defaultRadius: 'sm',
+  components: {
+    // Light badges (pale tint, dark text: see global.css) read well in both schemes; filled ones in bright hues do not.
+    Badge: Badge.extend({ defaultProps: { variant: 'light' } }),
+  },
 });

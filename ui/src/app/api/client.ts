@@ -49,3 +49,10 @@ export const access = client<AccessPaths>();
 export async function data<T>(call: Promise<{ data?: T }>): Promise<T> {
   return (await call).data as T;
 }
+
+/** A plain-array list and its X-Total-Count (the edge and egress lists page that way). */
+export async function dataWithTotal<T>(call: Promise<{ data?: T[]; response: Response }>): Promise<{ items: T[]; total: number }> {
+  const { data: items, response } = await call;
+  const total = Number(response.headers.get('x-total-count'));
+  return { items: items ?? [], total: Number.isFinite(total) && response.headers.has('x-total-count') ? total : (items?.length ?? 0) };
+}

@@ -36,6 +36,7 @@ export const userActions = {
   reactivate: (id: string) => access.POST('/v1/admin/users/reactivate', { body: { user_id: id } }),
   setPassword: (id: string, password: string) => access.POST('/v1/admin/users/password', { body: { user_id: id, password } }),
   assignRole: (id: string, role: string) => v1.POST('/api/v1/users/{id}/roles:assign', { params: { path: { id } }, body: { role_id: role } }),
+  endSessions: (id: string) => v1.DELETE('/api/v1/users/{id}/sessions', { params: { path: { id } } }),
   unassignRole: (id: string, role: string) => v1.POST('/api/v1/users/{id}/roles:unassign', { params: { path: { id } }, body: { role_id: role } }),
 };
 

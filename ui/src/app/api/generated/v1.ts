@@ -2283,6 +2283,7 @@ export interface operations {
                     "application/json": {
                         email: string | null;
                         id: string;
+                        mfa_enabled: boolean;
                         must_change_password: boolean;
                         permissions: string[];
                         role: string | null;

@@ -125,7 +125,8 @@ function RecentActivity() {
               { name: 'failure', color: 'orange.6' },
               { name: 'denied', color: 'red.6' },
             ]}
-            aria-label="Audit events per hour, by result"
+            role="img"
+            aria-label="Audit events per hour over the last day, by result"
           />
           <Table>
             <Table.Thead>
@@ -153,14 +154,17 @@ function RecentActivity() {
   );
 }
 
+/** The last 24 hours, one bar per hour (empty hours too, so the time axis is even). */
 function perHour(events: { occurred_at: string; result: 'success' | 'failure' | 'denied' }[]) {
-  const buckets = new Map<string, { hour: string; success: number; failure: number; denied: number }>();
-  for (const e of [...events].reverse()) {
-    const d = new Date(e.occurred_at);
-    const hour = `${String(d.getHours()).padStart(2, '0')}:00`;
-    const b = buckets.get(hour) ?? { hour, success: 0, failure: 0, denied: 0 };
-    b[e.result] += 1;
-    buckets.set(hour, b);
+  const HOUR = 3_600_000;
+  const end = Math.floor(Date.now() / HOUR) * HOUR;
+  const buckets = Array.from({ length: 24 }, (_, i) => {
+    const start = end - (23 - i) * HOUR;
+    return { start, hour: `${String(new Date(start).getHours()).padStart(2, '0')}:00`, success: 0, failure: 0, denied: 0 };
+  });
+  for (const e of events) {
+    const index = 23 - Math.floor((end - Math.floor(new Date(e.occurred_at).getTime() / HOUR) * HOUR) / HOUR);
+    if (index >= 0 && index < 24) buckets[index][e.result] += 1;
   }
-  return [...buckets.values()];
+  return buckets;
 }

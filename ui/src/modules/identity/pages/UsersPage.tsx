@@ -76,6 +76,8 @@ export function UsersPage() {
 function UserMenu({ user, onEdit }: { user: User; onEdit: (what: 'password' | 'roles') => void }) {
   const suspend = useAction(userActions.suspend, `${user.username} is suspended; their sessions have ended.`);
   const reactivate = useAction(userActions.reactivate, `${user.username} is active again.`);
+  const endSessions = useAction(userActions.endSessions, `${user.username} is signed out everywhere.`);
+  const can = useCan();
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
@@ -86,6 +88,7 @@ function UserMenu({ user, onEdit }: { user: User; onEdit: (what: 'password' | 'r
       <Menu.Dropdown>
         <Menu.Item onClick={() => onEdit('roles')}>Change roles</Menu.Item>
         <Menu.Item onClick={() => onEdit('password')}>Reset password</Menu.Item>
+        {can('session:revoke') && <Menu.Item onClick={() => endSessions.mutate(user.id)}>End all sessions</Menu.Item>}
         {user.status === 'active' ? (
           <Menu.Item color="red" onClick={() => suspend.mutate(user.id)}>Suspend</Menu.Item>
         ) : (
