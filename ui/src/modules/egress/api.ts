@@ -1,15 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
-import { data, v1 } from '../../app/api/client';
+import { data, dataWithTotal, v1 } from '../../app/api/client';
+import type { paths } from '../../app/api/generated/v1';
 import { pageQuery } from '../../shared/components/DataTable';
 
 export const EGRESS = ['egress'] as const;
-
-/** A list route of the Neuwerk surface: an array body, its total in X-Total-Count. */
-async function withTotal<T>(call: Promise<{ data?: T[]; response: Response }>): Promise<{ items: T[]; total: number }> {
-  const { data: items = [], response } = await call;
-  return { items, total: Number(response.headers.get('x-total-count') ?? items.length) };
-}
 
 export function usePolicyDocument() {
   return useQuery({ queryKey: [...EGRESS, 'policy'], queryFn: () => data(v1.GET('/api/v1/policy')) });
@@ -20,12 +15,13 @@ export const policyCalls = {
   save: (policy: unknown) => data(v1.PUT('/api/v1/policy', { body: policy })),
 };
 
-export type FindingFilters = { finding_type?: string; source_group?: string; policy_id?: string };
+type FindingQuery = NonNullable<paths['/api/v1/audit/findings']['get']['parameters']['query']>;
+export type FindingFilters = Pick<FindingQuery, 'finding_type' | 'source_group'>;
 
 export function useFindings(filters: FindingFilters) {
   return useQuery({
     queryKey: [...EGRESS, 'findings', filters],
-    queryFn: () => data(v1.GET('/api/v1/audit/findings', { params: { query: clean(filters) as never } })),
+    queryFn: () => data(v1.GET('/api/v1/audit/findings', { params: { query: filters } })),
     placeholderData: (previous) => previous,
   });
 }
@@ -45,15 +41,7 @@ export function useDnsCache(page: number) {
 export function useIntegrations(page: number) {
   return useQuery({
     queryKey: [...EGRESS, 'integrations', page],
-    queryFn: () => withTotal(v1.GET('/api/v1/integrations', { params: { query: pageQuery(page) } })),
-    placeholderData: (previous) => previous,
-  });
-}
-
-export function useServiceAccounts(page: number) {
-  return useQuery({
-    queryKey: [...EGRESS, 'service-accounts', page],
-    queryFn: () => withTotal(v1.GET('/api/v1/service-accounts', { params: { query: pageQuery(page) } })),
+    queryFn: () => dataWithTotal(v1.GET('/api/v1/integrations', { params: { query: pageQuery(page) } })),
     placeholderData: (previous) => previous,
   });
 }
@@ -88,7 +76,3 @@ export async function streamTicket(): Promise<string> {
   return (await data(v1.POST('/api/v1/auth/ws-ticket'))).ticket;
 }
 
-/** Drops empty filters, so they are not sent as `?source_group=`. */
-export function clean<T extends Record<string, unknown>>(filters: T): Partial<T> {
-  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined && v !== '' && v !== null)) as Partial<T>;
-}

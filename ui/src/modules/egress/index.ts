@@ -1,7 +1,10 @@
-import { IconActivity, IconAlertTriangle, IconCloudComputing, IconDatabase, IconFileCode, IconRobot, IconSettings } from '@tabler/icons-react';
+import { IconActivity, IconAlertTriangle, IconCloudComputing, IconDatabase, IconFileCode, IconSettings } from '@tabler/icons-react';
 import { page, type ConsoleModule } from '../../app/module';
 
-/** Egress (the Neuwerk surface under /api/v1): the policy editor and the gateway's runtime pages. */
+/**
+ * Egress (the Neuwerk surface under /api/v1): the policy editor and the gateway's runtime pages. Neuwerk's service
+ * accounts are the identity module's (/identity/service-accounts): one page for the one API.
+ */
 export const egressModule: ConsoleModule = {
   name: 'egress',
   label: 'Egress',
@@ -11,7 +14,6 @@ export const egressModule: ConsoleModule = {
     { path: '/egress/wiretap', label: 'Wiretap', icon: IconActivity, permission: 'egress_wiretap:read' },
     { path: '/egress/dns-cache', label: 'DNS cache', icon: IconDatabase, permission: 'egress_dataplane:read' },
     { path: '/egress/integrations', label: 'Integrations', icon: IconCloudComputing, permission: 'egress_integration:read' },
-    { path: '/egress/service-accounts', label: 'Service accounts', icon: IconRobot, permission: 'service_account:read' },
     { path: '/egress/settings', label: 'Egress settings', icon: IconSettings, permission: 'egress_settings:read' },
   ],
   routes: [
@@ -20,7 +22,6 @@ export const egressModule: ConsoleModule = {
     { path: '/egress/wiretap', lazy: page(() => import('./pages/WiretapPage'), 'WiretapPage') },
     { path: '/egress/dns-cache', lazy: page(() => import('./pages/DnsCachePage'), 'DnsCachePage') },
     { path: '/egress/integrations', lazy: page(() => import('./pages/IntegrationsPage'), 'IntegrationsPage') },
-    { path: '/egress/service-accounts', lazy: page(() => import('./pages/ServiceAccountsPage'), 'ServiceAccountsPage') },
     { path: '/egress/settings', lazy: page(() => import('./pages/SettingsPage'), 'SettingsPage') },
   ],
 };

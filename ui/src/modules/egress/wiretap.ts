@@ -50,7 +50,7 @@ export function useWiretap(filters: WiretapFilters, paused: boolean) {
     };
     const connect = async () => {
       try {
-        const query = new URLSearchParams({ ...clean(filters), ticket: await streamTicket() });
+        const query = new URLSearchParams({ ...given(filters), ticket: await streamTicket() });
         if (stopped) return;
         source = new EventSource(`/api/v1/wiretap/stream?${query}`);
         source.onopen = () => setState('open');
@@ -83,6 +83,7 @@ export function useWiretap(filters: WiretapFilters, paused: boolean) {
   return { events, state, missed, clear: () => setEvents([]) };
 }
 
-function clean(filters: WiretapFilters): Record<string, string> {
+/** The filters with a value, trimmed. */
+function given(filters: WiretapFilters): Record<string, string> {
   return Object.fromEntries(Object.entries(filters).filter(([, v]) => v && v.trim() !== '').map(([k, v]) => [k, v!.trim()]));
 }

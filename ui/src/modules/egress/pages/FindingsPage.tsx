@@ -3,7 +3,9 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { PageHeader } from '../../../shared/components/PageHeader';
-import { useFindings } from '../api';
+import { useFindings, type FindingFilters } from '../api';
+
+type FindingType = NonNullable<FindingFilters['finding_type']>[number];
 import { protoName, unixTime } from '../format';
 
 const TYPES = [
@@ -33,7 +35,7 @@ export function FindingsPage() {
   const [group, setGroup] = useState('');
   const [debounced] = useDebouncedValue(group, 300);
   const [page, setPage] = useState(1);
-  const findings = useFindings({ finding_type: type ?? undefined, source_group: debounced || undefined });
+  const findings = useFindings({ finding_type: type ? [type as FindingType] : undefined, source_group: debounced ? [debounced] : undefined });
   const items = (findings.data?.items ?? []) as Finding[];
   const columns: Column<Finding>[] = [
     { key: 'type', header: 'Type', render: (f) => <Badge variant="light" color="red">{TYPES.find((t) => t.value === f.finding_type)?.label ?? f.finding_type}</Badge> },

@@ -1,5 +1,6 @@
 import { ActionIcon, Button, Card, Fieldset, Group as Row, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
+import classes from './PolicyForm.module.css';
 import { issuesAt, newGroup, newRule, type Group, type Issue, type PolicyDoc, type Rule } from './doc';
 
 interface Props {
@@ -18,7 +19,7 @@ const lower = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
 export function PolicyForm({ doc, issues, readOnly, onChange }: Props) {
   const setGroup = (gi: number, group: Group) => onChange({ ...doc, source_groups: doc.source_groups.map((g, i) => (i === gi ? group : g)) });
   return (
-    <Fieldset disabled={readOnly} variant="unstyled">
+    <Fieldset disabled={readOnly} variant="unstyled" className={classes.form}>
       <Stack>
         <Select
           label="Default policy"
