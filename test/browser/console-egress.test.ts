@@ -10,7 +10,7 @@ import { repoRoot, spawnRampart, type SpawnedRampart } from '../helpers/process.
 import { CLIENT_IP, GATEWAY_CLIENT_SIDE, RoutedLab, UPSTREAM_IP } from '../helpers/routed-lab.js';
 import { waitFor } from '../helpers/wait.js';
 import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
-import { csrfHeaders, signInFirstAdmin, unixSocketForwarder } from '../helpers/console-egress.js';
+import { csrfHeaders, settled, signInFirstAdmin, unixSocketForwarder } from '../helpers/console-egress.js';
 
 const PASSWORD = 'an egress console password';
 const PAGES = [
@@ -106,7 +106,7 @@ describe('the console\'s egress pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     for (const p of PAGES) {
       await page.goto(p.path);
       await page.getByRole('heading', { level: 1, name: p.heading }).waitFor();
-      await page.getByRole('status').filter({ hasText: /Loading/ }).waitFor({ state: 'detached' });
+      await settled(page);
       assert.deepEqual(await seriousA11yViolations(page), [], p.path);
       if (p.shot) await shot(admin, p.shot);
     }

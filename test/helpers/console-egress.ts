@@ -16,6 +16,13 @@ export async function signInFirstAdmin(page: Page, dataDir: string, newPassword:
   await page.getByLabel('Repeat the new password').fill(newPassword);
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  // Leaving the dashboard while its reads are in flight would abort them (Chromium reports each as failed).
+  await page.waitForLoadState('networkidle');
+}
+
+/** Every loading state of the page has made way for what it loads (a settings page loads three sections). */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => ![...document.querySelectorAll('[role=status]')].some((e) => /Loading/.test(e.textContent ?? '')));
 }
 
 /** Headers for a cookie-authenticated write from the test, as the console sends them (double-submit CSRF). */
