@@ -162,7 +162,7 @@ describe('the console\'s wiretap on a real gateway', { skip: gatewaySkip }, () =
       RAMPART_EGRESS_POLL_INTERVAL_MS: '300',
     });
     const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
-    await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 30_000).catch((err) => assert.fail(`${err.message}\n${context()}`));
+    await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 60_000).catch((err) => assert.fail(`${err.message}\n${context()}`));
     forwarder = await unixSocketForwarder(socket);
     browser = await launchChromium();
     admin = await watchedPage(browser, forwarder.url);
