@@ -178,4 +178,56 @@ describe('egress policy document (/api/v1/policy)', () => {
       });
     }
   });
+  test('a dry run names every problem at its path and changes nothing', async () => {
+    await call('PUT', DOC, admin, neuwerkDocument);
+    const before = (await call('GET', DOC, reader)).json();
+    const broken = { default_policy: 'deny', source_groups: [{ id: 'office', sources: { cidrs: ['10.0.0.0/33'] }, rules: [{ id: 'r', action: 'maybe', match: {} }] }] };
+    const res = await call('POST', `${DOC}/dry-run`, reader, broken);
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.valid, false);
+    assert.equal(body.changes, null);
+    const paths = body.issues.map((i: { path: string }) => i.path);
+    assert.ok(paths.includes('policy.source_groups[0].sources.cidrs[0]'), JSON.stringify(body.issues));
+    assert.ok(paths.includes('policy.source_groups[0].rules[0].action'), JSON.stringify(body.issues));
+    assert.deepEqual((await call('GET', DOC, reader)).json(), before, 'nothing stored');
+  });
+
+  test('a dry run of a valid document lists what a PUT would change, by group and rule id', async () => {
+    await call('PUT', DOC, admin, neuwerkDocument);
+    const [office, servers] = structuredClone(neuwerkDocument.source_groups);
+    const proposed = {
+      default_policy: 'allow',
+      source_groups: [
+        { ...office, rules: [...office.rules.filter((r) => r.id !== 'ping').map((r) => (r.id === 'dns' ? { ...r, action: 'deny' } : r)), { ...office.rules[3], id: 'ping-2' }] },
+        { ...servers, id: 'lab' },
+      ],
+    };
+    const res = await call('POST', `${DOC}/dry-run`, reader, proposed);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), {
+      valid: true,
+      issues: [],
+      changes: {
+        default_policy: { from: 'deny', to: 'allow' },
+        groups_added: ['lab'],
+        groups_removed: ['servers'],
+        groups_changed: [{ id: 'office', fields: [], rules_added: ['ping-2'], rules_removed: ['ping'], rules_changed: ['dns'] }],
+      },
+    });
+    // The same document again changes nothing; the enforced policy is still the stored one.
+    const same = (await call('POST', `${DOC}/dry-run`, reader, neuwerkDocument)).json();
+    assert.deepEqual(same.changes, { default_policy: null, groups_added: [], groups_removed: [], groups_changed: [] });
+    assert.equal((await call('GET', DOC, reader)).json().default_policy, 'Deny');
+  });
+
+  test('a dry run reports a rule that needs a missing TLS-intercept CA at that rule; it needs a signed-in caller', async () => {
+    const intercept = { source_groups: [{ id: 'g', sources: { cidrs: ['10.0.0.0/24'] }, rules: [{ id: 'tls', action: 'allow', match: { proto: 'tcp', dst_ports: [443], tls: { mode: 'intercept', http: { request: { methods: ['GET'] } } } } }] }] };
+    const body = (await call('POST', `${DOC}/dry-run`, reader, intercept)).json();
+    assert.equal(body.valid, false);
+    assert.equal(body.issues[0].path, 'policy.source_groups[0].rules[0].match.tls.mode');
+    assert.match(body.issues[0].message, /TLS-intercept CA/);
+    const anonymous = await r.app.inject({ method: 'POST', url: `${DOC}/dry-run`, payload: intercept });
+    assert.equal(anonymous.statusCode, 401);
+  });
 });

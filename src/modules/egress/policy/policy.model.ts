@@ -288,13 +288,23 @@ export function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
+/** One problem of a policy, at the path a policy author reads ("policy.source_groups[0].id"). */
+export interface PolicyIssue {
+  path: string;
+  message: string;
+}
+
+/** Every issue of a failed parse, each at its own path (an editor marks each field). */
+export function issueList(issues: z.core.$ZodIssue[], root: string): PolicyIssue[] {
+  return issues.map((i) => ({
+    path: formatPath([root, ...i.path]),
+    message: i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message,
+  }));
+}
+
 /** The issues of a failed parse as one message: each with its path, the first few only. */
 export function describeIssues(issues: z.core.$ZodIssue[], root: string, max = 5): string {
-  const parts = issues.slice(0, max).map((i) => {
-    const keys = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : null;
-    const where = formatPath([root, ...i.path]);
-    return `${where}: ${keys ?? i.message}`;
-  });
+  const parts = issueList(issues.slice(0, max), root).map((i) => `${i.path}: ${i.message}`);
   const more = issues.length > max ? ` (and ${issues.length - max} more)` : '';
   return parts.join('; ') + more;
 }
@@ -322,10 +332,10 @@ export function withoutNulls(value: unknown, depth = 0): unknown {
 }
 
 /** Validates the shape and the per-field rules; the result is the policy as stored (nulls dropped, values as sent). */
-export function parsePolicyConfig(input: unknown): { ok: true; policy: PolicyConfig } | { ok: false; message: string } {
-  if (input === undefined || input === null) return { ok: false, message: 'policy: required' };
+export function parsePolicyConfig(input: unknown): { ok: true; policy: PolicyConfig } | { ok: false; message: string; issues: PolicyIssue[] } {
+  if (input === undefined || input === null) return { ok: false, message: 'policy: required', issues: [{ path: 'policy', message: 'required' }] };
   const result = policyConfigSchema.safeParse(withoutNulls(input));
-  if (!result.success) return { ok: false, message: describeIssues(result.error.issues, 'policy') };
+  if (!result.success) return { ok: false, message: describeIssues(result.error.issues, 'policy'), issues: issueList(result.error.issues, 'policy') };
   return { ok: true, policy: result.data as PolicyConfig };
 }
 

@@ -7,7 +7,8 @@ import { compileParts } from '../compiler/compile.js';
 import type { CompiledParts, CompiledPolicy } from '../compiler/compiled.types.js';
 import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
 import { effectivePolicy, type KubernetesResolve } from './policy.effective.js';
-import { formatPath, interceptingRules, parsePolicyConfig } from './policy.model.js';
+import { diffPolicies, type PolicyChanges } from './policy.diff.js';
+import { formatPath, interceptingRules, parsePolicyConfig, type PolicyIssue } from './policy.model.js';
 import { createPolicyStore } from './policy.store.js';
 import type { EffectivePolicy, KubernetesSource, PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
 
@@ -275,6 +276,23 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       }, hook ? (record, generation) => hook(record, generation, created) : undefined);
     },
 
+    /**
+     * PUT /api/v1/policy without the write: every problem at its path, or what would change in the enforced policy.
+     * The checks are validate()'s; only the shape check reports more than its first problem.
+     */
+    async dryRunDocument(policy: unknown): Promise<{ valid: boolean; issues: PolicyIssue[]; changes: PolicyChanges | null }> {
+      const parsed = parsePolicyConfig(policy);
+      if (!parsed.ok) return { valid: false, issues: parsed.issues, changes: null };
+      try {
+        await checkIntegrations(parsed.policy);
+        await checkInterceptCa(parsed.policy);
+      } catch (err) {
+        if (!isRampartError(err) || err.code !== 'validation_failed') throw err;
+        return { valid: false, issues: [issueOf(err.message)], changes: null };
+      }
+      return { valid: true, issues: [], changes: diffPolicies((await store.active())?.policy ?? null, parsed.policy) };
+    },
+
     async remove(id: string, hook?: WriteHook): Promise<void> {
       await find(id);
       await write(async () => {
@@ -311,6 +329,12 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     /** What the kept generations take in the database. */
     generationStorage: () => store.generationStorage(),
   };
+}
+
+/** "policy.x[0].y: message" (the form every check's error takes) as an issue at its path. */
+function issueOf(message: string): PolicyIssue {
+  const at = message.indexOf(': ');
+  return at < 0 ? { path: 'policy', message } : { path: message.slice(0, at), message: message.slice(at + 2) };
 }
 
 export type PolicyService = ReturnType<typeof createPolicyService>;

@@ -29,6 +29,26 @@ const telemetry = z.object({
   nodes_responded: z.number(),
 });
 
+const dryRun = z.object({
+  valid: z.boolean(),
+  issues: z.array(z.object({ path: z.string().describe('e.g. policy.source_groups[0].rules[1].match.dst_ports[0]'), message: z.string() })),
+  changes: z
+    .object({
+      default_policy: z.object({ from: z.string().nullable(), to: z.string().nullable() }).nullable(),
+      groups_added: z.array(z.string()),
+      groups_removed: z.array(z.string()),
+      groups_changed: z.array(z.object({
+        id: z.string(),
+        fields: z.array(z.string()),
+        rules_added: z.array(z.string()),
+        rules_removed: z.array(z.string()),
+        rules_changed: z.array(z.string()),
+      })),
+    })
+    .nullable()
+    .describe('null when the policy is invalid'),
+});
+
 /**
  * /api/v1/policy: Neuwerk's single policy document. It is the active record of /api/v1/policies (policy.service.ts
  * says which one that is), shown in Neuwerk's serialised form; a PUT rewrites that record through the same
@@ -59,6 +79,13 @@ export function policyDocumentRoutes(policies: PolicyService, telemetryStore: Po
           auditWith(ctx, created ? 'egress.policy.create' : 'egress.policy.update')(saved, generation);
         return documentOf(await audited(ctx, 'egress.policy.update', null, () => policies.putDocument(ctx.body, hook)));
       },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/policy/dry-run', surface, permission: read, tags,
+      summary: 'Check a policy document without saving it (a Rampart addition): every problem at its path, or what PUT /api/v1/policy would change (groups and rules by id)',
+      description: 'An invalid policy is an answer here, not an error: 200 with valid false and its issues. Nothing is stored, compiled or audited.',
+      schema: { body: z.unknown().describe('A PolicyConfig: {default_policy, source_groups}'), response: dryRun },
+      handler: (ctx) => policies.dryRunDocument(ctx.body),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/policy/telemetry', surface, permission: read, tags,

@@ -937,6 +937,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policy/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a policy document without saving it (a Rampart addition): every problem at its path, or what PUT /api/v1/policy would change (groups and rules by id)
+         * @description An invalid policy is an answer here, not an error: 200 with valid false and its issues. Nothing is stored, compiled or audited.
+         */
+        post: operations["postApiV1PolicyDryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policy/telemetry": {
         parameters: {
             query?: never;
@@ -7774,6 +7794,107 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    postApiV1PolicyDryRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description null when the policy is invalid */
+                        changes: {
+                            default_policy: {
+                                from: string | null;
+                                to: string | null;
+                            } | null;
+                            groups_added: string[];
+                            groups_changed: {
+                                fields: string[];
+                                id: string;
+                                rules_added: string[];
+                                rules_changed: string[];
+                                rules_removed: string[];
+                            }[];
+                            groups_removed: string[];
+                        } | null;
+                        issues: {
+                            message: string;
+                            /** @description e.g. policy.source_groups[0].rules[1].match.dst_ports[0] */
+                            path: string;
+                        }[];
+                        valid: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EgressError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EgressError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EgressError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EgressError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EgressError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EgressError"];
+                };
             };
         };
     };
