@@ -13,6 +13,7 @@ import type { HttpModule, RouteDefinition } from './http/route.js';
 import { builtinModules } from './modules/index.js';
 import type { RampartModule } from './modules/module.js';
 import { docsRoutes } from './modules/docs/docs.routes.js';
+import { consoleAssets } from './http/console.js';
 
 export interface RampartOptions {
   logger: Logger;
@@ -20,6 +21,8 @@ export interface RampartOptions {
   extraModules?: RampartModule[];
   now?: () => Date;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Where the built console is (ui/dist by default); tests point it at a fixture. */
+  consoleDir?: string;
 }
 
 export interface Rampart {
@@ -65,6 +68,7 @@ export async function createRampart(config: RampartConfig, opts: RampartOptions)
     https: opts.tls,
     transport: { tls: !config.server.insecure_http, proxies: proxyTrust(trustedProxiesOf(config)) },
     corsOrigins: config.server.cors_origins,
+    console: consoleAssets(opts.consoleDir),
   });
   const worker = createCoreWorker(core);
   let sweeper: NodeJS.Timeout | undefined;

@@ -62,11 +62,18 @@ export interface RateResult {
   [extra: string]: unknown;
 }
 
+/** One side of a comparison that is a single figure in `unit` (a size, a median time), with what it measured. */
+export interface FigureResult {
+  what: string;
+  value: number;
+  [extra: string]: unknown;
+}
+
 export interface BenchmarkResult {
   name: string;
   unit: string;
-  rampart: TargetResult | RateResult;
-  baseline: TargetResult | RateResult;
+  rampart: TargetResult | RateResult | FigureResult;
+  baseline: TargetResult | RateResult | FigureResult;
   /** rampart / baseline in `unit`. */
   ratio: number;
   /** baseline / rampart server CPU per request: the ratio if each server had a core of its own. */

@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import type { RouteDefinition } from './route.js';
 import { createRouteRunner, type RouteRunnerDeps } from './route-runner.js';
 import { closeSseStreams } from './sse.js';
+import type { ConsoleAssets } from './console.js';
 
 export interface HttpAppOptions extends RouteRunnerDeps {
   logger: Logger;
@@ -20,6 +21,8 @@ export interface HttpAppOptions extends RouteRunnerDeps {
   routes: RouteDefinition<any>[];
   https?: { cert: string | Buffer; key: string | Buffer };
   corsOrigins?: string[];
+  /** The web console, served on every GET of a path no route declared, outside the APIs' prefixes. */
+  console?: ConsoleAssets;
 }
 
 interface RouteConfig {
@@ -86,6 +89,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
     const matches = METHODS.map((m) => ({ method: m, found: mirror.find(m, path) })).filter((x) => x.found);
+    if (matches.length === 0 && (req.method === 'GET' || req.method === 'HEAD') && opts.console?.serve(req, reply)) return reply;
     // The path is not echoed: it is the client's own input, and may be long or hostile.
     if (matches.length === 0) return sendError(req, reply, errors.notFound(`no route for ${req.method} at this path`));
     const surface = (matches[0].found!.store as RouteConfig).surface;

@@ -6,6 +6,7 @@ import { cookiesOf } from './auth.js';
 import type { AuditService } from '../core/audit/audit.service.js';
 import { errors } from '../core/errors.js';
 import { forwardedBy, isSecureRequest, type Transport } from './proxy.js';
+import { CSRF_COOKIE, isSessionCookie, setCsrfCookie } from './csrf.js';
 import type { CookieOptions, RequestAuditEvent, RouteContext } from './route.js';
 
 /** What the handler named for its audit row. */
@@ -44,10 +45,13 @@ export class ReplyControl {
       secure: isSecureRequest(this.reply.request, this.transport),
       ...(options?.maxAgeSeconds !== undefined ? { maxAge: options.maxAgeSeconds } : {}),
     });
+    // Each new browser session gets a fresh CSRF token beside it (http/csrf.ts).
+    if (isSessionCookie(name)) setCsrfCookie(this.reply, isSecureRequest(this.reply.request, this.transport), options?.maxAgeSeconds);
   }
 
   clearCookie(name: string, options?: Pick<CookieOptions, 'path'>): void {
     this.reply.clearCookie(name, { path: options?.path ?? '/' });
+    if (isSessionCookie(name)) this.reply.clearCookie(CSRF_COOKIE, { path: '/' });
   }
 
   redirect(url: string, code: 301 | 302 | 303 | 307 = 302): void {

@@ -9,7 +9,8 @@ import type { Authenticator } from './auth.js';
 import { actorOf, HandlerContext, ReplyControl } from './route-context.js';
 import { describeZodError } from './error-mapping.js';
 import { rejectUnstorableInput } from './input-guard.js';
-import { trustNoProxy, type Transport } from './proxy.js';
+import { forwardedBy, isSecureRequest, trustNoProxy, type Transport } from './proxy.js';
+import { assertNotForged, ensureCsrfCookie } from './csrf.js';
 import type { Idempotency, StoredResponse } from './idempotency/idempotency.js';
 import type { RouteDefinition } from './route.js';
 
@@ -35,6 +36,9 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     rejectUnstorableInput(req);
     // Who is asking comes first: a caller who may not call the route learns nothing about its input rules.
     const principal = await authenticate(route, req);
+    // A browser's cookie is sent whoever made the page: writes it authenticates must prove they came from ours.
+    assertNotForged(req, principal, forwardedBy(req, transport.proxies, 'x-forwarded-host') ?? req.headers.host);
+    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
     if (route.permission !== 'public') {
       if (!principal) throw errors.unauthorized();
       if (route.permission !== 'authenticated' && !hasPermission(principal, route.permission)) {

@@ -33,7 +33,13 @@ describe('overlay sign-in without OIDC', () => {
 
     const me = await r.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${access_token}` } });
     assert.deepEqual([me.json().authenticated, me.json().sub, me.json().system_role], [true, user.user.id, 'system-admin']);
-    const created = await r.app.inject({ method: 'POST', url: '/api/networks', headers: { cookie: cookie!.split(';')[0] }, payload: { name: 'by-cookie', subnet_cidr: '10.55.0.0/24' } });
+    // A write the cookie authenticates must also send the CSRF cookie's value back in X-CSRF-Token (http/csrf.ts).
+    const csrf = [login.headers['set-cookie']].flat().find((c) => c?.startsWith('rampart_csrf='))!.split(';')[0];
+    const cookies = `${cookie!.split(';')[0]}; ${csrf}`;
+    const payload = { name: 'by-cookie', subnet_cidr: '10.55.0.0/24' };
+    const forged = await r.app.inject({ method: 'POST', url: '/api/networks', headers: { cookie: cookies }, payload });
+    assert.equal(forged.statusCode, 403, forged.body);
+    const created = await r.app.inject({ method: 'POST', url: '/api/networks', headers: { cookie: cookies, 'x-csrf-token': csrf.split('=')[1] }, payload });
     assert.equal(created.statusCode, 200, created.body);
     const listed = await r.app.inject({ method: 'GET', url: '/api/networks', headers: { authorization: `Bearer ${access_token}` } });
     assert.deepEqual(listed.json().map((n: any) => n.name), ['by-cookie']);

@@ -21,6 +21,8 @@ export interface TestRampartOptions {
   overrides?: Record<string, unknown>;
   /** Defaults to a silent logger. */
   logger?: Logger;
+  /** Where the built console is (ui/dist by default). */
+  consoleDir?: string;
 }
 
 /** A migrated Rampart on a fresh database, driven with app.inject (no sockets). */
@@ -31,7 +33,7 @@ export async function createTestRampart(opts: TestRampartOptions = {}): Promise<
     cwd: tdb.dataDir,
     overrides: { data_dir: tdb.dataDir, 'database.url': tdb.url, 'log.level': 'silent', ...opts.overrides },
   });
-  const rampart = await createRampart(config, { logger: opts.logger ?? pino({ level: 'silent' }), extraModules: opts.modules, now: opts.now });
+  const rampart = await createRampart(config, { logger: opts.logger ?? pino({ level: 'silent' }), extraModules: opts.modules, now: opts.now, consoleDir: opts.consoleDir });
   await prepareDatabase(rampart.core);
   return {
     ...rampart,

@@ -50,7 +50,8 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
     if (admin) {
       process.stderr.write(
         `\nRampart created the first administrator.\n  username: ${admin.username}\n  password: ${admin.password}\n` +
-          `It is also in ${admin.file} (0600); delete that file once you have changed the password.\n\n`,
+          `It is also in ${admin.file} (0600); delete that file once you have changed the password.\n` +
+          `Sign in to the web console at the address below ("Rampart is serving"); it asks you to choose a new password first.\n\n`,
       );
     }
   }
@@ -76,7 +77,7 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
   );
   const metricsUrl = `${formatUrl('http', metricsAddress.host, (metricsServer.address() as AddressInfo).port)}/metrics`;
   await rampart.startBackground();
-  logger.info({ url, metrics: metricsUrl }, 'Rampart is serving');
+  logger.info({ url, console: socketPath ? null : `${url}/`, metrics: metricsUrl }, 'Rampart is serving');
 
   let stopping: Promise<void> | undefined;
   return {

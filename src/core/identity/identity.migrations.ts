@@ -212,4 +212,13 @@ export const identityMigrations: Migration[] = [
       await db.schema.alterTable('sso_providers').addColumn('display_order', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  {
+    // The console sends a user whose password someone else chose (the first administrator, an admin's reset)
+    // to pick their own before anything else.
+    name: '0004_user_must_change_password',
+    async up(db, d) {
+      const falseDefault = d.name === 'postgres' ? sql`false` : sql`0`;
+      await db.schema.alterTable('users').addColumn('must_change_password', d.types.boolean, (c) => c.notNull().defaultTo(falseDefault)).execute();
+    },
+  },
 ];

@@ -24,6 +24,8 @@ export interface UserRow {
   /** The last TOTP time step accepted, so a code cannot be used twice. */
   totp_last_step: number | null;
   last_login_at: string | null;
+  /** Set when someone else chose the password (bootstrap, an admin's reset); cleared by the user's own change. 0/1 on SQLite. */
+  must_change_password: number | boolean;
   created_at: string;
   updated_at: string;
 }

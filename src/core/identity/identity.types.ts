@@ -57,6 +57,8 @@ export interface UserInput {
   /** Role names or ids; none by default. */
   roles?: string[];
   status?: UserStatus;
+  /** The user must replace this password at first sign-in (the bootstrap administrator). */
+  must_change_password?: boolean;
 }
 
 export interface UserPatch {
@@ -80,8 +82,10 @@ export interface UserService {
   list(query: { limit: number; offset: number; search?: string; status?: UserStatus }): Promise<UserList>;
   update(id: string, patch: UserPatch): Promise<User>;
   delete(id: string): Promise<void>;
-  /** Sets a password after checking the policy (length, not the username). */
+  /** Sets a password after checking the policy (length, not the username); the user must change it at next sign-in. */
   setPassword(id: string, password: string): Promise<void>;
+  /** Whether the user's password was chosen by someone else and must be replaced (the console asks first). */
+  mustChangePassword(id: string): Promise<boolean>;
   /** The caller's own change: the current password must verify. Ends the user's other sessions. */
   changePassword(id: string, current: string, next: string, keepSessionId?: string): Promise<void>;
   /** Ends every session of the user. */

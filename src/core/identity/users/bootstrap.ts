@@ -22,7 +22,7 @@ export async function bootstrapAdmin(deps: IdentityDeps & { users: UserService; 
   if (total > 0) return null;
   const password = randomPassword(Math.max(24, deps.config.auth.password_min_length));
   try {
-    await deps.users.create({ username: 'admin', email: null, password, roles: ['admin'] });
+    await deps.users.create({ username: 'admin', email: null, password, roles: ['admin'], must_change_password: true });
   } catch (err) {
     if (isRampartError(err) && err.status === 409) return null;
     throw err;

@@ -79,6 +79,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
         totp_pending_secret: null,
         totp_last_step: null,
         last_login_at: null,
+        must_change_password: deps.db.dialect.toBool(input.must_change_password ?? false),
         created_at: at,
         updated_at: at,
       };
@@ -137,7 +138,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
       const hash = await deps.passwords.hash(password);
       await deps.db.transaction(async () => {
         const at = now();
-        await store.update(id, { password_hash: hash, password_changed_at: at }, at);
+        await store.update(id, { password_hash: hash, password_changed_at: at, must_change_password: deps.db.dialect.toBool(true) }, at);
         // A password set for someone is a reset: whoever knew the old one is signed out.
         await deps.endSessions(id, 'password reset');
         await changed(id);
@@ -153,7 +154,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
       const hash = await deps.passwords.hash(next);
       await deps.db.transaction(async () => {
         const at = now();
-        await store.update(id, { password_hash: hash, password_changed_at: at }, at);
+        await store.update(id, { password_hash: hash, password_changed_at: at, must_change_password: deps.db.dialect.toBool(false) }, at);
         await deps.endSessions(id, 'password changed', keepSessionId);
         await changed(id);
       });
@@ -174,6 +175,8 @@ export function createUserService(deps: UserServiceDeps): UserService {
     },
 
     recordLogin: (id) => store.recordLogin(id, now()),
+
+    mustChangePassword: async (id) => deps.db.dialect.fromBool((await rowOf(id)).must_change_password),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Expression } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { UserRow, UserStatus } from '../identity.tables.js';
 
-export type UserChanges = Partial<Pick<UserRow, 'email' | 'display_name' | 'status' | 'password_hash' | 'password_changed_at'>>;
+export type UserChanges = Partial<Pick<UserRow, 'email' | 'display_name' | 'status' | 'password_hash' | 'password_changed_at' | 'must_change_password'>>;
 
 /** The users table. Rows carry the password hash: only the user service sees them. */
 export function createUserStore(db: Database) {

@@ -41,6 +41,10 @@ const me = z.object({
   role: z.string().nullable(),
   roles: z.array(z.string()),
   permissions: z.array(z.string()),
+  /** The user's password was chosen by someone else (first start, an admin's reset): the console asks for a new one first. */
+  must_change_password: z.boolean(),
+  /** Whether the user signs in with a TOTP code too (false for API keys and service accounts). */
+  mfa_enabled: z.boolean(),
 });
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -149,10 +153,16 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/api/v1/auth/me', surface: 'fleet', permission: 'authenticated', tags,
       summary: 'The calling identity (id, username, email, role)', schema: { response: me },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const p = principalOf(ctx);
         const roles = [...(p.roles ?? [])];
-        return { id: p.id, type: p.type, username: p.name, email: p.email ?? null, role: roles[0] ?? null, roles, permissions: [...p.permissions].sort() };
+        const isUser = p.type === 'user';
+        return {
+          id: p.id, type: p.type, username: p.name, email: p.email ?? null, role: roles[0] ?? null, roles,
+          permissions: [...p.permissions].sort(),
+          must_change_password: isUser ? await users.mustChangePassword(p.id) : false,
+          mfa_enabled: isUser ? (await users.get(p.id)).mfa_enabled : false,
+        };
       },
     }),
     defineRoute({
