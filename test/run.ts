@@ -14,6 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureConsoleBuilt } from './helpers/console-build.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,6 +51,9 @@ console.log(
   `running ${files.length} test files against ${onPostgres ? 'PostgreSQL' : 'SQLite'}` +
     (skipped ? ` (${skipped} database-independent files left out: they ran on SQLite; --all runs them too)` : ''),
 );
+
+// The browser tests drive the built console: built here, once, when its sources changed since the last build.
+if (files.some((f) => f.startsWith('test/browser/'))) ensureConsoleBuilt();
 
 // The spec reporter for people, and a TAP copy whose summary says how many tests ran.
 const tapDir = mkdtempSync(join(tmpdir(), 'rampart-test-run-'));
