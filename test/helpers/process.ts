@@ -48,7 +48,8 @@ export async function spawnRampart(args: string[], env: NodeJS.ProcessEnv = {}, 
     proc.stderr!.on('data', (chunk) => (stderr += chunk));
     exited.then((code) => reject(new Error(`rampart exited (${code}) before serving:\n${stderr}\n${JSON.stringify(logs)}`)));
   });
-  const timeout = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  // A generous bound, not a wait: it only ends a start that hangs (a loaded CI machine can take tens of seconds).
+  const timeout = setTimeout(() => proc.kill('SIGKILL'), 120_000);
   try {
     const { url, metrics } = await ready;
     return {
