@@ -14,6 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureConsoleBuilt } from './helpers/console-build.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -53,6 +54,9 @@ console.log(
 
 // The tests start `rampart` (bin/rampart.js) as users do, from the compiled build: compile it when src/ changed.
 execFileSync(process.execPath, ['scripts/build-server.js', '--if-stale'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+
+// The browser tests drive the built console: built here, once, when its sources changed since the last build.
+if (files.some((f) => f.startsWith('test/browser/'))) ensureConsoleBuilt();
 
 // The spec reporter for people, and a TAP copy whose summary says how many tests ran.
 const tapDir = mkdtempSync(join(tmpdir(), 'rampart-test-run-'));

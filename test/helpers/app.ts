@@ -31,7 +31,9 @@ export async function createTestRampart(opts: TestRampartOptions = {}): Promise<
   const config = loadConfig({
     env: {},
     cwd: tdb.dataDir,
-    overrides: { data_dir: tdb.dataDir, 'database.url': tdb.url, 'log.level': 'silent', ...opts.overrides },
+    // A loaded CI machine can keep a password hash waiting past the 1 s overload rule; only
+    // test/api/password-overload.test.ts is about that rule, and it sets its own bound.
+    overrides: { data_dir: tdb.dataDir, 'database.url': tdb.url, 'log.level': 'silent', 'auth.argon2_max_wait_ms': 60_000, ...opts.overrides },
   });
   const rampart = await createRampart(config, { logger: opts.logger ?? pino({ level: 'silent' }), extraModules: opts.modules, now: opts.now, consoleDir: opts.consoleDir });
   await prepareDatabase(rampart.core);

@@ -1,35 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+export { ensureConsoleBuilt } from './console-build.js';
 import { repoRoot } from './process.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const uiDir = join(repoRoot, 'ui');
-const built = join(uiDir, 'dist', 'index.html');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const s = statSync(path);
-    newest = Math.max(newest, s.isDirectory() ? newestMtime(path) : s.mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * The browser tests drive the built console. `npm ci` builds it (prepare); a checkout whose sources are newer
- * than the build (a developer editing pages) is rebuilt here, so a test never passes against stale pages.
- */
-export function ensureConsoleBuilt(): void {
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(join(uiDir, 'src')), statSync(join(uiDir, 'index.html')).mtimeMs)) return;
-  const result = spawnSync('npm', ['run', 'build:ui'], { cwd: repoRoot, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`npm run build:ui failed:\n${result.stdout}\n${result.stderr}`);
-}
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
