@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { repoRoot, spawnRampart, type SpawnedRampart } from '../helpers/process.js';
-import { CLIENT_IP, GATEWAY_CLIENT_SIDE, RoutedLab, UPSTREAM_IP } from '../helpers/routed-lab.js';
+import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
+import { CLIENT_IP, RoutedLab } from '../helpers/routed-lab.js';
 import { waitFor } from '../helpers/wait.js';
 import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
 import { csrfHeaders, settled, signInFirstAdmin, unixSocketForwarder } from '../helpers/console-egress.js';
@@ -150,19 +150,7 @@ describe('the console\'s wiretap on a real gateway', { skip: gatewaySkip }, () =
 
     const socket = join(dir, 'rampart.sock');
     const dataDir = join(dir, 'data');
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
-    const rampart = lab.spawn('gateway', process.execPath, [join(repoRoot, 'bin/rampart.js'), 'serve', '--insecure-http', '--data-dir', dataDir,
-      '--listen', `unix:${socket}`, '--metrics-listen', '127.0.0.1:0'], {
-      ...env,
-      RAMPART_LOG_FORMAT: 'json',
-      RAMPART_DATAPLANE_ENABLED: 'true',
-      RAMPART_EGRESS_NODE_ID: 'gw-console',
-      RAMPART_EGRESS_DNS_LISTEN: `${GATEWAY_CLIENT_SIDE}:53`,
-      RAMPART_EGRESS_DNS_UPSTREAMS: `${UPSTREAM_IP}:53`,
-      RAMPART_EGRESS_POLL_INTERVAL_MS: '300',
-    });
-    const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
-    await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 60_000).catch((err) => assert.fail(`${err.message}\n${context()}`));
+    const { context } = await lab.startGatewayRampart({ dataDir, socket, nodeId: 'gw-console' });
     forwarder = await unixSocketForwarder(socket);
     browser = await launchChromium();
     admin = await watchedPage(browser, forwarder.url);

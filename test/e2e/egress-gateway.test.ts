@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { waitFor } from '../helpers/wait.js';
-import { repoRoot } from '../helpers/process.js';
 import { CLIENT_IP, GATEWAY_CLIENT_SIDE, RoutedLab, UPSTREAM_IP } from '../helpers/routed-lab.js';
 import { selfSigned, serverCertificate } from '../helpers/egress-pki.js';
 
@@ -156,23 +155,17 @@ test('the gateway allows api.example.com, denies blocked.example.com by DNS and 
 
   // The gateway: Rampart with the data plane on, its API on a unix socket, its DNS proxy on the client side.
   const dataDir = join(dir, 'data');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
-  const rampart = lab.spawn('gateway', process.execPath, [join(repoRoot, 'bin/rampart.js'), 'serve', '--insecure-http', '--data-dir', dataDir,
-    '--listen', `unix:${socket}`, '--metrics-listen', '127.0.0.1:0'], {
-    ...env,
-    RAMPART_LOG_FORMAT: 'json',
-    RAMPART_DATAPLANE_ENABLED: 'true',
-    RAMPART_EGRESS_NODE_ID: 'gw-1',
-    RAMPART_EGRESS_DNS_LISTEN: `${GATEWAY_CLIENT_SIDE}:53`,
-    RAMPART_EGRESS_DNS_UPSTREAMS: `${UPSTREAM_IP}:53`,
-    RAMPART_EGRESS_POLL_INTERVAL_MS: '300',
-    RAMPART_EGRESS_THREAT_FEED_THREATFOX_URL: `https://127.0.0.1:${FEED_PORT}/threatfox`,
-    RAMPART_EGRESS_THREAT_FEED_URLHAUS_URL: `https://127.0.0.1:${FEED_PORT}/urlhaus`,
-    RAMPART_EGRESS_THREAT_FEED_SPAMHAUS_DROP_URL: `https://127.0.0.1:${FEED_PORT}/spamhaus_drop`,
-    RAMPART_EGRESS_THREAT_FEED_CA_FILE: feedCa,
+  const { context } = await lab.startGatewayRampart({
+    dataDir,
+    socket,
+    nodeId: 'gw-1',
+    env: {
+      RAMPART_EGRESS_THREAT_FEED_THREATFOX_URL: `https://127.0.0.1:${FEED_PORT}/threatfox`,
+      RAMPART_EGRESS_THREAT_FEED_URLHAUS_URL: `https://127.0.0.1:${FEED_PORT}/urlhaus`,
+      RAMPART_EGRESS_THREAT_FEED_SPAMHAUS_DROP_URL: `https://127.0.0.1:${FEED_PORT}/spamhaus_drop`,
+      RAMPART_EGRESS_THREAT_FEED_CA_FILE: feedCa,
+    },
   });
-  const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
-  await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 30_000).catch((err) => assert.fail(`${err.message}\n${context()}`));
   const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').split('\n')[0].trim();
   const login = await call('POST', '/api/v1/auth/login', undefined, { username: 'admin', password });
   assert.equal(login.status, 200, login.body);

@@ -9,6 +9,9 @@
  * destroy() (and a process-exit hook) kill what runs inside and remove the namespaces.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './process.js';
+import { waitFor } from './wait.js';
 
 export const CLIENT_IP = '10.20.0.2';
 export const GATEWAY_CLIENT_SIDE = '10.20.0.1';
@@ -112,6 +115,32 @@ export class RoutedLab {
     const spawned = { proc, output: () => output, exited };
     this.processes.push(spawned);
     return spawned;
+  }
+
+  /**
+   * Rampart as the egress gateway (the real CLI, no inherited RAMPART_* settings): the data plane on, its API on a
+   * unix socket the host reaches through the shared file system, its DNS proxy on the client side. Resolves once it
+   * serves; `context()` is its recent output, for assertion messages.
+   */
+  async startGatewayRampart(opts: { dataDir: string; socket: string; nodeId: string; env?: NodeJS.ProcessEnv }): Promise<Spawned & { context(): string }> {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
+    const args = ['serve', '--insecure-http', '--data-dir', opts.dataDir, '--listen', `unix:${opts.socket}`, '--metrics-listen', '127.0.0.1:0'];
+    const rampart = this.spawn('gateway', process.execPath, [join(repoRoot, 'bin/rampart.js'), ...args], {
+      ...inherited,
+      RAMPART_LOG_FORMAT: 'json',
+      RAMPART_DATAPLANE_ENABLED: 'true',
+      RAMPART_EGRESS_NODE_ID: opts.nodeId,
+      RAMPART_EGRESS_DNS_LISTEN: `${GATEWAY_CLIENT_SIDE}:53`,
+      RAMPART_EGRESS_DNS_UPSTREAMS: `${UPSTREAM_IP}:53`,
+      RAMPART_EGRESS_POLL_INTERVAL_MS: '300',
+      ...opts.env,
+    });
+    const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
+    // A bound on a hung start, not a wait: a loaded machine can take tens of seconds.
+    await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 120_000).catch((err) => {
+      throw new Error(`${err.message}\n${context()}`);
+    });
+    return { ...rampart, context };
   }
 
   async destroy(): Promise<void> {
