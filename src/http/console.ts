@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { installRoot } from '../install-root.js';
 
 /** Where `npm run build:ui` writes the console (ui/dist at the repository root). */
-export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../ui/dist', import.meta.url));
+export const DEFAULT_CONSOLE_DIR = join(installRoot, 'ui', 'dist');
 
 /** Paths that belong to an API or a probe: an unknown one is the API's JSON 404, never the console. */
 const API_PREFIXES = ['/api', '/v1'];

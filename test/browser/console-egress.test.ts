@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, onPostgres, unixSocketUrl, type TestDatabase } from '../helpers/db.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
 import { CLIENT_IP, RoutedLab } from '../helpers/routed-lab.js';
@@ -117,9 +117,7 @@ describe('the console\'s egress pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
 
 const API_IP = '203.0.113.10';
 const GATEWAY_PROGRAMS = ['ip', 'nft', 'conntrack', 'curl'];
-// The gateway's Rampart keeps SQLite in its data dir (the test database is unreachable from its namespace), so
-// one run covers it; the PostgreSQL run would repeat the same thing.
-const gatewaySkip = onPostgres ? 'the gateway runs on SQLite in its namespace; covered by the SQLite run' : skipUnlessPrograms(CHROMIUM, ...GATEWAY_PROGRAMS);
+const gatewaySkip = skipUnlessPrograms(CHROMIUM, ...GATEWAY_PROGRAMS);
 
 /**
  * The wiretap page on real traffic: the egress gateway namespace fixture (client -> gateway -> upstream, as the
@@ -131,6 +129,7 @@ describe('the console\'s wiretap on a real gateway', { skip: gatewaySkip }, () =
   let forwarder: Awaited<ReturnType<typeof unixSocketForwarder>> | undefined;
   let browser: Browser | undefined;
   let admin: WatchedPage | undefined;
+  let tdb: TestDatabase | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'rampart-console-wiretap-'));
 
   after(async () => {
@@ -138,6 +137,7 @@ describe('the console\'s wiretap on a real gateway', { skip: gatewaySkip }, () =
     await browser?.close();
     await forwarder?.close();
     await lab?.destroy();
+    await tdb?.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -150,7 +150,10 @@ describe('the console\'s wiretap on a real gateway', { skip: gatewaySkip }, () =
 
     const socket = join(dir, 'rampart.sock');
     const dataDir = join(dir, 'data');
-    const { context } = await lab.startGatewayRampart({ dataDir, socket, nodeId: 'gw-console' });
+    // On PostgreSQL the gateway's Rampart reaches the test database through its unix socket (see unixSocketUrl).
+    tdb = onPostgres ? await createTestDatabase() : undefined;
+    const env = tdb ? { RAMPART_DATABASE_URL: await unixSocketUrl(tdb.url) } : {};
+    const { context } = await lab.startGatewayRampart({ dataDir, socket, nodeId: 'gw-console', env });
     forwarder = await unixSocketForwarder(socket);
     browser = await launchChromium();
     admin = await watchedPage(browser, forwarder.url);

@@ -31,7 +31,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const u = new URL(postgresBaseUrl);
     u.pathname = `/${name}`;
     url = u.toString();
-    dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`);
+    dropDatabase = async () => void (await adminQuery(`drop database if exists ${name} with (force)`));
   }
   const handles: Database[] = [];
   return {
@@ -54,10 +54,22 @@ async function adminQuery(text: string) {
   const client = new pg.Client({ connectionString: postgresBaseUrl });
   await client.connect();
   try {
-    await client.query(text);
+    return await client.query(text);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A PostgreSQL URL that reaches the same database through the server's unix socket. A process inside a network
+ * namespace shares the host's file system but not its loopback, so this is how it reaches the test database.
+ */
+export async function unixSocketUrl(url: string): Promise<string> {
+  const { rows } = await adminQuery('show unix_socket_directories');
+  const u = new URL(url);
+  u.hostname = 'localhost';
+  u.searchParams.set('host', String(rows[0].unix_socket_directories).split(',')[0].trim());
+  return u.toString();
 }
 
 /** A fresh database with the core tables migrated, and one open handle on it. */
