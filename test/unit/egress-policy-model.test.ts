@@ -88,7 +88,11 @@ describe('egress policy model: validation names the path of the problem', () => 
 
   test('unique group ids and rule ids; unknown fields; TLS modes; kubernetes selectors', () => {
     const twice = parsePolicyConfig({ source_groups: [{ id: 'a', sources: { ips: ['10.0.0.1'] } }, { id: 'a', sources: { ips: ['10.0.0.2'] } }] });
-    assert.deepEqual(twice, { ok: false, message: 'policy.source_groups[1].id: duplicate source group id "a"' });
+    assert.deepEqual(twice, {
+      ok: false,
+      message: 'policy.source_groups[1].id: duplicate source group id "a"',
+      issues: [{ path: 'policy.source_groups[1].id', message: 'duplicate source group id "a"' }],
+    });
     assert.match(problemWith({}, { rules: [{ id: 'x', action: 'allow', match: {} }, { id: 'x', action: 'deny', match: {} }] }), /rules\[1\]\.id: duplicate rule id "x" in this group/);
     assert.equal(problemWith({ dst_port: [80] }), `${at}: unknown field "dst_port"`);
     assert.match(problemWith({ tls: { mode: 'intercept', sni: 'x' } }), /tls\.mode: tls\.mode intercept cannot be combined with metadata matchers \(sni\)/);
@@ -99,7 +103,7 @@ describe('egress policy model: validation names the path of the problem', () => 
   });
 
   test('a policy that is not an object, or fields of the wrong type', () => {
-    assert.deepEqual(parsePolicyConfig(undefined), { ok: false, message: 'policy: required' });
+    assert.deepEqual(parsePolicyConfig(undefined), { ok: false, message: 'policy: required', issues: [{ path: 'policy', message: 'required' }] });
     assert.match((parsePolicyConfig('deny all') as { message: string }).message, /^policy: Invalid input: expected object/);
     assert.match((parsePolicyConfig({ default_policy: 'block' }) as { message: string }).message, /^policy\.default_policy: "block" is not one of allow, deny/);
   });
