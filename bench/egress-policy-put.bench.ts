@@ -120,7 +120,7 @@ async function putLatency(ctx: BenchContext): Promise<BenchmarkResult> {
     RAMPART_EGRESS_DNS_UPSTREAMS: `${UPSTREAM_IP}:53`,
   });
   const deadline = Date.now() + 30_000;
-  while (!gateway.output().includes('Rampart is serving')) {
+  while (!gateway.output().includes('"msg":"Rampart is serving"')) {
     if (Date.now() > deadline || gateway.proc.exitCode !== null) throw new Error(`the gateway's Rampart did not start:\n${gateway.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }

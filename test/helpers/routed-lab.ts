@@ -137,7 +137,7 @@ export class RoutedLab {
     });
     const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
     // A bound on a hung start, not a wait: a loaded machine can take tens of seconds.
-    await waitFor('Rampart to serve', () => rampart.output().includes('Rampart is serving'), 120_000).catch((err) => {
+    await waitFor('Rampart to serve', () => rampart.output().includes('"msg":"Rampart is serving"'), 120_000).catch((err) => {
       throw new Error(`${err.message}\n${context()}`);
     });
     return { ...rampart, context };

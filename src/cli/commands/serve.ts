@@ -51,7 +51,7 @@ export async function startServer(config: RampartConfig, opts: StartOptions): Pr
       process.stderr.write(
         `\nRampart created the first administrator.\n  username: ${admin.username}\n  password: ${admin.password}\n` +
           `It is also in ${admin.file} (0600); delete that file once you have changed the password.\n` +
-          `Sign in to the web console at the address below ("Rampart is serving"); it asks you to choose a new password first.\n\n`,
+          `Sign in to the web console at the URL logged once Rampart serves; it asks you to choose a new password first.\n\n`,
       );
     }
   }
