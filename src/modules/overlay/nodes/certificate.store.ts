@@ -6,6 +6,19 @@ import type { OverlayCertificateRow } from '../overlay.tables.js';
 export function createCertificateStore(db: Database, now: () => Date) {
   const valid = () => now().toISOString();
 
+  /** The node's unrevoked, unexpired certificates, the current one first. */
+  const currentCertificate = (nodeId: string) =>
+    db.kysely
+      .selectFrom('overlay_certificates as c')
+      .innerJoin('overlay_cas as ca', 'ca.id', 'c.ca_id')
+      .where('c.node_id', '=', nodeId)
+      .where('c.revoked_at', 'is', null)
+      .where('c.expires_at', '>', valid())
+      // After a CA rotation a node holds two unrevoked certificates, possibly issued in the same millisecond: the active CA's wins.
+      .orderBy('c.issued_at', 'desc')
+      .orderBy('ca.active', 'desc')
+      .orderBy('c.expires_at', 'desc');
+
   return {
     async insert(row: OverlayCertificateRow): Promise<void> {
       await db.kysely.insertInto('overlay_certificates').values(row).execute();
@@ -13,18 +26,7 @@ export function createCertificateStore(db: Database, now: () => Date) {
 
     /** The node's newest unrevoked, unexpired certificate: the one its config carries. */
     async current(nodeId: string): Promise<OverlayCertificateRow | undefined> {
-      // After a CA rotation a node holds two unrevoked certificates, possibly issued in the same millisecond: the active CA's wins.
-      return db.kysely
-        .selectFrom('overlay_certificates as c')
-        .innerJoin('overlay_cas as ca', 'ca.id', 'c.ca_id')
-        .selectAll('c')
-        .where('c.node_id', '=', nodeId)
-        .where('c.revoked_at', 'is', null)
-        .where('c.expires_at', '>', valid())
-        .orderBy('c.issued_at', 'desc')
-        .orderBy('ca.active', 'desc')
-        .orderBy('c.expires_at', 'desc')
-        .executeTakeFirst();
+      return currentCertificate(nodeId).selectAll('c').executeTakeFirst();
     },
 
     /** The current certificate's expiry and fingerprint of each node of the networks that has one. */
@@ -73,18 +75,10 @@ export function createCertificateStore(db: Database, now: () => Date) {
      * config or certificate bundle needs of the node itself. Undefined when the node has no valid certificate.
      */
     async nodeWithCurrent(nodeId: string) {
-      return db.kysely
-        .selectFrom('overlay_certificates as c')
-        .innerJoin('overlay_cas as ca', 'ca.id', 'c.ca_id')
+      return currentCertificate(nodeId)
         .innerJoin('overlay_nodes as n', 'n.id', 'c.node_id')
         .selectAll('n')
         .select(['c.certificate_pem', 'c.expires_at as certificate_expires_at'])
-        .where('c.node_id', '=', nodeId)
-        .where('c.revoked_at', 'is', null)
-        .where('c.expires_at', '>', valid())
-        .orderBy('c.issued_at', 'desc')
-        .orderBy('ca.active', 'desc')
-        .orderBy('c.expires_at', 'desc')
         .limit(1)
         .executeTakeFirst();
     },
