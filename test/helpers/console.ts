@@ -26,7 +26,10 @@ export async function watchedPage(browser: Browser, baseUrl: string, opts: { vie
   const problems: string[] = [];
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()} (${m.location().url})`));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`));
+  // A read still in flight when the page navigates away is cancelled (ERR_ABORTED): the user sees nothing of it.
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${r.url()}: ${r.failure()?.errorText}`);
+  });
   page.on('request', (r) => {
     const url = r.url();
     if (!url.startsWith(baseUrl) && !url.startsWith('data:') && !url.startsWith('blob:')) problems.push(`off-site request ${url}`);
