@@ -163,8 +163,8 @@ describe('the web console in a real browser', { skip: skipUnlessPrograms(CHROMIU
       const { page, problems } = admin;
       await page.goto(path);
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-      // Loaded means the data is in: no spinner is left.
-      await page.getByRole('status').waitFor({ state: 'detached' });
+      // Loaded means the data is in: no spinner is left (a page may show several while its reads run).
+      await page.waitForFunction(() => document.querySelectorAll('[role="status"]').length === 0);
       assert.deepEqual(await seriousA11yViolations(page), []);
       await shot(admin, name);
       assert.deepEqual(problems, []);
