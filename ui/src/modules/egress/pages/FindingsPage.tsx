@@ -16,18 +16,8 @@ const TYPES = [
 ];
 const PAGE = 25;
 
-interface Finding {
-  finding_type: string;
-  policy_id: string;
-  source_group: string;
-  hostname: string | null;
-  dst_ip: string | null;
-  dst_port: number | null;
-  proto: number | null;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-}
+/** A finding as the OpenAPI document types it: a changed response breaks this page's build. */
+type Finding = NonNullable<ReturnType<typeof useFindings>['data']>['items'][number];
 
 /** What the policy denied (or would deny, in audit mode), grouped by what was asked, with filters. */
 export function FindingsPage() {
@@ -36,7 +26,7 @@ export function FindingsPage() {
   const [debounced] = useDebouncedValue(group, 300);
   const [page, setPage] = useState(1);
   const findings = useFindings({ finding_type: type ? [type as FindingType] : undefined, source_group: debounced ? [debounced] : undefined });
-  const items = (findings.data?.items ?? []) as Finding[];
+  const items: Finding[] = findings.data?.items ?? [];
   const columns: Column<Finding>[] = [
     { key: 'type', header: 'Type', render: (f) => <Badge variant="light" color="red">{TYPES.find((t) => t.value === f.finding_type)?.label ?? f.finding_type}</Badge> },
     { key: 'group', header: 'Source group', render: (f) => f.source_group },
