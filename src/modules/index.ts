@@ -3,8 +3,9 @@ import { healthModule } from './health/index.js';
 import { identityModule } from './identity/index.js';
 import { overlayModule } from './overlay/index.js';
 import { egressModule } from './egress/index.js';
+import { fleetModule } from './fleet/index.js';
 
 /** Every module this build serves, in the order their routes are registered. */
 export function builtinModules(): RampartModule[] {
-  return [healthModule, identityModule, overlayModule, egressModule];
+  return [healthModule, identityModule, overlayModule, egressModule, fleetModule];
 }
