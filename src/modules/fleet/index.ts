@@ -2,6 +2,7 @@ import type { RampartModule } from '../module.js';
 import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
+import { sshMigrations } from './ssh/ssh.migrations.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -10,7 +11,7 @@ import { hostMigrations } from './hosts/hosts.migrations.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations],
+  migrations: [...hostMigrations, ...sshMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     fleetServices(core);
