@@ -195,3 +195,18 @@ describe('compliance check methods on a namespace host', () => {
     assert.deepEqual([exists.status, stdout.status, pattern.status], ['pass', 'fail', 'pass']);
   });
 });
+
+describe('service_state on a host where systemd looks present but cannot be reached', () => {
+  let host: LocalHost;
+  before(async () => {
+    // /run/systemd/system makes the host claim systemd; with no systemd behind it, systemctl cannot reach a bus.
+    host = await startLocalHost({ setup: ['mkdir -p /run/systemd/system'] });
+  });
+  after(() => host?.close());
+
+  test('an unreachable systemd is an error, never read as a disabled service', async () => {
+    const [disabled] = await evaluateRules(host.session, [ruleOf({ check: { method: 'service_state', name: 'avahi-daemon', enabled: false } })], { facts: DEBIAN_12 });
+    assert.equal(disabled.status, 'error', disabled.evidence?.actual);
+    assert.match(disabled.error_reason ?? '', /could not query systemd: Failed to connect to bus/);
+  });
+});
