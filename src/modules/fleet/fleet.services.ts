@@ -5,23 +5,25 @@ import { createHostService } from './hosts/host.service.js';
 import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
-import { createHostProber, type HostProber } from './liveness/probes.js';
+import { createHostProber, ping, type HostProber } from './liveness/probes.js';
+import { createHostKeyStore } from './ssh/host-keys.store.js';
+import { forgetHostKey } from './ssh/host-key-trust.js';
+import { createSshConnector } from './ssh/ssh.connector.js';
 import type { HostConnector } from './ssh/ssh.types.js';
 
 /**
  * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
- * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange, the SSH part
- * sets connector).
+ * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange).
  */
 export interface FleetHooks {
   /** Compliance summary, last scan and scan state per host; zeros and nulls until scans provide it. */
   complianceOf: ComplianceProvider;
   /** Called after a host's monitoring state changed (host_unreachable / host_recovered alerts). */
   onLivenessChange: LivenessListener;
-  /** The SSH transport liveness probes through; null probes report the SSH layer as failed. */
-  connector: HostConnector | null;
   /** Replaces the real probe layers (tests of the scheduler). */
   prober: HostProber | null;
+  /** The ICMP layer: `ping` from this host by default; tests ping from inside their namespaces. */
+  ping: (address: string, timeoutSec: number) => Promise<boolean>;
 }
 
 /**
@@ -32,14 +34,33 @@ function createFleetServices(core: Core) {
   const hooks: FleetHooks = {
     complianceOf: async () => new Map(),
     onLivenessChange: () => {},
-    connector: null,
     prober: null,
+    ping,
   };
+  const hostKeys = createHostKeyStore(core.db, core.now);
   const hosts = createHostService(core);
   const credentials = createCredentialService(core, hosts);
   const config = createConfigService(core);
   const license = createLicenseService(core);
-  const realProber = createHostProber({ connector: () => hooks.connector, secretFor: (id) => credentials.resolveSecret(id) });
+  const services = {
+    core,
+    hooks,
+    hostKeys,
+    /** SSH to managed hosts (ssh/ssh.types.ts). Tests replace it with one that dials into their namespaces. */
+    connector: createSshConnector({ hostKeys, audit: core.audit }) as HostConnector,
+    forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
+    hosts,
+    credentials,
+    config,
+    license,
+    noCompliance,
+  };
+  // The prober reads `fleet.connector` at each probe, so a connector a test puts in place is the one used.
+  const realProber = createHostProber({
+    connector: () => fleet.connector,
+    secretFor: (id) => credentials.resolveSecret(id),
+    ping: (address, timeoutSec) => hooks.ping(address, timeoutSec),
+  });
   const liveness = createLivenessService({
     core,
     hosts,
@@ -47,7 +68,8 @@ function createFleetServices(core: Core) {
     prober: () => hooks.prober ?? realProber,
     onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
   });
-  return { core, hooks, hosts, credentials, config, license, liveness, noCompliance };
+  const fleet = Object.assign(services, { liveness });
+  return fleet;
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;

@@ -2,6 +2,7 @@ import type { RampartModule } from '../module.js';
 import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
+import { sshMigrations } from './ssh/ssh.migrations.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -20,7 +21,7 @@ const LIVENESS_TICK_MS = 5_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...configMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
