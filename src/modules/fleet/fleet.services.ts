@@ -1,4 +1,7 @@
 import type { Core } from '../../core/index.js';
+import { createHostKeyStore } from './ssh/host-keys.store.js';
+import { forgetHostKey } from './ssh/host-key-trust.js';
+import { createSshConnector } from './ssh/ssh.connector.js';
 import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
@@ -6,20 +9,20 @@ import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
 import { createHostProber, ping, type HostProber } from './liveness/probes.js';
-import { createHostKeyStore } from './ssh/host-keys.store.js';
-import { forgetHostKey } from './ssh/host-key-trust.js';
-import { createSshConnector } from './ssh/ssh.connector.js';
 import type { HostConnector } from './ssh/ssh.types.js';
 
 /**
  * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
- * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange).
+ * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange, the SSH part
+ * sets connector).
  */
 export interface FleetHooks {
   /** Compliance summary, last scan and scan state per host; zeros and nulls until scans provide it. */
   complianceOf: ComplianceProvider;
   /** Called after a host's monitoring state changed (host_unreachable / host_recovered alerts). */
   onLivenessChange: LivenessListener;
+  /** The SSH transport liveness probes through; null probes report the SSH layer as failed. */
+  connector: HostConnector | null;
   /** Replaces the real probe layers (tests of the scheduler). */
   prober: HostProber | null;
   /** The ICMP layer: `ping` from this host by default; tests ping from inside their namespaces. */
@@ -31,33 +34,20 @@ export interface FleetHooks {
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
 function createFleetServices(core: Core) {
+  const hostKeys = createHostKeyStore(core.db, core.now);
   const hooks: FleetHooks = {
     complianceOf: async () => new Map(),
     onLivenessChange: () => {},
+    connector: createSshConnector({ hostKeys, audit: core.audit }),
     prober: null,
     ping,
   };
-  const hostKeys = createHostKeyStore(core.db, core.now);
   const hosts = createHostService(core);
   const credentials = createCredentialService(core, hosts);
   const config = createConfigService(core);
   const license = createLicenseService(core);
-  const services = {
-    core,
-    hooks,
-    hostKeys,
-    /** SSH to managed hosts (ssh/ssh.types.ts). Tests replace it with one that dials into their namespaces. */
-    connector: createSshConnector({ hostKeys, audit: core.audit }) as HostConnector,
-    forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
-    hosts,
-    credentials,
-    config,
-    license,
-    noCompliance,
-  };
-  // The prober reads `fleet.connector` at each probe, so a connector a test puts in place is the one used.
   const realProber = createHostProber({
-    connector: () => fleet.connector,
+    connector: () => hooks.connector,
     secretFor: (id) => credentials.resolveSecret(id),
     ping: (address, timeoutSec) => hooks.ping(address, timeoutSec),
   });
@@ -68,8 +58,25 @@ function createFleetServices(core: Core) {
     prober: () => hooks.prober ?? realProber,
     onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
   });
-  const fleet = Object.assign(services, { liveness });
-  return fleet;
+  return {
+    core,
+    hooks,
+    hosts,
+    credentials,
+    config,
+    license,
+    liveness,
+    noCompliance,
+    hostKeys,
+    /** SSH to managed hosts (ssh/ssh.types.ts); the same one liveness probes through. Tests set one that dials into their namespaces. */
+    get connector(): HostConnector {
+      return hooks.connector!;
+    },
+    set connector(connector: HostConnector) {
+      hooks.connector = connector;
+    },
+    forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
+  };
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;
