@@ -224,6 +224,14 @@ export class SshLab {
       socket.write(`${address} ${port}\n`);
     });
 
+  /** One ICMP echo from the client namespace (`ping -c1 -W`), as the fleet's liveness ICMP layer sends it. */
+  readonly ping = (address: string, timeoutSec: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const proc = spawn('ip', ['netns', 'exec', this.client, 'ping', '-n', '-c', '1', '-W', String(timeoutSec), address], { stdio: 'ignore' });
+      proc.once('error', () => resolve(false));
+      proc.once('exit', (code) => resolve(code === 0));
+    });
+
   /** Runs a shell command on the host (inside its mount namespace, as root). */
   exec(name: string, command: string, stdin?: string): HostExec {
     const holder = this.holderPid(name);

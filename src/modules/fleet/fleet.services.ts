@@ -8,7 +8,7 @@ import { createHostService } from './hosts/host.service.js';
 import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
-import { createHostProber, type HostProber } from './liveness/probes.js';
+import { createHostProber, ping, type HostProber } from './liveness/probes.js';
 import type { HostConnector } from './ssh/ssh.types.js';
 
 /**
@@ -25,6 +25,8 @@ export interface FleetHooks {
   connector: HostConnector | null;
   /** Replaces the real probe layers (tests of the scheduler). */
   prober: HostProber | null;
+  /** The ICMP layer: `ping` from this host by default; tests ping from inside their namespaces. */
+  ping: (address: string, timeoutSec: number) => Promise<boolean>;
 }
 
 /**
@@ -38,12 +40,17 @@ function createFleetServices(core: Core) {
     onLivenessChange: () => {},
     connector: createSshConnector({ hostKeys, audit: core.audit }),
     prober: null,
+    ping,
   };
   const hosts = createHostService(core);
   const credentials = createCredentialService(core, hosts);
   const config = createConfigService(core);
   const license = createLicenseService(core);
-  const realProber = createHostProber({ connector: () => hooks.connector, secretFor: (id) => credentials.resolveSecret(id) });
+  const realProber = createHostProber({
+    connector: () => hooks.connector,
+    secretFor: (id) => credentials.resolveSecret(id),
+    ping: (address, timeoutSec) => hooks.ping(address, timeoutSec),
+  });
   const liveness = createLivenessService({
     core,
     hosts,
