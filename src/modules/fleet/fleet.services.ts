@@ -1,11 +1,24 @@
 import type { Core } from '../../core/index.js';
+import type { DriftHook } from './scans/drift.js';
+import type { ScanEngine } from './scans/scan-job.js';
+import { createScanning } from './scans/scanning.js';
+import { unwiredEngine } from './scans/unwired-engine.js';
 
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
 function createFleetServices(core: Core) {
-  return { core };
+  const services = {
+    core,
+    /** Hooks other parts set: onDrift is called after a completed scan whose score moved enough (scans/drift.ts). */
+    hooks: { onDrift: (() => undefined) as DriftHook },
+    /** What scans run on: the SSH transport, the rule engine and the scan settings. */
+    scanEngine: unwiredEngine as ScanEngine,
+    scanning: undefined as unknown as ReturnType<typeof createScanning>,
+  };
+  services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => services.hooks.onDrift });
+  return services;
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;
