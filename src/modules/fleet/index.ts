@@ -7,6 +7,7 @@ import { fleetComplianceRoutes } from './routes/fleet-compliance.routes.js';
 import { scansRoutes } from './routes/scans.routes.js';
 import { SCAN_JOB } from './scans/scan-job.js';
 import { scanMigrations } from './scans/scans.migrations.js';
+import { sshMigrations } from './ssh/ssh.migrations.js';
 
 /** How often the scan scheduler looks for hosts that are due. */
 const SCAN_SCHEDULER_TICK_MS = 60_000;
@@ -18,7 +19,7 @@ const SCAN_SCHEDULER_TICK_MS = 60_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...scanMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...scanMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   jobs: (core) => ({ [SCAN_JOB]: fleetServices(core).scanning.job }),
   start: async (core) => {
