@@ -1,11 +1,37 @@
 import type { Core } from '../../core/index.js';
+import { createConfigService } from './config/config.service.js';
+import { createCredentialService } from './credentials/credential.service.js';
+import { createHostService } from './hosts/host.service.js';
+import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
+import { createLicenseService } from './license/license.service.js';
+import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
+import { createHostProber, type HostProber } from './liveness/probes.js';
 import type { DriftHook } from './scans/drift.js';
+import { createScanEngine } from './scans/scan-engine.js';
 import type { ScanEngine } from './scans/scan-job.js';
 import { createScanning } from './scans/scanning.js';
-import { unwiredEngine } from './scans/unwired-engine.js';
 import { createHostKeyStore } from './ssh/host-keys.store.js';
 import { forgetHostKey } from './ssh/host-key-trust.js';
 import { createSshConnector } from './ssh/ssh.connector.js';
+import type { HostConnector } from './ssh/ssh.types.js';
+
+/**
+ * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
+ * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange and onDrift,
+ * the SSH part sets connector).
+ */
+export interface FleetHooks {
+  /** Compliance summary, last scan and scan state per host; zeros and nulls until scans provide it. */
+  complianceOf: ComplianceProvider;
+  /** Called after a host's monitoring state changed (host_unreachable / host_recovered alerts). */
+  onLivenessChange: LivenessListener;
+  /** Called after a completed scan whose score moved by 5 points or more since the host's previous one (scans/drift.ts). */
+  onDrift: DriftHook;
+  /** The SSH transport liveness probes and scans go through; null probes report the SSH layer as failed. */
+  connector: HostConnector | null;
+  /** Replaces the real probe layers (tests of the scheduler). */
+  prober: HostProber | null;
+}
 
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
@@ -13,19 +39,49 @@ import { createSshConnector } from './ssh/ssh.connector.js';
  */
 function createFleetServices(core: Core) {
   const hostKeys = createHostKeyStore(core.db, core.now);
+  const hooks: FleetHooks = {
+    complianceOf: async () => new Map(),
+    onLivenessChange: () => {},
+    onDrift: () => {},
+    connector: createSshConnector({ hostKeys, audit: core.audit }),
+    prober: null,
+  };
+  const hosts = createHostService(core);
+  const credentials = createCredentialService(core, hosts);
+  const config = createConfigService(core);
+  const license = createLicenseService(core);
+  const realProber = createHostProber({ connector: () => hooks.connector, secretFor: (id) => credentials.resolveSecret(id) });
+  const liveness = createLivenessService({
+    core,
+    hosts,
+    config,
+    prober: () => hooks.prober ?? realProber,
+    onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
+  });
   const services = {
     core,
+    hooks,
+    hosts,
+    credentials,
+    config,
+    license,
+    liveness,
+    noCompliance,
     hostKeys,
-    /** SSH to managed hosts (ssh/ssh.types.ts). Tests replace it with one that dials into their namespaces. */
-    connector: createSshConnector({ hostKeys, audit: core.audit }),
+    /** The SSH transport (hooks.connector), under the name the SSH part gave it. */
+    get connector(): HostConnector | null {
+      return hooks.connector;
+    },
+    set connector(connector: HostConnector | null) {
+      hooks.connector = connector;
+    },
     forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
-    /** Hooks other parts set: onDrift is called after a completed scan whose score moved enough (scans/drift.ts). */
-    hooks: { onDrift: (() => undefined) as DriftHook },
-    /** What scans run on: the SSH transport, the rule engine and the scan settings. */
-    scanEngine: unwiredEngine as ScanEngine,
+    /** What scans run on: SSH through hooks.connector, the built-in rules, and the scan settings. Tests may replace it. */
+    scanEngine: createScanEngine({ connector: () => hooks.connector, secretFor: (id) => credentials.resolveSecret(id), config }) as ScanEngine,
     scanning: undefined as unknown as ReturnType<typeof createScanning>,
   };
-  services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => services.hooks.onDrift });
+  services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => hooks.onDrift });
+  hooks.complianceOf = services.scanning.complianceOf;
   return services;
 }
 

@@ -1,5 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { createComplianceQueries } from '../compliance-state/compliance.queries.js';
+import type { HostCompliance } from '../hosts/host.view.js';
 import type { DriftHook } from './drift.js';
 import { createHostLocks } from './host-lock.js';
 import { createScanJob, type ScanEngine } from './scan-job.js';
@@ -32,7 +33,26 @@ export function createScanning(core: Core, opts: { engine: () => ScanEngine; onD
     onDrift: opts.onDrift,
   });
   const scheduler = createScanScheduler({ core, scans, scanConfig: engine.scanConfig });
-  return { runs, locks, scans, compliance, job, scheduler, engine, now: core.now };
+
+  /** The host list's compliance columns for a page of hosts, in two queries (roll-ups and active scans). */
+  async function complianceOf(hostIds: string[]): Promise<Map<string, HostCompliance>> {
+    const [rollups, active] = await Promise.all([compliance.hostCompliances(hostIds), runs.activeStates(hostIds)]);
+    const out = new Map<string, HostCompliance>();
+    for (const id of hostIds) {
+      const rollup = rollups.get(id);
+      const state = active.get(id);
+      if (!rollup?.latest_scan_id && !state) continue;
+      out.set(id, {
+        compliance_summary: rollup ? compliance.summaryOf(rollup) : { passing: 0, failing: 0, skipped: 0, error: 0, total: 0, critical_failing: 0 },
+        last_scan_at: rollup?.last_scan_at ?? null,
+        latest_scan_id: rollup?.latest_scan_id ?? null,
+        scan_state: state === 'queued' || state === 'running' ? state : null,
+      });
+    }
+    return out;
+  }
+
+  return { runs, locks, scans, compliance, job, scheduler, engine, complianceOf, now: core.now };
 }
 
 export type Scanning = ReturnType<typeof createScanning>;
