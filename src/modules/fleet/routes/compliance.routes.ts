@@ -74,7 +74,7 @@ export function complianceRoutes(scanning: Scanning): RouteDefinition<any>[] {
         const host = await compliance.hostCompliance(params.id);
         const latest = host?.latest_scan_id ? await runs.get(host.latest_scan_id) : undefined;
         const states = (await compliance.hostRuleStates(params.id, query.framework)).sort((a, b) => bySeverity(a, b) || a.rule_id.localeCompare(b.rule_id));
-        const catalog = new Map((await engine.rules()).map((r) => [r.id, r]));
+        const catalog = await scanning.ruleCatalog();
         const categories = new Map<string, RuleState[]>();
         for (const s of states) categories.set(s.category || 'uncategorized', [...(categories.get(s.category || 'uncategorized') ?? []), s]);
         const duration = latest?.started_at && latest.finished_at ? Math.round((Date.parse(latest.finished_at) - Date.parse(latest.started_at)) / 1000) : null;

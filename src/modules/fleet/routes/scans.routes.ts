@@ -147,7 +147,7 @@ function ruleItemOf(rule: ComplianceRule): z.infer<typeof ruleItem> {
 /** On-demand scans, scan history with per-rule results and evidence, and the rule library. */
 export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
   const { scans, engine } = scanning;
-  const catalog = async () => new Map((await engine.rules()).map((r) => [r.id, r]));
+  const catalog = scanning.ruleCatalog;
   const scanOr404 = async (id: string) => {
     if (!uuidOrNothing(id)) throw scanErrors.scanNotFound(id);
     return scans.get(id);

@@ -1,5 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { createComplianceQueries } from '../compliance-state/compliance.queries.js';
+import type { ComplianceRule } from '../compliance/rule.types.js';
 import type { HostCompliance } from '../hosts/host.view.js';
 import type { DriftHook } from './drift.js';
 import { createHostLocks } from './host-lock.js';
@@ -52,7 +53,20 @@ export function createScanning(core: Core, opts: { engine: () => ScanEngine; onD
     return out;
   }
 
-  return { runs, locks, scans, compliance, job, scheduler, engine, complianceOf, now: core.now };
+  /**
+   * The rule set by id, for titles and descriptions beside stored results. Reads of stored state must not fail with
+   * it: when the rules cannot be loaded the lists fall back to what the results stored, as OpenWatch's do.
+   */
+  async function ruleCatalog(): Promise<Map<string, ComplianceRule>> {
+    try {
+      return new Map((await engine.rules()).map((r) => [r.id, r]));
+    } catch (err) {
+      core.logger.warn({ err }, 'the rule set cannot be loaded; showing stored results without it');
+      return new Map();
+    }
+  }
+
+  return { runs, locks, scans, compliance, job, scheduler, engine, complianceOf, ruleCatalog, now: core.now };
 }
 
 export type Scanning = ReturnType<typeof createScanning>;
