@@ -8,6 +8,7 @@ import { createLivenessService, type LivenessListener } from './liveness/livenes
 import { createHostProber, type HostProber } from './liveness/probes.js';
 import type { DriftHook } from './scans/drift.js';
 import { createScanEngine } from './scans/scan-engine.js';
+import { ruleSetLoader } from './scans/rule-set.js';
 import type { ScanEngine } from './scans/scan-job.js';
 import { createScanning } from './scans/scanning.js';
 import { createHostKeyStore } from './ssh/host-keys.store.js';
@@ -76,8 +77,13 @@ function createFleetServices(core: Core) {
       hooks.connector = connector;
     },
     forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
-    /** What scans run on: SSH through hooks.connector, the built-in rules, and the scan settings. Tests may replace it. */
-    scanEngine: createScanEngine({ connector: () => hooks.connector, secretFor: (id) => credentials.resolveSecret(id), config }) as ScanEngine,
+    /** What scans run on: SSH through hooks.connector, the rule set (fleet.rules_dir or built-in), and the scan settings. */
+    scanEngine: createScanEngine({
+      connector: () => hooks.connector,
+      secretFor: (id) => credentials.resolveSecret(id),
+      config,
+      rules: ruleSetLoader(core.config.fleet.rules_dir),
+    }) as ScanEngine,
     scanning: undefined as unknown as ReturnType<typeof createScanning>,
   };
   services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => hooks.onDrift });
