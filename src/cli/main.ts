@@ -97,6 +97,17 @@ export function buildCli(): Command {
     .description('retire a key that is no longer active: tokens it signed stop verifying')
     .action((kid: string, flags: ConfigFlags) => keyCommand(flags, { action: 'retire', kid }));
 
+  const fleet = program.command('fleet').description('managed hosts and their compliance');
+  withConfigOptions(fleet.command('scan').argument('<host>', 'hostname or id of the host'))
+    .description('queue a compliance scan of a host and print it; --wait runs it here and prints the outcome')
+    .option('--wait', 'run the scan in this process and print its outcome and failing rules')
+    .option('--framework <id>', 'only the rules mapped to this framework (cis, stig, nist_800_53, cis_ubuntu2204 ...)')
+    .option('--timeout <seconds>', 'with --wait, give up after this long (default 600)')
+    .action(async (host: string, flags: ConfigFlags & { wait?: boolean; framework?: string; timeout?: string }) => {
+      const { config, logger } = await cliContext(flags, {}, 'stderr');
+      await (await import('./commands/fleet-scan.js')).fleetScanCommand(config, logger, host, flags);
+    });
+
   registerAgentOverlayCommands(program);
 
   // `fleet` may be declared by other fleet commands too: find it rather than declaring it twice.

@@ -1,7 +1,4 @@
 import type { Core } from '../../core/index.js';
-import { createHostKeyStore } from './ssh/host-keys.store.js';
-import { forgetHostKey } from './ssh/host-key-trust.js';
-import { createSshConnector } from './ssh/ssh.connector.js';
 import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
@@ -9,19 +6,29 @@ import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
 import { createHostProber, ping, type HostProber } from './liveness/probes.js';
+import type { DriftHook } from './scans/drift.js';
+import { createScanEngine } from './scans/scan-engine.js';
+import { ruleSetLoader } from './scans/rule-set.js';
+import type { ScanEngine } from './scans/scan-job.js';
+import { createScanning } from './scans/scanning.js';
+import { createHostKeyStore } from './ssh/host-keys.store.js';
+import { forgetHostKey } from './ssh/host-key-trust.js';
+import { createSshConnector } from './ssh/ssh.connector.js';
 import type { HostConnector } from './ssh/ssh.types.js';
 
 /**
  * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
- * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange, the SSH part
- * sets connector).
+ * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange and onDrift,
+ * the SSH part sets connector).
  */
 export interface FleetHooks {
   /** Compliance summary, last scan and scan state per host; zeros and nulls until scans provide it. */
   complianceOf: ComplianceProvider;
   /** Called after a host's monitoring state changed (host_unreachable / host_recovered alerts). */
   onLivenessChange: LivenessListener;
-  /** The SSH transport liveness probes through; null probes report the SSH layer as failed. */
+  /** Called after a completed scan whose score moved by 5 points or more since the host's previous one (scans/drift.ts). */
+  onDrift: DriftHook;
+  /** The SSH transport liveness probes and scans go through; null probes report the SSH layer as failed. */
   connector: HostConnector | null;
   /** Replaces the real probe layers (tests of the scheduler). */
   prober: HostProber | null;
@@ -38,6 +45,7 @@ function createFleetServices(core: Core) {
   const hooks: FleetHooks = {
     complianceOf: async () => new Map(),
     onLivenessChange: () => {},
+    onDrift: () => {},
     connector: createSshConnector({ hostKeys, audit: core.audit }),
     prober: null,
     ping,
@@ -58,7 +66,7 @@ function createFleetServices(core: Core) {
     prober: () => hooks.prober ?? realProber,
     onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
   });
-  return {
+  const services = {
     core,
     hooks,
     hosts,
@@ -68,15 +76,26 @@ function createFleetServices(core: Core) {
     liveness,
     noCompliance,
     hostKeys,
-    /** SSH to managed hosts (ssh/ssh.types.ts); the same one liveness probes through. Tests set one that dials into their namespaces. */
-    get connector(): HostConnector {
-      return hooks.connector!;
+    /** The SSH transport (hooks.connector), under the name the SSH part gave it. */
+    get connector(): HostConnector | null {
+      return hooks.connector;
     },
-    set connector(connector: HostConnector) {
+    set connector(connector: HostConnector | null) {
       hooks.connector = connector;
     },
     forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
+    /** What scans run on: SSH through hooks.connector, the rule set (fleet.rules_dir or built-in), and the scan settings. */
+    scanEngine: createScanEngine({
+      connector: () => hooks.connector,
+      secretFor: (id) => credentials.resolveSecret(id),
+      config,
+      rules: ruleSetLoader(core.config.fleet.rules_dir),
+    }) as ScanEngine,
+    scanning: undefined as unknown as ReturnType<typeof createScanning>,
   };
+  services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => hooks.onDrift });
+  hooks.complianceOf = services.scanning.complianceOf;
+  return services;
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;

@@ -2,7 +2,6 @@ import type { RampartModule } from '../module.js';
 import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
-import { sshMigrations } from './ssh/ssh.migrations.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -10,9 +9,17 @@ import { credentialsRoutes } from './routes/credentials.routes.js';
 import { configRoutes } from './routes/config.routes.js';
 import { licenseRoutes } from './routes/license.routes.js';
 import { livenessRoutes } from './routes/liveness.routes.js';
+import { complianceRoutes } from './routes/compliance.routes.js';
+import { fleetComplianceRoutes } from './routes/fleet-compliance.routes.js';
+import { scansRoutes } from './routes/scans.routes.js';
+import { SCAN_JOB } from './scans/scan-job.js';
+import { scanMigrations } from './scans/scans.migrations.js';
+import { sshMigrations } from './ssh/ssh.migrations.js';
 
 /** How often the liveness scheduler looks for hosts due a probe (each host's own interval comes from its band). */
 const LIVENESS_TICK_MS = 5_000;
+/** How often the scan scheduler looks for hosts that are due a scan (each host's interval comes from its band). */
+const SCAN_SCHEDULER_TICK_MS = 60_000;
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -21,17 +28,34 @@ const LIVENESS_TICK_MS = 5_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...scanMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
+  jobs: (core) => ({ [SCAN_JOB]: fleetServices(core).scanning.job }),
   http: (core) => {
     const fleet = fleetServices(core);
     return {
       name: 'fleet',
-      routes: [...hostsRoutes(fleet), ...credentialsRoutes(fleet), ...configRoutes(fleet), ...licenseRoutes(fleet), ...livenessRoutes(fleet)],
+      routes: [
+        ...hostsRoutes(fleet),
+        ...credentialsRoutes(fleet),
+        ...configRoutes(fleet),
+        ...licenseRoutes(fleet),
+        ...livenessRoutes(fleet),
+        ...scansRoutes(fleet.scanning),
+        ...complianceRoutes(fleet.scanning),
+        ...fleetComplianceRoutes(fleet.scanning),
+      ],
     };
   },
   async start(core) {
-    const scheduler = startLivenessScheduler(fleetServices(core).liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
-    return { stop: () => scheduler.stop() };
+    const fleet = fleetServices(core);
+    const liveness = startLivenessScheduler(fleet.liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
+    fleet.scanning.scheduler.start(SCAN_SCHEDULER_TICK_MS);
+    return {
+      async stop() {
+        await fleet.scanning.scheduler.stop();
+        await liveness.stop();
+      },
+    };
   },
 };
