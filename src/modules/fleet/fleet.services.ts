@@ -1,11 +1,13 @@
 import type { Core } from '../../core/index.js';
+import { createAlertService } from './alerts/alert.service.js';
 
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
 function createFleetServices(core: Core) {
-  return { core };
+  const alerts = createAlertService({ core });
+  return { core, alerts };
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;

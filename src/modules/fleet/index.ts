@@ -2,6 +2,9 @@ import type { RampartModule } from '../module.js';
 import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
+import { alertMigrations } from './alerts/alerts.migrations.js';
+import { alertRoutes } from './alerts/alerts.routes.js';
+import { startSilenceSweeper } from './alerts/silence-sweeper.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -10,10 +13,18 @@ import { hostMigrations } from './hosts/hosts.migrations.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations],
+  migrations: [...hostMigrations, ...alertMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     fleetServices(core);
-    return { name: 'fleet', routes: [] };
+    return { name: 'fleet', routes: [...alertRoutes(core)] };
+  },
+  async start(core) {
+    const sweepers = [startSilenceSweeper(core, fleetServices(core).alerts)];
+    return {
+      async stop() {
+        await Promise.all(sweepers.map((s) => s.stop()));
+      },
+    };
   },
 };
