@@ -5,6 +5,9 @@ import { hostMigrations } from './hosts/hosts.migrations.js';
 import { alertMigrations } from './alerts/alerts.migrations.js';
 import { alertRoutes } from './alerts/alerts.routes.js';
 import { startSilenceSweeper } from './alerts/silence-sweeper.js';
+import { notificationMigrations } from './notifications/notifications.migrations.js';
+import { notificationRoutes } from './notifications/notifications.routes.js';
+import { DELIVER_JOB } from './notifications/channel.types.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -13,11 +16,15 @@ import { startSilenceSweeper } from './alerts/silence-sweeper.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...alertMigrations],
+  migrations: [...hostMigrations, ...alertMigrations, ...notificationMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     fleetServices(core);
-    return { name: 'fleet', routes: [...alertRoutes(core)] };
+    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core)] };
+  },
+  jobs: (core) => {
+    const { alerts, channels } = fleetServices(core);
+    return { [DELIVER_JOB]: channels.deliveryHandler((id) => alerts.get(id)) };
   },
   async start(core) {
     const sweepers = [startSilenceSweeper(core, fleetServices(core).alerts)];
