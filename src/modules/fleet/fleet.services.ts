@@ -1,23 +1,32 @@
 import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
 import { createChannelService } from './notifications/channel.service.js';
+import { createExceptionService } from './exceptions/exception.service.js';
+
+/** What the fleet's services take from parts wired in later (the license part gates enterprise features). */
+export interface FleetServiceOptions {
+  /** Throws 402 when the license lacks the feature; every feature is available when absent. */
+  requireFeature?(feature: string): Promise<void> | void;
+}
 
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
-function createFleetServices(core: Core) {
+function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const channels = createChannelService(core);
   const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
-  return { core, alerts, channels };
+  const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? (() => undefined) });
+  return { core, alerts, channels, exceptions };
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;
 
 const byCore = new WeakMap<Core, FleetServices>();
 
-export function fleetServices(core: Core): FleetServices {
+/** The services of this core, created at the first call (with the options of that call). */
+export function fleetServices(core: Core, opts?: FleetServiceOptions): FleetServices {
   let services = byCore.get(core);
-  if (!services) byCore.set(core, (services = createFleetServices(core)));
+  if (!services) byCore.set(core, (services = createFleetServices(core, opts)));
   return services;
 }

@@ -4,10 +4,12 @@ import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
 import { alertMigrations } from './alerts/alerts.migrations.js';
 import { alertRoutes } from './alerts/alerts.routes.js';
-import { startSilenceSweeper } from './alerts/silence-sweeper.js';
+import { startIntervalSweeper } from './common/interval-sweeper.js';
 import { notificationMigrations } from './notifications/notifications.migrations.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
 import { DELIVER_JOB } from './notifications/channel.types.js';
+import { exceptionMigrations } from './exceptions/exceptions.migrations.js';
+import { exceptionRoutes } from './exceptions/exceptions.routes.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -16,18 +18,22 @@ import { DELIVER_JOB } from './notifications/channel.types.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...alertMigrations, ...notificationMigrations],
+  migrations: [...hostMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     fleetServices(core);
-    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core)] };
+    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core), ...exceptionRoutes(core)] };
   },
   jobs: (core) => {
     const { alerts, channels } = fleetServices(core);
     return { [DELIVER_JOB]: channels.deliveryHandler((id) => alerts.get(id)) };
   },
   async start(core) {
-    const sweepers = [startSilenceSweeper(core, fleetServices(core).alerts)];
+    const { alerts, exceptions } = fleetServices(core);
+    const sweepers = [
+      startIntervalSweeper(core, 'alert silences', () => alerts.sweepSilences()),
+      startIntervalSweeper(core, 'exception expiry', () => exceptions.sweepExpired()),
+    ];
     return {
       async stop() {
         await Promise.all(sweepers.map((s) => s.stop()));
