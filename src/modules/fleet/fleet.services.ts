@@ -2,6 +2,8 @@ import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
 import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
+import { createActivityService } from './activity/activity.service.js';
+import { alertActivity, auditActivity } from './activity/activity.sources.js';
 
 /** What the fleet's services take from parts wired in later (the license part gates enterprise features). */
 export interface FleetServiceOptions {
@@ -17,7 +19,11 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const channels = createChannelService(core);
   const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
   const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? (() => undefined) });
-  return { core, alerts, channels, exceptions };
+  // Compliance transactions, intelligence events and liveness transitions join as their parts register sources.
+  const activity = createActivityService();
+  activity.register(alertActivity(core.db));
+  activity.register(auditActivity(core.db));
+  return { core, alerts, channels, exceptions, activity };
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;

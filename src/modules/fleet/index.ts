@@ -10,6 +10,7 @@ import { notificationRoutes } from './notifications/notifications.routes.js';
 import { DELIVER_JOB } from './notifications/channel.types.js';
 import { exceptionMigrations } from './exceptions/exceptions.migrations.js';
 import { exceptionRoutes } from './exceptions/exceptions.routes.js';
+import { activityRoutes } from './activity/activity.routes.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -22,7 +23,7 @@ export const fleetModule: RampartModule = {
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     fleetServices(core);
-    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core), ...exceptionRoutes(core)] };
+    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core), ...exceptionRoutes(core), ...activityRoutes(core)] };
   },
   jobs: (core) => {
     const { alerts, channels } = fleetServices(core);
