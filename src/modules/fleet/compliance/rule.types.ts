@@ -24,10 +24,18 @@ export interface ComplianceRule {
   implementations: RuleImplementation[];
   /** Where the rule came from (file path), for lint messages. */
   source?: string;
+  /**
+   * Defaults of the site variables (`{{ name }}`) the rule uses: the rule's own `variables:`, overridden by the rule
+   * directory's variables file. The caller's values override both at evaluation.
+   */
+  variables?: Record<string, string>;
 }
 
 export interface RuleImplementation {
-  /** Capabilities the host must have for this implementation (`when:`); the default implementation has none. */
+  /**
+   * Capabilities the host must have for this implementation (`when:`); the default implementation has none. Every
+   * item must hold; an item is a capability name, `!name` (must be absent), or `a|b` (any of them).
+   */
   when?: string[];
   default?: boolean;
   check: Record<string, unknown> & { method: string };
@@ -53,6 +61,8 @@ export interface RuleResult {
   severity: Severity;
   framework_refs: FrameworkRefs;
   skip_reason: string | null;
+  /** Why an errored rule could not be judged (a missing tool, a command that failed); absent otherwise. */
+  error_reason?: string | null;
   /** Null only for skipped rules that ran nothing. */
   evidence: Evidence | null;
 }
