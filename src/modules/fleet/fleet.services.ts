@@ -4,6 +4,9 @@ import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
 import { createActivityService } from './activity/activity.service.js';
 import { alertActivity, auditActivity } from './activity/activity.sources.js';
+import { createRemediationService } from './remediation/remediation.service.js';
+import type { RemediationHosts } from './remediation/remediation.types.js';
+import { unwiredRemediationHosts } from './remediation/unwired-hosts.js';
 
 /** What the fleet's services take from parts wired in later (the license part gates enterprise features). */
 export interface FleetServiceOptions {
@@ -23,7 +26,18 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const activity = createActivityService();
   activity.register(alertActivity(core.db));
   activity.register(auditActivity(core.db));
-  return { core, alerts, channels, exceptions, activity };
+  const services = {
+    core,
+    alerts,
+    channels,
+    exceptions,
+    activity,
+    /** Plans and SSH sessions for remediation; the composition wires the rule catalog and the connector here. */
+    remediationHosts: unwiredRemediationHosts as RemediationHosts,
+    remediation: undefined as unknown as ReturnType<typeof createRemediationService>,
+  };
+  services.remediation = createRemediationService({ core, hosts: () => services.remediationHosts });
+  return services;
 }
 
 export type FleetServices = ReturnType<typeof createFleetServices>;

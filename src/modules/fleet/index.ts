@@ -11,6 +11,8 @@ import { DELIVER_JOB } from './notifications/channel.types.js';
 import { exceptionMigrations } from './exceptions/exceptions.migrations.js';
 import { exceptionRoutes } from './exceptions/exceptions.routes.js';
 import { activityRoutes } from './activity/activity.routes.js';
+import { remediationMigrations } from './remediation/remediation.migrations.js';
+import { remediationRoutes } from './remediation/remediation.routes.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -19,11 +21,11 @@ import { activityRoutes } from './activity/activity.routes.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations],
+  migrations: [...hostMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     fleetServices(core);
-    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core), ...exceptionRoutes(core), ...activityRoutes(core)] };
+    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core), ...exceptionRoutes(core), ...activityRoutes(core), ...remediationRoutes(core)] };
   },
   jobs: (core) => {
     const { alerts, channels } = fleetServices(core);
