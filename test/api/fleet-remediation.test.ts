@@ -69,9 +69,9 @@ describe('fleet remediation requests: approval workflow, permissions, errors (no
     const req = (await file(opsLead)).json();
     assert.equal((await act(req.id, 'execute', opsLead)).json().error.code, 'remediation.invalid_transition');
     assert.equal((await act(req.id, 'rollback', opsLead)).statusCode, 409, 'nothing ran, nothing to roll back');
-    await act(req.id, 'approve', secA);
+    assert.equal((await act(req.id, 'approve', secA)).statusCode, 200);
     const unreachable = await act(req.id, 'execute', opsLead);
-    assert.equal(unreachable.statusCode, 502);
+    assert.equal(unreachable.statusCode, 502, unreachable.body);
     const after = (await call('GET', `/api/v1/remediation/requests/${req.id}`, viewer)).json();
     assert.equal(after.status, 'approved');
     assert.match(after.failure_reason, /does not answer/);

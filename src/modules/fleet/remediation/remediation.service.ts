@@ -26,6 +26,17 @@ const storedPlan = (plan: RemediationPlan): StoredPlan => ({
   steps: plan.steps.map((s) => ({ mechanism: s.mechanism, description: s.description })),
 });
 
+/** Field by field: PostgreSQL's jsonb does not keep key order, so serialized forms cannot be compared. */
+function samePlan(a: StoredPlan, b: StoredPlan): boolean {
+  return (
+    a.rule_id === b.rule_id &&
+    a.mechanism === b.mechanism &&
+    a.manual === b.manual &&
+    a.steps.length === b.steps.length &&
+    a.steps.every((step, i) => step.mechanism === b.steps[i].mechanism && step.description === b.steps[i].description)
+  );
+}
+
 /**
  * Remediation requests: one rule on one host, pending_approval -> approved | rejected; a dry run shows the diff
  * without changing anything; execute runs the plan over one SSH session with a step journal (executed, failed or
@@ -71,7 +82,7 @@ export function createRemediationService(deps: { core: Core; hosts: () => Remedi
   /** The plan as it is now, refused when it no longer matches what was approved (the rule changed since). */
   async function currentPlan(current: FleetRemediationRow): Promise<RemediationPlan> {
     const plan = await deps.hosts().plan(current.host_id, current.rule_id);
-    if (JSON.stringify(storedPlan(plan)) !== JSON.stringify(db.dialect.fromJson<StoredPlan>(current.plan))) {
+    if (!samePlan(storedPlan(plan), db.dialect.fromJson<StoredPlan>(current.plan))) {
       throw conflict('remediation.plan_changed', 'the remediation plan changed since it was requested; file a new request');
     }
     return plan;
