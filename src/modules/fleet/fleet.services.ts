@@ -7,6 +7,9 @@ import { alertActivity, auditActivity } from './activity/activity.sources.js';
 import { createRemediationService } from './remediation/remediation.service.js';
 import type { RemediationHosts } from './remediation/remediation.types.js';
 import { unwiredRemediationHosts } from './remediation/unwired-hosts.js';
+import { createHostKeyStore } from './ssh/host-keys.store.js';
+import { forgetHostKey } from './ssh/host-key-trust.js';
+import { createSshConnector } from './ssh/ssh.connector.js';
 
 /** What the fleet's services take from parts wired in later (the license part gates enterprise features). */
 export interface FleetServiceOptions {
@@ -19,6 +22,7 @@ export interface FleetServiceOptions {
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
 function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
+  const hostKeys = createHostKeyStore(core.db, core.now);
   const channels = createChannelService(core);
   const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
   const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? (() => undefined) });
@@ -28,6 +32,10 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   activity.register(auditActivity(core.db));
   const services = {
     core,
+    hostKeys,
+    /** SSH to managed hosts (ssh/ssh.types.ts). Tests replace it with one that dials into their namespaces. */
+    connector: createSshConnector({ hostKeys, audit: core.audit }),
+    forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
     alerts,
     channels,
     exceptions,

@@ -13,6 +13,7 @@ import { exceptionRoutes } from './exceptions/exceptions.routes.js';
 import { activityRoutes } from './activity/activity.routes.js';
 import { remediationMigrations } from './remediation/remediation.migrations.js';
 import { remediationRoutes } from './remediation/remediation.routes.js';
+import { sshMigrations } from './ssh/ssh.migrations.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -21,7 +22,7 @@ import { remediationRoutes } from './remediation/remediation.routes.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     fleetServices(core);
