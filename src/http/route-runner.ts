@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { AuditService } from '../core/audit/audit.service.js';
 import type { AuditResult } from '../core/audit/audit.types.js';
 import type { Database } from '../core/db/database.js';
-import { errors } from '../core/errors.js';
+import { errors, RampartError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Authenticator } from './auth.js';
 import { actorOf, HandlerContext, ReplyControl } from './route-context.js';
@@ -131,7 +131,11 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     if (!route.idempotency) return null;
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string' || key === '') {
-      if (route.idempotency === 'required') throw errors.validation('Idempotency-Key header is required');
+      if (route.idempotency === 'required') {
+        // OpenWatch's clients read this code; the other surfaces keep the generic validation code.
+        if (route.surface === 'fleet') throw new RampartError({ code: 'idempotency.key_required', status: 400, message: 'Idempotency-Key header is required' });
+        throw errors.validation('Idempotency-Key header is required');
+      }
       return null;
     }
     deps.idempotency.validateKey(key);

@@ -6,6 +6,7 @@ import { fleetServices } from '../../src/modules/fleet/fleet.services.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { insertHost, movableClock } from '../helpers/fleet-rows.js';
+import { testLicenseIssuer } from '../helpers/fleet-license.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000003';
 
@@ -16,8 +17,10 @@ describe('fleet compliance exceptions: request, review with separation of duties
   let secAdmin: SignedIn;
   let viewer: SignedIn;
   const clock = movableClock();
+  const issuer = testLicenseIssuer();
   before(async () => {
-    r = await createTestRampart({ now: clock.now });
+    r = await createTestRampart({ now: clock.now, overrides: issuer.overrides });
+    await issuer.install(r, ['structured_exceptions']);
     [requester, reviewer, secAdmin, viewer] = await Promise.all([
       signIn(r, { roles: ['auditor'] }),
       signIn(r, { roles: ['auditor'] }),
@@ -102,6 +105,22 @@ describe('fleet compliance exceptions: request, review with separation of duties
     const row = await r.core.db.kysely.selectFrom('audit_events').selectAll().where('resource_id', '=', granted.id).where('action', '=', 'compliance.exception.expired').executeTakeFirstOrThrow();
     assert.equal(row.actor_name, 'the system');
     assert.equal((await requestOn(host, { rule_id: 'r-granted', justification: 'again' })).statusCode, 201, 'an expired exception frees the rule');
+  });
+
+  test('without structured_exceptions in the license, requests and reviews are 402; reads stay open', async () => {
+    const host = await insertHost(r);
+    const x = (await requestOn(host, { rule_id: 'lic', justification: 'j' })).json();
+    await fleetServices(r.core).license.revoke();
+    try {
+      const refused = await requestOn(host, { rule_id: 'lic-2', justification: 'j' });
+      assert.equal(refused.statusCode, 402);
+      assert.equal(refused.json().error.code, 'license.feature_unavailable');
+      assert.equal((await review(x.id, 'approve', reviewer)).statusCode, 402);
+      assert.equal((await call('GET', `/api/v1/hosts/${host}/exceptions`, viewer)).json().items.length, 1);
+    } finally {
+      await issuer.install(r, ['structured_exceptions']);
+    }
+    assert.equal((await review(x.id, 'approve', reviewer)).statusCode, 200);
   });
 
   test('bad input 400, unknown host or exception 404, permissions 403, license 402', async () => {

@@ -19,6 +19,7 @@ const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
 export function concretePath(path: string): string {
   return path
     .replaceAll('::', '\u0000')
+    // A parameter, with its regular expression constraint if any (`:id(^[^:]+)`).
     .replace(/:[A-Za-z_][A-Za-z0-9_]*(?:\((?:[^()]|\([^()]*\))*\))?/g, PLACEHOLDER_ID)
     .replaceAll('\u0000', ':');
 }

@@ -204,6 +204,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    license: z
+      .object({
+        /**
+         * Ed25519 public keys that fleet license JWTs are checked against: base64 of the raw 32-byte key, or a PEM
+         * (SPKI) block. The first is the current key; the others are accepted as previous keys (using_prev_key).
+         */
+        public_keys: stringList.default([]),
+        /** This deployment's fingerprint; a license naming another fingerprint is invalid. Empty: not checked. */
+        fingerprint: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
     dataplane: z
       .object({
         /** Apply compiled artifacts to this host's engines. Off: artifacts are compiled and stored only. */

@@ -1,5 +1,7 @@
 import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
+import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
+import type { EnterpriseFeature } from './license/features.js';
 import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
 import { createActivityService } from './activity/activity.service.js';
@@ -10,10 +12,34 @@ import { unwiredRemediationHosts } from './remediation/unwired-hosts.js';
 import { createHostKeyStore } from './ssh/host-keys.store.js';
 import { forgetHostKey } from './ssh/host-key-trust.js';
 import { createSshConnector } from './ssh/ssh.connector.js';
+import { createConfigService } from './config/config.service.js';
+import { createCredentialService } from './credentials/credential.service.js';
+import { createHostService } from './hosts/host.service.js';
+import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
+import { createLicenseService } from './license/license.service.js';
+import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
+import { createHostProber, type HostProber } from './liveness/probes.js';
+import type { HostConnector } from './ssh/ssh.types.js';
 
-/** What the fleet's services take from parts wired in later (the license part gates enterprise features). */
+/**
+ * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
+ * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange, the SSH part
+ * sets connector).
+ */
+export interface FleetHooks {
+  /** Compliance summary, last scan and scan state per host; zeros and nulls until scans provide it. */
+  complianceOf: ComplianceProvider;
+  /** Called after a host's monitoring state changed (host_unreachable / host_recovered alerts). */
+  onLivenessChange: LivenessListener;
+  /** The SSH transport liveness probes through; null probes report the SSH layer as failed. */
+  connector: HostConnector | null;
+  /** Replaces the real probe layers (tests of the scheduler). */
+  prober: HostProber | null;
+}
+
+/** Options of the fleet services. */
 export interface FleetServiceOptions {
-  /** Throws 402 when the license lacks the feature; every feature is available when absent. */
+  /** Gates enterprise features (402); the installed license decides by default. */
   requireFeature?(feature: string): Promise<void> | void;
 }
 
@@ -23,18 +49,49 @@ export interface FleetServiceOptions {
  */
 function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const hostKeys = createHostKeyStore(core.db, core.now);
+  const hooks: FleetHooks = {
+    complianceOf: async () => new Map(),
+    onLivenessChange: () => {},
+    connector: createSshConnector({ hostKeys, audit: core.audit }),
+    prober: null,
+  };
+  const hosts = createHostService(core);
+  const credentials = createCredentialService(core, hosts);
+  const config = createConfigService(core);
+  const license = createLicenseService(core);
+  const realProber = createHostProber({ connector: () => hooks.connector, secretFor: (id) => credentials.resolveSecret(id) });
+  const liveness = createLivenessService({
+    core,
+    hosts,
+    config,
+    prober: () => hooks.prober ?? realProber,
+    onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
+  });
   const channels = createChannelService(core);
   const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
-  const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? (() => undefined) });
+  hooks.onLivenessChange = (host, from, to) => alertOnLivenessChange(alerts, host.id, from, to);
+  const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? ((feature) => license.require(feature as EnterpriseFeature)) });
   // Compliance transactions, intelligence events and liveness transitions join as their parts register sources.
   const activity = createActivityService();
   activity.register(alertActivity(core.db));
   activity.register(auditActivity(core.db));
   const services = {
     core,
+    hooks,
+    hosts,
+    credentials,
+    config,
+    license,
+    liveness,
+    noCompliance,
     hostKeys,
-    /** SSH to managed hosts (ssh/ssh.types.ts). Tests replace it with one that dials into their namespaces. */
-    connector: createSshConnector({ hostKeys, audit: core.audit }),
+    /** SSH to managed hosts (ssh/ssh.types.ts); the same one liveness probes through. Tests set one that dials into their namespaces. */
+    get connector(): HostConnector {
+      return hooks.connector!;
+    },
+    set connector(connector: HostConnector) {
+      hooks.connector = connector;
+    },
     forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
     alerts,
     channels,

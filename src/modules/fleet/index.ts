@@ -14,6 +14,16 @@ import { activityRoutes } from './activity/activity.routes.js';
 import { remediationMigrations } from './remediation/remediation.migrations.js';
 import { remediationRoutes } from './remediation/remediation.routes.js';
 import { sshMigrations } from './ssh/ssh.migrations.js';
+import { configMigrations } from './config/config.migrations.js';
+import { startLivenessScheduler } from './liveness/liveness.service.js';
+import { hostsRoutes } from './routes/hosts.routes.js';
+import { credentialsRoutes } from './routes/credentials.routes.js';
+import { configRoutes } from './routes/config.routes.js';
+import { licenseRoutes } from './routes/license.routes.js';
+import { livenessRoutes } from './routes/liveness.routes.js';
+
+/** How often the liveness scheduler looks for hosts due a probe (each host's own interval comes from its band). */
+const LIVENESS_TICK_MS = 5_000;
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -22,25 +32,40 @@ import { sshMigrations } from './ssh/ssh.migrations.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
-    fleetServices(core);
-    return { name: 'fleet', routes: [...alertRoutes(core), ...notificationRoutes(core), ...exceptionRoutes(core), ...activityRoutes(core), ...remediationRoutes(core)] };
+    const fleet = fleetServices(core);
+    return {
+      name: 'fleet',
+      routes: [
+        ...hostsRoutes(fleet),
+        ...credentialsRoutes(fleet),
+        ...configRoutes(fleet),
+        ...licenseRoutes(fleet),
+        ...livenessRoutes(fleet),
+        ...alertRoutes(core),
+        ...notificationRoutes(core),
+        ...exceptionRoutes(core),
+        ...activityRoutes(core),
+        ...remediationRoutes(core),
+      ],
+    };
   },
   jobs: (core) => {
     const { alerts, channels } = fleetServices(core);
     return { [DELIVER_JOB]: channels.deliveryHandler((id) => alerts.get(id)) };
   },
   async start(core) {
-    const { alerts, exceptions } = fleetServices(core);
+    const { alerts, exceptions, liveness } = fleetServices(core);
+    const scheduler = startLivenessScheduler(liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
     const sweepers = [
       startIntervalSweeper(core, 'alert silences', () => alerts.sweepSilences()),
       startIntervalSweeper(core, 'exception expiry', () => exceptions.sweepExpired()),
     ];
     return {
       async stop() {
-        await Promise.all(sweepers.map((s) => s.stop()));
+        await Promise.all([scheduler.stop(), ...sweepers.map((s) => s.stop())]);
       },
     };
   },

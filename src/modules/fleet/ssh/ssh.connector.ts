@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type ParsedKey } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
 import type { AuditService } from '../../../core/audit/audit.service.js';
 import { describeHostKey, type HostKeyStore } from './host-keys.store.js';
 import { toConnectError } from './ssh.errors.js';
@@ -13,6 +13,9 @@ import {
   type SshSecret,
   type SshTarget,
 } from './ssh.types.js';
+
+// ssh2 is CommonJS: its utils are reachable through the default export only.
+const { Client, utils } = ssh2;
 
 /** Opens the byte stream SSH runs over. Rejects with the socket error (its `code` names why). */
 export type Dial = (address: string, port: number) => Promise<Duplex>;

@@ -14,6 +14,23 @@ export interface ExecRequest {
   maxOutputBytes: number;
 }
 
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Sends SIGKILL to the remote command (sshd signals its process group). ssh2's channel.signal() is a no-op once
+ * the channel's stdin was ended, which every command's is, so the request goes through the protocol directly;
+ * RFC 4254 allows channel requests after EOF.
+ */
+function killRemote(channel: ClientChannel): void {
+  const internal = channel as unknown as { _client?: { _protocol?: { signal(id: number, name: string): void } }; outgoing?: { id: number; state: string } };
+  try {
+    const state = internal.outgoing?.state;
+    if (state === 'open' || state === 'eof') internal._client?._protocol?.signal(internal.outgoing!.id, 'KILL');
+  } catch {
+    // the connection is going away anyway
+  }
+}
+
 /** Keeps the first `max` bytes of a stream and remembers whether more came. */
 function boundedBuffer(max: number) {
   const chunks: Buffer[] = [];
@@ -35,8 +52,26 @@ function boundedBuffer(max: number) {
   };
 }
 
-function openExec(client: Client, command: string): Promise<ClientChannel> {
+const OPEN_ATTEMPTS = 4;
+
+function openExecOnce(client: Client, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel))));
+}
+
+/**
+ * sshd refuses a channel while it still tears down earlier ones past its MaxSessions; nothing ran then, so a
+ * refused open is tried again after a short pause.
+ */
+async function openExec(client: Client, command: string): Promise<ClientChannel> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openExecOnce(client, command);
+    } catch (err) {
+      const refused = (err as { reason?: unknown }).reason !== undefined;
+      if (!refused || attempt >= OPEN_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** Runs one command in its own exec channel; a timeout kills the remote process and closes the channel. */
@@ -52,22 +87,23 @@ export async function execOnce(client: Client, req: ExecRequest): Promise<Comman
   channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   channel.on('exit', (code: number | null) => (exitCode = typeof code === 'number' ? code : null));
 
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      channel.signal('KILL');
-    } catch {
-      // the channel may already be closing
-    }
-    channel.close();
-  }, req.timeoutMs);
-
+  let giveUp: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
-    channel.once('close', () => resolve());
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killRemote(channel);
+      channel.close();
+      // sshd keeps a channel open until its process exits: do not wait on a process that ignores the kill.
+      giveUp = setTimeout(resolve, CLOSE_GRACE_MS);
+    }, req.timeoutMs);
+    channel.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     if (req.stdin) channel.write(req.stdin);
     channel.end();
   });
-  clearTimeout(timer);
+  clearTimeout(giveUp);
 
   return {
     command: req.shown,

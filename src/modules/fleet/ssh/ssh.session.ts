@@ -4,7 +4,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_MAX_OUTPUT, execOnce } from './ssh.
 import type { CommandResult, HostSession, Privilege, RunOptions, SshSecret, SshTarget } from './ssh.types.js';
 
 /** sshd's MaxSessions defaults to 10 channels per connection; stay under it. */
-const CHANNELS_PER_CONNECTION = 8;
+const CHANNELS_PER_CONNECTION = 6;
 const PROBE_TIMEOUT_MS = 15_000;
 
 export function shellQuote(text: string): string {

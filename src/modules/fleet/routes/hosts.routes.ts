@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { defineRoute, type RouteDefinition } from '../../../http/route.js';
+import type { FleetServices } from '../fleet.services.js';
+import { noCompliance } from '../hosts/host.view.js';
+import type { FleetHostRow } from '../hosts/hosts.tables.js';
+import { toHostView } from '../hosts/host.view.js';
+import { monitoringState, reachabilityStatus } from './fleet.schemas.js';
+import { createdBy, hostDetailSchema, hostListItemSchema, hostSchema, notFound } from './fleet.schemas.js';
+
+const tags = ['fleet hosts'];
+const surface = 'fleet' as const;
+
+/** Names and addresses go to ping and ssh as arguments: no leading dash, no spaces. */
+const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
+
+const mutable = {
+  ip_address: z.string().min(1).max(64).regex(ADDRESS, 'ip_address must be an IP address or a host name'),
+  port: z.number().int().min(1).max(65_535),
+  display_name: z.string().max(256).nullable(),
+  description: z.string().max(1_024).nullable(),
+  environment: z.string().min(1).max(64),
+  tags: z.array(z.string().min(1).max(64)).max(64),
+  group_id: z.string().uuid().nullable(),
+  username: z.string().min(1).max(256).nullable(),
+};
+const createBody = z.object({
+  hostname: z.string().min(1).max(256).regex(HOSTNAME, 'hostname must be a host name (letters, digits, ".", "_", "-")'),
+  ip_address: mutable.ip_address,
+  port: mutable.port.optional(),
+  display_name: mutable.display_name.optional(),
+  description: mutable.description.optional(),
+  environment: mutable.environment.optional(),
+  tags: mutable.tags.optional(),
+  group_id: mutable.group_id.optional(),
+  username: mutable.username.optional(),
+});
+const patchBody = z.object({
+  ...Object.fromEntries(Object.entries(mutable).map(([k, v]) => [k, v.optional()])),
+  check_priority: z.number().int().min(1).max(10).optional(),
+  target_framework: z.string().min(1).max(64).nullable().optional(),
+}) as z.ZodType<Partial<{ [K in keyof typeof mutable]: z.output<(typeof mutable)[K]> }> & { check_priority?: number; target_framework?: string | null }>;
+
+const idParams = z.object({ id: z.string() });
+const hostIdParams = z.object({ host_id: z.string() });
+const listQuery = z.object({ environment: z.string().max(64).optional(), tag: z.string().max(64).optional(), framework: z.string().max(64).optional() });
+
+const historyItem = z.object({
+  id: z.string(),
+  host_id: z.string(),
+  checked_at: z.string(),
+  monitoring_state: monitoringState,
+  previous_state: monitoringState,
+  reachability_status: reachabilityStatus,
+  icmp_ok: z.boolean().nullable(),
+  ssh_ok: z.boolean().nullable(),
+  privilege_ok: z.boolean().nullable(),
+  response_ms: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+const checkResult = z.object({
+  host_id: z.string(),
+  previous_state: monitoringState,
+  monitoring_state: monitoringState,
+  reachability_status: reachabilityStatus,
+  layers: z.object({ icmp: z.boolean(), ssh: z.boolean().nullable(), privilege: z.boolean().nullable() }),
+  privilege: z.string().nullable(),
+  error: z.string().nullable(),
+  response_ms: z.number().int(),
+  checked_at: z.string(),
+});
+
+const asBool = (v: number | null) => (v === null ? null : v === 1);
+
+/** /api/v1/hosts: managed hosts with their liveness and compliance summary, maintenance, history and checks. */
+export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
+  const { hosts, liveness, hooks, core } = fleet;
+  const dialect = core.db.dialect;
+
+  async function enrich(rows: FleetHostRow[], framework: string | undefined) {
+    const ids = rows.map((r) => r.id);
+    const [live, compliance] = await Promise.all([liveness.views(rows), hooks.complianceOf(ids, framework)]);
+    return rows.map((row) => ({ view: toHostView(row, dialect.fromJson, dialect.fromBool), liveness: live.get(row.id)!, ...(compliance.get(row.id) ?? noCompliance()) }));
+  }
+
+  async function setMaintenance(id: string, enabled: boolean | undefined) {
+    const row = await hosts.row(id);
+    const target = enabled ?? !dialect.fromBool(row.maintenance_mode);
+    const updated = await hosts.setMaintenance(id, target);
+    await liveness.maintenanceChanged(await hosts.row(id), target);
+    return updated;
+  }
+
+  return [
+    defineRoute({
+      method: 'POST', path: '/api/v1/hosts', surface, permission: 'host:write', tags, audit: 'host.created', status: 201,
+      summary: 'Register a host; (hostname, environment) is unique among hosts not deleted',
+      schema: { body: createBody, response: hostSchema, responses: { 409: { description: 'hosts.duplicate: the hostname exists in that environment' } } },
+      handler: async (ctx) => {
+        const host = await hosts.create(ctx.body, createdBy(ctx.principal));
+        ctx.auditResource('host', host.id, { hostname: host.hostname, environment: host.environment, ip_address: host.ip_address });
+        return host;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/hosts', surface, permission: 'host:read', tags,
+      summary: 'List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework)',
+      schema: { query: listQuery, response: z.object({ items: z.array(hostListItemSchema), total: z.number().int() }) },
+      handler: async (ctx) => {
+        const views = await hosts.list(ctx.query);
+        const rows = await hosts.liveRows(views.map((v) => v.id));
+        const byId = new Map((await enrich(rows, ctx.query.framework)).map((e) => [e.view.id, e]));
+        const items = views.map((v) => {
+          const e = byId.get(v.id)!;
+          return { ...e.view, liveness: e.liveness, compliance_summary: e.compliance_summary, last_scan_at: e.last_scan_at, latest_scan_id: e.latest_scan_id, scan_state: e.scan_state };
+        });
+        return { items, total: items.length };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/hosts/:id', surface, permission: 'host:read', tags,
+      summary: 'A host with its liveness and compliance summary (query framework narrows the summary)',
+      schema: { params: idParams, query: z.object({ framework: z.string().max(64).optional() }), response: hostDetailSchema, responses: notFound('host') },
+      handler: async (ctx) => {
+        const [e] = await enrich([await hosts.row(ctx.params.id)], ctx.query.framework);
+        return { host: e!.view, liveness: e!.liveness, compliance_summary: e!.compliance_summary, last_scan_at: e!.last_scan_at, latest_scan_id: e!.latest_scan_id, scan_state: e!.scan_state };
+      },
+    }),
+    defineRoute({
+      method: 'PATCH', path: '/api/v1/hosts/:id', surface, permission: 'host:write', tags, audit: 'host.updated',
+      summary: 'Change a host (every field of create but hostname, plus check_priority and target_framework)',
+      schema: { params: idParams, body: patchBody, response: hostSchema, responses: { ...notFound('host'), 409: { description: 'hosts.duplicate' } } },
+      handler: async (ctx) => {
+        const host = await hosts.update(ctx.params.id, ctx.body);
+        ctx.auditResource('host', host.id, { hostname: host.hostname, changed: Object.keys(ctx.body) });
+        return host;
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/v1/hosts/:id', surface, permission: 'host:delete', tags, audit: 'host.deleted', status: 204,
+      summary: 'Soft-delete a host: it disappears from the API and frees its hostname; its history stays',
+      schema: { params: idParams, responses: notFound('host') },
+      handler: async (ctx) => {
+        const host = await hosts.softDelete(ctx.params.id);
+        ctx.auditResource('host', host.id, { hostname: host.hostname, environment: host.environment });
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/hosts/:host_id/maintenance', surface, permission: 'host:write', tags, audit: 'host.maintenance.changed',
+      summary: 'Toggle maintenance mode, or set it with {enabled}; in maintenance a host is not probed',
+      schema: { params: hostIdParams, body: z.object({ enabled: z.boolean().optional() }).optional(), response: hostSchema, responses: notFound('host') },
+      handler: async (ctx) => {
+        const host = await setMaintenance(ctx.params.host_id, ctx.body?.enabled);
+        ctx.auditResource('host', host.id, { maintenance_mode: host.maintenance_mode });
+        return host;
+      },
+    }),
+    defineRoute({
+      method: 'PUT', path: '/api/v1/hosts/:host_id/maintenance', surface, permission: 'host:write', tags, audit: 'host.maintenance.changed',
+      summary: 'Set maintenance mode (OpenWatch source form): {enabled}',
+      schema: { params: hostIdParams, body: z.object({ enabled: z.boolean() }), response: hostSchema, responses: notFound('host') },
+      handler: async (ctx) => {
+        const host = await setMaintenance(ctx.params.host_id, ctx.body.enabled);
+        ctx.auditResource('host', host.id, { maintenance_mode: host.maintenance_mode });
+        return host;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/hosts/:host_id/monitoring/history', surface, permission: 'host:read', tags,
+      summary: 'Liveness probes of a host, newest first (limit 1-1000, default 50; since RFC 3339)',
+      schema: {
+        params: hostIdParams,
+        query: z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(50), since: z.string().datetime({ offset: true }).optional() }),
+        response: z.object({ items: z.array(historyItem) }),
+        responses: notFound('host'),
+      },
+      handler: async (ctx) => {
+        await hosts.row(ctx.params.host_id);
+        const since = ctx.query.since ? new Date(ctx.query.since).toISOString() : undefined;
+        const rows = await liveness.store.history(ctx.params.host_id, { limit: ctx.query.limit, since });
+        return { items: rows.map((r) => ({ ...r, icmp_ok: asBool(r.icmp_ok), ssh_ok: asBool(r.ssh_ok), privilege_ok: asBool(r.privilege_ok) })) };
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/hosts/:id/connectivity::check', surface, permission: 'host:connectivity_check', tags,
+      idempotency: 'required',
+      summary: 'Probe a host now (ICMP, SSH, privilege) and apply the result to its liveness; needs an Idempotency-Key',
+      schema: { params: idParams, response: checkResult, responses: notFound('host') },
+      // Not an audited route: the probe waits on the network, which must not hold a transaction open.
+      handler: async (ctx) => {
+        const result = await liveness.check(ctx.params.id);
+        await ctx.recordAudit({
+          action: 'host.connectivity.checked',
+          resource: { type: 'host', id: result.host_id },
+          result: 'success',
+          details: { monitoring_state: result.monitoring_state, error: result.error },
+        });
+        return result;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fleetServices } from '../../src/modules/fleet/fleet.services.js';
+import type { ProbeReport } from '../../src/modules/fleet/liveness/probes.js';
+import { createTestRampart, type TestRampart } from '../helpers/app.js';
+import { signIn, type SignedIn } from '../helpers/identity.js';
+
+describe('fleet hosts API', () => {
+  let r: TestRampart;
+  let admin: SignedIn;
+  let viewer: SignedIn;
+  let auditor: SignedIn;
+  let secAdmin: SignedIn;
+  /** What the next probe of any host reports (the real layers are exercised by the liveness e2e test). */
+  let probe: Omit<ProbeReport, 'responseMs'> = { icmp: true, ssh: true, privilege: true, privilegeKind: 'root', error: null };
+
+  before(async () => {
+    r = await createTestRampart();
+    admin = await signIn(r, { roles: ['admin'] });
+    viewer = await signIn(r, { roles: ['viewer'] });
+    auditor = await signIn(r, { roles: ['auditor'] });
+    secAdmin = await signIn(r, { roles: ['security_admin'] });
+    fleetServices(r.core).hooks.prober = async () => ({ ...probe, responseMs: 1 });
+  });
+  after(() => r.cleanup());
+
+  const call = (who: SignedIn | null, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    r.app.inject({ method, url, headers: { ...(who ? who.headers : {}), ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const create = (body: Record<string, unknown>, who: SignedIn = admin) => call(who, 'POST', '/api/v1/hosts', body);
+  const hostCount = async () => Number((await r.core.db.kysely.selectFrom('fleet_hosts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  function assertFleetError(res: { statusCode: number; json(): any }, status: number, code?: string) {
+    assert.equal(res.statusCode, status, JSON.stringify(res.json()));
+    const body = res.json();
+    assert.equal(typeof body.error, 'object', 'the fleet envelope: {error: {...}}');
+    for (const key of ['code', 'fault', 'retryable', 'human_message', 'correlation_id']) assert.ok(key in body.error, `error.${key}`);
+    if (code) assert.equal(body.error.code, code);
+  }
+
+  test('create answers 201 with the host, defaults filled in', async () => {
+    const res = await create({ hostname: 'web01.example.com', ip_address: '10.0.1.50', tags: ['web', 'rhel9'] });
+    assert.equal(res.statusCode, 201, res.body);
+    const host = res.json();
+    assert.equal(host.hostname, 'web01.example.com');
+    assert.equal(host.port, 22);
+    assert.equal(host.environment, 'production');
+    assert.deepEqual(host.tags, ['web', 'rhel9']);
+    assert.equal(host.maintenance_mode, false);
+    assert.equal(host.check_priority, 5);
+    assert.equal(host.created_by, admin.user.id);
+    const audit = await r.core.audit.list({ action: 'host.created', resourceId: host.id }, { limit: 5 });
+    assert.equal(audit.items.length, 1, 'one audit row names the host');
+  });
+
+  test('invalid bodies are 400 in the fleet envelope and create nothing', async () => {
+    const before = await hostCount();
+    const bad = [
+      { ip_address: '10.0.0.1' },
+      { hostname: 'a', ip_address: '' },
+      { hostname: 'a', ip_address: '10.0.0.1', port: 0 },
+      { hostname: 'a', ip_address: '10.0.0.1', port: 65_536 },
+      { hostname: 'has space', ip_address: '10.0.0.1' },
+      { hostname: 'a', ip_address: '-f' },
+      { hostname: 'x'.repeat(257), ip_address: '10.0.0.1' },
+      { hostname: 'a', ip_address: '10.0.0.1', description: 'd'.repeat(1_025) },
+      { hostname: 'a', ip_address: '10.0.0.1', environment: 'e'.repeat(65) },
+      { hostname: 'a', ip_address: '10.0.0.1', tags: ['t'.repeat(65)] },
+      { hostname: 'a', ip_address: '10.0.0.1', group_id: 'not-a-uuid' },
+      { hostname: 'a', ip_address: '10.0.0.1', surprise: true },
+    ];
+    for (const body of bad) assertFleetError(await create(body), 400);
+    assert.equal(await hostCount(), before);
+  });
+
+  test('a duplicate (hostname, environment) is 409 hosts.duplicate; another environment is fine', async () => {
+    assert.equal((await create({ hostname: 'dup01', ip_address: '10.0.0.2' })).statusCode, 201);
+    assertFleetError(await create({ hostname: 'dup01', ip_address: '10.0.0.3' }), 409, 'hosts.duplicate');
+    assert.equal((await create({ hostname: 'dup01', ip_address: '10.0.0.3', environment: 'staging' })).statusCode, 201);
+  });
+
+  test('list filters by environment and tag; items carry liveness and compliance summary', async () => {
+    await create({ hostname: 'db01', ip_address: '10.0.0.10', environment: 'lab', tags: ['db'] });
+    await create({ hostname: 'db02', ip_address: '10.0.0.11', environment: 'lab', tags: ['db', 'primary'] });
+    await create({ hostname: 'app01', ip_address: '10.0.0.12', environment: 'lab', tags: ['app'] });
+    const lab = (await call(viewer, 'GET', '/api/v1/hosts?environment=lab')).json();
+    assert.deepEqual(lab.items.map((h: any) => h.hostname), ['app01', 'db01', 'db02']);
+    const primary = (await call(viewer, 'GET', '/api/v1/hosts?environment=lab&tag=primary')).json();
+    assert.deepEqual(primary.items.map((h: any) => h.hostname), ['db02']);
+    const item = lab.items[0];
+    assert.equal(item.liveness.monitoring_state, 'unknown');
+    assert.deepEqual(item.compliance_summary, { passing: 0, failing: 0, skipped: 0, error: 0, total: 0, critical_failing: 0 });
+    assert.equal(item.last_scan_at, null);
+    assert.equal(item.scan_state, null);
+  });
+
+  test('the compliance hook fills the summary of list items and the detail', async () => {
+    const host = (await create({ hostname: 'scanned01', ip_address: '10.0.0.20' })).json();
+    const hooks = fleetServices(r.core).hooks;
+    const original = hooks.complianceOf;
+    hooks.complianceOf = async (ids, framework) =>
+      new Map(
+        ids.filter((id) => id === host.id).map((id) => [
+          id,
+          {
+            compliance_summary: { passing: framework === 'cis' ? 7 : 9, failing: 1, skipped: 0, error: 0, total: 10, critical_failing: 1 },
+            last_scan_at: '2026-12-01T00:00:00.000Z',
+            latest_scan_id: '00000000-0000-4000-8000-000000000001',
+            scan_state: 'queued' as const,
+          },
+        ]),
+      );
+    try {
+      const detail = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}?framework=cis`)).json();
+      assert.equal(detail.host.id, host.id);
+      assert.equal(detail.compliance_summary.passing, 7);
+      assert.equal(detail.scan_state, 'queued');
+      const listed = (await call(viewer, 'GET', '/api/v1/hosts')).json().items.find((h: any) => h.id === host.id);
+      assert.equal(listed.compliance_summary.passing, 9);
+      assert.equal(listed.latest_scan_id, '00000000-0000-4000-8000-000000000001');
+    } finally {
+      hooks.complianceOf = original;
+    }
+  });
+
+  test('patch changes the fields given; hostname cannot be patched; moving onto a taken name is 409', async () => {
+    const host = (await create({ hostname: 'patch01', ip_address: '10.0.0.30', environment: 'dev' })).json();
+    await create({ hostname: 'patch01', ip_address: '10.0.0.31', environment: 'prod2' });
+    const res = await call(admin, 'PATCH', `/api/v1/hosts/${host.id}`, { port: 2222, tags: ['x'], description: 'lab box', check_priority: 2 });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().port, 2222);
+    assert.deepEqual(res.json().tags, ['x']);
+    assert.equal(res.json().check_priority, 2);
+    assert.equal(res.json().ip_address, '10.0.0.30', 'fields left out keep their values');
+    assertFleetError(await call(admin, 'PATCH', `/api/v1/hosts/${host.id}`, { hostname: 'renamed' }), 400);
+    assertFleetError(await call(admin, 'PATCH', `/api/v1/hosts/${host.id}`, { check_priority: 11 }), 400);
+    assertFleetError(await call(admin, 'PATCH', `/api/v1/hosts/${host.id}`, { environment: 'prod2' }), 409, 'hosts.duplicate');
+    assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${host.id}`)).json().host.environment, 'dev');
+  });
+
+  test('unknown and malformed ids are 404 hosts.not_found', async () => {
+    for (const id of ['00000000-0000-4000-8000-00000000dead', 'nope']) {
+      assertFleetError(await call(admin, 'GET', `/api/v1/hosts/${id}`), 404, 'hosts.not_found');
+      assertFleetError(await call(admin, 'PATCH', `/api/v1/hosts/${id}`, { port: 23 }), 404, 'hosts.not_found');
+      assertFleetError(await call(admin, 'DELETE', `/api/v1/hosts/${id}`), 404, 'hosts.not_found');
+      assertFleetError(await call(admin, 'PUT', `/api/v1/hosts/${id}/maintenance`, { enabled: true }), 404, 'hosts.not_found');
+      assertFleetError(await call(admin, 'GET', `/api/v1/hosts/${id}/monitoring/history`), 404, 'hosts.not_found');
+    }
+  });
+
+  test('delete is soft: 204, then 404 everywhere, and the hostname is free again', async () => {
+    const host = (await create({ hostname: 'gone01', ip_address: '10.0.0.40' })).json();
+    const res = await call(admin, 'DELETE', `/api/v1/hosts/${host.id}`);
+    assert.equal(res.statusCode, 204);
+    assertFleetError(await call(admin, 'GET', `/api/v1/hosts/${host.id}`), 404, 'hosts.not_found');
+    assertFleetError(await call(admin, 'PATCH', `/api/v1/hosts/${host.id}`, { port: 23 }), 404, 'hosts.not_found');
+    assertFleetError(await call(admin, 'DELETE', `/api/v1/hosts/${host.id}`), 404, 'hosts.not_found');
+    assert.ok(!(await call(admin, 'GET', '/api/v1/hosts')).json().items.some((h: any) => h.id === host.id));
+    const row = await r.core.db.kysely.selectFrom('fleet_hosts').select('deleted_at').where('id', '=', host.id).executeTakeFirstOrThrow();
+    assert.ok(row.deleted_at, 'the row stays, marked deleted');
+    const again = await create({ hostname: 'gone01', ip_address: '10.0.0.41' });
+    assert.equal(again.statusCode, 201, 'the deleted host freed its name');
+    assert.notEqual(again.json().id, host.id);
+  });
+
+  test('permissions follow the handlers: viewer and auditor read only; security_admin manages hosts', async () => {
+    const host = (await create({ hostname: 'perm01', ip_address: '10.0.0.50' })).json();
+    for (const who of [viewer, auditor]) {
+      assert.equal((await call(who, 'GET', '/api/v1/hosts')).statusCode, 200);
+      assert.equal((await call(who, 'GET', `/api/v1/hosts/${host.id}`)).statusCode, 200);
+      assertFleetError(await create({ hostname: 'nope01', ip_address: '10.0.0.51' }, who), 403);
+      assertFleetError(await call(who, 'PATCH', `/api/v1/hosts/${host.id}`, { port: 23 }), 403);
+      assertFleetError(await call(who, 'DELETE', `/api/v1/hosts/${host.id}`), 403);
+      assertFleetError(await call(who, 'POST', `/api/v1/hosts/${host.id}/maintenance`), 403);
+      assertFleetError(await call(who, 'POST', `/api/v1/hosts/${host.id}/connectivity:check`, undefined, { 'idempotency-key': 'k-perm' }), 403);
+    }
+    assertFleetError(await call(null, 'GET', '/api/v1/hosts'), 401);
+    const made = await create({ hostname: 'secadmin01', ip_address: '10.0.0.52' }, secAdmin);
+    assert.equal(made.statusCode, 201);
+    assert.equal((await call(secAdmin, 'DELETE', `/api/v1/hosts/${made.json().id}`)).statusCode, 204);
+  });
+
+  test('maintenance: POST toggles or sets, PUT sets; history records it and the host is not probed', async () => {
+    const host = (await create({ hostname: 'maint01', ip_address: '10.0.0.60' })).json();
+    const on = await call(admin, 'POST', `/api/v1/hosts/${host.id}/maintenance`);
+    assert.equal(on.statusCode, 200, on.body);
+    assert.equal(on.json().maintenance_mode, true);
+    const detail = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}`)).json();
+    assert.equal(detail.liveness.monitoring_state, 'maintenance');
+    assert.equal((await call(admin, 'POST', `/api/v1/hosts/${host.id}/maintenance`, { enabled: true })).json().maintenance_mode, true, 'set, not toggled');
+    const due = await fleetServices(r.core).liveness.store.due(1_000);
+    assert.ok(!due.some((d) => d.host_id === host.id), 'a host in maintenance is never due');
+    const off = await call(admin, 'PUT', `/api/v1/hosts/${host.id}/maintenance`, { enabled: false });
+    assert.equal(off.json().maintenance_mode, false);
+    assertFleetError(await call(admin, 'PUT', `/api/v1/hosts/${host.id}/maintenance`, {}), 400);
+    const history = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}/monitoring/history`)).json().items;
+    assert.deepEqual(history.map((h: any) => h.monitoring_state), ['unknown', 'maintenance']);
+    assert.equal(history[1].previous_state, 'unknown');
+  });
+
+  test('connectivity:check needs an Idempotency-Key, probes, replays the same key and refuses it elsewhere', async () => {
+    const host = (await create({ hostname: 'check01', ip_address: '10.0.0.70' })).json();
+    const other = (await create({ hostname: 'check02', ip_address: '10.0.0.71' })).json();
+    const url = (id: string) => `/api/v1/hosts/${id}/connectivity:check`;
+    assertFleetError(await call(secAdmin, 'POST', url(host.id)), 400, 'idempotency.key_required');
+    probe = { icmp: true, ssh: false, privilege: null, privilegeKind: null, error: 'ssh refused' };
+    const first = await call(secAdmin, 'POST', url(host.id), undefined, { 'idempotency-key': 'check-1' });
+    assert.equal(first.statusCode, 200, first.body);
+    assert.equal(first.json().monitoring_state, 'degraded');
+    assert.deepEqual(first.json().layers, { icmp: true, ssh: false, privilege: null });
+    const replay = await call(secAdmin, 'POST', url(host.id), undefined, { 'idempotency-key': 'check-1' });
+    assert.deepEqual(replay.json(), first.json());
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assertFleetError(await call(secAdmin, 'POST', url(other.id), undefined, { 'idempotency-key': 'check-1' }), 409);
+    const second = await call(secAdmin, 'POST', url(host.id), undefined, { 'idempotency-key': 'check-2' });
+    assert.equal(second.json().monitoring_state, 'critical', 'two SSH failures in a row');
+    const history = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}/monitoring/history?limit=1`)).json().items;
+    assert.equal(history.length, 1);
+    assert.equal(history[0].monitoring_state, 'critical');
+    assert.equal(history[0].ssh_ok, false);
+    assertFleetError(await call(secAdmin, 'POST', url('00000000-0000-4000-8000-00000000dead'), undefined, { 'idempotency-key': 'check-3' }), 404, 'hosts.not_found');
+    probe = { icmp: true, ssh: true, privilege: true, privilegeKind: 'root', error: null };
+  });
+
+  test('the scheduler probes due hosts, at most rate_limit per round, and tells the listener about changes', async () => {
+    const fleet = fleetServices(r.core);
+    const changes: string[] = [];
+    fleet.hooks.onLivenessChange = (host, from, to) => void changes.push(`${host.hostname}:${from}->${to}`);
+    await call(admin, 'PUT', '/api/v1/system/connectivity/config', { rate_limit: 2 });
+    await fleet.liveness.store.ensureRows();
+    const before = (await fleet.liveness.store.due(10_000)).length;
+    assert.ok(before > 2, 'every host is due at first');
+    const probed = await fleet.liveness.tick();
+    assert.equal(probed, 2, 'rate_limit caps one round');
+    assert.equal((await fleet.liveness.store.due(10_000)).length, before - 2, 'probed hosts are no longer due');
+    assert.equal(changes.length, 2);
+    assert.ok(changes.every((c) => c.endsWith('unknown->online')), changes.join());
+    const breakdown = (await call(viewer, 'GET', '/api/v1/fleet/connectivity/breakdown')).json();
+    assert.ok(breakdown.online >= 2);
+    const liveness = (await call(viewer, 'GET', '/api/v1/fleet/liveness')).json();
+    assert.ok(liveness.reachable >= 2);
+    assert.ok(liveness.never_probed >= 1);
+    const status = (await call(viewer, 'GET', '/api/v1/system/connectivity/status')).json();
+    assert.ok(status.probe_count >= 4);
+    assert.ok(status.state_transition_count >= 2);
+    assert.equal((await call(auditor, 'GET', '/api/v1/fleet/liveness')).statusCode, 200);
+    assertFleetError(await call(null, 'GET', '/api/v1/fleet/liveness'), 401);
+    assertFleetError(await call(null, 'GET', '/api/v1/fleet/connectivity/breakdown'), 401);
+  });
+});
