@@ -110,8 +110,6 @@ export function buildCli(): Command {
 
   registerAgentOverlayCommands(program);
 
-  // `fleet` may be declared by other fleet commands too: find it rather than declaring it twice.
-  const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet').description('managed hosts: scans and compliance rules');
   const fleetRules = fleet.command('rules').description('compliance rules in Kensa\'s YAML format');
   fleetRules
     .command('lint')

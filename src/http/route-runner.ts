@@ -4,7 +4,7 @@ import type { AuditService } from '../core/audit/audit.service.js';
 import type { AuditResult } from '../core/audit/audit.types.js';
 import type { Database } from '../core/db/database.js';
 import { errors, RampartError } from '../core/errors.js';
-import { hasPermission, type Principal } from '../core/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { Authenticator } from './auth.js';
 import { actorOf, HandlerContext, ReplyControl } from './route-context.js';
 import { describeZodError } from './error-mapping.js';
@@ -12,7 +12,7 @@ import { rejectUnstorableInput } from './input-guard.js';
 import { forwardedBy, isSecureRequest, trustNoProxy, type Transport } from './proxy.js';
 import { assertNotForged, ensureCsrfCookie } from './csrf.js';
 import type { Idempotency, StoredResponse } from './idempotency/idempotency.js';
-import type { RouteDefinition } from './route.js';
+import { mayCall, type RouteDefinition } from './route.js';
 
 export interface RouteRunnerDeps {
   db: Database;
@@ -41,7 +41,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
     if (route.permission !== 'public') {
       if (!principal) throw errors.unauthorized();
-      if (route.permission !== 'authenticated' && !hasPermission(principal, route.permission)) {
+      if (route.permission !== 'authenticated' && !mayCall(principal, route)) {
         if (route.audit) await recordDenied(route, req, principal);
         throw errors.forbidden(`permission ${route.permission} is required`);
       }

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { AuditEventInput } from '../core/audit/audit.types.js';
 import { errors } from '../core/errors.js';
-import type { Principal } from '../core/principal.js';
+import { hasPermission, type Principal } from '../core/principal.js';
 import type { Surface } from './dialects.js';
 import { bounded, type UnknownFields } from './input-bounds.js';
 
@@ -91,6 +91,11 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   tags?: string[];
   permission: RoutePermission;
   /**
+   * Narrower permissions that also open the route, beside `permission` (OpenWatch defines alert:acknowledge for the
+   * acknowledge action besides alert:write). The route matrix denies a caller holding none of them.
+   */
+  alsoPermittedBy?: string[];
+  /**
    * 'own': a public route whose handler checks the Authorization header itself (device tokens), so the runner
    * resolves no principal for it.
    */
@@ -127,6 +132,11 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
 export function principalOf(ctx: RouteContext<any>): Principal {
   if (!ctx.principal) throw errors.unauthorized();
   return ctx.principal;
+}
+
+/** Whether a principal may call a guarded route: its permission, or one of the narrower ones it also accepts. */
+export function mayCall(principal: Principal, route: Pick<RouteDefinition<any>, 'permission' | 'alsoPermittedBy'>): boolean {
+  return hasPermission(principal, route.permission) || (route.alsoPermittedBy ?? []).some((p) => hasPermission(principal, p));
 }
 
 /**

@@ -1,4 +1,14 @@
 import type { Core } from '../../core/index.js';
+import { createAlertService } from './alerts/alert.service.js';
+import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
+import type { EnterpriseFeature } from './license/features.js';
+import { createChannelService } from './notifications/channel.service.js';
+import { createExceptionService } from './exceptions/exception.service.js';
+import { createActivityService } from './activity/activity.service.js';
+import { alertActivity, auditActivity } from './activity/activity.sources.js';
+import { createRemediationService } from './remediation/remediation.service.js';
+import type { RemediationHosts } from './remediation/remediation.types.js';
+import { unwiredRemediationHosts } from './remediation/unwired-hosts.js';
 import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
@@ -36,11 +46,17 @@ export interface FleetHooks {
   ping: (address: string, timeoutSec: number) => Promise<boolean>;
 }
 
+/** Options of the fleet services. */
+export interface FleetServiceOptions {
+  /** Gates enterprise features (402); the installed license decides by default. */
+  requireFeature?(feature: string): Promise<void> | void;
+}
+
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
-function createFleetServices(core: Core) {
+function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const hostKeys = createHostKeyStore(core.db, core.now);
   const hooks: FleetHooks = {
     complianceOf: async () => new Map(),
@@ -66,6 +82,14 @@ function createFleetServices(core: Core) {
     prober: () => hooks.prober ?? realProber,
     onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
   });
+  const channels = createChannelService(core);
+  const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
+  hooks.onLivenessChange = (host, from, to) => alertOnLivenessChange(alerts, host.id, from, to);
+  const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? ((feature) => license.require(feature as EnterpriseFeature)) });
+  // Compliance transactions, intelligence events and liveness transitions join as their parts register sources.
+  const activity = createActivityService();
+  activity.register(alertActivity(core.db));
+  activity.register(auditActivity(core.db));
   const services = {
     core,
     hooks,
@@ -92,7 +116,15 @@ function createFleetServices(core: Core) {
       rules: ruleSetLoader(core.config.fleet.rules_dir),
     }) as ScanEngine,
     scanning: undefined as unknown as ReturnType<typeof createScanning>,
+    alerts,
+    channels,
+    exceptions,
+    activity,
+    /** Plans and SSH sessions for remediation; the composition wires the rule catalog and the connector here. */
+    remediationHosts: unwiredRemediationHosts as RemediationHosts,
+    remediation: undefined as unknown as ReturnType<typeof createRemediationService>,
   };
+  services.remediation = createRemediationService({ core, hosts: () => services.remediationHosts });
   services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => hooks.onDrift });
   hooks.complianceOf = services.scanning.complianceOf;
   return services;
@@ -102,8 +134,9 @@ export type FleetServices = ReturnType<typeof createFleetServices>;
 
 const byCore = new WeakMap<Core, FleetServices>();
 
-export function fleetServices(core: Core): FleetServices {
+/** The services of this core, created at the first call (with the options of that call). */
+export function fleetServices(core: Core, opts?: FleetServiceOptions): FleetServices {
   let services = byCore.get(core);
-  if (!services) byCore.set(core, (services = createFleetServices(core)));
+  if (!services) byCore.set(core, (services = createFleetServices(core, opts)));
   return services;
 }

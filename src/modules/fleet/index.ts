@@ -2,6 +2,17 @@ import type { RampartModule } from '../module.js';
 import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
+import { alertMigrations } from './alerts/alerts.migrations.js';
+import { alertRoutes } from './alerts/alerts.routes.js';
+import { startIntervalSweeper } from './common/interval-sweeper.js';
+import { notificationMigrations } from './notifications/notifications.migrations.js';
+import { notificationRoutes } from './notifications/notifications.routes.js';
+import { DELIVER_JOB } from './notifications/channel.types.js';
+import { exceptionMigrations } from './exceptions/exceptions.migrations.js';
+import { exceptionRoutes } from './exceptions/exceptions.routes.js';
+import { activityRoutes } from './activity/activity.routes.js';
+import { remediationMigrations } from './remediation/remediation.migrations.js';
+import { remediationRoutes } from './remediation/remediation.routes.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -28,9 +39,8 @@ const SCAN_SCHEDULER_TICK_MS = 60_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...scanMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
-  jobs: (core) => ({ [SCAN_JOB]: fleetServices(core).scanning.job }),
   http: (core) => {
     const fleet = fleetServices(core);
     return {
@@ -44,17 +54,30 @@ export const fleetModule: RampartModule = {
         ...scansRoutes(fleet.scanning),
         ...complianceRoutes(fleet.scanning),
         ...fleetComplianceRoutes(fleet.scanning),
+        ...alertRoutes(core),
+        ...notificationRoutes(core),
+        ...exceptionRoutes(core),
+        ...activityRoutes(core),
+        ...remediationRoutes(core),
       ],
     };
+  },
+  jobs: (core) => {
+    const { alerts, channels, scanning } = fleetServices(core);
+    return { [SCAN_JOB]: scanning.job, [DELIVER_JOB]: channels.deliveryHandler((id) => alerts.get(id)) };
   },
   async start(core) {
     const fleet = fleetServices(core);
     const liveness = startLivenessScheduler(fleet.liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
     fleet.scanning.scheduler.start(SCAN_SCHEDULER_TICK_MS);
+    const sweepers = [
+      startIntervalSweeper(core, 'alert silences', () => fleet.alerts.sweepSilences()),
+      startIntervalSweeper(core, 'exception expiry', () => fleet.exceptions.sweepExpired()),
+    ];
     return {
       async stop() {
         await fleet.scanning.scheduler.stop();
-        await liveness.stop();
+        await Promise.all([liveness.stop(), ...sweepers.map((s) => s.stop())]);
       },
     };
   },

@@ -1,0 +1,67 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../../core/db/database.js';
+import type { Tables } from '../../../core/db/tables.js';
+import { olderThan } from '../common/keyset-cursor.js';
+import type { ActivityFilter, ActivityItem, ActivitySource } from './activity.types.js';
+
+/** The alerts part's rows: each alert at the time it occurred. */
+export function alertActivity(db: Database): ActivitySource {
+  const filtered = (filter: ActivityFilter) => {
+    let q = db.kysely.selectFrom('fleet_alerts');
+    if (filter.severity) q = q.where('severity', '=', filter.severity);
+    if (filter.host_id) q = q.where('host_id', '=', filter.host_id);
+    return timeBounds(q, 'occurred_at', filter);
+  };
+  return {
+    name: 'alert',
+    permission: 'alert:read',
+    async fetch(filter, page) {
+      let q = filtered(filter).select(['id', 'severity', 'host_id', 'title', 'body', 'alert_type', 'state', 'occurred_at']);
+      if (page.after) q = q.where(olderThan('occurred_at', 'id', page.after));
+      const rows = await q.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+      return rows.map((r): ActivityItem => ({
+        id: r.id, source: 'alert', severity: r.severity, host_id: r.host_id, title: r.title,
+        summary: r.body || `${r.alert_type} (${r.state})`, occurred_at: r.occurred_at,
+      }));
+    },
+    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+/**
+ * The shared audit trail: successes are info, failures and denials medium. Rows about a host carry its id.
+ * A severity the trail never has (low, high, critical) matches none of its rows.
+ */
+export function auditActivity(db: Database): ActivitySource {
+  const filtered = (filter: ActivityFilter) => {
+    let q = db.kysely.selectFrom('audit_events');
+    if (filter.severity === 'info') q = q.where('result', '=', 'success');
+    else if (filter.severity === 'medium') q = q.where('result', 'in', ['failure', 'denied']);
+    else if (filter.severity) q = q.where('id', 'is', null);
+    if (filter.host_id) q = q.where('resource_type', '=', 'host').where('resource_id', '=', filter.host_id);
+    return timeBounds(q, 'occurred_at', filter);
+  };
+  return {
+    name: 'audit',
+    permission: 'audit:read',
+    async fetch(filter, page) {
+      let q = filtered(filter).select(['id', 'action', 'result', 'actor_name', 'actor_type', 'resource_type', 'resource_id', 'occurred_at']);
+      if (page.after) q = q.where(olderThan('occurred_at', 'id', page.after));
+      const rows = await q.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+      return rows.map((r): ActivityItem => ({
+        id: r.id, source: 'audit', severity: r.result === 'success' ? 'info' : 'medium',
+        host_id: r.resource_type === 'host' ? r.resource_id : null, title: r.action,
+        summary: `${r.actor_name ?? r.actor_type}: ${r.action} ${r.result}${r.resource_type ? ` on ${r.resource_type} ${r.resource_id ?? ''}`.trimEnd() : ''}`,
+        occurred_at: r.occurred_at,
+      }));
+    },
+    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+function timeBounds<T extends keyof Tables, O>(q: SelectQueryBuilder<Tables, T, O>, column: string, filter: ActivityFilter) {
+  let out = q;
+  if (filter.since) out = out.where(column as any, '>=', filter.since);
+  if (filter.until) out = out.where(column as any, '<', filter.until);
+  return out;
+}
