@@ -44,6 +44,8 @@ export interface User {
   /** Role names. */
   roles: string[];
   last_login_at: string | null;
+  /** When the password was last set (by the user or an administrator); null for SSO-only users. */
+  password_changed_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -221,6 +223,11 @@ export interface SessionService {
   refresh(refreshToken: string, client: ClientContext): Promise<TokenPair & { user_id: string }>;
   /** A JWT for the session cookie, valid as long as the session. */
   cookieToken(sessionId: string): Promise<{ token: string; maxAgeSeconds: number }>;
+  /**
+   * A fresh cookie JWT for a live session, marking it seen; never valid past created_at + session_ttl_s (the
+   * absolute lifetime), so renewing cannot keep a session alive forever. 401 once the session is over.
+   */
+  renewCookie(sessionId: string, client: ClientContext): Promise<{ token: string; maxAgeSeconds: number }>;
   revoke(sessionId: string, reason: string): Promise<void>;
   revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<number>;
   list(userId: string): Promise<SessionView[]>;
@@ -361,7 +368,12 @@ export interface AuthSettings {
   password_min_length: number;
   access_token_ttl_s: number;
   refresh_token_ttl_s: number;
+  /** Also the absolute session lifetime of cookie sessions: renewing a cookie never extends a session past it. */
   session_ttl_s: number;
+  /** Idle window the fleet UI enforces (OpenWatch's session_idle_timeout_seconds). */
+  session_idle_timeout_s: number;
+  /** Every user must enroll in MFA (OpenWatch's require_mfa). */
+  mfa_required: boolean;
 }
 
 export interface AuthSettingsService {

@@ -35,6 +35,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
     mfa_enabled: deps.db.dialect.fromBool(row.mfa_enabled),
     roles: byPrecedence(roleNames),
     last_login_at: row.last_login_at,
+    password_changed_at: row.password_changed_at,
     created_at: row.created_at,
     updated_at: row.updated_at,
   });
