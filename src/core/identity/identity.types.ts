@@ -306,11 +306,22 @@ export interface ApiKeyView {
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** The role the key was bound to at creation (OpenWatch tokens), else null. */
+  role_id: string | null;
 }
 
+/** How a key's secret starts: rk_ for Rampart's keys (Authorization: ApiKey), owk_ for OpenWatch tokens (Bearer). */
+export type ApiKeyPrefix = 'rk_' | 'owk_';
+
 export interface ApiKeyService {
-  /** The permissions must be registered and within the creator's own (403 otherwise). */
-  create(creator: Principal, input: { name: string; permissions: string[]; expires_at?: string | null }): Promise<{ key: ApiKeyView; secret: string }>;
+  /**
+   * The permissions must be registered and within the creator's own (403 otherwise). role_id records the role a
+   * token's permissions came from; prefix picks the secret's form (rk_ by default).
+   */
+  create(
+    creator: Principal,
+    input: { name: string; permissions: string[]; expires_at?: string | null; role_id?: string | null; prefix?: ApiKeyPrefix },
+  ): Promise<{ key: ApiKeyView; secret: string }>;
   list(createdBy?: string): Promise<ApiKeyView[]>;
   /** One page, newest first: the keys of createdBy, or every key. */
   listPage(page: PageRequest, createdBy?: string): Promise<Page<ApiKeyView>>;
