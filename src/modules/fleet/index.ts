@@ -2,6 +2,9 @@ import type { RampartModule } from '../module.js';
 import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
+import { frameMigrations } from './frame/frame.migrations.js';
+import { frameRoutes } from './frame/frame.routes.js';
+import './frame/frame.tables.js';
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -10,10 +13,10 @@ import { hostMigrations } from './hosts/hosts.migrations.js';
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations],
+  migrations: [...hostMigrations, ...frameMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
-    fleetServices(core);
-    return { name: 'fleet', routes: [] };
+    const services = fleetServices(core);
+    return { name: 'fleet', routes: [...frameRoutes(core, services)] };
   },
 };
