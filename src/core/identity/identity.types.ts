@@ -44,8 +44,6 @@ export interface User {
   /** Role names. */
   roles: string[];
   last_login_at: string | null;
-  /** When the password was last set (by the user or an administrator); null for SSO-only users. */
-  password_changed_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -94,6 +92,8 @@ export interface UserService {
   suspend(id: string): Promise<User>;
   reactivate(id: string): Promise<User>;
   recordLogin(id: string): Promise<void>;
+  /** When each user's password was last set (by them or an administrator); null for SSO-only users. */
+  passwordChangedAt(ids: string[]): Promise<Map<string, string | null>>;
 }
 
 export interface Passwords {

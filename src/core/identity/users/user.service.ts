@@ -35,7 +35,6 @@ export function createUserService(deps: UserServiceDeps): UserService {
     mfa_enabled: deps.db.dialect.fromBool(row.mfa_enabled),
     roles: byPrecedence(roleNames),
     last_login_at: row.last_login_at,
-    password_changed_at: row.password_changed_at,
     created_at: row.created_at,
     updated_at: row.updated_at,
   });
@@ -187,6 +186,12 @@ export function createUserService(deps: UserServiceDeps): UserService {
     },
 
     recordLogin: (id) => store.recordLogin(id, now()),
+
+    async passwordChangedAt(ids) {
+      const valid = ids.filter(isUuid);
+      const rows = valid.length ? await deps.db.kysely.selectFrom('users').select(['id', 'password_changed_at']).where('id', 'in', valid).execute() : [];
+      return new Map(rows.map((r) => [r.id, r.password_changed_at]));
+    },
 
     mustChangePassword: async (id) => deps.db.dialect.fromBool((await rowOf(id)).must_change_password),
   };

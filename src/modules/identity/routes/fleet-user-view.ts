@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { User } from '../../../core/identity/identity.types.js';
+import type { User, UserService } from '../../../core/identity/identity.types.js';
 import { userView } from './common.js';
 
 /**
@@ -14,11 +14,16 @@ export const fleetUserView = userView.extend({
 
 export type FleetUser = z.output<typeof fleetUserView>;
 
-export function fleetUser(user: User): FleetUser {
-  const { password_changed_at, ...rest } = user;
-  return {
-    ...rest,
+/** The fleet shape of several users, their password times read in one query. */
+export async function fleetUsers(users: UserService, list: User[]): Promise<FleetUser[]> {
+  const changedAt = await users.passwordChangedAt(list.map((u) => u.id));
+  return list.map((user) => ({
+    ...user,
     disabled_at: user.status === 'active' ? null : user.updated_at,
-    last_password_change_at: password_changed_at,
-  };
+    last_password_change_at: changedAt.get(user.id) ?? null,
+  }));
+}
+
+export async function fleetUser(users: UserService, user: User): Promise<FleetUser> {
+  return (await fleetUsers(users, [user]))[0]!;
 }

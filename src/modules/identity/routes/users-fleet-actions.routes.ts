@@ -39,13 +39,13 @@ export function fleetUserActionRoutes(core: Core): RouteDefinition<any>[] {
           if (principalOf(ctx).type === 'user' && principalOf(ctx).id === id) {
             throw new RampartError({ code: 'users.cannot_disable_self', status: 409, message: 'you cannot disable your own account' });
           }
-          return fleetUser(await users.update(id, { status: 'disabled' }));
+          return fleetUser(users, await users.update(id, { status: 'disabled' }));
         }
-        if (verb === 'enable') return fleetUser(await users.reactivate(id));
+        if (verb === 'enable') return fleetUser(users, await users.reactivate(id));
         const next = ctx.body?.new_password;
         if (!next) throw errors.validation('new_password is required');
         await users.setPassword(id, next);
-        return fleetUser(await users.get(id));
+        return fleetUser(users, await users.get(id));
       },
     }),
   ];

@@ -6,7 +6,7 @@ import { actorOf, FLEET_PAGE, idParam, principalOf } from './common.js';
 import { assertCanGrant, assertNotSelf } from '../../../core/identity/users/grant-guards.js';
 import { displayName, email, password, roleNames, username, userStatus } from './user-schemas.js';
 import { accessUsersRoutes } from './users-access.routes.js';
-import { fleetUser, fleetUserView } from './fleet-user-view.js';
+import { fleetUser, fleetUsers, fleetUserView } from './fleet-user-view.js';
 import { fleetUserActionRoutes } from './users-fleet-actions.routes.js';
 import { edgeUsersRoutes } from './users-edge.routes.js';
 
@@ -39,7 +39,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
       },
       handler: async ({ query }) => {
         const page = await users.list(query);
-        const items = page.items.map(fleetUser);
+        const items = await fleetUsers(users, page.items);
         return { users: items, items, total: page.total, limit: query.limit, offset: query.offset };
       },
     }),
@@ -55,13 +55,13 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
         if (ctx.body.roles?.length) await assertCanGrant(core.identity.rbac, principal, ctx.body.roles);
         const user = await users.create(ctx.body, actorOf(principal));
         ctx.auditResource('user', user.id, { username: user.username, roles: user.roles });
-        return fleetUser(user);
+        return fleetUser(users, user);
       },
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/users/:id', surface: 'fleet', permission: 'user:read', tags,
       summary: 'Get a user', schema: { params: idParam, response: fleetUserView },
-      handler: async ({ params }) => fleetUser(await users.get(params.id)),
+      handler: async ({ params }) => fleetUser(users, await users.get(params.id)),
     }),
     defineRoute({
       method: 'PATCH', path: '/api/v1/users/:id', surface: 'fleet', permission: 'user:write', tags,
@@ -74,7 +74,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.params.id, { fields: Object.keys(ctx.body), ...(ctx.body.status ? { status: ctx.body.status } : {}) });
         if (ctx.body.status && ctx.body.status !== 'active') assertNotSelf(principalOf(ctx), ctx.params.id, `set to ${ctx.body.status}`);
-        return fleetUser(await users.update(ctx.params.id, ctx.body));
+        return fleetUser(users, await users.update(ctx.params.id, ctx.body));
       },
     }),
     defineRoute({
@@ -95,7 +95,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
         const principal = principalOf(ctx);
         await assertCanGrant(core.identity.rbac, principal, [ctx.body.role_id]);
         await rbac.assign(ctx.params.id, ctx.body.role_id, actorOf(principal));
-        return fleetUser(await users.get(ctx.params.id));
+        return fleetUser(users, await users.get(ctx.params.id));
       },
     }),
     defineRoute({
@@ -105,7 +105,7 @@ export function usersRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.params.id, { role: ctx.body.role_id });
         await rbac.unassign(ctx.params.id, ctx.body.role_id);
-        return fleetUser(await users.get(ctx.params.id));
+        return fleetUser(users, await users.get(ctx.params.id));
       },
     }),
     ...fleetUserActionRoutes(core),
