@@ -8,8 +8,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List audit events, newest first; follow next_cursor for older pages */
+        /** List audit events, newest first; follow next_cursor (opaque, keyset on time and id) for older pages */
         get: operations["getApiV1AuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every audit event matching the filters as CSV (formula-safe) or a JSON array, newest first, at most 100000
+         * @description A CSV cell starting with = + - @ tab or CR is prefixed with an apostrophe, so a spreadsheet shows it as text.
+         */
+        get: operations["getApiV1AuditEventsExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -51,6 +71,27 @@ export interface paths {
          */
         get: operations["getApiV1AuditFindingsLocal"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The authentication policy: MFA requirement, session idle and absolute timeouts (seconds) */
+        get: operations["getApiV1AuthPolicy"];
+        /**
+         * Replace the authentication policy
+         * @description The absolute timeout bounds every session cookie (renewal cannot pass it); the idle timeout is the window OpenWatch's UI enforces on real user activity; require_mfa is stored and shown to the UI.
+         */
+        put: operations["putApiV1AuthPolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -161,7 +202,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the caller's own profile (display name, email); users only */
+        patch: operations["patchApiV1AuthMe"];
         trace?: never;
     };
     "/api/v1/auth/me/permissions": {
@@ -353,6 +395,26 @@ export interface paths {
          * @description A refresh token works once; presenting it again revokes its whole session.
          */
         post: operations["postApiV1AuthRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh-cookie": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew the caller's session cookie (anonymous callers get 401 and sign in again)
+         * @description Answers 401 when no live session cookie came with the request, or the session reached its absolute timeout.
+         */
+        post: operations["postApiV1AuthRefreshCookie"];
         delete?: never;
         options?: never;
         head?: never;
@@ -756,6 +818,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent fleet events: ?topics= a comma list of host.changed, monitoring.band.changed, host.discovered, intelligence.event, scan.completed, remediation.completed (default all)
+         * @description Each event is `event: <kind>` with data {kind, timestamp, payload}; payload carries host_id where one applies.
+         */
+        get: operations["getApiV1Events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -805,6 +887,57 @@ export interface paths {
         post?: never;
         /** Delete an integration; refused (409) while a policy references it */
         delete: operations["deleteApiV1IntegrationsByName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's newest notifications and how many are unread */
+        get: operations["getApiV1NotificationsFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/feed:read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all the caller's notifications read */
+        post: operations["postApiV1NotificationsFeedReadAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/feed/{target}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /api/v1/notifications/feed/{id}:read marks one of the caller's notifications read */
+        post: operations["postApiV1NotificationsFeedByTarget"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -998,7 +1131,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List roles (built-in and custom) with the permissions each one grants; ?limit (1-200, default 50) and ?offset page it; X-Total-Count says the total */
+        /** List roles (built-in and custom) with the permissions each one grants, as roles[] (OpenWatch) and items[]; ?limit (1-200, default 50) and ?offset page it; X-Total-Count says the total */
         get: operations["getApiV1Roles"];
         put?: never;
         post?: never;
@@ -1245,6 +1378,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every SSO provider (the client secret only as client_secret_set) */
+        get: operations["getApiV1SsoProviders"];
+        put?: never;
+        /** Add an OIDC provider */
+        post: operations["postApiV1SsoProviders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an SSO provider */
+        delete: operations["deleteApiV1SsoProvidersById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The enabled SSO providers for the login page's buttons: id and name only */
+        get: operations["getApiV1SsoProvidersEnabled"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats": {
         parameters: {
             query?: never;
@@ -1391,6 +1576,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every API token, newest first (never the secret) */
+        get: operations["getApiV1Tokens"];
+        put?: never;
+        /** Create a token bound to a role; the response is the only place the secret (token) appears */
+        post: operations["postApiV1Tokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token; it stops working at once on every node */
+        delete: operations["deleteApiV1TokensById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -1480,6 +1700,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{target}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * POST /api/v1/users/{id}:disable, {id}:enable, or {id}:reset-password {new_password}
+         * @description Disabling ends every session of the user; disabling yourself is 409 users.cannot_disable_self. A reset password is checked against the password policy, ends every session, and must be changed at next sign-in.
+         */
+        post: operations["postApiV1UsersByTarget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's UI preferences (keys never set are absent) */
+        get: operations["getApiV1UsersMePreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change some of the caller's UI preferences; returns them all */
+        patch: operations["patchApiV1UsersMePreferences"];
+        trace?: never;
+    };
     "/api/v1/version": {
         parameters: {
             query?: never;
@@ -1487,7 +1745,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Build metadata */
+        /**
+         * Build metadata: OpenWatch's keys (openwatch, kensa, go, commit, build_time) carrying Rampart's values, and Rampart's own
+         * @description openwatch is Rampart's version, kensa the version of Rampart's built-in compliance engine (the same), go the runtime (Node.js).
+         */
         get: operations["getApiV1Version"];
         put?: never;
         post?: never;
@@ -1599,6 +1860,8 @@ export interface operations {
                 correlation_id?: string;
                 cursor?: string;
                 limit?: number;
+                resource_id?: string;
+                resource_type?: string;
                 since?: string;
                 until?: string;
             };
@@ -1618,23 +1881,97 @@ export interface operations {
                         items: {
                             action: string;
                             actor_id: string | null;
+                            actor_label: string;
                             actor_name: string | null;
                             actor_type: string;
                             client_ip: string | null;
                             correlation_id: string | null;
+                            detail: {
+                                [key: string]: unknown;
+                            };
                             details: {
                                 [key: string]: unknown;
                             };
                             id: string;
+                            message: string;
                             occurred_at: string;
+                            recorded_at: string;
+                            redactions: string[];
                             resource_id: string | null;
                             resource_type: string | null;
                             /** @enum {string} */
                             result: "success" | "failure" | "denied";
+                            /** @enum {string} */
+                            severity: "info" | "warning" | "high";
                             user_agent: string | null;
                         }[];
                         next_cursor: string | null;
                     };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1AuditEventsExport: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "system" | "anonymous";
+                correlation_id?: string;
+                format?: "csv" | "json";
+                resource_id?: string;
+                resource_type?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description The request is invalid */
@@ -1868,6 +2205,144 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getApiV1AuthPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        require_mfa: boolean;
+                        session_absolute_timeout_seconds: number;
+                        session_idle_timeout_seconds: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    putApiV1AuthPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    require_mfa: boolean;
+                    session_absolute_timeout_seconds: number;
+                    session_idle_timeout_seconds: number;
+                    updated_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        require_mfa: boolean;
+                        session_absolute_timeout_seconds: number;
+                        session_idle_timeout_seconds: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
             };
         };
     };
@@ -2281,6 +2756,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        display_name: string | null;
                         email: string | null;
                         id: string;
                         mfa_enabled: boolean;
@@ -2295,6 +2771,89 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    patchApiV1AuthMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    display_name?: string | null;
+                    email?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        display_name: string | null;
+                        email: string | null;
+                        id: string;
+                        mfa_enabled: boolean;
+                        must_change_password: boolean;
+                        permissions: string[];
+                        role: string | null;
+                        roles: string[];
+                        type: string;
+                        username: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3366,6 +3925,40 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1AuthRefreshCookie: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no live session; sign in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -5436,6 +6029,62 @@ export interface operations {
             };
         };
     };
+    getApiV1Events: {
+        parameters: {
+            query?: {
+                topics?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description an unknown topic */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Health: {
         parameters: {
             query?: never;
@@ -5902,6 +6551,153 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EgressError"];
+                };
+            };
+        };
+    };
+    getApiV1NotificationsFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            body: string | null;
+                            created_at: string;
+                            id: string;
+                            kind: string;
+                            link: string | null;
+                            read: boolean;
+                            read_at: string | null;
+                            severity: string;
+                            title: string;
+                        }[];
+                        unread_count: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1NotificationsFeedReadAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        marked: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1NotificationsFeedByTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
                 };
             };
         };
@@ -8049,6 +8845,12 @@ export interface operations {
                         }[];
                         limit: number;
                         offset: number;
+                        roles: {
+                            description: string | null;
+                            id: string;
+                            is_built_in: boolean;
+                            permissions: string[];
+                        }[];
                         total: number;
                     };
                 };
@@ -10060,6 +10862,260 @@ export interface operations {
             };
         };
     };
+    getApiV1SsoProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        providers: {
+                            client_id: string;
+                            client_secret_set: boolean;
+                            created_at: string;
+                            enabled: boolean;
+                            id: string;
+                            issuer: string;
+                            name: string;
+                            scopes: string[];
+                            updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1SsoProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    client_id: string;
+                    client_secret: string;
+                    enabled?: boolean;
+                    /** Format: uri */
+                    issuer: string;
+                    name: string;
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        client_id: string;
+                        client_secret_set: boolean;
+                        created_at: string;
+                        enabled: boolean;
+                        id: string;
+                        issuer: string;
+                        name: string;
+                        scopes: string[];
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1SsoProvidersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1SsoProvidersEnabled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        providers: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Stats: {
         parameters: {
             query?: never;
@@ -10715,6 +11771,225 @@ export interface operations {
             };
         };
     };
+    getApiV1Tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tokens: {
+                            created_at: string;
+                            created_by: string;
+                            expires_at: string | null;
+                            id: string;
+                            last_used_at: string | null;
+                            name: string;
+                            permissions: string[];
+                            prefix: string;
+                            revoked_at: string | null;
+                            role_id: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1Tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expires_at?: string | null;
+                    name: string;
+                    role_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        created_by: string;
+                        expires_at: string | null;
+                        id: string;
+                        last_used_at: string | null;
+                        name: string;
+                        permissions: string[];
+                        prefix: string;
+                        revoked_at: string | null;
+                        role_id: string | null;
+                        token: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1TokensById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Users: {
         parameters: {
             query?: {
@@ -10738,10 +12013,12 @@ export interface operations {
                     "application/json": {
                         items: {
                             created_at: string;
+                            disabled_at: string | null;
                             display_name: string | null;
                             email: string | null;
                             id: string;
                             last_login_at: string | null;
+                            last_password_change_at: string | null;
                             mfa_enabled: boolean;
                             roles: string[];
                             /** @enum {string} */
@@ -10752,6 +12029,21 @@ export interface operations {
                         limit: number;
                         offset: number;
                         total: number;
+                        users: {
+                            created_at: string;
+                            disabled_at: string | null;
+                            display_name: string | null;
+                            email: string | null;
+                            id: string;
+                            last_login_at: string | null;
+                            last_password_change_at: string | null;
+                            mfa_enabled: boolean;
+                            roles: string[];
+                            /** @enum {string} */
+                            status: "active" | "suspended" | "disabled";
+                            updated_at: string;
+                            username: string;
+                        }[];
                     };
                 };
             };
@@ -10820,10 +12112,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -10908,10 +12202,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -11061,10 +12357,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -11164,10 +12462,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -11267,10 +12567,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -11496,6 +12798,254 @@ export interface operations {
             };
         };
     };
+    postApiV1UsersByTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    new_password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        disabled_at: string | null;
+                        display_name: string | null;
+                        email: string | null;
+                        id: string;
+                        last_login_at: string | null;
+                        last_password_change_at: string | null;
+                        mfa_enabled: boolean;
+                        roles: string[];
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "disabled";
+                        updated_at: string;
+                        username: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1UsersMePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        accent_color?: "info" | "ok" | "brand2";
+                        /** @enum {string} */
+                        date_format?: "us12" | "iso24" | "long24";
+                        /** @enum {string} */
+                        density?: "comfortable" | "compact";
+                        /** @enum {string} */
+                        hosts_view_default?: "table" | "cards";
+                        /** @enum {string} */
+                        landing_page?: "hosts" | "dashboard" | "reports";
+                        reduce_motion?: boolean;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    patchApiV1UsersMePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    accent_color?: "info" | "ok" | "brand2";
+                    /** @enum {string} */
+                    date_format?: "us12" | "iso24" | "long24";
+                    /** @enum {string} */
+                    density?: "comfortable" | "compact";
+                    /** @enum {string} */
+                    hosts_view_default?: "table" | "cards";
+                    /** @enum {string} */
+                    landing_page?: "hosts" | "dashboard" | "reports";
+                    reduce_motion?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        accent_color?: "info" | "ok" | "brand2";
+                        /** @enum {string} */
+                        date_format?: "us12" | "iso24" | "long24";
+                        /** @enum {string} */
+                        density?: "comfortable" | "compact";
+                        /** @enum {string} */
+                        hosts_view_default?: "table" | "cards";
+                        /** @enum {string} */
+                        landing_page?: "hosts" | "dashboard" | "reports";
+                        reduce_motion?: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Version: {
         parameters: {
             query?: never;
@@ -11514,7 +13064,10 @@ export interface operations {
                     "application/json": {
                         build_time: string;
                         commit: string;
+                        go: string;
+                        kensa: string;
                         node: string;
+                        openwatch: string;
                         rampart: string;
                     };
                 };
