@@ -13,6 +13,8 @@ import { cookiesOf } from './auth.js';
  * header (bearer tokens, API keys) carry no ambient credential and are not affected.
  */
 export const CSRF_COOKIE = 'rampart_csrf';
+/** The same token under the name OpenWatch's UI reads (its double-submit cookie); it sends X-CSRF-Token too. */
+export const OPENWATCH_CSRF_COOKIE = 'XSRF-TOKEN';
 export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -42,22 +44,33 @@ export function assertNotForged(req: FastifyRequest, principal: Principal | null
   const origin = req.headers.origin;
   if (origin !== undefined && !sameHost(origin, host)) throw forged('the request came from another origin');
   const header = req.headers[CSRF_HEADER];
-  const cookie = cookiesOf(req)[CSRF_COOKIE];
+  const cookie = csrfCookieOf(req);
   if (typeof header !== 'string' || !cookie || !sameToken(header, cookie)) {
     throw forged(`a request authenticated by the session cookie must send the ${CSRF_COOKIE} cookie's value in X-CSRF-Token`);
   }
 }
 
-/** A cookie-authenticated browser without a CSRF cookie (a session older than the console) gets one. */
-export function ensureCsrfCookie(req: FastifyRequest, reply: FastifyReply, principal: Principal | null, secure: boolean): void {
-  if (cookieAuthenticated(req, principal) && !cookiesOf(req)[CSRF_COOKIE]) setCsrfCookie(reply, secure);
+/** The token a browser holds: both cookie names carry the same one. */
+function csrfCookieOf(req: FastifyRequest): string | undefined {
+  const cookies = cookiesOf(req);
+  return cookies[CSRF_COOKIE] ?? cookies[OPENWATCH_CSRF_COOKIE];
 }
 
-export function setCsrfCookie(reply: FastifyReply, secure: boolean, maxAgeSeconds?: number): void {
+/**
+ * A cookie-authenticated browser missing a CSRF cookie (a session older than the console, or than the OpenWatch
+ * name) gets both, keeping the token it already holds.
+ */
+export function ensureCsrfCookie(req: FastifyRequest, reply: FastifyReply, principal: Principal | null, secure: boolean): void {
+  if (!cookieAuthenticated(req, principal)) return;
+  const cookies = cookiesOf(req);
+  if (!cookies[CSRF_COOKIE] || !cookies[OPENWATCH_CSRF_COOKIE]) setCsrfCookie(reply, secure, undefined, csrfCookieOf(req));
+}
+
+export function setCsrfCookie(reply: FastifyReply, secure: boolean, maxAgeSeconds?: number, token = newCsrfToken()): void {
   // Readable by the page (that is the point), strict: no other site's navigation carries it.
-  reply.setCookie(CSRF_COOKIE, newCsrfToken(), {
-    path: '/', httpOnly: false, sameSite: 'strict', secure, ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
-  });
+  const options = { path: '/', httpOnly: false, sameSite: 'strict' as const, secure, ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}) };
+  reply.setCookie(CSRF_COOKIE, token, options);
+  reply.setCookie(OPENWATCH_CSRF_COOKIE, token, options);
 }
 
 /** Whether Origin names the host the request was sent to (ports compared as URLs do: :443 on https is no port). */

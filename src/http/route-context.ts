@@ -6,7 +6,7 @@ import { cookiesOf } from './auth.js';
 import type { AuditService } from '../core/audit/audit.service.js';
 import { errors } from '../core/errors.js';
 import { forwardedBy, isSecureRequest, type Transport } from './proxy.js';
-import { CSRF_COOKIE, isSessionCookie, setCsrfCookie } from './csrf.js';
+import { CSRF_COOKIE, isSessionCookie, OPENWATCH_CSRF_COOKIE, setCsrfCookie } from './csrf.js';
 import type { CookieOptions, RequestAuditEvent, RouteContext } from './route.js';
 
 /** What the handler named for its audit row. */
@@ -51,7 +51,10 @@ export class ReplyControl {
 
   clearCookie(name: string, options?: Pick<CookieOptions, 'path'>): void {
     this.reply.clearCookie(name, { path: options?.path ?? '/' });
-    if (isSessionCookie(name)) this.reply.clearCookie(CSRF_COOKIE, { path: '/' });
+    if (isSessionCookie(name)) {
+      this.reply.clearCookie(CSRF_COOKIE, { path: '/' });
+      this.reply.clearCookie(OPENWATCH_CSRF_COOKIE, { path: '/' });
+    }
   }
 
   redirect(url: string, code: 301 | 302 | 303 | 307 = 302): void {

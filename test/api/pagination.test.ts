@@ -37,7 +37,7 @@ describe('list pagination', () => {
     envelope(offset.json());
   }
 
-  test('fleet: {items, total, limit, offset}; limit 1-200, default 50; bad limits answer in the fleet envelope', async () => {
+  test('fleet: {items, total, limit, offset} (and users[] / roles[]); limit 1-200, default 50; bad limits answer in the fleet envelope', async () => {
     const all = await get('/api/v1/users');
     assert.equal(all.statusCode, 200, all.body);
     assert.equal(all.json().items.length, 50, 'the default bound');
@@ -46,7 +46,8 @@ describe('list pagination', () => {
     assert.ok(count >= 61);
 
     const page = (await get('/api/v1/users?limit=5&offset=10')).json();
-    assert.deepEqual({ ...page, items: page.items.length }, { items: 5, total: count, limit: 5, offset: 10 });
+    // users[] is the same page as OpenWatch's UI reads it.
+    assert.deepEqual({ ...page, items: page.items.length, users: page.users.length }, { items: 5, users: 5, total: count, limit: 5, offset: 10 });
     const wider = (await get('/api/v1/users?limit=15&offset=0')).json();
     assert.deepEqual(page.items.map((u: any) => u.id), wider.items.slice(10).map((u: any) => u.id), 'offset skips rows in the list order');
 

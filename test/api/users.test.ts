@@ -43,7 +43,9 @@ describe('user management on every surface', () => {
 
       const page = await call('GET', '/api/v1/users?search=fleet-&limit=1', admin.headers);
       assert.equal(page.statusCode, 200);
-      assert.deepEqual(Object.keys(page.json()).sort(), ['items', 'limit', 'offset', 'total']);
+      // users: OpenWatch's UI reads the list there; items, total, limit, offset: Rampart's console pages.
+      assert.deepEqual(Object.keys(page.json()).sort(), ['items', 'limit', 'offset', 'total', 'users']);
+      assert.deepEqual(page.json().users, page.json().items);
       assert.equal(page.json().items[0].username, 'fleet-one');
       assert.equal(page.json().limit, 1);
       for (const bad of ['limit=0', 'limit=201', 'offset=-1', 'status=gone']) {

@@ -55,7 +55,7 @@ describe('rampart serve', () => {
       ['/api', (b) => assert.deepEqual(Object.keys(b).sort(), ['name', 'status', 'version'])],
       ['/api/health', (b) => assert.deepEqual(b, { status: 'healthy' })],
       ['/api/v1/health', (b) => assert.deepEqual({ ...b, version: 'v' }, { status: 'healthy', db_connected: true, version: 'v' })],
-      ['/api/v1/version', (b) => assert.deepEqual(Object.keys(b).sort(), ['build_time', 'commit', 'node', 'rampart'])],
+      ['/api/v1/version', (b) => assert.deepEqual(Object.keys(b).sort(), ['build_time', 'commit', 'go', 'kensa', 'node', 'openwatch', 'rampart'])],
     ];
     for (const [path, check] of expect) {
       const res = await fetchRaw(`${server.url}${path}`, { ca: cert });

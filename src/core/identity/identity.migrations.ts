@@ -221,4 +221,11 @@ export const identityMigrations: Migration[] = [
       await db.schema.alterTable('users').addColumn('must_change_password', d.types.boolean, (c) => c.notNull().defaultTo(falseDefault)).execute();
     },
   },
+  {
+    // OpenWatch's API tokens are bound to a role: the key remembers which one its scope came from.
+    name: '0005_api_key_role',
+    async up(db) {
+      await db.schema.alterTable('api_keys').addColumn('role_id', 'text').execute();
+    },
+  },
 ];

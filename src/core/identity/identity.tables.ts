@@ -135,6 +135,8 @@ export interface ApiKeyRow {
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** The role whose permissions made the key's scope (OpenWatch tokens); null for keys given permissions directly. */
+  role_id: string | null;
 }
 
 export type ServiceAccountRole = 'admin' | 'readonly';

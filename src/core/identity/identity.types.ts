@@ -92,6 +92,8 @@ export interface UserService {
   suspend(id: string): Promise<User>;
   reactivate(id: string): Promise<User>;
   recordLogin(id: string): Promise<void>;
+  /** When each user's password was last set (by them or an administrator); null for SSO-only users. */
+  passwordChangedAt(ids: string[]): Promise<Map<string, string | null>>;
 }
 
 export interface Passwords {
@@ -221,6 +223,11 @@ export interface SessionService {
   refresh(refreshToken: string, client: ClientContext): Promise<TokenPair & { user_id: string }>;
   /** A JWT for the session cookie, valid as long as the session. */
   cookieToken(sessionId: string): Promise<{ token: string; maxAgeSeconds: number }>;
+  /**
+   * A fresh cookie JWT for a live session, marking it seen; never valid past created_at + session_ttl_s (the
+   * absolute lifetime), so renewing cannot keep a session alive forever. 401 once the session is over.
+   */
+  renewCookie(sessionId: string, client: ClientContext): Promise<{ token: string; maxAgeSeconds: number }>;
   revoke(sessionId: string, reason: string): Promise<void>;
   revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<number>;
   list(userId: string): Promise<SessionView[]>;
@@ -299,11 +306,22 @@ export interface ApiKeyView {
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** The role the key was bound to at creation (OpenWatch tokens), else null. */
+  role_id: string | null;
 }
 
+/** How a key's secret starts: rk_ for Rampart's keys (Authorization: ApiKey), owk_ for OpenWatch tokens (Bearer). */
+export type ApiKeyPrefix = 'rk_' | 'owk_';
+
 export interface ApiKeyService {
-  /** The permissions must be registered and within the creator's own (403 otherwise). */
-  create(creator: Principal, input: { name: string; permissions: string[]; expires_at?: string | null }): Promise<{ key: ApiKeyView; secret: string }>;
+  /**
+   * The permissions must be registered and within the creator's own (403 otherwise). role_id records the role a
+   * token's permissions came from; prefix picks the secret's form (rk_ by default).
+   */
+  create(
+    creator: Principal,
+    input: { name: string; permissions: string[]; expires_at?: string | null; role_id?: string | null; prefix?: ApiKeyPrefix },
+  ): Promise<{ key: ApiKeyView; secret: string }>;
   list(createdBy?: string): Promise<ApiKeyView[]>;
   /** One page, newest first: the keys of createdBy, or every key. */
   listPage(page: PageRequest, createdBy?: string): Promise<Page<ApiKeyView>>;
@@ -361,7 +379,12 @@ export interface AuthSettings {
   password_min_length: number;
   access_token_ttl_s: number;
   refresh_token_ttl_s: number;
+  /** Also the absolute session lifetime of cookie sessions: renewing a cookie never extends a session past it. */
   session_ttl_s: number;
+  /** Idle window the fleet UI enforces (OpenWatch's session_idle_timeout_seconds). */
+  session_idle_timeout_s: number;
+  /** Every user must enroll in MFA (OpenWatch's require_mfa). */
+  mfa_required: boolean;
 }
 
 export interface AuthSettingsService {

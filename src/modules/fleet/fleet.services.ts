@@ -51,6 +51,8 @@ export interface FleetServiceOptions {
   /** Gates enterprise features (402); the installed license decides by default. */
   requireFeature?(feature: string): Promise<void> | void;
 }
+import { createNotificationService } from './frame/notifications.service.js';
+import { createPreferencesService } from './frame/preferences.service.js';
 
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
@@ -93,6 +95,8 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const services = {
     core,
     hooks,
+    notifications: createNotificationService(core),
+    preferences: createPreferencesService(core),
     hosts,
     credentials,
     config,

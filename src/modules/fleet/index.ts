@@ -26,6 +26,9 @@ import { scansRoutes } from './routes/scans.routes.js';
 import { SCAN_JOB } from './scans/scan-job.js';
 import { scanMigrations } from './scans/scans.migrations.js';
 import { sshMigrations } from './ssh/ssh.migrations.js';
+import { frameMigrations } from './frame/frame.migrations.js';
+import { frameRoutes } from './frame/frame.routes.js';
+import './frame/frame.tables.js';
 
 /** How often the liveness scheduler looks for hosts due a probe (each host's own interval comes from its band). */
 const LIVENESS_TICK_MS = 5_000;
@@ -39,7 +42,7 @@ const SCAN_SCHEDULER_TICK_MS = 60_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations, ...frameMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
@@ -59,6 +62,7 @@ export const fleetModule: RampartModule = {
         ...exceptionRoutes(core),
         ...activityRoutes(core),
         ...remediationRoutes(core),
+        ...frameRoutes(core, fleet),
       ],
     };
   },

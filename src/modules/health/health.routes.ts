@@ -85,9 +85,15 @@ export function healthRoutes(health: HealthService): HttpModule {
       }),
       defineRoute({
         method: 'GET', path: '/api/v1/version', surface: 'fleet', permission: 'public', tags: ['health'], accessLog: 'debug',
-        summary: 'Build metadata',
-        schema: { response: z.object({ rampart: z.string(), node: z.string(), commit: z.string(), build_time: z.string() }) },
-        handler: () => versionInfo,
+        summary: "Build metadata: OpenWatch's keys (openwatch, kensa, go, commit, build_time) carrying Rampart's values, and Rampart's own",
+        description: "openwatch is Rampart's version, kensa the version of Rampart's built-in compliance engine (the same), go the runtime (Node.js).",
+        schema: {
+          response: z.object({
+            openwatch: z.string(), kensa: z.string(), go: z.string(),
+            rampart: z.string(), node: z.string(), commit: z.string(), build_time: z.string(),
+          }),
+        },
+        handler: () => ({ openwatch: versionInfo.rampart, kensa: versionInfo.rampart, go: `node ${versionInfo.node}`, ...versionInfo }),
       }),
     ],
   };

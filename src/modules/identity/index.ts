@@ -3,6 +3,8 @@ import { defineRoute, type RouteDefinition } from '../../http/route.js';
 import type { RampartModule } from '../module.js';
 import { apiKeysRoutes } from './routes/api-keys.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
+import { fleetAuthRoutes } from './routes/fleet-auth.routes.js';
+import { fleetTokensRoutes } from './routes/fleet-tokens.routes.js';
 import { groupsRoutes } from './routes/groups.routes.js';
 import { mfaRoutes } from './routes/mfa.routes.js';
 import { overlayAuthRoutes } from './routes/overlay-auth.routes.js';
@@ -34,6 +36,8 @@ export const identityModule: RampartModule = {
       ...serviceAccountsRoutes(core),
       ...settingsRoutes(core),
       ...ssoRoutes(core),
+      ...fleetAuthRoutes(core),
+      ...fleetTokensRoutes(core),
       ...overlayAuthRoutes(core),
     ]),
   }),

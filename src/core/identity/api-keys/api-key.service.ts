@@ -3,14 +3,14 @@ import { errors } from '../../errors.js';
 import type { Principal } from '../../principal.js';
 import type { IdentityDeps } from '../index.js';
 import type { ApiKeyRow } from '../identity.tables.js';
-import { IDENTITY_CHANGED, type ApiKeyService, type ApiKeyView, type IdentityChange, type PermissionRegistry, type RbacService } from '../identity.types.js';
+import { IDENTITY_CHANGED, type ApiKeyPrefix, type ApiKeyService, type ApiKeyView, type IdentityChange, type PermissionRegistry, type RbacService } from '../identity.types.js';
 import { mapPage } from '../../db/paginate.js';
 import { isUuid } from '../../db/ids.js';
 import { createApiKeyStore } from './api-key.store.js';
 import { createCredentialCache, createUsageThrottle } from '../credential-cache.js';
 import { coversPattern, intersectGrants } from './scope.js';
 
-const SECRET_PREFIX = 'rk_';
+const SECRET_PREFIXES: readonly ApiKeyPrefix[] = ['rk_', 'owk_'];
 /** Shown in lists so operators can tell keys apart: 'rk_' and 7 characters of the random part. */
 const SHOWN_CHARS = 10;
 
@@ -42,6 +42,7 @@ export function createApiKeyService(deps: IdentityDeps & { rbac: RbacService }):
     expires_at: row.expires_at,
     last_used_at: row.last_used_at,
     revoked_at: row.revoked_at,
+    role_id: row.role_id ?? null,
   });
 
   async function resolve(hash: string): Promise<Principal | null> {
@@ -70,7 +71,7 @@ export function createApiKeyService(deps: IdentityDeps & { rbac: RbacService }):
       const name = validName(input.name);
       const permissions = validScope(deps.rbac.registry, creator, input.permissions);
       const expiresAt = validExpiry(input.expires_at, deps.now());
-      const secret = SECRET_PREFIX + randomBytes(32).toString('base64url');
+      const secret = (input.prefix ?? 'rk_') + randomBytes(32).toString('base64url');
       const row: ApiKeyRow = {
         id: randomUUID(),
         name,
@@ -82,6 +83,7 @@ export function createApiKeyService(deps: IdentityDeps & { rbac: RbacService }):
         expires_at: expiresAt,
         last_used_at: null,
         revoked_at: null,
+        role_id: input.role_id ?? null,
       };
       await store.insert(row);
       return { key: view(row), secret };
@@ -102,7 +104,7 @@ export function createApiKeyService(deps: IdentityDeps & { rbac: RbacService }):
     },
 
     async authenticate(secret) {
-      if (!secret.startsWith(SECRET_PREFIX)) return null;
+      if (!SECRET_PREFIXES.some((prefix) => secret.startsWith(prefix))) return null;
       const hash = hashSecret(secret);
       const cached = cache.get(hash);
       if (!cached) return resolve(hash);

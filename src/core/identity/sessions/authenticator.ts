@@ -55,6 +55,7 @@ const withCredential = (p: Principal, via: 'bearer' | 'cookie', expiresAt: numbe
 });
 
 const invalidToken = () => errors.unauthorized('invalid or expired token');
+const OPENWATCH_TOKEN_PREFIX = 'owk_';
 const sessionEnded = () => errors.unauthorized('session expired or revoked');
 
 /**
@@ -132,15 +133,20 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
     if (!credential || credential.includes(' ')) throw errors.unauthorized('malformed Authorization header');
     switch (value.slice(0, space).toLowerCase()) {
       case 'bearer':
+        // OpenWatch's API tokens (owk_...) travel as bearer credentials; a JWT never starts that way.
+        if (credential.startsWith(OPENWATCH_TOKEN_PREFIX)) return apiKey(credential);
         return fromJwt(credential, 'bearer');
-      case 'apikey': {
-        const principal = await deps.apiKeys.authenticate(credential);
-        if (!principal) throw errors.unauthorized('invalid, expired or revoked API key');
-        return principal;
-      }
+      case 'apikey':
+        return apiKey(credential);
       default:
         throw errors.unauthorized('unsupported Authorization scheme; use Bearer or ApiKey');
     }
+  }
+
+  async function apiKey(credential: string): Promise<Principal> {
+    const principal = await deps.apiKeys.authenticate(credential);
+    if (!principal) throw errors.unauthorized('invalid, expired or revoked API key');
+    return principal;
   }
 
   return {

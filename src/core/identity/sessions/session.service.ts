@@ -128,6 +128,24 @@ export function createSessionService(deps: SessionDeps): SessionService {
       return { token, maxAgeSeconds: ttl };
     },
 
+    async renewCookie(sessionId, client) {
+      const session = isUuid(sessionId) ? await store.find(sessionId) : undefined;
+      if (!session || !isLive(session)) throw errors.unauthorized('session expired or revoked');
+      const settings = await deps.settings.get();
+      const nowMs = deps.now().getTime();
+      const sessionEnd = Date.parse(session.expires_at);
+      // SSO sessions live as long as their provider made them; password sessions at most session_ttl_s in all.
+      const end = session.provider_id ? sessionEnd : Math.min(sessionEnd, Date.parse(session.created_at) + settings.session_ttl_s * 1000);
+      const ttl = Math.floor((end - nowMs) / 1000);
+      if (ttl <= 0) {
+        await revokeFamily(session, 'absolute session timeout');
+        throw errors.unauthorized('session reached its absolute timeout; sign in again');
+      }
+      await store.touch(session.id, at(), { client_ip: client.clientIp ?? null, user_agent: client.userAgent ?? null });
+      const { token } = await deps.keyset.sign({ sub: session.user_id, sid: session.id, typ: 'session' }, ttl);
+      return { token, maxAgeSeconds: ttl };
+    },
+
     async revoke(sessionId, reason) {
       const session = isUuid(sessionId) ? await store.find(sessionId) : undefined;
       if (!session) throw errors.notFound(`session ${sessionId} not found`);

@@ -17,7 +17,17 @@ const fields = {
   access_token_ttl_s: int(60, 86_400),
   refresh_token_ttl_s: int(300, 90 * 86_400),
   session_ttl_s: int(300, 30 * 86_400),
+  // OpenWatch's auth policy (GET/PUT /api/v1/auth-policy): the idle window its UI enforces, and whether every
+  // user must enroll in MFA.
+  session_idle_timeout_s: int(300, 86_400),
+  mfa_required: z.boolean(),
 };
+
+/** The settings the edge's /api/v1/auth/settings has always carried; the fleet's auth policy adds the rest. */
+export const EDGE_AUTH_SETTING_KEYS = [
+  'registration_enabled', 'registration_role', 'lockout_threshold', 'lockout_minutes', 'password_min_length',
+  'access_token_ttl_s', 'refresh_token_ttl_s', 'session_ttl_s',
+] as const;
 
 export const authSettingsPatch = z.object(fields).partial().strict();
 
@@ -37,6 +47,8 @@ export function createAuthSettings(deps: IdentityDeps): AuthSettingsService {
     access_token_ttl_s: auth.access_token_ttl_s,
     refresh_token_ttl_s: auth.refresh_token_ttl_s,
     session_ttl_s: auth.session_ttl_s,
+    session_idle_timeout_s: 15 * 60,
+    mfa_required: false,
   };
   let cached: Promise<AuthSettings> | undefined;
 

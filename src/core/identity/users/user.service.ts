@@ -187,6 +187,12 @@ export function createUserService(deps: UserServiceDeps): UserService {
 
     recordLogin: (id) => store.recordLogin(id, now()),
 
+    async passwordChangedAt(ids) {
+      const valid = ids.filter(isUuid);
+      const rows = valid.length ? await deps.db.kysely.selectFrom('users').select(['id', 'password_changed_at']).where('id', 'in', valid).execute() : [];
+      return new Map(rows.map((r) => [r.id, r.password_changed_at]));
+    },
+
     mustChangePassword: async (id) => deps.db.dialect.fromBool((await rowOf(id)).must_change_password),
   };
 }

@@ -15,7 +15,15 @@ const updateBody = createBody.partial();
 const roleParam = z.object({ id: z.string().min(1).max(64) });
 const withEffective = roleView.extend({ effective_permissions: z.array(z.string()) });
 const grantBody = z.object({ user_id: z.string().uuid(), role: z.string().min(1).max(64) });
-const pageResponse = z.object({ items: z.array(withEffective), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+/** A role as OpenWatch's UI reads it: the name is its id (what users' roles[] and roles:assign carry). */
+const fleetRole = z.object({ id: z.string(), description: z.string().nullable(), is_built_in: z.boolean(), permissions: z.array(z.string()) });
+const pageResponse = z.object({
+  roles: z.array(fleetRole),
+  items: z.array(withEffective),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
 const grantResponse = z.object({ user_id: z.string(), roles: z.array(z.string()) });
 
 /**
@@ -39,9 +47,13 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
     // fleet (OpenWatch)
     defineRoute({
       method: 'GET', path: '/api/v1/roles', surface: 'fleet', permission: 'role:read', tags,
-      summary: `List roles (built-in and custom) with the permissions each one grants; ${pageDoc(FLEET_PAGE)}`,
+      summary: `List roles (built-in and custom) with the permissions each one grants, as roles[] (OpenWatch) and items[]; ${pageDoc(FLEET_PAGE)}`,
       schema: { query: pageQuery(FLEET_PAGE), response: pageResponse },
-      handler: async (ctx) => pageEnvelope(await mapPage(pageOf(await rbac.listRoles(), ctx.query), effective), ctx.query),
+      handler: async (ctx) => {
+        const page = pageEnvelope(await mapPage(pageOf(await rbac.listRoles(), ctx.query), effective), ctx.query);
+        const roles = page.items.map((r) => ({ id: r.name, description: r.description, is_built_in: r.builtin, permissions: r.permissions }));
+        return { roles, ...page };
+      },
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/roles::create', surface: 'fleet', permission: 'role:write', tags, status: 201,

@@ -45,6 +45,7 @@ const me = z.object({
   must_change_password: z.boolean(),
   /** Whether the user signs in with a TOTP code too (false for API keys and service accounts). */
   mfa_enabled: z.boolean(),
+  display_name: z.string().nullable(),
 });
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -120,6 +121,19 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
     return session;
   }
 
+  /** The caller as GET/PATCH auth/me show it; profile fields are read fresh, since PATCH just changed them. */
+  async function meOf(p: Principal) {
+    const roles = [...(p.roles ?? [])];
+    const user = p.type === 'user' ? await users.get(p.id) : null;
+    return {
+      id: p.id, type: p.type, username: p.name, email: user ? user.email : (p.email ?? null), role: roles[0] ?? null, roles,
+      permissions: [...p.permissions].sort(),
+      must_change_password: user ? await users.mustChangePassword(p.id) : false,
+      mfa_enabled: user?.mfa_enabled ?? false,
+      display_name: user?.display_name ?? null,
+    };
+  }
+
   return [
     // fleet (OpenWatch); the edge (AiFw) logs in and refreshes at the same paths
     defineRoute({
@@ -153,16 +167,17 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/api/v1/auth/me', surface: 'fleet', permission: 'authenticated', tags,
       summary: 'The calling identity (id, username, email, role)', schema: { response: me },
+      handler: (ctx) => meOf(principalOf(ctx)),
+    }),
+    defineRoute({
+      method: 'PATCH', path: '/api/v1/auth/me', surface: 'fleet', permission: 'authenticated', tags,
+      audit: 'identity.user.update', summary: "Change the caller's own profile (display name, email); users only",
+      schema: { body: z.object({ display_name: z.string().max(200).nullish(), email: z.string().max(254).nullish() }), response: me },
       handler: async (ctx) => {
-        const p = principalOf(ctx);
-        const roles = [...(p.roles ?? [])];
-        const isUser = p.type === 'user';
-        return {
-          id: p.id, type: p.type, username: p.name, email: p.email ?? null, role: roles[0] ?? null, roles,
-          permissions: [...p.permissions].sort(),
-          must_change_password: isUser ? await users.mustChangePassword(p.id) : false,
-          mfa_enabled: isUser ? (await users.get(p.id)).mfa_enabled : false,
-        };
+        const id = userIdOf(ctx);
+        ctx.auditResource('user', id, { fields: Object.keys(ctx.body), self: true });
+        await users.update(id, ctx.body);
+        return meOf(principalOf(ctx));
       },
     }),
     defineRoute({

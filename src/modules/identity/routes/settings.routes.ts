@@ -1,17 +1,25 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { errors, isRampartError } from '../../../core/errors.js';
-import { authSettingsPatch } from '../../../core/identity/settings/auth-settings.service.js';
+import { authSettingsPatch, EDGE_AUTH_SETTING_KEYS } from '../../../core/identity/settings/auth-settings.service.js';
 import type { Role } from '../../../core/rbac/rbac.types.js';
+import type { AuthSettings } from '../../../core/identity/identity.types.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { loginRateLimit, userView } from './common.js';
 
-const authSettings = authSettingsPatch.required();
+const edgeKeys = Object.fromEntries(EDGE_AUTH_SETTING_KEYS.map((key) => [key, true as const])) as { [K in (typeof EDGE_AUTH_SETTING_KEYS)[number]]: true };
+const edgePatch = authSettingsPatch.pick(edgeKeys);
+const authSettings = edgePatch.required();
 
 /**
  * The edge's run-time auth settings (lockout, token lifetimes, password length, self-registration) and its
  * self-service registration, which is off unless those settings turn it on.
  */
+/** The edge's view of the settings: the fleet's auth policy fields are not part of AiFw's shape. */
+function pickEdge(all: AuthSettings) {
+  return Object.fromEntries(EDGE_AUTH_SETTING_KEYS.map((key) => [key, all[key]]));
+}
+
 export function settingsRoutes(core: Core): RouteDefinition<any>[] {
   const { settings, users, rbac } = core.identity;
   const tags = ['auth'];
@@ -30,17 +38,17 @@ export function settingsRoutes(core: Core): RouteDefinition<any>[] {
       method: 'GET', path: '/api/v1/auth/settings', surface: 'edge', permission: 'settings:read', tags,
       summary: 'Auth settings: lockout, token lifetimes, password length, registration',
       schema: { response: authSettings },
-      handler: () => settings.get(),
+      handler: async () => pickEdge(await settings.get()),
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/auth/settings', surface: 'edge', permission: 'settings:write', tags,
       audit: 'identity.settings.update', summary: 'Change auth settings; only the fields given change',
-      schema: { body: authSettingsPatch, response: authSettings },
+      schema: { body: edgePatch, response: authSettings },
       handler: async (ctx) => {
         const roleName = ctx.body.registration_role;
         if (roleName !== undefined && !(await findRole(roleName))) throw errors.validation(`registration_role: role ${roleName} does not exist`);
         ctx.auditResource('auth_settings', null, { changes: ctx.body });
-        return settings.update(ctx.body);
+        return pickEdge(await settings.update(ctx.body));
       },
     }),
     defineRoute({
