@@ -1,0 +1,91 @@
+import { ActionIcon, Anchor, Badge, Button, Group, Switch, Text, TextInput } from '@mantine/core';
+import { IconPencil, IconTrash } from '@tabler/icons-react';
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { useCan } from '../../../app/auth/session';
+import { DataTable, type Column } from '../../../shared/components/DataTable';
+import { PageHeader } from '../../../shared/components/PageHeader';
+import { formatTime } from '../../../shared/format';
+import { hostCalls, useFleetAction, useHosts, type HostRow } from '../api';
+import { hostLabel, StateBadge } from '../format';
+import { HostForm } from './HostForm';
+
+/** Managed hosts with their liveness and compliance; filters kept in the address. */
+export function HostsPage() {
+  const can = useCan();
+  const [params, setParams] = useSearchParams();
+  const filters = { environment: params.get('environment') || undefined, tag: params.get('tag') || undefined };
+  const hosts = useHosts(filters);
+  const [editing, setEditing] = useState<HostRow | 'new' | null>(null);
+  const setFilter = (name: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  };
+  const columns: Column<HostRow>[] = [
+    { key: 'host', header: 'Host', render: (h) => <Anchor component={Link} to={`/fleet/hosts/${h.id}`}>{hostLabel(h)}</Anchor> },
+    { key: 'address', header: 'Address', render: (h) => <code>{`${h.ip_address}:${h.port}`}</code> },
+    { key: 'env', header: 'Environment', render: (h) => h.environment },
+    { key: 'tags', header: 'Tags', render: (h) => <Group gap={4}>{h.tags.map((t) => <Badge key={t} variant="outline" size="sm">{t}</Badge>)}</Group> },
+    { key: 'liveness', header: 'Liveness', render: (h) => <StateBadge value={h.liveness.monitoring_state} /> },
+    { key: 'compliance', header: 'Compliance', render: (h) => <Compliance host={h} /> },
+    { key: 'scanned', header: 'Last scan', render: (h) => (h.scan_state ? <StateBadge value={h.scan_state} /> : formatTime(h.last_scan_at)) },
+    { key: 'maintenance', header: 'Maintenance', render: (h) => <Maintenance host={h} writable={can('host:write')} /> },
+  ];
+  if (can('host:write')) columns.push({ key: 'actions', header: 'Actions', render: (h) => <HostActions host={h} onEdit={() => setEditing(h)} canDelete={can('host:delete')} /> });
+  return (
+    <>
+      <PageHeader title="Hosts" description="The machines Rampart scans over SSH." actions={can('host:write') && <Button onClick={() => setEditing('new')}>Add host</Button>} />
+      <DataTable
+        label="Hosts"
+        columns={columns}
+        rows={hosts.data?.items}
+        rowKey={(h) => h.id}
+        total={hosts.data?.total}
+        loading={hosts.isPending}
+        error={hosts.error}
+        retry={() => hosts.refetch()}
+        filters={
+          <>
+            <TextInput label="Environment" defaultValue={filters.environment} onChange={(e) => setFilter('environment', e.currentTarget.value.trim())} />
+            <TextInput label="Tag" defaultValue={filters.tag} onChange={(e) => setFilter('tag', e.currentTarget.value.trim())} />
+          </>
+        }
+        empty={filters.environment || filters.tag ? 'No host matches these filters.' : 'Add a host, give it a credential, and scan it.'}
+      />
+      {editing && <HostForm host={editing === 'new' ? undefined : editing} opened onClose={() => setEditing(null)} />}
+    </>
+  );
+}
+
+function Compliance({ host }: { host: HostRow }) {
+  const s = host.compliance_summary;
+  if (s.total === 0) return <Text size="sm" c="dimmed">not scanned</Text>;
+  return (
+    <Text size="sm">
+      {s.passing}/{s.total} pass{s.critical_failing > 0 && <Text span c="red" fw={600}>{` · ${s.critical_failing} critical`}</Text>}
+    </Text>
+  );
+}
+
+function Maintenance({ host, writable }: { host: HostRow; writable: boolean }) {
+  const toggle = useFleetAction(hostCalls.maintenance, (h) => `${h.hostname} ${h.maintenance_mode ? 'is in maintenance' : 'left maintenance'}.`);
+  return <Switch aria-label={`Maintenance for ${host.hostname}`} checked={host.maintenance_mode} disabled={!writable || toggle.isPending} onChange={(e) => toggle.mutate({ id: host.id, enabled: e.currentTarget.checked })} />;
+}
+
+function HostActions({ host, onEdit, canDelete }: { host: HostRow; onEdit: () => void; canDelete: boolean }) {
+  const remove = useFleetAction(hostCalls.remove, `Host ${host.hostname} deleted.`);
+  return (
+    <Group gap={4} wrap="nowrap">
+      <ActionIcon variant="subtle" aria-label={`Edit ${host.hostname}`} onClick={onEdit}>
+        <IconPencil size={16} />
+      </ActionIcon>
+      {canDelete && (
+        <ActionIcon variant="subtle" color="red" aria-label={`Delete ${host.hostname}`} loading={remove.isPending} onClick={() => window.confirm(`Delete ${host.hostname}? Its scan history stays.`) && remove.mutate(host.id)}>
+          <IconTrash size={16} />
+        </ActionIcon>
+      )}
+    </Group>
+  );
+}
