@@ -178,6 +178,11 @@ export class SshLab {
     live.add(this);
   }
 
+  /** The client namespace, where the dialer runs: a process started in it reaches every host directly. */
+  get clientNamespace(): string {
+    return this.client;
+  }
+
   host(name: string): SshLabHost {
     const host = this.hosts.get(name);
     if (!host) throw new Error(`no host "${name}" in this lab (${[...this.hosts.keys()].join(', ')})`);

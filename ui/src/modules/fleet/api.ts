@@ -139,6 +139,8 @@ export const configCalls = {
   scan: (body: Body<'/api/v1/system/scan/config', 'put'>) => data(v1.PUT('/api/v1/system/scan/config', { body })),
   compliance: (body: Body<'/api/v1/system/compliance/config', 'put'>) => data(v1.PUT('/api/v1/system/compliance/config', { body })),
 };
+/** Discovery of every host now (one Idempotency-Key per click). */
+export const discoverySweep = () => data(v1.POST('/api/v1/system/discovery/sweep', { params: { header: { 'Idempotency-Key': crypto.randomUUID() } } }));
 export const useLicense = () => list(['license'], () => data(v1.GET('/api/v1/license')));
 export const licenseCalls = {
   verify: (license: string) => data(v1.POST('/api/v1/admin/license:verify', { body: { license } })),

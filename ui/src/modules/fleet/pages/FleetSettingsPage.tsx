@@ -3,7 +3,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { useCan } from '../../../app/auth/session';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { PageError, PageLoading } from '../../../shared/components/states';
-import { configCalls, useConfig, useFleetAction } from '../api';
+import { configCalls, discoverySweep, useConfig, useFleetAction } from '../api';
 
 interface NumberField {
   key: string;
@@ -102,12 +102,27 @@ function ConfigForm({ section, writable }: { section: Section; writable: boolean
                 ))}
               </SimpleGrid>
               {section.switches.map((s) => <Switch key={s.key} name={s.key} label={s.label} defaultChecked={Boolean(config[s.key])} disabled={!writable} />)}
-              {writable && <Group><Button type="submit" loading={save.isPending}>{`Save ${section.title.toLowerCase()}`}</Button></Group>}
+              {writable && (
+                <Group>
+                  <Button type="submit" loading={save.isPending}>{`Save ${section.title.toLowerCase()}`}</Button>
+                  {section.name === 'discovery' && <SweepButton />}
+                </Group>
+              )}
             </Stack>
           </form>
         );
       }}
     </Frame>
+  );
+}
+
+/** OS facts of every host now, rather than at the next interval (scans need them to know which rules apply). */
+function SweepButton() {
+  const sweep = useFleetAction(discoverySweep, (r) => `Discovery queued for ${r.enqueued} host${r.enqueued === 1 ? '' : 's'}.`);
+  return (
+    <Button variant="default" loading={sweep.isPending} onClick={() => sweep.mutate(undefined)}>
+      Discover every host now
+    </Button>
   );
 }
 
