@@ -42,6 +42,12 @@ export const useFleetTrend = () => list(['trend'], () => data(v1.GET('/api/v1/fl
 
 // Hosts
 export const useHosts = (filters: Query<'/api/v1/hosts'>) => list(['hosts', filters], () => data(v1.GET('/api/v1/hosts', { params: { query: filters } })));
+/** A host id's label for lists that carry only ids (falls back to the id's start while hosts load). */
+export function useHostNames(): (id: string) => string {
+  const hosts = useHosts({}).data?.items ?? [];
+  const names = new Map(hosts.map((h) => [h.id, h.display_name || h.hostname]));
+  return (id) => names.get(id) ?? id.slice(0, 8);
+}
 export const useHost = (id: string) => list(['host', id], () => data(v1.GET('/api/v1/hosts/{id}', { params: { path: { id } } })));
 export const useHostFrameworks = (id: string) => list(['host', id, 'frameworks'], () => data(v1.GET('/api/v1/hosts/{id}/compliance/frameworks', { params: { path: { id } } })));
 export const useHostFailedRules = (id: string) => list(['host', id, 'failed'], () => data(v1.GET('/api/v1/hosts/{id}/compliance/failed-rules', { params: { path: { id } } })));

@@ -6,7 +6,7 @@ import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
-import { exceptionCalls, useExceptions, useFleetAction, useHosts, type Exception, type ExceptionStatus } from '../api';
+import { exceptionCalls, useExceptions, useFleetAction, useHostNames, useHosts, type Exception, type ExceptionStatus } from '../api';
 import { hostLabel, StateBadge } from '../format';
 
 const STATUSES: ExceptionStatus[] = ['requested', 'approved', 'rejected', 'revoked', 'expired'];
@@ -17,10 +17,11 @@ export function ExceptionsPage() {
   const [params, setParams] = useSearchParams();
   const status = (params.get('status') || undefined) as ExceptionStatus | undefined;
   const list = useExceptions(status);
+  const name = useHostNames();
   const [requesting, setRequesting] = useState(false);
   const columns: Column<Exception>[] = [
     { key: 'rule', header: 'Rule', render: (e) => <code>{e.rule_id}</code> },
-    { key: 'host', header: 'Host', render: (e) => e.host_id.slice(0, 8) },
+    { key: 'host', header: 'Host', render: (e) => name(e.host_id) },
     { key: 'status', header: 'Status', render: (e) => <StateBadge value={e.status} /> },
     { key: 'why', header: 'Justification', render: (e) => e.justification },
     { key: 'requested', header: 'Requested by', render: (e) => e.requested_by },

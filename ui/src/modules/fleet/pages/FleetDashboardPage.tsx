@@ -3,7 +3,7 @@ import { Anchor, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
-import { useConnectivity, useFleetScore, useFleetTrend, useLiveness, useRecentChanges, useTopFailingHosts, useTopFailingRules } from '../api';
+import { useHostNames, useConnectivity, useFleetScore, useFleetTrend, useLiveness, useRecentChanges, useTopFailingHosts, useTopFailingRules } from '../api';
 import { percent, StateBadge } from '../format';
 import { Panel } from './Panel';
 
@@ -108,6 +108,7 @@ function TopRules() {
 }
 
 function TopHosts() {
+  const name = useHostNames();
   const hosts = useTopFailingHosts();
   const items = hosts.data?.items ?? [];
   return (
@@ -124,7 +125,7 @@ function TopHosts() {
             {items.map((h) => (
               <Table.Tr key={h.host_id}>
                 <Table.Td>
-                  <Anchor component={Link} to={`/fleet/hosts/${h.host_id}`}>{h.host_id}</Anchor>
+                  <Anchor component={Link} to={`/fleet/hosts/${h.host_id}`}>{name(h.host_id)}</Anchor>
                 </Table.Td>
                 <Table.Td>{h.failing_rule_count}</Table.Td>
               </Table.Tr>
@@ -137,6 +138,7 @@ function TopHosts() {
 }
 
 function RecentChanges() {
+  const name = useHostNames();
   const changes = useRecentChanges();
   const items = changes.data?.items ?? [];
   return (
@@ -156,7 +158,7 @@ function RecentChanges() {
               <Table.Tr key={c.id}>
                 <Table.Td>{formatTime(c.occurred_at)}</Table.Td>
                 <Table.Td>
-                  <Anchor component={Link} to={`/fleet/hosts/${c.host_id}`}>{c.host_id.slice(0, 8)}</Anchor>
+                  <Anchor component={Link} to={`/fleet/hosts/${c.host_id}`}>{name(c.host_id)}</Anchor>
                 </Table.Td>
                 <Table.Td><code>{c.rule_id}</code></Table.Td>
                 <Table.Td>

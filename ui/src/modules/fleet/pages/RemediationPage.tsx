@@ -6,18 +6,19 @@ import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { PageError, PageLoading } from '../../../shared/components/states';
 import { formatTime } from '../../../shared/format';
-import { remediationCalls, useFleetAction, useHosts, usePlan, useRemediations, useSteps, type DryRun, type Remediation } from '../api';
+import { remediationCalls, useFleetAction, useHostNames, useHosts, usePlan, useRemediations, useSteps, type DryRun, type Remediation } from '../api';
 import { hostLabel, StateBadge } from '../format';
 
 /** Remediation: request a fix of a failing rule, see its plan and dry-run diff, approve, execute, roll back. */
 export function RemediationPage() {
   const can = useCan();
   const list = useRemediations();
+  const name = useHostNames();
   const [open, setOpen] = useState<Remediation | null>(null);
   const [requesting, setRequesting] = useState(false);
   const columns: Column<Remediation>[] = [
     { key: 'rule', header: 'Rule', render: (r) => <Button variant="subtle" size="compact-sm" onClick={() => setOpen(r)}>{r.rule_id}</Button> },
-    { key: 'host', header: 'Host', render: (r) => r.host_id.slice(0, 8) },
+    { key: 'host', header: 'Host', render: (r) => name(r.host_id) },
     { key: 'status', header: 'Status', render: (r) => <StateBadge value={r.status} /> },
     { key: 'by', header: 'Requested by', render: (r) => r.requested_by },
     { key: 'when', header: 'Requested', render: (r) => formatTime(r.created_at) },

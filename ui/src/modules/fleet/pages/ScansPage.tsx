@@ -3,7 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
-import { useScans, type Scan } from '../api';
+import { useHostNames, useScans, type Scan } from '../api';
 import { percent, StateBadge } from '../format';
 
 const STATUSES: Scan['status'][] = ['queued', 'running', 'completed', 'failed'];
@@ -13,9 +13,10 @@ export function ScansPage() {
   const [params, setParams] = useSearchParams();
   const status = (params.get('status') || undefined) as Scan['status'] | undefined;
   const scans = useScans(status);
+  const name = useHostNames();
   const columns: Column<Scan>[] = [
     { key: 'queued', header: 'Queued', render: (s) => <Anchor component={Link} to={`/fleet/scans/${s.scan_id}`}>{formatTime(s.queued_at)}</Anchor> },
-    { key: 'host', header: 'Host', render: (s) => <Anchor component={Link} to={`/fleet/hosts/${s.host_id}`}>{s.host_id.slice(0, 8)}</Anchor> },
+    { key: 'host', header: 'Host', render: (s) => <Anchor component={Link} to={`/fleet/hosts/${s.host_id}`}>{name(s.host_id)}</Anchor> },
     { key: 'status', header: 'Status', render: (s) => <StateBadge value={s.status} /> },
     { key: 'trigger', header: 'Trigger', render: (s) => s.trigger_source.replace('_', ' ') },
     { key: 'score', header: 'Score', render: (s) => percent(s.score) },
