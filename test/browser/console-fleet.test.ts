@@ -225,6 +225,52 @@ describe('the console\'s fleet pages', { skip: skipUnlessPrograms(CHROMIUM) || s
     problems.length = 0;
   });
 
+  test('a viewer sees the fleet but none of its write actions', async () => {
+    const password = 'a fleet viewer password';
+    const created = await api('POST', '/api/v1/users', {}, { username: 'fleet-viewer', email: 'viewer@example.test', password, roles: ['viewer'] });
+    assert.equal(created.status, 201, created.text);
+    const viewer = await watchedPage(browser, forwarder!.url);
+    try {
+      const { page, problems } = viewer;
+      await page.goto('/');
+      await page.getByLabel('Username').fill('fleet-viewer');
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const changing = page.getByRole('heading', { name: 'Choose a new password' });
+      await changing.or(page.getByRole('heading', { name: 'Dashboard' })).first().waitFor();
+      if (await changing.isVisible()) {
+        await page.getByLabel('Current password').fill(password);
+        await page.getByLabel(/^New password/).fill(`${password} 2`);
+        await page.getByLabel('Repeat the new password').fill(`${password} 2`);
+        await page.getByRole('button', { name: 'Change password' }).click();
+        await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      }
+      await page.waitForLoadState('networkidle');
+      const nav = page.getByRole('navigation', { name: 'Modules' });
+      await nav.getByRole('link', { name: 'Hosts' }).waitFor();
+      assert.equal(await nav.getByRole('link', { name: 'Credentials' }).count(), 0, 'a viewer has no credential:read');
+
+      await page.goto('/fleet/hosts');
+      await page.getByRole('row').filter({ hasText: HOSTNAME }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Add host' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: `Delete ${HOSTNAME}` }).count(), 0);
+      assert.ok(await page.getByRole('switch', { name: `Maintenance for ${HOSTNAME}` }).isDisabled());
+
+      await page.goto('/fleet/alerts');
+      await page.getByRole('row').filter({ hasText: 'Host unreachable' }).first().waitFor();
+      assert.equal(await page.getByRole('button', { name: /^(Acknowledge|Resolve|Dismiss|Silence) / }).count(), 0);
+
+      await page.goto('/fleet/settings');
+      await page.getByRole('heading', { level: 1, name: 'Fleet settings' }).waitFor();
+      await settled(page);
+      assert.ok(await page.getByRole('form', { name: 'Connectivity settings' }).getByLabel('Probe timeout (s)').isDisabled());
+      assert.equal(await page.getByRole('button', { name: /^Save / }).count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await viewer.close();
+    }
+  });
+
   test('every fleet page loads with no console error and no serious accessibility violation', async () => {
     const { page, problems } = admin;
     const scanId = (await api('GET', `/api/v1/scans?host_id=${hostId}`)).body.scans[0].scan_id;
