@@ -294,6 +294,16 @@ describe('the console\'s fleet pages', { skip: skipUnlessPrograms(CHROMIUM) || s
       assert.deepEqual(await seriousA11yViolations(page), [], p.path);
       if (p.shot) await shot(admin, p.shot);
     }
+    // The dark theme (following the system's) passes the same scan: contrast is checked on its colours too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const path of ['/fleet/overview', `/fleet/hosts/${hostId}`, '/fleet/alerts']) {
+      await page.goto(path);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await settled(page);
+      assert.deepEqual(await seriousA11yViolations(page), [], `${path} (dark)`);
+    }
+    await shot(admin, 'fleet-alerts-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     assert.deepEqual(problems, []);
   });
 });
