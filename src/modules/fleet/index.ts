@@ -3,6 +3,9 @@ import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
 import { sshMigrations } from './ssh/ssh.migrations.js';
+import { intelligenceMigrations } from './intelligence/intelligence.migrations.js';
+import { intelligenceRoutes } from './routes/intelligence.routes.js';
+import { intelligenceJobs } from './intelligence/intelligence.jobs.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -21,13 +24,14 @@ const LIVENESS_TICK_MS = 5_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...intelligenceMigrations, ...configMigrations],
+  jobs: (core) => intelligenceJobs(fleetServices(core)),
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
     return {
       name: 'fleet',
-      routes: [...hostsRoutes(fleet), ...credentialsRoutes(fleet), ...configRoutes(fleet), ...licenseRoutes(fleet), ...livenessRoutes(fleet)],
+      routes: [...hostsRoutes(fleet), ...credentialsRoutes(fleet), ...configRoutes(fleet), ...licenseRoutes(fleet), ...livenessRoutes(fleet), ...intelligenceRoutes(fleet)],
     };
   },
   async start(core) {
