@@ -79,8 +79,10 @@ describe('fleet discovery and intelligence on namespace hosts', { skip: skipUnle
 
   test('discovery reads the OS from the host itself: Debian 12 as the machine, Ubuntu 22.04 where the host says so', async () => {
     const own = parseOsRelease(lab.must('alpha', 'cat /etc/os-release'));
+    const connections = fleetServices(r.core).connector.connectionsOpened(hostIds.alpha);
     const res = await discover(hostIds.alpha);
     assert.equal(res.statusCode, 200, res.body);
+    assert.equal(fleetServices(r.core).connector.connectionsOpened(hostIds.alpha) - connections, 1, 'all of discovery over one connection');
     const facts = res.json().facts;
     assert.equal(facts.os.id, own.ID);
     assert.equal(facts.os.version_id, own.VERSION_ID);
@@ -107,6 +109,17 @@ describe('fleet discovery and intelligence on namespace hosts', { skip: skipUnle
     assert.equal(beta.json().facts.os_family, 'ubuntu');
     assert.equal(beta.json().facts.platform_identifier, 'ubuntu2204');
     assert.equal(beta.json().facts.privilege, 'sudo_password');
+  });
+
+  test('discovery with an Idempotency-Key runs once: a retry gets the first answer', async () => {
+    const headers = { ...admin.headers, 'idempotency-key': `discover-${hostIds.beta}` };
+    const first = await r.app.inject({ method: 'POST', url: `/api/v1/hosts/${hostIds.beta}/discovery:run`, headers, payload: {} });
+    assert.equal(first.statusCode, 200, first.body);
+    const connections = fleetServices(r.core).connector.connectionsOpened(hostIds.beta);
+    const retry = await r.app.inject({ method: 'POST', url: `/api/v1/hosts/${hostIds.beta}/discovery:run`, headers, payload: {} });
+    assert.equal(retry.statusCode, 200);
+    assert.equal(retry.json().discovered_at, first.json().discovered_at);
+    assert.equal(fleetServices(r.core).connector.connectionsOpened(hostIds.beta), connections, 'the retry did not connect');
   });
 
   test('discovery of an unreachable host answers 502 host.unreachable and changes nothing', async () => {

@@ -92,8 +92,12 @@ describe('fleet SSH transport on namespace hosts', { skip: skipUnlessSshLab() },
     await waitFor('earlier sessions on alpha to end', () => userSessions('alpha') === 0, 30_000, 100);
     const session = await connector.open(lab.target('alpha', hostId), lab.secret('alpha'), { timeoutMs: CONNECT_TIMEOUT_MS });
     try {
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => session.run(`echo ${i}`, { sudo: i % 2 === 0 })));
-      results.forEach((r, i) => assert.equal(r.stdout.trim(), String(i)));
+      const results = await Promise.all(Array.from({ length: 60 }, (_, i) => session.run(`echo ${i}`, { sudo: i % 2 === 0 })));
+      // Every exit status arrives, also for commands that finish before their channel's confirmation is handled.
+      results.forEach((r, i) => {
+        assert.equal(r.stdout.trim(), String(i));
+        assert.equal(r.exitCode, 0, `command ${i}`);
+      });
       // sshd sees one connection: one session process for this login.
       assert.equal(userSessions('alpha'), 1);
     } finally {
