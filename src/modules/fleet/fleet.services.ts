@@ -12,6 +12,7 @@ import { createHostProber, type HostProber } from './liveness/probes.js';
 import type { HostConnector } from './ssh/ssh.types.js';
 import { createDiscoveryService } from './intelligence/discovery.service.js';
 import { createIntelligenceService } from './intelligence/intelligence.service.js';
+import { createIntelligenceScheduler } from './intelligence/intelligence.scheduler.js';
 import type { SessionDeps } from './intelligence/host-session.js';
 
 /**
@@ -64,11 +65,13 @@ function createFleetServices(core: Core) {
   };
   const discovery = createDiscoveryService({ core, hosts, session });
   const intelligence = createIntelligenceService({ core, hosts, session });
+  const intelligenceScheduler = createIntelligenceScheduler({ core, config });
   return {
     core,
     hooks,
     discovery,
     intelligence,
+    intelligenceScheduler,
     hosts,
     credentials,
     config,

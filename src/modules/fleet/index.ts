@@ -6,6 +6,7 @@ import { sshMigrations } from './ssh/ssh.migrations.js';
 import { intelligenceMigrations } from './intelligence/intelligence.migrations.js';
 import { intelligenceRoutes } from './routes/intelligence.routes.js';
 import { intelligenceJobs } from './intelligence/intelligence.jobs.js';
+import { startIntelligenceScheduler } from './intelligence/intelligence.scheduler.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -16,6 +17,8 @@ import { livenessRoutes } from './routes/liveness.routes.js';
 
 /** How often the liveness scheduler looks for hosts due a probe (each host's own interval comes from its band). */
 const LIVENESS_TICK_MS = 5_000;
+/** How often hosts due an intelligence collection are queued (each host's own interval comes from the config). */
+const INTELLIGENCE_TICK_MS = 60_000;
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -35,7 +38,12 @@ export const fleetModule: RampartModule = {
     };
   },
   async start(core) {
-    const scheduler = startLivenessScheduler(fleetServices(core).liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
-    return { stop: () => scheduler.stop() };
+    const fleet = fleetServices(core);
+    const scheduler = startLivenessScheduler(fleet.liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
+    const intelligence = startIntelligenceScheduler(fleet.intelligenceScheduler, {
+      intervalMs: INTELLIGENCE_TICK_MS,
+      logger: core.logger.child({ component: 'fleet.intelligence' }),
+    });
+    return { stop: () => Promise.all([scheduler.stop(), intelligence.stop()]).then(() => {}) };
   },
 };

@@ -3,7 +3,7 @@ import type { Migration } from '../../../core/db/migrator.js';
 
 /**
  * Discovery facts (one system-info row per host), the latest intelligence snapshot per host with each category's
- * freshness, and the events diffing snapshots produced.
+ * freshness, the events diffing snapshots produced, and when each host's next collection is due.
  */
 export const intelligenceMigrations: Migration[] = [
   {
@@ -42,6 +42,13 @@ export const intelligenceMigrations: Migration[] = [
         .createIndex('fleet_intelligence_events_host_time')
         .on('fleet_intelligence_events')
         .columns(['host_id', 'occurred_at', 'id'])
+        .execute();
+
+      // When each host's next collection is due; claimed by moving it forward, so one node enqueues each round.
+      await db.schema
+        .createTable('fleet_intelligence_schedule')
+        .addColumn('host_id', uuid, (c) => c.primaryKey().references('fleet_hosts.id').onDelete('cascade'))
+        .addColumn('next_due_at', ts, (c) => c.notNull())
         .execute();
     },
   },

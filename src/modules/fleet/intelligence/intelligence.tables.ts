@@ -28,10 +28,16 @@ export interface FleetIntelligenceEventRow {
   correlation_id: string | null;
 }
 
+export interface FleetIntelligenceScheduleRow {
+  host_id: string;
+  next_due_at: string;
+}
+
 declare module '../../../core/db/tables.js' {
   interface Tables {
     fleet_system_info: FleetSystemInfoRow;
     fleet_intelligence_state: FleetIntelligenceStateRow;
     fleet_intelligence_events: FleetIntelligenceEventRow;
+    fleet_intelligence_schedule: FleetIntelligenceScheduleRow;
   }
 }
