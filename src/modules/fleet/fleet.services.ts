@@ -25,6 +25,10 @@ import { createHostKeyStore } from './ssh/host-keys.store.js';
 import { forgetHostKey } from './ssh/host-key-trust.js';
 import { createSshConnector } from './ssh/ssh.connector.js';
 import type { HostConnector } from './ssh/ssh.types.js';
+import { createDiscoveryService } from './intelligence/discovery.service.js';
+import { createIntelligenceService } from './intelligence/intelligence.service.js';
+import { createIntelligenceScheduler } from './intelligence/intelligence.scheduler.js';
+import type { SessionDeps } from './intelligence/host-session.js';
 
 /**
  * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
@@ -92,11 +96,25 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const activity = createActivityService();
   activity.register(alertActivity(core.db));
   activity.register(auditActivity(core.db));
+  const session: SessionDeps = {
+    connector: () => {
+      if (!hooks.connector) throw new Error('no SSH connector is configured');
+      return hooks.connector;
+    },
+    secretFor: (hostId) => credentials.resolveSecret(hostId),
+    connectTimeoutMs: async () => (await config.get('connectivity')).timeout_sec * 1000,
+  };
+  const discovery = createDiscoveryService({ core, hosts, session });
+  const intelligence = createIntelligenceService({ core, hosts, session });
+  const intelligenceScheduler = createIntelligenceScheduler({ core, config });
   const services = {
     core,
     hooks,
     notifications: createNotificationService(core),
     preferences: createPreferencesService(core),
+    discovery,
+    intelligence,
+    intelligenceScheduler,
     hosts,
     credentials,
     config,

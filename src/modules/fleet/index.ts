@@ -13,6 +13,11 @@ import { exceptionRoutes } from './exceptions/exceptions.routes.js';
 import { activityRoutes } from './activity/activity.routes.js';
 import { remediationMigrations } from './remediation/remediation.migrations.js';
 import { remediationRoutes } from './remediation/remediation.routes.js';
+import { sshMigrations } from './ssh/ssh.migrations.js';
+import { intelligenceMigrations } from './intelligence/intelligence.migrations.js';
+import { intelligenceRoutes } from './routes/intelligence.routes.js';
+import { intelligenceJobs } from './intelligence/intelligence.jobs.js';
+import { startIntelligenceScheduler } from './intelligence/intelligence.scheduler.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -25,7 +30,6 @@ import { fleetComplianceRoutes } from './routes/fleet-compliance.routes.js';
 import { scansRoutes } from './routes/scans.routes.js';
 import { SCAN_JOB } from './scans/scan-job.js';
 import { scanMigrations } from './scans/scans.migrations.js';
-import { sshMigrations } from './ssh/ssh.migrations.js';
 import { frameMigrations } from './frame/frame.migrations.js';
 import { frameRoutes } from './frame/frame.routes.js';
 import './frame/frame.tables.js';
@@ -34,6 +38,8 @@ import './frame/frame.tables.js';
 const LIVENESS_TICK_MS = 5_000;
 /** How often the scan scheduler looks for hosts that are due a scan (each host's interval comes from its band). */
 const SCAN_SCHEDULER_TICK_MS = 60_000;
+/** How often hosts due an intelligence collection are queued (each host's own interval comes from the config). */
+const INTELLIGENCE_TICK_MS = 60_000;
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -42,7 +48,7 @@ const SCAN_SCHEDULER_TICK_MS = 60_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations, ...frameMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...intelligenceMigrations, ...configMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations, ...frameMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
@@ -54,6 +60,7 @@ export const fleetModule: RampartModule = {
         ...configRoutes(fleet),
         ...licenseRoutes(fleet),
         ...livenessRoutes(fleet),
+        ...intelligenceRoutes(fleet),
         ...scansRoutes(fleet.scanning),
         ...complianceRoutes(fleet.scanning),
         ...fleetComplianceRoutes(fleet.scanning),
@@ -67,8 +74,8 @@ export const fleetModule: RampartModule = {
     };
   },
   jobs: (core) => {
-    const { alerts, channels, scanning } = fleetServices(core);
-    return { [SCAN_JOB]: scanning.job, [DELIVER_JOB]: channels.deliveryHandler((id) => alerts.get(id)) };
+    const fleet = fleetServices(core);
+    return { ...intelligenceJobs(fleet), [SCAN_JOB]: fleet.scanning.job, [DELIVER_JOB]: fleet.channels.deliveryHandler((id) => fleet.alerts.get(id)) };
   },
   async start(core) {
     const fleet = fleetServices(core);
@@ -78,10 +85,14 @@ export const fleetModule: RampartModule = {
       startIntervalSweeper(core, 'alert silences', () => fleet.alerts.sweepSilences()),
       startIntervalSweeper(core, 'exception expiry', () => fleet.exceptions.sweepExpired()),
     ];
+    const intelligence = startIntelligenceScheduler(fleet.intelligenceScheduler, {
+      intervalMs: INTELLIGENCE_TICK_MS,
+      logger: core.logger.child({ component: 'fleet.intelligence' }),
+    });
     return {
       async stop() {
         await fleet.scanning.scheduler.stop();
-        await Promise.all([liveness.stop(), ...sweepers.map((s) => s.stop())]);
+        await Promise.all([liveness.stop(), intelligence.stop(), ...sweepers.map((s) => s.stop())]);
       },
     };
   },
