@@ -13,6 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { shellQuote } from '../../src/modules/fleet/compliance/shell.js';
 import type { CommandResult, HostSession, RunOptions } from '../../src/modules/fleet/ssh/ssh.types.js';
 import { waitFor } from './wait.js';
 
@@ -29,8 +30,11 @@ export interface LocalHost {
   session: HostSession;
   /** Where the host's /etc changes live: fixture files and whatever commands wrote. */
   etcUpper: string;
-  /** Writes (or replaces) a file in the host's /etc. */
-  writeEtc(relative: string, content: string): void;
+  /**
+   * Writes (or replaces) a file as the host sees it. Through the namespace, never into the overlay's layer directly:
+   * changing a mounted overlay's layers underneath it is undefined behaviour.
+   */
+  writeFile(path: string, content: string): Promise<void>;
   /** Reads a file as the host sees it. */
   readFile(path: string): Promise<string>;
   close(): Promise<void>;
@@ -112,9 +116,12 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   return {
     session,
     etcUpper: upper,
-    writeEtc,
+    async writeFile(path, content) {
+      const result = await session.run(`mkdir -p -- ${shellQuote(dirname(path))} && cat > ${shellQuote(path)}`, { stdin: content });
+      if (result.exitCode !== 0) throw new Error(`writing ${path}: ${result.stderr}`);
+    },
     async readFile(path) {
-      const result = await session.run(`cat -- '${path}'`);
+      const result = await session.run(`cat -- ${shellQuote(path)}`);
       if (result.exitCode !== 0) throw new Error(`reading ${path}: ${result.stderr}`);
       return result.stdout;
     },
