@@ -26,7 +26,8 @@ export interface EvaluateOptions {
 /**
  * Evaluates rules on one host over one session. Capabilities are detected once; each applicable rule's
  * implementation is picked by them; identical commands (sshd -T, cat /etc/login.defs) run once and serve every rule
- * that reads them; at most `concurrency` commands are in flight. Results come back in the rules' order.
+ * that reads them; at most `concurrency` commands are in flight. Results come back in the rules' order. A check that
+ * cannot run is that rule's `error`; a session that fails (the connection drops) rejects: the scan as a whole failed.
  */
 export async function evaluateRules(session: HostSession, rules: readonly ComplianceRule[], options: EvaluateOptions): Promise<RuleResult[]> {
   const selected = options.frameworks?.length ? rules.filter((r) => inFrameworks(r, options.frameworks!)) : [...rules];
