@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { loadBuiltinRules } from '../../src/modules/fleet/compliance/builtin-rules.js';
+import { detectCapabilities } from '../../src/modules/fleet/compliance/capabilities.js';
 import { evaluateRules } from '../../src/modules/fleet/compliance/engine.js';
 import { planRemediation } from '../../src/modules/fleet/compliance/remediation/plan.js';
 import type { PriorState } from '../../src/modules/fleet/compliance/remediation/step.js';
@@ -116,5 +118,23 @@ describe('remediation primitives', () => {
     const plan = planRemediation(rule, DEBIAN_12);
     assert.deepEqual(plan.steps, []);
     assert.equal(plan.manual, 'Mount /tmp with nodev in /etc/fstab.');
+  });
+
+  test('a built-in SSH rule fixes the effective sshd setting through a drop-in on a host that has sshd_config.d', async () => {
+    // The machine's own Debian sshd_config (through the overlay): it includes sshd_config.d before its settings.
+    const rule = loadBuiltinRules().rules.find((r) => r.id === 'ssh-x11-forwarding-disabled')!;
+    const capabilities = await detectCapabilities(host.session);
+    const scan = async () => (await evaluateRules(host.session, [rule], { facts: DEBIAN_12, capabilities }))[0];
+    await host.writeFile('/etc/ssh/sshd_config.d/50-site.conf', 'X11Forwarding yes\n');
+    assert.equal((await scan()).status, 'fail');
+    const [step] = planRemediation(rule, DEBIAN_12, { capabilities }).steps;
+    assert.match(step.description, /sshd_config\.d\/00-rampart\.conf/);
+    const prior = JSON.parse(JSON.stringify(await step.apply(host.session)));
+    assert.equal(readUpper(host, 'ssh/sshd_config.d/00-rampart.conf'), 'X11Forwarding no\n');
+    const fixed = await scan();
+    assert.equal(fixed.status, 'pass', fixed.evidence?.actual);
+    await step.rollback(host.session, prior);
+    assert.equal(existsSync(join(host.etcUpper, 'ssh/sshd_config.d/00-rampart.conf')), false);
+    assert.equal((await scan()).status, 'fail');
   });
 });

@@ -94,6 +94,7 @@ describe('rule loader and lint', () => {
     ]);
     assert.match(lines[0], /unknown field/);
     assert.match(lines[1], /octal mode/);
+    assert.match(lines[2], /required field is missing/);
     assert.match(lines[3], /absolute path/);
   });
 

@@ -4,14 +4,16 @@
  * so fixture files (sshd_config, login.defs, modprobe.d ...) appear at their real paths and writes (remediation)
  * land in that layer, never on the machine's own /etc. /run is a fresh tmpfs with /run/sshd, as sshd -T wants.
  *
- * One long-lived namespace per host (a `sleep` holding it); every command enters it with nsenter and runs in sh -c,
- * as a real session's commands do over SSH. The runner is root, so `sudo` is a no-op here. A process-exit hook kills
- * the holder if a test forgot close(): the namespace and its mounts go with it.
+ * One long-lived namespace per host, held by a process reading a pipe from this one; every command enters it with
+ * nsenter and runs in sh -c, as a real session's commands do over SSH. The runner is root, so `sudo` is a no-op
+ * here. When this process ends, however it ends, the holder sees its pipe close and exits: the namespace and its
+ * mounts go with it; the next run removes scratch directories left by runs that died.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { shellQuote } from '../../src/modules/fleet/compliance/shell.js';
 import type { CommandResult, HostSession, RunOptions } from '../../src/modules/fleet/ssh/ssh.types.js';
 import { waitFor } from './wait.js';
 
@@ -28,11 +30,29 @@ export interface LocalHost {
   session: HostSession;
   /** Where the host's /etc changes live: fixture files and whatever commands wrote. */
   etcUpper: string;
-  /** Writes (or replaces) a file in the host's /etc. */
-  writeEtc(relative: string, content: string): void;
+  /**
+   * Writes (or replaces) a file as the host sees it. Through the namespace, never into the overlay's layer directly:
+   * changing a mounted overlay's layers underneath it is undefined behaviour.
+   */
+  writeFile(path: string, content: string): Promise<void>;
   /** Reads a file as the host sees it. */
   readFile(path: string): Promise<string>;
   close(): Promise<void>;
+}
+
+const SCRATCH_PREFIX = 'rampart-fleet-host-';
+
+/** Scratch directories of earlier test processes that are gone (killed before they could clean up). */
+function removeLeftovers(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      spawnSync('rm', ['-rf', join(tmpdir(), name)]);
+    }
+  }
 }
 
 const live = new Set<ChildProcess>();
@@ -41,7 +61,8 @@ process.once('exit', () => {
 });
 
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
-  const root = mkdtempSync(join(tmpdir(), 'rampart-fleet-host-'));
+  removeLeftovers();
+  const root = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
   const upper = join(root, 'etc-upper');
   const work = join(root, 'etc-work');
   mkdirSync(upper);
@@ -60,10 +81,11 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     'mkdir -p /run/sshd',
     ...(options.setup ?? []),
     'echo ready',
-    'exec sleep 2147483647',
+    // Held open by a pipe from this process: if it dies, even by SIGKILL, cat sees EOF and the namespace goes.
+    'exec cat >/dev/null',
   ].join('\n');
   const unshareArgs = ['--mount', '--propagation', 'private', ...(options.network ? ['--net'] : []), 'sh', '-c', script];
-  const holder = spawn('unshare', unshareArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const holder = spawn('unshare', unshareArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(holder);
   let out = '';
   let err = '';
@@ -94,9 +116,12 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   return {
     session,
     etcUpper: upper,
-    writeEtc,
+    async writeFile(path, content) {
+      const result = await session.run(`mkdir -p -- ${shellQuote(dirname(path))} && cat > ${shellQuote(path)}`, { stdin: content });
+      if (result.exitCode !== 0) throw new Error(`writing ${path}: ${result.stderr}`);
+    },
     async readFile(path) {
-      const result = await session.run(`cat -- '${path}'`);
+      const result = await session.run(`cat -- ${shellQuote(path)}`);
       if (result.exitCode !== 0) throw new Error(`reading ${path}: ${result.stderr}`);
       return result.stdout;
     },

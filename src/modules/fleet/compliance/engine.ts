@@ -1,11 +1,12 @@
 import type { CommandResult, HostSession } from '../ssh/ssh.types.js';
 import { detectCapabilities, selectImplementation } from './capabilities.js';
-import type { CheckVerdict } from './checks/check-method.js';
+import type { CheckCommand, CheckMethod, CheckVerdict } from './checks/check-method.js';
 import { CHECK_METHODS, SHELL_FIELDS } from './checks/index.js';
 import { ComparisonError } from './checks/compare.js';
 import { inFrameworks, refsForHost } from './frameworks.js';
 import { osKey, platformMismatch } from './platform.js';
-import type { ComplianceRule, Evidence, HostFacts, RuleResult } from './rule.types.js';
+import type { ComplianceRule, Evidence, HostFacts, RuleImplementation, RuleResult } from './rule.types.js';
+import { UnquotableValueError } from './shell.js';
 import { resolveVariables, UndefinedVariableError } from './variables.js';
 
 export interface EvaluateOptions {
@@ -25,7 +26,8 @@ export interface EvaluateOptions {
 /**
  * Evaluates rules on one host over one session. Capabilities are detected once; each applicable rule's
  * implementation is picked by them; identical commands (sshd -T, cat /etc/login.defs) run once and serve every rule
- * that reads them; at most `concurrency` commands are in flight. Results come back in the rules' order.
+ * that reads them; at most `concurrency` commands are in flight. Results come back in the rules' order. A check that
+ * cannot run is that rule's `error`; a session that fails (the connection drops) rejects: the scan as a whole failed.
  */
 export async function evaluateRules(session: HostSession, rules: readonly ComplianceRule[], options: EvaluateOptions): Promise<RuleResult[]> {
   const selected = options.frameworks?.length ? rules.filter((r) => inFrameworks(r, options.frameworks!)) : [...rules];
@@ -50,33 +52,13 @@ async function evaluateRule(rule: ComplianceRule, ctx: RuleContext): Promise<Rul
 
   const implementation = selectImplementation(rule, ctx.capabilities);
   const methodName = implementation.check.method;
-  const fail = (reason: string, command = ''): RuleResult => ({
-    ...base,
-    status: 'error',
-    skip_reason: null,
-    error_reason: reason,
-    evidence: { method: methodName, command, stdout: '', stderr: reason, exit_code: null, expected: '', actual: reason, truncated: false },
-  });
+  const prepared = prepareCheck(rule, implementation.check, ctx);
+  if (typeof prepared === 'string') return errorResult(base, methodName, prepared);
 
-  const method = CHECK_METHODS[methodName];
-  if (!method) return fail(`unknown check method "${methodName}"`);
-  let check: unknown;
-  try {
-    const filled = resolveVariables(implementation.check, { ...rule.variables, ...ctx.variables }, SHELL_FIELDS);
-    const parsed = method.fields.safeParse(filled);
-    if (!parsed.success) return fail(`invalid check after variables: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    check = parsed.data;
-  } catch (err) {
-    if (err instanceof UndefinedVariableError || (err instanceof Error && /NUL byte/.test(err.message))) return fail(err.message);
-    throw err;
-  }
-
-  const command = method.command(check, { capabilities: ctx.capabilities, facts: ctx.facts });
-  if (typeof command === 'string') return fail(command);
-  const result = await ctx.runner(command.command, command.sudo);
+  const result = await ctx.runner(prepared.command.command, prepared.command.sudo);
   let verdict: CheckVerdict;
   try {
-    verdict = method.evaluate(check, result);
+    verdict = prepared.method.evaluate(prepared.check, result);
   } catch (err) {
     if (!(err instanceof ComparisonError)) throw err;
     verdict = { status: 'error', expected: '', actual: err.message };
@@ -92,6 +74,38 @@ async function evaluateRule(rule: ComplianceRule, ctx: RuleContext): Promise<Rul
     truncated: result.truncated,
   };
   return { ...base, status: verdict.status, skip_reason: null, ...(verdict.status === 'error' ? { error_reason: verdict.actual } : {}), evidence };
+}
+
+interface PreparedCheck {
+  method: CheckMethod;
+  check: unknown;
+  command: CheckCommand;
+}
+
+/** The check with site variables filled and its fields validated, and its command; or why it cannot run. */
+function prepareCheck(rule: ComplianceRule, raw: RuleImplementation['check'], ctx: RuleContext): PreparedCheck | string {
+  const method = CHECK_METHODS[raw.method];
+  if (!method) return `unknown check method "${raw.method}"`;
+  try {
+    const parsed = method.fields.safeParse(resolveVariables(raw, { ...rule.variables, ...ctx.variables }, SHELL_FIELDS));
+    if (!parsed.success) return `invalid check after variables: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    const command = method.command(parsed.data, { capabilities: ctx.capabilities, facts: ctx.facts });
+    return typeof command === 'string' ? command : { method, check: parsed.data, command };
+  } catch (err) {
+    if (err instanceof UndefinedVariableError || err instanceof UnquotableValueError) return err.message;
+    throw err;
+  }
+}
+
+/** An errored rule: no verdict, the reason in error_reason and in the evidence a reader sees. */
+function errorResult(base: Omit<RuleResult, 'status' | 'skip_reason' | 'evidence'>, method: string, reason: string): RuleResult {
+  return {
+    ...base,
+    status: 'error',
+    skip_reason: null,
+    error_reason: reason,
+    evidence: { method, command: '', stdout: '', stderr: reason, exit_code: null, expected: '', actual: reason, truncated: false },
+  };
 }
 
 /** Runs commands with a bound on those in flight, sharing one run among rules asking for the same command. */

@@ -7,6 +7,7 @@ import { deriveFrameworkRefs } from './frameworks.js';
 import { MECHANISMS } from './remediation/mechanisms.js';
 import type { ComplianceRule, RuleImplementation } from './rule.types.js';
 import { ruleDocument, type RuleDocument } from './rule-schema.js';
+import { UnquotableValueError } from './shell.js';
 import { resolveVariables, UndefinedVariableError, variableNames } from './variables.js';
 
 /** One problem in a rule file: where (file, rule id when known, field path) and what. */
@@ -164,6 +165,7 @@ function validatePart(
   try {
     filled = resolveVariables(part, variables, SHELL_FIELDS);
   } catch (err) {
+    if (err instanceof UnquotableValueError) return add(at, err.message);
     if (!(err instanceof UndefinedVariableError)) throw err;
     const field = Object.entries(part).find(([, v]) => variableNames(v).includes(err.variable))?.[0] ?? kindField;
     add(`${at}.${field}`, err.message);
@@ -179,7 +181,8 @@ function zodIssues(error: z.ZodError, file: string, rule: string | null): LintIs
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ file, rule, field: base ? `${base}.${key}` : key, message: 'unknown field' }));
     }
-    return [{ file, rule, field: base || '-', message: issue.message }];
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    return [{ file, rule, field: base || '-', message: missing ? 'required field is missing' : issue.message }];
   });
 }
 

@@ -3,9 +3,12 @@
  * variable passes through here, so no value can end a word or start a new command.
  */
 
+/** A value no shell word can carry. */
+export class UnquotableValueError extends Error {}
+
 /** One shell word holding exactly `value`: single quotes, with each embedded quote closed, escaped and reopened. */
 export function shellQuote(value: string): string {
-  if (value.includes('\0')) throw new Error('a NUL byte cannot be passed to a shell command');
+  if (value.includes('\0')) throw new UnquotableValueError('a NUL byte cannot be passed to a shell command');
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
