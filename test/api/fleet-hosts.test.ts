@@ -246,4 +246,24 @@ describe('fleet hosts API', () => {
     assertFleetError(await call(null, 'GET', '/api/v1/fleet/liveness'), 401);
     assertFleetError(await call(null, 'GET', '/api/v1/fleet/connectivity/breakdown'), 401);
   });
+  test('host groups: created, counted, renamed, deleted (hosts stay, ungrouped); duplicates 409, unknown 404', async () => {
+    const made = await call(admin, 'POST', '/api/v1/groups', { name: 'web-tier', description: 'front ends' });
+    assert.equal(made.statusCode, 201, made.body);
+    const group = made.json();
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'web-tier' }), 409, 'groups.duplicate');
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: '' }), 400);
+    assertFleetError(await create({ hostname: 'grouped00', ip_address: '10.0.0.80', group_id: '00000000-0000-4000-8000-00000000dead' }), 400);
+    const host = (await create({ hostname: 'grouped01', ip_address: '10.0.0.81', group_id: group.id })).json();
+    assert.equal(host.group_id, group.id);
+    assert.equal((await call(viewer, 'GET', `/api/v1/groups/${group.id}`)).json().host_count, 1);
+    assert.equal((await call(viewer, 'GET', '/api/v1/groups')).json().items.find((g: any) => g.id === group.id).host_count, 1);
+    assertFleetError(await call(viewer, 'POST', '/api/v1/groups', { name: 'viewer-group' }), 403);
+    assertFleetError(await call(viewer, 'DELETE', `/api/v1/groups/${group.id}`), 403);
+    const renamed = await call(admin, 'PATCH', `/api/v1/groups/${group.id}`, { name: 'edge-tier' });
+    assert.equal(renamed.json().name, 'edge-tier');
+    assert.equal((await call(admin, 'DELETE', `/api/v1/groups/${group.id}`)).statusCode, 204);
+    assertFleetError(await call(viewer, 'GET', `/api/v1/groups/${group.id}`), 404, 'groups.not_found');
+    assertFleetError(await call(admin, 'PATCH', '/api/v1/groups/nope', { name: 'x' }), 404, 'groups.not_found');
+    assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${host.id}`)).json().host.group_id, null, 'the host stays, ungrouped');
+  });
 });

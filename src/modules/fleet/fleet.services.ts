@@ -5,6 +5,7 @@ import { createSshConnector } from './ssh/ssh.connector.js';
 import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
+import { createHostGroupService } from './hosts/host-group.service.js';
 import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
@@ -42,7 +43,8 @@ function createFleetServices(core: Core) {
     prober: null,
     ping,
   };
-  const hosts = createHostService(core);
+  const groups = createHostGroupService(core);
+  const hosts = createHostService(core, groups);
   const credentials = createCredentialService(core, hosts);
   const config = createConfigService(core);
   const license = createLicenseService(core);
@@ -62,6 +64,7 @@ function createFleetServices(core: Core) {
     core,
     hooks,
     hosts,
+    groups,
     credentials,
     config,
     license,

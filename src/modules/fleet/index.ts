@@ -3,6 +3,7 @@ import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
 import { sshMigrations } from './ssh/ssh.migrations.js';
+import { hostGroupMigrations } from './hosts/host-groups.migrations.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -10,6 +11,7 @@ import { credentialsRoutes } from './routes/credentials.routes.js';
 import { configRoutes } from './routes/config.routes.js';
 import { licenseRoutes } from './routes/license.routes.js';
 import { livenessRoutes } from './routes/liveness.routes.js';
+import { groupsRoutes } from './routes/groups.routes.js';
 
 /** How often the liveness scheduler looks for hosts due a probe (each host's own interval comes from its band). */
 const LIVENESS_TICK_MS = 5_000;
@@ -21,13 +23,13 @@ const LIVENESS_TICK_MS = 5_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...hostGroupMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
     return {
       name: 'fleet',
-      routes: [...hostsRoutes(fleet), ...credentialsRoutes(fleet), ...configRoutes(fleet), ...licenseRoutes(fleet), ...livenessRoutes(fleet)],
+      routes: [...hostsRoutes(fleet), ...credentialsRoutes(fleet), ...configRoutes(fleet), ...licenseRoutes(fleet), ...livenessRoutes(fleet), ...groupsRoutes(fleet)],
     };
   },
   async start(core) {

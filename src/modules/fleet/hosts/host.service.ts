@@ -5,6 +5,7 @@ import { RampartError } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
 import type { FleetHostRow } from './hosts.tables.js';
 import { toHostView, type HostView } from './host.view.js';
+import type { HostGroupService } from './host-group.service.js';
 
 export interface HostInput {
   hostname: string;
@@ -30,7 +31,7 @@ const duplicate = (hostname: string, environment: string) =>
   new RampartError({ code: 'hosts.duplicate', status: 409, message: `a host named ${hostname} already exists in environment ${environment}` });
 
 /** Managed hosts: created, listed, patched and soft-deleted (a deleted host frees its name and reads as not found). */
-export function createHostService(core: Pick<Core, 'db' | 'now'>) {
+export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<HostGroupService, 'assertExists'>) {
   const { db } = core;
   const view = (row: FleetHostRow) => toHostView(row, db.dialect.fromJson, db.dialect.fromBool);
   const live = () => db.kysely.selectFrom('fleet_hosts').selectAll().where('deleted_at', 'is', null);
@@ -71,6 +72,7 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>) {
 
     async create(input: HostInput, createdBy: string | null): Promise<HostView> {
       const environment = input.environment ?? 'production';
+      await groups.assertExists(input.group_id);
       await assertNameFree(input.hostname, environment);
       const now = core.now().toISOString();
       const created: FleetHostRow = {
@@ -108,6 +110,7 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>) {
 
     async update(id: string, patch: HostPatch): Promise<HostView> {
       const current = await row(id);
+      await groups.assertExists(patch.group_id);
       if (patch.environment !== undefined && patch.environment !== current.environment) await assertNameFree(current.hostname, patch.environment, id);
       const { tags, ...rest } = patch;
       const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
