@@ -49,26 +49,27 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
     if (await q.executeTakeFirst()) throw duplicate(hostname, environment);
   }
 
+  /** Live hosts matching the filter, by hostname. */
+  async function listRows(filter: HostFilter = {}): Promise<FleetHostRow[]> {
+    let q = live();
+    if (filter.environment) q = q.where('environment', '=', filter.environment);
+    if (filter.tag) {
+      const tag = filter.tag;
+      q = q.where(
+        db.dialect.name === 'postgres'
+          ? sql<boolean>`tags @> ${JSON.stringify([tag])}::jsonb`
+          : sql<boolean>`exists (select 1 from json_each(fleet_hosts.tags) where json_each.value = ${tag})`,
+      );
+    }
+    return q.orderBy('hostname').orderBy('id').execute();
+  }
+
   return {
     row,
     get: async (id: string): Promise<HostView> => view(await row(id)),
 
-    async list(filter: HostFilter = {}): Promise<HostView[]> {
-      let q = live();
-      if (filter.environment) q = q.where('environment', '=', filter.environment);
-      if (filter.tag) {
-        const tag = filter.tag;
-        q = q.where(
-          db.dialect.name === 'postgres'
-            ? sql<boolean>`tags @> ${JSON.stringify([tag])}::jsonb`
-            : sql<boolean>`exists (select 1 from json_each(fleet_hosts.tags) where json_each.value = ${tag})`,
-        );
-      }
-      return (await q.orderBy('hostname').orderBy('id').execute()).map(view);
-    },
-
-    /** Every live host's row, for the liveness scheduler. */
-    liveRows: (ids: string[]) => (ids.length ? live().where('id', 'in', ids).execute() : Promise.resolve([])),
+    list: async (filter: HostFilter = {}): Promise<HostView[]> => (await listRows(filter)).map(view),
+    listRows,
 
     async create(input: HostInput, createdBy: string | null): Promise<HostView> {
       const environment = input.environment ?? 'production';

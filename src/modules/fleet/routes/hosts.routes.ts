@@ -107,13 +107,14 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       summary: 'List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework)',
       schema: { query: listQuery, response: z.object({ items: z.array(hostListItemSchema), total: z.number().int() }) },
       handler: async (ctx) => {
-        const views = await hosts.list(ctx.query);
-        const rows = await hosts.liveRows(views.map((v) => v.id));
-        const byId = new Map((await enrich(rows, ctx.query.framework)).map((e) => [e.view.id, e]));
-        const items = views.map((v) => {
-          const e = byId.get(v.id)!;
-          return { ...e.view, liveness: e.liveness, compliance_summary: e.compliance_summary, last_scan_at: e.last_scan_at, latest_scan_id: e.latest_scan_id, scan_state: e.scan_state };
-        });
+        const items = (await enrich(await hosts.listRows(ctx.query), ctx.query.framework)).map((e) => ({
+          ...e.view,
+          liveness: e.liveness,
+          compliance_summary: e.compliance_summary,
+          last_scan_at: e.last_scan_at,
+          latest_scan_id: e.latest_scan_id,
+          scan_state: e.scan_state,
+        }));
         return { items, total: items.length };
       },
     }),
