@@ -70,14 +70,20 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
       return Number(result.numUpdatedRows) === 1;
     },
 
-    async save(hostId: string, next: LivenessSnapshot, fields: { previous: MonitoringState; privilege?: string | null; error?: string | null; probedAt?: string | null; nextProbeAt: string }): Promise<void> {
+    async save(
+      hostId: string,
+      next: LivenessSnapshot,
+      fields: { previous: MonitoringState; privilege?: string | null; error?: string | null; errorType?: string | null; responseMs?: number | null; probedAt?: string | null; nextProbeAt: string },
+    ): Promise<void> {
       const now = core.now().toISOString();
       const changed = next.monitoring_state !== fields.previous;
       const row: FleetHostLivenessRow = {
         host_id: hostId,
         ...next,
         privilege: fields.privilege ?? null,
+        last_response_ms: fields.responseMs ?? null,
         last_error: fields.error ?? null,
+        last_error_type: fields.errorType ?? null,
         last_probe_at: fields.probedAt ?? null,
         state_changed_at: changed ? now : null,
         next_probe_at: fields.nextProbeAt,

@@ -963,7 +963,7 @@ export interface paths {
         /** List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework) */
         get: operations["getApiV1Hosts"];
         put?: never;
-        /** Register a host; (hostname, environment) is unique among hosts not deleted */
+        /** Register a host; (hostname, environment) is unique among hosts not deleted. Queues its discovery (job fleet.discovery) when the discovery config detects on first contact */
         post: operations["postApiV1Hosts"];
         delete?: never;
         options?: never;
@@ -1013,7 +1013,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probes of a host, newest first (limit 1-1000, default 50; since RFC 3339) */
+        /** Liveness probes of a host, newest first (limit 1-500; another value reads as the default 50) */
         get: operations["getApiV1HostsByHostIdMonitoringHistory"];
         put?: never;
         post?: never;
@@ -6128,7 +6128,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
+                        credentials: {
                             /** @enum {string} */
                             auth_method: "ssh_key" | "password" | "both";
                             /** @description RFC 3339 timestamp */
@@ -6151,7 +6151,6 @@ export interface operations {
                             updated_at: string;
                             username: string;
                         }[];
-                        total: number;
                     };
                 };
             };
@@ -6250,14 +6249,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid */
+            /** @description credentials.invalid_scope, credentials.missing_secret, credentials.invalid_key, credentials.host_not_found, or a malformed field */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
+                content?: never;
             };
             /** @description Authentication is required */
             401: {
@@ -6276,13 +6273,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
-            };
-            /** @description hosts.not_found: scope_id names no host */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description credentials.multiple_system_defaults, or credentials.duplicate (name taken in the scope) */
             409: {
@@ -7349,9 +7339,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
+                        hosts: {
                             architecture: string | null;
                             check_priority: number;
+                            /** @description null until the host is first scanned */
                             compliance_summary: {
                                 critical_failing: number;
                                 error: number;
@@ -7359,7 +7350,7 @@ export interface operations {
                                 passing: number;
                                 skipped: number;
                                 total: number;
-                            };
+                            } | null;
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             created_by: string | null;
@@ -7373,23 +7364,29 @@ export interface operations {
                             ip_address: string;
                             last_scan_at: string | null;
                             latest_scan_id: string | null;
+                            /** @description null until the host is first probed */
                             liveness: {
-                                consecutive_failures: {
-                                    icmp: number;
-                                    privilege: number;
-                                    ssh: number;
-                                };
+                                /** @description consecutive probes the SSH layer did not pass */
+                                consecutive_failures: number;
                                 last_error: string | null;
+                                last_error_type: string | null;
                                 last_probe_at: string | null;
+                                last_response_ms: number | null;
+                                last_state_change_at: string | null;
                                 /** @enum {string} */
                                 monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                                 next_probe_at: string | null;
+                                ping_consecutive_failures: number;
+                                ping_consecutive_successes: number;
                                 /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                                 privilege: string | null;
+                                privilege_consecutive_failures: number;
+                                privilege_consecutive_successes: number;
                                 /** @enum {string} */
                                 reachability_status: "reachable" | "unreachable" | "unknown";
-                                state_changed_at: string | null;
-                            };
+                                ssh_consecutive_failures: number;
+                                ssh_consecutive_successes: number;
+                            } | null;
                             maintenance_mode: boolean;
                             os_discovered_at: string | null;
                             os_family: string | null;
@@ -7403,7 +7400,6 @@ export interface operations {
                             updated_at: string;
                             username: string | null;
                         }[];
-                        total: number;
                     };
                 };
             };
@@ -7583,31 +7579,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        credential: {
-                            /** @enum {string} */
-                            auth_method: "ssh_key" | "password" | "both";
-                            /** @description RFC 3339 timestamp */
-                            created_at: string;
-                            created_by: string | null;
-                            description: string | null;
-                            /** Format: uuid */
-                            id: string;
-                            is_active: boolean;
-                            is_default: boolean;
-                            name: string;
-                            /** @enum {string} */
-                            scope: "system" | "host";
-                            scope_id: string | null;
-                            ssh_key_bits: number | null;
-                            ssh_key_comment: string | null;
-                            ssh_key_fingerprint: string | null;
-                            ssh_key_type: string | null;
-                            /** @description RFC 3339 timestamp */
-                            updated_at: string;
-                            username: string;
-                        };
                         /** @enum {string} */
-                        source: "system" | "host";
+                        auth_method: "ssh_key" | "password" | "both";
+                        /** @description RFC 3339 timestamp */
+                        created_at: string;
+                        created_by: string | null;
+                        description: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        is_active: boolean;
+                        is_default: boolean;
+                        name: string;
+                        /** @enum {string} */
+                        scope: "system" | "host";
+                        scope_id: string | null;
+                        ssh_key_bits: number | null;
+                        ssh_key_comment: string | null;
+                        ssh_key_fingerprint: string | null;
+                        ssh_key_type: string | null;
+                        /** @description RFC 3339 timestamp */
+                        updated_at: string;
+                        username: string;
                     };
                 };
             };
@@ -7638,7 +7630,7 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description hosts.not_found, or credentials.not_found when no credential resolves */
+            /** @description hosts.not_found, or credentials.none_available when no credential resolves */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7888,7 +7880,6 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                since?: string;
             };
             header?: never;
             path: {
@@ -7905,22 +7896,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            checked_at: string;
-                            error: string | null;
+                        entries: {
+                            check_time: string;
+                            error_message: string | null;
+                            error_type: string | null;
+                            failed_layer: ("ping" | "ssh" | "privilege") | null;
                             host_id: string;
-                            icmp_ok: boolean | null;
                             id: string;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
-                            /** @enum {string} */
-                            previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
+                            ping_ok: boolean | null;
+                            previous_state: ("online" | "degraded" | "critical" | "down" | "maintenance" | "unknown") | null;
                             privilege_ok: boolean | null;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            response_ms: number | null;
+                            response_time_ms: number | null;
                             ssh_ok: boolean | null;
                         }[];
+                        host_id: string;
                     };
                 };
             };
@@ -8026,22 +8019,27 @@ export interface operations {
                         last_scan_at: string | null;
                         latest_scan_id: string | null;
                         liveness: {
-                            consecutive_failures: {
-                                icmp: number;
-                                privilege: number;
-                                ssh: number;
-                            };
+                            /** @description consecutive probes the SSH layer did not pass */
+                            consecutive_failures: number;
                             last_error: string | null;
+                            last_error_type: string | null;
                             last_probe_at: string | null;
+                            last_response_ms: number | null;
+                            last_state_change_at: string | null;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                             next_probe_at: string | null;
+                            ping_consecutive_failures: number;
+                            ping_consecutive_successes: number;
                             /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                             privilege: string | null;
+                            privilege_consecutive_failures: number;
+                            privilege_consecutive_successes: number;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            state_changed_at: string | null;
-                        };
+                            ssh_consecutive_failures: number;
+                            ssh_consecutive_successes: number;
+                        } | null;
                         scan_state: ("queued" | "running") | null;
                     };
                 };
@@ -8307,8 +8305,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        checked_at: string;
                         error: string | null;
+                        error_type: string | null;
                         host_id: string;
                         layers: {
                             icmp: boolean;
@@ -8318,11 +8316,15 @@ export interface operations {
                         /** @enum {string} */
                         monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         /** @enum {string} */
+                        new_reachability_status: "reachable" | "unreachable";
+                        /** @enum {string} */
                         previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         privilege: string | null;
+                        probed_at: string;
                         /** @enum {string} */
                         reachability_status: "reachable" | "unreachable" | "unknown";
-                        response_ms: number;
+                        reachable: boolean;
+                        response_time_ms: number;
                     };
                 };
             };
@@ -8360,14 +8362,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Conflict (an Idempotency-Key reused with a different request, or still in progress) */
+            /** @description conflict.probe_in_flight, or an Idempotency-Key reused for another request */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
