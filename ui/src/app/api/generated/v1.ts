@@ -9,7 +9,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Install a license JWT (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
+        /** Install a license JWT {license_jwt} (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
         put: operations["putApiV1AdminLicense"];
         post?: never;
         /** Remove the installed license: back to the free tier */
@@ -28,7 +28,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dry run: check a license JWT (signature, claims, expiry) without installing it */
+        /** Dry run: check a license JWT {license_jwt} (signature, claims, expiry) without installing it */
         post: operations["postApiV1AdminLicenseVerify"];
         delete?: never;
         options?: never;
@@ -1103,7 +1103,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The license: tier, status, features; callers without system:read get tier, status, features, expires_at and in_grace_period only */
+        /** The license: tier, status, features, expiry; customer_id, fingerprint and issue and install times only with system:read */
         get: operations["getApiV1License"];
         put?: never;
         post?: never;
@@ -2063,7 +2063,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license: string;
+                    license_jwt: string;
                 };
             };
         };
@@ -2200,7 +2200,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license: string;
+                    license_jwt: string;
                 };
             };
         };
@@ -2212,23 +2212,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        license: {
-                            clock_rollback_detected?: boolean;
-                            customer_id?: string | null;
-                            expires_at: string | null;
-                            features: string[];
-                            fingerprint?: string | null;
-                            in_grace_period: boolean;
-                            installed_at?: string | null;
-                            issued_at?: string | null;
-                            /** @enum {string} */
-                            status: "active" | "grace" | "expired" | "no_license" | "invalid";
-                            /** @enum {string} */
-                            tier: "free" | "enterprise";
-                            using_prev_key?: boolean;
-                        } | null;
+                        customer_id?: string | null;
+                        expires_at?: string | null;
+                        features?: string[];
+                        is_valid: boolean;
+                        /** @enum {string} */
+                        tier?: "free" | "enterprise";
                         /** @enum {string} */
                         verify_result: "valid" | "signature_invalid" | "malformed_jwt" | "fingerprint_mismatch" | "expired";
+                        warnings?: string[];
                     };
                 };
             };
