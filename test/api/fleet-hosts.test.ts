@@ -260,26 +260,62 @@ describe('fleet hosts API', () => {
     assertFleetError(await call(null, 'GET', '/api/v1/fleet/liveness'), 401);
     assertFleetError(await call(null, 'GET', '/api/v1/fleet/connectivity/breakdown'), 401);
   });
-  test('host groups: created, counted, renamed, deleted (hosts stay, ungrouped); duplicates 409, unknown 404', async () => {
-    const made = await call(admin, 'POST', '/api/v1/groups', { name: 'web-tier', description: 'front ends' });
+  test('groups: sites and OS categories with their rules, members, rollups and summary; unknown 404', async () => {
+    const made = await call(admin, 'POST', '/api/v1/groups', { name: 'dc-east', kind: 'site', membership: 'manual', color: '#336699' });
     assert.equal(made.statusCode, 201, made.body);
-    const group = made.json();
-    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'web-tier' }), 409, 'groups.duplicate');
-    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: '' }), 400);
+    const site = made.json();
+    assert.equal(site.maintenance, false);
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: '  ' }), 400);
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'x', kind: 'site', membership: 'auto', match_family: 'debian' }), 400, 'validation.invalid');
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'x', kind: 'os_category', membership: 'auto' }), 400, 'validation.invalid');
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'x', kind: 'os_category', membership: 'manual', match_family: 'debian' }), 400, 'validation.invalid');
+    const auto = (await call(admin, 'POST', '/api/v1/groups', { name: 'Debian', kind: 'os_category', membership: 'auto', match_family: 'debian' })).json();
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'Debian again', kind: 'os_category', membership: 'auto', match_family: 'debian' }), 409, 'groups.duplicate_family');
+
     assertFleetError(await create({ hostname: 'grouped00', ip_address: '10.0.0.80', group_id: '00000000-0000-4000-8000-00000000dead' }), 400);
-    const host = (await create({ hostname: 'grouped01', ip_address: '10.0.0.81', group_id: group.id })).json();
-    assert.equal(host.group_id, group.id);
-    assert.equal((await call(viewer, 'GET', `/api/v1/groups/${group.id}`)).json().host_count, 1);
-    assert.equal((await call(viewer, 'GET', '/api/v1/groups')).json().items.find((g: any) => g.id === group.id).host_count, 1);
+    const a = (await create({ hostname: 'grouped01', ip_address: '10.0.0.81', group_id: site.id })).json();
+    const b = (await create({ hostname: 'grouped02', ip_address: '10.0.0.82' })).json();
+    await r.core.db.kysely.updateTable('fleet_hosts').set({ os_family: 'debian' }).where('id', '=', b.id).execute(); // as discovery would
+    assert.equal((await call(admin, 'POST', `/api/v1/groups/${site.id}/members`, { host_id: b.id })).statusCode, 204);
+    assertFleetError(await call(admin, 'POST', `/api/v1/groups/${auto.id}/members`, { host_id: a.id }), 400, 'groups.auto_membership');
+    assertFleetError(await call(admin, 'POST', `/api/v1/groups/${site.id}/members`, { host_id: '00000000-0000-4000-8000-00000000dead' }), 404, 'hosts.not_found');
+
+    const listed = (await call(viewer, 'GET', '/api/v1/groups')).json();
+    const siteItem = listed.groups.find((g: any) => g.id === site.id);
+    assert.deepEqual(siteItem.rollup.members.map((m: any) => m.hostname), ['grouped01', 'grouped02']);
+    assert.equal(siteItem.rollup.hosts, 2);
+    assert.deepEqual(listed.groups.find((g: any) => g.id === auto.id).rollup.members.map((m: any) => m.hostname), ['grouped02'], 'auto membership by OS family');
+    assert.equal(listed.summary.sites, 1);
+    assert.equal(listed.summary.os_categories, 1);
+    assert.ok(listed.summary.ungrouped >= 1);
+
+    const target = await call(admin, 'POST', `/api/v1/groups/${site.id}:target`, { target_framework: 'cis_debian12' });
+    assert.equal(target.json().target_framework, 'cis_debian12');
+    assertFleetError(await call(admin, 'POST', `/api/v1/groups/${auto.id}:target`, { target_framework: 'cis' }), 400, 'validation.invalid');
+
+    // A group in maintenance keeps its hosts from being probed.
+    const fleet = fleetServices(r.core);
+    await fleet.liveness.store.ensureRows();
+    await r.core.db.kysely.updateTable('fleet_host_liveness').set({ next_probe_at: new Date(0).toISOString() }).execute();
+    const due = async () => new Set((await fleet.liveness.store.due(10_000)).map((d) => d.host_id));
+    assert.ok((await due()).has(a.id));
+    assert.equal((await call(admin, 'POST', `/api/v1/groups/${site.id}/maintenance`, { on: true })).json().maintenance, true);
+    assert.ok(!(await due()).has(a.id) && !(await due()).has(b.id), 'members of a group in maintenance are not probed');
+    assert.ok((await call(viewer, 'GET', '/api/v1/groups')).json().summary.hosts_maintenance >= 2);
+    await call(admin, 'POST', `/api/v1/groups/${site.id}/maintenance`, { on: false });
+    assert.ok((await due()).has(a.id));
+
     assertFleetError(await call(viewer, 'POST', '/api/v1/groups', { name: 'viewer-group' }), 403);
-    assertFleetError(await call(viewer, 'DELETE', `/api/v1/groups/${group.id}`), 403);
-    const renamed = await call(admin, 'PATCH', `/api/v1/groups/${group.id}`, { name: 'edge-tier' });
-    assert.equal(renamed.json().name, 'edge-tier');
-    assert.equal((await call(admin, 'DELETE', `/api/v1/groups/${group.id}`)).statusCode, 204);
-    assertFleetError(await call(viewer, 'GET', `/api/v1/groups/${group.id}`), 404, 'groups.not_found');
+    assertFleetError(await call(viewer, 'DELETE', `/api/v1/groups/${site.id}`), 403);
+    assert.equal((await call(admin, 'PATCH', `/api/v1/groups/${site.id}`, { name: 'dc-west' })).json().name, 'dc-west');
+    assert.equal((await call(admin, 'DELETE', `/api/v1/groups/${site.id}/members/${b.id}`)).statusCode, 204);
+    assert.deepEqual((await call(viewer, 'GET', `/api/v1/groups/${site.id}`)).json().rollup.members.map((m: any) => m.hostname), ['grouped01']);
+    assert.equal((await call(admin, 'DELETE', `/api/v1/groups/${site.id}`)).statusCode, 204);
+    assertFleetError(await call(viewer, 'GET', `/api/v1/groups/${site.id}`), 404, 'groups.not_found');
     assertFleetError(await call(admin, 'PATCH', '/api/v1/groups/nope', { name: 'x' }), 404, 'groups.not_found');
-    assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${host.id}`)).json().host.group_id, null, 'the host stays, ungrouped');
+    assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${a.id}`)).json().host.group_id, null, 'the host stays, ungrouped');
   });
+
   test('a new host is queued for discovery on first contact unless the discovery config says not to', async () => {
     const queued = async (hostId: string) =>
       (await r.core.jobs.store.list({ type: 'fleet.discovery' }, { limit: 1000, offset: 0 })).items.filter((j) => (j.payload as { host_id: string }).host_id === hostId).length;

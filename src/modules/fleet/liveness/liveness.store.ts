@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Core } from '../../../core/index.js';
 import type { FleetHostLivenessRow, FleetMonitoringHistoryRow, MonitoringState } from '../config/config.tables.js';
 import '../config/config.tables.js';
+import { inMaintenanceGroup } from '../hosts/host-group.service.js';
 import type { LivenessSnapshot } from './transition.js';
 
 const bit = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
@@ -44,7 +45,7 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
         .execute();
     },
 
-    /** Live hosts out of maintenance whose next probe is due, most overdue first, then by check_priority. */
+    /** Live hosts out of maintenance (their own or their group's) whose next probe is due, most overdue first, then by check_priority. */
     async due(limit: number): Promise<{ host_id: string; next_probe_at: string }[]> {
       return db.kysely
         .selectFrom('fleet_host_liveness')
@@ -52,6 +53,7 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
         .select(['fleet_host_liveness.host_id', 'fleet_host_liveness.next_probe_at'])
         .where('fleet_hosts.deleted_at', 'is', null)
         .where('fleet_hosts.maintenance_mode', '=', db.dialect.toBool(false))
+        .where((eb) => eb.not(inMaintenanceGroup(db.dialect.toBool(true))))
         .where('fleet_host_liveness.next_probe_at', '<=', core.now().toISOString())
         .orderBy('fleet_host_liveness.next_probe_at')
         .orderBy('fleet_hosts.check_priority')

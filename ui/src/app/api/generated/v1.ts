@@ -906,10 +906,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List host groups with the number of hosts in each */
+        /** The fleet summary and every group with its rollup (compliance under the default framework) */
         get: operations["getApiV1Groups"];
         put?: never;
-        /** Create a host group (names are unique: 409 groups.duplicate) */
+        /** Create a group: kind site (manual) or os_category (manual, or auto with match_family: one auto group per family, else 409 groups.duplicate_family) */
         post: operations["postApiV1Groups"];
         delete?: never;
         options?: never;
@@ -924,16 +924,84 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One host group */
+        /** One group with its rollup */
         get: operations["getApiV1GroupsById"];
         put?: never;
         post?: never;
-        /** Delete a host group; its hosts stay, ungrouped */
+        /** Delete a group; its hosts stay, ungrouped */
         delete: operations["deleteApiV1GroupsById"];
         options?: never;
         head?: never;
-        /** Rename or describe a host group */
+        /** Change a group's name, subtype or color */
         patch: operations["patchApiV1GroupsById"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}:target": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set or clear ("" or null) a site's compliance target framework */
+        post: operations["postApiV1GroupsByIdTarget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a group in maintenance {on: true} (its hosts are not probed) or take it out */
+        post: operations["postApiV1GroupsByIdMaintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a host to a manual group (an auto group is 400 groups.auto_membership) */
+        post: operations["postApiV1GroupsByIdMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members/{host_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a host from a group */
+        delete: operations["deleteApiV1GroupsByIdMembersByHostId"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/health": {
@@ -6887,17 +6955,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
+                        groups: {
+                            color: string;
                             created_at: string;
-                            created_by: string | null;
-                            description: string | null;
-                            host_count: number;
                             /** Format: uuid */
                             id: string;
+                            /** @enum {string} */
+                            kind: "site" | "os_category";
+                            maintenance: boolean;
+                            match_family: string | null;
+                            /** @enum {string} */
+                            membership: "manual" | "auto";
                             name: string;
+                            rollup: {
+                                avg_compliance_pct: number | null;
+                                critical_hosts: number;
+                                down: number;
+                                hosts: number;
+                                members: {
+                                    host_id: string;
+                                    hostname: string;
+                                    status: string;
+                                }[];
+                                online: number;
+                            };
+                            subtype: string;
+                            target_framework: string | null;
                             updated_at: string;
                         }[];
-                        total: number;
+                        summary: {
+                            avg_compliance_pct: number | null;
+                            groups: number;
+                            hosts_maintenance: number;
+                            os_categories: number;
+                            sites: number;
+                            ungrouped: number;
+                        };
                     };
                 };
             };
@@ -6940,8 +7033,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    description?: string | null;
+                    color?: string;
+                    /** @enum {string} */
+                    kind?: "site" | "os_category";
+                    match_family?: string | null;
+                    /** @enum {string} */
+                    membership?: "manual" | "auto";
                     name: string;
+                    subtype?: string;
                 };
             };
         };
@@ -6953,13 +7052,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        color: string;
                         created_at: string;
-                        created_by: string | null;
-                        description: string | null;
-                        host_count: number;
                         /** Format: uuid */
                         id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
                         name: string;
+                        subtype: string;
+                        target_framework: string | null;
                         updated_at: string;
                     };
                 };
@@ -6991,7 +7096,7 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description groups.duplicate */
+            /** @description groups.duplicate_family */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7045,13 +7150,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        color: string;
                         created_at: string;
-                        created_by: string | null;
-                        description: string | null;
-                        host_count: number;
                         /** Format: uuid */
                         id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
                         name: string;
+                        rollup: {
+                            avg_compliance_pct: number | null;
+                            critical_hosts: number;
+                            down: number;
+                            hosts: number;
+                            members: {
+                                host_id: string;
+                                hostname: string;
+                                status: string;
+                            }[];
+                            online: number;
+                        };
+                        subtype: string;
+                        target_framework: string | null;
                         updated_at: string;
                     };
                 };
@@ -7176,8 +7299,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    description?: string | null;
+                    color?: string;
                     name?: string;
+                    subtype?: string;
                 };
             };
         };
@@ -7189,13 +7313,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        color: string;
                         created_at: string;
-                        created_by: string | null;
-                        description: string | null;
-                        host_count: number;
                         /** Format: uuid */
                         id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
                         name: string;
+                        subtype: string;
+                        target_framework: string | null;
                         updated_at: string;
                     };
                 };
@@ -7234,8 +7364,105 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description groups.duplicate */
-            409: {
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    target_framework: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7258,6 +7485,262 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    on: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    host_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found or hosts.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1GroupsByIdMembersByHostId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
