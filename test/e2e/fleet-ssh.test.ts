@@ -10,7 +10,6 @@ import { skipUnlessSshLab, startSshLab, type SshLab } from '../helpers/ssh-lab.j
 import { fleetServices } from '../../src/modules/fleet/fleet.services.js';
 import { createSshConnector } from '../../src/modules/fleet/ssh/ssh.connector.js';
 import { SshConnectError, type HostConnector, type HostSession } from '../../src/modules/fleet/ssh/ssh.types.js';
-import { createLimiter } from '../../src/modules/fleet/ssh/limiter.js';
 import { systemPrincipal } from '../../src/core/principal.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -92,8 +91,12 @@ describe('fleet SSH transport on namespace hosts', { skip: skipUnlessSshLab() },
     await waitFor('earlier sessions on alpha to end', () => userSessions('alpha') === 0, 30_000, 100);
     const session = await connector.open(lab.target('alpha', hostId), lab.secret('alpha'), { timeoutMs: CONNECT_TIMEOUT_MS });
     try {
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => session.run(`echo ${i}`, { sudo: i % 2 === 0 })));
-      results.forEach((r, i) => assert.equal(r.stdout.trim(), String(i)));
+      const results = await Promise.all(Array.from({ length: 60 }, (_, i) => session.run(`echo ${i}`, { sudo: i % 2 === 0 })));
+      // Every exit status arrives, also for commands that finish before their channel's confirmation is handled.
+      results.forEach((r, i) => {
+        assert.equal(r.stdout.trim(), String(i));
+        assert.equal(r.exitCode, 0, `command ${i}`);
+      });
       // sshd sees one connection: one session process for this login.
       assert.equal(userSessions('alpha'), 1);
     } finally {
@@ -205,27 +208,5 @@ describe('fleet SSH transport on namespace hosts', { skip: skipUnlessSshLab() },
     await lab.startSshd('beta');
     const session: HostSession = await open('beta');
     await session.close();
-  });
-
-  test('the limiter runs at most N tasks at once', async () => {
-    const limiter = createLimiter(2);
-    let running = 0;
-    let peak = 0;
-    let open!: () => void;
-    const gate = { promise: new Promise<void>((resolve) => (open = resolve)), resolve: () => open() };
-    const tasks = Array.from({ length: 6 }, () =>
-      limiter.run(async () => {
-        running++;
-        peak = Math.max(peak, running);
-        await gate.promise;
-        running--;
-      }),
-    );
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(limiter.active, 2);
-    assert.equal(limiter.waiting, 4);
-    gate.resolve();
-    await Promise.all(tasks);
-    assert.equal(peak, 2);
   });
 });

@@ -11,6 +11,9 @@ import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
 import { createHostProber, ping, type HostProber } from './liveness/probes.js';
 import type { HostConnector } from './ssh/ssh.types.js';
+import { createDiscoveryService } from './intelligence/discovery.service.js';
+import { createIntelligenceService } from './intelligence/intelligence.service.js';
+import type { SessionDeps } from './intelligence/host-session.js';
 
 /**
  * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
@@ -60,9 +63,21 @@ function createFleetServices(core: Core) {
     prober: () => hooks.prober ?? realProber,
     onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
   });
+  const session: SessionDeps = {
+    connector: () => {
+      if (!hooks.connector) throw new Error('no SSH connector is configured');
+      return hooks.connector;
+    },
+    secretFor: (hostId) => credentials.resolveSecret(hostId),
+    connectTimeoutMs: async () => (await config.get('connectivity')).timeout_sec * 1000,
+  };
+  const discovery = createDiscoveryService({ core, hosts, session });
+  const intelligence = createIntelligenceService({ core, hosts, session });
   return {
     core,
     hooks,
+    discovery,
+    intelligence,
     hosts,
     groups,
     credentials,

@@ -4,6 +4,9 @@ import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
 import { sshMigrations } from './ssh/ssh.migrations.js';
 import { hostGroupMigrations } from './hosts/host-groups.migrations.js';
+import { intelligenceMigrations } from './intelligence/intelligence.migrations.js';
+import { intelligenceRoutes } from './routes/intelligence.routes.js';
+import { intelligenceJobs } from './intelligence/intelligence.jobs.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -23,13 +26,22 @@ const LIVENESS_TICK_MS = 5_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...hostGroupMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...intelligenceMigrations, ...configMigrations, ...hostGroupMigrations],
+  jobs: (core) => intelligenceJobs(fleetServices(core)),
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
     return {
       name: 'fleet',
-      routes: [...hostsRoutes(fleet), ...credentialsRoutes(fleet), ...configRoutes(fleet), ...licenseRoutes(fleet), ...livenessRoutes(fleet), ...groupsRoutes(fleet)],
+      routes: [
+        ...hostsRoutes(fleet),
+        ...credentialsRoutes(fleet),
+        ...configRoutes(fleet),
+        ...licenseRoutes(fleet),
+        ...livenessRoutes(fleet),
+        ...groupsRoutes(fleet),
+        ...intelligenceRoutes(fleet),
+      ],
     };
   },
   async start(core) {

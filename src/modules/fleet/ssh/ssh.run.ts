@@ -54,15 +54,33 @@ function boundedBuffer(max: number) {
 
 const OPEN_ATTEMPTS = 4;
 
-function openExecOnce(client: Client, command: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel))));
+interface OpenChannel {
+  channel: ClientChannel;
+  /** The exit status, once it arrived (null when a signal ended the command). */
+  exit: { code?: number | null };
+}
+
+/**
+ * The exit status can arrive in the same packet batch as the channel's confirmation, before an awaiting caller
+ * resumes: its listener is attached in the callback itself, or the status would be lost. (Output is buffered by
+ * the stream until read, so it needs no such care.)
+ */
+function openExecOnce(client: Client, command: string): Promise<OpenChannel> {
+  return new Promise((resolve, reject) =>
+    client.exec(command, (err, channel) => {
+      if (err) return reject(err);
+      const exit: OpenChannel['exit'] = {};
+      channel.once('exit', (code: number | null) => (exit.code = typeof code === 'number' ? code : null));
+      resolve({ channel, exit });
+    }),
+  );
 }
 
 /**
  * sshd refuses a channel while it still tears down earlier ones past its MaxSessions; nothing ran then, so a
  * refused open is tried again after a short pause.
  */
-async function openExec(client: Client, command: string): Promise<ClientChannel> {
+async function openExec(client: Client, command: string): Promise<OpenChannel> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await openExecOnce(client, command);
@@ -77,15 +95,13 @@ async function openExec(client: Client, command: string): Promise<ClientChannel>
 /** Runs one command in its own exec channel; a timeout kills the remote process and closes the channel. */
 export async function execOnce(client: Client, req: ExecRequest): Promise<CommandResult> {
   const started = Date.now();
-  const channel = await openExec(client, req.wire);
+  const { channel, exit } = await openExec(client, req.wire);
   const stdout = boundedBuffer(req.maxOutputBytes);
   const stderr = boundedBuffer(req.maxOutputBytes);
-  let exitCode: number | null = null;
   let timedOut = false;
 
   channel.on('data', (chunk: Buffer) => stdout.push(chunk));
   channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  channel.on('exit', (code: number | null) => (exitCode = typeof code === 'number' ? code : null));
 
   let giveUp: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
@@ -109,7 +125,7 @@ export async function execOnce(client: Client, req: ExecRequest): Promise<Comman
     command: req.shown,
     stdout: stdout.text(),
     stderr: stderr.text(),
-    exitCode: timedOut ? null : exitCode,
+    exitCode: timedOut ? null : (exit.code ?? null),
     truncated: stdout.cut || stderr.cut,
     timedOut,
     durationMs: Date.now() - started,
