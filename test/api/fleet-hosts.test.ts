@@ -239,8 +239,10 @@ describe('fleet hosts API', () => {
     const fleet = fleetServices(r.core);
     const changes: string[] = [];
     fleet.hooks.onLivenessChange = (host, from, to) => void changes.push(`${host.hostname}:${from}->${to}`);
-    await call(admin, 'PUT', '/api/v1/system/connectivity/config', { rate_limit: 2 });
+    await call(admin, 'PUT', '/api/v1/system/connectivity/config', { rate_limit: 2, maintenance_global: true });
     await fleet.liveness.store.ensureRows();
+    assert.equal(await fleet.liveness.tick(), 0, 'global maintenance probes nothing');
+    await call(admin, 'PUT', '/api/v1/system/connectivity/config', { maintenance_global: false });
     const before = (await fleet.liveness.store.due(10_000)).length;
     assert.ok(before > 2, 'every host is due at first');
     const probed = await fleet.liveness.tick();
