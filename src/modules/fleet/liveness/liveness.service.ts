@@ -115,11 +115,12 @@ export function createLivenessService(deps: {
       result: 'success',
       details: { hostname: host.hostname, from, to },
     });
-    try {
-      await deps.onChange(host, from, to);
-    } catch (err) {
-      core.logger.warn({ err, hostId: host.id }, 'liveness change listener failed');
-    }
+    // The listener (alerts) runs once the change is committed, so its failure cannot undo the change.
+    core.db.afterCommit(() => {
+      Promise.resolve()
+        .then(() => deps.onChange(host, from, to))
+        .catch((err) => core.logger.warn({ err, hostId: host.id }, 'liveness change listener failed'));
+    });
   }
 
   /** Hosts being probed by this process: a second probe of one would race the first's counters. */
@@ -145,29 +146,32 @@ export function createLivenessService(deps: {
     const inMaintenance = core.db.dialect.fromBool(host.maintenance_mode);
     const next = inMaintenance ? enterMaintenance(prev) : nextLiveness(prev, report, { unreachableThreshold: conn.unreachable_threshold });
     const checkedAt = core.now().toISOString();
-    await store.save(hostId, next, {
-      previous: prev.monitoring_state,
-      privilege: report.privilegeKind,
-      error: report.error,
-      errorType: report.errorType,
-      responseMs: report.responseMs,
-      probedAt: checkedAt,
-      nextProbeAt: iso(jittered(bandInterval(next.monitoring_state, conn), random())),
+    // The probe is done: its row, history and audit row commit together.
+    await core.db.transaction(async () => {
+      await store.save(hostId, next, {
+        previous: prev.monitoring_state,
+        privilege: report.privilegeKind,
+        error: report.error,
+        errorType: report.errorType,
+        responseMs: report.responseMs,
+        probedAt: checkedAt,
+        nextProbeAt: iso(jittered(bandInterval(next.monitoring_state, conn), random())),
+      });
+      await store.addHistory({
+        host_id: hostId,
+        checked_at: checkedAt,
+        monitoring_state: next.monitoring_state,
+        previous_state: prev.monitoring_state,
+        reachability_status: next.reachability_status,
+        icmp: report.icmp,
+        ssh: report.ssh,
+        privilege: report.privilege,
+        response_ms: report.responseMs,
+        error: report.error,
+        error_type: report.errorType,
+      });
+      await announce(host, prev.monitoring_state, next.monitoring_state);
     });
-    await store.addHistory({
-      host_id: hostId,
-      checked_at: checkedAt,
-      monitoring_state: next.monitoring_state,
-      previous_state: prev.monitoring_state,
-      reachability_status: next.reachability_status,
-      icmp: report.icmp,
-      ssh: report.ssh,
-      privilege: report.privilege,
-      response_ms: report.responseMs,
-      error: report.error,
-      error_type: report.errorType,
-    });
-    await announce(host, prev.monitoring_state, next.monitoring_state);
     const reachable = report.ssh === true;
     return {
       reachable,
