@@ -128,6 +128,8 @@ describe('fleet system configs API', () => {
   });
 
   test('discovery sweep needs an Idempotency-Key and queues one fleet.discovery job per host out of maintenance', async () => {
+    // Hosts created with first-contact discovery off, so the only jobs are the sweep's.
+    await call(admin, 'PUT', '/api/v1/system/discovery/config', { detect_on_first_contact: false });
     const ids: string[] = [];
     for (const name of ['sweep-a', 'sweep-b', 'sweep-c']) ids.push((await call(admin, 'POST', '/api/v1/hosts', { hostname: name, ip_address: '10.0.3.1' })).json().id);
     await call(admin, 'PUT', `/api/v1/hosts/${ids[2]}/maintenance`, { enabled: true });

@@ -83,11 +83,11 @@ describe('fleet credentials API', () => {
   test('an encrypted RSA key needs its passphrase; a wrong one, none, or garbage is 400 and stores nothing', async () => {
     const before = await credentialCount();
     const base = { scope: 'host', scope_id: hostId, username: 'root', auth_method: 'ssh_key' };
-    assertFleetError(await create({ ...base, name: 'rsa', private_key: rsa.privateKey }), 400);
-    assertFleetError(await create({ ...base, name: 'rsa', private_key: rsa.privateKey, private_key_passphrase: 'wrong' }), 400);
-    assertFleetError(await create({ ...base, name: 'rsa', private_key: '-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n' }), 400);
+    assertFleetError(await create({ ...base, name: 'rsa', private_key: rsa.privateKey }), 400, 'credentials.invalid_key');
+    assertFleetError(await create({ ...base, name: 'rsa', private_key: rsa.privateKey, private_key_passphrase: 'wrong' }), 400, 'credentials.invalid_key');
+    assertFleetError(await create({ ...base, name: 'rsa', private_key: '-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n' }), 400, 'credentials.invalid_key');
     const publicKey = readFileSync(join(dir, 'ed.pub'), 'utf8');
-    assertFleetError(await create({ ...base, name: 'rsa', private_key: publicKey }), 400);
+    assertFleetError(await create({ ...base, name: 'rsa', private_key: publicKey }), 400, 'credentials.invalid_key');
     assert.equal(await credentialCount(), before);
     const res = await create({ ...base, name: 'rsa', private_key: rsa.privateKey, private_key_passphrase: PASSPHRASE });
     assert.equal(res.statusCode, 201, res.body);
@@ -100,13 +100,13 @@ describe('fleet credentials API', () => {
   test('the secret the method needs is required; scope and scope_id must agree', async () => {
     const before = await credentialCount();
     const cases: [Record<string, unknown>, number, string?][] = [
-      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'password' }, 400],
-      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'ssh_key', password: PASSWORD }, 400],
-      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'both', password: PASSWORD }, 400],
-      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'both', private_key: ed25519.privateKey }, 400],
-      [{ scope: 'host', name: 'p1', username: 'u', auth_method: 'password', password: PASSWORD }, 400],
-      [{ scope: 'system', scope_id: hostId, name: 'p1', username: 'u', auth_method: 'password', password: PASSWORD }, 400],
-      [{ scope: 'host', scope_id: '00000000-0000-4000-8000-00000000dead', name: 'p1', username: 'u', auth_method: 'password', password: PASSWORD }, 404, 'hosts.not_found'],
+      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'password' }, 400, 'credentials.missing_secret'],
+      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'ssh_key', password: PASSWORD }, 400, 'credentials.missing_secret'],
+      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'both', password: PASSWORD }, 400, 'credentials.missing_secret'],
+      [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'both', private_key: ed25519.privateKey }, 400, 'credentials.missing_secret'],
+      [{ scope: 'host', name: 'p1', username: 'u', auth_method: 'password', password: PASSWORD }, 400, 'credentials.invalid_scope'],
+      [{ scope: 'system', scope_id: hostId, name: 'p1', username: 'u', auth_method: 'password', password: PASSWORD }, 400, 'credentials.invalid_scope'],
+      [{ scope: 'host', scope_id: '00000000-0000-4000-8000-00000000dead', name: 'p1', username: 'u', auth_method: 'password', password: PASSWORD }, 400, 'credentials.host_not_found'],
       [{ scope: 'cluster', name: 'p1', username: 'u', auth_method: 'password', password: PASSWORD }, 400],
       [{ scope: 'system', name: 'p1', username: 'u', auth_method: 'kerberos', password: PASSWORD }, 400],
       [{ scope: 'system', name: '', username: 'u', auth_method: 'password', password: PASSWORD }, 400],
@@ -129,7 +129,7 @@ describe('fleet credentials API', () => {
 
   test('patch: a system credential made default demotes the previous one; narrowing the method drops its secrets', async () => {
     const pw = (await create({ scope: 'system', name: 'pw-only', username: 'deploy', auth_method: 'password', password: PASSWORD })).json();
-    const oldDefault = (await call(admin, 'GET', '/api/v1/credentials?scope=system')).json().items.find((c: any) => c.is_default);
+    const oldDefault = (await call(admin, 'GET', '/api/v1/credentials?scope=system')).json().credentials.find((c: any) => c.is_default);
     const promoted = await call(admin, 'PATCH', `/api/v1/credentials/${pw.id}`, { is_default: true, description: 'now default' });
     assert.equal(promoted.statusCode, 200, promoted.body);
     assert.equal(promoted.json().is_default, true);
@@ -151,19 +151,19 @@ describe('fleet credentials API', () => {
     const bare = (await call(admin, 'POST', '/api/v1/hosts', { hostname: 'bare-host', ip_address: '10.0.2.2' })).json();
     const fallback = await call(admin, 'POST', `/api/v1/hosts/${bare.id}/credentials:resolve`);
     assert.equal(fallback.statusCode, 200, fallback.body);
-    assert.equal(fallback.json().source, 'system');
-    assert.equal(fallback.json().credential.name, 'fleet-key');
+    assert.equal(fallback.json().scope, 'system');
+    assert.equal(fallback.json().name, 'fleet-key');
     const own = await create({ scope: 'host', scope_id: bare.id, name: 'own', username: 'admin', auth_method: 'password', password: PASSWORD });
     const resolved = (await call(admin, 'POST', `/api/v1/hosts/${bare.id}/credentials:resolve`)).json();
-    assert.equal(resolved.source, 'host');
-    assert.equal(resolved.credential.id, own.json().id);
+    assert.equal(resolved.scope, 'host');
+    assert.equal(resolved.id, own.json().id);
     const secret = await fleetServices(r.core).credentials.resolveSecret(bare.id);
     assert.deepEqual({ username: secret!.username, password: secret!.password, authMethod: secret!.authMethod }, { username: 'admin', password: PASSWORD, authMethod: 'password' });
 
-    const defaultId = fallback.json().credential.id;
+    const defaultId = fallback.json().id;
     assert.equal((await call(admin, 'DELETE', `/api/v1/credentials/${own.json().id}`)).statusCode, 204);
     assert.equal((await call(admin, 'DELETE', `/api/v1/credentials/${defaultId}`)).statusCode, 204);
-    assertFleetError(await call(admin, 'POST', `/api/v1/hosts/${bare.id}/credentials:resolve`), 404, 'credentials.not_found');
+    assertFleetError(await call(admin, 'POST', `/api/v1/hosts/${bare.id}/credentials:resolve`), 404, 'credentials.none_available');
     assertFleetError(await call(admin, 'POST', '/api/v1/hosts/00000000-0000-4000-8000-00000000dead/credentials:resolve'), 404, 'hosts.not_found');
     assertFleetError(await call(admin, 'GET', `/api/v1/credentials/${defaultId}`), 404, 'credentials.not_found');
     assert.equal(await fleetServices(r.core).credentials.resolveSecret(bare.id), null);
@@ -183,7 +183,7 @@ describe('fleet credentials API', () => {
     assert.equal(secret!.password, PASSWORD);
     const unnamed = await call(admin, 'POST', `/api/v1/credentials/${source.id}:clone`, { scope: 'system' });
     assert.equal(unnamed.json().name, 'to-clone (clone)');
-    assertFleetError(await call(admin, 'POST', `/api/v1/credentials/${source.id}:clone`, { scope: 'host' }), 400);
+    assertFleetError(await call(admin, 'POST', `/api/v1/credentials/${source.id}:clone`, { scope: 'host' }), 400, 'credentials.invalid_scope');
     assertFleetError(await call(admin, 'POST', '/api/v1/credentials/00000000-0000-4000-8000-00000000dead:clone', { scope: 'system' }), 404, 'credentials.not_found');
   });
 
@@ -204,7 +204,7 @@ describe('fleet credentials API', () => {
 
   test('no response and no stored column carries a secret in clear', async () => {
     const listed = await call(admin, 'GET', '/api/v1/credentials');
-    assert.ok(listed.json().items.length > 3);
+    assert.ok(listed.json().credentials.length > 3);
     const needles = [PASSWORD, PASSPHRASE, 'PRIVATE KEY', ed25519.privateKey.split('\n')[1]!, rsa.privateKey.split('\n')[1]!];
     for (const body of bodies) for (const needle of needles) assert.ok(!body.includes(needle), `a response contained ${needle.slice(0, 12)}...`);
     const rows = await r.core.db.kysely.selectFrom('fleet_credentials').selectAll().execute();

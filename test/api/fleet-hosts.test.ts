@@ -12,7 +12,7 @@ describe('fleet hosts API', () => {
   let auditor: SignedIn;
   let secAdmin: SignedIn;
   /** What the next probe of any host reports (the real layers are exercised by the liveness e2e test). */
-  let probe: Omit<ProbeReport, 'responseMs'> = { icmp: true, ssh: true, privilege: true, privilegeKind: 'root', error: null };
+  let probe: Omit<ProbeReport, 'responseMs'> = { icmp: true, ssh: true, privilege: true, privilegeKind: 'root', error: null, errorType: null };
 
   before(async () => {
     r = await createTestRampart();
@@ -83,14 +83,16 @@ describe('fleet hosts API', () => {
     await create({ hostname: 'db02', ip_address: '10.0.0.11', environment: 'lab', tags: ['db', 'primary'] });
     await create({ hostname: 'app01', ip_address: '10.0.0.12', environment: 'lab', tags: ['app'] });
     const lab = (await call(viewer, 'GET', '/api/v1/hosts?environment=lab')).json();
-    assert.deepEqual(lab.items.map((h: any) => h.hostname), ['app01', 'db01', 'db02']);
+    assert.deepEqual(lab.hosts.map((h: any) => h.hostname), ['app01', 'db01', 'db02']);
     const primary = (await call(viewer, 'GET', '/api/v1/hosts?environment=lab&tag=primary')).json();
-    assert.deepEqual(primary.items.map((h: any) => h.hostname), ['db02']);
-    const item = lab.items[0];
-    assert.equal(item.liveness.monitoring_state, 'unknown');
-    assert.deepEqual(item.compliance_summary, { passing: 0, failing: 0, skipped: 0, error: 0, total: 0, critical_failing: 0 });
+    assert.deepEqual(primary.hosts.map((h: any) => h.hostname), ['db02']);
+    const item = lab.hosts[0];
+    assert.equal(item.liveness, null, 'never probed');
+    assert.equal(item.compliance_summary, null, 'never scanned');
     assert.equal(item.last_scan_at, null);
     assert.equal(item.scan_state, null);
+    const detail = (await call(viewer, 'GET', `/api/v1/hosts/${item.id}`)).json();
+    assert.deepEqual(detail.compliance_summary, { passing: 0, failing: 0, skipped: 0, error: 0, total: 0, critical_failing: 0 });
   });
 
   test('the compliance hook fills the summary of list items and the detail', async () => {
@@ -114,7 +116,7 @@ describe('fleet hosts API', () => {
       assert.equal(detail.host.id, host.id);
       assert.equal(detail.compliance_summary.passing, 7);
       assert.equal(detail.scan_state, 'queued');
-      const listed = (await call(viewer, 'GET', '/api/v1/hosts')).json().items.find((h: any) => h.id === host.id);
+      const listed = (await call(viewer, 'GET', '/api/v1/hosts')).json().hosts.find((h: any) => h.id === host.id);
       assert.equal(listed.compliance_summary.passing, 9);
       assert.equal(listed.latest_scan_id, '00000000-0000-4000-8000-000000000001');
     } finally {
@@ -154,7 +156,7 @@ describe('fleet hosts API', () => {
     assertFleetError(await call(admin, 'GET', `/api/v1/hosts/${host.id}`), 404, 'hosts.not_found');
     assertFleetError(await call(admin, 'PATCH', `/api/v1/hosts/${host.id}`, { port: 23 }), 404, 'hosts.not_found');
     assertFleetError(await call(admin, 'DELETE', `/api/v1/hosts/${host.id}`), 404, 'hosts.not_found');
-    assert.ok(!(await call(admin, 'GET', '/api/v1/hosts')).json().items.some((h: any) => h.id === host.id));
+    assert.ok(!(await call(admin, 'GET', '/api/v1/hosts')).json().hosts.some((h: any) => h.id === host.id));
     const row = await r.core.db.kysely.selectFrom('fleet_hosts').select('deleted_at').where('id', '=', host.id).executeTakeFirstOrThrow();
     assert.ok(row.deleted_at, 'the row stays, marked deleted');
     const again = await create({ hostname: 'gone01', ip_address: '10.0.0.41' });
@@ -192,8 +194,10 @@ describe('fleet hosts API', () => {
     const off = await call(admin, 'PUT', `/api/v1/hosts/${host.id}/maintenance`, { enabled: false });
     assert.equal(off.json().maintenance_mode, false);
     assertFleetError(await call(admin, 'PUT', `/api/v1/hosts/${host.id}/maintenance`, {}), 400);
-    const history = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}/monitoring/history`)).json().items;
+    const history = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}/monitoring/history`)).json().entries;
     assert.deepEqual(history.map((h: any) => h.monitoring_state), ['unknown', 'maintenance']);
+    const audit = await r.core.audit.list({ action: 'host.updated', resourceId: host.id }, { limit: 10 });
+    assert.equal(audit.items.length, 3, 'every maintenance request is audited as host.updated');
     assert.equal(history[1].previous_state, 'unknown');
   });
 
@@ -202,31 +206,43 @@ describe('fleet hosts API', () => {
     const other = (await create({ hostname: 'check02', ip_address: '10.0.0.71' })).json();
     const url = (id: string) => `/api/v1/hosts/${id}/connectivity:check`;
     assertFleetError(await call(secAdmin, 'POST', url(host.id)), 400, 'idempotency.key_required');
-    probe = { icmp: true, ssh: false, privilege: null, privilegeKind: null, error: 'ssh refused' };
+    probe = { icmp: true, ssh: false, privilege: null, privilegeKind: null, error: 'ssh refused', errorType: 'unreachable' };
     const first = await call(secAdmin, 'POST', url(host.id), undefined, { 'idempotency-key': 'check-1' });
     assert.equal(first.statusCode, 200, first.body);
     assert.equal(first.json().monitoring_state, 'degraded');
     assert.deepEqual(first.json().layers, { icmp: true, ssh: false, privilege: null });
+    assert.equal(first.json().reachable, false);
+    assert.equal(first.json().new_reachability_status, 'unreachable');
+    assert.equal(first.json().error_type, 'unreachable');
     const replay = await call(secAdmin, 'POST', url(host.id), undefined, { 'idempotency-key': 'check-1' });
     assert.deepEqual(replay.json(), first.json());
     assert.equal(replay.headers['idempotent-replayed'], 'true');
     assertFleetError(await call(secAdmin, 'POST', url(other.id), undefined, { 'idempotency-key': 'check-1' }), 409);
     const second = await call(secAdmin, 'POST', url(host.id), undefined, { 'idempotency-key': 'check-2' });
     assert.equal(second.json().monitoring_state, 'critical', 'two SSH failures in a row');
-    const history = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}/monitoring/history?limit=1`)).json().items;
+    const history = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}/monitoring/history?limit=1`)).json().entries;
     assert.equal(history.length, 1);
     assert.equal(history[0].monitoring_state, 'critical');
     assert.equal(history[0].ssh_ok, false);
+    assert.equal(history[0].failed_layer, 'ssh');
+    assert.equal(history[0].error_type, 'unreachable');
+    assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${host.id}/monitoring/history?limit=9999`)).json().entries.length, 2, 'an out-of-range limit reads as 50');
+    const live = (await call(viewer, 'GET', `/api/v1/hosts/${host.id}`)).json().liveness;
+    assert.equal(live.ssh_consecutive_failures, 2);
+    assert.equal(live.ping_consecutive_successes, 2);
+    assert.equal(live.last_error_type, 'unreachable');
     assertFleetError(await call(secAdmin, 'POST', url('00000000-0000-4000-8000-00000000dead'), undefined, { 'idempotency-key': 'check-3' }), 404, 'hosts.not_found');
-    probe = { icmp: true, ssh: true, privilege: true, privilegeKind: 'root', error: null };
+    probe = { icmp: true, ssh: true, privilege: true, privilegeKind: 'root', error: null, errorType: null };
   });
 
   test('the scheduler probes due hosts, at most rate_limit per round, and tells the listener about changes', async () => {
     const fleet = fleetServices(r.core);
     const changes: string[] = [];
     fleet.hooks.onLivenessChange = (host, from, to) => void changes.push(`${host.hostname}:${from}->${to}`);
-    await call(admin, 'PUT', '/api/v1/system/connectivity/config', { rate_limit: 2 });
+    await call(admin, 'PUT', '/api/v1/system/connectivity/config', { rate_limit: 2, maintenance_global: true });
     await fleet.liveness.store.ensureRows();
+    assert.equal(await fleet.liveness.tick(), 0, 'global maintenance probes nothing');
+    await call(admin, 'PUT', '/api/v1/system/connectivity/config', { maintenance_global: false });
     const before = (await fleet.liveness.store.due(10_000)).length;
     assert.ok(before > 2, 'every host is due at first');
     const probed = await fleet.liveness.tick();
@@ -245,5 +261,71 @@ describe('fleet hosts API', () => {
     assert.equal((await call(auditor, 'GET', '/api/v1/fleet/liveness')).statusCode, 200);
     assertFleetError(await call(null, 'GET', '/api/v1/fleet/liveness'), 401);
     assertFleetError(await call(null, 'GET', '/api/v1/fleet/connectivity/breakdown'), 401);
+  });
+  test('groups: sites and OS categories with their rules, members, rollups and summary; unknown 404', async () => {
+    const made = await call(admin, 'POST', '/api/v1/groups', { name: 'dc-east', kind: 'site', membership: 'manual', color: '#336699' });
+    assert.equal(made.statusCode, 201, made.body);
+    const site = made.json();
+    assert.equal(site.maintenance, false);
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: '  ' }), 400);
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'x', kind: 'site', membership: 'auto', match_family: 'debian' }), 400, 'validation.invalid');
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'x', kind: 'os_category', membership: 'auto' }), 400, 'validation.invalid');
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'x', kind: 'os_category', membership: 'manual', match_family: 'debian' }), 400, 'validation.invalid');
+    const auto = (await call(admin, 'POST', '/api/v1/groups', { name: 'Debian', kind: 'os_category', membership: 'auto', match_family: 'debian' })).json();
+    assertFleetError(await call(admin, 'POST', '/api/v1/groups', { name: 'Debian again', kind: 'os_category', membership: 'auto', match_family: 'debian' }), 409, 'groups.duplicate_family');
+
+    assertFleetError(await create({ hostname: 'grouped00', ip_address: '10.0.0.80', group_id: '00000000-0000-4000-8000-00000000dead' }), 400);
+    const a = (await create({ hostname: 'grouped01', ip_address: '10.0.0.81', group_id: site.id })).json();
+    const b = (await create({ hostname: 'grouped02', ip_address: '10.0.0.82' })).json();
+    await r.core.db.kysely.updateTable('fleet_hosts').set({ os_family: 'debian' }).where('id', '=', b.id).execute(); // as discovery would
+    assert.equal((await call(admin, 'POST', `/api/v1/groups/${site.id}/members`, { host_id: b.id })).statusCode, 204);
+    assertFleetError(await call(admin, 'POST', `/api/v1/groups/${auto.id}/members`, { host_id: a.id }), 400, 'groups.auto_membership');
+    assertFleetError(await call(admin, 'POST', `/api/v1/groups/${site.id}/members`, { host_id: '00000000-0000-4000-8000-00000000dead' }), 404, 'hosts.not_found');
+
+    const listed = (await call(viewer, 'GET', '/api/v1/groups')).json();
+    const siteItem = listed.groups.find((g: any) => g.id === site.id);
+    assert.deepEqual(siteItem.rollup.members.map((m: any) => m.hostname), ['grouped01', 'grouped02']);
+    assert.equal(siteItem.rollup.hosts, 2);
+    assert.deepEqual(listed.groups.find((g: any) => g.id === auto.id).rollup.members.map((m: any) => m.hostname), ['grouped02'], 'auto membership by OS family');
+    assert.equal(listed.summary.sites, 1);
+    assert.equal(listed.summary.os_categories, 1);
+    assert.ok(listed.summary.ungrouped >= 1);
+
+    const target = await call(admin, 'POST', `/api/v1/groups/${site.id}:target`, { target_framework: 'cis_debian12' });
+    assert.equal(target.json().target_framework, 'cis_debian12');
+    assertFleetError(await call(admin, 'POST', `/api/v1/groups/${auto.id}:target`, { target_framework: 'cis' }), 400, 'validation.invalid');
+
+    // A group in maintenance keeps its hosts from being probed.
+    const fleet = fleetServices(r.core);
+    await fleet.liveness.store.ensureRows();
+    await r.core.db.kysely.updateTable('fleet_host_liveness').set({ next_probe_at: new Date(0).toISOString() }).execute();
+    const due = async () => new Set((await fleet.liveness.store.due(10_000)).map((d) => d.host_id));
+    assert.ok((await due()).has(a.id));
+    assert.equal((await call(admin, 'POST', `/api/v1/groups/${site.id}/maintenance`, { on: true })).json().maintenance, true);
+    assert.ok(!(await due()).has(a.id) && !(await due()).has(b.id), 'members of a group in maintenance are not probed');
+    assert.ok((await call(viewer, 'GET', '/api/v1/groups')).json().summary.hosts_maintenance >= 2);
+    await call(admin, 'POST', `/api/v1/groups/${site.id}/maintenance`, { on: false });
+    assert.ok((await due()).has(a.id));
+
+    assertFleetError(await call(viewer, 'POST', '/api/v1/groups', { name: 'viewer-group' }), 403);
+    assertFleetError(await call(viewer, 'DELETE', `/api/v1/groups/${site.id}`), 403);
+    assert.equal((await call(admin, 'PATCH', `/api/v1/groups/${site.id}`, { name: 'dc-west' })).json().name, 'dc-west');
+    assert.equal((await call(admin, 'DELETE', `/api/v1/groups/${site.id}/members/${b.id}`)).statusCode, 204);
+    assert.deepEqual((await call(viewer, 'GET', `/api/v1/groups/${site.id}`)).json().rollup.members.map((m: any) => m.hostname), ['grouped01']);
+    assert.equal((await call(admin, 'DELETE', `/api/v1/groups/${site.id}`)).statusCode, 204);
+    assertFleetError(await call(viewer, 'GET', `/api/v1/groups/${site.id}`), 404, 'groups.not_found');
+    assertFleetError(await call(admin, 'PATCH', '/api/v1/groups/nope', { name: 'x' }), 404, 'groups.not_found');
+    assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${a.id}`)).json().host.group_id, null, 'the host stays, ungrouped');
+  });
+
+  test('a new host is queued for discovery on first contact unless the discovery config says not to', async () => {
+    const queued = async (hostId: string) =>
+      (await r.core.jobs.store.list({ type: 'fleet.discovery' }, { limit: 1000, offset: 0 })).items.filter((j) => (j.payload as { host_id: string }).host_id === hostId).length;
+    const first = (await create({ hostname: 'discover01', ip_address: '10.0.0.90' })).json();
+    assert.equal(await queued(first.id), 1);
+    await call(admin, 'PUT', '/api/v1/system/discovery/config', { detect_on_first_contact: false });
+    const second = (await create({ hostname: 'discover02', ip_address: '10.0.0.91' })).json();
+    assert.equal(await queued(second.id), 0);
+    await call(admin, 'PUT', '/api/v1/system/discovery/config', { detect_on_first_contact: true });
   });
 });

@@ -86,7 +86,8 @@ describe('fleet liveness on namespace hosts', { skip: skipUnlessSshLab() }, () =
     assert.equal(second.reachability_status, 'unreachable');
     const detail = (await call('GET', `/api/v1/hosts/${hostIds.web}`)).json();
     assert.equal(detail.liveness.monitoring_state, 'critical');
-    assert.equal(detail.liveness.consecutive_failures.ssh, 2);
+    assert.equal(detail.liveness.ssh_consecutive_failures, 2);
+    assert.equal(detail.liveness.last_error_type, 'unreachable');
     assert.match(detail.liveness.last_error, /ssh/);
     const breakdown = (await call('GET', '/api/v1/fleet/connectivity/breakdown')).json();
     assert.equal(breakdown.critical, 1);
@@ -103,7 +104,7 @@ describe('fleet liveness on namespace hosts', { skip: skipUnlessSshLab() }, () =
     assert.equal(third.monitoring_state, 'online');
     assert.equal(third.reachability_status, 'reachable');
     assert.deepEqual(changes.slice(-2), ['web:critical->degraded', 'web:degraded->online']);
-    const history = (await call('GET', `/api/v1/hosts/${hostIds.web}/monitoring/history?limit=20`)).json().items;
+    const history = (await call('GET', `/api/v1/hosts/${hostIds.web}/monitoring/history?limit=20`)).json().entries;
     assert.deepEqual(
       history.map((h: any) => h.monitoring_state).reverse(),
       ['online', 'degraded', 'critical', 'degraded', 'degraded', 'online'],
@@ -130,11 +131,11 @@ describe('fleet liveness on namespace hosts', { skip: skipUnlessSshLab() }, () =
     await call('PUT', `/api/v1/hosts/${hostIds.db}/maintenance`, { enabled: true });
     // Make web due now, as its interval would after the band's time.
     await r.core.db.kysely.updateTable('fleet_host_liveness').set({ next_probe_at: new Date(0).toISOString() }).execute();
-    const before = (await call('GET', `/api/v1/hosts/${hostIds.web}/monitoring/history?limit=1000`)).json().items.length;
-    const dbBefore = (await call('GET', `/api/v1/hosts/${hostIds.db}/monitoring/history?limit=1000`)).json().items.length;
+    const before = (await call('GET', `/api/v1/hosts/${hostIds.web}/monitoring/history?limit=500`)).json().entries.length;
+    const dbBefore = (await call('GET', `/api/v1/hosts/${hostIds.db}/monitoring/history?limit=500`)).json().entries.length;
     assert.equal(await fleet.liveness.tick(), 1, 'only web is probed');
-    assert.equal((await call('GET', `/api/v1/hosts/${hostIds.web}/monitoring/history?limit=1000`)).json().items.length, before + 1);
-    assert.equal((await call('GET', `/api/v1/hosts/${hostIds.db}/monitoring/history?limit=1000`)).json().items.length, dbBefore);
+    assert.equal((await call('GET', `/api/v1/hosts/${hostIds.web}/monitoring/history?limit=500`)).json().entries.length, before + 1);
+    assert.equal((await call('GET', `/api/v1/hosts/${hostIds.db}/monitoring/history?limit=500`)).json().entries.length, dbBefore);
     const web = (await call('GET', `/api/v1/hosts/${hostIds.web}`)).json().liveness;
     assert.equal(web.monitoring_state, 'online');
     assert.ok(Date.parse(web.next_probe_at) > Date.now() + 0.8 * 900_000 - 60_000, 'the next probe is about the online interval away');

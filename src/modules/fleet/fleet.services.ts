@@ -12,6 +12,7 @@ import { unwiredRemediationHosts } from './remediation/unwired-hosts.js';
 import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
+import { createHostGroupService } from './hosts/host-group.service.js';
 import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
@@ -72,7 +73,8 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
     prober: null,
     ping,
   };
-  const hosts = createHostService(core);
+  const groups = createHostGroupService(core);
+  const hosts = createHostService(core, groups);
   const credentials = createCredentialService(core, hosts);
   const config = createConfigService(core);
   const license = createLicenseService(core);
@@ -116,6 +118,7 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
     intelligence,
     intelligenceScheduler,
     hosts,
+    groups,
     credentials,
     config,
     license,

@@ -14,6 +14,7 @@ import { activityRoutes } from './activity/activity.routes.js';
 import { remediationMigrations } from './remediation/remediation.migrations.js';
 import { remediationRoutes } from './remediation/remediation.routes.js';
 import { sshMigrations } from './ssh/ssh.migrations.js';
+import { hostGroupMigrations } from './hosts/host-groups.migrations.js';
 import { intelligenceMigrations } from './intelligence/intelligence.migrations.js';
 import { intelligenceRoutes } from './routes/intelligence.routes.js';
 import { intelligenceJobs } from './intelligence/intelligence.jobs.js';
@@ -33,6 +34,7 @@ import { scanMigrations } from './scans/scans.migrations.js';
 import { frameMigrations } from './frame/frame.migrations.js';
 import { frameRoutes } from './frame/frame.routes.js';
 import './frame/frame.tables.js';
+import { groupsRoutes } from './routes/groups.routes.js';
 
 /** How often the liveness scheduler looks for hosts due a probe (each host's own interval comes from its band). */
 const LIVENESS_TICK_MS = 5_000;
@@ -48,7 +50,7 @@ const INTELLIGENCE_TICK_MS = 60_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...intelligenceMigrations, ...configMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations, ...frameMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...intelligenceMigrations, ...configMigrations, ...hostGroupMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations, ...frameMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
@@ -60,6 +62,7 @@ export const fleetModule: RampartModule = {
         ...configRoutes(fleet),
         ...licenseRoutes(fleet),
         ...livenessRoutes(fleet),
+        ...groupsRoutes(fleet),
         ...intelligenceRoutes(fleet),
         ...scansRoutes(fleet.scanning),
         ...complianceRoutes(fleet.scanning),

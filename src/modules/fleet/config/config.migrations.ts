@@ -37,9 +37,14 @@ export const configMigrations: Migration[] = [
         .addColumn('icmp_failures', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('ssh_failures', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('privilege_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('icmp_successes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('ssh_successes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('privilege_successes', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('pass_streak', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('privilege', 'text')
+        .addColumn('last_response_ms', 'integer')
         .addColumn('last_error', 'text')
+        .addColumn('last_error_type', 'text')
         .addColumn('last_probe_at', ts)
         .addColumn('state_changed_at', ts)
         .addColumn('next_probe_at', ts, (c) => c.notNull())
@@ -60,6 +65,7 @@ export const configMigrations: Migration[] = [
         .addColumn('privilege_ok', 'integer')
         .addColumn('response_ms', 'integer')
         .addColumn('error', 'text')
+        .addColumn('error_type', 'text')
         .execute();
       await db.schema.createIndex('fleet_monitoring_history_host').on('fleet_monitoring_history').columns(['host_id', 'checked_at']).execute();
     },

@@ -27,9 +27,15 @@ export interface FleetHostLivenessRow {
   icmp_failures: number;
   ssh_failures: number;
   privilege_failures: number;
+  icmp_successes: number;
+  ssh_successes: number;
+  privilege_successes: number;
   pass_streak: number;
   privilege: string | null;
+  last_response_ms: number | null;
   last_error: string | null;
+  /** icmp_unreachable, no_credential, auth_failed, timeout, unreachable, host_key_mismatch, protocol, privilege_denied ... */
+  last_error_type: string | null;
   last_probe_at: string | null;
   state_changed_at: string | null;
   next_probe_at: string;
@@ -49,6 +55,7 @@ export interface FleetMonitoringHistoryRow {
   privilege_ok: number | null;
   response_ms: number | null;
   error: string | null;
+  error_type: string | null;
 }
 
 declare module '../../../core/db/tables.js' {

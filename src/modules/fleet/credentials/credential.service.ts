@@ -40,6 +40,10 @@ export const credentialNotFound = (id: string) =>
   new RampartError({ code: 'credentials.not_found', status: 404, message: `credential ${id} not found` });
 const multipleDefaults = () =>
   new RampartError({ code: 'credentials.multiple_system_defaults', status: 409, message: 'another active system credential is already the default' });
+const invalidScope = (message: string) => new RampartError({ code: 'credentials.invalid_scope', status: 400, message, details: { field: 'scope_id' } });
+const missingSecret = (field: string, method: AuthMethod) =>
+  new RampartError({ code: 'credentials.missing_secret', status: 400, message: `${field} is required for auth_method ${method}`, details: { field } });
+const hostNotFound = () => new RampartError({ code: 'credentials.host_not_found', status: 400, message: 'scope_id does not match an active host', details: { field: 'scope_id' } });
 const duplicateName = (name: string) =>
   new RampartError({ code: 'credentials.duplicate', status: 409, message: `an active credential named ${name} already exists in this scope` });
 
@@ -65,11 +69,13 @@ export function createCredentialService(core: Pick<Core, 'db' | 'now' | 'secrets
 
   async function checkScope(scope: CredentialScope, scopeId: string | null | undefined): Promise<string | null> {
     if (scope === 'system') {
-      if (scopeId) throw errors.validation('scope_id must be left out for scope system', { details: { field: 'scope_id' } });
+      if (scopeId) throw invalidScope('scope_id must be left out for scope system');
       return null;
     }
-    if (!scopeId) throw errors.validation('scope_id (the host id) is required for scope host', { details: { field: 'scope_id' } });
-    await hosts.row(scopeId);
+    if (!scopeId) throw invalidScope('scope_id (the host id) is required for scope host');
+    await hosts.row(scopeId).catch(() => {
+      throw hostNotFound();
+    });
     return scopeId;
   }
 
@@ -112,8 +118,8 @@ export function createCredentialService(core: Pick<Core, 'db' | 'now' | 'secrets
 
     async create(input: CredentialInput, createdBy: string | null): Promise<CredentialView> {
       const scopeId = await checkScope(input.scope, input.scope_id);
-      if (usesKey(input.auth_method) && !input.private_key) throw errors.validation(`private_key is required for auth_method ${input.auth_method}`, { details: { field: 'private_key' } });
-      if (usesPassword(input.auth_method) && !input.password) throw errors.validation(`password is required for auth_method ${input.auth_method}`, { details: { field: 'password' } });
+      if (usesKey(input.auth_method) && !input.private_key) throw missingSecret('private_key', input.auth_method);
+      if (usesPassword(input.auth_method) && !input.password) throw missingSecret('password', input.auth_method);
       const key = usesKey(input.auth_method) ? keyInfo(input.private_key, input.private_key_passphrase) : null;
       const isDefault = input.scope === 'system' && input.is_default === true;
       if (isDefault) await assertNoOtherDefault();
@@ -163,8 +169,8 @@ export function createCredentialService(core: Pick<Core, 'db' | 'now' | 'secrets
       }
       if (!usesPassword(method)) passwordSealed = null;
       if (!usesKey(method)) [keySealed, passphraseSealed, key] = [null, null, null];
-      if (usesKey(method) && !keySealed) throw errors.validation(`private_key is required for auth_method ${method}`, { details: { field: 'private_key' } });
-      if (usesPassword(method) && !passwordSealed) throw errors.validation(`password is required for auth_method ${method}`, { details: { field: 'password' } });
+      if (usesKey(method) && !keySealed) throw missingSecret('private_key', method);
+      if (usesPassword(method) && !passwordSealed) throw missingSecret('password', method);
       if (patch.name !== undefined && patch.name !== current.name) await assertNameFree(current.scope, current.scope_id, patch.name, id);
 
       const isDefault = current.scope === 'system' && (patch.is_default ?? db.dialect.fromBool(current.is_default));

@@ -1,6 +1,8 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { errors } from '../../../core/errors.js';
+import { RampartError } from '../../../core/errors.js';
+
+const invalidKey = (message: string) => new RampartError({ code: 'credentials.invalid_key', status: 400, message, details: { field: 'private_key' } });
 
 export interface SshKeyInfo {
   /** SHA256:<base64 without padding> of the public key blob, as `ssh-keygen -l` prints it. */
@@ -17,9 +19,9 @@ export interface SshKeyInfo {
  */
 export function sshKeyInfo(privateKey: string, passphrase?: string): SshKeyInfo {
   const parsed = ssh2.utils.parseKey(privateKey, passphrase);
-  if (parsed instanceof Error) throw errors.validation(`private_key could not be read: ${parsed.message}`);
+  if (parsed instanceof Error) throw invalidKey(`private_key could not be read: ${parsed.message}`);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || !key.isPrivateKey()) throw errors.validation('private_key must be a private key');
+  if (!key || !key.isPrivateKey()) throw invalidKey('private_key must be a private key');
   const blob = key.getPublicSSH();
   return {
     fingerprint: `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`,

@@ -5,6 +5,7 @@ import { RampartError } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
 import type { FleetHostRow } from './hosts.tables.js';
 import { toHostView, type HostView } from './host.view.js';
+import type { HostGroupService } from './host-group.service.js';
 
 export interface HostInput {
   hostname: string;
@@ -30,7 +31,7 @@ const duplicate = (hostname: string, environment: string) =>
   new RampartError({ code: 'hosts.duplicate', status: 409, message: `a host named ${hostname} already exists in environment ${environment}` });
 
 /** Managed hosts: created, listed, patched and soft-deleted (a deleted host frees its name and reads as not found). */
-export function createHostService(core: Pick<Core, 'db' | 'now'>) {
+export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<HostGroupService, 'assertExists'>) {
   const { db } = core;
   const view = (row: FleetHostRow) => toHostView(row, db.dialect.fromJson, db.dialect.fromBool);
   const live = () => db.kysely.selectFrom('fleet_hosts').selectAll().where('deleted_at', 'is', null);
@@ -48,29 +49,31 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>) {
     if (await q.executeTakeFirst()) throw duplicate(hostname, environment);
   }
 
+  /** Live hosts matching the filter, by hostname. */
+  async function listRows(filter: HostFilter = {}): Promise<FleetHostRow[]> {
+    let q = live();
+    if (filter.environment) q = q.where('environment', '=', filter.environment);
+    if (filter.tag) {
+      const tag = filter.tag;
+      q = q.where(
+        db.dialect.name === 'postgres'
+          ? sql<boolean>`tags @> ${JSON.stringify([tag])}::jsonb`
+          : sql<boolean>`exists (select 1 from json_each(fleet_hosts.tags) where json_each.value = ${tag})`,
+      );
+    }
+    return q.orderBy('hostname').orderBy('id').execute();
+  }
+
   return {
     row,
     get: async (id: string): Promise<HostView> => view(await row(id)),
 
-    async list(filter: HostFilter = {}): Promise<HostView[]> {
-      let q = live();
-      if (filter.environment) q = q.where('environment', '=', filter.environment);
-      if (filter.tag) {
-        const tag = filter.tag;
-        q = q.where(
-          db.dialect.name === 'postgres'
-            ? sql<boolean>`tags @> ${JSON.stringify([tag])}::jsonb`
-            : sql<boolean>`exists (select 1 from json_each(fleet_hosts.tags) where json_each.value = ${tag})`,
-        );
-      }
-      return (await q.orderBy('hostname').orderBy('id').execute()).map(view);
-    },
-
-    /** Every live host's row, for the liveness scheduler. */
-    liveRows: (ids: string[]) => (ids.length ? live().where('id', 'in', ids).execute() : Promise.resolve([])),
+    list: async (filter: HostFilter = {}): Promise<HostView[]> => (await listRows(filter)).map(view),
+    listRows,
 
     async create(input: HostInput, createdBy: string | null): Promise<HostView> {
       const environment = input.environment ?? 'production';
+      await groups.assertExists(input.group_id);
       await assertNameFree(input.hostname, environment);
       const now = core.now().toISOString();
       const created: FleetHostRow = {
@@ -108,6 +111,7 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>) {
 
     async update(id: string, patch: HostPatch): Promise<HostView> {
       const current = await row(id);
+      await groups.assertExists(patch.group_id);
       if (patch.environment !== undefined && patch.environment !== current.environment) await assertNameFree(current.hostname, patch.environment, id);
       const { tags, ...rest } = patch;
       const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));

@@ -24,13 +24,16 @@ export interface LicenseView {
   installed_at: string | null;
 }
 
-/** What anyone may read of the license (GET /api/v1/license without system:read). */
-export const PUBLIC_LICENSE_FIELDS = ['tier', 'status', 'features', 'expires_at', 'in_grace_period'] as const;
+/** What GET /api/v1/license shows only to callers holding system:read (the customer's identity, as OpenWatch). */
+export const PRIVATE_LICENSE_FIELDS = ['customer_id', 'fingerprint', 'issued_at', 'installed_at'] as const;
+
+/** The free tier's features: what a deployment without a license has. */
+const FREE_FEATURES = capabilities.filter((c) => c.tier === 'free').map((c) => c.id);
 
 const NO_LICENSE: LicenseView = {
   tier: 'free',
   status: 'no_license',
-  features: [],
+  features: FREE_FEATURES,
   customer_id: null,
   fingerprint: null,
   issued_at: null,
@@ -68,7 +71,7 @@ export function createLicenseService(core: Pick<Core, 'db' | 'now' | 'config' | 
     return {
       tier: status === 'expired' ? 'free' : c.claims.tier,
       status,
-      features: status === 'expired' ? [] : c.claims.features,
+      features: status === 'expired' ? FREE_FEATURES : c.claims.features,
       customer_id: c.claims.customer_id,
       fingerprint: c.claims.fingerprint,
       issued_at: c.claims.issued_at,
@@ -94,9 +97,24 @@ export function createLicenseService(core: Pick<Core, 'db' | 'now' | 'config' | 
     return { verify_result: view.status === 'expired' ? 'expired' : 'valid', license: view };
   }
 
+  /** OpenWatch's LicenseVerifyResponse. */
+  async function verifyReport(token: string) {
+    const { verify_result, license } = await verify(token);
+    const warnings = [
+      ...(license?.using_prev_key ? ['signed with the previous key; rotate at the next renewal'] : []),
+      ...(license?.in_grace_period ? ['the license expired but is within its 30-day grace period'] : []),
+    ];
+    return {
+      is_valid: verify_result === 'valid',
+      verify_result,
+      ...(license ? { tier: license.tier, features: license.features, expires_at: license.expires_at, customer_id: license.customer_id, warnings } : {}),
+    };
+  }
+
   return {
     current,
     verify,
+    verifyReport,
 
     /** Installs a license; one that does not verify (or is past its grace period) is refused and changes nothing. */
     async install(token: string, actorId: string | null): Promise<LicenseView> {

@@ -1,4 +1,5 @@
 import type { Core } from '../../../core/index.js';
+import { RampartError } from '../../../core/errors.js';
 import type { FleetHostLivenessRow, MonitoringState, ReachabilityStatus } from '../config/config.tables.js';
 import type { ConfigService } from '../config/config.service.js';
 import type { HostService } from '../hosts/host.service.js';
@@ -9,19 +10,34 @@ import { bandInterval, enterMaintenance, initialLiveness, jittered, leaveMainten
 
 export type LivenessListener = (host: FleetHostRow, from: MonitoringState, to: MonitoringState) => void | Promise<void>;
 
-/** A host's liveness as host list items and detail show it. */
+/** A host's liveness as host list items and detail show it (OpenWatch's HostLiveness, plus privilege and timing). */
 export interface LivenessView {
-  monitoring_state: MonitoringState;
   reachability_status: ReachabilityStatus;
-  privilege: string | null;
+  monitoring_state: MonitoringState;
+  /** Consecutive probes the SSH layer did not pass (what reachability counts). */
+  consecutive_failures: number;
+  ping_consecutive_failures: number;
+  ping_consecutive_successes: number;
+  ssh_consecutive_failures: number;
+  ssh_consecutive_successes: number;
+  privilege_consecutive_failures: number;
+  privilege_consecutive_successes: number;
   last_probe_at: string | null;
-  next_probe_at: string | null;
-  state_changed_at: string | null;
+  last_response_ms: number | null;
+  last_state_change_at: string | null;
+  last_error_type: string | null;
   last_error: string | null;
-  consecutive_failures: { icmp: number; ssh: number; privilege: number };
+  privilege: string | null;
+  next_probe_at: string | null;
 }
 
 export interface CheckResult {
+  /** OpenWatch's ConnectivityCheckResult: this probe's SSH outcome. */
+  reachable: boolean;
+  response_time_ms: number;
+  probed_at: string;
+  new_reachability_status: 'reachable' | 'unreachable';
+  error_type: string | null;
   host_id: string;
   previous_state: MonitoringState;
   monitoring_state: MonitoringState;
@@ -29,9 +45,10 @@ export interface CheckResult {
   layers: { icmp: boolean; ssh: boolean | null; privilege: boolean | null };
   privilege: string | null;
   error: string | null;
-  response_ms: number;
-  checked_at: string;
 }
+
+const probeInFlight = () =>
+  new RampartError({ code: 'conflict.probe_in_flight', status: 409, message: 'a probe of this host is already in flight', retryable: true });
 
 const snapshotOf = (row: FleetHostLivenessRow | undefined): LivenessSnapshot =>
   row
@@ -41,21 +58,33 @@ const snapshotOf = (row: FleetHostLivenessRow | undefined): LivenessSnapshot =>
         icmp_failures: row.icmp_failures,
         ssh_failures: row.ssh_failures,
         privilege_failures: row.privilege_failures,
+        icmp_successes: row.icmp_successes,
+        ssh_successes: row.ssh_successes,
+        privilege_successes: row.privilege_successes,
         pass_streak: row.pass_streak,
       }
     : initialLiveness();
 
-export function toLivenessView(row: FleetHostLivenessRow | undefined, maintenance: boolean): LivenessView {
-  const s = snapshotOf(row);
+/** null for a host no probe or maintenance change has touched yet. */
+export function toLivenessView(row: FleetHostLivenessRow | undefined, maintenance: boolean): LivenessView | null {
+  if (!row) return null;
   return {
-    monitoring_state: maintenance ? 'maintenance' : s.monitoring_state,
-    reachability_status: s.reachability_status,
-    privilege: row?.privilege ?? null,
-    last_probe_at: row?.last_probe_at ?? null,
-    next_probe_at: row?.next_probe_at ?? null,
-    state_changed_at: row?.state_changed_at ?? null,
-    last_error: row?.last_error ?? null,
-    consecutive_failures: { icmp: s.icmp_failures, ssh: s.ssh_failures, privilege: s.privilege_failures },
+    reachability_status: row.reachability_status,
+    monitoring_state: maintenance ? 'maintenance' : row.monitoring_state,
+    consecutive_failures: row.ssh_failures,
+    ping_consecutive_failures: row.icmp_failures,
+    ping_consecutive_successes: row.icmp_successes,
+    ssh_consecutive_failures: row.ssh_failures,
+    ssh_consecutive_successes: row.ssh_successes,
+    privilege_consecutive_failures: row.privilege_failures,
+    privilege_consecutive_successes: row.privilege_successes,
+    last_probe_at: row.last_probe_at,
+    last_response_ms: row.last_response_ms,
+    last_state_change_at: row.state_changed_at,
+    last_error_type: row.last_error_type,
+    last_error: row.last_error,
+    privilege: row.privilege,
+    next_probe_at: row.next_probe_at,
   };
 }
 
@@ -86,43 +115,70 @@ export function createLivenessService(deps: {
       result: 'success',
       details: { hostname: host.hostname, from, to },
     });
-    try {
-      await deps.onChange(host, from, to);
-    } catch (err) {
-      core.logger.warn({ err, hostId: host.id }, 'liveness change listener failed');
-    }
+    // The listener (alerts) runs once the change is committed, so its failure cannot undo the change.
+    core.db.afterCommit(() => {
+      Promise.resolve()
+        .then(() => deps.onChange(host, from, to))
+        .catch((err) => core.logger.warn({ err, hostId: host.id }, 'liveness change listener failed'));
+    });
   }
+
+  /** Hosts being probed by this process: a second probe of one would race the first's counters. */
+  const inFlight = new Set<string>();
 
   /** Probes one host now and applies the outcome (in maintenance the layers are reported, the state kept). */
   async function check(hostId: string): Promise<CheckResult> {
     const host = await hosts.row(hostId);
+    if (inFlight.has(hostId)) throw probeInFlight();
+    inFlight.add(hostId);
+    try {
+      return await probeAndApply(host);
+    } finally {
+      inFlight.delete(hostId);
+    }
+  }
+
+  async function probeAndApply(host: FleetHostRow): Promise<CheckResult> {
+    const hostId = host.id;
     const conn = await config.get('connectivity');
     const prev = snapshotOf(await store.get(hostId));
     const report: ProbeReport = await deps.prober()(host, conn.timeout_sec);
     const inMaintenance = core.db.dialect.fromBool(host.maintenance_mode);
     const next = inMaintenance ? enterMaintenance(prev) : nextLiveness(prev, report, { unreachableThreshold: conn.unreachable_threshold });
     const checkedAt = core.now().toISOString();
-    await store.save(hostId, next, {
-      previous: prev.monitoring_state,
-      privilege: report.privilegeKind,
-      error: report.error,
-      probedAt: checkedAt,
-      nextProbeAt: iso(jittered(bandInterval(next.monitoring_state, conn), random())),
+    // The probe is done: its row, history and audit row commit together.
+    await core.db.transaction(async () => {
+      await store.save(hostId, next, {
+        previous: prev.monitoring_state,
+        privilege: report.privilegeKind,
+        error: report.error,
+        errorType: report.errorType,
+        responseMs: report.responseMs,
+        probedAt: checkedAt,
+        nextProbeAt: iso(jittered(bandInterval(next.monitoring_state, conn), random())),
+      });
+      await store.addHistory({
+        host_id: hostId,
+        checked_at: checkedAt,
+        monitoring_state: next.monitoring_state,
+        previous_state: prev.monitoring_state,
+        reachability_status: next.reachability_status,
+        icmp: report.icmp,
+        ssh: report.ssh,
+        privilege: report.privilege,
+        response_ms: report.responseMs,
+        error: report.error,
+        error_type: report.errorType,
+      });
+      await announce(host, prev.monitoring_state, next.monitoring_state);
     });
-    await store.addHistory({
-      host_id: hostId,
-      checked_at: checkedAt,
-      monitoring_state: next.monitoring_state,
-      previous_state: prev.monitoring_state,
-      reachability_status: next.reachability_status,
-      icmp: report.icmp,
-      ssh: report.ssh,
-      privilege: report.privilege,
-      response_ms: report.responseMs,
-      error: report.error,
-    });
-    await announce(host, prev.monitoring_state, next.monitoring_state);
+    const reachable = report.ssh === true;
     return {
+      reachable,
+      response_time_ms: report.responseMs,
+      probed_at: checkedAt,
+      new_reachability_status: reachable ? 'reachable' : 'unreachable',
+      error_type: report.errorType,
       host_id: hostId,
       previous_state: prev.monitoring_state,
       monitoring_state: next.monitoring_state,
@@ -130,8 +186,6 @@ export function createLivenessService(deps: {
       layers: { icmp: report.icmp, ssh: report.ssh, privilege: report.privilege },
       privilege: report.privilegeKind,
       error: report.error,
-      response_ms: report.responseMs,
-      checked_at: checkedAt,
     };
   }
 
@@ -157,6 +211,7 @@ export function createLivenessService(deps: {
         privilege: null,
         response_ms: null,
         error: null,
+        error_type: null,
       });
       await announce(host, prev.monitoring_state, next.monitoring_state);
     },
@@ -185,7 +240,7 @@ export function createLivenessService(deps: {
       return claimed.length;
     },
 
-    async views(hostRows: FleetHostRow[]): Promise<Map<string, LivenessView>> {
+    async views(hostRows: FleetHostRow[]): Promise<Map<string, LivenessView | null>> {
       const rows = new Map((await store.many(hostRows.map((h) => h.id))).map((r) => [r.host_id, r]));
       return new Map(hostRows.map((h) => [h.id, toLivenessView(rows.get(h.id), core.db.dialect.fromBool(h.maintenance_mode))]));
     },

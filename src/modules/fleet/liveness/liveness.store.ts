@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Core } from '../../../core/index.js';
 import type { FleetHostLivenessRow, FleetMonitoringHistoryRow, MonitoringState } from '../config/config.tables.js';
 import '../config/config.tables.js';
+import { inMaintenanceGroup } from '../hosts/host-group.service.js';
 import type { LivenessSnapshot } from './transition.js';
 
 const bit = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
@@ -14,8 +15,12 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
   return {
     get: (hostId: string) => db.kysely.selectFrom('fleet_host_liveness').selectAll().where('host_id', '=', hostId).executeTakeFirst(),
 
-    many: (hostIds: string[]) =>
-      hostIds.length ? db.kysely.selectFrom('fleet_host_liveness').selectAll().where('host_id', 'in', hostIds).execute() : Promise.resolve([]),
+    /** Rows of these hosts; a long list reads the whole table rather than binding thousands of parameters. */
+    many: (hostIds: string[]) => {
+      const all = db.kysely.selectFrom('fleet_host_liveness').selectAll();
+      if (hostIds.length > 500) return all.execute();
+      return hostIds.length ? all.where('host_id', 'in', hostIds).execute() : Promise.resolve([]);
+    },
 
     /** Gives every live host without a liveness row one, due now. */
     async ensureRows(): Promise<void> {
@@ -40,7 +45,7 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
         .execute();
     },
 
-    /** Live hosts out of maintenance whose next probe is due, most overdue first, then by check_priority. */
+    /** Live hosts out of maintenance (their own or their group's) whose next probe is due, most overdue first, then by check_priority. */
     async due(limit: number): Promise<{ host_id: string; next_probe_at: string }[]> {
       return db.kysely
         .selectFrom('fleet_host_liveness')
@@ -48,6 +53,7 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
         .select(['fleet_host_liveness.host_id', 'fleet_host_liveness.next_probe_at'])
         .where('fleet_hosts.deleted_at', 'is', null)
         .where('fleet_hosts.maintenance_mode', '=', db.dialect.toBool(false))
+        .where((eb) => eb.not(inMaintenanceGroup(db.dialect.toBool(true))))
         .where('fleet_host_liveness.next_probe_at', '<=', core.now().toISOString())
         .orderBy('fleet_host_liveness.next_probe_at')
         .orderBy('fleet_hosts.check_priority')
@@ -66,14 +72,20 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
       return Number(result.numUpdatedRows) === 1;
     },
 
-    async save(hostId: string, next: LivenessSnapshot, fields: { previous: MonitoringState; privilege?: string | null; error?: string | null; probedAt?: string | null; nextProbeAt: string }): Promise<void> {
+    async save(
+      hostId: string,
+      next: LivenessSnapshot,
+      fields: { previous: MonitoringState; privilege?: string | null; error?: string | null; errorType?: string | null; responseMs?: number | null; probedAt?: string | null; nextProbeAt: string },
+    ): Promise<void> {
       const now = core.now().toISOString();
       const changed = next.monitoring_state !== fields.previous;
       const row: FleetHostLivenessRow = {
         host_id: hostId,
         ...next,
         privilege: fields.privilege ?? null,
+        last_response_ms: fields.responseMs ?? null,
         last_error: fields.error ?? null,
+        last_error_type: fields.errorType ?? null,
         last_probe_at: fields.probedAt ?? null,
         state_changed_at: changed ? now : null,
         next_probe_at: fields.nextProbeAt,

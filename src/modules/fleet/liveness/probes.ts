@@ -8,6 +8,8 @@ export interface ProbeReport extends ProbeOutcome {
   privilegeKind: Privilege | null;
   /** Why the first failing layer failed. */
   error: string | null;
+  /** The failure as a code: icmp_unreachable, no_connector, no_credential, privilege_denied, or the SSH failure kind. */
+  errorType: string | null;
   responseMs: number;
 }
 
@@ -43,22 +45,29 @@ export function createHostProber(deps: {
     const started = Date.now();
     const done = (r: Omit<ProbeReport, 'responseMs'>): ProbeReport => ({ ...r, responseMs: Date.now() - started });
     if (!(await icmp(host.ip_address, timeoutSec))) {
-      return done({ icmp: false, ssh: null, privilege: null, privilegeKind: null, error: 'no ICMP echo reply' });
+      return done({ icmp: false, ssh: null, privilege: null, privilegeKind: null, error: 'no ICMP echo reply', errorType: 'icmp_unreachable' });
     }
     const connector = deps.connector();
-    if (!connector) return done({ icmp: true, ssh: false, privilege: null, privilegeKind: null, error: 'no SSH connector is configured' });
+    if (!connector) return done({ icmp: true, ssh: false, privilege: null, privilegeKind: null, error: 'no SSH connector is configured', errorType: 'no_connector' });
     const secret = await deps.secretFor(host.id);
-    if (!secret) return done({ icmp: true, ssh: false, privilege: null, privilegeKind: null, error: 'no credential resolves for this host' });
+    if (!secret) return done({ icmp: true, ssh: false, privilege: null, privilegeKind: null, error: 'no credential resolves for this host', errorType: 'no_credential' });
     try {
       const target = { hostId: host.id, hostKeyName: host.hostname, address: host.ip_address, port: host.port };
       const session = await connector.open(target, secret, { timeoutMs: timeoutSec * 1000 });
       const privilegeKind = session.privilege;
       await session.close().catch(() => {});
       const privileged = privilegeKind !== 'none';
-      return done({ icmp: true, ssh: true, privilege: privileged, privilegeKind, error: privileged ? null : 'neither root nor sudo' });
+      return done({
+        icmp: true,
+        ssh: true,
+        privilege: privileged,
+        privilegeKind,
+        error: privileged ? null : 'neither root nor sudo',
+        errorType: privileged ? null : 'privilege_denied',
+      });
     } catch (err) {
-      const kind = err instanceof SshConnectError ? `${err.kind}: ` : '';
-      return done({ icmp: true, ssh: false, privilege: null, privilegeKind: null, error: `ssh ${kind}${(err as Error).message}` });
+      const kind = err instanceof SshConnectError ? err.kind : 'protocol';
+      return done({ icmp: true, ssh: false, privilege: null, privilegeKind: null, error: `ssh ${kind}: ${(err as Error).message}`, errorType: kind });
     }
   };
 }

@@ -19,6 +19,9 @@ export interface LivenessSnapshot {
   icmp_failures: number;
   ssh_failures: number;
   privilege_failures: number;
+  icmp_successes: number;
+  ssh_successes: number;
+  privilege_successes: number;
   pass_streak: number;
 }
 
@@ -40,6 +43,9 @@ export const initialLiveness = (): LivenessSnapshot => ({
   icmp_failures: 0,
   ssh_failures: 0,
   privilege_failures: 0,
+  icmp_successes: 0,
+  ssh_successes: 0,
+  privilege_successes: 0,
   pass_streak: 0,
 });
 
@@ -51,6 +57,9 @@ export function nextLiveness(prev: LivenessSnapshot, probe: ProbeOutcome, opts: 
     icmp_failures: icmpOk ? 0 : prev.icmp_failures + 1,
     ssh_failures: sshOk ? 0 : prev.ssh_failures + 1,
     privilege_failures: privilegeOk ? 0 : sshOk ? prev.privilege_failures + 1 : prev.privilege_failures,
+    icmp_successes: icmpOk ? prev.icmp_successes + 1 : 0,
+    ssh_successes: sshOk ? prev.ssh_successes + 1 : 0,
+    privilege_successes: privilegeOk ? prev.privilege_successes + 1 : sshOk ? 0 : prev.privilege_successes,
     pass_streak: privilegeOk ? prev.pass_streak + 1 : 0,
   };
   return {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { FleetServices } from '../fleet.services.js';
-import { credentialNotFound } from '../credentials/credential.service.js';
+import { RampartError } from '../../../core/errors.js';
 import { createdBy, credentialSchema, notFound } from './fleet.schemas.js';
 
 const tags = ['fleet credentials'];
@@ -42,6 +42,7 @@ const cloneBody = z.object({
   is_default: z.boolean().optional(),
 });
 const idParams = z.object({ id: z.string() });
+const noneAvailable = () => new RampartError({ code: 'credentials.none_available', status: 404, message: 'no credential available for the host or as system default' });
 const conflicts = { 409: { description: 'credentials.multiple_system_defaults, or credentials.duplicate (name taken in the scope)' } };
 
 /** /api/v1/credentials: SSH credentials, secrets sealed at rest and never returned. */
@@ -51,17 +52,18 @@ export function credentialsRoutes(fleet: FleetServices): RouteDefinition<any>[] 
     defineRoute({
       method: 'GET', path: '/api/v1/credentials', surface, permission: 'credential:read', tags,
       summary: 'List active credentials (metadata only); filters scope, scope_id',
-      schema: { query: z.object({ scope: scope.optional(), scope_id: z.string().uuid().optional() }), response: z.object({ items: z.array(credentialSchema), total: z.number().int() }) },
-      handler: async (ctx) => {
-        const items = await credentials.list(ctx.query);
-        return { items, total: items.length };
-      },
+      schema: { query: z.object({ scope: scope.optional(), scope_id: z.string().uuid().optional() }), response: z.object({ credentials: z.array(credentialSchema) }) },
+      handler: async (ctx) => ({ credentials: await credentials.list(ctx.query) }),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/credentials', surface, permission: 'credential:write', tags, audit: 'credential.created', status: 201,
       summary: 'Create a credential: scope system or host (scope_id = host id); ssh_key needs private_key, password needs password, both needs both',
       description: 'The private key is parsed (with private_key_passphrase) to fill ssh_key_fingerprint, type, bits and comment; a key that does not parse is a 400.',
-      schema: { body: createBody, response: credentialSchema, responses: { ...conflicts, 404: { description: 'hosts.not_found: scope_id names no host' } } },
+      schema: {
+        body: createBody,
+        response: credentialSchema,
+        responses: { ...conflicts, 400: { description: 'credentials.invalid_scope, credentials.missing_secret, credentials.invalid_key, credentials.host_not_found, or a malformed field' } },
+      },
       handler: async (ctx) => {
         const created = await credentials.create(ctx.body, createdBy(ctx.principal));
         ctx.auditResource('credential', created.id, { name: created.name, scope: created.scope, scope_id: created.scope_id, auth_method: created.auth_method, is_default: created.is_default });
@@ -94,12 +96,12 @@ export function credentialsRoutes(fleet: FleetServices): RouteDefinition<any>[] 
       },
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/credentials/:id(^[^:]+)::clone', surface, permission: 'credential:write', tags, audit: 'credential.cloned', status: 201,
+      method: 'POST', path: '/api/v1/credentials/:id(^[^:]+)::clone', surface, permission: 'credential:write', tags, audit: 'credential.created', status: 201,
       summary: 'Copy a credential into another scope; the secrets are copied sealed, never sent',
       schema: { params: idParams, body: cloneBody, response: credentialSchema, responses: { ...notFound('credential'), ...conflicts } },
       handler: async (ctx) => {
         const clone = await credentials.clone(ctx.params.id, ctx.body, createdBy(ctx.principal));
-        ctx.auditResource('credential', clone.id, { source_id: ctx.params.id, scope: clone.scope, scope_id: clone.scope_id });
+        ctx.auditResource('credential', clone.id, { cloned_from: ctx.params.id, scope: clone.scope, scope_id: clone.scope_id });
         return clone;
       },
     }),
@@ -108,13 +110,13 @@ export function credentialsRoutes(fleet: FleetServices): RouteDefinition<any>[] 
       summary: "The credential SSH work uses for the host: its own (scope host) first, else the system default",
       schema: {
         params: z.object({ host_id: z.string() }),
-        response: z.object({ credential: credentialSchema, source: scope }),
-        responses: { 404: { description: 'hosts.not_found, or credentials.not_found when no credential resolves' } },
+        response: credentialSchema,
+        responses: { 404: { description: 'hosts.not_found, or credentials.none_available when no credential resolves' } },
       },
       handler: async (ctx) => {
         const resolved = await credentials.resolve(ctx.params.host_id);
-        if (!resolved) throw credentialNotFound(`for host ${ctx.params.host_id}`);
-        return resolved;
+        if (!resolved) throw noneAvailable();
+        return resolved.credential;
       },
     }),
   ];

@@ -30,15 +30,24 @@ export const hostSchema = z.object({
 export const monitoringState = z.enum(['online', 'degraded', 'critical', 'down', 'maintenance', 'unknown']);
 export const reachabilityStatus = z.enum(['reachable', 'unreachable', 'unknown']);
 
+const count = z.number().int();
 export const livenessSchema = z.object({
-  monitoring_state: monitoringState,
   reachability_status: reachabilityStatus,
-  privilege: z.string().nullable().describe('root, sudo_nopasswd, sudo_password or none, as the last SSH probe found'),
+  monitoring_state: monitoringState,
+  consecutive_failures: count.describe('consecutive probes the SSH layer did not pass'),
+  ping_consecutive_failures: count,
+  ping_consecutive_successes: count,
+  ssh_consecutive_failures: count,
+  ssh_consecutive_successes: count,
+  privilege_consecutive_failures: count,
+  privilege_consecutive_successes: count,
   last_probe_at: ts.nullable(),
-  next_probe_at: ts.nullable(),
-  state_changed_at: ts.nullable(),
+  last_response_ms: count.nullable(),
+  last_state_change_at: ts.nullable(),
+  last_error_type: z.string().nullable(),
   last_error: z.string().nullable(),
-  consecutive_failures: z.object({ icmp: z.number().int(), ssh: z.number().int(), privilege: z.number().int() }),
+  privilege: z.string().nullable().describe('root, sudo_nopasswd, sudo_password or none, as the last SSH probe found'),
+  next_probe_at: ts.nullable(),
 });
 
 export const complianceSummarySchema = z.object({
@@ -53,8 +62,8 @@ export const complianceSummarySchema = z.object({
 export const scanState = z.enum(['queued', 'running']).nullable();
 
 export const hostListItemSchema = hostSchema.extend({
-  liveness: livenessSchema,
-  compliance_summary: complianceSummarySchema,
+  liveness: livenessSchema.nullable().describe('null until the host is first probed'),
+  compliance_summary: complianceSummarySchema.nullable().describe('null until the host is first scanned'),
   last_scan_at: ts.nullable(),
   latest_scan_id: z.string().nullable(),
   scan_state: scanState,
@@ -62,7 +71,7 @@ export const hostListItemSchema = hostSchema.extend({
 
 export const hostDetailSchema = z.object({
   host: hostSchema,
-  liveness: livenessSchema,
+  liveness: livenessSchema.nullable(),
   compliance_summary: complianceSummarySchema,
   last_scan_at: ts.nullable(),
   latest_scan_id: z.string().nullable(),

@@ -45,20 +45,27 @@ const idParams = z.object({ id: z.string() });
 const hostIdParams = z.object({ host_id: z.string() });
 const listQuery = z.object({ environment: z.string().max(64).optional(), tag: z.string().max(64).optional(), framework: z.string().max(64).optional() });
 
-const historyItem = z.object({
+const historyEntry = z.object({
   id: z.string(),
   host_id: z.string(),
-  checked_at: z.string(),
+  check_time: z.string(),
   monitoring_state: monitoringState,
-  previous_state: monitoringState,
+  previous_state: monitoringState.nullable(),
   reachability_status: reachabilityStatus,
-  icmp_ok: z.boolean().nullable(),
+  response_time_ms: z.number().int().nullable(),
+  ping_ok: z.boolean().nullable(),
   ssh_ok: z.boolean().nullable(),
   privilege_ok: z.boolean().nullable(),
-  response_ms: z.number().int().nullable(),
-  error: z.string().nullable(),
+  failed_layer: z.enum(['ping', 'ssh', 'privilege']).nullable(),
+  error_message: z.string().nullable(),
+  error_type: z.string().nullable(),
 });
 const checkResult = z.object({
+  reachable: z.boolean(),
+  response_time_ms: z.number().int(),
+  probed_at: z.string(),
+  new_reachability_status: z.enum(['reachable', 'unreachable']),
+  error_type: z.string().nullable(),
   host_id: z.string(),
   previous_state: monitoringState,
   monitoring_state: monitoringState,
@@ -66,21 +73,30 @@ const checkResult = z.object({
   layers: z.object({ icmp: z.boolean(), ssh: z.boolean().nullable(), privilege: z.boolean().nullable() }),
   privilege: z.string().nullable(),
   error: z.string().nullable(),
-  response_ms: z.number().int(),
-  checked_at: z.string(),
 });
 
 const asBool = (v: number | null) => (v === null ? null : v === 1);
+/** The first layer that failed in a history row. */
+const failedLayer = (r: { icmp_ok: number | null; ssh_ok: number | null; privilege_ok: number | null }) =>
+  r.icmp_ok === 0 ? 'ping' : r.ssh_ok === 0 ? 'ssh' : r.privilege_ok === 0 ? 'privilege' : null;
 
 /** /api/v1/hosts: managed hosts with their liveness and compliance summary, maintenance, history and checks. */
 export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
-  const { hosts, liveness, hooks, core } = fleet;
+  const { hosts, liveness, hooks, core, config } = fleet;
+
+  /** OpenWatch discovers a new host at once unless the discovery config says not to. */
+  async function discoverOnFirstContact(hostId: string): Promise<boolean> {
+    const discovery = await config.get('discovery');
+    if (!discovery.detect_on_first_contact || discovery.maintenance_global) return false;
+    await core.jobs.queue.enqueue('fleet.discovery', { host_id: hostId });
+    return true;
+  }
   const dialect = core.db.dialect;
 
   async function enrich(rows: FleetHostRow[], framework: string | undefined) {
     const ids = rows.map((r) => r.id);
     const [live, compliance] = await Promise.all([liveness.views(rows), hooks.complianceOf(ids, framework)]);
-    return rows.map((row) => ({ view: toHostView(row, dialect.fromJson, dialect.fromBool), liveness: live.get(row.id)!, ...(compliance.get(row.id) ?? noCompliance()) }));
+    return rows.map((row) => ({ view: toHostView(row, dialect.fromJson, dialect.fromBool), liveness: live.get(row.id) ?? null, compliance: compliance.get(row.id) }));
   }
 
   async function setMaintenance(id: string, enabled: boolean | undefined) {
@@ -94,27 +110,30 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'POST', path: '/api/v1/hosts', surface, permission: 'host:write', tags, audit: 'host.created', status: 201,
-      summary: 'Register a host; (hostname, environment) is unique among hosts not deleted',
+      summary: 'Register a host; (hostname, environment) is unique among hosts not deleted. Queues its discovery (job fleet.discovery) when the discovery config detects on first contact',
       schema: { body: createBody, response: hostSchema, responses: { 409: { description: 'hosts.duplicate: the hostname exists in that environment' } } },
       handler: async (ctx) => {
         const host = await hosts.create(ctx.body, createdBy(ctx.principal));
-        ctx.auditResource('host', host.id, { hostname: host.hostname, environment: host.environment, ip_address: host.ip_address });
+        const discovery = await discoverOnFirstContact(host.id);
+        ctx.auditResource('host', host.id, { hostname: host.hostname, environment: host.environment, ip_address: host.ip_address, discovery_queued: discovery });
         return host;
       },
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/hosts', surface, permission: 'host:read', tags,
       summary: 'List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework)',
-      schema: { query: listQuery, response: z.object({ items: z.array(hostListItemSchema), total: z.number().int() }) },
+      schema: { query: listQuery, response: z.object({ hosts: z.array(hostListItemSchema) }) },
       handler: async (ctx) => {
-        const views = await hosts.list(ctx.query);
-        const rows = await hosts.liveRows(views.map((v) => v.id));
-        const byId = new Map((await enrich(rows, ctx.query.framework)).map((e) => [e.view.id, e]));
-        const items = views.map((v) => {
-          const e = byId.get(v.id)!;
-          return { ...e.view, liveness: e.liveness, compliance_summary: e.compliance_summary, last_scan_at: e.last_scan_at, latest_scan_id: e.latest_scan_id, scan_state: e.scan_state };
-        });
-        return { items, total: items.length };
+        const hostsOut = (await enrich(await hosts.listRows(ctx.query), ctx.query.framework)).map((e) => ({
+          ...e.view,
+          liveness: e.liveness,
+          // A host never scanned has no summary yet (null), as OpenWatch lists it.
+          compliance_summary: e.compliance?.compliance_summary ?? null,
+          last_scan_at: e.compliance?.last_scan_at ?? null,
+          latest_scan_id: e.compliance?.latest_scan_id ?? null,
+          scan_state: e.compliance?.scan_state ?? null,
+        }));
+        return { hosts: hostsOut };
       },
     }),
     defineRoute({
@@ -123,7 +142,7 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       schema: { params: idParams, query: z.object({ framework: z.string().max(64).optional() }), response: hostDetailSchema, responses: notFound('host') },
       handler: async (ctx) => {
         const [e] = await enrich([await hosts.row(ctx.params.id)], ctx.query.framework);
-        return { host: e!.view, liveness: e!.liveness, compliance_summary: e!.compliance_summary, last_scan_at: e!.last_scan_at, latest_scan_id: e!.latest_scan_id, scan_state: e!.scan_state };
+        return { host: e!.view, liveness: e!.liveness, ...(e!.compliance ?? noCompliance()) };
       },
     }),
     defineRoute({
@@ -146,7 +165,7 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       },
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/hosts/:host_id/maintenance', surface, permission: 'host:write', tags, audit: 'host.maintenance.changed',
+      method: 'POST', path: '/api/v1/hosts/:host_id/maintenance', surface, permission: 'host:write', tags, audit: 'host.updated',
       summary: 'Toggle maintenance mode, or set it with {enabled}; in maintenance a host is not probed',
       schema: { params: hostIdParams, body: z.object({ enabled: z.boolean().optional() }).optional(), response: hostSchema, responses: notFound('host') },
       handler: async (ctx) => {
@@ -156,7 +175,7 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       },
     }),
     defineRoute({
-      method: 'PUT', path: '/api/v1/hosts/:host_id/maintenance', surface, permission: 'host:write', tags, audit: 'host.maintenance.changed',
+      method: 'PUT', path: '/api/v1/hosts/:host_id/maintenance', surface, permission: 'host:write', tags, audit: 'host.updated',
       summary: 'Set maintenance mode (OpenWatch source form): {enabled}',
       schema: { params: hostIdParams, body: z.object({ enabled: z.boolean() }), response: hostSchema, responses: notFound('host') },
       handler: async (ctx) => {
@@ -167,25 +186,43 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/hosts/:host_id/monitoring/history', surface, permission: 'host:read', tags,
-      summary: 'Liveness probes of a host, newest first (limit 1-1000, default 50; since RFC 3339)',
+      summary: 'Liveness probes of a host, newest first (limit 1-500; another value reads as the default 50)',
       schema: {
         params: hostIdParams,
-        query: z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(50), since: z.string().datetime({ offset: true }).optional() }),
-        response: z.object({ items: z.array(historyItem) }),
+        query: z.object({ limit: z.coerce.number().int().optional().catch(undefined) }),
+        response: z.object({ host_id: z.string(), entries: z.array(historyEntry) }),
         responses: notFound('host'),
       },
       handler: async (ctx) => {
         await hosts.row(ctx.params.host_id);
-        const since = ctx.query.since ? new Date(ctx.query.since).toISOString() : undefined;
-        const rows = await liveness.store.history(ctx.params.host_id, { limit: ctx.query.limit, since });
-        return { items: rows.map((r) => ({ ...r, icmp_ok: asBool(r.icmp_ok), ssh_ok: asBool(r.ssh_ok), privilege_ok: asBool(r.privilege_ok) })) };
+        const asked = ctx.query.limit;
+        const limit = asked !== undefined && asked >= 1 && asked <= 500 ? asked : 50;
+        const rows = await liveness.store.history(ctx.params.host_id, { limit });
+        return {
+          host_id: ctx.params.host_id,
+          entries: rows.map((r) => ({
+            id: r.id,
+            host_id: r.host_id,
+            check_time: r.checked_at,
+            monitoring_state: r.monitoring_state,
+            previous_state: r.previous_state,
+            reachability_status: r.reachability_status,
+            response_time_ms: r.response_ms,
+            ping_ok: asBool(r.icmp_ok),
+            ssh_ok: asBool(r.ssh_ok),
+            privilege_ok: asBool(r.privilege_ok),
+            failed_layer: failedLayer(r),
+            error_message: r.error,
+            error_type: r.error_type,
+          })),
+        };
       },
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/hosts/:id/connectivity::check', surface, permission: 'host:connectivity_check', tags,
       idempotency: 'required',
       summary: 'Probe a host now (ICMP, SSH, privilege) and apply the result to its liveness; needs an Idempotency-Key',
-      schema: { params: idParams, response: checkResult, responses: notFound('host') },
+      schema: { params: idParams, response: checkResult, responses: { ...notFound('host'), 409: { description: 'conflict.probe_in_flight, or an Idempotency-Key reused for another request' } } },
       // Not an audited route: the probe waits on the network, which must not hold a transaction open.
       handler: async (ctx) => {
         const result = await liveness.check(ctx.params.id);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hasPermission } from '../../../core/principal.js';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { FleetServices } from '../fleet.services.js';
-import { PUBLIC_LICENSE_FIELDS } from '../license/license.service.js';
+import { PRIVATE_LICENSE_FIELDS } from '../license/license.service.js';
 
 const tags = ['fleet license'];
 const surface = 'fleet' as const;
@@ -21,7 +21,7 @@ const licenseSchema = z.object({
   clock_rollback_detected: z.boolean().optional(),
   installed_at: z.string().nullable().optional(),
 });
-const tokenBody = z.object({ license: z.string().min(1).max(16 * 1024) });
+const tokenBody = z.object({ license_jwt: z.string().trim().min(1).max(16 * 1024) });
 
 /** /api/v1/license, /api/v1/capabilities and the admin license actions. */
 export function licenseRoutes(fleet: FleetServices): RouteDefinition<any>[] {
@@ -29,12 +29,14 @@ export function licenseRoutes(fleet: FleetServices): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/license', surface, permission: 'public', tags,
-      summary: 'The license: tier, status, features; callers without system:read get tier, status, features, expires_at and in_grace_period only',
+      summary: 'The license: tier, status, features, expiry; customer_id, fingerprint and issue and install times only with system:read',
       schema: { response: licenseSchema },
       handler: async (ctx) => {
         const view = await license.current();
         if (ctx.principal && hasPermission(ctx.principal, 'system:read')) return view;
-        return Object.fromEntries(PUBLIC_LICENSE_FIELDS.map((k) => [k, view[k]]));
+        const shown: Partial<typeof view> = { ...view };
+        for (const key of PRIVATE_LICENSE_FIELDS) delete shown[key];
+        return shown;
       },
     }),
     defineRoute({
@@ -51,22 +53,27 @@ export function licenseRoutes(fleet: FleetServices): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/admin/license::verify', surface, permission: 'system:read', tags,
-      summary: 'Dry run: check a license JWT (signature, claims, expiry) without installing it',
+      summary: 'Dry run: check a license JWT {license_jwt} (signature, claims, expiry) without installing it',
       schema: {
         body: tokenBody,
         response: z.object({
+          is_valid: z.boolean(),
           verify_result: z.enum(['valid', 'signature_invalid', 'malformed_jwt', 'fingerprint_mismatch', 'expired']),
-          license: licenseSchema.nullable(),
+          tier: z.enum(['free', 'enterprise']).optional(),
+          features: z.array(z.string()).optional(),
+          expires_at: z.string().nullable().optional(),
+          customer_id: z.string().nullable().optional(),
+          warnings: z.array(z.string()).optional(),
         }),
       },
-      handler: (ctx) => license.verify(ctx.body.license),
+      handler: (ctx) => license.verifyReport(ctx.body.license_jwt),
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/admin/license', surface, permission: 'license:install', tags, audit: 'license.installed',
-      summary: 'Install a license JWT (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400',
+      summary: 'Install a license JWT {license_jwt} (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400',
       schema: { body: tokenBody, response: licenseSchema, responses: { 400: { description: 'license.invalid: names the verify_result' } } },
       handler: async (ctx) => {
-        const view = await license.install(ctx.body.license, principalOf(ctx).id);
+        const view = await license.install(ctx.body.license_jwt, principalOf(ctx).id);
         ctx.auditResource('license', null, { tier: view.tier, customer_id: view.customer_id, expires_at: view.expires_at, features: view.features });
         return view;
       },

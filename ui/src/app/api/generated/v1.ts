@@ -9,7 +9,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Install a license JWT (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
+        /** Install a license JWT {license_jwt} (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
         put: operations["putApiV1AdminLicense"];
         post?: never;
         /** Remove the installed license: back to the free tier */
@@ -28,7 +28,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dry run: check a license JWT (signature, claims, expiry) without installing it */
+        /** Dry run: check a license JWT {license_jwt} (signature, claims, expiry) without installing it */
         post: operations["postApiV1AdminLicenseVerify"];
         delete?: never;
         options?: never;
@@ -899,6 +899,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet summary and every group with its rollup (compliance under the default framework) */
+        get: operations["getApiV1Groups"];
+        put?: never;
+        /** Create a group: kind site (manual) or os_category (manual, or auto with match_family: one auto group per family, else 409 groups.duplicate_family) */
+        post: operations["postApiV1Groups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One group with its rollup */
+        get: operations["getApiV1GroupsById"];
+        put?: never;
+        post?: never;
+        /** Delete a group; its hosts stay, ungrouped */
+        delete: operations["deleteApiV1GroupsById"];
+        options?: never;
+        head?: never;
+        /** Change a group's name, subtype or color */
+        patch: operations["patchApiV1GroupsById"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}:target": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set or clear ("" or null) a site's compliance target framework */
+        post: operations["postApiV1GroupsByIdTarget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a group in maintenance {on: true} (its hosts are not probed) or take it out */
+        post: operations["postApiV1GroupsByIdMaintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a host to a manual group (an auto group is 400 groups.auto_membership) */
+        post: operations["postApiV1GroupsByIdMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members/{host_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a host from a group */
+        delete: operations["deleteApiV1GroupsByIdMembersByHostId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -926,7 +1031,7 @@ export interface paths {
         /** List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework) */
         get: operations["getApiV1Hosts"];
         put?: never;
-        /** Register a host; (hostname, environment) is unique among hosts not deleted */
+        /** Register a host; (hostname, environment) is unique among hosts not deleted. Queues its discovery (job fleet.discovery) when the discovery config detects on first contact */
         post: operations["postApiV1Hosts"];
         delete?: never;
         options?: never;
@@ -976,7 +1081,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probes of a host, newest first (limit 1-1000, default 50; since RFC 3339) */
+        /** Liveness probes of a host, newest first (limit 1-500; another value reads as the default 50) */
         get: operations["getApiV1HostsByHostIdMonitoringHistory"];
         put?: never;
         post?: never;
@@ -1137,7 +1242,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The license: tier, status, features; callers without system:read get tier, status, features, expires_at and in_grace_period only */
+        /** The license: tier, status, features, expiry; customer_id, fingerprint and issue and install times only with system:read */
         get: operations["getApiV1License"];
         put?: never;
         post?: never;
@@ -2097,7 +2202,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license: string;
+                    license_jwt: string;
                 };
             };
         };
@@ -2234,7 +2339,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license: string;
+                    license_jwt: string;
                 };
             };
         };
@@ -2246,23 +2351,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        license: {
-                            clock_rollback_detected?: boolean;
-                            customer_id?: string | null;
-                            expires_at: string | null;
-                            features: string[];
-                            fingerprint?: string | null;
-                            in_grace_period: boolean;
-                            installed_at?: string | null;
-                            issued_at?: string | null;
-                            /** @enum {string} */
-                            status: "active" | "grace" | "expired" | "no_license" | "invalid";
-                            /** @enum {string} */
-                            tier: "free" | "enterprise";
-                            using_prev_key?: boolean;
-                        } | null;
+                        customer_id?: string | null;
+                        expires_at?: string | null;
+                        features?: string[];
+                        is_valid: boolean;
+                        /** @enum {string} */
+                        tier?: "free" | "enterprise";
                         /** @enum {string} */
                         verify_result: "valid" | "signature_invalid" | "malformed_jwt" | "fingerprint_mismatch" | "expired";
+                        warnings?: string[];
                     };
                 };
             };
@@ -6162,7 +6259,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
+                        credentials: {
                             /** @enum {string} */
                             auth_method: "ssh_key" | "password" | "both";
                             /** @description RFC 3339 timestamp */
@@ -6185,7 +6282,6 @@ export interface operations {
                             updated_at: string;
                             username: string;
                         }[];
-                        total: number;
                     };
                 };
             };
@@ -6284,14 +6380,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid */
+            /** @description credentials.invalid_scope, credentials.missing_secret, credentials.invalid_key, credentials.host_not_found, or a malformed field */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
+                content?: never;
             };
             /** @description Authentication is required */
             401: {
@@ -6310,13 +6404,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
-            };
-            /** @description hosts.not_found: scope_id names no host */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description credentials.multiple_system_defaults, or credentials.duplicate (name taken in the scope) */
             409: {
@@ -6923,6 +7010,820 @@ export interface operations {
             };
         };
     };
+    getApiV1Groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        groups: {
+                            color: string;
+                            created_at: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "site" | "os_category";
+                            maintenance: boolean;
+                            match_family: string | null;
+                            /** @enum {string} */
+                            membership: "manual" | "auto";
+                            name: string;
+                            rollup: {
+                                avg_compliance_pct: number | null;
+                                critical_hosts: number;
+                                down: number;
+                                hosts: number;
+                                members: {
+                                    host_id: string;
+                                    hostname: string;
+                                    status: string;
+                                }[];
+                                online: number;
+                            };
+                            subtype: string;
+                            target_framework: string | null;
+                            updated_at: string;
+                        }[];
+                        summary: {
+                            avg_compliance_pct: number | null;
+                            groups: number;
+                            hosts_maintenance: number;
+                            os_categories: number;
+                            sites: number;
+                            ungrouped: number;
+                        };
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1Groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    color?: string;
+                    /** @enum {string} */
+                    kind?: "site" | "os_category";
+                    match_family?: string | null;
+                    /** @enum {string} */
+                    membership?: "manual" | "auto";
+                    name: string;
+                    subtype?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.duplicate_family */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1GroupsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        rollup: {
+                            avg_compliance_pct: number | null;
+                            critical_hosts: number;
+                            down: number;
+                            hosts: number;
+                            members: {
+                                host_id: string;
+                                hostname: string;
+                                status: string;
+                            }[];
+                            online: number;
+                        };
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1GroupsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    patchApiV1GroupsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    color?: string;
+                    name?: string;
+                    subtype?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    target_framework: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    on: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    host_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found or hosts.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1GroupsByIdMembersByHostId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Health: {
         parameters: {
             query?: never;
@@ -6984,9 +7885,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
+                        hosts: {
                             architecture: string | null;
                             check_priority: number;
+                            /** @description null until the host is first scanned */
                             compliance_summary: {
                                 critical_failing: number;
                                 error: number;
@@ -6994,7 +7896,7 @@ export interface operations {
                                 passing: number;
                                 skipped: number;
                                 total: number;
-                            };
+                            } | null;
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             created_by: string | null;
@@ -7008,23 +7910,29 @@ export interface operations {
                             ip_address: string;
                             last_scan_at: string | null;
                             latest_scan_id: string | null;
+                            /** @description null until the host is first probed */
                             liveness: {
-                                consecutive_failures: {
-                                    icmp: number;
-                                    privilege: number;
-                                    ssh: number;
-                                };
+                                /** @description consecutive probes the SSH layer did not pass */
+                                consecutive_failures: number;
                                 last_error: string | null;
+                                last_error_type: string | null;
                                 last_probe_at: string | null;
+                                last_response_ms: number | null;
+                                last_state_change_at: string | null;
                                 /** @enum {string} */
                                 monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                                 next_probe_at: string | null;
+                                ping_consecutive_failures: number;
+                                ping_consecutive_successes: number;
                                 /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                                 privilege: string | null;
+                                privilege_consecutive_failures: number;
+                                privilege_consecutive_successes: number;
                                 /** @enum {string} */
                                 reachability_status: "reachable" | "unreachable" | "unknown";
-                                state_changed_at: string | null;
-                            };
+                                ssh_consecutive_failures: number;
+                                ssh_consecutive_successes: number;
+                            } | null;
                             maintenance_mode: boolean;
                             os_discovered_at: string | null;
                             os_family: string | null;
@@ -7038,7 +7946,6 @@ export interface operations {
                             updated_at: string;
                             username: string | null;
                         }[];
-                        total: number;
                     };
                 };
             };
@@ -7218,31 +8125,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        credential: {
-                            /** @enum {string} */
-                            auth_method: "ssh_key" | "password" | "both";
-                            /** @description RFC 3339 timestamp */
-                            created_at: string;
-                            created_by: string | null;
-                            description: string | null;
-                            /** Format: uuid */
-                            id: string;
-                            is_active: boolean;
-                            is_default: boolean;
-                            name: string;
-                            /** @enum {string} */
-                            scope: "system" | "host";
-                            scope_id: string | null;
-                            ssh_key_bits: number | null;
-                            ssh_key_comment: string | null;
-                            ssh_key_fingerprint: string | null;
-                            ssh_key_type: string | null;
-                            /** @description RFC 3339 timestamp */
-                            updated_at: string;
-                            username: string;
-                        };
                         /** @enum {string} */
-                        source: "system" | "host";
+                        auth_method: "ssh_key" | "password" | "both";
+                        /** @description RFC 3339 timestamp */
+                        created_at: string;
+                        created_by: string | null;
+                        description: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        is_active: boolean;
+                        is_default: boolean;
+                        name: string;
+                        /** @enum {string} */
+                        scope: "system" | "host";
+                        scope_id: string | null;
+                        ssh_key_bits: number | null;
+                        ssh_key_comment: string | null;
+                        ssh_key_fingerprint: string | null;
+                        ssh_key_type: string | null;
+                        /** @description RFC 3339 timestamp */
+                        updated_at: string;
+                        username: string;
                     };
                 };
             };
@@ -7273,7 +8176,7 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description hosts.not_found, or credentials.not_found when no credential resolves */
+            /** @description hosts.not_found, or credentials.none_available when no credential resolves */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7523,7 +8426,6 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                since?: string;
             };
             header?: never;
             path: {
@@ -7540,22 +8442,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            checked_at: string;
-                            error: string | null;
+                        entries: {
+                            check_time: string;
+                            error_message: string | null;
+                            error_type: string | null;
+                            failed_layer: ("ping" | "ssh" | "privilege") | null;
                             host_id: string;
-                            icmp_ok: boolean | null;
                             id: string;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
-                            /** @enum {string} */
-                            previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
+                            ping_ok: boolean | null;
+                            previous_state: ("online" | "degraded" | "critical" | "down" | "maintenance" | "unknown") | null;
                             privilege_ok: boolean | null;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            response_ms: number | null;
+                            response_time_ms: number | null;
                             ssh_ok: boolean | null;
                         }[];
+                        host_id: string;
                     };
                 };
             };
@@ -7661,22 +8565,27 @@ export interface operations {
                         last_scan_at: string | null;
                         latest_scan_id: string | null;
                         liveness: {
-                            consecutive_failures: {
-                                icmp: number;
-                                privilege: number;
-                                ssh: number;
-                            };
+                            /** @description consecutive probes the SSH layer did not pass */
+                            consecutive_failures: number;
                             last_error: string | null;
+                            last_error_type: string | null;
                             last_probe_at: string | null;
+                            last_response_ms: number | null;
+                            last_state_change_at: string | null;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                             next_probe_at: string | null;
+                            ping_consecutive_failures: number;
+                            ping_consecutive_successes: number;
                             /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                             privilege: string | null;
+                            privilege_consecutive_failures: number;
+                            privilege_consecutive_successes: number;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            state_changed_at: string | null;
-                        };
+                            ssh_consecutive_failures: number;
+                            ssh_consecutive_successes: number;
+                        } | null;
                         scan_state: ("queued" | "running") | null;
                     };
                 };
@@ -7942,8 +8851,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        checked_at: string;
                         error: string | null;
+                        error_type: string | null;
                         host_id: string;
                         layers: {
                             icmp: boolean;
@@ -7953,11 +8862,15 @@ export interface operations {
                         /** @enum {string} */
                         monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         /** @enum {string} */
+                        new_reachability_status: "reachable" | "unreachable";
+                        /** @enum {string} */
                         previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         privilege: string | null;
+                        probed_at: string;
                         /** @enum {string} */
                         reachability_status: "reachable" | "unreachable" | "unknown";
-                        response_ms: number;
+                        reachable: boolean;
+                        response_time_ms: number;
                     };
                 };
             };
@@ -7995,14 +8908,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Conflict (an Idempotency-Key reused with a different request, or still in progress) */
+            /** @description conflict.probe_in_flight, or an Idempotency-Key reused for another request */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
