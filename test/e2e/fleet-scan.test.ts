@@ -48,7 +48,7 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     Object.fromEntries(detail.results.map((x) => [x.rule_id, x.status]));
 
   before(async () => {
-    lab = await startSshLab({ hosts: [{ name: 'web', login: 'key' }] });
+    lab = await startSshLab({ hosts: [{ name: 'web', login: 'key' }], subnet: '10.213.2' });
     r = await createTestRampart({ overrides: { 'fleet.rules_dir': RULES_DIR } });
     admin = await signIn(r, { roles: ['admin'] });
     const fleet = fleetServices(r.core);
