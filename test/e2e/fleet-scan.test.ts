@@ -132,7 +132,7 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
       'e2e-password-max-days',
       ROOT_LOGIN,
     ]);
-    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'drift_major', previous: 75, current: 50, scan_id: detail.scan.scan_id });
+    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'major', previous: 75, current: 50, scan_id: detail.scan.scan_id });
   });
 
   test('fixing it: the rule passes again, the score rises and an improvement is reported', async () => {
@@ -140,7 +140,7 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     const detail = await scan();
     assert.equal(statusOf(detail)[ROOT_LOGIN], 'pass');
     assert.equal(detail.scan.score, 75);
-    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'drift_improvement', previous: 50, current: 75, scan_id: detail.scan.scan_id });
+    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'improvement', previous: 50, current: 75, scan_id: detail.scan.scan_id });
     const trend = (await api('GET', `/api/v1/hosts/${hostId}/compliance/trend`)).body.days;
     assert.equal(trend.length, 1);
     assert.equal(trend[0].score_pct, 75);
