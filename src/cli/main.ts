@@ -110,6 +110,15 @@ export function buildCli(): Command {
 
   registerAgentOverlayCommands(program);
 
+  // `fleet` may be declared by other fleet commands too: find it rather than declaring it twice.
+  const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet').description('managed hosts: scans and compliance rules');
+  const fleetRules = fleet.command('rules').description('compliance rules in Kensa\'s YAML format');
+  fleetRules
+    .command('lint')
+    .argument('<dir>', 'a directory of rule files (*.yml, searched recursively; variables.yml holds site variable defaults)')
+    .description('validate every rule file; prints file:rule:field: message per problem and exits 1 on any')
+    .action(async (dir: string) => (await import('./commands/fleet-rules-lint.js')).fleetRulesLintCommand(dir));
+
   program
     .command('version')
     .description('print version, Node.js version, commit and build time as JSON')
