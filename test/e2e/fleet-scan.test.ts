@@ -111,6 +111,12 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     const listed = (await api('GET', '/api/v1/hosts')).body.items.find((h: { id: string }) => h.id === hostId);
     assert.equal(listed.compliance_summary.failing, 1);
     assert.equal(listed.latest_scan_id, detail.scan.scan_id);
+    // Under a framework lens only the rules mapped to it count: three of the four rules carry CIS references.
+    const underCis = (await api('GET', '/api/v1/hosts?framework=cis')).body.items.find((h: { id: string }) => h.id === hostId);
+    assert.deepEqual([underCis.compliance_summary.passing, underCis.compliance_summary.failing, underCis.compliance_summary.total], [2, 1, 3]);
+    assert.deepEqual((await api('GET', '/api/v1/fleet/score?framework=cis')).body, { passing_fraction: 2 / 3, total_evaluations: 3 });
+    const refs = detail.results.find((x: { rule_id: string }) => x.rule_id === ROOT_LOGIN).framework_refs;
+    assert.deepEqual(Object.keys(refs).sort(), ['cis', 'nist_800_53']);
   });
 
   test('breaking a rule on the host: its state changes, a state_changed row appears, the score drops, major drift is reported', async () => {

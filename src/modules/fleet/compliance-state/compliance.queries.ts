@@ -76,6 +76,30 @@ export function createComplianceQueries(db: Database) {
       return db.dialect.fromBool(row?.maintenance_mode);
     },
 
+    /** Summaries of many hosts counted under a framework lens, from their current rule states (one grouped query). */
+    async summariesUnder(hostIds: string[], framework: string): Promise<Map<string, ComplianceSummary>> {
+      if (hostIds.length === 0) return new Map();
+      const rows = await currentStates(framework)
+        .where('s.host_id', 'in', hostIds)
+        .select([
+          's.host_id',
+          sql<number>`sum(case when s.current_status = 'pass' then 1 else 0 end)`.as('passing'),
+          sql<number>`sum(case when s.current_status = 'fail' then 1 else 0 end)`.as('failing'),
+          sql<number>`sum(case when s.current_status = 'skipped' then 1 else 0 end)`.as('skipped'),
+          sql<number>`sum(case when s.current_status = 'error' then 1 else 0 end)`.as('error'),
+          sql<number>`count(*)`.as('total'),
+          sql<number>`sum(case when s.current_status = 'fail' and s.severity = 'critical' then 1 else 0 end)`.as('critical_failing'),
+        ])
+        .groupBy('s.host_id')
+        .execute();
+      return new Map(
+        rows.map((r) => [
+          r.host_id,
+          { passing: num(r.passing), failing: num(r.failing), skipped: num(r.skipped), error: num(r.error), total: num(r.total), critical_failing: num(r.critical_failing) },
+        ]),
+      );
+    },
+
     /** A host's current rule states (its latest completed scan), optionally under a framework lens. */
     async hostRuleStates(hostId: string, framework?: string): Promise<RuleState[]> {
       const rows = await currentStates(framework).selectAll('s').where('s.host_id', '=', hostId).execute();
