@@ -223,8 +223,12 @@ export class SshLab {
         const line = header.subarray(0, nl).toString();
         const rest = header.subarray(nl + 1);
         if (line === '+') {
+          // Without a data listener a flowing socket drops what arrives (the start of the SSH banner, under load):
+          // hold it until the caller has attached its own.
+          socket.pause();
           if (rest.length) socket.unshift(rest);
           resolve(socket);
+          setImmediate(() => socket.resume());
           return;
         }
         socket.destroy();
