@@ -97,7 +97,7 @@ export function buildCli(): Command {
     .description('retire a key that is no longer active: tokens it signed stop verifying')
     .action((kid: string, flags: ConfigFlags) => keyCommand(flags, { action: 'retire', kid }));
 
-  const fleet = program.command('fleet').description('managed hosts and their compliance');
+  const fleet = program.command('fleet').description('managed hosts: scans and compliance rules');
   withConfigOptions(fleet.command('scan').argument('<host>', 'hostname or id of the host'))
     .description('queue a compliance scan of a host and print it; --wait runs it here and prints the outcome')
     .option('--wait', 'run the scan in this process and print its outcome and failing rules')

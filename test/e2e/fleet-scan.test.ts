@@ -48,7 +48,7 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     Object.fromEntries(detail.results.map((x) => [x.rule_id, x.status]));
 
   before(async () => {
-    lab = await startSshLab({ hosts: [{ name: 'web', login: 'key' }] });
+    lab = await startSshLab({ hosts: [{ name: 'web', login: 'key' }], subnet: '10.213.2' });
     r = await createTestRampart({ overrides: { 'fleet.rules_dir': RULES_DIR } });
     admin = await signIn(r, { roles: ['admin'] });
     const fleet = fleetServices(r.core);
@@ -111,6 +111,12 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     const listed = (await api('GET', '/api/v1/hosts')).body.items.find((h: { id: string }) => h.id === hostId);
     assert.equal(listed.compliance_summary.failing, 1);
     assert.equal(listed.latest_scan_id, detail.scan.scan_id);
+    // Under a framework lens only the rules mapped to it count: three of the four rules carry CIS references.
+    const underCis = (await api('GET', '/api/v1/hosts?framework=cis')).body.items.find((h: { id: string }) => h.id === hostId);
+    assert.deepEqual([underCis.compliance_summary.passing, underCis.compliance_summary.failing, underCis.compliance_summary.total], [2, 1, 3]);
+    assert.deepEqual((await api('GET', '/api/v1/fleet/score?framework=cis')).body, { passing_fraction: 2 / 3, total_evaluations: 3 });
+    const refs = detail.results.find((x: { rule_id: string }) => x.rule_id === ROOT_LOGIN).framework_refs;
+    assert.deepEqual(Object.keys(refs).sort(), ['cis', 'nist_800_53']);
   });
 
   test('breaking a rule on the host: its state changes, a state_changed row appears, the score drops, major drift is reported', async () => {
@@ -132,7 +138,7 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
       'e2e-password-max-days',
       ROOT_LOGIN,
     ]);
-    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'drift_major', previous: 75, current: 50, scan_id: detail.scan.scan_id });
+    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'major', previous: 75, current: 50, scan_id: detail.scan.scan_id });
   });
 
   test('fixing it: the rule passes again, the score rises and an improvement is reported', async () => {
@@ -140,7 +146,7 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     const detail = await scan();
     assert.equal(statusOf(detail)[ROOT_LOGIN], 'pass');
     assert.equal(detail.scan.score, 75);
-    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'drift_improvement', previous: 50, current: 75, scan_id: detail.scan.scan_id });
+    assert.deepEqual(drifts.at(-1), { host_id: hostId, kind: 'improvement', previous: 50, current: 75, scan_id: detail.scan.scan_id });
     const trend = (await api('GET', `/api/v1/hosts/${hostId}/compliance/trend`)).body.days;
     assert.equal(trend.length, 1);
     assert.equal(trend[0].score_pct, 75);

@@ -22,6 +22,13 @@ export interface ComplianceSummary {
 
 const num = (v: unknown) => Number(v ?? 0);
 
+/** Id lists in slices that stay under both databases' bound parameter limits. */
+export function batches<T>(items: T[], size = 1000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /**
  * Reads of the compliance state: a rule's state counts only while it belongs to the host's latest completed scan
  * (host_rule_state.last_scan_id = host_compliance.latest_scan_id), and soft-deleted hosts count nowhere.
@@ -64,16 +71,43 @@ export function createComplianceQueries(db: Database) {
       return row && hostComplianceOf(row);
     },
 
-    /** The roll-ups of many hosts in one query (the host list's compliance columns). */
+    /** The roll-ups of many hosts, a query per thousand (the host list's compliance columns). */
     async hostCompliances(hostIds: string[]): Promise<Map<string, HostCompliance>> {
-      if (hostIds.length === 0) return new Map();
-      const rows = await k().selectFrom('fleet_host_compliance').selectAll().where('host_id', 'in', hostIds).execute();
-      return new Map(rows.map((row) => [row.host_id, hostComplianceOf(row)]));
+      const out = new Map<string, HostCompliance>();
+      for (const ids of batches(hostIds)) {
+        const rows = await k().selectFrom('fleet_host_compliance').selectAll().where('host_id', 'in', ids).execute();
+        for (const row of rows) out.set(row.host_id, hostComplianceOf(row));
+      }
+      return out;
     },
 
     async hostMaintenance(hostId: string): Promise<boolean> {
       const row = await k().selectFrom('fleet_hosts').select('maintenance_mode').where('id', '=', hostId).executeTakeFirst();
       return db.dialect.fromBool(row?.maintenance_mode);
+    },
+
+    /** Summaries of many hosts counted under a framework lens, from their current rule states (one grouped query). */
+    async summariesUnder(hostIds: string[], framework: string): Promise<Map<string, ComplianceSummary>> {
+      const rows = [];
+      for (const ids of batches(hostIds)) rows.push(...(await currentStates(framework)
+        .where('s.host_id', 'in', ids)
+        .select([
+          's.host_id',
+          sql<number>`sum(case when s.current_status = 'pass' then 1 else 0 end)`.as('passing'),
+          sql<number>`sum(case when s.current_status = 'fail' then 1 else 0 end)`.as('failing'),
+          sql<number>`sum(case when s.current_status = 'skipped' then 1 else 0 end)`.as('skipped'),
+          sql<number>`sum(case when s.current_status = 'error' then 1 else 0 end)`.as('error'),
+          sql<number>`count(*)`.as('total'),
+          sql<number>`sum(case when s.current_status = 'fail' and s.severity = 'critical' then 1 else 0 end)`.as('critical_failing'),
+        ])
+        .groupBy('s.host_id')
+        .execute()));
+      return new Map(
+        rows.map((r) => [
+          r.host_id,
+          { passing: num(r.passing), failing: num(r.failing), skipped: num(r.skipped), error: num(r.error), total: num(r.total), critical_failing: num(r.critical_failing) },
+        ]),
+      );
     },
 
     /** A host's current rule states (its latest completed scan), optionally under a framework lens. */

@@ -143,14 +143,11 @@ export function createScanRunStore(db: Database) {
 
     /** Active scans of the given hosts, for the host list's scan_state. */
     async activeStates(hostIds: string[]): Promise<Map<string, ScanStatus>> {
-      if (hostIds.length === 0) return new Map();
-      const rows = await db.kysely
-        .selectFrom('fleet_scan_runs')
-        .select(['host_id', 'status'])
-        .where('host_id', 'in', hostIds)
-        .where('status', 'in', ['queued', 'running'])
-        .execute();
-      return new Map(rows.map((r) => [r.host_id, r.status]));
+      // Few hosts have an active scan: read them all rather than binding every id of a large page.
+      const wanted = new Set(hostIds);
+      if (wanted.size === 0) return new Map();
+      const rows = await db.kysely.selectFrom('fleet_scan_runs').select(['host_id', 'status']).where('status', 'in', ['queued', 'running']).execute();
+      return new Map(rows.filter((r) => wanted.has(r.host_id)).map((r) => [r.host_id, r.status]));
     },
   };
 }

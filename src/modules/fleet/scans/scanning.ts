@@ -35,16 +35,24 @@ export function createScanning(core: Core, opts: { engine: () => ScanEngine; onD
   });
   const scheduler = createScanScheduler({ core, scans, scanConfig: engine.scanConfig });
 
-  /** The host list's compliance columns for a page of hosts, in two queries (roll-ups and active scans). */
-  async function complianceOf(hostIds: string[]): Promise<Map<string, HostCompliance>> {
-    const [rollups, active] = await Promise.all([compliance.hostCompliances(hostIds), runs.activeStates(hostIds)]);
+  /**
+   * The host list's compliance columns for a page of hosts, in two or three queries (roll-ups, active scans, and
+   * under ?framework the counts of that framework's rules).
+   */
+  async function complianceOf(hostIds: string[], framework?: string): Promise<Map<string, HostCompliance>> {
+    const [rollups, active, lens] = await Promise.all([
+      compliance.hostCompliances(hostIds),
+      runs.activeStates(hostIds),
+      framework ? compliance.summariesUnder(hostIds, framework) : undefined,
+    ]);
+    const empty = { passing: 0, failing: 0, skipped: 0, error: 0, total: 0, critical_failing: 0 };
     const out = new Map<string, HostCompliance>();
     for (const id of hostIds) {
       const rollup = rollups.get(id);
       const state = active.get(id);
       if (!rollup?.latest_scan_id && !state) continue;
       out.set(id, {
-        compliance_summary: rollup ? compliance.summaryOf(rollup) : { passing: 0, failing: 0, skipped: 0, error: 0, total: 0, critical_failing: 0 },
+        compliance_summary: lens ? (lens.get(id) ?? empty) : rollup ? compliance.summaryOf(rollup) : empty,
         last_scan_at: rollup?.last_scan_at ?? null,
         latest_scan_id: rollup?.latest_scan_id ?? null,
         scan_state: state === 'queued' || state === 'running' ? state : null,

@@ -9,7 +9,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Install a license JWT {license_jwt} (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
+        /** Install a license JWT (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
         put: operations["putApiV1AdminLicense"];
         post?: never;
         /** Remove the installed license: back to the free tier */
@@ -28,7 +28,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dry run: check a license JWT {license_jwt} (signature, claims, expiry) without installing it */
+        /** Dry run: check a license JWT (signature, claims, expiry) without installing it */
         post: operations["postApiV1AdminLicenseVerify"];
         delete?: never;
         options?: never;
@@ -791,6 +791,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/frameworks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The frameworks the rule set maps to, with their families and rule counts */
+        get: operations["getApiV1ComplianceFrameworks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credentials": {
         parameters: {
             query?: never;
@@ -865,6 +882,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fleet/compliance/states": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hosts per compliance band, in ladder order (zero counts included) */
+        get: operations["getApiV1FleetComplianceStates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/compliance/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Daily fleet compliance, oldest first (days 1-90, default 30) */
+        get: operations["getApiV1FleetComplianceTrend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fleet/connectivity/breakdown": {
         parameters: {
             query?: never;
@@ -899,106 +950,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/groups": {
+    "/api/v1/fleet/recent-changes": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The fleet summary and every group with its rollup (compliance under the default framework) */
-        get: operations["getApiV1Groups"];
-        put?: never;
-        /** Create a group: kind site (manual) or os_category (manual, or auto with match_family: one auto group per family, else 409 groups.duplicate_family) */
-        post: operations["postApiV1Groups"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/groups/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One group with its rollup */
-        get: operations["getApiV1GroupsById"];
+        /** Compliance changes (first seen, state or severity changed), newest first (?since, limit 1-1000, default 50) */
+        get: operations["getApiV1FleetRecentChanges"];
         put?: never;
         post?: never;
-        /** Delete a group; its hosts stay, ungrouped */
-        delete: operations["deleteApiV1GroupsById"];
-        options?: never;
-        head?: never;
-        /** Change a group's name, subtype or color */
-        patch: operations["patchApiV1GroupsById"];
-        trace?: never;
-    };
-    "/api/v1/groups/{id}:target": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Set or clear ("" or null) a site's compliance target framework */
-        post: operations["postApiV1GroupsByIdTarget"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/groups/{id}/maintenance": {
+    "/api/v1/fleet/scan-queue": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Put a group in maintenance {on: true} (its hosts are not probed) or take it out */
-        post: operations["postApiV1GroupsByIdMaintenance"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/groups/{id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add a host to a manual group (an auto group is 400 groups.auto_membership) */
-        post: operations["postApiV1GroupsByIdMembers"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/groups/{id}/members/{host_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
+        /** Scans queued and running */
+        get: operations["getApiV1FleetScanQueue"];
         put?: never;
         post?: never;
-        /** Remove a host from a group */
-        delete: operations["deleteApiV1GroupsByIdMembersByHostId"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fleet compliance: passing rules over passing plus failing, across every host (?framework) */
+        get: operations["getApiV1FleetScore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/top-failing-hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hosts with the most failing rules (limit 1-1000, default 50) */
+        get: operations["getApiV1FleetTopFailingHosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/top-failing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rules failing on the most hosts (limit 1-1000, default 50) */
+        get: operations["getApiV1FleetTopFailingRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1031,7 +1062,7 @@ export interface paths {
         /** List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework) */
         get: operations["getApiV1Hosts"];
         put?: never;
-        /** Register a host; (hostname, environment) is unique among hosts not deleted. Queues its discovery (job fleet.discovery) when the discovery config detects on first contact */
+        /** Register a host; (hostname, environment) is unique among hosts not deleted */
         post: operations["postApiV1Hosts"];
         delete?: never;
         options?: never;
@@ -1081,7 +1112,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probes of a host, newest first (limit 1-500; another value reads as the default 50) */
+        /** Liveness probes of a host, newest first (limit 1-1000, default 50; since RFC 3339) */
         get: operations["getApiV1HostsByHostIdMonitoringHistory"];
         put?: never;
         post?: never;
@@ -1110,6 +1141,91 @@ export interface paths {
         patch: operations["patchApiV1HostsById"];
         trace?: never;
     };
+    "/api/v1/hosts/{id}/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A host's compliance lens: latest scan, summary, categories and every rule (no check output) */
+        get: operations["getApiV1HostsByIdCompliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}/compliance/failed-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A host's failing rules, most severe first (limit 1-100, default 10) */
+        get: operations["getApiV1HostsByIdComplianceFailedRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}/compliance/frameworks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The frameworks a host's rule state maps to, with per-framework scores */
+        get: operations["getApiV1HostsByIdComplianceFrameworks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}/compliance/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A host's scan schedule: band, interval, next scan and the pause flags */
+        get: operations["getApiV1HostsByIdComplianceSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}/compliance/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Daily compliance of one host, oldest first (days 1-90, default 30) */
+        get: operations["getApiV1HostsByIdComplianceTrend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hosts/{id}/connectivity:check": {
         parameters: {
             query?: never;
@@ -1127,7 +1243,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/hosts/{id}/discovery:run": {
+    "/api/v1/hosts/{id}/scans": {
         parameters: {
             query?: never;
             header?: never;
@@ -1137,27 +1253,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Discover a host now over SSH (OS, kernel, memory, disk, SELinux/AppArmor, firewall); runs inline, bounded to 120 s
-         * @description Updates the host's os_family, os_version, architecture, platform_identifier and os_discovered_at, and its system info.
+         * Queue an on-demand compliance scan of a host
+         * @description Creates the scan run and its fleet.scan job; the scan itself runs in a worker. Idempotency-Key is required. 409 conflict.scan_active names the scan already queued or running for the host. Optional body {framework} limits the scan to the rules mapped to that framework.
          */
-        post: operations["postApiV1HostsByIdDiscoveryRun"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/hosts/{id}/system-info": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The facts the latest discovery found (collected_at and facts null before the first run) */
-        get: operations["getApiV1HostsByIdSystemInfo"];
-        put?: never;
-        post?: never;
+        post: operations["postApiV1HostsByIdScans"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1201,40 +1300,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/intelligence/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Intelligence events, newest first (filters host_id, event_code, severity, since, until; cursor; limit 1-200, default 50) */
-        get: operations["getApiV1IntelligenceEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/intelligence/state/{host_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The latest intelligence snapshot of a host, with each category's freshness (stale categories keep their last data) */
-        get: operations["getApiV1IntelligenceStateByHostId"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/license": {
         parameters: {
             query?: never;
@@ -1242,7 +1307,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The license: tier, status, features, expiry; customer_id, fingerprint and issue and install times only with system:read */
+        /** The license: tier, status, features; callers without system:read get tier, status, features, expires_at and in_grace_period only */
         get: operations["getApiV1License"];
         put?: never;
         post?: never;
@@ -1461,6 +1526,94 @@ export interface paths {
         put?: never;
         /** Create a custom role */
         post: operations["postApiV1RolesCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rule library scans evaluate */
+        get: operations["getApiV1Rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List scans, newest first
+         * @description Filters host_id and status; keyset pages of limit (1-100, default 20) with an opaque next_cursor (an RFC 3339 queued_at also works as a cursor).
+         */
+        get: operations["getApiV1Scans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One scan's metadata and per-rule results (without evidence) */
+        get: operations["getApiV1ScansById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every rule's evidence for a scan (command, output, expected and actual) */
+        get: operations["getApiV1ScansByIdEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans/{id}/rules/{ruleId}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rule's evidence for a scan */
+        get: operations["getApiV1ScansByIdRulesByRuleIdEvidence"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2202,7 +2355,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license_jwt: string;
+                    license: string;
                 };
             };
         };
@@ -2339,7 +2492,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license_jwt: string;
+                    license: string;
                 };
             };
         };
@@ -2351,15 +2504,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        customer_id?: string | null;
-                        expires_at?: string | null;
-                        features?: string[];
-                        is_valid: boolean;
-                        /** @enum {string} */
-                        tier?: "free" | "enterprise";
+                        license: {
+                            clock_rollback_detected?: boolean;
+                            customer_id?: string | null;
+                            expires_at: string | null;
+                            features: string[];
+                            fingerprint?: string | null;
+                            in_grace_period: boolean;
+                            installed_at?: string | null;
+                            issued_at?: string | null;
+                            /** @enum {string} */
+                            status: "active" | "grace" | "expired" | "no_license" | "invalid";
+                            /** @enum {string} */
+                            tier: "free" | "enterprise";
+                            using_prev_key?: boolean;
+                        } | null;
                         /** @enum {string} */
                         verify_result: "valid" | "signature_invalid" | "malformed_jwt" | "fingerprint_mismatch" | "expired";
-                        warnings?: string[];
                     };
                 };
             };
@@ -6240,6 +6401,59 @@ export interface operations {
             };
         };
     };
+    getApiV1ComplianceFrameworks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        frameworks: {
+                            family: string;
+                            id: string;
+                            rule_count: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Credentials: {
         parameters: {
             query?: {
@@ -6259,7 +6473,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        credentials: {
+                        items: {
                             /** @enum {string} */
                             auth_method: "ssh_key" | "password" | "both";
                             /** @description RFC 3339 timestamp */
@@ -6282,6 +6496,7 @@ export interface operations {
                             updated_at: string;
                             username: string;
                         }[];
+                        total: number;
                     };
                 };
             };
@@ -6380,12 +6595,14 @@ export interface operations {
                     };
                 };
             };
-            /** @description credentials.invalid_scope, credentials.missing_secret, credentials.invalid_key, credentials.host_not_found, or a malformed field */
+            /** @description The request is invalid */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
             };
             /** @description Authentication is required */
             401: {
@@ -6404,6 +6621,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description hosts.not_found: scope_id names no host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description credentials.multiple_system_defaults, or credentials.duplicate (name taken in the scope) */
             409: {
@@ -6904,6 +7128,125 @@ export interface operations {
             };
         };
     };
+    getApiV1FleetComplianceStates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        states: {
+                            host_count: number;
+                            /** @enum {string} */
+                            state: "critical" | "non_compliant" | "partial" | "mostly_compliant" | "compliant" | "unknown";
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1FleetComplianceTrend: {
+        parameters: {
+            query?: {
+                days?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        days: {
+                            avg_score_pct: number;
+                            critical_hosts: number;
+                            date: string;
+                            failing: number;
+                            hosts: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1FleetConnectivityBreakdown: {
         parameters: {
             query?: never;
@@ -7010,9 +7353,12 @@ export interface operations {
             };
         };
     };
-    getApiV1Groups: {
+    getApiV1FleetRecentChanges: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: string;
+                since?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7026,43 +7372,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        groups: {
-                            color: string;
-                            created_at: string;
-                            /** Format: uuid */
+                        items: {
+                            /** @enum {string} */
+                            change_kind: "first_seen" | "state_changed" | "severity_changed";
+                            host_id: string;
                             id: string;
+                            occurred_at: string;
+                            previous_status: string | null;
+                            rule_id: string;
+                            scan_id: string;
+                            severity: string;
                             /** @enum {string} */
-                            kind: "site" | "os_category";
-                            maintenance: boolean;
-                            match_family: string | null;
-                            /** @enum {string} */
-                            membership: "manual" | "auto";
-                            name: string;
-                            rollup: {
-                                avg_compliance_pct: number | null;
-                                critical_hosts: number;
-                                down: number;
-                                hosts: number;
-                                members: {
-                                    host_id: string;
-                                    hostname: string;
-                                    status: string;
-                                }[];
-                                online: number;
-                            };
-                            subtype: string;
-                            target_framework: string | null;
-                            updated_at: string;
+                            status: "pass" | "fail" | "skipped" | "error";
                         }[];
-                        summary: {
-                            avg_compliance_pct: number | null;
-                            groups: number;
-                            hosts_maintenance: number;
-                            os_categories: number;
-                            sites: number;
-                            ungrouped: number;
-                        };
                     };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
                 };
             };
             /** @description Authentication is required */
@@ -7094,59 +7426,25 @@ export interface operations {
             };
         };
     };
-    postApiV1Groups: {
+    getApiV1FleetScanQueue: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": {
-                    color?: string;
-                    /** @enum {string} */
-                    kind?: "site" | "os_category";
-                    match_family?: string | null;
-                    /** @enum {string} */
-                    membership?: "manual" | "auto";
-                    name: string;
-                    subtype?: string;
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Success */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        color: string;
-                        created_at: string;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "site" | "os_category";
-                        maintenance: boolean;
-                        match_family: string | null;
-                        /** @enum {string} */
-                        membership: "manual" | "auto";
-                        name: string;
-                        subtype: string;
-                        target_framework: string | null;
-                        updated_at: string;
+                        queued: number;
+                        running: number;
                     };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
                 };
             };
             /** @description Authentication is required */
@@ -7167,31 +7465,6 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description groups.duplicate_family */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The request body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -7203,13 +7476,13 @@ export interface operations {
             };
         };
     };
-    getApiV1GroupsById: {
+    getApiV1FleetScore: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
+            query?: {
+                framework?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7221,32 +7494,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        color: string;
-                        created_at: string;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "site" | "os_category";
-                        maintenance: boolean;
-                        match_family: string | null;
-                        /** @enum {string} */
-                        membership: "manual" | "auto";
-                        name: string;
-                        rollup: {
-                            avg_compliance_pct: number | null;
-                            critical_hosts: number;
-                            down: number;
-                            hosts: number;
-                            members: {
-                                host_id: string;
-                                hostname: string;
-                                status: string;
-                            }[];
-                            online: number;
-                        };
-                        subtype: string;
-                        target_framework: string | null;
-                        updated_at: string;
+                        passing_fraction: number;
+                        total_evaluations: number;
                     };
                 };
             };
@@ -7277,13 +7526,6 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description groups.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -7295,88 +7537,17 @@ export interface operations {
             };
         };
     };
-    deleteApiV1GroupsById: {
+    getApiV1FleetTopFailingHosts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
+            query?: {
+                limit?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description groups.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-        };
-    };
-    patchApiV1GroupsById: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    color?: string;
-                    name?: string;
-                    subtype?: string;
-                };
-            };
-        };
-        responses: {
             /** @description Success */
             200: {
                 headers: {
@@ -7384,20 +7555,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        color: string;
-                        created_at: string;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "site" | "os_category";
-                        maintenance: boolean;
-                        match_family: string | null;
-                        /** @enum {string} */
-                        membership: "manual" | "auto";
-                        name: string;
-                        subtype: string;
-                        target_framework: string | null;
-                        updated_at: string;
+                        items: {
+                            failing_rule_count: number;
+                            host_id: string;
+                        }[];
                     };
                 };
             };
@@ -7428,31 +7589,6 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description groups.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The request body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -7464,320 +7600,31 @@ export interface operations {
             };
         };
     };
-    postApiV1GroupsByIdTarget: {
+    getApiV1FleetTopFailingRules: {
         parameters: {
-            query?: never;
+            query?: {
+                framework?: string;
+                limit?: string;
+            };
             header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    target_framework: string | null;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        color: string;
-                        created_at: string;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "site" | "os_category";
-                        maintenance: boolean;
-                        match_family: string | null;
-                        /** @enum {string} */
-                        membership: "manual" | "auto";
-                        name: string;
-                        subtype: string;
-                        target_framework: string | null;
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description groups.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The request body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-        };
-    };
-    postApiV1GroupsByIdMaintenance: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    on: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        color: string;
-                        created_at: string;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "site" | "os_category";
-                        maintenance: boolean;
-                        match_family: string | null;
-                        /** @enum {string} */
-                        membership: "manual" | "auto";
-                        name: string;
-                        subtype: string;
-                        target_framework: string | null;
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description groups.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The request body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-        };
-    };
-    postApiV1GroupsByIdMembers: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: uuid */
-                    host_id: string;
-                };
-            };
-        };
-        responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description groups.not_found or hosts.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The request body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-        };
-    };
-    deleteApiV1GroupsByIdMembersByHostId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                host_id: string;
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No Content */
-            204: {
+            /** @description Success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            failing_host_count: number;
+                            rule_id: string;
+                        }[];
+                    };
+                };
             };
             /** @description The request is invalid */
             400: {
@@ -7805,13 +7652,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
-            };
-            /** @description groups.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -7885,10 +7725,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        hosts: {
+                        items: {
                             architecture: string | null;
                             check_priority: number;
-                            /** @description null until the host is first scanned */
                             compliance_summary: {
                                 critical_failing: number;
                                 error: number;
@@ -7896,7 +7735,7 @@ export interface operations {
                                 passing: number;
                                 skipped: number;
                                 total: number;
-                            } | null;
+                            };
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             created_by: string | null;
@@ -7910,29 +7749,23 @@ export interface operations {
                             ip_address: string;
                             last_scan_at: string | null;
                             latest_scan_id: string | null;
-                            /** @description null until the host is first probed */
                             liveness: {
-                                /** @description consecutive probes the SSH layer did not pass */
-                                consecutive_failures: number;
+                                consecutive_failures: {
+                                    icmp: number;
+                                    privilege: number;
+                                    ssh: number;
+                                };
                                 last_error: string | null;
-                                last_error_type: string | null;
                                 last_probe_at: string | null;
-                                last_response_ms: number | null;
-                                last_state_change_at: string | null;
                                 /** @enum {string} */
                                 monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                                 next_probe_at: string | null;
-                                ping_consecutive_failures: number;
-                                ping_consecutive_successes: number;
                                 /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                                 privilege: string | null;
-                                privilege_consecutive_failures: number;
-                                privilege_consecutive_successes: number;
                                 /** @enum {string} */
                                 reachability_status: "reachable" | "unreachable" | "unknown";
-                                ssh_consecutive_failures: number;
-                                ssh_consecutive_successes: number;
-                            } | null;
+                                state_changed_at: string | null;
+                            };
                             maintenance_mode: boolean;
                             os_discovered_at: string | null;
                             os_family: string | null;
@@ -7946,6 +7779,7 @@ export interface operations {
                             updated_at: string;
                             username: string | null;
                         }[];
+                        total: number;
                     };
                 };
             };
@@ -8125,27 +7959,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        credential: {
+                            /** @enum {string} */
+                            auth_method: "ssh_key" | "password" | "both";
+                            /** @description RFC 3339 timestamp */
+                            created_at: string;
+                            created_by: string | null;
+                            description: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            is_active: boolean;
+                            is_default: boolean;
+                            name: string;
+                            /** @enum {string} */
+                            scope: "system" | "host";
+                            scope_id: string | null;
+                            ssh_key_bits: number | null;
+                            ssh_key_comment: string | null;
+                            ssh_key_fingerprint: string | null;
+                            ssh_key_type: string | null;
+                            /** @description RFC 3339 timestamp */
+                            updated_at: string;
+                            username: string;
+                        };
                         /** @enum {string} */
-                        auth_method: "ssh_key" | "password" | "both";
-                        /** @description RFC 3339 timestamp */
-                        created_at: string;
-                        created_by: string | null;
-                        description: string | null;
-                        /** Format: uuid */
-                        id: string;
-                        is_active: boolean;
-                        is_default: boolean;
-                        name: string;
-                        /** @enum {string} */
-                        scope: "system" | "host";
-                        scope_id: string | null;
-                        ssh_key_bits: number | null;
-                        ssh_key_comment: string | null;
-                        ssh_key_fingerprint: string | null;
-                        ssh_key_type: string | null;
-                        /** @description RFC 3339 timestamp */
-                        updated_at: string;
-                        username: string;
+                        source: "system" | "host";
                     };
                 };
             };
@@ -8176,7 +8014,7 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description hosts.not_found, or credentials.none_available when no credential resolves */
+            /** @description hosts.not_found, or credentials.not_found when no credential resolves */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8426,6 +8264,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                since?: string;
             };
             header?: never;
             path: {
@@ -8442,24 +8281,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        entries: {
-                            check_time: string;
-                            error_message: string | null;
-                            error_type: string | null;
-                            failed_layer: ("ping" | "ssh" | "privilege") | null;
+                        items: {
+                            checked_at: string;
+                            error: string | null;
                             host_id: string;
+                            icmp_ok: boolean | null;
                             id: string;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
-                            ping_ok: boolean | null;
-                            previous_state: ("online" | "degraded" | "critical" | "down" | "maintenance" | "unknown") | null;
+                            /** @enum {string} */
+                            previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                             privilege_ok: boolean | null;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            response_time_ms: number | null;
+                            response_ms: number | null;
                             ssh_ok: boolean | null;
                         }[];
-                        host_id: string;
                     };
                 };
             };
@@ -8565,27 +8402,22 @@ export interface operations {
                         last_scan_at: string | null;
                         latest_scan_id: string | null;
                         liveness: {
-                            /** @description consecutive probes the SSH layer did not pass */
-                            consecutive_failures: number;
+                            consecutive_failures: {
+                                icmp: number;
+                                privilege: number;
+                                ssh: number;
+                            };
                             last_error: string | null;
-                            last_error_type: string | null;
                             last_probe_at: string | null;
-                            last_response_ms: number | null;
-                            last_state_change_at: string | null;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                             next_probe_at: string | null;
-                            ping_consecutive_failures: number;
-                            ping_consecutive_successes: number;
                             /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                             privilege: string | null;
-                            privilege_consecutive_failures: number;
-                            privilege_consecutive_successes: number;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            ssh_consecutive_failures: number;
-                            ssh_consecutive_successes: number;
-                        } | null;
+                            state_changed_at: string | null;
+                        };
                         scan_state: ("queued" | "running") | null;
                     };
                 };
@@ -8828,6 +8660,421 @@ export interface operations {
             };
         };
     };
+    getApiV1HostsByIdCompliance: {
+        parameters: {
+            query?: {
+                framework?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            category: string;
+                            failing: number;
+                            passing: number;
+                            total: number;
+                        }[];
+                        rules: {
+                            category: string;
+                            control_ids: string[];
+                            description: string;
+                            last_checked_at: string;
+                            rule_id: string;
+                            severity: string;
+                            status: string;
+                            title: string;
+                        }[];
+                        scan_context: {
+                            duration_seconds: number | null;
+                            last_scan_at: string | null;
+                            policy_version: string;
+                            scan_id: string | null;
+                        };
+                        summary: {
+                            error: number;
+                            failing: number;
+                            passing: number;
+                            score_pct: number;
+                            skipped: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1HostsByIdComplianceFailedRules: {
+        parameters: {
+            query?: {
+                framework?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rules: {
+                            category: string;
+                            check_count: number;
+                            control_ids: string[];
+                            last_checked_at: string;
+                            rule_id: string;
+                            severity: string;
+                            title: string;
+                        }[];
+                        total_failing: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1HostsByIdComplianceFrameworks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        frameworks: {
+                            failing: number;
+                            framework_id: string;
+                            passing: number;
+                            rule_count: number;
+                            score_pct: number;
+                        }[];
+                        overall: {
+                            failing: number;
+                            framework_id: string;
+                            passing: number;
+                            rule_count: number;
+                            score_pct: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1HostsByIdComplianceSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        compliance_state: "critical" | "non_compliant" | "partial" | "mostly_compliant" | "compliant" | "unknown";
+                        host_maintenance: boolean;
+                        interval_minutes: number;
+                        next_scan_at: string | null;
+                        scheduler_enabled: boolean;
+                        scheduler_paused: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1HostsByIdComplianceTrend: {
+        parameters: {
+            query?: {
+                days?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        days: {
+                            date: string;
+                            failing: number;
+                            passing: number;
+                            score_pct: number;
+                            total: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     postApiV1HostsByIdConnectivityCheck: {
         parameters: {
             query?: never;
@@ -8851,8 +9098,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        checked_at: string;
                         error: string | null;
-                        error_type: string | null;
                         host_id: string;
                         layers: {
                             icmp: boolean;
@@ -8862,15 +9109,11 @@ export interface operations {
                         /** @enum {string} */
                         monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         /** @enum {string} */
-                        new_reachability_status: "reachable" | "unreachable";
-                        /** @enum {string} */
                         previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         privilege: string | null;
-                        probed_at: string;
                         /** @enum {string} */
                         reachability_status: "reachable" | "unreachable" | "unknown";
-                        reachable: boolean;
-                        response_time_ms: number;
+                        response_ms: number;
                     };
                 };
             };
@@ -8908,12 +9151,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description conflict.probe_in_flight, or an Idempotency-Key reused for another request */
+            /** @description Conflict (an Idempotency-Key reused with a different request, or still in progress) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
             };
             /** @description Internal error */
             500: {
@@ -8926,22 +9171,28 @@ export interface operations {
             };
         };
     };
-    postApiV1HostsByIdDiscoveryRun: {
+    postApiV1HostsByIdScans: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description A unique key per logical operation: a retry with the same key and body replays the first response. */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key": string;
             };
             path: {
                 id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    framework?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     /** @description "true" when this is a replay of an earlier response */
                     "Idempotent-Replayed"?: "true";
@@ -8949,15 +9200,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description RFC 3339 timestamp */
-                        discovered_at: string;
-                        /** @description discovery facts: os, kernel, architecture, memory, root filesystem, SELinux, AppArmor, firewall */
-                        facts: {
-                            [key: string]: unknown;
-                        };
-                        host_id: string;
+                        queued_at: string;
+                        scan_id: string;
                         /** @constant */
-                        status: "completed";
+                        status: "queued";
                     };
                 };
             };
@@ -8988,22 +9234,22 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description no such host (or it was deleted) */
+            /** @description host not found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description no credential resolves for the host (credentials.not_resolved) */
+            /** @description a scan of this host is already queued or running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Internal error */
-            500: {
+            /** @description The request body is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9011,74 +9257,14 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description the host could not be reached over SSH (host.unreachable, host.ssh_host_key_mismatch) */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    getApiV1HostsByIdSystemInfo: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        collected_at: string | null;
-                        facts: {
-                            [key: string]: unknown;
-                        } | null;
-                        host_id: string;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
+            /** @description The request body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description no such host (or it was deleted) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -9516,169 +9702,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EgressError"];
-                };
-            };
-        };
-    };
-    getApiV1IntelligenceEvents: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                event_code?: string;
-                host_id?: string;
-                limit?: number;
-                severity?: "info" | "low" | "medium" | "high" | "critical";
-                since?: string;
-                until?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            correlation_id: string | null;
-                            detail: {
-                                [key: string]: unknown;
-                            };
-                            /** @description RFC 3339 timestamp */
-                            detected_at: string;
-                            event_code: string;
-                            host_id: string;
-                            id: string;
-                            /** @description RFC 3339 timestamp */
-                            occurred_at: string;
-                            /** @enum {string} */
-                            severity: "info" | "low" | "medium" | "high" | "critical";
-                        }[];
-                        next_cursor: string | null;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-        };
-    };
-    getApiV1IntelligenceStateByHostId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                host_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        category_freshness: {
-                            [key: string]: {
-                                /** @description RFC 3339 timestamp */
-                                attempt_at: string;
-                                observed_at: string | null;
-                                /** @enum {string} */
-                                reason?: "denied" | "failed" | "timeout";
-                                /** @enum {string} */
-                                status: "ok" | "stale";
-                            };
-                        };
-                        collected_at: string | null;
-                        host_id: string;
-                        snapshot: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
-            };
-            /** @description no such host (or it was deleted) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
                 };
             };
         };
@@ -11984,6 +12007,446 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1Rules: {
+        parameters: {
+            query?: {
+                framework?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rules: {
+                            category: string;
+                            description: string;
+                            framework_refs: {
+                                [key: string]: string[];
+                            };
+                            id: string;
+                            remediation: {
+                                available: boolean;
+                                mechanisms: string[];
+                                reboot_behavior: string;
+                                restarts_services: string[];
+                            };
+                            severity: string;
+                            tags: string[];
+                            title: string;
+                            transactional: boolean;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1Scans: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                host_id?: string;
+                limit?: string;
+                status?: "queued" | "running" | "completed" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next_cursor: string | null;
+                        scans: {
+                            attempts: number;
+                            failure_reason: string | null;
+                            finished_at: string | null;
+                            framework: string | null;
+                            host_id: string;
+                            policy_version: string;
+                            queued_at: string;
+                            rules_error: number;
+                            rules_fail: number;
+                            rules_pass: number;
+                            rules_skipped: number;
+                            scan_id: string;
+                            score: number | null;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                            /** @enum {string} */
+                            trigger_source: "on_demand" | "scheduled";
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1ScansById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            category: string;
+                            description: string;
+                            framework_refs: {
+                                [key: string]: string[];
+                            };
+                            has_evidence: boolean;
+                            rule_id: string;
+                            severity: string;
+                            skip_reason: string;
+                            status: string;
+                            title: string;
+                        }[];
+                        scan: {
+                            attempts: number;
+                            failure_reason: string | null;
+                            finished_at: string | null;
+                            framework: string | null;
+                            host_id: string;
+                            policy_version: string;
+                            queued_at: string;
+                            rules_error: number;
+                            rules_fail: number;
+                            rules_pass: number;
+                            rules_skipped: number;
+                            scan_id: string;
+                            score: number | null;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                            /** @enum {string} */
+                            trigger_source: "on_demand" | "scheduled";
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1ScansByIdEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            checks: {
+                                actual: string;
+                                command: string;
+                                exit_code: number | null;
+                                expected: string;
+                                method: string;
+                                stderr: string;
+                                stdout: string;
+                                truncated: boolean;
+                            }[];
+                            detail: string;
+                            error?: string;
+                            framework_refs: {
+                                [key: string]: string[];
+                            };
+                            rule_id: string;
+                            severity: string;
+                            skip_reason: string;
+                            status: string;
+                        }[];
+                        scan_id: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1ScansByIdRulesByRuleIdEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: {
+                            actual: string;
+                            command: string;
+                            exit_code: number | null;
+                            expected: string;
+                            method: string;
+                            stderr: string;
+                            stdout: string;
+                            truncated: boolean;
+                        }[];
+                        detail: string;
+                        error?: string;
+                        framework_refs: {
+                            [key: string]: string[];
+                        };
+                        rule_id: string;
+                        severity: string;
+                        skip_reason: string;
+                        status: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
