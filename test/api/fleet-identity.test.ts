@@ -78,6 +78,7 @@ describe('fleet identity: the calls behind OpenWatch UI pages', () => {
     const first = (await call('GET', '/api/v1/auth-policy', admin.headers)).json();
     assert.deepEqual(Object.keys(first).sort(), ['require_mfa', 'session_absolute_timeout_seconds', 'session_idle_timeout_seconds']);
     assert.equal(first.session_idle_timeout_seconds, 900);
+    assert.equal((await login(admin.user.username, admin.password)).json().mfa_enrollment_required, false);
     for (const bad of [{ session_idle_timeout_seconds: 60 }, { session_absolute_timeout_seconds: 600 }, { require_mfa: 'yes' }]) {
       const res = await call('PUT', '/api/v1/auth-policy', admin.headers, { ...first, ...bad });
       assert.equal(res.statusCode, 400, JSON.stringify(bad));
@@ -88,6 +89,8 @@ describe('fleet identity: the calls behind OpenWatch UI pages', () => {
     const put = await call('PUT', '/api/v1/auth-policy', admin.headers, { ...next, updated_at: new Date().toISOString() });
     assert.equal(put.statusCode, 200, put.body);
     assert.deepEqual((await call('GET', '/api/v1/auth-policy', admin.headers)).json(), next);
+    const fresh = await signIn(r, { roles: ['viewer'] });
+    assert.equal((await login(fresh.user.username, fresh.password)).json().mfa_enrollment_required, true, 'a user without MFA must enroll');
     // The edge's auth settings keep AiFw's shape: the policy's new fields stay off it.
     const edge = (await call('GET', '/api/v1/auth/settings', admin.headers)).json();
     assert.equal(edge.session_ttl_s, 7200, 'one setting underneath');

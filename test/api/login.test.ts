@@ -49,7 +49,9 @@ describe('login', () => {
     const res = await login({ username: user.username, password: DEFAULT_PASSWORD });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
-    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'refresh_token', 'token_type', 'user']);
+    // mfa_enrollment_required: OpenWatch's login flag (false unless the auth policy requires MFA of this user).
+    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'mfa_enrollment_required', 'refresh_token', 'token_type', 'user']);
+    assert.equal(body.mfa_enrollment_required, false);
     assert.equal(body.token_type, 'Bearer');
     assert.equal(body.expires_in, 900);
     assert.deepEqual(body.user, { id: user.id, username: user.username, email: null, role: 'operator' });

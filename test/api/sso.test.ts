@@ -333,6 +333,19 @@ describe('SSO end to end against a real OIDC provider', () => {
     assert.equal(foreign.headers.location, '/');
   });
 
+  test("fleet: OpenWatch's login page starts at /api/v1/auth/sso/{id}/login and comes back signed in; an unknown provider returns to /login", async () => {
+    const back = await ssoLogin('alice', `/api/v1/auth/sso/${providerId}/login?return_to=%2Fdashboard`);
+    assert.equal(back.statusCode, 302, back.body);
+    assert.equal(back.headers.location, '/dashboard');
+    const session = cookieOf(back, 'rampart_session');
+    assert.ok(session, 'the session cookie OpenWatch\'s UI then sends');
+    const me = await call({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `rampart_session=${session.value}` } });
+    assert.equal(me.json().username, 'alice');
+    const unknown = await call({ method: 'GET', url: `/api/v1/auth/sso/${randomBytes(4).toString('hex')}/login` });
+    assert.equal(unknown.statusCode, 302);
+    assert.match(String(unknown.headers.location), /^\/login\?sso_error=/);
+  });
+
   test('edge: authorize by provider name, and ?format=json answers the login response', async () => {
     const res = await ssoLogin('alice', '/api/v1/auth/oauth/corp/authorize', 'rampart_sso', '&format=json');
     assert.equal(res.statusCode, 200, res.body);

@@ -29,6 +29,8 @@ export interface UiCall {
   as?: 'admin' | 'member';
   /** A server-sent event stream: `reads` are the fields of one event's data. */
   stream?: true;
+  /** A browser navigation: it answers a redirect (3xx with a Location) rather than 2xx. */
+  navigation?: true;
   traced?: false;
 }
 
@@ -57,6 +59,9 @@ export const openwatchUiCalls: UiCall[] = [
     body: { require_mfa: false, session_idle_timeout_seconds: 1800, session_absolute_timeout_seconds: 43200, updated_at: '2026-01-01T00:00:00Z' },
   },
   { method: 'GET', path: '/api/v1/sso/providers/enabled', reads: ['providers[].id', 'providers[].name'], source: 'pages/LoginPage.tsx', area: 'frame' },
+  // A full-page navigation, not a fetch: the login page's "Sign in with ..." buttons (302 to the IdP). The test
+  // names no provider here, so no request leaves the machine: Rampart sends the browser back to /login.
+  { method: 'GET', path: '/api/v1/auth/sso/{id}/login', params: 'any', query: { return_to: '/dashboard' }, reads: [], source: 'pages/LoginPage.tsx', area: 'frame', navigation: true },
   { method: 'POST', path: '/api/v1/auth/refresh-cookie', reads: [], source: 'api/client.ts', area: 'frame' },
   {
     method: 'GET', path: '/api/v1/events', query: { topics: 'host.changed,monitoring.band.changed,host.discovered,intelligence.event,scan.completed,remediation.completed' },

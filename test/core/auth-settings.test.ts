@@ -31,6 +31,9 @@ describe('auth settings service', () => {
       access_token_ttl_s: 900,
       refresh_token_ttl_s: 30 * 86_400,
       session_ttl_s: 3600,
+      // OpenWatch's auth policy: its idle window and MFA requirement defaults.
+      session_idle_timeout_s: 900,
+      mfa_required: false,
     });
   });
 

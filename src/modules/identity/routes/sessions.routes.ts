@@ -10,7 +10,8 @@ import { pageDoc, pageEnvelope, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { clearSessionCookies, clientOf, FLEET_PAGE, idParam, loginRateLimit, loginUser, principalOf, setSessionCookie, tokenPair, userIdOf } from './common.js';
 
-const loginResponse = tokenPair.extend({ user: loginUser });
+/** mfa_enrollment_required: OpenWatch's flag for a user the auth policy requires MFA of who has none yet. */
+const loginResponse = tokenPair.extend({ user: loginUser, mfa_enrollment_required: z.boolean().optional() });
 const sessionView = z.object({
   id: z.string(),
   user_id: z.string(),
@@ -112,7 +113,8 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
       details: { ...details, session_id: result.session_id },
     });
     await setSessionCookie(core, ctx, result.session_id);
-    return shapeLogin(result);
+    const { mfa_required } = await core.identity.settings.get();
+    return { ...shapeLogin(result), mfa_enrollment_required: mfa_required && !user.mfa_enabled };
   }
 
   async function ownSession(ctx: RouteContext<any>, id: string): Promise<SessionView> {

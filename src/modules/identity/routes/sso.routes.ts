@@ -78,6 +78,17 @@ export function ssoRoutes(core: Core): RouteDefinition<any>[] {
       schema: { params: z.object({ id: z.string() }), query: startQuery, responses: redirect('to the identity provider') },
       handler: async (ctx) => begin(ctx, await findProvider(core, ctx.params.id), egressCallbackUri(ctx, ctx.params.id), egressState),
     }),
+    // fleet (OpenWatch): the login page's "Sign in with ..." is a full-page navigation; the callback is shared
+    defineRoute({
+      method: 'GET', path: '/api/v1/auth/sso/:id/login', surface: 'fleet', permission: 'public', tags, rateLimit, status: 302,
+      summary: 'Start an SSO login from the OpenWatch login page: 302 to the IdP; an unknown or disabled provider 302s to /login?sso_error=',
+      schema: { params: z.object({ id: z.string() }), query: startQuery, responses: redirect('to the identity provider, or back to /login') },
+      handler: async (ctx) => {
+        const provider = (await sso.list()).find((p) => p.id === ctx.params.id && p.enabled);
+        if (!provider) return ctx.reply.redirect('/login?sso_error=provider_unavailable');
+        await begin(ctx, provider, egressCallbackUri(ctx, provider.id), egressState);
+      },
+    }),
     defineRoute({
       method: 'GET', path: '/api/v1/auth/sso/:id/callback', surface: 'egress', permission: 'public', tags, rateLimit, status: 302,
       summary: 'Complete an SSO login: sets neuwerk_auth, clears neuwerk_sso, 302 to the return path',

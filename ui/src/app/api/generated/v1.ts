@@ -516,6 +516,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sso/{id}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start an SSO login from the OpenWatch login page: 302 to the IdP; an unknown or disabled provider 302s to /login?sso_error= */
+        get: operations["getApiV1AuthSsoByIdLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sso/{id}/start": {
         parameters: {
             query?: never;
@@ -3163,6 +3180,7 @@ export interface operations {
                     "application/json": {
                         access_token: string;
                         expires_in: number;
+                        mfa_enrollment_required?: boolean;
                         refresh_token: string;
                         /** @constant */
                         token_type: "Bearer";
@@ -4306,6 +4324,7 @@ export interface operations {
                     "application/json": {
                         access_token: string;
                         expires_in: number;
+                        mfa_enrollment_required?: boolean;
                         refresh_token: string;
                         /** @constant */
                         token_type: "Bearer";
@@ -5109,6 +5128,66 @@ export interface operations {
             };
         };
     };
+    getApiV1AuthSsoByIdLogin: {
+        parameters: {
+            query?: {
+                return_to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the identity provider, or back to /login */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1AuthSsoByIdStart: {
         parameters: {
             query?: {
@@ -5398,6 +5477,7 @@ export interface operations {
                     "application/json": {
                         access_token: string;
                         expires_in: number;
+                        mfa_enrollment_required?: boolean;
                         refresh_token: string;
                         /** @constant */
                         token_type: "Bearer";
