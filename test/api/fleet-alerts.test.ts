@@ -136,6 +136,23 @@ describe('fleet alerts: dedup, state machine, sweeper, auto-resolution, permissi
     assert.equal((await alerts().get(elsewhere.id)).state, 'active', 'another host is left alone');
   });
 
+  test('liveness changes raise host_unreachable and host_recovered through the fleet hook', async () => {
+    const host = await insertHost(r);
+    const row = await r.core.db.kysely.selectFrom('fleet_hosts').selectAll().where('id', '=', host).executeTakeFirstOrThrow();
+    const { hooks } = fleetServices(r.core);
+    await hooks.onLivenessChange(row, 'online', 'degraded');
+    assert.equal((await openRows(host, 'host_unreachable')).length, 0, 'degraded still answers');
+    await hooks.onLivenessChange(row, 'degraded', 'critical');
+    await hooks.onLivenessChange(row, 'critical', 'down');
+    const open = await openRows(host, 'host_unreachable');
+    assert.equal(open.length, 1, 'one alert for the whole outage');
+    await hooks.onLivenessChange(row, 'down', 'online');
+    assert.equal((await alerts().get(open[0].id)).state, 'resolved');
+    assert.equal((await openRows(host, 'host_recovered')).length, 1);
+    await hooks.onLivenessChange(row, 'online', 'maintenance');
+    assert.equal((await openRows(host, 'host_unreachable')).length, 0, 'maintenance raises nothing');
+  });
+
   test('permissions: viewer reads but cannot act; ops_lead acknowledges and resolves but cannot dismiss', async () => {
     const host = await insertHost(r);
     const viewer = await signIn(r, { roles: ['viewer'] });
