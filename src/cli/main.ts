@@ -97,7 +97,25 @@ export function buildCli(): Command {
     .description('retire a key that is no longer active: tokens it signed stop verifying')
     .action((kid: string, flags: ConfigFlags) => keyCommand(flags, { action: 'retire', kid }));
 
+  const fleet = program.command('fleet').description('managed hosts: scans and compliance rules');
+  withConfigOptions(fleet.command('scan').argument('<host>', 'hostname or id of the host'))
+    .description('queue a compliance scan of a host and print it; --wait runs it here and prints the outcome')
+    .option('--wait', 'run the scan in this process and print its outcome and failing rules')
+    .option('--framework <id>', 'only the rules mapped to this framework (cis, stig, nist_800_53, cis_ubuntu2204 ...)')
+    .option('--timeout <seconds>', 'with --wait, give up after this long (default 600)')
+    .action(async (host: string, flags: ConfigFlags & { wait?: boolean; framework?: string; timeout?: string }) => {
+      const { config, logger } = await cliContext(flags, {}, 'stderr');
+      await (await import('./commands/fleet-scan.js')).fleetScanCommand(config, logger, host, flags);
+    });
+
   registerAgentOverlayCommands(program);
+
+  const fleetRules = fleet.command('rules').description('compliance rules in Kensa\'s YAML format');
+  fleetRules
+    .command('lint')
+    .argument('<dir>', 'a directory of rule files (*.yml, searched recursively; variables.yml holds site variable defaults)')
+    .description('validate every rule file; prints file:rule:field: message per problem and exits 1 on any')
+    .action(async (dir: string) => (await import('./commands/fleet-rules-lint.js')).fleetRulesLintCommand(dir));
 
   program
     .command('version')

@@ -171,11 +171,23 @@ export class SshLab {
   private dialer?: ChildProcess;
   private closed = false;
 
-  constructor(private readonly id: string) {
+  constructor(
+    private readonly id: string,
+    /** The lab's /24 without its last octet: the client bridge is .1, hosts .10 up. */
+    private readonly subnet = SUBNET,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), `rampart-ssh-lab-${process.pid}-`));
     this.client = `${id}-c`;
     this.dialerSocket = join(this.dir, 'dialer.sock');
     live.add(this);
+  }
+
+  /**
+   * The namespace holding the bridge to every host: a process started in it (`ip netns exec`) reaches the hosts
+   * by address over TCP, as a Rampart worker on another node would.
+   */
+  get clientNamespace(): string {
+    return this.client;
   }
 
   host(name: string): SshLabHost {
@@ -318,7 +330,7 @@ export class SshLab {
     if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new Error('host names must be unique');
     this.addNamespace(this.client);
     must('ip', ['-n', this.client, 'link', 'add', 'br0', 'type', 'bridge']);
-    must('ip', ['-n', this.client, 'addr', 'add', `${SUBNET}.1/24`, 'dev', 'br0']);
+    must('ip', ['-n', this.client, 'addr', 'add', `${this.subnet}.1/24`, 'dev', 'br0']);
     must('ip', ['-n', this.client, 'link', 'set', 'br0', 'up']);
     await this.startDialer();
     for (const [i, spec] of specs.entries()) await this.buildHost(spec, i);
@@ -340,7 +352,7 @@ export class SshLab {
 
   private async buildHost(spec: SshLabHostSpec, index: number): Promise<void> {
     const netns = `${this.id}-${index + 1}`;
-    const address = `${SUBNET}.${10 + index}`;
+    const address = `${this.subnet}.${10 + index}`;
     this.addNamespace(netns);
     const veth = `h${index + 1}`;
     must('ip', ['-n', this.client, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
@@ -348,7 +360,7 @@ export class SshLab {
     must('ip', ['-n', this.client, 'link', 'set', veth, 'up']);
     must('ip', ['-n', netns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
     must('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
-    must('ip', ['-n', netns, 'route', 'add', 'default', 'via', `${SUBNET}.1`]);
+    must('ip', ['-n', netns, 'route', 'add', 'default', 'via', `${this.subnet}.1`]);
 
     await this.startHolder(spec.name, netns);
     const host: SshLabHost = { name: spec.name, netns, address, port: 22, login: spec.login, username: '' };
@@ -434,14 +446,14 @@ UBUNTU_CODENAME=jammy
 `;
 
 /**
- * Starts the hosts (10.213.1.10, .11, ... in order). Fails naming what is missing when the machine cannot run
+ * Starts the hosts (10.213.1.10, .11, ... in order; `subnet` picks another /24, such as a test's own range). Fails naming what is missing when the machine cannot run
  * the lab; check skipUnlessSshLab() first to skip instead outside RAMPART_E2E=required.
  */
-export async function startSshLab(opts: { hosts: SshLabHostSpec[] }): Promise<SshLab> {
+export async function startSshLab(opts: { hosts: SshLabHostSpec[]; subnet?: string }): Promise<SshLab> {
   const missing = sshLabMissing();
   if (missing) throw new Error(`the SSH lab cannot run: ${missing}`);
   removeLeftovers();
-  const lab = new SshLab(`${OWN_PREFIX}${++labCount}`);
+  const lab = new SshLab(`${OWN_PREFIX}${++labCount}`, opts.subnet);
   try {
     await lab.build(opts.hosts);
   } catch (err) {

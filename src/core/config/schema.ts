@@ -216,6 +216,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    fleet: z
+      .object({
+        /**
+         * A directory of Kensa-format rules that fleet scans evaluate instead of the built-in set (`rampart fleet
+         * rules lint DIR` checks one). Empty: the built-in rules.
+         */
+        rules_dir: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
     dataplane: z
       .object({
         /** Apply compiled artifacts to this host's engines. Off: artifacts are compiled and stored only. */

@@ -5,13 +5,10 @@ import type { EnterpriseFeature } from './license/features.js';
 import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
 import { createActivityService } from './activity/activity.service.js';
-import { alertActivity, auditActivity } from './activity/activity.sources.js';
+import { alertActivity, auditActivity, monitoringActivity, transactionActivity } from './activity/activity.sources.js';
 import { createRemediationService } from './remediation/remediation.service.js';
 import type { RemediationHosts } from './remediation/remediation.types.js';
-import { unwiredRemediationHosts } from './remediation/unwired-hosts.js';
-import { createHostKeyStore } from './ssh/host-keys.store.js';
-import { forgetHostKey } from './ssh/host-key-trust.js';
-import { createSshConnector } from './ssh/ssh.connector.js';
+import { engineRemediationHosts } from './remediation/engine-hosts.js';
 import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
@@ -19,19 +16,29 @@ import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
 import { createHostProber, type HostProber } from './liveness/probes.js';
+import type { DriftHook } from './scans/drift.js';
+import { createScanEngine } from './scans/scan-engine.js';
+import { ruleSetLoader } from './scans/rule-set.js';
+import type { ScanEngine } from './scans/scan-job.js';
+import { createScanning } from './scans/scanning.js';
+import { createHostKeyStore } from './ssh/host-keys.store.js';
+import { forgetHostKey } from './ssh/host-key-trust.js';
+import { createSshConnector } from './ssh/ssh.connector.js';
 import type { HostConnector } from './ssh/ssh.types.js';
 
 /**
  * Where the fleet's parts plug into each other without importing each other's stores. Each is a plain function
- * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange, the SSH part
- * sets connector).
+ * the owning part replaces when it wires itself (scans set complianceOf, alerts set onLivenessChange and onDrift,
+ * the SSH part sets connector).
  */
 export interface FleetHooks {
   /** Compliance summary, last scan and scan state per host; zeros and nulls until scans provide it. */
   complianceOf: ComplianceProvider;
   /** Called after a host's monitoring state changed (host_unreachable / host_recovered alerts). */
   onLivenessChange: LivenessListener;
-  /** The SSH transport liveness probes through; null probes report the SSH layer as failed. */
+  /** Called after a completed scan whose score moved by 5 points or more since the host's previous one (scans/drift.ts). */
+  onDrift: DriftHook;
+  /** The SSH transport liveness probes and scans go through; null probes report the SSH layer as failed. */
   connector: HostConnector | null;
   /** Replaces the real probe layers (tests of the scheduler). */
   prober: HostProber | null;
@@ -52,6 +59,7 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const hooks: FleetHooks = {
     complianceOf: async () => new Map(),
     onLivenessChange: () => {},
+    onDrift: () => {},
     connector: createSshConnector({ hostKeys, audit: core.audit }),
     prober: null,
   };
@@ -70,11 +78,11 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const channels = createChannelService(core);
   const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
   hooks.onLivenessChange = (host, from, to) => alertOnLivenessChange(alerts, host.id, from, to);
+  hooks.onDrift = (event) => alerts.raiseDrift(event).then(() => undefined);
   const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? ((feature) => license.require(feature as EnterpriseFeature)) });
-  // Compliance transactions, intelligence events and liveness transitions join as their parts register sources.
+  // Intelligence events join when their part registers a source.
   const activity = createActivityService();
-  activity.register(alertActivity(core.db));
-  activity.register(auditActivity(core.db));
+  for (const source of [alertActivity, auditActivity, transactionActivity, monitoringActivity]) activity.register(source(core.db));
   const services = {
     core,
     hooks,
@@ -85,23 +93,34 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
     liveness,
     noCompliance,
     hostKeys,
-    /** SSH to managed hosts (ssh/ssh.types.ts); the same one liveness probes through. Tests set one that dials into their namespaces. */
-    get connector(): HostConnector {
-      return hooks.connector!;
+    /** The SSH transport (hooks.connector), under the name the SSH part gave it. */
+    get connector(): HostConnector | null {
+      return hooks.connector;
     },
-    set connector(connector: HostConnector) {
+    set connector(connector: HostConnector | null) {
       hooks.connector = connector;
     },
     forgetHostKey: (input: Parameters<typeof forgetHostKey>[1]) => forgetHostKey({ hostKeys, audit: core.audit }, input),
+    /** What scans run on: SSH through hooks.connector, the rule set (fleet.rules_dir or built-in), and the scan settings. */
+    scanEngine: createScanEngine({
+      connector: () => hooks.connector,
+      secretFor: (id) => credentials.resolveSecret(id),
+      config,
+      rules: ruleSetLoader(core.config.fleet.rules_dir),
+    }) as ScanEngine,
+    scanning: undefined as unknown as ReturnType<typeof createScanning>,
     alerts,
     channels,
     exceptions,
     activity,
-    /** Plans and SSH sessions for remediation; the composition wires the rule catalog and the connector here. */
-    remediationHosts: unwiredRemediationHosts as RemediationHosts,
+    /** Plans and SSH sessions for remediation: by default the scan engine's rule set and SSH session. */
+    remediationHosts: undefined as unknown as RemediationHosts,
     remediation: undefined as unknown as ReturnType<typeof createRemediationService>,
   };
+  services.remediationHosts = engineRemediationHosts(core.db, () => services.scanEngine);
   services.remediation = createRemediationService({ core, hosts: () => services.remediationHosts });
+  services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => hooks.onDrift });
+  hooks.complianceOf = services.scanning.complianceOf;
   return services;
 }
 

@@ -13,7 +13,6 @@ import { exceptionRoutes } from './exceptions/exceptions.routes.js';
 import { activityRoutes } from './activity/activity.routes.js';
 import { remediationMigrations } from './remediation/remediation.migrations.js';
 import { remediationRoutes } from './remediation/remediation.routes.js';
-import { sshMigrations } from './ssh/ssh.migrations.js';
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
@@ -21,9 +20,17 @@ import { credentialsRoutes } from './routes/credentials.routes.js';
 import { configRoutes } from './routes/config.routes.js';
 import { licenseRoutes } from './routes/license.routes.js';
 import { livenessRoutes } from './routes/liveness.routes.js';
+import { complianceRoutes } from './routes/compliance.routes.js';
+import { fleetComplianceRoutes } from './routes/fleet-compliance.routes.js';
+import { scansRoutes } from './routes/scans.routes.js';
+import { SCAN_JOB } from './scans/scan-job.js';
+import { scanMigrations } from './scans/scans.migrations.js';
+import { sshMigrations } from './ssh/ssh.migrations.js';
 
 /** How often the liveness scheduler looks for hosts due a probe (each host's own interval comes from its band). */
 const LIVENESS_TICK_MS = 5_000;
+/** How often the scan scheduler looks for hosts that are due a scan (each host's interval comes from its band). */
+const SCAN_SCHEDULER_TICK_MS = 60_000;
 
 /**
  * The OpenWatch API (../shared/specs/fleet-openwatch-api-guide.txt and the source's operations): hosts and SSH
@@ -32,7 +39,7 @@ const LIVENESS_TICK_MS = 5_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...configMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);
@@ -44,6 +51,9 @@ export const fleetModule: RampartModule = {
         ...configRoutes(fleet),
         ...licenseRoutes(fleet),
         ...livenessRoutes(fleet),
+        ...scansRoutes(fleet.scanning),
+        ...complianceRoutes(fleet.scanning),
+        ...fleetComplianceRoutes(fleet.scanning),
         ...alertRoutes(core),
         ...notificationRoutes(core),
         ...exceptionRoutes(core),
@@ -53,19 +63,22 @@ export const fleetModule: RampartModule = {
     };
   },
   jobs: (core) => {
-    const { alerts, channels } = fleetServices(core);
-    return { [DELIVER_JOB]: channels.deliveryHandler((id) => alerts.get(id)) };
+    const { alerts, channels, scanning } = fleetServices(core);
+    return { [SCAN_JOB]: scanning.job, [DELIVER_JOB]: channels.deliveryHandler((id) => alerts.get(id)) };
   },
   async start(core) {
-    const { alerts, exceptions, liveness } = fleetServices(core);
-    const scheduler = startLivenessScheduler(liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
+    const fleet = fleetServices(core);
+    const liveness = startLivenessScheduler(fleet.liveness, { intervalMs: LIVENESS_TICK_MS, logger: core.logger.child({ component: 'fleet.liveness' }) });
+    fleet.scanning.scheduler.start(SCAN_SCHEDULER_TICK_MS);
     const sweepers = [
-      startIntervalSweeper(core, 'alert silences', () => alerts.sweepSilences()),
-      startIntervalSweeper(core, 'exception expiry', () => exceptions.sweepExpired()),
+      startIntervalSweeper(core, 'alert silences', () => fleet.alerts.sweepSilences()),
+      startIntervalSweeper(core, 'exception expiry', () => fleet.exceptions.sweepExpired()),
     ];
     return {
       async stop() {
-        await Promise.all([scheduler.stop(), ...sweepers.map((s) => s.stop())]);
+        await fleet.scanning.scheduler.stop();
+        await liveness.stop();
+        await Promise.all(sweepers.map((s) => s.stop()));
       },
     };
   },

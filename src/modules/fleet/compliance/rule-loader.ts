@@ -179,7 +179,8 @@ function zodIssues(error: z.ZodError, file: string, rule: string | null): LintIs
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ file, rule, field: base ? `${base}.${key}` : key, message: 'unknown field' }));
     }
-    return [{ file, rule, field: base || '-', message: issue.message }];
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    return [{ file, rule, field: base || '-', message: missing ? 'required field is missing' : issue.message }];
   });
 }
 

@@ -4,7 +4,7 @@ import { type CheckMethod, commandFailure, errorVerdict, verdict } from './check
 const fields = z.strictObject({
   method: z.literal('audit_rule_exists'),
   /** An audit rule as auditctl takes it: "-w /etc/passwd -p wa -k identity". */
-  rule: z.string().regex(/^-[aAwW]\s/, 'must be an audit rule starting with -a or -w'),
+  rule: z.string().regex(/^(-[aAwW]\s|-e\s+[012]$)/, 'must be an audit rule: -w PATH ..., -a LIST,ACTION ..., or -e 0|1|2'),
   /** files: the persistent rules (rules.d and audit.rules); loaded: what the kernel has now (auditctl -l). */
   source: z.enum(['files', 'loaded']).default('files'),
 });

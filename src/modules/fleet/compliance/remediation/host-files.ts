@@ -1,3 +1,4 @@
+import { dirname } from 'node:path/posix';
 import type { CommandResult, HostSession } from '../../ssh/ssh.types.js';
 import { shellQuote } from '../shell.js';
 import { RemediationError } from './step.js';
@@ -25,9 +26,13 @@ export async function readHostFile(session: HostSession, path: string): Promise<
   return { exists: true, content: result.stdout };
 }
 
-/** Writes a file in place (keeping its owner and mode); a new file is created 0644 root-owned. */
+/**
+ * Writes a file in place (keeping its owner and mode); a new file is created 0644 root-owned, with its directory
+ * (a drop-in directory such as /etc/modprobe.d may not exist yet).
+ */
 export async function writeHostFile(session: HostSession, path: string, content: string): Promise<void> {
-  await runOrThrow(session, `umask 022 && cat > ${shellQuote(path)}`, `writing ${path}`, content);
+  const dir = shellQuote(dirname(path));
+  await runOrThrow(session, `umask 022 && mkdir -p -- ${dir} && cat > ${shellQuote(path)}`, `writing ${path}`, content);
 }
 
 export async function removeHostFile(session: HostSession, path: string): Promise<void> {
