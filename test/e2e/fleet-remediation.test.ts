@@ -26,7 +26,8 @@ describe('fleet remediation over SSH: dry-run, execute, rollback with a step jou
   let requester: SignedIn;
   let approver: SignedIn;
   const fixable = rootLoginRule(FILE);
-  const broken = { ...rootLoginRule('/etc/no-such-dir/sshd_config'), id: 'lab-broken-path' };
+  // A "file" that is a directory on the host: the step cannot read it, so it fails before changing anything.
+  const broken = { ...rootLoginRule('/etc/ssh/sshd_config.d'), id: 'lab-broken-path' };
   const onHost = () => lab.must('alpha', `cat ${FILE}`);
 
   before(async () => {
@@ -92,10 +93,10 @@ describe('fleet remediation over SSH: dry-run, execute, rollback with a step jou
     const executed = await post(`/api/v1/remediation/requests/${id}:execute`, requester);
     assert.equal(executed.statusCode, 200, executed.body);
     assert.equal(executed.json().status, 'failed');
-    assert.match(executed.json().failure_reason, /no-such-dir/);
+    assert.match(executed.json().failure_reason, /sshd_config\.d/);
     const journal = (await get(`/api/v1/remediation/requests/${id}/steps`)).json().items;
     assert.equal(journal[0].status, 'failed');
-    assert.match(journal[0].error, /cannot create \/etc\/no-such-dir/);
+    assert.match(journal[0].error, /Is a directory/);
     assert.equal((await post(`/api/v1/remediation/requests/${id}:rollback`, requester)).statusCode, 409);
     assert.equal(onHost(), ORIGINAL);
   });
