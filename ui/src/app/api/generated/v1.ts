@@ -1592,10 +1592,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List notification channels */
+        /** List notification channels (OpenWatch reads them as {channels}) */
         get: operations["getApiV1NotificationsChannels"];
         put?: never;
-        /** Create a channel: webhook (POST JSON signed with HMAC-SHA256 in X-Rampart-Signature) or email */
+        /** Create a channel: webhook (JSON, HMAC-SHA256 in X-Rampart-Signature with a secret, bearer token optional), slack or email */
         post: operations["postApiV1NotificationsChannels"];
         delete?: never;
         options?: never;
@@ -1618,7 +1618,7 @@ export interface paths {
         delete: operations["deleteApiV1NotificationsChannelsById"];
         options?: never;
         head?: never;
-        /** Change a channel (not its kind); a new secret replaces the stored one */
+        /** Change a channel (not its kind); a url, secret or token given replaces the stored one, absent keeps it */
         patch: operations["patchApiV1NotificationsChannelsById"];
         trace?: never;
     };
@@ -1631,7 +1631,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a sample alert through the channel now and report whether it was taken */
+        /** Send a sample alert through the channel now: 200 when it was taken, 502 notifications.delivery_failed when not */
         post: operations["postApiV1NotificationsChannelsByIdTest"];
         delete?: never;
         options?: never;
@@ -11904,18 +11904,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            config: {
-                                url: string;
-                            } | {
-                                recipients: string[];
-                            };
+                        channels: {
                             created_at: string;
                             created_by: string | null;
                             enabled: boolean;
                             id: string;
                             /** @enum {string} */
-                            kind: "webhook" | "email";
+                            kind: "webhook" | "slack" | "email";
                             last_delivery_at: string | null;
                             last_error: string | null;
                             name: string;
@@ -11923,6 +11918,11 @@ export interface operations {
                             tag_filter: {
                                 [key: string]: string | string[];
                             };
+                            target_hint: string;
+                            to?: string[];
+                            token_set: boolean;
+                            /** @enum {string} */
+                            type: "webhook" | "slack" | "email";
                             updated_at: string;
                         }[];
                     };
@@ -11967,29 +11967,32 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    config: {
+                    config?: {
+                        recipients?: string[];
                         /** Format: uri */
-                        url: string;
+                        url?: string;
                     };
                     enabled?: boolean;
-                    /** @constant */
-                    kind: "webhook";
+                    from?: string;
+                    /** @enum {string} */
+                    kind?: "webhook" | "slack" | "email";
                     name: string;
-                    secret: string;
+                    password?: string;
+                    secret?: string;
+                    smtp_encryption?: string;
+                    smtp_host?: string;
+                    smtp_insecure_skip_verify?: boolean;
+                    smtp_port?: number;
                     tag_filter?: {
                         [key: string]: string | string[];
                     };
-                } | {
-                    config: {
-                        recipients: string[];
-                    };
-                    enabled?: boolean;
-                    /** @constant */
-                    kind: "email";
-                    name: string;
-                    tag_filter?: {
-                        [key: string]: string | string[];
-                    };
+                    to?: string[];
+                    token?: string;
+                    /** @enum {string} */
+                    type?: "webhook" | "slack" | "email";
+                    /** Format: uri */
+                    url?: string;
+                    username?: string;
                 };
             };
         };
@@ -12001,17 +12004,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        config: {
-                            url: string;
-                        } | {
-                            recipients: string[];
-                        };
                         created_at: string;
                         created_by: string | null;
                         enabled: boolean;
                         id: string;
                         /** @enum {string} */
-                        kind: "webhook" | "email";
+                        kind: "webhook" | "slack" | "email";
                         last_delivery_at: string | null;
                         last_error: string | null;
                         name: string;
@@ -12019,6 +12017,11 @@ export interface operations {
                         tag_filter: {
                             [key: string]: string | string[];
                         };
+                        target_hint: string;
+                        to?: string[];
+                        token_set: boolean;
+                        /** @enum {string} */
+                        type: "webhook" | "slack" | "email";
                         updated_at: string;
                     };
                 };
@@ -12097,17 +12100,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        config: {
-                            url: string;
-                        } | {
-                            recipients: string[];
-                        };
                         created_at: string;
                         created_by: string | null;
                         enabled: boolean;
                         id: string;
                         /** @enum {string} */
-                        kind: "webhook" | "email";
+                        kind: "webhook" | "slack" | "email";
                         last_delivery_at: string | null;
                         last_error: string | null;
                         name: string;
@@ -12115,6 +12113,11 @@ export interface operations {
                         tag_filter: {
                             [key: string]: string | string[];
                         };
+                        target_hint: string;
+                        to?: string[];
+                        token_set: boolean;
+                        /** @enum {string} */
+                        type: "webhook" | "slack" | "email";
                         updated_at: string;
                     };
                 };
@@ -12244,17 +12247,31 @@ export interface operations {
             content: {
                 "application/json": {
                     config?: {
+                        recipients?: string[];
                         /** Format: uri */
-                        url: string;
-                    } | {
-                        recipients: string[];
+                        url?: string;
                     };
                     enabled?: boolean;
+                    from?: string;
+                    /** @enum {string} */
+                    kind?: "webhook" | "slack" | "email";
                     name?: string;
+                    password?: string;
                     secret?: string;
+                    smtp_encryption?: string;
+                    smtp_host?: string;
+                    smtp_insecure_skip_verify?: boolean;
+                    smtp_port?: number;
                     tag_filter?: {
                         [key: string]: string | string[];
                     };
+                    to?: string[];
+                    token?: string;
+                    /** @enum {string} */
+                    type?: "webhook" | "slack" | "email";
+                    /** Format: uri */
+                    url?: string;
+                    username?: string;
                 };
             };
         };
@@ -12266,17 +12283,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        config: {
-                            url: string;
-                        } | {
-                            recipients: string[];
-                        };
                         created_at: string;
                         created_by: string | null;
                         enabled: boolean;
                         id: string;
                         /** @enum {string} */
-                        kind: "webhook" | "email";
+                        kind: "webhook" | "slack" | "email";
                         last_delivery_at: string | null;
                         last_error: string | null;
                         name: string;
@@ -12284,6 +12296,11 @@ export interface operations {
                         tag_filter: {
                             [key: string]: string | string[];
                         };
+                        target_hint: string;
+                        to?: string[];
+                        token_set: boolean;
+                        /** @enum {string} */
+                        type: "webhook" | "slack" | "email";
                         updated_at: string;
                     };
                 };
@@ -12371,8 +12388,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        delivered: boolean;
-                        error?: string;
+                        /** @constant */
+                        delivered: true;
                         status?: number;
                     };
                 };
@@ -12421,6 +12438,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description the channel did not take the sample; the message says why */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
