@@ -1,7 +1,6 @@
 import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
 import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
-import type { EnterpriseFeature } from './license/features.js';
 import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
 import { createActivityService } from './activity/activity.service.js';
@@ -44,17 +43,11 @@ export interface FleetHooks {
   prober: HostProber | null;
 }
 
-/** Options of the fleet services. */
-export interface FleetServiceOptions {
-  /** Gates enterprise features (402); the installed license decides by default. */
-  requireFeature?(feature: string): Promise<void> | void;
-}
-
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
-function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
+function createFleetServices(core: Core) {
   const hostKeys = createHostKeyStore(core.db, core.now);
   const hooks: FleetHooks = {
     complianceOf: async () => new Map(),
@@ -79,7 +72,7 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
   hooks.onLivenessChange = (host, from, to) => alertOnLivenessChange(alerts, host.id, from, to);
   hooks.onDrift = (event) => alerts.raiseDrift(event).then(() => undefined);
-  const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? ((feature) => license.require(feature as EnterpriseFeature)) });
+  const exceptions = createExceptionService({ core, requireFeature: (feature) => license.require(feature) });
   // Intelligence events join when their part registers a source.
   const activity = createActivityService();
   for (const source of [alertActivity, auditActivity, transactionActivity, monitoringActivity]) activity.register(source(core.db));
@@ -128,9 +121,8 @@ export type FleetServices = ReturnType<typeof createFleetServices>;
 
 const byCore = new WeakMap<Core, FleetServices>();
 
-/** The services of this core, created at the first call (with the options of that call). */
-export function fleetServices(core: Core, opts?: FleetServiceOptions): FleetServices {
+export function fleetServices(core: Core): FleetServices {
   let services = byCore.get(core);
-  if (!services) byCore.set(core, (services = createFleetServices(core, opts)));
+  if (!services) byCore.set(core, (services = createFleetServices(core)));
   return services;
 }
