@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { fleetServices } from '../../src/modules/fleet/fleet.services.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
@@ -67,6 +68,22 @@ describe('fleet activity feed: alerts and audit rows, filtered by the caller’s
     } while (cursor);
     assert.equal(new Set(seen).size, 5);
     assert.equal(seen.length, 5);
+  });
+
+  test('liveness transitions show to host readers as monitoring rows; probes that changed nothing do not', async () => {
+    const at = new Date(Date.now() - 30_000).toISOString();
+    const row = (state: string, previous: string) => ({
+      id: randomUUID(), host_id: host, checked_at: at, monitoring_state: state as any, previous_state: previous as any,
+      reachability_status: 'unreachable' as any, icmp_ok: null, ssh_ok: 0, privilege_ok: null, response_ms: null, error: 'connection refused',
+    });
+    await r.core.db.kysely.insertInto('fleet_monitoring_history').values([row('down', 'critical'), row('down', 'down')]).execute();
+    const hostReader = await signIn(r, { permissions: ['host:read'] });
+    const page = await feed(hostReader, '?source=monitoring');
+    assert.equal(page.items.length, 1);
+    assert.equal(page.items[0].severity, 'high');
+    assert.equal(page.items[0].host_id, host);
+    assert.equal(page.hidden_count, 0);
+    assert.equal((await feed(hostReader, '?source=alert')).hidden_count, 5, 'alerts need alert:read');
   });
 
   test('bad queries are 400', async () => {

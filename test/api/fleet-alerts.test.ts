@@ -136,6 +136,36 @@ describe('fleet alerts: dedup, state machine, sweeper, auto-resolution, permissi
     assert.equal((await alerts().get(elsewhere.id)).state, 'active', 'another host is left alone');
   });
 
+  test('liveness changes raise host_unreachable and host_recovered through the fleet hook', async () => {
+    const host = await insertHost(r);
+    const row = await r.core.db.kysely.selectFrom('fleet_hosts').selectAll().where('id', '=', host).executeTakeFirstOrThrow();
+    const { hooks } = fleetServices(r.core);
+    await hooks.onLivenessChange(row, 'online', 'degraded');
+    assert.equal((await openRows(host, 'host_unreachable')).length, 0, 'degraded still answers');
+    await hooks.onLivenessChange(row, 'degraded', 'critical');
+    await hooks.onLivenessChange(row, 'critical', 'down');
+    const open = await openRows(host, 'host_unreachable');
+    assert.equal(open.length, 1, 'one alert for the whole outage');
+    await hooks.onLivenessChange(row, 'down', 'online');
+    assert.equal((await alerts().get(open[0].id)).state, 'resolved');
+    assert.equal((await openRows(host, 'host_recovered')).length, 1);
+    await hooks.onLivenessChange(row, 'online', 'maintenance');
+    assert.equal((await openRows(host, 'host_unreachable')).length, 0, 'maintenance raises nothing');
+  });
+
+  test('the scans part’s drift hook raises drift alerts; an improvement resolves them', async () => {
+    const host = await insertHost(r);
+    const { hooks } = fleetServices(r.core);
+    await hooks.onDrift({ host_id: host, kind: 'major', previous: 92, current: 75, scan_id: 'scan-a' });
+    const [major] = await openRows(host, 'drift_major');
+    assert.ok(major, 'a drift_major alert is open');
+    const alert = await alerts().get(major.id);
+    assert.equal(alert.tags.scan_id, 'scan-a');
+    assert.match(alert.body, /92 to 75/);
+    await hooks.onDrift({ host_id: host, kind: 'improvement', previous: 75, current: 93, scan_id: 'scan-b' });
+    assert.equal((await alerts().get(major.id)).state, 'resolved');
+  });
+
   test('permissions: viewer reads but cannot act; ops_lead acknowledges and resolves but cannot dismiss', async () => {
     const host = await insertHost(r);
     const viewer = await signIn(r, { roles: ['viewer'] });

@@ -103,7 +103,7 @@ describe('fleet notification channels: webhook with HMAC, email through SMTP, ta
     await drainJobs();
     assert.equal(receiver.at('/drift').length, 1);
     assert.equal(receiver.at('/severe').length, 1, 'a medium alert does not match severity high|critical');
-    const listed = (await call('GET', '/api/v1/notifications/channels')).json().items.find((c: any) => c.id === severe.id);
+    const listed = (await call('GET', '/api/v1/notifications/channels')).json().channels.find((c: any) => c.id === severe.id);
     assert.ok(listed.last_delivery_at);
   });
 
@@ -144,14 +144,42 @@ describe('fleet notification channels: webhook with HMAC, email through SMTP, ta
     assert.equal(sample.headers['x-rampart-signature'], hmac(SECRET_B, sample.body));
 
     receiver.statuses.push(503);
-    const refused = (await call('POST', `/api/v1/notifications/channels/${good.id}:test`)).json();
-    assert.equal(refused.delivered, false);
-    assert.match(refused.error, /503/);
+    const refused = await call('POST', `/api/v1/notifications/channels/${good.id}:test`);
+    assert.equal(refused.statusCode, 502, 'a failed test is an error the console shows');
+    assert.equal(refused.json().error.code, 'notifications.delivery_failed');
+    assert.match(refused.json().error.human_message, /503/);
+    assert.match((await call('GET', `/api/v1/notifications/channels/${good.id}`)).json().last_error, /503/);
 
     const before = smtp.received.length;
     const mail = await create({ kind: 'email', name: 'probe-mail', config: { recipients: ['probe@example.test'] } });
     assert.equal((await call('POST', `/api/v1/notifications/channels/${mail.id}:test`)).json().delivered, true);
     await smtp.waitFor(before + 1);
+  });
+
+  test('OpenWatch’s console form: {type, url, token, tag_filter: {severity}} and slack; severity as a floor', async () => {
+    const hook = await create({ type: 'webhook', name: 'ow-hook', enabled: true, url: receiver.url('/ow-hook'), token: 'bearer-token-value', tag_filter: { severity: 'high' } });
+    assert.equal(hook.type, 'webhook');
+    assert.equal(hook.token_set, true);
+    assert.equal(hook.secret_set, false);
+    const slack = await create({ type: 'slack', name: 'ow-slack', url: receiver.url('/services/T000/B000/XXXX'), tag_filter: { severity: 'critical' } });
+    assert.equal(slack.target_hint, receiver.url(''));
+    const mail = await create({ type: 'email', name: 'ow-mail', smtp_host: 'smtp.example.test', smtp_port: 587, from: 'ow@example.test', to: ['ow@example.test'], password: 'unused', tag_filter: { severity: 'critical' } });
+    assert.deepEqual(mail.to, ['ow@example.test']);
+    assert.ok(!JSON.stringify(mail).includes('unused'));
+
+    const alerts = fleetServices(r.core).alerts;
+    await alerts.raise({ alert_type: 'ow_check', severity: 'critical', title: 'Critical thing', body: 'details' });
+    await alerts.raise({ alert_type: 'ow_check', rule_id: 'r2', severity: 'medium', title: 'Medium thing' });
+    await drainJobs();
+    const hooked = receiver.at('/ow-hook');
+    assert.equal(hooked.length, 1, 'severity high routes high and above: the critical alert, not the medium one');
+    assert.equal(hooked[0].headers.authorization, 'Bearer bearer-token-value');
+    assert.equal(hooked[0].headers['x-rampart-signature'], undefined, 'no secret, no signature');
+    const slacked = receiver.at('/services/T000/B000/XXXX');
+    assert.equal(slacked.length, 1);
+    assert.deepEqual(JSON.parse(slacked[0].body), { text: '[critical] Critical thing - details' });
+    const listed = (await call('GET', '/api/v1/notifications/channels')).body;
+    assert.ok(!listed.includes('T000/B000') && !listed.includes('bearer-token-value'));
   });
 
   test('update, delete, secrets never returned, bad input 400, unknown 404, permissions', async () => {
@@ -165,11 +193,16 @@ describe('fleet notification channels: webhook with HMAC, email through SMTP, ta
     assert.deepEqual(patched.json().tag_filter, { host_id: 'h1' });
     for (const body of [(await call('GET', '/api/v1/notifications/channels')).body, patched.body]) {
       assert.ok(!body.includes(SECRET_A) && !body.includes(SECRET_B));
+      assert.ok(!body.includes('/edit'), 'the URL (a credential for Slack) is never returned, only its origin');
     }
+    assert.equal(patched.json().target_hint, receiver.url(''));
 
     const bad = [
       { kind: 'sms', name: 'x', config: { url: receiver.url('/') } },
-      { kind: 'webhook', name: 'no-secret', config: { url: receiver.url('/') } },
+      { name: 'no-kind', config: { url: receiver.url('/') } },
+      { kind: 'webhook', name: 'no-url', secret: SECRET_A },
+      { kind: 'slack', name: 'slack-secret', url: receiver.url('/'), secret: SECRET_A },
+      { kind: 'email', type: 'webhook', name: 'two-kinds', to: ['a@example.test'] },
       { kind: 'webhook', name: 'short', config: { url: receiver.url('/') }, secret: 'short' },
       { kind: 'webhook', name: 'ftp', config: { url: 'ftp://example.test/' }, secret: SECRET_A },
       { kind: 'email', name: 'nobody', config: { recipients: [] } },

@@ -1,47 +1,50 @@
 /**
- * Remediation end to end against a real host: Debian's sshd in its own network and mount namespaces. Through the
- * API: request, approve, dry-run (diff shown, file untouched), execute (file fixed, journal), rollback (file put
- * back), and a request whose step fails (failed, nothing changed). The file is checked on the host each time.
+ * Remediation end to end against a real host of the SSH lab (Debian's sshd in its own network and mount namespaces,
+ * /etc an overlay of its own; login with a key and sudo). Through the API: request, approve, dry-run (diff shown,
+ * file untouched), execute (file fixed, journal), rollback (file put back), and a request whose step fails (failed,
+ * nothing changed). The file is checked on the host each time, and the machine's own /etc never changes.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fleetServices } from '../../src/modules/fleet/fleet.services.js';
 import { createSshConnector } from '../../src/modules/fleet/ssh/ssh.connector.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { insertHost } from '../helpers/fleet-rows.js';
 import { remediationHostsFor, rootLoginRule } from '../helpers/fleet-remediation-rule.js';
-import { SshLabHost } from '../helpers/fleet-ssh-host.js';
+import { skipUnlessSshLab, startSshLab, type SshLab } from '../helpers/ssh-lab.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
-const skip = skipUnlessPrograms('ip', '/usr/sbin/sshd', 'ssh-keygen', 'socat', 'unshare');
-const ORIGINAL = 'Port 22\nPermitRootLogin yes\nX11Forwarding no\n';
+const skip = skipUnlessSshLab();
+const FILE = '/etc/ssh/sshd_config.d/50-rampart-lab.conf';
+const ORIGINAL = 'PermitRootLogin yes\nX11Forwarding no\n';
 
 describe('fleet remediation over SSH: dry-run, execute, rollback with a step journal', { skip }, () => {
   let r: TestRampart;
-  let lab: SshLabHost;
+  let lab: SshLab;
   let hostId: string;
   let requester: SignedIn;
   let approver: SignedIn;
-  const fixable = rootLoginRule('/mnt/sshd_config');
-  const broken = { ...rootLoginRule('/mnt/no-such-dir/sshd_config'), id: 'lab-broken-path' };
+  const fixable = rootLoginRule(FILE);
+  // A "file" that is a directory on the host: the step cannot read it, so it fails before changing anything.
+  const broken = { ...rootLoginRule('/etc/ssh/sshd_config.d'), id: 'lab-broken-path' };
+  const onHost = () => lab.must('alpha', `cat ${FILE}`);
 
   before(async () => {
-    requirePrograms('ip', '/usr/sbin/sshd', 'ssh-keygen', 'socat', 'unshare');
-    lab = await SshLabHost.start();
-    lab.writeFile('sshd_config', ORIGINAL);
+    lab = await startSshLab({ hosts: [{ name: 'alpha', login: 'key' }] });
+    lab.must('alpha', `cat > ${FILE}`, ORIGINAL);
     r = await createTestRampart();
     hostId = await insertHost(r, 'lab-target');
     [requester, approver] = await Promise.all([signIn(r, { roles: ['ops_lead'] }), signIn(r, { roles: ['security_admin'] })]);
     const services = fleetServices(r.core);
     const connector = createSshConnector({ hostKeys: services.hostKeys, audit: r.core.audit, dial: lab.dial });
     services.remediationHosts = remediationHostsFor([fixable, broken], (id) =>
-      connector.open({ hostId: id, hostKeyName: 'lab-target', address: lab.address, port: lab.port }, { username: 'root', authMethod: 'ssh_key', privateKey: lab.privateKey }, { timeoutMs: 30_000 }),
+      connector.open(lab.target('alpha', id), lab.secret('alpha'), { timeoutMs: 30_000 }),
     );
   });
   after(async () => {
     await r?.cleanup();
-    lab?.destroySync();
+    await lab?.close();
   });
 
   const post = (url: string, who: SignedIn, payload?: object) => r.app.inject({ method: 'POST', url, headers: who.headers, ...(payload ? { payload } : {}) });
@@ -63,13 +66,14 @@ describe('fleet remediation over SSH: dry-run, execute, rollback with a step jou
     assert.match(step.diff, /^-PermitRootLogin yes$/m);
     assert.match(step.diff, /^\+PermitRootLogin no$/m);
     assert.equal(dry.json().status, 'approved');
-    assert.equal(lab.file('sshd_config'), ORIGINAL, 'a dry run leaves the host alone');
+    assert.equal(onHost(), ORIGINAL, 'a dry run leaves the host alone');
     assert.equal((await get(`/api/v1/remediation/requests/${id}`)).json().status, 'approved');
 
     const executed = await post(`/api/v1/remediation/requests/${id}:execute`, requester);
     assert.equal(executed.statusCode, 200, executed.body);
     assert.equal(executed.json().status, 'executed');
-    assert.equal(lab.file('sshd_config'), 'Port 22\nPermitRootLogin no\nX11Forwarding no\n');
+    assert.equal(onHost(), 'PermitRootLogin no\nX11Forwarding no\n');
+    assert.ok(!existsSync(FILE), "the machine's own /etc is untouched");
     const journal = (await get(`/api/v1/remediation/requests/${id}/steps`)).json().items;
     assert.deepEqual(journal.map((e: any) => [e.index, e.status]), [[0, 'applied']]);
     assert.ok(!JSON.stringify(journal).includes('PermitRootLogin yes'), 'the prior state stays server-side');
@@ -78,7 +82,7 @@ describe('fleet remediation over SSH: dry-run, execute, rollback with a step jou
     const rolledBack = await post(`/api/v1/remediation/requests/${id}:rollback`, requester);
     assert.equal(rolledBack.statusCode, 200, rolledBack.body);
     assert.equal(rolledBack.json().status, 'rolled_back');
-    assert.equal(lab.file('sshd_config'), ORIGINAL);
+    assert.equal(onHost(), ORIGINAL);
     const after = (await get(`/api/v1/remediation/requests/${id}/steps`)).json().items;
     assert.deepEqual(after.map((e: any) => e.status), ['applied', 'rolled_back']);
     assert.equal((await post(`/api/v1/remediation/requests/${id}:rollback`, requester)).statusCode, 409);
@@ -89,11 +93,11 @@ describe('fleet remediation over SSH: dry-run, execute, rollback with a step jou
     const executed = await post(`/api/v1/remediation/requests/${id}:execute`, requester);
     assert.equal(executed.statusCode, 200, executed.body);
     assert.equal(executed.json().status, 'failed');
-    assert.match(executed.json().failure_reason, /no-such-dir/);
+    assert.match(executed.json().failure_reason, /sshd_config\.d/);
     const journal = (await get(`/api/v1/remediation/requests/${id}/steps`)).json().items;
     assert.equal(journal[0].status, 'failed');
-    assert.match(journal[0].error, /No such file or directory/);
+    assert.match(journal[0].error, /Is a directory/);
     assert.equal((await post(`/api/v1/remediation/requests/${id}:rollback`, requester)).statusCode, 409);
-    assert.equal(lab.file('sshd_config'), ORIGINAL);
+    assert.equal(onHost(), ORIGINAL);
   });
 });

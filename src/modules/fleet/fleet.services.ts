@@ -1,14 +1,15 @@
 import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
 import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
-import type { EnterpriseFeature } from './license/features.js';
 import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
 import { createActivityService } from './activity/activity.service.js';
-import { alertActivity, auditActivity } from './activity/activity.sources.js';
+import { alertActivity, auditActivity, monitoringActivity, transactionActivity } from './activity/activity.sources.js';
 import { createRemediationService } from './remediation/remediation.service.js';
 import type { RemediationHosts } from './remediation/remediation.types.js';
-import { unwiredRemediationHosts } from './remediation/unwired-hosts.js';
+import { engineRemediationHosts } from './remediation/engine-hosts.js';
+import { createNotificationService } from './frame/notifications.service.js';
+import { createPreferencesService } from './frame/preferences.service.js';
 import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
@@ -51,19 +52,11 @@ export interface FleetHooks {
   ping: (address: string, timeoutSec: number) => Promise<boolean>;
 }
 
-/** Options of the fleet services. */
-export interface FleetServiceOptions {
-  /** Gates enterprise features (402); the installed license decides by default. */
-  requireFeature?(feature: string): Promise<void> | void;
-}
-import { createNotificationService } from './frame/notifications.service.js';
-import { createPreferencesService } from './frame/preferences.service.js';
-
 /**
  * The fleet services, wired by hand once per core, so the HTTP routes, the job handlers and the background work
  * (liveness probes, the scan scheduler) share one instance. Each part adds its service here.
  */
-function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
+function createFleetServices(core: Core) {
   const hostKeys = createHostKeyStore(core.db, core.now);
   const hooks: FleetHooks = {
     complianceOf: async () => new Map(),
@@ -93,11 +86,11 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
   const channels = createChannelService(core);
   const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
   hooks.onLivenessChange = (host, from, to) => alertOnLivenessChange(alerts, host.id, from, to);
-  const exceptions = createExceptionService({ core, requireFeature: opts.requireFeature ?? ((feature) => license.require(feature as EnterpriseFeature)) });
-  // Compliance transactions, intelligence events and liveness transitions join as their parts register sources.
+  hooks.onDrift = (event) => alerts.raiseDrift(event).then(() => undefined);
+  const exceptions = createExceptionService({ core, requireFeature: (feature) => license.require(feature) });
+  // Intelligence events join when their part registers a source.
   const activity = createActivityService();
-  activity.register(alertActivity(core.db));
-  activity.register(auditActivity(core.db));
+  for (const source of [alertActivity, auditActivity, transactionActivity, monitoringActivity]) activity.register(source(core.db));
   const session: SessionDeps = {
     connector: () => {
       if (!hooks.connector) throw new Error('no SSH connector is configured');
@@ -145,10 +138,11 @@ function createFleetServices(core: Core, opts: FleetServiceOptions = {}) {
     channels,
     exceptions,
     activity,
-    /** Plans and SSH sessions for remediation; the composition wires the rule catalog and the connector here. */
-    remediationHosts: unwiredRemediationHosts as RemediationHosts,
+    /** Plans and SSH sessions for remediation: by default the scan engine's rule set and SSH session. */
+    remediationHosts: undefined as unknown as RemediationHosts,
     remediation: undefined as unknown as ReturnType<typeof createRemediationService>,
   };
+  services.remediationHosts = engineRemediationHosts(core.db, () => services.scanEngine);
   services.remediation = createRemediationService({ core, hosts: () => services.remediationHosts });
   services.scanning = createScanning(core, { engine: () => services.scanEngine, onDrift: () => hooks.onDrift });
   hooks.complianceOf = services.scanning.complianceOf;
@@ -159,9 +153,8 @@ export type FleetServices = ReturnType<typeof createFleetServices>;
 
 const byCore = new WeakMap<Core, FleetServices>();
 
-/** The services of this core, created at the first call (with the options of that call). */
-export function fleetServices(core: Core, opts?: FleetServiceOptions): FleetServices {
+export function fleetServices(core: Core): FleetServices {
   let services = byCore.get(core);
-  if (!services) byCore.set(core, (services = createFleetServices(core, opts)));
+  if (!services) byCore.set(core, (services = createFleetServices(core)));
   return services;
 }

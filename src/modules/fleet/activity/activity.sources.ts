@@ -59,6 +59,69 @@ export function auditActivity(db: Database): ActivitySource {
   };
 }
 
+const RULE_SEVERITIES = new Set(['critical', 'high', 'medium', 'low']);
+
+/**
+ * The scans part's change log: a rule that starts failing carries its own severity, any other change is info.
+ * Rows name the host; reading them needs host:read.
+ */
+export function transactionActivity(db: Database): ActivitySource {
+  const filtered = (filter: ActivityFilter) => {
+    let q = db.kysely.selectFrom('fleet_compliance_transactions');
+    if (filter.severity === 'info') q = q.where('status', '!=', 'fail');
+    else if (filter.severity) q = q.where('status', '=', 'fail').where('severity', '=', filter.severity);
+    if (filter.host_id) q = q.where('host_id', '=', filter.host_id);
+    return timeBounds(q, 'occurred_at', filter);
+  };
+  return {
+    name: 'transaction',
+    permission: 'host:read',
+    async fetch(filter, page) {
+      let q = filtered(filter).select(['id', 'host_id', 'rule_id', 'status', 'previous_status', 'severity', 'change_kind', 'occurred_at']);
+      if (page.after) q = q.where(olderThan('occurred_at', 'id', page.after));
+      const rows = await q.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+      return rows.map((r): ActivityItem => ({
+        id: r.id, source: 'transaction',
+        severity: r.status === 'fail' && RULE_SEVERITIES.has(r.severity) ? (r.severity as ActivityItem['severity']) : 'info',
+        host_id: r.host_id, title: `${r.rule_id}: ${r.status}`,
+        summary: `${r.change_kind}${r.previous_status ? ` (was ${r.previous_status})` : ''}`, occurred_at: r.occurred_at,
+      }));
+    },
+    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+/** Monitoring state by severity: down and critical high, degraded medium, the rest info. */
+const MONITORING_SEVERITY: Record<string, ActivityItem['severity']> = { down: 'high', critical: 'high', degraded: 'medium' };
+
+/** The liveness part's history, its transitions only (a probe that changed nothing is not activity). */
+export function monitoringActivity(db: Database): ActivitySource {
+  const filtered = (filter: ActivityFilter) => {
+    let q = db.kysely.selectFrom('fleet_monitoring_history').whereRef('monitoring_state', '!=', 'previous_state');
+    if (filter.severity === 'info') q = q.where('monitoring_state', 'not in', ['down', 'critical', 'degraded']);
+    else if (filter.severity === 'high') q = q.where('monitoring_state', 'in', ['down', 'critical']);
+    else if (filter.severity === 'medium') q = q.where('monitoring_state', '=', 'degraded');
+    else if (filter.severity) q = q.where('id', 'is', null);
+    if (filter.host_id) q = q.where('host_id', '=', filter.host_id);
+    return timeBounds(q, 'checked_at', filter);
+  };
+  return {
+    name: 'monitoring',
+    permission: 'host:read',
+    async fetch(filter, page) {
+      let q = filtered(filter).select(['id', 'host_id', 'monitoring_state', 'previous_state', 'error', 'checked_at']);
+      if (page.after) q = q.where(olderThan('checked_at', 'id', page.after));
+      const rows = await q.orderBy('checked_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+      return rows.map((r): ActivityItem => ({
+        id: r.id, source: 'monitoring', severity: MONITORING_SEVERITY[r.monitoring_state] ?? 'info', host_id: r.host_id,
+        title: `Host ${r.monitoring_state}`, summary: `${r.previous_state} -> ${r.monitoring_state}${r.error ? `: ${r.error}` : ''}`,
+        occurred_at: r.checked_at,
+      }));
+    },
+    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
 function timeBounds<T extends keyof Tables, O>(q: SelectQueryBuilder<Tables, T, O>, column: string, filter: ActivityFilter) {
   let out = q;
   if (filter.since) out = out.where(column as any, '>=', filter.since);

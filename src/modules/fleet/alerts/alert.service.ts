@@ -182,15 +182,16 @@ export function createAlertService(deps: AlertServiceDeps) {
     /** drift_major / drift_minor / drift_improvement; an improvement resolves the host's open drift alerts. */
     async raiseDrift(report: DriftReport) {
       const delta = Math.round((report.current - report.previous) * 10) / 10;
+      const kind = report.kind.replace(/^drift_/, '');
       return db.transaction(async () => {
         const raised = await raise({
-          alert_type: `drift_${report.kind}`,
+          alert_type: `drift_${kind}`,
           host_id: report.host_id,
-          title: report.kind === 'improvement' ? 'Compliance improved' : `Compliance drift (${report.kind})`,
+          title: kind === 'improvement' ? 'Compliance improved' : `Compliance drift (${kind})`,
           body: `Compliance score moved from ${report.previous} to ${report.current} (${delta > 0 ? '+' : ''}${delta}) in scan ${report.scan_id}.`,
           tags: { scan_id: report.scan_id },
         });
-        if (report.kind === 'improvement') await autoResolve(report.host_id, ['drift_major', 'drift_minor'], 'compliance improved');
+        if (kind === 'improvement') await autoResolve(report.host_id, ['drift_major', 'drift_minor'], 'compliance improved');
         return raised;
       });
     },

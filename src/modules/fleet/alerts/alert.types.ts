@@ -68,10 +68,10 @@ export const TRANSITIONS: Record<AlertAction, { from: readonly AlertState[]; to:
   unsilence: { from: ['silenced'], to: 'active', audit: 'alert.unsilenced.auto' },
 };
 
-/** A drift report from the scans part (its onDrift hook). */
+/** A drift report from the scans part (its onDrift hook); the kind with or without its `drift_` prefix. */
 export interface DriftReport {
   host_id: string;
-  kind: 'major' | 'minor' | 'improvement';
+  kind: 'major' | 'minor' | 'improvement' | 'drift_major' | 'drift_minor' | 'drift_improvement';
   previous: number;
   current: number;
   scan_id: string;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { errors, RampartError } from '../../../core/errors.js';
 import type { AuditWriter } from '../alerts/alert.service.js';
+import type { EnterpriseFeature } from '../license/features.js';
 import { openExceptionPredicate } from './exceptions.migrations.js';
 import type { ExceptionStatus, FleetExceptionRow } from './exceptions.tables.js';
 import { EXCEPTIONS_FEATURE, REVIEWS, toException, type ExceptionRequestInput, type ExceptionView, type ReviewAction } from './exception.types.js';
@@ -17,7 +18,7 @@ export interface ExceptionActor {
 export interface ExceptionServiceDeps {
   core: Core;
   /** Throws (402) when the license lacks the feature; the license part provides it. */
-  requireFeature(feature: string): Promise<void> | void;
+  requireFeature(feature: EnterpriseFeature): Promise<void> | void;
 }
 
 const conflict = (code: string, message: string, details?: Record<string, unknown>) => new RampartError({ code, status: 409, message, details });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import type { EnterpriseFeature } from '../license/features.js';
 import type { ExceptionStatus, FleetExceptionRow } from './exceptions.tables.js';
 
 export const EXCEPTION_STATUSES = ['requested', 'approved', 'rejected', 'revoked', 'expired'] as const satisfies readonly ExceptionStatus[];
 
 /** The license feature OpenWatch puts structured exceptions under (enterprise). */
-export const EXCEPTIONS_FEATURE = 'structured_exceptions';
+export const EXCEPTIONS_FEATURE: EnterpriseFeature = 'structured_exceptions';
 
 export const exceptionView = z.object({
   id: z.string(),

@@ -11,18 +11,23 @@ import {
   DELIVER_JOB,
   matchesTags,
   type AlertNotice,
-  type ChannelCreate,
-  type ChannelPatch,
+  type ChannelCreateInput,
+  type ChannelPatchInput,
   type ChannelView,
   type DeliverPayload,
   type TagFilter,
 } from './channel.types.js';
-import { postWebhook, sendAlertMail } from './deliver.js';
+import { changesOfPatch, settingsOfCreate, targetHint } from './channel-input.js';
+import { postSlack, postWebhook, sendAlertMail } from './deliver.js';
 
+const urlContext = sealContext(fleetSealedColumns.notificationChannelUrl);
 const secretContext = sealContext(fleetSealedColumns.notificationChannelSecret);
+const tokenContext = sealContext(fleetSealedColumns.notificationChannelToken);
 const DELIVERY_ATTEMPTS = 5;
 
 const notFound = () => new RampartError({ code: 'notifications.not_found', status: 404, message: 'notification channel not found' });
+const undelivered = (error: string) =>
+  new RampartError({ code: 'notifications.delivery_failed', status: 502, fault: 'external', retryable: true, message: `the test notification was not delivered: ${error}`, details: { error } });
 const duplicate = () => new RampartError({ code: 'notifications.duplicate', status: 409, message: 'a notification channel with that name exists' });
 
 export interface Actor {
@@ -37,14 +42,18 @@ export function createChannelService(core: Core) {
   const iso = () => core.now().toISOString();
 
   function view(row: FleetNotificationChannelRow): ChannelView {
+    const recipients = row.recipients === null ? undefined : db.dialect.fromJson<string[]>(row.recipients);
     return {
       id: row.id,
       name: row.name,
       kind: row.kind,
+      type: row.kind,
       enabled: db.dialect.fromBool(row.enabled),
       tag_filter: db.dialect.fromJson<TagFilter>(row.tag_filter),
-      config: row.kind === 'webhook' ? { url: row.url! } : { recipients: db.dialect.fromJson<string[]>(row.recipients) },
+      target_hint: row.target_hint,
+      ...(recipients ? { to: recipients } : {}),
       secret_set: row.secret_sealed !== null,
+      token_set: row.token_sealed !== null,
       last_delivery_at: row.last_delivery_at,
       last_error: row.last_error,
       created_by: row.created_by,
@@ -52,6 +61,8 @@ export function createChannelService(core: Core) {
       updated_at: row.updated_at,
     };
   }
+
+  const sealOrNull = (value: string | null, context: string) => (value === null ? null : secrets.seal(value, context));
 
   async function row(id: string): Promise<FleetNotificationChannelRow> {
     const found = await k().selectFrom('fleet_notification_channels').selectAll().where('id', '=', id).executeTakeFirst();
@@ -71,9 +82,11 @@ export function createChannelService(core: Core) {
 
   /** Sends one notice to one channel; throws when the channel did not take it. */
   async function send(channel: FleetNotificationChannelRow, notice: AlertNotice, signal?: AbortSignal): Promise<{ status?: number; mail_ids?: string[] }> {
+    const open = (sealed: string | null, context: string) => (sealed === null ? null : secrets.openString(sealed, context));
+    if (channel.kind === 'slack') return postSlack(open(channel.url_sealed, urlContext)!, notice, signal);
     if (channel.kind === 'webhook') {
-      const secret = secrets.openString(channel.secret_sealed!, secretContext);
-      return postWebhook(channel.url!, secret, notice, signal);
+      const keys = { secret: open(channel.secret_sealed, secretContext), token: open(channel.token_sealed, tokenContext) };
+      return postWebhook(open(channel.url_sealed, urlContext)!, keys, notice, signal);
     }
     return { mail_ids: await sendAlertMail(core.mail, db.dialect.fromJson<string[]>(channel.recipients), notice) };
   }
@@ -89,18 +102,21 @@ export function createChannelService(core: Core) {
 
     get: async (id: string) => view(await row(id)),
 
-    async create(input: ChannelCreate, actor: Actor): Promise<ChannelView> {
+    async create(input: ChannelCreateInput, actor: Actor): Promise<ChannelView> {
+      const settings = settingsOfCreate(input);
       const now = iso();
       const id = randomUUID();
       const created: FleetNotificationChannelRow = {
         id,
-        name: input.name,
-        kind: input.kind,
-        enabled: db.dialect.toBool(input.enabled ?? true),
-        tag_filter: db.dialect.toJson(input.tag_filter ?? {}),
-        url: input.kind === 'webhook' ? input.config.url : null,
-        recipients: input.kind === 'email' ? db.dialect.toJson(input.config.recipients) : null,
-        secret_sealed: input.kind === 'webhook' ? secrets.seal(input.secret, secretContext) : null,
+        name: settings.name,
+        kind: settings.kind,
+        enabled: db.dialect.toBool(settings.enabled),
+        tag_filter: db.dialect.toJson(settings.tag_filter),
+        url_sealed: sealOrNull(settings.url, urlContext),
+        target_hint: settings.url ? targetHint(settings.url) : settings.recipients!.join(', '),
+        recipients: settings.recipients ? db.dialect.toJson(settings.recipients) : null,
+        secret_sealed: sealOrNull(settings.secret, secretContext),
+        token_sealed: sealOrNull(settings.token, tokenContext),
         created_by: actor.id,
         created_at: now,
         updated_at: now,
@@ -109,29 +125,27 @@ export function createChannelService(core: Core) {
       };
       return db.transaction(async () => {
         await uniqueName(() => k().insertInto('fleet_notification_channels').values(created).execute());
-        await actor.audit({ action: 'notification.channel.created', resource: { type: 'notification_channel', id }, result: 'success', details: { name: input.name, kind: input.kind } });
+        await actor.audit({ action: 'notification.channel.created', resource: { type: 'notification_channel', id }, result: 'success', details: { name: settings.name, kind: settings.kind } });
         return view(created);
       });
     },
 
-    async update(id: string, patch: ChannelPatch, actor: Actor): Promise<ChannelView> {
+    async update(id: string, patch: ChannelPatchInput, actor: Actor): Promise<ChannelView> {
       return db.transaction(async () => {
         const current = await row(id);
-        if (patch.config && ('url' in patch.config) !== (current.kind === 'webhook')) {
-          throw errors.validation(`config does not fit a ${current.kind} channel`, { details: { field: 'config' } });
-        }
-        if (patch.secret !== undefined && current.kind !== 'webhook') throw errors.validation('only webhook channels take a secret', { details: { field: 'secret' } });
+        const c = changesOfPatch(current.kind, patch);
         const changes: Partial<FleetNotificationChannelRow> = {
           updated_at: iso(),
-          ...(patch.name !== undefined ? { name: patch.name } : {}),
-          ...(patch.enabled !== undefined ? { enabled: db.dialect.toBool(patch.enabled) } : {}),
-          ...(patch.tag_filter !== undefined ? { tag_filter: db.dialect.toJson(patch.tag_filter) } : {}),
-          ...(patch.config && 'url' in patch.config ? { url: patch.config.url } : {}),
-          ...(patch.config && 'recipients' in patch.config ? { recipients: db.dialect.toJson(patch.config.recipients) } : {}),
-          ...(patch.secret !== undefined ? { secret_sealed: secrets.seal(patch.secret, secretContext) } : {}),
+          ...(c.name !== undefined ? { name: c.name } : {}),
+          ...(c.enabled !== undefined ? { enabled: db.dialect.toBool(c.enabled) } : {}),
+          ...(c.tag_filter !== undefined ? { tag_filter: db.dialect.toJson(c.tag_filter) } : {}),
+          ...(c.url ? { url_sealed: secrets.seal(c.url, urlContext), target_hint: targetHint(c.url) } : {}),
+          ...(c.recipients ? { recipients: db.dialect.toJson(c.recipients), target_hint: c.recipients.join(', ') } : {}),
+          ...(c.secret ? { secret_sealed: secrets.seal(c.secret, secretContext) } : {}),
+          ...(c.token ? { token_sealed: secrets.seal(c.token, tokenContext) } : {}),
         };
         await uniqueName(() => k().updateTable('fleet_notification_channels').set(changes).where('id', '=', id).execute());
-        await actor.audit({ action: 'notification.channel.updated', resource: { type: 'notification_channel', id }, result: 'success', details: { fields: Object.keys(patch) } });
+        await actor.audit({ action: 'notification.channel.updated', resource: { type: 'notification_channel', id }, result: 'success', details: { fields: Object.keys(c) } });
         return view({ ...current, ...changes });
       });
     },
@@ -144,8 +158,8 @@ export function createChannelService(core: Core) {
       });
     },
 
-    /** Sends a sample alert now and says how it went (a failure is an answer, not an error). */
-    async test(id: string, actor: Actor): Promise<{ delivered: boolean; status?: number; error?: string }> {
+    /** Sends a sample alert now: 200 when the channel took it, 502 notifications.delivery_failed saying why when not. */
+    async test(id: string, actor: Actor): Promise<{ delivered: true; status?: number }> {
       const channel = await row(id);
       const now = iso();
       const sample: Alert = {
@@ -169,7 +183,8 @@ export function createChannelService(core: Core) {
       }
       await recordOutcome(id, outcome.delivered ? null : outcome.error!);
       await actor.audit({ action: 'notification.channel.tested', resource: { type: 'notification_channel', id }, result: outcome.delivered ? 'success' : 'failure', details: outcome });
-      return outcome;
+      if (!outcome.delivered) throw undelivered(outcome.error!);
+      return { delivered: true, ...(outcome.status ? { status: outcome.status } : {}) };
     },
 
     /** In the transaction that created the alert: one delivery job per enabled channel whose filter matches. */

@@ -10,25 +10,41 @@ export function signBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** POSTs the notice as JSON, signed; a non-2xx answer or no answer is a failure (the job retries it). */
-export async function postWebhook(url: string, secret: string, notice: AlertNotice, signal?: AbortSignal): Promise<{ status: number }> {
-  const body = JSON.stringify(notice);
+/** POSTs JSON; a non-2xx answer or no answer within the timeout is a failure (the job retries it). */
+async function postJson(url: string, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number }> {
   const timeout = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
   const res = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [SIGNATURE_HEADER]: signBody(body, secret),
-      'x-rampart-event': notice.event,
-      'user-agent': 'rampart-fleet-notifier',
-    },
+    headers: { 'content-type': 'application/json', 'user-agent': 'rampart-fleet-notifier', ...headers },
     body,
     redirect: 'manual',
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
   });
   await res.arrayBuffer().catch(() => undefined); // drain, so the connection is released
-  if (res.status < 200 || res.status > 299) throw new Error(`webhook answered ${res.status}`);
+  if (res.status < 200 || res.status > 299) throw new Error(`the receiver answered ${res.status}`);
   return { status: res.status };
+}
+
+/** The notice as JSON, signed with the channel's secret when it has one, with its bearer token when it has one. */
+export function postWebhook(url: string, keys: { secret: string | null; token: string | null }, notice: AlertNotice, signal?: AbortSignal) {
+  const body = JSON.stringify(notice);
+  return postJson(
+    url,
+    body,
+    {
+      'x-rampart-event': notice.event,
+      ...(keys.secret ? { [SIGNATURE_HEADER]: signBody(body, keys.secret) } : {}),
+      ...(keys.token ? { authorization: `Bearer ${keys.token}` } : {}),
+    },
+    signal,
+  );
+}
+
+/** One line of text, as a Slack incoming webhook takes it. */
+export function postSlack(url: string, notice: AlertNotice, signal?: AbortSignal) {
+  const { alert } = notice;
+  const text = `[${alert.severity}] ${alert.title}${notice.event === 'alert.test' ? ' (test)' : ''}${alert.body ? ` - ${alert.body}` : ''}`;
+  return postJson(url, JSON.stringify({ text }), {}, signal);
 }
 
 /** One mail per recipient through the core mailer (SMTP when configured, else the outbox). */

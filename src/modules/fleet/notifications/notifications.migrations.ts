@@ -11,18 +11,20 @@ export const notificationMigrations: Migration[] = [
         .createTable('fleet_notification_channels')
         .addColumn('id', uuid, (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull().unique())
-        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('webhook', 'email')`))
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('webhook', 'slack', 'email')`))
         .addColumn('enabled', bool, (c) => c.notNull().defaultTo(yes))
         .addColumn('tag_filter', json, (c) => c.notNull())
-        .addColumn('url', 'text')
+        .addColumn('url_sealed', 'text')
+        .addColumn('target_hint', 'text', (c) => c.notNull())
         .addColumn('recipients', json)
         .addColumn('secret_sealed', 'text')
+        .addColumn('token_sealed', 'text')
         .addColumn('created_by', 'text')
         .addColumn('created_at', ts, (c) => c.notNull())
         .addColumn('updated_at', ts, (c) => c.notNull())
         .addColumn('last_delivery_at', ts)
         .addColumn('last_error', 'text')
-        .addCheckConstraint('fleet_notification_channels_target', sql`(kind = 'webhook') = (url is not null) and (kind = 'email') = (recipients is not null)`)
+        .addCheckConstraint('fleet_notification_channels_target', sql`(kind = 'email') = (url_sealed is null) and (kind = 'email') = (recipients is not null)`)
         .execute();
     },
   },

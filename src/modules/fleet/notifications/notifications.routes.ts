@@ -5,7 +5,7 @@ import { fleetServices } from '../fleet.services.js';
 import { idThenAction, requestActor, uuidParam } from '../common/route-helpers.js';
 import { channelCreate, channelPatch, channelView } from './channel.types.js';
 
-const testResult = z.object({ delivered: z.boolean(), status: z.number().int().optional(), error: z.string().optional() });
+const testResult = z.object({ delivered: z.literal(true), status: z.number().int().optional() });
 
 /** Notification channels (OpenWatch's notifications/channels): CRUD and a test send. Secrets are write-only. */
 export function notificationRoutes(core: Core): RouteDefinition<any>[] {
@@ -15,12 +15,12 @@ export function notificationRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: base, surface: 'fleet', permission: 'notification:read', tags,
-      summary: 'List notification channels', schema: { response: z.object({ items: z.array(channelView) }) },
-      handler: async () => ({ items: await channels.list() }),
+      summary: 'List notification channels (OpenWatch reads them as {channels})', schema: { response: z.object({ channels: z.array(channelView) }) },
+      handler: async () => ({ channels: await channels.list() }),
     }),
     defineRoute({
       method: 'POST', path: base, surface: 'fleet', permission: 'notification:write', tags, status: 201,
-      summary: 'Create a channel: webhook (POST JSON signed with HMAC-SHA256 in X-Rampart-Signature) or email',
+      summary: 'Create a channel: webhook (JSON, HMAC-SHA256 in X-Rampart-Signature with a secret, bearer token optional), slack or email',
       schema: { body: channelCreate, response: channelView },
       handler: (ctx) => channels.create(ctx.body, requestActor(ctx)),
     }),
@@ -31,7 +31,7 @@ export function notificationRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'PATCH', path: `${base}/:id`, surface: 'fleet', permission: 'notification:write', tags,
-      summary: 'Change a channel (not its kind); a new secret replaces the stored one',
+      summary: 'Change a channel (not its kind); a url, secret or token given replaces the stored one, absent keeps it',
       schema: { params: uuidParam, body: channelPatch, response: channelView },
       handler: (ctx) => channels.update(ctx.params.id, ctx.body, requestActor(ctx)),
     }),
@@ -42,8 +42,8 @@ export function notificationRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'POST', path: `${base}/${idThenAction('id')}::test`, surface: 'fleet', permission: 'notification:test', tags,
-      summary: 'Send a sample alert through the channel now and report whether it was taken',
-      schema: { params: uuidParam, response: testResult },
+      summary: 'Send a sample alert through the channel now: 200 when it was taken, 502 notifications.delivery_failed when not',
+      schema: { params: uuidParam, response: testResult, responses: { 502: { description: 'the channel did not take the sample; the message says why' } } },
       handler: (ctx) => channels.test(ctx.params.id, requestActor(ctx)),
     }),
   ];
