@@ -11,7 +11,7 @@ type Created<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] exte
 type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 type Query<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
 
-export type HostRow = Ok<'/api/v1/hosts', 'get'>['items'][number];
+export type HostRow = Ok<'/api/v1/hosts', 'get'>['hosts'][number];
 export type HostDetail = Ok<'/api/v1/hosts/{id}', 'get'>;
 export type HostInput = Body<'/api/v1/hosts', 'post'>;
 export type HostPatch = Body<'/api/v1/hosts/{id}', 'patch'>;
@@ -44,7 +44,7 @@ export const useFleetTrend = () => list(['trend'], () => data(v1.GET('/api/v1/fl
 export const useHosts = (filters: Query<'/api/v1/hosts'>) => list(['hosts', filters], () => data(v1.GET('/api/v1/hosts', { params: { query: filters } })));
 /** A host id's label for lists that carry only ids (falls back to the id's start while hosts load). */
 export function useHostNames(): (id: string) => string {
-  const hosts = useHosts({}).data?.items ?? [];
+  const hosts = useHosts({}).data?.hosts ?? [];
   const names = new Map(hosts.map((h) => [h.id, h.display_name || h.hostname]));
   return (id) => names.get(id) ?? id.slice(0, 8);
 }
@@ -149,8 +149,8 @@ export const configCalls = {
 export const discoverySweep = () => data(v1.POST('/api/v1/system/discovery/sweep', { params: { header: { 'Idempotency-Key': crypto.randomUUID() } } }));
 export const useLicense = () => list(['license'], () => data(v1.GET('/api/v1/license')));
 export const licenseCalls = {
-  verify: (license: string) => data(v1.POST('/api/v1/admin/license:verify', { body: { license } })),
-  install: (license: string) => data(v1.PUT('/api/v1/admin/license', { body: { license } })),
+  verify: (license: string) => data(v1.POST('/api/v1/admin/license:verify', { body: { license_jwt: license } })),
+  install: (license: string) => data(v1.PUT('/api/v1/admin/license', { body: { license_jwt: license } })),
 };
 
 /** A write that refreshes the fleet queries and says how it went. */

@@ -26,7 +26,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Install a license JWT (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
+        /** Install a license JWT {license_jwt} (Rampart extra: OpenWatch installs from a file); one that does not verify is a 400 */
         put: operations["putApiV1AdminLicense"];
         post?: never;
         /** Remove the installed license: back to the free tier */
@@ -45,7 +45,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dry run: check a license JWT (signature, claims, expiry) without installing it */
+        /** Dry run: check a license JWT {license_jwt} (signature, claims, expiry) without installing it */
         post: operations["postApiV1AdminLicenseVerify"];
         delete?: never;
         options?: never;
@@ -174,8 +174,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List audit events, newest first; follow next_cursor for older pages */
+        /** List audit events, newest first; follow next_cursor (opaque, keyset on time and id) for older pages */
         get: operations["getApiV1AuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every audit event matching the filters as CSV (formula-safe) or a JSON array, newest first, at most 100000
+         * @description A CSV cell starting with = + - @ tab or CR is prefixed with an apostrophe, so a spreadsheet shows it as text.
+         */
+        get: operations["getApiV1AuditEventsExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -217,6 +237,27 @@ export interface paths {
          */
         get: operations["getApiV1AuditFindingsLocal"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The authentication policy: MFA requirement, session idle and absolute timeouts (seconds) */
+        get: operations["getApiV1AuthPolicy"];
+        /**
+         * Replace the authentication policy
+         * @description The absolute timeout bounds every session cookie (renewal cannot pass it); the idle timeout is the window OpenWatch's UI enforces on real user activity; require_mfa is stored and shown to the UI.
+         */
+        put: operations["putApiV1AuthPolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -327,7 +368,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the caller's own profile (display name, email); users only */
+        patch: operations["patchApiV1AuthMe"];
         trace?: never;
     };
     "/api/v1/auth/me/permissions": {
@@ -525,6 +567,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/refresh-cookie": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew the caller's session cookie (anonymous callers get 401 and sign in again)
+         * @description Answers 401 when no live session cookie came with the request, or the session reached its absolute timeout.
+         */
+        post: operations["postApiV1AuthRefreshCookie"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -639,6 +701,23 @@ export interface paths {
         };
         /** Complete an SSO login: sets neuwerk_auth, clears neuwerk_sso, 302 to the return path */
         get: operations["getApiV1AuthSsoByIdCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/{id}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start an SSO login from the OpenWatch login page: 302 to the IdP; an unknown or disabled provider 302s to /login?sso_error= */
+        get: operations["getApiV1AuthSsoByIdLogin"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1081,6 +1160,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent fleet events: ?topics= a comma list of host.changed, monitoring.band.changed, host.discovered, intelligence.event, scan.completed, remediation.completed (default all)
+         * @description Each event is `event: <kind>` with data {kind, timestamp, payload}; payload carries host_id where one applies.
+         */
+        get: operations["getApiV1Events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exceptions/{id}:approve": {
         parameters: {
             query?: never;
@@ -1285,6 +1384,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet summary and every group with its rollup (compliance under the default framework) */
+        get: operations["getApiV1Groups"];
+        put?: never;
+        /** Create a group: kind site (manual) or os_category (manual, or auto with match_family: one auto group per family, else 409 groups.duplicate_family) */
+        post: operations["postApiV1Groups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One group with its rollup */
+        get: operations["getApiV1GroupsById"];
+        put?: never;
+        post?: never;
+        /** Delete a group; its hosts stay, ungrouped */
+        delete: operations["deleteApiV1GroupsById"];
+        options?: never;
+        head?: never;
+        /** Change a group's name, subtype or color */
+        patch: operations["patchApiV1GroupsById"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}:target": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set or clear ("" or null) a site's compliance target framework */
+        post: operations["postApiV1GroupsByIdTarget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a group in maintenance {on: true} (its hosts are not probed) or take it out */
+        post: operations["postApiV1GroupsByIdMaintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a host to a manual group (an auto group is 400 groups.auto_membership) */
+        post: operations["postApiV1GroupsByIdMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members/{host_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a host from a group */
+        delete: operations["deleteApiV1GroupsByIdMembersByHostId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -1312,7 +1516,7 @@ export interface paths {
         /** List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework) */
         get: operations["getApiV1Hosts"];
         put?: never;
-        /** Register a host; (hostname, environment) is unique among hosts not deleted */
+        /** Register a host; (hostname, environment) is unique among hosts not deleted. Queues its discovery (job fleet.discovery) when the discovery config detects on first contact */
         post: operations["postApiV1Hosts"];
         delete?: never;
         options?: never;
@@ -1362,7 +1566,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probes of a host, newest first (limit 1-1000, default 50; since RFC 3339) */
+        /** Liveness probes of a host, newest first (limit 1-500; another value reads as the default 50) */
         get: operations["getApiV1HostsByHostIdMonitoringHistory"];
         put?: never;
         post?: never;
@@ -1493,6 +1697,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hosts/{id}/discovery:run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Discover a host now over SSH (OS, kernel, memory, disk, SELinux/AppArmor, firewall); runs inline, bounded to 120 s
+         * @description Updates the host's os_family, os_version, architecture, platform_identifier and os_discovered_at, and its system info.
+         */
+        post: operations["postApiV1HostsByIdDiscoveryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hosts/{id}/exceptions": {
         parameters: {
             query?: never;
@@ -1525,6 +1749,23 @@ export interface paths {
          * @description Creates the scan run and its fleet.scan job; the scan itself runs in a worker. Idempotency-Key is required. 409 conflict.scan_active names the scan already queued or running for the host. Optional body {framework} limits the scan to the rules mapped to that framework.
          */
         post: operations["postApiV1HostsByIdScans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}/system-info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The facts the latest discovery found (collected_at and facts null before the first run) */
+        get: operations["getApiV1HostsByIdSystemInfo"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1568,6 +1809,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/intelligence/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Intelligence events, newest first (filters host_id, event_code, severity, since, until; cursor; limit 1-200, default 50) */
+        get: operations["getApiV1IntelligenceEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/intelligence/state/{host_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest intelligence snapshot of a host, with each category's freshness (stale categories keep their last data) */
+        get: operations["getApiV1IntelligenceStateByHostId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/license": {
         parameters: {
             query?: never;
@@ -1575,7 +1850,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The license: tier, status, features; callers without system:read get tier, status, features, expires_at and in_grace_period only */
+        /** The license: tier, status, features, expiry; customer_id, fingerprint and issue and install times only with system:read */
         get: operations["getApiV1License"];
         put?: never;
         post?: never;
@@ -1633,6 +1908,57 @@ export interface paths {
         put?: never;
         /** Send a sample alert through the channel now: 200 when it was taken, 502 notifications.delivery_failed when not */
         post: operations["postApiV1NotificationsChannelsByIdTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's newest notifications and how many are unread */
+        get: operations["getApiV1NotificationsFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/feed:read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all the caller's notifications read */
+        post: operations["postApiV1NotificationsFeedReadAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/feed/{target}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /api/v1/notifications/feed/{id}:read marks one of the caller's notifications read */
+        post: operations["postApiV1NotificationsFeedByTarget"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1981,7 +2307,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List roles (built-in and custom) with the permissions each one grants; ?limit (1-200, default 50) and ?offset page it; X-Total-Count says the total */
+        /** List roles (built-in and custom) with the permissions each one grants, as roles[] (OpenWatch) and items[]; ?limit (1-200, default 50) and ?offset page it; X-Total-Count says the total */
         get: operations["getApiV1Roles"];
         put?: never;
         post?: never;
@@ -2316,6 +2642,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every SSO provider (the client secret only as client_secret_set) */
+        get: operations["getApiV1SsoProviders"];
+        put?: never;
+        /** Add an OIDC provider */
+        post: operations["postApiV1SsoProviders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an SSO provider */
+        delete: operations["deleteApiV1SsoProvidersById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The enabled SSO providers for the login page's buttons: id and name only */
+        get: operations["getApiV1SsoProvidersEnabled"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats": {
         parameters: {
             query?: never;
@@ -2621,6 +2999,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every API token, newest first (never the secret) */
+        get: operations["getApiV1Tokens"];
+        put?: never;
+        /** Create a token bound to a role; the response is the only place the secret (token) appears */
+        post: operations["postApiV1Tokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token; it stops working at once on every node */
+        delete: operations["deleteApiV1TokensById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -2710,6 +3123,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{target}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * POST /api/v1/users/{id}:disable, {id}:enable, or {id}:reset-password {new_password}
+         * @description Disabling ends every session of the user; disabling yourself is 409 users.cannot_disable_self. A reset password is checked against the password policy, ends every session, and must be changed at next sign-in.
+         */
+        post: operations["postApiV1UsersByTarget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's UI preferences (keys never set are absent) */
+        get: operations["getApiV1UsersMePreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change some of the caller's UI preferences; returns them all */
+        patch: operations["patchApiV1UsersMePreferences"];
+        trace?: never;
+    };
     "/api/v1/version": {
         parameters: {
             query?: never;
@@ -2717,7 +3168,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Build metadata */
+        /**
+         * Build metadata: OpenWatch's keys (openwatch, kensa, go, commit, build_time) carrying Rampart's values, and Rampart's own
+         * @description openwatch is Rampart's version, kensa the version of Rampart's built-in compliance engine (the same), go the runtime (Node.js).
+         */
         get: operations["getApiV1Version"];
         put?: never;
         post?: never;
@@ -2900,7 +3354,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license: string;
+                    license_jwt: string;
                 };
             };
         };
@@ -3037,7 +3491,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    license: string;
+                    license_jwt: string;
                 };
             };
         };
@@ -3049,23 +3503,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        license: {
-                            clock_rollback_detected?: boolean;
-                            customer_id?: string | null;
-                            expires_at: string | null;
-                            features: string[];
-                            fingerprint?: string | null;
-                            in_grace_period: boolean;
-                            installed_at?: string | null;
-                            issued_at?: string | null;
-                            /** @enum {string} */
-                            status: "active" | "grace" | "expired" | "no_license" | "invalid";
-                            /** @enum {string} */
-                            tier: "free" | "enterprise";
-                            using_prev_key?: boolean;
-                        } | null;
+                        customer_id?: string | null;
+                        expires_at?: string | null;
+                        features?: string[];
+                        is_valid: boolean;
+                        /** @enum {string} */
+                        tier?: "free" | "enterprise";
                         /** @enum {string} */
                         verify_result: "valid" | "signature_invalid" | "malformed_jwt" | "fingerprint_mismatch" | "expired";
+                        warnings?: string[];
                     };
                 };
             };
@@ -3795,6 +4241,8 @@ export interface operations {
                 correlation_id?: string;
                 cursor?: string;
                 limit?: number;
+                resource_id?: string;
+                resource_type?: string;
                 since?: string;
                 until?: string;
             };
@@ -3814,23 +4262,97 @@ export interface operations {
                         items: {
                             action: string;
                             actor_id: string | null;
+                            actor_label: string;
                             actor_name: string | null;
                             actor_type: string;
                             client_ip: string | null;
                             correlation_id: string | null;
+                            detail: {
+                                [key: string]: unknown;
+                            };
                             details: {
                                 [key: string]: unknown;
                             };
                             id: string;
+                            message: string;
                             occurred_at: string;
+                            recorded_at: string;
+                            redactions: string[];
                             resource_id: string | null;
                             resource_type: string | null;
                             /** @enum {string} */
                             result: "success" | "failure" | "denied";
+                            /** @enum {string} */
+                            severity: "info" | "warning" | "high";
                             user_agent: string | null;
                         }[];
                         next_cursor: string | null;
                     };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1AuditEventsExport: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "system" | "anonymous";
+                correlation_id?: string;
+                format?: "csv" | "json";
+                resource_id?: string;
+                resource_type?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description The request is invalid */
@@ -4064,6 +4586,144 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getApiV1AuthPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        require_mfa: boolean;
+                        session_absolute_timeout_seconds: number;
+                        session_idle_timeout_seconds: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    putApiV1AuthPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    require_mfa: boolean;
+                    session_absolute_timeout_seconds: number;
+                    session_idle_timeout_seconds: number;
+                    updated_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        require_mfa: boolean;
+                        session_absolute_timeout_seconds: number;
+                        session_idle_timeout_seconds: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
             };
         };
     };
@@ -4370,6 +5030,7 @@ export interface operations {
                     "application/json": {
                         access_token: string;
                         expires_in: number;
+                        mfa_enrollment_required?: boolean;
                         refresh_token: string;
                         /** @constant */
                         token_type: "Bearer";
@@ -4477,6 +5138,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        display_name: string | null;
                         email: string | null;
                         id: string;
                         mfa_enabled: boolean;
@@ -4491,6 +5153,89 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    patchApiV1AuthMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    display_name?: string | null;
+                    email?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        display_name: string | null;
+                        email: string | null;
+                        id: string;
+                        mfa_enabled: boolean;
+                        must_change_password: boolean;
+                        permissions: string[];
+                        role: string | null;
+                        roles: string[];
+                        type: string;
+                        username: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5513,6 +6258,7 @@ export interface operations {
                     "application/json": {
                         access_token: string;
                         expires_in: number;
+                        mfa_enrollment_required?: boolean;
                         refresh_token: string;
                         /** @constant */
                         token_type: "Bearer";
@@ -5562,6 +6308,40 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1AuthRefreshCookie: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no live session; sign in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -6316,6 +7096,66 @@ export interface operations {
             };
         };
     };
+    getApiV1AuthSsoByIdLogin: {
+        parameters: {
+            query?: {
+                return_to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the identity provider, or back to /login */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1AuthSsoByIdStart: {
         parameters: {
             query?: {
@@ -6605,6 +7445,7 @@ export interface operations {
                     "application/json": {
                         access_token: string;
                         expires_in: number;
+                        mfa_enrollment_required?: boolean;
                         refresh_token: string;
                         /** @constant */
                         token_type: "Bearer";
@@ -8085,7 +8926,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
+                        credentials: {
                             /** @enum {string} */
                             auth_method: "ssh_key" | "password" | "both";
                             /** @description RFC 3339 timestamp */
@@ -8108,7 +8949,6 @@ export interface operations {
                             updated_at: string;
                             username: string;
                         }[];
-                        total: number;
                     };
                 };
             };
@@ -8207,14 +9047,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid */
+            /** @description credentials.invalid_scope, credentials.missing_secret, credentials.invalid_key, credentials.host_not_found, or a malformed field */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
+                content?: never;
             };
             /** @description Authentication is required */
             401: {
@@ -8233,13 +9071,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
-            };
-            /** @description hosts.not_found: scope_id names no host */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description credentials.multiple_system_defaults, or credentials.duplicate (name taken in the scope) */
             409: {
@@ -8736,6 +9567,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EgressError"];
+                };
+            };
+        };
+    };
+    getApiV1Events: {
+        parameters: {
+            query?: {
+                topics?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description an unknown topic */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
                 };
             };
         };
@@ -9603,6 +10490,820 @@ export interface operations {
             };
         };
     };
+    getApiV1Groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        groups: {
+                            color: string;
+                            created_at: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "site" | "os_category";
+                            maintenance: boolean;
+                            match_family: string | null;
+                            /** @enum {string} */
+                            membership: "manual" | "auto";
+                            name: string;
+                            rollup: {
+                                avg_compliance_pct: number | null;
+                                critical_hosts: number;
+                                down: number;
+                                hosts: number;
+                                members: {
+                                    host_id: string;
+                                    hostname: string;
+                                    status: string;
+                                }[];
+                                online: number;
+                            };
+                            subtype: string;
+                            target_framework: string | null;
+                            updated_at: string;
+                        }[];
+                        summary: {
+                            avg_compliance_pct: number | null;
+                            groups: number;
+                            hosts_maintenance: number;
+                            os_categories: number;
+                            sites: number;
+                            ungrouped: number;
+                        };
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1Groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    color?: string;
+                    /** @enum {string} */
+                    kind?: "site" | "os_category";
+                    match_family?: string | null;
+                    /** @enum {string} */
+                    membership?: "manual" | "auto";
+                    name: string;
+                    subtype?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.duplicate_family */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1GroupsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        rollup: {
+                            avg_compliance_pct: number | null;
+                            critical_hosts: number;
+                            down: number;
+                            hosts: number;
+                            members: {
+                                host_id: string;
+                                hostname: string;
+                                status: string;
+                            }[];
+                            online: number;
+                        };
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1GroupsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    patchApiV1GroupsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    color?: string;
+                    name?: string;
+                    subtype?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    target_framework: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    on: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        color: string;
+                        created_at: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "site" | "os_category";
+                        maintenance: boolean;
+                        match_family: string | null;
+                        /** @enum {string} */
+                        membership: "manual" | "auto";
+                        name: string;
+                        subtype: string;
+                        target_framework: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1GroupsByIdMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    host_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found or hosts.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1GroupsByIdMembersByHostId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description groups.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Health: {
         parameters: {
             query?: never;
@@ -9664,9 +11365,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
+                        hosts: {
                             architecture: string | null;
                             check_priority: number;
+                            /** @description null until the host is first scanned */
                             compliance_summary: {
                                 critical_failing: number;
                                 error: number;
@@ -9674,7 +11376,7 @@ export interface operations {
                                 passing: number;
                                 skipped: number;
                                 total: number;
-                            };
+                            } | null;
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             created_by: string | null;
@@ -9688,23 +11390,29 @@ export interface operations {
                             ip_address: string;
                             last_scan_at: string | null;
                             latest_scan_id: string | null;
+                            /** @description null until the host is first probed */
                             liveness: {
-                                consecutive_failures: {
-                                    icmp: number;
-                                    privilege: number;
-                                    ssh: number;
-                                };
+                                /** @description consecutive probes the SSH layer did not pass */
+                                consecutive_failures: number;
                                 last_error: string | null;
+                                last_error_type: string | null;
                                 last_probe_at: string | null;
+                                last_response_ms: number | null;
+                                last_state_change_at: string | null;
                                 /** @enum {string} */
                                 monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                                 next_probe_at: string | null;
+                                ping_consecutive_failures: number;
+                                ping_consecutive_successes: number;
                                 /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                                 privilege: string | null;
+                                privilege_consecutive_failures: number;
+                                privilege_consecutive_successes: number;
                                 /** @enum {string} */
                                 reachability_status: "reachable" | "unreachable" | "unknown";
-                                state_changed_at: string | null;
-                            };
+                                ssh_consecutive_failures: number;
+                                ssh_consecutive_successes: number;
+                            } | null;
                             maintenance_mode: boolean;
                             os_discovered_at: string | null;
                             os_family: string | null;
@@ -9718,7 +11426,6 @@ export interface operations {
                             updated_at: string;
                             username: string | null;
                         }[];
-                        total: number;
                     };
                 };
             };
@@ -9898,31 +11605,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        credential: {
-                            /** @enum {string} */
-                            auth_method: "ssh_key" | "password" | "both";
-                            /** @description RFC 3339 timestamp */
-                            created_at: string;
-                            created_by: string | null;
-                            description: string | null;
-                            /** Format: uuid */
-                            id: string;
-                            is_active: boolean;
-                            is_default: boolean;
-                            name: string;
-                            /** @enum {string} */
-                            scope: "system" | "host";
-                            scope_id: string | null;
-                            ssh_key_bits: number | null;
-                            ssh_key_comment: string | null;
-                            ssh_key_fingerprint: string | null;
-                            ssh_key_type: string | null;
-                            /** @description RFC 3339 timestamp */
-                            updated_at: string;
-                            username: string;
-                        };
                         /** @enum {string} */
-                        source: "system" | "host";
+                        auth_method: "ssh_key" | "password" | "both";
+                        /** @description RFC 3339 timestamp */
+                        created_at: string;
+                        created_by: string | null;
+                        description: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        is_active: boolean;
+                        is_default: boolean;
+                        name: string;
+                        /** @enum {string} */
+                        scope: "system" | "host";
+                        scope_id: string | null;
+                        ssh_key_bits: number | null;
+                        ssh_key_comment: string | null;
+                        ssh_key_fingerprint: string | null;
+                        ssh_key_type: string | null;
+                        /** @description RFC 3339 timestamp */
+                        updated_at: string;
+                        username: string;
                     };
                 };
             };
@@ -9953,7 +11656,7 @@ export interface operations {
                     "application/json": components["schemas"]["FleetError"];
                 };
             };
-            /** @description hosts.not_found, or credentials.not_found when no credential resolves */
+            /** @description hosts.not_found, or credentials.none_available when no credential resolves */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10203,7 +11906,6 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                since?: string;
             };
             header?: never;
             path: {
@@ -10220,22 +11922,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            checked_at: string;
-                            error: string | null;
+                        entries: {
+                            check_time: string;
+                            error_message: string | null;
+                            error_type: string | null;
+                            failed_layer: ("ping" | "ssh" | "privilege") | null;
                             host_id: string;
-                            icmp_ok: boolean | null;
                             id: string;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
-                            /** @enum {string} */
-                            previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
+                            ping_ok: boolean | null;
+                            previous_state: ("online" | "degraded" | "critical" | "down" | "maintenance" | "unknown") | null;
                             privilege_ok: boolean | null;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            response_ms: number | null;
+                            response_time_ms: number | null;
                             ssh_ok: boolean | null;
                         }[];
+                        host_id: string;
                     };
                 };
             };
@@ -10341,22 +12045,27 @@ export interface operations {
                         last_scan_at: string | null;
                         latest_scan_id: string | null;
                         liveness: {
-                            consecutive_failures: {
-                                icmp: number;
-                                privilege: number;
-                                ssh: number;
-                            };
+                            /** @description consecutive probes the SSH layer did not pass */
+                            consecutive_failures: number;
                             last_error: string | null;
+                            last_error_type: string | null;
                             last_probe_at: string | null;
+                            last_response_ms: number | null;
+                            last_state_change_at: string | null;
                             /** @enum {string} */
                             monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                             next_probe_at: string | null;
+                            ping_consecutive_failures: number;
+                            ping_consecutive_successes: number;
                             /** @description root, sudo_nopasswd, sudo_password or none, as the last SSH probe found */
                             privilege: string | null;
+                            privilege_consecutive_failures: number;
+                            privilege_consecutive_successes: number;
                             /** @enum {string} */
                             reachability_status: "reachable" | "unreachable" | "unknown";
-                            state_changed_at: string | null;
-                        };
+                            ssh_consecutive_failures: number;
+                            ssh_consecutive_successes: number;
+                        } | null;
                         scan_state: ("queued" | "running") | null;
                     };
                 };
@@ -11037,8 +12746,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        checked_at: string;
                         error: string | null;
+                        error_type: string | null;
                         host_id: string;
                         layers: {
                             icmp: boolean;
@@ -11048,11 +12757,15 @@ export interface operations {
                         /** @enum {string} */
                         monitoring_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         /** @enum {string} */
+                        new_reachability_status: "reachable" | "unreachable";
+                        /** @enum {string} */
                         previous_state: "online" | "degraded" | "critical" | "down" | "maintenance" | "unknown";
                         privilege: string | null;
+                        probed_at: string;
                         /** @enum {string} */
                         reachability_status: "reachable" | "unreachable" | "unknown";
-                        response_ms: number;
+                        reachable: boolean;
+                        response_time_ms: number;
                     };
                 };
             };
@@ -11090,14 +12803,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Conflict (an Idempotency-Key reused with a different request, or still in progress) */
+            /** @description conflict.probe_in_flight, or an Idempotency-Key reused for another request */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["FleetError"];
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -11107,6 +12818,100 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+        };
+    };
+    postApiV1HostsByIdDiscoveryRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key per logical operation: a retry with the same key and body replays the first response. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description "true" when this is a replay of an earlier response */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description RFC 3339 timestamp */
+                        discovered_at: string;
+                        /** @description discovery facts: os, kernel, architecture, memory, root filesystem, SELinux, AppArmor, firewall */
+                        facts: {
+                            [key: string]: unknown;
+                        };
+                        host_id: string;
+                        /** @constant */
+                        status: "completed";
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description no such host (or it was deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no credential resolves for the host (credentials.not_resolved) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description the host could not be reached over SSH (host.unreachable, host.ssh_host_key_mismatch) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -11404,6 +13209,77 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1HostsByIdSystemInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        collected_at: string | null;
+                        facts: {
+                            [key: string]: unknown;
+                        } | null;
+                        host_id: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description no such host (or it was deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -11841,6 +13717,169 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EgressError"];
+                };
+            };
+        };
+    };
+    getApiV1IntelligenceEvents: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                event_code?: string;
+                host_id?: string;
+                limit?: number;
+                severity?: "info" | "low" | "medium" | "high" | "critical";
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            correlation_id: string | null;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            /** @description RFC 3339 timestamp */
+                            detected_at: string;
+                            event_code: string;
+                            host_id: string;
+                            id: string;
+                            /** @description RFC 3339 timestamp */
+                            occurred_at: string;
+                            /** @enum {string} */
+                            severity: "info" | "low" | "medium" | "high" | "critical";
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1IntelligenceStateByHostId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        category_freshness: {
+                            [key: string]: {
+                                /** @description RFC 3339 timestamp */
+                                attempt_at: string;
+                                observed_at: string | null;
+                                /** @enum {string} */
+                                reason?: "denied" | "failed" | "timeout";
+                                /** @enum {string} */
+                                status: "ok" | "stale";
+                            };
+                        };
+                        collected_at: string | null;
+                        host_id: string;
+                        snapshot: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description no such host (or it was deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
                 };
             };
         };
@@ -12445,6 +14484,153 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getApiV1NotificationsFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            body: string | null;
+                            created_at: string;
+                            id: string;
+                            kind: string;
+                            link: string | null;
+                            read: boolean;
+                            read_at: string | null;
+                            severity: string;
+                            title: string;
+                        }[];
+                        unread_count: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1NotificationsFeedReadAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        marked: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1NotificationsFeedByTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
             };
         };
     };
@@ -15485,6 +17671,12 @@ export interface operations {
                         }[];
                         limit: number;
                         offset: number;
+                        roles: {
+                            description: string | null;
+                            id: string;
+                            is_built_in: boolean;
+                            permissions: string[];
+                        }[];
                         total: number;
                     };
                 };
@@ -17936,6 +20128,260 @@ export interface operations {
             };
         };
     };
+    getApiV1SsoProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        providers: {
+                            client_id: string;
+                            client_secret_set: boolean;
+                            created_at: string;
+                            enabled: boolean;
+                            id: string;
+                            issuer: string;
+                            name: string;
+                            scopes: string[];
+                            updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1SsoProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    client_id: string;
+                    client_secret: string;
+                    enabled?: boolean;
+                    /** Format: uri */
+                    issuer: string;
+                    name: string;
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        client_id: string;
+                        client_secret_set: boolean;
+                        created_at: string;
+                        enabled: boolean;
+                        id: string;
+                        issuer: string;
+                        name: string;
+                        scopes: string[];
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1SsoProvidersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1SsoProvidersEnabled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        providers: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Stats: {
         parameters: {
             query?: never;
@@ -19678,6 +22124,225 @@ export interface operations {
             };
         };
     };
+    getApiV1Tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tokens: {
+                            created_at: string;
+                            created_by: string;
+                            expires_at: string | null;
+                            id: string;
+                            last_used_at: string | null;
+                            name: string;
+                            permissions: string[];
+                            prefix: string;
+                            revoked_at: string | null;
+                            role_id: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1Tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expires_at?: string | null;
+                    name: string;
+                    role_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        created_by: string;
+                        expires_at: string | null;
+                        id: string;
+                        last_used_at: string | null;
+                        name: string;
+                        permissions: string[];
+                        prefix: string;
+                        revoked_at: string | null;
+                        role_id: string | null;
+                        token: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    deleteApiV1TokensById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Users: {
         parameters: {
             query?: {
@@ -19701,10 +22366,12 @@ export interface operations {
                     "application/json": {
                         items: {
                             created_at: string;
+                            disabled_at: string | null;
                             display_name: string | null;
                             email: string | null;
                             id: string;
                             last_login_at: string | null;
+                            last_password_change_at: string | null;
                             mfa_enabled: boolean;
                             roles: string[];
                             /** @enum {string} */
@@ -19715,6 +22382,21 @@ export interface operations {
                         limit: number;
                         offset: number;
                         total: number;
+                        users: {
+                            created_at: string;
+                            disabled_at: string | null;
+                            display_name: string | null;
+                            email: string | null;
+                            id: string;
+                            last_login_at: string | null;
+                            last_password_change_at: string | null;
+                            mfa_enabled: boolean;
+                            roles: string[];
+                            /** @enum {string} */
+                            status: "active" | "suspended" | "disabled";
+                            updated_at: string;
+                            username: string;
+                        }[];
                     };
                 };
             };
@@ -19783,10 +22465,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -19871,10 +22555,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -20024,10 +22710,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -20127,10 +22815,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -20230,10 +22920,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         created_at: string;
+                        disabled_at: string | null;
                         display_name: string | null;
                         email: string | null;
                         id: string;
                         last_login_at: string | null;
+                        last_password_change_at: string | null;
                         mfa_enabled: boolean;
                         roles: string[];
                         /** @enum {string} */
@@ -20459,6 +23151,254 @@ export interface operations {
             };
         };
     };
+    postApiV1UsersByTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    new_password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        disabled_at: string | null;
+                        display_name: string | null;
+                        email: string | null;
+                        id: string;
+                        last_login_at: string | null;
+                        last_password_change_at: string | null;
+                        mfa_enabled: boolean;
+                        roles: string[];
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "disabled";
+                        updated_at: string;
+                        username: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1UsersMePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        accent_color?: "info" | "ok" | "brand2";
+                        /** @enum {string} */
+                        date_format?: "us12" | "iso24" | "long24";
+                        /** @enum {string} */
+                        density?: "comfortable" | "compact";
+                        /** @enum {string} */
+                        hosts_view_default?: "table" | "cards";
+                        /** @enum {string} */
+                        landing_page?: "hosts" | "dashboard" | "reports";
+                        reduce_motion?: boolean;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    patchApiV1UsersMePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    accent_color?: "info" | "ok" | "brand2";
+                    /** @enum {string} */
+                    date_format?: "us12" | "iso24" | "long24";
+                    /** @enum {string} */
+                    density?: "comfortable" | "compact";
+                    /** @enum {string} */
+                    hosts_view_default?: "table" | "cards";
+                    /** @enum {string} */
+                    landing_page?: "hosts" | "dashboard" | "reports";
+                    reduce_motion?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        accent_color?: "info" | "ok" | "brand2";
+                        /** @enum {string} */
+                        date_format?: "us12" | "iso24" | "long24";
+                        /** @enum {string} */
+                        density?: "comfortable" | "compact";
+                        /** @enum {string} */
+                        hosts_view_default?: "table" | "cards";
+                        /** @enum {string} */
+                        landing_page?: "hosts" | "dashboard" | "reports";
+                        reduce_motion?: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1Version: {
         parameters: {
             query?: never;
@@ -20477,7 +23417,10 @@ export interface operations {
                     "application/json": {
                         build_time: string;
                         commit: string;
+                        go: string;
+                        kensa: string;
                         node: string;
+                        openwatch: string;
                         rampart: string;
                     };
                 };

@@ -75,7 +75,7 @@ function RequestForm({ onClose }: { onClose: () => void }) {
     hostId && request.mutate({ hostId, rule_id: field(form, 'rule_id') ?? '', justification: field(form, 'justification') ?? '', duration_days: Number(field(form, 'duration_days') ?? 30) });
   return (
     <FormModal title="Request an exception" opened onClose={onClose} onSubmit={submit} submitLabel="Request" busy={request.isPending}>
-      <Select label="Host" required searchable data={(hosts.data?.items ?? []).map((h) => ({ value: h.id, label: hostLabel(h) }))} value={hostId} onChange={setHostId} data-autofocus />
+      <Select label="Host" required searchable data={(hosts.data?.hosts ?? []).map((h) => ({ value: h.id, label: hostLabel(h) }))} value={hostId} onChange={setHostId} data-autofocus />
       <TextInput name="rule_id" label="Rule ID" required />
       <Textarea name="justification" label="Justification" required autosize minRows={2} />
       <NumberInput name="duration_days" label="Days" min={1} max={365} defaultValue={30} />

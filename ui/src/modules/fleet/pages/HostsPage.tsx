@@ -40,7 +40,7 @@ export function HostsPage() {
       <DataTable
         label="Hosts"
         columns={columns}
-        rows={hosts.data?.items}
+        rows={hosts.data?.hosts}
         rowKey={(h) => h.id}
         total={hosts.data?.total}
         loading={hosts.isPending}
