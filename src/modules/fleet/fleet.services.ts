@@ -4,7 +4,7 @@ import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
 import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
 import { createActivityService } from './activity/activity.service.js';
-import { alertActivity, auditActivity, monitoringActivity, transactionActivity } from './activity/activity.sources.js';
+import { alertActivity, auditActivity, intelligenceActivity, monitoringActivity, transactionActivity } from './activity/activity.sources.js';
 import { createRemediationService } from './remediation/remediation.service.js';
 import type { RemediationHosts } from './remediation/remediation.types.js';
 import { engineRemediationHosts } from './remediation/engine-hosts.js';
@@ -88,9 +88,8 @@ function createFleetServices(core: Core) {
   hooks.onLivenessChange = (host, from, to) => alertOnLivenessChange(alerts, host.id, from, to);
   hooks.onDrift = (event) => alerts.raiseDrift(event).then(() => undefined);
   const exceptions = createExceptionService({ core, requireFeature: (feature) => license.require(feature) });
-  // Intelligence events join when their part registers a source.
   const activity = createActivityService();
-  for (const source of [alertActivity, auditActivity, transactionActivity, monitoringActivity]) activity.register(source(core.db));
+  for (const source of [alertActivity, auditActivity, transactionActivity, monitoringActivity, intelligenceActivity]) activity.register(source(core.db));
   const session: SessionDeps = {
     connector: () => {
       if (!hooks.connector) throw new Error('no SSH connector is configured');

@@ -122,6 +122,35 @@ export function monitoringActivity(db: Database): ActivitySource {
   };
 }
 
+/** The intelligence part's events (a user added, a port opened, a watched file changed), at the severity they carry. */
+export function intelligenceActivity(db: Database): ActivitySource {
+  const filtered = (filter: ActivityFilter) => {
+    let q = db.kysely.selectFrom('fleet_intelligence_events');
+    if (filter.severity) q = q.where('severity', '=', filter.severity);
+    if (filter.host_id) q = q.where('host_id', '=', filter.host_id);
+    return timeBounds(q, 'occurred_at', filter);
+  };
+  return {
+    name: 'intelligence',
+    permission: 'host:read',
+    async fetch(filter, page) {
+      let q = filtered(filter).select(['id', 'host_id', 'event_code', 'severity', 'detail', 'occurred_at']);
+      if (page.after) q = q.where(olderThan('occurred_at', 'id', page.after));
+      const rows = await q.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+      return rows.map((r): ActivityItem => ({
+        id: r.id, source: 'intelligence', severity: r.severity, host_id: r.host_id, title: r.event_code,
+        summary: summarize(db.dialect.fromJson<Record<string, unknown>>(r.detail)), occurred_at: r.occurred_at,
+      }));
+    },
+    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+/** An event's detail as one line: its fields as key=value. */
+function summarize(detail: Record<string, unknown> | null): string {
+  return Object.entries(detail ?? {}).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+}
+
 function timeBounds<T extends keyof Tables, O>(q: SelectQueryBuilder<Tables, T, O>, column: string, filter: ActivityFilter) {
   let out = q;
   if (filter.since) out = out.where(column as any, '>=', filter.since);
