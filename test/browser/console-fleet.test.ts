@@ -11,7 +11,6 @@ import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { startRampartInNamespace, type NamespacedRampart } from '../helpers/console-fleet.js';
 import { skipUnlessSshLab, startSshLab, type SshLab } from '../helpers/ssh-lab.js';
 import { waitFor } from '../helpers/wait.js';
-import '../../src/modules/fleet/hosts/hosts.tables.js';
 import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
 import { csrfHeaders, settled, signInFirstAdmin, unixSocketForwarder } from '../helpers/console-egress.js';
 
@@ -90,7 +89,7 @@ describe('the console\'s fleet pages', { skip: skipUnlessPrograms(CHROMIUM) || s
     await row.waitFor();
     assert.ok((await row.innerText()).includes(fingerprint), 'the key\'s fingerprint is listed');
     const listed = await api('GET', '/api/v1/credentials');
-    assert.equal(listed.body.items.length, 1);
+    assert.equal(listed.body.credentials.length, 1);
     assert.ok(!listed.text.includes('PRIVATE KEY') && !listed.text.includes(web.privateKey!.split('\n')[1]), 'the key never comes back');
 
     await page.goto('/fleet/hosts');
@@ -109,8 +108,8 @@ describe('the console\'s fleet pages', { skip: skipUnlessPrograms(CHROMIUM) || s
     await hostRow.waitFor();
     assert.match(await hostRow.innerText(), /lab[\s\S]*web[\s\S]*console[\s\S]*not scanned/i);
     const hosts = await api('GET', '/api/v1/hosts');
-    assert.deepEqual(hosts.body.items.map((h: any) => [h.hostname, h.ip_address, h.port, h.environment, h.tags]), [[HOSTNAME, web.address, web.port, 'lab', ['web', 'console']]]);
-    hostId = hosts.body.items[0].id;
+    assert.deepEqual(hosts.body.hosts.map((h: any) => [h.hostname, h.ip_address, h.port, h.environment, h.tags]), [[HOSTNAME, web.address, web.port, 'lab', ['web', 'console']]]);
+    hostId = hosts.body.hosts[0].id;
 
     // The tag filter goes to the server and stays in the address.
     await page.getByLabel('Tag').fill('database');
@@ -119,21 +118,22 @@ describe('the console\'s fleet pages', { skip: skipUnlessPrograms(CHROMIUM) || s
     await page.getByLabel('Tag').fill('web');
     await hostRow.waitFor();
 
-    // Discovery first: a scan picks the rules that apply by the host's OS.
+    // Discovery first: a scan picks the rules that apply by the host's OS. The sweep queues the discovery job for
+    // every host; "Discover now" on the host's page runs it inline and the System panel shows what it found.
     await page.goto('/fleet/settings');
     await page.getByRole('button', { name: 'Discover every host now' }).click();
     await page.getByText('Discovery queued for 1 host.').waitFor();
-    // The discovery job (fleet.discovery) is not in this branch yet: the test stores the OS facts it reads on the
-    // host itself, as discovery would, so the scan knows which rules apply.
-    const osRelease = Object.fromEntries(lab.must('web', 'cat /etc/os-release').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^"|"$/g, '')]));
-    const discovered = osRelease.ID;
-    const db = tdb.open();
-    await db.kysely.updateTable('fleet_hosts').set({ os_family: osRelease.ID, os_version: osRelease.VERSION_ID, os_discovered_at: new Date().toISOString() }).where('id', '=', hostId).execute();
 
     await page.goto('/fleet/hosts?tag=web');
     await hostRow.getByRole('link', { name: HOSTNAME }).click();
     await page.getByRole('heading', { level: 1, name: HOSTNAME }).waitFor();
-    await page.getByRole('region', { name: 'System' }).getByText(new RegExp(discovered, 'i')).first().waitFor();
+    await page.getByRole('button', { name: 'Discover now' }).click();
+    await page.getByText('Discovery finished: the system information is up to date.').waitFor({ timeout: 150_000 });
+    const osRelease = Object.fromEntries(lab.must('web', 'cat /etc/os-release').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^"|"$/g, '')]));
+    const { host: discovered } = (await api('GET', `/api/v1/hosts/${hostId}`)).body;
+    assert.equal(discovered.os_version, osRelease.VERSION_ID, 'discovery read the host\'s own os-release');
+    assert.ok(discovered.os_family && discovered.os_discovered_at, JSON.stringify(discovered));
+    await page.getByRole('region', { name: 'System' }).getByText(`${discovered.os_family} ${discovered.os_version}`).waitFor();
     await page.getByRole('button', { name: 'Scan now' }).click();
     await page.getByText(/^Scan [0-9a-f]{8} queued\.$/).waitFor();
     const scans = await api('GET', `/api/v1/scans?host_id=${hostId}`);

@@ -67,6 +67,8 @@ export const hostCalls = {
   update: ({ id, body }: { id: string; body: HostPatch }) => data(v1.PATCH('/api/v1/hosts/{id}', { params: { path: { id } }, body })),
   remove: (id: string) => v1.DELETE('/api/v1/hosts/{id}', { params: { path: { id } } }),
   maintenance: ({ id, enabled }: { id: string; enabled: boolean }) => data(v1.PUT('/api/v1/hosts/{host_id}/maintenance', { params: { path: { host_id: id } }, body: { enabled } })),
+  /** Discovery runs inline (bounded by the server), so the answer carries what it found. */
+  discover: (id: string) => data(v1.POST('/api/v1/hosts/{id}/discovery:run', { params: { path: { id }, header: { 'Idempotency-Key': crypto.randomUUID() } } })),
   /** One Idempotency-Key per click: a retried request is the same scan, a second click is a new one. */
   scanNow: (id: string) => data(v1.POST('/api/v1/hosts/{id}/scans', { params: { path: { id }, header: { 'Idempotency-Key': crypto.randomUUID() } }, body: {} })),
 };

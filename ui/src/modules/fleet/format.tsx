@@ -1,4 +1,5 @@
-import { Badge } from '@mantine/core';
+import { Badge, Text } from '@mantine/core';
+import type { ReactNode } from 'react';
 
 const COLORS: Record<string, string> = {
   online: 'teal', reachable: 'teal', pass: 'teal', completed: 'teal', approved: 'teal', resolved: 'teal', executed: 'teal', active: 'teal', compliant: 'teal',
@@ -22,3 +23,10 @@ export const percent = (value: number | null | undefined, fraction = false) => (
 
 /** A host's name as people know it. */
 export const hostLabel = (h: { display_name?: string | null; hostname: string }) => h.display_name || h.hostname;
+
+/** What a host has not had yet (a probe, a scan, a discovery), said in words rather than as a state. */
+export const NotYet = ({ children }: { children: ReactNode }) => (
+  <Text size="sm" c="dimmed">
+    {children}
+  </Text>
+);

@@ -27,7 +27,7 @@ export function CredentialsPage() {
   return (
     <>
       <PageHeader title="Credentials" description="How Rampart signs in to hosts over SSH. Secrets are sealed at rest and never shown again." actions={can('credential:write') && <Button onClick={() => setCreating(true)}>Add credential</Button>} />
-      <DataTable label="Credentials" columns={columns} rows={creds.data?.items} rowKey={(c) => c.id} total={creds.data?.total} loading={creds.isPending} error={creds.error} retry={() => creds.refetch()} empty="Add a system credential; hosts without their own use it." />
+      <DataTable label="Credentials" columns={columns} rows={creds.data?.credentials} rowKey={(c) => c.id} loading={creds.isPending} error={creds.error} retry={() => creds.refetch()} empty="Add a system credential; hosts without their own use it." />
       {creating && <CreateCredential onClose={() => setCreating(false)} />}
     </>
   );

@@ -7,7 +7,7 @@ import { PageHeader } from '../../../shared/components/PageHeader';
 import { PageError, PageLoading } from '../../../shared/components/states';
 import { formatTime } from '../../../shared/format';
 import { hostCalls, useFleetAction, useHost, useHostFailedRules, useHostFrameworks, useHostScans, useHostTrend, useMonitoringHistory, type HostDetail } from '../api';
-import { hostLabel, percent, StateBadge } from '../format';
+import { hostLabel, NotYet, percent, StateBadge } from '../format';
 import { Evidence } from './Evidence';
 import { Panel } from './Panel';
 
@@ -40,6 +40,7 @@ export function HostDetailPage() {
 function HostActions({ detail }: { detail: HostDetail }) {
   const can = useCan();
   const scan = useFleetAction(hostCalls.scanNow, (s) => `Scan ${s.scan_id.slice(0, 8)} queued.`);
+  const discover = useFleetAction(hostCalls.discover, 'Discovery finished: the system information is up to date.');
   const maintenance = useFleetAction(hostCalls.maintenance, (h) => (h.maintenance_mode ? 'Maintenance on.' : 'Maintenance off.'));
   if (!can('host:write')) return null;
   const { host } = detail;
@@ -47,6 +48,9 @@ function HostActions({ detail }: { detail: HostDetail }) {
     <>
       <Button variant="default" loading={maintenance.isPending} onClick={() => maintenance.mutate({ id: host.id, enabled: !host.maintenance_mode })}>
         {host.maintenance_mode ? 'End maintenance' : 'Start maintenance'}
+      </Button>
+      <Button variant="default" loading={discover.isPending} onClick={() => discover.mutate(host.id)}>
+        Discover now
       </Button>
       <Button loading={scan.isPending} disabled={!!detail.scan_state} onClick={() => scan.mutate(host.id)}>
         {detail.scan_state ? `Scan ${detail.scan_state}` : 'Scan now'}
@@ -61,11 +65,7 @@ function SystemInfo({ detail }: { detail: HostDetail }) {
     ['Operating system', [host.os_family, host.os_version].filter(Boolean).join(' ') || 'not discovered yet'],
     ['Architecture', host.architecture ?? '—'],
     ['Platform', host.platform_identifier ?? '—'],
-    ['Liveness', <StateBadge key="l" value={liveness.monitoring_state} />],
-    ['Reachability', <StateBadge key="r" value={liveness.reachability_status} />],
-    ['Privilege', liveness.privilege ?? '—'],
-    ['Last probe', formatTime(liveness.last_probe_at)],
-    ['Last error', liveness.last_error ?? '—'],
+    ...livenessRows(liveness),
     ['Maintenance', host.maintenance_mode ? 'on' : 'off'],
     ['Tags', host.tags.length ? <Group key="t" gap={4}>{host.tags.map((t) => <Badge key={t} variant="outline" size="sm">{t}</Badge>)}</Group> : '—'],
   ];
@@ -85,6 +85,18 @@ function SystemInfo({ detail }: { detail: HostDetail }) {
       )}
     </Panel>
   );
+}
+
+/** A host's liveness as rows of the system table; a host not probed yet has none, which is said once. */
+function livenessRows(liveness: HostDetail['liveness']): [string, ReactNode][] {
+  if (!liveness) return [['Liveness', <NotYet key="l">not probed yet</NotYet>]];
+  return [
+    ['Liveness', <StateBadge key="l" value={liveness.monitoring_state} />],
+    ['Reachability', <StateBadge key="r" value={liveness.reachability_status} />],
+    ['Privilege', liveness.privilege ?? '—'],
+    ['Last probe', formatTime(liveness.last_probe_at)],
+    ['Last error', liveness.last_error ?? '—'],
+  ];
 }
 
 function Frameworks({ id }: { id: string }) {
@@ -187,25 +199,25 @@ function ScanHistory({ id }: { id: string }) {
 
 function MonitoringHistory({ id }: { id: string }) {
   const history = useMonitoringHistory(id);
-  const items = history.data?.items ?? [];
+  const entries = history.data?.entries ?? [];
   const layer = (ok: boolean | null) => (ok == null ? '—' : ok ? 'ok' : 'failed');
   return (
-    <Panel title="Monitoring history" query={history} empty={items.length === 0 && 'Not probed yet'}>
+    <Panel title="Monitoring history" query={history} empty={entries.length === 0 && 'Not probed yet'}>
       {() => (
         <Table aria-label="Liveness probes of this host">
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Checked</Table.Th>
               <Table.Th scope="col">State</Table.Th>
-              <Table.Th scope="col">ICMP / SSH / privilege</Table.Th>
+              <Table.Th scope="col">Ping / SSH / privilege</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {items.map((p) => (
+            {entries.map((p) => (
               <Table.Tr key={p.id}>
-                <Table.Td>{formatTime(p.checked_at)}</Table.Td>
+                <Table.Td>{formatTime(p.check_time)}</Table.Td>
                 <Table.Td><StateBadge value={p.monitoring_state} /></Table.Td>
-                <Table.Td>{`${layer(p.icmp_ok)} / ${layer(p.ssh_ok)} / ${layer(p.privilege_ok)}`}</Table.Td>
+                <Table.Td>{`${layer(p.ping_ok)} / ${layer(p.ssh_ok)} / ${layer(p.privilege_ok)}`}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

@@ -7,7 +7,7 @@ import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
 import { hostCalls, useFleetAction, useHosts, type HostRow } from '../api';
-import { hostLabel, StateBadge } from '../format';
+import { hostLabel, NotYet, StateBadge } from '../format';
 import { HostForm } from './HostForm';
 
 /** Managed hosts with their liveness and compliance; filters kept in the address. */
@@ -28,7 +28,7 @@ export function HostsPage() {
     { key: 'address', header: 'Address', render: (h) => <code>{`${h.ip_address}:${h.port}`}</code> },
     { key: 'env', header: 'Environment', render: (h) => h.environment },
     { key: 'tags', header: 'Tags', render: (h) => <Group gap={4}>{h.tags.map((t) => <Badge key={t} variant="outline" size="sm">{t}</Badge>)}</Group> },
-    { key: 'liveness', header: 'Liveness', render: (h) => <StateBadge value={h.liveness.monitoring_state} /> },
+    { key: 'liveness', header: 'Liveness', render: (h) => (h.liveness ? <StateBadge value={h.liveness.monitoring_state} /> : <NotYet>not probed yet</NotYet>) },
     { key: 'compliance', header: 'Compliance', render: (h) => <Compliance host={h} /> },
     { key: 'scanned', header: 'Last scan', render: (h) => (h.scan_state ? <StateBadge value={h.scan_state} /> : formatTime(h.last_scan_at)) },
     { key: 'maintenance', header: 'Maintenance', render: (h) => <Maintenance host={h} writable={can('host:write')} /> },
@@ -42,7 +42,6 @@ export function HostsPage() {
         columns={columns}
         rows={hosts.data?.hosts}
         rowKey={(h) => h.id}
-        total={hosts.data?.total}
         loading={hosts.isPending}
         error={hosts.error}
         retry={() => hosts.refetch()}
@@ -61,7 +60,7 @@ export function HostsPage() {
 
 function Compliance({ host }: { host: HostRow }) {
   const s = host.compliance_summary;
-  if (s.total === 0) return <Text size="sm" c="dimmed">not scanned</Text>;
+  if (!s || s.total === 0) return <NotYet>not scanned</NotYet>;
   return (
     <Text size="sm">
       {s.passing}/{s.total} pass{s.critical_failing > 0 && <Text span c="red" fw={600}>{` · ${s.critical_failing} critical`}</Text>}

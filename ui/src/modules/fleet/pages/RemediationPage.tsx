@@ -96,7 +96,7 @@ function RequestForm({ onClose }: { onClose: () => void }) {
   const submit = (form: FormData) => hostId && request.mutate({ host_id: hostId, rule_id: field(form, 'rule_id') ?? '', comment: field(form, 'comment') });
   return (
     <FormModal title="Request remediation" opened onClose={onClose} onSubmit={submit} submitLabel="Request" busy={request.isPending}>
-      <Select label="Host" required searchable data={(hosts.data?.items ?? []).map((h) => ({ value: h.id, label: hostLabel(h) }))} value={hostId} onChange={setHostId} data-autofocus />
+      <Select label="Host" required searchable data={(hosts.data?.hosts ?? []).map((h) => ({ value: h.id, label: hostLabel(h) }))} value={hostId} onChange={setHostId} data-autofocus />
       <TextInput name="rule_id" label="Rule ID" required />
       <TextInput name="comment" label="Comment" />
     </FormModal>
