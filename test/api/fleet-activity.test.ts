@@ -86,6 +86,21 @@ describe('fleet activity feed: alerts and audit rows, filtered by the caller’s
     assert.equal((await feed(hostReader, '?source=alert')).hidden_count, 5, 'alerts need alert:read');
   });
 
+  test('intelligence events show to host readers with their severity and detail', async () => {
+    const at = new Date(Date.now() - 20_000).toISOString();
+    await r.core.db.kysely.insertInto('fleet_intelligence_events').values({
+      id: randomUUID(), host_id: host, event_code: 'account.user.created', severity: 'medium',
+      detail: r.core.db.dialect.toJson({ user: 'mallory', uid: 1001 }), occurred_at: at, detected_at: at, correlation_id: null,
+    }).execute();
+    const hostReader = await signIn(r, { permissions: ['host:read'] });
+    const page = await feed(hostReader, '?source=intelligence');
+    assert.equal(page.items.length, 1);
+    assert.equal(page.items[0].title, 'account.user.created');
+    assert.equal(page.items[0].severity, 'medium');
+    assert.equal(page.items[0].summary, 'user=mallory uid=1001');
+    assert.equal((await feed(hostReader, '?source=intelligence&severity=high')).items.length, 0);
+  });
+
   test('bad queries are 400', async () => {
     for (const q of ['source=email', 'severity=bad', 'limit=0', 'limit=500', 'cursor=zzz', 'since=monday', 'host_id=1']) {
       const res = await r.app.inject({ method: 'GET', url: `/api/v1/activity?${q}`, headers: admin.headers });
