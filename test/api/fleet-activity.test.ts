@@ -97,7 +97,7 @@ describe('fleet activity feed: alerts and audit rows, filtered by the caller’s
     assert.equal(page.items.length, 1);
     assert.equal(page.items[0].title, 'account.user.created');
     assert.equal(page.items[0].severity, 'medium');
-    assert.equal(page.items[0].summary, 'user=mallory uid=1001');
+    assert.equal(page.items[0].summary, 'uid=1001 user=mallory');
     assert.equal((await feed(hostReader, '?source=intelligence&severity=high')).items.length, 0);
   });
 

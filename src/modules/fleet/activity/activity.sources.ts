@@ -146,9 +146,9 @@ export function intelligenceActivity(db: Database): ActivitySource {
   };
 }
 
-/** An event's detail as one line: its fields as key=value. */
+/** An event's detail as one line: its fields as key=value, by key (PostgreSQL's jsonb keeps no insertion order). */
 function summarize(detail: Record<string, unknown> | null): string {
-  return Object.entries(detail ?? {}).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+  return Object.entries(detail ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
 }
 
 function timeBounds<T extends keyof Tables, O>(q: SelectQueryBuilder<Tables, T, O>, column: string, filter: ActivityFilter) {
