@@ -186,6 +186,27 @@ describe('fleet alerts: dedup, state machine, sweeper, auto-resolution, permissi
     assert.equal((await call('GET', '/api/v1/alerts', noAlerts)).statusCode, 403);
   });
 
+  test('a new alert rings the bell of every user who may read alerts, once however often it is raised', async () => {
+    const reader = await signIn(r, { permissions: ['alert:read'] });
+    const hostOnly = await signIn(r, { permissions: ['host:read'] });
+    const feed = async (who: SignedIn) => {
+      const res = await call('GET', '/api/v1/notifications/feed', who);
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().items.filter((item: { kind: string }) => item.kind === 'alert.host_unreachable');
+    };
+    const before = { admin: (await feed(admin)).length, reader: (await feed(reader)).length };
+    const host = await insertHost(r);
+    const { alert } = await alerts().raiseHostUnreachable(host);
+    await alerts().raiseHostUnreachable(host);
+    const adminItems = await feed(admin);
+    assert.equal(adminItems.length, before.admin + 1);
+    assert.equal(adminItems[0].title, alert.title);
+    assert.equal(adminItems[0].severity, 'high');
+    assert.equal(adminItems[0].link, '/fleet/alerts');
+    assert.equal((await feed(reader)).length, before.reader + 1);
+    assert.equal((await feed(hostOnly)).length, 0, 'host:read alone does not hear of alerts');
+  });
+
   test('404 for unknown alerts; 400 for bad input, changing nothing', async () => {
     assert.equal((await call('GET', `/api/v1/alerts/${UNKNOWN}`)).json().error.code, 'alerts.not_found');
     assert.equal((await act(UNKNOWN, 'acknowledge')).statusCode, 404);

@@ -1,6 +1,7 @@
 import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
 import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
+import { notifyAlertReaders } from './alerts/alert-notifications.js';
 import { createChannelService } from './notifications/channel.service.js';
 import { createExceptionService } from './exceptions/exception.service.js';
 import { createActivityService } from './activity/activity.service.js';
@@ -84,7 +85,14 @@ function createFleetServices(core: Core) {
     onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
   });
   const channels = createChannelService(core);
-  const alerts = createAlertService({ core, onCreated: (alert) => channels.enqueueDeliveries(alert) });
+  const notifications = createNotificationService(core);
+  const alerts = createAlertService({
+    core,
+    onCreated: async (alert) => {
+      await channels.enqueueDeliveries(alert);
+      await notifyAlertReaders(core, notifications, alert);
+    },
+  });
   hooks.onLivenessChange = (host, from, to) => alertOnLivenessChange(alerts, host.id, from, to);
   hooks.onDrift = (event) => alerts.raiseDrift(event).then(() => undefined);
   const exceptions = createExceptionService({ core, requireFeature: (feature) => license.require(feature) });
@@ -104,7 +112,7 @@ function createFleetServices(core: Core) {
   const services = {
     core,
     hooks,
-    notifications: createNotificationService(core),
+    notifications,
     preferences: createPreferencesService(core),
     discovery,
     intelligence,
