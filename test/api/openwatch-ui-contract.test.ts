@@ -19,42 +19,20 @@ import { waitFor } from '../helpers/wait.js';
  * out of the list (and then its fields are checked).
  */
 const notYetServed = new Set<string>([
-  'GET /api/v1/hosts/{id}',
-  'PATCH /api/v1/hosts/{id}',
-  'DELETE /api/v1/hosts/{id}',
-  'PUT /api/v1/hosts/{host_id}/maintenance',
-  'POST /api/v1/hosts/{id}/scans',
   'POST /api/v1/hosts/{id}/discovery:run',
-  'POST /api/v1/hosts/{host_id}/credentials:resolve',
-  'GET /api/v1/hosts/{id}/system-info',
   'GET /api/v1/intelligence/state/{host_id}',
   // Rampart sets a host's target with PATCH /hosts/{id} {target_framework}; /hosts/{id} answers 405 to this POST.
   'POST /api/v1/hosts/{id}:target',
-  'GET /api/v1/hosts/{id}/compliance',
-  'GET /api/v1/hosts/{id}/compliance/frameworks',
-  'GET /api/v1/hosts/{id}/compliance/schedule',
-  'GET /api/v1/hosts/{id}/compliance/failed-rules',
-  'GET /api/v1/hosts/{id}/compliance/trend',
-  'GET /api/v1/hosts/{id}/exceptions',
   'POST /api/v1/remediation/requests',
   'POST /api/v1/remediation/requests/{rid}:approve',
   'POST /api/v1/remediation/requests/{rid}:reject',
   'POST /api/v1/remediation/requests/{rid}:execute',
   'POST /api/v1/remediation/requests/{rid}:rollback',
-  'GET /api/v1/alerts/{id}',
-  'POST /api/v1/alerts/{id}:acknowledge',
-  'POST /api/v1/alerts/{id}:silence',
-  'POST /api/v1/alerts/{id}:resolve',
-  'GET /api/v1/scans/{id}',
   'GET /api/v1/scans/{id}/oscal',
   'GET /api/v1/scans/{id}/rules/{ruleId}/evidence',
   'GET /api/v1/scans/{id}/rules/{ruleId}/oscal',
-  'PATCH /api/v1/credentials/{id}',
-  'DELETE /api/v1/credentials/{id}',
-  'POST /api/v1/credentials/{id}:clone',
   // Rampart serves this as POST /groups/{id}/maintenance; /groups/{id} answers 405 to the UI's form.
   'POST /api/v1/groups/{id}:maintenance',
-  'DELETE /api/v1/groups/{id}',
   'PATCH /api/v1/notifications/channels/{id}',
   'DELETE /api/v1/notifications/channels/{id}',
   'POST /api/v1/notifications/channels/{id}:test',
@@ -90,6 +68,8 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
   let enrollSecret = '';
   /** Calls on one fleet record name it here (the call's key to its id); the others get an unknown id. */
   const records = new Map<string, string>();
+  /** Body fields the UI sends from the page's context (the host it is on) that the contract's bodies leave out. */
+  const bodyExtras = new Map<string, Record<string, unknown>>();
   const issuer = testLicenseIssuer();
 
   before(async () => {
@@ -127,8 +107,45 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     records.set('POST /api/v1/exceptions/{xid}:approve', approvedThenRevoked);
     records.set('POST /api/v1/exceptions/{xid}:revoke', approvedThenRevoked);
     records.set('POST /api/v1/exceptions/{xid}:reject', await requestException('contract-rule-b'));
+    await fleetRecords();
   });
   after(() => r.cleanup());
+
+  /** Creates through the API what the fleet calls act on; the addresses are loopback ports nothing listens on. */
+  async function fleetRecords() {
+    const created = async (url: string, payload: object, headers: Record<string, string> = {}) => {
+      const res = await call('POST', url, admin, payload, headers);
+      assert.ok(res.statusCode === 201 || res.statusCode === 202, `${url}: ${res.body}`);
+      return res.json();
+    };
+    const newHost = async () => (await created('/api/v1/hosts', { hostname: `ui-${randomUUID().slice(0, 8)}`, ip_address: '127.0.0.1', port: 1 })).id as string;
+    const host = await newHost();
+    for (const key of [
+      'GET /api/v1/hosts/{id}', 'PATCH /api/v1/hosts/{id}', 'PUT /api/v1/hosts/{host_id}/maintenance', 'POST /api/v1/hosts/{id}/scans',
+      'POST /api/v1/hosts/{host_id}/credentials:resolve', 'GET /api/v1/hosts/{id}/system-info', 'GET /api/v1/hosts/{id}/compliance',
+      'GET /api/v1/hosts/{id}/compliance/frameworks', 'GET /api/v1/hosts/{id}/compliance/schedule', 'GET /api/v1/hosts/{id}/compliance/failed-rules',
+      'GET /api/v1/hosts/{id}/compliance/trend', 'GET /api/v1/hosts/{id}/exceptions',
+    ]) records.set(key, host);
+    records.set('DELETE /api/v1/hosts/{id}', await newHost());
+
+    // The system default credential credentials:resolve finds; one of the host's own to change (to the name the
+    // UI's create took in the system scope) then delete; one to clone into the host's scope, as the host modal does.
+    await created('/api/v1/credentials', { scope: 'system', name: 'default', username: 'ops', auth_method: 'password', password: 'pw-default', is_default: true });
+    const edited = (await created('/api/v1/credentials', { scope: 'host', scope_id: host, name: 'edited', username: 'ops', auth_method: 'password', password: 'pw-1' })).id;
+    records.set('PATCH /api/v1/credentials/{id}', edited);
+    records.set('DELETE /api/v1/credentials/{id}', edited);
+    bodyExtras.set('POST /api/v1/credentials/{id}:clone', { scope_id: host });
+    records.set('POST /api/v1/credentials/{id}:clone', (await created('/api/v1/credentials', { scope: 'system', name: 'cloned', username: 'ops', auth_method: 'password', password: 'pw-2' })).id);
+
+    // One alert taken through acknowledge, silence and resolve, as the activity drawer does.
+    const { alert } = await fleetServices(r.core).alerts.raise({ alert_type: 'custom_check', host_id: host, title: 'contract alert' });
+    for (const key of ['GET /api/v1/alerts/{id}', 'POST /api/v1/alerts/{id}:acknowledge', 'POST /api/v1/alerts/{id}:silence', 'POST /api/v1/alerts/{id}:resolve']) records.set(key, alert.id);
+
+    records.set('DELETE /api/v1/groups/{id}', (await created('/api/v1/groups', { name: 'contract-site', kind: 'site', membership: 'manual', color: '#336699' })).id);
+    // A scan of its own host, so the UI's scan request on the main host is not refused as already running.
+    const scan = await created(`/api/v1/hosts/${await newHost()}/scans`, {}, { 'idempotency-key': randomUUID() });
+    records.set('GET /api/v1/scans/{id}', scan.scan_id);
+  }
 
   function call(method: string, url: string, who: SignedIn | null, payload?: object, headers: Record<string, string> = {}) {
     return r.app.inject({ method: method as 'GET', url, headers: { ...(who ? who.headers : {}), ...headers }, ...(payload ? { payload } : {}) });
@@ -211,7 +228,8 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     }
     const who = c.as === 'member' ? await memberSession() : admin;
     const headers: Record<string, string> = c.path.endsWith('/scans') && c.method === 'POST' ? { 'idempotency-key': randomUUID() } : {};
-    const res = await call(c.method, urlOf(c), who, bodyOf(c), headers);
+    const extras = bodyExtras.get(callKey(c));
+    const res = await call(c.method, urlOf(c), who, extras ? { ...bodyOf(c), ...extras } : bodyOf(c), headers);
     if (c.navigation) return { status: res.statusCode >= 300 && res.statusCode < 400 && res.headers.location ? 200 : res.statusCode, body: res.body };
     const body = res.headers['content-type']?.toString().startsWith('application/json') && res.body ? res.json() : res.body;
     if (callKey(c) === 'POST /api/v1/auth/mfa:enroll' && res.statusCode === 200) enrollSecret = res.json().secret;
