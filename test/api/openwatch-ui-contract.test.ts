@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as OTPAuth from 'otpauth';
@@ -33,9 +33,6 @@ const notYetServed = new Set<string>([
   'GET /api/v1/scans/{id}/rules/{ruleId}/oscal',
   // Rampart serves this as POST /groups/{id}/maintenance; /groups/{id} answers 405 to the UI's form.
   'POST /api/v1/groups/{id}:maintenance',
-  'PATCH /api/v1/notifications/channels/{id}',
-  'DELETE /api/v1/notifications/channels/{id}',
-  'POST /api/v1/notifications/channels/{id}:test',
 ]);
 
 const STRONG = 'a much longer passphrase 42';
@@ -71,6 +68,8 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
   /** Body fields the UI sends from the page's context (the host it is on) that the contract's bodies leave out. */
   const bodyExtras = new Map<string, Record<string, unknown>>();
   const issuer = testLicenseIssuer();
+  /** The webhook receiver a channel's test delivery reaches (on loopback). */
+  let hook: Server | undefined;
 
   before(async () => {
     r = await createTestRampart({ overrides: issuer.overrides });
@@ -109,7 +108,10 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     records.set('POST /api/v1/exceptions/{xid}:reject', await requestException('contract-rule-b'));
     await fleetRecords();
   });
-  after(() => r.cleanup());
+  after(async () => {
+    await new Promise((done) => hook?.close(done) ?? done(undefined));
+    await r.cleanup();
+  });
 
   /** Creates through the API what the fleet calls act on; the addresses are loopback ports nothing listens on. */
   async function fleetRecords() {
@@ -145,6 +147,18 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     // A scan of its own host, so the UI's scan request on the main host is not refused as already running.
     const scan = await created(`/api/v1/hosts/${await newHost()}/scans`, {}, { 'idempotency-key': randomUUID() });
     records.set('GET /api/v1/scans/{id}', scan.scan_id);
+
+    // Channels: one to rename then delete, one whose test delivery a loopback receiver takes.
+    hook = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((done) => hook!.listen(0, '127.0.0.1', done));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const channel = async (name: string) => (await created('/api/v1/notifications/channels', { type: 'webhook', name, enabled: true, tag_filter: {}, url: hookUrl })).id as string;
+    const renamed = await channel('contract-renamed');
+    records.set('PATCH /api/v1/notifications/channels/{id}', renamed);
+    // The contract's create already took the name its rename uses ("x"): rename to a free one.
+    bodyExtras.set('PATCH /api/v1/notifications/channels/{id}', { name: 'contract-renamed-again' });
+    records.set('DELETE /api/v1/notifications/channels/{id}', renamed);
+    records.set('POST /api/v1/notifications/channels/{id}:test', await channel('contract-tested'));
   }
 
   function call(method: string, url: string, who: SignedIn | null, payload?: object, headers: Record<string, string> = {}) {
