@@ -9,6 +9,8 @@ import { callKey, openwatchUiCalls, type UiCall } from '../contract/openwatch-ui
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { testLicenseIssuer } from '../helpers/fleet-license.js';
 import { insertHost } from '../helpers/fleet-rows.js';
+import { remediationHostsFor, rootLoginRule } from '../helpers/fleet-remediation-rule.js';
+import { RampartError } from '../../src/core/errors.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -23,9 +25,6 @@ const notYetServed = new Set<string>([
   'GET /api/v1/intelligence/state/{host_id}',
   // Rampart sets a host's target with PATCH /hosts/{id} {target_framework}; /hosts/{id} answers 405 to this POST.
   'POST /api/v1/hosts/{id}:target',
-  'POST /api/v1/remediation/requests',
-  'POST /api/v1/remediation/requests/{rid}:approve',
-  'POST /api/v1/remediation/requests/{rid}:reject',
   'POST /api/v1/remediation/requests/{rid}:execute',
   'POST /api/v1/remediation/requests/{rid}:rollback',
   'GET /api/v1/scans/{id}/oscal',
@@ -147,6 +146,22 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     // A scan of its own host, so the UI's scan request on the main host is not refused as already running.
     const scan = await created(`/api/v1/hosts/${await newHost()}/scans`, {}, { 'idempotency-key': randomUUID() });
     records.set('GET /api/v1/scans/{id}', scan.scan_id);
+
+    // Remediation over a real rule whose host does not answer (nothing here may touch a machine): the UI files one
+    // on the host; two filed by someone else on other hosts are there for the admin to approve and to reject.
+    const rule = rootLoginRule('/etc/ssh/sshd_config');
+    fleetServices(r.core).remediationHosts = remediationHostsFor([rule], async () => {
+      throw new RampartError({ code: 'host.unreachable', status: 502, fault: 'external', message: 'the host does not answer' });
+    });
+    bodyExtras.set('POST /api/v1/remediation/requests', { host_id: host, rule_id: rule.id });
+    const opsLead = await signIn(r, { roles: ['ops_lead'] });
+    const filed = async () => {
+      const res = await call('POST', '/api/v1/remediation/requests', opsLead, { host_id: await insertHost(r), rule_id: rule.id });
+      assert.equal(res.statusCode, 201, res.body);
+      return res.json().id as string;
+    };
+    records.set('POST /api/v1/remediation/requests/{rid}:approve', await filed());
+    records.set('POST /api/v1/remediation/requests/{rid}:reject', await filed());
 
     // Channels: one to rename then delete, one whose test delivery a loopback receiver takes.
     hook = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
