@@ -18,7 +18,9 @@ const listQuery = z.object({
   status: z.enum(EXCEPTION_STATUSES).optional(),
   limit: z.string().regex(/^\d{1,4}$/, 'limit must be a whole number').transform(Number).pipe(z.number().int().min(1).max(500)).optional(),
 });
-const list = z.object({ items: z.array(exceptionView) });
+// OpenWatch's UI reads the list as `exceptions`; `items` is the name the rest of the fleet surface uses.
+const list = z.object({ items: z.array(exceptionView), exceptions: z.array(exceptionView) });
+const listOf = <T>(items: T[]) => ({ items, exceptions: items });
 
 const REVIEW_ROUTES: { action: ReviewAction; permission: string; summary: string }[] = [
   { action: 'approve', permission: 'exception:approve', summary: 'Approve a requested exception (not by its requester; not once it has expired)' },
@@ -41,13 +43,13 @@ export function exceptionRoutes(core: Core): RouteDefinition<any>[] {
       method: 'GET', path: '/api/v1/hosts/:id/exceptions', surface: 'fleet', permission: 'exception:read', tags,
       summary: "A host's open exceptions (requested, approved), or all of them with ?history=true, newest first",
       schema: { params: uuidParam, query: hostQuery, response: list },
-      handler: async (ctx) => ({ items: await exceptions.forHost(ctx.params.id, { history: ctx.query.history === 'true' }) }),
+      handler: async (ctx) => listOf(await exceptions.forHost(ctx.params.id, { history: ctx.query.history === 'true' })),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/compliance/exceptions', surface: 'fleet', permission: 'exception:read', tags,
       summary: 'The fleet exception queue, optionally by status, newest first (limit 1-500, default 200)',
       schema: { query: listQuery, response: list },
-      handler: async (ctx) => ({ items: await exceptions.list({ status: ctx.query.status, limit: ctx.query.limit ?? 200 }) }),
+      handler: async (ctx) => listOf(await exceptions.list({ status: ctx.query.status, limit: ctx.query.limit ?? 200 })),
     }),
     ...REVIEW_ROUTES.flatMap(({ action, permission, summary }) =>
       ['/api/v1/exceptions', '/api/v1/compliance/exceptions'].map((base) =>

@@ -25,10 +25,12 @@ export function remediationRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: base, surface: 'fleet', permission: 'remediation:read', tags,
       summary: 'List remediation requests, newest first; filters host_id, status; opaque cursor; limit 1-200 (50)',
-      schema: { query: listQuery, response: z.object({ items: z.array(remediationView), next_cursor: z.string().nullable() }) },
-      handler: (ctx) => {
+      // `requests` repeats `items` under the name OpenWatch's UI reads.
+      schema: { query: listQuery, response: z.object({ items: z.array(remediationView), requests: z.array(remediationView), next_cursor: z.string().nullable() }) },
+      handler: async (ctx) => {
         const { cursor, limit, ...filter } = ctx.query;
-        return remediation.list(filter, { limit, cursor });
+        const page = await remediation.list(filter, { limit, cursor });
+        return { ...page, requests: page.items };
       },
     }),
     defineRoute({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { ComplianceRule } from '../compliance/rule.types.js';
+import { frameworkTitle } from '../compliance/frameworks.js';
 import { matchesFramework } from '../compliance-state/frameworks.js';
 import type { ScanRun } from '../scans/scan-runs.store.js';
 import { scanErrors } from '../scans/scan-errors.js';
@@ -207,11 +208,12 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/api/v1/scans/:id', surface: 'fleet', permission: 'scan:read', tags,
       summary: "One scan's metadata and per-rule results (without evidence)",
-      schema: { params: idParam, response: z.object({ scan: scanSummary, results: z.array(ruleResult) }) },
+      schema: { params: idParam, response: z.object({ scan: scanSummary, results: z.array(ruleResult), framework_labels: z.record(z.string(), z.string()) }) },
       handler: async ({ params }) => {
         const run = await scanOr404(params.id);
         const [results, rules] = await Promise.all([scans.results(run.id), catalog()]);
         return {
+          framework_labels: frameworkLabels(results),
           scan: summaryOf(run),
           results: results.map((r) => ({
             rule_id: r.rule_id,
@@ -260,4 +262,10 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
       },
     }),
   ];
+}
+
+/** The readable name of every framework the results reference: OpenWatch's scan page titles its tags with them. */
+function frameworkLabels(results: ScanResultView[]): Record<string, string> {
+  const keys = new Set(results.flatMap((r) => Object.keys(r.framework_refs ?? {})));
+  return Object.fromEntries([...keys].sort().map((key) => [key, frameworkTitle(key)]));
 }

@@ -8468,6 +8468,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        exceptions: {
+                            created_at: string;
+                            expires_at: string;
+                            host_id: string;
+                            id: string;
+                            justification: string;
+                            requested_at: string;
+                            requested_by: string;
+                            review_comment: string | null;
+                            reviewed_at: string | null;
+                            reviewed_by: string | null;
+                            revoked_at: string | null;
+                            revoked_by: string | null;
+                            rule_id: string;
+                            /** @enum {string} */
+                            status: "requested" | "approved" | "rejected" | "revoked" | "expired";
+                            updated_at: string;
+                        }[];
                         items: {
                             created_at: string;
                             expires_at: string;
@@ -12935,6 +12953,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        exceptions: {
+                            created_at: string;
+                            expires_at: string;
+                            host_id: string;
+                            id: string;
+                            justification: string;
+                            requested_at: string;
+                            requested_by: string;
+                            review_comment: string | null;
+                            reviewed_at: string | null;
+                            reviewed_by: string | null;
+                            revoked_at: string | null;
+                            revoked_by: string | null;
+                            rule_id: string;
+                            /** @enum {string} */
+                            status: "requested" | "approved" | "rejected" | "revoked" | "expired";
+                            updated_at: string;
+                        }[];
                         items: {
                             created_at: string;
                             expires_at: string;
@@ -16788,6 +16824,26 @@ export interface operations {
                             updated_at: string;
                         }[];
                         next_cursor: string | null;
+                        requests: {
+                            created_at: string;
+                            executed_at: string | null;
+                            executed_by: string | null;
+                            failure_reason: string | null;
+                            host_id: string;
+                            id: string;
+                            request_comment: string | null;
+                            requested_by: string;
+                            review_comment: string | null;
+                            reviewed_at: string | null;
+                            reviewed_by: string | null;
+                            rolled_back_at: string | null;
+                            rolled_back_by: string | null;
+                            rule_id: string;
+                            /** @enum {string} */
+                            status: "pending_approval" | "approved" | "rejected" | "executing" | "executed" | "failed" | "partially_applied" | "rolled_back";
+                            step_count: number;
+                            updated_at: string;
+                        }[];
                     };
                 };
             };
@@ -17989,6 +18045,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        framework_labels: {
+                            [key: string]: string;
+                        };
                         results: {
                             category: string;
                             description: string;
