@@ -26,7 +26,7 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
   const drifts: DriftEvent[] = [];
   let keyCounter = 0;
 
-  const api = async (method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) => {
+  const api = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, headers: Record<string, string> = {}) => {
     const res = await r.app.inject({ method, url, headers: { ...admin.headers, ...headers }, ...(payload ? { payload } : {}) });
     return { status: res.statusCode, body: res.body ? res.json() : undefined };
   };
@@ -55,6 +55,11 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     fleet.hooks.connector = createSshConnector({ hostKeys: fleet.hostKeys, audit: r.core.audit, dial: lab.dial });
     fleet.hooks.onDrift = (event) => void drifts.push(event);
 
+    // A new host queues discovery on first contact; this test runs it itself, so every connection it counts is its own.
+    const discovery = await api('GET', '/api/v1/system/discovery/config');
+    const noFirstContact = await api('PUT', '/api/v1/system/discovery/config', { ...discovery.body.config, detect_on_first_contact: false });
+    assert.equal(noFirstContact.status, 200, JSON.stringify(noFirstContact.body));
+
     const web = lab.host('web');
     const host = await api('POST', '/api/v1/hosts', { hostname: 'web.e2e.test', ip_address: web.address, port: web.port });
     assert.equal(host.status, 201, JSON.stringify(host.body));
@@ -63,9 +68,9 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
       scope: 'host', scope_id: hostId, name: 'web key', username: web.username, auth_method: 'ssh_key', private_key: web.privateKey,
     });
     assert.equal(credential.status, 201, JSON.stringify(credential.body));
-    // What discovery records (cat /etc/os-release on the host): the lab hosts run this machine's Debian.
-    const release = lab.must('web', '. /etc/os-release && echo "$ID $VERSION_ID"').trim().split(' ');
-    await r.core.db.kysely.updateTable('fleet_hosts').set({ os_family: release[0], os_version: release[1] }).where('id', '=', hostId).execute();
+    // Discovery reads the host's OS, which picks the rules that apply.
+    const discovered = await api('POST', `/api/v1/hosts/${hostId}/discovery:run`);
+    assert.equal(discovered.status, 200, JSON.stringify(discovered.body));
   });
 
   after(async () => {
@@ -108,11 +113,11 @@ describe('fleet compliance scans of a namespace host', { skip: skipUnlessSshLab(
     const schedule = (await api('GET', `/api/v1/hosts/${hostId}/compliance/schedule`)).body;
     assert.equal(schedule.compliance_state, 'mostly_compliant');
     assert.equal(schedule.interval_minutes, 1440);
-    const listed = (await api('GET', '/api/v1/hosts')).body.items.find((h: { id: string }) => h.id === hostId);
+    const listed = (await api('GET', '/api/v1/hosts')).body.hosts.find((h: { id: string }) => h.id === hostId);
     assert.equal(listed.compliance_summary.failing, 1);
     assert.equal(listed.latest_scan_id, detail.scan.scan_id);
     // Under a framework lens only the rules mapped to it count: three of the four rules carry CIS references.
-    const underCis = (await api('GET', '/api/v1/hosts?framework=cis')).body.items.find((h: { id: string }) => h.id === hostId);
+    const underCis = (await api('GET', '/api/v1/hosts?framework=cis')).body.hosts.find((h: { id: string }) => h.id === hostId);
     assert.deepEqual([underCis.compliance_summary.passing, underCis.compliance_summary.failing, underCis.compliance_summary.total], [2, 1, 3]);
     assert.deepEqual((await api('GET', '/api/v1/fleet/score?framework=cis')).body, { passing_fraction: 2 / 3, total_evaluations: 3 });
     const refs = detail.results.find((x: { rule_id: string }) => x.rule_id === ROOT_LOGIN).framework_refs;

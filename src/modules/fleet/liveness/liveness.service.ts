@@ -1,5 +1,4 @@
 import type { Core } from '../../../core/index.js';
-import { RampartError } from '../../../core/errors.js';
 import type { FleetHostLivenessRow, MonitoringState, ReachabilityStatus } from '../config/config.tables.js';
 import type { ConfigService } from '../config/config.service.js';
 import type { HostService } from '../hosts/host.service.js';
@@ -46,9 +45,6 @@ export interface CheckResult {
   privilege: string | null;
   error: string | null;
 }
-
-const probeInFlight = () =>
-  new RampartError({ code: 'conflict.probe_in_flight', status: 409, message: 'a probe of this host is already in flight', retryable: true });
 
 const snapshotOf = (row: FleetHostLivenessRow | undefined): LivenessSnapshot =>
   row
@@ -123,18 +119,23 @@ export function createLivenessService(deps: {
     });
   }
 
-  /** Hosts being probed by this process: a second probe of one would race the first's counters. */
-  const inFlight = new Set<string>();
+  /**
+   * The probe of each host running in this process: a second one waits for it (probes of one host would race each
+   * other's counters), so a check asked for while the scheduler probes the host runs right after, never fails.
+   */
+  const inFlight = new Map<string, Promise<CheckResult>>();
 
   /** Probes one host now and applies the outcome (in maintenance the layers are reported, the state kept). */
   async function check(hostId: string): Promise<CheckResult> {
-    const host = await hosts.row(hostId);
-    if (inFlight.has(hostId)) throw probeInFlight();
-    inFlight.add(hostId);
+    await hosts.row(hostId);
+    const previous = inFlight.get(hostId);
+    // The host is read again once it is this probe's turn: maintenance may have changed meanwhile.
+    const mine = (previous ?? Promise.resolve()).catch(() => undefined).then(async () => probeAndApply(await hosts.row(hostId)));
+    inFlight.set(hostId, mine);
     try {
-      return await probeAndApply(host);
+      return await mine;
     } finally {
-      inFlight.delete(hostId);
+      if (inFlight.get(hostId) === mine) inFlight.delete(hostId);
     }
   }
 

@@ -222,7 +222,7 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       method: 'POST', path: '/api/v1/hosts/:id/connectivity::check', surface, permission: 'host:connectivity_check', tags,
       idempotency: 'required',
       summary: 'Probe a host now (ICMP, SSH, privilege) and apply the result to its liveness; needs an Idempotency-Key',
-      schema: { params: idParams, response: checkResult, responses: { ...notFound('host'), 409: { description: 'conflict.probe_in_flight, or an Idempotency-Key reused for another request' } } },
+      schema: { params: idParams, response: checkResult, responses: { ...notFound('host'), 409: { description: 'an Idempotency-Key reused for another request' } } },
       // Not an audited route: the probe waits on the network, which must not hold a transaction open.
       handler: async (ctx) => {
         const result = await liveness.check(ctx.params.id);

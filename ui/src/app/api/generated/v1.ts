@@ -12821,7 +12821,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description conflict.probe_in_flight, or an Idempotency-Key reused for another request */
+            /** @description an Idempotency-Key reused for another request */
             409: {
                 headers: {
                     [name: string]: unknown;
