@@ -1,4 +1,4 @@
-import type { MonitoringState, ReachabilityStatus } from '../config/config.tables.js';
+import type { FleetHostLivenessRow, MonitoringState, ReachabilityStatus } from '../config/config.tables.js';
 
 /**
  * The liveness state machine (research/openwatch.md, "Host liveness"), pure so it can be tested exhaustively.
@@ -13,17 +13,18 @@ import type { MonitoringState, ReachabilityStatus } from '../config/config.table
  * reachability_status follows the SSH layer: reachable on success, unreachable after `unreachableThreshold`
  * consecutive failures, unchanged in between.
  */
-export interface LivenessSnapshot {
-  monitoring_state: MonitoringState;
-  reachability_status: ReachabilityStatus;
-  icmp_failures: number;
-  ssh_failures: number;
-  privilege_failures: number;
-  icmp_successes: number;
-  ssh_successes: number;
-  privilege_successes: number;
-  pass_streak: number;
-}
+export type LivenessSnapshot = Pick<
+  FleetHostLivenessRow,
+  | 'monitoring_state'
+  | 'reachability_status'
+  | 'icmp_failures'
+  | 'ssh_failures'
+  | 'privilege_failures'
+  | 'icmp_successes'
+  | 'ssh_successes'
+  | 'privilege_successes'
+  | 'pass_streak'
+>;
 
 /** One probe's layers: true passed, false failed, null not run (a layer below failed). */
 export interface ProbeOutcome {
