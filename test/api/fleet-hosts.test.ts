@@ -139,6 +139,18 @@ describe('fleet hosts API', () => {
     assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${host.id}`)).json().host.environment, 'dev');
   });
 
+  test(':target sets and clears the framework a host is graded against, as OpenWatch\'s host page does', async () => {
+    const host = (await create({ hostname: 'target01', ip_address: '10.0.0.40' })).json();
+    const set = await call(admin, 'POST', `/api/v1/hosts/${host.id}:target`, { target_framework: 'cis_debian12' });
+    assert.equal(set.statusCode, 200, set.body);
+    assert.equal(set.json().target_framework, 'cis_debian12');
+    assert.equal((await call(viewer, 'GET', `/api/v1/hosts/${host.id}`)).json().host.target_framework, 'cis_debian12');
+    assert.equal((await call(admin, 'POST', `/api/v1/hosts/${host.id}:target`, { target_framework: '' })).json().target_framework, null);
+    assertFleetError(await call(viewer, 'POST', `/api/v1/hosts/${host.id}:target`, { target_framework: 'x' }), 403);
+    assertFleetError(await call(admin, 'POST', `/api/v1/hosts/${host.id}:target`, { target_framework: 7 }), 400);
+    assertFleetError(await call(admin, 'POST', '/api/v1/hosts/00000000-0000-4000-8000-000000000009:target', { target_framework: null }), 404);
+  });
+
   test('unknown and malformed ids are 404 hosts.not_found', async () => {
     for (const id of ['00000000-0000-4000-8000-00000000dead', 'nope']) {
       assertFleetError(await call(admin, 'GET', `/api/v1/hosts/${id}`), 404, 'hosts.not_found');
@@ -301,10 +313,10 @@ describe('fleet hosts API', () => {
     await r.core.db.kysely.updateTable('fleet_host_liveness').set({ next_probe_at: new Date(0).toISOString() }).execute();
     const due = async () => new Set((await fleet.liveness.store.due(10_000)).map((d) => d.host_id));
     assert.ok((await due()).has(a.id));
-    assert.equal((await call(admin, 'POST', `/api/v1/groups/${site.id}/maintenance`, { on: true })).json().maintenance, true);
+    assert.equal((await call(admin, 'POST', `/api/v1/groups/${site.id}:maintenance`, { on: true })).json().maintenance, true);
     assert.ok(!(await due()).has(a.id) && !(await due()).has(b.id), 'members of a group in maintenance are not probed');
     assert.ok((await call(viewer, 'GET', '/api/v1/groups')).json().summary.hosts_maintenance >= 2);
-    await call(admin, 'POST', `/api/v1/groups/${site.id}/maintenance`, { on: false });
+    await call(admin, 'POST', `/api/v1/groups/${site.id}:maintenance`, { on: false });
     assert.ok((await due()).has(a.id));
 
     assertFleetError(await call(viewer, 'POST', '/api/v1/groups', { name: 'viewer-group' }), 403);

@@ -23,15 +23,11 @@ import { waitFor } from '../helpers/wait.js';
 const notYetServed = new Set<string>([
   'POST /api/v1/hosts/{id}/discovery:run',
   'GET /api/v1/intelligence/state/{host_id}',
-  // Rampart sets a host's target with PATCH /hosts/{id} {target_framework}; /hosts/{id} answers 405 to this POST.
-  'POST /api/v1/hosts/{id}:target',
   'POST /api/v1/remediation/requests/{rid}:execute',
   'POST /api/v1/remediation/requests/{rid}:rollback',
   'GET /api/v1/scans/{id}/oscal',
   'GET /api/v1/scans/{id}/rules/{ruleId}/evidence',
   'GET /api/v1/scans/{id}/rules/{ruleId}/oscal',
-  // Rampart serves this as POST /groups/{id}/maintenance; /groups/{id} answers 405 to the UI's form.
-  'POST /api/v1/groups/{id}:maintenance',
 ]);
 
 const STRONG = 'a much longer passphrase 42';
@@ -125,7 +121,7 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
       'GET /api/v1/hosts/{id}', 'PATCH /api/v1/hosts/{id}', 'PUT /api/v1/hosts/{host_id}/maintenance', 'POST /api/v1/hosts/{id}/scans',
       'POST /api/v1/hosts/{host_id}/credentials:resolve', 'GET /api/v1/hosts/{id}/system-info', 'GET /api/v1/hosts/{id}/compliance',
       'GET /api/v1/hosts/{id}/compliance/frameworks', 'GET /api/v1/hosts/{id}/compliance/schedule', 'GET /api/v1/hosts/{id}/compliance/failed-rules',
-      'GET /api/v1/hosts/{id}/compliance/trend', 'GET /api/v1/hosts/{id}/exceptions',
+      'GET /api/v1/hosts/{id}/compliance/trend', 'GET /api/v1/hosts/{id}/exceptions', 'POST /api/v1/hosts/{id}:target',
     ]) records.set(key, host);
     records.set('DELETE /api/v1/hosts/{id}', await newHost());
 
@@ -143,6 +139,7 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     for (const key of ['GET /api/v1/alerts/{id}', 'POST /api/v1/alerts/{id}:acknowledge', 'POST /api/v1/alerts/{id}:silence', 'POST /api/v1/alerts/{id}:resolve']) records.set(key, alert.id);
 
     records.set('DELETE /api/v1/groups/{id}', (await created('/api/v1/groups', { name: 'contract-site', kind: 'site', membership: 'manual', color: '#336699' })).id);
+    records.set('POST /api/v1/groups/{id}:maintenance', (await created('/api/v1/groups', { name: 'contract-maintained', kind: 'site', membership: 'manual', color: '#663399' })).id);
     // A scan of its own host, so the UI's scan request on the main host is not refused as already running.
     const scan = await created(`/api/v1/hosts/${await newHost()}/scans`, {}, { 'idempotency-key': randomUUID() });
     records.set('GET /api/v1/scans/{id}', scan.scan_id);

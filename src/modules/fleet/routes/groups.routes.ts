@@ -102,7 +102,7 @@ export function groupsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       },
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/groups/:id/maintenance', surface, permission: 'host:write', tags, audit: 'host_group.maintenance',
+      method: 'POST', path: '/api/v1/groups/:id(^[^:]+)::maintenance', surface, permission: 'host:write', tags, audit: 'host_group.maintenance',
       summary: 'Put a group in maintenance {on: true} (its hosts are not probed) or take it out',
       schema: { params, body: z.object({ on: z.boolean() }), response: groupSchema, responses: notFound },
       handler: async (ctx) => {

@@ -156,6 +156,16 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       },
     }),
     defineRoute({
+      method: 'POST', path: '/api/v1/hosts/:id(^[^:]+)::target', surface, permission: 'host:write', tags, audit: 'host.updated',
+      summary: 'Set or clear ("" or null) the framework the host is graded against (what PATCH {target_framework} does)',
+      schema: { params: idParams, body: z.object({ target_framework: z.string().max(64).nullable() }), response: hostSchema, responses: notFound('host') },
+      handler: async (ctx) => {
+        const host = await hosts.update(ctx.params.id, { target_framework: ctx.body.target_framework || null });
+        ctx.auditResource('host', host.id, { hostname: host.hostname, changed: ['target_framework'] });
+        return host;
+      },
+    }),
+    defineRoute({
       method: 'DELETE', path: '/api/v1/hosts/:id', surface, permission: 'host:delete', tags, audit: 'host.deleted', status: 204,
       summary: 'Soft-delete a host: it disappears from the API and frees its hostname; its history stays',
       schema: { params: idParams, responses: notFound('host') },

@@ -1421,6 +1421,23 @@ export interface paths {
         patch: operations["patchApiV1GroupsById"];
         trace?: never;
     };
+    "/api/v1/groups/{id}:maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a group in maintenance {on: true} (its hosts are not probed) or take it out */
+        post: operations["postApiV1GroupsByIdMaintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/{id}:target": {
         parameters: {
             query?: never;
@@ -1432,23 +1449,6 @@ export interface paths {
         put?: never;
         /** Set or clear ("" or null) a site's compliance target framework */
         post: operations["postApiV1GroupsByIdTarget"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/groups/{id}/maintenance": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Put a group in maintenance {on: true} (its hosts are not probed) or take it out */
-        post: operations["postApiV1GroupsByIdMaintenance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1593,6 +1593,23 @@ export interface paths {
         head?: never;
         /** Change a host (every field of create but hostname, plus check_priority and target_framework) */
         patch: operations["patchApiV1HostsById"];
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}:target": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set or clear ("" or null) the framework the host is graded against (what PATCH {target_framework} does) */
+        post: operations["postApiV1HostsByIdTarget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/hosts/{id}/compliance": {
@@ -10962,7 +10979,7 @@ export interface operations {
             };
         };
     };
-    postApiV1GroupsByIdTarget: {
+    postApiV1GroupsByIdMaintenance: {
         parameters: {
             query?: never;
             header?: never;
@@ -10974,7 +10991,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    target_framework: string | null;
+                    on: boolean;
                 };
             };
         };
@@ -11066,7 +11083,7 @@ export interface operations {
             };
         };
     };
-    postApiV1GroupsByIdMaintenance: {
+    postApiV1GroupsByIdTarget: {
         parameters: {
             query?: never;
             header?: never;
@@ -11078,7 +11095,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    on: boolean;
+                    target_framework: string | null;
                 };
             };
         };
@@ -12292,6 +12309,120 @@ export interface operations {
             };
             /** @description hosts.duplicate */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1HostsByIdTarget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    target_framework: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        architecture: string | null;
+                        check_priority: number;
+                        /** @description RFC 3339 timestamp */
+                        created_at: string;
+                        created_by: string | null;
+                        description: string | null;
+                        display_name: string | null;
+                        environment: string;
+                        group_id: string | null;
+                        hostname: string;
+                        /** Format: uuid */
+                        id: string;
+                        ip_address: string;
+                        maintenance_mode: boolean;
+                        os_discovered_at: string | null;
+                        os_family: string | null;
+                        os_version: string | null;
+                        platform_identifier: string | null;
+                        port: number;
+                        tags: string[];
+                        target_framework: string | null;
+                        /** @description RFC 3339 timestamp */
+                        updated_at: string;
+                        username: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description no such host (or it was deleted) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
