@@ -151,6 +151,25 @@ describe('fleet hosts API', () => {
     assertFleetError(await call(admin, 'POST', '/api/v1/hosts/00000000-0000-4000-8000-000000000009:target', { target_framework: null }), 404);
   });
 
+  test('the trusted SSH host key: shown with its fingerprint, forgotten by a host writer (audited), then 404', async () => {
+    const host = (await create({ hostname: 'rebuilt01', ip_address: '10.0.0.41' })).json();
+    const url = `/api/v1/hosts/${host.id}/ssh-host-key`;
+    assertFleetError(await call(viewer, 'GET', url), 404, 'hosts.ssh_host_key_not_found');
+    // What the first SSH connection to the host does: trust the key it presents.
+    await fleetServices(r.core).hostKeys.check('rebuilt01', { keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc', publicKey: 'AAAAC3NzaC1lZDI1NTE5' });
+    const shown = await call(viewer, 'GET', url);
+    assert.equal(shown.statusCode, 200, shown.body);
+    assert.equal(shown.json().fingerprint, 'SHA256:abc');
+    assert.equal(shown.json().key_type, 'ssh-ed25519');
+    assertFleetError(await call(viewer, 'DELETE', url), 403);
+    assert.equal((await call(admin, 'DELETE', url)).statusCode, 204);
+    const audit = await r.core.db.kysely.selectFrom('audit_events').select(['action', 'actor_id']).where('action', '=', 'fleet.ssh_host_key.forgotten').where('resource_id', '=', host.id).execute();
+    assert.equal(audit.length, 1);
+    assertFleetError(await call(viewer, 'GET', url), 404, 'hosts.ssh_host_key_not_found');
+    assertFleetError(await call(admin, 'DELETE', url), 404, 'hosts.ssh_host_key_not_found');
+    assertFleetError(await call(admin, 'DELETE', '/api/v1/hosts/00000000-0000-4000-8000-000000000009/ssh-host-key'), 404, 'hosts.not_found');
+  });
+
   test('unknown and malformed ids are 404 hosts.not_found', async () => {
     for (const id of ['00000000-0000-4000-8000-00000000dead', 'nope']) {
       assertFleetError(await call(admin, 'GET', `/api/v1/hosts/${id}`), 404, 'hosts.not_found');

@@ -22,6 +22,7 @@ import { startIntelligenceScheduler } from './intelligence/intelligence.schedule
 import { configMigrations } from './config/config.migrations.js';
 import { startLivenessScheduler } from './liveness/liveness.service.js';
 import { hostsRoutes } from './routes/hosts.routes.js';
+import { hostKeyRoutes } from './routes/host-keys.routes.js';
 import { credentialsRoutes } from './routes/credentials.routes.js';
 import { configRoutes } from './routes/config.routes.js';
 import { licenseRoutes } from './routes/license.routes.js';
@@ -58,6 +59,7 @@ export const fleetModule: RampartModule = {
       name: 'fleet',
       routes: [
         ...hostsRoutes(fleet),
+        ...hostKeyRoutes(fleet),
         ...credentialsRoutes(fleet),
         ...configRoutes(fleet),
         ...licenseRoutes(fleet),
