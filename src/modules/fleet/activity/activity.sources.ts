@@ -24,7 +24,7 @@ export function alertActivity(db: Database): ActivitySource {
         summary: r.body || `${r.alert_type} (${r.state})`, occurred_at: r.occurred_at,
       }));
     },
-    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    count: (filter) => countOf(filtered(filter)),
   };
 }
 
@@ -55,7 +55,7 @@ export function auditActivity(db: Database): ActivitySource {
         occurred_at: r.occurred_at,
       }));
     },
-    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    count: (filter) => countOf(filtered(filter)),
   };
 }
 
@@ -87,7 +87,7 @@ export function transactionActivity(db: Database): ActivitySource {
         summary: `${r.change_kind}${r.previous_status ? ` (was ${r.previous_status})` : ''}`, occurred_at: r.occurred_at,
       }));
     },
-    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    count: (filter) => countOf(filtered(filter)),
   };
 }
 
@@ -118,7 +118,7 @@ export function monitoringActivity(db: Database): ActivitySource {
         occurred_at: r.checked_at,
       }));
     },
-    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    count: (filter) => countOf(filtered(filter)),
   };
 }
 
@@ -142,13 +142,18 @@ export function intelligenceActivity(db: Database): ActivitySource {
         summary: summarize(db.dialect.fromJson<Record<string, unknown>>(r.detail)), occurred_at: r.occurred_at,
       }));
     },
-    count: async (filter) => Number((await filtered(filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    count: (filter) => countOf(filtered(filter)),
   };
 }
 
 /** An event's detail as one line: its fields as key=value, by key (PostgreSQL's jsonb keeps no insertion order). */
 function summarize(detail: Record<string, unknown> | null): string {
   return Object.entries(detail ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+}
+
+/** How many rows a source's filtered query matches (what hidden_count adds up). */
+async function countOf<T extends keyof Tables, O>(q: SelectQueryBuilder<Tables, T, O>): Promise<number> {
+  return Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 }
 
 function timeBounds<T extends keyof Tables, O>(q: SelectQueryBuilder<Tables, T, O>, column: string, filter: ActivityFilter) {

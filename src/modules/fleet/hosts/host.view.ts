@@ -1,29 +1,7 @@
 import type { FleetHostRow } from './hosts.tables.js';
 
-/** A host as the API shows it (OpenWatch's Host schema). */
-export interface HostView {
-  id: string;
-  hostname: string;
-  ip_address: string;
-  port: number;
-  display_name: string | null;
-  description: string | null;
-  environment: string;
-  tags: string[];
-  group_id: string | null;
-  username: string | null;
-  maintenance_mode: boolean;
-  check_priority: number;
-  os_family: string | null;
-  os_version: string | null;
-  architecture: string | null;
-  platform_identifier: string | null;
-  os_discovered_at: string | null;
-  target_framework: string | null;
-  created_by: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A host as the API shows it (OpenWatch's Host schema): its row, tags parsed, the flag a boolean, no deleted_at. */
+export type HostView = Omit<FleetHostRow, 'tags' | 'maintenance_mode' | 'deleted_at'> & { tags: string[]; maintenance_mode: boolean };
 
 export interface ComplianceSummary {
   passing: number;
