@@ -4,8 +4,9 @@ import { identityModule } from './identity/index.js';
 import { overlayModule } from './overlay/index.js';
 import { egressModule } from './egress/index.js';
 import { fleetModule } from './fleet/index.js';
+import { accessModule } from './access/index.js';
 
 /** Every module this build serves, in the order their routes are registered. */
 export function builtinModules(): RampartModule[] {
-  return [healthModule, identityModule, overlayModule, egressModule, fleetModule];
+  return [healthModule, identityModule, overlayModule, egressModule, fleetModule, accessModule];
 }

@@ -1,0 +1,15 @@
+import { crud, vocabulary } from '../../core/rbac/vocabularies.js';
+
+/**
+ * The access admin API's permissions (research/ztna.md's roles owner/admin/operator/auditor/helpdesk map onto
+ * Rampart's roles over these). Users and groups reuse the identity permissions.
+ */
+export const accessPermissions = vocabulary('access', [
+  ...crud('access_device', 'access devices (list, suspend, revoke, channel)', ['read', 'write']),
+  ...crud('access_token', 'access enrollment tokens', ['read', 'write'], 'sensitive'),
+  ...crud('access_policy', 'access policy bundles', ['read', 'publish']),
+  ...crud('access_trust', 'access signers, trust anchors and SPCs', ['read', 'write'], 'sensitive'),
+  ...crud('access_gateway', 'access gateway pools and gateways', ['read', 'write']),
+  ...crud('access_session', 'access VPN sessions and connection truth', ['read']),
+  ...crud('access_settings', 'access identity-provider settings', ['read', 'write'], 'sensitive'),
+]);

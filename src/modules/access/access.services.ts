@@ -1,0 +1,37 @@
+import type { Core } from '../../core/index.js';
+import type { AccessHooks } from './access.types.js';
+
+/** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
+function defaultHooks(): AccessHooks {
+  return {
+    device: async () => undefined,
+    deviceGroups: async () => [],
+    redeemGatewayToken: async () => {
+      throw new Error('gateway enrollment is not wired');
+    },
+    posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
+    enrollmentPolicy: async () => ({}),
+    revokeSpcs: async () => {},
+    enrollmentGateways: async () => ({}),
+    closeSessions: async () => {},
+  };
+}
+
+/**
+ * The access services, wired by hand once per core so routes, jobs and background work share one instance. Each
+ * part creates its service here and fills the hooks it provides (access.types.ts).
+ */
+function createAccessServices(core: Core) {
+  const hooks = defaultHooks();
+  return { core, hooks };
+}
+
+export type AccessServices = ReturnType<typeof createAccessServices>;
+
+const byCore = new WeakMap<Core, AccessServices>();
+
+export function accessServices(core: Core): AccessServices {
+  let services = byCore.get(core);
+  if (!services) byCore.set(core, (services = createAccessServices(core)));
+  return services;
+}

@@ -1,0 +1,102 @@
+/**
+ * The contracts between the access module's parts (the ZTNA control plane: ../../../docs/access.md). Each part
+ * lives in its own folder with its tables, service and routes:
+ *
+ *   enrollment/  enrollment tokens, POST /v1/enroll (token, OIDC, SAML), devices and their credentials, the admin
+ *                users/groups/RBAC routes over the identity core, device and gateway bearer authentication
+ *   policy/      policy bundles (canary/stable), signers and trust anchors, SPCs and their revocation entries,
+ *                posture assertions and verdicts
+ *   gateways/    gateway pools and gateways, the gateway runtime routes, admission grants, metering, sessions,
+ *                telemetry, the change stream gateways listen to, connection_truth
+ *
+ * Parts never import each other's stores or services. They meet through AccessHooks (access.services.ts wires
+ * them) and through the core event bus (ACCESS_CHANGED below).
+ */
+
+/** Every row carries tenant_id; until tenants arrive (the next issue) everything lives in this one. */
+export const DEFAULT_TENANT_ID = '00000000-0000-4000-8000-000000000001';
+
+export type DeviceStatus = 'pending' | 'active' | 'suspended' | 'revoked';
+export type Channel = 'canary' | 'stable';
+export type PostureVerdict = 'compliant' | 'noncompliant' | 'unknown';
+
+/** A device as the parts see it (the enrollment part owns the row). */
+export interface AccessDevice {
+  id: string;
+  tenant_id: string;
+  user_id: string | null;
+  name: string;
+  platform: string;
+  /** WireGuard public key, base64; the private key never leaves the device. */
+  public_key: string;
+  overlay_ip: string;
+  status: DeviceStatus;
+  channel: Channel;
+}
+
+/** Who is calling a device or gateway route, resolved from its bearer credential by the enrollment part. */
+export interface DeviceCaller {
+  kind: 'device';
+  device: AccessDevice;
+}
+export interface GatewayCaller {
+  kind: 'gateway';
+  gateway_id: string;
+  pool_id: string;
+  tenant_id: string;
+}
+
+/** What a redeemed enrollment token carried, handed to the part that creates the enrolled thing. */
+export interface RedeemedToken {
+  token_id: string;
+  tenant_id: string;
+  kind: 'device' | 'gateway';
+  bound_user_id: string | null;
+  auto_group_ids: string[];
+  pool_id: string | null;
+  channel: Channel | null;
+}
+
+/** The posture of one device, as the policy part last judged it. */
+export interface DevicePosture {
+  verdict: PostureVerdict;
+  failed_checks: string[];
+  checked_at: string | null;
+}
+
+/**
+ * Published on the core bus (topic ACCESS_CHANGED) whenever what a device may reach can have changed: a device
+ * revoked, suspended or re-channelled, a user suspended, a posture verdict changed, a bundle published, an SPC
+ * revoked. The gateways part turns it into a new serial on the runtime routes and a push to connected gateways.
+ */
+export const ACCESS_CHANGED = 'access.changed';
+export interface AccessChange {
+  tenant_id: string;
+  reason: 'device' | 'user' | 'posture' | 'bundle' | 'spc' | 'signer' | 'pool' | 'gateway';
+  device_ids?: string[];
+  user_id?: string;
+}
+
+/**
+ * Where the parts plug into each other. Each part fills the hooks it provides when access.services.ts wires it;
+ * until then the defaults below answer (so a part's tests run without the others).
+ */
+export interface AccessHooks {
+  // provided by enrollment/
+  device(id: string): Promise<AccessDevice | undefined>;
+  /** Group ids of the device's user (identity groups) plus the token's auto groups. */
+  deviceGroups(deviceId: string): Promise<string[]>;
+  /** Redeems a gateway token (single use under a row lock); throws the spec's 401/403 errors. */
+  redeemGatewayToken(secret: string): Promise<RedeemedToken>;
+  // provided by policy/
+  posture(deviceId: string): Promise<DevicePosture>;
+  /** Extra fields of the enroll response: trust_anchors, spc, policy_digest. */
+  enrollmentPolicy(device: AccessDevice): Promise<Record<string, unknown>>;
+  /** Revokes every live SPC of these devices (entries kept until each would have expired). */
+  revokeSpcs(deviceIds: string[], reason: string): Promise<void>;
+  // provided by gateways/
+  /** Extra fields of the enroll response: pools. */
+  enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;
+  /** Closes the live sessions of these devices (closed_reason given). */
+  closeSessions(deviceIds: string[], reason: string): Promise<void>;
+}

@@ -1,0 +1,20 @@
+import type { RampartModule } from '../module.js';
+import { accessPermissions } from './access.permissions.js';
+import { accessServices } from './access.services.js';
+
+/**
+ * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
+ * short-lived credential (SPC) and their channel's policy bundle, and reach resources through WireGuard gateways
+ * that admit them on grants and drop them at once on revocation. Paths /v1/*, errors {"error","detail"}.
+ */
+export const accessModule: RampartModule = {
+  name: 'access',
+  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
+  migrations: [],
+  permissions: accessPermissions,
+  http: (core) => {
+    const access = accessServices(core);
+    void access;
+    return { name: 'access', routes: [] };
+  },
+};
