@@ -2,6 +2,7 @@ import type { RampartModule } from '../module.js';
 import { fleetServices } from './fleet.services.js';
 import { fleetSealedColumns } from './fleet.sealed.js';
 import { hostMigrations } from './hosts/hosts.migrations.js';
+import { hostListMigrations } from './hosts/host-list.migrations.js';
 import { alertMigrations } from './alerts/alerts.migrations.js';
 import { alertRoutes } from './alerts/alerts.routes.js';
 import { startIntervalSweeper } from './common/interval-sweeper.js';
@@ -51,7 +52,7 @@ const INTELLIGENCE_TICK_MS = 60_000;
  */
 export const fleetModule: RampartModule = {
   name: 'fleet',
-  migrations: [...hostMigrations, ...sshMigrations, ...intelligenceMigrations, ...configMigrations, ...hostGroupMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations, ...frameMigrations],
+  migrations: [...hostMigrations, ...sshMigrations, ...intelligenceMigrations, ...configMigrations, ...hostGroupMigrations, ...scanMigrations, ...alertMigrations, ...notificationMigrations, ...exceptionMigrations, ...remediationMigrations, ...frameMigrations, ...hostListMigrations],
   sealedColumns: [...Object.values(fleetSealedColumns)],
   http: (core) => {
     const fleet = fleetServices(core);

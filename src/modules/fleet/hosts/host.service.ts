@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Core } from '../../../core/index.js';
 import { RampartError } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
+import { paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
 import type { FleetHostRow } from './hosts.tables.js';
 import { toHostView, type HostView } from './host.view.js';
 import type { HostGroupService } from './host-group.service.js';
@@ -49,8 +50,8 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
     if (await q.executeTakeFirst()) throw duplicate(hostname, environment);
   }
 
-  /** Live hosts matching the filter, by hostname. */
-  async function listRows(filter: HostFilter = {}): Promise<FleetHostRow[]> {
+  /** Live hosts matching the filter, by hostname then id (a total order, so pages never overlap or skip). */
+  function filtered(filter: HostFilter) {
     let q = live();
     if (filter.environment) q = q.where('environment', '=', filter.environment);
     if (filter.tag) {
@@ -61,8 +62,13 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
           : sql<boolean>`exists (select 1 from json_each(fleet_hosts.tags) where json_each.value = ${tag})`,
       );
     }
-    return q.orderBy('hostname').orderBy('id').execute();
+    return q.orderBy('hostname').orderBy('id');
   }
+
+  const listRows = (filter: HostFilter = {}): Promise<FleetHostRow[]> => filtered(filter).execute();
+
+  /** One page of listRows, sliced in SQL (fleet_hosts_live_order serves the order), and how many hosts match. */
+  const pageRows = (filter: HostFilter, page: PageRequest): Promise<Page<FleetHostRow>> => paginate(filtered(filter), page);
 
   return {
     row,
@@ -70,6 +76,7 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
 
     list: async (filter: HostFilter = {}): Promise<HostView[]> => (await listRows(filter)).map(view),
     listRows,
+    pageRows,
 
     async create(input: HostInput, createdBy: string | null): Promise<HostView> {
       const environment = input.environment ?? 'production';

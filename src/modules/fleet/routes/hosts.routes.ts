@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { FleetServices } from '../fleet.services.js';
+import { createHostList } from '../hosts/host-list.js';
 import { noCompliance } from '../hosts/host.view.js';
-import type { FleetHostRow } from '../hosts/hosts.tables.js';
-import { toHostView } from '../hosts/host.view.js';
 import { monitoringState, reachabilityStatus } from './fleet.schemas.js';
 import { createdBy, hostDetailSchema, hostListItemSchema, hostSchema, notFound } from './fleet.schemas.js';
 
@@ -43,7 +43,22 @@ const patchBody = z.object({
 
 const idParams = z.object({ id: z.string() });
 const hostIdParams = z.object({ host_id: z.string() });
-const listQuery = z.object({ environment: z.string().max(64).optional(), tag: z.string().max(64).optional(), framework: z.string().max(64).optional() });
+/** OpenWatch lists every host (its UI counts the fleet's KPIs from the whole list); ?limit/?offset page it. */
+const HOST_PAGE = { defaultLimit: 50, maxLimit: 1_000 };
+const paging = pageQueryShape(HOST_PAGE);
+const listQuery = z.object({
+  environment: z.string().max(64).optional(),
+  tag: z.string().max(64).optional(),
+  framework: z.string().max(64).optional(),
+  limit: paging.limit.unwrap().optional(),
+  offset: paging.offset.unwrap().optional(),
+});
+const listResponse = z.object({
+  hosts: z.array(hostListItemSchema),
+  total: z.number().int().describe('hosts matching the filters, on every page'),
+  limit: z.number().int().nullable().describe('the page size; null when the whole list was asked for'),
+  offset: z.number().int(),
+});
 
 const historyEntry = z.object({
   id: z.string(),
@@ -93,11 +108,13 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
   }
   const dialect = core.db.dialect;
 
-  async function enrich(rows: FleetHostRow[], framework: string | undefined) {
-    const ids = rows.map((r) => r.id);
-    const [live, compliance] = await Promise.all([liveness.views(rows), hooks.complianceOf(ids, framework)]);
-    return rows.map((row) => ({ view: toHostView(row, dialect.fromJson, dialect.fromBool), liveness: live.get(row.id) ?? null, compliance: compliance.get(row.id) }));
-  }
+  const list = createHostList({
+    hosts,
+    livenessOf: (rows) => liveness.views(rows),
+    complianceOf: (ids, framework) => hooks.complianceOf(ids, framework),
+    fromJson: dialect.fromJson,
+    fromBool: dialect.fromBool,
+  });
 
   async function setMaintenance(id: string, enabled: boolean | undefined) {
     const row = await hosts.row(id);
@@ -121,19 +138,13 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/hosts', surface, permission: 'host:read', tags,
-      summary: 'List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework)',
-      schema: { query: listQuery, response: z.object({ hosts: z.array(hostListItemSchema) }) },
-      handler: async (ctx) => {
-        const hostsOut = (await enrich(await hosts.listRows(ctx.query), ctx.query.framework)).map((e) => ({
-          ...e.view,
-          liveness: e.liveness,
-          // A host never scanned has no summary yet (null), as OpenWatch lists it.
-          compliance_summary: e.compliance?.compliance_summary ?? null,
-          last_scan_at: e.compliance?.last_scan_at ?? null,
-          latest_scan_id: e.compliance?.latest_scan_id ?? null,
-          scan_state: e.compliance?.scan_state ?? null,
-        }));
-        return { hosts: hostsOut };
+      summary: `List hosts by hostname with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework). Every host unless ?limit (1-${HOST_PAGE.maxLimit}) or ?offset asks for a page (${HOST_PAGE.defaultLimit} hosts when only ?offset is given); total counts every match`,
+      schema: { query: listQuery, response: listResponse },
+      handler: async ({ query }) => {
+        const { limit, offset, ...filter } = query;
+        const page = limit !== undefined || offset !== undefined ? { limit: limit ?? HOST_PAGE.defaultLimit, offset: offset ?? 0 } : undefined;
+        const found = await list.list(filter, page);
+        return { hosts: found.items, total: found.total, limit: page?.limit ?? null, offset: page?.offset ?? 0 };
       },
     }),
     defineRoute({
@@ -141,7 +152,7 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
       summary: 'A host with its liveness and compliance summary (query framework narrows the summary)',
       schema: { params: idParams, query: z.object({ framework: z.string().max(64).optional() }), response: hostDetailSchema, responses: notFound('host') },
       handler: async (ctx) => {
-        const [e] = await enrich([await hosts.row(ctx.params.id)], ctx.query.framework);
+        const [e] = await list.enrich([await hosts.row(ctx.params.id)], ctx.query.framework);
         return { host: e!.view, liveness: e!.liveness, ...(e!.compliance ?? noCompliance()) };
       },
     }),
