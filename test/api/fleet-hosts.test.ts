@@ -124,6 +124,84 @@ describe('fleet hosts API', () => {
     }
   });
 
+  /** Hosts of one tag, made in an order unlike the list's; two share a hostname (other environments), so order needs the id too. */
+  async function pagedFleet(tag: string) {
+    const made = [];
+    for (const [hostname, env] of [['pg-e', 1], ['pg-a', 1], ['pg-c', 1], ['pg-a', 2], ['pg-d', 1], ['pg-b', 1], ['pg-a', 3]] as const) {
+      made.push((await create({ hostname, environment: `${tag}-${env}`, ip_address: '10.0.0.60', tags: [tag] })).json());
+    }
+    return made;
+  }
+  const byListOrder = (a: any, b: any) => (a.hostname === b.hostname ? (a.id < b.id ? -1 : 1) : a.hostname < b.hostname ? -1 : 1);
+
+  test('?limit and ?offset page the list in a stable order; every page says the total; pages together are the whole list', async () => {
+    const made = await pagedFleet('paged');
+    const whole = (await call(viewer, 'GET', '/api/v1/hosts?tag=paged')).json();
+    assert.equal(whole.total, 7);
+    assert.equal(whole.limit, null, 'unpaged: every host, as OpenWatch\'s UI reads the list');
+    assert.deepEqual(whole.hosts.map((h: any) => h.id), [...made].sort(byListOrder).map((h) => h.id), 'by hostname, ties by id');
+
+    const pages = [];
+    for (const offset of [0, 3, 6]) {
+      const res = await call(viewer, 'GET', `/api/v1/hosts?tag=paged&limit=3&offset=${offset}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const page = res.json();
+      assert.equal(page.total, 7, `the total on the page at ${offset}`);
+      assert.equal(page.limit, 3);
+      assert.equal(page.offset, offset);
+      pages.push(page.hosts);
+    }
+    assert.deepEqual(pages.map((p) => p.length), [3, 3, 1]);
+    assert.deepEqual(pages.flat(), whole.hosts, 'the pages, field for field, are the whole list: no host twice, none left out');
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual((await call(viewer, 'GET', '/api/v1/hosts?tag=paged&limit=3&offset=3')).json().hosts, pages[1], 'the same page twice is the same hosts');
+    }
+
+    const past = (await call(viewer, 'GET', '/api/v1/hosts?tag=paged&limit=3&offset=7')).json();
+    assert.deepEqual([past.hosts, past.total], [[], 7], 'past the end: no hosts, the total still said');
+    const offsetOnly = (await call(viewer, 'GET', '/api/v1/hosts?tag=paged&offset=5')).json();
+    assert.deepEqual([offsetOnly.hosts.map((h: any) => h.id), offsetOnly.limit], [whole.hosts.slice(5).map((h: any) => h.id), 50], 'an offset alone pages by 50');
+
+    // Filters narrow the total as well as the page; a deleted host leaves both.
+    const pg1 = (await call(viewer, 'GET', '/api/v1/hosts?tag=paged&environment=paged-1&limit=2')).json();
+    assert.deepEqual([pg1.total, pg1.hosts.map((h: any) => h.hostname)], [5, ['pg-a', 'pg-b']]);
+    assert.equal((await call(admin, 'DELETE', `/api/v1/hosts/${pg1.hosts[0].id}`)).statusCode, 204);
+    const after = (await call(viewer, 'GET', '/api/v1/hosts?tag=paged&environment=paged-1&limit=2')).json();
+    assert.deepEqual([after.total, after.hosts.map((h: any) => h.hostname)], [4, ['pg-b', 'pg-c']]);
+  });
+
+  test('a page carries the same liveness and compliance columns as the whole list', async () => {
+    const made = await pagedFleet('paged-columns');
+    const fleet = fleetServices(r.core);
+    const probed = made[2];
+    await fleet.liveness.check(probed.id);
+    const original = fleet.hooks.complianceOf;
+    fleet.hooks.complianceOf = async (ids) =>
+      new Map(ids.filter((id) => id === probed.id).map((id) => [id, {
+        compliance_summary: { passing: 5, failing: 2, skipped: 1, error: 0, total: 8, critical_failing: 1 },
+        last_scan_at: '2026-12-01T00:00:00.000Z', latest_scan_id: '00000000-0000-4000-8000-000000000002', scan_state: null,
+      }]));
+    try {
+      const whole = (await call(viewer, 'GET', '/api/v1/hosts?tag=paged-columns')).json().hosts;
+      const at = whole.findIndex((h: any) => h.id === probed.id);
+      const page = (await call(viewer, 'GET', `/api/v1/hosts?tag=paged-columns&limit=1&offset=${at}`)).json().hosts;
+      assert.deepEqual(page, [whole[at]]);
+      assert.equal(page[0].liveness.reachability_status, 'reachable');
+      assert.equal(page[0].compliance_summary.failing, 2);
+      assert.ok(whole.filter((h: any) => h.id !== probed.id).every((h: any) => h.liveness === null && h.compliance_summary === null), 'the others: never probed nor scanned');
+    } finally {
+      fleet.hooks.complianceOf = original;
+    }
+  });
+
+  test('paging input out of range is 400 in the fleet envelope', async () => {
+    for (const query of ['limit=0', 'limit=1001', 'limit=-1', 'limit=abc', 'limit=1.5', 'limit=', 'offset=-1', 'offset=x', 'limit=10&offset=1e3']) {
+      assertFleetError(await call(viewer, 'GET', `/api/v1/hosts?${query}`), 400);
+    }
+    assert.equal((await call(viewer, 'GET', '/api/v1/hosts?limit=1000')).statusCode, 200, 'the largest page');
+    assert.equal((await call(viewer, 'GET', '/api/v1/hosts?limit=1')).json().hosts.length, 1, 'the smallest page');
+  });
+
   test('patch changes the fields given; hostname cannot be patched; moving onto a taken name is 409', async () => {
     const host = (await create({ hostname: 'patch01', ip_address: '10.0.0.30', environment: 'dev' })).json();
     await create({ hostname: 'patch01', ip_address: '10.0.0.31', environment: 'prod2' });

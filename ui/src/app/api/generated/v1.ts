@@ -1513,7 +1513,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List hosts with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework) */
+        /** List hosts by hostname with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework). Every host unless ?limit (1-1000) or ?offset asks for a page (50 hosts when only ?offset is given); total counts every match */
         get: operations["getApiV1Hosts"];
         put?: never;
         /** Register a host; (hostname, environment) is unique among hosts not deleted. Queues its discovery (job fleet.discovery) when the discovery config detects on first contact */
@@ -11403,6 +11403,8 @@ export interface operations {
             query?: {
                 environment?: string;
                 framework?: string;
+                limit?: string;
+                offset?: string;
                 tag?: string;
             };
             header?: never;
@@ -11479,6 +11481,11 @@ export interface operations {
                             updated_at: string;
                             username: string | null;
                         }[];
+                        /** @description the page size; null when the whole list was asked for */
+                        limit: number | null;
+                        offset: number;
+                        /** @description hosts matching the filters, on every page */
+                        total: number;
                     };
                 };
             };

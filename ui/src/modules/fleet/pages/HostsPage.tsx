@@ -1,28 +1,39 @@
 import { ActionIcon, Anchor, Badge, Button, Group, Switch, Text, TextInput } from '@mantine/core';
 import { IconPencil, IconTrash } from '@tabler/icons-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useCan } from '../../../app/auth/session';
-import { DataTable, type Column } from '../../../shared/components/DataTable';
+import { DataTable, pageQuery, type Column } from '../../../shared/components/DataTable';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
 import { hostCalls, useFleetAction, useHosts, type HostRow } from '../api';
 import { hostLabel, NotYet, StateBadge } from '../format';
 import { HostForm } from './HostForm';
 
-/** Managed hosts with their liveness and compliance; filters kept in the address. */
+/** Hosts per page: a fleet of thousands is read a page at a time, never whole. */
+const PAGE_SIZE = 50;
+
+/** Managed hosts with their liveness and compliance, a page at a time; filters and page kept in the address. */
 export function HostsPage() {
   const can = useCan();
   const [params, setParams] = useSearchParams();
   const filters = { environment: params.get('environment') || undefined, tag: params.get('tag') || undefined };
-  const hosts = useHosts(filters);
+  const page = Math.max(1, Number.parseInt(params.get('page') ?? '', 10) || 1);
+  const hosts = useHosts({ ...filters, ...pageQuery(page, PAGE_SIZE) });
   const [editing, setEditing] = useState<HostRow | 'new' | null>(null);
-  const setFilter = (name: string, value: string) => {
+  const setParam = (name: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
     else next.delete(name);
+    // Another filter lists other hosts: start again at their first page.
+    if (name !== 'page') next.delete('page');
     setParams(next, { replace: true });
   };
+  // A page past the end (hosts deleted meanwhile, an old link) moves to the last page that has hosts.
+  const lastPage = hosts.data ? Math.max(1, Math.ceil(hosts.data.total / PAGE_SIZE)) : page;
+  useEffect(() => {
+    if (page > lastPage) setParam('page', lastPage > 1 ? String(lastPage) : '');
+  });
   const columns: Column<HostRow>[] = [
     { key: 'host', header: 'Host', render: (h) => <Anchor component={Link} to={`/fleet/hosts/${h.id}`}>{hostLabel(h)}</Anchor> },
     { key: 'address', header: 'Address', render: (h) => <code>{`${h.ip_address}:${h.port}`}</code> },
@@ -42,13 +53,17 @@ export function HostsPage() {
         columns={columns}
         rows={hosts.data?.hosts}
         rowKey={(h) => h.id}
+        total={hosts.data?.total}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={(p) => setParam('page', p > 1 ? String(p) : '')}
         loading={hosts.isPending}
         error={hosts.error}
         retry={() => hosts.refetch()}
         filters={
           <>
-            <TextInput label="Environment" defaultValue={filters.environment} onChange={(e) => setFilter('environment', e.currentTarget.value.trim())} />
-            <TextInput label="Tag" defaultValue={filters.tag} onChange={(e) => setFilter('tag', e.currentTarget.value.trim())} />
+            <TextInput label="Environment" defaultValue={filters.environment} onChange={(e) => setParam('environment', e.currentTarget.value.trim())} />
+            <TextInput label="Tag" defaultValue={filters.tag} onChange={(e) => setParam('tag', e.currentTarget.value.trim())} />
           </>
         }
         empty={filters.environment || filters.tag ? 'No host matches these filters.' : 'Add a host, give it a credential, and scan it.'}
