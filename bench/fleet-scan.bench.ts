@@ -6,9 +6,15 @@
  *    connections opened per host per scan (target 1). Baseline: the very same commands, one `ssh` process per
  *    command (a fresh connection and login each time), the same 8 at a time per host. Needs root and openssh; left
  *    out (with the reason) where the lab cannot run.
- * 2. Reads over stored state of BENCH_FLEET_STATE_HOSTS (10,000) hosts x 60 rules: GET /api/v1/fleet/score and a
- *    page of GET /api/v1/hosts, in process (app.inject), p99 ms (target 100). Baseline: the same score computed the
- *    naive way, one aggregate over every per-rule state row.
+ *    BENCH_FLEET_HOSTS=0 leaves this part out.
+ * 2. Reads over stored state of BENCH_FLEET_STATE_HOSTS (10,000) hosts x 60 rules, in process (app.inject), p99 ms
+ *    (target 100):
+ *    - GET /api/v1/fleet/score. Baseline: the same score computed the naive way, one aggregate over every per-rule
+ *      state row.
+ *    - GET /api/v1/hosts?limit=50&offset=..., the page the console asks for, walking the whole list. Baseline: the
+ *      whole list in one response (what every request answered before the list paged).
+ *    - GET /api/v1/hosts, the whole list (OpenWatch's UI asks for it so, to count its KPIs). Baseline: reading the
+ *      same host rows in SQL alone, without liveness, compliance or JSON.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,10 +39,12 @@ const RULES_PER_HOST = 60;
 const PER_HOST_CONCURRENCY = 8;
 /** Timed reads per figure (after 5 warm-up reads); p99 of 100 is the second slowest. */
 const READS = Number(process.env.BENCH_FLEET_READS ?? 100);
+/** The page the console's hosts page asks for. */
+const HOST_PAGE = 50;
 
 export const bench: Bench = async (ctx) => {
   const results: BenchmarkResult[] = [];
-  const missing = sshLabMissing();
+  const missing = SCAN_HOSTS === 0 ? 'was not asked for (BENCH_FLEET_HOSTS=0)' : sshLabMissing();
   if (missing) ctx.log(`fleet scan over SSH left out: the SSH lab ${missing}`);
   else results.push(await ctx.scoped((scope) => scanPair(scope)));
   results.push(...(await ctx.scoped((scope) => statePair(scope))));
@@ -227,9 +235,15 @@ async function statePair(ctx: BenchContext): Promise<BenchmarkResult[]> {
     sql`select sum(case when current_status = 'pass' then 1 else 0 end) as passing, sum(case when current_status = 'fail' then 1 else 0 end) as failing from fleet_host_rule_state`.execute(rampart.core.db.kysely);
 
   const score = await latencies(() => get('/api/v1/fleet/score'));
-  const hostList = await latencies(() => get('/api/v1/hosts?limit=50'));
   const naiveScore = await latencies(naive);
-  ctx.log(`  => fleet score p99 ${score.p99} ms (naive aggregate over every rule row ${naiveScore.p99} ms); host list page p99 ${hostList.p99} ms`);
+  // Pages spread over the whole list (a stride coprime with the page count), as an operator paging through it.
+  const pages = Math.ceil(STATE_HOSTS / HOST_PAGE);
+  let nextPage = 0;
+  const hostPage = await latencies(() => get(`/api/v1/hosts?limit=${HOST_PAGE}&offset=${((nextPage++ * 37) % pages) * HOST_PAGE}`));
+  const wholeList = await latencies(() => get('/api/v1/hosts'));
+  const hostRows = await latencies(() => rampart.core.db.kysely.selectFrom('fleet_hosts').selectAll().where('deleted_at', 'is', null).orderBy('hostname').orderBy('id').execute());
+  ctx.log(`  => fleet score p99 ${score.p99} ms (naive aggregate over every rule row ${naiveScore.p99} ms)`);
+  ctx.log(`  => host list: a page of ${HOST_PAGE} p99 ${hostPage.p99} ms; the whole list p99 ${wholeList.p99} ms (its host rows alone in SQL ${hostRows.p99} ms)`);
   const figure = (what: string, l: { p50: number; p99: number; max: number }): FigureResult => ({ what, value: l.p99, p50_ms: l.p50, max_ms: l.max });
   const scale = `${STATE_HOSTS} hosts x ${RULES_PER_HOST} rules`;
   return [
@@ -243,13 +257,22 @@ async function statePair(ctx: BenchContext): Promise<BenchmarkResult[]> {
       meets_target: score.p99 < 100,
     },
     {
-      name: 'fleet_host_list_p99',
+      name: 'fleet_host_list_page_p99',
       unit: 'ms',
-      rampart: figure(`GET /api/v1/hosts?limit=50 (liveness and compliance columns) over ${scale}, in process`, hostList),
-      baseline: figure('the naive fleet score aggregate (SQL only), for scale', naiveScore),
-      ratio: round(hostList.p99 / naiveScore.p99, 3),
+      rampart: figure(`GET /api/v1/hosts?limit=${HOST_PAGE}&offset=... (the console's page, liveness and compliance columns, offsets over the whole list) over ${scale}, in process`, hostPage),
+      baseline: figure('GET /api/v1/hosts, the whole list in one response (what each request answered before the list paged)', wholeList),
+      ratio: round(hostPage.p99 / wholeList.p99, 3),
       target: 100,
-      meets_target: hostList.p99 < 100,
+      meets_target: hostPage.p99 < 100,
+    },
+    {
+      name: 'fleet_host_list_whole_p99',
+      unit: 'ms',
+      rampart: figure(`GET /api/v1/hosts (all ${STATE_HOSTS} hosts, as OpenWatch's UI asks for them) over ${scale}, in process`, wholeList),
+      baseline: figure('the same host rows read in SQL alone (no liveness, compliance or JSON)', hostRows),
+      ratio: round(wholeList.p99 / hostRows.p99, 3),
+      target: 100,
+      meets_target: wholeList.p99 < 100,
     },
   ];
 }
