@@ -40,14 +40,13 @@ export interface HostListDeps {
  * and compliance in one query each for all of them, never a query per host.
  */
 export function createHostList(deps: HostListDeps) {
-  async function enrich(rows: FleetHostRow[], framework: string | undefined): Promise<EnrichedHost[]> {
-    const [live, compliance] = await Promise.all([deps.livenessOf(rows), deps.complianceOf(rows.map((r) => r.id), framework)]);
-    return rows.map((row) => ({ view: toHostView(row, deps.fromJson, deps.fromBool), liveness: live.get(row.id) ?? null, compliance: compliance.get(row.id) }));
-  }
+  const view = (row: FleetHostRow) => toHostView(row, deps.fromJson, deps.fromBool);
+  const columnsOf = (rows: FleetHostRow[], framework: string | undefined) =>
+    Promise.all([deps.livenessOf(rows), deps.complianceOf(rows.map((r) => r.id), framework)]);
 
   /** A host never scanned has no summary yet (null), as OpenWatch lists it. */
-  const item = ({ view, liveness, compliance }: EnrichedHost): HostListItem =>
-    Object.assign(view, {
+  const item = (host: HostView, liveness: LivenessView | null, compliance: HostCompliance | undefined): HostListItem =>
+    Object.assign(host, {
       liveness,
       compliance_summary: compliance?.compliance_summary ?? null,
       last_scan_at: compliance?.last_scan_at ?? null,
@@ -56,13 +55,17 @@ export function createHostList(deps: HostListDeps) {
     });
 
   return {
-    enrich,
+    async enrich(rows: FleetHostRow[], framework: string | undefined): Promise<EnrichedHost[]> {
+      const [live, compliance] = await columnsOf(rows, framework);
+      return rows.map((row) => ({ view: view(row), liveness: live.get(row.id) ?? null, compliance: compliance.get(row.id) }));
+    },
 
     /** Every matching host, or one page of them; total counts every match either way. */
     async list(query: HostListQuery, page?: PageRequest): Promise<Page<HostListItem>> {
       const filter = { environment: query.environment, tag: query.tag };
       const rows = page ? await deps.hosts.pageRows(filter, page) : await deps.hosts.listRows(filter).then((items) => ({ items, total: items.length }));
-      return { items: (await enrich(rows.items, query.framework)).map(item), total: rows.total };
+      const [live, compliance] = await columnsOf(rows.items, query.framework);
+      return { items: rows.items.map((row) => item(view(row), live.get(row.id) ?? null, compliance.get(row.id))), total: rows.total };
     },
   };
 }
