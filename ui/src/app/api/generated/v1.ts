@@ -3322,12 +3322,17 @@ export interface components {
         FleetError: {
             error: {
                 /**
-                 * @description Machine-readable error code
-                 * @example validation_failed
+                 * @description Machine-readable error code, as OpenWatch's catalogue spells it (validation.field_required, authz.permission_denied, auth.required, hosts.not_found ...)
+                 * @example validation.field_required
                  */
                 code: string;
                 /** @description Also returned in the X-Correlation-Id header */
                 correlation_id: string;
+                /** @description What the code is about (field, bounds, required_permission ...) */
+                detail?: {
+                    [key: string]: unknown;
+                };
+                /** @description The same object as detail */
                 details?: {
                     [key: string]: unknown;
                 };
