@@ -67,6 +67,12 @@ export function fleetCode(err: RampartError): FleetCode {
       return { code: 'authz.permission_denied' };
     case 'unauthorized':
       return { code: 'auth.required' };
+    case 'idempotency_key_reused':
+      return { code: 'idempotency.key_reused' };
+    case 'rate_limited': {
+      const retryAfter = Number(err.headers?.['retry-after']);
+      return { code: 'rate_limit.exceeded', ...(retryAfter > 0 ? { details: { retry_after_seconds: retryAfter } } : {}) };
+    }
     default:
       return { code: err.code };
   }
