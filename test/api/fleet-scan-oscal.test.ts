@@ -12,103 +12,11 @@ import { SshConnectError } from '../../src/modules/fleet/ssh/ssh.types.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { startLocalHost, type LocalHost } from '../helpers/local-host-session.js';
+import { oscalProblems, type Json } from '../helpers/oscal.js';
 
 const RULES_DIR = fileURLToPath(new URL('../fixtures/fleet-scan-rules', import.meta.url));
 const ROOT_LOGIN = 'e2e-ssh-root-login-disabled';
 const X11 = 'e2e-ssh-x11-forwarding-disabled';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const TOKEN = /^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$/u;
-const DATETIME_TZ = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-type Json = Record<string, any>;
-
-/**
- * What OSCAL 1.1's assessment-results schema requires of the objects Rampart writes: required keys, uuids, tokens,
- * non-blank strings, timestamps with a zone, allowed enum values, and every internal reference resolving.
- */
-function oscalProblems(doc: Json): string[] {
-  const problems: string[] = [];
-  const need = (where: string, obj: Json | undefined, keys: string[]) => {
-    for (const k of keys) if (obj?.[k] === undefined) problems.push(`${where} lacks ${k}`);
-  };
-  const uuids = new Set<string>();
-  const uuid = (where: string, value: unknown) => {
-    if (typeof value !== 'string' || !UUID.test(value)) problems.push(`${where}: ${String(value)} is not a uuid`);
-    else if (uuids.has(value)) problems.push(`${where}: uuid ${value} used twice`);
-    else uuids.add(value);
-  };
-  const props = (where: string, list: Json[] | undefined) => {
-    for (const p of list ?? []) {
-      if (!TOKEN.test(p.name)) problems.push(`${where}: prop name ${p.name}`);
-      if (typeof p.value !== 'string' || !/^\S(.*\S)?$/s.test(p.value)) problems.push(`${where}: prop ${p.name} value ${JSON.stringify(p.value)}`);
-    }
-  };
-  const ar = doc['assessment-results'];
-  need('assessment-results', ar, ['uuid', 'metadata', 'import-ap', 'results']);
-  uuid('assessment-results', ar?.uuid);
-  need('metadata', ar?.metadata, ['title', 'last-modified', 'version', 'oscal-version']);
-  if (!DATETIME_TZ.test(ar?.metadata?.['last-modified'] ?? '')) problems.push('metadata last-modified');
-  props('metadata', ar?.metadata?.props);
-  const resources = new Set<string>();
-  for (const res of ar?.['back-matter']?.resources ?? []) {
-    uuid('resource', res.uuid);
-    resources.add(res.uuid);
-    props('resource', res.props);
-    if (res.base64) need('resource base64', res.base64, ['value']);
-  }
-  const href = (where: string, h: string | undefined) => {
-    if (h !== undefined && !resources.has(h.replace(/^#/, ''))) problems.push(`${where}: ${h} resolves to no back-matter resource`);
-  };
-  href('import-ap', ar?.['import-ap']?.href);
-  for (const result of ar?.results ?? []) {
-    need('result', result, ['uuid', 'title', 'description', 'start', 'reviewed-controls']);
-    uuid('result', result.uuid);
-    for (const t of [result.start, result.end].filter(Boolean)) if (!DATETIME_TZ.test(t)) problems.push(`result time ${t}`);
-    const components = new Set<string>();
-    for (const c of result['local-definitions']?.components ?? []) {
-      uuid('component', c.uuid);
-      components.add(c.uuid);
-      need('component', c, ['type', 'title', 'description', 'status']);
-    }
-    const items = new Set<string>();
-    for (const item of result['local-definitions']?.['inventory-items'] ?? []) {
-      uuid('inventory-item', item.uuid);
-      items.add(item.uuid);
-      need('inventory-item', item, ['description']);
-      props('inventory-item', item.props);
-    }
-    for (const sel of result['reviewed-controls']['control-selections'] ?? []) {
-      for (const c of sel['include-controls'] ?? []) if (!TOKEN.test(c['control-id'])) problems.push(`control-id ${c['control-id']}`);
-    }
-    const observations = new Set<string>();
-    for (const o of result.observations ?? []) {
-      need('observation', o, ['uuid', 'description', 'methods', 'collected']);
-      uuid('observation', o.uuid);
-      observations.add(o.uuid);
-      props('observation', o.props);
-      if (!o.methods.every((m: string) => ['EXAMINE', 'INTERVIEW', 'TEST', 'UNKNOWN'].includes(m))) problems.push(`observation methods ${o.methods}`);
-      for (const origin of o.origins ?? []) for (const a of origin.actors) if (!components.has(a['actor-uuid'])) problems.push('an origin names no component');
-      for (const s of o.subjects ?? []) if (!items.has(s['subject-uuid'])) problems.push('a subject names no inventory item');
-      for (const e of o['relevant-evidence'] ?? []) {
-        need('relevant-evidence', e, ['description']);
-        props('relevant-evidence', e.props);
-        href('relevant-evidence', e.href);
-      }
-    }
-    for (const f of result.findings ?? []) {
-      need('finding', f, ['uuid', 'title', 'description', 'target']);
-      uuid('finding', f.uuid);
-      props('finding', f.props);
-      need('finding target', f.target, ['type', 'target-id', 'status']);
-      if (!['statement-id', 'objective-id'].includes(f.target?.type)) problems.push(`target type ${f.target?.type}`);
-      if (!TOKEN.test(f.target?.['target-id'] ?? '')) problems.push(`target-id ${f.target?.['target-id']}`);
-      if (!['satisfied', 'not-satisfied'].includes(f.target?.status?.state)) problems.push(`state ${f.target?.status?.state}`);
-      for (const rel of f['related-observations'] ?? []) if (!observations.has(rel['observation-uuid'])) problems.push('a finding names no observation');
-    }
-  }
-  return problems;
-}
-
 describe('fleet scan OSCAL exports', () => {
   let r: TestRampart;
   let admin: SignedIn;

@@ -70,6 +70,11 @@ function addressProps(address: string | null): Prop[] {
   return [{ name: isIP(address) === 6 ? 'ipv6-address' : isIP(address) === 4 ? 'ipv4-address' : 'fqdn', value: address }];
 }
 
+/** `{key: list}`, or nothing for an empty list: every OSCAL array holds at least one item. */
+function listed<K extends string, T>(key: K, list: T[]): { [k in K]?: T[] } {
+  return (list.length ? { [key]: list } : {}) as { [k in K]?: T[] };
+}
+
 const nonBlank = (text: string, fallback: string) => (text.trim() ? text.trim() : fallback);
 
 function reviewedControls(results: OscalRuleResult[]): ControlSelection[] {
@@ -96,7 +101,7 @@ function evidenceOf(scanId: string, r: OscalRuleResult): { evidence: RelevantEvi
     resources.push({
       uuid,
       title: `Output of the ${r.rule_id} check`,
-      props: prop('rule-id', r.rule_id),
+      ...listed('props', prop('rule-id', r.rule_id)),
       base64: { filename: `${oscalToken(r.rule_id)}.stdout.txt`, 'media-type': 'text/plain', value: Buffer.from(e.stdout, 'utf8').toString('base64') },
     });
   }
@@ -107,7 +112,7 @@ function evidenceOf(scanId: string, r: OscalRuleResult): { evidence: RelevantEvi
       {
         ...(href ? { href } : {}),
         description: `${e.method} check: expected ${e.expected || '(nothing)'}; found ${e.actual || '(nothing)'}`,
-        props: [...prop('method', e.method), ...prop('exit-code', e.exit_code), ...prop('expected', e.expected), ...prop('actual', e.actual), ...prop('truncated', e.truncated ? 'true' : '')],
+        ...listed('props', [...prop('method', e.method), ...prop('exit-code', e.exit_code), ...prop('expected', e.expected), ...prop('actual', e.actual), ...prop('truncated', e.truncated ? 'true' : '')]),
         remarks,
       },
     ],
@@ -135,7 +140,7 @@ export function assessmentResults(input: OscalScanInput): AssessmentResultsDocum
   const observations: Observation[] = [];
   const findings: Finding[] = [];
   const resources: Resource[] = [
-    { uuid: plan, title: 'Rampart compliance rule set', description: 'The rules the scan evaluated (the assessment plan).', props: prop('policy-version', scan.policy_version) },
+    { uuid: plan, title: 'Rampart compliance rule set', description: 'The rules the scan evaluated (the assessment plan).', ...listed('props', prop('policy-version', scan.policy_version)) },
   ];
 
   for (const r of results) {
@@ -146,7 +151,7 @@ export function assessmentResults(input: OscalScanInput): AssessmentResultsDocum
       uuid: observationUuid,
       title: r.title || r.rule_id,
       description: nonBlank(r.description, `Rampart evaluated rule ${r.rule_id} on ${host.hostname}.`),
-      props: [...prop('rule-id', r.rule_id), ...prop('result', r.status), ...prop('severity', r.severity)],
+      ...listed('props', [...prop('rule-id', r.rule_id), ...prop('result', r.status), ...prop('severity', r.severity)]),
       methods: ['TEST'],
       types: ['finding'],
       origins: [{ actors: [{ type: 'tool', 'actor-uuid': tool }] }],
@@ -161,7 +166,7 @@ export function assessmentResults(input: OscalScanInput): AssessmentResultsDocum
       uuid: stableUuid(scan.id, 'finding', r.rule_id),
       title: r.title || r.rule_id,
       description: nonBlank(r.description, `Rule ${r.rule_id} ${r.status === 'pass' ? 'passed' : r.status === 'fail' ? 'failed' : 'could not be evaluated'} on ${host.hostname}.`),
-      props: [...prop('severity', r.severity), ...frameworkProps(r.framework_refs)],
+      ...listed('props', [...prop('severity', r.severity), ...frameworkProps(r.framework_refs)]),
       target: { type: 'objective-id', 'target-id': oscalToken(r.rule_id), title: r.title || r.rule_id, status },
       'related-observations': [{ 'observation-uuid': observationUuid }],
     });
@@ -176,7 +181,7 @@ export function assessmentResults(input: OscalScanInput): AssessmentResultsDocum
         'last-modified': input.generatedAt,
         version: scan.policy_version || '1',
         'oscal-version': OSCAL_VERSION,
-        props: [...prop('scan-id', scan.id), ...prop('host-id', host.id)],
+        ...listed('props', [...prop('scan-id', scan.id), ...prop('host-id', host.id)]),
       },
       'import-ap': { href: `#${plan}` },
       results: [
@@ -184,7 +189,7 @@ export function assessmentResults(input: OscalScanInput): AssessmentResultsDocum
           uuid: stableUuid(scan.id, 'result', input.ruleId ?? ''),
           title: `Scan ${scan.id} of ${subjectLine}`,
           description: `Compliance checks Rampart ran over SSH on ${host.hostname}; scan status ${scan.status}${scan.score === null ? '' : `, score ${scan.score}`}.`,
-          props: [...prop('scan-status', scan.status), ...prop('score', scan.score)],
+          ...listed('props', [...prop('scan-status', scan.status), ...prop('score', scan.score)]),
           start: scan.started_at ?? scan.queued_at,
           ...(scan.finished_at ? { end: scan.finished_at } : {}),
           'local-definitions': {
@@ -198,8 +203,8 @@ export function assessmentResults(input: OscalScanInput): AssessmentResultsDocum
             ],
           },
           'reviewed-controls': { 'control-selections': reviewedControls(results) },
-          observations,
-          findings,
+          ...listed('observations', observations),
+          ...listed('findings', findings),
         },
       ],
       'back-matter': { resources },

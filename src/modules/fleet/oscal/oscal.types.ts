@@ -71,8 +71,8 @@ export interface AssessmentResult {
     'inventory-items': { uuid: string; description: string; props: Prop[] }[];
   };
   'reviewed-controls': { 'control-selections': ControlSelection[] };
-  observations: Observation[];
-  findings: Finding[];
+  observations?: Observation[];
+  findings?: Finding[];
 }
 
 export interface AssessmentResultsDocument {
