@@ -4,6 +4,7 @@ import type { Evidence, FrameworkRefs } from '../compliance/rule.types.js';
 import {
   OSCAL_VERSION,
   RAMPART_NS,
+  type AssessmentResult,
   type AssessmentResultsDocument,
   type ControlSelection,
   type Finding,
@@ -125,6 +126,58 @@ const STATE: Record<string, Finding['target']['status']> = {
   error: { state: 'not-satisfied', reason: 'other', remarks: 'The check could not be evaluated on the host.' },
 };
 
+/** The uuids one export's parts point at each other with, and the host they are about. */
+interface Refs {
+  scanId: string;
+  host: OscalScanInput['host'];
+  tool: string;
+  subject: string;
+  collected: string;
+}
+
+function observationOf(refs: Refs, r: OscalRuleResult, evidence: RelevantEvidence[]): Observation {
+  return {
+    uuid: stableUuid(refs.scanId, 'observation', r.rule_id),
+    title: r.title || r.rule_id,
+    description: nonBlank(r.description, `Rampart evaluated rule ${r.rule_id} on ${refs.host.hostname}.`),
+    ...listed('props', [...prop('rule-id', r.rule_id), ...prop('result', r.status), ...prop('severity', r.severity)]),
+    methods: ['TEST'],
+    types: ['finding'],
+    origins: [{ actors: [{ type: 'tool', 'actor-uuid': refs.tool }] }],
+    subjects: [{ 'subject-uuid': refs.subject, type: 'inventory-item', title: refs.host.hostname }],
+    ...listed('relevant-evidence', evidence),
+    collected: refs.collected,
+    ...(r.status === 'skipped' ? { remarks: nonBlank(r.skip_reason ?? '', 'The rule does not apply to this host.') } : {}),
+  };
+}
+
+const VERDICT: Record<string, string> = { pass: 'passed', fail: 'failed', error: 'could not be evaluated' };
+
+/** The finding on a judged rule; none for a skipped one. */
+function findingOf(refs: Refs, r: OscalRuleResult, observationUuid: string): Finding | null {
+  const status = STATE[r.status];
+  if (!status) return null;
+  return {
+    uuid: stableUuid(refs.scanId, 'finding', r.rule_id),
+    title: r.title || r.rule_id,
+    description: nonBlank(r.description, `Rule ${r.rule_id} ${VERDICT[r.status]} on ${refs.host.hostname}.`),
+    ...listed('props', [...prop('severity', r.severity), ...frameworkProps(r.framework_refs)]),
+    target: { type: 'objective-id', 'target-id': oscalToken(r.rule_id), title: r.title || r.rule_id, status },
+    'related-observations': [{ 'observation-uuid': observationUuid }],
+  };
+}
+
+/** Rampart as the tool that observed, and the host as the inventory item observed. */
+function localDefinitions(refs: Refs, rampartVersion: string): AssessmentResult['local-definitions'] {
+  const { host } = refs;
+  return {
+    components: [{ uuid: refs.tool, type: 'software', title: 'Rampart', description: `Rampart ${rampartVersion}, the compliance engine that ran the checks.`, status: { state: 'operational' } }],
+    'inventory-items': [
+      { uuid: refs.subject, description: `Managed host ${host.hostname}`, props: [{ name: 'asset-id', value: host.id }, ...prop('hostname', host.hostname), ...addressProps(host.ip_address)] },
+    ],
+  };
+}
+
 /**
  * A scan's stored results as an OSCAL 1.1 assessment-results document: one observation per rule (the evidence its
  * check gathered on the host) and one finding per judged rule (pass: satisfied, fail and error: not-satisfied);
@@ -133,43 +186,23 @@ const STATE: Record<string, Finding['target']['status']> = {
  */
 export function assessmentResults(input: OscalScanInput): AssessmentResultsDocument {
   const { scan, host, results } = input;
-  const tool = stableUuid(scan.id, 'tool');
-  const subject = stableUuid(scan.id, 'host', host.id);
+  const refs: Refs = {
+    scanId: scan.id, host, tool: stableUuid(scan.id, 'tool'), subject: stableUuid(scan.id, 'host', host.id),
+    collected: scan.finished_at ?? scan.started_at ?? scan.queued_at,
+  };
   const plan = stableUuid(scan.id, 'plan', scan.policy_version);
-  const collected = scan.finished_at ?? scan.started_at ?? scan.queued_at;
-  const observations: Observation[] = [];
-  const findings: Finding[] = [];
   const resources: Resource[] = [
     { uuid: plan, title: 'Rampart compliance rule set', description: 'The rules the scan evaluated (the assessment plan).', ...listed('props', prop('policy-version', scan.policy_version)) },
   ];
-
+  const observations: Observation[] = [];
+  const findings: Finding[] = [];
   for (const r of results) {
-    const observationUuid = stableUuid(scan.id, 'observation', r.rule_id);
     const { evidence, resources: attached } = evidenceOf(scan.id, r);
     resources.push(...attached);
-    observations.push({
-      uuid: observationUuid,
-      title: r.title || r.rule_id,
-      description: nonBlank(r.description, `Rampart evaluated rule ${r.rule_id} on ${host.hostname}.`),
-      ...listed('props', [...prop('rule-id', r.rule_id), ...prop('result', r.status), ...prop('severity', r.severity)]),
-      methods: ['TEST'],
-      types: ['finding'],
-      origins: [{ actors: [{ type: 'tool', 'actor-uuid': tool }] }],
-      subjects: [{ 'subject-uuid': subject, type: 'inventory-item', title: host.hostname }],
-      ...(evidence.length ? { 'relevant-evidence': evidence } : {}),
-      collected,
-      ...(r.status === 'skipped' ? { remarks: nonBlank(r.skip_reason ?? '', 'The rule does not apply to this host.') } : {}),
-    });
-    const status = STATE[r.status];
-    if (!status) continue;
-    findings.push({
-      uuid: stableUuid(scan.id, 'finding', r.rule_id),
-      title: r.title || r.rule_id,
-      description: nonBlank(r.description, `Rule ${r.rule_id} ${r.status === 'pass' ? 'passed' : r.status === 'fail' ? 'failed' : 'could not be evaluated'} on ${host.hostname}.`),
-      ...listed('props', [...prop('severity', r.severity), ...frameworkProps(r.framework_refs)]),
-      target: { type: 'objective-id', 'target-id': oscalToken(r.rule_id), title: r.title || r.rule_id, status },
-      'related-observations': [{ 'observation-uuid': observationUuid }],
-    });
+    const observation = observationOf(refs, r, evidence);
+    observations.push(observation);
+    const finding = findingOf(refs, r, observation.uuid);
+    if (finding) findings.push(finding);
   }
 
   const subjectLine = input.ruleId ? `rule ${input.ruleId} on ${host.hostname}` : host.hostname;
@@ -192,16 +225,7 @@ export function assessmentResults(input: OscalScanInput): AssessmentResultsDocum
           ...listed('props', [...prop('scan-status', scan.status), ...prop('score', scan.score)]),
           start: scan.started_at ?? scan.queued_at,
           ...(scan.finished_at ? { end: scan.finished_at } : {}),
-          'local-definitions': {
-            components: [{ uuid: tool, type: 'software', title: 'Rampart', description: `Rampart ${input.rampartVersion}, the compliance engine that ran the checks.`, status: { state: 'operational' } }],
-            'inventory-items': [
-              {
-                uuid: subject,
-                description: `Managed host ${host.hostname}`,
-                props: [{ name: 'asset-id', value: host.id }, ...prop('hostname', host.hostname), ...addressProps(host.ip_address)],
-              },
-            ],
-          },
+          'local-definitions': localDefinitions(refs, input.rampartVersion),
           'reviewed-controls': { 'control-selections': reviewedControls(results) },
           ...listed('observations', observations),
           ...listed('findings', findings),
