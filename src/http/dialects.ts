@@ -1,4 +1,5 @@
 import type { RampartError } from '../core/errors.js';
+import { fleetCode } from './fleet-error-codes.js';
 
 /** The five API surfaces, each speaking the dialect of the product it is compatible with. */
 export type Surface = 'overlay' | 'egress' | 'access' | 'fleet' | 'edge';
@@ -13,17 +14,22 @@ const renderers: Record<Surface, Renderer> = {
   egress: (err) => ({ error: err.message }),
   // {"error": "error_code", "detail": "..."}
   access: (err) => ({ error: err.code, detail: err.message }),
-  // {"error": {code, fault, retryable, human_message, correlation_id}}
-  fleet: (err, correlationId) => ({
-    error: {
-      code: err.code,
-      fault: err.fault,
-      retryable: err.retryable,
-      human_message: err.message,
-      correlation_id: correlationId,
-      ...(err.details ? { details: err.details } : {}),
-    },
-  }),
+  // {"error": {code, fault, retryable, human_message, correlation_id}} with OpenWatch's codes (fleet-error-codes.ts);
+  // the detail object goes under OpenWatch's name and under `details`, which Rampart's console reads.
+  fleet: (err, correlationId) => {
+    const { code, details: implied } = fleetCode(err);
+    const details = err.details || implied ? { ...implied, ...err.details } : undefined;
+    return {
+      error: {
+        code,
+        fault: err.fault,
+        retryable: err.retryable,
+        human_message: err.message,
+        correlation_id: correlationId,
+        ...(details ? { detail: details, details } : {}),
+      },
+    };
+  },
   // The status code is authoritative; the body carries {"error": "..."}.
   edge: (err) => ({ error: err.message }),
 };

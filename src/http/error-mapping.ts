@@ -11,7 +11,8 @@ const DRAIN_LIMIT_BYTES = 4 * BODY_LIMIT_BYTES;
 /** Turns anything thrown while serving a request into the one error type, hiding internals of unknown errors. */
 export function toRampartError(err: unknown): RampartError {
   if (isRampartError(err)) return err;
-  if (err instanceof ZodError) return errors.validation(describeZodError(err));
+  // The cause travels along so a surface can say more precisely what was wrong (the fleet's validation.* codes).
+  if (err instanceof ZodError) return errors.validation(describeZodError(err), { cause: err });
   const e = err as { code?: string; statusCode?: number; message?: string };
   switch (e?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -19,18 +20,18 @@ export function toRampartError(err: unknown): RampartError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errors.unsupportedMediaType('unsupported Content-Type; send application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return errors.badRequest('request body is empty but Content-Type is application/json');
+      return errors.badRequest('request body is empty but Content-Type is application/json', { cause: err });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return errors.badRequest('request body is not valid JSON');
+      return errors.badRequest('request body is not valid JSON', { cause: err });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return errors.badRequest('request body does not match its Content-Length');
+      return errors.badRequest('request body does not match its Content-Length', { cause: err });
     // The router's messages quote the whole path; these say what is wrong without echoing it.
     case 'FST_ERR_BAD_URL':
       return errors.badRequest('the request path is not valid percent-encoded UTF-8');
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new RampartError({ code: 'uri_too_long', status: 414, message: `a path parameter exceeds ${MAX_PARAM_LENGTH} characters` });
   }
-  if (err instanceof SyntaxError && e.statusCode === 400) return errors.badRequest('request body is not valid JSON');
+  if (err instanceof SyntaxError && e.statusCode === 400) return errors.badRequest('request body is not valid JSON', { cause: err });
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new RampartError({ code: 'bad_request', status: e.statusCode, message: 'the request is malformed' });
   }

@@ -43,7 +43,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
       if (!principal) throw errors.unauthorized();
       if (route.permission !== 'authenticated' && !mayCall(principal, route)) {
         if (route.audit) await recordDenied(route, req, principal);
-        throw errors.forbidden(`permission ${route.permission} is required`);
+        throw errors.forbidden(`permission ${route.permission} is required`, { details: { required_permission: route.permission } });
       }
     }
     const params = parse(route.schema.params, req.params, 'path parameters');
@@ -148,8 +148,9 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
-  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
-  if (!result.success) throw errors.validation(describeZodError(result.error, where));
+  // Inputs reported in the issues tell a missing field from a mistyped one (the fleet's validation.field_required).
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}), { reportInput: true });
+  if (!result.success) throw errors.validation(describeZodError(result.error, where), { cause: result.error });
   return result.data;
 }
 

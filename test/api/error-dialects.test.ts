@@ -25,12 +25,17 @@ const envelope: Record<Surface, (body: any) => { code?: string; message: string 
     return { code: b.error, message: b.detail };
   },
   fleet: (b) => {
-    assert.deepEqual(Object.keys(b.error).sort(), ['code', 'correlation_id', 'fault', 'human_message', 'retryable']);
+    const { detail, details, ...rest } = b.error;
+    assert.deepEqual(Object.keys(rest).sort(), ['code', 'correlation_id', 'fault', 'human_message', 'retryable']);
+    assert.deepEqual(detail, details, 'the detail under OpenWatch\'s name and under details');
     assert.equal(b.error.fault, 'client');
     assert.equal(b.error.retryable, false);
     return { code: b.error.code, message: b.error.human_message };
   },
 };
+
+/** The code each surface that has codes gives a generic error: the fleet speaks OpenWatch's (api/error_codes.yaml). */
+const codeFor = (surface: Surface, generic: string, openwatch: string) => (surface === 'fleet' ? openwatch : generic);
 
 describe('errors answer in the dialect of the surface', () => {
   let r: TestRampart;
@@ -45,7 +50,7 @@ describe('errors answer in the dialect of the surface', () => {
       assert.equal(res.statusCode, 400);
       const e = envelope[surface](res.json());
       assert.match(e.message, /not valid JSON/);
-      if (e.code) assert.equal(e.code, 'bad_request');
+      if (e.code) assert.equal(e.code, codeFor(surface, 'bad_request', 'validation.invalid_body'));
     });
 
     test(`${surface}: a body over 2 MiB is 413`, async () => {
@@ -54,7 +59,7 @@ describe('errors answer in the dialect of the surface', () => {
       assert.equal(res.statusCode, 413);
       const e = envelope[surface](res.json());
       assert.match(e.message, /exceeds 2097152 bytes/);
-      if (e.code) assert.equal(e.code, 'payload_too_large');
+      if (e.code) assert.equal(e.code, codeFor(surface, 'payload_too_large', 'validation.body_too_large'));
     });
 
     test(`${surface}: a body failing its schema is 400 naming the field`, async () => {
@@ -62,7 +67,7 @@ describe('errors answer in the dialect of the surface', () => {
       assert.equal(res.statusCode, 400);
       const e = envelope[surface](res.json());
       assert.match(e.message, /text/);
-      if (e.code) assert.equal(e.code, 'validation_failed');
+      if (e.code) assert.equal(e.code, codeFor(surface, 'validation_failed', 'validation.field_format'));
     });
 
     test(`${surface}: a wrong method is 405 with Allow`, async () => {
@@ -107,10 +112,38 @@ describe('errors answer in the dialect of the surface', () => {
     assert.doesNotMatch(res.body, /secret internals|\/etc\/rampart/);
   });
 
-  test('a non-public route answers 401 while no principal can be resolved', async () => {
+  test('a non-public route answers 401 while no principal can be resolved (auth.required: OpenWatch\'s UI signs out on it)', async () => {
     const res = await r.app.inject({ method: 'GET', url: '/api/v1/probe/private' });
     assert.equal(res.statusCode, 401);
-    assert.equal(res.json().error.code, 'unauthorized');
+    assert.equal(res.json().error.code, 'auth.required');
+    const access = await r.app.inject({ method: 'GET', url: '/v1/no-such-thing' });
+    assert.equal(access.json().error, 'not_found', 'other surfaces keep their codes');
+  });
+
+  test("fleet: a refused field is named with OpenWatch's validation code for what is wrong with it", async () => {
+    const post = async (payload: unknown) => {
+      const res = await r.app.inject({ method: 'POST', url: surfacePaths.fleet, payload: payload as object });
+      assert.equal(res.statusCode, 400, res.body);
+      return res.json().error;
+    };
+    const missing = await post({});
+    assert.equal(missing.code, 'validation.field_required');
+    assert.deepEqual(missing.detail, { field: 'text' });
+    const empty = await post({ text: '' });
+    assert.equal(empty.code, 'validation.field_range');
+    assert.deepEqual(empty.detail, { field: 'text', min: 1 });
+    const mistyped = await post({ text: 42 });
+    assert.equal(mistyped.code, 'validation.field_format');
+    assert.deepEqual(mistyped.detail, { field: 'text', expected: 'string' });
+    const badId = (await r.app.inject({ method: 'GET', url: '/api/v1/probe/items/not-a-uuid' })).json().error;
+    assert.equal(badId.code, 'validation.field_format');
+    assert.deepEqual(badId.detail, { field: 'id', expected: 'uuid' });
+    const tooMany = (await r.app.inject({ method: 'GET', url: '/api/v1/probe/items/6f1c2b9e-8a5d-4c1e-9b7a-2d3e4f5a6b7c?limit=500' })).json().error;
+    assert.equal(tooMany.code, 'pagination.limit_exceeded');
+    assert.deepEqual(tooMany.detail, { max_limit: 200 });
+    // The same refusal on another surface keeps Rampart's generic code.
+    const access = await r.app.inject({ method: 'POST', url: surfacePaths.access, payload: {} });
+    assert.equal(access.json().error, 'validation_failed');
   });
 
   test('typed path and query parameters are validated and coerced', async () => {

@@ -174,7 +174,8 @@ describe('fleet alerts: dedup, state machine, sweeper, auto-resolution, permissi
     assert.equal((await call('GET', `/api/v1/alerts/${alert.id}`, viewer)).statusCode, 200);
     const denied = await act(alert.id, 'acknowledge', undefined, viewer);
     assert.equal(denied.statusCode, 403);
-    assert.equal(denied.json().error.code, 'forbidden');
+    assert.equal(denied.json().error.code, 'authz.permission_denied');
+    assert.deepEqual(denied.json().error.detail, { required_permission: 'alert:write' });
     assert.equal((await alerts().get(alert.id)).state, 'active');
 
     assert.equal((await act(alert.id, 'acknowledge', undefined, opsLead)).json().state, 'acknowledged');

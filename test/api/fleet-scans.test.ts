@@ -142,19 +142,20 @@ describe('fleet scans API', () => {
     }
   });
 
-  test('bad query input is a 400 in the fleet envelope, never a 500', async () => {
-    for (const url of [
-      '/api/v1/fleet/recent-changes?limit=0',
-      '/api/v1/fleet/recent-changes?limit=1001',
-      '/api/v1/fleet/top-failing-rules?limit=abc',
-      '/api/v1/fleet/recent-changes?since=yesterday',
-      '/api/v1/scans?cursor=garbage',
-      '/api/v1/scans?status=paused',
-      '/api/v1/fleet/score?framework=cis%27%20or%201=1',
+  test('bad query input is a 400 in the fleet envelope with OpenWatch\'s code for it, never a 500', async () => {
+    for (const [url, code] of [
+      ['/api/v1/fleet/recent-changes?limit=0', 'pagination.limit_exceeded'],
+      ['/api/v1/fleet/recent-changes?limit=1001', 'pagination.limit_exceeded'],
+      ['/api/v1/fleet/top-failing-rules?limit=abc', 'validation.field_format'],
+      ['/api/v1/fleet/recent-changes?since=yesterday', 'validation.invalid_value'],
+      ['/api/v1/scans?cursor=garbage', 'pagination.cursor_invalid'],
+      ['/api/v1/scans?status=paused', 'validation.invalid_value'],
+      ['/api/v1/fleet/score?framework=cis%27%20or%201=1', 'validation.field_format'],
     ]) {
       const res = await get(url);
       assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
       assert.ok(res.json().error.human_message, url);
+      assert.equal(res.json().error.code, code, url);
     }
     const body = await scan(await insertHost(r), admin, 'scan-bad-body', { framework: 'x', extra: true });
     assert.equal(body.statusCode, 400);

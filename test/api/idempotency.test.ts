@@ -31,7 +31,7 @@ describe('Idempotency-Key', () => {
     const before = await count();
     const res = await post('key-conflict', 'two');
     assert.equal(res.statusCode, 409);
-    assert.equal(res.json().error.code, 'idempotency_key_reused');
+    assert.equal(res.json().error.code, 'idempotency.key_reused', "OpenWatch's code on the fleet surface");
     assert.equal(await count(), before);
   });
 

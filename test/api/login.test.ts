@@ -278,7 +278,8 @@ describe('login rate limit per client IP', () => {
     const limited = await attempt('192.0.2.1');
     assert.equal(limited.statusCode, 429);
     assert.ok(Number(limited.headers['retry-after']) > 0);
-    assert.equal(limited.json().error.code, 'rate_limited');
+    assert.equal(limited.json().error.code, 'rate_limit.exceeded', "OpenWatch's code on the fleet surface");
+    assert.equal(limited.json().error.detail.retry_after_seconds, Number(limited.headers['retry-after']));
     assert.equal((await attempt('192.0.2.2')).statusCode, 401);
   });
 });

@@ -10,7 +10,8 @@ import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { testLicenseIssuer } from '../helpers/fleet-license.js';
 import { insertHost } from '../helpers/fleet-rows.js';
 import { remediationHostsFor, rootLoginRule } from '../helpers/fleet-remediation-rule.js';
-import { RampartError } from '../../src/core/errors.js';
+import { SshConnectError, type HostConnector } from '../../src/modules/fleet/ssh/ssh.types.js';
+import { startLocalHost, type LocalHost } from '../helpers/local-host-session.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -20,17 +21,11 @@ import { waitFor } from '../helpers/wait.js';
  * the calls not served yet are listed here and must still answer 404: serving one fails this test until it moves
  * out of the list (and then its fields are checked).
  */
-const notYetServed = new Set<string>([
-  'POST /api/v1/hosts/{id}/discovery:run',
-  'GET /api/v1/intelligence/state/{host_id}',
-  'POST /api/v1/remediation/requests/{rid}:execute',
-  'POST /api/v1/remediation/requests/{rid}:rollback',
-  'GET /api/v1/scans/{id}/oscal',
-  'GET /api/v1/scans/{id}/rules/{ruleId}/evidence',
-  'GET /api/v1/scans/{id}/rules/{ruleId}/oscal',
-]);
+const notYetServed = new Set<string>([]);
 
 const STRONG = 'a much longer passphrase 42';
+/** A real rule whose fix sets PermitRootLogin no in the lab's sshd_config (one config_set step, undone by rollback). */
+const ROOT_LOGIN = rootLoginRule('/etc/ssh/sshd_config');
 const codeAt = (secret: string, at: Date) => OTPAuth.TOTP.generate({ secret: OTPAuth.Secret.fromBase32(secret), timestamp: at.getTime() });
 
 /** The dotted paths of `reads` the body lacks; `list[].x` needs a non-empty list whose every element has x. */
@@ -65,6 +60,12 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
   const issuer = testLicenseIssuer();
   /** The webhook receiver a channel's test delivery reaches (on loopback). */
   let hook: Server | undefined;
+  /** The one host that answers: discovery, intelligence, the scan and the remediation run on it. */
+  let lab: LocalHost | undefined;
+  let labHost = '';
+  /** The rule the scan pages drill into: one the lab's scan evaluated, with evidence. */
+  let scanRule = '';
+  let executedRequest = '';
 
   before(async () => {
     r = await createTestRampart({ overrides: issuer.overrides });
@@ -105,6 +106,7 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
   });
   after(async () => {
     await new Promise((done) => hook?.close(done) ?? done(undefined));
+    await lab?.close();
     await r.cleanup();
   });
 
@@ -128,6 +130,7 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     // The system default credential credentials:resolve finds; one of the host's own to change (to the name the
     // UI's create took in the system scope) then delete; one to clone into the host's scope, as the host modal does.
     await created('/api/v1/credentials', { scope: 'system', name: 'default', username: 'ops', auth_method: 'password', password: 'pw-default', is_default: true });
+    await labRecords(created);
     const edited = (await created('/api/v1/credentials', { scope: 'host', scope_id: host, name: 'edited', username: 'ops', auth_method: 'password', password: 'pw-1' })).id;
     records.set('PATCH /api/v1/credentials/{id}', edited);
     records.set('DELETE /api/v1/credentials/{id}', edited);
@@ -140,25 +143,11 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
 
     records.set('DELETE /api/v1/groups/{id}', (await created('/api/v1/groups', { name: 'contract-site', kind: 'site', membership: 'manual', color: '#336699' })).id);
     records.set('POST /api/v1/groups/{id}:maintenance', (await created('/api/v1/groups', { name: 'contract-maintained', kind: 'site', membership: 'manual', color: '#663399' })).id);
-    // A scan of its own host, so the UI's scan request on the main host is not refused as already running.
-    const scan = await created(`/api/v1/hosts/${await newHost()}/scans`, {}, { 'idempotency-key': randomUUID() });
-    records.set('GET /api/v1/scans/{id}', scan.scan_id);
-
-    // Remediation over a real rule whose host does not answer (nothing here may touch a machine): the UI files one
-    // on the host; two filed by someone else on other hosts are there for the admin to approve and to reject.
-    const rule = rootLoginRule('/etc/ssh/sshd_config');
-    fleetServices(r.core).remediationHosts = remediationHostsFor([rule], async () => {
-      throw new RampartError({ code: 'host.unreachable', status: 502, fault: 'external', message: 'the host does not answer' });
-    });
-    bodyExtras.set('POST /api/v1/remediation/requests', { host_id: host, rule_id: rule.id });
-    const opsLead = await signIn(r, { roles: ['ops_lead'] });
-    const filed = async () => {
-      const res = await call('POST', '/api/v1/remediation/requests', opsLead, { host_id: await insertHost(r), rule_id: rule.id });
-      assert.equal(res.statusCode, 201, res.body);
-      return res.json().id as string;
-    };
-    records.set('POST /api/v1/remediation/requests/{rid}:approve', await filed());
-    records.set('POST /api/v1/remediation/requests/{rid}:reject', await filed());
+    // Remediation over a real rule: the UI files one on the host; two filed by someone else on other hosts (which do
+    // not answer) are there for the admin to approve and to reject.
+    bodyExtras.set('POST /api/v1/remediation/requests', { host_id: host, rule_id: ROOT_LOGIN.id });
+    records.set('POST /api/v1/remediation/requests/{rid}:approve', await fileRemediation(await insertHost(r)));
+    records.set('POST /api/v1/remediation/requests/{rid}:reject', await fileRemediation(await insertHost(r)));
 
     // Channels: one to rename then delete, one whose test delivery a loopback receiver takes.
     hook = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
@@ -173,6 +162,58 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     records.set('POST /api/v1/notifications/channels/{id}:test', await channel('contract-tested'));
   }
 
+  let opsLead: SignedIn | undefined;
+  /** A remediation request of the root-login rule on the host, filed by an ops lead (so the admin may review it). */
+  async function fileRemediation(hostId: string): Promise<string> {
+    opsLead ??= await signIn(r, { roles: ['ops_lead'] });
+    const res = await call('POST', '/api/v1/remediation/requests', opsLead, { host_id: hostId, rule_id: ROOT_LOGIN.id });
+    assert.equal(res.statusCode, 201, res.body);
+    return res.json().id as string;
+  }
+
+  /**
+   * The lab host: commands run on this machine in a private mount namespace whose /etc is an overlay
+   * (test/helpers/local-host-session.ts), reached through the fleet's SSH connector; every other host's address
+   * does not answer. On it: discovery and intelligence (so its state has a snapshot), a completed scan of the
+   * built-in rules run by the job worker (its results, evidence and OSCAL), and an approved remediation request
+   * for the UI to execute and then roll back.
+   */
+  async function labRecords(created: (url: string, payload: object, headers?: Record<string, string>) => Promise<any>) {
+    lab = await startLocalHost({ etc: { 'ssh/sshd_config': 'PermitRootLogin yes\n' } });
+    const fleet = fleetServices(r.core);
+    const answers = (hostId: string) => {
+      if (hostId !== labHost) throw new SshConnectError('unreachable', 'the host does not answer');
+      return { ...lab!.session, target: { ...lab!.session.target, hostId } };
+    };
+    const connector: HostConnector = { open: async (target) => answers(target.hostId), connectionsOpened: () => 0 };
+    fleet.connector = connector;
+    fleet.remediationHosts = remediationHostsFor([ROOT_LOGIN], async (hostId) => answers(hostId));
+
+    labHost = (await created('/api/v1/hosts', { hostname: 'ui-lab', ip_address: '127.0.0.1', port: 1 })).id;
+    for (const key of ['POST /api/v1/hosts/{id}/discovery:run', 'GET /api/v1/intelligence/state/{host_id}']) records.set(key, labHost);
+    // Discovery first: the scan picks the rules that apply by the OS it found.
+    const discovered = await call('POST', `/api/v1/hosts/${labHost}/discovery:run`, admin, {});
+    assert.equal(discovered.statusCode, 200, discovered.body);
+    await fleet.intelligence.collect(labHost);
+
+    const scanId = (await created(`/api/v1/hosts/${labHost}/scans`, {}, { 'idempotency-key': randomUUID() })).scan_id as string;
+    while ((await r.worker.runOnce()) > 0);
+    const scan = await call('GET', `/api/v1/scans/${scanId}`, admin);
+    assert.equal(scan.json().scan.status, 'completed', scan.body);
+    const results = scan.json().results as { rule_id: string; status: string; has_evidence: boolean }[];
+    const withEvidence = results.filter((x) => x.has_evidence);
+    scanRule = (withEvidence.find((x) => x.status === 'fail') ?? withEvidence[0])?.rule_id ?? '';
+    assert.ok(scanRule, `the lab scan gathered evidence: ${scan.body.slice(0, 300)}`);
+    for (const key of ['GET /api/v1/scans/{id}', 'GET /api/v1/scans/{id}/oscal', 'GET /api/v1/scans/{id}/rules/{ruleId}/evidence', 'GET /api/v1/scans/{id}/rules/{ruleId}/oscal']) {
+      records.set(key, scanId);
+    }
+
+    executedRequest = await fileRemediation(labHost);
+    const approved = await call('POST', `/api/v1/remediation/requests/${executedRequest}:approve`, admin, {});
+    assert.equal(approved.statusCode, 200, approved.body);
+    for (const key of ['POST /api/v1/remediation/requests/{rid}:execute', 'POST /api/v1/remediation/requests/{rid}:rollback']) records.set(key, executedRequest);
+  }
+
   function call(method: string, url: string, who: SignedIn | null, payload?: object, headers: Record<string, string> = {}) {
     return r.app.inject({ method: method as 'GET', url, headers: { ...(who ? who.headers : {}), ...headers }, ...(payload ? { payload } : {}) });
   }
@@ -185,7 +226,7 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
 
   function urlOf(c: UiCall): string {
     const id = records.get(callKey(c)) ?? (c.params && c.params !== 'any' ? fixtures[c.params] : randomUUID());
-    const path = c.path.replace(/\{ruleId\}/g, 'rule-1').replace(/\{[a-z_]+\}/gi, id);
+    const path = c.path.replace(/\{ruleId\}/g, encodeURIComponent(scanRule)).replace(/\{[a-z_]+\}/gi, id);
     const query = Object.entries(c.query ?? {}).map(([k, v]) => `${k}=${encodeURIComponent(v === '<any>' ? randomUUID() : v)}`);
     return query.length ? `${path}?${query.join('&')}` : path;
   }
@@ -308,5 +349,15 @@ describe("OpenWatch's web UI against Rampart: every call it makes, with the fiel
     assert.equal(login.json().error.code, 'mfa_required');
     const old = await call('POST', '/api/v1/auth/login', null, { username: member.user.username, password: 'the member password 1' });
     assert.notEqual(old.json().error?.code, 'mfa_required');
+
+    // The remediation the UI executed then rolled back: the lab's sshd_config changed and was put back as it was.
+    const remediation = (await call('GET', `/api/v1/remediation/requests/${executedRequest}`, admin)).json();
+    assert.equal(remediation.status, 'rolled_back');
+    const steps = (await call('GET', `/api/v1/remediation/requests/${executedRequest}/steps`, admin)).json().items as { status: string }[];
+    assert.deepEqual(steps.map((st) => st.status), ['applied', 'rolled_back']);
+    assert.match(await lab!.readFile('/etc/ssh/sshd_config'), /^PermitRootLogin yes$/m);
+    // Discovery stored what the lab host runs (this machine's OS, seen through the namespace).
+    const info = (await call('GET', `/api/v1/hosts/${labHost}/system-info`, admin)).json();
+    assert.match(await lab!.readFile('/etc/os-release'), new RegExp(`^ID=${info.facts.os.id}$`, 'm'));
   });
 });

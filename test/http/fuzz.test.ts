@@ -199,7 +199,10 @@ function envelopeProblem(surface: Surface, body: string): string | null {
 
 function shape(value: unknown, dropDetails = false): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return typeof value;
-  const entries = Object.entries(value as Json).filter(([k]) => !(dropDetails && k === 'details'));
+  // The detail object is there only when the error has one (the fleet renders it as `detail` and `details`;
+  // the overlay's `detail` is its message, a string, and stays).
+  const isDetail = (k: string, v: unknown) => k === 'details' || (k === 'detail' && typeof v === 'object');
+  const entries = Object.entries(value as Json).filter(([k, v]) => !(dropDetails && isDetail(k, v)));
   return `{${entries.map(([k, v]) => `${k}:${shape(v, dropDetails)}`).sort().join(',')}}`;
 }
 

@@ -31,7 +31,8 @@ test('fetch sending a body over the limit reads the 413 in the surface envelope'
   const res = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: oversized() });
   assert.equal(res.status, 413);
   const body = await res.json();
-  assert.equal(body.error.code, 'payload_too_large');
+  assert.equal(body.error.code, 'validation.body_too_large');
+  assert.deepEqual(body.error.detail, { max_bytes: BODY_LIMIT_BYTES });
   // The connection survived: the same client goes on.
   const next = await fetch(`${base}/api/v1/auth/me`, { headers: auth });
   assert.equal(next.status, 200);
@@ -89,6 +90,6 @@ test('a NUL byte in a login is refused with a 400 before it reaches the database
   });
   assert.equal(res.status, 400);
   const body = await res.json();
-  assert.equal(body.error.code, 'validation_failed');
+  assert.equal(body.error.code, 'validation.invalid_value');
   assert.match(body.error.human_message, /body: username/);
 });

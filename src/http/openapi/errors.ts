@@ -24,12 +24,17 @@ export const errorEnvelopes: Record<Surface, { name: string; schema: JsonSchema 
     schema: object({
       error: object(
         {
-          code: { type: 'string', description: 'Machine-readable error code', examples: ['validation_failed'] },
+          code: {
+            type: 'string',
+            description: "Machine-readable error code, as OpenWatch's catalogue spells it (validation.field_required, authz.permission_denied, auth.required, hosts.not_found ...)",
+            examples: ['validation.field_required'],
+          },
           fault: { type: 'string', enum: ['client', 'server', 'policy', 'external'] },
           retryable: { type: 'boolean', description: 'Whether the same request may succeed later' },
           human_message: { type: 'string' },
           correlation_id: { type: 'string', description: 'Also returned in the X-Correlation-Id header' },
-          details: { type: 'object', additionalProperties: true },
+          detail: { type: 'object', additionalProperties: true, description: 'What the code is about (field, bounds, required_permission ...)' },
+          details: { type: 'object', additionalProperties: true, description: 'The same object as detail' },
         },
         ['code', 'fault', 'retryable', 'human_message', 'correlation_id'],
       ),

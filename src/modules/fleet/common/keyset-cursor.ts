@@ -21,7 +21,7 @@ export function decodeCursor(cursor: string): Keyset {
   } catch {
     // fall through to the error below
   }
-  throw errors.validation('cursor is not valid');
+  throw errors.validation('cursor is not valid', { details: { field: 'cursor' } });
 }
 
 /** Rows strictly after the cursor in (time desc, id desc) order. */

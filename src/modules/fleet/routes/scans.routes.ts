@@ -4,6 +4,7 @@ import type { ComplianceRule } from '../compliance/rule.types.js';
 import { frameworkTitle } from '../compliance/frameworks.js';
 import { matchesFramework } from '../compliance-state/frameworks.js';
 import type { ScanRun } from '../scans/scan-runs.store.js';
+import { scanOscal } from '../oscal/scan-oscal.js';
 import { scanErrors } from '../scans/scan-errors.js';
 import type { ScanResultView } from '../scans/scan.service.js';
 import type { Scanning } from '../scans/scanning.js';
@@ -243,13 +244,15 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/api/v1/scans/:id/rules/:ruleId/evidence', surface: 'fleet', permission: 'scan:read', tags,
       summary: "One rule's evidence for a scan",
-      schema: { params: z.object({ id: z.string().max(64), ruleId: z.string().min(1).max(256) }), response: ruleEvidence },
+      schema: { params: ruleParams, response: ruleEvidence },
       handler: async ({ params }) => {
         const run = await scanOr404(params.id);
         const [only] = await scans.evidence(run.id, params.ruleId);
         return evidenceOf(only);
       },
     }),
+
+    ...oscalRoutes(scanOr404, scanning),
 
     defineRoute({
       method: 'GET', path: '/api/v1/rules', surface: 'fleet', permission: 'scan:read', tags,
@@ -260,6 +263,33 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
         const items = all.filter((r) => !query.framework || matchesFramework(r.frameworkRefs, query.framework)).map(ruleItemOf);
         return { rules: items, total: all.length };
       },
+    }),
+  ];
+}
+
+const oscalDocument = z.object({ 'assessment-results': z.record(z.string(), z.unknown()) }).describe('OSCAL 1.1 assessment-results JSON');
+const ruleParams = z.object({ id: z.string().max(64), ruleId: z.string().min(1).max(256) });
+
+/** OSCAL exports of a stored scan, whole or one rule's, as the downloads OpenWatch's scan page offers. */
+function oscalRoutes(scanOr404: (id: string) => Promise<ScanRun>, scanning: Scanning): RouteDefinition<any>[] {
+  const download = async (ctx: { reply: { header(name: string, value: string): void } }, scanId: string, ruleId?: string) => {
+    const { document, fileName } = await scanOscal(scanning, scanId, ruleId);
+    ctx.reply.header('content-disposition', `attachment; filename="${fileName}"`);
+    return document;
+  };
+  return [
+    defineRoute({
+      method: 'GET', path: '/api/v1/scans/:id/oscal', surface: 'fleet', permission: 'scan:read', tags,
+      summary: 'The scan as an OSCAL 1.1 assessment-results document (an attachment)',
+      description: 'One observation per rule with its evidence (command, expected, actual; stdout as a base64 back-matter resource), one finding per judged rule; NIST SP 800-53 references are the reviewed controls.',
+      schema: { params: idParam, response: oscalDocument, responses: { 404: { description: 'scan not found (scans.not_found)' } } },
+      handler: async (ctx) => download(ctx, (await scanOr404(ctx.params.id)).id),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/scans/:id/rules/:ruleId/oscal', surface: 'fleet', permission: 'scan:read', tags,
+      summary: "One rule's result in the scan as an OSCAL 1.1 assessment-results document (an attachment)",
+      schema: { params: ruleParams, response: oscalDocument, responses: { 404: { description: 'scan not found, or the scan did not evaluate the rule (scans.rule_not_found)' } } },
+      handler: async (ctx) => download(ctx, (await scanOr404(ctx.params.id)).id, ctx.params.ruleId),
     }),
   ];
 }

@@ -19,6 +19,6 @@ export function decodeCursor(cursor: string): Keyset {
     return { at: new Date(cursor).toISOString(), id: '' };
   }
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!at || id === undefined || Number.isNaN(Date.parse(at))) throw errors.validation('cursor is not one this server issued');
+  if (!at || id === undefined || Number.isNaN(Date.parse(at))) throw errors.validation('cursor is not one this server issued', { details: { field: 'cursor' } });
   return { at, id };
 }

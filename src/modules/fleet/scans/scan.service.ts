@@ -87,6 +87,10 @@ export function createScanService(core: Core, runs: ScanRunStore) {
 
     list: (filter: ScanRunFilter) => runs.list(filter),
 
+    /** The scanned host's name and address, deleted or not (a scan outlives its host's soft delete). */
+    hostOf: (hostId: string) =>
+      db.kysely.selectFrom('fleet_hosts').select(['id', 'hostname', 'ip_address']).where('id', '=', hostId).executeTakeFirst(),
+
     async results(scanId: string): Promise<ScanResultView[]> {
       const rows = await db.kysely
         .selectFrom('fleet_scan_results')

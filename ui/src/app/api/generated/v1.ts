@@ -2440,6 +2440,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scans/{id}/oscal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The scan as an OSCAL 1.1 assessment-results document (an attachment)
+         * @description One observation per rule with its evidence (command, expected, actual; stdout as a base64 back-matter resource), one finding per judged rule; NIST SP 800-53 references are the reviewed controls.
+         */
+        get: operations["getApiV1ScansByIdOscal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scans/{id}/rules/{ruleId}/evidence": {
         parameters: {
             query?: never;
@@ -2449,6 +2469,23 @@ export interface paths {
         };
         /** One rule's evidence for a scan */
         get: operations["getApiV1ScansByIdRulesByRuleIdEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans/{id}/rules/{ruleId}/oscal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rule's result in the scan as an OSCAL 1.1 assessment-results document (an attachment) */
+        get: operations["getApiV1ScansByIdRulesByRuleIdOscal"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3285,12 +3322,17 @@ export interface components {
         FleetError: {
             error: {
                 /**
-                 * @description Machine-readable error code
-                 * @example validation_failed
+                 * @description Machine-readable error code, as OpenWatch's catalogue spells it (validation.field_required, authz.permission_denied, auth.required, hosts.not_found ...)
+                 * @example validation.field_required
                  */
                 code: string;
                 /** @description Also returned in the X-Correlation-Id header */
                 correlation_id: string;
+                /** @description What the code is about (field, bounds, required_permission ...) */
+                detail?: {
+                    [key: string]: unknown;
+                };
+                /** @description The same object as detail */
                 details?: {
                     [key: string]: unknown;
                 };
@@ -18514,6 +18556,75 @@ export interface operations {
             };
         };
     };
+    getApiV1ScansByIdOscal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        "assessment-results": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description scan not found (scans.not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
     getApiV1ScansByIdRulesByRuleIdEvidence: {
         parameters: {
             query?: never;
@@ -18590,6 +18701,76 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    getApiV1ScansByIdRulesByRuleIdOscal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        "assessment-results": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description scan not found, or the scan did not evaluate the rule (scans.rule_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
