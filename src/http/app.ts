@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import type { RouteDefinition } from './route.js';
 import { createRouteRunner, type RouteRunnerDeps } from './route-runner.js';
 import { closeSseStreams } from './sse.js';
+import { createTurnGate } from './turn-gate.js';
 import type { ConsoleAssets } from './console.js';
 
 export interface HttpAppOptions extends RouteRunnerDeps {
@@ -74,9 +75,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     reply.headers(securityHeaders);
   };
   // Callback hooks, not async ones: an async hook costs each request a promise and a microtask turn per hook.
+  // Requests start through the turn gate, which keeps event-loop turns short so new connections are accepted under load.
+  const gate = createTurnGate();
   app.addHook('onRequest', (req, reply, done) => {
     decorate(req, reply);
-    done();
+    gate.admit(done);
   });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
