@@ -86,6 +86,10 @@ test('a server kept busy by open connections accepts and answers new ones withou
   }
 });
 
+test('the metrics listener shows how many requests wait for a turn', async () => {
+  assert.match(await r.metrics.registry.metrics(), /^rampart_http_requests_waiting 0$/m);
+});
+
 test('on an idle server a request starts at once; under load requests start in arrival order', async () => {
   let clock = 0;
   const gate = createTurnGate({ budgetMs: 2, now: () => clock });
