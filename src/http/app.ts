@@ -78,6 +78,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   // Requests start through the turn gate, which keeps event-loop turns short so new connections are accepted under load.
   const gate = createTurnGate();
   opts.metrics.watchTurnGate(() => gate.waiting);
+  app.server.on('connection', () => gate.accepted());
   app.addHook('onRequest', (req, reply, done) => {
     decorate(req, reply);
     gate.admit(done);

@@ -6,11 +6,15 @@
  * connections were accepted at 3-10 a second and their first answer waited seconds. The gate starts a request at
  * once while the current turn has done less than `budgetMs` of work; beyond that, or while others wait, requests
  * queue in arrival order and a drain releases a few per turn, as many as fit in the budget (measured turn by turn).
- * Turns then stay about `budgetMs` long, and the listen socket gets its accept every turn.
+ * Turns then stay about `budgetMs` long, and the listen socket gets its accept every turn. While connections arrive
+ * in a burst (one was accepted this turn), the next turns start nothing and only accept, up to MAX_ACCEPT_TURNS in
+ * a row: an empty turn costs microseconds, so 200 clients connecting at once are all accepted within milliseconds.
  */
 export interface TurnGate {
   /** Calls `start` now, or later in its turn, first come first served. */
   admit(start: () => void): void;
+  /** The server accepted a connection: more may be waiting in the accept queue. */
+  accepted(): void;
   /** Requests waiting for a turn. */
   readonly waiting: number;
 }
@@ -22,6 +26,8 @@ export interface TurnGateOptions {
 }
 
 const DEFAULT_BUDGET_MS = 2;
+/** Turns in a row that only accept, so that a flood of connections cannot starve the requests already waiting. */
+const MAX_ACCEPT_TURNS = 32;
 
 export function createTurnGate(opts: TurnGateOptions = {}): TurnGate {
   const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
@@ -33,12 +39,24 @@ export function createTurnGate(opts: TurnGateOptions = {}): TurnGate {
   /** Requests the drain releases per turn: grown while turns stay under budget, halved when one runs over. */
   let batch = 1;
   let lastDrain: number | null = null;
+  let acceptedThisTurn = false;
+  let acceptTurns = 0;
 
   const endTurn = () => {
     turnStart = null;
   };
 
   function drain() {
+    if (acceptedThisTurn && acceptTurns < MAX_ACCEPT_TURNS) {
+      // A turn for the accept queue alone; it is not one to size batches by.
+      acceptedThisTurn = false;
+      acceptTurns++;
+      lastDrain = null;
+      setImmediate(drain);
+      return;
+    }
+    acceptedThisTurn = false;
+    acceptTurns = 0;
     const at = now();
     // Everything since the last drain is one turn: the released requests, then the poll phase with its I/O.
     if (lastDrain !== null) batch = at - lastDrain > budgetMs ? Math.max(1, batch >> 1) : batch + 1;
@@ -68,6 +86,9 @@ export function createTurnGate(opts: TurnGateOptions = {}): TurnGate {
         draining = true;
         setImmediate(drain);
       }
+    },
+    accepted() {
+      if (draining) acceptedThisTurn = true;
     },
     get waiting() {
       return queue.size;
