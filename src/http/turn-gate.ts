@@ -36,9 +36,10 @@ export function createTurnGate(opts: TurnGateOptions = {}): TurnGate {
   /** When the current turn's first request started; null between turns. */
   let turnStart: number | null = null;
   let draining = false;
-  /** Requests the drain releases per turn: grown while turns stay under budget, halved when one runs over. */
+  /** Requests the drain releases per turn: as many as the last turn shows fit in the budget, at most twice as many. */
   let batch = 1;
   let lastDrain: number | null = null;
+  let lastReleased = 0;
   let acceptedThisTurn = false;
   let acceptTurns = 0;
 
@@ -59,16 +60,23 @@ export function createTurnGate(opts: TurnGateOptions = {}): TurnGate {
     acceptTurns = 0;
     const at = now();
     // Everything since the last drain is one turn: the released requests, then the poll phase with its I/O.
-    if (lastDrain !== null) batch = at - lastDrain > budgetMs ? Math.max(1, batch >> 1) : batch + 1;
+    if (lastDrain !== null && lastReleased > 0) {
+      // Sized by what the last turn's releases cost, not grown blindly while the queue ran short: a large batch of
+      // slow requests released at once would make the very long turn the gate is there to prevent.
+      const fit = Math.floor((lastReleased * budgetMs) / Math.max(at - lastDrain, 0.001));
+      batch = Math.min(Math.max(1, fit), lastReleased * 2);
+    }
     lastDrain = at;
     const released: Array<() => void> = [];
     while (released.length < batch && queue.size > 0) released.push(queue.shift()!);
+    lastReleased = released.length;
     // Rescheduled before the releases run, so that one that throws cannot stall the queue.
     if (queue.size > 0) {
       setImmediate(drain); // scheduled from the check phase, so it runs in the next turn, after its accept
     } else {
       draining = false;
       lastDrain = null;
+      batch = 1; // the next burst may be of slower requests
     }
     for (const start of released) start();
   }
