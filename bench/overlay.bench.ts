@@ -36,10 +36,13 @@ const NODES = Number(process.env.BENCH_OVERLAY_NODES ?? 10_000);
 const CREATE_CONCURRENCY = 4;
 const CLI_SAMPLE = 20;
 
+/** Which parts run (BENCH_OVERLAY_PARTS, comma-separated): one-device polling, the fleet, the 10,000 creates. */
+const PARTS = new Set((process.env.BENCH_OVERLAY_PARTS ?? 'poll,fleet,nodes').split(',').map((p) => p.trim()));
+
 export const bench: Bench = async (ctx) => [
-  await ctx.scoped((scope) => deviceConfigPair(scope)),
-  await ctx.scoped((scope) => fleetPolling(scope)),
-  await ctx.scoped((scope) => tenThousandNodes(scope)),
+  ...(PARTS.has('poll') ? [await ctx.scoped((scope) => deviceConfigPair(scope))] : []),
+  ...(PARTS.has('fleet') ? [await ctx.scoped((scope) => fleetPolling(scope))] : []),
+  ...(PARTS.has('nodes') ? [await ctx.scoped((scope) => tenThousandNodes(scope))] : []),
 ];
 
 interface Api {

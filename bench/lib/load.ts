@@ -41,8 +41,9 @@ interface Slice {
  * server to accept it) apart from the answers on connections already open.
  */
 interface ConnectionSplit {
-  first: { count: number; max_ms: number; over_2s: number };
-  later: { count: number; max_ms: number; over_2s: number };
+  /** Every latency (ms) of each side, for its percentiles. */
+  first: number[];
+  later: number[];
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -85,14 +86,11 @@ async function measure(t: Target, seconds: number, request: RequestShape, settin
   const loadgen0 = process.cpuUsage();
   const loadgenDelay = monitorEventLoopDelay({ resolution: 10 });
   loadgenDelay.enable();
-  const connections: ConnectionSplit = { first: { count: 0, max_ms: 0, over_2s: 0 }, later: { count: 0, max_ms: 0, over_2s: 0 } };
+  const connections: ConnectionSplit = { first: [], later: [] };
   const seen = new WeakSet<object>();
   const raw = await load(t, seconds, request, settings, (client, ms) => {
-    const side = seen.has(client) ? connections.later : connections.first;
+    (seen.has(client) ? connections.later : connections.first).push(ms);
     seen.add(client);
-    side.count++;
-    side.max_ms = Math.max(side.max_ms, Math.round(ms));
-    if (ms > 2_000) side.over_2s++;
   });
   const server1 = cpuSeconds(t.pid);
   const loadgen = process.cpuUsage(loadgen0);
@@ -149,11 +147,7 @@ function summarise(t: Target, slices: Slice[], connections: number): TargetResul
     : null;
   const loadgenCpu = slices.reduce((total, s) => total + s.loadgenCpuS, 0);
   const scrapes = slices.flatMap((s) => (s.scrapes ? [s.scrapes] : []));
-  const split = (side: 'first' | 'later') => ({
-    count: slices.reduce((n, s) => n + s.connections[side].count, 0),
-    max_ms: Math.max(...slices.map((s) => s.connections[side].max_ms)),
-    over_2s: slices.reduce((n, s) => n + s.connections[side].over_2s, 0),
-  });
+  const split = (side: 'first' | 'later') => latencySummary(slices.flatMap((s) => s.connections[side]));
   return {
     server: t.server,
     requests_per_s: Math.round(completed / seconds),
@@ -171,6 +165,13 @@ function summarise(t: Target, slices: Slice[], connections: number): TargetResul
     client_side: { first_answer_per_connection: split('first'), on_open_connections: split('later') },
     ...(scrapes.length === slices.length ? { server_side: serverSide(scrapes) } : {}),
   };
+}
+
+/** Count, p50/p99/max and answers over 2 s of one side of the connection split. */
+function latencySummary(ms: number[]): { count: number; p50_ms: number; p99_ms: number; max_ms: number; over_2s: number } {
+  const sorted = Float64Array.from(ms).sort();
+  const at = (q: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]) : 0);
+  return { count: sorted.length, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1), over_2s: ms.filter((x) => x > 2_000).length };
 }
 
 /** How many responses had each status code, over every round. */

@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import type { RouteDefinition } from './route.js';
 import { createRouteRunner, type RouteRunnerDeps } from './route-runner.js';
 import { closeSseStreams } from './sse.js';
+import { createTurnGate } from './turn-gate.js';
 import type { ConsoleAssets } from './console.js';
 
 export interface HttpAppOptions extends RouteRunnerDeps {
@@ -74,19 +75,26 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     reply.headers(securityHeaders);
   };
   // Callback hooks, not async ones: an async hook costs each request a promise and a microtask turn per hook.
+  // Requests start through the turn gate, which keeps event-loop turns short so new connections are accepted under load.
+  const gate = createTurnGate();
+  opts.metrics.watchTurnGate(() => gate.waiting);
+  app.server.on('connection', () => gate.accepted());
   app.addHook('onRequest', (req, reply, done) => {
     decorate(req, reply);
-    done();
+    gate.admit(done);
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    opts.metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    const level = (req.routeOptions.config as RouteConfig | undefined)?.accessLog ?? 'info';
+    // routeOptions is a getter that builds a fresh object: read once.
+    const { url, config } = req.routeOptions;
+    const route = url ?? 'unmatched';
+    const ms = reply.elapsedTime;
+    opts.metrics.observeRequest(req.method, route, reply.statusCode, ms / 1000);
+    const level = (config as RouteConfig | undefined)?.accessLog ?? 'info';
     // Built only when written: probes log at debug, below the default level.
     if ((req.log as Logger).isLevelEnabled(level)) {
       // The path only: query strings may carry tickets or tokens.
       const path = req.url.split('?')[0];
-      req.log[level]({ method: req.method, route, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+      req.log[level]({ method: req.method, route, path, status: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     }
     done();
   });

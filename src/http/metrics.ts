@@ -36,6 +36,17 @@ export function createMetrics(sources: MetricsSources = {}) {
       one.count.inc();
       one.time.observe(seconds);
     },
+    /** Requests waiting in the turn gate (http/turn-gate.ts) for an event-loop turn, read at each scrape. */
+    watchTurnGate(waiting: () => number) {
+      new Gauge({
+        name: 'rampart_http_requests_waiting',
+        help: 'HTTP requests queued for an event-loop turn by the turn gate (a steady non-zero value: the process is saturated)',
+        registers: [registry],
+        collect() {
+          this.set(waiting());
+        },
+      });
+    },
   };
 }
 

@@ -35,7 +35,8 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     // Before anything reads the request: strings no store can hold never reach a query, whatever the route.
     rejectUnstorableInput(req);
     // Who is asking comes first: a caller who may not call the route learns nothing about its input rules.
-    const principal = await authenticate(route, req);
+    // Probes and device polls carry no credential the kit reads: they skip the await (a promise and a microtask).
+    const principal = carriesCredentials(route, req) ? await authenticate(route, req) : null;
     // A browser's cookie is sent whoever made the page: writes it authenticates must prove they came from ours.
     assertNotForged(req, principal, forwardedBy(req, transport.proxies, 'x-forwarded-host') ?? req.headers.host);
     ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
@@ -50,7 +51,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     const query = parse(route.schema.query, req.query, 'query');
     const body = parse(route.schema.body, req.body, 'body');
 
-    const idem = await idempotencyFor(route, req, principal);
+    const idem = route.idempotency ? await idempotencyFor(route, req, principal) : null;
     if (idem?.replay) return send(reply, idem.replay, true);
 
     const control = new ReplyControl(reply, route.status ?? 200, transport);
@@ -114,11 +115,16 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     });
   }
 
+  /** Whether the kit has a credential to resolve: always on non-public routes, which answer 401 without one. */
+  function carriesCredentials(route: RouteDefinition<any>, req: FastifyRequest): boolean {
+    if (route.permission !== 'public') return true;
+    if (route.credentials === 'own') return false;
+    return req.headers.authorization !== undefined || req.headers.cookie !== undefined; // probes carry neither
+  }
+
   /** On public routes a stale or invalid credential (an expired cookie, say) is simply no one. */
   async function authenticate(route: RouteDefinition<any>, req: FastifyRequest): Promise<Principal | null> {
     if (route.permission !== 'public') return deps.authenticator.authenticate(req, route);
-    if (route.credentials === 'own') return null;
-    if (req.headers.authorization === undefined && req.headers.cookie === undefined) return null; // probes, mostly
     try {
       return await deps.authenticator.authenticate(req, route);
     } catch (err) {
