@@ -83,19 +83,22 @@ export function createLoginService(deps: LoginDeps): LoginService {
 
   return {
     async login(input, client) {
-      await assertNotThrottled(input.username, client);
-      const row = await users.findRowByUsername(input.username);
-      if (!row?.password_hash) {
-        await passwords.verifyDummy(input.password);
-        return fail(input.username, client, invalidCredentials());
-      }
-      // A user who may not sign in gets the answer of a wrong password: the status is not revealed.
-      if (!(await passwords.verify(row.password_hash, input.password)) || row.status !== 'active') {
-        return fail(input.username, client, invalidCredentials());
-      }
-      if (!deps.db.dialect.fromBool(row.mfa_enabled)) return succeed(row, 'password', client);
-      if (!input.otp) return mfaRequired(row);
-      return checkSecondFactor(row, input.otp, client);
+      // The pool is waited for once before the hash and once after it, never per query, and no connection is held
+      // while the hash runs: under load each wait is long.
+      const row = await deps.db.oneConnection(async () => {
+        await assertNotThrottled(input.username, client);
+        return users.findRowByUsername(input.username);
+      });
+      const verified = row?.password_hash
+        ? await passwords.verify(row.password_hash, input.password)
+        : await passwords.verifyDummy(input.password).then(() => false);
+      return deps.db.oneConnection(async () => {
+        // A user who may not sign in gets the answer of a wrong password: the status is not revealed.
+        if (!row || !verified || row.status !== 'active') return fail(input.username, client, invalidCredentials());
+        if (!deps.db.dialect.fromBool(row.mfa_enabled)) return succeed(row, 'password', client);
+        if (!input.otp) return mfaRequired(row);
+        return checkSecondFactor(row, input.otp, client);
+      });
     },
 
     async completeMfa(mfaToken, code, client) {
