@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
+import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -12,6 +13,7 @@ function defaultHooks(): AccessHooks {
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
+    gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -23,7 +25,10 @@ function defaultHooks(): AccessHooks {
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const enrollment = createEnrollmentPart(core, hooks);
+  // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
+  const callers = enrollment.callers;
+  return { core, hooks, enrollment, callers };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;
