@@ -5,6 +5,7 @@ import { enrollmentMigrations } from './enrollment/enrollment.migrations.js';
 import { tokenRoutes } from './enrollment/tokens.routes.js';
 import { deviceRoutes } from './enrollment/devices.routes.js';
 import { enrollRoutes } from './enrollment/enroll.routes.js';
+import { samlRoutes } from './enrollment/saml.routes.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -18,6 +19,6 @@ export const accessModule: RampartModule = {
   permissions: accessPermissions,
   http: (core) => {
     const access = accessServices(core);
-    return { name: 'access', routes: [...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access)] };
+    return { name: 'access', routes: [...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access)] };
   },
 };
