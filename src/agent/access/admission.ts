@@ -19,6 +19,7 @@ export interface AdmissionDeps {
   runtime: GatewayRuntime;
   grants: GrantTable;
   gatewayPublicKey: string;
+  gatewayId: string;
   log: AgentLog;
   now?: () => Date;
 }
@@ -76,10 +77,12 @@ export async function admit(deps: AdmissionDeps, body: any): Promise<Record<stri
   // The grant never outlives the SPC that earned it.
   const spcExpiry = verdict.claims.exp * 1000;
   const grant = { ...answer.grant, expires_at: Math.min(answer.grant.expires_at, spcExpiry), spc_serial: verdict.claims.serial, spc_expires_at: spcExpiry };
-  await deps.grants.admit(grant);
+  const stored = await deps.grants.admit(grant);
   return {
     ok: true,
     device_id,
+    session_id: stored.session_id,
+    gateway_id: deps.gatewayId,
     overlay_ip: grant.overlay_ip,
     expires_at: new Date(grant.expires_at).toISOString(),
     gateway_public_key: deps.gatewayPublicKey,

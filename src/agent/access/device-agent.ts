@@ -70,7 +70,7 @@ export interface DeviceRunOptions {
 
 interface Admission {
   gateway: GatewayEndpoint;
-  grant_id: string;
+  session_id: string | undefined;
   expires_at: number;
   admitted_at: number;
   spc: string;
@@ -124,7 +124,7 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
       } catch (err) {
         lastError = err as Error;
         // A refused SPC is refused everywhere: fetch a new one rather than trying the other gateways.
-        if (err instanceof AccessHttpError && err.status === 403 && /SPC (revoked|expired)/.test(err.detail ?? '')) spc = undefined;
+        if (err instanceof AccessHttpError && err.status === 403 && /SPC (revoked|expired)|spc_invalid|spc_missing/.test(err.detail ?? '')) spc = undefined;
         if (err instanceof AccessHttpError && err.status === 403) break;
       }
     }
@@ -142,15 +142,16 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     await wg.setPeer({ public_key: gateway.public_key, allowed_ips: destinations, endpoint: `${gateway.host.includes(':') ? `[${gateway.host}]` : gateway.host}:${gateway.port}`, keepalive_s: KEEPALIVE_S });
     for (const cidr of destinations) await wg.replaceRoute(cidr);
     const first = !admission || admission.gateway.public_key !== gateway.public_key || admission.destinations.join() !== destinations.join();
-    admission = { gateway, grant_id: String(res.body.grant_id ?? ''), expires_at: expires, admitted_at: Date.now(), spc: spc!, destinations };
+    admission = { gateway, session_id: typeof res.body.session_id === 'string' ? res.body.session_id : undefined, expires_at: expires, admitted_at: Date.now(), spc: spc!, destinations };
     if (first) o.log(`admitted by gateway ${gateway.gateway_id || gateway.host} until ${res.body.expires_at}; reaching ${destinations.join(', ')}`);
   }
 
   async function telemetry(): Promise<void> {
-    if (!admission) return;
+    // The session is the gateway's: without its id (an older gateway) there is nothing to report on.
+    if (!admission?.session_id || !admission.gateway.gateway_id) return;
     const peer = (await wg.peers()).find((p) => p.public_key === admission!.gateway.public_key);
     await call('POST', '/v1/telemetry/session', {
-      session_id: admission.grant_id || state.device_id,
+      session_id: admission.session_id,
       gateway_id: admission.gateway.gateway_id,
       bytes_rx: peer?.rx_bytes ?? 0,
       bytes_tx: peer?.tx_bytes ?? 0,

@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from '../overlay/backoff.js';
 import type { AgentLog } from '../overlay/log.js';
+import { versionInfo } from '../../version.js';
 import { createAdmissionServer } from './admission.js';
 import { wireguardDataplane } from './dataplane.js';
 import { localRunner, type CommandRunner } from './exec.js';
@@ -65,6 +66,7 @@ export interface GatewayRunOptions {
   admissionPort: number;
   pollIntervalMs: number;
   meteringIntervalMs: number;
+  heartbeatIntervalMs: number;
   log: AgentLog;
   signal: AbortSignal;
   runner?: CommandRunner;
@@ -105,7 +107,7 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
   const nft = new NftEnforcer(runner, o.ifname);
   const grants = new GrantTable(wireguardDataplane(runner, wg, nft), o.log);
   const runtime = new GatewayRuntime(client, token);
-  const server = createAdmissionServer({ runtime, grants, gatewayPublicKey: state.public_key, log: o.log });
+  const server = createAdmissionServer({ runtime, grants, gatewayPublicKey: state.public_key, gatewayId: state.gateway_id, log: o.log });
 
   /** Asks the control plane about every admitted device again; refused ones go, changed ones are rewritten. */
   async function recheck(why: string): Promise<void> {
@@ -133,7 +135,7 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
         return 60_000;
       }
       if (res.status !== 200) return 0;
-      since = String(res.body?.serial ?? res.etag ?? since);
+      if (/^\d+$/.test(String(res.body?.serial))) since = String(res.body.serial);
       await runtime.refresh();
       await recheck('change pushed');
       return 0;
@@ -144,6 +146,13 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
     await every(o.pollIntervalMs, signal, async () => {
       if (await runtime.refresh()) await recheck('runtime routes changed');
     }, backoff('pulling the runtime routes'));
+  }
+
+  /** The control plane lists a gateway to devices only while its heartbeats come. */
+  async function heartbeat(): Promise<void> {
+    await every(o.heartbeatIntervalMs, signal, async () => {
+      await client.request('POST', '/v1/gateway/heartbeat', { token, body: { status: 'ok', version: versionInfo.rampart, active_sessions: grants.list().length }, signal });
+    }, backoff('heartbeat'));
   }
 
   async function expire(): Promise<void> {
@@ -157,8 +166,9 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
       const windowEnd = new Date();
       const peers = new Map((await wg.peers()).map((p) => [p.public_key, p]));
       const sessions = grants.list().map((g) => ({
-        session_id: g.grant_id || g.device_id,
+        session_id: g.session_id!,
         device_id: g.device_id,
+        started_at: new Date(g.started_at!).toISOString(),
         bytes_rx: peers.get(g.public_key)?.rx_bytes ?? 0,
         bytes_tx: peers.get(g.public_key)?.tx_bytes ?? 0,
       }));
@@ -176,7 +186,7 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
     await listen(server, o.admissionHost, o.admissionPort);
     o.log(`gateway ${state.gateway_id} ready: WireGuard ${o.ifname} on UDP ${o.listenPort}, admission on ${o.admissionHost}:${o.admissionPort}`);
     o.onReady?.(server);
-    await Promise.all([watch(), poll(), expire(), meter(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+    await Promise.all([heartbeat(), watch(), poll(), expire(), meter(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
   } finally {
     server.close();
     server.closeAllConnections?.();

@@ -4,6 +4,7 @@
  * run one at a time, so the peer set and the table never disagree for long; an admission writes rules before the
  * peer appears, a removal takes the peer out first, then its rules, then its tracked connections.
  */
+import { randomUUID } from 'node:crypto';
 import type { AgentLog } from '../overlay/log.js';
 import { destinationKey, type Destination } from './destinations.js';
 import type { DeviceRules } from './nft.js';
@@ -20,6 +21,9 @@ export interface Grant {
   /** The SPC that earned the grant: a grant never outlives it, and its revocation ends the grant at once. */
   spc_serial?: string;
   spc_expires_at?: number;
+  /** The gateway's session for this device (metering, the device's telemetry); kept across grant renewals. */
+  session_id?: string;
+  started_at?: number;
 }
 
 /** What the table drives: the WireGuard interface and the nft table (src/agent/access/dataplane.ts). */
@@ -55,15 +59,17 @@ export class GrantTable {
     return [...this.grants.values()];
   }
 
-  /** Adds or replaces a device's grant; the data plane changes only where the grant did. */
-  admit(grant: Grant): Promise<void> {
+  /** Adds or replaces a device's grant; the data plane changes only where the grant did. Returns it as stored. */
+  admit(grant: Grant): Promise<Grant> {
     return this.serial(async () => {
       const before = this.grants.get(grant.device_id);
       // Another device holding this overlay address (re-enrolled elsewhere) loses it first.
       for (const other of this.grants.values()) {
         if (other.device_id !== grant.device_id && other.overlay_ip === grant.overlay_ip) await this.drop(other, 'its overlay address was granted to another device');
       }
-      this.grants.set(grant.device_id, grant);
+      const sameDevice = before && before.public_key === grant.public_key;
+      const session = sameDevice ? { session_id: before.session_id, started_at: before.started_at } : { session_id: randomUUID(), started_at: this.now() };
+      this.grants.set(grant.device_id, { ...grant, ...session });
       const rulesChanged = !before || before.overlay_ip !== grant.overlay_ip || destinationKey(before.destinations) !== destinationKey(grant.destinations);
       if (rulesChanged) await this.dataplane.applyRules(this.rules());
       if (before && (before.public_key !== grant.public_key || before.overlay_ip !== grant.overlay_ip)) {
@@ -73,6 +79,7 @@ export class GrantTable {
       if (!before || before.public_key !== grant.public_key || before.overlay_ip !== grant.overlay_ip) await this.dataplane.addPeer(grant.public_key, grant.overlay_ip);
       if (!before) this.log(`admitted device ${grant.device_id} at ${grant.overlay_ip} until ${new Date(grant.expires_at).toISOString()}`);
       else if (rulesChanged) this.log(`device ${grant.device_id}: destinations changed`);
+      return this.grants.get(grant.device_id)!;
     });
   }
 

@@ -28,6 +28,7 @@ interface RunFlags {
   admissionListen?: string;
   pollInterval: string;
   meteringInterval: string;
+  heartbeatInterval: string;
   wireguardGo?: string;
 }
 
@@ -68,6 +69,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       admissionPort: admission.port,
       pollIntervalMs: seconds('--poll-interval', flags.pollInterval),
       meteringIntervalMs: seconds('--metering-interval', flags.meteringInterval),
+      heartbeatIntervalMs: seconds('--heartbeat-interval', flags.heartbeatInterval),
       wireguardGo: flags.wireguardGo,
       log: stderrLog,
       signal,
@@ -103,6 +105,7 @@ export function registerAgentGatewayCommands(program: Command): void {
     .option('--admission-listen <host:port>', 'the admission endpoint; default 0.0.0.0:<listen port + 1>')
     .option('--poll-interval <seconds>', 'seconds between pulls of the runtime routes (the fallback to the change push)', '30')
     .option('--metering-interval <seconds>', 'seconds per metering window', '60')
+    .option('--heartbeat-interval <seconds>', 'seconds between heartbeats (devices are sent only to gateways whose heartbeats come)', '15')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
     .action(runAction);
 }
