@@ -12,6 +12,11 @@ function defaultHooks(): AccessHooks {
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
+    spcStatus: async () => null,
+    trustAnchors: async () => ({ serial: 0, anchors: [] }),
+    revocationBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
+    bundleForChannel: async () => null,
+    allowedDestinations: async () => [],
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
