@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
+import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -9,9 +10,15 @@ function defaultHooks(): AccessHooks {
     redeemGatewayToken: async () => {
       throw new Error('gateway enrollment is not wired');
     },
+    authenticateDevice: async () => undefined,
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
+    allowedDestinations: async () => [],
+    trustAnchors: async () => ({ serial: 0, anchors: [] }),
+    spcBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
+    channelBundle: async () => undefined,
+    validateSpc: async () => ({ valid: false, reason: 'unknown_kid', claims: null }),
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -23,7 +30,9 @@ function defaultHooks(): AccessHooks {
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const policy = createPolicyService(core, hooks);
+  providePolicyHooks(hooks, policy);
+  return { core, hooks, policy };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;
