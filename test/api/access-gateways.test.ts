@@ -18,9 +18,6 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
   before(async () => {
     r = await createTestRampart({ now: clock.now });
     world = accessWorld(r);
-    world.hooks.trustAnchors = async () => ({ serial: 1, anchors: [{ kid: 'k1', alg: 'Ed25519', public_key: 'AAAA', state: 'active' }] });
-    world.hooks.revocationBundle = async () => ({ serial: 1, revoked: [], signer_kids: ['k1'] });
-    world.hooks.bundleForChannel = async (channel) => ({ channel, serial: 1, digest: 'sha256:00', rules: [] });
     [admin, viewer] = await Promise.all([signIn(r, { roles: ['admin'] }), signIn(r, { roles: ['viewer'] })]);
   });
   after(() => r.cleanup());
@@ -66,7 +63,8 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal((await asAdmin('POST', POOLS, { name: 'nope', region: 'x' }, viewer)).statusCode, 403);
     assert.equal((await r.app.inject({ method: 'GET', url: POOLS })).statusCode, 401);
     const bad = await asAdmin('POST', POOLS, { name: 'bad', region: 'x', destinations: ['not a cidr'] });
-    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.statusCode, 422);
+    assert.equal(bad.json().error, 'validation_error');
     assert.ok(bad.json().detail.includes('destinations'), bad.body);
     assert.ok(!(await asAdmin('GET', POOLS)).json().items.some((x: { name: string }) => x.name === 'bad'));
 
@@ -81,7 +79,7 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.ok(!(await asAdmin('GET', POOLS)).json().items.some((x: { id: string }) => x.id === p.id));
   });
 
-  test('gateway enrollment: a gateway token works once; unknown 401, used 403, a device token 400, a bad endpoint 400', async () => {
+  test('gateway enrollment: a gateway token works once; unknown 401, used 403, a device token 422, a bad endpoint 422', async () => {
     const p = await pool();
     const token = world.gatewayToken(p.id);
     const body = { token, public_key: wgKey(), endpoint: 'gw.example.test:51820', name: 'edge-a' };
@@ -99,9 +97,9 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal(unknown.statusCode, 401);
     assert.equal(unknown.json().error, 'unauthorized');
     const deviceKind = await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { ...body, token: world.gatewayToken(p.id, 'device') } });
-    assert.equal(deviceKind.statusCode, 400, deviceKind.body);
+    assert.equal(deviceKind.statusCode, 422, deviceKind.body);
     const badEndpoint = await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { ...body, token: world.gatewayToken(p.id), endpoint: 'no-port' } });
-    assert.equal(badEndpoint.statusCode, 400);
+    assert.equal(badEndpoint.statusCode, 422);
     const health = (await asAdmin('GET', '/v1/admin/gateway/health')).json();
     assert.equal(health.gateways.filter((g: { pool_id: string }) => g.pool_id === p.id).length, 1, 'only the first enrollment made a gateway');
     assert.ok(!JSON.stringify(health).includes(enrolled.gateway_token), 'the credential is shown once');
@@ -132,6 +130,13 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
   test('every runtime route: 200 with an ETag, 304 on If-None-Match, a new ETag after a change, 401 for a device or no credential', async () => {
     const p = await pool();
     const gw = await enrolledGateway(p.id);
+    const unpublished = await asGateway('GET', '/v1/gateway/runtime/policy-bundle', gw.gateway_token);
+    assert.equal(unpublished.statusCode, 404, 'no stable bundle yet');
+    assert.equal(unpublished.json().error, 'not_found');
+    const published = await asAdmin('POST', '/v1/admin/policy/publish', {
+      channel: 'stable', rules: [{ name: 'eng-web', sources: { group_ids: ['eng'] }, destinations: [{ cidr: '10.233.1.0/24', protocol: 'tcp', ports: ['8080'] }] }],
+    });
+    assert.equal(published.statusCode, 200, published.body);
     for (const name of RUNTIME) {
       const url = `/v1/gateway/runtime/${name}`;
       const first = await asGateway('GET', url, gw.gateway_token);
@@ -158,6 +163,15 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     const after = await asGateway('GET', '/v1/gateway/runtime/deployment-config', gw.gateway_token, undefined, { 'if-none-match': before });
     assert.equal(after.statusCode, 200);
     assert.equal(after.json().mtu, 1380);
+    const bundle = (await asGateway('GET', '/v1/gateway/runtime/policy-bundle', gw.gateway_token)).json();
+    assert.equal(bundle.digest, published.json().digest, "the pool's channel bundle, as the policy part signed it");
+
+    const anchors = await asGateway('GET', '/v1/gateway/runtime/trust-anchors', gw.gateway_token);
+    assert.equal((await asAdmin('POST', '/v1/trust/anchors/rotate', {})).statusCode, 200);
+    const rotated = await asGateway('GET', '/v1/gateway/runtime/trust-anchors', gw.gateway_token, undefined, { 'if-none-match': anchors.headers.etag as string });
+    assert.equal(rotated.statusCode, 200, 'rotated anchors are new anchors');
+    assert.notEqual(rotated.headers.etag, anchors.headers.etag);
+
     const manifest = (await asGateway('GET', '/v1/gateway/runtime/auth-material-manifest', gw.gateway_token)).json();
     assert.deepEqual(manifest.items.map((i: { name: string }) => i.name).sort(), ['deployment-config', 'policy-bundle', 'spc-bundle', 'trust-anchors']);
     assert.ok(manifest.items.every((i: { sha256: string }) => /^[0-9a-f]{64}$/.test(i.sha256)));
@@ -235,7 +249,7 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     await denied(noSpc.id, 'spc_missing', noSpc.public_key);
 
     const badQuery = await asGateway('GET', '/v1/gateway/runtime/client-admission-grant?device_id=nope&public_key=x', gw.gateway_token);
-    assert.equal(badQuery.statusCode, 400);
+    assert.equal(badQuery.statusCode, 422);
   });
 
   test('metering is recorded once per window; sessions list; connection_truth flags a revoked device its gateway still reports', async () => {
@@ -306,9 +320,9 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal((await sessions('&state=closed')).length, 1);
 
     const foreign = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 240_000, []), gateway_id: randomUUID() });
-    assert.equal(foreign.statusCode, 400);
+    assert.equal(foreign.statusCode, 422);
     const backwards = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 300_000, []), window_end: new Date(t0).toISOString() });
-    assert.equal(backwards.statusCode, 400);
+    assert.equal(backwards.statusCode, 422);
     assert.equal((await asAdmin('GET', '/v1/admin/connection_truth', undefined, await signIn(r, { permissions: ['access_gateway:read'] }))).statusCode, 403);
   });
 

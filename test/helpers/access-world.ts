@@ -1,20 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { errors } from '../../src/core/errors.js';
 import { accessServices } from '../../src/modules/access/access.services.js';
-import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessDestination, type AccessDevice, type DevicePosture, type SpcStatus } from '../../src/modules/access/access.types.js';
+import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessDestination, type AccessDevice, type DevicePosture, type CurrentSpc } from '../../src/modules/access/access.types.js';
 import type { TestRampart } from './app.js';
 
 export const wgKey = () => randomBytes(32).toString('base64');
 
 /**
- * The facts the gateways part reads through AccessHooks from the enrollment and policy parts, held here so a test
- * sets them directly (device status, SPC, posture, allowed destinations, gateway tokens). Changing a fact is
+ * The per-device facts the gateways part reads through AccessHooks from the enrollment and policy parts, held here
+ * so a test sets them directly (device status, SPC, posture, allowed destinations, gateway tokens); the tenant-wide
+ * ones (trust anchors, revocation set, channel bundles) stay the policy part's real answers. Changing a fact is
  * followed by ACCESS_CHANGED, as the owning part publishes it.
  */
 export function accessWorld(r: TestRampart) {
   const hooks = accessServices(r.core).hooks;
   const devices = new Map<string, AccessDevice>();
-  const spcs = new Map<string, SpcStatus | null>();
+  const spcs = new Map<string, CurrentSpc | null>();
   const postures = new Map<string, DevicePosture>();
   const destinations = new Map<string, AccessDestination[]>();
   const groups = new Map<string, string[]>();
@@ -23,7 +24,7 @@ export function accessWorld(r: TestRampart) {
   hooks.device = async (id) => devices.get(id);
   hooks.deviceGroups = async (id) => groups.get(id) ?? [];
   hooks.posture = async (id) => postures.get(id) ?? { verdict: 'unknown', failed_checks: [], checked_at: null };
-  hooks.spcStatus = async (id) => spcs.get(id) ?? null;
+  hooks.spcStatus = async (_tenantId, id) => spcs.get(id) ?? null;
   hooks.allowedDestinations = async (id) => destinations.get(id) ?? [];
   hooks.redeemGatewayToken = async (secret) => {
     const token = tokens.get(secret);
@@ -60,7 +61,7 @@ export function accessWorld(r: TestRampart) {
       devices.set(id, { ...devices.get(id)!, ...patch });
       await changed({ reason: 'device', device_ids: [id] });
     },
-    async setSpc(id: string, spc: SpcStatus | null) {
+    async setSpc(id: string, spc: CurrentSpc | null) {
       spcs.set(id, spc);
       await changed({ reason: 'spc', device_ids: [id] });
     },

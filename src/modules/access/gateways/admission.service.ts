@@ -72,7 +72,7 @@ export function createAdmissionService(core: Core, hooks: AccessHooks, pools: Po
     if (publicKey !== undefined && publicKey !== device.public_key) return deny(deviceId, 'public_key_mismatch', who);
     if (!(await userActive(device.user_id))) return deny(deviceId, 'user_suspended', who);
     const [spc, posture, groupIds, allowed, pool] = await Promise.all([
-      hooks.spcStatus(deviceId), hooks.posture(deviceId), hooks.deviceGroups(deviceId), hooks.allowedDestinations(deviceId), poolId ? pools.row(poolId) : undefined,
+      hooks.spcStatus(device.tenant_id, deviceId), hooks.posture(deviceId), hooks.deviceGroups(deviceId), hooks.allowedDestinations(deviceId), poolId ? pools.row(poolId) : undefined,
     ]);
     if (!spc) return deny(deviceId, 'spc_missing', who);
     const now = core.now().getTime();

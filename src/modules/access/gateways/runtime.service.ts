@@ -45,15 +45,15 @@ export function createRuntimeService(core: Core, hooks: AccessHooks, pools: Pool
   }
 
   const builders: Record<RuntimeArtifactName, (caller: GatewayCaller) => Promise<unknown>> = {
-    'trust-anchors': () => hooks.trustAnchors(),
+    'trust-anchors': (caller) => hooks.trustAnchors(caller.tenant_id),
     'policy-bundle': async (caller) => {
       const { channel } = await poolOf(caller);
-      const bundle = await hooks.bundleForChannel(channel);
+      const bundle = await hooks.channelBundle(caller.tenant_id, channel);
       if (!bundle) throw accessErrors.notFound(`a published ${channel} policy bundle`);
       return bundle;
     },
     'deployment-config': deploymentConfig,
-    'spc-bundle': () => hooks.revocationBundle(),
+    'spc-bundle': (caller) => hooks.spcBundle(caller.tenant_id),
   };
 
   async function get(name: RuntimeArtifactName, caller: GatewayCaller): Promise<Artifact> {
