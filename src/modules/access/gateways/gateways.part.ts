@@ -1,5 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import type { AccessDevice, AccessHooks } from '../access.types.js';
+import { errors } from '../../../core/errors.js';
 import { accessErrors } from './gateway-errors.js';
 import { createAdmissionService } from './admission.service.js';
 import { createChangeFeed } from './change-feed.js';
@@ -22,12 +23,11 @@ export function createGatewaysPart(core: Core, hooks: AccessHooks) {
   hooks.closeSessions = (deviceIds, reason) => sessions.close(deviceIds, reason);
   const part = {
     feed, pools, gateways, admission, sessions, runtime, connectionTruth,
-    /** Resolves a device bearer credential (the enrollment part's caller resolution, wired in access.services.ts). */
-    resolveDevice: async (_authorization: string | undefined): Promise<AccessDevice | undefined> => undefined,
-    /** The calling device, or 401. */
+    /** The calling device (its bearer credential, resolved by the enrollment part): 401 for none, 403 unless active. */
     async deviceOf(authorization: string | undefined): Promise<AccessDevice> {
-      const device = await part.resolveDevice(authorization);
+      const device = await hooks.authenticateDevice(authorization);
       if (!device) throw accessErrors.unauthorized('a device credential is required');
+      if (device.status !== 'active') throw errors.forbidden(`the device is ${device.status}`);
       return device;
     },
   };
