@@ -9,6 +9,10 @@ import { policyMigrations } from './policy/policy.migrations.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
 import './policy/policy.tables.js';
+import { enrollmentMigrations } from './enrollment/enrollment.migrations.js';
+import { tokenRoutes } from './enrollment/tokens.routes.js';
+import { deviceRoutes } from './enrollment/devices.routes.js';
+import { enrollRoutes } from './enrollment/enroll.routes.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -18,11 +22,14 @@ import './policy/policy.tables.js';
 export const accessModule: RampartModule = {
   name: 'access',
   // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [...policyMigrations, ...gatewayMigrations],
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations],
   sealedColumns: [...Object.values(policySealedColumns)],
   permissions: accessPermissions,
   http: (core) => {
-    accessServices(core);
-    return { name: 'access', routes: [...policyRoutes(core), ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)] };
+    const access = accessServices(core);
+    return {
+      name: 'access',
+      routes: [...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...policyRoutes(core), ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)],
+    };
   },
 };
