@@ -60,6 +60,8 @@ export interface DeviceRunOptions {
   ifname: string;
   postureIntervalMs: number;
   telemetryIntervalMs: number;
+  /** How often the bundle's digest is checked (a cheap 304); a new bundle means asking for admission again. */
+  policyIntervalMs: number;
   postureFile?: string;
   log: AgentLog;
   signal: AbortSignal;
@@ -86,7 +88,7 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
   const token = state.device_token;
   const runner = o.runner ?? localRunner;
   const wg = new WireguardInterface({ runner, ifname: o.ifname, privateKeyFile: keyFile(o.stateDir), wireguardGo: o.wireguardGo, log: o.log });
-  const call = (method: string, path: string, body?: unknown, accept?: number[]) => client.request(method, path, { token, body, accept, signal: o.signal });
+  const call = (method: string, path: string, body?: unknown, accept?: number[], etag?: string) => client.request(method, path, { token, body, accept, etag, signal: o.signal });
 
   let spc = state.spc;
   let admission: Admission | undefined;
@@ -95,6 +97,21 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
   let nextTelemetry = Date.now() + o.telemetryIntervalMs;
   let failures = 0;
   let notBefore = 0;
+  let digestEtag: string | undefined;
+  let nextPolicyCheck = 0;
+
+  /** A new bundle may grant (or take) destinations: ask for admission again now, whatever the backoff said. */
+  async function followPolicy(): Promise<void> {
+    const res = await call('GET', '/v1/policy/digest', undefined, [404], digestEtag);
+    if (res.status !== 200) return;
+    const changed = digestEtag !== undefined && res.etag !== digestEtag;
+    digestEtag = res.etag;
+    if (!changed) return;
+    o.log(`policy bundle changed (serial ${res.body?.serial ?? '?'}); asking for admission again`);
+    if (admission) admission = { ...admission, expires_at: 0 };
+    notBefore = 0;
+    failures = 0;
+  }
 
   async function assertPosture(): Promise<void> {
     const res = await call('POST', '/v1/posture/assertion', { device_id: state.device_id, collected_at: new Date().toISOString(), facts: collectFacts(o.postureFile) });
@@ -181,6 +198,18 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     await wg.addAddress(`${state.overlay_ip}/32`);
     o.log(`device ${state.device_id} at ${state.overlay_ip} on ${o.ifname}`);
     while (!o.signal.aborted) {
+      if (Date.now() >= nextPolicyCheck) {
+        nextPolicyCheck = Date.now() + o.policyIntervalMs;
+        try {
+          await followPolicy();
+        } catch (err) {
+          if (err instanceof AccessHttpError && err.status === 401) {
+            rejected = true;
+            break;
+          }
+          // The step below reports an unreachable control plane; one message is enough.
+        }
+      }
       if (Date.now() >= notBefore) {
         try {
           await step();

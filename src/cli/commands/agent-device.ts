@@ -26,6 +26,7 @@ interface RunFlags {
   interface: string;
   postureInterval: string;
   telemetryInterval: string;
+  policyInterval: string;
   postureFile?: string;
   wireguardGo?: string;
 }
@@ -66,6 +67,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       ifname,
       postureIntervalMs: seconds('--posture-interval', flags.postureInterval),
       telemetryIntervalMs: seconds('--telemetry-interval', flags.telemetryInterval),
+      policyIntervalMs: seconds('--policy-interval', flags.policyInterval),
       postureFile: flags.postureFile,
       wireguardGo: flags.wireguardGo,
       log: stderrLog,
@@ -100,6 +102,7 @@ export function registerAgentDeviceCommands(program: Command): void {
     .option('--interface <name>', 'the WireGuard interface (unique on the machine)', 'rampart0')
     .option('--posture-interval <seconds>', 'seconds between posture assertions', '60')
     .option('--telemetry-interval <seconds>', 'seconds between telemetry reports', '60')
+    .option('--policy-interval <seconds>', 'seconds between checks of the policy bundle\'s digest (a new bundle re-asks for admission)', '30')
     .option('--posture-file <file>', 'a JSON object of posture facts, read at every assertion (e.g. from an MDM)')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
     .action(runAction);
