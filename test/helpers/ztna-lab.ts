@@ -71,7 +71,7 @@ export class ZtnaLab {
     mkdirSync(dataDir);
     this.server = await spawnRampart(
       ['serve', '--insecure-http', '--data-dir', dataDir, '--listen', `unix:${this.socket}`, '--metrics-listen', '127.0.0.1:0'],
-      cleanEnv({ RAMPART_LOG_FORMAT: 'json', RAMPART_ACCESS_OVERLAY_CIDR: OVERLAY_CIDR, RAMPART_LOG_LEVEL: 'warn' }),
+      cleanEnv({ RAMPART_LOG_FORMAT: 'json', RAMPART_ACCESS_OVERLAY_CIDR: OVERLAY_CIDR }),
     );
     const server = this.server;
     process.once('exit', () => server.proc.exitCode === null && server.proc.kill('SIGKILL'));

@@ -21,12 +21,16 @@ import { sleep } from './loop.js';
 import { gatewayCandidates, type GatewayEndpoint } from './pools.js';
 import { collectFacts } from './posture.js';
 import { readSpcClaims } from './spc.js';
-import { keyFile, readAgentState, writeAgentState, type DeviceState } from './state.js';
+import { ensureStateDir, keyFile, readAgentState, writeAgentState, type DeviceState } from './state.js';
 import { WireguardInterface } from './wireguard.js';
 
-export const DEVICE_TOKEN_REJECTED = 'the device credential was rejected (401): the device was revoked or re-enrolled; enroll again';
+export const DEVICE_TOKEN_REJECTED = 'the device credential was rejected: the device was revoked or re-enrolled; enroll again';
 const TICK_MS = 250;
 const KEEPALIVE_S = 25;
+
+/** The control plane no longer knows this device: 401, or 403 saying it was revoked (revocation is terminal). */
+const credentialGone = (err: unknown) =>
+  err instanceof AccessHttpError && (err.status === 401 || (err.status === 403 && /\brevoked\b/.test(err.detail ?? '') && /\bdevice\b/i.test(err.detail ?? '')));
 
 export interface DeviceEnrollOptions extends TlsSettings {
   server: string;
@@ -41,6 +45,9 @@ export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceSta
   const server = normalizeServerUrl(opts.server);
   const client = new AccessClient(server, opts);
   const keys = generateWireguardKeys();
+  // The key first: an enrollment whose key could not be kept would leave a device nobody can bring up.
+  ensureStateDir(opts.stateDir);
+  writePrivateKeyFile(keyFile(opts.stateDir), keys.private_key);
   const device = { name: opts.name ?? hostname(), platform: osPlatform() === 'darwin' ? 'macos' : osPlatform() === 'win32' ? 'windows' : 'linux', os_version: release(), client_version: versionInfo.rampart };
   const res = opts.oidc
     ? await client.request('POST', '/v1/enroll/oidc', { body: { ...opts.oidc, public_key: keys.public_key, device } })
@@ -50,7 +57,6 @@ export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceSta
     throw new AccessHttpError(res.status, undefined, 'the answer lacks device_id, device_token or overlay_ip');
   }
   const state: DeviceState = { server, device_id, device_token, overlay_ip, public_key: keys.public_key, spc: typeof spc === 'string' ? spc : undefined, ca_file: opts.ca_file, insecure: opts.insecure };
-  writePrivateKeyFile(keyFile(opts.stateDir), keys.private_key);
   writeAgentState(opts.stateDir, 'device', state);
   return state;
 }
@@ -203,7 +209,7 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
         try {
           await followPolicy();
         } catch (err) {
-          if (err instanceof AccessHttpError && err.status === 401) {
+          if (credentialGone(err)) {
             rejected = true;
             break;
           }
@@ -217,7 +223,7 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
           failures = 0;
         } catch (err) {
           if (o.signal.aborted) break;
-          if (err instanceof AccessHttpError && err.status === 401) {
+          if (credentialGone(err)) {
             rejected = true;
             break;
           }

@@ -26,7 +26,7 @@ import { generateWireguardKeys, writePrivateKeyFile } from './keys.js';
 import { every, sleep } from './loop.js';
 import { NftEnforcer } from './nft.js';
 import { GatewayRuntime } from './runtime.js';
-import { keyFile, readAgentState, writeAgentState, type GatewayState } from './state.js';
+import { ensureStateDir, keyFile, readAgentState, writeAgentState, type GatewayState } from './state.js';
 import { WireguardInterface } from './wireguard.js';
 
 export const GATEWAY_TOKEN_REJECTED = 'the gateway credential was rejected (401): enroll again with a new gateway token';
@@ -48,13 +48,15 @@ export async function enrollGateway(opts: GatewayEnrollOptions): Promise<Gateway
   const server = normalizeServerUrl(opts.server);
   const client = new AccessClient(server, opts);
   const keys = generateWireguardKeys();
+  // The key first: an enrollment whose key could not be kept would leave a device nobody can bring up.
+  ensureStateDir(opts.stateDir);
+  writePrivateKeyFile(keyFile(opts.stateDir), keys.private_key);
   const body = { token: opts.token, public_key: keys.public_key, endpoint: opts.endpoint, name: opts.name ?? hostname(), admission_url: opts.admissionUrl };
   const res = await client.request('POST', '/v1/gateway/enroll', { body });
   const { gateway_id, gateway_token, pool_id } = res.body ?? {};
   if (typeof gateway_id !== 'string' || typeof gateway_token !== 'string') throw new AccessHttpError(res.status, undefined, 'the answer lacks gateway_id or gateway_token');
   const state: GatewayState = { server, gateway_id, gateway_token, pool_id: pool_id ?? null, public_key: keys.public_key, ca_file: opts.ca_file, insecure: opts.insecure };
   writeAgentState(opts.stateDir, 'gateway', state);
-  writePrivateKeyFile(keyFile(opts.stateDir), keys.private_key);
   return state;
 }
 

@@ -4,7 +4,9 @@ import { SUPERSEDED_GRACE_S } from './policy/spc.service.js';
 import type { PolicyService } from './policy/policy.service.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
-import { createEnrollmentPart } from './enrollment/enrollment.part.js';
+import { createEnrollmentPart, type EnrollmentPart } from './enrollment/enrollment.part.js';
+import { toAccessDevice } from './enrollment/device.types.js';
+import type { GatewaysPart } from './gateways/gateways.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -43,6 +45,19 @@ function wireSpcStatus(core: Core, hooks: AccessHooks, policy: PolicyService): v
 }
 
 /**
+ * Bearer credentials across the parts: device tokens are the enrollment part's, gateway tokens the gateways part's;
+ * each part's routes resolve the other kind through these hooks (any status: the route judges it).
+ */
+function wireCredentials(hooks: AccessHooks, enrollment: EnrollmentPart, gateways: GatewaysPart): void {
+  hooks.authenticateDevice = async (authorization) => {
+    const secret = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    const row = secret ? await enrollment.devices.byToken(secret) : undefined;
+    return row ? toAccessDevice(row) : undefined;
+  };
+  hooks.gatewayCaller = (secret) => gateways.gateways.authenticate(`Bearer ${secret}`).catch(() => undefined);
+}
+
+/**
  * The access services, wired by hand once per core so routes, jobs and background work share one instance. Each
  * part creates its service here and fills the hooks it provides (access.types.ts).
  */
@@ -55,6 +70,7 @@ function createAccessServices(core: Core) {
   providePolicyHooks(hooks, policy);
   wireSpcStatus(core, hooks, policy);
   const gateways = createGatewaysPart(core, hooks);
+  wireCredentials(hooks, enrollment, gateways);
   return { core, hooks, enrollment, callers, policy, gateways };
 }
 
