@@ -165,6 +165,11 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
       return { row, device_token: deviceToken };
     },
 
+    /** The device behind a device_token, whatever its status (uncached: common/caller.ts caches). */
+    async byToken(secret: string): Promise<AccessDeviceRow | undefined> {
+      return k().selectFrom('access_devices').selectAll().where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
+    },
+
     /** The device behind a device_token's hash, whatever its status (the caller decides what a status allows). */
     async byHash(hash: string): Promise<AccessDeviceRow | undefined> {
       return k().selectFrom('access_devices').selectAll().where('token_hash', '=', hash).executeTakeFirst();
