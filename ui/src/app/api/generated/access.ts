@@ -3387,6 +3387,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            approval_required: boolean;
                             auto_group_ids: string[];
                             bound_email: string | null;
                             bound_user_id: string | null;
@@ -3468,6 +3469,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
@@ -3556,6 +3558,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
@@ -3636,6 +3639,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    approval_required?: boolean;
                     auto_group_ids?: string[];
                     bound_email?: string | null;
                     bound_user_id?: string | null;
@@ -3661,6 +3665,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
