@@ -4,7 +4,7 @@
  * verdicts, and the spec's error codes. Devices come from a test registry behind the enrollment hooks.
  */
 import assert from 'node:assert/strict';
-import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { accessServices } from '../../src/modules/access/access.services.js';
 import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange } from '../../src/modules/access/access.types.js';
@@ -211,6 +211,16 @@ describe('access policy', () => {
     const anchors = (await call('GET', '/v1/trust/anchors')).json();
     assert.ok(!anchors.anchors.some((a: any) => a.kid === old.kid), 'the retired key is no longer an anchor');
     assert.equal((await validate(old.spc)).reason, 'unknown_kid', 'past the overlap the old key verifies nothing');
+    assert.ok((await accessServices(r.core).policy.signers.retireDue()) >= 1, 'the sweep writes the retirement down');
+    const rows = await r.core.db.kysely.selectFrom('access_signers').select(['kid', 'state', 'public_key', 'private_key_sealed']).execute();
+    assert.equal(rows.find((x) => x.kid === old.kid)?.state, 'retired');
+    for (const row of rows) {
+      // Sealed at rest: a secret-box ciphertext, whose plaintext is the PKCS#8 key of the published public half.
+      assert.ok(!row.private_key_sealed.includes('MC4CAQAwBQYDK2Vw'), 'no PKCS#8 DER in the clear');
+      const der = r.core.secrets.open(row.private_key_sealed, 'access_signers.private_key_sealed');
+      const pub = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x;
+      assert.equal(pub, row.public_key);
+    }
 
     // A key nobody knows, and a tampered payload.
     const { privateKey } = generateKeyPairSync('ed25519');

@@ -4,6 +4,7 @@ import { accessServices } from './access.services.js';
 import { policyMigrations } from './policy/policy.migrations.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
+import { startPolicySweeper } from './policy/policy.sweeper.js';
 import './policy/policy.tables.js';
 
 /**
@@ -20,5 +21,9 @@ export const accessModule: RampartModule = {
   http: (core) => {
     accessServices(core);
     return { name: 'access', routes: [...policyRoutes(core)] };
+  },
+  start: async (core) => {
+    const sweepers = [startPolicySweeper(core, accessServices(core).policy)];
+    return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
   },
 };
