@@ -57,7 +57,7 @@ describe('errors answer in the dialect of the surface', () => {
       if (e.code) assert.equal(e.code, 'payload_too_large');
     });
 
-    // The access spec answers validation failures with 422 validation_error; the other products with 400.
+    // The access spec codes failed validation 422 validation_error; the other products answer 400.
     const invalid = surface === 'access' ? { status: 422, code: 'validation_error' } : { status: 400, code: 'validation_failed' };
     test(`${surface}: a body failing its schema is ${invalid.status} naming the field`, async () => {
       const res = await r.app.inject({ method: 'POST', url: path, payload: { text: 42 } });

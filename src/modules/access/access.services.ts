@@ -1,6 +1,7 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
+import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -10,7 +11,6 @@ function defaultHooks(): AccessHooks {
     redeemGatewayToken: async () => {
       throw new Error('gateway enrollment is not wired');
     },
-    authenticateDevice: async () => undefined,
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
@@ -19,6 +19,7 @@ function defaultHooks(): AccessHooks {
     spcBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
     channelBundle: async () => undefined,
     validateSpc: async () => ({ valid: false, reason: 'unknown_kid', claims: null }),
+    gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -30,9 +31,12 @@ function defaultHooks(): AccessHooks {
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
+  const enrollment = createEnrollmentPart(core, hooks);
+  // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
+  const callers = enrollment.callers;
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
-  return { core, hooks, policy };
+  return { core, hooks, enrollment, callers, policy };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

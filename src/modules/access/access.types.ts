@@ -95,11 +95,6 @@ export interface AccessHooks {
   deviceGroups(deviceId: string): Promise<string[]>;
   /** Redeems a gateway token (single use under a row lock); throws the spec's 401/403 errors. */
   redeemGatewayToken(secret: string): Promise<RedeemedToken>;
-  /**
-   * The device an Authorization header's device bearer credential names (any status), or undefined when it names
-   * none; common/caller.ts resolves it.
-   */
-  authenticateDevice(authorization: string | undefined): Promise<AccessDevice | undefined>;
   // provided by policy/
   posture(deviceId: string): Promise<DevicePosture>;
   /** Extra fields of the enroll response: trust_anchors, spc, policy_digest. */
@@ -120,6 +115,11 @@ export interface AccessHooks {
   /** Verifies an SPC (compact JWS) offline and against the revocation set: GET /v1/spc/validate's body. */
   validateSpc(spc: string): Promise<{ valid: boolean; reason: string | null; claims: Record<string, unknown> | null }>;
   // provided by gateways/
+  /**
+   * The gateway behind a gateway bearer credential (gateway_token from gateway enroll), undefined when none is;
+   * common/caller.ts asks it for every bearer that is not a device token.
+   */
+  gatewayCaller(secret: string): Promise<GatewayCaller | undefined>;
   /** Extra fields of the enroll response: pools. */
   enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Closes the live sessions of these devices (closed_reason given). */

@@ -28,13 +28,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
 
   const announce = (change: AccessChange) => core.events.publish<AccessChange>(ACCESS_CHANGED, change);
 
-  /** The calling device from its bearer credential: 401 when there is none. */
-  async function callerDevice(authorization: string | undefined): Promise<AccessDevice> {
-    const device = authorization ? await hooks.authenticateDevice(authorization) : undefined;
-    if (!device) throw errors.unauthorized('a device credential is required');
-    return device;
-  }
-
   function requireActive(device: AccessDevice): void {
     if (device.status !== 'active') throw errors.forbidden(`device is ${device.status}`);
   }
@@ -144,7 +137,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     bundles,
     spcs,
     posture,
-    callerDevice,
     requireActive,
     deviceBundle,
     deviceDigest,
