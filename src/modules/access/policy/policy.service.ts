@@ -37,8 +37,15 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     return { served: policyFor(live, device, groups), groups };
   }
 
+  /** Which bundle the device gets, asking for its groups only when a canary selects by group (the polling path). */
+  async function servedBundle(device: AccessDevice) {
+    const live = await bundles.live(device.tenant_id);
+    const needsGroups = device.channel !== 'canary' && (live.canary?.canary?.group_ids.length ?? 0) > 0;
+    return policyFor(live, device, needsGroups ? await hooks.deviceGroups(device.id) : []);
+  }
+
   async function deviceBundle(device: AccessDevice) {
-    const { served: s } = await served(device);
+    const s = await servedBundle(device);
     if (!s) throw errors.notFound('no policy bundle has been published');
     return deviceBundleView(s.bundle, s.channel);
   }
