@@ -3,11 +3,27 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { accessWorld, wgKey } from '../helpers/access-world.js';
+import { onPostgres } from '../helpers/db.js';
 import { movableClock } from '../helpers/fleet-rows.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
 const POOLS = '/v1/admin/settings/gateway-pools';
 const RUNTIME = ['trust-anchors', 'policy-bundle', 'deployment-config', 'spc-bundle', 'auth-material-manifest'];
+
+type Watch = (query: string) => Promise<{ statusCode: number; body: string; json(): any }>;
+
+/** Changes are counted in the background: follow the serial until a one-second wait times out (304). */
+async function settledSerial(watch: Watch, from: number): Promise<number> {
+  let serial = from;
+  let quiet = await watch(`since=${serial}&timeout_s=1`);
+  for (let tries = 0; quiet.statusCode === 200 && tries < 20; tries++) {
+    serial = quiet.json().serial;
+    quiet = await watch(`since=${serial}&timeout_s=1`);
+  }
+  assert.equal(quiet.statusCode, 304, 'the serial settles');
+  assert.equal(quiet.body, '');
+  return serial;
+}
 
 describe('access gateways: pools, gateway enrollment, runtime routes, admission grants, sessions, the watch', () => {
   let r: TestRampart;
@@ -332,17 +348,8 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     const watch = (query: string) => asGateway('GET', `/v1/gateway/runtime/watch?${query}`, gw.gateway_token);
     const past = await watch('since=0');
     assert.equal(past.statusCode, 200, 'enrolling published a change already');
-    let serial = past.json().serial as number;
-    assert.ok(serial > 0);
-
-    // The changes made so far are counted in the background: follow the serial until a wait times out (304).
-    let quiet = await watch(`since=${serial}&timeout_s=1`);
-    for (let tries = 0; quiet.statusCode === 200 && tries < 20; tries++) {
-      serial = quiet.json().serial;
-      quiet = await watch(`since=${serial}&timeout_s=1`);
-    }
-    assert.equal(quiet.statusCode, 304);
-    assert.equal(quiet.body, '');
+    assert.ok(past.json().serial > 0);
+    const serial = await settledSerial(watch, past.json().serial);
 
     const pending = watch(`since=${serial}`);
     await world.changed({ reason: 'device', device_ids: [randomUUID()] });
@@ -351,4 +358,27 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.ok(answered.json().serial > serial);
     assert.equal((await r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/watch?since=${serial}` })).statusCode, 401);
   });
+});
+
+test('a change published on one node answers a watch waiting on another (PostgreSQL bus bridge)', { skip: !onPostgres && 'needs PostgreSQL (set RAMPART_TEST_DATABASE_URL)' }, async () => {
+  const a = await createTestRampart();
+  const b = await createTestRampart({ tdb: a.tdb });
+  try {
+    const world = accessWorld(a);
+    const admin = await signIn(a, { roles: ['admin'] });
+    const created = await a.app.inject({ method: 'POST', url: POOLS, headers: admin.headers, payload: { name: 'two-nodes', region: 'eu' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const enrolled = await a.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { token: world.gatewayToken(created.json().id), public_key: wgKey(), endpoint: '10.233.0.9:51820', name: 'gw-b' } });
+    assert.equal(enrolled.statusCode, 201, enrolled.body);
+    const watchOnB: Watch = (query) => b.app.inject({ method: 'GET', url: `/v1/gateway/runtime/watch?${query}`, headers: { authorization: `Bearer ${enrolled.json().gateway_token}` } });
+    const serial = await settledSerial(watchOnB, 0);
+    const pending = watchOnB(`since=${serial}`);
+    await world.changed({ reason: 'device', device_ids: [randomUUID()] });
+    const answered = await pending;
+    assert.equal(answered.statusCode, 200, answered.body);
+    assert.ok(answered.json().serial > serial);
+  } finally {
+    await b.cleanup();
+    await a.cleanup();
+  }
 });
