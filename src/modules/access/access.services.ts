@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
+import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 import { SUPERSEDED_GRACE_S } from './policy/spc.service.js';
 import type { PolicyService } from './policy/policy.service.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
@@ -23,6 +24,7 @@ function defaultHooks(): AccessHooks {
     channelBundle: async () => undefined,
     validateSpc: async () => ({ valid: false, reason: 'unknown_kid', claims: null }),
     spcStatus: async () => null,
+    gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -46,11 +48,16 @@ function wireSpcStatus(core: Core, hooks: AccessHooks, policy: PolicyService): v
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
+  const enrollment = createEnrollmentPart(core, hooks);
+  // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
+  const callers = enrollment.callers;
+  hooks.authenticateDevice = async (authorization) =>
+    (await callers.device({ headers: { authorization }, cookies: {} }, { allowSuspended: true }).catch(() => undefined))?.device;
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
   wireSpcStatus(core, hooks, policy);
   const gateways = createGatewaysPart(core, hooks);
-  return { core, hooks, policy, gateways };
+  return { core, hooks, enrollment, callers, policy, gateways };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;
