@@ -71,6 +71,15 @@ export interface DevicePosture {
   checked_at: string | null;
 }
 
+/** A device's current SPC as the policy part judges it: valid = not revoked, not superseded past its grace, not expired. */
+export interface CurrentSpc {
+  serial: string;
+  expires_at: string;
+  valid: boolean;
+  /** Why it is not valid: revoked | superseded | expired (absent when valid). */
+  reason?: string;
+}
+
 /**
  * Published on the core bus (topic ACCESS_CHANGED) whenever what a device may reach can have changed: a device
  * revoked, suspended or re-channelled, a user suspended, a posture verdict changed, a bundle published, an SPC
@@ -95,6 +104,11 @@ export interface AccessHooks {
   deviceGroups(deviceId: string): Promise<string[]>;
   /** Redeems a gateway token (single use under a row lock); throws the spec's 401/403 errors. */
   redeemGatewayToken(secret: string): Promise<RedeemedToken>;
+  /**
+   * The device an Authorization header's device bearer credential names (any status), or undefined when it names
+   * none; common/caller.ts resolves it.
+   */
+  authenticateDevice(authorization: string | undefined): Promise<AccessDevice | undefined>;
   // provided by policy/
   posture(deviceId: string): Promise<DevicePosture>;
   /** Extra fields of the enroll response: trust_anchors, spc, policy_digest. */
@@ -114,6 +128,11 @@ export interface AccessHooks {
   channelBundle(tenantId: string, channel: Channel): Promise<Record<string, unknown> | undefined>;
   /** Verifies an SPC (compact JWS) offline and against the revocation set: GET /v1/spc/validate's body. */
   validateSpc(spc: string): Promise<{ valid: boolean; reason: string | null; claims: Record<string, unknown> | null }>;
+  /**
+   * The device's newest SPC and whether it is valid now (not revoked, superseded past its grace, or expired), or
+   * null when it has none: admission grants end when it does. Wired from the policy part's SPC rows.
+   */
+  spcStatus(tenantId: string, deviceId: string): Promise<CurrentSpc | null>;
   // provided by gateways/
   /**
    * The gateway behind a gateway bearer credential (gateway_token from gateway enroll), undefined when none is;

@@ -5,6 +5,10 @@ import { enrollmentMigrations } from './enrollment/enrollment.migrations.js';
 import { tokenRoutes } from './enrollment/tokens.routes.js';
 import { deviceRoutes } from './enrollment/devices.routes.js';
 import { enrollRoutes } from './enrollment/enroll.routes.js';
+import { gatewayAdminRoutes } from './gateways/admin.routes.js';
+import { gatewayClientRoutes } from './gateways/client.routes.js';
+import { gatewayRoutes } from './gateways/gateway.routes.js';
+import { gatewayMigrations } from './gateways/gateways.migrations.js';
 import { policyMigrations } from './policy/policy.migrations.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
@@ -19,12 +23,19 @@ import './policy/policy.tables.js';
 export const accessModule: RampartModule = {
   name: 'access',
   // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [...enrollmentMigrations, ...policyMigrations],
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations],
   sealedColumns: [...Object.values(policySealedColumns)],
   permissions: accessPermissions,
   http: (core) => {
     const access = accessServices(core);
-    return { name: 'access', routes: [...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...policyRoutes(core)] };
+    return {
+      name: 'access',
+      routes: [
+        ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access),
+        ...policyRoutes(core),
+        ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
+      ],
+    };
   },
   start: async (core) => {
     const sweepers = [startPolicySweeper(core, accessServices(core).policy)];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errors, RampartError } from '../../../core/errors.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { AccessServices } from '../access.services.js';
 import { deviceInfo, wireguardKey } from './device.types.js';
@@ -41,6 +42,12 @@ const provider = z.object({
   pkce_required: z.boolean(),
 });
 
+/** A code the IdP refuses (used, expired, not for this client) is a bad credential: 401, as a bad token is. */
+function asEnrollError(err: unknown): never {
+  if (err instanceof RampartError && err.code === 'sso_failed') throw errors.unauthorized(err.message);
+  throw err;
+}
+
 /** POST /v1/enroll (token), /v1/enroll/oidc, and the providers a mobile client may enroll through. */
 export function enrollRoutes(access: AccessServices): RouteDefinition<any>[] {
   const { enroll } = access.enrollment;
@@ -66,7 +73,7 @@ export function enrollRoutes(access: AccessServices): RouteDefinition<any>[] {
       handler: async (ctx) => {
         const { provider_id, code, redirect_uri, code_verifier, nonce } = ctx.body;
         // The code exchange waits on the IdP: it runs before the transaction that creates the device.
-        const user = await core.identity.sso.deviceLogin(provider_id, { code, redirect_uri, code_verifier, nonce });
+        const user = await core.identity.sso.deviceLogin(provider_id, { code, redirect_uri, code_verifier, nonce }).catch(asEnrollError);
         const result = await core.db.transaction(async () => {
           const done = await enroll.forUser(user.id, 'oidc', ctx.body);
           await ctx.recordAudit({ action: 'access.device.enroll', actor: { type: 'user', id: user.id, name: user.username }, resource: { type: 'access_device', id: done.device_id }, result: 'success', details: { via: 'oidc', provider_id } });

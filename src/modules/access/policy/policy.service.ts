@@ -175,4 +175,5 @@ export function providePolicyHooks(hooks: AccessHooks, policy: PolicyService): v
   hooks.spcBundle = (tenantId) => policy.spcs.bundle(tenantId);
   hooks.channelBundle = (tenantId, channel) => policy.channelBundle(tenantId, channel);
   hooks.validateSpc = (spc) => policy.spcs.validate(null, spc);
+  hooks.spcStatus = (tenantId, deviceId) => policy.spcs.status(tenantId, deviceId);
 }
