@@ -13,6 +13,7 @@ import { signIn, type SignedIn } from '../helpers/identity.js';
 import { movableClock } from '../helpers/fleet-rows.js';
 import { testDevices, type TestDevice } from '../helpers/access-policy-devices.js';
 import { waitFor } from '../helpers/wait.js';
+import { onPostgres } from '../helpers/db.js';
 
 let ENG = '';
 let OPS = '';
@@ -420,4 +421,26 @@ describe('access policy', () => {
     await expectError(await call('GET', '/v1/admin/policy/bundles?limit=0', reader.headers), 422, 'validation_error', 'limit 0');
     assert.equal(await serialBefore(), start, 'no refused publish changed anything');
   });
+});
+
+test('two nodes on one PostgreSQL database: a bundle published on one is served by the other at once after the push', { skip: !onPostgres && 'needs PostgreSQL (set RAMPART_TEST_DATABASE_URL)' }, async () => {
+  const a = await createTestRampart();
+  const b = await createTestRampart({ tdb: a.tdb });
+  try {
+    const admin = await signIn(a, { permissions: ['access_policy:publish', 'access_token:write'] });
+    const d = await testDevices(a, () => admin).add();
+    const publish = async (name: string) => {
+      const res = await a.app.inject({ method: 'POST', url: '/v1/admin/policy/publish', headers: admin.headers, payload: { channel: 'stable', rules: [{ name, destinations: [{ cidr: '10.233.0.1' }] }] } });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().serial as number;
+    };
+    const servedBy = async (node: TestRampart) => (await node.app.inject({ method: 'GET', url: '/v1/policy/digest', headers: d.headers })).json().serial as number;
+    const first = await publish('one');
+    assert.equal(await servedBy(b), first, 'node b loads the live bundle (and caches it)');
+    const second = await publish('two');
+    await waitFor('node b to serve the new bundle', async () => (await servedBy(b)) === second);
+  } finally {
+    await b.cleanup();
+    await a.cleanup();
+  }
 });
