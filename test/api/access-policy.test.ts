@@ -14,6 +14,8 @@ import { movableClock } from '../helpers/fleet-rows.js';
 import { testDevices, type TestDevice } from '../helpers/access-policy-devices.js';
 import { waitFor } from '../helpers/wait.js';
 import { onPostgres } from '../helpers/db.js';
+import { rotateSecretKey } from '../../src/core/secrets/rotate.js';
+import { keyFilePath } from '../../src/core/secrets/keyring.js';
 
 let ENG = '';
 let OPS = '';
@@ -441,6 +443,30 @@ test('two nodes on one PostgreSQL database: a bundle published on one is served 
     await waitFor('node b to serve the new bundle', async () => (await servedBy(b)) === second);
   } finally {
     await b.cleanup();
+    await a.cleanup();
+  }
+});
+
+test('`rampart secrets rotate` re-encrypts the signer keys, and a server on the new key signs with them', async () => {
+  const a = await createTestRampart();
+  let b: TestRampart | undefined;
+  try {
+    const admin = await signIn(a, { permissions: ['access_policy:publish', 'access_trust:write'] });
+    const publish = (node: TestRampart, who: SignedIn) =>
+      node.app.inject({ method: 'POST', url: '/v1/admin/policy/publish', headers: who.headers, payload: { channel: 'stable', rules: [{ name: 'r', destinations: [{ cidr: '10.233.0.1' }] }] } });
+    assert.equal((await publish(a, admin)).statusCode, 200);
+    const summary = await rotateSecretKey({ db: a.core.db, registry: a.core.sealedColumns, keyFilePath: keyFilePath(a.config) });
+    assert.equal(summary.rows_reencrypted['access_signers.private_key_sealed'], 2, 'the active and the next signer');
+    b = await createTestRampart({ tdb: a.tdb });
+    const adminB = await signIn(b, { permissions: ['access_policy:publish', 'access_trust:write'] });
+    const rotated = await b.app.inject({ method: 'POST', url: '/v1/trust/anchors/rotate', headers: adminB.headers, payload: {} });
+    assert.equal(rotated.statusCode, 200, rotated.body);
+    const res = await publish(b, adminB);
+    assert.equal(res.statusCode, 200, res.body);
+    const bundle = await b.core.db.kysely.selectFrom('access_policy_bundles').select(['kid', 'signature', 'digest', 'serial']).where('id', '=', res.json().bundle_id).executeTakeFirstOrThrow();
+    assert.equal(bundle.kid, rotated.json().active, 'signed by the key sealed under the new secret key');
+  } finally {
+    await b?.cleanup();
     await a.cleanup();
   }
 });
