@@ -197,12 +197,15 @@ describe('access policy', () => {
     const d = await devices.add({ groups: [ENG] });
     const old = await issue(d, 3600);
     assert.equal((await validate(old.spc)).valid, true);
+    const digestTagBefore = (await call('GET', '/v1/policy/digest', d.headers)).headers.etag as string;
     const rotated = await call('POST', '/v1/trust/anchors/rotate', admin.headers, { overlap_seconds: 7200 });
     assert.equal(rotated.statusCode, 200, rotated.body);
     assert.equal(rotated.json().retiring, old.kid);
     await waitFor('the rotation announced', () => changes.some((c) => c.reason === 'signer'));
     const liveBundle = (await call('GET', '/v1/admin/policy/bundles?status=stable', reader.headers)).json().items[0];
     assert.equal(liveBundle.kid, rotated.json().active, 'the live bundle is signed again by the new key');
+    const pulled = await call('GET', '/v1/policy/digest', { ...d.headers, 'if-none-match': digestTagBefore });
+    assert.equal(pulled.statusCode, 200, 'a re-signed bundle is a new tag, so devices fetch the new signature');
     const signers = (await call('GET', '/v1/admin/settings/signers', admin.headers)).json().items;
     assert.equal(signers.find((s: any) => s.kid === old.kid).state, 'retiring');
     assert.equal(signers.filter((s: any) => s.state === 'active').length, 1);

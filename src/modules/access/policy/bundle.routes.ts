@@ -31,8 +31,11 @@ const listQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/).transform(Number).optional(),
 });
 
-/** Bundle and digest share a tag: the same content under the same serial. */
-const bundleEtag = (b: { digest: string; serial: number }) => `"${b.digest.slice(7, 39)}-${b.serial}"`;
+/**
+ * Bundle and digest share a tag: the same content under the same serial, signed by the same key (a signer rotation
+ * signs the live bundles again, and devices must fetch the new signature before the old key retires).
+ */
+const bundleEtag = (b: { digest: string; serial: number; kid: string }) => `"${b.digest.slice(7, 39)}-${b.serial}-${b.kid.slice(-12)}"`;
 
 /** Policy bundles: publish, promote, roll back and read them (admins); the device's own bundle and digest. */
 export function bundleRoutes(core: Core): RouteDefinition<any>[] {
@@ -108,8 +111,8 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
       summary: "The digest and serial of the calling device's bundle, for cheap change checks (ETag as the bundle's)",
       schema: {},
       handler: async (ctx) => {
-        const body = await policy.deviceDigest(await activeDevice(ctx));
-        return withEtag(ctx, bundleEtag(body), body);
+        const b = await policy.deviceBundle(await activeDevice(ctx));
+        return withEtag(ctx, bundleEtag(b), { digest: b.digest, serial: b.serial, channel: b.channel, published_at: b.published_at });
       },
     }),
   ];
