@@ -8,6 +8,7 @@ import { gatewayMigrations } from './gateways/gateways.migrations.js';
 import { policyMigrations } from './policy/policy.migrations.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
+import { startPolicySweeper } from './policy/policy.sweeper.js';
 import './policy/policy.tables.js';
 import { enrollmentMigrations } from './enrollment/enrollment.migrations.js';
 import { tokenRoutes } from './enrollment/tokens.routes.js';
@@ -30,7 +31,15 @@ export const accessModule: RampartModule = {
     const access = accessServices(core);
     return {
       name: 'access',
-      routes: [...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access), ...policyRoutes(core), ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)],
+      routes: [
+        ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access),
+        ...policyRoutes(core),
+        ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
+      ],
     };
+  },
+  start: async (core) => {
+    const sweepers = [startPolicySweeper(core, accessServices(core).policy)];
+    return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
   },
 };

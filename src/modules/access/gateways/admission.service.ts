@@ -33,8 +33,8 @@ interface Cached {
 }
 
 /**
- * Admission grants: allow iff the device is active with this key, its user active, its SPC valid, its posture not
- * noncompliant and it may reach something through this pool. Allowed grants are cached until any access change
+ * Admission grants: allow iff the device is active with this key, its user active, its posture not noncompliant, its
+ * SPC valid and it may reach something through this pool. Allowed grants are cached until any access change
  * (ACCESS_CHANGED on any node) or half their life, so a gateway re-asking every device on each push is cheap and
  * gets the same grant (and ETag) back while nothing changed; denials are never cached.
  */
@@ -74,10 +74,11 @@ export function createAdmissionService(core: Core, hooks: AccessHooks, pools: Po
     const [spc, posture, groupIds, allowed, pool] = await Promise.all([
       hooks.spcStatus(device.tenant_id, deviceId), hooks.posture(deviceId), hooks.deviceGroups(deviceId), hooks.allowedDestinations(deviceId), poolId ? pools.row(poolId) : undefined,
     ]);
+    // Posture first: a failed check also revokes the SPC, and the posture is the reason worth telling.
+    if (posture.verdict === 'noncompliant') return deny(deviceId, 'posture_noncompliant', who);
     if (!spc) return deny(deviceId, 'spc_missing', who);
     const now = core.now().getTime();
     if (!spc.valid || new Date(spc.expires_at).getTime() <= now) return deny(deviceId, 'spc_invalid', who);
-    if (posture.verdict === 'noncompliant') return deny(deviceId, 'posture_noncompliant', who);
     const destinations = throughPool(allowed, pool ? core.db.dialect.fromJson<string[]>(pool.destinations) : []);
     if (destinations.length === 0) return deny(deviceId, 'no_destinations', { ...who, group_ids: groupIds });
     const expires = Math.min(new Date(spc.expires_at).getTime(), now + GRANT_TTL_MS);

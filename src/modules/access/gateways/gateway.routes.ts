@@ -17,8 +17,9 @@ const RUNTIME: { name: RuntimeArtifactName; summary: string }[] = [
 
 /** The routes a gateway calls with its own bearer credential (from POST /v1/gateway/enroll). */
 export function gatewayRoutes(core: Core): RouteDefinition<any>[] {
-  const { gateways, runtime, admission, sessions, feed } = accessServices(core).gateways;
-  const caller = (ctx: RouteContext<any>): Promise<GatewayCaller> => gateways.authenticate(ctx.headers.authorization);
+  const { callers, gateways: part } = accessServices(core);
+  const { gateways, runtime, admission, sessions, feed } = part;
+  const caller = (ctx: RouteContext<any>): Promise<GatewayCaller> => callers.gateway(ctx);
   const gatewayRoute = { surface: 'access' as const, permission: 'public', credentials: 'own' as const, tags };
   return [
     defineRoute({

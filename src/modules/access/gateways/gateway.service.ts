@@ -1,6 +1,7 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessHooks, type GatewayCaller } from '../access.types.js';
+import { displayPrefix, hashSecret, newSecret, SECRET_PREFIX } from '../common/secrets.js';
 import { accessErrors } from './gateway-errors.js';
 import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
 import type { AccessGatewayRow } from './gateways.tables.js';
@@ -41,8 +42,6 @@ export interface HeartbeatInput {
   active_sessions?: number;
 }
 
-const TOKEN_PREFIX = 'rgw_';
-const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /** host:port with a bracketed IPv6 host allowed; port 1-65535. */
 export function parseEndpoint(endpoint: string): { host: string; port: number } {
@@ -90,12 +89,12 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
         if (!token.pool_id) throw accessErrors.invalid('the gateway token names no pool');
         const pool = await pools.row(token.pool_id);
         if (!pool) throw accessErrors.conflict('the pool this token was made for no longer exists');
-        const secret = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+        const secret = newSecret(SECRET_PREFIX.gateway);
         const now = core.now().toISOString();
         const row: AccessGatewayRow = {
           id: randomUUID(), tenant_id: token.tenant_id, pool_id: pool.id, name: input.name, public_key: input.public_key, host, port,
           admission_url: input.admission_url ?? null, reported_status: 'ok', version: input.version ?? null, max_sessions: input.max_sessions ?? null,
-          token_hash: hashSecret(secret), token_prefix: secret.slice(0, TOKEN_PREFIX.length + 6), enrollment_token_id: token.token_id,
+          token_hash: hashSecret(secret), token_prefix: displayPrefix(secret), enrollment_token_id: token.token_id,
           last_heartbeat_at: null, last_window_end: null, active_sessions: 0, created_at: now, updated_at: now,
         };
         await k().insertInto('access_gateways').values(row).execute();
@@ -107,13 +106,10 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
       });
     },
 
-    /** The gateway a bearer secret belongs to, or 401. Device and admin credentials are not gateway credentials. */
-    async authenticate(authorization: string | undefined): Promise<GatewayCaller> {
-      const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-      if (!m || !m[1].startsWith(TOKEN_PREFIX)) throw accessErrors.unauthorized();
-      const row = await k().selectFrom('access_gateways').select(['id', 'pool_id', 'tenant_id']).where('token_hash', '=', hashSecret(m[1])).executeTakeFirst();
-      if (!row) throw accessErrors.unauthorized('unknown or removed gateway credential');
-      return { kind: 'gateway', gateway_id: row.id, pool_id: row.pool_id, tenant_id: row.tenant_id };
+    /** The gateway a bearer secret belongs to (the gatewayCaller hook common/caller.ts asks), if any. */
+    async byToken(secret: string): Promise<GatewayCaller | undefined> {
+      const row = await k().selectFrom('access_gateways').select(['id', 'pool_id', 'tenant_id']).where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
+      return row && { kind: 'gateway', gateway_id: row.id, pool_id: row.pool_id, tenant_id: row.tenant_id };
     },
 
     async heartbeat(caller: GatewayCaller, input: HeartbeatInput): Promise<GatewayView> {
