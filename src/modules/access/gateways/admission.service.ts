@@ -43,7 +43,9 @@ interface Cached {
 export function createAdmissionService(core: Core, hooks: AccessHooks, pools: PoolService, feed: ChangeFeed) {
   const cache = new Map<string, Cached>();
   let generation = 0;
-  feed.onChange(() => {
+  // Any change may alter a grant except a gateway coming or going (which only changes the pool directory).
+  feed.onChange((change) => {
+    if (change.reason === 'gateway') return;
     generation++;
     cache.clear();
   });
