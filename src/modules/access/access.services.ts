@@ -1,8 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
 import { createEnrollmentPart } from './enrollment/enrollment.part.js';
-import { SUPERSEDED_GRACE_S } from './policy/spc.service.js';
-import type { PolicyService } from './policy/policy.service.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
 
@@ -30,18 +28,6 @@ function defaultHooks(): AccessHooks {
   };
 }
 
-/** The gateways' view of a device's newest SPC, read from the policy part's SPC rows (superseded ones keep a grace). */
-function wireSpcStatus(core: Core, hooks: AccessHooks, policy: PolicyService): void {
-  hooks.spcStatus = async (tenantId, deviceId) => {
-    const [newest] = await policy.spcs.forDevice(tenantId, deviceId);
-    if (!newest) return null;
-    const now = core.now().getTime();
-    const graceOver = newest.status === 'superseded' && (!newest.superseded_at || Date.parse(newest.superseded_at) + SUPERSEDED_GRACE_S * 1000 <= now);
-    const reason = newest.status === 'revoked' ? 'revoked' : graceOver ? 'superseded' : Date.parse(newest.expires_at) <= now ? 'expired' : undefined;
-    return { serial: String(newest.serial), expires_at: newest.expires_at, valid: reason === undefined, ...(reason ? { reason } : {}) };
-  };
-}
-
 /**
  * The access services, wired by hand once per core so routes, jobs and background work share one instance. Each
  * part creates its service here and fills the hooks it provides (access.types.ts).
@@ -55,7 +41,6 @@ function createAccessServices(core: Core) {
     (await callers.device({ headers: { authorization }, cookies: {} }, { allowSuspended: true }).catch(() => undefined))?.device;
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
-  wireSpcStatus(core, hooks, policy);
   const gateways = createGatewaysPart(core, hooks);
   return { core, hooks, enrollment, callers, policy, gateways };
 }

@@ -12,6 +12,7 @@ import { gatewayMigrations } from './gateways/gateways.migrations.js';
 import { policyMigrations } from './policy/policy.migrations.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
+import { startPolicySweeper } from './policy/policy.sweeper.js';
 import './policy/policy.tables.js';
 
 /**
@@ -35,5 +36,9 @@ export const accessModule: RampartModule = {
         ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
       ],
     };
+  },
+  start: async (core) => {
+    const sweepers = [startPolicySweeper(core, accessServices(core).policy)];
+    return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
   },
 };
