@@ -14,6 +14,7 @@ import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
 import { startPolicySweeper } from './policy/policy.sweeper.js';
 import './policy/policy.tables.js';
+import { samlRoutes } from './enrollment/saml.routes.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -31,7 +32,7 @@ export const accessModule: RampartModule = {
     return {
       name: 'access',
       routes: [
-        ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access),
+        ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access),
         ...policyRoutes(core),
         ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
       ],
