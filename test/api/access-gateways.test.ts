@@ -121,6 +121,8 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     const health = (await asAdmin('GET', '/v1/admin/gateway/health')).json();
     assert.equal(health.gateways.filter((g: { pool_id: string }) => g.pool_id === p.id).length, 1, 'only the first enrollment made a gateway');
     assert.ok(!JSON.stringify(health).includes(enrolled.gateway_token), 'the credential is shown once');
+    const audited = await r.core.db.kysely.selectFrom('audit_events').select(['action', 'result']).where('resource_id', '=', enrolled.gateway_id).execute();
+    assert.deepEqual(audited, [{ action: 'access.gateway.enroll', result: 'success' }]);
   });
 
   test('heartbeats move a gateway pending -> online -> degraded -> online -> degraded (missed) -> offline, and the pool health follows', async () => {
