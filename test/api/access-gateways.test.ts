@@ -346,6 +346,14 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     ]));
     assert.equal(itemOf(await truth(), ghost)?.verdict, 'ghost_session');
 
+    // A late window older than the newest adds its bytes but does not say the dropped session is up again.
+    const late = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, window(t0 - 60_000, [
+      { session_id: sid, device_id: d.id, bytes_rx: 7, bytes_tx: 0, started_at: new Date(t0).toISOString() },
+    ]));
+    assert.equal(late.json().recorded, true);
+    assert.equal(itemOf(await truth(), sid), undefined);
+    assert.equal((await sessions(`&device_id=${d.id}`))[0].bytes_rx, 1212);
+
     // Pages of one, newest started first, each session once.
     const page1 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1`)).json();
     assert.equal(page1.items[0].id, ghost);
