@@ -352,7 +352,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** VPN sessions (device, user, gateway, pool, bytes, state), newest started first; filters state, device_id, user_id, gateway_id; ?limit&cursor */
+        /** VPN sessions (device, user, gateway, pool, bytes, state), newest first; filters state, device_id, user_id, gateway_id */
         get: operations["getV1AdminSessions"];
         put?: never;
         post?: never;
@@ -966,7 +966,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device, gateway or admin (ETag) */
+        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device or an admin (ETag) */
         get: operations["getV1SpcBundle"];
         put?: never;
         post?: never;
@@ -1245,15 +1245,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1336,15 +1327,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1499,15 +1481,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1606,15 +1579,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1703,15 +1667,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1838,15 +1793,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1959,15 +1905,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2030,15 +1967,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2174,15 +2102,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2237,15 +2156,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2320,15 +2230,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2381,15 +2282,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2477,15 +2369,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2649,15 +2532,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2750,15 +2624,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2837,15 +2702,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2938,15 +2794,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2961,7 +2808,6 @@ export interface operations {
     getV1AdminSessions: {
         parameters: {
             query?: {
-                cursor?: string;
                 device_id?: string;
                 gateway_id?: string;
                 limit?: string;
@@ -3003,15 +2849,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3158,15 +2995,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3225,15 +3053,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3421,15 +3240,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3488,15 +3298,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3586,6 +3387,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            approval_required: boolean;
                             auto_group_ids: string[];
                             bound_email: string | null;
                             bound_user_id: string | null;
@@ -3638,15 +3440,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3676,6 +3469,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
@@ -3728,15 +3522,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3773,6 +3558,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
@@ -3832,15 +3618,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3862,6 +3639,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    approval_required?: boolean;
                     auto_group_ids?: string[];
                     bound_email?: string | null;
                     bound_user_id?: string | null;
@@ -3887,6 +3665,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
@@ -3950,15 +3729,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4033,15 +3803,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4197,15 +3958,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4279,15 +4031,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4390,15 +4133,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4494,15 +4228,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4575,15 +4300,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4668,15 +4384,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4779,15 +4486,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4875,15 +4573,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4991,15 +4680,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -5096,15 +4776,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -5185,15 +4856,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -5263,15 +4925,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5356,15 +5009,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5464,15 +5108,6 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5630,15 +5265,6 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5816,15 +5442,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5917,15 +5534,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6010,15 +5618,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6082,15 +5681,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6124,15 +5714,6 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6202,15 +5783,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6320,15 +5892,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
