@@ -121,6 +121,8 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     const health = (await asAdmin('GET', '/v1/admin/gateway/health')).json();
     assert.equal(health.gateways.filter((g: { pool_id: string }) => g.pool_id === p.id).length, 1, 'only the first enrollment made a gateway');
     assert.ok(!JSON.stringify(health).includes(enrolled.gateway_token), 'the credential is shown once');
+    const audited = await r.core.db.kysely.selectFrom('audit_events').select(['action', 'result']).where('resource_id', '=', enrolled.gateway_id).execute();
+    assert.deepEqual(audited, [{ action: 'access.gateway.enroll', result: 'success' }]);
   });
 
   test('heartbeats move a gateway pending -> online -> degraded -> online -> degraded (missed) -> offline, and the pool health follows', async () => {
@@ -140,8 +142,7 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal((await health()).status, 'degraded', 'three missed heartbeats');
     clock.advance(70_000);
     assert.equal((await health()).status, 'offline');
-    const directory = (await asGateway('GET', '/v1/admin/gateway/health', 'x')).statusCode;
-    assert.equal(directory, 401);
+    assert.equal((await asGateway('GET', '/v1/admin/gateway/health', 'not-an-admin')).statusCode, 401);
     assert.equal((await asGateway('POST', '/v1/gateway/heartbeat', gw.gateway_token, {})).json().status, 'online');
   });
 
@@ -337,9 +338,34 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal(itemOf(await truth(), sid), undefined);
     assert.equal((await sessions('&state=closed')).length, 1);
 
-    const foreign = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 240_000, []), gateway_id: randomUUID() });
+    // A device the control plane never enrolled is a ghost, not a revocation.
+    const ghost = randomUUID();
+    await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, window(t0 + 240_000, [
+      { session_id: otherSid, device_id: other.id, bytes_rx: 0, bytes_tx: 0, started_at: new Date(t0).toISOString() },
+      { session_id: ghost, device_id: randomUUID(), bytes_rx: 1, bytes_tx: 1, started_at: new Date(t0 + 1000).toISOString() },
+    ]));
+    assert.equal(itemOf(await truth(), ghost)?.verdict, 'ghost_session');
+
+    // A late window older than the newest adds its bytes but does not say the dropped session is up again.
+    const late = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, window(t0 - 60_000, [
+      { session_id: sid, device_id: d.id, bytes_rx: 7, bytes_tx: 0, started_at: new Date(t0).toISOString() },
+    ]));
+    assert.equal(late.json().recorded, true);
+    assert.equal(itemOf(await truth(), sid), undefined);
+    assert.equal((await sessions(`&device_id=${d.id}`))[0].bytes_rx, 1212);
+
+    // Pages of one, newest started first, each session once.
+    const page1 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1`)).json();
+    assert.equal(page1.items[0].id, ghost);
+    const page2 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1&cursor=${page1.next_cursor}`)).json();
+    const page3 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1&cursor=${page2.next_cursor}`)).json();
+    assert.deepEqual([page2.items[0].id, page3.items[0].id].sort(), [sid, otherSid].sort());
+    assert.equal(page3.next_cursor, null);
+    assert.equal((await asAdmin('GET', '/v1/admin/sessions?cursor=garbage')).statusCode, 422);
+
+    const foreign = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 300_000, []), gateway_id: randomUUID() });
     assert.equal(foreign.statusCode, 422);
-    const backwards = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 300_000, []), window_end: new Date(t0).toISOString() });
+    const backwards = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 360_000, []), window_end: new Date(t0).toISOString() });
     assert.equal(backwards.statusCode, 422);
     assert.equal((await asAdmin('GET', '/v1/admin/connection_truth', undefined, await signIn(r, { permissions: ['access_gateway:read'] }))).statusCode, 403);
   });

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
+import { errors } from '../../../core/errors.js';
 import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessHooks, type GatewayCaller } from '../access.types.js';
 import { displayPrefix, hashSecret, newSecret, SECRET_PREFIX } from '../common/secrets.js';
 import { accessErrors } from './gateway-errors.js';
 import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
 import type { AccessGatewayRow } from './gateways.tables.js';
+import type { ChangeFeed } from './change-feed.js';
 import type { PoolService } from './pool.service.js';
 
 export interface GatewayEnrollInput {
@@ -43,6 +45,9 @@ export interface HeartbeatInput {
 }
 
 
+const CREDENTIAL_TTL_MS = 60_000;
+const CREDENTIALS_MAX = 10_000;
+
 /** host:port with a bracketed IPv6 host allowed; port 1-65535. */
 export function parseEndpoint(endpoint: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(endpoint);
@@ -52,9 +57,18 @@ export function parseEndpoint(endpoint: string): { host: string; port: number } 
 }
 
 /** Gateways: enrollment with a gateway token, their bearer credential, heartbeats and the fleet's health. */
-export function createGatewayService(core: Core, hooks: AccessHooks, pools: PoolService) {
+export function createGatewayService(core: Core, hooks: AccessHooks, pools: PoolService, feed: ChangeFeed) {
   const { db } = core;
   const k = () => db.kysely;
+  // Gateway credentials resolved recently (every gateway request needs one): dropped when any node removes or
+  // enrolls a gateway (ACCESS_CHANGED reason gateway), and after a minute whatever happens.
+  const credentials = new Map<string, { caller: GatewayCaller; until: number }>();
+  let generation = 0;
+  feed.onChange((change) => {
+    if (change.reason !== 'gateway') return;
+    generation++;
+    credentials.clear();
+  });
 
   function view(row: AccessGatewayRow, now = core.now()): GatewayView {
     const host = row.host.includes(':') ? `[${row.host}]` : row.host;
@@ -108,12 +122,23 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
 
     /** The gateway a bearer secret belongs to (the gatewayCaller hook common/caller.ts asks), if any. */
     async byToken(secret: string): Promise<GatewayCaller | undefined> {
-      const row = await k().selectFrom('access_gateways').select(['id', 'pool_id', 'tenant_id']).where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
-      return row && { kind: 'gateway', gateway_id: row.id, pool_id: row.pool_id, tenant_id: row.tenant_id };
+      const hash = hashSecret(secret);
+      const now = Date.now();
+      const known = credentials.get(hash);
+      if (known && now < known.until) return known.caller;
+      const startedAt = generation;
+      const row = await k().selectFrom('access_gateways').select(['id', 'pool_id', 'tenant_id']).where('token_hash', '=', hash).executeTakeFirst();
+      if (!row) return undefined;
+      const caller: GatewayCaller = { kind: 'gateway', gateway_id: row.id, pool_id: row.pool_id, tenant_id: row.tenant_id };
+      if (credentials.size >= CREDENTIALS_MAX) credentials.clear();
+      // A removal that landed while this looked the row up must not be undone by caching what it read.
+      if (startedAt === generation) credentials.set(hash, { caller, until: now + CREDENTIAL_TTL_MS });
+      return caller;
     },
 
     async heartbeat(caller: GatewayCaller, input: HeartbeatInput): Promise<GatewayView> {
-      const before = await k().selectFrom('access_gateways').selectAll().where('id', '=', caller.gateway_id).executeTakeFirstOrThrow();
+      const before = await k().selectFrom('access_gateways').selectAll().where('id', '=', caller.gateway_id).executeTakeFirst();
+      if (!before) throw errors.unauthorized('the gateway was removed');
       const now = core.now();
       const patch = {
         last_heartbeat_at: now.toISOString(), updated_at: now.toISOString(), reported_status: input.status ?? 'ok',

@@ -12,7 +12,7 @@ import { createSessionService } from './session.service.js';
 export function createGatewaysPart(core: Core, hooks: AccessHooks) {
   const feed = createChangeFeed(core);
   const pools = createPoolService(core);
-  const gateways = createGatewayService(core, hooks, pools);
+  const gateways = createGatewayService(core, hooks, pools, feed);
   const admission = createAdmissionService(core, hooks, pools, feed);
   const sessions = createSessionService(core, hooks);
   const runtime = createRuntimeService(core, hooks, pools, gateways, feed);

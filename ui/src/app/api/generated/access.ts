@@ -352,7 +352,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** VPN sessions (device, user, gateway, pool, bytes, state), newest first; filters state, device_id, user_id, gateway_id */
+        /** VPN sessions (device, user, gateway, pool, bytes, state), newest started first; filters state, device_id, user_id, gateway_id; ?limit&cursor */
         get: operations["getV1AdminSessions"];
         put?: never;
         post?: never;
@@ -2961,6 +2961,7 @@ export interface operations {
     getV1AdminSessions: {
         parameters: {
             query?: {
+                cursor?: string;
                 device_id?: string;
                 gateway_id?: string;
                 limit?: string;
