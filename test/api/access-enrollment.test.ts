@@ -120,6 +120,16 @@ describe('access enrollment: tokens, POST /v1/enroll, devices and their lifecycl
     const asAdmin = await access.callers.any({ headers: reader.headers, cookies: {} }, { device: true, adminPermission: 'access_device:read' });
     assert.equal(asAdmin.kind, 'admin');
     await assert.rejects(access.callers.any({ headers: nobody.headers, cookies: {} }, { adminPermission: 'access_device:read' }), { status: 403 });
+    // A console session cookie: reads pass, a write without the CSRF token is refused as on every other route.
+    const { token: cookie } = await r.core.identity.sessions.cookieToken(reader.sessionId);
+    const fromBrowser = (method: string, extra: Record<string, string> = {}) => {
+      const headers = { host: 'rampart.test', ...extra };
+      const cookies = { rampart_session: cookie, rampart_csrf: 'csrf-value' };
+      return { headers, cookies, origin: 'https://rampart.test', raw: { request: { method, headers, cookies, query: {} } as never } };
+    };
+    assert.equal((await access.callers.any(fromBrowser('GET'), { adminPermission: 'access_device:read' })).kind, 'admin');
+    await assert.rejects(access.callers.any(fromBrowser('POST'), { adminPermission: 'access_device:read' }), { status: 403 });
+    assert.equal((await access.callers.any(fromBrowser('POST', { 'x-csrf-token': 'csrf-value' }), { adminPermission: 'access_device:read' })).kind, 'admin');
 
     const used = await enroll(r, t.secret);
     assert.equal(used.statusCode, 403);
