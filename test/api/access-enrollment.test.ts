@@ -301,6 +301,20 @@ describe('access enrollment: tokens, POST /v1/enroll, devices and their lifecycl
     const refused = await enroll(r, suspendedUserToken.secret);
     assert.equal(refused.statusCode, 403, "a suspended user's token enrolls nothing");
   });
+
+  test("deleting a user revokes their devices (nobody is left to answer for them)", async () => {
+    const user = await r.core.identity.users.create({ username: 'to-delete' });
+    const d = (await enroll(r, (await generateToken(r, admin, { bound_user_id: user.id })).secret)).json();
+    const deleted = await call('POST', '/v1/admin/users/lifecycle', admin, { action: 'delete', user_id: user.id });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    const device = await waitFor('the device revoked', async () => {
+      const got = (await call('GET', `/v1/admin/devices/${d.device_id}`, reader)).json();
+      return got.status === 'revoked' && got;
+    });
+    assert.equal(device.user_id, null);
+    assert.equal(device.status_reason, 'user deleted');
+    assert.ok(revokedSpcs.some((x) => x.ids.includes(d.device_id)));
+  });
 });
 
 describe('access enrollment: 429 on enroll', () => {

@@ -58,7 +58,7 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
   const groupsOf = (row: AccessDeviceRow) => db.dialect.fromJson<string[]>(row.auto_group_ids) ?? [];
 
   async function view(row: AccessDeviceRow): Promise<DeviceView> {
-    const { token_hash: _, auto_group_ids: __, ...rest } = row;
+    const { token_hash: _, auto_group_ids: __, owner_id: ___, ...rest } = row;
     return { ...rest, auto_group_ids: groupsOf(row), posture: await hooks.posture(row.id) };
   }
 
@@ -156,7 +156,7 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
       const deviceToken = newSecret(SECRET_PREFIX.device);
       const at = core.now().toISOString();
       const row: AccessDeviceRow = {
-        id: randomUUID(), tenant_id: input.tenant_id, user_id: input.user_id, name: input.info.name, platform: input.info.platform,
+        id: randomUUID(), tenant_id: input.tenant_id, user_id: input.user_id, owner_id: input.user_id, name: input.info.name, platform: input.info.platform,
         os_version: input.info.os_version ?? null, client_version: input.info.client_version ?? null, serial_number: input.info.serial_number ?? null,
         public_key: input.public_key, overlay_ip: firstFreeAddress(core.config.access.overlay_cidr, taken.map((t) => t.overlay_ip)),
         status: input.pending ? 'pending' : 'active', channel: input.channel, enrolled_via: input.enrolled_via, enrollment_token_id: input.enrollment_token_id,
@@ -210,9 +210,9 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
       return view(next);
     },
 
-    /** Devices of a user, not revoked: what a user suspension cuts. */
+    /** Devices enrolled for a user (deleted or not), not revoked: what a user suspension or deletion cuts. */
     async liveOfUser(userId: string): Promise<AccessDeviceRow[]> {
-      return k().selectFrom('access_devices').selectAll().where('user_id', '=', userId).where('status', '<>', 'revoked').execute();
+      return k().selectFrom('access_devices').selectAll().where('owner_id', '=', userId).where('status', '<>', 'revoked').execute();
     },
 
     async touch(id: string): Promise<void> {
