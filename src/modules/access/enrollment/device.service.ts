@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Core } from '../../../core/index.js';
-import { errors } from '../../../core/errors.js';
 import { ACCESS_CHANGED, type AccessChange, type AccessHooks, type Channel, type DeviceStatus, type PostureVerdict } from '../access.types.js';
 import { accessErrors } from '../common/access-errors.js';
 import { afterCursor, pageOf } from '../common/cursor.js';
@@ -225,7 +224,3 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
 
 export type DeviceService = ReturnType<typeof createDeviceService>;
 
-/** An id that cannot name a device, rejected before any query (uuid columns on PostgreSQL). */
-export function assertUuid(id: string): void {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw errors.notFound('device not found');
-}
