@@ -1,4 +1,4 @@
-import type { RampartError } from '../core/errors.js';
+import { RampartError } from '../core/errors.js';
 import { fleetCode } from './fleet-error-codes.js';
 
 /** The five API surfaces, each speaking the dialect of the product it is compatible with. */
@@ -33,6 +33,17 @@ const renderers: Record<Surface, Renderer> = {
   // The status code is authoritative; the body carries {"error": "..."}.
   edge: (err) => ({ error: err.message }),
 };
+
+/**
+ * The error as its surface's spec codes it: the access spec answers failed validation with 422 validation_error
+ * (the other surfaces keep 400 validation_failed).
+ */
+export const surfaceError = (surface: Surface, err: RampartError): RampartError => errorForSurface(surface, err);
+
+export function errorForSurface(surface: Surface, err: RampartError): RampartError {
+  if (surface !== 'access' || err.code !== 'validation_failed') return err;
+  return new RampartError({ code: 'validation_error', status: 422, message: err.message, details: err.details, headers: err.headers, cause: err });
+}
 
 export function renderError(surface: Surface, err: RampartError, correlationId: string): unknown {
   return renderers[surface](err, correlationId);

@@ -1,5 +1,8 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
+import { createEnrollmentPart } from './enrollment/enrollment.part.js';
+import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
+import { createGatewaysPart } from './gateways/gateways.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -9,9 +12,17 @@ function defaultHooks(): AccessHooks {
     redeemGatewayToken: async () => {
       throw new Error('gateway enrollment is not wired');
     },
+    authenticateDevice: async () => undefined,
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
+    allowedDestinations: async () => [],
+    trustAnchors: async () => ({ serial: 0, anchors: [] }),
+    spcBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
+    channelBundle: async () => undefined,
+    validateSpc: async () => ({ valid: false, reason: 'unknown_kid', claims: null }),
+    spcStatus: async () => null,
+    gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -23,7 +34,15 @@ function defaultHooks(): AccessHooks {
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const enrollment = createEnrollmentPart(core, hooks);
+  // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
+  const callers = enrollment.callers;
+  hooks.authenticateDevice = async (authorization) =>
+    (await callers.device({ headers: { authorization }, cookies: {} }, { allowSuspended: true }).catch(() => undefined))?.device;
+  const policy = createPolicyService(core, hooks);
+  providePolicyHooks(hooks, policy);
+  const gateways = createGatewaysPart(core, hooks);
+  return { core, hooks, enrollment, callers, policy, gateways };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

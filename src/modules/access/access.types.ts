@@ -57,11 +57,27 @@ export interface RedeemedToken {
   channel: Channel | null;
 }
 
+/** One destination a device may reach through a gateway: ports as "443" or "8000-8100", none meaning all. */
+export interface AccessDestination {
+  cidr: string;
+  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
+  ports: string[];
+}
+
 /** The posture of one device, as the policy part last judged it. */
 export interface DevicePosture {
   verdict: PostureVerdict;
   failed_checks: string[];
   checked_at: string | null;
+}
+
+/** A device's current SPC as the policy part judges it: valid = not revoked, not superseded past its grace, not expired. */
+export interface CurrentSpc {
+  serial: string;
+  expires_at: string;
+  valid: boolean;
+  /** Why it is not valid: revoked | superseded | expired (absent when valid). */
+  reason?: string;
 }
 
 /**
@@ -88,13 +104,41 @@ export interface AccessHooks {
   deviceGroups(deviceId: string): Promise<string[]>;
   /** Redeems a gateway token (single use under a row lock); throws the spec's 401/403 errors. */
   redeemGatewayToken(secret: string): Promise<RedeemedToken>;
+  /**
+   * The device an Authorization header's device bearer credential names (any status), or undefined when it names
+   * none; common/caller.ts resolves it.
+   */
+  authenticateDevice(authorization: string | undefined): Promise<AccessDevice | undefined>;
   // provided by policy/
   posture(deviceId: string): Promise<DevicePosture>;
   /** Extra fields of the enroll response: trust_anchors, spc, policy_digest. */
   enrollmentPolicy(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Revokes every live SPC of these devices (entries kept until each would have expired). */
   revokeSpcs(deviceIds: string[], reason: string): Promise<void>;
+  /**
+   * What the device may reach now: the allow rules of its channel's bundle whose sources match its groups, user
+   * or id and whose posture requirements it meets; empty when it is not active or its posture is noncompliant.
+   */
+  allowedDestinations(deviceId: string): Promise<AccessDestination[]>;
+  /** GET /v1/trust/anchors' body, for the gateways' runtime route. */
+  trustAnchors(tenantId: string): Promise<Record<string, unknown>>;
+  /** GET /v1/spc/bundle's body (the revocation set), for the gateways' runtime route. */
+  spcBundle(tenantId: string): Promise<Record<string, unknown>>;
+  /** The live bundle of a channel as devices get it (canary falls back to stable), or undefined before any publish. */
+  channelBundle(tenantId: string, channel: Channel): Promise<Record<string, unknown> | undefined>;
+  /** Verifies an SPC (compact JWS) offline and against the revocation set: GET /v1/spc/validate's body. */
+  validateSpc(spc: string): Promise<{ valid: boolean; reason: string | null; claims: Record<string, unknown> | null }>;
+  /**
+   * The device's newest SPC and whether it is valid now (not revoked, superseded past its grace, or expired), or
+   * null when it has none: admission grants end when it does. Wired from the policy part's SPC rows.
+   */
+  spcStatus(tenantId: string, deviceId: string): Promise<CurrentSpc | null>;
   // provided by gateways/
+  /**
+   * The gateway behind a gateway bearer credential (gateway_token from gateway enroll), undefined when none is;
+   * common/caller.ts asks it for every bearer that is not a device token.
+   */
+  gatewayCaller(secret: string): Promise<GatewayCaller | undefined>;
   /** Extra fields of the enroll response: pools. */
   enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Closes the live sessions of these devices (closed_reason given). */
