@@ -352,7 +352,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** VPN sessions (device, user, gateway, pool, bytes, state), newest first; filters state, device_id, user_id, gateway_id */
+        /** VPN sessions (device, user, gateway, pool, bytes, state), newest started first; filters state, device_id, user_id, gateway_id; ?limit&cursor */
         get: operations["getV1AdminSessions"];
         put?: never;
         post?: never;
@@ -966,7 +966,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device or an admin (ETag) */
+        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device, gateway or admin (ETag) */
         get: operations["getV1SpcBundle"];
         put?: never;
         post?: never;
@@ -1245,6 +1245,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1327,6 +1336,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1481,6 +1499,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1579,6 +1606,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1667,6 +1703,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1793,6 +1838,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1905,6 +1959,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1967,6 +2030,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2102,6 +2174,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2156,6 +2237,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2230,6 +2320,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2282,6 +2381,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2369,6 +2477,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2532,6 +2649,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2624,6 +2750,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2702,6 +2837,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2794,6 +2938,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2808,6 +2961,7 @@ export interface operations {
     getV1AdminSessions: {
         parameters: {
             query?: {
+                cursor?: string;
                 device_id?: string;
                 gateway_id?: string;
                 limit?: string;
@@ -2849,6 +3003,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2995,6 +3158,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3053,6 +3225,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3240,6 +3421,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3298,6 +3488,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3440,6 +3639,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3529,6 +3737,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3611,6 +3828,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3736,6 +3962,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3803,6 +4038,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3958,6 +4202,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4031,6 +4284,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4133,6 +4395,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4228,6 +4499,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4300,6 +4580,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4384,6 +4673,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4486,6 +4784,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4573,6 +4880,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4680,6 +4996,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4776,6 +5101,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4856,6 +5190,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4925,6 +5268,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5009,6 +5361,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5108,6 +5469,15 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5265,6 +5635,15 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5442,6 +5821,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5534,6 +5922,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5618,6 +6015,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5681,6 +6087,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5714,6 +6129,15 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5783,6 +6207,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5892,6 +6325,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
