@@ -145,7 +145,7 @@ describe('errors answer in the dialect of the surface', () => {
     assert.deepEqual(tooMany.detail, { max_limit: 200 });
     // The same refusal on another surface keeps Rampart's generic code.
     const access = await r.app.inject({ method: 'POST', url: surfacePaths.access, payload: {} });
-    assert.equal(access.json().error, 'validation_failed');
+    assert.equal(access.json().error, 'validation_error');
   });
 
   test('typed path and query parameters are validated and coerced', async () => {

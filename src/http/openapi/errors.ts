@@ -63,7 +63,7 @@ const descriptions: Record<number, string> = {
 export function errorStatusesFor(route: RouteDefinition<any>, pathParams: string[]): number[] {
   const s = route.schema;
   return [
-    // Access answers input failing its schema with 422 (dialects.ts surfaceError); malformed JSON stays 400.
+    // Access answers input failing its schema with 422 (dialects.ts errorForSurface); malformed JSON stays 400.
     ...(s.params || s.query || s.body || route.idempotency ? (route.surface === 'access' ? [400, 422] : [400]) : []),
     ...(route.permission === 'public' ? [] : route.permission === 'authenticated' ? [401] : [401, 403]),
     ...(pathParams.length ? [404] : []),
