@@ -120,7 +120,7 @@ test('a device enrolls through OIDC (its user signs in at the IdP) and reaches w
   // discover it; the browser (the test) and Rampart can.
   const provider = await z!.api('POST', '/api/v1/settings/sso/providers', {
     name: 'corp', kind: 'oidc', issuer: idp.issuer, authorization_url: `${idp.issuer}/auth`, client_id: idp.clientId, client_secret: idp.clientSecret,
-    scopes: ['openid', 'email', 'profile'], pkce_required: true, enabled: true,
+    scopes: ['openid', 'email', 'profile'], pkce_required: true, enabled: true, default_role: 'viewer',
   });
   await b.stop();
   const stateDir = join(z!.dir, 'device-carol');
