@@ -3,11 +3,29 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { accessWorld, wgKey } from '../helpers/access-world.js';
+import { enroll, generateToken, wgPublicKey } from '../helpers/access-enroll.js';
+import { waitFor } from '../helpers/wait.js';
+import { onPostgres } from '../helpers/db.js';
 import { movableClock } from '../helpers/fleet-rows.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 
 const POOLS = '/v1/admin/settings/gateway-pools';
 const RUNTIME = ['trust-anchors', 'policy-bundle', 'deployment-config', 'spc-bundle', 'auth-material-manifest'];
+
+type Watch = (query: string) => Promise<{ statusCode: number; body: string; json(): any }>;
+
+/** Changes are counted in the background: follow the serial until a one-second wait times out (304). */
+async function settledSerial(watch: Watch, from: number): Promise<number> {
+  let serial = from;
+  let quiet = await watch(`since=${serial}&timeout_s=1`);
+  for (let tries = 0; quiet.statusCode === 200 && tries < 20; tries++) {
+    serial = quiet.json().serial;
+    quiet = await watch(`since=${serial}&timeout_s=1`);
+  }
+  assert.equal(quiet.statusCode, 304, 'the serial settles');
+  assert.equal(quiet.body, '');
+  return serial;
+}
 
 describe('access gateways: pools, gateway enrollment, runtime routes, admission grants, sessions, the watch', () => {
   let r: TestRampart;
@@ -87,7 +105,7 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal(first.statusCode, 201, first.body);
     const enrolled = first.json();
     assert.equal(enrolled.pool_id, p.id);
-    assert.match(enrolled.gateway_token, /^rgw_/);
+    assert.match(enrolled.gateway_token, /^rgt_/);
     assert.equal(enrolled.status, 'pending');
 
     const again = await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: body });
@@ -103,6 +121,8 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     const health = (await asAdmin('GET', '/v1/admin/gateway/health')).json();
     assert.equal(health.gateways.filter((g: { pool_id: string }) => g.pool_id === p.id).length, 1, 'only the first enrollment made a gateway');
     assert.ok(!JSON.stringify(health).includes(enrolled.gateway_token), 'the credential is shown once');
+    const audited = await r.core.db.kysely.selectFrom('audit_events').select(['action', 'result']).where('resource_id', '=', enrolled.gateway_id).execute();
+    assert.deepEqual(audited, [{ action: 'access.gateway.enroll', result: 'success' }]);
   });
 
   test('heartbeats move a gateway pending -> online -> degraded -> online -> degraded (missed) -> offline, and the pool health follows', async () => {
@@ -122,8 +142,7 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal((await health()).status, 'degraded', 'three missed heartbeats');
     clock.advance(70_000);
     assert.equal((await health()).status, 'offline');
-    const directory = (await asGateway('GET', '/v1/admin/gateway/health', 'x')).statusCode;
-    assert.equal(directory, 401);
+    assert.equal((await asGateway('GET', '/v1/admin/gateway/health', 'not-an-admin')).statusCode, 401);
     assert.equal((await asGateway('POST', '/v1/gateway/heartbeat', gw.gateway_token, {})).json().status, 'online');
   });
 
@@ -319,9 +338,34 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal(itemOf(await truth(), sid), undefined);
     assert.equal((await sessions('&state=closed')).length, 1);
 
-    const foreign = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 240_000, []), gateway_id: randomUUID() });
+    // A device the control plane never enrolled is a ghost, not a revocation.
+    const ghost = randomUUID();
+    await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, window(t0 + 240_000, [
+      { session_id: otherSid, device_id: other.id, bytes_rx: 0, bytes_tx: 0, started_at: new Date(t0).toISOString() },
+      { session_id: ghost, device_id: randomUUID(), bytes_rx: 1, bytes_tx: 1, started_at: new Date(t0 + 1000).toISOString() },
+    ]));
+    assert.equal(itemOf(await truth(), ghost)?.verdict, 'ghost_session');
+
+    // A late window older than the newest adds its bytes but does not say the dropped session is up again.
+    const late = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, window(t0 - 60_000, [
+      { session_id: sid, device_id: d.id, bytes_rx: 7, bytes_tx: 0, started_at: new Date(t0).toISOString() },
+    ]));
+    assert.equal(late.json().recorded, true);
+    assert.equal(itemOf(await truth(), sid), undefined);
+    assert.equal((await sessions(`&device_id=${d.id}`))[0].bytes_rx, 1212);
+
+    // Pages of one, newest started first, each session once.
+    const page1 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1`)).json();
+    assert.equal(page1.items[0].id, ghost);
+    const page2 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1&cursor=${page1.next_cursor}`)).json();
+    const page3 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1&cursor=${page2.next_cursor}`)).json();
+    assert.deepEqual([page2.items[0].id, page3.items[0].id].sort(), [sid, otherSid].sort());
+    assert.equal(page3.next_cursor, null);
+    assert.equal((await asAdmin('GET', '/v1/admin/sessions?cursor=garbage')).statusCode, 422);
+
+    const foreign = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 300_000, []), gateway_id: randomUUID() });
     assert.equal(foreign.statusCode, 422);
-    const backwards = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 300_000, []), window_end: new Date(t0).toISOString() });
+    const backwards = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, { ...window(t0 + 360_000, []), window_end: new Date(t0).toISOString() });
     assert.equal(backwards.statusCode, 422);
     assert.equal((await asAdmin('GET', '/v1/admin/connection_truth', undefined, await signIn(r, { permissions: ['access_gateway:read'] }))).statusCode, 403);
   });
@@ -332,17 +376,8 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     const watch = (query: string) => asGateway('GET', `/v1/gateway/runtime/watch?${query}`, gw.gateway_token);
     const past = await watch('since=0');
     assert.equal(past.statusCode, 200, 'enrolling published a change already');
-    let serial = past.json().serial as number;
-    assert.ok(serial > 0);
-
-    // The changes made so far are counted in the background: follow the serial until a wait times out (304).
-    let quiet = await watch(`since=${serial}&timeout_s=1`);
-    for (let tries = 0; quiet.statusCode === 200 && tries < 20; tries++) {
-      serial = quiet.json().serial;
-      quiet = await watch(`since=${serial}&timeout_s=1`);
-    }
-    assert.equal(quiet.statusCode, 304);
-    assert.equal(quiet.body, '');
+    assert.ok(past.json().serial > 0);
+    const serial = await settledSerial(watch, past.json().serial);
 
     const pending = watch(`since=${serial}`);
     await world.changed({ reason: 'device', device_ids: [randomUUID()] });
@@ -350,5 +385,175 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     assert.equal(answered.statusCode, 200, answered.body);
     assert.ok(answered.json().serial > serial);
     assert.equal((await r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/watch?since=${serial}` })).statusCode, 401);
+  });
+});
+
+test('a change published on one node answers a watch waiting on another (PostgreSQL bus bridge)', { skip: !onPostgres && 'needs PostgreSQL (set RAMPART_TEST_DATABASE_URL)' }, async () => {
+  const a = await createTestRampart();
+  const b = await createTestRampart({ tdb: a.tdb });
+  try {
+    const world = accessWorld(a);
+    const admin = await signIn(a, { roles: ['admin'] });
+    const created = await a.app.inject({ method: 'POST', url: POOLS, headers: admin.headers, payload: { name: 'two-nodes', region: 'eu' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const enrolled = await a.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { token: world.gatewayToken(created.json().id), public_key: wgKey(), endpoint: '10.233.0.9:51820', name: 'gw-b' } });
+    assert.equal(enrolled.statusCode, 201, enrolled.body);
+    const watchOnB: Watch = (query) => b.app.inject({ method: 'GET', url: `/v1/gateway/runtime/watch?${query}`, headers: { authorization: `Bearer ${enrolled.json().gateway_token}` } });
+    const serial = await settledSerial(watchOnB, 0);
+    const pending = watchOnB(`since=${serial}`);
+    await world.changed({ reason: 'device', device_ids: [randomUUID()] });
+    const answered = await pending;
+    assert.equal(answered.statusCode, 200, answered.body);
+    assert.ok(answered.json().serial > serial);
+  } finally {
+    await b.cleanup();
+    await a.cleanup();
+  }
+});
+
+describe('access gateways with the enrollment and policy parts: real tokens, devices, bundles, SPCs and posture', () => {
+  let r: TestRampart;
+  let admin: SignedIn;
+  let eng: { id: string };
+  let poolId: string;
+  let gateway: { gateway_id: string; gateway_token: string };
+  before(async () => {
+    r = await createTestRampart();
+    admin = await signIn(r, { roles: ['admin'] });
+    eng = await r.core.identity.groups.create({ name: `eng-${randomUUID().slice(0, 6)}` });
+    const created = await api('POST', POOLS, { name: 'real', region: 'eu', destinations: ['10.233.0.0/16'] });
+    assert.equal(created.statusCode, 201, created.body);
+    poolId = created.json().id;
+    const published = await api('POST', '/v1/admin/policy/publish', {
+      channel: 'stable',
+      posture: { required: ['disk_encrypted'] },
+      rules: [{ name: 'eng-web', sources: { group_ids: [eng.id] }, destinations: [{ cidr: '10.233.1.0/24', protocol: 'tcp', ports: ['8080'] }] }],
+    });
+    assert.equal(published.statusCode, 200, published.body);
+    const enrolled = await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { token: (await generateToken(r, admin, { kind: 'gateway', pool_id: poolId })).secret, public_key: wgPublicKey(), endpoint: '10.233.0.1:51820', name: 'gw-real', admission_url: 'http://10.233.0.1:8081/v1/admit' } });
+    assert.equal(enrolled.statusCode, 201, enrolled.body);
+    gateway = enrolled.json();
+  });
+  after(() => r.cleanup());
+
+  const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) => r.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const grant = async (device: { device_id: string; public_key: string }) =>
+    (await r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/client-admission-grant?device_id=${device.device_id}&public_key=${encodeURIComponent(device.public_key)}`, headers: bearer(gateway.gateway_token) })).json();
+
+  /** Enrolls a device with a fresh token (in eng unless told otherwise) and asserts a compliant posture. */
+  async function device(opts: { groups?: string[]; bound_user_id?: string } = {}) {
+    const token = await generateToken(r, admin, { auto_group_ids: opts.groups ?? [eng.id], ...(opts.bound_user_id ? { bound_user_id: opts.bound_user_id } : {}) });
+    const public_key = wgPublicKey();
+    const res = await enroll(r, token.secret, { public_key });
+    assert.equal(res.statusCode, 201, res.body);
+    const d = { ...res.json(), public_key } as { device_id: string; device_token: string; public_key: string; pools: unknown[]; spc: { expires_at: string } };
+    const posture = await r.app.inject({ method: 'POST', url: '/v1/posture/assertion', headers: bearer(d.device_token), payload: { facts: { disk_encrypted: true } } });
+    assert.equal(posture.json().verdict, 'compliant', posture.body);
+    return d;
+  }
+
+  test('a real gateway token enrolls once (used 403, unknown 401); a device token is 401 on gateway routes and a gateway token on device routes', async () => {
+    const token = await generateToken(r, admin, { kind: 'gateway', pool_id: poolId });
+    const body = { token: token.secret, public_key: wgPublicKey(), endpoint: '10.233.0.2:51820', name: 'gw-once' };
+    assert.equal((await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: body })).statusCode, 201);
+    const again = await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { ...body, name: 'gw-twice' } });
+    assert.equal(again.statusCode, 403, again.body);
+    const unknown = await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { ...body, token: 'ret_unknown' } });
+    assert.equal(unknown.statusCode, 401, unknown.body);
+    const deviceToken = await generateToken(r, admin, {});
+    assert.equal((await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { ...body, token: deviceToken.secret } })).statusCode, 403, 'a device token is not redeemed for a gateway');
+
+    const d = await device();
+    for (const name of RUNTIME) {
+      const res = await r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/${name}`, headers: bearer(d.device_token) });
+      assert.equal(res.statusCode, 401, `${name} refuses a device token`);
+    }
+    assert.equal((await r.app.inject({ method: 'GET', url: '/v1/gateway/pools', headers: bearer(gateway.gateway_token) })).statusCode, 401);
+  });
+
+  test('enroll answers the pools; the directory shows in-service gateways (ETag/304); telemetry lands on the device\'s own session', async () => {
+    const d = await device();
+    const inEnroll = (d.pools as { pool_id: string; endpoints: unknown[] }[]).find((p) => p.pool_id === poolId);
+    assert.ok(inEnroll, 'the enroll response lists the pool');
+    const directory = (headers: Record<string, string> = {}) => r.app.inject({ method: 'GET', url: '/v1/gateway/pools', headers: { ...bearer(d.device_token), ...headers } });
+    const first = await directory();
+    assert.equal(first.statusCode, 200, first.body);
+    assert.equal((await directory({ 'if-none-match': first.headers.etag as string })).statusCode, 304);
+    await r.app.inject({ method: 'POST', url: '/v1/gateway/heartbeat', headers: bearer(gateway.gateway_token), payload: {} });
+    const entry = (await directory()).json().find((p: { pool_id: string }) => p.pool_id === poolId);
+    assert.equal(entry.healthy, true);
+    assert.deepEqual(entry.endpoints.map((e: { gateway_id: string; port: number }) => [e.gateway_id, e.port]), [[gateway.gateway_id, 51820]]);
+
+    const sid = randomUUID();
+    const sent = await r.app.inject({ method: 'POST', url: '/v1/telemetry/session', headers: bearer(d.device_token), payload: { session_id: sid, gateway_id: gateway.gateway_id, rtt_ms: 12.5, loss_pct: 0.5 } });
+    assert.equal(sent.statusCode, 200, sent.body);
+    const other = await device();
+    const theirs = await r.app.inject({ method: 'POST', url: '/v1/telemetry/session', headers: bearer(other.device_token), payload: { session_id: sid, gateway_id: gateway.gateway_id, rtt_ms: 999 } });
+    assert.equal(theirs.statusCode, 404, "another device's session");
+    const listed = (await api('GET', `/v1/admin/sessions?device_id=${d.device_id}`)).json().items;
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].rtt_ms, 12.5);
+  });
+
+  test('grants follow the real parts: allowed in eng; denied for no destinations, noncompliant posture, a revoked device, a suspended user', async () => {
+    const d = await device();
+    const allowed = await grant(d);
+    assert.equal(allowed.allow, true, JSON.stringify(allowed));
+    assert.deepEqual(allowed.destinations, [{ cidr: '10.233.1.0/24', protocol: 'tcp', ports: ['8080'] }]);
+    assert.ok(allowed.group_ids.includes(eng.id));
+    assert.ok(Date.parse(allowed.expires_at) <= Date.parse(d.spc.expires_at));
+
+    assert.equal((await grant(await device({ groups: [] }))).reason, 'no_destinations');
+
+    const sick = await device();
+    assert.equal((await grant(sick)).allow, true);
+    const failed = await r.app.inject({ method: 'POST', url: '/v1/posture/assertion', headers: bearer(sick.device_token), payload: { facts: { disk_encrypted: false } } });
+    assert.equal(failed.json().verdict, 'noncompliant');
+    assert.equal((await grant(sick)).reason, 'posture_noncompliant');
+
+    const revoked = await device();
+    assert.equal((await grant(revoked)).allow, true);
+    const lifecycle = await api('POST', '/v1/admin/devices/lifecycle', { action: 'revoke', device_id: revoked.device_id, reason: 'lost' });
+    assert.equal(lifecycle.statusCode, 200, lifecycle.body);
+    assert.equal((await grant(revoked)).reason, 'device_revoked');
+
+    const user = await r.core.identity.users.create({ username: `owner-${randomUUID().slice(0, 6)}`, password: 'correct horse battery staple', roles: [] });
+    const owned = await device({ bound_user_id: user.id });
+    assert.equal((await grant(owned)).allow, true);
+    await r.core.identity.users.suspend(user.id);
+    // The enrollment part follows the identity change in the background (revokes SPCs, closes sessions, publishes).
+    const denied = await waitFor('the suspended user\'s grant to be refused', async () => {
+      const g = await grant(owned);
+      return g.allow ? undefined : g;
+    });
+    assert.equal(denied.reason, 'user_suspended');
+  });
+
+  test('revoking a device through the API answers a waiting watch and shows in connection_truth while its gateway still reports it', async () => {
+    const d = await device();
+    const watch = (query: string) => r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/watch?${query}`, headers: bearer(gateway.gateway_token) });
+    const serial = await settledSerial(watch, 0);
+    const sid = randomUUID();
+    const started = new Date().toISOString();
+    const meter = (start: number) => r.app.inject({
+      method: 'POST', url: '/v1/gateway/metering', headers: bearer(gateway.gateway_token),
+      payload: { window_start: new Date(start).toISOString(), window_end: new Date(start + 60_000).toISOString(), active_sessions: 1, sessions: [{ session_id: sid, device_id: d.device_id, bytes_rx: 100, bytes_tx: 50, started_at: started }] },
+    });
+    const t0 = Date.now();
+    assert.equal((await meter(t0)).statusCode, 200);
+    const pending = watch(`since=${serial}`);
+    const revoked = await api('POST', '/v1/admin/devices/lifecycle', { action: 'revoke', device_id: d.device_id, reason: 'stolen' });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+    const pushed = await pending;
+    assert.equal(pushed.statusCode, 200, pushed.body);
+    assert.ok(pushed.json().serial > serial);
+
+    const session = (await api('GET', `/v1/admin/sessions?device_id=${d.device_id}`)).json().items[0];
+    assert.equal(session.state, 'closed', 'the enrollment part closed it through the closeSessions hook');
+    assert.equal((await meter(t0 + 60_000)).statusCode, 200);
+    const item = (await api('GET', '/v1/admin/connection_truth')).json().items.find((i: { session_id: string }) => i.session_id === sid);
+    assert.equal(item.verdict, 'revoked_but_connected');
+    assert.equal(item.reason, 'device_revoked');
   });
 });

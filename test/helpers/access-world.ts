@@ -19,6 +19,7 @@ export function accessWorld(r: TestRampart) {
   const postures = new Map<string, DevicePosture>();
   const destinations = new Map<string, AccessDestination[]>();
   const groups = new Map<string, string[]>();
+  const deviceTokens = new Map<string, string>();
   const tokens = new Map<string, { kind: 'device' | 'gateway'; pool_id: string | null; used: boolean; id: string }>();
 
   hooks.device = async (id) => devices.get(id);
@@ -26,6 +27,10 @@ export function accessWorld(r: TestRampart) {
   hooks.posture = async (id) => postures.get(id) ?? { verdict: 'unknown', failed_checks: [], checked_at: null };
   hooks.spcStatus = async (_tenantId, id) => spcs.get(id) ?? null;
   hooks.allowedDestinations = async (id) => destinations.get(id) ?? [];
+  hooks.authenticateDevice = async (authorization) => {
+    const id = deviceTokens.get(/^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '');
+    return id ? devices.get(id) : undefined;
+  };
   hooks.redeemGatewayToken = async (secret) => {
     const token = tokens.get(secret);
     if (!token) throw errors.unauthorized('unknown enrollment token');
@@ -56,6 +61,12 @@ export function accessWorld(r: TestRampart) {
       destinations.set(device.id, [{ cidr: '10.233.1.0/24', protocol: 'tcp', ports: ['8080'] }]);
       groups.set(device.id, ['eng']);
       return device;
+    },
+    /** A device bearer credential for the device (the enrollment part issues them at enroll). */
+    deviceToken(id: string): string {
+      const secret = `rdv_${randomBytes(16).toString('hex')}`;
+      deviceTokens.set(secret, id);
+      return secret;
     },
     async setDevice(id: string, patch: Partial<AccessDevice>) {
       devices.set(id, { ...devices.get(id)!, ...patch });

@@ -1,12 +1,8 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
-import { SUPERSEDED_GRACE_S } from './policy/spc.service.js';
-import type { PolicyService } from './policy/policy.service.js';
+import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
-import { createEnrollmentPart, type EnrollmentPart } from './enrollment/enrollment.part.js';
-import { toAccessDevice } from './enrollment/device.types.js';
-import type { GatewaysPart } from './gateways/gateways.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -32,31 +28,6 @@ function defaultHooks(): AccessHooks {
   };
 }
 
-/** The gateways' view of a device's newest SPC, read from the policy part's SPC rows (superseded ones keep a grace). */
-function wireSpcStatus(core: Core, hooks: AccessHooks, policy: PolicyService): void {
-  hooks.spcStatus = async (tenantId, deviceId) => {
-    const [newest] = await policy.spcs.forDevice(tenantId, deviceId);
-    if (!newest) return null;
-    const now = core.now().getTime();
-    const graceOver = newest.status === 'superseded' && (!newest.superseded_at || Date.parse(newest.superseded_at) + SUPERSEDED_GRACE_S * 1000 <= now);
-    const reason = newest.status === 'revoked' ? 'revoked' : graceOver ? 'superseded' : Date.parse(newest.expires_at) <= now ? 'expired' : undefined;
-    return { serial: String(newest.serial), expires_at: newest.expires_at, valid: reason === undefined, ...(reason ? { reason } : {}) };
-  };
-}
-
-/**
- * Bearer credentials across the parts: device tokens are the enrollment part's, gateway tokens the gateways part's;
- * each part's routes resolve the other kind through these hooks (any status: the route judges it).
- */
-function wireCredentials(hooks: AccessHooks, enrollment: EnrollmentPart, gateways: GatewaysPart): void {
-  hooks.authenticateDevice = async (authorization) => {
-    const secret = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    const row = secret ? await enrollment.devices.byToken(secret) : undefined;
-    return row ? toAccessDevice(row) : undefined;
-  };
-  hooks.gatewayCaller = (secret) => gateways.gateways.authenticate(`Bearer ${secret}`).catch(() => undefined);
-}
-
 /**
  * The access services, wired by hand once per core so routes, jobs and background work share one instance. Each
  * part creates its service here and fills the hooks it provides (access.types.ts).
@@ -66,11 +37,11 @@ function createAccessServices(core: Core) {
   const enrollment = createEnrollmentPart(core, hooks);
   // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
   const callers = enrollment.callers;
+  hooks.authenticateDevice = async (authorization) =>
+    (await callers.device({ headers: { authorization }, cookies: {} }, { allowSuspended: true }).catch(() => undefined))?.device;
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
-  wireSpcStatus(core, hooks, policy);
   const gateways = createGatewaysPart(core, hooks);
-  wireCredentials(hooks, enrollment, gateways);
   return { core, hooks, enrollment, callers, policy, gateways };
 }
 

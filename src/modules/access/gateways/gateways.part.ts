@@ -1,7 +1,5 @@
 import type { Core } from '../../../core/index.js';
-import type { AccessDevice, AccessHooks } from '../access.types.js';
-import { errors } from '../../../core/errors.js';
-import { accessErrors } from './gateway-errors.js';
+import type { AccessHooks } from '../access.types.js';
 import { createAdmissionService } from './admission.service.js';
 import { createChangeFeed } from './change-feed.js';
 import { createConnectionTruth } from './connection-truth.js';
@@ -14,24 +12,15 @@ import { createSessionService } from './session.service.js';
 export function createGatewaysPart(core: Core, hooks: AccessHooks) {
   const feed = createChangeFeed(core);
   const pools = createPoolService(core);
-  const gateways = createGatewayService(core, hooks, pools);
+  const gateways = createGatewayService(core, hooks, pools, feed);
   const admission = createAdmissionService(core, hooks, pools, feed);
   const sessions = createSessionService(core, hooks);
   const runtime = createRuntimeService(core, hooks, pools, gateways, feed);
   const connectionTruth = createConnectionTruth(core, sessions, admission);
   hooks.enrollmentGateways = async () => ({ pools: await runtime.directory() });
   hooks.closeSessions = (deviceIds, reason) => sessions.close(deviceIds, reason);
-  const part = {
-    feed, pools, gateways, admission, sessions, runtime, connectionTruth,
-    /** The calling device (its bearer credential, resolved by the enrollment part): 401 for none, 403 unless active. */
-    async deviceOf(authorization: string | undefined): Promise<AccessDevice> {
-      const device = await hooks.authenticateDevice(authorization);
-      if (!device) throw accessErrors.unauthorized('a device credential is required');
-      if (device.status !== 'active') throw errors.forbidden(`the device is ${device.status}`);
-      return device;
-    },
-  };
-  return part;
+  hooks.gatewayCaller = (secret) => gateways.byToken(secret);
+  return { feed, pools, gateways, admission, sessions, runtime, connectionTruth };
 }
 
 export type GatewaysPart = ReturnType<typeof createGatewaysPart>;

@@ -28,13 +28,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
 
   const announce = (change: AccessChange) => core.events.publish<AccessChange>(ACCESS_CHANGED, change);
 
-  /** The calling device from its bearer credential: 401 when there is none. */
-  async function callerDevice(authorization: string | undefined): Promise<AccessDevice> {
-    const device = authorization ? await hooks.authenticateDevice(authorization) : undefined;
-    if (!device) throw errors.unauthorized('a device credential is required');
-    return device;
-  }
-
   function requireActive(device: AccessDevice): void {
     if (device.status !== 'active') throw errors.forbidden(`device is ${device.status}`);
   }
@@ -44,8 +37,15 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     return { served: policyFor(live, device, groups), groups };
   }
 
+  /** Which bundle the device gets, asking for its groups only when a canary selects by group (the polling path). */
+  async function servedBundle(device: AccessDevice) {
+    const live = await bundles.live(device.tenant_id);
+    const needsGroups = device.channel !== 'canary' && (live.canary?.canary?.group_ids.length ?? 0) > 0;
+    return policyFor(live, device, needsGroups ? await hooks.deviceGroups(device.id) : []);
+  }
+
   async function deviceBundle(device: AccessDevice) {
-    const { served: s } = await served(device);
+    const s = await servedBundle(device);
     if (!s) throw errors.notFound('no policy bundle has been published');
     return deviceBundleView(s.bundle, s.channel);
   }
@@ -144,7 +144,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     bundles,
     spcs,
     posture,
-    callerDevice,
     requireActive,
     deviceBundle,
     deviceDigest,
@@ -176,4 +175,5 @@ export function providePolicyHooks(hooks: AccessHooks, policy: PolicyService): v
   hooks.spcBundle = (tenantId) => policy.spcs.bundle(tenantId);
   hooks.channelBundle = (tenantId, channel) => policy.channelBundle(tenantId, channel);
   hooks.validateSpc = (spc) => policy.spcs.validate(null, spc);
+  hooks.spcStatus = (tenantId, deviceId) => policy.spcs.status(tenantId, deviceId);
 }
