@@ -465,10 +465,14 @@ describe('access gateways with the enrollment and policy parts: real tokens, dev
     assert.equal((await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { ...body, token: deviceToken.secret } })).statusCode, 403, 'a device token is not redeemed for a gateway');
 
     const d = await device();
-    for (const name of RUNTIME) {
+    const grantOf = `client-admission-grant?device_id=${d.device_id}&public_key=${encodeURIComponent(d.public_key)}`;
+    for (const name of [...RUNTIME, grantOf, 'watch?since=0&timeout_s=1']) {
       const res = await r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/${name}`, headers: bearer(d.device_token) });
       assert.equal(res.statusCode, 401, `${name} refuses a device token`);
+      assert.equal(res.json().error, 'unauthorized');
     }
+    const metering = await r.app.inject({ method: 'POST', url: '/v1/gateway/metering', headers: bearer(d.device_token), payload: { window_start: new Date().toISOString(), window_end: new Date().toISOString(), active_sessions: 0, sessions: [] } });
+    assert.equal(metering.statusCode, 401);
     assert.equal((await r.app.inject({ method: 'GET', url: '/v1/gateway/pools', headers: bearer(gateway.gateway_token) })).statusCode, 401);
   });
 
