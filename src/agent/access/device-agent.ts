@@ -18,6 +18,8 @@ import { localRunner, type CommandRunner } from './exec.js';
 import { AccessClient, AccessHttpError, normalizeServerUrl, type TlsSettings } from './http.js';
 import { generateWireguardKeys, writePrivateKeyFile } from './keys.js';
 import { sleep } from './loop.js';
+import { tunnelStale } from './liveness.js';
+import { oidcSignIn } from './oidc-login.js';
 import { gatewayCandidates, type GatewayEndpoint } from './pools.js';
 import { collectFacts } from './posture.js';
 import { readSpcClaims } from './spc.js';
@@ -26,6 +28,7 @@ import { WireguardInterface } from './wireguard.js';
 
 export const DEVICE_TOKEN_REJECTED = 'the device credential was rejected: the device was revoked or re-enrolled; enroll again';
 const TICK_MS = 250;
+const LIVENESS_CHECK_MS = 10_000;
 const KEEPALIVE_S = 25;
 
 /** The control plane no longer knows this device: 401, or 403 saying it was revoked (revocation is terminal). */
@@ -36,9 +39,9 @@ export interface DeviceEnrollOptions extends TlsSettings {
   server: string;
   stateDir: string;
   name?: string;
-  /** An enrollment token, or an OIDC identity (provider id and an ID token from it). */
+  /** An enrollment token, or the OIDC sign-in of its user (oidc-login.ts). */
   token?: string;
-  oidc?: { provider_id: string; id_token: string };
+  oidc?: { provider_id: string; redirect_uri: string; say: (line: string) => void; input?: NodeJS.ReadableStream };
 }
 
 export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceState> {
@@ -50,13 +53,15 @@ export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceSta
   writePrivateKeyFile(keyFile(opts.stateDir), keys.private_key);
   const device = { name: opts.name ?? hostname(), platform: osPlatform() === 'darwin' ? 'macos' : osPlatform() === 'win32' ? 'windows' : 'linux', os_version: release(), client_version: versionInfo.rampart };
   const res = opts.oidc
-    ? await client.request('POST', '/v1/enroll/oidc', { body: { ...opts.oidc, public_key: keys.public_key, device } })
+    ? await client.request('POST', '/v1/enroll/oidc', { body: { ...(await oidcSignIn(client, opts.oidc.provider_id, opts.oidc.redirect_uri, opts.oidc.say, opts.oidc.input)), public_key: keys.public_key, device } })
     : await client.request('POST', '/v1/enroll', { body: { token: opts.token, public_key: keys.public_key, device } });
   const { device_id, device_token, overlay_ip, spc } = res.body ?? {};
   if (typeof device_id !== 'string' || typeof device_token !== 'string' || typeof overlay_ip !== 'string') {
     throw new AccessHttpError(res.status, undefined, 'the answer lacks device_id, device_token or overlay_ip');
   }
-  const state: DeviceState = { server, device_id, device_token, overlay_ip, public_key: keys.public_key, spc: typeof spc === 'string' ? spc : undefined, ca_file: opts.ca_file, insecure: opts.insecure };
+  // The SPC comes as the issue answer ({spc, serial, expires_at}) or as the bare JWS.
+  const jws = typeof spc === 'string' ? spc : typeof spc?.spc === 'string' ? spc.spc : undefined;
+  const state: DeviceState = { server, device_id, device_token, overlay_ip, public_key: keys.public_key, spc: jws, ca_file: opts.ca_file, insecure: opts.insecure };
   writeAgentState(opts.stateDir, 'device', state);
   return state;
 }
@@ -104,6 +109,17 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
   let failures = 0;
   let notBefore = 0;
   let digestEtag: string | undefined;
+  let nextLivenessCheck = 0;
+
+  /** A tunnel nobody answers on any more is asked for again (liveness.ts). */
+  async function checkLiveness(now: number): Promise<void> {
+    if (!admission || now < nextLivenessCheck) return;
+    nextLivenessCheck = now + LIVENESS_CHECK_MS;
+    const peer = (await wg.peers()).find((p) => p.public_key === admission!.gateway.public_key);
+    if (peer && !tunnelStale(now, admission.admitted_at, peer.latest_handshake)) return;
+    o.log(`no WireGuard handshake with gateway ${admission.gateway.gateway_id || admission.gateway.host} lately; asking for admission again`);
+    admission = undefined;
+  }
   let nextPolicyCheck = 0;
 
   /** A new bundle may grant (or take) destinations: ask for admission again now, whatever the backoff said. */
@@ -162,10 +178,14 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     const granted = (Array.isArray(res.body.destinations) ? res.body.destinations : []).map((d: { cidr?: unknown }) => d?.cidr).filter((c: unknown): c is string => typeof c === 'string');
     const destinations = [...new Set([...gateway.destinations, ...granted])].sort();
     if (admission && admission.gateway.public_key !== gateway.public_key) await wg.removePeer(admission.gateway.public_key).catch(() => {});
+    // A new session means the gateway (re)added us as a fresh peer: our side must forget its old WireGuard session
+    // too, or it keeps sending under keys the gateway no longer has until a rekey timeout (~15 s) runs out.
+    const sessionId = typeof res.body.session_id === 'string' ? res.body.session_id : undefined;
+    if (!admission || admission.session_id !== sessionId) await wg.removePeer(gateway.public_key).catch(() => {});
     await wg.setPeer({ public_key: gateway.public_key, allowed_ips: destinations, endpoint: `${gateway.host.includes(':') ? `[${gateway.host}]` : gateway.host}:${gateway.port}`, keepalive_s: KEEPALIVE_S });
     for (const cidr of destinations) await wg.replaceRoute(cidr);
     const first = !admission || admission.gateway.public_key !== gateway.public_key || admission.destinations.join() !== destinations.join();
-    admission = { gateway, session_id: typeof res.body.session_id === 'string' ? res.body.session_id : undefined, expires_at: expires, admitted_at: Date.now(), spc: spc!, destinations };
+    admission = { gateway, session_id: sessionId, expires_at: expires, admitted_at: Date.now(), spc: spc!, destinations };
     if (first) o.log(`admitted by gateway ${gateway.gateway_id || gateway.host} until ${res.body.expires_at}; reaching ${destinations.join(', ')}`);
   }
 
@@ -191,6 +211,7 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     if (verdict === 'noncompliant') return;
     const claims = spc ? readSpcClaims(spc) : undefined;
     if (!spc || !claims || now >= dueAt((claims.nbf ?? claims.exp - 3600) * 1000, claims.exp * 1000)) await renewSpc();
+    await checkLiveness(now);
     if (!admission || admission.spc !== spc || now >= dueAt(admission.admitted_at, admission.expires_at)) await admit();
     if (now >= nextTelemetry) {
       nextTelemetry = now + o.telemetryIntervalMs;

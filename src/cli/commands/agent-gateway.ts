@@ -6,7 +6,7 @@ import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js
 import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
-import { agentCommand, hostPort, operatorErrors, port, seconds, stopSignal } from './agent-access-shared.js';
+import { agentCommand, hostPort, operatorErrors, port, seconds, serverUrl, stopSignal } from './agent-access-shared.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIRS.gateway}`;
 
@@ -29,15 +29,17 @@ interface RunFlags {
   pollInterval: string;
   meteringInterval: string;
   heartbeatInterval: string;
+  push: boolean;
   wireguardGo?: string;
 }
 
 async function enrollAction(flags: EnrollFlags): Promise<void> {
   const endpoint = hostPort('--endpoint', flags.endpoint);
+  const server = serverUrl(flags.server);
   const stateDir = resolveStateDir('gateway', flags.stateDir);
   await operatorErrors(async () => {
     const state = await enrollGateway({
-      server: flags.server,
+      server,
       token: flags.token,
       stateDir,
       name: flags.name,
@@ -70,6 +72,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       pollIntervalMs: seconds('--poll-interval', flags.pollInterval),
       meteringIntervalMs: seconds('--metering-interval', flags.meteringInterval),
       heartbeatIntervalMs: seconds('--heartbeat-interval', flags.heartbeatInterval),
+      push: flags.push,
       wireguardGo: flags.wireguardGo,
       log: stderrLog,
       signal,
@@ -106,6 +109,7 @@ export function registerAgentGatewayCommands(program: Command): void {
     .option('--poll-interval <seconds>', 'seconds between pulls of the runtime routes (the fallback to the change push)', '30')
     .option('--metering-interval <seconds>', 'seconds per metering window', '60')
     .option('--heartbeat-interval <seconds>', 'seconds between heartbeats (devices are sent only to gateways whose heartbeats come)', '15')
+    .option('--no-push', 'do not long-poll the control plane\'s change push; changes then land within one --poll-interval')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
     .action(runAction);
 }
