@@ -1,0 +1,106 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { notifications } from '@mantine/notifications';
+import { access, data } from '../../app/api/client';
+import { useCan } from '../../app/auth/session';
+import { asPage, call, type QueryValue } from './http';
+import type {
+  Bundle, BundleDiff, Channel, Device, DeviceAction, EnrollmentToken, GatewayHealth, GeneratedToken, Paged, Pool, PoolInput, PublishInput, Session, TokenInput,
+} from './model';
+
+/** Every access query sits under this key, so a write refreshes what the pages show. */
+export const ACCESS = ['access'] as const;
+export const PAGE_SIZE = 50;
+/** Gateways heartbeat and sessions meter every few seconds; asking again this often keeps the pages current. */
+const LIVE_MS = 10_000;
+
+type Filters = Record<string, QueryValue>;
+const paged = <T>(key: string, path: string, name: string, filters: Filters, cursor: string | undefined, live = false) =>
+  useQuery({
+    queryKey: [...ACCESS, key, filters, cursor],
+    queryFn: async () => asPage<T>(await call('GET', path, { query: { ...filters, limit: PAGE_SIZE, cursor } }), name),
+    placeholderData: keepPreviousData,
+    refetchInterval: live ? LIVE_MS : undefined,
+  });
+
+// Devices
+export const useDevices = (filters: Filters, cursor?: string) => paged<Device>('devices', '/v1/admin/devices', 'devices', filters, cursor, true);
+export const deviceCalls = {
+  lifecycle: (body: { action: DeviceAction; device_id: string; reason?: string; channel?: Channel }) => call<Device>('POST', '/v1/admin/devices/lifecycle', { body }),
+  batch: (body: { action: DeviceAction; device_ids: string[]; reason?: string; channel?: Channel }) =>
+    call<{ results: { device_id: string; ok: boolean; error?: string }[] }>('POST', '/v1/admin/devices/batch', { body }),
+};
+
+// Enrollment tokens
+export const useTokens = (filters: Filters, cursor?: string) => paged<EnrollmentToken>('tokens', '/v1/admin/tokens', 'tokens', filters, cursor);
+export const tokenCalls = {
+  generate: (body: TokenInput) => call<GeneratedToken>('POST', '/v1/admin/tokens/generate', { body }),
+  revoke: (id: string) => call<EnrollmentToken>('POST', `/v1/admin/tokens/${encodeURIComponent(id)}/revoke`, { body: {} }),
+};
+
+// Gateway pools and gateways
+export const usePools = () =>
+  useQuery({ queryKey: [...ACCESS, 'pools'], queryFn: async () => asPage<Pool>(await call('GET', '/v1/admin/settings/gateway-pools'), 'pools').items });
+export const useGatewayHealth = () =>
+  useQuery({ queryKey: [...ACCESS, 'gateway-health'], queryFn: () => call<GatewayHealth>('GET', '/v1/admin/gateway/health'), refetchInterval: LIVE_MS });
+export const poolCalls = {
+  save: (body: PoolInput) => call<Pool>('POST', '/v1/admin/settings/gateway-pools', { body }),
+  remove: (id: string) => call<void>('DELETE', `/v1/admin/settings/gateway-pools/${encodeURIComponent(id)}`),
+};
+
+// Policy bundles
+export const useBundles = (filters: Filters, cursor?: string) => paged<Bundle>('bundles', '/v1/admin/policy/bundles', 'bundles', filters, cursor);
+export const useBundle = (id: string | null) =>
+  useQuery({ queryKey: [...ACCESS, 'bundle', id], enabled: !!id, queryFn: () => call<Bundle>('GET', `/v1/admin/policy/bundles/${encodeURIComponent(id!)}`) });
+export const useBundleDiff = (from: string | null, to: string | null) =>
+  useQuery({ queryKey: [...ACCESS, 'diff', from, to], enabled: !!from && !!to && from !== to, queryFn: () => call<BundleDiff>('GET', '/v1/admin/policy/diff', { query: { from, to } }) });
+export const policyCalls = {
+  publish: (body: PublishInput) => call<{ bundle_id: string; serial: number; digest: string; channel: Channel }>('POST', '/v1/admin/policy/publish', { body }),
+  promote: (bundle_id: string) => call<{ bundle_id: string; serial: number; digest: string }>('POST', '/v1/admin/policy/promote', { body: { bundle_id } }),
+  rollback: (bundle_id: string) => call<{ bundle_id: string; serial: number; digest: string }>('POST', '/v1/admin/policy/rollback', { body: { bundle_id } }),
+};
+
+// Sessions
+export const useSessions = (filters: Filters, cursor?: string) => paged<Session>('sessions', '/v1/admin/sessions', 'sessions', filters, cursor, true);
+
+// Users and groups (identity, served on the access surface too): names for ids, choices for forms.
+export function useUserNames(): { names: (id: string | null | undefined) => string; users: { id: string; label: string }[] } {
+  const can = useCan();
+  const users = useQuery({
+    queryKey: [...ACCESS, 'users'],
+    enabled: can('user:read'),
+    queryFn: () => data(access.GET('/v1/admin/users', { params: { query: { limit: '500' } } })),
+  });
+  const list = (users.data?.users ?? []).map((u) => ({ id: u.id, label: u.email ?? u.display_name ?? u.id.slice(0, 8) }));
+  const byId = new Map(list.map((u) => [u.id, u.label]));
+  return { names: (id) => (id ? byId.get(id) ?? id.slice(0, 8) : '—'), users: list };
+}
+export function useGroups() {
+  const can = useCan();
+  return useQuery({
+    queryKey: [...ACCESS, 'groups'],
+    enabled: can('group:read'),
+    queryFn: async () => (await data(access.GET('/v1/admin/groups', { params: { query: { limit: '500' } } }))).groups,
+  });
+}
+
+/** A write that refreshes the access queries and says how it went. */
+export function useAccessAction<A, R = unknown>(run: (arg: A) => Promise<R>, done: string | ((result: R, arg: A) => string), onDone?: (result: R) => void) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: run,
+    onSuccess: (result, arg) => {
+      notifications.show({ color: 'teal', message: typeof done === 'function' ? done(result, arg) : done, closeButtonProps: DISMISS });
+      onDone?.(result);
+      return client.invalidateQueries({ queryKey: ACCESS });
+    },
+    onError: (err) => notifications.show({ color: 'red', title: 'That did not work', message: err.message, closeButtonProps: DISMISS }),
+  });
+}
+const DISMISS = { 'aria-label': 'Dismiss' };
+
+/** The command an operator runs on the device (or gateway) with a token just generated. */
+export function enrollCommand(kind: 'device' | 'gateway', token: string): string {
+  return `rampart agent ${kind} enroll --server ${window.location.origin} --token ${token}`;
+}
+
+export type { Paged };

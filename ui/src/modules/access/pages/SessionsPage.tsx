@@ -1,0 +1,55 @@
+import { Select } from '@mantine/core';
+import { DataTable, type Column } from '../../../shared/components/DataTable';
+import { PageHeader } from '../../../shared/components/PageHeader';
+import { formatTime } from '../../../shared/format';
+import { useDevices, useGatewayHealth, useSessions, useUserNames } from '../api';
+import { formatBytes, OPTIONS, StatusBadge } from '../components/format';
+import { CursorPager, useCursor, useUrlFilters } from '../components/paging';
+import type { Session } from '../model';
+
+/** VPN sessions as the gateways meter them: who, through which gateway, since when, how much. */
+export function SessionsPage() {
+  const pager = useCursor();
+  const { filters, set } = useUrlFilters(['state', 'device_id', 'gateway_id'] as const, pager.reset);
+  const sessions = useSessions(filters, pager.cursor);
+  const { names } = useUserNames();
+  const devices = useDevices({}).data?.items ?? [];
+  const gateways = useGatewayHealth().data?.gateways ?? [];
+  const deviceName = (id: string) => devices.find((d) => d.id === id)?.name ?? id.slice(0, 8);
+  const gatewayName = (id: string) => gateways.find((g) => g.id === id)?.name ?? id.slice(0, 8);
+
+  const columns: Column<Session>[] = [
+    { key: 'device', header: 'Device', render: (s) => deviceName(s.device_id) },
+    { key: 'user', header: 'User', render: (s) => names(s.user_id) },
+    { key: 'gateway', header: 'Gateway', render: (s) => gatewayName(s.gateway_id) },
+    { key: 'ip', header: 'Addresses', render: (s) => <code>{[s.client_ip, s.overlay_ip].filter(Boolean).join(' → ') || '—'}</code> },
+    { key: 'state', header: 'State', render: (s) => <StatusBadge value={s.state} /> },
+    { key: 'started', header: 'Started', render: (s) => formatTime(s.started_at) },
+    { key: 'seen', header: 'Last seen', render: (s) => formatTime(s.last_seen_at) },
+    { key: 'bytes', header: 'Received / sent', render: (s) => `${formatBytes(s.bytes_rx)} / ${formatBytes(s.bytes_tx)}` },
+    { key: 'closed', header: 'Closed because', render: (s) => s.closed_reason ?? '' },
+  ];
+  return (
+    <>
+      <PageHeader title="Sessions" description="Tunnels between devices and gateways, from the gateways' metering." />
+      <DataTable
+        label="Sessions"
+        columns={columns}
+        rows={sessions.data?.items}
+        rowKey={(s) => s.id}
+        loading={sessions.isPending}
+        error={sessions.error}
+        retry={() => sessions.refetch()}
+        filters={
+          <>
+            <Select label="State" placeholder="All" clearable data={[...OPTIONS.sessionState]} value={filters.state ?? null} onChange={(v) => set('state', v)} />
+            <Select label="Device" placeholder="All" clearable searchable data={devices.map((d) => ({ value: d.id, label: d.name }))} value={filters.device_id ?? null} onChange={(v) => set('device_id', v)} />
+            <Select label="Gateway" placeholder="All" clearable searchable data={gateways.map((g) => ({ value: g.id, label: g.name }))} value={filters.gateway_id ?? null} onChange={(v) => set('gateway_id', v)} />
+          </>
+        }
+        empty={Object.values(filters).some(Boolean) ? 'No session matches these filters.' : 'Sessions appear when a device connects through a gateway.'}
+      />
+      <CursorPager label="Sessions" page={pager.page} next={sessions.data?.next_cursor} total={sessions.data?.total} onNext={pager.next} onPrev={pager.prev} />
+    </>
+  );
+}
