@@ -90,6 +90,8 @@ export function DevicesPage() {
 
 function DeviceMenu({ device, onPick }: { device: Device; onPick: (a: DeviceAction, channel?: Channel) => void }) {
   const other: Channel = device.channel === 'canary' ? 'stable' : 'canary';
+  // Revoked is terminal: the device must enrol again.
+  if (device.status === 'revoked') return null;
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
@@ -101,7 +103,7 @@ function DeviceMenu({ device, onPick }: { device: Device; onPick: (a: DeviceActi
         {(['suspend', 'reactivate', 'revoke'] as const).filter((a) => ALLOWED[a](device)).map((a) => (
           <Menu.Item key={a} color={a === 'revoke' ? 'red' : undefined} onClick={() => onPick(a)}>{VERB[a]}</Menu.Item>
         ))}
-        {device.status !== 'revoked' && <Menu.Item onClick={() => onPick('set_channel', other)}>Move to {other}</Menu.Item>}
+        <Menu.Item onClick={() => onPick('set_channel', other)}>Move to {other}</Menu.Item>
       </Menu.Dropdown>
     </Menu>
   );
