@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { AccessHooks } from './access.types.js';
+import { createGatewaysPart } from './gateways/gateways.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -12,6 +13,11 @@ function defaultHooks(): AccessHooks {
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
+    spcStatus: async () => null,
+    trustAnchors: async () => ({ serial: 0, anchors: [] }),
+    revocationBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
+    bundleForChannel: async () => null,
+    allowedDestinations: async () => [],
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -23,7 +29,8 @@ function defaultHooks(): AccessHooks {
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const gateways = createGatewaysPart(core, hooks);
+  return { core, hooks, gateways };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

@@ -64,6 +64,22 @@ export interface DevicePosture {
   checked_at: string | null;
 }
 
+/** A destination a device may reach: one CIDR (or FQDN), a protocol, and ports ("443", "8000-8100"; empty = all). */
+export interface AccessDestination {
+  cidr: string;
+  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
+  ports: string[];
+}
+
+/** A device's current SPC as the policy part judges it: valid = signed by a live signer, not revoked, not expired. */
+export interface SpcStatus {
+  serial: string;
+  expires_at: string;
+  valid: boolean;
+  /** Why it is not valid: revoked | expired | ... (absent when valid). */
+  reason?: string;
+}
+
 /**
  * Published on the core bus (topic ACCESS_CHANGED) whenever what a device may reach can have changed: a device
  * revoked, suspended or re-channelled, a user suspended, a posture verdict changed, a bundle published, an SPC
@@ -94,6 +110,16 @@ export interface AccessHooks {
   enrollmentPolicy(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Revokes every live SPC of these devices (entries kept until each would have expired). */
   revokeSpcs(deviceIds: string[], reason: string): Promise<void>;
+  /** The device's current (newest live) SPC, or null when it has none. Gateways' admission grants end with it. */
+  spcStatus(deviceId: string): Promise<SpcStatus | null>;
+  /** The body of GET /v1/trust/anchors ({serial, anchors[]}), served to gateways at runtime/trust-anchors. */
+  trustAnchors(): Promise<Record<string, unknown>>;
+  /** The body of GET /v1/spc/bundle ({serial, revoked[], signer_kids[]}), served at runtime/spc-bundle. */
+  revocationBundle(): Promise<Record<string, unknown>>;
+  /** The current signed bundle of a channel (a pool's), or null when none is published: runtime/policy-bundle. */
+  bundleForChannel(channel: Channel): Promise<Record<string, unknown> | null>;
+  /** What the device may reach now: its bundle's allow rules whose sources match it, posture requirements met. */
+  allowedDestinations(deviceId: string): Promise<AccessDestination[]>;
   // provided by gateways/
   /** Extra fields of the enroll response: pools. */
   enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;

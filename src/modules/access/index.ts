@@ -1,6 +1,10 @@
 import type { RampartModule } from '../module.js';
 import { accessPermissions } from './access.permissions.js';
 import { accessServices } from './access.services.js';
+import { gatewayAdminRoutes } from './gateways/admin.routes.js';
+import { gatewayClientRoutes } from './gateways/client.routes.js';
+import { gatewayRoutes } from './gateways/gateway.routes.js';
+import { gatewayMigrations } from './gateways/gateways.migrations.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -10,11 +14,11 @@ import { accessServices } from './access.services.js';
 export const accessModule: RampartModule = {
   name: 'access',
   // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [],
+  migrations: [...gatewayMigrations],
   permissions: accessPermissions,
   http: (core) => {
     const access = accessServices(core);
     void access;
-    return { name: 'access', routes: [] };
+    return { name: 'access', routes: [...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)] };
   },
 };

@@ -1,0 +1,66 @@
+import type { Core } from '../../../core/index.js';
+import { defineRoute, type RouteDefinition } from '../../../http/route.js';
+import { accessServices } from '../access.services.js';
+import { idParam, poolBody, sessionQuery } from './gateway.schemas.js';
+
+const tags = ['access gateways'];
+
+/** The admin routes over pools, gateways, their health, sessions and connection truth. */
+export function gatewayAdminRoutes(core: Core): RouteDefinition<any>[] {
+  const { pools, gateways, sessions, connectionTruth } = accessServices(core).gateways;
+  return [
+    defineRoute({
+      method: 'GET', path: '/v1/admin/settings/gateway-pools', surface: 'access', permission: 'access_gateway:read', tags,
+      summary: 'Gateway pools, with how many gateways each has',
+      schema: {},
+      handler: async () => ({ items: await pools.list() }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/v1/admin/settings/gateway-pools', surface: 'access', permission: 'access_gateway:write', tags, audit: 'access.pool.upsert',
+      summary: 'Create a pool, or update the one with this id (201 when created); a name another pool has is 409 conflict',
+      schema: { body: poolBody },
+      handler: async (ctx) => {
+        const { pool, created } = await pools.upsert(ctx.body);
+        ctx.auditResource('access_gateway_pool', pool.id, { name: pool.name, created });
+        if (created) ctx.reply.status(201);
+        return pool;
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/v1/admin/settings/gateway-pools/:id', surface: 'access', permission: 'access_gateway:write', tags, audit: 'access.pool.delete', status: 204,
+      summary: 'Delete a pool; 409 conflict while gateways remain in it',
+      schema: { params: idParam },
+      handler: async (ctx) => {
+        ctx.auditResource('access_gateway_pool', ctx.params.id);
+        await pools.remove(ctx.params.id);
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/v1/admin/gateway/health', surface: 'access', permission: 'access_gateway:read', tags,
+      summary: "Gateway fleet health: each pool's online gateways against its min_healthy, and every gateway's status",
+      schema: {},
+      handler: () => gateways.health(),
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/v1/admin/gateways/:id', surface: 'access', permission: 'access_gateway:write', tags, audit: 'access.gateway.delete', status: 204,
+      summary: 'Remove a gateway: its credential stops working and its sessions are dropped (not in the spec; the console needs it)',
+      schema: { params: idParam },
+      handler: async (ctx) => {
+        ctx.auditResource('access_gateway', ctx.params.id);
+        await gateways.remove(ctx.params.id);
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/v1/admin/sessions', surface: 'access', permission: 'access_session:read', tags,
+      summary: 'VPN sessions (device, user, gateway, pool, bytes, state), newest first; filters state, device_id, user_id, gateway_id',
+      schema: { query: sessionQuery },
+      handler: async (ctx) => ({ items: await sessions.list({ ...ctx.query, limit: ctx.query.limit ?? 50 }) }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/v1/admin/connection_truth', surface: 'access', permission: 'access_session:read', tags,
+      summary: 'What the control plane allows against what gateways report; revoked_but_connected items are alerts',
+      schema: {},
+      handler: () => connectionTruth(),
+    }),
+  ];
+}

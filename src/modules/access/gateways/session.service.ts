@@ -1,0 +1,179 @@
+import type { Core } from '../../../core/index.js';
+import { DEFAULT_TENANT_ID, type AccessDevice, type AccessHooks, type GatewayCaller } from '../access.types.js';
+import { accessErrors } from './gateway-errors.js';
+import type { AccessSessionRow, SessionState } from './gateways.tables.js';
+
+export interface MeteringInput {
+  gateway_id?: string;
+  window_start: string;
+  window_end: string;
+  active_sessions: number;
+  sessions: {
+    session_id: string;
+    device_id: string;
+    /** Bytes in this window (not running totals), so only the window's idempotency keeps them counted once. */
+    bytes_rx: number;
+    bytes_tx: number;
+    started_at: string;
+    ended_at?: string | null;
+    client_ip?: string | null;
+  }[];
+}
+
+export interface TelemetryInput {
+  session_id: string;
+  gateway_id: string;
+  rtt_ms?: number;
+  loss_pct?: number;
+  bytes_rx?: number;
+  bytes_tx?: number;
+}
+
+export interface SessionView {
+  id: string;
+  device_id: string;
+  user_id: string | null;
+  gateway_id: string;
+  pool_id: string;
+  client_ip: string | null;
+  overlay_ip: string | null;
+  state: SessionState;
+  started_at: string;
+  last_seen_at: string;
+  bytes_rx: number;
+  bytes_tx: number;
+  closed_reason: string | null;
+  closed_at: string | null;
+  /** Whether the gateway's newest metering window still carried it. */
+  reported_active: boolean;
+  rtt_ms: number | null;
+  loss_pct: number | null;
+}
+
+export interface SessionQuery {
+  state?: SessionState;
+  device_id?: string;
+  user_id?: string;
+  gateway_id?: string;
+  limit: number;
+}
+
+/** VPN sessions, built from gateways' metering windows and devices' telemetry. */
+export function createSessionService(core: Core, hooks: AccessHooks) {
+  const { db } = core;
+  const k = () => db.kysely;
+
+  const view = (row: AccessSessionRow): SessionView => {
+    const { tenant_id: _t, telemetry_at: _x, reported_active, ...rest } = row;
+    return { ...rest, bytes_rx: Number(row.bytes_rx), bytes_tx: Number(row.bytes_tx), reported_active: db.dialect.fromBool(reported_active) };
+  };
+
+  async function deviceOf(deviceId: string): Promise<AccessDevice | undefined> {
+    return hooks.device(deviceId).catch(() => undefined);
+  }
+
+  async function applySession(caller: GatewayCaller, s: MeteringInput['sessions'][number], windowEnd: string): Promise<void> {
+    const existing = await k().selectFrom('access_sessions').selectAll().where('id', '=', s.session_id).executeTakeFirst();
+    if (existing && existing.gateway_id !== caller.gateway_id) return; // another gateway's id: never merged
+    const ended = s.ended_at ?? null;
+    if (!existing) {
+      const device = await deviceOf(s.device_id);
+      await k().insertInto('access_sessions').values({
+        id: s.session_id, tenant_id: caller.tenant_id, device_id: s.device_id, user_id: device?.user_id ?? null, gateway_id: caller.gateway_id,
+        pool_id: caller.pool_id, client_ip: s.client_ip ?? null, overlay_ip: device?.overlay_ip ?? null, state: ended ? 'closed' : 'active',
+        started_at: s.started_at, last_seen_at: ended ?? windowEnd, bytes_rx: s.bytes_rx, bytes_tx: s.bytes_tx,
+        closed_reason: ended ? 'ended' : null, closed_at: ended, reported_active: db.dialect.toBool(!ended), rtt_ms: null, loss_pct: null, telemetry_at: null,
+      }).execute();
+      return;
+    }
+    // A session the control plane closed stays closed though the gateway still reports it: connection_truth flags that.
+    const closeNow = ended && existing.state === 'active';
+    await k().updateTable('access_sessions').set({
+      bytes_rx: Number(existing.bytes_rx) + s.bytes_rx, bytes_tx: Number(existing.bytes_tx) + s.bytes_tx,
+      last_seen_at: ended ?? windowEnd, reported_active: db.dialect.toBool(!ended), ...(s.client_ip ? { client_ip: s.client_ip } : {}),
+      ...(closeNow ? { state: 'closed' as const, closed_reason: 'ended', closed_at: ended } : {}),
+    }).where('id', '=', s.session_id).execute();
+  }
+
+  return {
+    view,
+
+    /** Records one metering window of a gateway once: a retry of the same window changes nothing. */
+    async meter(caller: GatewayCaller, input: MeteringInput): Promise<{ recorded: boolean; window_start: string; sessions: number }> {
+      if (input.gateway_id && input.gateway_id !== caller.gateway_id) throw accessErrors.invalid('gateway_id is not the calling gateway');
+      if (new Date(input.window_end).getTime() < new Date(input.window_start).getTime()) throw accessErrors.invalid('window_end is before window_start');
+      const windowStart = new Date(input.window_start).toISOString();
+      const windowEnd = new Date(input.window_end).toISOString();
+      return db.transaction(async () => {
+        const inserted = await k()
+          .insertInto('access_metering_windows')
+          .values({ gateway_id: caller.gateway_id, window_start: windowStart, window_end: windowEnd, active_sessions: input.active_sessions, session_count: input.sessions.length, received_at: core.now().toISOString() })
+          .onConflict((oc) => oc.columns(['gateway_id', 'window_start']).doNothing())
+          .returning('gateway_id')
+          .executeTakeFirst();
+        if (!inserted) return { recorded: false, window_start: windowStart, sessions: input.sessions.length };
+        for (const s of input.sessions) await applySession(caller, s, windowEnd);
+        // Sessions it no longer reports are no longer up there.
+        const reported = input.sessions.map((s) => s.session_id);
+        let gone = k().updateTable('access_sessions').set({ reported_active: db.dialect.toBool(false) }).where('gateway_id', '=', caller.gateway_id);
+        if (reported.length) gone = gone.where('id', 'not in', reported);
+        await gone.execute();
+        const gw = await k().selectFrom('access_gateways').select('last_window_end').where('id', '=', caller.gateway_id).executeTakeFirstOrThrow();
+        if (!gw.last_window_end || gw.last_window_end < windowEnd) {
+          await k().updateTable('access_gateways').set({ last_window_end: windowEnd, active_sessions: input.active_sessions }).where('id', '=', caller.gateway_id).execute();
+        }
+        return { recorded: true, window_start: windowStart, sessions: input.sessions.length };
+      });
+    },
+
+    /** A device's own view of its session (rtt, loss); the session must be its own. */
+    async telemetry(device: AccessDevice, input: TelemetryInput): Promise<SessionView> {
+      const now = core.now().toISOString();
+      const row = await k().selectFrom('access_sessions').selectAll().where('id', '=', input.session_id).executeTakeFirst();
+      if (row && row.device_id !== device.id) throw accessErrors.notFound('session');
+      const metrics = { rtt_ms: input.rtt_ms ?? null, loss_pct: input.loss_pct ?? null, telemetry_at: now };
+      if (row) {
+        await k().updateTable('access_sessions').set(metrics).where('id', '=', row.id).execute();
+        return view({ ...row, ...metrics });
+      }
+      const gateway = await k().selectFrom('access_gateways').select(['id', 'pool_id']).where('id', '=', input.gateway_id).executeTakeFirst();
+      if (!gateway) throw accessErrors.notFound('gateway');
+      // Telemetry can arrive before the gateway's first window: the session starts here and metering fills it in.
+      const created: AccessSessionRow = {
+        id: input.session_id, tenant_id: device.tenant_id, device_id: device.id, user_id: device.user_id, gateway_id: gateway.id, pool_id: gateway.pool_id,
+        client_ip: null, overlay_ip: device.overlay_ip, state: 'active', started_at: now, last_seen_at: now, bytes_rx: 0, bytes_tx: 0,
+        closed_reason: null, closed_at: null, reported_active: db.dialect.toBool(false), ...metrics,
+      };
+      await k().insertInto('access_sessions').values(created).execute();
+      return view(created);
+    },
+
+    async list(query: SessionQuery): Promise<SessionView[]> {
+      let q = k().selectFrom('access_sessions').selectAll().where('tenant_id', '=', DEFAULT_TENANT_ID);
+      if (query.state) q = q.where('state', '=', query.state);
+      if (query.device_id) q = q.where('device_id', '=', query.device_id);
+      if (query.user_id) q = q.where('user_id', '=', query.user_id);
+      if (query.gateway_id) q = q.where('gateway_id', '=', query.gateway_id);
+      return (await q.orderBy('last_seen_at', 'desc').orderBy('id').limit(query.limit).execute()).map(view);
+    },
+
+    /** The closeSessions hook: ends the control plane's record of these devices' live sessions. */
+    async close(deviceIds: string[], reason: string): Promise<void> {
+      if (deviceIds.length === 0) return;
+      const now = core.now().toISOString();
+      await k().updateTable('access_sessions').set({ state: 'closed', closed_reason: reason, closed_at: now }).where('device_id', 'in', deviceIds).where('state', '=', 'active').execute();
+    },
+
+    /** Sessions the truth report weighs: live in the control plane's record or still reported by their gateway. */
+    async liveOrReported(): Promise<AccessSessionRow[]> {
+      return k()
+        .selectFrom('access_sessions')
+        .selectAll()
+        .where('tenant_id', '=', DEFAULT_TENANT_ID)
+        .where((eb) => eb.or([eb('state', '=', 'active'), eb('reported_active', '=', db.dialect.toBool(true) as never)]))
+        .execute();
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
