@@ -192,7 +192,7 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     await form.getByRole('button', { name: 'Save pool' }).click();
     await form.waitFor({ state: 'detached' });
     const card = page.getByRole('article', { name: 'Pool lab-eu' });
-    await card.getByText('unhealthy').waitFor();
+    await card.getByText('unhealthy', { exact: true }).waitFor();
     const pools = items((await api('GET', '/v1/admin/settings/gateway-pools')).body, 'pools');
     assert.deepEqual(pools.map((p: any) => [p.name, p.region, p.destinations]), [['lab-eu', 'eu-lab', [POOL_DESTINATION]]]);
     state.poolId = pools[0].id;
@@ -212,21 +212,23 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     assert.match(command, /^rampart agent gateway enroll --server \S+ --token \S+$/);
     await shown.getByRole('button', { name: 'I have copied it' }).click();
     const enrolled = await bearer('POST', '/v1/gateway/enroll', undefined, { token: command.split(' --token ')[1], public_key: wireguardPublicKey(), endpoint: GATEWAY_ENDPOINT, name: 'gw-lab-1' });
-    assert.equal(enrolled.status, 200, enrolled.text);
+    assert.equal(enrolled.status, 201, enrolled.text);
     assert.equal(enrolled.body.pool_id, state.poolId);
     state.gatewayId = enrolled.body.gateway_id;
     state.gatewayToken = enrolled.body.gateway_token;
-    // Its first runtime pull is its heartbeat.
-    const config = await bearer('GET', '/v1/gateway/runtime/deployment-config', state.gatewayToken);
-    assert.equal(config.status, 200, config.text);
-
     await page.goto('/admin/gateways');
     const gwRow = page.getByRole('row').filter({ hasText: 'gw-lab-1' });
-    await gwRow.getByText(GATEWAY_ENDPOINT).waitFor();
+    await gwRow.getByText('pending', { exact: true }).waitFor();
+    assert.ok((await gwRow.innerText()).includes(GATEWAY_ENDPOINT));
+    await card.getByText('0 of 1 gateways healthy', { exact: false }).waitFor();
+    // Its heartbeat brings it online, and the pool with it (the page refreshes on its own).
+    const beat = await bearer('POST', '/v1/gateway/heartbeat', state.gatewayToken, { status: 'ok', version: '0.1.0-lab' });
+    assert.equal(beat.status, 200, beat.text);
+    await gwRow.getByText('online', { exact: true }).waitFor({ timeout: 30_000 });
+    await card.getByText('healthy', { exact: true }).waitFor({ timeout: 30_000 });
+    await card.getByText('1 of 1 gateways healthy', { exact: false }).waitFor();
     const health = (await api('GET', '/v1/admin/gateway/health')).body;
-    const pool = health.pools.find((p: any) => p.pool_id === state.poolId);
-    await card.getByText(`${pool.healthy} of ${pool.total} gateways healthy`, { exact: false }).waitFor();
-    assert.equal(pool.total, 1);
+    assert.deepEqual(health.pools.map((p: any) => [p.pool_id, p.healthy, p.total, p.ok]), [[state.poolId, 1, 1, true]]);
     await shot(admin, 'access-gateways');
     assert.deepEqual(problems, []);
   });

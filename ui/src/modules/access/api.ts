@@ -38,13 +38,17 @@ export const tokenCalls = {
 };
 
 // Gateway pools and gateways
+// (Typed paths and bodies; these routes declare no response schema, so their answers are read as model.ts says.)
 export const usePools = () =>
-  useQuery({ queryKey: [...ACCESS, 'pools'], queryFn: async () => asPage<Pool>(await call('GET', '/v1/admin/settings/gateway-pools'), 'pools').items });
+  useQuery({ queryKey: [...ACCESS, 'pools'], queryFn: async () => asPage<Pool>(await data(access.GET('/v1/admin/settings/gateway-pools')), 'pools').items });
 export const useGatewayHealth = () =>
-  useQuery({ queryKey: [...ACCESS, 'gateway-health'], queryFn: () => call<GatewayHealth>('GET', '/v1/admin/gateway/health'), refetchInterval: LIVE_MS });
+  useQuery({ queryKey: [...ACCESS, 'gateway-health'], queryFn: async () => (await data(access.GET('/v1/admin/gateway/health'))) as GatewayHealth, refetchInterval: LIVE_MS });
 export const poolCalls = {
-  save: (body: PoolInput) => call<Pool>('POST', '/v1/admin/settings/gateway-pools', { body }),
-  remove: (id: string) => call<void>('DELETE', `/v1/admin/settings/gateway-pools/${encodeURIComponent(id)}`),
+  save: async (body: PoolInput) => (await data(access.POST('/v1/admin/settings/gateway-pools', { body }))) as Pool,
+  remove: (id: string) => access.DELETE('/v1/admin/settings/gateway-pools/{id}', { params: { path: { id } } }),
+};
+export const gatewayCalls = {
+  remove: (id: string) => access.DELETE('/v1/admin/gateways/{id}', { params: { path: { id } } }),
 };
 
 // Policy bundles
@@ -60,7 +64,15 @@ export const policyCalls = {
 };
 
 // Sessions
-export const useSessions = (filters: Filters, cursor?: string) => paged<Session>('sessions', '/v1/admin/sessions', 'sessions', filters, cursor, true);
+type SessionFilters = { state?: 'active' | 'closed'; device_id?: string; gateway_id?: string; user_id?: string };
+/** Newest first, up to 200 (the route pages by limit only). */
+export const useSessions = (filters: SessionFilters) =>
+  useQuery({
+    queryKey: [...ACCESS, 'sessions', filters],
+    queryFn: async () => asPage<Session>(await data(access.GET('/v1/admin/sessions', { params: { query: { ...filters, limit: '200' } } })), 'sessions'),
+    placeholderData: keepPreviousData,
+    refetchInterval: LIVE_MS,
+  });
 
 // Users and groups (identity, served on the access surface too): names for ids, choices for forms.
 export function useUserNames(): { names: (id: string | null | undefined) => string; users: { id: string; label: string }[] } {

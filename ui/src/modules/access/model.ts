@@ -57,17 +57,28 @@ export interface TokenInput {
 /** generate answers the row and, this once, the secret. */
 export type GeneratedToken = EnrollmentToken & { token: string };
 
+export type PoolSelection = 'latency' | 'round_robin' | 'sticky';
 export interface Pool {
   id: string;
   name: string;
-  region?: string | null;
-  selection?: string;
+  region: string;
+  selection: PoolSelection;
+  destinations: string[];
+  min_healthy: number;
+  channel: Channel;
+  listen_port?: number;
+  gateway_count?: number;
+}
+export interface PoolInput {
+  id?: string;
+  name: string;
+  region: string;
+  selection?: PoolSelection;
   destinations?: string[];
   min_healthy?: number;
-  channel?: Channel | null;
+  channel?: Channel;
 }
-export type PoolInput = Omit<Pool, 'id'> & { id?: string };
-export type GatewayStatus = 'pending' | 'online' | 'degraded' | 'offline' | 'retired';
+export type GatewayStatus = 'pending' | 'online' | 'degraded' | 'offline';
 export interface Gateway {
   id: string;
   pool_id: string;
@@ -76,10 +87,11 @@ export interface Gateway {
   endpoint?: string;
   status: GatewayStatus;
   version?: string | null;
+  active_sessions?: number;
   last_heartbeat_at?: string | null;
 }
 export interface GatewayHealth {
-  pools: { pool_id: string; healthy: number; total: number }[];
+  pools: { pool_id: string; healthy: number; total: number; min_healthy: number; ok: boolean }[];
   gateways: Gateway[];
 }
 

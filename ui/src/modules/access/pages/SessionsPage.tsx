@@ -4,14 +4,13 @@ import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
 import { useDevices, useGatewayHealth, useSessions, useUserNames } from '../api';
 import { formatBytes, OPTIONS, StatusBadge } from '../components/format';
-import { CursorPager, useCursor, useUrlFilters } from '../components/paging';
+import { useUrlFilters } from '../components/paging';
 import type { Session } from '../model';
 
 /** VPN sessions as the gateways meter them: who, through which gateway, since when, how much. */
 export function SessionsPage() {
-  const pager = useCursor();
-  const { filters, set } = useUrlFilters(['state', 'device_id', 'gateway_id'] as const, pager.reset);
-  const sessions = useSessions(filters, pager.cursor);
+  const { filters, set } = useUrlFilters(['state', 'device_id', 'gateway_id'] as const);
+  const sessions = useSessions({ ...filters, state: filters.state as 'active' | 'closed' | undefined });
   const { names } = useUserNames();
   const devices = useDevices({}).data?.items ?? [];
   const gateways = useGatewayHealth().data?.gateways ?? [];
@@ -31,7 +30,7 @@ export function SessionsPage() {
   ];
   return (
     <>
-      <PageHeader title="Sessions" description="Tunnels between devices and gateways, from the gateways' metering." />
+      <PageHeader title="Sessions" description="Tunnels between devices and gateways, from the gateways' metering: the newest 200." />
       <DataTable
         label="Sessions"
         columns={columns}
@@ -49,7 +48,6 @@ export function SessionsPage() {
         }
         empty={Object.values(filters).some(Boolean) ? 'No session matches these filters.' : 'Sessions appear when a device connects through a gateway.'}
       />
-      <CursorPager label="Sessions" page={pager.page} next={sessions.data?.next_cursor} total={sessions.data?.total} onNext={pager.next} onPrev={pager.prev} />
     </>
   );
 }
