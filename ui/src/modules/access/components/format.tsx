@@ -11,7 +11,7 @@ const COLORS: Record<string, string> = {
 export function StatusBadge({ value }: { value: string | null | undefined }) {
   const v = value ?? 'unknown';
   return (
-    <Badge color={COLORS[v] ?? 'gray'} variant="light">
+    <Badge color={COLORS[v] ?? 'gray'} variant="light" style={{ flexShrink: 0, overflow: 'visible' }}>
       {v.replace(/_/g, ' ')}
     </Badge>
   );
