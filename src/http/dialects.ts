@@ -1,4 +1,4 @@
-import type { RampartError } from '../core/errors.js';
+import { RampartError } from '../core/errors.js';
 
 /** The five API surfaces, each speaking the dialect of the product it is compatible with. */
 export type Surface = 'overlay' | 'egress' | 'access' | 'fleet' | 'edge';
@@ -27,6 +27,15 @@ const renderers: Record<Surface, Renderer> = {
   // The status code is authoritative; the body carries {"error": "..."}.
   edge: (err) => ({ error: err.message }),
 };
+
+/**
+ * The error as its surface names it: the access spec answers input that fails validation with 422
+ * validation_error, where the other surfaces keep 400.
+ */
+export function surfaceError(surface: Surface, err: RampartError): RampartError {
+  if (surface !== 'access' || err.code !== 'validation_failed') return err;
+  return new RampartError({ code: 'validation_error', status: 422, message: err.message, details: err.details, cause: err });
+}
 
 export function renderError(surface: Surface, err: RampartError, correlationId: string): unknown {
   return renderers[surface](err, correlationId);

@@ -1,6 +1,7 @@
 import type { Core } from '../../core/index.js';
-import type { AccessHooks } from './access.types.js';
+import { DEFAULT_TENANT_ID, type AccessHooks } from './access.types.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
+import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -10,6 +11,7 @@ function defaultHooks(): AccessHooks {
     redeemGatewayToken: async () => {
       throw new Error('gateway enrollment is not wired');
     },
+    authenticateDevice: async () => undefined,
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
@@ -18,6 +20,9 @@ function defaultHooks(): AccessHooks {
     revocationBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
     bundleForChannel: async () => null,
     allowedDestinations: async () => [],
+    spcBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
+    channelBundle: async () => undefined,
+    validateSpc: async () => ({ valid: false, reason: 'unknown_kid', claims: null }),
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -29,8 +34,13 @@ function defaultHooks(): AccessHooks {
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
+  const policy = createPolicyService(core, hooks);
+  providePolicyHooks(hooks, policy);
+  // The gateways part asks for the policy part's artifacts under its own hook names (single tenant for now).
+  hooks.revocationBundle = () => hooks.spcBundle(DEFAULT_TENANT_ID);
+  hooks.bundleForChannel = async (channel) => (await hooks.channelBundle(DEFAULT_TENANT_ID, channel)) ?? null;
   const gateways = createGatewaysPart(core, hooks);
-  return { core, hooks, gateways };
+  return { core, hooks, policy, gateways };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

@@ -57,6 +57,13 @@ export interface RedeemedToken {
   channel: Channel | null;
 }
 
+/** One destination a device may reach through a gateway: ports as "443" or "8000-8100", none meaning all. */
+export interface AccessDestination {
+  cidr: string;
+  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
+  ports: string[];
+}
+
 /** The posture of one device, as the policy part last judged it. */
 export interface DevicePosture {
   verdict: PostureVerdict;
@@ -104,6 +111,11 @@ export interface AccessHooks {
   deviceGroups(deviceId: string): Promise<string[]>;
   /** Redeems a gateway token (single use under a row lock); throws the spec's 401/403 errors. */
   redeemGatewayToken(secret: string): Promise<RedeemedToken>;
+  /**
+   * The device an Authorization header's device bearer credential names (any status), or undefined when it names
+   * none; common/caller.ts resolves it.
+   */
+  authenticateDevice(authorization: string | undefined): Promise<AccessDevice | undefined>;
   // provided by policy/
   posture(deviceId: string): Promise<DevicePosture>;
   /** Extra fields of the enroll response: trust_anchors, spc, policy_digest. */
@@ -113,13 +125,22 @@ export interface AccessHooks {
   /** The device's current (newest live) SPC, or null when it has none. Gateways' admission grants end with it. */
   spcStatus(deviceId: string): Promise<SpcStatus | null>;
   /** The body of GET /v1/trust/anchors ({serial, anchors[]}), served to gateways at runtime/trust-anchors. */
-  trustAnchors(): Promise<Record<string, unknown>>;
+  trustAnchors(tenantId?: string): Promise<Record<string, unknown>>;
   /** The body of GET /v1/spc/bundle ({serial, revoked[], signer_kids[]}), served at runtime/spc-bundle. */
   revocationBundle(): Promise<Record<string, unknown>>;
   /** The current signed bundle of a channel (a pool's), or null when none is published: runtime/policy-bundle. */
   bundleForChannel(channel: Channel): Promise<Record<string, unknown> | null>;
-  /** What the device may reach now: its bundle's allow rules whose sources match it, posture requirements met. */
+  /**
+   * What the device may reach now: the allow rules of its channel's bundle whose sources match its groups, user
+   * or id and whose posture requirements it meets; empty when it is not active or its posture is noncompliant.
+   */
   allowedDestinations(deviceId: string): Promise<AccessDestination[]>;
+  /** GET /v1/spc/bundle's body (the revocation set), for the gateways' runtime route. */
+  spcBundle(tenantId: string): Promise<Record<string, unknown>>;
+  /** The live bundle of a channel as devices get it (canary falls back to stable), or undefined before any publish. */
+  channelBundle(tenantId: string, channel: Channel): Promise<Record<string, unknown> | undefined>;
+  /** Verifies an SPC (compact JWS) offline and against the revocation set: GET /v1/spc/validate's body. */
+  validateSpc(spc: string): Promise<{ valid: boolean; reason: string | null; claims: Record<string, unknown> | null }>;
   // provided by gateways/
   /** Extra fields of the enroll response: pools. */
   enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;

@@ -5,6 +5,10 @@ import { gatewayAdminRoutes } from './gateways/admin.routes.js';
 import { gatewayClientRoutes } from './gateways/client.routes.js';
 import { gatewayRoutes } from './gateways/gateway.routes.js';
 import { gatewayMigrations } from './gateways/gateways.migrations.js';
+import { policyMigrations } from './policy/policy.migrations.js';
+import { policyRoutes } from './policy/policy.routes.js';
+import { policySealedColumns } from './policy/policy.sealed.js';
+import './policy/policy.tables.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -14,11 +18,11 @@ import { gatewayMigrations } from './gateways/gateways.migrations.js';
 export const accessModule: RampartModule = {
   name: 'access',
   // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [...gatewayMigrations],
+  migrations: [...policyMigrations, ...gatewayMigrations],
+  sealedColumns: [...Object.values(policySealedColumns)],
   permissions: accessPermissions,
   http: (core) => {
-    const access = accessServices(core);
-    void access;
-    return { name: 'access', routes: [...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)] };
+    accessServices(core);
+    return { name: 'access', routes: [...policyRoutes(core), ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)] };
   },
 };
