@@ -1,6 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
 import { access, data } from '../../app/api/client';
+import type { paths } from '../../app/api/generated/access';
 import { useCan } from '../../app/auth/session';
 import { asPage, call, type QueryValue } from './http';
 import type {
@@ -52,15 +53,25 @@ export const gatewayCalls = {
 };
 
 // Policy bundles
-export const useBundles = (filters: Filters, cursor?: string) => paged<Bundle>('bundles', '/v1/admin/policy/bundles', 'bundles', filters, cursor);
-export const useBundle = (id: string | null) =>
-  useQuery({ queryKey: [...ACCESS, 'bundle', id], enabled: !!id, queryFn: () => call<Bundle>('GET', `/v1/admin/policy/bundles/${encodeURIComponent(id!)}`) });
+export type BundleFilters = { channel?: Channel; status?: 'canary' | 'stable' | 'superseded' | 'rolled_back' };
+export const useBundles = (filters: BundleFilters, cursor?: string) =>
+  useQuery({
+    queryKey: [...ACCESS, 'bundles', filters, cursor],
+    queryFn: async () => asPage<Bundle>(await data(access.GET('/v1/admin/policy/bundles', { params: { query: { ...filters, limit: String(PAGE_SIZE), cursor } } })), 'bundles'),
+    placeholderData: keepPreviousData,
+  });
 export const useBundleDiff = (from: string | null, to: string | null) =>
-  useQuery({ queryKey: [...ACCESS, 'diff', from, to], enabled: !!from && !!to && from !== to, queryFn: () => call<BundleDiff>('GET', '/v1/admin/policy/diff', { query: { from, to } }) });
+  useQuery({
+    queryKey: [...ACCESS, 'diff', from, to],
+    enabled: !!from && !!to && from !== to,
+    queryFn: async () => (await data(access.GET('/v1/admin/policy/diff', { params: { query: { from: from!, to: to! } } }))) as BundleDiff,
+  });
+type PublishBody = paths['/v1/admin/policy/publish']['post'] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 export const policyCalls = {
-  publish: (body: PublishInput) => call<{ bundle_id: string; serial: number; digest: string; channel: Channel }>('POST', '/v1/admin/policy/publish', { body }),
-  promote: (bundle_id: string) => call<{ bundle_id: string; serial: number; digest: string }>('POST', '/v1/admin/policy/promote', { body: { bundle_id } }),
-  rollback: (bundle_id: string) => call<{ bundle_id: string; serial: number; digest: string }>('POST', '/v1/admin/policy/rollback', { body: { bundle_id } }),
+  /** Rules come from the operator's JSON: the server checks them (422 with what is wrong). */
+  publish: (body: PublishInput) => data(access.POST('/v1/admin/policy/publish', { body: body as PublishBody })),
+  promote: (bundle_id: string) => data(access.POST('/v1/admin/policy/promote', { body: { bundle_id } })),
+  rollback: (bundle_id: string) => data(access.POST('/v1/admin/policy/rollback', { body: { channel: 'stable', bundle_id } })),
 };
 
 // Sessions

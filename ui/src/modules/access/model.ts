@@ -107,7 +107,7 @@ export interface Rule {
   name: string;
   priority?: number;
   action: 'allow' | 'deny';
-  sources: { group_ids?: string[]; user_ids?: string[]; device_ids?: string[] };
+  sources?: { group_ids?: string[]; user_ids?: string[]; device_ids?: string[] };
   destinations: Destination[];
   require_posture?: string[];
   enabled?: boolean;
@@ -133,13 +133,15 @@ export interface PublishInput {
   canary?: { device_ids?: string[]; group_ids?: string[]; percent?: number };
   notes?: string;
 }
-/** A diff between two digests: the rules only one side has, and those whose content changed (by rule id or name). */
+/** A diff between two digests: the rules only one side has, and those whose content changed (keyed on rule id). */
 export interface BundleDiff {
-  from: string;
-  to: string;
+  from: { digest: string; serial: number };
+  to: { digest: string; serial: number };
+  identical: boolean;
+  posture_changed: boolean;
   added: Rule[];
   removed: Rule[];
-  changed: { before: Rule; after: Rule }[];
+  changed: { id: string; fields: string[]; from: Rule; to: Rule }[];
 }
 
 export interface Session {

@@ -6,7 +6,8 @@ import { Digest } from './format';
 
 /** A rule in one line: what it does, from whom, to where. */
 export function ruleSummary(r: Rule): string {
-  const from = [...(r.sources.group_ids ?? []).map((g) => `group ${g}`), ...(r.sources.user_ids ?? []).map((u) => `user ${u}`), ...(r.sources.device_ids ?? []).map((d) => `device ${d}`)];
+  const s = r.sources ?? {};
+  const from = [...(s.group_ids ?? []).map((g) => `group ${g}`), ...(s.user_ids ?? []).map((u) => `user ${u}`), ...(s.device_ids ?? []).map((d) => `device ${d}`)];
   const to = r.destinations.map((d) => `${d.cidr ?? d.fqdn} ${d.protocol}${d.ports?.length ? `/${d.ports.join(',')}` : ''}`);
   return `${r.action} ${from.join(', ') || 'anyone'} → ${to.join('; ')}`;
 }
@@ -32,8 +33,9 @@ export function BundleDiffView({ bundles, from, to, onPick }: { bundles: Bundle[
       ) : (
         <Paper withBorder p="sm" aria-label="Bundle diff" role="region">
           <Group gap="xs" mb="xs">
-            <Digest value={diff.data.from} /> <Text size="sm">→</Text> <Digest value={diff.data.to} />
+            <Text size="sm">#{diff.data.from.serial}</Text> <Digest value={diff.data.from.digest} /> <Text size="sm">→ #{diff.data.to.serial}</Text> <Digest value={diff.data.to.digest} />
           </Group>
+          {diff.data.posture_changed && <Text size="sm" fw={600}>The posture requirements changed.</Text>}
           {diff.data.added.length + diff.data.removed.length + diff.data.changed.length === 0 ? (
             <Text size="sm">The rules are the same.</Text>
           ) : (
@@ -44,8 +46,8 @@ export function BundleDiffView({ bundles, from, to, onPick }: { bundles: Bundle[
                 <>
                   <Title order={3} size="h6">Changed</Title>
                   {diff.data.changed.map((c) => (
-                    <Code block key={`${c.before.id ?? c.before.name}`}>
-                      {`  ${c.before.name}\n- ${ruleSummary(c.before)}\n+ ${ruleSummary(c.after)}`}
+                    <Code block key={c.id}>
+                      {`  ${c.to.name} (${c.fields.join(', ')})\n- ${ruleSummary(c.from)}\n+ ${ruleSummary(c.to)}`}
                     </Code>
                   ))}
                 </>

@@ -7,7 +7,7 @@ import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { PageError, PageLoading } from '../../../shared/components/states';
 import { formatTime } from '../../../shared/format';
-import { policyCalls, useAccessAction, useBundles } from '../api';
+import { policyCalls, useAccessAction, useBundles, type BundleFilters } from '../api';
 import { BundleDiffView } from '../components/BundleDiffView';
 import { Digest, OPTIONS, StatusBadge } from '../components/format';
 import { CursorPager, useCursor, useUrlFilters } from '../components/paging';
@@ -23,7 +23,7 @@ export function PolicyPage() {
   const writable = can('access_policy:publish');
   const pager = useCursor();
   const { filters, set } = useUrlFilters(['status', 'channel'] as const, pager.reset);
-  const history = useBundles(filters, pager.cursor);
+  const history = useBundles(filters as BundleFilters, pager.cursor);
   const stable = useBundles({ status: 'stable' });
   const canary = useBundles({ status: 'canary' });
   const all = useBundles({});
