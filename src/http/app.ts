@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
 import { errors, type RampartError } from '../core/errors.js';
-import { renderError, surfaceError, surfaceForPath, type Surface } from './dialects.js';
+import { errorForSurface, renderError, surfaceForPath, type Surface } from './dialects.js';
 import { BODY_LIMIT_BYTES, drainRejectedBody, MAX_PARAM_LENGTH, toRampartError } from './error-mapping.js';
 import { trustNoProxy } from './proxy.js';
 import { CORRELATION_HEADER, correlationIdFor } from './correlation.js';
@@ -158,7 +158,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, raised: RampartErro
   if (raised.status >= 500) req.log.error({ err: raised.cause ?? raised, code: raised.code }, 'request failed');
   const surface =
     surfaceHint ?? (req.routeOptions.config as RouteConfig | undefined)?.surface ?? surfaceForPath(req.url.split('?')[0]);
-  const err = surfaceError(surface, raised);
+  const err = errorForSurface(surface, raised);
   if (err.headers) reply.headers(err.headers);
   return reply
     .code(err.status)

@@ -29,12 +29,12 @@ const renderers: Record<Surface, Renderer> = {
 };
 
 /**
- * The error as its surface names it: the access spec answers input that fails validation with 422
- * validation_error, where the other surfaces keep 400.
+ * The error as its surface's spec codes it: the access spec answers failed validation with 422 validation_error
+ * (the other surfaces keep 400 validation_failed).
  */
-export function surfaceError(surface: Surface, err: RampartError): RampartError {
+export function errorForSurface(surface: Surface, err: RampartError): RampartError {
   if (surface !== 'access' || err.code !== 'validation_failed') return err;
-  return new RampartError({ code: 'validation_error', status: 422, message: err.message, details: err.details, cause: err });
+  return new RampartError({ code: 'validation_error', status: 422, message: err.message, details: err.details, headers: err.headers, cause: err });
 }
 
 export function renderError(surface: Surface, err: RampartError, correlationId: string): unknown {

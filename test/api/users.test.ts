@@ -216,8 +216,8 @@ describe('user management on every surface', () => {
       assert.equal((await login('ztna-two', 'reset by the admin ok')).statusCode, 200);
 
       const weak = await call('POST', '/v1/admin/users/password', admin.headers, { user_id: user.user.id, password: 'ztna-two' });
-      assert.equal(weak.statusCode, 400);
-      assert.equal(weak.json().error, 'validation_failed');
+      assert.equal(weak.statusCode, 422, 'the access spec codes validation 422');
+      assert.equal(weak.json().error, 'validation_error');
 
       assert.equal((await call('POST', '/v1/admin/users/suspend', admin.headers, { user_id: user.user.id })).json().user.status, 'suspended');
       assert.equal((await call('POST', '/v1/admin/users/reactivate', admin.headers, { user_id: user.user.id })).json().user.status, 'active');
@@ -255,7 +255,7 @@ describe('user management on every surface', () => {
       const dup = await call('POST', '/v1/admin/groups/lifecycle', admin.headers, { action: 'create', name: 'ops' });
       assert.equal(dup.statusCode, 409);
       const ghost = await call('POST', '/v1/admin/groups/lifecycle', admin.headers, { action: 'update', group_id: group.id, member_ids: ['00000000-0000-4000-8000-000000000000'] });
-      assert.equal(ghost.statusCode, 400);
+      assert.equal(ghost.statusCode, 422);
 
       const updated = await call('POST', '/v1/admin/groups/lifecycle', admin.headers, { action: 'update', group_id: group.id, name: 'operations', member_ids: [b.id] });
       assert.equal(updated.json().group.name, 'operations');

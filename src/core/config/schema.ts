@@ -164,6 +164,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    access: z
+      .object({
+        /** Devices get their overlay address from this range at enrollment (never reused after a revoke). */
+        overlay_cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(8|9|1\d|2[0-9]|30)$/, 'an IPv4 CIDR such as 100.96.0.0/16').default('100.96.0.0/16'),
+        /** Lifetime of an enrollment token when generate names none. */
+        token_default_ttl_hours: int(1, 720).default(24),
+        /** The longest lifetime generate accepts. */
+        token_max_ttl_days: int(1, 365).default(30),
+        /** Devices (not revoked) per tenant before enrollment answers 409 entitlement_exceeded; 0: no limit. */
+        max_devices: int(0, 10_000_000).default(0),
+        /** Per client IP, on POST /v1/enroll, /v1/enroll/oidc and /v1/enroll/saml. */
+        enroll_rate_limit_per_minute: int(1, 100_000).default(60),
+      })
+      .strict()
+      .prefault({}),
     egress: z
       .object({
         /** This gateway's name in findings, wiretap events and stats (node_id). Default: the host name. */

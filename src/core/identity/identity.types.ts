@@ -463,6 +463,12 @@ export interface SsoService {
    * account (403 when none, or not active), changing nothing and opening no session.
    */
   identify(id: string, input: SsoCallbackInput): Promise<{ user: User; return_to: string | null; provider_id: string }>;
+  /**
+   * A device's own authorization-code login (access enrollment: the device ran the browser step with its own state
+   * and PKCE): exchanges the code, applies the allow-list and role mapping as callback does, creates or links the
+   * user, and returns it, opening no session.
+   */
+  deviceLogin(id: string, input: { code: string; redirect_uri: string; code_verifier?: string; nonce?: string }): Promise<User>;
   /** The IdP's end_session_endpoint URL (from discovery) to send a browser to on logout, or null. */
   endSessionUrl(id: string): Promise<string | null>;
 }

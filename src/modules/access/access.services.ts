@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import { DEFAULT_TENANT_ID, type AccessHooks } from './access.types.js';
+import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 
@@ -23,6 +24,7 @@ function defaultHooks(): AccessHooks {
     spcBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
     channelBundle: async () => undefined,
     validateSpc: async () => ({ valid: false, reason: 'unknown_kid', claims: null }),
+    gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
   };
@@ -34,13 +36,16 @@ function defaultHooks(): AccessHooks {
  */
 function createAccessServices(core: Core) {
   const hooks = defaultHooks();
+  const enrollment = createEnrollmentPart(core, hooks);
+  // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
+  const callers = enrollment.callers;
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
   // The gateways part asks for the policy part's artifacts under its own hook names (single tenant for now).
   hooks.revocationBundle = () => hooks.spcBundle(DEFAULT_TENANT_ID);
   hooks.bundleForChannel = async (channel) => (await hooks.channelBundle(DEFAULT_TENANT_ID, channel)) ?? null;
   const gateways = createGatewaysPart(core, hooks);
-  return { core, hooks, policy, gateways };
+  return { core, hooks, enrollment, callers, policy, gateways };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

@@ -142,6 +142,11 @@ export interface AccessHooks {
   /** Verifies an SPC (compact JWS) offline and against the revocation set: GET /v1/spc/validate's body. */
   validateSpc(spc: string): Promise<{ valid: boolean; reason: string | null; claims: Record<string, unknown> | null }>;
   // provided by gateways/
+  /**
+   * The gateway behind a gateway bearer credential (gateway_token from gateway enroll), undefined when none is;
+   * common/caller.ts asks it for every bearer that is not a device token.
+   */
+  gatewayCaller(secret: string): Promise<GatewayCaller | undefined>;
   /** Extra fields of the enroll response: pools. */
   enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Closes the live sessions of these devices (closed_reason given). */

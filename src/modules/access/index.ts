@@ -1,6 +1,10 @@
 import type { RampartModule } from '../module.js';
 import { accessPermissions } from './access.permissions.js';
 import { accessServices } from './access.services.js';
+import { enrollmentMigrations } from './enrollment/enrollment.migrations.js';
+import { tokenRoutes } from './enrollment/tokens.routes.js';
+import { deviceRoutes } from './enrollment/devices.routes.js';
+import { enrollRoutes } from './enrollment/enroll.routes.js';
 import { gatewayAdminRoutes } from './gateways/admin.routes.js';
 import { gatewayClientRoutes } from './gateways/client.routes.js';
 import { gatewayRoutes } from './gateways/gateway.routes.js';
@@ -18,11 +22,14 @@ import './policy/policy.tables.js';
 export const accessModule: RampartModule = {
   name: 'access',
   // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [...policyMigrations, ...gatewayMigrations],
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations],
   sealedColumns: [...Object.values(policySealedColumns)],
   permissions: accessPermissions,
   http: (core) => {
-    accessServices(core);
-    return { name: 'access', routes: [...policyRoutes(core), ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)] };
+    const access = accessServices(core);
+    return {
+      name: 'access',
+      routes: [...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...policyRoutes(core), ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)],
+    };
   },
 };

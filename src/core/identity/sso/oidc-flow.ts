@@ -15,6 +15,14 @@ export interface FlowChecks {
   verifier: string;
 }
 
+/** A code a device obtained on its own (POST /v1/enroll/oidc). */
+export interface DeviceCodeInput {
+  code: string;
+  redirect_uri: string;
+  code_verifier?: string;
+  nonce?: string;
+}
+
 const TIMEOUT_S = 5;
 /** Discovery documents change rarely; a login should not fetch one twice in a row. */
 const CONFIG_CACHE_MS = 10 * 60_000;
@@ -62,6 +70,28 @@ export function createOidcFlow(deps: { logger: Logger; now: () => Date }) {
           expectedState: checks.state,
           ...(p.pkce_required ? { pkceCodeVerifier: checks.verifier } : {}),
           ...(p.kind !== 'github' ? { expectedNonce: checks.nonce, idTokenExpected: true } : {}),
+        });
+        return p.kind === 'github' ? githubClaims(config, p, tokens.access_token) : oidcClaims(config, p, tokens);
+      });
+    },
+
+    /**
+     * Exchanges a code a device obtained itself (its own authorization request, state and PKCE): the redirect it
+     * received is rebuilt from the code, with the issuer the provider names, so the usual response checks apply.
+     */
+    async exchangeDeviceCode(p: FlowProvider, input: DeviceCodeInput): Promise<SsoClaims> {
+      const config = await configFor(p);
+      const state = oidc.randomState();
+      const callback = new URL(input.redirect_uri);
+      callback.search = '';
+      callback.searchParams.set('code', input.code);
+      callback.searchParams.set('state', state);
+      if (config.serverMetadata().authorization_response_iss_parameter_supported) callback.searchParams.set('iss', config.serverMetadata().issuer);
+      return outbound(async () => {
+        const tokens = await oidc.authorizationCodeGrant(config, callback, {
+          expectedState: state,
+          ...(input.code_verifier ? { pkceCodeVerifier: input.code_verifier } : {}),
+          ...(p.kind !== 'github' ? { expectedNonce: input.nonce, idTokenExpected: true } : {}),
         });
         return p.kind === 'github' ? githubClaims(config, p, tokens.access_token) : oidcClaims(config, p, tokens);
       });

@@ -149,6 +149,21 @@ export function createSsoService(deps: IdentityDeps & { users: UserService; rbac
       });
     },
 
+    async deviceLogin(id, input) {
+      const provider = await enabled(id);
+      if (provider.pkce_required && !input.code_verifier) throw errors.validation('this provider requires PKCE: send code_verifier');
+      const claims = await flow.exchangeDeviceCode(provider, input);
+      if (!isEmailAllowed(provider.allowed_email_domains, claims)) throw errors.forbidden('email domain not allowed');
+      const role = resolveRole(provider.role_mappings, provider.default_role, claims);
+      if (!role) throw errors.forbidden('no role mapped for this account');
+      return deps.db.transaction(async () => {
+        const account = await accounts.resolve(id, claims, role);
+        mustBeActive(account);
+        if (account.roles.length !== 1 || account.roles[0] !== role) await deps.rbac.setRoles(account.id, [role]);
+        return deps.users.get(account.id);
+      });
+    },
+
     async identify(id, input) {
       const { state, claims } = await verifiedLogin(id, input);
       const user = await accounts.linked(id, claims.subject);

@@ -73,6 +73,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List devices, newest first, by status, user_id, platform, channel, posture or q (name, serial, address, key) */
+        get: operations["getV1AdminDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/devices/{device_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One device */
+        get: operations["getV1AdminDevicesByDeviceId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/devices/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One lifecycle action on up to 500 devices; each device's outcome in results (one failing does not stop the others) */
+        post: operations["postV1AdminDevicesBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/devices/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** approve | suspend | reactivate | revoke | set_channel one device; revoked is final (409 conflict) */
+        post: operations["postV1AdminDevicesLifecycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/gateway/health": {
         parameters: {
             query?: never;
@@ -346,6 +414,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List enrollment tokens, newest first, by status (active|exhausted|expired|revoked), kind, tenant or bound user */
+        get: operations["getV1AdminTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One enrollment token (never its secret) */
+        get: operations["getV1AdminTokensByTokenId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tokens/{token_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an enrollment token: later enrollments with it get 403 (409 when already revoked) */
+        post: operations["postV1AdminTokensByTokenIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tokens/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Generate an enrollment token (kind device or gateway); the secret is in this answer only */
+        post: operations["postV1AdminTokensGenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/users": {
         parameters: {
             query?: never;
@@ -476,6 +612,40 @@ export interface paths {
         put?: never;
         /** Verify a TOTP code to complete a user's MFA enrollment */
         post: operations["postV1AdminUsersTotpVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enroll a device with an enrollment token: 401 unknown token, 403 used up, expired or revoked, 409 entitlement_exceeded */
+        post: operations["postV1Enroll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enroll/oidc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enroll a device with an OIDC authorization code the device obtained from one of the SSO providers (PKCE); the device is the IdP user's */
+        post: operations["postV1EnrollOidc"];
         delete?: never;
         options?: never;
         head?: never;
@@ -661,6 +831,23 @@ export interface paths {
         };
         /** Long poll: answers {serial} at once when the change serial is past ?since, else when a change comes, else 304 after ~25 s */
         get: operations["getV1GatewayRuntimeWatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mobile/auth/oidc/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The enabled OIDC providers a client can enroll through (no secrets) */
+        get: operations["getV1MobileAuthOidcProviders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1135,6 +1322,418 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminDevices: {
+        parameters: {
+            query?: {
+                channel?: "canary" | "stable";
+                cursor?: string;
+                limit?: string;
+                platform?: "windows" | "macos" | "linux" | "ios" | "android";
+                posture?: "compliant" | "noncompliant" | "unknown";
+                q?: string;
+                status?: "pending" | "active" | "suspended" | "revoked";
+                tenant_id?: string;
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            auto_group_ids: string[];
+                            /** @enum {string} */
+                            channel: "canary" | "stable";
+                            client_version: string | null;
+                            created_at: string;
+                            /** @enum {string} */
+                            enrolled_via: "token" | "oidc" | "saml";
+                            enrollment_token_id: string | null;
+                            id: string;
+                            last_seen_at: string | null;
+                            name: string;
+                            os_version: string | null;
+                            overlay_ip: string;
+                            platform: string;
+                            posture: {
+                                checked_at: string | null;
+                                failed_checks: string[];
+                                /** @enum {string} */
+                                verdict: "compliant" | "noncompliant" | "unknown";
+                            };
+                            public_key: string;
+                            revoked_at: string | null;
+                            serial_number: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "suspended" | "revoked";
+                            status_reason: string | null;
+                            suspended_at: string | null;
+                            tenant_id: string;
+                            updated_at: string;
+                            user_id: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminDevicesByDeviceId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        auto_group_ids: string[];
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        client_version: string | null;
+                        created_at: string;
+                        /** @enum {string} */
+                        enrolled_via: "token" | "oidc" | "saml";
+                        enrollment_token_id: string | null;
+                        id: string;
+                        last_seen_at: string | null;
+                        name: string;
+                        os_version: string | null;
+                        overlay_ip: string;
+                        platform: string;
+                        posture: {
+                            checked_at: string | null;
+                            failed_checks: string[];
+                            /** @enum {string} */
+                            verdict: "compliant" | "noncompliant" | "unknown";
+                        };
+                        public_key: string;
+                        revoked_at: string | null;
+                        serial_number: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "suspended" | "revoked";
+                        status_reason: string | null;
+                        suspended_at: string | null;
+                        tenant_id: string;
+                        updated_at: string;
+                        user_id: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminDevicesBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "approve" | "suspend" | "reactivate" | "revoke" | "set_channel";
+                    /** @enum {string} */
+                    channel?: "canary" | "stable";
+                    device_ids: string[];
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            device_id: string;
+                            error?: {
+                                detail: string;
+                                error: string;
+                            };
+                            ok: boolean;
+                            status?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminDevicesLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "approve" | "suspend" | "reactivate" | "revoke" | "set_channel";
+                    /** @enum {string} */
+                    channel?: "canary" | "stable";
+                    /** Format: uuid */
+                    device_id: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        device: {
+                            auto_group_ids: string[];
+                            /** @enum {string} */
+                            channel: "canary" | "stable";
+                            client_version: string | null;
+                            created_at: string;
+                            /** @enum {string} */
+                            enrolled_via: "token" | "oidc" | "saml";
+                            enrollment_token_id: string | null;
+                            id: string;
+                            last_seen_at: string | null;
+                            name: string;
+                            os_version: string | null;
+                            overlay_ip: string;
+                            platform: string;
+                            posture: {
+                                checked_at: string | null;
+                                failed_checks: string[];
+                                /** @enum {string} */
+                                verdict: "compliant" | "noncompliant" | "unknown";
+                            };
+                            public_key: string;
+                            revoked_at: string | null;
+                            serial_number: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "suspended" | "revoked";
+                            status_reason: string | null;
+                            suspended_at: string | null;
+                            tenant_id: string;
+                            updated_at: string;
+                            user_id: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2467,6 +3066,385 @@ export interface operations {
             };
         };
     };
+    getV1AdminTokens: {
+        parameters: {
+            query?: {
+                bound_user_id?: string;
+                cursor?: string;
+                kind?: "device" | "gateway";
+                limit?: string;
+                status?: "active" | "exhausted" | "expired" | "revoked";
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            auto_group_ids: string[];
+                            bound_email: string | null;
+                            bound_user_id: string | null;
+                            channel: ("canary" | "stable") | null;
+                            created_at: string;
+                            created_by: string;
+                            expires_at: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "device" | "gateway";
+                            last_used_at: string | null;
+                            max_uses: number;
+                            name: string;
+                            pool_id: string | null;
+                            prefix: string;
+                            revoked_at: string | null;
+                            /** @enum {string} */
+                            status: "active" | "exhausted" | "expired" | "revoked";
+                            tenant_id: string;
+                            use_count: number;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminTokensByTokenId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        auto_group_ids: string[];
+                        bound_email: string | null;
+                        bound_user_id: string | null;
+                        channel: ("canary" | "stable") | null;
+                        created_at: string;
+                        created_by: string;
+                        expires_at: string;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "device" | "gateway";
+                        last_used_at: string | null;
+                        max_uses: number;
+                        name: string;
+                        pool_id: string | null;
+                        prefix: string;
+                        revoked_at: string | null;
+                        /** @enum {string} */
+                        status: "active" | "exhausted" | "expired" | "revoked";
+                        tenant_id: string;
+                        use_count: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminTokensByTokenIdRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        auto_group_ids: string[];
+                        bound_email: string | null;
+                        bound_user_id: string | null;
+                        channel: ("canary" | "stable") | null;
+                        created_at: string;
+                        created_by: string;
+                        expires_at: string;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "device" | "gateway";
+                        last_used_at: string | null;
+                        max_uses: number;
+                        name: string;
+                        pool_id: string | null;
+                        prefix: string;
+                        revoked_at: string | null;
+                        /** @enum {string} */
+                        status: "active" | "exhausted" | "expired" | "revoked";
+                        tenant_id: string;
+                        use_count: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminTokensGenerate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    auto_group_ids?: string[];
+                    bound_email?: string | null;
+                    bound_user_id?: string | null;
+                    channel?: ("canary" | "stable") | null;
+                    /** Format: date-time */
+                    expires_at?: string;
+                    expires_in_s?: number;
+                    /** @enum {string} */
+                    kind?: "device" | "gateway";
+                    max_uses?: number;
+                    name?: string;
+                    pool_id?: string | null;
+                    /** Format: uuid */
+                    tenant_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        auto_group_ids: string[];
+                        bound_email: string | null;
+                        bound_user_id: string | null;
+                        channel: ("canary" | "stable") | null;
+                        created_at: string;
+                        created_by: string;
+                        expires_at: string;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "device" | "gateway";
+                        last_used_at: string | null;
+                        max_uses: number;
+                        name: string;
+                        pool_id: string | null;
+                        prefix: string;
+                        revoked_at: string | null;
+                        /** @description the token itself: shown this once, never again */
+                        secret: string;
+                        /** @enum {string} */
+                        status: "active" | "exhausted" | "expired" | "revoked";
+                        tenant_id: string;
+                        use_count: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
     getV1AdminUsers: {
         parameters: {
             query?: {
@@ -3228,6 +4206,200 @@ export interface operations {
             };
         };
     };
+    postV1Enroll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    device: {
+                        client_version?: string;
+                        name: string;
+                        os_version?: string;
+                        /** @enum {string} */
+                        platform: "windows" | "macos" | "linux" | "ios" | "android";
+                        serial_number?: string;
+                    };
+                    public_key: string;
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channel: string;
+                        device_id: string;
+                        /** @description the device bearer credential: shown this once */
+                        device_token: string;
+                        overlay_cidr: string;
+                        overlay_ip: string;
+                        status: string;
+                        tenant_id: string;
+                        user_id: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1EnrollOidc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    code_verifier?: string;
+                    device: {
+                        client_version?: string;
+                        name: string;
+                        os_version?: string;
+                        /** @enum {string} */
+                        platform: "windows" | "macos" | "linux" | "ios" | "android";
+                        serial_number?: string;
+                    };
+                    nonce?: string;
+                    /** Format: uuid */
+                    provider_id: string;
+                    public_key: string;
+                    /** Format: uri */
+                    redirect_uri: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channel: string;
+                        device_id: string;
+                        /** @description the device bearer credential: shown this once */
+                        device_token: string;
+                        overlay_cidr: string;
+                        overlay_ip: string;
+                        status: string;
+                        tenant_id: string;
+                        user_id: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
     postV1GatewayEnroll: {
         parameters: {
             query?: never;
@@ -3700,6 +4872,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1MobileAuthOidcProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorize_url: string | null;
+                        client_id: string;
+                        id: string;
+                        issuer: string;
+                        name: string;
+                        pkce_required: boolean;
+                        scopes: string[];
+                        type: string;
+                    }[];
                 };
             };
             /** @description Internal error */

@@ -1,0 +1,33 @@
+import type { Core } from '../../../core/index.js';
+import type { AccessHooks } from '../access.types.js';
+import { createCallers } from '../common/caller.js';
+import { createDeviceService } from './device.service.js';
+import { toAccessDevice } from './device.types.js';
+import { createEnrollService } from './enroll.service.js';
+import { enrollmentHooks } from './enrollment.hooks.js';
+import { createTokenService } from './token.service.js';
+import { followUserChanges } from './user-changes.js';
+
+const SEEN_RESOLUTION_MS = 60_000;
+
+/** The enrollment part, built once per core: its services, the hooks it fills, and the bearer resolution. */
+export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
+  const tokens = createTokenService(core);
+  const devices = createDeviceService(core, hooks);
+  const enroll = createEnrollService(core, tokens, devices, hooks);
+  Object.assign(hooks, enrollmentHooks(core, tokens));
+  const callers = createCallers({
+    core,
+    hooks,
+    deviceByToken: async (secret) => {
+      const row = await devices.byToken(secret);
+      // last_seen_at is kept to the minute: a write per device request would make every read a write.
+      if (row && core.now().getTime() - Date.parse(row.last_seen_at ?? '1970-01-01T00:00:00Z') > SEEN_RESOLUTION_MS) await devices.touch(row.id);
+      return row && toAccessDevice(row);
+    },
+  });
+  followUserChanges(core, devices, hooks);
+  return { tokens, devices, enroll, callers };
+}
+
+export type EnrollmentPart = ReturnType<typeof createEnrollmentPart>;
