@@ -3,9 +3,9 @@ import { notifications } from '@mantine/notifications';
 import { access, data } from '../../app/api/client';
 import type { paths } from '../../app/api/generated/access';
 import { useCan } from '../../app/auth/session';
-import { asPage, call, type QueryValue } from './http';
+import { asPage } from './http';
 import type {
-  Bundle, BundleDiff, Channel, Device, DeviceAction, EnrollmentToken, GatewayHealth, GeneratedToken, Paged, Pool, PoolInput, PublishInput, Session, TokenInput,
+  Bundle, BundleDiff, Channel, DeviceAction, GatewayHealth, GeneratedToken, Paged, Pool, PoolInput, PublishInput, Session, TokenInput,
 } from './model';
 
 /** Every access query sits under this key, so a write refreshes what the pages show. */
@@ -14,28 +14,33 @@ export const PAGE_SIZE = 50;
 /** Gateways heartbeat and sessions meter every few seconds; asking again this often keeps the pages current. */
 const LIVE_MS = 10_000;
 
-type Filters = Record<string, QueryValue>;
-const paged = <T>(key: string, path: string, name: string, filters: Filters, cursor: string | undefined, live = false) =>
-  useQuery({
-    queryKey: [...ACCESS, key, filters, cursor],
-    queryFn: async () => asPage<T>(await call('GET', path, { query: { ...filters, limit: PAGE_SIZE, cursor } }), name),
-    placeholderData: keepPreviousData,
-    refetchInterval: live ? LIVE_MS : undefined,
-  });
-
 // Devices
-export const useDevices = (filters: Filters, cursor?: string) => paged<Device>('devices', '/v1/admin/devices', 'devices', filters, cursor, true);
+type Query<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+export type DeviceFilters = Omit<Query<'/v1/admin/devices'>, 'limit' | 'cursor'>;
+export const useDevices = (filters: DeviceFilters, cursor?: string) =>
+  useQuery({
+    queryKey: [...ACCESS, 'devices', filters, cursor],
+    queryFn: () => data(access.GET('/v1/admin/devices', { params: { query: { ...filters, limit: String(PAGE_SIZE), cursor } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: LIVE_MS,
+  });
+type Lifecycle = { action: DeviceAction; device_id: string; reason?: string; channel?: Channel };
 export const deviceCalls = {
-  lifecycle: (body: { action: DeviceAction; device_id: string; reason?: string; channel?: Channel }) => call<Device>('POST', '/v1/admin/devices/lifecycle', { body }),
-  batch: (body: { action: DeviceAction; device_ids: string[]; reason?: string; channel?: Channel }) =>
-    call<{ results: { device_id: string; ok: boolean; error?: string }[] }>('POST', '/v1/admin/devices/batch', { body }),
+  lifecycle: (body: Lifecycle) => data(access.POST('/v1/admin/devices/lifecycle', { body })),
+  batch: (body: Omit<Lifecycle, 'device_id'> & { device_ids: string[] }) => data(access.POST('/v1/admin/devices/batch', { body })),
 };
 
 // Enrollment tokens
-export const useTokens = (filters: Filters, cursor?: string) => paged<EnrollmentToken>('tokens', '/v1/admin/tokens', 'tokens', filters, cursor);
+export type TokenFilters = Omit<Query<'/v1/admin/tokens'>, 'limit' | 'cursor'>;
+export const useTokens = (filters: TokenFilters, cursor?: string) =>
+  useQuery({
+    queryKey: [...ACCESS, 'tokens', filters, cursor],
+    queryFn: () => data(access.GET('/v1/admin/tokens', { params: { query: { ...filters, limit: String(PAGE_SIZE), cursor } } })),
+    placeholderData: keepPreviousData,
+  });
 export const tokenCalls = {
-  generate: (body: TokenInput) => call<GeneratedToken>('POST', '/v1/admin/tokens/generate', { body }),
-  revoke: (id: string) => call<EnrollmentToken>('POST', `/v1/admin/tokens/${encodeURIComponent(id)}/revoke`, { body: {} }),
+  generate: (body: TokenInput) => data(access.POST('/v1/admin/tokens/generate', { body })) as Promise<GeneratedToken>,
+  revoke: (token_id: string) => data(access.POST('/v1/admin/tokens/{token_id}/revoke', { params: { path: { token_id } } })),
 };
 
 // Gateway pools and gateways

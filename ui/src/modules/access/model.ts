@@ -2,60 +2,22 @@
  * The access (ZTNA) admin API's shapes as the console reads them: research/ztna.md's "Model suggestion" field names,
  * which the access parts serve verbatim (docs/access.md documents them). Only the fields the pages show are here.
  */
-export type DeviceStatus = 'pending' | 'active' | 'suspended' | 'revoked';
+import type { paths } from '../../app/api/generated/access';
+
 export type Channel = 'canary' | 'stable';
 export type Verdict = 'compliant' | 'noncompliant' | 'unknown';
 
-export interface Device {
-  id: string;
-  user_id: string | null;
-  name: string;
-  platform: string;
-  os_version?: string | null;
-  client_version?: string | null;
-  public_key: string;
-  overlay_ip: string;
-  status: DeviceStatus;
-  enrolled_via?: string;
-  channel: Channel;
-  posture?: { verdict: Verdict; failed_checks: string[]; checked_at: string | null } | null;
-  last_seen_at?: string | null;
-  created_at?: string;
-}
-export type DeviceAction = 'suspend' | 'reactivate' | 'revoke' | 'set_channel';
+/** Routes that declare their response schema: their types come from the generated client. */
+type Json<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = paths[P][M] extends { responses: { [K in S]: { content: { 'application/json': infer B } } } } ? B : never;
+type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 
+export type Device = Json<'/v1/admin/devices', 'get'>['items'][number];
+export type DeviceAction = Body<'/v1/admin/devices/lifecycle', 'post'>['action'];
 export type TokenKind = 'device' | 'gateway';
-export type TokenStatus = 'active' | 'exhausted' | 'expired' | 'revoked';
-export interface EnrollmentToken {
-  id: string;
-  name: string;
-  prefix: string;
-  kind: TokenKind;
-  max_uses: number;
-  use_count: number;
-  expires_at: string;
-  bound_user_id?: string | null;
-  bound_email?: string | null;
-  auto_group_ids?: string[];
-  pool_id?: string | null;
-  channel?: Channel | null;
-  status: TokenStatus;
-  created_at?: string;
-  last_used_at?: string | null;
-  revoked_at?: string | null;
-}
-export interface TokenInput {
-  name: string;
-  kind: TokenKind;
-  max_uses?: number;
-  expires_at?: string;
-  bound_user_id?: string;
-  auto_group_ids?: string[];
-  pool_id?: string;
-  channel?: Channel;
-}
+export type EnrollmentToken = Json<'/v1/admin/tokens', 'get'>['items'][number];
+export type TokenInput = Body<'/v1/admin/tokens/generate', 'post'>;
 /** generate answers the row and, this once, the secret. */
-export type GeneratedToken = EnrollmentToken & { token: string };
+export type GeneratedToken = Json<'/v1/admin/tokens/generate', 'post', 201>;
 
 export type PoolSelection = 'latency' | 'round_robin' | 'sticky';
 export interface Pool {

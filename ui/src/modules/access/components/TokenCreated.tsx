@@ -5,7 +5,7 @@ import type { GeneratedToken } from '../model';
 
 /** The token the server shows once, and the command that enrols with it: copy them now. */
 export function TokenCreated({ token, onClose }: { token: GeneratedToken | null; onClose: () => void }) {
-  const command = token ? enrollCommand(token.kind, token.token) : '';
+  const command = token ? enrollCommand(token.kind, token.secret) : '';
   return (
     <Modal opened={token !== null} onClose={onClose} title="Enrollment token generated" closeOnClickOutside={false} size="lg">
       {token && (
@@ -23,9 +23,9 @@ export function TokenCreated({ token, onClose }: { token: GeneratedToken | null;
           <Text size="sm" fw={600} id="token-label">Token</Text>
           <Group wrap="nowrap" gap="xs" align="flex-start">
             <Code block aria-labelledby="token-label" data-testid="secret-once" style={{ flex: 1, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
-              {token.token}
+              {token.secret}
             </Code>
-            <CopyButton value={token.token} label="Copy the token" />
+            <CopyButton value={token.secret} label="Copy the token" />
           </Group>
           <Text size="sm" c="dimmed">
             {token.max_uses === 0 ? 'Unlimited uses' : `${token.max_uses} use${token.max_uses === 1 ? '' : 's'}`}, until {new Date(token.expires_at).toLocaleString()}. Lost it? Revoke it and generate another.

@@ -6,7 +6,7 @@ import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
-import { deviceCalls, useAccessAction, useDevices, useUserNames } from '../api';
+import { deviceCalls, useAccessAction, useDevices, useUserNames, type DeviceFilters } from '../api';
 import { OPTIONS, StatusBadge } from '../components/format';
 import { CursorPager, useCursor, useUrlFilters } from '../components/paging';
 import type { Channel, Device, DeviceAction } from '../model';
@@ -15,11 +15,12 @@ const FILTERS = ['status', 'platform', 'posture', 'channel', 'q'] as const;
 
 /** What each lifecycle action may apply to (the server decides; the console only offers what makes sense). */
 const ALLOWED: Record<Exclude<DeviceAction, 'set_channel'>, (d: Device) => boolean> = {
+  approve: (d) => d.status === 'pending',
   suspend: (d) => d.status === 'active' || d.status === 'pending',
   reactivate: (d) => d.status === 'suspended',
   revoke: (d) => d.status !== 'revoked',
 };
-const VERB: Record<DeviceAction, string> = { suspend: 'Suspend', reactivate: 'Reactivate', revoke: 'Revoke', set_channel: 'Move' };
+const VERB: Record<DeviceAction, string> = { approve: 'Approve', suspend: 'Suspend', reactivate: 'Reactivate', revoke: 'Revoke', set_channel: 'Move' };
 
 interface Pending {
   action: DeviceAction;
@@ -33,7 +34,7 @@ export function DevicesPage() {
   const writable = can('access_device:write');
   const pager = useCursor();
   const { filters, set } = useUrlFilters(FILTERS, pager.reset);
-  const devices = useDevices(filters, pager.cursor);
+  const devices = useDevices(filters as DeviceFilters, pager.cursor);
   const { names } = useUserNames();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [pending, setPending] = useState<Pending | null>(null);
@@ -82,7 +83,7 @@ export function DevicesPage() {
         }
         empty={Object.values(filters).some(Boolean) ? 'No device matches these filters.' : 'Generate an enrollment token and run the command it shows on a device.'}
       />
-      <CursorPager label="Devices" page={pager.page} next={devices.data?.next_cursor} total={devices.data?.total} onNext={pager.next} onPrev={pager.prev} />
+      <CursorPager label="Devices" page={pager.page} next={devices.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
       {pending && <ConfirmLifecycle pending={pending} onClose={() => setPending(null)} onDone={() => setSelected(new Set())} />}
     </>
   );
@@ -100,7 +101,7 @@ function DeviceMenu({ device, onPick }: { device: Device; onPick: (a: DeviceActi
         </Button>
       </Menu.Target>
       <Menu.Dropdown>
-        {(['suspend', 'reactivate', 'revoke'] as const).filter((a) => ALLOWED[a](device)).map((a) => (
+        {(['approve', 'suspend', 'reactivate', 'revoke'] as const).filter((a) => ALLOWED[a](device)).map((a) => (
           <Menu.Item key={a} color={a === 'revoke' ? 'red' : undefined} onClick={() => onPick(a)}>{VERB[a]}</Menu.Item>
         ))}
         <Menu.Item onClick={() => onPick('set_channel', other)}>Move to {other}</Menu.Item>
@@ -137,7 +138,7 @@ function ConfirmLifecycle({ pending, onClose, onDone }: { pending: Pending; onCl
       if (one) return void (await deviceCalls.lifecycle({ action, device_id: one.id, reason, channel }));
       const { results } = await deviceCalls.batch({ action, device_ids: devices.map((d) => d.id), reason, channel });
       const failed = results.filter((r) => !r.ok);
-      if (failed.length) throw new Error(`${failed.length} of ${results.length} not done: ${failed.map((f) => f.error).join('; ')}`);
+      if (failed.length) throw new Error(`${failed.length} of ${results.length} not done: ${failed.map((f) => f.error?.detail).join('; ')}`);
     },
     `${verb}: done.`,
     () => { onDone(); onClose(); },

@@ -7,7 +7,7 @@ import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { field, FormModal } from '../../../shared/components/FormModal';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
-import { tokenCalls, useAccessAction, useGroups, usePools, useTokens, useUserNames } from '../api';
+import { tokenCalls, useAccessAction, useGroups, usePools, useTokens, useUserNames, type TokenFilters } from '../api';
 import { OPTIONS, StatusBadge } from '../components/format';
 import { CursorPager, useCursor, useUrlFilters } from '../components/paging';
 import { TokenCreated } from '../components/TokenCreated';
@@ -21,7 +21,7 @@ export function TokensPage() {
   const writable = can('access_token:write');
   const pager = useCursor();
   const { filters, set } = useUrlFilters(FILTERS, pager.reset);
-  const tokens = useTokens(filters, pager.cursor);
+  const tokens = useTokens(filters as TokenFilters, pager.cursor);
   const pools = usePools();
   const { names } = useUserNames();
   const [generating, generateModal] = useDisclosure();
@@ -63,7 +63,7 @@ export function TokensPage() {
         }
         empty={filters.status || filters.kind ? 'No token matches these filters.' : 'Generate a token to enrol the first device.'}
       />
-      <CursorPager label="Enrollment tokens" page={pager.page} next={tokens.data?.next_cursor} total={tokens.data?.total} onNext={pager.next} onPrev={pager.prev} />
+      <CursorPager label="Enrollment tokens" page={pager.page} next={tokens.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
       {generating && <GenerateModal onClose={generateModal.close} onCreated={setCreated} />}
       <TokenCreated token={created} onClose={() => setCreated(null)} />
     </>
