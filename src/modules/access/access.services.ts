@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import { DEFAULT_TENANT_ID, type AccessHooks } from './access.types.js';
+import { toAccessDevice } from './enrollment/device.types.js';
 import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
@@ -39,6 +40,12 @@ function createAccessServices(core: Core) {
   const enrollment = createEnrollmentPart(core, hooks);
   // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
   const callers = enrollment.callers;
+  // The policy part resolves device callers through this hook; the enrollment part owns device tokens.
+  hooks.authenticateDevice = async (authorization) => {
+    const secret = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const row = secret ? await enrollment.devices.byToken(secret) : undefined;
+    return row ? toAccessDevice(row) : undefined;
+  };
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
   // The gateways part asks for the policy part's artifacts under its own hook names (single tenant for now).

@@ -1,4 +1,4 @@
-import { Select } from '@mantine/core';
+import { Anchor, Select, Text } from '@mantine/core';
 import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
@@ -18,13 +18,20 @@ export function SessionsPage() {
   const gatewayName = (id: string) => gateways.find((g) => g.id === id)?.name ?? id.slice(0, 8);
 
   const columns: Column<Session>[] = [
-    { key: 'device', header: 'Device', render: (s) => deviceName(s.device_id) },
+    {
+      key: 'device',
+      header: 'Device',
+      render: (s) => (
+        <Anchor component="button" type="button" size="sm" onClick={() => set('device_id', s.device_id)} aria-label={`Only the sessions of ${deviceName(s.device_id)}`}>
+          {deviceName(s.device_id)}
+        </Anchor>
+      ),
+    },
     { key: 'user', header: 'User', render: (s) => names(s.user_id) },
     { key: 'gateway', header: 'Gateway', render: (s) => gatewayName(s.gateway_id) },
     { key: 'ip', header: 'Addresses', render: (s) => <code>{[s.client_ip, s.overlay_ip].filter(Boolean).join(' → ') || '—'}</code> },
     { key: 'state', header: 'State', render: (s) => <StatusBadge value={s.state} /> },
-    { key: 'started', header: 'Started', render: (s) => formatTime(s.started_at) },
-    { key: 'seen', header: 'Last seen', render: (s) => formatTime(s.last_seen_at) },
+    { key: 'time', header: 'Started · last seen', render: (s) => <Text size="sm">{formatTime(s.started_at)}<br />{formatTime(s.last_seen_at)}</Text> },
     { key: 'bytes', header: 'Received / sent', render: (s) => `${formatBytes(s.bytes_rx)} / ${formatBytes(s.bytes_tx)}` },
     { key: 'closed', header: 'Closed because', render: (s) => s.closed_reason ?? '' },
   ];
