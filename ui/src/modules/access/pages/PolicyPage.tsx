@@ -64,8 +64,8 @@ export function PolicyPage() {
       header: 'Actions',
       render: (b) =>
         (b.status === 'superseded' || b.status === 'rolled_back') && b.channel === 'stable' ? (
-          <Button size="compact-sm" variant="subtle" color="orange" loading={rollback.isPending} aria-label={`Roll back to #${b.serial}`} onClick={() => window.confirm(`Make bundle #${b.serial} (${b.digest.slice(0, 19)}…) stable again?`) && rollback.mutate(b.id)}>
-            Roll back to this
+          <Button size="compact-sm" variant="subtle" loading={rollback.isPending} onClick={() => window.confirm(`Make bundle #${b.serial} (${b.digest.slice(0, 19)}…) stable again?`) && rollback.mutate(b.id)}>
+            Roll back to #{b.serial}
           </Button>
         ) : null,
     });
