@@ -143,10 +143,10 @@ function ChannelCard({ title, query, action }: { title: string; query: ReturnTyp
             <Text fw={600}>#{b.serial}</Text>
             <Digest value={b.digest} />
           </Group>
-          <Text size="sm">{b.rules?.length ?? 0} rules, published {formatTime(b.published_at)}</Text>
+          <Text size="sm">{b.rules?.length === 1 ? '1 rule' : `${b.rules?.length ?? 0} rules`}, published {formatTime(b.published_at)}</Text>
           {b.canary && (
             <Text size="sm" c="dimmed">
-              For {b.canary.device_ids?.length ?? 0} devices, {b.canary.group_ids?.length ?? 0} groups{b.canary.percent ? ` and ${b.canary.percent}% of the rest` : ''}
+              For {plural(b.canary.device_ids?.length ?? 0, 'device')}, {plural(b.canary.group_ids?.length ?? 0, 'group')}{b.canary.percent ? ` and ${b.canary.percent}% of the rest` : ''}
             </Text>
           )}
           {b.notes && <Text size="sm" c="dimmed">{b.notes}</Text>}
@@ -155,3 +155,5 @@ function ChannelCard({ title, query, action }: { title: string; query: ReturnTyp
     </Paper>
   );
 }
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
