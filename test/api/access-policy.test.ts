@@ -4,7 +4,7 @@
  * verdicts, and the spec's error codes. Devices come from a test registry behind the enrollment hooks.
  */
 import assert from 'node:assert/strict';
-import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { accessServices } from '../../src/modules/access/access.services.js';
 import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange } from '../../src/modules/access/access.types.js';
@@ -14,8 +14,8 @@ import { movableClock } from '../helpers/fleet-rows.js';
 import { testDevices, type TestDevice } from '../helpers/access-policy-devices.js';
 import { waitFor } from '../helpers/wait.js';
 
-const ENG = '11111111-1111-4111-8111-111111111111';
-const OPS = '22222222-2222-4222-8222-222222222222';
+let ENG = '';
+let OPS = '';
 const RESOURCE = '10.233.7.10/32';
 
 const rule = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -37,14 +37,16 @@ describe('access policy', () => {
   const advance = async (ms: number) => {
     clock.advance(ms);
     [admin, reader] = await Promise.all([
-      signIn(r, { permissions: ['access_policy:read', 'access_policy:publish', 'access_trust:read', 'access_trust:write'] }),
+      signIn(r, { permissions: ['access_policy:read', 'access_policy:publish', 'access_trust:read', 'access_trust:write', 'access_token:write', 'access_device:write'] }),
       signIn(r, { permissions: ['access_policy:read'] }),
     ]);
   };
 
   before(async () => {
-    r = await createTestRampart({ now: clock.now });
-    devices = testDevices(r);
+    r = await createTestRampart({ now: clock.now, overrides: { 'access.enroll_rate_limit_per_minute': 10_000 } });
+    devices = testDevices(r, () => admin);
+    ENG = (await r.core.identity.groups.create({ name: 'eng' })).id;
+    OPS = (await r.core.identity.groups.create({ name: 'ops' })).id;
     r.core.events.subscribe(ACCESS_CHANGED, (e) => void changes.push(e.payload as AccessChange));
     await advance(0);
   });
@@ -70,10 +72,10 @@ describe('access policy', () => {
   const validate = async (spc: string) => (await call('GET', `/v1/spc/validate?spc=${encodeURIComponent(spc)}`)).json();
 
   test('stable and canary: only the canary subset sees the canary bundle; promote and rollback; serials only grow', async () => {
-    const inList = devices.add({ groups: [OPS] });
-    const inGroup = devices.add({ groups: [ENG] });
-    const onChannel = devices.add({ channel: 'canary' });
-    const outside = devices.add({ groups: [OPS] });
+    const inList = await devices.add({ groups: [OPS] });
+    const inGroup = await devices.add({ groups: [ENG] });
+    const onChannel = await devices.add({ channel: 'canary' });
+    const outside = await devices.add({ groups: [OPS] });
     const before = await call('GET', '/v1/policy/bundle', outside.headers);
     assert.equal(before.statusCode, 404, 'nothing published yet');
     assert.equal(before.json().error, 'not_found');
@@ -162,7 +164,7 @@ describe('access policy', () => {
   });
 
   test('ETag and 304 on /v1/policy/bundle, /v1/policy/digest, /v1/trust/anchors and /v1/spc/bundle in every If-None-Match form', async () => {
-    const d = devices.add({ groups: [ENG] });
+    const d = await devices.add({ groups: [ENG] });
     await publish({ channel: 'stable', rules: [rule('etag')] });
     for (const url of ['/v1/policy/bundle', '/v1/policy/digest', '/v1/trust/anchors', '/v1/spc/bundle']) {
       const first = await call('GET', url, d.headers);
@@ -189,12 +191,15 @@ describe('access policy', () => {
   });
 
   test('signer rotation: an SPC signed by the old key verifies during the overlap and until it expires, not after', async () => {
-    const d = devices.add({ groups: [ENG] });
+    const d = await devices.add({ groups: [ENG] });
     const old = await issue(d, 3600);
     assert.equal((await validate(old.spc)).valid, true);
     const rotated = await call('POST', '/v1/trust/anchors/rotate', admin.headers, { overlap_seconds: 7200 });
     assert.equal(rotated.statusCode, 200, rotated.body);
     assert.equal(rotated.json().retiring, old.kid);
+    await waitFor('the rotation announced', () => changes.some((c) => c.reason === 'signer'));
+    const liveBundle = (await call('GET', '/v1/admin/policy/bundles?status=stable', reader.headers)).json().items[0];
+    assert.equal(liveBundle.kid, rotated.json().active, 'the live bundle is signed again by the new key');
     const signers = (await call('GET', '/v1/admin/settings/signers', admin.headers)).json().items;
     assert.equal(signers.find((s: any) => s.kid === old.kid).state, 'retiring');
     assert.equal(signers.filter((s: any) => s.state === 'active').length, 1);
@@ -205,12 +210,27 @@ describe('access policy', () => {
     const during = await validate(old.spc);
     assert.deepEqual([during.valid, during.claims.device_id], [true, d.device.id]);
 
+    // The old key verifies for the overlap, and longer if an SPC it signed lives longer (the enrolment SPCs do).
+    const retireAfter = Date.parse(signers.find((s: any) => s.kid === old.kid).retire_after);
+    assert.ok(retireAfter >= Date.parse(old.expires_at) && retireAfter >= clock.now().getTime() + 7200_000 - 5_000, 'retires after its overlap and its SPCs');
     await advance(3601_000);
     assert.deepEqual(await validate(old.spc), { valid: false, reason: 'expired', claims: (await validate(old.spc)).claims });
-    await advance(3600_000);
+    const other = (await validate(d.enrolled.spc.spc));
+    assert.equal(other.valid, Date.parse(d.enrolled.spc.expires_at) > clock.now().getTime(), 'a longer-lived SPC of the old key still verifies');
+    await advance(retireAfter - clock.now().getTime() + 1000);
     const anchors = (await call('GET', '/v1/trust/anchors')).json();
     assert.ok(!anchors.anchors.some((a: any) => a.kid === old.kid), 'the retired key is no longer an anchor');
     assert.equal((await validate(old.spc)).reason, 'unknown_kid', 'past the overlap the old key verifies nothing');
+    assert.ok((await accessServices(r.core).policy.signers.retireDue()) >= 1, 'the sweep writes the retirement down');
+    const rows = await r.core.db.kysely.selectFrom('access_signers').select(['kid', 'state', 'public_key', 'private_key_sealed']).execute();
+    assert.equal(rows.find((x) => x.kid === old.kid)?.state, 'retired');
+    for (const row of rows) {
+      // Sealed at rest: a secret-box ciphertext, whose plaintext is the PKCS#8 key of the published public half.
+      assert.ok(!row.private_key_sealed.includes('MC4CAQAwBQYDK2Vw'), 'no PKCS#8 DER in the clear');
+      const der = r.core.secrets.open(row.private_key_sealed, 'access_signers.private_key_sealed');
+      const pub = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x;
+      assert.equal(pub, row.public_key);
+    }
 
     // A key nobody knows, and a tampered payload.
     const { privateKey } = generateKeyPairSync('ed25519');
@@ -226,7 +246,7 @@ describe('access policy', () => {
   });
 
   test('SPC revoke: validate says revoked; the entry stays in the bundle until the SPC would have expired, then is pruned', async () => {
-    const d = devices.add({ groups: [ENG] });
+    const d = await devices.add({ groups: [ENG] });
     const spc = await issue(d, 600);
     const revoked = await call('POST', '/v1/spc/revoke', admin.headers, { serial: spc.serial, reason: 'lost laptop' });
     assert.equal(revoked.statusCode, 200, revoked.body);
@@ -252,12 +272,12 @@ describe('access policy', () => {
     const a = await issue(d, 600);
     const b = await issue(d, 600);
     const byDevice = (await call('POST', '/v1/spc/revoke', admin.headers, { device_id: d.device.id })).json();
-    assert.deepEqual(byDevice.revoked.sort(), [a.serial, b.serial].sort());
+    assert.deepEqual(byDevice.revoked.sort(), [d.enrolled.spc.serial, a.serial, b.serial].sort(), 'with the SPC it got at enrolment');
     assert.equal((await validate(b.spc)).reason, 'revoked');
   });
 
   test('SPC rotate supersedes the old one after a grace', async () => {
-    const d = devices.add();
+    const d = await devices.add();
     const first = await issue(d, 3600);
     const rotated = await call('POST', '/v1/spc/rotate', d.headers, {});
     assert.equal(rotated.statusCode, 200, rotated.body);
@@ -269,7 +289,7 @@ describe('access policy', () => {
   });
 
   test('posture: noncompliant revokes the SPC and cuts destinations; compliant again allows a new SPC', async () => {
-    const d = devices.add({ groups: [ENG] });
+    const d = await devices.add({ groups: [ENG] });
     const { hooks } = accessServices(r.core);
     await publish({
       channel: 'stable',
@@ -300,8 +320,8 @@ describe('access policy', () => {
   });
 
   test('allowedDestinations: sources by group, user or device; deny rules; disabled rules; inactive devices', async () => {
-    const user = '33333333-3333-4333-8333-333333333333';
-    const d = devices.add({ groups: [OPS], user_id: user });
+    const user = (await r.core.identity.users.create({ username: 'dest-user', password: 'correct horse battery staple', roles: [] })).id;
+    const d = await devices.add({ groups: [OPS], user_id: user });
     const { hooks } = accessServices(r.core);
     await publish({
       channel: 'stable',
@@ -318,7 +338,7 @@ describe('access policy', () => {
       { cidr: '10.233.9.0/24', protocol: 'udp', ports: ['53'] },
       { cidr: '10.233.9.6/32', protocol: 'icmp', ports: [] },
     ]);
-    d.device.status = 'suspended';
+    await devices.lifecycle(d, 'suspend');
     assert.deepEqual(await hooks.allowedDestinations(d.device.id), []);
     const res = await call('GET', '/v1/policy/digest', d.headers);
     assert.deepEqual([res.statusCode, res.json().error], [403, 'forbidden']);
@@ -342,7 +362,7 @@ describe('access policy', () => {
   });
 
   test("the spec's error codes on each route: 401, 403, 404, 409, 422, and nothing changes on refusal", async () => {
-    const d = devices.add();
+    const d = await devices.add();
     const serialBefore = async () => (await call('GET', '/v1/admin/policy/bundles?limit=1', reader.headers)).json().items[0]?.serial;
     const start = await serialBefore();
     const expectError = async (res: { statusCode: number; json(): any }, status: number, code: string, what: string) => {
@@ -365,10 +385,10 @@ describe('access policy', () => {
     await expectError(await call('POST', '/v1/trust/anchors/rotate', reader.headers, {}), 403, 'forbidden', 'rotate by a reader');
     await expectError(await call('GET', '/v1/spc/bundle', reader.headers), 403, 'forbidden', 'spc bundle by a policy reader');
     await expectError(await call('POST', '/v1/spc/issue', d.headers, { device_id: '44444444-4444-4444-8444-444444444444' }), 403, 'forbidden', 'issue for another');
-    d.device.status = 'revoked';
-    await expectError(await call('POST', '/v1/spc/issue', d.headers, {}), 403, 'forbidden', 'issue to a revoked device');
-    await expectError(await call('POST', '/v1/posture/assertion', d.headers, { facts: {} }), 403, 'forbidden', 'posture of a revoked device');
-    d.device.status = 'active';
+    await devices.lifecycle(d, 'suspend');
+    await expectError(await call('POST', '/v1/spc/issue', d.headers, {}), 403, 'forbidden', 'issue to a suspended device');
+    await expectError(await call('POST', '/v1/posture/assertion', d.headers, { facts: {} }), 403, 'forbidden', 'posture of a suspended device');
+    await devices.lifecycle(d, 'reactivate');
     // 404
     await expectError(await call('GET', '/v1/admin/policy/bundles/55555555-5555-4555-8555-555555555555', reader.headers), 404, 'not_found', 'bundle');
     await expectError(await call('POST', '/v1/admin/policy/publish', admin.headers, { channel: 'stable', bundle_id: '55555555-5555-4555-8555-555555555555' }), 404, 'not_found', 'publish unknown bundle');

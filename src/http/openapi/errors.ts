@@ -49,6 +49,7 @@ const descriptions: Record<number, string> = {
   409: 'Conflict (an Idempotency-Key reused with a different request, or still in progress)',
   413: 'The request body is too large',
   415: 'The request body is not JSON',
+  422: 'The request failed validation',
   429: 'Too many requests; retry after the Retry-After delay',
   500: 'Internal error',
 };
@@ -57,7 +58,8 @@ const descriptions: Record<number, string> = {
 export function errorStatusesFor(route: RouteDefinition<any>, pathParams: string[]): number[] {
   const s = route.schema;
   return [
-    ...(s.params || s.query || s.body || route.idempotency ? [400] : []),
+    // Access answers input failing its schema with 422 (dialects.ts surfaceError); malformed JSON stays 400.
+    ...(s.params || s.query || s.body || route.idempotency ? (route.surface === 'access' ? [400, 422] : [400]) : []),
     ...(route.permission === 'public' ? [] : route.permission === 'authenticated' ? [401] : [401, 403]),
     ...(pathParams.length ? [404] : []),
     ...(route.idempotency ? [409] : []),

@@ -1,9 +1,8 @@
 import type { Core } from '../../core/index.js';
-import { DEFAULT_TENANT_ID, type AccessHooks } from './access.types.js';
-import { toAccessDevice } from './enrollment/device.types.js';
+import type { AccessHooks } from './access.types.js';
 import { createEnrollmentPart } from './enrollment/enrollment.part.js';
-import { createGatewaysPart } from './gateways/gateways.part.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
+import { createGatewaysPart } from './gateways/gateways.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -17,14 +16,12 @@ function defaultHooks(): AccessHooks {
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
-    spcStatus: async () => null,
-    trustAnchors: async () => ({ serial: 0, anchors: [] }),
-    revocationBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
-    bundleForChannel: async () => null,
     allowedDestinations: async () => [],
+    trustAnchors: async () => ({ serial: 0, anchors: [] }),
     spcBundle: async () => ({ serial: 0, revoked: [], signer_kids: [] }),
     channelBundle: async () => undefined,
     validateSpc: async () => ({ valid: false, reason: 'unknown_kid', claims: null }),
+    spcStatus: async () => null,
     gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
@@ -40,17 +37,10 @@ function createAccessServices(core: Core) {
   const enrollment = createEnrollmentPart(core, hooks);
   // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
   const callers = enrollment.callers;
-  // The policy part resolves device callers through this hook; the enrollment part owns device tokens.
-  hooks.authenticateDevice = async (authorization) => {
-    const secret = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    const row = secret ? await enrollment.devices.byToken(secret) : undefined;
-    return row ? toAccessDevice(row) : undefined;
-  };
+  hooks.authenticateDevice = async (authorization) =>
+    (await callers.device({ headers: { authorization }, cookies: {} }, { allowSuspended: true }).catch(() => undefined))?.device;
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
-  // The gateways part asks for the policy part's artifacts under its own hook names (single tenant for now).
-  hooks.revocationBundle = () => hooks.spcBundle(DEFAULT_TENANT_ID);
-  hooks.bundleForChannel = async (channel) => (await hooks.channelBundle(DEFAULT_TENANT_ID, channel)) ?? null;
   const gateways = createGatewaysPart(core, hooks);
   return { core, hooks, enrollment, callers, policy, gateways };
 }

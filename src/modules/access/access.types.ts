@@ -71,19 +71,12 @@ export interface DevicePosture {
   checked_at: string | null;
 }
 
-/** A destination a device may reach: one CIDR (or FQDN), a protocol, and ports ("443", "8000-8100"; empty = all). */
-export interface AccessDestination {
-  cidr: string;
-  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
-  ports: string[];
-}
-
-/** A device's current SPC as the policy part judges it: valid = signed by a live signer, not revoked, not expired. */
-export interface SpcStatus {
+/** A device's current SPC as the policy part judges it: valid = not revoked, not superseded past its grace, not expired. */
+export interface CurrentSpc {
   serial: string;
   expires_at: string;
   valid: boolean;
-  /** Why it is not valid: revoked | expired | ... (absent when valid). */
+  /** Why it is not valid: revoked | superseded | expired (absent when valid). */
   reason?: string;
 }
 
@@ -122,25 +115,24 @@ export interface AccessHooks {
   enrollmentPolicy(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Revokes every live SPC of these devices (entries kept until each would have expired). */
   revokeSpcs(deviceIds: string[], reason: string): Promise<void>;
-  /** The device's current (newest live) SPC, or null when it has none. Gateways' admission grants end with it. */
-  spcStatus(deviceId: string): Promise<SpcStatus | null>;
-  /** The body of GET /v1/trust/anchors ({serial, anchors[]}), served to gateways at runtime/trust-anchors. */
-  trustAnchors(tenantId?: string): Promise<Record<string, unknown>>;
-  /** The body of GET /v1/spc/bundle ({serial, revoked[], signer_kids[]}), served at runtime/spc-bundle. */
-  revocationBundle(): Promise<Record<string, unknown>>;
-  /** The current signed bundle of a channel (a pool's), or null when none is published: runtime/policy-bundle. */
-  bundleForChannel(channel: Channel): Promise<Record<string, unknown> | null>;
   /**
    * What the device may reach now: the allow rules of its channel's bundle whose sources match its groups, user
    * or id and whose posture requirements it meets; empty when it is not active or its posture is noncompliant.
    */
   allowedDestinations(deviceId: string): Promise<AccessDestination[]>;
+  /** GET /v1/trust/anchors' body, for the gateways' runtime route. */
+  trustAnchors(tenantId: string): Promise<Record<string, unknown>>;
   /** GET /v1/spc/bundle's body (the revocation set), for the gateways' runtime route. */
   spcBundle(tenantId: string): Promise<Record<string, unknown>>;
   /** The live bundle of a channel as devices get it (canary falls back to stable), or undefined before any publish. */
   channelBundle(tenantId: string, channel: Channel): Promise<Record<string, unknown> | undefined>;
   /** Verifies an SPC (compact JWS) offline and against the revocation set: GET /v1/spc/validate's body. */
   validateSpc(spc: string): Promise<{ valid: boolean; reason: string | null; claims: Record<string, unknown> | null }>;
+  /**
+   * The device's newest SPC and whether it is valid now (not revoked, superseded past its grace, or expired), or
+   * null when it has none: admission grants end when it does. Wired from the policy part's SPC rows.
+   */
+  spcStatus(tenantId: string, deviceId: string): Promise<CurrentSpc | null>;
   // provided by gateways/
   /**
    * The gateway behind a gateway bearer credential (gateway_token from gateway enroll), undefined when none is;

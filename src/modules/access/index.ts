@@ -12,7 +12,9 @@ import { gatewayMigrations } from './gateways/gateways.migrations.js';
 import { policyMigrations } from './policy/policy.migrations.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
+import { startPolicySweeper } from './policy/policy.sweeper.js';
 import './policy/policy.tables.js';
+import { samlRoutes } from './enrollment/saml.routes.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -29,7 +31,15 @@ export const accessModule: RampartModule = {
     const access = accessServices(core);
     return {
       name: 'access',
-      routes: [...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...policyRoutes(core), ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core)],
+      routes: [
+        ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access),
+        ...policyRoutes(core),
+        ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
+      ],
     };
+  },
+  start: async (core) => {
+    const sweepers = [startPolicySweeper(core, accessServices(core).policy)];
+    return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
   },
 };

@@ -19,7 +19,7 @@ const oidcBody = z.object({
  * The enroll answer: the enrollment part's fields; trust_anchors, spc, policy_digest (policy part) and pools
  * (gateways part) are added by their hooks.
  */
-const enrolled = z
+export const enrolled = z
   .object({
     device_id: z.string(),
     device_token: z.string().describe('the device bearer credential: shown this once'),

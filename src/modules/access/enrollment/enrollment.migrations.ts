@@ -64,4 +64,34 @@ export const enrollmentMigrations: Migration[] = [
       await db.schema.createIndex('access_devices_user').on('access_devices').columns(['user_id']).execute();
     },
   },
+  {
+    name: '0002_access_saml_providers',
+    async up(db, d) {
+      const { uuid, timestamp: ts, json, boolean } = d.types;
+      await db.schema
+        .createTable('access_saml_providers')
+        .addColumn('id', uuid, (c) => c.primaryKey())
+        .addColumn('tenant_id', uuid, (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addColumn('sso_url', 'text')
+        .addColumn('idp_certs', json, (c) => c.notNull())
+        .addColumn('sp_entity_id', 'text', (c) => c.notNull())
+        .addColumn('acs_url', 'text', (c) => c.notNull())
+        .addColumn('email_attribute', 'text', (c) => c.notNull())
+        .addColumn('allowed_domains', json, (c) => c.notNull())
+        .addColumn('enabled', boolean, (c) => c.notNull())
+        .addColumn('created_at', ts, (c) => c.notNull())
+        .addColumn('updated_at', ts, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_saml_providers_name').on('access_saml_providers').columns(['tenant_id', 'name']).unique().execute();
+      await db.schema
+        .createTable('access_saml_assertions')
+        .addColumn('provider_id', uuid, (c) => c.notNull().references('access_saml_providers.id').onDelete('cascade'))
+        .addColumn('assertion_id', 'text', (c) => c.notNull())
+        .addColumn('expires_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('access_saml_assertions_pk', ['provider_id', 'assertion_id'])
+        .execute();
+    },
+  },
 ];

@@ -6,6 +6,7 @@ import { toAccessDevice } from './device.types.js';
 import { createEnrollService } from './enroll.service.js';
 import { enrollmentHooks } from './enrollment.hooks.js';
 import { createTokenService } from './token.service.js';
+import { createSamlProviderService } from './saml-provider.service.js';
 import { followUserChanges } from './user-changes.js';
 
 const SEEN_RESOLUTION_MS = 60_000;
@@ -15,6 +16,7 @@ export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
   const tokens = createTokenService(core);
   const devices = createDeviceService(core, hooks);
   const enroll = createEnrollService(core, tokens, devices, hooks);
+  const saml = createSamlProviderService(core);
   Object.assign(hooks, enrollmentHooks(core, tokens));
   const callers = createCallers({
     core,
@@ -27,7 +29,7 @@ export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
     },
   });
   followUserChanges(core, devices, hooks);
-  return { tokens, devices, enroll, callers };
+  return { tokens, devices, enroll, saml, callers };
 }
 
 export type EnrollmentPart = ReturnType<typeof createEnrollmentPart>;

@@ -57,9 +57,41 @@ export interface AccessDeviceRow {
   revoked_at: string | null;
 }
 
+/** A SAML identity provider devices may enroll through (POST /v1/enroll/saml). */
+export interface AccessSamlProviderRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** The IdP's entity id: the Issuer its responses must carry. */
+  entity_id: string;
+  /** Where a client sends its AuthnRequest (shown to clients; Rampart itself never calls it). */
+  sso_url: string | null;
+  /** PEM certificate(s) the IdP signs with (public; JSON array). */
+  idp_certs: unknown;
+  /** The audience the assertions must be for (this service provider's entity id). */
+  sp_entity_id: string;
+  /** The assertion consumer URL the IdP posts to (the Destination/Recipient it names). */
+  acs_url: string;
+  email_attribute: string;
+  /** JSON array of email domains allowed to enroll; empty: any. */
+  allowed_domains: unknown;
+  enabled: number | boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Assertion ids already used, kept until they would have expired anyway, so a captured response enrolls once. */
+export interface AccessSamlAssertionRow {
+  provider_id: string;
+  assertion_id: string;
+  expires_at: string;
+}
+
 declare module '../../../core/db/tables.js' {
   interface Tables {
     access_enrollment_tokens: AccessTokenRow;
     access_devices: AccessDeviceRow;
+    access_saml_providers: AccessSamlProviderRow;
+    access_saml_assertions: AccessSamlAssertionRow;
   }
 }

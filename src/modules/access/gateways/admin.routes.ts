@@ -52,9 +52,9 @@ export function gatewayAdminRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/sessions', surface: 'access', permission: 'access_session:read', tags,
-      summary: 'VPN sessions (device, user, gateway, pool, bytes, state), newest first; filters state, device_id, user_id, gateway_id',
+      summary: 'VPN sessions (device, user, gateway, pool, bytes, state), newest started first; filters state, device_id, user_id, gateway_id; ?limit&cursor',
       schema: { query: sessionQuery },
-      handler: async (ctx) => ({ items: await sessions.list({ ...ctx.query, limit: ctx.query.limit ?? 50 }) }),
+      handler: (ctx) => sessions.list({ ...ctx.query, limit: ctx.query.limit ?? 50 }),
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/connection_truth', surface: 'access', permission: 'access_session:read', tags,

@@ -3,6 +3,7 @@ import type { Core } from '../../../core/index.js';
 import type { AccessDestination, AccessHooks, GatewayCaller } from '../access.types.js';
 import type { ChangeFeed } from './change-feed.js';
 import { cidrWithin } from './cidr.js';
+import { artifact, type Artifact } from './runtime.service.js';
 import type { PoolService } from './pool.service.js';
 
 /** A grant lives at most this long; gateways drop the peer at expires_at unless the device re-admits. */
@@ -28,20 +29,23 @@ export interface AdmissionGrant {
 
 interface Cached {
   grant: AdmissionGrant;
+  etag: string;
   generation: number;
   refreshAt: number;
 }
 
 /**
- * Admission grants: allow iff the device is active with this key, its user active, its SPC valid, its posture not
- * noncompliant and it may reach something through this pool. Allowed grants are cached until any access change
+ * Admission grants: allow iff the device is active with this key, its user active, its posture not noncompliant, its
+ * SPC valid and it may reach something through this pool. Allowed grants are cached until any access change
  * (ACCESS_CHANGED on any node) or half their life, so a gateway re-asking every device on each push is cheap and
  * gets the same grant (and ETag) back while nothing changed; denials are never cached.
  */
 export function createAdmissionService(core: Core, hooks: AccessHooks, pools: PoolService, feed: ChangeFeed) {
   const cache = new Map<string, Cached>();
   let generation = 0;
-  feed.onChange(() => {
+  // Any change may alter a grant except a gateway coming or going (which only changes the pool directory).
+  feed.onChange((change) => {
+    if (change.reason === 'gateway') return;
     generation++;
     cache.clear();
   });
@@ -72,12 +76,13 @@ export function createAdmissionService(core: Core, hooks: AccessHooks, pools: Po
     if (publicKey !== undefined && publicKey !== device.public_key) return deny(deviceId, 'public_key_mismatch', who);
     if (!(await userActive(device.user_id))) return deny(deviceId, 'user_suspended', who);
     const [spc, posture, groupIds, allowed, pool] = await Promise.all([
-      hooks.spcStatus(deviceId), hooks.posture(deviceId), hooks.deviceGroups(deviceId), hooks.allowedDestinations(deviceId), poolId ? pools.row(poolId) : undefined,
+      hooks.spcStatus(device.tenant_id, deviceId), hooks.posture(deviceId), hooks.deviceGroups(deviceId), hooks.allowedDestinations(deviceId), poolId ? pools.row(poolId) : undefined,
     ]);
+    // Posture first: a failed check also revokes the SPC, and the posture is the reason worth telling.
+    if (posture.verdict === 'noncompliant') return deny(deviceId, 'posture_noncompliant', who);
     if (!spc) return deny(deviceId, 'spc_missing', who);
     const now = core.now().getTime();
     if (!spc.valid || new Date(spc.expires_at).getTime() <= now) return deny(deviceId, 'spc_invalid', who);
-    if (posture.verdict === 'noncompliant') return deny(deviceId, 'posture_noncompliant', who);
     const destinations = throughPool(allowed, pool ? core.db.dialect.fromJson<string[]>(pool.destinations) : []);
     if (destinations.length === 0) return deny(deviceId, 'no_destinations', { ...who, group_ids: groupIds });
     const expires = Math.min(new Date(spc.expires_at).getTime(), now + GRANT_TTL_MS);
@@ -90,20 +95,21 @@ export function createAdmissionService(core: Core, hooks: AccessHooks, pools: Po
   return {
     evaluate,
 
-    /** The grant a gateway asks for when a device presents itself with this key. */
-    async grant(caller: GatewayCaller, deviceId: string, publicKey: string): Promise<AdmissionGrant> {
+    /** The grant a gateway asks for when a device presents itself with this key, with its entity tag. */
+    async grant(caller: GatewayCaller, deviceId: string, publicKey: string): Promise<Artifact<AdmissionGrant>> {
       const key = `${caller.pool_id}|${deviceId}|${publicKey}`;
       const now = core.now().getTime();
       const hit = cache.get(key);
-      if (hit && hit.generation === generation && now < hit.refreshAt) return hit.grant;
+      if (hit && hit.generation === generation && now < hit.refreshAt) return { etag: hit.etag, body: hit.grant };
       const startedAt = generation;
-      const grant = await evaluate(deviceId, publicKey, caller.pool_id);
+      const served = artifact(await evaluate(deviceId, publicKey, caller.pool_id));
+      const grant = served.body;
       if (grant.allow && startedAt === generation) {
         if (cache.size >= CACHE_MAX) cache.clear();
         const expires = new Date(grant.expires_at!).getTime();
-        cache.set(key, { grant, generation: startedAt, refreshAt: now + (expires - now) / 2 });
+        cache.set(key, { grant, etag: served.etag, generation: startedAt, refreshAt: now + (expires - now) / 2 });
       }
-      return grant;
+      return served;
     },
   };
 }

@@ -9,14 +9,15 @@ const tags = ['access gateways'];
 
 /** The routes devices call with their own bearer credential (from POST /v1/enroll). */
 export function gatewayClientRoutes(core: Core): RouteDefinition<any>[] {
-  const { runtime, sessions, deviceOf } = accessServices(core).gateways;
+  const { callers, gateways } = accessServices(core);
+  const { runtime, sessions } = gateways;
   return [
     defineRoute({
       method: 'GET', path: '/v1/gateway/pools', surface: 'access', permission: 'public', credentials: 'own', tags,
       summary: 'The pool directory devices pick a gateway from: pools with their in-service gateways (host, WireGuard port, key, admission URL), ETag/304',
       schema: {},
       handler: async (ctx) => {
-        await deviceOf(ctx.headers.authorization);
+        await callers.device(ctx);
         const pools = artifact(await runtime.directory());
         return withEtag(ctx, pools.etag, pools.body);
       },
@@ -25,7 +26,7 @@ export function gatewayClientRoutes(core: Core): RouteDefinition<any>[] {
       method: 'POST', path: '/v1/telemetry/session', surface: 'access', permission: 'public', credentials: 'own', tags,
       summary: "A device's view of its session (rtt, loss); the session must be its own",
       schema: { body: telemetryBody },
-      handler: async (ctx) => sessions.telemetry(await deviceOf(ctx.headers.authorization), ctx.body),
+      handler: async (ctx) => sessions.telemetry((await callers.device(ctx)).device, ctx.body),
     }),
   ];
 }

@@ -20,10 +20,12 @@ export interface TruthItem {
 /**
  * What the control plane allows against what gateways report. A gateway still carrying a device that would be
  * denied now is revoked_but_connected (an alert); one carrying a session the control plane closed while the device
- * is still allowed is a ghost; a session live in the record that its gateway no longer reports is missing.
+ * is still allowed, or of a device it has no record of, is a ghost; a session live in the record that its gateway
+ * no longer reports is missing.
  */
-export function verdictOf(expected: TruthItem['expected'], observed: TruthItem['observed'], recordLive: boolean): TruthVerdict {
+export function verdictOf(expected: TruthItem['expected'], observed: TruthItem['observed'], recordLive: boolean, reason?: string): TruthVerdict {
   if (observed === 'connected') {
+    if (reason === 'device_unknown') return 'ghost_session'; // nothing to revoke: the control plane never knew it
     if (expected === 'denied') return 'revoked_but_connected';
     return recordLive ? 'consistent' : 'ghost_session';
   }
@@ -46,7 +48,7 @@ export function createConnectionTruth(core: Core, sessions: SessionService, admi
       const observed = core.db.dialect.fromBool(row.reported_active) ? 'connected' : 'absent';
       items.push({
         session_id: row.id, device_id: row.device_id, user_id: row.user_id, gateway_id: row.gateway_id, expected, observed,
-        verdict: verdictOf(expected, observed, row.state === 'active'), ...(grant.allow ? {} : { reason: grant.reason }), last_seen_at: row.last_seen_at,
+        verdict: verdictOf(expected, observed, row.state === 'active', grant.reason), ...(grant.allow ? {} : { reason: grant.reason }), last_seen_at: row.last_seen_at,
       });
     }
     const summary: Record<TruthVerdict, number> = { consistent: 0, ghost_session: 0, missing_session: 0, revoked_but_connected: 0 };

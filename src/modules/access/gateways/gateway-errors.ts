@@ -5,5 +5,4 @@ export const accessErrors = {
   invalid: (message: string) => errors.validation(message),
   conflict: (message: string) => errors.conflict(message),
   notFound: (what: string) => errors.notFound(`${what} not found`),
-  unauthorized: (message = 'a gateway credential is required') => errors.unauthorized(message),
 };

@@ -5,7 +5,7 @@ import { defineRoute, type RouteContext, type RouteDefinition } from '../../../h
 import type { GatewayCaller } from '../access.types.js';
 import { accessServices } from '../access.services.js';
 import { gatewayEnrollBody, grantQuery, heartbeatBody, meteringBody, watchQuery } from './gateway.schemas.js';
-import { artifact, WATCH_TIMEOUT_S, type RuntimeArtifactName } from './runtime.service.js';
+import { WATCH_TIMEOUT_S, type RuntimeArtifactName } from './runtime.service.js';
 
 const tags = ['access gateways'];
 const RUNTIME: { name: RuntimeArtifactName; summary: string }[] = [
@@ -17,8 +17,9 @@ const RUNTIME: { name: RuntimeArtifactName; summary: string }[] = [
 
 /** The routes a gateway calls with its own bearer credential (from POST /v1/gateway/enroll). */
 export function gatewayRoutes(core: Core): RouteDefinition<any>[] {
-  const { gateways, runtime, admission, sessions, feed } = accessServices(core).gateways;
-  const caller = (ctx: RouteContext<any>): Promise<GatewayCaller> => gateways.authenticate(ctx.headers.authorization);
+  const { callers, gateways: part } = accessServices(core);
+  const { gateways, runtime, admission, sessions, feed } = part;
+  const caller = (ctx: RouteContext<any>): Promise<GatewayCaller> => callers.gateway(ctx);
   const gatewayRoute = { surface: 'access' as const, permission: 'public', credentials: 'own' as const, tags };
   return [
     defineRoute({
@@ -58,7 +59,7 @@ export function gatewayRoutes(core: Core): RouteDefinition<any>[] {
       summary: 'Whether a device presenting this WireGuard key may connect now, and to what (a grant ending at min(SPC expiry, 15 min)), ETag/304',
       schema: { query: grantQuery },
       handler: async (ctx) => {
-        const grant = artifact(await admission.grant(await caller(ctx), ctx.query.device_id, ctx.query.public_key));
+        const grant = await admission.grant(await caller(ctx), ctx.query.device_id, ctx.query.public_key);
         return withEtag(ctx, grant.etag, grant.body);
       },
     }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQueryFields } from '../common/cursor.js';
 import { isDestination } from './cidr.js';
 
 /** Request shapes of the gateways part's routes, shared by the routes and the OpenAPI document. */
@@ -69,5 +70,5 @@ export const sessionQuery = z.object({
   device_id: uuid.optional(),
   user_id: z.string().max(64).optional(),
   gateway_id: uuid.optional(),
-  limit: z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().min(1).max(200)).optional(),
+  ...pageQueryFields,
 });

@@ -1,9 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessHooks, type GatewayCaller } from '../access.types.js';
+import { displayPrefix, hashSecret, newSecret, SECRET_PREFIX } from '../common/secrets.js';
 import { accessErrors } from './gateway-errors.js';
 import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
 import type { AccessGatewayRow } from './gateways.tables.js';
+import type { ChangeFeed } from './change-feed.js';
 import type { PoolService } from './pool.service.js';
 
 export interface GatewayEnrollInput {
@@ -41,8 +43,9 @@ export interface HeartbeatInput {
   active_sessions?: number;
 }
 
-const TOKEN_PREFIX = 'rgw_';
-const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+const CREDENTIAL_TTL_MS = 60_000;
+const CREDENTIALS_MAX = 10_000;
 
 /** host:port with a bracketed IPv6 host allowed; port 1-65535. */
 export function parseEndpoint(endpoint: string): { host: string; port: number } {
@@ -53,9 +56,18 @@ export function parseEndpoint(endpoint: string): { host: string; port: number } 
 }
 
 /** Gateways: enrollment with a gateway token, their bearer credential, heartbeats and the fleet's health. */
-export function createGatewayService(core: Core, hooks: AccessHooks, pools: PoolService) {
+export function createGatewayService(core: Core, hooks: AccessHooks, pools: PoolService, feed: ChangeFeed) {
   const { db } = core;
   const k = () => db.kysely;
+  // Gateway credentials resolved recently (every gateway request needs one): dropped when any node removes or
+  // enrolls a gateway (ACCESS_CHANGED reason gateway), and after a minute whatever happens.
+  const credentials = new Map<string, { caller: GatewayCaller; until: number }>();
+  let generation = 0;
+  feed.onChange((change) => {
+    if (change.reason !== 'gateway') return;
+    generation++;
+    credentials.clear();
+  });
 
   function view(row: AccessGatewayRow, now = core.now()): GatewayView {
     const host = row.host.includes(':') ? `[${row.host}]` : row.host;
@@ -90,12 +102,12 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
         if (!token.pool_id) throw accessErrors.invalid('the gateway token names no pool');
         const pool = await pools.row(token.pool_id);
         if (!pool) throw accessErrors.conflict('the pool this token was made for no longer exists');
-        const secret = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+        const secret = newSecret(SECRET_PREFIX.gateway);
         const now = core.now().toISOString();
         const row: AccessGatewayRow = {
           id: randomUUID(), tenant_id: token.tenant_id, pool_id: pool.id, name: input.name, public_key: input.public_key, host, port,
           admission_url: input.admission_url ?? null, reported_status: 'ok', version: input.version ?? null, max_sessions: input.max_sessions ?? null,
-          token_hash: hashSecret(secret), token_prefix: secret.slice(0, TOKEN_PREFIX.length + 6), enrollment_token_id: token.token_id,
+          token_hash: hashSecret(secret), token_prefix: displayPrefix(secret), enrollment_token_id: token.token_id,
           last_heartbeat_at: null, last_window_end: null, active_sessions: 0, created_at: now, updated_at: now,
         };
         await k().insertInto('access_gateways').values(row).execute();
@@ -107,13 +119,20 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
       });
     },
 
-    /** The gateway a bearer secret belongs to, or 401. Device and admin credentials are not gateway credentials. */
-    async authenticate(authorization: string | undefined): Promise<GatewayCaller> {
-      const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-      if (!m || !m[1].startsWith(TOKEN_PREFIX)) throw accessErrors.unauthorized();
-      const row = await k().selectFrom('access_gateways').select(['id', 'pool_id', 'tenant_id']).where('token_hash', '=', hashSecret(m[1])).executeTakeFirst();
-      if (!row) throw accessErrors.unauthorized('unknown or removed gateway credential');
-      return { kind: 'gateway', gateway_id: row.id, pool_id: row.pool_id, tenant_id: row.tenant_id };
+    /** The gateway a bearer secret belongs to (the gatewayCaller hook common/caller.ts asks), if any. */
+    async byToken(secret: string): Promise<GatewayCaller | undefined> {
+      const hash = hashSecret(secret);
+      const now = Date.now();
+      const known = credentials.get(hash);
+      if (known && now < known.until) return known.caller;
+      const startedAt = generation;
+      const row = await k().selectFrom('access_gateways').select(['id', 'pool_id', 'tenant_id']).where('token_hash', '=', hash).executeTakeFirst();
+      if (!row) return undefined;
+      const caller: GatewayCaller = { kind: 'gateway', gateway_id: row.id, pool_id: row.pool_id, tenant_id: row.tenant_id };
+      if (credentials.size >= CREDENTIALS_MAX) credentials.clear();
+      // A removal that landed while this looked the row up must not be undone by caching what it read.
+      if (startedAt === generation) credentials.set(hash, { caller, until: now + CREDENTIAL_TTL_MS });
+      return caller;
     },
 
     async heartbeat(caller: GatewayCaller, input: HeartbeatInput): Promise<GatewayView> {

@@ -1,6 +1,5 @@
 import type { Core } from '../../../core/index.js';
-import type { AccessDevice, AccessHooks } from '../access.types.js';
-import { accessErrors } from './gateway-errors.js';
+import type { AccessHooks } from '../access.types.js';
 import { createAdmissionService } from './admission.service.js';
 import { createChangeFeed } from './change-feed.js';
 import { createConnectionTruth } from './connection-truth.js';
@@ -13,25 +12,15 @@ import { createSessionService } from './session.service.js';
 export function createGatewaysPart(core: Core, hooks: AccessHooks) {
   const feed = createChangeFeed(core);
   const pools = createPoolService(core);
-  const gateways = createGatewayService(core, hooks, pools);
+  const gateways = createGatewayService(core, hooks, pools, feed);
   const admission = createAdmissionService(core, hooks, pools, feed);
   const sessions = createSessionService(core, hooks);
   const runtime = createRuntimeService(core, hooks, pools, gateways, feed);
   const connectionTruth = createConnectionTruth(core, sessions, admission);
   hooks.enrollmentGateways = async () => ({ pools: await runtime.directory() });
   hooks.closeSessions = (deviceIds, reason) => sessions.close(deviceIds, reason);
-  const part = {
-    feed, pools, gateways, admission, sessions, runtime, connectionTruth,
-    /** Resolves a device bearer credential (the enrollment part's caller resolution, wired in access.services.ts). */
-    resolveDevice: async (_authorization: string | undefined): Promise<AccessDevice | undefined> => undefined,
-    /** The calling device, or 401. */
-    async deviceOf(authorization: string | undefined): Promise<AccessDevice> {
-      const device = await part.resolveDevice(authorization);
-      if (!device) throw accessErrors.unauthorized('a device credential is required');
-      return device;
-    },
-  };
-  return part;
+  hooks.gatewayCaller = (secret) => gateways.byToken(secret);
+  return { feed, pools, gateways, admission, sessions, runtime, connectionTruth };
 }
 
 export type GatewaysPart = ReturnType<typeof createGatewaysPart>;

@@ -9,7 +9,6 @@ import type { PoolService } from './pool.service.js';
 
 export const METERING_INTERVAL_S = 60;
 export const WATCH_TIMEOUT_S = 25;
-const DEFAULT_OVERLAY_CIDR = '100.96.0.0/16';
 
 /** A served artifact and its entity tag (the hash of what is served, so equal content keeps its tag). */
 export interface Artifact<T = unknown> {
@@ -26,7 +25,6 @@ export type RuntimeArtifactName = 'trust-anchors' | 'policy-bundle' | 'deploymen
 
 /** What gateways pull (each with an ETag), and the pool directory devices choose a gateway from. */
 export function createRuntimeService(core: Core, hooks: AccessHooks, pools: PoolService, gateways: GatewayService, feed: ChangeFeed) {
-  const overlayCidr = () => ((core.config as unknown as { access?: { overlay_cidr?: string } }).access?.overlay_cidr ?? DEFAULT_OVERLAY_CIDR);
 
   async function poolOf(caller: GatewayCaller) {
     const pool = await pools.row(caller.pool_id);
@@ -37,7 +35,7 @@ export function createRuntimeService(core: Core, hooks: AccessHooks, pools: Pool
   async function deploymentConfig(caller: GatewayCaller) {
     const pool = await poolOf(caller);
     const config = {
-      pool_id: pool.id, gateway_id: caller.gateway_id, channel: pool.channel, listen_port: pool.listen_port, overlay_cidr: overlayCidr(),
+      pool_id: pool.id, gateway_id: caller.gateway_id, channel: pool.channel, listen_port: pool.listen_port, overlay_cidr: core.config.access.overlay_cidr,
       dns: core.db.dialect.fromJson<string[]>(pool.dns), mtu: pool.mtu, destinations: core.db.dialect.fromJson<string[]>(pool.destinations),
       metering_interval_s: METERING_INTERVAL_S, heartbeat_interval_s: HEARTBEAT_INTERVAL_S, watch_timeout_s: WATCH_TIMEOUT_S, log_level: 'info',
     };
@@ -45,15 +43,15 @@ export function createRuntimeService(core: Core, hooks: AccessHooks, pools: Pool
   }
 
   const builders: Record<RuntimeArtifactName, (caller: GatewayCaller) => Promise<unknown>> = {
-    'trust-anchors': () => hooks.trustAnchors(),
+    'trust-anchors': (caller) => hooks.trustAnchors(caller.tenant_id),
     'policy-bundle': async (caller) => {
       const { channel } = await poolOf(caller);
-      const bundle = await hooks.bundleForChannel(channel);
+      const bundle = await hooks.channelBundle(caller.tenant_id, channel);
       if (!bundle) throw accessErrors.notFound(`a published ${channel} policy bundle`);
       return bundle;
     },
     'deployment-config': deploymentConfig,
-    'spc-bundle': () => hooks.revocationBundle(),
+    'spc-bundle': (caller) => hooks.spcBundle(caller.tenant_id),
   };
 
   async function get(name: RuntimeArtifactName, caller: GatewayCaller): Promise<Artifact> {

@@ -1,5 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { DEFAULT_TENANT_ID, type AccessDevice, type AccessHooks, type GatewayCaller } from '../access.types.js';
+import { decodeCursor, pageOf } from '../common/cursor.js';
 import { accessErrors } from './gateway-errors.js';
 import type { AccessSessionRow, SessionState } from './gateways.tables.js';
 
@@ -56,6 +57,7 @@ export interface SessionQuery {
   user_id?: string;
   gateway_id?: string;
   limit: number;
+  cursor?: string;
 }
 
 /** VPN sessions, built from gateways' metering windows and devices' telemetry. */
@@ -148,13 +150,20 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
       return view(created);
     },
 
-    async list(query: SessionQuery): Promise<SessionView[]> {
+    /** Newest started first, by keyset over (started_at, id): a page never skips or repeats a session. */
+    async list(query: SessionQuery): Promise<{ items: SessionView[]; next_cursor: string | null }> {
       let q = k().selectFrom('access_sessions').selectAll().where('tenant_id', '=', DEFAULT_TENANT_ID);
       if (query.state) q = q.where('state', '=', query.state);
       if (query.device_id) q = q.where('device_id', '=', query.device_id);
       if (query.user_id) q = q.where('user_id', '=', query.user_id);
       if (query.gateway_id) q = q.where('gateway_id', '=', query.gateway_id);
-      return (await q.orderBy('last_seen_at', 'desc').orderBy('id').limit(query.limit).execute()).map(view);
+      if (query.cursor) {
+        const key = decodeCursor(query.cursor);
+        q = q.where((eb) => eb.or([eb('started_at', '<', key.t), eb.and([eb('started_at', '=', key.t), eb('id', '<', key.id)])]));
+      }
+      const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+      const page = pageOf(rows.map((r) => ({ ...r, created_at: r.started_at })), query.limit);
+      return { items: page.items.map(({ created_at: _c, ...row }) => view(row)), next_cursor: page.next_cursor };
     },
 
     /** The closeSessions hook: ends the control plane's record of these devices' live sessions. */

@@ -77,13 +77,19 @@ export function createBundleService(core: Core, signers: SignerService) {
   const fromJson = db.dialect.fromJson;
   // Live bundles by tenant, dropped on every change here (after commit) and on other nodes' ACCESS_CHANGED.
   const liveCache = new Map<string, Promise<LiveBundles>>();
+  // Bumped on every invalidation: a load that began before one is not kept (it may have read the old rows).
+  let generation = 0;
+  const invalidate = (tenantId: string) => {
+    generation++;
+    liveCache.delete(tenantId);
+  };
   core.events.subscribe(ACCESS_CHANGED, (event) => {
     const change = event.payload as AccessChange;
-    if (change.reason === 'bundle' || change.reason === 'signer') liveCache.delete(change.tenant_id);
+    if (change.reason === 'bundle' || change.reason === 'signer') invalidate(change.tenant_id);
   });
 
   function changed(tenantId: string, reason: AccessChange['reason'] = 'bundle') {
-    db.afterCommit(() => liveCache.delete(tenantId));
+    db.afterCommit(() => invalidate(tenantId));
     return core.events.publish<AccessChange>(ACCESS_CHANGED, { tenant_id: tenantId, reason });
   }
 
@@ -200,18 +206,21 @@ export function createBundleService(core: Core, signers: SignerService) {
   }
 
   function live(tenantId: string): Promise<LiveBundles> {
-    let cached = liveCache.get(tenantId);
-    if (!cached) {
-      cached = (async () => {
-        const rows = await db.kysely.selectFrom('access_policy_bundles').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', ['stable', 'canary']).execute();
-        const out: LiveBundles = {};
-        for (const r of rows) out[r.status as 'stable' | 'canary'] = bundleView(r, fromJson);
-        return out;
-      })();
-      liveCache.set(tenantId, cached);
-      cached.catch(() => liveCache.delete(tenantId));
-    }
-    return cached;
+    const cached = liveCache.get(tenantId);
+    if (cached) return cached;
+    const started = generation;
+    const loading = (async () => {
+      const rows = await db.kysely.selectFrom('access_policy_bundles').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', ['stable', 'canary']).execute();
+      const out: LiveBundles = {};
+      for (const r of rows) out[r.status as 'stable' | 'canary'] = bundleView(r, fromJson);
+      return out;
+    })();
+    liveCache.set(tenantId, loading);
+    loading.then(
+      () => void (generation !== started && liveCache.get(tenantId) === loading && liveCache.delete(tenantId)),
+      () => void (liveCache.get(tenantId) === loading && liveCache.delete(tenantId)),
+    );
+    return loading;
   }
 
   /** After a signer rotation: the live bundles signed again by the new active signer (same serial and digest). */
@@ -223,7 +232,7 @@ export function createBundleService(core: Core, signers: SignerService) {
       const signature = signBytes(signer.key, signedBytes({ tenant_id: tenantId, serial: Number(row.serial), channel: row.channel, digest: row.digest }));
       await db.kysely.updateTable('access_policy_bundles').set({ kid: signer.kid, signature }).where('id', '=', row.id).execute();
     }
-    db.afterCommit(() => liveCache.delete(tenantId));
+    db.afterCommit(() => invalidate(tenantId));
   }
 
   return { publish, promote, rollback, get, list, byDigest, live, resign };

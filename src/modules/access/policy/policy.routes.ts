@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { hasPermission } from '../../../core/principal.js';
 import { withEtag } from '../../../http/etag.js';
 import { defineRoute, principalOf, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { DEFAULT_TENANT_ID } from '../access.types.js';
@@ -46,20 +45,18 @@ const actor = (ctx: RouteContext<any>) => {
 
 /** Policy bundles, signers and trust anchors, SPCs and posture: the policy part's routes. */
 export function policyRoutes(core: Core): RouteDefinition<any>[] {
-  const { policy } = accessServices(core);
-  const device = (ctx: RouteContext<any>) => policy.callerDevice(ctx.headers.authorization);
+  const { policy, callers } = accessServices(core);
+  /** The calling device (401 without a device token, 403 unless it is active). */
+  const device = async (ctx: RouteContext<any>) => (await callers.device(ctx)).device;
   const activeDevice = async (ctx: RouteContext<any>) => {
     const d = await device(ctx);
     policy.requireActive(d);
     return d;
   };
-  /** A device, or an admin principal holding the permission: the tenant to answer for. */
-  const deviceOrAdmin = async (ctx: RouteContext<any>, permission: string) => {
-    if (ctx.principal) {
-      if (!hasPermission(ctx.principal, permission)) throw errors.forbidden(`permission ${permission} is required`);
-      return DEFAULT_TENANT_ID;
-    }
-    return (await activeDevice(ctx)).tenant_id;
+  /** A device, a gateway, or an admin principal holding the permission: the tenant to answer for. */
+  const callerTenant = async (ctx: RouteContext<any>, adminPermission: string) => {
+    const caller = await callers.any(ctx, { device: true, gateway: true, adminPermission });
+    return caller.kind === 'device' ? caller.device.tenant_id : caller.kind === 'gateway' ? caller.tenant_id : DEFAULT_TENANT_ID;
   };
 
   return [
@@ -198,11 +195,11 @@ export function policyRoutes(core: Core): RouteDefinition<any>[] {
       },
     }),
     defineRoute({
-      method: 'GET', path: '/v1/spc/bundle', surface, tags, permission: 'public',
-      summary: 'The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device or an admin (ETag)',
+      method: 'GET', path: '/v1/spc/bundle', surface, tags, permission: 'public', credentials: 'own',
+      summary: 'The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device, gateway or admin (ETag)',
       schema: {},
       handler: async (ctx) => {
-        const body = await policy.spcs.bundle(await deviceOrAdmin(ctx, 'access_trust:read'));
+        const body = await policy.spcs.bundle(await callerTenant(ctx, 'access_trust:read'));
         return withEtag(ctx, etagOf(body), body);
       },
     }),

@@ -1,6 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessDestination, type AccessDevice, type AccessHooks, type Channel } from '../access.types.js';
+import { ACCESS_CHANGED, type AccessChange, type AccessDestination, type AccessDevice, type AccessHooks, type Channel } from '../access.types.js';
 import { createBundleService, type BundleView } from './bundles.service.js';
 import { createSignerService } from './signers.service.js';
 import { createSpcService, SPC_DEFAULT_TTL_S } from './spc.service.js';
@@ -28,13 +28,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
 
   const announce = (change: AccessChange) => core.events.publish<AccessChange>(ACCESS_CHANGED, change);
 
-  /** The calling device from its bearer credential: 401 when there is none. */
-  async function callerDevice(authorization: string | undefined): Promise<AccessDevice> {
-    const device = authorization ? await hooks.authenticateDevice(authorization) : undefined;
-    if (!device) throw errors.unauthorized('a device credential is required');
-    return device;
-  }
-
   function requireActive(device: AccessDevice): void {
     if (device.status !== 'active') throw errors.forbidden(`device is ${device.status}`);
   }
@@ -44,8 +37,15 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     return { served: policyFor(live, device, groups), groups };
   }
 
+  /** Which bundle the device gets, asking for its groups only when a canary selects by group (the polling path). */
+  async function servedBundle(device: AccessDevice) {
+    const live = await bundles.live(device.tenant_id);
+    const needsGroups = device.channel !== 'canary' && (live.canary?.canary?.group_ids.length ?? 0) > 0;
+    return policyFor(live, device, needsGroups ? await hooks.deviceGroups(device.id) : []);
+  }
+
   async function deviceBundle(device: AccessDevice) {
-    const { served: s } = await served(device);
+    const s = await servedBundle(device);
     if (!s) throw errors.notFound('no policy bundle has been published');
     return deviceBundleView(s.bundle, s.channel);
   }
@@ -144,7 +144,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     bundles,
     spcs,
     posture,
-    callerDevice,
     requireActive,
     deviceBundle,
     deviceDigest,
@@ -172,8 +171,9 @@ export function providePolicyHooks(hooks: AccessHooks, policy: PolicyService): v
   hooks.enrollmentPolicy = (device) => policy.enrollmentPolicy(device);
   hooks.revokeSpcs = async (deviceIds, reason) => void (await policy.revokeSpcs(deviceIds, reason));
   hooks.allowedDestinations = (deviceId) => policy.allowedDestinations(deviceId);
-  hooks.trustAnchors = (tenantId) => policy.signers.anchors(tenantId ?? DEFAULT_TENANT_ID) as Promise<unknown> as Promise<Record<string, unknown>>;
+  hooks.trustAnchors = (tenantId) => policy.signers.anchors(tenantId) as Promise<unknown> as Promise<Record<string, unknown>>;
   hooks.spcBundle = (tenantId) => policy.spcs.bundle(tenantId);
   hooks.channelBundle = (tenantId, channel) => policy.channelBundle(tenantId, channel);
   hooks.validateSpc = (spc) => policy.spcs.validate(null, spc);
+  hooks.spcStatus = (tenantId, deviceId) => policy.spcs.status(tenantId, deviceId);
 }

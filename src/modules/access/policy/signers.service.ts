@@ -140,7 +140,13 @@ export function createSignerService(core: Core) {
     return { retiring: current.kid, active: next.kid };
   }
 
-  return { ensure, active, verifier, list, anchors, rotate };
+  /** Writes down the retirement of retiring signers past their time (they already verify nothing). */
+  async function retireDue(): Promise<number> {
+    const res = await db.kysely.updateTable('access_signers').set({ state: 'retired' }).where('state', '=', 'retiring').where('retire_after', '<=', core.now().toISOString()).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  return { ensure, active, verifier, list, anchors, rotate, retireDue };
 }
 
 export type SignerService = ReturnType<typeof createSignerService>;

@@ -1,6 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import type { AccessDevice, Channel, PostureVerdict } from '../access.types.js';
+import type { AccessDevice, Channel, CurrentSpc, PostureVerdict } from '../access.types.js';
 import { parseCompactJws, signCompactJws, verifyBytes } from './jws.js';
 import { currentSerial, nextSerial } from './serials.js';
 import type { SignerService } from './signers.service.js';
@@ -187,7 +187,17 @@ export function createSpcService(core: Core, signers: SignerService) {
     return db.kysely.selectFrom('access_spcs').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).orderBy('serial', 'desc').limit(20).execute();
   }
 
-  return { issue, supersede, revokeSerial, revokeDevices, validate, bundle, prune, latestExpiry, forDevice };
+  /** The device's newest SPC and whether it holds now (hook spcStatus: admission grants end when it does). */
+  async function status(tenantId: string, deviceId: string): Promise<CurrentSpc | null> {
+    const [newest] = await forDevice(tenantId, deviceId);
+    if (!newest) return null;
+    const now = core.now().getTime();
+    const graceOver = newest.status === 'superseded' && (!newest.superseded_at || Date.parse(newest.superseded_at) + SUPERSEDED_GRACE_S * 1000 <= now);
+    const reason = newest.status === 'revoked' ? 'revoked' : graceOver ? 'superseded' : Date.parse(newest.expires_at) <= now ? 'expired' : undefined;
+    return { serial: String(newest.serial), expires_at: newest.expires_at, valid: reason === undefined, ...(reason ? { reason } : {}) };
+  }
+
+  return { status, issue, supersede, revokeSerial, revokeDevices, validate, bundle, prune, latestExpiry, forDevice };
 }
 
 export type SpcService = ReturnType<typeof createSpcService>;
