@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { versionInfo } from '../version.js';
+import { registerAgentDeviceCommands } from './commands/agent-device.js';
+import { registerAgentGatewayCommands } from './commands/agent-gateway.js';
 import { registerAgentOverlayCommands } from './commands/agent-overlay.js';
 import type { AuthKeyAction } from './commands/auth-keys.js';
 import type { CliContext } from './context.js';
@@ -109,6 +111,8 @@ export function buildCli(): Command {
     });
 
   registerAgentOverlayCommands(program);
+  registerAgentGatewayCommands(program);
+  registerAgentDeviceCommands(program);
 
   const fleetRules = fleet.command('rules').description('compliance rules in Kensa\'s YAML format');
   fleetRules

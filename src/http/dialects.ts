@@ -32,6 +32,8 @@ const renderers: Record<Surface, Renderer> = {
  * The error as its surface's spec codes it: the access spec answers failed validation with 422 validation_error
  * (the other surfaces keep 400 validation_failed).
  */
+export const surfaceError = (surface: Surface, err: RampartError): RampartError => errorForSurface(surface, err);
+
 export function errorForSurface(surface: Surface, err: RampartError): RampartError {
   if (surface !== 'access' || err.code !== 'validation_failed') return err;
   return new RampartError({ code: 'validation_error', status: 422, message: err.message, details: err.details, headers: err.headers, cause: err });

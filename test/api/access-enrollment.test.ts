@@ -6,6 +6,7 @@ import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { movableClock } from '../helpers/fleet-rows.js';
 import { waitFor } from '../helpers/wait.js';
+import { onPostgres } from '../helpers/db.js';
 import { deviceInfo, enroll, generateToken, wgPublicKey } from '../helpers/access-enroll.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-0000000000aa';
@@ -306,5 +307,29 @@ describe('access enrollment: 429 on enroll', () => {
     const limited = await enroll(r, 'ret_unknown');
     assert.equal(limited.json().error, 'rate_limited');
     assert.ok(Number(limited.headers['retry-after']) >= 1);
+  });
+});
+
+describe('access enrollment across nodes', () => {
+  test('a device revoked through one node is refused by another as soon as the change reaches it', { skip: !onPostgres && 'needs PostgreSQL (set RAMPART_TEST_DATABASE_URL)' }, async () => {
+    const a = await createTestRampart();
+    const b = await createTestRampart({ tdb: a.tdb });
+    try {
+      const owner = await signIn(a, { roles: ['admin'] });
+      const d = (await enroll(a, (await generateToken(a, owner)).secret)).json();
+      const onB = accessServices(b.core).callers;
+      const header = { headers: { authorization: `Bearer ${d.device_token}` }, cookies: {} };
+      assert.equal((await onB.device(header)).device.id, d.device_id, 'node b knows (and caches) the device');
+      const arrived = new Promise<void>((resolve) => b.core.events.subscribe(ACCESS_CHANGED, (e) => {
+        if ((e.payload as AccessChange).device_ids?.includes(d.device_id)) resolve();
+      }));
+      const revoked = await a.app.inject({ method: 'POST', url: '/v1/admin/devices/lifecycle', headers: owner.headers, payload: { action: 'revoke', device_id: d.device_id } });
+      assert.equal(revoked.statusCode, 200);
+      await arrived;
+      await assert.rejects(onB.device(header), { status: 401 });
+    } finally {
+      await b.cleanup();
+      await a.cleanup();
+    }
   });
 });

@@ -67,7 +67,9 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
     return row;
   }
 
+  const listeners: (() => void)[] = [];
   function changed(change: AccessChange) {
+    db.afterCommit(() => listeners.forEach((fn) => fn()));
     return core.events.publish<AccessChange>(ACCESS_CHANGED, change);
   }
 
@@ -163,9 +165,19 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
       return { row, device_token: deviceToken };
     },
 
-    /** The device behind a device_token, whatever its status (the caller decides what a status allows). */
+    /** The device behind a device_token, whatever its status (uncached: common/caller.ts caches). */
     async byToken(secret: string): Promise<AccessDeviceRow | undefined> {
       return k().selectFrom('access_devices').selectAll().where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
+    },
+
+    /** The device behind a device_token's hash, whatever its status (the caller decides what a status allows). */
+    async byHash(hash: string): Promise<AccessDeviceRow | undefined> {
+      return k().selectFrom('access_devices').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    },
+
+    /** Called once each device change commits (the bearer cache forgets what it knew). */
+    onChange(fn: () => void): void {
+      listeners.push(fn);
     },
 
     /**

@@ -1,5 +1,7 @@
 import type { Core } from '../../../core/index.js';
-import type { AccessHooks } from '../access.types.js';
+import { ACCESS_CHANGED, type AccessHooks } from '../access.types.js';
+import { createDeviceCredentialCache } from '../common/device-credential-cache.js';
+import { hashSecret, SECRET_PREFIX } from '../common/secrets.js';
 import { createCallers } from '../common/caller.js';
 import { createDeviceService } from './device.service.js';
 import { toAccessDevice } from './device.types.js';
@@ -18,16 +20,28 @@ export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
   const enroll = createEnrollService(core, tokens, devices, hooks);
   const saml = createSamlProviderService(core);
   Object.assign(hooks, enrollmentHooks(core, tokens));
-  const callers = createCallers({
-    core,
-    hooks,
-    deviceByToken: async (secret) => {
-      const row = await devices.byToken(secret);
-      // last_seen_at is kept to the minute: a write per device request would make every read a write.
-      if (row && core.now().getTime() - Date.parse(row.last_seen_at ?? '1970-01-01T00:00:00Z') > SEEN_RESOLUTION_MS) await devices.touch(row.id);
-      return row && toAccessDevice(row);
-    },
-  });
+  const cache = createDeviceCredentialCache(core.now);
+  core.events.subscribe(ACCESS_CHANGED, () => cache.clear());
+  devices.onChange(() => cache.clear());
+  const deviceByToken = async (secret: string) => {
+    const hash = hashSecret(secret);
+    const hit = cache.get(hash);
+    if (hit) return hit;
+    const stamp = cache.stamp();
+    const row = await devices.byHash(hash);
+    if (!row) return undefined;
+    // last_seen_at is kept to the minute: a write per device request would make every read a write.
+    if (core.now().getTime() - Date.parse(row.last_seen_at ?? '1970-01-01T00:00:00Z') > SEEN_RESOLUTION_MS) await devices.touch(row.id);
+    const device = toAccessDevice(row);
+    cache.set(hash, device, stamp);
+    return device;
+  };
+  const callers = createCallers({ core, hooks, deviceByToken });
+  // The other parts' device routes resolve the same (cached) credential through the hook.
+  hooks.authenticateDevice = async (authorization) => {
+    const secret = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    return secret?.startsWith(SECRET_PREFIX.device) ? deviceByToken(secret) : undefined;
+  };
   followUserChanges(core, devices, hooks);
   return { tokens, devices, enroll, saml, callers };
 }

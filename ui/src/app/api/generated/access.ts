@@ -352,7 +352,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** VPN sessions (device, user, gateway, pool, bytes, state), newest started first; filters state, device_id, user_id, gateway_id; ?limit&cursor */
+        /** VPN sessions (device, user, gateway, pool, bytes, state), newest first; filters state, device_id, user_id, gateway_id */
         get: operations["getV1AdminSessions"];
         put?: never;
         post?: never;
@@ -966,7 +966,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device, gateway or admin (ETag) */
+        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device or an admin (ETag) */
         get: operations["getV1SpcBundle"];
         put?: never;
         post?: never;
@@ -1245,15 +1245,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1336,15 +1327,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1499,15 +1481,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1606,15 +1579,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1703,15 +1667,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1838,15 +1793,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1959,15 +1905,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2030,15 +1967,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2174,15 +2102,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2237,15 +2156,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2320,15 +2230,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2381,15 +2282,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2477,15 +2369,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2649,15 +2532,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2750,15 +2624,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2837,15 +2702,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2938,15 +2794,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2961,7 +2808,6 @@ export interface operations {
     getV1AdminSessions: {
         parameters: {
             query?: {
-                cursor?: string;
                 device_id?: string;
                 gateway_id?: string;
                 limit?: string;
@@ -3003,15 +2849,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3158,15 +2995,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3225,15 +3053,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3421,15 +3240,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3488,15 +3298,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3638,15 +3439,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3735,15 +3527,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3825,15 +3608,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3957,15 +3731,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4033,15 +3798,6 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4197,15 +3953,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4279,15 +4026,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4390,15 +4128,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4494,15 +4223,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4575,15 +4295,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4668,15 +4379,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4779,15 +4481,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4875,15 +4568,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4991,15 +4675,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -5096,15 +4771,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -5185,15 +4851,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -5263,15 +4920,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5356,15 +5004,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5464,15 +5103,6 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5630,15 +5260,6 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5816,15 +5437,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5917,15 +5529,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6010,15 +5613,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6082,15 +5676,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6124,15 +5709,6 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6202,15 +5778,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6320,15 +5887,6 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

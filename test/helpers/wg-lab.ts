@@ -1,0 +1,259 @@
+/**
+ * The access (ZTNA) lab: namespaces on 10.231.0.0/16 only, for the WireGuard tunnel, the gateway's enforcement
+ * and the agents end to end.
+ *
+ *   hub       bridge br0 joining the underlay 10.231.1.0/24
+ *   cp        10.231.1.1   the control plane's address: a relay to a Rampart listening on a unix socket (sockets
+ *                          in the file system cross namespaces), so the test drives the same server from the host
+ *   gateway   10.231.1.2   + rs0 10.231.2.1/24 towards the resource; forwards IPv4
+ *   resource  10.231.2.2   HTTP on 8080 and 8081 (each answers "port <n>"); routes the overlay back via the gateway
+ *   deviceA   10.231.1.11  underlay only: the resource is reachable through the tunnel or not at all
+ *   deviceB   10.231.1.12
+ *
+ * Device overlay addresses come from OVERLAY_CIDR. Every link is made from inside these namespaces: the host's
+ * interfaces, routes and ruleset are never touched. destroy() (and a process-exit hook, and the next lab for a
+ * dead run's leftovers) kill what runs inside and remove the namespaces. WireGuard interface names are unique on
+ * the machine (wireguard-go's control sockets live in the shared /var/run/wireguard).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { netnsRunner, type CommandRunner } from '../../src/agent/access/exec.js';
+import { waitFor } from './wait.js';
+
+export const CP_IP = '10.231.1.1';
+export const GATEWAY_IP = '10.231.1.2';
+export const GATEWAY_RESOURCE_SIDE = '10.231.2.1';
+export const RESOURCE_IP = '10.231.2.2';
+export const RESOURCE_CIDR = '10.231.2.0/24';
+export const OVERLAY_CIDR = '10.231.64.0/18';
+export const DEVICE_IPS = { deviceA: '10.231.1.11', deviceB: '10.231.1.12' } as const;
+export const RESOURCE_PORTS = [8080, 8081] as const;
+
+export type Role = 'cp' | 'gateway' | 'resource' | 'deviceA' | 'deviceB';
+const ROLES: Role[] = ['cp', 'gateway', 'resource', 'deviceA', 'deviceB'];
+const SHORT: Record<Role, string> = { cp: 'c', gateway: 'g', resource: 'r', deviceA: 'a', deviceB: 'b' };
+const UNDERLAY: Partial<Record<Role, string>> = { cp: CP_IP, gateway: GATEWAY_IP, ...DEVICE_IPS };
+
+const PREFIX = 'rwg';
+const LEFTOVER = new RegExp(`^${PREFIX}(\\d+)-`);
+
+export interface Spawned {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+const live = new Set<WgLab>();
+process.once('exit', () => live.forEach((lab) => lab.destroySync()));
+
+function ip(args: string[], allowFailure = false): string {
+  const result = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+  if (!allowFailure && result.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout ?? '';
+}
+
+const listNamespaces = () => ip(['netns', 'list'], true).split('\n').map((line) => line.split(' ')[0]).filter(Boolean);
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+function removeNamespace(ns: string): void {
+  for (const pid of ip(['netns', 'pids', ns], true).split('\n').map(Number).filter((n) => n > 0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  ip(['netns', 'del', ns], true);
+}
+
+/** Namespaces of earlier lab runs whose process died before cleaning up (a live run's are left alone). */
+function removeLeftovers(): void {
+  for (const ns of listNamespaces()) {
+    const match = LEFTOVER.exec(ns);
+    if (match && Number(match[1]) !== process.pid && !pidAlive(Number(match[1]))) removeNamespace(ns);
+  }
+}
+
+let count = 0;
+
+export class WgLab {
+  readonly ns: Record<Role | 'hub', string>;
+  private readonly id: string;
+  private readonly seq = ++count;
+  private readonly created: string[] = [];
+  private readonly processes: Spawned[] = [];
+  private destroyed = false;
+
+  static create(): WgLab {
+    removeLeftovers();
+    const lab = new WgLab();
+    try {
+      lab.build();
+    } catch (err) {
+      lab.destroySync();
+      throw err;
+    }
+    return lab;
+  }
+
+  private constructor() {
+    this.id = `${PREFIX}${process.pid}-${this.seq}`;
+    this.ns = { hub: `${this.id}-hub`, ...Object.fromEntries(ROLES.map((r) => [r, `${this.id}-${SHORT[r]}`])) } as Record<Role | 'hub', string>;
+    live.add(this);
+  }
+
+  private addNamespace(ns: string): void {
+    ip(['netns', 'add', ns]);
+    this.created.push(ns);
+    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+
+  private build(): void {
+    const { hub, gateway, resource } = this.ns;
+    this.addNamespace(hub);
+    ip(['-n', hub, 'link', 'add', 'br0', 'type', 'bridge']);
+    ip(['-n', hub, 'link', 'set', 'br0', 'up']);
+    for (const role of ROLES) this.addNamespace(this.ns[role]);
+    Object.entries(UNDERLAY).forEach(([role, address], i) => {
+      const ns = this.ns[role as Role];
+      ip(['-n', hub, 'link', 'add', `h${i}`, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', ns]);
+      ip(['-n', hub, 'link', 'set', `h${i}`, 'master', 'br0']);
+      ip(['-n', hub, 'link', 'set', `h${i}`, 'up']);
+      ip(['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'ul0']);
+      ip(['-n', ns, 'link', 'set', 'ul0', 'up']);
+    });
+    ip(['-n', gateway, 'link', 'add', 'rs0', 'type', 'veth', 'peer', 'name', 'gw0', 'netns', resource]);
+    ip(['-n', gateway, 'addr', 'add', `${GATEWAY_RESOURCE_SIDE}/24`, 'dev', 'rs0']);
+    ip(['-n', gateway, 'link', 'set', 'rs0', 'up']);
+    ip(['-n', resource, 'addr', 'add', `${RESOURCE_IP}/24`, 'dev', 'gw0']);
+    ip(['-n', resource, 'link', 'set', 'gw0', 'up']);
+    ip(['-n', resource, 'route', 'add', OVERLAY_CIDR, 'via', GATEWAY_RESOURCE_SIDE]);
+    this.exec('gateway', 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+  }
+
+  /** A WireGuard interface name for a role, unique on the machine (at most 15 characters). */
+  ifname(role: Role): string {
+    return `rw${process.pid.toString(36)}${this.seq.toString(36)}${SHORT[role]}`.slice(-15);
+  }
+
+  runner(role: Role): CommandRunner {
+    return netnsRunner(this.ns[role]);
+  }
+
+  exec(role: Role, command: string, args: string[], allowFailure = false): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync('ip', ['netns', 'exec', this.ns[role], command, ...args], { encoding: 'utf8', timeout: 30_000 });
+    if (!allowFailure && result.status !== 0) throw new Error(`${command} ${args.join(' ')} in ${role} failed: ${result.stderr}`);
+    return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+  }
+
+  /** Starts a long-running process in a namespace; destroy() stops it. */
+  spawn(role: Role, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Spawned {
+    if (this.destroyed) throw new Error('this lab has been destroyed');
+    const proc = spawn('ip', ['netns', 'exec', this.ns[role], command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let output = '';
+    proc.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
+    proc.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
+    const exited = new Promise<number | null>((resolve) => {
+      proc.once('error', () => resolve(null));
+      proc.once('exit', (code) => resolve(code));
+    });
+    const spawned = { proc, output: () => output, exited };
+    this.processes.push(spawned);
+    return spawned;
+  }
+
+  /** The resource's HTTP listeners: each port answers "port <n>". Resolves once both listen. */
+  async startResource(): Promise<void> {
+    const script = `const http = require('node:http');
+for (const port of process.argv.slice(1).map(Number)) http.createServer((req, res) => res.end('port ' + port)).listen(port, '${RESOURCE_IP}', () => console.log('listening ' + port));`;
+    const server = this.spawn('resource', process.execPath, ['-e', script, ...RESOURCE_PORTS.map(String)]);
+    await waitFor('the resource to listen', () => RESOURCE_PORTS.every((p) => server.output().includes(`listening ${p}`)), 30_000);
+  }
+
+  /** Makes a unix-socket server reachable in the lab at http://10.231.1.1:<port>. */
+  async relayControlPlane(socket: string, port = 8000): Promise<string> {
+    const script = `const net = require('node:net'); const [socket, host, port] = process.argv.slice(1);
+net.createServer((c) => { const u = net.connect(socket); c.pipe(u).pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); })
+  .listen(Number(port), host, () => console.log('relay listening'));`;
+    const relay = this.spawn('cp', process.execPath, ['-e', script, socket, CP_IP, String(port)]);
+    await waitFor('the control-plane relay to listen', () => relay.output().includes('relay listening'), 30_000);
+    return `http://${CP_IP}:${port}`;
+  }
+
+  /** What a device gets from the resource's port: its answer, or undefined when nothing came back in time. */
+  async fetchFrom(role: Role, port: number, timeoutS = 2): Promise<string | undefined> {
+    const child = this.spawn(role, 'curl', ['-s', '--max-time', String(timeoutS), `http://${RESOURCE_IP}:${port}/`]);
+    const status = await child.exited;
+    return status === 0 ? child.output() : undefined;
+  }
+
+  /** Whether a device reaches a resource port (its answer names the port). */
+  async reaches(role: Role, port: number, timeoutS = 2): Promise<boolean> {
+    return (await this.fetchFrom(role, port, timeoutS)) === `port ${port}`;
+  }
+
+  /**
+   * A TCP prober in a device namespace: a connection attempt to the resource port every 20 ms (timeout 150 ms),
+   * each logged with the time it started. For when access stopped, to the millisecond of the attempt.
+   */
+  startProber(role: Role, port: number): Prober {
+    const script = `const net = require('node:net'); const [host, port] = process.argv.slice(1);
+const attempt = () => { const start = Date.now(); let done = false;
+  const s = net.connect({ host, port: Number(port), timeout: 150 });
+  const end = (ok) => { if (done) return; done = true; s.destroy(); console.log(start + ' ' + (ok ? 'ok' : 'fail')); setTimeout(attempt, 20); };
+  s.once('connect', () => end(true)); s.once('timeout', () => end(false)); s.once('error', () => end(false)); };
+attempt();`;
+    const child = this.spawn(role, process.execPath, ['-e', script, RESOURCE_IP, String(port)]);
+    const attempts = () =>
+      child.output().split('\n').filter(Boolean).map((line) => line.split(' ')).filter((p) => p.length === 2).map(([t, r]) => ({ at: Number(t), ok: r === 'ok' }));
+    return {
+      attempts,
+      firstFailureSince(since) {
+        return attempts().find((a) => a.at >= since && !a.ok)?.at;
+      },
+      lastSuccessSince(since) {
+        return attempts().filter((a) => a.at >= since && a.ok).at(-1)?.at;
+      },
+      stop: () => void child.proc.kill('SIGKILL'),
+    };
+  }
+
+  async destroy(): Promise<void> {
+    const running = this.processes.filter((p) => p.proc.exitCode === null && p.proc.signalCode === null);
+    running.forEach((p) => p.proc.kill('SIGTERM'));
+    await Promise.race([Promise.all(running.map((p) => p.exited)), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    this.destroySync();
+  }
+
+  destroySync(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const p of this.processes) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+    for (const ns of [...this.created].reverse()) removeNamespace(ns);
+    // wireguard-go's control sockets outlive a SIGKILLed daemon.
+    for (const role of ROLES) rmSync(`/var/run/wireguard/${this.ifname(role)}.sock`, { force: true });
+    live.delete(this);
+  }
+
+  /** Namespaces of this lab that still exist (none after destroy()). */
+  remaining(): string[] {
+    const listed = new Set(listNamespaces());
+    return this.created.filter((ns) => listed.has(ns));
+  }
+}
+
+export interface Prober {
+  attempts(): { at: number; ok: boolean }[];
+  /** Start time of the first failed attempt started at or after `since` (ms since the epoch). */
+  firstFailureSince(since: number): number | undefined;
+  lastSuccessSince(since: number): number | undefined;
+  stop(): void;
+}
