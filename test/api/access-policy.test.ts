@@ -13,6 +13,9 @@ import { signIn, type SignedIn } from '../helpers/identity.js';
 import { movableClock } from '../helpers/fleet-rows.js';
 import { testDevices, type TestDevice } from '../helpers/access-policy-devices.js';
 import { waitFor } from '../helpers/wait.js';
+import { onPostgres } from '../helpers/db.js';
+import { rotateSecretKey } from '../../src/core/secrets/rotate.js';
+import { keyFilePath } from '../../src/core/secrets/keyring.js';
 
 let ENG = '';
 let OPS = '';
@@ -194,12 +197,15 @@ describe('access policy', () => {
     const d = await devices.add({ groups: [ENG] });
     const old = await issue(d, 3600);
     assert.equal((await validate(old.spc)).valid, true);
+    const digestTagBefore = (await call('GET', '/v1/policy/digest', d.headers)).headers.etag as string;
     const rotated = await call('POST', '/v1/trust/anchors/rotate', admin.headers, { overlap_seconds: 7200 });
     assert.equal(rotated.statusCode, 200, rotated.body);
     assert.equal(rotated.json().retiring, old.kid);
     await waitFor('the rotation announced', () => changes.some((c) => c.reason === 'signer'));
     const liveBundle = (await call('GET', '/v1/admin/policy/bundles?status=stable', reader.headers)).json().items[0];
     assert.equal(liveBundle.kid, rotated.json().active, 'the live bundle is signed again by the new key');
+    const pulled = await call('GET', '/v1/policy/digest', { ...d.headers, 'if-none-match': digestTagBefore });
+    assert.equal(pulled.statusCode, 200, 'a re-signed bundle is a new tag, so devices fetch the new signature');
     const signers = (await call('GET', '/v1/admin/settings/signers', admin.headers)).json().items;
     assert.equal(signers.find((s: any) => s.kid === old.kid).state, 'retiring');
     assert.equal(signers.filter((s: any) => s.state === 'active').length, 1);
@@ -420,4 +426,50 @@ describe('access policy', () => {
     await expectError(await call('GET', '/v1/admin/policy/bundles?limit=0', reader.headers), 422, 'validation_error', 'limit 0');
     assert.equal(await serialBefore(), start, 'no refused publish changed anything');
   });
+});
+
+test('two nodes on one PostgreSQL database: a bundle published on one is served by the other at once after the push', { skip: !onPostgres && 'needs PostgreSQL (set RAMPART_TEST_DATABASE_URL)' }, async () => {
+  const a = await createTestRampart();
+  const b = await createTestRampart({ tdb: a.tdb });
+  try {
+    const admin = await signIn(a, { permissions: ['access_policy:publish', 'access_token:write'] });
+    const d = await testDevices(a, () => admin).add();
+    const publish = async (name: string) => {
+      const res = await a.app.inject({ method: 'POST', url: '/v1/admin/policy/publish', headers: admin.headers, payload: { channel: 'stable', rules: [{ name, destinations: [{ cidr: '10.233.0.1' }] }] } });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().serial as number;
+    };
+    const servedBy = async (node: TestRampart) => (await node.app.inject({ method: 'GET', url: '/v1/policy/digest', headers: d.headers })).json().serial as number;
+    const first = await publish('one');
+    assert.equal(await servedBy(b), first, 'node b loads the live bundle (and caches it)');
+    const second = await publish('two');
+    await waitFor('node b to serve the new bundle', async () => (await servedBy(b)) === second);
+  } finally {
+    await b.cleanup();
+    await a.cleanup();
+  }
+});
+
+test('`rampart secrets rotate` re-encrypts the signer keys, and a server on the new key signs with them', async () => {
+  const a = await createTestRampart();
+  let b: TestRampart | undefined;
+  try {
+    const admin = await signIn(a, { permissions: ['access_policy:publish', 'access_trust:write'] });
+    const publish = (node: TestRampart, who: SignedIn) =>
+      node.app.inject({ method: 'POST', url: '/v1/admin/policy/publish', headers: who.headers, payload: { channel: 'stable', rules: [{ name: 'r', destinations: [{ cidr: '10.233.0.1' }] }] } });
+    assert.equal((await publish(a, admin)).statusCode, 200);
+    const summary = await rotateSecretKey({ db: a.core.db, registry: a.core.sealedColumns, keyFilePath: keyFilePath(a.config) });
+    assert.equal(summary.rows_reencrypted['access_signers.private_key_sealed'], 2, 'the active and the next signer');
+    b = await createTestRampart({ tdb: a.tdb });
+    const adminB = await signIn(b, { permissions: ['access_policy:publish', 'access_trust:write'] });
+    const rotated = await b.app.inject({ method: 'POST', url: '/v1/trust/anchors/rotate', headers: adminB.headers, payload: {} });
+    assert.equal(rotated.statusCode, 200, rotated.body);
+    const res = await publish(b, adminB);
+    assert.equal(res.statusCode, 200, res.body);
+    const bundle = await b.core.db.kysely.selectFrom('access_policy_bundles').select(['kid', 'signature', 'digest', 'serial']).where('id', '=', res.json().bundle_id).executeTakeFirstOrThrow();
+    assert.equal(bundle.kid, rotated.json().active, 'signed by the key sealed under the new secret key');
+  } finally {
+    await b?.cleanup();
+    await a.cleanup();
+  }
 });

@@ -50,11 +50,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     return deviceBundleView(s.bundle, s.channel);
   }
 
-  async function deviceDigest(device: AccessDevice) {
-    const b = await deviceBundle(device);
-    return { digest: b.digest, serial: b.serial, channel: b.channel, published_at: b.published_at };
-  }
-
   async function issueSpc(device: AccessDevice, ttlSeconds = SPC_DEFAULT_TTL_S) {
     requireActive(device);
     const [p, { served: s, groups }] = await Promise.all([posture.get(device.id), served(device)]);
@@ -146,7 +141,6 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     posture,
     requireActive,
     deviceBundle,
-    deviceDigest,
     issueSpc,
     rotateSpc,
     revokeSpcs,
