@@ -39,7 +39,7 @@ async function timeCut(z: ZtnaLab, cut: () => Promise<unknown>): Promise<number>
     await waitFor('the prober to connect', () => prober.lastSuccessSince(Date.now() - 500), 30_000);
     const start = Date.now();
     await cut();
-    const failed = await waitFor('the traffic to stop', () => prober.firstFailureSince(start), 30_000);
+    const failed = await waitFor('the traffic to stop', () => prober.cutSince(start), 30_000);
     return failed - start;
   } finally {
     prober.stop();
@@ -68,7 +68,7 @@ async function revocations(ctx: BenchContext): Promise<BenchmarkResult[]> {
   const [peer] = z.lab.exec('gateway', 'wg', ['show', ifname, 'dump']).stdout.trim().split('\n').slice(1).map((l) => l.split('\t'));
   const direct: number[] = [];
   for (let i = 1; i <= REVOCATIONS; i++) {
-    direct.push(await timeCut(z, async () => z.lab.exec('gateway', 'wg', ['set', ifname, 'peer', peer[0], 'remove'])));
+    direct.push(await timeCut(z, () => z.lab.runner('gateway').run('wg', ['set', ifname, 'peer', peer[0], 'remove'])));
     z.lab.exec('gateway', 'wg', ['set', ifname, 'peer', peer[0], 'allowed-ips', peer[3]]);
     await waitFor('the peer to carry traffic again', () => z.lab.reaches('deviceA', PORT, 1), 30_000, 50);
   }

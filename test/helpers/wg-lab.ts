@@ -222,6 +222,12 @@ attempt();`;
       lastSuccessSince(since) {
         return attempts().filter((a) => a.at >= since && a.ok).at(-1)?.at;
       },
+      cutSince(since, run = 5) {
+        const after = attempts().filter((a) => a.at >= since);
+        const lastOk = after.map((a) => a.ok).lastIndexOf(true);
+        const failures = after.slice(lastOk + 1);
+        return failures.length >= run ? failures[0].at : undefined;
+      },
       stop: () => void child.proc.kill('SIGKILL'),
     };
   }
@@ -255,5 +261,10 @@ export interface Prober {
   /** Start time of the first failed attempt started at or after `since` (ms since the epoch). */
   firstFailureSince(since: number): number | undefined;
   lastSuccessSince(since: number): number | undefined;
+  /**
+   * When access stopped for good: the start of the first failed attempt after the last success since `since`,
+   * once `run` attempts in a row have failed (a single slow connect on a loaded machine is not a cut).
+   */
+  cutSince(since: number, run?: number): number | undefined;
   stop(): void;
 }

@@ -18,6 +18,7 @@ import { localRunner, type CommandRunner } from './exec.js';
 import { AccessClient, AccessHttpError, normalizeServerUrl, type TlsSettings } from './http.js';
 import { generateWireguardKeys, writePrivateKeyFile } from './keys.js';
 import { sleep } from './loop.js';
+import { oidcSignIn } from './oidc-login.js';
 import { gatewayCandidates, type GatewayEndpoint } from './pools.js';
 import { collectFacts } from './posture.js';
 import { readSpcClaims } from './spc.js';
@@ -36,9 +37,9 @@ export interface DeviceEnrollOptions extends TlsSettings {
   server: string;
   stateDir: string;
   name?: string;
-  /** An enrollment token, or an OIDC identity (provider id and an ID token from it). */
+  /** An enrollment token, or the OIDC sign-in of its user (oidc-login.ts). */
   token?: string;
-  oidc?: { provider_id: string; id_token: string };
+  oidc?: { provider_id: string; redirect_uri: string; say: (line: string) => void; input?: NodeJS.ReadableStream };
 }
 
 export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceState> {
@@ -50,7 +51,7 @@ export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceSta
   writePrivateKeyFile(keyFile(opts.stateDir), keys.private_key);
   const device = { name: opts.name ?? hostname(), platform: osPlatform() === 'darwin' ? 'macos' : osPlatform() === 'win32' ? 'windows' : 'linux', os_version: release(), client_version: versionInfo.rampart };
   const res = opts.oidc
-    ? await client.request('POST', '/v1/enroll/oidc', { body: { ...opts.oidc, public_key: keys.public_key, device } })
+    ? await client.request('POST', '/v1/enroll/oidc', { body: { ...(await oidcSignIn(client, opts.oidc.provider_id, opts.oidc.redirect_uri, opts.oidc.say, opts.oidc.input)), public_key: keys.public_key, device } })
     : await client.request('POST', '/v1/enroll', { body: { token: opts.token, public_key: keys.public_key, device } });
   const { device_id, device_token, overlay_ip, spc } = res.body ?? {};
   if (typeof device_id !== 'string' || typeof device_token !== 'string' || typeof overlay_ip !== 'string') {

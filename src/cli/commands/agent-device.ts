@@ -1,7 +1,7 @@
 /** `rampart agent device enroll|run`: a device of the access module. The work is in src/agent/access/. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { enrollDevice, runDeviceAgent } from '../../agent/access/device-agent.js';
+import { DEFAULT_REDIRECT_URI, OidcLoginError } from '../../agent/access/oidc-login.js';
 import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js';
 import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
@@ -14,7 +14,7 @@ interface EnrollFlags {
   server: string;
   token?: string;
   oidcProvider?: string;
-  idTokenFile?: string;
+  redirectUri: string;
   name?: string;
   stateDir?: string;
   caFile?: string;
@@ -31,25 +31,19 @@ interface RunFlags {
   wireguardGo?: string;
 }
 
-function oidcIdentity(flags: EnrollFlags): { provider_id: string; id_token: string } | undefined {
-  if (!flags.oidcProvider && !flags.idTokenFile) return undefined;
-  if (!flags.oidcProvider || !flags.idTokenFile) fail('--oidc-provider and --id-token-file go together');
-  let idToken: string;
-  try {
-    idToken = readFileSync(flags.idTokenFile, 'utf8').trim();
-  } catch (err) {
-    fail(`cannot read --id-token-file: ${(err as Error).message}`);
-  }
-  return { provider_id: flags.oidcProvider, id_token: idToken };
-}
-
 async function enrollAction(flags: EnrollFlags): Promise<void> {
-  const oidc = oidcIdentity(flags);
-  if (!oidc === !flags.token) fail('give either --token or --oidc-provider with --id-token-file');
+  if (!flags.oidcProvider === !flags.token) fail('give either --token or --oidc-provider');
+  const say = (line: string) => void process.stdout.write(`${line}\n`);
+  const oidc = flags.oidcProvider ? { provider_id: flags.oidcProvider, redirect_uri: flags.redirectUri, say } : undefined;
   const stateDir = resolveStateDir('device', flags.stateDir);
   await operatorErrors(async () => {
-    const state = await enrollDevice({ server: flags.server, token: flags.token, oidc, stateDir, name: flags.name, ca_file: flags.caFile, insecure: flags.insecure });
-    process.stdout.write(`enrolled as device ${state.device_id} at ${state.overlay_ip}; state written to ${stateDir}\n`);
+    try {
+      const state = await enrollDevice({ server: flags.server, token: flags.token, oidc, stateDir, name: flags.name, ca_file: flags.caFile, insecure: flags.insecure });
+      process.stdout.write(`enrolled as device ${state.device_id} at ${state.overlay_ip}; state written to ${stateDir}\n`);
+    } catch (err) {
+      if (err instanceof OidcLoginError) fail(err.message);
+      throw err;
+    }
   });
 }
 
@@ -87,8 +81,8 @@ export function registerAgentDeviceCommands(program: Command): void {
     .description('enrol with a token or an OIDC identity; the WireGuard key is generated here and never leaves the state directory')
     .requiredOption('--server <url>', 'the Rampart server, e.g. https://rampart.example:8443')
     .option('--token <token>', 'a device enrollment token')
-    .option('--oidc-provider <id>', 'enrol as the user of an ID token from this identity provider')
-    .option('--id-token-file <file>', 'the ID token (a JWT) from --oidc-provider')
+    .option('--oidc-provider <id>', 'enrol as yourself: sign in at this OIDC provider (GET /v1/mobile/auth/oidc/providers lists them) in a browser')
+    .option('--redirect-uri <url>', 'where the identity provider sends the browser back (registered there for Rampart\'s client)', DEFAULT_REDIRECT_URI)
     .option('--name <name>', 'the device\'s name; default the hostname')
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--ca-file <pem>', 'trust this certificate (PEM) for the server')

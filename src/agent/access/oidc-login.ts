@@ -1,0 +1,106 @@
+/**
+ * The device's own OIDC sign-in for POST /v1/enroll/oidc: an authorization-code request with PKCE (RFC 7636) for
+ * a native app (RFC 8252): the user opens the printed URL in any browser and signs in at the IdP, which redirects
+ * to a loopback address this agent listens on. Where the browser runs on another machine, pasting the address it
+ * was redirected to (even one that failed to load) on stdin finishes the same way. The code and its verifier go
+ * to Rampart, which redeems them with the IdP: the agent never holds an IdP token.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { createInterface } from 'node:readline';
+import type { AccessClient } from './http.js';
+
+export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:53682/callback';
+
+export interface OidcCode {
+  provider_id: string;
+  code: string;
+  code_verifier: string;
+  redirect_uri: string;
+  nonce: string;
+}
+
+interface Provider {
+  id: string;
+  name?: string;
+  authorize_url?: string | null;
+  client_id?: string;
+  scopes?: string[];
+}
+
+export class OidcLoginError extends Error {}
+
+/** The authorization request for a provider, with its one-time secrets. */
+export function authorizationRequest(provider: Provider, redirectUri: string) {
+  if (!provider.authorize_url || !provider.client_id) throw new OidcLoginError(`provider ${provider.id} lists no authorize_url or client_id`);
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const nonce = randomBytes(16).toString('base64url');
+  const url = new URL(provider.authorize_url);
+  const scopes = provider.scopes?.length ? provider.scopes : ['openid', 'email', 'profile'];
+  for (const [key, value] of Object.entries({
+    response_type: 'code', client_id: provider.client_id, redirect_uri: redirectUri, scope: scopes.join(' '), state, nonce,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+  })) url.searchParams.set(key, value);
+  return { url: url.href, verifier, state, nonce };
+}
+
+/** The code from a redirect address, checked against the request's state. */
+export function codeFromRedirect(address: string, redirectUri: string, state: string): string {
+  let url: URL;
+  try {
+    url = new URL(address.trim(), redirectUri);
+  } catch {
+    throw new OidcLoginError('that is not the address the browser was sent to');
+  }
+  const error = url.searchParams.get('error');
+  if (error) throw new OidcLoginError(`the identity provider refused: ${error} ${url.searchParams.get('error_description') ?? ''}`.trim());
+  if (url.searchParams.get('state') !== state) throw new OidcLoginError('the redirect does not answer this sign-in (state differs)');
+  const code = url.searchParams.get('code');
+  if (!code) throw new OidcLoginError('the redirect carries no code');
+  return code;
+}
+
+/** Waits for the redirect on the loopback listener or a pasted address on stdin, whichever comes first. */
+function awaitRedirect(redirectUri: string, state: string, input: NodeJS.ReadableStream): Promise<string> {
+  const target = new URL(redirectUri);
+  let server: Server | undefined;
+  const lines = createInterface({ input });
+  const done = () => {
+    lines.close();
+    // Let the process end once enrolled: nothing more is read.
+    (input as NodeJS.ReadStream).pause?.();
+    server?.close();
+  };
+  return new Promise<string>((resolve, reject) => {
+    const settle = (address: string) => {
+      try {
+        resolve(codeFromRedirect(address, redirectUri, state));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    lines.on('line', (line) => line.trim() && settle(line));
+    if (['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) {
+      server = createServer((req, res) => {
+        if (!req.url?.startsWith(target.pathname)) return void res.writeHead(404).end();
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('Signed in: you can close this window and return to the terminal.\n');
+        settle(req.url);
+      });
+      // Busy port: stdin still works.
+      server.on('error', () => {});
+      server.listen(Number(target.port || 80), target.hostname.replace(/^\[|\]$/g, ''));
+    }
+  }).finally(done);
+}
+
+export async function oidcSignIn(client: AccessClient, providerId: string, redirectUri: string, say: (line: string) => void, input: NodeJS.ReadableStream = process.stdin): Promise<OidcCode> {
+  const res = await client.request('GET', '/v1/mobile/auth/oidc/providers');
+  const providers: Provider[] = Array.isArray(res.body) ? res.body : [];
+  const provider = providers.find((p) => p.id === providerId);
+  if (!provider) throw new OidcLoginError(`no enabled OIDC provider ${providerId} (known: ${providers.map((p) => `${p.id} ${p.name ?? ''}`.trim()).join(', ') || 'none'})`);
+  const request = authorizationRequest(provider, redirectUri);
+  say(`Sign in with ${provider.name ?? 'your identity provider'} to enrol this device: open\n${request.url}\nthen come back here (or paste the address the browser was sent to).`);
+  const code = await awaitRedirect(redirectUri, request.state, input);
+  return { provider_id: providerId, code, code_verifier: request.verifier, redirect_uri: redirectUri, nonce: request.nonce };
+}
