@@ -352,7 +352,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** VPN sessions (device, user, gateway, pool, bytes, state), newest first; filters state, device_id, user_id, gateway_id */
+        /** VPN sessions (device, user, gateway, pool, bytes, state), newest started first; filters state, device_id, user_id, gateway_id; ?limit&cursor */
         get: operations["getV1AdminSessions"];
         put?: never;
         post?: never;
@@ -966,7 +966,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device or an admin (ETag) */
+        /** The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device, gateway or admin (ETag) */
         get: operations["getV1SpcBundle"];
         put?: never;
         post?: never;
@@ -1245,6 +1245,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1327,6 +1336,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1481,6 +1499,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1579,6 +1606,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1667,6 +1703,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1793,6 +1838,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1905,6 +1959,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1967,6 +2030,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2102,6 +2174,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2156,6 +2237,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2230,6 +2320,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2282,6 +2381,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2369,6 +2477,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2532,6 +2649,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2624,6 +2750,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2702,6 +2837,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2794,6 +2938,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2808,6 +2961,7 @@ export interface operations {
     getV1AdminSessions: {
         parameters: {
             query?: {
+                cursor?: string;
                 device_id?: string;
                 gateway_id?: string;
                 limit?: string;
@@ -2849,6 +3003,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2995,6 +3158,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3053,6 +3225,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3240,6 +3421,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3298,6 +3488,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3439,6 +3638,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3527,6 +3735,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3608,6 +3825,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3731,6 +3957,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3798,6 +4033,15 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3953,6 +4197,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4026,6 +4279,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4128,6 +4390,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4223,6 +4494,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4295,6 +4575,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4379,6 +4668,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4481,6 +4779,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4568,6 +4875,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4675,6 +4991,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4771,6 +5096,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4851,6 +5185,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Too many requests; retry after the Retry-After delay */
             429: {
                 headers: {
@@ -4920,6 +5263,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5004,6 +5356,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5103,6 +5464,15 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5260,6 +5630,15 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5437,6 +5816,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5529,6 +5917,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5613,6 +6010,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5676,6 +6082,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5709,6 +6124,15 @@ export interface operations {
             };
             /** @description The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5778,6 +6202,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5887,6 +6320,15 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
