@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
+import { repoRoot, spawnRampart, type SpawnedRampart } from '../helpers/process.js';
+import { readAgentState } from '../../src/agent/access/state.js';
 import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
 import { csrfHeaders, settled, signInFirstAdmin } from '../helpers/console-egress.js';
 
@@ -17,6 +22,20 @@ const POOL_DESTINATION = '10.232.1.0/24';
 function wireguardPublicKey(): string {
   const { publicKey } = generateKeyPairSync('x25519');
   return Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+}
+
+/** Runs a command the console shows (`rampart agent ...`) as the operator would, with extra flags appended. */
+function runShownCommand(command: string, extra: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [program, ...args] = command.split(' ');
+  assert.equal(program, 'rampart');
+  const proc = spawn(process.execPath, ['bin/rampart.js', ...args, ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (c) => (stdout += c));
+  proc.stderr.on('data', (c) => (stderr += c));
+  // Bounds a hung enrolment; it does not stand in for a condition.
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => proc.once('exit', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))));
 }
 
 /**
@@ -38,6 +57,7 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
   let bare: BrowserContext;
   let anonymous: APIRequestContext;
   const state = { deviceId: '', deviceToken: '', poolId: '', gatewayId: '', gatewayToken: '', groupId: '' };
+  const scratch = mkdtempSync(join(tmpdir(), 'rampart-console-access-'));
 
   before(async () => {
     requirePrograms(CHROMIUM);
@@ -57,6 +77,7 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     await browser?.close();
     await server?.stop();
     await tdb?.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   /** A call with the admin's session (and CSRF token), for set-up and for checking what a page did. */
@@ -106,15 +127,14 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     const [token] = items(listed.body);
     assert.deepEqual([token.name, token.kind, token.max_uses, token.auto_group_ids], ['alice-laptop', 'device', 1, [state.groupId]]);
 
-    // The device enrols with the secret the page showed: its key made here, the private half never sent.
-    const enrolled = await bearer('POST', '/v1/enroll', undefined, {
-      token: command.split(' --token ')[1],
-      public_key: wireguardPublicKey(),
-      device: { name: 'alice-laptop', platform: 'linux', os_version: '12', client_version: '0.1.0', serial_number: 'SN-ALICE' },
-    });
-    assert.equal(enrolled.status, 201, enrolled.text);
-    state.deviceId = enrolled.body.device_id;
-    state.deviceToken = enrolled.body.device_token;
+    // The device enrols by running the command the page showed (its key made there, the private half kept there).
+    const stateDir = join(scratch, 'alice');
+    const run = await runShownCommand(command, ['--state-dir', stateDir, '--name', 'alice-laptop', '--insecure']);
+    assert.equal(run.code, 0, run.stderr);
+    const enrolled = readAgentState(stateDir, 'device');
+    assert.match(run.stdout, new RegExp(`enrolled as device ${enrolled.device_id} at 100\\.96\\.`));
+    state.deviceId = enrolled.device_id;
+    state.deviceToken = enrolled.device_token;
     const again = await bearer('POST', '/v1/enroll', undefined, { token: secret, public_key: wireguardPublicKey(), device: { name: 'second', platform: 'linux' } });
     assert.equal(again.status, 403, `a single-use token enrols once: ${again.text}`);
 
@@ -212,13 +232,17 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     await gen.getByRole('button', { name: 'Generate' }).click();
     const shown = page.getByRole('dialog', { name: 'Enrollment token generated' });
     const command = (await shown.getByTestId('enroll-command').innerText()).trim();
-    assert.match(command, /^rampart agent gateway enroll --server \S+ --token \S+$/);
+    assert.match(command, /^rampart agent gateway enroll --server \S+ --token \S+ --endpoint <public-address>:51820$/);
     await shown.getByRole('button', { name: 'I have copied it' }).click();
-    const enrolled = await bearer('POST', '/v1/gateway/enroll', undefined, { token: command.split(' --token ')[1], public_key: wireguardPublicKey(), endpoint: GATEWAY_ENDPOINT, name: 'gw-lab-1' });
-    assert.equal(enrolled.status, 201, enrolled.text);
-    assert.equal(enrolled.body.pool_id, state.poolId);
-    state.gatewayId = enrolled.body.gateway_id;
-    state.gatewayToken = enrolled.body.gateway_token;
+    // The operator fills in the gateway's address and runs it.
+    const stateDir = join(scratch, 'gw');
+    const run = await runShownCommand(command.replace('<public-address>:51820', GATEWAY_ENDPOINT), ['--state-dir', stateDir, '--name', 'gw-lab-1', '--insecure']);
+    assert.equal(run.code, 0, run.stderr);
+    const enrolled = readAgentState(stateDir, 'gateway');
+    state.gatewayId = enrolled.gateway_id;
+    state.gatewayToken = enrolled.gateway_token;
+    const gateways = (await api('GET', '/v1/admin/gateway/health')).body.gateways;
+    assert.deepEqual(gateways.map((g: any) => [g.id, g.pool_id, g.endpoint]), [[state.gatewayId, state.poolId, GATEWAY_ENDPOINT]]);
     await page.goto('/admin/gateways');
     const gwRow = page.getByRole('row').filter({ hasText: 'gw-lab-1' });
     await gwRow.getByText('pending', { exact: true }).waitFor();

@@ -126,9 +126,13 @@ export function useAccessAction<A, R = unknown>(run: (arg: A) => Promise<R>, don
 }
 const DISMISS = { 'aria-label': 'Dismiss' };
 
-/** The command an operator runs on the device (or gateway) with a token just generated. */
-export function enrollCommand(kind: 'device' | 'gateway', token: string): string {
-  return `rampart agent ${kind} enroll --server ${window.location.origin} --token ${token}`;
+/**
+ * The command an operator runs on the device (or gateway) with a token just generated. A gateway also says where
+ * devices reach its WireGuard port: the operator fills in its public address (the pool's port by default).
+ */
+export function enrollCommand(kind: 'device' | 'gateway', token: string, listenPort = 51820): string {
+  const base = `rampart agent ${kind} enroll --server ${window.location.origin} --token ${token}`;
+  return kind === 'gateway' ? `${base} --endpoint <public-address>:${listenPort}` : base;
 }
 
 export type { Paged };

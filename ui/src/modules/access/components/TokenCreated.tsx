@@ -4,14 +4,14 @@ import { enrollCommand } from '../api';
 import type { GeneratedToken } from '../model';
 
 /** The token the server shows once, and the command that enrols with it: copy them now. */
-export function TokenCreated({ token, onClose }: { token: GeneratedToken | null; onClose: () => void }) {
-  const command = token ? enrollCommand(token.kind, token.secret) : '';
+export function TokenCreated({ token, listenPort, onClose }: { token: GeneratedToken | null; listenPort?: number; onClose: () => void }) {
+  const command = token ? enrollCommand(token.kind, token.secret, listenPort) : '';
   return (
     <Modal opened={token !== null} onClose={onClose} title="Enrollment token generated" closeOnClickOutside={false} size="lg">
       {token && (
         <Stack>
           <Alert color="yellow" title="Copy it now">
-            This is the only time Rampart shows the token. Run the command on the {token.kind} to enrol it.
+            This is the only time Rampart shows the token. Run the command on the {token.kind} to enrol it{token.kind === 'gateway' ? ', with the address devices reach it at' : ''}.
           </Alert>
           <Text size="sm" fw={600} id="enroll-command-label">Enrol command</Text>
           <Group wrap="nowrap" gap="xs" align="flex-start">

@@ -65,7 +65,7 @@ export function TokensPage() {
       />
       <CursorPager label="Enrollment tokens" page={pager.page} next={tokens.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
       {generating && <GenerateModal onClose={generateModal.close} onCreated={setCreated} />}
-      <TokenCreated token={created} onClose={() => setCreated(null)} />
+      <TokenCreated token={created} listenPort={pools.data?.find((p) => p.id === created?.pool_id)?.listen_port} onClose={() => setCreated(null)} />
     </>
   );
 }
