@@ -198,6 +198,28 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     await row.getByText('canary', { exact: true }).waitFor();
     assert.equal((await device()).channel, 'canary');
     // Leave it on canary for the policy test; revocation comes last (test below).
+
+    // Two more devices, suspended together from a selection (the batch route); the platform filter finds them.
+    const bulk = await api('POST', '/v1/admin/tokens/generate', { name: 'bulk', kind: 'device', max_uses: 0 });
+    assert.equal(bulk.status, 201, bulk.text);
+    for (const name of ['bulk-1', 'bulk-2']) {
+      const r = await bearer('POST', '/v1/enroll', undefined, { token: bulk.body.secret, public_key: wireguardPublicKey(), device: { name, platform: 'windows', os_version: '11' } });
+      assert.equal(r.status, 201, r.text);
+    }
+    await page.goto('/admin/devices?platform=windows');
+    await page.getByRole('row').filter({ hasText: 'bulk-2' }).waitFor();
+    assert.equal(await row.count(), 0, 'the platform filter leaves the linux device out');
+    await page.getByRole('checkbox', { name: 'Select bulk-1' }).check();
+    await page.getByRole('checkbox', { name: 'Select bulk-2' }).check();
+    await page.getByRole('button', { name: '2 selected' }).click();
+    await page.getByRole('menuitem', { name: 'Suspend' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Suspend 2 devices?' });
+    await dialog.getByLabel('Reason').fill('shared laptops returned');
+    await dialog.getByRole('button', { name: 'Suspend' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    for (const name of ['bulk-1', 'bulk-2']) await page.getByRole('row').filter({ hasText: name }).getByText('suspended', { exact: true }).waitFor();
+    const all = items((await api('GET', '/v1/admin/devices')).body);
+    assert.deepEqual(all.map((d: any) => [d.name, d.status]).sort(), [['alice-laptop', 'active'], ['bulk-1', 'suspended'], ['bulk-2', 'suspended']]);
     assert.deepEqual(problems, []);
   });
 
@@ -351,7 +373,6 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     const row = page.getByRole('row').filter({ hasText: 'alice-laptop' });
     await row.getByText('active', { exact: true }).waitFor();
     assert.match(await row.innerText(), /gw-lab-1[\s\S]*1\.5 MB \/ 42\.0 kB/);
-    await shot(admin, 'access-sessions');
 
     await page.goto('/admin/devices');
     const device = page.getByRole('row').filter({ hasText: 'alice-laptop' });
@@ -367,6 +388,17 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
 
     await page.goto('/admin/sessions?state=closed');
     await row.getByText('closed', { exact: true }).waitFor();
+    // The gateway's last window still carried the session: connection truth raises the alarm until it drops it.
+    const truth = page.getByRole('region', { name: 'Connection truth' });
+    await truth.getByText('1 revoked but still connected').waitFor();
+    assert.match(await truth.innerText(), /revoked but connected[\s\S]*alice-laptop on gw-lab-1: expected denied/i);
+    const dropped = await bearer('POST', '/v1/gateway/metering', state.gatewayToken, {
+      gateway_id: state.gatewayId, window_start: new Date(now).toISOString(), window_end: new Date(now + 60_000).toISOString(), active_sessions: 0, sessions: [],
+    });
+    assert.ok(dropped.status < 300, dropped.text);
+    await page.reload();
+    await truth.getByText('Gateways agree with the control plane').waitFor();
+    await shot(admin, 'access-sessions');
     assert.deepEqual(problems, []);
   });
 

@@ -5,7 +5,7 @@ import type { paths } from '../../app/api/generated/access';
 import { useCan } from '../../app/auth/session';
 import { asPage } from './http';
 import type {
-  Bundle, BundleDiff, Channel, DeviceAction, GatewayHealth, GeneratedToken, Paged, Pool, PoolInput, PublishInput, Session, TokenInput,
+  Bundle, BundleDiff, Channel, ConnectionTruth, DeviceAction, GatewayHealth, GeneratedToken, Paged, Pool, PoolInput, PublishInput, Session, TokenInput,
 } from './model';
 
 /** Every access query sits under this key, so a write refreshes what the pages show. */
@@ -89,6 +89,9 @@ export const useSessions = (filters: SessionFilters) =>
     placeholderData: keepPreviousData,
     refetchInterval: LIVE_MS,
   });
+
+export const useConnectionTruth = () =>
+  useQuery({ queryKey: [...ACCESS, 'connection-truth'], queryFn: async () => (await data(access.GET('/v1/admin/connection_truth'))) as ConnectionTruth, refetchInterval: LIVE_MS });
 
 // Users and groups (identity, served on the access surface too): names for ids, choices for forms.
 export function useUserNames(): { names: (id: string | null | undefined) => string; users: { id: string; label: string }[] } {

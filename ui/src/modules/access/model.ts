@@ -128,3 +128,22 @@ export interface Paged<T> {
   total?: number;
   next_cursor?: string | null;
 }
+
+export type TruthVerdict = 'consistent' | 'ghost_session' | 'missing_session' | 'revoked_but_connected';
+/** GET /v1/admin/connection_truth: what the control plane allows against what gateways report. */
+export interface ConnectionTruth {
+  generated_at: string;
+  summary: Record<TruthVerdict, number>;
+  alerts: number;
+  items: {
+    session_id: string;
+    device_id: string;
+    user_id: string | null;
+    gateway_id: string;
+    expected: 'allowed' | 'denied';
+    observed: 'connected' | 'absent';
+    verdict: TruthVerdict;
+    reason?: string;
+    last_seen_at: string;
+  }[];
+}

@@ -1,8 +1,9 @@
-import { Anchor, Select, Text } from '@mantine/core';
+import { Anchor, Select, Space, Text } from '@mantine/core';
 import { DataTable, type Column } from '../../../shared/components/DataTable';
 import { PageHeader } from '../../../shared/components/PageHeader';
 import { formatTime } from '../../../shared/format';
 import { useDevices, useGatewayHealth, useSessions, useUserNames } from '../api';
+import { ConnectionTruthPanel } from '../components/ConnectionTruthPanel';
 import { formatBytes, OPTIONS, StatusBadge } from '../components/format';
 import { useUrlFilters } from '../components/paging';
 import type { Session } from '../model';
@@ -38,6 +39,10 @@ export function SessionsPage() {
   return (
     <>
       <PageHeader title="Sessions" description="Tunnels between devices and gateways, from the gateways' metering: the newest 200." />
+      <section aria-label="Connection truth">
+        <ConnectionTruthPanel deviceName={deviceName} gatewayName={gatewayName} />
+      </section>
+      <Space h="md" />
       <DataTable
         label="Sessions"
         columns={columns}
