@@ -43,10 +43,26 @@ export function DevicesPage() {
   const toggle = (id: string, on: boolean) => setSelected((s) => { const n = new Set(s); if (on) n.add(id); else n.delete(id); return n; });
 
   const columns: Column<Device>[] = [
-    { key: 'name', header: 'Device', render: (d) => <Text size="sm" fw={500}>{d.name}</Text> },
-    { key: 'user', header: 'User', render: (d) => names(d.user_id) },
-    { key: 'platform', header: 'Platform', render: (d) => [d.platform, d.os_version].filter(Boolean).join(' ') },
-    { key: 'ip', header: 'Overlay IP', render: (d) => <code>{d.overlay_ip}</code> },
+    {
+      key: 'name',
+      header: 'Device',
+      render: (d) => (
+        <>
+          <Text size="sm" fw={500}>{d.name}</Text>
+          <Text size="xs" c="dimmed"><code>{d.overlay_ip}</code>{d.user_id ? ` · ${names(d.user_id)}` : ''}</Text>
+        </>
+      ),
+    },
+    {
+      key: 'platform',
+      header: 'Platform',
+      render: (d) => (
+        <>
+          <Text size="sm">{d.platform}</Text>
+          {d.os_version && <Text size="xs" c="dimmed" maw={160} truncate="end" title={d.os_version}>{d.os_version}</Text>}
+        </>
+      ),
+    },
     { key: 'status', header: 'Status', render: (d) => <StatusBadge value={d.status} /> },
     { key: 'channel', header: 'Channel', render: (d) => <StatusBadge value={d.channel} /> },
     { key: 'posture', header: 'Posture', render: (d) => <StatusBadge value={d.posture?.verdict ?? 'unknown'} /> },

@@ -48,27 +48,24 @@ export function PolicyPage() {
     { key: 'published', header: 'Published', render: (b) => formatTime(b.published_at) },
     { key: 'notes', header: 'Notes', render: (b) => b.notes ?? '' },
     {
-      key: 'compare',
-      header: 'Compare',
-      render: (b) =>
-        current && b.digest !== current.digest ? (
-          <Button size="compact-sm" variant="subtle" aria-label={`Compare #${b.serial} with stable`} onClick={() => setParams(new URLSearchParams({ ...Object.fromEntries(params), from: current.digest, to: b.digest }), { replace: true })}>
-            With stable
-          </Button>
-        ) : null,
-    },
-  ];
-  if (writable)
-    columns.push({
       key: 'actions',
       header: 'Actions',
-      render: (b) =>
-        (b.status === 'superseded' || b.status === 'rolled_back') && b.channel === 'stable' ? (
-          <Button size="compact-sm" variant="subtle" loading={rollback.isPending} onClick={() => window.confirm(`Make bundle #${b.serial} (${b.digest.slice(0, 19)}…) stable again?`) && rollback.mutate(b.id)}>
-            Roll back to #{b.serial}
-          </Button>
-        ) : null,
-    });
+      render: (b) => (
+        <Group gap={4} wrap="nowrap">
+          {current && b.digest !== current.digest && (
+            <Button size="compact-sm" variant="subtle" aria-label={`Compare #${b.serial} with stable`} onClick={() => setParams(new URLSearchParams({ ...Object.fromEntries(params), from: current.digest, to: b.digest }), { replace: true })}>
+              With stable
+            </Button>
+          )}
+          {writable && (b.status === 'superseded' || b.status === 'rolled_back') && b.channel === 'stable' && (
+            <Button size="compact-sm" variant="subtle" loading={rollback.isPending} onClick={() => window.confirm(`Make bundle #${b.serial} (${b.digest.slice(0, 19)}…) stable again?`) && rollback.mutate(b.id)}>
+              Roll back to #{b.serial}
+            </Button>
+          )}
+        </Group>
+      ),
+    },
+  ];
 
   return (
     <>

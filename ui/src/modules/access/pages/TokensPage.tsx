@@ -29,8 +29,16 @@ export function TokensPage() {
   const poolName = (id: string | null | undefined) => (id ? pools.data?.find((p) => p.id === id)?.name ?? id.slice(0, 8) : '—');
 
   const columns: Column<EnrollmentToken>[] = [
-    { key: 'name', header: 'Name', render: (t) => t.name },
-    { key: 'prefix', header: 'Token', render: (t) => <code>{`${t.prefix}…`}</code> },
+    {
+      key: 'name',
+      header: 'Name',
+      render: (t) => (
+        <>
+          <Text size="sm">{t.name}</Text>
+          <Text size="xs" c="dimmed"><code>{`${t.prefix}…`}</code></Text>
+        </>
+      ),
+    },
     { key: 'kind', header: 'Kind', render: (t) => t.kind },
     { key: 'status', header: 'Status', render: (t) => <StatusBadge value={t.status} /> },
     { key: 'uses', header: 'Uses', render: (t) => `${t.use_count} / ${t.max_uses === 0 ? '∞' : t.max_uses}` },
