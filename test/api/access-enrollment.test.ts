@@ -333,3 +333,27 @@ describe('access enrollment across nodes', () => {
     }
   });
 });
+
+describe('access enrollment: approval', () => {
+  let r: TestRampart;
+  before(async () => {
+    r = await createTestRampart();
+  });
+  after(() => r.cleanup());
+
+  test('a token requiring approval enrolls pending devices that may do nothing until an admin approves them', async () => {
+    const admin = await signIn(r, { roles: ['admin'] });
+    const t = await generateToken(r, admin, { approval_required: true });
+    assert.equal(t.approval_required, true);
+    const d = (await enroll(r, t.secret)).json();
+    assert.equal(d.status, 'pending');
+    const callers = accessServices(r.core).callers;
+    const header = { headers: { authorization: `Bearer ${d.device_token}` }, cookies: {} };
+    await assert.rejects(callers.device(header), { status: 403 });
+    const approve = () => r.app.inject({ method: 'POST', url: '/v1/admin/devices/lifecycle', headers: admin.headers, payload: { action: 'approve', device_id: d.device_id } });
+    const approved = await approve();
+    assert.equal(approved.json().device.status, 'active', approved.body);
+    assert.equal((await callers.device(header)).device.status, 'active');
+    assert.equal((await approve()).statusCode, 409, 'only a pending device is approved');
+  });
+});

@@ -121,6 +121,8 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     const health = (await asAdmin('GET', '/v1/admin/gateway/health')).json();
     assert.equal(health.gateways.filter((g: { pool_id: string }) => g.pool_id === p.id).length, 1, 'only the first enrollment made a gateway');
     assert.ok(!JSON.stringify(health).includes(enrolled.gateway_token), 'the credential is shown once');
+    const audited = await r.core.db.kysely.selectFrom('audit_events').select(['action', 'result']).where('resource_id', '=', enrolled.gateway_id).execute();
+    assert.deepEqual(audited, [{ action: 'access.gateway.enroll', result: 'success' }]);
   });
 
   test('heartbeats move a gateway pending -> online -> degraded -> online -> degraded (missed) -> offline, and the pool health follows', async () => {
@@ -344,6 +346,14 @@ describe('access gateways: pools, gateway enrollment, runtime routes, admission 
     ]));
     assert.equal(itemOf(await truth(), ghost)?.verdict, 'ghost_session');
 
+    // A late window older than the newest adds its bytes but does not say the dropped session is up again.
+    const late = await asGateway('POST', '/v1/gateway/metering', gw.gateway_token, window(t0 - 60_000, [
+      { session_id: sid, device_id: d.id, bytes_rx: 7, bytes_tx: 0, started_at: new Date(t0).toISOString() },
+    ]));
+    assert.equal(late.json().recorded, true);
+    assert.equal(itemOf(await truth(), sid), undefined);
+    assert.equal((await sessions(`&device_id=${d.id}`))[0].bytes_rx, 1212);
+
     // Pages of one, newest started first, each session once.
     const page1 = (await asAdmin('GET', `/v1/admin/sessions?gateway_id=${gw.gateway_id}&limit=1`)).json();
     assert.equal(page1.items[0].id, ghost);
@@ -455,10 +465,14 @@ describe('access gateways with the enrollment and policy parts: real tokens, dev
     assert.equal((await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { ...body, token: deviceToken.secret } })).statusCode, 403, 'a device token is not redeemed for a gateway');
 
     const d = await device();
-    for (const name of RUNTIME) {
+    const grantOf = `client-admission-grant?device_id=${d.device_id}&public_key=${encodeURIComponent(d.public_key)}`;
+    for (const name of [...RUNTIME, grantOf, 'watch?since=0&timeout_s=1']) {
       const res = await r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/${name}`, headers: bearer(d.device_token) });
       assert.equal(res.statusCode, 401, `${name} refuses a device token`);
+      assert.equal(res.json().error, 'unauthorized');
     }
+    const metering = await r.app.inject({ method: 'POST', url: '/v1/gateway/metering', headers: bearer(d.device_token), payload: { window_start: new Date().toISOString(), window_end: new Date().toISOString(), active_sessions: 0, sessions: [] } });
+    assert.equal(metering.statusCode, 401);
     assert.equal((await r.app.inject({ method: 'GET', url: '/v1/gateway/pools', headers: bearer(gateway.gateway_token) })).statusCode, 401);
   });
 

@@ -32,6 +32,8 @@ export interface NewDevice {
   enrolled_via: EnrolledVia;
   enrollment_token_id: string | null;
   auto_group_ids: string[];
+  /** pending (waits for approve) instead of active. */
+  pending?: boolean;
 }
 
 export interface LifecycleInput {
@@ -157,7 +159,7 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
         id: randomUUID(), tenant_id: input.tenant_id, user_id: input.user_id, name: input.info.name, platform: input.info.platform,
         os_version: input.info.os_version ?? null, client_version: input.info.client_version ?? null, serial_number: input.info.serial_number ?? null,
         public_key: input.public_key, overlay_ip: firstFreeAddress(core.config.access.overlay_cidr, taken.map((t) => t.overlay_ip)),
-        status: 'active', channel: input.channel, enrolled_via: input.enrolled_via, enrollment_token_id: input.enrollment_token_id,
+        status: input.pending ? 'pending' : 'active', channel: input.channel, enrolled_via: input.enrolled_via, enrollment_token_id: input.enrollment_token_id,
         auto_group_ids: db.dialect.toJson(input.auto_group_ids), token_hash: hashSecret(deviceToken), status_reason: null,
         created_at: at, updated_at: at, last_seen_at: at, suspended_at: null, revoked_at: null,
       };

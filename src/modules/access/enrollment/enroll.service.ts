@@ -20,6 +20,7 @@ interface Admission {
   token_id: string | null;
   auto_group_ids: string[];
   channel: Channel | null;
+  pending?: boolean;
 }
 
 /**
@@ -47,6 +48,7 @@ export function createEnrollService(core: Core, tokens: TokenService, devices: D
     const { row, device_token } = await devices.create({
       tenant_id: admission.tenant_id, user_id: admission.user_id, info: req.device, public_key: req.public_key,
       channel: admission.channel ?? 'stable', enrolled_via: admission.via, enrollment_token_id: admission.token_id, auto_group_ids: admission.auto_group_ids,
+      pending: admission.pending,
     });
     const device = toAccessDevice(row);
     const policy = await hooks.enrollmentPolicy(device);
@@ -63,7 +65,7 @@ export function createEnrollService(core: Core, tokens: TokenService, devices: D
       const t = await tokens.redeem(secret, 'device');
       const user_id = await userOf(t.bound_user_id, t.bound_email);
       if (t.bound_email && !user_id) throw errors.forbidden('the token is bound to an email no user has');
-      return complete({ tenant_id: t.tenant_id, user_id, via: 'token', token_id: t.token_id, auto_group_ids: t.auto_group_ids, channel: t.channel }, req);
+      return complete({ tenant_id: t.tenant_id, user_id, via: 'token', token_id: t.token_id, auto_group_ids: t.auto_group_ids, channel: t.channel, pending: t.approval_required }, req);
     },
 
     /** The IdP named who is enrolling (OIDC code exchange or a verified SAML assertion): the device is theirs. */

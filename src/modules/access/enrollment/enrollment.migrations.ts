@@ -94,4 +94,11 @@ export const enrollmentMigrations: Migration[] = [
         .execute();
     },
   },
+  {
+    name: '0003_access_token_approval',
+    async up(db, d) {
+      // Devices enrolled with such a token wait in pending until an admin approves them.
+      await db.schema.alterTable('access_enrollment_tokens').addColumn('approval_required', d.types.boolean, (c) => c.notNull().defaultTo(d.toBool(false) as never)).execute();
+    },
+  },
 ];

@@ -23,6 +23,8 @@ export interface AccessTokenRow {
   auto_group_ids: unknown;
   pool_id: string | null;
   channel: Channel | null;
+  /** Devices enrolled with it start pending until an admin approves them (0/1 on SQLite). */
+  approval_required: number | boolean;
   created_by: string;
   created_at: string;
   last_used_at: string | null;

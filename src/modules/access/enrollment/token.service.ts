@@ -21,7 +21,7 @@ export interface TokenFilter {
 }
 
 /** A redeemed token with what the enrolling part needs beyond the shared contract. */
-export type Redemption = RedeemedToken & { bound_email: string | null };
+export type Redemption = RedeemedToken & { bound_email: string | null; approval_required: boolean };
 
 /** Enrollment tokens: generate (the secret shown once), list, get, revoke, and redeem under concurrency. */
 export function createTokenService(core: Core) {
@@ -81,7 +81,7 @@ export function createTokenService(core: Core) {
         secret_hash: hashSecret(secret), kind: input.kind ?? 'device', max_uses: maxUses, use_count: 0, expires_at: expiryOf(input, now),
         bound_user_id: input.bound_user_id ?? null, bound_email: input.bound_email?.toLowerCase() ?? null,
         auto_group_ids: db.dialect.toJson([...new Set(input.auto_group_ids ?? [])]), pool_id: input.pool_id ?? null,
-        channel: input.channel ?? null, created_by: createdBy, created_at: now.toISOString(), last_used_at: null, revoked_at: null, revoked_by: null,
+        channel: input.channel ?? null, approval_required: db.dialect.toBool(input.approval_required ?? false), created_by: createdBy, created_at: now.toISOString(), last_used_at: null, revoked_at: null, revoked_by: null,
       };
       await k().insertInto('access_enrollment_tokens').values(row).execute();
       return { token: view(row), secret };
@@ -149,7 +149,7 @@ export function createTokenService(core: Core) {
       if (Number(spent.numUpdatedRows) === 0) throw refusal(await rowOf(row.id));
       return {
         token_id: row.id, tenant_id: row.tenant_id, kind: row.kind, bound_user_id: row.bound_user_id, bound_email: row.bound_email,
-        auto_group_ids: groupsOf(row), pool_id: row.pool_id, channel: row.channel,
+        auto_group_ids: groupsOf(row), pool_id: row.pool_id, channel: row.channel, approval_required: db.dialect.fromBool(row.approval_required),
       };
     },
   };

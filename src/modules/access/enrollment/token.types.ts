@@ -20,6 +20,7 @@ export const tokenView = z.object({
   auto_group_ids: z.array(z.string()),
   pool_id: z.string().nullable(),
   channel: z.enum(['canary', 'stable']).nullable(),
+  approval_required: z.boolean(),
   status: z.enum(TOKEN_STATUSES),
   created_by: z.string(),
   created_at: z.string(),
@@ -39,6 +40,7 @@ export interface TokenInput {
   auto_group_ids?: string[];
   pool_id?: string | null;
   channel?: Channel | null;
+  approval_required?: boolean;
   tenant_id?: string;
 }
 
@@ -51,10 +53,11 @@ export function tokenStatus(row: Pick<AccessTokenRow, 'revoked_at' | 'expires_at
 }
 
 export function toTokenView(row: AccessTokenRow, groups: string[], now: Date): TokenView {
+  const approval = row.approval_required === true || row.approval_required === 1;
   return {
     id: row.id, tenant_id: row.tenant_id, name: row.name, prefix: row.prefix, kind: row.kind, max_uses: row.max_uses,
     use_count: row.use_count, expires_at: row.expires_at, bound_user_id: row.bound_user_id, bound_email: row.bound_email,
-    auto_group_ids: groups, pool_id: row.pool_id, channel: row.channel, status: tokenStatus(row, now), created_by: row.created_by,
+    auto_group_ids: groups, pool_id: row.pool_id, channel: row.channel, approval_required: approval, status: tokenStatus(row, now), created_by: row.created_by,
     created_at: row.created_at, last_used_at: row.last_used_at, revoked_at: row.revoked_at,
   };
 }

@@ -16,6 +16,7 @@ const generateBody = z.object({
   auto_group_ids: z.array(z.string().uuid()).max(100).optional(),
   pool_id: z.string().uuid().nullish(),
   channel: z.enum(['canary', 'stable']).nullish(),
+  approval_required: z.boolean().optional(),
   tenant_id: z.string().uuid().optional(),
 });
 const listQuery = z.object({

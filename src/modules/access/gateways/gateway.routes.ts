@@ -25,9 +25,13 @@ export function gatewayRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'POST', path: '/v1/gateway/enroll', surface: 'access', permission: 'public', credentials: 'own', tags, status: 201,
       summary: 'Enroll a gateway with a kind=gateway enrollment token (single use): answers its bearer credential, shown once',
-      rateLimit: { max: 30, windowMs: 60_000 },
+      rateLimit: { max: 30, windowMs: 60_000 }, audit: 'access.gateway.enroll',
       schema: { body: gatewayEnrollBody },
-      handler: (ctx) => gateways.enroll(ctx.body),
+      handler: async (ctx) => {
+        const enrolled = await gateways.enroll(ctx.body);
+        ctx.auditResource('access_gateway', enrolled.gateway_id, { pool_id: enrolled.pool_id, name: enrolled.name });
+        return enrolled;
+      },
     }),
     defineRoute({
       ...gatewayRoute, method: 'POST', path: '/v1/gateway/heartbeat',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
+import { errors } from '../../../core/errors.js';
 import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessHooks, type GatewayCaller } from '../access.types.js';
 import { displayPrefix, hashSecret, newSecret, SECRET_PREFIX } from '../common/secrets.js';
 import { accessErrors } from './gateway-errors.js';
@@ -136,7 +137,8 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
     },
 
     async heartbeat(caller: GatewayCaller, input: HeartbeatInput): Promise<GatewayView> {
-      const before = await k().selectFrom('access_gateways').selectAll().where('id', '=', caller.gateway_id).executeTakeFirstOrThrow();
+      const before = await k().selectFrom('access_gateways').selectAll().where('id', '=', caller.gateway_id).executeTakeFirst();
+      if (!before) throw errors.unauthorized('the gateway was removed');
       const now = core.now();
       const patch = {
         last_heartbeat_at: now.toISOString(), updated_at: now.toISOString(), reported_status: input.status ?? 'ok',

@@ -1,4 +1,5 @@
 import type { Core } from '../../../core/index.js';
+import { errors } from '../../../core/errors.js';
 import { DEFAULT_TENANT_ID, type AccessDevice, type AccessHooks, type GatewayCaller } from '../access.types.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { accessErrors } from './gateway-errors.js';
@@ -74,7 +75,8 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     return hooks.device(deviceId).catch(() => undefined);
   }
 
-  async function applySession(caller: GatewayCaller, s: MeteringInput['sessions'][number], windowEnd: string): Promise<void> {
+  /** One session of a window; `newest` when the window is the gateway's newest (it then says what is up now). */
+  async function applySession(caller: GatewayCaller, s: MeteringInput['sessions'][number], windowEnd: string, newest: boolean): Promise<void> {
     const existing = await k().selectFrom('access_sessions').selectAll().where('id', '=', s.session_id).executeTakeFirst();
     if (existing && existing.gateway_id !== caller.gateway_id) return; // another gateway's id: never merged
     const ended = s.ended_at ?? null;
@@ -84,7 +86,7 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
         id: s.session_id, tenant_id: caller.tenant_id, device_id: s.device_id, user_id: device?.user_id ?? null, gateway_id: caller.gateway_id,
         pool_id: caller.pool_id, client_ip: s.client_ip ?? null, overlay_ip: device?.overlay_ip ?? null, state: ended ? 'closed' : 'active',
         started_at: s.started_at, last_seen_at: ended ?? windowEnd, bytes_rx: s.bytes_rx, bytes_tx: s.bytes_tx,
-        closed_reason: ended ? 'ended' : null, closed_at: ended, reported_active: db.dialect.toBool(!ended), rtt_ms: null, loss_pct: null, telemetry_at: null,
+        closed_reason: ended ? 'ended' : null, closed_at: ended, reported_active: db.dialect.toBool(newest && !ended), rtt_ms: null, loss_pct: null, telemetry_at: null,
       }).execute();
       return;
     }
@@ -92,7 +94,8 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     const closeNow = ended && existing.state === 'active';
     await k().updateTable('access_sessions').set({
       bytes_rx: Number(existing.bytes_rx) + s.bytes_rx, bytes_tx: Number(existing.bytes_tx) + s.bytes_tx,
-      last_seen_at: ended ?? windowEnd, reported_active: db.dialect.toBool(!ended), ...(s.client_ip ? { client_ip: s.client_ip } : {}),
+      ...(newest ? { last_seen_at: ended ?? windowEnd, reported_active: db.dialect.toBool(!ended) } : {}),
+      ...(s.client_ip ? { client_ip: s.client_ip } : {}),
       ...(closeNow ? { state: 'closed' as const, closed_reason: 'ended', closed_at: ended } : {}),
     }).where('id', '=', s.session_id).execute();
   }
@@ -107,6 +110,8 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
       const windowStart = new Date(input.window_start).toISOString();
       const windowEnd = new Date(input.window_end).toISOString();
       return db.transaction(async () => {
+        const gw = await k().selectFrom('access_gateways').select('last_window_end').where('id', '=', caller.gateway_id).executeTakeFirst();
+        if (!gw) throw errors.unauthorized('the gateway was removed');
         const inserted = await k()
           .insertInto('access_metering_windows')
           .values({ gateway_id: caller.gateway_id, window_start: windowStart, window_end: windowEnd, active_sessions: input.active_sessions, session_count: input.sessions.length, received_at: core.now().toISOString() })
@@ -114,16 +119,15 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
           .returning('gateway_id')
           .executeTakeFirst();
         if (!inserted) return { recorded: false, window_start: windowStart, sessions: input.sessions.length };
-        for (const s of input.sessions) await applySession(caller, s, windowEnd);
-        // Sessions it no longer reports are no longer up there.
+        // Only its newest window says what is up there now (a late retry of an older one must not undo it).
+        const newest = !gw.last_window_end || gw.last_window_end <= windowEnd;
+        for (const s of input.sessions) await applySession(caller, s, windowEnd, newest);
+        if (!newest) return { recorded: true, window_start: windowStart, sessions: input.sessions.length };
         const reported = input.sessions.map((s) => s.session_id);
         let gone = k().updateTable('access_sessions').set({ reported_active: db.dialect.toBool(false) }).where('gateway_id', '=', caller.gateway_id);
         if (reported.length) gone = gone.where('id', 'not in', reported);
         await gone.execute();
-        const gw = await k().selectFrom('access_gateways').select('last_window_end').where('id', '=', caller.gateway_id).executeTakeFirstOrThrow();
-        if (!gw.last_window_end || gw.last_window_end < windowEnd) {
-          await k().updateTable('access_gateways').set({ last_window_end: windowEnd, active_sessions: input.active_sessions }).where('id', '=', caller.gateway_id).execute();
-        }
+        await k().updateTable('access_gateways').set({ last_window_end: windowEnd, active_sessions: input.active_sessions }).where('id', '=', caller.gateway_id).execute();
         return { recorded: true, window_start: windowStart, sessions: input.sessions.length };
       });
     },

@@ -3586,6 +3586,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            approval_required: boolean;
                             auto_group_ids: string[];
                             bound_email: string | null;
                             bound_user_id: string | null;
@@ -3676,6 +3677,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
@@ -3773,6 +3775,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
@@ -3862,6 +3865,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    approval_required?: boolean;
                     auto_group_ids?: string[];
                     bound_email?: string | null;
                     bound_user_id?: string | null;
@@ -3887,6 +3891,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        approval_required: boolean;
                         auto_group_ids: string[];
                         bound_email: string | null;
                         bound_user_id: string | null;
