@@ -37,6 +37,8 @@ function createAccessServices(core: Core) {
   const enrollment = createEnrollmentPart(core, hooks);
   // Device and gateway bearer resolution for every part's device and gateway routes (common/caller.ts).
   const callers = enrollment.callers;
+  hooks.authenticateDevice = async (authorization) =>
+    (await callers.device({ headers: { authorization }, cookies: {} }, { allowSuspended: true }).catch(() => undefined))?.device;
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
   const gateways = createGatewaysPart(core, hooks);

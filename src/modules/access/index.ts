@@ -1,10 +1,6 @@
 import type { RampartModule } from '../module.js';
 import { accessPermissions } from './access.permissions.js';
 import { accessServices } from './access.services.js';
-import { enrollmentMigrations } from './enrollment/enrollment.migrations.js';
-import { tokenRoutes } from './enrollment/tokens.routes.js';
-import { deviceRoutes } from './enrollment/devices.routes.js';
-import { enrollRoutes } from './enrollment/enroll.routes.js';
 import { gatewayAdminRoutes } from './gateways/admin.routes.js';
 import { gatewayClientRoutes } from './gateways/client.routes.js';
 import { gatewayRoutes } from './gateways/gateway.routes.js';
@@ -14,6 +10,10 @@ import { policyRoutes } from './policy/policy.routes.js';
 import { policySealedColumns } from './policy/policy.sealed.js';
 import { startPolicySweeper } from './policy/policy.sweeper.js';
 import './policy/policy.tables.js';
+import { enrollmentMigrations } from './enrollment/enrollment.migrations.js';
+import { tokenRoutes } from './enrollment/tokens.routes.js';
+import { deviceRoutes } from './enrollment/devices.routes.js';
+import { enrollRoutes } from './enrollment/enroll.routes.js';
 import { samlRoutes } from './enrollment/saml.routes.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Core } from '../../../core/index.js';
 import { ACCESS_CHANGED, type AccessHooks } from '../access.types.js';
 import { createDeviceCredentialCache } from '../common/device-credential-cache.js';
-import { hashSecret, SECRET_PREFIX } from '../common/secrets.js';
+import { hashSecret } from '../common/secrets.js';
 import { createCallers } from '../common/caller.js';
 import { createDeviceService } from './device.service.js';
 import { toAccessDevice } from './device.types.js';
@@ -37,11 +37,6 @@ export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
     return device;
   };
   const callers = createCallers({ core, hooks, deviceByToken });
-  // The other parts' device routes resolve the same (cached) credential through the hook.
-  hooks.authenticateDevice = async (authorization) => {
-    const secret = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    return secret?.startsWith(SECRET_PREFIX.device) ? deviceByToken(secret) : undefined;
-  };
   followUserChanges(core, devices, hooks);
   return { tokens, devices, enroll, saml, callers };
 }
