@@ -244,6 +244,11 @@ describe('access policy', () => {
     const input = `${b64({ alg: 'EdDSA', kid: 'k-unknown' })}.${b64({ tenant_id: DEFAULT_TENANT_ID, serial: 1, exp: 4102444800 })}`;
     const forged = `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
     assert.equal((await validate(forged)).reason, 'unknown_kid');
+    for (const claims of [{ tenant_id: 'not-a-uuid' }, { tenant_id: 42 }, {}]) {
+      const header = b64({ alg: 'EdDSA', kid: 'k-x' });
+      const res = await call('GET', `/v1/spc/validate?spc=${header}.${b64(claims)}.AAAA`);
+      assert.deepEqual([res.statusCode, res.json().reason], [200, 'unknown_kid'], JSON.stringify(claims));
+    }
     const now = await issue(d, 3600);
     const [h, , s] = now.spc.split('.');
     const claims = JSON.parse(Buffer.from(now.spc.split('.')[1], 'base64url').toString());
@@ -471,5 +476,20 @@ test('`rampart secrets rotate` re-encrypts the signer keys, and a server on the 
   } finally {
     await b?.cleanup();
     await a.cleanup();
+  }
+});
+
+test('the hooks other parts call answer ids of any shape without an error', async () => {
+  const r = await createTestRampart();
+  try {
+    const { hooks } = accessServices(r.core);
+    for (const id of ['not-a-uuid', '', "x' or 1=1 --", '55555555-5555-4555-8555-555555555555']) {
+      assert.deepEqual(await hooks.allowedDestinations(id), [], id);
+      assert.equal((await hooks.posture(id)).verdict, 'unknown', id);
+      assert.equal(await hooks.spcStatus(DEFAULT_TENANT_ID, id), null, id);
+      await hooks.revokeSpcs([id], 'test');
+    }
+  } finally {
+    await r.cleanup();
   }
 });

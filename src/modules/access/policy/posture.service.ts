@@ -2,6 +2,7 @@ import type { Core } from '../../../core/index.js';
 import type { AccessDevice, DevicePosture, PostureVerdict } from '../access.types.js';
 import type { PostureCheck, PostureRequirements } from './bundle.model.js';
 import { checkPasses, judge, type PostureFacts } from './posture-checks.js';
+import { UUID } from './spc.service.js';
 
 /** How soon a device should assert again (seconds), returned as recheck_after. */
 export const RECHECK_AFTER_S = 300;
@@ -16,7 +17,7 @@ export function createPostureService(core: Core) {
   const fromJson = db.dialect.fromJson;
 
   async function get(deviceId: string): Promise<PostureRecord> {
-    const row = await db.kysely.selectFrom('access_device_posture').selectAll().where('device_id', '=', deviceId).executeTakeFirst();
+    const row = UUID.test(deviceId) ? await db.kysely.selectFrom('access_device_posture').selectAll().where('device_id', '=', deviceId).executeTakeFirst() : undefined;
     if (!row) return { verdict: 'unknown', failed_checks: [], checked_at: null, facts: {} };
     return { verdict: row.verdict, failed_checks: fromJson<string[]>(row.failed_checks), checked_at: row.checked_at, facts: fromJson<PostureFacts>(row.facts) };
   }

@@ -36,6 +36,8 @@ export interface SpcValidation {
 }
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+/** Ids from outside (hooks, forged claims) reach uuid columns only in that shape: PostgreSQL would refuse others. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * SPCs: short-lived signed credentials (compact JWS, EdDSA) saying which device, user, groups, posture and policy a
@@ -120,7 +122,8 @@ export function createSpcService(core: Core, signers: SignerService) {
   }
 
   /** Revokes every unexpired, unrevoked SPC of these devices; the count revoked. */
-  async function revokeDevices(deviceIds: string[], reason: string): Promise<{ count: number; tenants: string[] }> {
+  async function revokeDevices(ids: string[], reason: string): Promise<{ count: number; tenants: string[] }> {
+    const deviceIds = ids.filter((id) => UUID.test(id));
     if (deviceIds.length === 0) return { count: 0, tenants: [] };
     const rows = await db.kysely
       .selectFrom('access_spcs')
@@ -138,15 +141,19 @@ export function createSpcService(core: Core, signers: SignerService) {
     if (!jws || jws.header.alg !== 'EdDSA' || typeof jws.header.kid !== 'string') return { valid: false, reason: 'malformed', claims: null };
     const claims = jws.payload;
     const tenantId = typeof claims.tenant_id === 'string' ? claims.tenant_id : tenantIdHint;
-    if (!tenantId || (tenantIdHint !== null && tenantId !== tenantIdHint)) return { valid: false, reason: 'unknown_kid', claims: null };
+    // Nothing a forged token names reaches a query unless it has the shape the columns hold.
+    if (!tenantId || !UUID.test(tenantId) || (tenantIdHint !== null && tenantId !== tenantIdHint)) return { valid: false, reason: 'unknown_kid', claims: null };
+    if (jws.header.kid.length > 64) return { valid: false, reason: 'unknown_kid', claims: null };
     const key = await signers.verifier(tenantId, jws.header.kid);
     if (!key) return { valid: false, reason: 'unknown_kid', claims: null };
     if (!verifyBytes(key, jws.signingInput, jws.signature)) return { valid: false, reason: 'bad_signature', claims: null };
     const nowS = seconds(core.now());
     if (typeof claims.nbf === 'number' && nowS < claims.nbf) return { valid: false, reason: 'not_yet_valid', claims };
     if (typeof claims.exp !== 'number' || nowS >= claims.exp) return { valid: false, reason: 'expired', claims };
-    const row = await db.kysely.selectFrom('access_spcs').select(['status', 'superseded_at']).where('tenant_id', '=', tenantId).where('serial', '=', Number(claims.serial)).executeTakeFirst();
-    const entry = await db.kysely.selectFrom('access_spc_revocations').select('serial').where('tenant_id', '=', tenantId).where('serial', '=', Number(claims.serial)).executeTakeFirst();
+    const serial = Number(claims.serial);
+    if (!Number.isSafeInteger(serial) || serial < 1) return { valid: false, reason: 'malformed', claims };
+    const row = await db.kysely.selectFrom('access_spcs').select(['status', 'superseded_at']).where('tenant_id', '=', tenantId).where('serial', '=', serial).executeTakeFirst();
+    const entry = await db.kysely.selectFrom('access_spc_revocations').select('serial').where('tenant_id', '=', tenantId).where('serial', '=', serial).executeTakeFirst();
     if (entry || row?.status === 'revoked') return { valid: false, reason: 'revoked', claims };
     if (row?.status === 'superseded' && row.superseded_at && Date.parse(row.superseded_at) + SUPERSEDED_GRACE_S * 1000 <= core.now().getTime()) {
       return { valid: false, reason: 'superseded', claims };
@@ -189,6 +196,7 @@ export function createSpcService(core: Core, signers: SignerService) {
 
   /** The device's newest SPC and whether it holds now (hook spcStatus: admission grants end when it does). */
   async function status(tenantId: string, deviceId: string): Promise<CurrentSpc | null> {
+    if (!UUID.test(deviceId) || !UUID.test(tenantId)) return null;
     const [newest] = await forDevice(tenantId, deviceId);
     if (!newest) return null;
     const now = core.now().getTime();
