@@ -64,12 +64,16 @@ async function revocations(ctx: BenchContext): Promise<BenchmarkResult[]> {
 
   const device = await z.startDevice('deviceA', 'bench-baseline', { auto_group_ids: [eng] });
   await waitFor('the baseline device to be admitted', () => z.lab.reaches('deviceA', PORT, 1), 60_000, 100);
-  const ifname = z.lab.ifname('gateway');
-  const [peer] = z.lab.exec('gateway', 'wg', ['show', ifname, 'dump']).stdout.trim().split('\n').slice(1).map((l) => l.split('\t'));
+  const peerOf = (role: 'gateway' | 'deviceA') => z.lab.exec(role, 'wg', ['show', z.lab.ifname(role), 'dump']).stdout.trim().split('\n')[1].split('\t');
+  const [deviceKey, , , deviceIps] = peerOf('gateway');
+  const [gatewayKey, , gatewayEndpoint, gatewayIps] = peerOf('deviceA');
   const direct: number[] = [];
   for (let i = 1; i <= REVOCATIONS; i++) {
-    direct.push(await timeCut(z, () => z.lab.runner('gateway').run('wg', ['set', ifname, 'peer', peer[0], 'remove'])));
-    z.lab.exec('gateway', 'wg', ['set', ifname, 'peer', peer[0], 'allowed-ips', peer[3]]);
+    direct.push(await timeCut(z, () => z.lab.runner('gateway').run('wg', ['set', z.lab.ifname('gateway'), 'peer', deviceKey, 'remove'])));
+    // Put both ends back: the device's side forgets its session too, so the next packet makes a new handshake.
+    z.lab.exec('gateway', 'wg', ['set', z.lab.ifname('gateway'), 'peer', deviceKey, 'allowed-ips', deviceIps]);
+    z.lab.exec('deviceA', 'wg', ['set', z.lab.ifname('deviceA'), 'peer', gatewayKey, 'remove']);
+    z.lab.exec('deviceA', 'wg', ['set', z.lab.ifname('deviceA'), 'peer', gatewayKey, 'allowed-ips', gatewayIps, 'endpoint', gatewayEndpoint, 'persistent-keepalive', '25']);
     await waitFor('the peer to carry traffic again', () => z.lab.reaches('deviceA', PORT, 1), 30_000, 50);
   }
   await device.stop();

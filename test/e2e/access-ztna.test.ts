@@ -116,7 +116,12 @@ const REDIRECT = 'http://127.0.0.1:53682/callback';
 test('a device enrolls through OIDC (its user signs in at the IdP) and reaches what its user\'s group may', { skip }, async () => {
   idp = await startTestIdp({ carol: { email: 'carol@example.test', email_verified: true, preferred_username: 'carol', name: 'Carol' } }, 'idp-secret-for-e2e');
   await idp.configure([REDIRECT]);
-  const provider = await z!.api('POST', '/api/v1/sso/providers', { name: 'corp', issuer: idp.issuer, client_id: idp.clientId, client_secret: idp.clientSecret, scopes: ['openid', 'email', 'profile'], enabled: true });
+  // The authorize endpoint named outright: the device namespace cannot reach the IdP (on the host's loopback) to
+  // discover it; the browser (the test) and Rampart can.
+  const provider = await z!.api('POST', '/api/v1/settings/sso/providers', {
+    name: 'corp', kind: 'oidc', issuer: idp.issuer, authorization_url: `${idp.issuer}/auth`, client_id: idp.clientId, client_secret: idp.clientSecret,
+    scopes: ['openid', 'email', 'profile'], pkce_required: true, enabled: true, default_role: 'viewer',
+  });
   await b.stop();
   const stateDir = join(z!.dir, 'device-carol');
   // The operator's terminal: the agent prints the sign-in URL; the browser (the test) signs in; the address it
@@ -128,7 +133,8 @@ test('a device enrolls through OIDC (its user signs in at the IdP) and reaches w
   enroll.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => enroll.once('exit', resolve));
   try {
-    const url = await waitFor('the sign-in URL', () => /^(http\S+\/auth\?\S+)$/m.exec(output)?.[1], 60_000);
+    const url = await waitFor('the sign-in URL', () => /^(http\S+\/auth\?\S+)$/m.exec(output)?.[1] ?? (enroll.exitCode !== null && 'exited'), 60_000);
+    assert.notEqual(url, 'exited', `the enroll command ended before printing a sign-in URL:\n${output}`);
     enroll.stdin.end(`${await idp.login(url, 'carol', REDIRECT)}\n`);
     assert.equal(await exited, 0, output);
   } finally {

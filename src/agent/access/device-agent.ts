@@ -57,7 +57,9 @@ export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceSta
   if (typeof device_id !== 'string' || typeof device_token !== 'string' || typeof overlay_ip !== 'string') {
     throw new AccessHttpError(res.status, undefined, 'the answer lacks device_id, device_token or overlay_ip');
   }
-  const state: DeviceState = { server, device_id, device_token, overlay_ip, public_key: keys.public_key, spc: typeof spc === 'string' ? spc : undefined, ca_file: opts.ca_file, insecure: opts.insecure };
+  // The SPC comes as the issue answer ({spc, serial, expires_at}) or as the bare JWS.
+  const jws = typeof spc === 'string' ? spc : typeof spc?.spc === 'string' ? spc.spc : undefined;
+  const state: DeviceState = { server, device_id, device_token, overlay_ip, public_key: keys.public_key, spc: jws, ca_file: opts.ca_file, insecure: opts.insecure };
   writeAgentState(opts.stateDir, 'device', state);
   return state;
 }

@@ -94,11 +94,26 @@ function awaitRedirect(redirectUri: string, state: string, input: NodeJS.Readabl
   }).finally(done);
 }
 
+/** A provider configured by its issuer alone: its authorization endpoint from the issuer's discovery document. */
+async function discoverAuthorizeUrl(provider: Provider & { issuer?: string }): Promise<string> {
+  if (!provider.issuer) throw new OidcLoginError(`provider ${provider.id} lists neither authorize_url nor issuer`);
+  const url = `${provider.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    const endpoint = (await res.json())?.authorization_endpoint;
+    if (typeof endpoint !== 'string') throw new Error('no authorization_endpoint in it');
+    return endpoint;
+  } catch (err) {
+    throw new OidcLoginError(`cannot read ${url}: ${(err as Error).message}`);
+  }
+}
+
 export async function oidcSignIn(client: AccessClient, providerId: string, redirectUri: string, say: (line: string) => void, input: NodeJS.ReadableStream = process.stdin): Promise<OidcCode> {
   const res = await client.request('GET', '/v1/mobile/auth/oidc/providers');
   const providers: Provider[] = Array.isArray(res.body) ? res.body : [];
-  const provider = providers.find((p) => p.id === providerId);
-  if (!provider) throw new OidcLoginError(`no enabled OIDC provider ${providerId} (known: ${providers.map((p) => `${p.id} ${p.name ?? ''}`.trim()).join(', ') || 'none'})`);
+  const listed = providers.find((p) => p.id === providerId);
+  if (!listed) throw new OidcLoginError(`no enabled OIDC provider ${providerId} (known: ${providers.map((p) => `${p.id} ${p.name ?? ''}`.trim()).join(', ') || 'none'})`);
+  const provider = listed.authorize_url ? listed : { ...listed, authorize_url: await discoverAuthorizeUrl(listed) };
   const request = authorizationRequest(provider, redirectUri);
   say(`Sign in with ${provider.name ?? 'your identity provider'} to enrol this device: open\n${request.url}\nthen come back here (or paste the address the browser was sent to).`);
   const code = await awaitRedirect(redirectUri, request.state, input);
