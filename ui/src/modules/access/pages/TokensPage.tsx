@@ -26,6 +26,13 @@ export function TokensPage() {
   const { names } = useUserNames();
   const [generating, generateModal] = useDisclosure();
   const [created, setCreated] = useState<GeneratedToken | null>(null);
+  const groups = useGroups().data ?? [];
+  /** Who a device token enrols for, and the groups its devices join. */
+  const tokenFor = (t: EnrollmentToken) => {
+    const who = t.bound_email ?? (t.bound_user_id ? names(t.bound_user_id) : 'anyone');
+    const joins = t.auto_group_ids.map((id) => groups.find((g) => g.id === id)?.name ?? id.slice(0, 8));
+    return joins.length ? `${who} · ${joins.join(', ')}` : who;
+  };
   const poolName = (id: string | null | undefined) => (id ? pools.data?.find((p) => p.id === id)?.name ?? id.slice(0, 8) : '—');
 
   const columns: Column<EnrollmentToken>[] = [
@@ -42,7 +49,7 @@ export function TokensPage() {
     { key: 'kind', header: 'Kind', render: (t) => t.kind },
     { key: 'status', header: 'Status', render: (t) => <StatusBadge value={t.status} /> },
     { key: 'uses', header: 'Uses', render: (t) => `${t.use_count} / ${t.max_uses === 0 ? '∞' : t.max_uses}` },
-    { key: 'for', header: 'For', render: (t) => (t.kind === 'gateway' ? `pool ${poolName(t.pool_id)}` : t.bound_email ?? (t.bound_user_id ? names(t.bound_user_id) : 'anyone')) },
+    { key: 'for', header: 'For', render: (t) => (t.kind === 'gateway' ? `pool ${poolName(t.pool_id)}` : tokenFor(t)) },
     { key: 'expires', header: 'Expires', render: (t) => formatTime(t.expires_at) },
     { key: 'used', header: 'Last used', render: (t) => formatTime(t.last_used_at) },
   ];
