@@ -120,6 +120,16 @@ describe('access enrollment: tokens, POST /v1/enroll, devices and their lifecycl
     const asAdmin = await access.callers.any({ headers: reader.headers, cookies: {} }, { device: true, adminPermission: 'access_device:read' });
     assert.equal(asAdmin.kind, 'admin');
     await assert.rejects(access.callers.any({ headers: nobody.headers, cookies: {} }, { adminPermission: 'access_device:read' }), { status: 403 });
+    // A console session cookie: reads pass, a write without the CSRF token is refused as on every other route.
+    const { token: cookie } = await r.core.identity.sessions.cookieToken(reader.sessionId);
+    const fromBrowser = (method: string, extra: Record<string, string> = {}) => {
+      const headers = { host: 'rampart.test', ...extra };
+      const cookies = { rampart_session: cookie, rampart_csrf: 'csrf-value' };
+      return { headers, cookies, origin: 'https://rampart.test', raw: { request: { method, headers, cookies, query: {} } as never } };
+    };
+    assert.equal((await access.callers.any(fromBrowser('GET'), { adminPermission: 'access_device:read' })).kind, 'admin');
+    await assert.rejects(access.callers.any(fromBrowser('POST'), { adminPermission: 'access_device:read' }), { status: 403 });
+    assert.equal((await access.callers.any(fromBrowser('POST', { 'x-csrf-token': 'csrf-value' }), { adminPermission: 'access_device:read' })).kind, 'admin');
 
     const used = await enroll(r, t.secret);
     assert.equal(used.statusCode, 403);
@@ -290,6 +300,20 @@ describe('access enrollment: tokens, POST /v1/enroll, devices and their lifecycl
     const suspendedUserToken = await generateToken(r, admin, { bound_user_id: user.id });
     const refused = await enroll(r, suspendedUserToken.secret);
     assert.equal(refused.statusCode, 403, "a suspended user's token enrolls nothing");
+  });
+
+  test("deleting a user revokes their devices (nobody is left to answer for them)", async () => {
+    const user = await r.core.identity.users.create({ username: 'to-delete' });
+    const d = (await enroll(r, (await generateToken(r, admin, { bound_user_id: user.id })).secret)).json();
+    const deleted = await call('POST', '/v1/admin/users/lifecycle', admin, { action: 'delete', user_id: user.id });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    const device = await waitFor('the device revoked', async () => {
+      const got = (await call('GET', `/v1/admin/devices/${d.device_id}`, reader)).json();
+      return got.status === 'revoked' && got;
+    });
+    assert.equal(device.user_id, null);
+    assert.equal(device.status_reason, 'user deleted');
+    assert.ok(revokedSpcs.some((x) => x.ids.includes(d.device_id)));
   });
 });
 

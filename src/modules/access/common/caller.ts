@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import { assertNotForged } from '../../../http/csrf.js';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { hasPermission, type Principal } from '../../../core/principal.js';
@@ -12,10 +14,13 @@ export interface AdminCaller {
 }
 export type AccessCaller = DeviceCaller | GatewayCaller | AdminCaller;
 
-/** What a route hands the resolver: its request's headers and cookies (a RouteContext has both). */
+/** What a route hands the resolver: its request's headers and cookies (a RouteContext has all of these). */
 export interface CallerRequest {
   headers: IncomingHttpHeaders;
   cookies: Record<string, string | undefined>;
+  /** The request itself and the origin the client sees: a cookie-authenticated admin write is checked for forgery. */
+  raw?: { request: FastifyRequest };
+  origin?: string;
 }
 
 export interface CallerOptions {
@@ -76,6 +81,10 @@ export function createCallers(deps: CallerDeps): AccessCallers {
   async function admin(req: CallerRequest, permission: string): Promise<AdminCaller> {
     const principal = await deps.core.identity.authenticator.authenticate({ authorization: req.headers.authorization, cookies: req.cookies });
     if (!principal) throw errors.unauthorized();
+    // These routes resolve their own credentials, so the runner's CSRF check saw no principal: a browser's
+    // cookie-authenticated write must prove it came from the console, as on every other route.
+    if (req.raw) assertNotForged(req.raw.request, principal, req.origin ? new URL(req.origin).host : req.headers.host);
+    else if (principal.via === 'cookie') throw errors.unauthorized('a session cookie is not accepted here');
     if (!hasPermission(principal, permission)) throw errors.forbidden(`permission ${permission} is required`);
     return { kind: 'admin', principal };
   }

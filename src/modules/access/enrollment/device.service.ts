@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Core } from '../../../core/index.js';
-import { errors } from '../../../core/errors.js';
 import { ACCESS_CHANGED, type AccessChange, type AccessHooks, type Channel, type DeviceStatus, type PostureVerdict } from '../access.types.js';
 import { accessErrors } from '../common/access-errors.js';
 import { afterCursor, pageOf } from '../common/cursor.js';
@@ -58,7 +57,7 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
   const groupsOf = (row: AccessDeviceRow) => db.dialect.fromJson<string[]>(row.auto_group_ids) ?? [];
 
   async function view(row: AccessDeviceRow): Promise<DeviceView> {
-    const { token_hash: _, auto_group_ids: __, ...rest } = row;
+    const { token_hash: _, auto_group_ids: __, owner_id: ___, ...rest } = row;
     return { ...rest, auto_group_ids: groupsOf(row), posture: await hooks.posture(row.id) };
   }
 
@@ -156,7 +155,7 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
       const deviceToken = newSecret(SECRET_PREFIX.device);
       const at = core.now().toISOString();
       const row: AccessDeviceRow = {
-        id: randomUUID(), tenant_id: input.tenant_id, user_id: input.user_id, name: input.info.name, platform: input.info.platform,
+        id: randomUUID(), tenant_id: input.tenant_id, user_id: input.user_id, owner_id: input.user_id, name: input.info.name, platform: input.info.platform,
         os_version: input.info.os_version ?? null, client_version: input.info.client_version ?? null, serial_number: input.info.serial_number ?? null,
         public_key: input.public_key, overlay_ip: firstFreeAddress(core.config.access.overlay_cidr, taken.map((t) => t.overlay_ip)),
         status: input.pending ? 'pending' : 'active', channel: input.channel, enrolled_via: input.enrolled_via, enrollment_token_id: input.enrollment_token_id,
@@ -210,9 +209,9 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
       return view(next);
     },
 
-    /** Devices of a user, not revoked: what a user suspension cuts. */
+    /** Devices enrolled for a user (deleted or not), not revoked: what a user suspension or deletion cuts. */
     async liveOfUser(userId: string): Promise<AccessDeviceRow[]> {
-      return k().selectFrom('access_devices').selectAll().where('user_id', '=', userId).where('status', '<>', 'revoked').execute();
+      return k().selectFrom('access_devices').selectAll().where('owner_id', '=', userId).where('status', '<>', 'revoked').execute();
     },
 
     async touch(id: string): Promise<void> {
@@ -225,7 +224,3 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
 
 export type DeviceService = ReturnType<typeof createDeviceService>;
 
-/** An id that cannot name a device, rejected before any query (uuid columns on PostgreSQL). */
-export function assertUuid(id: string): void {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw errors.notFound('device not found');
-}

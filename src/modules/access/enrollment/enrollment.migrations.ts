@@ -101,4 +101,14 @@ export const enrollmentMigrations: Migration[] = [
       await db.schema.alterTable('access_enrollment_tokens').addColumn('approval_required', d.types.boolean, (c) => c.notNull().defaultTo(d.toBool(false) as never)).execute();
     },
   },
+  {
+    name: '0004_access_device_owner',
+    async up(db) {
+      // user_id is set null when its user is deleted (ON DELETE SET NULL); owner_id keeps who the device was
+      // enrolled for, with no foreign key, so a deleted user's devices can still be found and revoked.
+      await db.schema.alterTable('access_devices').addColumn('owner_id', 'text').execute();
+      await db.updateTable('access_devices' as never).set({ owner_id: sql.ref('user_id') } as never).execute();
+      await db.schema.createIndex('access_devices_owner').on('access_devices').columns(['owner_id']).execute();
+    },
+  },
 ];

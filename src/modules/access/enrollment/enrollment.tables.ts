@@ -36,6 +36,8 @@ export interface AccessDeviceRow {
   id: string;
   tenant_id: string;
   user_id: string | null;
+  /** The user it was enrolled for, kept after that user is deleted (user_id then becomes null). */
+  owner_id: string | null;
   name: string;
   platform: string;
   os_version: string | null;

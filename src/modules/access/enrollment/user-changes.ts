@@ -18,8 +18,13 @@ export function followUserChanges(core: Core, devices: DeviceService, hooks: Acc
     const user = await core.db.kysely.selectFrom('users').select('status').where('id', '=', change.user_id).executeTakeFirst();
     const ids = live.map((d) => d.id);
     await core.db.transaction(async () => {
-      if (user?.status !== 'active') {
-        const why = `user ${user?.status ?? 'deleted'}`;
+      // A deleted user's devices are revoked: nobody is left to answer for them.
+      if (!user) {
+        for (const d of live) await devices.lifecycle({ action: 'revoke', device_id: d.id, reason: 'user deleted' });
+        return;
+      }
+      if (user.status !== 'active') {
+        const why = `user ${user.status}`;
         await hooks.revokeSpcs(ids, why);
         await hooks.closeSessions(ids, why);
       }
