@@ -9,6 +9,10 @@ import { destinationsFor, policyFor } from './policy-for.js';
 import type { PostureRequirements } from './bundle.model.js';
 import type { PostureFacts } from './posture-checks.js';
 
+/** How long a polling device's groups are kept, and how many devices' at most. */
+const GROUP_CACHE_MS = 2_000;
+const GROUP_CACHE_MAX = 100_000;
+
 const NO_REQUIREMENTS: PostureRequirements = { required: [], min_client_version: null, min_os_version: {} };
 
 /** A bundle as a device gets it: no canary membership lists, no publisher. */
@@ -37,11 +41,27 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     return { served: policyFor(live, device, groups), groups };
   }
 
-  /** Which bundle the device gets, asking for its groups only when a canary selects by group (the polling path). */
+  /**
+   * Which bundle the device gets (the polling path): its groups are asked for only when a canary selects by group,
+   * and kept a couple of seconds, so a device polling its digest costs no group queries. Only canary membership
+   * reads them: what the device may reach (allowedDestinations) always asks afresh.
+   */
+  const groupCache = new Map<string, { groups: string[]; until: number }>();
+  core.events.subscribe(ACCESS_CHANGED, () => groupCache.clear());
+  async function pollingGroups(deviceId: string): Promise<string[]> {
+    const now = Date.now();
+    const hit = groupCache.get(deviceId);
+    if (hit && hit.until > now) return hit.groups;
+    const groups = await hooks.deviceGroups(deviceId);
+    if (groupCache.size >= GROUP_CACHE_MAX) groupCache.clear();
+    groupCache.set(deviceId, { groups, until: now + GROUP_CACHE_MS });
+    return groups;
+  }
+
   async function servedBundle(device: AccessDevice) {
     const live = await bundles.live(device.tenant_id);
     const needsGroups = device.channel !== 'canary' && (live.canary?.canary?.group_ids.length ?? 0) > 0;
-    return policyFor(live, device, needsGroups ? await hooks.deviceGroups(device.id) : []);
+    return policyFor(live, device, needsGroups ? await pollingGroups(device.id) : []);
   }
 
   async function deviceBundle(device: AccessDevice) {
