@@ -165,10 +165,14 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     const granted = (Array.isArray(res.body.destinations) ? res.body.destinations : []).map((d: { cidr?: unknown }) => d?.cidr).filter((c: unknown): c is string => typeof c === 'string');
     const destinations = [...new Set([...gateway.destinations, ...granted])].sort();
     if (admission && admission.gateway.public_key !== gateway.public_key) await wg.removePeer(admission.gateway.public_key).catch(() => {});
+    // A new session means the gateway (re)added us as a fresh peer: our side must forget its old WireGuard session
+    // too, or it keeps sending under keys the gateway no longer has until a rekey timeout (~15 s) runs out.
+    const sessionId = typeof res.body.session_id === 'string' ? res.body.session_id : undefined;
+    if (!admission || admission.session_id !== sessionId) await wg.removePeer(gateway.public_key).catch(() => {});
     await wg.setPeer({ public_key: gateway.public_key, allowed_ips: destinations, endpoint: `${gateway.host.includes(':') ? `[${gateway.host}]` : gateway.host}:${gateway.port}`, keepalive_s: KEEPALIVE_S });
     for (const cidr of destinations) await wg.replaceRoute(cidr);
     const first = !admission || admission.gateway.public_key !== gateway.public_key || admission.destinations.join() !== destinations.join();
-    admission = { gateway, session_id: typeof res.body.session_id === 'string' ? res.body.session_id : undefined, expires_at: expires, admitted_at: Date.now(), spc: spc!, destinations };
+    admission = { gateway, session_id: sessionId, expires_at: expires, admitted_at: Date.now(), spc: spc!, destinations };
     if (first) o.log(`admitted by gateway ${gateway.gateway_id || gateway.host} until ${res.body.expires_at}; reaching ${destinations.join(', ')}`);
   }
 

@@ -6,7 +6,7 @@ import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js
 import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
-import { agentCommand, operatorErrors, seconds, stopSignal } from './agent-access-shared.js';
+import { agentCommand, operatorErrors, seconds, serverUrl, stopSignal } from './agent-access-shared.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIRS.device}`;
 
@@ -35,10 +35,11 @@ async function enrollAction(flags: EnrollFlags): Promise<void> {
   if (!flags.oidcProvider === !flags.token) fail('give either --token or --oidc-provider');
   const say = (line: string) => void process.stdout.write(`${line}\n`);
   const oidc = flags.oidcProvider ? { provider_id: flags.oidcProvider, redirect_uri: flags.redirectUri, say } : undefined;
+  const server = serverUrl(flags.server);
   const stateDir = resolveStateDir('device', flags.stateDir);
   await operatorErrors(async () => {
     try {
-      const state = await enrollDevice({ server: flags.server, token: flags.token, oidc, stateDir, name: flags.name, ca_file: flags.caFile, insecure: flags.insecure });
+      const state = await enrollDevice({ server, token: flags.token, oidc, stateDir, name: flags.name, ca_file: flags.caFile, insecure: flags.insecure });
       process.stdout.write(`enrolled as device ${state.device_id} at ${state.overlay_ip}; state written to ${stateDir}\n`);
     } catch (err) {
       if (err instanceof OidcLoginError) fail(err.message);

@@ -6,7 +6,7 @@ import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js
 import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
-import { agentCommand, hostPort, operatorErrors, port, seconds, stopSignal } from './agent-access-shared.js';
+import { agentCommand, hostPort, operatorErrors, port, seconds, serverUrl, stopSignal } from './agent-access-shared.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIRS.gateway}`;
 
@@ -34,10 +34,11 @@ interface RunFlags {
 
 async function enrollAction(flags: EnrollFlags): Promise<void> {
   const endpoint = hostPort('--endpoint', flags.endpoint);
+  const server = serverUrl(flags.server);
   const stateDir = resolveStateDir('gateway', flags.stateDir);
   await operatorErrors(async () => {
     const state = await enrollGateway({
-      server: flags.server,
+      server,
       token: flags.token,
       stateDir,
       name: flags.name,
