@@ -312,6 +312,14 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     await form.getByLabel('Rules (JSON)').fill('[{"name": ');
     await form.getByRole('button', { name: 'Publish' }).click();
     await form.getByText(/JSON/).first().waitFor();
+    // Rules the server refuses (ports need tcp or udp): its 422 detail is said, the form stays, nothing is published.
+    await form.getByLabel('Rules (JSON)').fill(JSON.stringify([{ name: 'bad', sources: {}, destinations: [{ cidr: POOL_DESTINATION, protocol: 'any', ports: ['80'] }] }]));
+    await form.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('ports need protocol tcp or udp', { exact: false }).waitFor();
+    assert.ok(await form.isVisible());
+    assert.deepEqual(items((await api('GET', '/v1/admin/policy/bundles')).body), []);
+    assert.deepEqual(problems.filter((p) => !/status of 422 .*\/v1\/admin\/policy\/publish/.test(p)), []);
+    problems.length = 0;
     await form.getByRole('button', { name: 'Cancel' }).click();
 
     await publish('Stable', ['8080'], 'web only');
