@@ -409,6 +409,16 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     await page.reload();
     await truth.getByText('Gateways agree with the control plane').waitFor();
     await shot(admin, 'access-sessions');
+
+    // A gateway removed on the gateways page loses its credential at once.
+    await page.goto('/admin/gateways');
+    const gwRow = page.getByRole('row').filter({ hasText: 'gw-lab-1' });
+    page.once('dialog', (d) => d.accept());
+    await gwRow.getByRole('button', { name: 'Remove gateway gw-lab-1' }).click();
+    await gwRow.waitFor({ state: 'detached' });
+    await page.getByRole('article', { name: 'Pool lab-eu' }).getByText('0 of 0 gateways healthy', { exact: false }).waitFor();
+    const beat = await bearer('POST', '/v1/gateway/heartbeat', state.gatewayToken, {});
+    assert.equal(beat.status, 401, beat.text);
     assert.deepEqual(problems, []);
   });
 
