@@ -40,13 +40,15 @@ function runShownCommand(command: string, extra: string[]): Promise<{ code: numb
 
 /**
  * The console's access pages in Debian's Chromium against a real Rampart (the CLI on the test database), every
- * action checked through the API the pages call: a token generated on the tokens page enrols a device through
- * POST /v1/enroll with the secret the page showed once (and only once); the device is suspended, reactivated,
- * moved to canary and revoked from the devices page; a pool made on the gateways page gets a gateway enrolled with a
- * gateway token, and its health shows; bundles published to stable and to a canary device, compared by digest,
- * promoted and rolled back on the policy page; the gateway's metering shows up on the sessions page. Every page
- * passes an axe scan (light and dark), a phone viewport works, a viewer sees no write action. Screenshots go to
- * docs/console/ (SQLite run).
+ * action checked through the API the pages call: a token generated on the tokens page enrols a device by running the
+ * command the page showed once (the real `rampart agent device enroll`); the device is suspended, reactivated and
+ * moved to canary from the devices page, two more suspended from a selection; a pool made on the gateways page gets
+ * a gateway enrolled with the command of a gateway token, and its heartbeat makes the pool healthy; bundles published
+ * to stable and to the canary device are compared by digest, promoted and rolled back on the policy page (a refused
+ * rule set shows the server's detail); the gateway's metering shows up on the sessions page, the device's revocation
+ * closes its session and connection truth flags the gateway until it drops it; a removed gateway loses its
+ * credential. Every page passes an axe scan (light and dark), a phone viewport works, a viewer sees no write action.
+ * Screenshots go to docs/console/ (SQLite run). Gateway endpoints use 10.232.0.0/16 only (no traffic is sent).
  */
 describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, () => {
   let tdb: TestDatabase;
@@ -162,7 +164,7 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     assert.deepEqual(problems, []);
   });
 
-  test('the devices page suspends, reactivates, re-channels and revokes the enrolled device', async () => {
+  test('the devices page suspends, reactivates and re-channels the enrolled device, and suspends a filtered selection', async () => {
     const { page, problems } = admin;
     const device = async () => items((await api('GET', '/v1/admin/devices')).body).find((d: any) => d.id === state.deviceId);
     // The spec's admin interface is /admin: it opens on the devices.
@@ -365,7 +367,7 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     assert.deepEqual(problems, []);
   });
 
-  test('the gateway\'s metering shows the device\'s session on the sessions page; revoking the device closes it', async () => {
+  test('the gateway\'s metering shows the device\'s session; revoking the device closes it and connection truth flags the gateway until it lets go', async () => {
     const { page, problems } = admin;
     const now = Date.now();
     const sessionId = crypto.randomUUID();
