@@ -45,7 +45,7 @@ async function reach(device: RunningDevice): Promise<[boolean, boolean]> {
 /** Waits until a device reaches exactly this, then asserts it holds on a second look. */
 async function expectReach(device: RunningDevice, expected: [boolean, boolean], what: string): Promise<void> {
   await waitFor(what, async () => JSON.stringify(await reach(device)) === JSON.stringify(expected), CHANGE_MS, 200).catch((err) => {
-    throw new Error(`${err.message}\n${z!.context(a, b)}`);
+    throw new Error(`${err.message}\n${z!.context(...new Set([a, b, device]))}`);
   });
   assert.deepEqual(await reach(device), expected, `${what} (second look)`);
 }

@@ -46,13 +46,13 @@ export class ZtnaLab {
   poolId = '';
   private readonly socket: string;
 
-  static async start(opts: { gatewayPollS?: number } = {}): Promise<ZtnaLab> {
+  static async start(opts: { gatewayPollS?: number; gatewayArgs?: string[] } = {}): Promise<ZtnaLab> {
     const z = new ZtnaLab();
     try {
       await z.startControlPlane();
       await z.lab.startResource();
       z.url = await z.lab.relayControlPlane(z.socket);
-      await z.startGateway(opts.gatewayPollS ?? 2);
+      await z.startGateway(opts.gatewayPollS ?? 2, opts.gatewayArgs ?? []);
     } catch (err) {
       await z.destroy();
       throw err;
@@ -112,7 +112,7 @@ export class ZtnaLab {
     return child.output();
   }
 
-  private async startGateway(pollS: number): Promise<void> {
+  private async startGateway(pollS: number, extraArgs: string[]): Promise<void> {
     const pool = await this.api('POST', '/v1/admin/settings/gateway-pools', { name: 'lab', region: 'lab-1', destinations: [RESOURCE_CIDR] });
     this.poolId = pool.id;
     const token = await this.api('POST', '/v1/admin/tokens/generate', { kind: 'gateway', pool_id: pool.id, name: 'lab gateway' });
@@ -121,7 +121,7 @@ export class ZtnaLab {
     this.gatewayId = JSON.parse(readFileSync(join(stateDir, 'gateway.json'), 'utf8')).gateway_id;
     this.gateway = this.lab.spawn('gateway', process.execPath, [
       join(repoRoot, 'bin/rampart.js'), 'agent', 'gateway', 'run', '--state-dir', stateDir, '--interface', this.lab.ifname('gateway'),
-      '--listen-port', String(WG_PORT), '--poll-interval', String(pollS), '--heartbeat-interval', '2', '--metering-interval', '5',
+      '--listen-port', String(WG_PORT), '--poll-interval', String(pollS), '--heartbeat-interval', '2', '--metering-interval', '5', ...extraArgs,
     ], cleanEnv());
     await waitFor('the gateway to be ready', () => this.gateway!.output().includes(' ready: WireGuard') || this.gateway!.proc.exitCode !== null, 60_000);
     if (this.gateway.proc.exitCode !== null) throw new Error(`the gateway agent exited:\n${this.gateway.output()}`);

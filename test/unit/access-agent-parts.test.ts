@@ -147,3 +147,14 @@ test('gateway choice: healthy pools first, endpoints with bad keys skipped, the 
   assert.deepEqual(gatewayCandidates({ pools: [] }), []);
   assert.deepEqual(gatewayCandidates('nonsense'), []);
 });
+
+test('a device asks for admission again when its tunnel stopped handshaking, not while it is live', async () => {
+  const { tunnelStale } = await import('../../src/agent/access/liveness.js');
+  const now = 1_000_000_000;
+  const s = (ago: number) => Math.floor((now - ago * 1000) / 1000);
+  assert.equal(tunnelStale(now, now - 5_000, 0), false, 'just admitted: the first handshake is on its way');
+  assert.equal(tunnelStale(now, now - 60_000, 0), true, 'admitted a minute ago and never a handshake');
+  assert.equal(tunnelStale(now, now - 600_000, s(100)), false, 'a session between its rekeys');
+  assert.equal(tunnelStale(now, now - 600_000, s(200)), true, 'the rekey failed: the gateway no longer answers');
+  assert.equal(tunnelStale(now, now - 10_000, s(200)), false, 'a handshake from an earlier admission: give the new one time');
+});

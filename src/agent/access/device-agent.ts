@@ -18,6 +18,7 @@ import { localRunner, type CommandRunner } from './exec.js';
 import { AccessClient, AccessHttpError, normalizeServerUrl, type TlsSettings } from './http.js';
 import { generateWireguardKeys, writePrivateKeyFile } from './keys.js';
 import { sleep } from './loop.js';
+import { tunnelStale } from './liveness.js';
 import { oidcSignIn } from './oidc-login.js';
 import { gatewayCandidates, type GatewayEndpoint } from './pools.js';
 import { collectFacts } from './posture.js';
@@ -27,6 +28,7 @@ import { WireguardInterface } from './wireguard.js';
 
 export const DEVICE_TOKEN_REJECTED = 'the device credential was rejected: the device was revoked or re-enrolled; enroll again';
 const TICK_MS = 250;
+const LIVENESS_CHECK_MS = 10_000;
 const KEEPALIVE_S = 25;
 
 /** The control plane no longer knows this device: 401, or 403 saying it was revoked (revocation is terminal). */
@@ -107,6 +109,17 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
   let failures = 0;
   let notBefore = 0;
   let digestEtag: string | undefined;
+  let nextLivenessCheck = 0;
+
+  /** A tunnel nobody answers on any more is asked for again (liveness.ts). */
+  async function checkLiveness(now: number): Promise<void> {
+    if (!admission || now < nextLivenessCheck) return;
+    nextLivenessCheck = now + LIVENESS_CHECK_MS;
+    const peer = (await wg.peers()).find((p) => p.public_key === admission!.gateway.public_key);
+    if (peer && !tunnelStale(now, admission.admitted_at, peer.latest_handshake)) return;
+    o.log(`no WireGuard handshake with gateway ${admission.gateway.gateway_id || admission.gateway.host} lately; asking for admission again`);
+    admission = undefined;
+  }
   let nextPolicyCheck = 0;
 
   /** A new bundle may grant (or take) destinations: ask for admission again now, whatever the backoff said. */
@@ -198,6 +211,7 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     if (verdict === 'noncompliant') return;
     const claims = spc ? readSpcClaims(spc) : undefined;
     if (!spc || !claims || now >= dueAt((claims.nbf ?? claims.exp - 3600) * 1000, claims.exp * 1000)) await renewSpc();
+    await checkLiveness(now);
     if (!admission || admission.spc !== spc || now >= dueAt(admission.admitted_at, admission.expires_at)) await admit();
     if (now >= nextTelemetry) {
       nextTelemetry = now + o.telemetryIntervalMs;

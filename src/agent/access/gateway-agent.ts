@@ -69,6 +69,8 @@ export interface GatewayRunOptions {
   pollIntervalMs: number;
   meteringIntervalMs: number;
   heartbeatIntervalMs: number;
+  /** false: never long-poll the watch route, rely on the pull alone (a proxy that cuts long requests). */
+  push?: boolean;
   log: AgentLog;
   signal: AbortSignal;
   runner?: CommandRunner;
@@ -125,7 +127,7 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
     );
   }
 
-  let pushAvailable = true;
+  let pushAvailable = o.push !== false;
   async function watch(): Promise<void> {
     let since = '0';
     await every(0, signal, async () => {
@@ -186,7 +188,7 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
     await nft.apply([]);
     await runtime.refresh().catch((err) => o.log(`first pull failed (${(err as Error).message}); will retry`));
     await listen(server, o.admissionHost, o.admissionPort);
-    o.log(`gateway ${state.gateway_id} ready: WireGuard ${o.ifname} on UDP ${o.listenPort}, admission on ${o.admissionHost}:${o.admissionPort}`);
+    o.log(`gateway ${state.gateway_id} ready: WireGuard ${o.ifname} on UDP ${o.listenPort}, admission on ${o.admissionHost}:${o.admissionPort}${pushAvailable ? '' : `; no change push, pulling every ${o.pollIntervalMs / 1000}s`}`);
     o.onReady?.(server);
     await Promise.all([heartbeat(), watch(), poll(), expire(), meter(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
   } finally {

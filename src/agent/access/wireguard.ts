@@ -66,6 +66,11 @@ export class WireguardInterface {
   /** Starts wireguard-go, sets the key and port, brings the link up. */
   async up(): Promise<void> {
     const { runner, ifname, wireguardGo = 'wireguard-go' } = this.options;
+    // An interface of this name now is a leftover of an agent that died (ours end with their wireguard-go).
+    if ((await runner.run('ip', ['link', 'show', ifname])).status === 0) {
+      this.options.log(`removing a leftover interface ${ifname}`);
+      await runner.run('ip', ['link', 'del', ifname]);
+    }
     const child = runner.spawn(wireguardGo, ['-f', ifname], { ...process.env, WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' });
     this.child = child;
     child.stdout?.on('data', (chunk) => (this.output = (this.output + chunk).slice(-4000)));

@@ -29,6 +29,7 @@ interface RunFlags {
   pollInterval: string;
   meteringInterval: string;
   heartbeatInterval: string;
+  push: boolean;
   wireguardGo?: string;
 }
 
@@ -71,6 +72,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       pollIntervalMs: seconds('--poll-interval', flags.pollInterval),
       meteringIntervalMs: seconds('--metering-interval', flags.meteringInterval),
       heartbeatIntervalMs: seconds('--heartbeat-interval', flags.heartbeatInterval),
+      push: flags.push,
       wireguardGo: flags.wireguardGo,
       log: stderrLog,
       signal,
@@ -107,6 +109,7 @@ export function registerAgentGatewayCommands(program: Command): void {
     .option('--poll-interval <seconds>', 'seconds between pulls of the runtime routes (the fallback to the change push)', '30')
     .option('--metering-interval <seconds>', 'seconds per metering window', '60')
     .option('--heartbeat-interval <seconds>', 'seconds between heartbeats (devices are sent only to gateways whose heartbeats come)', '15')
+    .option('--no-push', 'do not long-poll the control plane\'s change push; changes then land within one --poll-interval')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
     .action(runAction);
 }
