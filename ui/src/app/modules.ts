@@ -1,3 +1,4 @@
+import { accessModule } from '../modules/access';
 import { auditModule } from '../modules/audit';
 import { dashboardModule } from '../modules/dashboard';
 import { egressModule } from '../modules/egress';
@@ -7,4 +8,4 @@ import { overlayModule } from '../modules/overlay';
 import type { ConsoleModule } from './module';
 
 /** Every module's pages, in navigation order. A new module adds itself here and nowhere else. */
-export const modules: ConsoleModule[] = [dashboardModule, identityModule, overlayModule, egressModule, fleetModule, auditModule];
+export const modules: ConsoleModule[] = [dashboardModule, identityModule, overlayModule, accessModule, egressModule, fleetModule, auditModule];

@@ -18,7 +18,8 @@ export const router = createBrowserRouter([
         element: <Shell />,
         children: [
           ...modules.flatMap((m) => m.routes),
-          // ZTNA's admin pages live under /admin/*: the console is them.
+          // ZTNA's admin pages live under /admin/*: the console is them (the access pages are /admin/devices and on).
+          { path: '/admin', element: <Navigate to="/admin/devices" replace /> },
           { path: '/admin/*', element: <Navigate to="/" replace /> },
           { path: '*', lazy: page(() => import('./layout/NotFoundPage'), 'NotFoundPage') },
         ],

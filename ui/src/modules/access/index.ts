@@ -1,0 +1,25 @@
+import { IconDevices, IconFileCertificate, IconKey, IconPlugConnected, IconServer2 } from '@tabler/icons-react';
+import { page, type ConsoleModule } from '../../app/module';
+
+/**
+ * Access (the ZTNA control plane under /v1): devices, enrollment tokens, gateways and pools, policy bundles and
+ * sessions. The pages live under /admin/*, where the spec puts its admin interface; each is its own chunk.
+ */
+export const accessModule: ConsoleModule = {
+  name: 'access',
+  label: 'Access',
+  nav: [
+    { path: '/admin/devices', label: 'Devices', icon: IconDevices, permission: 'access_device:read' },
+    { path: '/admin/tokens', label: 'Enrollment tokens', icon: IconKey, permission: 'access_token:read' },
+    { path: '/admin/gateways', label: 'Gateways', icon: IconServer2, permission: 'access_gateway:read' },
+    { path: '/admin/policy', label: 'Policy bundles', icon: IconFileCertificate, permission: 'access_policy:read' },
+    { path: '/admin/sessions', label: 'Sessions', icon: IconPlugConnected, permission: 'access_session:read' },
+  ],
+  routes: [
+    { path: '/admin/devices', lazy: page(() => import('./pages/DevicesPage'), 'DevicesPage') },
+    { path: '/admin/tokens', lazy: page(() => import('./pages/TokensPage'), 'TokensPage') },
+    { path: '/admin/gateways', lazy: page(() => import('./pages/GatewaysPage'), 'GatewaysPage') },
+    { path: '/admin/policy', lazy: page(() => import('./pages/PolicyPage'), 'PolicyPage') },
+    { path: '/admin/sessions', lazy: page(() => import('./pages/SessionsPage'), 'SessionsPage') },
+  ],
+};
