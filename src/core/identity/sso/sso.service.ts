@@ -76,6 +76,21 @@ export function createSsoService(deps: IdentityDeps & { users: UserService; rbac
     if (user.status !== 'active') throw errors.forbidden(`account is ${user.status}`);
   }
 
+  /**
+   * The account a provider's claims sign in as (inside the caller's transaction): the domain allowed, a role mapped,
+   * the account created or linked and active, and its role set to the mapped one.
+   */
+  async function admit(id: string, provider: Awaited<ReturnType<typeof enabled>>, claims: Awaited<ReturnType<typeof flow.exchange>>) {
+    // The allow-list comes first: a mapping must never admit a domain the provider is closed to.
+    if (!isEmailAllowed(provider.allowed_email_domains, claims)) throw errors.forbidden('email domain not allowed');
+    const role = resolveRole(provider.role_mappings, provider.default_role, claims);
+    if (!role) throw errors.forbidden('no role mapped for this account');
+    const account = await accounts.resolve(id, claims, role);
+    mustBeActive(account);
+    if (account.roles.length !== 1 || account.roles[0] !== role) await deps.rbac.setRoles(account.id, [role]);
+    return account;
+  }
+
   return {
     async list() {
       return (await store.list()).map(view);
@@ -135,14 +150,8 @@ export function createSsoService(deps: IdentityDeps & { users: UserService; rbac
 
     async callback(id, input, client: ClientContext) {
       const { state, provider, claims } = await verifiedLogin(id, input);
-      // The allow-list comes first: a mapping must never admit a domain the provider is closed to.
-      if (!isEmailAllowed(provider.allowed_email_domains, claims)) throw errors.forbidden('email domain not allowed');
-      const role = resolveRole(provider.role_mappings, provider.default_role, claims);
-      if (!role) throw errors.forbidden('no role mapped for this account');
       return deps.db.transaction(async () => {
-        const account = await accounts.resolve(id, claims, role);
-        mustBeActive(account);
-        if (account.roles.length !== 1 || account.roles[0] !== role) await deps.rbac.setRoles(account.id, [role]);
+        const account = await admit(id, provider, claims);
         await deps.users.recordLogin(account.id);
         const pair = await deps.sessions.open(account.id, { method: 'sso', providerId: id, ttlSeconds: provider.session_ttl_s, ...client });
         return { ...pair, user: await deps.users.get(account.id), return_to: state.return_to, provider_id: id };
@@ -153,15 +162,7 @@ export function createSsoService(deps: IdentityDeps & { users: UserService; rbac
       const provider = await enabled(id);
       if (provider.pkce_required && !input.code_verifier) throw errors.validation('this provider requires PKCE: send code_verifier');
       const claims = await flow.exchangeDeviceCode(provider, input);
-      if (!isEmailAllowed(provider.allowed_email_domains, claims)) throw errors.forbidden('email domain not allowed');
-      const role = resolveRole(provider.role_mappings, provider.default_role, claims);
-      if (!role) throw errors.forbidden('no role mapped for this account');
-      return deps.db.transaction(async () => {
-        const account = await accounts.resolve(id, claims, role);
-        mustBeActive(account);
-        if (account.roles.length !== 1 || account.roles[0] !== role) await deps.rbac.setRoles(account.id, [role]);
-        return deps.users.get(account.id);
-      });
+      return deps.db.transaction(async () => deps.users.get((await admit(id, provider, claims)).id));
     },
 
     async identify(id, input) {
