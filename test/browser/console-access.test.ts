@@ -347,7 +347,9 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
     await diff.getByText(/8080,8081/).waitFor();
     assert.match(await diff.innerText(), /group eng/, 'groups by name, not id');
     assert.match(await diff.innerText(), /eng web \(destinations\)\s*\n- allow group eng → 10\.232\.1\.0\/24 tcp\/8080\s*\n\+ allow group eng → 10\.232\.1\.0\/24 tcp\/8080,8081/);
-    for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click();
+    // Notifications also close on their own, so each click takes whichever is first now, never a stale index.
+    const dismiss = page.getByRole('button', { name: 'Dismiss' });
+    for (let left = 10; left > 0 && (await dismiss.count()) > 0; left--) await dismiss.first().click({ timeout: 2_000 }).catch(() => {});
     await shot(admin, 'access-policy');
 
     page.once('dialog', (d) => d.accept());
