@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { accessServices } from '../access.services.js';
+import { connectionTruth as truthResponse, gatewayHealth, poolView, sessionPage } from './gateway.responses.js';
 import { idParam, poolBody, sessionQuery } from './gateway.schemas.js';
 
 const tags = ['access gateways'];
@@ -12,13 +14,13 @@ export function gatewayAdminRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/admin/settings/gateway-pools', surface: 'access', permission: 'access_gateway:read', tags,
       summary: 'Gateway pools, with how many gateways each has',
-      schema: {},
+      schema: { response: z.object({ items: z.array(poolView) }) },
       handler: async () => ({ items: await pools.list() }),
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/settings/gateway-pools', surface: 'access', permission: 'access_gateway:write', tags, audit: 'access.pool.upsert',
       summary: 'Create a pool, or update the one with this id (201 when created); a name another pool has is 409 conflict',
-      schema: { body: poolBody },
+      schema: { body: poolBody, response: poolView },
       handler: async (ctx) => {
         const { pool, created } = await pools.upsert(ctx.body);
         ctx.auditResource('access_gateway_pool', pool.id, { name: pool.name, created });
@@ -38,7 +40,7 @@ export function gatewayAdminRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/admin/gateway/health', surface: 'access', permission: 'access_gateway:read', tags,
       summary: "Gateway fleet health: each pool's online gateways against its min_healthy, and every gateway's status",
-      schema: {},
+      schema: { response: gatewayHealth },
       handler: () => gateways.health(),
     }),
     defineRoute({
@@ -53,13 +55,13 @@ export function gatewayAdminRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/admin/sessions', surface: 'access', permission: 'access_session:read', tags,
       summary: 'VPN sessions (device, user, gateway, pool, bytes, state), newest started first; filters state, device_id, user_id, gateway_id; ?limit&cursor',
-      schema: { query: sessionQuery },
+      schema: { query: sessionQuery, response: sessionPage },
       handler: (ctx) => sessions.list({ ...ctx.query, limit: ctx.query.limit ?? 50 }),
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/connection_truth', surface: 'access', permission: 'access_session:read', tags,
       summary: 'What the control plane allows against what gateways report; revoked_but_connected items are alerts',
-      schema: {},
+      schema: { response: truthResponse },
       handler: () => connectionTruth(),
     }),
   ];

@@ -7,6 +7,7 @@ import { DEFAULT_TENANT_ID } from '../access.types.js';
 import { canarySchema, duplicateRuleId, normalizeRules, postureRequirementsSchema, ruleSchema, type BundleContent } from './bundle.model.js';
 import { diffBundles } from './bundle-diff.js';
 import { actor, policyCallers, surface, tags } from './policy-route-kit.js';
+import { bundleDiff, bundlePage, bundleView, deviceBundle, deviceDigest } from './policy.responses.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -82,25 +83,25 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/admin/policy/bundles', surface, tags, permission: 'access_policy:read',
       summary: 'Published bundles, newest serial first, by channel and status (limit 1-200, default 50; cursor = next_cursor)',
-      schema: { query: listQuery },
+      schema: { query: listQuery, response: bundlePage },
       handler: (ctx) => policy.bundles.list(DEFAULT_TENANT_ID, { channel: ctx.query.channel, status: ctx.query.status, limit: ctx.query.limit ?? 50, cursor: ctx.query.cursor }),
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/policy/bundles/:id', surface, tags, permission: 'access_policy:read',
       summary: 'One published bundle with its rules, canary selector and signature',
-      schema: { params: z.object({ id: z.uuid() }) },
+      schema: { params: z.object({ id: z.uuid() }), response: bundleView },
       handler: (ctx) => policy.bundles.get(DEFAULT_TENANT_ID, ctx.params.id),
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/policy/diff', surface, tags, permission: 'access_policy:read',
       summary: 'Rule-level differences (added, removed, changed) between the bundles of two digests',
-      schema: { query: z.object({ from: z.string().regex(DIGEST, 'a digest is sha256:<64 hex>'), to: z.string().regex(DIGEST, 'a digest is sha256:<64 hex>') }) },
+      schema: { query: z.object({ from: z.string().regex(DIGEST, 'a digest is sha256:<64 hex>'), to: z.string().regex(DIGEST, 'a digest is sha256:<64 hex>') }), response: bundleDiff },
       handler: async (ctx) => diffBundles(await policy.bundles.byDigest(DEFAULT_TENANT_ID, ctx.query.from), await policy.bundles.byDigest(DEFAULT_TENANT_ID, ctx.query.to)),
     }),
     defineRoute({
       method: 'GET', path: '/v1/policy/bundle', surface, tags, permission: 'public', credentials: 'own',
       summary: "The calling device's bundle: the canary one when it is in the canary's subset, else stable (ETag)",
-      schema: {},
+      schema: { response: deviceBundle },
       handler: async (ctx) => {
         const body = await policy.deviceBundle(await activeDevice(ctx));
         return withEtag(ctx, bundleEtag(body), body);
@@ -109,7 +110,7 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/policy/digest', surface, tags, permission: 'public', credentials: 'own', accessLog: 'debug',
       summary: "The digest and serial of the calling device's bundle, for cheap change checks (ETag as the bundle's)",
-      schema: {},
+      schema: { response: deviceDigest },
       handler: async (ctx) => {
         const b = await policy.deviceBundle(await activeDevice(ctx));
         return withEtag(ctx, bundleEtag(b), { digest: b.digest, serial: b.serial, channel: b.channel, published_at: b.published_at });

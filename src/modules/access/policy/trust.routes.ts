@@ -6,6 +6,7 @@ import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { DEFAULT_TENANT_ID } from '../access.types.js';
 import { etagOf } from './canonical.js';
 import { policyCallers, surface, tags } from './policy-route-kit.js';
+import { issuedSpc, revokedSpcs, rotatedAnchors, signerList, spcBundle, spcValidation, trustAnchors } from './policy.responses.js';
 import { DEFAULT_OVERLAP_SECONDS } from './signers.service.js';
 import { SPC_MAX_TTL_S } from './spc.service.js';
 
@@ -18,13 +19,13 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/admin/settings/signers', surface, tags, permission: 'access_trust:read',
       summary: 'The signing keys (public halves only) and their states: next, active, retiring, retired',
-      schema: {},
+      schema: { response: signerList },
       handler: async () => ({ items: await policy.signers.list(DEFAULT_TENANT_ID) }),
     }),
     defineRoute({
       method: 'POST', path: '/v1/trust/anchors/rotate', surface, tags, permission: 'access_trust:write', audit: 'access.trust.rotate',
       summary: 'Rotate signers: next becomes active, active retires after the overlap (and its last SPC), a new next appears',
-      schema: { body: z.object({ overlap_seconds: z.number().int().min(0).max(90 * 24 * 3600).optional() }).default({}) },
+      schema: { body: z.object({ overlap_seconds: z.number().int().min(0).max(90 * 24 * 3600).optional() }).default({}), response: rotatedAnchors },
       handler: async (ctx) => {
         const out = await policy.rotateAnchors(DEFAULT_TENANT_ID, ctx.body.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS);
         ctx.auditResource('access_signer', out.active, { retiring: out.retiring });
@@ -34,7 +35,7 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/trust/anchors', surface, tags, permission: 'public',
       summary: 'The public keys that verify bundles and SPCs now (ETag)',
-      schema: {},
+      schema: { response: trustAnchors },
       handler: async (ctx) => {
         const body = await policy.signers.anchors(DEFAULT_TENANT_ID);
         return withEtag(ctx, etagOf(body), body);
@@ -43,7 +44,7 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'POST', path: '/v1/spc/issue', surface, tags, permission: 'public', credentials: 'own',
       summary: 'Issue an SPC to the calling device (active, posture not noncompliant); 24 h by default, 7 days at most',
-      schema: { body: ttlBody },
+      schema: { body: ttlBody, response: issuedSpc },
       handler: async (ctx) => {
         const d = await device(ctx);
         if (ctx.body.device_id !== undefined && ctx.body.device_id !== d.id) throw errors.forbidden('a device is issued its own SPCs only');
@@ -53,7 +54,7 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'POST', path: '/v1/spc/rotate', surface, tags, permission: 'public', credentials: 'own',
       summary: "A new SPC for the calling device; its previous ones are superseded (valid for a short grace)",
-      schema: { body: ttlBody },
+      schema: { body: ttlBody, response: issuedSpc },
       handler: async (ctx) => {
         const d = await device(ctx);
         if (ctx.body.device_id !== undefined && ctx.body.device_id !== d.id) throw errors.forbidden('a device rotates its own SPCs only');
@@ -67,6 +68,7 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
         body: z
           .object({ serial: z.number().int().min(1).optional(), device_id: z.uuid().optional(), reason: z.string().min(1).max(256).default('revoked by an administrator') })
           .refine((b) => (b.serial === undefined) !== (b.device_id === undefined), 'give exactly one of serial and device_id'),
+        response: revokedSpcs,
       },
       handler: async (ctx) => {
         const b = ctx.body;
@@ -78,7 +80,7 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/spc/bundle', surface, tags, permission: 'public', credentials: 'own',
       summary: 'The SPC revocation set (unexpired entries) and the signer kids that verify SPCs, for a device, gateway or admin (ETag)',
-      schema: {},
+      schema: { response: spcBundle },
       handler: async (ctx) => {
         const body = await policy.spcs.bundle(await callerTenant(ctx, 'access_trust:read'));
         return withEtag(ctx, etagOf(body), body);
@@ -87,7 +89,7 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'GET', path: '/v1/spc/validate', surface, tags, permission: 'public',
       summary: 'Check an SPC: signature by a signer that verifies now, time window, revocation: {valid, reason, claims}',
-      schema: { query: z.object({ spc: z.string().min(1).max(8192) }) },
+      schema: { query: z.object({ spc: z.string().min(1).max(8192) }), response: spcValidation },
       handler: (ctx) => policy.spcs.validate(null, ctx.query.spc),
     }),
   ];

@@ -3,10 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { access, data } from '../../app/api/client';
 import type { paths } from '../../app/api/generated/access';
 import { useCan } from '../../app/auth/session';
-import { asPage } from './http';
-import type {
-  Bundle, BundleDiff, Channel, ConnectionTruth, DeviceAction, GatewayHealth, GeneratedToken, Paged, Pool, PoolInput, PublishInput, Session, TokenInput,
-} from './model';
+import type { Channel, DeviceAction, GeneratedToken, Pool, PoolInput, PublishInput, TokenInput } from './model';
 
 /** Every access query sits under this key, so a write refreshes what the pages show. */
 export const ACCESS = ['access'] as const;
@@ -44,13 +41,13 @@ export const tokenCalls = {
 };
 
 // Gateway pools and gateways
-// (Typed paths and bodies; these routes declare no response schema, so their answers are read as model.ts says.)
 export const usePools = () =>
-  useQuery({ queryKey: [...ACCESS, 'pools'], queryFn: async () => asPage<Pool>(await data(access.GET('/v1/admin/settings/gateway-pools')), 'pools').items });
+  useQuery({ queryKey: [...ACCESS, 'pools'], queryFn: async () => (await data(access.GET('/v1/admin/settings/gateway-pools'))).items });
 export const useGatewayHealth = () =>
-  useQuery({ queryKey: [...ACCESS, 'gateway-health'], queryFn: async () => (await data(access.GET('/v1/admin/gateway/health'))) as GatewayHealth, refetchInterval: LIVE_MS });
+  useQuery({ queryKey: [...ACCESS, 'gateway-health'], queryFn: () => data(access.GET('/v1/admin/gateway/health')), refetchInterval: LIVE_MS });
 export const poolCalls = {
-  save: async (body: PoolInput) => (await data(access.POST('/v1/admin/settings/gateway-pools', { body }))) as Pool,
+  /** 200 when it updated the pool, 201 when it created one: the same body either way. */
+  save: async (body: PoolInput): Promise<Pool> => (await access.POST('/v1/admin/settings/gateway-pools', { body })).data as Pool,
   remove: (id: string) => access.DELETE('/v1/admin/settings/gateway-pools/{id}', { params: { path: { id } } }),
 };
 export const gatewayCalls = {
@@ -62,19 +59,18 @@ export type BundleFilters = { channel?: Channel; status?: 'canary' | 'stable' | 
 export const useBundles = (filters: BundleFilters, cursor?: string) =>
   useQuery({
     queryKey: [...ACCESS, 'bundles', filters, cursor],
-    queryFn: async () => asPage<Bundle>(await data(access.GET('/v1/admin/policy/bundles', { params: { query: { ...filters, limit: String(PAGE_SIZE), cursor } } })), 'bundles'),
+    queryFn: () => data(access.GET('/v1/admin/policy/bundles', { params: { query: { ...filters, limit: String(PAGE_SIZE), cursor } } })),
     placeholderData: keepPreviousData,
   });
 export const useBundleDiff = (from: string | null, to: string | null) =>
   useQuery({
     queryKey: [...ACCESS, 'diff', from, to],
     enabled: !!from && !!to && from !== to,
-    queryFn: async () => (await data(access.GET('/v1/admin/policy/diff', { params: { query: { from: from!, to: to! } } }))) as BundleDiff,
+    queryFn: () => data(access.GET('/v1/admin/policy/diff', { params: { query: { from: from!, to: to! } } })),
   });
-type PublishBody = paths['/v1/admin/policy/publish']['post'] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 export const policyCalls = {
   /** Rules come from the operator's JSON: the server checks them (422 with what is wrong). */
-  publish: (body: PublishInput) => data(access.POST('/v1/admin/policy/publish', { body: body as PublishBody })),
+  publish: (body: PublishInput) => data(access.POST('/v1/admin/policy/publish', { body })),
   promote: (bundle_id: string) => data(access.POST('/v1/admin/policy/promote', { body: { bundle_id } })),
   rollback: (bundle_id: string) => data(access.POST('/v1/admin/policy/rollback', { body: { channel: 'stable', bundle_id } })),
 };
@@ -85,13 +81,13 @@ type SessionFilters = { state?: 'active' | 'closed'; device_id?: string; gateway
 export const useSessions = (filters: SessionFilters) =>
   useQuery({
     queryKey: [...ACCESS, 'sessions', filters],
-    queryFn: async () => asPage<Session>(await data(access.GET('/v1/admin/sessions', { params: { query: { ...filters, limit: '200' } } })), 'sessions'),
+    queryFn: () => data(access.GET('/v1/admin/sessions', { params: { query: { ...filters, limit: '200' } } })),
     placeholderData: keepPreviousData,
     refetchInterval: LIVE_MS,
   });
 
 export const useConnectionTruth = () =>
-  useQuery({ queryKey: [...ACCESS, 'connection-truth'], queryFn: async () => (await data(access.GET('/v1/admin/connection_truth'))) as ConnectionTruth, refetchInterval: LIVE_MS });
+  useQuery({ queryKey: [...ACCESS, 'connection-truth'], queryFn: () => data(access.GET('/v1/admin/connection_truth')), refetchInterval: LIVE_MS });
 
 // Users and groups (identity, served on the access surface too): names for ids, choices for forms.
 export function useUserNames(): { names: (id: string | null | undefined) => string; users: { id: string; label: string }[] } {
@@ -137,5 +133,3 @@ export function enrollCommand(kind: 'device' | 'gateway', token: string, listenP
   const base = `rampart agent ${kind} enroll --server ${window.location.origin} --token ${token}`;
   return kind === 'gateway' ? `${base} --endpoint <public-address>:${listenPort}` : base;
 }
-
-export type { Paged };

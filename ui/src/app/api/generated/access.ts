@@ -1378,7 +1378,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        alerts: number;
+                        generated_at: string;
+                        items: {
+                            device_id: string;
+                            /** @enum {string} */
+                            expected: "allowed" | "denied";
+                            gateway_id: string;
+                            last_seen_at: string;
+                            /** @enum {string} */
+                            observed: "connected" | "absent";
+                            reason?: string;
+                            session_id: string;
+                            user_id: string | null;
+                            /** @enum {string} */
+                            verdict: "consistent" | "ghost_session" | "missing_session" | "revoked_but_connected";
+                        }[];
+                        summary: {
+                            [key: string]: number;
+                        };
+                    };
                 };
             };
             /** @description Authentication is required */
@@ -1873,7 +1893,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        gateways: {
+                            active_sessions: number;
+                            admission_url: string | null;
+                            created_at: string;
+                            endpoint: string;
+                            host: string;
+                            id: string;
+                            last_heartbeat_at: string | null;
+                            max_sessions: number | null;
+                            name: string;
+                            pool_id: string;
+                            port: number;
+                            public_key: string;
+                            /** @enum {string} */
+                            status: "pending" | "online" | "degraded" | "offline";
+                            token_prefix: string;
+                            version: string | null;
+                        }[];
+                        generated_at: string;
+                        pools: {
+                            healthy: number;
+                            min_healthy: number;
+                            name: string;
+                            ok: boolean;
+                            pool_id: string;
+                            region: string;
+                            total: number;
+                        }[];
+                    };
                 };
             };
             /** @description Authentication is required */
@@ -2214,7 +2263,87 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: {
+                            canary: {
+                                /** @default [] */
+                                device_ids: string[];
+                                /** @default [] */
+                                group_ids: string[];
+                                /** @default 0 */
+                                percent: number;
+                            } | null;
+                            /** @enum {string} */
+                            channel: "canary" | "stable";
+                            /** @constant */
+                            default_action: "deny";
+                            digest: string;
+                            id: string;
+                            kid: string;
+                            notes: string | null;
+                            posture: {
+                                /** @default null */
+                                min_client_version: string | null;
+                                /** @default {} */
+                                min_os_version: {
+                                    [key: string]: string;
+                                };
+                                /** @default [] */
+                                required: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                            };
+                            published_at: string;
+                            published_by: string;
+                            rules: {
+                                /**
+                                 * @default allow
+                                 * @enum {string}
+                                 */
+                                action: "allow" | "deny";
+                                destinations: {
+                                    cidr?: string;
+                                    fqdn?: string;
+                                    /** @default [] */
+                                    ports: string[];
+                                    /**
+                                     * @default any
+                                     * @enum {string}
+                                     */
+                                    protocol: "tcp" | "udp" | "icmp" | "any";
+                                }[];
+                                /** @default true */
+                                enabled: boolean;
+                                id: string;
+                                name: string;
+                                /** @default 100 */
+                                priority: number;
+                                /** @default [] */
+                                require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                                /** @default null */
+                                schedule: string | null;
+                                /**
+                                 * @default {
+                                 *       "group_ids": [],
+                                 *       "user_ids": [],
+                                 *       "device_ids": []
+                                 *     }
+                                 */
+                                sources: {
+                                    /** @default [] */
+                                    device_ids: string[];
+                                    /** @default [] */
+                                    group_ids: string[];
+                                    /** @default [] */
+                                    user_ids: string[];
+                                };
+                            }[];
+                            serial: number;
+                            signature: string;
+                            source_bundle_id: string | null;
+                            /** @enum {string} */
+                            status: "canary" | "stable" | "superseded" | "rolled_back";
+                        }[];
+                        next_cursor: string | null;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -2281,7 +2410,84 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        canary: {
+                            /** @default [] */
+                            device_ids: string[];
+                            /** @default [] */
+                            group_ids: string[];
+                            /** @default 0 */
+                            percent: number;
+                        } | null;
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        /** @constant */
+                        default_action: "deny";
+                        digest: string;
+                        id: string;
+                        kid: string;
+                        notes: string | null;
+                        posture: {
+                            /** @default null */
+                            min_client_version: string | null;
+                            /** @default {} */
+                            min_os_version: {
+                                [key: string]: string;
+                            };
+                            /** @default [] */
+                            required: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                        };
+                        published_at: string;
+                        published_by: string;
+                        rules: {
+                            /**
+                             * @default allow
+                             * @enum {string}
+                             */
+                            action: "allow" | "deny";
+                            destinations: {
+                                cidr?: string;
+                                fqdn?: string;
+                                /** @default [] */
+                                ports: string[];
+                                /**
+                                 * @default any
+                                 * @enum {string}
+                                 */
+                                protocol: "tcp" | "udp" | "icmp" | "any";
+                            }[];
+                            /** @default true */
+                            enabled: boolean;
+                            id: string;
+                            name: string;
+                            /** @default 100 */
+                            priority: number;
+                            /** @default [] */
+                            require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                            /** @default null */
+                            schedule: string | null;
+                            /**
+                             * @default {
+                             *       "group_ids": [],
+                             *       "user_ids": [],
+                             *       "device_ids": []
+                             *     }
+                             */
+                            sources: {
+                                /** @default [] */
+                                device_ids: string[];
+                                /** @default [] */
+                                group_ids: string[];
+                                /** @default [] */
+                                user_ids: string[];
+                            };
+                        }[];
+                        serial: number;
+                        signature: string;
+                        source_bundle_id: string | null;
+                        /** @enum {string} */
+                        status: "canary" | "stable" | "superseded" | "rolled_back";
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -2358,7 +2564,194 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        added: {
+                            /**
+                             * @default allow
+                             * @enum {string}
+                             */
+                            action: "allow" | "deny";
+                            destinations: {
+                                cidr?: string;
+                                fqdn?: string;
+                                /** @default [] */
+                                ports: string[];
+                                /**
+                                 * @default any
+                                 * @enum {string}
+                                 */
+                                protocol: "tcp" | "udp" | "icmp" | "any";
+                            }[];
+                            /** @default true */
+                            enabled: boolean;
+                            id: string;
+                            name: string;
+                            /** @default 100 */
+                            priority: number;
+                            /** @default [] */
+                            require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                            /** @default null */
+                            schedule: string | null;
+                            /**
+                             * @default {
+                             *       "group_ids": [],
+                             *       "user_ids": [],
+                             *       "device_ids": []
+                             *     }
+                             */
+                            sources: {
+                                /** @default [] */
+                                device_ids: string[];
+                                /** @default [] */
+                                group_ids: string[];
+                                /** @default [] */
+                                user_ids: string[];
+                            };
+                        }[];
+                        changed: {
+                            fields: string[];
+                            from: {
+                                /**
+                                 * @default allow
+                                 * @enum {string}
+                                 */
+                                action: "allow" | "deny";
+                                destinations: {
+                                    cidr?: string;
+                                    fqdn?: string;
+                                    /** @default [] */
+                                    ports: string[];
+                                    /**
+                                     * @default any
+                                     * @enum {string}
+                                     */
+                                    protocol: "tcp" | "udp" | "icmp" | "any";
+                                }[];
+                                /** @default true */
+                                enabled: boolean;
+                                id: string;
+                                name: string;
+                                /** @default 100 */
+                                priority: number;
+                                /** @default [] */
+                                require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                                /** @default null */
+                                schedule: string | null;
+                                /**
+                                 * @default {
+                                 *       "group_ids": [],
+                                 *       "user_ids": [],
+                                 *       "device_ids": []
+                                 *     }
+                                 */
+                                sources: {
+                                    /** @default [] */
+                                    device_ids: string[];
+                                    /** @default [] */
+                                    group_ids: string[];
+                                    /** @default [] */
+                                    user_ids: string[];
+                                };
+                            };
+                            id: string;
+                            to: {
+                                /**
+                                 * @default allow
+                                 * @enum {string}
+                                 */
+                                action: "allow" | "deny";
+                                destinations: {
+                                    cidr?: string;
+                                    fqdn?: string;
+                                    /** @default [] */
+                                    ports: string[];
+                                    /**
+                                     * @default any
+                                     * @enum {string}
+                                     */
+                                    protocol: "tcp" | "udp" | "icmp" | "any";
+                                }[];
+                                /** @default true */
+                                enabled: boolean;
+                                id: string;
+                                name: string;
+                                /** @default 100 */
+                                priority: number;
+                                /** @default [] */
+                                require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                                /** @default null */
+                                schedule: string | null;
+                                /**
+                                 * @default {
+                                 *       "group_ids": [],
+                                 *       "user_ids": [],
+                                 *       "device_ids": []
+                                 *     }
+                                 */
+                                sources: {
+                                    /** @default [] */
+                                    device_ids: string[];
+                                    /** @default [] */
+                                    group_ids: string[];
+                                    /** @default [] */
+                                    user_ids: string[];
+                                };
+                            };
+                        }[];
+                        from: {
+                            digest: string;
+                            serial: number;
+                        };
+                        identical: boolean;
+                        posture_changed: boolean;
+                        removed: {
+                            /**
+                             * @default allow
+                             * @enum {string}
+                             */
+                            action: "allow" | "deny";
+                            destinations: {
+                                cidr?: string;
+                                fqdn?: string;
+                                /** @default [] */
+                                ports: string[];
+                                /**
+                                 * @default any
+                                 * @enum {string}
+                                 */
+                                protocol: "tcp" | "udp" | "icmp" | "any";
+                            }[];
+                            /** @default true */
+                            enabled: boolean;
+                            id: string;
+                            name: string;
+                            /** @default 100 */
+                            priority: number;
+                            /** @default [] */
+                            require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                            /** @default null */
+                            schedule: string | null;
+                            /**
+                             * @default {
+                             *       "group_ids": [],
+                             *       "user_ids": [],
+                             *       "device_ids": []
+                             *     }
+                             */
+                            sources: {
+                                /** @default [] */
+                                device_ids: string[];
+                                /** @default [] */
+                                group_ids: string[];
+                                /** @default [] */
+                                user_ids: string[];
+                            };
+                        }[];
+                        to: {
+                            digest: string;
+                            serial: number;
+                        };
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -2980,7 +3373,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: {
+                            bytes_rx: number;
+                            bytes_tx: number;
+                            client_ip: string | null;
+                            closed_at: string | null;
+                            closed_reason: string | null;
+                            device_id: string;
+                            gateway_id: string;
+                            id: string;
+                            last_seen_at: string;
+                            loss_pct: number | null;
+                            overlay_ip: string | null;
+                            pool_id: string;
+                            reported_active: boolean;
+                            rtt_ms: number | null;
+                            started_at: string;
+                            /** @enum {string} */
+                            state: "active" | "closed";
+                            user_id: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -3045,7 +3460,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            channel: "canary" | "stable";
+                            created_at: string;
+                            destinations: string[];
+                            dns: string[];
+                            gateway_count: number;
+                            id: string;
+                            listen_port: number;
+                            min_healthy: number;
+                            mtu: number;
+                            name: string;
+                            region: string;
+                            /** @enum {string} */
+                            selection: "latency" | "round_robin" | "sticky";
+                            tenant_id: string;
+                            updated_at: string;
+                        }[];
+                    };
                 };
             };
             /** @description Authentication is required */
@@ -3110,7 +3544,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        created_at: string;
+                        destinations: string[];
+                        dns: string[];
+                        gateway_count: number;
+                        id: string;
+                        listen_port: number;
+                        min_healthy: number;
+                        mtu: number;
+                        name: string;
+                        region: string;
+                        /** @enum {string} */
+                        selection: "latency" | "round_robin" | "sticky";
+                        tenant_id: string;
+                        updated_at: string;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -3530,7 +3981,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: {
+                            activated_at: string | null;
+                            /** @constant */
+                            alg: "Ed25519";
+                            created_at: string;
+                            kid: string;
+                            public_key: string;
+                            retire_after: string | null;
+                            /** @enum {string} */
+                            state: "next" | "active" | "retiring" | "retired";
+                        }[];
+                    };
                 };
             };
             /** @description Authentication is required */
@@ -5160,7 +5623,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        gateway_id: string;
+                        gateway_token: string;
+                        heartbeat_interval_s: number;
+                        name: string;
+                        pool_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "online" | "degraded" | "offline";
+                        tenant_id: string;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -5245,7 +5719,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        active_sessions: number;
+                        admission_url: string | null;
+                        created_at: string;
+                        endpoint: string;
+                        host: string;
+                        id: string;
+                        last_heartbeat_at: string | null;
+                        max_sessions: number | null;
+                        name: string;
+                        pool_id: string;
+                        port: number;
+                        public_key: string;
+                        /** @enum {string} */
+                        status: "pending" | "online" | "degraded" | "offline";
+                        token_prefix: string;
+                        version: string | null;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -5403,7 +5894,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        endpoints: {
+                            admission_url: string | null;
+                            gateway_id: string;
+                            host: string;
+                            port: number;
+                            public_key: string;
+                        }[];
+                        healthy: boolean;
+                        name: string;
+                        pool_id: string;
+                        region: string;
+                        /** @enum {string} */
+                        selection: "latency" | "round_robin" | "sticky";
+                    }[];
                 };
             };
             /** @description Internal error */
@@ -5432,7 +5939,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: {
+                            /** @constant */
+                            kind: "runtime";
+                            name: string;
+                            sha256: string;
+                            url: string;
+                            version: string;
+                        }[];
+                        serial: number;
+                    };
                 };
             };
             /** @description Internal error */
@@ -5464,7 +5981,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        allow: boolean;
+                        destinations: {
+                            cidr: string;
+                            ports: string[];
+                            /** @enum {string} */
+                            protocol: "tcp" | "udp" | "icmp" | "any";
+                        }[];
+                        device_id: string;
+                        expires_at: string | null;
+                        grant_id: string | null;
+                        group_ids: string[];
+                        overlay_ip: string | null;
+                        public_key: string | null;
+                        reason: string;
+                        user_id: string | null;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -5511,7 +6044,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        config_serial: string;
+                        destinations: string[];
+                        dns: string[];
+                        gateway_id: string;
+                        heartbeat_interval_s: number;
+                        listen_port: number;
+                        log_level: string;
+                        metering_interval_s: number;
+                        mtu: number;
+                        overlay_cidr: string;
+                        pool_id: string;
+                        watch_timeout_s: number;
+                    };
                 };
             };
             /** @description Internal error */
@@ -5540,7 +6088,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        /** @constant */
+                        default_action: "deny";
+                        digest: string;
+                        id: string;
+                        kid: string;
+                        posture: {
+                            /** @default null */
+                            min_client_version: string | null;
+                            /** @default {} */
+                            min_os_version: {
+                                [key: string]: string;
+                            };
+                            /** @default [] */
+                            required: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                        };
+                        published_at: string;
+                        rules: {
+                            /**
+                             * @default allow
+                             * @enum {string}
+                             */
+                            action: "allow" | "deny";
+                            destinations: {
+                                cidr?: string;
+                                fqdn?: string;
+                                /** @default [] */
+                                ports: string[];
+                                /**
+                                 * @default any
+                                 * @enum {string}
+                                 */
+                                protocol: "tcp" | "udp" | "icmp" | "any";
+                            }[];
+                            /** @default true */
+                            enabled: boolean;
+                            id: string;
+                            name: string;
+                            /** @default 100 */
+                            priority: number;
+                            /** @default [] */
+                            require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                            /** @default null */
+                            schedule: string | null;
+                            /**
+                             * @default {
+                             *       "group_ids": [],
+                             *       "user_ids": [],
+                             *       "device_ids": []
+                             *     }
+                             */
+                            sources: {
+                                /** @default [] */
+                                device_ids: string[];
+                                /** @default [] */
+                                group_ids: string[];
+                                /** @default [] */
+                                user_ids: string[];
+                            };
+                        }[];
+                        serial: number;
+                        signature: string;
+                    };
                 };
             };
             /** @description Internal error */
@@ -5569,7 +6181,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        revoked: {
+                            expires_at: string;
+                            serial: number;
+                        }[];
+                        serial: number;
+                        signer_kids: string[];
+                    };
                 };
             };
             /** @description Internal error */
@@ -5598,7 +6217,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        anchors: {
+                            /** @constant */
+                            alg: "Ed25519";
+                            kid: string;
+                            not_after: string | null;
+                            not_before: string;
+                            public_key: string;
+                            /** @enum {string} */
+                            state: "next" | "active" | "retiring" | "retired";
+                        }[];
+                        serial: number;
+                    };
                 };
             };
             /** @description Internal error */
@@ -5630,7 +6261,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        changed: true;
+                        serial: number;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -5715,7 +6350,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        /** @constant */
+                        default_action: "deny";
+                        digest: string;
+                        id: string;
+                        kid: string;
+                        posture: {
+                            /** @default null */
+                            min_client_version: string | null;
+                            /** @default {} */
+                            min_os_version: {
+                                [key: string]: string;
+                            };
+                            /** @default [] */
+                            required: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                        };
+                        published_at: string;
+                        rules: {
+                            /**
+                             * @default allow
+                             * @enum {string}
+                             */
+                            action: "allow" | "deny";
+                            destinations: {
+                                cidr?: string;
+                                fqdn?: string;
+                                /** @default [] */
+                                ports: string[];
+                                /**
+                                 * @default any
+                                 * @enum {string}
+                                 */
+                                protocol: "tcp" | "udp" | "icmp" | "any";
+                            }[];
+                            /** @default true */
+                            enabled: boolean;
+                            id: string;
+                            name: string;
+                            /** @default 100 */
+                            priority: number;
+                            /** @default [] */
+                            require_posture: ("disk_encrypted" | "firewall_on" | "screen_lock" | "av_running" | "client_version" | "os_version")[];
+                            /** @default null */
+                            schedule: string | null;
+                            /**
+                             * @default {
+                             *       "group_ids": [],
+                             *       "user_ids": [],
+                             *       "device_ids": []
+                             *     }
+                             */
+                            sources: {
+                                /** @default [] */
+                                device_ids: string[];
+                                /** @default [] */
+                                group_ids: string[];
+                                /** @default [] */
+                                user_ids: string[];
+                            };
+                        }[];
+                        serial: number;
+                        signature: string;
+                    };
                 };
             };
             /** @description Internal error */
@@ -5744,7 +6443,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "canary" | "stable";
+                        digest: string;
+                        published_at: string;
+                        serial: number;
+                    };
                 };
             };
             /** @description Internal error */
@@ -5791,7 +6496,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        failed_checks: string[];
+                        recheck_after: number;
+                        /** @enum {string} */
+                        verdict: "compliant" | "noncompliant" | "unknown";
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -5856,7 +6566,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        revoked: {
+                            expires_at: string;
+                            serial: number;
+                        }[];
+                        serial: number;
+                        signer_kids: string[];
+                    };
                 };
             };
             /** @description Internal error */
@@ -5892,7 +6609,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        expires_at: string;
+                        kid: string;
+                        serial: number;
+                        spc: string;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -5967,7 +6689,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        revoked: number[];
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -6057,7 +6781,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        expires_at: string;
+                        kid: string;
+                        serial: number;
+                        spc: string;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -6124,7 +6853,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        claims: {
+                            [key: string]: unknown;
+                        } | null;
+                        reason: ("malformed" | "unknown_kid" | "bad_signature" | "not_yet_valid" | "expired" | "revoked" | "superseded") | null;
+                        valid: boolean;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -6184,7 +6919,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        bytes_rx: number;
+                        bytes_tx: number;
+                        client_ip: string | null;
+                        closed_at: string | null;
+                        closed_reason: string | null;
+                        device_id: string;
+                        gateway_id: string;
+                        id: string;
+                        last_seen_at: string;
+                        loss_pct: number | null;
+                        overlay_ip: string | null;
+                        pool_id: string;
+                        reported_active: boolean;
+                        rtt_ms: number | null;
+                        started_at: string;
+                        /** @enum {string} */
+                        state: "active" | "closed";
+                        user_id: string | null;
+                    };
                 };
             };
             /** @description The request is invalid */
@@ -6249,7 +7003,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        anchors: {
+                            /** @constant */
+                            alg: "Ed25519";
+                            kid: string;
+                            not_after: string | null;
+                            not_before: string;
+                            public_key: string;
+                            /** @enum {string} */
+                            state: "next" | "active" | "retiring" | "retired";
+                        }[];
+                        serial: number;
+                    };
                 };
             };
             /** @description Internal error */
@@ -6284,7 +7050,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        active: string;
+                        anchors: {
+                            /** @constant */
+                            alg: "Ed25519";
+                            kid: string;
+                            not_after: string | null;
+                            not_before: string;
+                            public_key: string;
+                            /** @enum {string} */
+                            state: "next" | "active" | "retiring" | "retired";
+                        }[];
+                        retiring: string;
+                        serial: number;
+                    };
                 };
             };
             /** @description The request is invalid */

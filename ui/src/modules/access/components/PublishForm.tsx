@@ -2,22 +2,22 @@ import { MultiSelect, NumberInput, Select, Textarea, TextInput } from '@mantine/
 import { useState } from 'react';
 import { field, FormModal } from '../../../shared/components/FormModal';
 import { policyCalls, useAccessAction, useDevices, useGroups } from '../api';
-import type { Channel, Rule } from '../model';
+import type { Channel, RuleInput } from '../model';
 
-const EXAMPLE: Rule[] = [
+const EXAMPLE: RuleInput[] = [
   { name: 'eng to the web tier', action: 'allow', sources: { group_ids: ['<group id>'] }, destinations: [{ cidr: '10.20.0.0/24', protocol: 'tcp', ports: ['443', '8080'] }] },
 ];
 
 /** Rules as JSON (the bundle's own form); a parse error is said at once, before anything is sent. */
-function parseRules(text: string): Rule[] {
+function parseRules(text: string): RuleInput[] {
   const parsed: unknown = JSON.parse(text);
   const rules = Array.isArray(parsed) ? parsed : (parsed as { rules?: unknown })?.rules;
   if (!Array.isArray(rules)) throw new Error('Rules must be a JSON array (or an object with "rules").');
-  return rules as Rule[];
+  return rules as RuleInput[];
 }
 
 /** Publishes a bundle to stable, or to a canary subset of devices and groups (with an optional percentage). */
-export function PublishForm({ initialRules, onClose }: { initialRules?: Rule[]; onClose: () => void }) {
+export function PublishForm({ initialRules, onClose }: { initialRules?: RuleInput[]; onClose: () => void }) {
   const [channel, setChannel] = useState<Channel>('stable');
   const [rules, setRules] = useState(JSON.stringify(initialRules ?? EXAMPLE, null, 2));
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +28,7 @@ export function PublishForm({ initialRules, onClose }: { initialRules?: Rule[]; 
   const groups = useGroups().data ?? [];
   const publish = useAccessAction(policyCalls.publish, (r) => `Bundle #${r.serial} published to ${r.channel}.`, onClose);
   const submit = (f: FormData) => {
-    let parsed: Rule[];
+    let parsed: RuleInput[];
     try {
       parsed = parseRules(rules);
     } catch (e) {

@@ -112,7 +112,7 @@ export function PolicyPage() {
             }
             empty="Publish the first bundle: until then every device is denied everything."
           />
-          <CursorPager label="Policy bundles" page={pager.page} next={history.data?.next_cursor} total={history.data?.total} onNext={pager.next} onPrev={pager.prev} />
+          <CursorPager label="Policy bundles" page={pager.page} next={history.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
         </section>
       </Stack>
       {publishing && <PublishForm initialRules={current?.rules} onClose={() => setPublishing(false)} />}
