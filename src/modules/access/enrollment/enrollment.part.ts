@@ -37,7 +37,7 @@ export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
     cache.set(secret, device, stamp);
     return device;
   };
-  const callers = createCallers({ core, hooks, deviceByToken });
+  const callers = createCallers({ core, hooks, deviceByToken, cachedDevice: (secret) => cache.get(secret) });
   followUserChanges(core, devices, hooks);
   return { tokens, devices, enroll, saml, callers };
 }
