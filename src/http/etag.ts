@@ -12,6 +12,8 @@ const opaque = (tag: string) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$
  * quotes off the ETag it got before sending it back.
  */
 export function ifNoneMatchHits(header: string | string[] | undefined, etag: string): boolean {
+  // The common case first: a poller sends back the very tag it got, and that needs no parsing.
+  if (header === etag) return true;
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value?.trim()) return false;
   if (value.trim() === '*') return true;

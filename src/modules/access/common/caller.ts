@@ -45,6 +45,8 @@ interface CallerDeps {
   hooks: AccessHooks;
   /** The device row behind a device token (enrollment/device.service.ts), whatever its status. */
   deviceByToken(secret: string): Promise<(AccessDevice & { status: AccessDevice['status'] }) | undefined>;
+  /** The device deviceByToken would give from its cache, without a promise: device polls mostly end here. */
+  cachedDevice?(secret: string): AccessDevice | undefined;
 }
 
 function bearerOf(headers: IncomingHttpHeaders): string | undefined {
@@ -63,7 +65,7 @@ export function createCallers(deps: CallerDeps): AccessCallers {
   async function device(req: CallerRequest, opts: CallerOptions = {}): Promise<DeviceCaller> {
     const secret = bearerOf(req.headers);
     if (!secret?.startsWith(SECRET_PREFIX.device)) throw errors.unauthorized('a device token is required (Authorization: Bearer <device_token>)');
-    const found = await deps.deviceByToken(secret);
+    const found = deps.cachedDevice?.(secret) ?? (await deps.deviceByToken(secret));
     if (!found || found.status === 'revoked') throw errors.unauthorized('device token is not valid');
     if (found.status === 'suspended' && !opts.allowSuspended) throw errors.forbidden('device is suspended');
     if (found.status === 'pending') throw errors.forbidden('device is waiting for approval');

@@ -1,7 +1,7 @@
 import type { AccessDevice } from '../access.types.js';
 
 /**
- * Devices by the hash of their bearer credential, for a few seconds: every device request resolves its token, and
+ * Devices by their bearer credential, for a few seconds: every device request resolves its token, and
  * most of them are cheap reads (policy digest, SPC bundle) that should not each cost a query. Any device change
  * clears it: locally at commit (so the next request after a revoke already misses), and on every node through
  * ACCESS_CHANGED; the TTL bounds what a lost notification could leave behind.
@@ -12,17 +12,17 @@ export function createDeviceCredentialCache(now: () => Date, ttlMs = 5_000, maxE
   return {
     /** Taken before reading the row; a clear() in between makes set() a no-op (the read may predate the change). */
     stamp: () => generation,
-    get(hash: string): AccessDevice | undefined {
-      const entry = entries.get(hash);
+    get(secret: string): AccessDevice | undefined {
+      const entry = entries.get(secret);
       if (!entry) return undefined;
       if (entry.until > now().getTime()) return entry.device;
-      entries.delete(hash);
+      entries.delete(secret);
       return undefined;
     },
-    set(hash: string, device: AccessDevice, stamp: number): void {
+    set(secret: string, device: AccessDevice, stamp: number): void {
       if (stamp !== generation) return;
       if (entries.size >= maxEntries) entries.clear();
-      entries.set(hash, { device, until: now().getTime() + ttlMs });
+      entries.set(secret, { device, until: now().getTime() + ttlMs });
     },
     clear(): void {
       generation++;

@@ -24,19 +24,20 @@ export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
   core.events.subscribe(ACCESS_CHANGED, () => cache.clear());
   devices.onChange(() => cache.clear());
   const deviceByToken = async (secret: string) => {
-    const hash = hashSecret(secret);
-    const hit = cache.get(hash);
+    // Keyed by the token itself: hashing it was most of a hit's cost. Only the memory of this process holds it, as
+    // every request carrying it does, and for seconds at most; the database keeps the hash alone.
+    const hit = cache.get(secret);
     if (hit) return hit;
     const stamp = cache.stamp();
-    const row = await devices.byHash(hash);
+    const row = await devices.byHash(hashSecret(secret));
     if (!row) return undefined;
     // last_seen_at is kept to the minute: a write per device request would make every read a write.
     if (core.now().getTime() - Date.parse(row.last_seen_at ?? '1970-01-01T00:00:00Z') > SEEN_RESOLUTION_MS) await devices.touch(row.id);
     const device = toAccessDevice(row);
-    cache.set(hash, device, stamp);
+    cache.set(secret, device, stamp);
     return device;
   };
-  const callers = createCallers({ core, hooks, deviceByToken });
+  const callers = createCallers({ core, hooks, deviceByToken, cachedDevice: (secret) => cache.get(secret) });
   followUserChanges(core, devices, hooks);
   return { tokens, devices, enroll, saml, callers };
 }

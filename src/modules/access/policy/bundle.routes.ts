@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { withEtag } from '../../../http/etag.js';
+import { ifNoneMatchHits, withEtag } from '../../../http/etag.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { DEFAULT_TENANT_ID } from '../access.types.js';
 import { canarySchema, duplicateRuleId, normalizeRules, postureRequirementsSchema, ruleSchema, type BundleContent } from './bundle.model.js';
@@ -37,6 +37,13 @@ const listQuery = z.object({
  * signs the live bundles again, and devices must fetch the new signature before the old key retires).
  */
 const bundleEtag = (b: { digest: string; serial: number; kid: string }) => `"${b.digest.slice(7, 39)}-${b.serial}-${b.kid.slice(-12)}"`;
+/** The live bundles are cached objects, so their tags are built once each, not on every poll. */
+const etags = new WeakMap<object, string>();
+const liveEtag = (b: { digest: string; serial: number; kid: string }) => {
+  let tag = etags.get(b);
+  if (tag === undefined) etags.set(b, (tag = bundleEtag(b)));
+  return tag;
+};
 
 /** Policy bundles: publish, promote, roll back and read them (admins); the device's own bundle and digest. */
 export function bundleRoutes(core: Core): RouteDefinition<any>[] {
@@ -112,8 +119,11 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
       summary: "The digest and serial of the calling device's bundle, for cheap change checks (ETag as the bundle's)",
       schema: { response: deviceDigest },
       handler: async (ctx) => {
-        const b = await policy.deviceBundle(await activeDevice(ctx));
-        return withEtag(ctx, bundleEtag(b), { digest: b.digest, serial: b.serial, channel: b.channel, published_at: b.published_at });
+        const { bundle: b, channel } = await policy.servedLive(await activeDevice(ctx));
+        // An unchanged poll (the usual answer) builds no body.
+        const tag = liveEtag(b);
+        if (ifNoneMatchHits(ctx.headers['if-none-match'], tag)) return withEtag(ctx, tag, undefined);
+        return withEtag(ctx, tag, { digest: b.digest, serial: b.serial, channel, published_at: b.published_at });
       },
     }),
   ];

@@ -19,7 +19,7 @@ export function policyCallers(core: Core) {
   const device = async (ctx: RouteContext<any>) => (await callers.device(ctx)).device;
   /** The calling device, which must be active. */
   const activeDevice = async (ctx: RouteContext<any>) => {
-    const d = await device(ctx);
+    const d = (await callers.device(ctx)).device;
     policy.requireActive(d);
     return d;
   };

@@ -64,9 +64,15 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     return policyFor(live, device, needsGroups ? await pollingGroups(device.id) : []);
   }
 
-  async function deviceBundle(device: AccessDevice) {
+  /** The live bundle the device is served and its channel, as cached (no copy: the digest poll reads a few fields). */
+  async function servedLive(device: AccessDevice) {
     const s = await servedBundle(device);
     if (!s) throw errors.notFound('no policy bundle has been published');
+    return s;
+  }
+
+  async function deviceBundle(device: AccessDevice) {
+    const s = await servedLive(device);
     return deviceBundleView(s.bundle, s.channel);
   }
 
@@ -160,6 +166,7 @@ export function createPolicyService(core: Core, hooks: AccessHooks) {
     spcs,
     posture,
     requireActive,
+    servedLive,
     deviceBundle,
     issueSpc,
     rotateSpc,
