@@ -296,7 +296,8 @@ describe('access enrollment: tokens, POST /v1/enroll, devices and their lifecycl
     await waitFor('a user access change', () => changes.find((c) => c.reason === 'user' && c.user_id === user.id));
     assert.ok(changes.find((c) => c.reason === 'user')!.device_ids?.includes(d.device_id));
     await waitFor('SPC revocation', () => revokedSpcs.some((x) => x.ids.includes(d.device_id) && /user suspended/.test(x.reason)));
-    assert.ok(closed.some((x) => x.ids.includes(d.device_id)));
+    // Sessions close after the SPCs are revoked, in the same asynchronous follow-up: waited for too.
+    await waitFor('sessions closed', () => closed.some((x) => x.ids.includes(d.device_id)));
     const suspendedUserToken = await generateToken(r, admin, { bound_user_id: user.id });
     const refused = await enroll(r, suspendedUserToken.secret);
     assert.equal(refused.statusCode, 403, "a suspended user's token enrolls nothing");

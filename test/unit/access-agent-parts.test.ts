@@ -119,6 +119,25 @@ test('the grant table writes rules before a peer appears, rewrites only what cha
   assert.deepEqual(table.list(), []);
 });
 
+test('a recheck answer applies only to the grant it asked about: it never re-adds a removed device or cuts a newer grant', async () => {
+  const { calls, dataplane } = recordingDataplane();
+  const table = new GrantTable(dataplane, () => {});
+  const asked = await table.admit(grant());
+  // Revoked while the (older, allowing) answer was on its way: the answer must not bring the device back.
+  await table.remove('a', 'revoked');
+  assert.equal(await table.settle(asked, grant({ expires_at: 20_000 }), 'change pushed'), false);
+  assert.deepEqual(table.list(), []);
+  // Admitted again meanwhile: an older refusal must not cut the new grant.
+  const fresh = await table.admit(grant());
+  calls.splice(0);
+  assert.equal(await table.settle(asked, undefined, 'change pushed: spc_invalid'), false);
+  assert.deepEqual(table.list().map((g) => g.device_id), ['a']);
+  assert.deepEqual(calls, []);
+  // Still the grant asked about: the answer applies.
+  assert.equal(await table.settle(fresh, undefined, 'change pushed: device_revoked'), true);
+  assert.deepEqual(table.list(), []);
+});
+
 test('an overlay address granted to another device is taken from the first', async () => {
   const { calls, dataplane } = recordingDataplane();
   const table = new GrantTable(dataplane, () => {});

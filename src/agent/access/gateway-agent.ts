@@ -116,13 +116,15 @@ export async function runGatewayAgent(o: GatewayRunOptions): Promise<0 | 2> {
   /** Asks the control plane about every admitted device again; refused ones go, changed ones are rewritten. */
   async function recheck(why: string): Promise<void> {
     // A revoked SPC needs no question: the revocation list already says so.
-    await Promise.all(grants.list().filter((g) => g.spc_serial && runtime.revokedSerials.has(g.spc_serial)).map((g) => grants.remove(g.device_id, `${why}: SPC revoked`)));
+    await Promise.all(grants.list().filter((g) => g.spc_serial && runtime.revokedSerials.has(g.spc_serial)).map((g) => grants.settle(g, undefined, `${why}: SPC revoked`)));
+    // The push and the pull may recheck at once, and devices admit meanwhile: each answer applies only to the grant
+    // it was asked about (GrantTable.settle), never over a newer one.
     await Promise.all(
       grants.list().map(async (current) => {
         const answer = await runtime.grant(current.device_id, current.public_key);
-        if (!answer.allow) return void (await grants.remove(current.device_id, `${why}: ${answer.reason}`));
+        if (!answer.allow) return void (await grants.settle(current, undefined, `${why}: ${answer.reason}`));
         const cap = current.spc_expires_at ?? answer.grant.expires_at;
-        await grants.admit({ ...answer.grant, spc_serial: current.spc_serial, spc_expires_at: current.spc_expires_at, expires_at: Math.min(answer.grant.expires_at, cap) });
+        await grants.settle(current, { ...answer.grant, spc_serial: current.spc_serial, spc_expires_at: current.spc_expires_at, expires_at: Math.min(answer.grant.expires_at, cap) }, why);
       }),
     );
   }

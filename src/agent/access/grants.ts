@@ -61,26 +61,42 @@ export class GrantTable {
 
   /** Adds or replaces a device's grant; the data plane changes only where the grant did. Returns it as stored. */
   admit(grant: Grant): Promise<Grant> {
+    return this.serial(() => this.store(grant));
+  }
+
+  /**
+   * A recheck's answer, applied only while the device still holds the grant the question was asked about: an
+   * admission or removal that landed meanwhile is newer, and an older answer must not undo it (re-add a revoked
+   * device, or cut one just admitted again). An undefined grant removes it. Returns whether it was applied.
+   */
+  settle(asked: Grant, grant: Grant | undefined, reason: string): Promise<boolean> {
     return this.serial(async () => {
-      const before = this.grants.get(grant.device_id);
-      // Another device holding this overlay address (re-enrolled elsewhere) loses it first.
-      for (const other of this.grants.values()) {
-        if (other.device_id !== grant.device_id && other.overlay_ip === grant.overlay_ip) await this.drop(other, 'its overlay address was granted to another device');
-      }
-      const sameDevice = before && before.public_key === grant.public_key;
-      const session = sameDevice ? { session_id: before.session_id, started_at: before.started_at } : { session_id: randomUUID(), started_at: this.now() };
-      this.grants.set(grant.device_id, { ...grant, ...session });
-      const rulesChanged = !before || before.overlay_ip !== grant.overlay_ip || destinationKey(before.destinations) !== destinationKey(grant.destinations);
-      if (rulesChanged) await this.dataplane.applyRules(this.rules());
-      if (before && (before.public_key !== grant.public_key || before.overlay_ip !== grant.overlay_ip)) {
-        await this.dataplane.removePeer(before.public_key, before.overlay_ip);
-        await this.dataplane.forget(before.overlay_ip);
-      }
-      if (!before || before.public_key !== grant.public_key || before.overlay_ip !== grant.overlay_ip) await this.dataplane.addPeer(grant.public_key, grant.overlay_ip);
-      if (!before) this.log(`admitted device ${grant.device_id} at ${grant.overlay_ip} until ${new Date(grant.expires_at).toISOString()}`);
-      else if (rulesChanged) this.log(`device ${grant.device_id}: destinations changed`);
-      return this.grants.get(grant.device_id)!;
+      if (this.grants.get(asked.device_id) !== asked) return false;
+      if (grant) await this.store(grant);
+      else await this.drop(asked, reason);
+      return true;
     });
+  }
+
+  private async store(grant: Grant): Promise<Grant> {
+    const before = this.grants.get(grant.device_id);
+    // Another device holding this overlay address (re-enrolled elsewhere) loses it first.
+    for (const other of this.grants.values()) {
+      if (other.device_id !== grant.device_id && other.overlay_ip === grant.overlay_ip) await this.drop(other, 'its overlay address was granted to another device');
+    }
+    const sameDevice = before && before.public_key === grant.public_key;
+    const session = sameDevice ? { session_id: before.session_id, started_at: before.started_at } : { session_id: randomUUID(), started_at: this.now() };
+    this.grants.set(grant.device_id, { ...grant, ...session });
+    const rulesChanged = !before || before.overlay_ip !== grant.overlay_ip || destinationKey(before.destinations) !== destinationKey(grant.destinations);
+    if (rulesChanged) await this.dataplane.applyRules(this.rules());
+    if (before && (before.public_key !== grant.public_key || before.overlay_ip !== grant.overlay_ip)) {
+      await this.dataplane.removePeer(before.public_key, before.overlay_ip);
+      await this.dataplane.forget(before.overlay_ip);
+    }
+    if (!before || before.public_key !== grant.public_key || before.overlay_ip !== grant.overlay_ip) await this.dataplane.addPeer(grant.public_key, grant.overlay_ip);
+    if (!before) this.log(`admitted device ${grant.device_id} at ${grant.overlay_ip} until ${new Date(grant.expires_at).toISOString()}`);
+    else if (rulesChanged) this.log(`device ${grant.device_id}: destinations changed`);
+    return this.grants.get(grant.device_id)!;
   }
 
   private async drop(grant: Grant, reason: string): Promise<void> {

@@ -61,37 +61,54 @@ export function codeFromRedirect(address: string, redirectUri: string, state: st
   return code;
 }
 
-/** Waits for the redirect on the loopback listener or a pasted address on stdin, whichever comes first. */
-function awaitRedirect(redirectUri: string, state: string, input: NodeJS.ReadableStream): Promise<string> {
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** Where the sign-in ends: the code from the redirect, and whether the loopback listener is up to receive it. */
+interface RedirectWait {
+  code: Promise<string>;
+  listening: boolean;
+}
+
+/**
+ * The loopback listener for the IdP's redirect, resolved once it listens (undefined when its port is taken: a
+ * pasted address still works). It must listen before the sign-in URL is shown, or a browser that comes back at
+ * once finds nothing there.
+ */
+function listenLoopback(target: URL, settle: (address: string) => void): Promise<Server | undefined> {
+  const server = createServer((req, res) => {
+    if (!req.url?.startsWith(target.pathname)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('Signed in: you can close this window and return to the terminal.\n');
+    settle(req.url);
+  });
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(Number(target.port || 80), target.hostname.replace(/^\[|\]$/g, ''), () => resolve(server));
+  });
+}
+
+/** Readies both ways back (the loopback listener, a pasted address on stdin); the code comes by whichever is first. */
+async function awaitRedirect(redirectUri: string, state: string, input: NodeJS.ReadableStream): Promise<RedirectWait> {
   const target = new URL(redirectUri);
-  let server: Server | undefined;
-  const lines = createInterface({ input });
-  const done = () => {
-    lines.close();
-    // Let the process end once enrolled: nothing more is read.
-    (input as NodeJS.ReadStream).pause?.();
-    server?.close();
-  };
-  return new Promise<string>((resolve, reject) => {
-    const settle = (address: string) => {
+  let settle!: (address: string) => void;
+  const code = new Promise<string>((resolve, reject) => {
+    settle = (address: string) => {
       try {
         resolve(codeFromRedirect(address, redirectUri, state));
       } catch (err) {
         reject(err);
       }
     };
-    lines.on('line', (line) => line.trim() && settle(line));
-    if (['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) {
-      server = createServer((req, res) => {
-        if (!req.url?.startsWith(target.pathname)) return void res.writeHead(404).end();
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('Signed in: you can close this window and return to the terminal.\n');
-        settle(req.url);
-      });
-      // Busy port: stdin still works.
-      server.on('error', () => {});
-      server.listen(Number(target.port || 80), target.hostname.replace(/^\[|\]$/g, ''));
-    }
-  }).finally(done);
+  });
+  const lines = createInterface({ input });
+  lines.on('line', (line) => line.trim() && settle(line));
+  const server = LOOPBACK_HOSTS.includes(target.hostname) ? await listenLoopback(target, settle) : undefined;
+  const done = () => {
+    lines.close();
+    // Let the process end once enrolled: nothing more is read.
+    (input as NodeJS.ReadStream).pause?.();
+    server?.close();
+  };
+  return { code: code.finally(done), listening: server !== undefined };
 }
 
 /** A provider configured by its issuer alone: its authorization endpoint from the issuer's discovery document. */
@@ -115,7 +132,9 @@ export async function oidcSignIn(client: AccessClient, providerId: string, redir
   if (!listed) throw new OidcLoginError(`no enabled OIDC provider ${providerId} (known: ${providers.map((p) => `${p.id} ${p.name ?? ''}`.trim()).join(', ') || 'none'})`);
   const provider = listed.authorize_url ? listed : { ...listed, authorize_url: await discoverAuthorizeUrl(listed) };
   const request = authorizationRequest(provider, redirectUri);
-  say(`Sign in with ${provider.name ?? 'your identity provider'} to enrol this device: open\n${request.url}\nthen come back here (or paste the address the browser was sent to).`);
-  const code = await awaitRedirect(redirectUri, request.state, input);
+  const redirect = await awaitRedirect(redirectUri, request.state, input);
+  const back = redirect.listening ? 'then come back here (or paste the address the browser was sent to)' : `then paste here the address the browser was sent to (nothing listens on ${redirectUri} here)`;
+  say(`Sign in with ${provider.name ?? 'your identity provider'} to enrol this device: open\n${request.url}\n${back}.`);
+  const code = await redirect.code;
   return { provider_id: providerId, code, code_verifier: request.verifier, redirect_uri: redirectUri, nonce: request.nonce };
 }
