@@ -1,18 +1,4 @@
-/** Small pieces the agents' loops share. */
-
-/** Resolves after `ms`, or at once when the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+import { sleep } from '../common/sleep.js';
 
 /**
  * Runs `work` every `intervalMs` until the signal aborts; a failure is logged and waits the backoff instead.

@@ -1,7 +1,8 @@
 /** `rampart agent overlay enroll`: redeem a one-time code and keep what the device needs in its state dir. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DeviceHttpError, DeviceNetworkError, enroll, normalizeServerUrl, type TlsSettings } from './http-client.js';
+import { DeviceHttpError, DeviceNetworkError, enroll, type TlsSettings } from './http-client.js';
+import { normalizeServerUrl } from '../common/server-url.js';
 import { stateFile, writeState, type AgentState } from './state.js';
 
 export interface EnrollInput {

@@ -55,18 +55,6 @@ const CERTIFICATE_ERRORS = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** The server's base URL, checked and without a trailing slash. */
-export function normalizeServerUrl(server: string): string {
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    throw new Error(`--server must be a URL such as https://rampart.example:8443, got "${server}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`--server must be an http(s) URL, got "${server}"`);
-  return url.toString().replace(/\/+$/, '');
-}
-
 function tlsOptions(tls: TlsSettings): { ca?: string; rejectUnauthorized?: boolean } {
   if (tls.insecure) return { rejectUnauthorized: false };
   return tls.ca_file ? { ca: readFileSync(tls.ca_file, 'utf8') } : {};

@@ -13,6 +13,7 @@ import type { AgentLog } from './log.js';
 import { NebulaSupervisor } from './nebula-supervisor.js';
 import { configFile, readState } from './state.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { sleep } from '../common/sleep.js';
 
 export const TOKEN_REJECTED = 'the device token was rejected (401): re-enroll with `rampart agent overlay enroll`';
 
@@ -26,20 +27,6 @@ export interface AgentRunOptions {
   random?: () => number;
   /** How long nebula gets between SIGTERM and SIGKILL. */
   stopTimeoutMs?: number;
-}
-
-/** Resolves after `ms`, or at once when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 const readIfExists = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);

@@ -1,7 +1,9 @@
 /** What `rampart agent gateway` and `rampart agent device` share: number flags, signals, error endings. */
 import type { Command } from 'commander';
 import { AgentStateError } from '../../agent/access/state.js';
-import { AccessHttpError, AccessNetworkError, normalizeServerUrl } from '../../agent/access/http.js';
+import { AccessHttpError, AccessNetworkError } from '../../agent/access/http.js';
+import { normalizeServerUrl } from '../../agent/common/server-url.js';
+import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
 
@@ -22,6 +24,15 @@ export function hostPort(flag: string, value: string): { host: string; port: num
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
   if (!match || !match[1]) fail(`${flag} must be host:port, got "${value}"`);
   return { host: match[1], port: port(flag, match[2]) };
+}
+
+/** --interface: a name the kernel takes, checked before anything starts. */
+export function interfaceName(value: string): string {
+  try {
+    return checkInterfaceName(value);
+  } catch (err) {
+    fail((err as Error).message);
+  }
 }
 
 /** --server, checked before anything is written. */

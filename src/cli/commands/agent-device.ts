@@ -3,10 +3,9 @@ import type { Command } from 'commander';
 import { enrollDevice, runDeviceAgent } from '../../agent/access/device-agent.js';
 import { DEFAULT_REDIRECT_URI, OidcLoginError } from '../../agent/access/oidc-login.js';
 import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js';
-import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
-import { agentCommand, operatorErrors, seconds, serverUrl, stopSignal } from './agent-access-shared.js';
+import { agentCommand, operatorErrors, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIRS.device}`;
 
@@ -49,12 +48,7 @@ async function enrollAction(flags: EnrollFlags): Promise<void> {
 }
 
 async function runAction(flags: RunFlags): Promise<void> {
-  let ifname: string;
-  try {
-    ifname = checkInterfaceName(flags.interface);
-  } catch (err) {
-    fail((err as Error).message);
-  }
+  const ifname = interfaceName(flags.interface);
   const signal = stopSignal('the device tunnel');
   await operatorErrors(async () => {
     const code = await runDeviceAgent({

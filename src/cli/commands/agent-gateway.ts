@@ -3,10 +3,8 @@ import type { Command } from 'commander';
 import { enrollGateway, runGatewayAgent } from '../../agent/access/gateway-agent.js';
 import { admissionUrlFor } from '../../agent/access/pools.js';
 import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js';
-import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
-import { fail } from '../fail.js';
-import { agentCommand, hostPort, operatorErrors, port, seconds, serverUrl, stopSignal } from './agent-access-shared.js';
+import { agentCommand, hostPort, operatorErrors, port, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIRS.gateway}`;
 
@@ -55,12 +53,7 @@ async function enrollAction(flags: EnrollFlags): Promise<void> {
 async function runAction(flags: RunFlags): Promise<void> {
   const listenPort = port('--listen-port', flags.listenPort);
   const admission = hostPort('--admission-listen', flags.admissionListen ?? `0.0.0.0:${listenPort + 1}`);
-  let ifname: string;
-  try {
-    ifname = checkInterfaceName(flags.interface);
-  } catch (err) {
-    fail((err as Error).message);
-  }
+  const ifname = interfaceName(flags.interface);
   const signal = stopSignal('the gateway');
   await operatorErrors(async () => {
     const code = await runGatewayAgent({

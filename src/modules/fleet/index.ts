@@ -5,7 +5,7 @@ import { hostMigrations } from './hosts/hosts.migrations.js';
 import { hostListMigrations } from './hosts/host-list.migrations.js';
 import { alertMigrations } from './alerts/alerts.migrations.js';
 import { alertRoutes } from './alerts/alerts.routes.js';
-import { startIntervalSweeper } from './common/interval-sweeper.js';
+import { startIntervalSweeper } from '../../core/jobs/interval-sweeper.js';
 import { notificationMigrations } from './notifications/notifications.migrations.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
 import { DELIVER_JOB } from './notifications/channel.types.js';

@@ -31,26 +31,11 @@ export interface TelemetryInput {
   bytes_tx?: number;
 }
 
-export interface SessionView {
-  id: string;
-  device_id: string;
-  user_id: string | null;
-  gateway_id: string;
-  pool_id: string;
-  client_ip: string | null;
-  overlay_ip: string | null;
-  state: SessionState;
-  started_at: string;
-  last_seen_at: string;
-  bytes_rx: number;
-  bytes_tx: number;
-  closed_reason: string | null;
-  closed_at: string | null;
+/** A session as the admin API shows it: its row without the tenant and telemetry time, the flag as a boolean. */
+export type SessionView = Omit<AccessSessionRow, 'tenant_id' | 'telemetry_at' | 'reported_active'> & {
   /** Whether the gateway's newest metering window still carried it. */
   reported_active: boolean;
-  rtt_ms: number | null;
-  loss_pct: number | null;
-}
+};
 
 export interface SessionQuery {
   state?: SessionState;

@@ -1,4 +1,5 @@
 import type { Core } from '../../../core/index.js';
+import { startIntervalSweeper } from '../../../core/jobs/interval-sweeper.js';
 import type { PolicyService } from './policy.service.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -8,19 +9,8 @@ const SWEEP_INTERVAL_MS = 60_000;
  * their overlap are written down as retired. Both are idempotent deletes and updates, so nodes may overlap.
  */
 export function startPolicySweeper(core: Core, policy: PolicyService, intervalMs = SWEEP_INTERVAL_MS): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const sweep = async () => {
+  return startIntervalSweeper(core, 'access-policy', async () => {
     await policy.spcs.prune();
     await policy.signers.retireDue();
-  };
-  const timer = setInterval(() => {
-    running = running.then(sweep).catch((err) => core.logger.warn({ err, sweep: 'access-policy' }, 'sweep failed'));
   }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }
