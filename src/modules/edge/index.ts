@@ -1,0 +1,17 @@
+import type { RampartModule } from '../module.js';
+import { edgeServices } from './edge.services.js';
+
+/**
+ * The edge firewall (docs/edge.md): AiFw's API for rules, NAT, aliases, schedules, interfaces and configuration
+ * history, compiled into Rampart's own nftables table on Linux. Paths /api/v1/*, AiFw's bodies ({"data": ...},
+ * {"message": ...}) and errors (status code plus {"error": "..."}).
+ */
+export const edgeModule: RampartModule = {
+  name: 'edge',
+  // firewall/ 0001-0019, network/ 0020-0039, frame/ 0040-0059, config/ 0060-0079: names never collide.
+  migrations: [],
+  http: (core) => {
+    edgeServices(core);
+    return { name: 'edge', routes: [] };
+  },
+};
