@@ -9,6 +9,8 @@ export interface FifoQueue {
    */
   acquire(limit?: WaitLimit): Promise<void>;
   release(): void;
+  /** Takes a slot only if one is free and nobody waits (so it never overtakes a waiter): whether it did. */
+  tryAcquire(): boolean;
   /** Runs fn holding a slot. */
   run<T>(fn: () => Promise<T>, limit?: WaitLimit): Promise<T>;
 }
@@ -40,6 +42,11 @@ export function createFifoQueue(slots: number): FifoQueue {
             }, limit.maxWaitMs)
           : undefined;
       });
+    },
+    tryAcquire() {
+      if (free <= 0) return false;
+      free--;
+      return true;
     },
     release() {
       const next = waiting.shift();

@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import type { RouteDefinition } from './route.js';
 import { createRouteRunner, type RouteRunnerDeps } from './route-runner.js';
 import { closeSseStreams } from './sse.js';
+import { writeAccessLine } from './access-log.js';
 import { createTurnGate } from './turn-gate.js';
 import type { ConsoleAssets } from './console.js';
 
@@ -94,7 +95,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     if ((req.log as Logger).isLevelEnabled(level)) {
       // The path only: query strings may carry tickets or tokens.
       const path = req.url.split('?')[0];
-      req.log[level]({ method: req.method, route, path, status: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      writeAccessLine(req.log as Logger, level, { method: req.method, route, path, status: reply.statusCode, ms: Math.round(ms * 10) / 10 });
     }
     done();
   });

@@ -2,11 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { PostgresDialect, SqliteDialect, type Kysely } from 'kysely';
+import { PostgresDialect, SqliteDialect, type Compilable, type Kysely } from 'kysely';
 import pg from 'pg';
 import { dialectHelpers, type DialectHelpers } from './dialect.js';
 import { cachedPostgresPool, cachedSqlite, type StatementCache, type StatementStats } from './statement-cache.js';
 import { lazyTransactions, type LazyTransaction, type LazyTransactions } from './lazy-transaction.js';
+import { preparedRead, type DirectStatements } from './prepared-read.js';
 import type { Tables } from './tables.js';
 
 export interface DatabaseOptions {
@@ -32,6 +33,13 @@ export interface Database {
    * once, not once per query. SQLite has a single connection: fn runs as it is.
    */
   oneConnection<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * A read for the hottest paths, built and compiled once: `build` gets a placeholder for each argument and the
+   * returned function runs the same SQL with the values it is given (scalars only, each used as one parameter).
+   * It joins the current unit of work like any query; on SQLite, outside one and with the connection free, it runs
+   * the cached statement at once, without Kysely's build, compile, acquire and release (see prepared-read.ts).
+   */
+  prepare<A extends unknown[], R>(build: (db: Kysely<Tables>, ...args: A) => Compilable<R>): (...args: A) => Promise<R[]>;
   /** Runs fn once the current transaction commits (never if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
   /** The statement cache's figures (statement-cache.ts): prepares stay flat while the same queries repeat. */
@@ -70,7 +78,8 @@ function openSqlite(opts: DatabaseOptions): Database {
   const kysely = lazyTransactions<Tables>(new SqliteDialect({ database: statements }), { oneConnection: true });
   // Health checks ping on every request: a statement prepared once keeps that check real and cheap.
   const pingStatement = sqlite.prepare('select 1');
-  return withUnitOfWork(kysely, statements, dialectHelpers('sqlite'), `sqlite:${path}`, async () => void pingStatement.get());
+  const direct: DirectStatements = { all: (sql, parameters) => statements.prepare(sql).all(parameters as unknown[]) };
+  return withUnitOfWork(kysely, statements, dialectHelpers('sqlite'), `sqlite:${path}`, async () => void pingStatement.get(), undefined, false, direct);
 }
 
 function openPostgres(opts: DatabaseOptions): Database {
@@ -93,6 +102,7 @@ function withUnitOfWork(
   ping: () => Promise<void>,
   postgresUrl?: string,
   pooled = false,
+  direct?: DirectStatements,
 ): Database {
   const root = databases.root;
   /**
@@ -158,6 +168,13 @@ function withUnitOfWork(
         scope.kept = false;
         await scope.trx.end(true);
       }
+    },
+    prepare(build) {
+      return preparedRead(build, {
+        root,
+        current: () => current.getStore()?.trx.kysely,
+        now: direct && databases.now ? (sql, parameters) => databases.now!(() => direct.all(sql, parameters)) : undefined,
+      });
     },
     afterCommit(fn) {
       const committed = current.getStore()?.committed;

@@ -20,6 +20,11 @@ export interface LazyTransactions<DB> {
    * with `transaction: false` the connection is only kept (each statement commits alone) until `begin` is called.
    */
   open(opts?: { transaction?: boolean }): LazyTransaction<DB>;
+  /**
+   * SQLite only: runs fn (synchronous, on the one connection) now if the connection is free and nobody waits for
+   * it, without Kysely's acquire and release; undefined when it is busy (the caller queries the usual way).
+   */
+  now?<T>(fn: () => T): { value: T } | undefined;
 }
 
 export interface LazyTransaction<DB> {
@@ -61,6 +66,18 @@ export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: b
   };
   return {
     root: new Kysely<DB>({ dialect: using(shared) }),
+    ...(turn
+      ? {
+          now<T>(fn: () => T) {
+            if (!turn.tryAcquire()) return undefined;
+            try {
+              return { value: fn() };
+            } finally {
+              turn.release();
+            }
+          },
+        }
+      : {}),
     open(opts = {}) {
       const unit = new UnitDriver(shared, opts.transaction ?? true);
       return {

@@ -72,6 +72,13 @@ export interface UserList {
   total: number;
 }
 
+export interface UserProfile {
+  email: string | null;
+  display_name: string | null;
+  mfa_enabled: boolean;
+  must_change_password: boolean;
+}
+
 export interface UserService {
   create(input: UserInput, actor?: Actor): Promise<User>;
   /** not_found when missing. */
@@ -84,8 +91,11 @@ export interface UserService {
   delete(id: string): Promise<void>;
   /** Sets a password after checking the policy (length, not the username); the user must change it at next sign-in. */
   setPassword(id: string, password: string): Promise<void>;
-  /** Whether the user's password was chosen by someone else and must be replaced (the console asks first). */
-  mustChangePassword(id: string): Promise<boolean>;
+  /**
+   * What the caller's own view (auth/me) shows beside the principal, in one read: profile fields and whether the
+   * password was chosen by someone else and must be replaced (the console asks first). not_found when missing.
+   */
+  profile(id: string): Promise<UserProfile>;
   /** The caller's own change: the current password must verify. Ends the user's other sessions. */
   changePassword(id: string, current: string, next: string, keepSessionId?: string): Promise<void>;
   /** Ends every session of the user. */

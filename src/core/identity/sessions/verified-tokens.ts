@@ -12,18 +12,23 @@ export type VerifiedClaims = Readonly<TokenClaims & { kid: string }>;
  * bound below the number of polling devices would redo nearly every check (an entry is well under 1 kB).
  */
 export function createVerifiedTokens(max = 100_000) {
-  const tokens = new Map<string, VerifiedClaims>();
+  const tokens = new Map<string, { claims: VerifiedClaims; used: number }>();
+  // Uses counted: a hit among the newest half of the entries is not moved, which would cost two more lookups of a
+  // long key on every request; the map's order stays an approximate recency order (older hits move on their next use).
+  let uses = 0;
   // Bumped on forget(), so a verification that started before does not memoize its result after.
   let generation = 0;
 
   return {
-    get(token: string) {
-      const claims = tokens.get(token);
-      if (claims) {
+    get(token: string): VerifiedClaims | undefined {
+      const entry = tokens.get(token);
+      if (!entry) return undefined;
+      if (++uses - entry.used > max / 2) {
         tokens.delete(token); // re-inserted: Map order is recency order
-        tokens.set(token, claims);
+        tokens.set(token, entry);
+        entry.used = uses;
       }
-      return claims;
+      return entry.claims;
     },
     delete: (token: string) => void tokens.delete(token),
     /** Taken before verifying, handed to remember(). */
@@ -31,7 +36,7 @@ export function createVerifiedTokens(max = 100_000) {
     remember(token: string, claims: VerifiedClaims, mark: number) {
       if (mark !== generation) return;
       if (tokens.size >= max) tokens.delete(tokens.keys().next().value!);
-      tokens.set(token, claims);
+      tokens.set(token, { claims, used: ++uses });
     },
     forget() {
       generation++;

@@ -193,7 +193,12 @@ export function createUserService(deps: UserServiceDeps): UserService {
       return new Map(rows.map((r) => [r.id, r.password_changed_at]));
     },
 
-    mustChangePassword: async (id) => deps.db.dialect.fromBool((await rowOf(id)).must_change_password),
+    async profile(id) {
+      const row = isUuid(id) ? await store.profile(id) : undefined;
+      if (!row) throw errors.notFound(`user ${id} not found`);
+      const { fromBool } = deps.db.dialect;
+      return { email: row.email, display_name: row.display_name, mfa_enabled: fromBool(row.mfa_enabled), must_change_password: fromBool(row.must_change_password) };
+    },
   };
 }
 

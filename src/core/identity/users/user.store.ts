@@ -6,6 +6,10 @@ export type UserChanges = Partial<Pick<UserRow, 'email' | 'display_name' | 'stat
 
 /** The users table. Rows carry the password hash: only the user service sees them. */
 export function createUserStore(db: Database) {
+  // Read by every GET auth/me: built and compiled once.
+  const profile = db.prepare((k, id: string) =>
+    k.selectFrom('users').select(['email', 'display_name', 'mfa_enabled', 'must_change_password']).where('id', '=', id),
+  );
   return {
     async insert(row: UserRow): Promise<void> {
       await db.kysely.insertInto('users').values(row).execute();
@@ -13,6 +17,7 @@ export function createUserStore(db: Database) {
 
     byId: (id: string): Promise<UserRow | undefined> => db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
 
+    profile: async (id: string) => (await profile(id))[0],
     byUsername: (username: string): Promise<UserRow | undefined> =>
       db.kysely.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst(),
 

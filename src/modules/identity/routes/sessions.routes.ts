@@ -123,14 +123,14 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
     return session;
   }
 
-  /** The caller as GET/PATCH auth/me show it; profile fields are read fresh, since PATCH just changed them. */
+  /** The caller as GET/PATCH auth/me show it; profile fields are read fresh (one read), since PATCH just changed them. */
   async function meOf(p: Principal) {
     const roles = [...(p.roles ?? [])];
-    const user = p.type === 'user' ? await users.get(p.id) : null;
+    const user = p.type === 'user' ? await users.profile(p.id) : null;
     return {
       id: p.id, type: p.type, username: p.name, email: user ? user.email : (p.email ?? null), role: roles[0] ?? null, roles,
       permissions: [...p.permissions].sort(),
-      must_change_password: user ? await users.mustChangePassword(p.id) : false,
+      must_change_password: user?.must_change_password ?? false,
       mfa_enabled: user?.mfa_enabled ?? false,
       display_name: user?.display_name ?? null,
     };
