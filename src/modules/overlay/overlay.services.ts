@@ -21,7 +21,7 @@ export function createOverlayServices(core: Core) {
   const access = createNetworkAccess(core.db, core.now);
   const ipam = createIpam(core.db);
   const cas = createNetworkCas(core);
-  const revisions = createConfigRevisions(core.db, core.now);
+  const revisions = createConfigRevisions(core);
   const base = { core, access, ipam, cas, revisions };
   const nodes = createNodeService(base);
   // One memory budget for everything device polls remember (see docs/architecture.md, "device-poll path").

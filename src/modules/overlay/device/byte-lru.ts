@@ -40,6 +40,11 @@ export class ByteLru<V> {
     this.used -= entry.size;
   }
 
+  /** Drops every entry whose key starts with the prefix (a scan: for rare events only). */
+  deletePrefix(prefix: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.delete(key);
+  }
+
   get bytes(): number {
     return this.used;
   }

@@ -33,6 +33,15 @@ export function createDeviceCache(budgetMib: number) {
       lru.set(`${kind}:${id}`, { key, validUntil, value });
     },
 
+    delete(kind: string, id: string): void {
+      lru.delete(`${kind}:${id}`);
+    },
+
+    /** Forgets every entry of one kind (a scan: for rare events only). */
+    clearKind(kind: string): void {
+      lru.deletePrefix(`${kind}:`);
+    },
+
     stats: () => ({ entries: lru.size, bytes: lru.bytes }),
   };
 }

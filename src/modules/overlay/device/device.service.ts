@@ -9,6 +9,7 @@ import { createEnrollmentCodes } from './enrollment-codes.js';
 import type { DeviceCache } from './device-cache.js';
 import type { NetworkParts } from './network-parts.js';
 import { createNodeConfigs, noValidCertificate, type NodeConfigState } from './node-configs.js';
+import { createPollStates, pollStateChanged } from './poll-states.js';
 
 const MAX_CODE_HOURS = 720;
 
@@ -22,13 +23,15 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService, poll:
   const codes = createEnrollmentCodes(db, core.now);
   const tokens = createDeviceTokens(core);
   const configs = createNodeConfigs(base, nodes, poll.cache, poll.parts);
+  // A poll's state from memory until a change is published (poll-states.ts): an unchanged device's 304 reads nothing.
+  const states = createPollStates(core, poll.cache, configs.state);
 
   const revokedToken = () => errors.unauthorized('this device token is no longer valid (the node was re-enrolled or deleted); enroll again');
 
   /** The node a Bearer device token stands for, in one read: 401 unless the token is valid and its version current. */
   async function authenticate(authorization: string | undefined): Promise<NodeConfigState> {
     const claims = await tokens.verify(authorization);
-    const state = await configs.state(claims.nodeId);
+    const state = await states.get(claims.nodeId);
     if (!state || state.device_token_version !== claims.version) throw revokedToken();
     return state;
   }
@@ -39,7 +42,8 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService, poll:
    */
   async function pollOf(authorization: string | undefined, fetchesCredentials: boolean): Promise<NodeConfigState> {
     const state = await authenticate(authorization);
-    await nodes.recordPoll(state, fetchesCredentials);
+    // What the poll wrote is what a read would now see: the remembered state (this very object) follows it.
+    Object.assign(state, await nodes.recordPoll(state, fetchesCredentials));
     return state;
   }
 
@@ -76,6 +80,7 @@ export function createDeviceService(base: OverlayBase, nodes: NodeService, poll:
       const nodeId = await codes.redeem(code);
       // Incremented in place (the row stays locked until commit), so two codes of one node redeemed at once get different versions.
       await db.kysely.updateTable('overlay_nodes').set((eb) => ({ device_token_version: eb('device_token_version', '+', 1) })).where('id', '=', nodeId).execute();
+      await pollStateChanged(core, { node_id: nodeId }); // the earlier tokens stop working on every Rampart node
       const node = await nodes.store.find(nodeId);
       if (!node) throw errors.notFound('Invalid enrollment code');
       return { device_token: await tokens.issue(node.id, node.device_token_version), node_id: node.id, hostname: node.hostname };

@@ -1,18 +1,23 @@
-import type { Database } from '../../../core/db/database.js';
+import type { Core } from '../../../core/index.js';
+import { pollStateChanged } from '../device/poll-states.js';
 
 /**
  * Every change that alters any node's config (a node added, changed, revoked or deleted, a group firewall, a CA
  * rotation) bumps its network's config_revision in the same transaction. Device config caches key on it, so a
  * poll costs one indexed read until something changes, on every Rampart node sharing the database.
  */
-export function createConfigRevisions(db: Database, now: () => Date) {
+export function createConfigRevisions(core: Pick<Core, 'db' | 'events' | 'now'>) {
+  const { db, now } = core;
   return {
+    /** Also tells every Rampart node's device-poll caches (on commit): the network's devices read their state again. */
     async bump(networkId: string): Promise<void> {
       await db.kysely
         .updateTable('overlay_networks')
         .set((eb) => ({ config_revision: eb('config_revision', '+', 1), updated_at: now().toISOString() }))
         .where('id', '=', networkId)
         .execute();
+      // After the write: outside a transaction the event goes out at once, and a poll it prompts must see the write.
+      await pollStateChanged(core, { network_id: networkId });
     },
   };
 }

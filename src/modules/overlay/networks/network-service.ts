@@ -1,3 +1,4 @@
+import { pollStateChanged } from '../device/poll-states.js';
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
@@ -122,6 +123,7 @@ export function createNetworkService(deps: NetworkServiceDeps) {
         throw errors.validation(`confirmation must be the network's name, '${network.name}'`);
       }
       await db.kysely.deleteFrom('overlay_networks').where('id', '=', network.id).execute();
+      await pollStateChanged(core, { network_id: network.id }); // its nodes went with it: their tokens stop working
       return { name: network.name };
     },
 

@@ -362,7 +362,7 @@ export function createNodeService(base: OverlayBase) {
      * interval (well inside offline_after_s) unless the status changes, so polls stay one read; the first config
      * or certificate fetch sets first_polled_at.
      */
-    async recordPoll(node: PollState, fetchesCredentials: boolean): Promise<void> {
+    async recordPoll(node: PollState, fetchesCredentials: boolean): Promise<Partial<OverlayNodeRow>> {
       const at = core.now();
       const patch: Partial<OverlayNodeRow> = {};
       if (fetchesCredentials && node.first_polled_at === null) patch.first_polled_at = at.toISOString();
@@ -373,6 +373,7 @@ export function createNodeService(base: OverlayBase) {
         patch.status = node.status === 'revoked' ? 'revoked' : 'active';
       }
       if (Object.keys(patch).length > 0) await nodes.update(node.id, patch);
+      return patch;
     },
 
     /**
