@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { PostgresDialect, SqliteDialect, type Compilable, type Kysely } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../lazy-require.js';
 import { dialectHelpers, type DialectHelpers } from './dialect.js';
 import { cachedPostgresPool, cachedSqlite, type StatementCache, type StatementStats } from './statement-cache.js';
 import { lazyTransactions, type LazyTransaction, type LazyTransactions } from './lazy-transaction.js';
@@ -53,10 +54,21 @@ export interface Database {
   readonly postgresUrl?: string;
 }
 
-// Timestamps come back as ISO strings, as they are stored on SQLite; int8 counts as numbers.
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+/** PostgreSQL's driver, loaded only when the database is PostgreSQL (lazy-require.ts). */
+export const loadPg = lazyRequire<typeof pg>('pg');
+let pgTypesSet = false;
+
+/** Timestamps come back as ISO strings, as they are stored on SQLite; int8 counts as numbers. */
+function postgresDriver(): typeof pg {
+  const driver = loadPg();
+  if (!pgTypesSet) {
+    pgTypesSet = true;
+    driver.types.setTypeParser(driver.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
+    driver.types.setTypeParser(driver.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
+    driver.types.setTypeParser(driver.types.builtins.INT8, (v) => Number(v));
+  }
+  return driver;
+}
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
@@ -83,7 +95,7 @@ function openSqlite(opts: DatabaseOptions): Database {
 }
 
 function openPostgres(opts: DatabaseOptions): Database {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10 });
+  const pool = new (postgresDriver().Pool)({ connectionString: opts.url, max: opts.poolMax ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const statements = cachedPostgresPool(pool);

@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import { sql } from 'kysely';
-import type { Database } from '../db/database.js';
+import { loadPg, type Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { createEventPayloadStore } from './event-payloads.store.js';
 import type { BusEvent } from './events.types.js';
@@ -77,7 +77,7 @@ export function createPgBridge(opts: PgBridgeOptions): PgBridge {
   let lastPrune = 0;
 
   async function connect(): Promise<void> {
-    const client = new pg.Client({
+    const client = new (loadPg().Client)({
       connectionString: db.postgresUrl,
       application_name: `rampart-events ${nodeId}`.slice(0, 63),
       keepAlive: true,

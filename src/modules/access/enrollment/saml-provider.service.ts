@@ -1,10 +1,14 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
+import type { Profile } from '@node-saml/node-saml';
+import { lazyRequire } from '../../../core/lazy-require.js';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { DEFAULT_TENANT_ID } from '../access.types.js';
 import { accessErrors } from '../common/access-errors.js';
 import type { AccessSamlProviderRow } from './enrollment.tables.js';
+
+/** node-saml and its XML stack, loaded on the first SAML response rather than at start-up (lazy-require.ts). */
+const nodeSaml = lazyRequire<typeof import('@node-saml/node-saml')>('@node-saml/node-saml');
 
 /** A SAML provider as the admin API shows and takes it (its certificates are public: nothing is write-only). */
 export interface SamlProviderView {
@@ -146,6 +150,7 @@ export function createSamlProviderService(core: Core) {
     async verify(providerId: string, samlResponse: string): Promise<{ userId: string; email: string }> {
       const p = await rowOf(providerId);
       if (!db.dialect.fromBool(p.enabled)) throw errors.forbidden('this SAML provider is disabled');
+      const { SAML, ValidateInResponseTo } = nodeSaml();
       const saml = new SAML({
         idpCert: db.dialect.fromJson<string[]>(p.idp_certs), issuer: p.sp_entity_id, audience: p.sp_entity_id, callbackUrl: p.acs_url,
         idpIssuer: p.entity_id, wantAssertionsSigned: true, wantAuthnResponseSigned: false, validateInResponseTo: ValidateInResponseTo.never,

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { lazyRequire } from '../../../core/lazy-require.js';
+
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 import type { z } from 'zod';
 import { CHECK_METHODS, SHELL_FIELDS } from './checks/index.js';
 import { deriveFrameworkRefs } from './frameworks.js';
@@ -88,7 +90,7 @@ function readVariablesFile(dir: string, issues: LintIssue[]): Record<string, str
 
 function parseYamlSafely(text: string, file: string, issues: LintIssue[]): unknown {
   try {
-    return parseYaml(text);
+    return yaml().parse(text);
   } catch (err) {
     issues.push({ file, rule: null, field: '(yaml)', message: `not valid YAML: ${(err as Error).message.split('\n')[0]}` });
     return undefined;

@@ -1,5 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { lazyRequire } from '../../../core/lazy-require.js';
+
+const ssh2 = lazyRequire<typeof import('ssh2')>('ssh2');
 import { RampartError } from '../../../core/errors.js';
 
 const invalidKey = (message: string) => new RampartError({ code: 'credentials.invalid_key', status: 400, message, details: { field: 'private_key' } });
@@ -18,7 +20,7 @@ export interface SshKeyInfo {
  * A key that does not parse, a public key, or a wrong or missing passphrase is a 400.
  */
 export function sshKeyInfo(privateKey: string, passphrase?: string): SshKeyInfo {
-  const parsed = ssh2.utils.parseKey(privateKey, passphrase);
+  const parsed = ssh2().utils.parseKey(privateKey, passphrase);
   if (parsed instanceof Error) throw invalidKey(`private_key could not be read: ${parsed.message}`);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || !key.isPrivateKey()) throw invalidKey('private_key must be a private key');

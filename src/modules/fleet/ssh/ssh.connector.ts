@@ -1,6 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
+import type { AnyAuthMethod, ParsedKey } from 'ssh2';
+import { lazyRequire } from '../../../core/lazy-require.js';
 import type { AuditService } from '../../../core/audit/audit.service.js';
 import { describeHostKey, type HostKeyStore } from './host-keys.store.js';
 import { toConnectError } from './ssh.errors.js';
@@ -14,8 +15,8 @@ import {
   type SshTarget,
 } from './ssh.types.js';
 
-// ssh2 is CommonJS: its utils are reachable through the default export only.
-const { Client, utils } = ssh2;
+// ssh2 is CommonJS, loaded on the first connection or key (lazy-require.ts).
+const ssh2 = lazyRequire<typeof import('ssh2')>('ssh2');
 
 /** Opens the byte stream SSH runs over. Rejects with the socket error (its `code` names why). */
 export type Dial = (address: string, port: number) => Promise<Duplex>;
@@ -41,7 +42,7 @@ const SYSTEM_ACTOR = { type: 'system' as const, id: null, name: 'the system' };
 
 function parsePrivateKey(secret: SshSecret): ParsedKey | undefined {
   if (!secret.privateKey) return undefined;
-  const parsed = utils.parseKey(secret.privateKey, secret.passphrase);
+  const parsed = ssh2().utils.parseKey(secret.privateKey, secret.passphrase);
   if (parsed instanceof Error) throw new SshConnectError('auth_failed', `the stored private key cannot be used: ${parsed.message}`);
   return Array.isArray(parsed) ? parsed[0] : parsed;
 }
@@ -93,7 +94,7 @@ export function createSshConnector(deps: ConnectorDeps): HostConnector {
     if (attempts.length === 0) throw new SshConnectError('auth_failed', 'the credential holds neither a private key nor a password');
     if (options.signal?.aborted) throw new SshConnectError('timeout', 'aborted before connecting');
 
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let fingerprint = '';
     let hostKeyRejected = false;
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));

@@ -3,7 +3,9 @@
  * because the device config's ETag is its sha256: every map is rendered with sorted keys and every list whose
  * order means nothing to nebula is sorted here.
  */
-import { stringify } from 'yaml';
+import { lazyRequire } from '../../../core/lazy-require.js';
+
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 import type { ConfigNodeInput, InlinePkiInput, NodeConfigInput, PeerNodeInput } from './config.types.js';
 import { firewallSection } from './firewall-section.js';
 
@@ -88,5 +90,5 @@ export function buildNodeConfig(input: NodeConfigInput) {
  * No anchors: a shared rule object would otherwise become an alias, which sorting can place before its anchor.
  */
 export function renderConfig(config: NebulaConfig): string {
-  return stringify(config, { version: '1.1', sortMapEntries: true, aliasDuplicateObjects: false });
+  return yaml().stringify(config, { version: '1.1', sortMapEntries: true, aliasDuplicateObjects: false });
 }
