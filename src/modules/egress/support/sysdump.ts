@@ -1,11 +1,14 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { pack } from 'tar-stream';
+import { lazyRequire } from '../../../core/lazy-require.js';
 import { redactConfig } from '../../../core/config/load.js';
 import type { Core } from '../../../core/index.js';
 import { versionInfo } from '../../../version.js';
 import type { Dataplane } from '../dataplane/dataplane.types.js';
 import { collectStats, type StatsSources } from './stats.js';
+
+/** tar-stream and its stream stack, loaded when a support dump is asked for (lazy-require.ts). */
+const tarStream = lazyRequire<typeof import('tar-stream')>('tar-stream');
 
 const gzipAsync = promisify(gzip);
 /** Audit rows in recent-logs.txt. */
@@ -69,7 +72,7 @@ async function recentEvents(core: SysdumpSources['core']): Promise<string> {
 }
 
 function tar(dir: string, files: [string, string][], mtime: Date): Promise<Buffer> {
-  const archive = pack();
+  const archive = tarStream().pack();
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     archive.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
