@@ -43,7 +43,13 @@ export function preparedRead<A extends unknown[], R>(build: (db: Kysely<Tables>,
   }
 
   return (...args: A): Promise<R[]> => {
-    if (!compiled) compiled = compile(args.length);
+    if (!compiled) {
+      try {
+        compiled = compile(args.length);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const constants = compiled.parameters;
     const parameters = slots.map((slot, i) => (slot < 0 ? constants[i] : args[slot]));
     const unit = deps.current();
