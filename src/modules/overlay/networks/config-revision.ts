@@ -9,15 +9,21 @@ import { pollStateChanged } from '../device/poll-states.js';
 export function createConfigRevisions(core: Pick<Core, 'db' | 'events' | 'now'>) {
   const { db, now } = core;
   return {
-    /** Also tells every Rampart node's device-poll caches (on commit): the network's devices read their state again. */
-    async bump(networkId: string): Promise<void> {
-      await db.kysely
-        .updateTable('overlay_networks')
-        .set((eb) => ({ config_revision: eb('config_revision', '+', 1), updated_at: now().toISOString() }))
-        .where('id', '=', networkId)
-        .execute();
-      // After the write: outside a transaction the event goes out at once, and a poll it prompts must see the write.
-      await pollStateChanged(core, { network_id: networkId });
+    /**
+     * Also tells every Rampart node's device-poll caches, on commit: the network's devices read their state again.
+     * The event is sent before the update, which takes the network's row lock (PostgreSQL), so the NOTIFY's round
+     * trip is not spent holding it; it joins the caller's transaction (or opens one), so it goes out on commit,
+     * after the write is visible.
+     */
+    bump(networkId: string): Promise<void> {
+      return db.transaction(async () => {
+        await pollStateChanged(core, { network_id: networkId });
+        await db.kysely
+          .updateTable('overlay_networks')
+          .set((eb) => ({ config_revision: eb('config_revision', '+', 1), updated_at: now().toISOString() }))
+          .where('id', '=', networkId)
+          .execute();
+      });
     },
   };
 }
