@@ -15,6 +15,10 @@ import { tokenRoutes } from './enrollment/tokens.routes.js';
 import { deviceRoutes } from './enrollment/devices.routes.js';
 import { enrollRoutes } from './enrollment/enroll.routes.js';
 import { samlRoutes } from './enrollment/saml.routes.js';
+import { tenantMigrations } from './tenants/tenants.migrations.js';
+import { tenantRoutes } from './tenants/tenants.routes.js';
+import { licenseRoutes } from './tenants/license.routes.js';
+import './tenants/tenants.tables.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -23,8 +27,8 @@ import { samlRoutes } from './enrollment/saml.routes.js';
  */
 export const accessModule: RampartModule = {
   name: 'access',
-  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations],
+  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, tenants/ 0030-0039: names never collide between the parts.
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...tenantMigrations],
   sealedColumns: [...Object.values(policySealedColumns)],
   permissions: accessPermissions,
   http: (core) => {
@@ -35,6 +39,7 @@ export const accessModule: RampartModule = {
         ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access),
         ...policyRoutes(core),
         ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
+        ...tenantRoutes(access), ...licenseRoutes(access),
       ],
     };
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callerTenant } from '../common/tenant-scope.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { AccessServices } from '../access.services.js';
 import { accessErrors } from '../common/access-errors.js';
@@ -43,11 +44,12 @@ export function samlRoutes(access: AccessServices): RouteDefinition<any>[] {
       method: 'GET', path: '/v1/admin/settings/providers', surface: 'access', permission: 'access_settings:read', tags,
       summary: 'Identity providers devices may enroll through: the SSO (OIDC) providers and the SAML providers',
       schema: { response: z.object({ items: z.array(z.union([samlView, oidcView])) }) },
-      handler: async () => {
+      handler: async (ctx) => {
+        const tenantId = await callerTenant(access.hooks, ctx);
         const oidc = (await core.identity.sso.list()).map((p) => ({
           id: p.id, type: p.kind, name: p.name, issuer: p.issuer_url, client_id: p.client_id, client_secret_configured: p.client_secret_configured, enabled: p.enabled,
         }));
-        return { items: [...oidc, ...(await saml.list())] };
+        return { items: [...oidc, ...(await saml.list(tenantId))] };
       },
     }),
     defineRoute({
@@ -58,7 +60,7 @@ export function samlRoutes(access: AccessServices): RouteDefinition<any>[] {
       handler: async (ctx) => {
         const { type, ...input } = ctx.body;
         if (type !== 'saml') throw accessErrors.invalid('OIDC providers are the SSO providers: manage them at /api/v1/settings/sso/providers');
-        const { provider, created } = await saml.upsert({ ...input, acs_url: input.acs_url ?? (input.id ? undefined : `${ctx.origin}/v1/enroll/saml`) });
+        const { provider, created } = await saml.upsert(await callerTenant(access.hooks, ctx), { ...input, acs_url: input.acs_url ?? (input.id ? undefined : `${ctx.origin}/v1/enroll/saml`) });
         ctx.auditResource('access_identity_provider', provider.id, { type, name: provider.name, created });
         if (created) ctx.reply.status(201);
         return provider;
@@ -71,7 +73,7 @@ export function samlRoutes(access: AccessServices): RouteDefinition<any>[] {
       schema: { params: providerId },
       handler: async (ctx) => {
         ctx.auditResource('access_identity_provider', ctx.params.provider_id);
-        await saml.remove(ctx.params.provider_id);
+        await saml.remove(await callerTenant(access.hooks, ctx), ctx.params.provider_id);
       },
     }),
     defineRoute({
@@ -81,8 +83,8 @@ export function samlRoutes(access: AccessServices): RouteDefinition<any>[] {
       schema: { body: enrollBody, response: enrolled },
       handler: (ctx) =>
         core.db.transaction(async () => {
-          const { userId, email } = await saml.verify(ctx.body.provider_id, ctx.body.saml_response);
-          const done = await enroll.forUser(userId, 'saml', ctx.body);
+          const { userId, email, tenantId } = await saml.verify(ctx.body.provider_id, ctx.body.saml_response);
+          const done = await enroll.forUser(userId, 'saml', ctx.body, tenantId);
           await ctx.recordAudit({ action: 'access.device.enroll', actor: { type: 'user', id: userId, name: email }, resource: { type: 'access_device', id: done.device_id }, result: 'success', details: { via: 'saml', provider_id: ctx.body.provider_id } });
           return done;
         }),

@@ -1,6 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { DEFAULT_TENANT_ID, type AccessDevice, type AccessHooks, type GatewayCaller } from '../access.types.js';
+import { type AccessDevice, type AccessHooks, type GatewayCaller } from '../access.types.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { accessErrors } from './gateway-errors.js';
 import type { AccessSessionRow, SessionState } from './gateways.tables.js';
@@ -140,8 +140,8 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     },
 
     /** Newest started first, by keyset over (started_at, id): a page never skips or repeats a session. */
-    async list(query: SessionQuery): Promise<{ items: SessionView[]; next_cursor: string | null }> {
-      let q = k().selectFrom('access_sessions').selectAll().where('tenant_id', '=', DEFAULT_TENANT_ID);
+    async list(tenantId: string, query: SessionQuery): Promise<{ items: SessionView[]; next_cursor: string | null }> {
+      let q = k().selectFrom('access_sessions').selectAll().where('tenant_id', '=', tenantId);
       if (query.state) q = q.where('state', '=', query.state);
       if (query.device_id) q = q.where('device_id', '=', query.device_id);
       if (query.user_id) q = q.where('user_id', '=', query.user_id);
@@ -163,11 +163,11 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     },
 
     /** Sessions the truth report weighs: live in the control plane's record or still reported by their gateway. */
-    async liveOrReported(): Promise<AccessSessionRow[]> {
+    async liveOrReported(tenantId: string): Promise<AccessSessionRow[]> {
       return k()
         .selectFrom('access_sessions')
         .selectAll()
-        .where('tenant_id', '=', DEFAULT_TENANT_ID)
+        .where('tenant_id', '=', tenantId)
         .where((eb) => eb.or([eb('state', '=', 'active'), eb('reported_active', '=', db.dialect.toBool(true) as never)]))
         .execute();
     },
