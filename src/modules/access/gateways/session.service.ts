@@ -66,7 +66,9 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     if (existing && existing.gateway_id !== caller.gateway_id) return; // another gateway's id: never merged
     const ended = s.ended_at ?? null;
     if (!existing) {
-      const device = await deviceOf(s.device_id);
+      const found = await deviceOf(s.device_id);
+      // Another tenant's device is unknown here: its user and address stay out of this tenant's record.
+      const device = found?.tenant_id === caller.tenant_id ? found : undefined;
       await k().insertInto('access_sessions').values({
         id: s.session_id, tenant_id: caller.tenant_id, device_id: s.device_id, user_id: device?.user_id ?? null, gateway_id: caller.gateway_id,
         pool_id: caller.pool_id, client_ip: s.client_ip ?? null, overlay_ip: device?.overlay_ip ?? null, state: ended ? 'closed' : 'active',
