@@ -65,7 +65,8 @@ export function createLicenseService(core: Core) {
 
   core.events.subscribe(ACCESS_CHANGED, (event) => {
     const change = event.payload as AccessChange;
-    if (change.reason === 'license') void readDisk().then((l) => (loaded = l)).catch(() => {});
+    // Another node reloaded: read the file here too (this node's own reload already holds what it read).
+    if (change.reason === 'license' && event.origin !== core.events.nodeId) void readDisk().then((l) => (loaded = l)).catch(() => {});
   });
 
   function statusOf(l: Loaded): LicenseStatus {
