@@ -14,6 +14,7 @@ function defaultHooks(): AccessHooks {
       throw new Error('gateway enrollment is not wired');
     },
     authenticateDevice: async () => undefined,
+    revokeUserDevices: async () => 0,
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},

@@ -116,6 +116,8 @@ export interface AccessHooks {
    * none; common/caller.ts resolves it.
    */
   authenticateDevice(authorization: string | undefined): Promise<AccessDevice | undefined>;
+  /** Revokes every live device of a user (directory sync suspending them); returns how many. Inside a transaction. */
+  revokeUserDevices(userId: string, reason: string): Promise<number>;
   // provided by policy/
   posture(deviceId: string): Promise<DevicePosture>;
   /** Extra fields of the enroll response: trust_anchors, spc, policy_digest. */
