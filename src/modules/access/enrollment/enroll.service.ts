@@ -1,7 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { DEFAULT_TENANT_ID, type AccessHooks, type Channel } from '../access.types.js';
-import { accessErrors } from '../common/access-errors.js';
 import type { DeviceService } from './device.service.js';
 import { toAccessDevice, type DeviceInfo } from './device.types.js';
 import type { EnrolledVia } from './enrollment.tables.js';
