@@ -121,6 +121,16 @@ export function buildCli(): Command {
     .description('validate every rule file; prints file:rule:field: message per problem and exits 1 on any')
     .action(async (dir: string) => (await import('./commands/fleet-rules-lint.js')).fleetRulesLintCommand(dir));
 
+  const license = program.command('license').description('the access licence file (Ed25519-signed JSON)');
+  withConfigOptions(license.command('inspect').argument('<file>', 'a licence file'))
+    .description('verify a licence file and print what it grants and its state (valid, grace, expired) as JSON; exit 1 unless valid or in grace')
+    .option('--public-key <key>', 'verify with this key (raw Ed25519 base64url, or PEM) instead of access.license_public_key or the built-in one')
+    .action(async (file: string, flags: ConfigFlags & { publicKey?: string }) => {
+      const { loadCliConfig } = await import('./context.js');
+      const configured = loadCliConfig(flags).access.license_public_key;
+      (await import('./commands/license-inspect.js')).licenseInspectCommand(file, configured, flags);
+    });
+
   program
     .command('version')
     .description('print version, Node.js version, commit and build time as JSON')

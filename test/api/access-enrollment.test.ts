@@ -145,12 +145,16 @@ describe('access enrollment: tokens, POST /v1/enroll, devices and their lifecycl
     await call('POST', `/v1/admin/tokens/${revokedToken.id}/revoke`, admin);
     assert.match((await enroll(r, revokedToken.secret)).json().detail, /revoked/);
 
-    const gatewayToken = await generateToken(r, admin, { kind: 'gateway', pool_id: UNKNOWN });
+    // A gateway token names a pool of the caller's tenant.
+    const foreignPool = await r.app.inject({ method: 'POST', url: '/v1/admin/tokens/generate', headers: admin.headers, payload: { kind: 'gateway', pool_id: UNKNOWN } });
+    assert.equal(foreignPool.statusCode, 422);
+    const pool = (await r.app.inject({ method: 'POST', url: '/v1/admin/settings/gateway-pools', headers: admin.headers, payload: { name: 'enroll-pool', region: 'r1' } })).json();
+    const gatewayToken = await generateToken(r, admin, { kind: 'gateway', pool_id: pool.id });
     const wrongKind = await enroll(r, gatewayToken.secret);
     assert.equal(wrongKind.statusCode, 403);
     assert.match(wrongKind.json().detail, /gateway\/enroll/);
     const redeemed = await access.hooks.redeemGatewayToken(gatewayToken.secret);
-    assert.equal(redeemed.pool_id, UNKNOWN);
+    assert.equal(redeemed.pool_id, pool.id);
     await assert.rejects(access.hooks.redeemGatewayToken(gatewayToken.secret), { status: 403 });
 
     const many = await generateToken(r, admin, { max_uses: 0 });

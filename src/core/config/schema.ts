@@ -176,6 +176,10 @@ export const configSchema = z
         max_devices: int(0, 10_000_000).default(0),
         /** Per client IP, on POST /v1/enroll, /v1/enroll/oidc and /v1/enroll/saml. */
         enroll_rate_limit_per_minute: int(1, 100_000).default(60),
+        /** The signed licence file (JSON, Ed25519); '' means <data_dir>/access-license.json. No file: no licence limits. */
+        license_file: z.string().default(''),
+        /** The key licences must be signed with (raw Ed25519 base64url, or PEM); '' means the built-in vendor key. */
+        license_public_key: z.string().default(''),
       })
       .strict()
       .prefault({}),

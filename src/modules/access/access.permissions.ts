@@ -12,4 +12,7 @@ export const accessPermissions = vocabulary('access', [
   ...crud('access_gateway', 'access gateway pools and gateways', ['read', 'write']),
   ...crud('access_session', 'access VPN sessions and connection truth', ['read']),
   ...crud('access_settings', 'access identity-provider settings', ['read', 'write'], 'sensitive'),
+  ...crud('access_tenant', 'access tenants, their entitlements, alerts and usage', ['read', 'write']),
+  ...crud('access_license', 'the access licence', ['read', 'manage']),
+  ...crud('access_dirsync', 'access directory sync (snapshots, Keycloak)', ['read', 'write']),
 ]);

@@ -1,8 +1,9 @@
 import type { Core } from '../../core/index.js';
-import type { AccessHooks } from './access.types.js';
+import { DEFAULT_TENANT_ID, type AccessHooks } from './access.types.js';
 import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
+import { createTenantsPart } from './tenants/tenants.part.js';
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -13,6 +14,7 @@ function defaultHooks(): AccessHooks {
       throw new Error('gateway enrollment is not wired');
     },
     authenticateDevice: async () => undefined,
+    revokeUserDevices: async () => 0,
     posture: async () => ({ verdict: 'unknown', failed_checks: [], checked_at: null }),
     enrollmentPolicy: async () => ({}),
     revokeSpcs: async () => {},
@@ -25,6 +27,9 @@ function defaultHooks(): AccessHooks {
     gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
+    callerTenant: async () => DEFAULT_TENANT_ID,
+    tenantActive: async () => true,
+    checkEntitlement: async () => {},
   };
 }
 
@@ -42,7 +47,8 @@ function createAccessServices(core: Core) {
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
   const gateways = createGatewaysPart(core, hooks);
-  return { core, hooks, enrollment, callers, policy, gateways };
+  const tenants = createTenantsPart(core, hooks);
+  return { core, hooks, enrollment, callers, policy, gateways, tenants };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

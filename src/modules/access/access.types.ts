@@ -1,3 +1,5 @@
+import type { Principal } from '../../core/principal.js';
+
 /**
  * The contracts between the access module's parts (the ZTNA control plane: ../../../docs/access.md). Each part
  * lives in its own folder with its tables, service and routes:
@@ -8,12 +10,17 @@
  *                posture assertions and verdicts
  *   gateways/    gateway pools and gateways, the gateway runtime routes, admission grants, metering, sessions,
  *                telemetry, the change stream gateways listen to, connection_truth
+ *   tenants/     tenants and which tenant an administrator acts in, the licence, entitlements (limits, alerts,
+ *                usage), directory sync (snapshots, Keycloak)
  *
  * Parts never import each other's stores or services. They meet through AccessHooks (access.services.ts wires
  * them) and through the core event bus (ACCESS_CHANGED below).
  */
 
-/** Every row carries tenant_id; until tenants arrive (the next issue) everything lives in this one. */
+/**
+ * Every row carries tenant_id. This is the default tenant: the provider's, where single-tenant installs live alone
+ * and whose administrators manage the other tenants (tenants/).
+ */
 export const DEFAULT_TENANT_ID = '00000000-0000-4000-8000-000000000001';
 
 export type DeviceStatus = 'pending' | 'active' | 'suspended' | 'revoked';
@@ -88,7 +95,7 @@ export interface CurrentSpc {
 export const ACCESS_CHANGED = 'access.changed';
 export interface AccessChange {
   tenant_id: string;
-  reason: 'device' | 'user' | 'posture' | 'bundle' | 'spc' | 'signer' | 'pool' | 'gateway';
+  reason: 'device' | 'user' | 'posture' | 'bundle' | 'spc' | 'signer' | 'pool' | 'gateway' | 'tenant' | 'license';
   device_ids?: string[];
   user_id?: string;
 }
@@ -109,6 +116,8 @@ export interface AccessHooks {
    * none; common/caller.ts resolves it.
    */
   authenticateDevice(authorization: string | undefined): Promise<AccessDevice | undefined>;
+  /** Revokes every live device of a user (directory sync suspending them); returns how many. Inside a transaction. */
+  revokeUserDevices(userId: string, reason: string): Promise<number>;
   // provided by policy/
   posture(deviceId: string): Promise<DevicePosture>;
   /** Extra fields of the enroll response: trust_anchors, spc, policy_digest. */
@@ -143,4 +152,14 @@ export interface AccessHooks {
   enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Closes the live sessions of these devices (closed_reason given). */
   closeSessions(deviceIds: string[], reason: string): Promise<void>;
+  // provided by tenants/
+  /** The tenant an administrator acts in (its rows only); 403 when that tenant is suspended or deleted. */
+  callerTenant(principal: Principal): Promise<string>;
+  /** Whether the tenant's devices and gateways may act (not suspended or deleted). */
+  tenantActive(tenantId: string): Promise<boolean>;
+  /**
+   * Refuses creating one more device, gateway or pool past the tenant's entitlement (409 entitlement_exceeded); a
+   * device's user counts against the user limit when the tenant has no live device of theirs yet.
+   */
+  checkEntitlement(tenantId: string, metric: 'devices' | 'gateways' | 'pools', userId?: string | null): Promise<void>;
 }

@@ -15,6 +15,14 @@ import { tokenRoutes } from './enrollment/tokens.routes.js';
 import { deviceRoutes } from './enrollment/devices.routes.js';
 import { enrollRoutes } from './enrollment/enroll.routes.js';
 import { samlRoutes } from './enrollment/saml.routes.js';
+import { tenantMigrations } from './tenants/tenants.migrations.js';
+import { tenantRoutes } from './tenants/tenants.routes.js';
+import { licenseRoutes } from './tenants/license.routes.js';
+import { dirsyncRoutes } from './tenants/dirsync.routes.js';
+import { KEYCLOAK_SYNC_JOB } from './tenants/keycloak-sync.service.js';
+import { tenantSealedColumns } from './tenants/tenants.sealed.js';
+import { startIntervalSweeper } from '../../core/jobs/interval-sweeper.js';
+import './tenants/tenants.tables.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -23,9 +31,9 @@ import { samlRoutes } from './enrollment/saml.routes.js';
  */
 export const accessModule: RampartModule = {
   name: 'access',
-  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations],
-  sealedColumns: [...Object.values(policySealedColumns)],
+  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, tenants/ 0030-0039: names never collide between the parts.
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...tenantMigrations],
+  sealedColumns: [...Object.values(policySealedColumns), ...Object.values(tenantSealedColumns)],
   permissions: accessPermissions,
   http: (core) => {
     const access = accessServices(core);
@@ -35,11 +43,20 @@ export const accessModule: RampartModule = {
         ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access),
         ...policyRoutes(core),
         ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
+        ...tenantRoutes(access), ...licenseRoutes(access), ...dirsyncRoutes(access),
       ],
     };
   },
+  jobs: (core) => ({
+    [KEYCLOAK_SYNC_JOB]: async (job: { payload: { tenant_id: string } }) => void (await accessServices(core).tenants.keycloak.run(job.payload.tenant_id, 'schedule')),
+  }),
   start: async (core) => {
-    const sweepers = [startPolicySweeper(core, accessServices(core).policy)];
+    const access = accessServices(core);
+    const sweepers = [
+      startPolicySweeper(core, access.policy),
+      // Scheduled directory syncs: due Keycloak pulls become jobs (any worker runs them).
+      startIntervalSweeper(core, 'access directory sync schedule', () => access.tenants.keycloak.sweepDue(), 60_000),
+    ];
     return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
   },
 };

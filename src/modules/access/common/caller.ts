@@ -69,6 +69,7 @@ export function createCallers(deps: CallerDeps): AccessCallers {
     if (!found || found.status === 'revoked') throw errors.unauthorized('device token is not valid');
     if (found.status === 'suspended' && !opts.allowSuspended) throw errors.forbidden('device is suspended');
     if (found.status === 'pending') throw errors.forbidden('device is waiting for approval');
+    if (!(await deps.hooks.tenantActive(found.tenant_id))) throw errors.forbidden("the device's tenant is suspended");
     return { kind: 'device', device: found };
   }
 
@@ -77,6 +78,7 @@ export function createCallers(deps: CallerDeps): AccessCallers {
     if (!secret?.startsWith(SECRET_PREFIX.gateway)) throw errors.unauthorized('a gateway token is required (Authorization: Bearer <gateway_token>)');
     const found = await deps.hooks.gatewayCaller(secret);
     if (!found) throw errors.unauthorized('gateway token is not valid');
+    if (!(await deps.hooks.tenantActive(found.tenant_id))) throw errors.forbidden("the gateway's tenant is suspended");
     return found;
   }
 

@@ -37,6 +37,8 @@ export interface NewDevice {
 
 export interface LifecycleInput {
   action: LifecycleAction;
+  /** The caller's tenant: another tenant's device is not found. */
+  tenant_id?: string;
   device_id: string;
   reason?: string;
   channel?: Channel;
@@ -61,10 +63,10 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
     return { ...rest, auto_group_ids: groupsOf(row), posture: await hooks.posture(row.id) };
   }
 
-  async function rowOf(id: string, lock = false): Promise<AccessDeviceRow> {
+  async function rowOf(id: string, lock = false, tenantId?: string): Promise<AccessDeviceRow> {
     const q = k().selectFrom('access_devices').selectAll().where('id', '=', id);
     const row = await (lock && db.dialect.name === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
-    if (!row) throw accessErrors.notFound('device');
+    if (!row || (tenantId !== undefined && row.tenant_id !== tenantId)) throw accessErrors.notFound('device');
     return row;
   }
 
@@ -107,8 +109,8 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
     view,
     rowOf,
 
-    async get(id: string): Promise<DeviceView> {
-      return view(await rowOf(id));
+    async get(tenantId: string, id: string): Promise<DeviceView> {
+      return view(await rowOf(id, false, tenantId));
     },
 
     /**
@@ -186,7 +188,7 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
      * sessions; every change publishes ACCESS_CHANGED so gateways re-ask their grants at once.
      */
     async lifecycle(input: LifecycleInput): Promise<DeviceView> {
-      const row = await rowOf(input.device_id, true);
+      const row = await rowOf(input.device_id, true, input.tenant_id);
       const status = nextStatus(row, input.action);
       if (input.action === 'set_channel' && !input.channel) throw accessErrors.invalid('set_channel needs channel');
       const channel = input.action === 'set_channel' ? input.channel! : row.channel;

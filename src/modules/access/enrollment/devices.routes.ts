@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { AccessServices } from '../access.services.js';
 import { pageQueryFields } from '../common/cursor.js';
+import { callerTenant } from '../common/tenant-scope.js';
 import { CHANNELS, DEVICE_STATUSES, deviceView, LIFECYCLE_ACTIONS, PLATFORMS } from './device.types.js';
 
 const BATCH_MAX = 500;
@@ -41,13 +42,17 @@ export function deviceRoutes(access: AccessServices): RouteDefinition<any>[] {
       method: 'GET', path: '/v1/admin/devices', surface: 'access', permission: 'access_device:read', tags,
       summary: 'List devices, newest first, by status, user_id, platform, channel, posture or q (name, serial, address, key)',
       schema: { query: listQuery, response: z.object({ items: z.array(deviceView), next_cursor: z.string().nullable() }) },
-      handler: (ctx) => devices.list(ctx.query),
+      handler: async (ctx) => {
+        const tenantId = await callerTenant(access.hooks, ctx);
+        if (ctx.query.tenant_id !== undefined && ctx.query.tenant_id !== tenantId) return { items: [], next_cursor: null };
+        return devices.list({ ...ctx.query, tenant_id: tenantId });
+      },
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/devices/:device_id', surface: 'access', permission: 'access_device:read', tags,
       summary: 'One device',
       schema: { params: deviceId, response: deviceView },
-      handler: (ctx) => devices.get(ctx.params.device_id),
+      handler: async (ctx) => devices.get(await callerTenant(access.hooks, ctx), ctx.params.device_id),
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/devices/lifecycle', surface: 'access', permission: 'access_device:write', tags,
@@ -56,7 +61,7 @@ export function deviceRoutes(access: AccessServices): RouteDefinition<any>[] {
       schema: { body: lifecycleBody, response: z.object({ device: deviceView }) },
       handler: async (ctx) => {
         ctx.auditResource('access_device', ctx.body.device_id, { action: ctx.body.action, reason: ctx.body.reason ?? null, channel: ctx.body.channel ?? null });
-        return { device: await devices.lifecycle(ctx.body) };
+        return { device: await devices.lifecycle({ ...ctx.body, tenant_id: await callerTenant(access.hooks, ctx) }) };
       },
     }),
     defineRoute({
@@ -66,10 +71,11 @@ export function deviceRoutes(access: AccessServices): RouteDefinition<any>[] {
       schema: { body: batchBody, response: batchResult },
       handler: async (ctx) => {
         const { action, reason, channel } = ctx.body;
+        const tenantId = await callerTenant(access.hooks, ctx);
         const results = [];
         for (const id of [...new Set(ctx.body.device_ids)]) {
           try {
-            const device = await devices.lifecycle({ action, device_id: id, reason, channel });
+            const device = await devices.lifecycle({ action, device_id: id, reason, channel, tenant_id: tenantId });
             results.push({ device_id: id, ok: true, status: device.status });
           } catch (err) {
             const e = err as { code?: string; status?: number; message: string };

@@ -1,7 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { DEFAULT_TENANT_ID, type AccessHooks, type Channel } from '../access.types.js';
-import { accessErrors } from '../common/access-errors.js';
 import type { DeviceService } from './device.service.js';
 import { toAccessDevice, type DeviceInfo } from './device.types.js';
 import type { EnrolledVia } from './enrollment.tables.js';
@@ -37,10 +36,9 @@ export function createEnrollService(core: Core, tokens: TokenService, devices: D
   }
 
   async function complete(admission: Admission, req: EnrollRequest) {
-    const limit = core.config.access.max_devices;
-    if (limit > 0 && (await devices.liveCount(admission.tenant_id)) >= limit) {
-      throw accessErrors.entitlementExceeded(`the device limit (${limit}) is reached; revoke a device or raise the entitlement`);
-    }
+    if (!(await hooks.tenantActive(admission.tenant_id))) throw errors.forbidden('the tenant is suspended');
+    // The licence's limits with the tenant's overrides, and access.max_devices (tenants/ resolves them).
+    await hooks.checkEntitlement(admission.tenant_id, 'devices', admission.user_id);
     if (admission.user_id) {
       const user = await core.identity.users.get(admission.user_id);
       if (user.status !== 'active') throw errors.forbidden(`the device's user is ${user.status}`);
@@ -69,8 +67,8 @@ export function createEnrollService(core: Core, tokens: TokenService, devices: D
     },
 
     /** The IdP named who is enrolling (OIDC code exchange or a verified SAML assertion): the device is theirs. */
-    async forUser(userId: string, via: EnrolledVia, req: EnrollRequest) {
-      return complete({ tenant_id: DEFAULT_TENANT_ID, user_id: userId, via, token_id: null, auto_group_ids: [], channel: null }, req);
+    async forUser(userId: string, via: EnrolledVia, req: EnrollRequest, tenantId: string = DEFAULT_TENANT_ID) {
+      return complete({ tenant_id: tenantId, user_id: userId, via, token_id: null, auto_group_ids: [], channel: null }, req);
     },
   };
 }

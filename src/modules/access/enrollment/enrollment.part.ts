@@ -39,6 +39,11 @@ export function createEnrollmentPart(core: Core, hooks: AccessHooks) {
   };
   const callers = createCallers({ core, hooks, deviceByToken, cachedDevice: (secret) => cache.get(secret) });
   followUserChanges(core, devices, hooks);
+  hooks.revokeUserDevices = async (userId, reason) => {
+    const live = await devices.liveOfUser(userId);
+    for (const d of live) await devices.lifecycle({ action: 'revoke', device_id: d.id, reason });
+    return live.length;
+  };
   return { tokens, devices, enroll, saml, callers };
 }
 

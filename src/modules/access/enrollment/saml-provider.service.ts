@@ -3,7 +3,6 @@ import type { Profile } from '@node-saml/node-saml';
 import { lazyRequire } from '../../../core/lazy-require.js';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { DEFAULT_TENANT_ID } from '../access.types.js';
 import { accessErrors } from '../common/access-errors.js';
 import type { AccessSamlProviderRow } from './enrollment.tables.js';
 
@@ -50,9 +49,9 @@ export function createSamlProviderService(core: Core) {
     };
   }
 
-  async function rowOf(id: string): Promise<AccessSamlProviderRow> {
+  async function rowOf(id: string, tenantId?: string): Promise<AccessSamlProviderRow> {
     const row = await k().selectFrom('access_saml_providers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw accessErrors.notFound('SAML provider');
+    if (!row || (tenantId !== undefined && row.tenant_id !== tenantId)) throw accessErrors.notFound('SAML provider');
     return row;
   }
 
@@ -103,18 +102,18 @@ export function createSamlProviderService(core: Core) {
   }
 
   return {
-    async list(): Promise<SamlProviderView[]> {
-      return (await k().selectFrom('access_saml_providers').selectAll().orderBy('name').execute()).map(view);
+    async list(tenantId: string): Promise<SamlProviderView[]> {
+      return (await k().selectFrom('access_saml_providers').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute()).map(view);
     },
 
-    async get(id: string): Promise<SamlProviderView> {
-      return view(await rowOf(id));
+    async get(tenantId: string, id: string): Promise<SamlProviderView> {
+      return view(await rowOf(id, tenantId));
     },
 
     /** Creates (no id) or updates (id) a provider; a name is unique per tenant (409). */
-    async upsert(input: SamlProviderInput): Promise<{ provider: SamlProviderView; created: boolean }> {
+    async upsert(tenantId: string, input: SamlProviderInput): Promise<{ provider: SamlProviderView; created: boolean }> {
       const at = core.now().toISOString();
-      const existing = input.id ? await rowOf(input.id) : undefined;
+      const existing = input.id ? await rowOf(input.id, tenantId) : undefined;
       const certs = input.idp_certs ?? (existing ? db.dialect.fromJson<string[]>(existing.idp_certs) : undefined);
       if (!certs?.length) throw accessErrors.invalid('idp_certs needs at least one certificate');
       checkCerts(certs);
@@ -124,7 +123,7 @@ export function createSamlProviderService(core: Core) {
       };
       for (const [field, value] of Object.entries(merged)) if (!value) throw accessErrors.invalid(`${field} is required`);
       const row: AccessSamlProviderRow = {
-        id: existing?.id ?? randomUUID(), tenant_id: existing?.tenant_id ?? DEFAULT_TENANT_ID, name: merged.name!, entity_id: merged.entity_id!,
+        id: existing?.id ?? randomUUID(), tenant_id: tenantId, name: merged.name!, entity_id: merged.entity_id!,
         sso_url: input.sso_url !== undefined ? input.sso_url : existing?.sso_url ?? null, idp_certs: db.dialect.toJson(certs),
         sp_entity_id: merged.sp_entity_id!, acs_url: merged.acs_url!, email_attribute: input.email_attribute ?? existing?.email_attribute ?? 'email',
         allowed_domains: db.dialect.toJson((input.allowed_domains ?? (existing ? db.dialect.fromJson<string[]>(existing.allowed_domains) : [])).map((d) => d.toLowerCase())),
@@ -138,8 +137,8 @@ export function createSamlProviderService(core: Core) {
       return { provider: view(row), created: !existing };
     },
 
-    async remove(id: string): Promise<void> {
-      await rowOf(id);
+    async remove(tenantId: string, id: string): Promise<void> {
+      await rowOf(id, tenantId);
       await k().deleteFrom('access_saml_providers').where('id', '=', id).execute();
     },
 
@@ -147,7 +146,7 @@ export function createSamlProviderService(core: Core) {
      * Verifies a base64 SAMLResponse (HTTP-POST binding) and returns the user it names: 401 when it is not a valid,
      * signed, fresh, unused response for this provider; 403 when its email's domain is not allowed.
      */
-    async verify(providerId: string, samlResponse: string): Promise<{ userId: string; email: string }> {
+    async verify(providerId: string, samlResponse: string): Promise<{ userId: string; email: string; tenantId: string }> {
       const p = await rowOf(providerId);
       if (!db.dialect.fromBool(p.enabled)) throw errors.forbidden('this SAML provider is disabled');
       const { SAML, ValidateInResponseTo } = nodeSaml();
@@ -169,7 +168,7 @@ export function createSamlProviderService(core: Core) {
       const domains = db.dialect.fromJson<string[]>(p.allowed_domains);
       if (domains.length && !domains.includes(email.split('@')[1])) throw errors.forbidden('email domain not allowed');
       await spend(p.id, profile);
-      return { userId: await userFor(email), email };
+      return { userId: await userFor(email), email, tenantId: p.tenant_id };
     },
   };
 }

@@ -54,11 +54,15 @@ export function createTokenService(core: Core) {
       if (found.length !== groups.length) throw accessErrors.invalid('auto_group_ids names a group that does not exist');
     }
     if ((input.kind ?? 'device') === 'gateway' && !input.pool_id) throw accessErrors.invalid('a gateway token needs pool_id');
+    if (input.pool_id) {
+      const pool = await k().selectFrom('access_gateway_pools').select('tenant_id').where('id', '=', input.pool_id).executeTakeFirst();
+      if (pool?.tenant_id !== (input.tenant_id ?? DEFAULT_TENANT_ID)) throw accessErrors.invalid('pool_id does not name a pool of this tenant');
+    }
   }
 
-  async function rowOf(id: string): Promise<AccessTokenRow> {
+  async function rowOf(id: string, tenantId?: string): Promise<AccessTokenRow> {
     const row = await k().selectFrom('access_enrollment_tokens').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw accessErrors.notFound('token');
+    if (!row || (tenantId !== undefined && row.tenant_id !== tenantId)) throw accessErrors.notFound('token');
     return row;
   }
 
@@ -113,13 +117,13 @@ export function createTokenService(core: Core) {
       return { items: page.items.map(view), next_cursor: page.next_cursor };
     },
 
-    async get(id: string): Promise<TokenView> {
-      return view(await rowOf(id));
+    async get(tenantId: string, id: string): Promise<TokenView> {
+      return view(await rowOf(id, tenantId));
     },
 
     /** Revoking twice is a conflict (409): the first revoke's time and actor stay. */
-    async revoke(id: string, by: string): Promise<TokenView> {
-      const row = await rowOf(id);
+    async revoke(tenantId: string, id: string, by: string): Promise<TokenView> {
+      const row = await rowOf(id, tenantId);
       if (row.revoked_at) throw accessErrors.conflict('token is already revoked');
       const at = core.now().toISOString();
       await k().updateTable('access_enrollment_tokens').set({ revoked_at: at, revoked_by: by }).where('id', '=', id).where('revoked_at', 'is', null).execute();

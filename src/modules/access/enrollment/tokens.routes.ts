@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { defineRoute, principalOf, type RouteDefinition } from '../../../http/route.js';
 import type { AccessServices } from '../access.services.js';
+import { errors } from '../../../core/errors.js';
 import { pageQueryFields } from '../common/cursor.js';
+import { callerTenant } from '../common/tenant-scope.js';
 import { TOKEN_STATUSES, tokenView } from './token.types.js';
 
 const tokenId = z.object({ token_id: z.string().uuid() });
@@ -39,7 +41,9 @@ export function tokenRoutes(access: AccessServices): RouteDefinition<any>[] {
       summary: 'Generate an enrollment token (kind device or gateway); the secret is in this answer only',
       schema: { body: generateBody, response: generated },
       handler: async (ctx) => {
-        const { token, secret } = await tokens.generate(ctx.body, principalOf(ctx).id);
+        const tenantId = await callerTenant(access.hooks, ctx);
+        if (ctx.body.tenant_id !== undefined && ctx.body.tenant_id !== tenantId) throw errors.forbidden('tokens are generated in your own tenant only');
+        const { token, secret } = await tokens.generate({ ...ctx.body, tenant_id: tenantId }, principalOf(ctx).id);
         ctx.auditResource('access_token', token.id, { kind: token.kind, max_uses: token.max_uses, expires_at: token.expires_at, prefix: token.prefix });
         return { ...token, secret };
       },
@@ -48,13 +52,18 @@ export function tokenRoutes(access: AccessServices): RouteDefinition<any>[] {
       method: 'GET', path: '/v1/admin/tokens', surface: 'access', permission: 'access_token:read', tags,
       summary: 'List enrollment tokens, newest first, by status (active|exhausted|expired|revoked), kind, tenant or bound user',
       schema: { query: listQuery, response: z.object({ items: z.array(tokenView), next_cursor: z.string().nullable() }) },
-      handler: (ctx) => tokens.list(ctx.query),
+      handler: async (ctx) => {
+        const tenantId = await callerTenant(access.hooks, ctx);
+        // Another tenant's id filters down to nothing: a caller never sees another tenant's rows.
+        if (ctx.query.tenant_id !== undefined && ctx.query.tenant_id !== tenantId) return { items: [], next_cursor: null };
+        return tokens.list({ ...ctx.query, tenant_id: tenantId });
+      },
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/tokens/:token_id', surface: 'access', permission: 'access_token:read', tags,
       summary: 'One enrollment token (never its secret)',
       schema: { params: tokenId, response: tokenView },
-      handler: (ctx) => tokens.get(ctx.params.token_id),
+      handler: async (ctx) => tokens.get(await callerTenant(access.hooks, ctx), ctx.params.token_id),
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/tokens/:token_id/revoke', surface: 'access', permission: 'access_token:write', tags,
@@ -63,7 +72,7 @@ export function tokenRoutes(access: AccessServices): RouteDefinition<any>[] {
       schema: { params: tokenId, response: tokenView },
       handler: async (ctx) => {
         ctx.auditResource('access_token', ctx.params.token_id);
-        return tokens.revoke(ctx.params.token_id, principalOf(ctx).id);
+        return tokens.revoke(await callerTenant(access.hooks, ctx), ctx.params.token_id, principalOf(ctx).id);
       },
     }),
   ];

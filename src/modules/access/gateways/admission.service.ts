@@ -12,7 +12,7 @@ const CACHE_MAX = 100_000;
 
 export type DenyReason =
   | 'device_unknown' | 'device_revoked' | 'device_suspended' | 'device_pending' | 'public_key_mismatch'
-  | 'user_suspended' | 'spc_missing' | 'spc_invalid' | 'posture_noncompliant' | 'no_destinations';
+  | 'user_suspended' | 'tenant_suspended' | 'spc_missing' | 'spc_invalid' | 'posture_noncompliant' | 'no_destinations';
 
 export interface AdmissionGrant {
   allow: boolean;
@@ -68,12 +68,14 @@ export function createAdmissionService(core: Core, hooks: AccessHooks, pools: Po
   }
 
   /** The decision itself, without the cache. publicKey undefined skips the key check (connection_truth). */
-  async function evaluate(deviceId: string, publicKey: string | undefined, poolId: string | null): Promise<AdmissionGrant> {
+  async function evaluate(deviceId: string, publicKey: string | undefined, poolId: string | null, tenantId?: string): Promise<AdmissionGrant> {
     const device = await hooks.device(deviceId);
-    if (!device) return deny(deviceId, 'device_unknown');
+    // Another tenant's device is unknown to this tenant's gateways.
+    if (!device || (tenantId !== undefined && device.tenant_id !== tenantId)) return deny(deviceId, 'device_unknown');
     const who = { user_id: device.user_id, overlay_ip: device.overlay_ip, public_key: device.public_key };
     if (device.status !== 'active') return deny(deviceId, `device_${device.status}`, who);
     if (publicKey !== undefined && publicKey !== device.public_key) return deny(deviceId, 'public_key_mismatch', who);
+    if (!(await hooks.tenantActive(device.tenant_id))) return deny(deviceId, 'tenant_suspended', who);
     if (!(await userActive(device.user_id))) return deny(deviceId, 'user_suspended', who);
     const [spc, posture, groupIds, allowed, pool] = await Promise.all([
       hooks.spcStatus(device.tenant_id, deviceId), hooks.posture(deviceId), hooks.deviceGroups(deviceId), hooks.allowedDestinations(deviceId), poolId ? pools.row(poolId) : undefined,
@@ -102,7 +104,7 @@ export function createAdmissionService(core: Core, hooks: AccessHooks, pools: Po
       const hit = cache.get(key);
       if (hit && hit.generation === generation && now < hit.refreshAt) return { etag: hit.etag, body: hit.grant };
       const startedAt = generation;
-      const served = artifact(await evaluate(deviceId, publicKey, caller.pool_id));
+      const served = artifact(await evaluate(deviceId, publicKey, caller.pool_id, caller.tenant_id));
       const grant = served.body;
       if (grant.allow && startedAt === generation) {
         if (cache.size >= CACHE_MAX) cache.clear();

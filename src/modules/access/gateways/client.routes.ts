@@ -18,8 +18,8 @@ export function gatewayClientRoutes(core: Core): RouteDefinition<any>[] {
       summary: 'The pool directory devices pick a gateway from: pools with their in-service gateways (host, WireGuard port, key, admission URL), ETag/304',
       schema: { response: poolDirectory },
       handler: async (ctx) => {
-        await callers.device(ctx);
-        const pools = artifact(await runtime.directory());
+        const { device } = await callers.device(ctx);
+        const pools = artifact(await runtime.directory(device.tenant_id));
         return withEtag(ctx, pools.etag, pools.body);
       },
     }),

@@ -33,12 +33,12 @@ export function verdictOf(expected: TruthItem['expected'], observed: TruthItem['
 }
 
 export function createConnectionTruth(core: Core, sessions: SessionService, admission: AdmissionService) {
-  return async function connectionTruth() {
-    const rows = await sessions.liveOrReported();
+  return async function connectionTruth(tenantId: string) {
+    const rows = await sessions.liveOrReported(tenantId);
     const decisions = new Map<string, Promise<AdmissionGrant>>();
     const decide = (deviceId: string, poolId: string) => {
       const key = `${deviceId}|${poolId}`;
-      if (!decisions.has(key)) decisions.set(key, admission.evaluate(deviceId, undefined, poolId));
+      if (!decisions.has(key)) decisions.set(key, admission.evaluate(deviceId, undefined, poolId, tenantId));
       return decisions.get(key)!;
     };
     const items: TruthItem[] = [];

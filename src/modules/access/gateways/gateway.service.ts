@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type AccessHooks, type GatewayCaller } from '../access.types.js';
+import { ACCESS_CHANGED, type AccessChange, type AccessHooks, type GatewayCaller } from '../access.types.js';
 import { displayPrefix, hashSecret, newSecret, SECRET_PREFIX } from '../common/secrets.js';
 import { accessErrors } from './gateway-errors.js';
 import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
@@ -79,10 +79,10 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
     };
   }
 
-  const changed = (reason: AccessChange['reason']) => core.events.publish<AccessChange>(ACCESS_CHANGED, { tenant_id: DEFAULT_TENANT_ID, reason });
+  const changed = (tenantId: string, reason: AccessChange['reason']) => core.events.publish<AccessChange>(ACCESS_CHANGED, { tenant_id: tenantId, reason });
 
-  async function rows(poolId?: string): Promise<AccessGatewayRow[]> {
-    let q = k().selectFrom('access_gateways').selectAll().where('tenant_id', '=', DEFAULT_TENANT_ID);
+  async function rows(tenantId: string, poolId?: string): Promise<AccessGatewayRow[]> {
+    let q = k().selectFrom('access_gateways').selectAll().where('tenant_id', '=', tenantId);
     if (poolId) q = q.where('pool_id', '=', poolId);
     return q.orderBy('name').orderBy('id').execute();
   }
@@ -102,7 +102,9 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
         if (token.kind !== 'gateway') throw accessErrors.invalid('this is a device enrollment token; gateways enroll with a gateway token');
         if (!token.pool_id) throw accessErrors.invalid('the gateway token names no pool');
         const pool = await pools.row(token.pool_id);
-        if (!pool) throw accessErrors.conflict('the pool this token was made for no longer exists');
+        if (!pool || pool.tenant_id !== token.tenant_id) throw accessErrors.conflict('the pool this token was made for no longer exists');
+        if (!(await hooks.tenantActive(token.tenant_id))) throw errors.forbidden('the tenant is suspended');
+        await hooks.checkEntitlement(token.tenant_id, 'gateways');
         const secret = newSecret(SECRET_PREFIX.gateway);
         const now = core.now().toISOString();
         const row: AccessGatewayRow = {
@@ -112,7 +114,7 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
           last_heartbeat_at: null, last_window_end: null, active_sessions: 0, created_at: now, updated_at: now,
         };
         await k().insertInto('access_gateways').values(row).execute();
-        await changed('gateway');
+        await changed(row.tenant_id, 'gateway');
         return {
           gateway_id: row.id, gateway_token: secret, pool_id: pool.id, tenant_id: row.tenant_id, name: row.name, channel: pool.channel,
           status: view(row).status, heartbeat_interval_s: 15,
@@ -148,27 +150,27 @@ export function createGatewayService(core: Core, hooks: AccessHooks, pools: Pool
       await k().updateTable('access_gateways').set(patch).where('id', '=', caller.gateway_id).execute();
       const after = view({ ...before, ...patch }, now);
       // Devices pick gateways from the pool directory: a gateway coming into or out of service changes it.
-      if (view(before, now).status !== after.status) await changed('gateway');
+      if (view(before, now).status !== after.status) await changed(caller.tenant_id, 'gateway');
       return after;
     },
 
-    async get(id: string): Promise<GatewayView> {
-      const row = await k().selectFrom('access_gateways').selectAll().where('id', '=', id).executeTakeFirst();
+    async get(tenantId: string, id: string): Promise<GatewayView> {
+      const row = await k().selectFrom('access_gateways').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
       if (!row) throw accessErrors.notFound('gateway');
       return view(row);
     },
 
     /** Removes a gateway: its credential stops working at once and its sessions go with it. */
-    async remove(id: string): Promise<void> {
-      const gone = await k().deleteFrom('access_gateways').where('id', '=', id).executeTakeFirst();
+    async remove(tenantId: string, id: string): Promise<void> {
+      const gone = await k().deleteFrom('access_gateways').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
       if (Number(gone.numDeletedRows) === 0) throw accessErrors.notFound('gateway');
-      await changed('gateway');
+      await changed(tenantId, 'gateway');
     },
 
     /** GET /v1/admin/gateway/health: each pool's healthy count against its minimum, and every gateway. */
-    async health() {
+    async health(tenantId: string) {
       const now = core.now();
-      const [poolList, all] = await Promise.all([pools.list(), rows()]);
+      const [poolList, all] = await Promise.all([pools.list(tenantId), rows(tenantId)]);
       const gateways = all.map((r) => view(r, now));
       return {
         generated_at: now.toISOString(),

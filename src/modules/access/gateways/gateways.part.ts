@@ -17,7 +17,7 @@ export function createGatewaysPart(core: Core, hooks: AccessHooks) {
   const sessions = createSessionService(core, hooks);
   const runtime = createRuntimeService(core, hooks, pools, gateways, feed);
   const connectionTruth = createConnectionTruth(core, sessions, admission);
-  hooks.enrollmentGateways = async () => ({ pools: await runtime.directory() });
+  hooks.enrollmentGateways = async (device) => ({ pools: await runtime.directory(device.tenant_id) });
   hooks.closeSessions = (deviceIds, reason) => sessions.close(deviceIds, reason);
   hooks.gatewayCaller = (secret) => gateways.byToken(secret);
   return { feed, pools, gateways, admission, sessions, runtime, connectionTruth };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
-import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange, type Channel } from '../access.types.js';
+import { ACCESS_CHANGED, type AccessChange, type Channel } from '../access.types.js';
 import { accessErrors } from './gateway-errors.js';
 import type { AccessGatewayPoolRow, PoolSelection } from './gateways.tables.js';
 
@@ -51,7 +51,7 @@ export function createPoolService(core: Core) {
     return new Map(rows.map((r) => [r.pool_id, Number(r.n)]));
   }
 
-  const changed = (reason: AccessChange['reason']) => core.events.publish<AccessChange>(ACCESS_CHANGED, { tenant_id: DEFAULT_TENANT_ID, reason });
+  const changed = (tenantId: string, reason: AccessChange['reason']) => core.events.publish<AccessChange>(ACCESS_CHANGED, { tenant_id: tenantId, reason });
 
   async function row(id: string): Promise<AccessGatewayPoolRow | undefined> {
     return k().selectFrom('access_gateway_pools').selectAll().where('id', '=', id).executeTakeFirst();
@@ -60,19 +60,23 @@ export function createPoolService(core: Core) {
   return {
     row,
 
-    async list(): Promise<PoolView[]> {
-      const [rows, counts] = await Promise.all([k().selectFrom('access_gateway_pools').selectAll().where('tenant_id', '=', DEFAULT_TENANT_ID).orderBy('name').execute(), gatewayCounts()]);
+    async list(tenantId: string): Promise<PoolView[]> {
+      const [rows, counts] = await Promise.all([k().selectFrom('access_gateway_pools').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute(), gatewayCounts()]);
       return rows.map((r) => view(r, counts.get(r.id) ?? 0));
     },
 
     /** Creates the pool, or replaces the given fields of the one with this id; a name another pool has is a conflict. */
-    async upsert(input: PoolInput): Promise<{ pool: PoolView; created: boolean }> {
+    async upsert(tenantId: string, input: PoolInput, beforeCreate?: () => Promise<void>): Promise<{ pool: PoolView; created: boolean }> {
       const now = core.now().toISOString();
-      const existing = input.id ? await row(input.id) : undefined;
+      const found = input.id ? await row(input.id) : undefined;
+      // Another tenant's pool id is not this tenant's to update, nor free to take.
+      if (found && found.tenant_id !== tenantId) throw accessErrors.notFound('pool');
+      const existing = found;
+      if (!existing) await beforeCreate?.();
       const base = existing ? view(existing, 0) : { ...DEFAULTS };
       const next: AccessGatewayPoolRow = {
         id: existing?.id ?? input.id ?? randomUUID(),
-        tenant_id: DEFAULT_TENANT_ID,
+        tenant_id: tenantId,
         name: input.name,
         region: input.region,
         selection: input.selection ?? base.selection,
@@ -85,20 +89,20 @@ export function createPoolService(core: Core) {
         created_at: existing?.created_at ?? now,
         updated_at: now,
       };
-      const clash = await k().selectFrom('access_gateway_pools').select('id').where('tenant_id', '=', DEFAULT_TENANT_ID).where('name', '=', next.name).where('id', '!=', next.id).executeTakeFirst();
+      const clash = await k().selectFrom('access_gateway_pools').select('id').where('tenant_id', '=', tenantId).where('name', '=', next.name).where('id', '!=', next.id).executeTakeFirst();
       if (clash) throw accessErrors.conflict(`a pool named ${next.name} already exists`);
       if (existing) await k().updateTable('access_gateway_pools').set(next).where('id', '=', next.id).execute();
       else await k().insertInto('access_gateway_pools').values(next).execute();
-      await changed('pool');
+      await changed(tenantId, 'pool');
       return { pool: view(next, (await gatewayCounts()).get(next.id) ?? 0), created: !existing };
     },
 
-    async remove(id: string): Promise<void> {
-      if (!(await row(id))) throw accessErrors.notFound('pool');
+    async remove(tenantId: string, id: string): Promise<void> {
+      if ((await row(id))?.tenant_id !== tenantId) throw accessErrors.notFound('pool');
       const left = (await gatewayCounts()).get(id) ?? 0;
       if (left > 0) throw accessErrors.conflict(`the pool still has ${left} gateway(s); remove them first`);
       await k().deleteFrom('access_gateway_pools').where('id', '=', id).execute();
-      await changed('pool');
+      await changed(tenantId, 'pool');
     },
   };
 }

@@ -73,9 +73,9 @@ export function createRuntimeService(core: Core, hooks: AccessHooks, pools: Pool
     },
 
     /** GET /v1/gateway/pools: each pool with the gateways in service, for devices to pick one. */
-    async directory() {
+    async directory(tenantId: string) {
       const now = core.now();
-      const [poolList, all] = await Promise.all([pools.list(), gateways.rows()]);
+      const [poolList, all] = await Promise.all([pools.list(tenantId), gateways.rows(tenantId)]);
       return poolList.map((pool) => {
         const serving = all.map((g) => gateways.view(g, now)).filter((g) => g.pool_id === pool.id && servesDevices(g.status));
         return {

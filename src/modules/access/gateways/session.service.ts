@@ -1,6 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import { DEFAULT_TENANT_ID, type AccessDevice, type AccessHooks, type GatewayCaller } from '../access.types.js';
+import { type AccessDevice, type AccessHooks, type GatewayCaller } from '../access.types.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { accessErrors } from './gateway-errors.js';
 import type { AccessSessionRow, SessionState } from './gateways.tables.js';
@@ -66,7 +66,9 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     if (existing && existing.gateway_id !== caller.gateway_id) return; // another gateway's id: never merged
     const ended = s.ended_at ?? null;
     if (!existing) {
-      const device = await deviceOf(s.device_id);
+      const found = await deviceOf(s.device_id);
+      // Another tenant's device is unknown here: its user and address stay out of this tenant's record.
+      const device = found?.tenant_id === caller.tenant_id ? found : undefined;
       await k().insertInto('access_sessions').values({
         id: s.session_id, tenant_id: caller.tenant_id, device_id: s.device_id, user_id: device?.user_id ?? null, gateway_id: caller.gateway_id,
         pool_id: caller.pool_id, client_ip: s.client_ip ?? null, overlay_ip: device?.overlay_ip ?? null, state: ended ? 'closed' : 'active',
@@ -140,8 +142,8 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     },
 
     /** Newest started first, by keyset over (started_at, id): a page never skips or repeats a session. */
-    async list(query: SessionQuery): Promise<{ items: SessionView[]; next_cursor: string | null }> {
-      let q = k().selectFrom('access_sessions').selectAll().where('tenant_id', '=', DEFAULT_TENANT_ID);
+    async list(tenantId: string, query: SessionQuery): Promise<{ items: SessionView[]; next_cursor: string | null }> {
+      let q = k().selectFrom('access_sessions').selectAll().where('tenant_id', '=', tenantId);
       if (query.state) q = q.where('state', '=', query.state);
       if (query.device_id) q = q.where('device_id', '=', query.device_id);
       if (query.user_id) q = q.where('user_id', '=', query.user_id);
@@ -163,11 +165,11 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     },
 
     /** Sessions the truth report weighs: live in the control plane's record or still reported by their gateway. */
-    async liveOrReported(): Promise<AccessSessionRow[]> {
+    async liveOrReported(tenantId: string): Promise<AccessSessionRow[]> {
       return k()
         .selectFrom('access_sessions')
         .selectAll()
-        .where('tenant_id', '=', DEFAULT_TENANT_ID)
+        .where('tenant_id', '=', tenantId)
         .where((eb) => eb.or([eb('state', '=', 'active'), eb('reported_active', '=', db.dialect.toBool(true) as never)]))
         .execute();
     },

@@ -3,7 +3,6 @@ import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { ifNoneMatchHits, withEtag } from '../../../http/etag.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
-import { DEFAULT_TENANT_ID } from '../access.types.js';
 import { canarySchema, duplicateRuleId, normalizeRules, postureRequirementsSchema, ruleSchema, type BundleContent } from './bundle.model.js';
 import { diffBundles } from './bundle-diff.js';
 import { actor, policyCallers, surface, tags } from './policy-route-kit.js';
@@ -47,7 +46,7 @@ const liveEtag = (b: { digest: string; serial: number; kid: string }) => {
 
 /** Policy bundles: publish, promote, roll back and read them (admins); the device's own bundle and digest. */
 export function bundleRoutes(core: Core): RouteDefinition<any>[] {
-  const { policy, activeDevice } = policyCallers(core);
+  const { policy, activeDevice, adminTenant } = policyCallers(core);
   return [
     defineRoute({
       method: 'POST', path: '/v1/admin/policy/publish', surface, tags, permission: 'access_policy:publish', audit: 'access.policy.publish',
@@ -62,7 +61,7 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
           if (dup !== undefined) throw errors.validation(`rules: id ${dup} is used twice (ids default to names)`);
           content = { default_action: b.default_action, posture: b.posture ?? postureRequirementsSchema.parse({}), rules };
         }
-        const out = await policy.bundles.publish(DEFAULT_TENANT_ID, { channel: b.channel, content, bundle_id: b.bundle_id, canary: b.canary ?? null, notes: b.notes ?? null, by: actor(ctx) });
+        const out = await policy.bundles.publish(await adminTenant(ctx), { channel: b.channel, content, bundle_id: b.bundle_id, canary: b.canary ?? null, notes: b.notes ?? null, by: actor(ctx) });
         ctx.auditResource('access_policy_bundle', out.bundle_id, { serial: out.serial, digest: out.digest, channel: out.channel });
         return out;
       },
@@ -72,7 +71,7 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
       summary: 'Promote the live canary bundle to stable (same digest, next serial); 409 when there is no canary',
       schema: { body: z.object({ bundle_id: z.uuid().optional() }).default({}), response: published },
       handler: async (ctx) => {
-        const out = await policy.bundles.promote(DEFAULT_TENANT_ID, { bundle_id: ctx.body.bundle_id, by: actor(ctx) });
+        const out = await policy.bundles.promote(await adminTenant(ctx), { bundle_id: ctx.body.bundle_id, by: actor(ctx) });
         ctx.auditResource('access_policy_bundle', out.bundle_id, { serial: out.serial, digest: out.digest });
         return out;
       },
@@ -82,7 +81,7 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
       summary: 'Roll back stable to an earlier bundle (the previous one by default) under a new serial, or end the canary',
       schema: { body: z.object({ channel: z.enum(['canary', 'stable']).default('stable'), bundle_id: z.uuid().optional() }).default({ channel: 'stable' }), response: published },
       handler: async (ctx) => {
-        const out = await policy.bundles.rollback(DEFAULT_TENANT_ID, { channel: ctx.body.channel, bundle_id: ctx.body.bundle_id, by: actor(ctx) });
+        const out = await policy.bundles.rollback(await adminTenant(ctx), { channel: ctx.body.channel, bundle_id: ctx.body.bundle_id, by: actor(ctx) });
         ctx.auditResource('access_policy_bundle', out.bundle_id, { serial: out.serial, digest: out.digest, channel: ctx.body.channel });
         return out;
       },
@@ -91,19 +90,22 @@ export function bundleRoutes(core: Core): RouteDefinition<any>[] {
       method: 'GET', path: '/v1/admin/policy/bundles', surface, tags, permission: 'access_policy:read',
       summary: 'Published bundles, newest serial first, by channel and status (limit 1-200, default 50; cursor = next_cursor)',
       schema: { query: listQuery, response: bundlePage },
-      handler: (ctx) => policy.bundles.list(DEFAULT_TENANT_ID, { channel: ctx.query.channel, status: ctx.query.status, limit: ctx.query.limit ?? 50, cursor: ctx.query.cursor }),
+      handler: async (ctx) => policy.bundles.list(await adminTenant(ctx), { channel: ctx.query.channel, status: ctx.query.status, limit: ctx.query.limit ?? 50, cursor: ctx.query.cursor }),
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/policy/bundles/:id', surface, tags, permission: 'access_policy:read',
       summary: 'One published bundle with its rules, canary selector and signature',
       schema: { params: z.object({ id: z.uuid() }), response: bundleView },
-      handler: (ctx) => policy.bundles.get(DEFAULT_TENANT_ID, ctx.params.id),
+      handler: async (ctx) => policy.bundles.get(await adminTenant(ctx), ctx.params.id),
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/policy/diff', surface, tags, permission: 'access_policy:read',
       summary: 'Rule-level differences (added, removed, changed) between the bundles of two digests',
       schema: { query: z.object({ from: z.string().regex(DIGEST, 'a digest is sha256:<64 hex>'), to: z.string().regex(DIGEST, 'a digest is sha256:<64 hex>') }), response: bundleDiff },
-      handler: async (ctx) => diffBundles(await policy.bundles.byDigest(DEFAULT_TENANT_ID, ctx.query.from), await policy.bundles.byDigest(DEFAULT_TENANT_ID, ctx.query.to)),
+      handler: async (ctx) => {
+        const tenantId = await adminTenant(ctx);
+        return diffBundles(await policy.bundles.byDigest(tenantId, ctx.query.from), await policy.bundles.byDigest(tenantId, ctx.query.to));
+      },
     }),
     defineRoute({
       method: 'GET', path: '/v1/policy/bundle', surface, tags, permission: 'public', credentials: 'own',

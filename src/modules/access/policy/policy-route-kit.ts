@@ -1,6 +1,5 @@
 import type { Core } from '../../../core/index.js';
 import { principalOf, type RouteContext } from '../../../http/route.js';
-import { DEFAULT_TENANT_ID } from '../access.types.js';
 import { accessServices } from '../access.services.js';
 
 export const tags = ['access-policy'];
@@ -14,7 +13,7 @@ export const actor = (ctx: RouteContext<any>) => {
 
 /** The policy part's services and the callers its device, gateway and admin routes resolve. */
 export function policyCallers(core: Core) {
-  const { policy, callers } = accessServices(core);
+  const { policy, callers, hooks } = accessServices(core);
   /** The calling device (401 without a device token, 403 when suspended or pending). */
   const device = async (ctx: RouteContext<any>) => (await callers.device(ctx)).device;
   /** The calling device, which must be active. */
@@ -26,7 +25,9 @@ export function policyCallers(core: Core) {
   /** A device, a gateway, or an admin principal holding the permission: the tenant to answer for. */
   const callerTenant = async (ctx: RouteContext<any>, adminPermission: string) => {
     const caller = await callers.any(ctx, { device: true, gateway: true, adminPermission });
-    return caller.kind === 'device' ? caller.device.tenant_id : caller.kind === 'gateway' ? caller.tenant_id : DEFAULT_TENANT_ID;
+    return caller.kind === 'device' ? caller.device.tenant_id : caller.kind === 'gateway' ? caller.tenant_id : hooks.callerTenant(caller.principal);
   };
-  return { policy, device, activeDevice, callerTenant };
+  /** The tenant an admin route answers for: the caller's own. */
+  const adminTenant = (ctx: RouteContext<any>) => hooks.callerTenant(principalOf(ctx));
+  return { policy, hooks, device, activeDevice, callerTenant, adminTenant };
 }

@@ -14,30 +14,33 @@ const ttlBody = z.object({ device_id: z.string().max(64).optional(), ttl_seconds
 
 /** Signers and trust anchors (with rotation), and SPCs: issue, rotate, revoke, the revocation set, validation. */
 export function trustRoutes(core: Core): RouteDefinition<any>[] {
-  const { policy, device, callerTenant } = policyCallers(core);
+  const { policy, device, callerTenant, adminTenant, hooks } = policyCallers(core);
   return [
     defineRoute({
       method: 'GET', path: '/v1/admin/settings/signers', surface, tags, permission: 'access_trust:read',
       summary: 'The signing keys (public halves only) and their states: next, active, retiring, retired',
       schema: { response: signerList },
-      handler: async () => ({ items: await policy.signers.list(DEFAULT_TENANT_ID) }),
+      handler: async (ctx) => ({ items: await policy.signers.list(await adminTenant(ctx)) }),
     }),
     defineRoute({
       method: 'POST', path: '/v1/trust/anchors/rotate', surface, tags, permission: 'access_trust:write', audit: 'access.trust.rotate',
       summary: 'Rotate signers: next becomes active, active retires after the overlap (and its last SPC), a new next appears',
       schema: { body: z.object({ overlap_seconds: z.number().int().min(0).max(90 * 24 * 3600).optional() }).default({}), response: rotatedAnchors },
       handler: async (ctx) => {
-        const out = await policy.rotateAnchors(DEFAULT_TENANT_ID, ctx.body.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS);
+        const out = await policy.rotateAnchors(await adminTenant(ctx), ctx.body.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS);
         ctx.auditResource('access_signer', out.active, { retiring: out.retiring });
         return out;
       },
     }),
     defineRoute({
       method: 'GET', path: '/v1/trust/anchors', surface, tags, permission: 'public',
-      summary: 'The public keys that verify bundles and SPCs now (ETag)',
-      schema: { response: trustAnchors },
+      summary: "The public keys that verify bundles and SPCs now (ETag); ?tenant_id for another tenant's than the default",
+      schema: { query: z.object({ tenant_id: z.uuid().optional() }), response: trustAnchors },
       handler: async (ctx) => {
-        const body = await policy.signers.anchors(DEFAULT_TENANT_ID);
+        const tenantId = ctx.query.tenant_id ?? DEFAULT_TENANT_ID;
+        // Signers are made on first use: only for a tenant that exists (and is active).
+        if (!(await hooks.tenantActive(tenantId))) throw errors.notFound('tenant not found');
+        const body = await policy.signers.anchors(tenantId);
         return withEtag(ctx, etagOf(body), body);
       },
     }),
@@ -72,7 +75,8 @@ export function trustRoutes(core: Core): RouteDefinition<any>[] {
       },
       handler: async (ctx) => {
         const b = ctx.body;
-        const out = b.serial !== undefined ? await policy.revokeSerial(DEFAULT_TENANT_ID, b.serial, b.reason) : await policy.revokeDevice(DEFAULT_TENANT_ID, b.device_id!, b.reason);
+        const tenantId = await adminTenant(ctx);
+        const out = b.serial !== undefined ? await policy.revokeSerial(tenantId, b.serial, b.reason) : await policy.revokeDevice(tenantId, b.device_id!, b.reason);
         ctx.auditResource('access_spc', b.serial !== undefined ? String(b.serial) : b.device_id, { revoked: out.revoked, reason: b.reason });
         return out;
       },

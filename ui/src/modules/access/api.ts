@@ -133,3 +133,31 @@ export function enrollCommand(kind: 'device' | 'gateway', token: string, listenP
   const base = `rampart agent ${kind} enroll --server ${window.location.origin} --token ${token}`;
   return kind === 'gateway' ? `${base} --endpoint <public-address>:${listenPort}` : base;
 }
+
+// Tenants, licence, entitlements and usage
+export const DEFAULT_TENANT = '00000000-0000-4000-8000-000000000001';
+export const useLicense = () => useQuery({ queryKey: [...ACCESS, 'license'], queryFn: () => data(access.GET('/v1/admin/license/status')) });
+export const useTenants = () => useQuery({ queryKey: [...ACCESS, 'tenants'], queryFn: async () => (await data(access.GET('/v1/admin/tenants'))).items });
+export const useEntitlementStatus = (tenant_id: string | undefined) =>
+  useQuery({
+    queryKey: [...ACCESS, 'entitlement', tenant_id],
+    enabled: Boolean(tenant_id),
+    queryFn: () => data(access.GET('/v1/admin/tenants/{tenant_id}/entitlement/status', { params: { path: { tenant_id: tenant_id! } } })),
+  });
+export const useTenantAlerts = (tenant_id: string | undefined) =>
+  useQuery({
+    queryKey: [...ACCESS, 'alerts', tenant_id],
+    enabled: Boolean(tenant_id),
+    queryFn: async () => (await data(access.GET('/v1/admin/tenants/{tenant_id}/alerts', { params: { path: { tenant_id: tenant_id! } } }))).items,
+  });
+export const useUsage = (tenant_id: string | undefined, period: string) =>
+  useQuery({
+    queryKey: [...ACCESS, 'usage', tenant_id, period],
+    enabled: Boolean(tenant_id),
+    queryFn: () => data(access.GET('/v1/admin/tenants/{tenant_id}/usage', { params: { path: { tenant_id: tenant_id! }, query: { period } } })),
+  });
+type TenantLifecycle = { action: 'create' | 'suspend' | 'reactivate'; tenant_id?: string; name?: string };
+export const tenantCalls = {
+  lifecycle: (body: TenantLifecycle) => data(access.POST('/v1/admin/tenants/lifecycle', { body })),
+  reload: () => data(access.POST('/v1/admin/license/reload')),
+};

@@ -1,9 +1,9 @@
-import { IconDevices, IconFileCertificate, IconKey, IconPlugConnected, IconServer2 } from '@tabler/icons-react';
+import { IconCertificate, IconDevices, IconFileCertificate, IconKey, IconPlugConnected, IconServer2 } from '@tabler/icons-react';
 import { page, type ConsoleModule } from '../../app/module';
 
 /**
  * Access (the ZTNA control plane under /v1): devices, enrollment tokens, gateways and pools, policy bundles and
- * sessions. The pages live under /admin/*, where the spec puts its admin interface; each is its own chunk.
+ * sessions, licence and tenants. The pages live under /admin/*, where the spec puts its admin interface; each is its own chunk.
  */
 export const accessModule: ConsoleModule = {
   name: 'access',
@@ -14,6 +14,7 @@ export const accessModule: ConsoleModule = {
     { path: '/admin/gateways', label: 'Gateways', icon: IconServer2, permission: 'access_gateway:read' },
     { path: '/admin/policy', label: 'Policy bundles', icon: IconFileCertificate, permission: 'access_policy:read' },
     { path: '/admin/sessions', label: 'Sessions', icon: IconPlugConnected, permission: 'access_session:read' },
+    { path: '/admin/license', label: 'Licence & tenants', icon: IconCertificate, permission: 'access_tenant:read' },
   ],
   routes: [
     { path: '/admin/devices', lazy: page(() => import('./pages/DevicesPage'), 'DevicesPage') },
@@ -21,5 +22,6 @@ export const accessModule: ConsoleModule = {
     { path: '/admin/gateways', lazy: page(() => import('./pages/GatewaysPage'), 'GatewaysPage') },
     { path: '/admin/policy', lazy: page(() => import('./pages/PolicyPage'), 'PolicyPage') },
     { path: '/admin/sessions', lazy: page(() => import('./pages/SessionsPage'), 'SessionsPage') },
+    { path: '/admin/license', lazy: page(() => import('./pages/LicensePage'), 'LicensePage') },
   ],
 };

@@ -1,0 +1,198 @@
+/**
+ * Tenant isolation over every access admin route: two tenants each with a pool, a gateway, tokens, an enrolled
+ * device, a session, a published bundle and a SAML-free provider list; every GET route of the access admin surface
+ * (taken from the registered routes, so a new one is covered when it lands) is called by each tenant's
+ * administrator with the other tenant's ids, and must never show the other tenant's rows: lists leave them out,
+ * gets answer 404. Writes aimed at the other tenant's rows are 404 too and change nothing.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { RouteDefinition } from '../../src/http/route.js';
+import { DEFAULT_TENANT_ID } from '../../src/modules/access/access.types.js';
+import { createTestRampart, type TestRampart } from '../helpers/app.js';
+import { deviceInfo, wgPublicKey } from '../helpers/access-enroll.js';
+import { signIn, type SignedIn } from '../helpers/identity.js';
+
+interface World {
+  tenant_id: string;
+  admin: SignedIn;
+  pool_id: string;
+  gateway_id: string;
+  gateway_token: string;
+  device_id: string;
+  token_id: string;
+  bundle_id: string;
+  digest: string;
+  session_id: string;
+  /** Strings only this tenant's rows carry. */
+  markers: string[];
+}
+
+describe('access tenants: a caller never sees another tenant’s rows', () => {
+  let r: TestRampart;
+  let provider: SignedIn;
+  const worlds: World[] = [];
+
+  const call = (admin: SignedIn, method: string, url: string, payload?: unknown) =>
+    r.app.inject({ method: method as 'GET', url, headers: admin.headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+
+  async function build(tenantId: string, admin: SignedIn, tag: string): Promise<World> {
+    const ok = async (res: Awaited<ReturnType<typeof call>>, status = 200) => {
+      assert.equal(res.statusCode, status, res.body);
+      return res.json();
+    };
+    const pool = await ok(await call(admin, 'POST', '/v1/admin/settings/gateway-pools', { name: `pool-${tag}`, region: `region-${tag}`, destinations: ['10.246.0.0/16'] }), 201);
+    const gwToken = await ok(await call(admin, 'POST', '/v1/admin/tokens/generate', { kind: 'gateway', pool_id: pool.id, name: `gw-token-${tag}` }), 201);
+    const gw = await ok(await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { token: gwToken.secret, public_key: wgPublicKey(), endpoint: '10.246.0.1:51820', name: `gw-${tag}` } }), 201);
+    assert.equal(gw.tenant_id, tenantId);
+    const devToken = await ok(await call(admin, 'POST', '/v1/admin/tokens/generate', { name: `device-token-${tag}`, bound_user_id: admin.user.id }), 201);
+    const enrolled = await ok(await r.app.inject({ method: 'POST', url: '/v1/enroll', payload: { token: devToken.secret, public_key: wgPublicKey(), device: deviceInfo(`laptop-${tag}`) } }), 201);
+    assert.equal(enrolled.tenant_id, tenantId, 'a device enrolls into its token’s tenant');
+    const bundle = await ok(await call(admin, 'POST', '/v1/admin/policy/publish', {
+      channel: 'stable', notes: `bundle-${tag}`,
+      rules: [{ name: `rule-${tag}`, sources: { user_ids: [admin.user.id] }, destinations: [{ cidr: '10.246.1.0/24', protocol: 'tcp', ports: ['443'] }] }],
+    }));
+    const session_id = randomUUID();
+    const now = Date.now();
+    await ok(await r.app.inject({
+      method: 'POST', url: '/v1/gateway/metering', headers: { authorization: `Bearer ${gw.gateway_token}` },
+      payload: { window_start: new Date(now - 60_000).toISOString(), window_end: new Date(now).toISOString(), active_sessions: 1, sessions: [{ session_id, device_id: enrolled.device_id, bytes_rx: 10, bytes_tx: 5, started_at: new Date(now - 60_000).toISOString() }] },
+    }));
+    return {
+      tenant_id: tenantId, admin, pool_id: pool.id, gateway_id: gw.gateway_id, gateway_token: gw.gateway_token, device_id: enrolled.device_id, token_id: devToken.id,
+      bundle_id: bundle.bundle_id, digest: bundle.digest, session_id,
+      markers: [pool.id, gw.gateway_id, enrolled.device_id, devToken.id, gwToken.id, bundle.bundle_id, session_id, `pool-${tag}`, `laptop-${tag}`, `bundle-${tag}`],
+    };
+  }
+
+  before(async () => {
+    r = await createTestRampart();
+    provider = await signIn(r, { roles: ['admin'] });
+    const created = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'create', name: 'Tenant B' });
+    assert.equal(created.statusCode, 201, created.body);
+    const tenantB = created.json().tenant.id as string;
+    const adminB = await signIn(r, { roles: ['admin'] });
+    const assigned = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'assign_admin', tenant_id: tenantB, user_id: adminB.user.id });
+    assert.equal(assigned.statusCode, 200, assigned.body);
+    worlds.push(await build(DEFAULT_TENANT_ID, provider, 'a'));
+    worlds.push(await build(tenantB, adminB, 'b'));
+  });
+  after(() => r.cleanup());
+
+  /** The concrete URL of a route for a caller looking at `other`'s rows: each parameter filled with other's id of that kind. */
+  function urlFor(route: RouteDefinition<any>, other: World): string {
+    const byParam: Record<string, string> = {
+      device_id: other.device_id, token_id: other.token_id, tenant_id: other.tenant_id, provider_id: other.pool_id,
+      id: route.path.includes('/policy/bundles') ? other.bundle_id : route.path.includes('gateway-pools') ? other.pool_id : other.gateway_id,
+    };
+    let url = route.path.replace(/:([A-Za-z_]+)/g, (_, name: string) => byParam[name] ?? other.device_id);
+    if (route.path === '/v1/admin/policy/diff') url += `?from=${other.digest}&to=${other.digest}`;
+    return url;
+  }
+
+  const adminReads = () =>
+    r.routes.filter((x) => x.surface === 'access' && x.method === 'GET' && x.permission !== 'public' && x.path.startsWith('/v1/admin/'));
+
+  test('the matrix covers every access admin read route', () => {
+    const paths = adminReads().map((x) => x.path);
+    for (const p of ['/v1/admin/devices', '/v1/admin/devices/:device_id', '/v1/admin/tokens', '/v1/admin/tokens/:token_id', '/v1/admin/sessions', '/v1/admin/settings/gateway-pools',
+      '/v1/admin/gateway/health', '/v1/admin/connection_truth', '/v1/admin/policy/bundles', '/v1/admin/policy/bundles/:id', '/v1/admin/policy/diff', '/v1/admin/tenants',
+      '/v1/admin/tenants/:tenant_id/usage', '/v1/admin/settings/signers', '/v1/admin/settings/providers']) {
+      assert.ok(paths.includes(p), `${p} is not registered`);
+    }
+  });
+
+  for (const [me, them] of [[0, 1], [1, 0]] as const) {
+    test(`tenant ${me === 0 ? 'A (provider)' : 'B'}: its own rows are visible, the other tenant's never`, async () => {
+      const mine = worlds[me];
+      const other = worlds[them];
+      const leaks: string[] = [];
+      let ownSeen = 0;
+      for (const route of adminReads()) {
+        // Identity-core routes (users, groups, API keys) are shared across tenants: the identity core has no tenants.
+        if (/\/v1\/admin\/(users|groups|api-keys)/.test(route.path)) continue;
+        // The provider's administrators manage tenants: the tenant list and a tenant's entitlement are theirs to see.
+        const providerSeesTenants = me === 0 && route.path.startsWith('/v1/admin/tenants');
+        const res = await call(mine.admin, 'GET', urlFor(route, other));
+        if (providerSeesTenants) continue;
+        const hasParam = route.path.includes(':') || route.path === '/v1/admin/policy/diff';
+        if (hasParam) {
+          if (res.statusCode !== 404) leaks.push(`${route.path}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+          else assert.equal(res.json().error, 'not_found');
+          continue;
+        }
+        if (res.statusCode !== 200) {
+          leaks.push(`${route.path}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+          continue;
+        }
+        const seen = other.markers.filter((m) => res.body.includes(m));
+        if (seen.length) leaks.push(`${route.path} shows ${seen.join(', ')}`);
+        // The same list by the owner shows its own rows, so the check above can fail.
+        const own = await call(mine.admin, 'GET', route.path);
+        if (mine.markers.some((m) => own.body.includes(m))) ownSeen++;
+      }
+      assert.deepEqual(leaks, []);
+      assert.ok(ownSeen >= 6, `only ${ownSeen} lists showed the caller's own rows`);
+    });
+
+    test(`tenant ${me === 0 ? 'A' : 'B'}: writes aimed at the other tenant's rows are not found and change nothing`, async () => {
+      const mine = worlds[me];
+      const other = worlds[them];
+      const attempts: [string, string, unknown][] = [
+        ['POST', '/v1/admin/devices/lifecycle', { action: 'revoke', device_id: other.device_id }],
+        ['POST', `/v1/admin/tokens/${other.token_id}/revoke`, undefined],
+        ['DELETE', `/v1/admin/settings/gateway-pools/${other.pool_id}`, undefined],
+        ['POST', '/v1/admin/settings/gateway-pools', { id: other.pool_id, name: 'taken-over', region: 'x' }],
+        ['DELETE', `/v1/admin/gateways/${other.gateway_id}`, undefined],
+        ['POST', '/v1/spc/revoke', { device_id: other.device_id }],
+      ];
+      for (const [method, url, payload] of attempts) {
+        const res = await call(mine.admin, method, url, payload);
+        assert.equal(res.statusCode, 404, `${method} ${url}: ${res.body}`);
+      }
+      const batch = await call(mine.admin, 'POST', '/v1/admin/devices/batch', { action: 'suspend', device_ids: [other.device_id] });
+      assert.equal(batch.json().results[0].ok, false);
+      const device = await call(other.admin, 'GET', `/v1/admin/devices/${other.device_id}`);
+      assert.equal(device.json().status, 'active', 'the other tenant’s device is untouched');
+      const pools = await call(other.admin, 'GET', '/v1/admin/settings/gateway-pools');
+      assert.ok(pools.json().items.some((p: { id: string; name: string }) => p.id === other.pool_id && p.name !== 'taken-over'));
+      const gen = await call(mine.admin, 'POST', '/v1/admin/tokens/generate', { kind: 'gateway', pool_id: other.pool_id });
+      assert.equal(gen.statusCode, 422, 'a token cannot name another tenant’s pool');
+    });
+  }
+
+  test('a gateway of one tenant is refused admission of the other tenant’s device', async () => {
+    const [a, b] = worlds;
+    const probe = await r.app.inject({ method: 'GET', url: `/v1/gateway/runtime/client-admission-grant?device_id=${b.device_id}&public_key=${encodeURIComponent(wgPublicKey())}`, headers: { authorization: `Bearer ${a.gateway_token}` } });
+    assert.equal(probe.statusCode, 200, probe.body);
+    assert.equal(probe.json().allow, false);
+    assert.equal(probe.json().reason, 'device_unknown');
+  });
+
+  test('a tenant administrator cannot manage tenants; the provider can suspend a tenant and its admins are refused', async () => {
+    const b = worlds[1];
+    const refused = await call(b.admin, 'POST', '/v1/admin/tenants/lifecycle', { action: 'create', name: 'Sneaky' });
+    assert.equal(refused.statusCode, 403);
+    assert.equal(refused.json().error, 'forbidden');
+    const list = (await call(b.admin, 'GET', '/v1/admin/tenants')).json();
+    assert.deepEqual(list.items.map((t: { id: string }) => t.id), [b.tenant_id]);
+    const bad = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'suspend' });
+    assert.equal(bad.statusCode, 422);
+    assert.equal(bad.json().error, 'validation_error');
+    const defaultSuspend = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'suspend', tenant_id: DEFAULT_TENANT_ID });
+    assert.equal(defaultSuspend.statusCode, 409);
+    const suspended = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'suspend', tenant_id: b.tenant_id });
+    assert.equal(suspended.statusCode, 200, suspended.body);
+    assert.equal(suspended.json().tenant.status, 'suspended');
+    const blocked = await call(b.admin, 'GET', '/v1/admin/devices');
+    assert.equal(blocked.statusCode, 403);
+    const heartbeat = await r.app.inject({ method: 'POST', url: '/v1/gateway/heartbeat', headers: { authorization: `Bearer ${b.gateway_token}` }, payload: {} });
+    assert.equal(heartbeat.statusCode, 403, 'the suspended tenant’s gateway is refused');
+    const audit = await r.core.db.kysely.selectFrom('audit_events').select(['action', 'result']).where('resource_id', '=', b.tenant_id).execute();
+    assert.ok(audit.some((e) => e.action === 'access.tenant.lifecycle' && e.result === 'success'));
+    const back = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'reactivate', tenant_id: b.tenant_id });
+    assert.equal(back.statusCode, 200);
+    assert.equal((await call(b.admin, 'GET', '/v1/admin/devices')).statusCode, 200);
+  });
+});
