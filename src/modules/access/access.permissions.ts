@@ -12,4 +12,7 @@ export const accessPermissions = vocabulary('access', [
   ...crud('access_gateway', 'access gateway pools and gateways', ['read', 'write']),
   ...crud('access_session', 'access VPN sessions and connection truth', ['read']),
   ...crud('access_settings', 'access identity-provider settings', ['read', 'write'], 'sensitive'),
+  ...crud('access_audit', 'the access audit trail (read, export as CSV, JSON or syslog)', ['read', 'export'], 'sensitive'),
+  ...crud('access_siem', 'the SIEM connector (syslog, webhook) and its delivery log', ['read', 'write'], 'sensitive'),
+  ...crud('access_ops', 'access operations: incident playbooks, workflows, support bundles, updates', ['read', 'run'], 'sensitive'),
 ]);

@@ -3,6 +3,11 @@ import type { AccessHooks } from './access.types.js';
 import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
+import { createAuditPart } from './audit/audit.part.js';
+import { toAccessDevice } from './enrollment/device.types.js';
+
+/** The overlap a playbook's or workflow's signer rotation gives the retiring signer (the route's default). */
+const ROTATE_OVERLAP_S = 7 * 86_400;
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -25,6 +30,14 @@ function defaultHooks(): AccessHooks {
     gatewayCaller: async () => undefined,
     enrollmentGateways: async () => ({}),
     closeSessions: async () => {},
+    openSessions: async () => [],
+    userDevices: async () => [],
+    revokeDevices: async () => {
+      throw new Error('device revocation is not wired');
+    },
+    rotateSigners: async () => {
+      throw new Error('signer rotation is not wired');
+    },
   };
 }
 
@@ -42,7 +55,21 @@ function createAccessServices(core: Core) {
   const policy = createPolicyService(core, hooks);
   providePolicyHooks(hooks, policy);
   const gateways = createGatewaysPart(core, hooks);
-  return { core, hooks, enrollment, callers, policy, gateways };
+  // The hooks the audit part's playbooks use, over the other parts' services.
+  hooks.userDevices = async (userId) => (await enrollment.devices.liveOfUser(userId)).map(toAccessDevice);
+  hooks.revokeDevices = async (ids, reason) => {
+    for (const id of ids) await enrollment.devices.lifecycle({ action: 'revoke', device_id: id, reason });
+  };
+  hooks.rotateSigners = async (tenantId) => {
+    const { retiring, active } = await policy.rotateAnchors(tenantId, ROTATE_OVERLAP_S);
+    return { retiring, active };
+  };
+  hooks.openSessions = async (ids) => {
+    const wanted = new Set(ids);
+    return (await gateways.sessions.liveOrReported()).filter((s) => s.state === 'active' && wanted.has(s.device_id)).map((s) => s.id);
+  };
+  const audit = createAuditPart(core, hooks);
+  return { core, hooks, enrollment, callers, policy, gateways, audit };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

@@ -8,6 +8,8 @@
  *                posture assertions and verdicts
  *   gateways/    gateway pools and gateways, the gateway runtime routes, admission grants, metering, sessions,
  *                telemetry, the change stream gateways listen to, connection_truth
+ *   audit/       the audit pipeline (gateway ingest, query, CSV/JSON/syslog export over core/audit's one trail),
+ *                the SIEM connector (syslog, signed webhooks) and incident playbooks run as jobs
  *
  * Parts never import each other's stores or services. They meet through AccessHooks (access.services.ts wires
  * them) and through the core event bus (ACCESS_CHANGED below).
@@ -143,4 +145,14 @@ export interface AccessHooks {
   enrollmentGateways(device: AccessDevice): Promise<Record<string, unknown>>;
   /** Closes the live sessions of these devices (closed_reason given). */
   closeSessions(deviceIds: string[], reason: string): Promise<void>;
+  /** Ids of the live sessions of these devices (an incident playbook's dry run counts what it would close). */
+  openSessions(deviceIds: string[]): Promise<string[]>;
+  // provided by enrollment/, for audit/ (incident playbooks)
+  /** The user's devices that are not revoked. */
+  userDevices(userId: string): Promise<AccessDevice[]>;
+  /** Revokes these devices (terminal), as POST /v1/admin/devices/lifecycle does. */
+  revokeDevices(deviceIds: string[], reason: string): Promise<void>;
+  // provided by policy/, for audit/
+  /** Rotates the tenant's signers (POST /v1/trust/anchors/rotate with the default overlap). */
+  rotateSigners(tenantId: string): Promise<{ retiring: string; active: string }>;
 }

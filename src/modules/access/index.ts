@@ -15,6 +15,8 @@ import { tokenRoutes } from './enrollment/tokens.routes.js';
 import { deviceRoutes } from './enrollment/devices.routes.js';
 import { enrollRoutes } from './enrollment/enroll.routes.js';
 import { samlRoutes } from './enrollment/saml.routes.js';
+import { auditPartMigrations } from './audit/audit.migrations.js';
+import { auditRoutes } from './audit/audit.routes.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -23,9 +25,9 @@ import { samlRoutes } from './enrollment/saml.routes.js';
  */
 export const accessModule: RampartModule = {
   name: 'access',
-  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029: names never collide between the parts.
-  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations],
-  sealedColumns: [...Object.values(policySealedColumns)],
+  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, audit/ 0040-0049: names never collide between the parts.
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...auditPartMigrations],
+  sealedColumns: [...Object.values(policySealedColumns), { table: 'access_siem_connectors', idColumn: 'tenant_id', column: 'secret_sealed' }],
   permissions: accessPermissions,
   http: (core) => {
     const access = accessServices(core);
@@ -35,11 +37,12 @@ export const accessModule: RampartModule = {
         ...tokenRoutes(access), ...deviceRoutes(access), ...enrollRoutes(access), ...samlRoutes(access),
         ...policyRoutes(core),
         ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
+        ...auditRoutes(core),
       ],
     };
   },
   start: async (core) => {
-    const sweepers = [startPolicySweeper(core, accessServices(core).policy)];
+    const sweepers = [startPolicySweeper(core, accessServices(core).policy), accessServices(core).audit.start()];
     return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
   },
 };

@@ -1,0 +1,30 @@
+import type { Core } from '../../../core/index.js';
+import { startIntervalSweeper } from '../../../core/jobs/interval-sweeper.js';
+import type { AccessHooks } from '../access.types.js';
+import { createAuditPipeline } from './audit-pipeline.service.js';
+import { createPlaybookService, PLAYBOOK_JOB } from './playbook.service.js';
+import { createSiemService, SIEM_FORWARD_JOB } from './siem.service.js';
+
+/** How often each node looks for events waiting past the SIEM connector's cursor. */
+export const SIEM_SWEEP_MS = 2_000;
+
+/**
+ * The audit part (audit pipeline, SIEM connector, incident playbooks), built once per core. It reaches the other
+ * parts only through AccessHooks, and registers its job handlers here so any worker process runs them.
+ */
+export function createAuditPart(core: Core, hooks: AccessHooks) {
+  const pipeline = createAuditPipeline(core);
+  const siem = createSiemService(core);
+  const playbooks = createPlaybookService(core, hooks);
+  core.jobs.handlers.register<{ tenant_id: string }>(SIEM_FORWARD_JOB, (job) => siem.forward(job));
+  core.jobs.handlers.register<{ run_id: string }>(PLAYBOOK_JOB, (job, ctx) => playbooks.execute(job, ctx.correlationId));
+  return {
+    pipeline,
+    siem,
+    playbooks,
+    /** The background work of this part on this node. */
+    start: () => startIntervalSweeper(core, 'access.siem', () => siem.sweep(), SIEM_SWEEP_MS),
+  };
+}
+
+export type AuditPart = ReturnType<typeof createAuditPart>;
