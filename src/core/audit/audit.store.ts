@@ -57,10 +57,10 @@ export function createAuditStore(db: Database) {
 
     /**
      * Writes events whose ids the caller chose (events ingested from elsewhere), skipping any id already stored:
-     * a batch sent twice is written once. Answers how many rows were new.
+     * a batch sent twice is written once. Answers the ids that were new.
      */
-    async insertMany(events: { id: string; occurredAt: string; input: AuditEventInput }[]): Promise<number> {
-      if (events.length === 0) return 0;
+    async insertMany(events: { id: string; occurredAt: string; input: AuditEventInput }[]): Promise<string[]> {
+      if (events.length === 0) return [];
       const rows: AuditEventRow[] = events.map(({ id, occurredAt, input }) => ({
         id,
         occurred_at: occurredAt,
@@ -76,15 +76,16 @@ export function createAuditStore(db: Database) {
         correlation_id: input.correlationId ?? null,
         details: db.dialect.toJson(input.details ?? {}),
       }));
-      let inserted = 0;
+      const inserted: string[] = [];
       // A statement's parameters are bounded (SQLite: 32,766): 13 columns per row, 500 rows per statement.
       for (let i = 0; i < rows.length; i += 500) {
         const result = await db.kysely
           .insertInto('audit_events')
           .values(rows.slice(i, i + 500))
           .onConflict((oc) => oc.column('id').doNothing())
-          .executeTakeFirst();
-        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+          .returning('id')
+          .execute();
+        for (const r of result) inserted.push(r.id);
       }
       return inserted;
     },

@@ -30,7 +30,7 @@ export type ExportFormat = 'csv' | 'json' | 'syslog';
  * The audit pipeline: events gateways report join Rampart's one audit trail (core/audit), where every admin action
  * of every module already is, and are read, exported and forwarded from there.
  */
-export function createAuditPipeline(core: Core) {
+export function createAuditPipeline(core: Core, onIngested: (ids: string[]) => Promise<void> = async () => {}) {
   const detached = new AsyncResource('access.audit.export');
 
   /** Every matching event, oldest first, a page at a time. */
@@ -100,8 +100,10 @@ export function createAuditPipeline(core: Core) {
           },
         };
       });
-      const accepted = await core.audit.ingest(rows);
-      return { received: batch.length, accepted, duplicates: batch.length - accepted };
+      const inserted = await core.audit.ingest(rows);
+      // Their times are the gateway's, often earlier than events already forwarded: they reach the SIEM by an outbox.
+      await onIngested(inserted);
+      return { received: batch.length, accepted: inserted.length, duplicates: batch.length - inserted.length };
     },
 
     async list(filter: AuditFilter, page: { limit: number; cursor?: string }) {

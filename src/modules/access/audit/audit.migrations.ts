@@ -46,6 +46,15 @@ export const auditPartMigrations: Migration[] = [
         .addColumn('duration_ms', 'integer', (c) => c.notNull())
         .addColumn('created_at', ts, (c) => c.notNull())
         .execute();
+      // Events gateways reported while a connector was enabled, in arrival order: their times are the gateway's, so
+      // a walk of the trail by time would pass over those that arrive late.
+      await db.schema
+        .createTable('access_siem_outbox')
+        .addColumn('seq', d.name === 'postgres' ? 'bigserial' : 'integer', (c) => (d.name === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('tenant_id', uuid, (c) => c.notNull())
+        .addColumn('event_id', uuid, (c) => c.notNull())
+        .addColumn('created_at', ts, (c) => c.notNull())
+        .execute();
       await db.schema.createIndex('access_siem_deliveries_time').on('access_siem_deliveries').columns(['tenant_id', 'created_at']).execute();
     },
   },

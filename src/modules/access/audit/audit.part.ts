@@ -13,8 +13,8 @@ export const SIEM_SWEEP_MS = 2_000;
  * parts only through AccessHooks, and registers its job handlers here so any worker process runs them.
  */
 export function createAuditPart(core: Core, hooks: AccessHooks) {
-  const pipeline = createAuditPipeline(core);
   const siem = createSiemService(core);
+  const pipeline = createAuditPipeline(core, (ids) => siem.ingested(ids));
   const playbooks = createPlaybookService(core, hooks);
   core.jobs.handlers.register<{ tenant_id: string }>(SIEM_FORWARD_JOB, (job) => siem.forward(job));
   core.jobs.handlers.register<{ run_id: string }>(PLAYBOOK_JOB, (job, ctx) => playbooks.execute(job, ctx.correlationId));

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** The audit part's rows, typed for Kysely. */
 export interface AccessSiemConnectorRow {
   tenant_id: string;
@@ -48,10 +50,18 @@ export interface AccessPlaybookRunRow {
   finished_at: string | null;
 }
 
+export interface AccessSiemOutboxRow {
+  seq: Generated<number>;
+  tenant_id: string;
+  event_id: string;
+  created_at: string;
+}
+
 declare module '../../../core/db/tables.js' {
   interface Tables {
     access_siem_connectors: AccessSiemConnectorRow;
     access_siem_deliveries: AccessSiemDeliveryRow;
     access_ops_playbook_runs: AccessPlaybookRunRow;
+    access_siem_outbox: AccessSiemOutboxRow;
   }
 }

@@ -16,6 +16,12 @@ export const FORWARD_BATCH = 500;
 /** Batches one job sends before it hands over to a fresh job (a long backlog does not hold one lease for ever). */
 const BATCHES_PER_JOB = 20;
 const SECRET_CONTEXT = 'access_siem_connectors.secret_sealed';
+/**
+ * Trail events younger than this are left for the next sweep: an event's time is taken when its transaction writes
+ * it, so one committing late could otherwise land behind the cursor. Rampart's transactions last milliseconds.
+ */
+export const SETTLE_MS = 5_000;
+const GATEWAY_ACTIONS = 'access.gateway.';
 
 export const connectorBody = z.object({
   enabled: z.boolean().default(true),
@@ -137,33 +143,57 @@ export function createSiemService(core: Core) {
     await k().insertInto('access_siem_deliveries').values({ ...d, tenant_id: tenant, type: r.type, target: targetOf(r), created_at: core.now().toISOString() }).execute();
   }
 
-  /** Sends one attempt's batches; throws after logging a failed delivery (the job retries). */
+  /** Delivers one batch and logs it; throws (after logging) what the receiver did wrong. */
+  async function send(r: AccessSiemConnectorRow, job: Job, events: AccessAuditEvent[]): Promise<void> {
+    const id = randomUUID();
+    const started = Date.now();
+    const base = { id, job_id: job.id, attempt: job.attempts, kind: 'forward' as const, events: events.length, first_event_id: events[0].id, last_event_id: events[events.length - 1].id };
+    try {
+      const httpStatus = await deliver(r, events, id);
+      await logDelivery(r, { ...base, status: 'delivered', http_status: httpStatus, error: null, duration_ms: Date.now() - started });
+    } catch (err) {
+      const message = (err as Error).message;
+      await logDelivery(r, { ...base, status: 'failed', http_status: (err as { status?: number }).status ?? null, error: message, duration_ms: Date.now() - started });
+      await k().updateTable('access_siem_connectors').set({ last_error: message }).where('tenant_id', '=', tenant).execute();
+      throw err;
+    }
+  }
+
+  /** The trail's events past the cursor that have settled (older than SETTLE_MS), oldest first. */
+  const settledAfter = (after: { t: string; id: string } | null, limit: number) =>
+    core.audit.scan({ until: new Date(core.now().getTime() - SETTLE_MS).toISOString() }, after, limit);
+
+  /**
+   * Sends one attempt's batches: first what waits in the outbox (gateway events, in arrival order), then the trail
+   * past the cursor, gateway events left out there (the outbox carries them). Throws after logging a failed
+   * delivery, and the job is retried with backoff.
+   */
   async function forward(job: Job<{ tenant_id: string }>): Promise<void> {
     for (let n = 0; n < BATCHES_PER_JOB; n++) {
       const r = await row();
       if (!r || !db.dialect.fromBool(r.enabled) || r.job_id !== job.id) return;
       const config = configOf(r);
-      const after = r.cursor_t && r.cursor_id ? { t: r.cursor_t, id: r.cursor_id } : null;
-      const page = await core.audit.scan({} as AuditFilter, after, FORWARD_BATCH);
-      if (page.length === 0) break;
-      const events = page.map(toView).filter((e) => matches(config, e));
-      const last = page[page.length - 1];
-      if (events.length) {
-        const id = randomUUID();
-        const started = Date.now();
-        try {
-          const httpStatus = await deliver(r, events, id);
-          await logDelivery(r, { id, job_id: job.id, attempt: job.attempts, kind: 'forward', status: 'delivered', http_status: httpStatus, error: null, events: events.length, first_event_id: events[0].id, last_event_id: events[events.length - 1].id, duration_ms: Date.now() - started });
-        } catch (err) {
-          const message = (err as Error).message;
-          await logDelivery(r, { id, job_id: job.id, attempt: job.attempts, kind: 'forward', status: 'failed', http_status: (err as { status?: number }).status ?? null, error: message, events: events.length, first_event_id: events[0].id, last_event_id: events[events.length - 1].id, duration_ms: Date.now() - started });
-          await k().updateTable('access_siem_connectors').set({ last_error: message }).where('tenant_id', '=', tenant).execute();
-          throw err;
-        }
+      const success = { last_success_at: core.now().toISOString(), last_error: null };
+
+      const queued = await k().selectFrom('access_siem_outbox').select(['seq', 'event_id']).where('tenant_id', '=', tenant).orderBy('seq').limit(FORWARD_BATCH).execute();
+      if (queued.length) {
+        const byId = new Map((await core.audit.byIds(queued.map((q) => q.event_id))).map((e) => [e.id, toView(e)]));
+        const events = queued.map((q) => byId.get(q.event_id)).filter((e): e is AccessAuditEvent => e !== undefined && matches(config, e));
+        if (events.length) await send(r, job, events);
+        await k().deleteFrom('access_siem_outbox').where('tenant_id', '=', tenant).where('seq', '<=', Number(queued[queued.length - 1].seq)).execute();
+        if (events.length) await k().updateTable('access_siem_connectors').set(success).where('tenant_id', '=', tenant).execute();
+        continue;
       }
+
+      const after = r.cursor_t && r.cursor_id ? { t: r.cursor_t, id: r.cursor_id } : null;
+      const page = await settledAfter(after, FORWARD_BATCH);
+      if (page.length === 0) break;
+      const events = page.map(toView).filter((e) => !e.action.startsWith(GATEWAY_ACTIONS) && matches(config, e));
+      const last = page[page.length - 1];
+      if (events.length) await send(r, job, events);
       // Moves on only from where this batch began: a connector reconfigured meanwhile keeps its new cursor.
       let q = k().updateTable('access_siem_connectors')
-        .set({ cursor_t: last.occurred_at, cursor_id: last.id, ...(events.length ? { last_success_at: core.now().toISOString(), last_error: null } : {}) })
+        .set({ cursor_t: last.occurred_at, cursor_id: last.id, ...(events.length ? success : {}) })
         .where('tenant_id', '=', tenant).where('job_id', '=', job.id);
       q = after ? q.where('cursor_t', '=', after.t).where('cursor_id', '=', after.id) : q.where('cursor_t', 'is', null);
       const moved = await q.executeTakeFirst();
@@ -172,7 +202,7 @@ export function createSiemService(core: Core) {
     await k().updateTable('access_siem_connectors').set({ job_id: null }).where('tenant_id', '=', tenant).where('job_id', '=', job.id).execute();
   }
 
-  /** Starts a forwarding job when events wait past the cursor and none is in flight (a dead one is replaced). */
+  /** Starts a forwarding job when events wait (outbox or trail) and none is in flight (a dead one is replaced). */
   async function sweep(): Promise<void> {
     const r = await row();
     if (!r || !db.dialect.fromBool(r.enabled)) return;
@@ -181,7 +211,8 @@ export function createSiemService(core: Core) {
       if (job && (job.status === 'queued' || job.status === 'running')) return;
     }
     const after = r.cursor_t && r.cursor_id ? { t: r.cursor_t, id: r.cursor_id } : null;
-    if ((await core.audit.scan({}, after, 1)).length === 0) return;
+    const waiting = (await k().selectFrom('access_siem_outbox').select('seq').where('tenant_id', '=', tenant).limit(1).executeTakeFirst()) ?? (await settledAfter(after, 1))[0];
+    if (!waiting) return;
     await db.transaction(async () => {
       const job = await core.jobs.queue.enqueue(SIEM_FORWARD_JOB, { tenant_id: tenant }, { maxAttempts: 8 });
       let q = k().updateTable('access_siem_connectors').set({ job_id: job.id }).where('tenant_id', '=', tenant);
@@ -201,6 +232,17 @@ export function createSiemService(core: Core) {
   return {
     sweep,
     forward,
+
+    /** Gateway events just stored: queued for the connector when one is enabled. */
+    async ingested(ids: string[]): Promise<void> {
+      if (ids.length === 0) return;
+      const r = await row();
+      if (!r || !db.dialect.fromBool(r.enabled)) return;
+      const now = core.now().toISOString();
+      for (let i = 0; i < ids.length; i += 500) {
+        await k().insertInto('access_siem_outbox').values(ids.slice(i, i + 500).map((event_id) => ({ tenant_id: tenant, event_id, created_at: now }))).execute();
+      }
+    },
 
     async get(): Promise<ConnectorView> {
       return view(await row());
@@ -227,6 +269,12 @@ export function createSiemService(core: Core) {
       } else {
         const start = input.start_from === 'now' ? await newest() : null;
         await k().insertInto('access_siem_connectors').values({ ...values, tenant_id: tenant, cursor_t: start?.t ?? null, cursor_id: start?.id ?? null, job_id: null, last_success_at: null, last_error: null, created_at: now }).execute();
+        // From the beginning: the gateway events already stored go by the outbox, as later ones will.
+        if (input.start_from === 'beginning') {
+          await k().insertInto('access_siem_outbox').columns(['tenant_id', 'event_id', 'created_at'])
+            .expression((eb) => eb.selectFrom('audit_events').select([eb.val(tenant).as('tenant_id'), 'id', eb.val(now).as('created_at')]).where('action', 'like', `${GATEWAY_ACTIONS}%`).orderBy('occurred_at').orderBy('id'))
+            .execute();
+        }
       }
       return view(await row());
     },
