@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -293,5 +296,36 @@ describe('access audit pipeline: gateway ingest, query, exports, SIEM webhook, i
     const anchors = (await state()).anchors;
     assert.notDeepEqual(anchors, before.anchors, 'the signers rotated');
     assert.ok(anchors.includes(`${rotated.steps[0].affects.active}:active`));
+  });
+
+  test('operations: the dashboard counts what the other tests left, certificate expiry names each kind soonest first', async () => {
+    // The listener's certificate, three days from its end: critical, and an alert on the dashboard.
+    mkdirSync(join(r.config.data_dir, 'tls'), { recursive: true });
+    const certFile = join(r.config.data_dir, 'tls', 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(r.config.data_dir, 'tls', 'key.pem'), '-out', certFile, '-days', '3', '-subj', '/CN=rampart.test']);
+    const expiry = await call('GET', '/v1/admin/certs/expiry');
+    assert.equal(expiry.statusCode, 200, expiry.body);
+    const items = expiry.json().items;
+    const tls = items.find((i: any) => i.kind === 'tls');
+    assert.equal(tls.severity, 'critical');
+    assert.ok(tls.days_left >= 2 && tls.days_left <= 3, String(tls.days_left));
+    assert.equal(items[0].kind, 'tls', 'soonest first');
+    const signer = items.find((i: any) => i.kind === 'signer' && i.state === 'active');
+    assert.equal(signer.severity, 'none');
+    const retiring = items.find((i: any) => i.kind === 'anchor' && i.state === 'retiring');
+    assert.ok(retiring && retiring.not_after && retiring.days_left >= 6, 'the signer the playbook retired verifies for the overlap');
+    assert.ok(items.some((i: any) => i.kind === 'gateway' && i.id === gateway.gateway_id && i.severity === 'none'));
+
+    const dash = await call('GET', '/v1/admin/dashboard/overview');
+    assert.equal(dash.statusCode, 200, dash.body);
+    const d = dash.json();
+    assert.ok(d.devices.revoked >= 2, 'the contained user\'s devices');
+    assert.ok(d.users.suspended >= 1 && d.users.total >= d.users.active + d.users.suspended);
+    assert.deepEqual([d.gateways.total, d.pools.total], [1, 1]);
+    assert.ok(d.audit.events_24h > 20);
+    assert.ok(d.alerts.some((a: any) => a.kind === 'tls_expiry'));
+    assert.ok(!d.alerts.some((a: any) => a.kind === 'anchor_expiry'), 'a planned retirement is no alert');
+    assert.equal((await call('GET', '/v1/admin/dashboard/overview', undefined, viewer)).statusCode, 403);
+    assert.equal((await call('GET', '/v1/admin/certs/expiry', undefined, viewer)).statusCode, 403);
   });
 });

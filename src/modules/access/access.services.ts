@@ -38,6 +38,9 @@ function defaultHooks(): AccessHooks {
     rotateSigners: async () => {
       throw new Error('signer rotation is not wired');
     },
+    deviceCounts: async () => ({ pending: 0, active: 0, suspended: 0, revoked: 0 }),
+    gatewayHealth: async () => ({ pools: [], gateways: [] }),
+    connectionTruthSummary: async () => ({ consistent: 0, ghost_session: 0, missing_session: 0, revoked_but_connected: 0 }),
   };
 }
 
@@ -68,6 +71,14 @@ function createAccessServices(core: Core) {
     const wanted = new Set(ids);
     return (await gateways.sessions.liveOrReported()).filter((s) => s.state === 'active' && wanted.has(s.device_id)).map((s) => s.id);
   };
+  hooks.deviceCounts = async (tenantId) => {
+    const rows = await core.db.kysely.selectFrom('access_devices').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status').execute();
+    const counts = { pending: 0, active: 0, suspended: 0, revoked: 0 };
+    for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
+    return counts;
+  };
+  hooks.gatewayHealth = () => gateways.gateways.health();
+  hooks.connectionTruthSummary = async () => (await gateways.connectionTruth()).summary;
   const audit = createAuditPart(core, hooks);
   return { core, hooks, enrollment, callers, policy, gateways, audit };
 }

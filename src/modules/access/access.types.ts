@@ -155,4 +155,11 @@ export interface AccessHooks {
   // provided by policy/, for audit/
   /** Rotates the tenant's signers (POST /v1/trust/anchors/rotate with the default overlap). */
   rotateSigners(tenantId: string): Promise<{ retiring: string; active: string }>;
+  // for audit/'s operations routes (dashboard, certificate expiry)
+  /** How many of the tenant's devices are in each status (enrollment/). */
+  deviceCounts(tenantId: string): Promise<Record<DeviceStatus, number>>;
+  /** GET /v1/admin/gateway/health's body (gateways/). */
+  gatewayHealth(): Promise<{ pools: { pool_id: string; name: string; healthy: number; total: number; min_healthy: number; ok: boolean }[]; gateways: { id: string; name: string; status: string; last_heartbeat_at: string | null }[] }>;
+  /** GET /v1/admin/connection_truth's summary (gateways/). */
+  connectionTruthSummary(): Promise<Record<'consistent' | 'ghost_session' | 'missing_session' | 'revoked_but_connected', number>>;
 }

@@ -4,6 +4,7 @@ import type { AccessHooks } from '../access.types.js';
 import { createAuditPipeline } from './audit-pipeline.service.js';
 import { createPlaybookService, PLAYBOOK_JOB } from './playbook.service.js';
 import { createSiemService, SIEM_FORWARD_JOB } from './siem.service.js';
+import { createOpsService } from './ops.service.js';
 
 /** How often each node looks for events waiting past the SIEM connector's cursor. */
 export const SIEM_SWEEP_MS = 2_000;
@@ -16,12 +17,14 @@ export function createAuditPart(core: Core, hooks: AccessHooks) {
   const siem = createSiemService(core);
   const pipeline = createAuditPipeline(core, (ids) => siem.ingested(ids));
   const playbooks = createPlaybookService(core, hooks);
+  const ops = createOpsService(core, hooks, siem);
   core.jobs.handlers.register<{ tenant_id: string }>(SIEM_FORWARD_JOB, (job) => siem.forward(job));
   core.jobs.handlers.register<{ run_id: string }>(PLAYBOOK_JOB, (job, ctx) => playbooks.execute(job, ctx.correlationId));
   return {
     pipeline,
     siem,
     playbooks,
+    ops,
     /** The background work of this part on this node. */
     start: () => startIntervalSweeper(core, 'access.siem', () => siem.sweep(), SIEM_SWEEP_MS),
   };

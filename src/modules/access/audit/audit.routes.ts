@@ -7,6 +7,7 @@ import { pageQueryFields } from '../common/cursor.js';
 import { ACTOR_TYPES, auditEventView, EVENT_JSON_SCHEMA, RESULTS } from './audit-event.js';
 import { INGEST_BATCH_MAX, type ExportFormat } from './audit-pipeline.service.js';
 import { connectorBody, connectorView, deliveryView } from './siem.service.js';
+import { dashboardView, expiryView } from './ops.service.js';
 import { PLAYBOOKS, playbookRunBody, playbookRunView, STEP_KINDS } from './playbook.service.js';
 
 const tags = ['access audit'];
@@ -51,7 +52,7 @@ const TYPES: Record<ExportFormat, string> = {
 /** The audit pipeline and SIEM routes (docs/access.md#audit). */
 export function auditRoutes(core: Core): RouteDefinition<any>[] {
   const access = accessServices(core);
-  const { pipeline, siem, playbooks } = access.audit;
+  const { pipeline, siem, playbooks, ops } = access.audit;
 
   /** Streams the export straight to the socket after recording who took it. */
   async function sendExport(ctx: RouteContext<any>, format: ExportFormat, filter: AuditFilter) {
@@ -181,6 +182,18 @@ export function auditRoutes(core: Core): RouteDefinition<any>[] {
         if (!ctx.body.dry_run) ctx.reply.status(202);
         return run;
       },
+    }),
+    defineRoute({
+      method: 'GET', path: '/v1/admin/dashboard/overview', surface: 'access', permission: 'access_ops:read', tags: ['access operations'],
+      summary: 'Users, devices by status, gateways by status, pools below their minimum, live sessions, the stable and canary bundles, audit volume, SIEM state and open alerts',
+      schema: { response: dashboardView },
+      handler: () => ops.dashboard(),
+    }),
+    defineRoute({
+      method: 'GET', path: '/v1/admin/certs/expiry', surface: 'access', permission: 'access_ops:read', tags: ['access operations'],
+      summary: 'Expiry of the signing keys, trust anchors, gateway credentials and the TLS listener certificate, soonest first, with days left and severity (warning < 30 days, critical < 7)',
+      schema: { response: expiryView },
+      handler: () => ops.certsExpiry(),
     }),
   ];
 }
