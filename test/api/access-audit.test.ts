@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
+import { accessServices } from '../../src/modules/access/access.services.js';
 import { enroll, generateToken, wgPublicKey } from '../helpers/access-enroll.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { waitFor } from '../helpers/wait.js';
@@ -327,5 +328,51 @@ describe('access audit pipeline: gateway ingest, query, exports, SIEM webhook, i
     assert.ok(!d.alerts.some((a: any) => a.kind === 'anchor_expiry'), 'a planned retirement is no alert');
     assert.equal((await call('GET', '/v1/admin/dashboard/overview', undefined, viewer)).statusCode, 403);
     assert.equal((await call('GET', '/v1/admin/certs/expiry', undefined, viewer)).statusCode, 403);
+  });
+
+  test('workflows and retention: dry runs change nothing, real runs do; the retention job prunes what is past its time', async () => {
+    const tokens = [await generateToken(r, admin), await generateToken(r, admin)];
+    const dry = await call('POST', '/v1/admin/workflows/run', { workflow: 'expire_tokens', dry_run: true });
+    assert.equal(dry.statusCode, 200, dry.body);
+    assert.ok(tokens.every((t) => dry.json().result.token_ids.includes(t.id)));
+    const status = async (id: string) => (await call('GET', `/v1/admin/tokens/${id}`)).json().status;
+    assert.equal(await status(tokens[0].id), 'active', 'a dry run changes nothing');
+    const real = await call('POST', '/v1/admin/workflows/run', { workflow: 'expire_tokens' });
+    assert.equal(real.statusCode, 200, real.body);
+    assert.deepEqual(await Promise.all(tokens.map((t) => status(t.id))), ['expired', 'expired']);
+    assert.equal((await enroll(r, tokens[0].secret)).statusCode, 403, 'an expired token enrols nothing');
+
+    // The session the playbook closed: pruned by the workflow at 0 days, counted first by its dry run.
+    const pruneDry = await call('POST', '/v1/admin/workflows/run', { workflow: 'prune_sessions', params: { older_than_days: 0 }, dry_run: true });
+    assert.ok(pruneDry.json().result.sessions >= 1, pruneDry.body);
+    const closedBefore = (await call('GET', '/v1/admin/sessions?state=closed')).json().items.length;
+    assert.equal(closedBefore, pruneDry.json().result.sessions);
+    const pruned = await call('POST', '/v1/admin/workflows/run', { workflow: 'prune_sessions', params: { older_than_days: 0 } });
+    assert.equal(pruned.json().result.sessions, closedBefore);
+    assert.equal((await call('GET', '/v1/admin/sessions?state=closed')).json().items.length, 0);
+    for (const bad of [{ workflow: 'recompute_everything' }, { workflow: 'prune_sessions', params: { older_than_days: -1 } }, { workflow: 'expire_tokens', params: { created_before: 'soon' } }]) {
+      assert.equal((await call('POST', '/v1/admin/workflows/run', bad)).statusCode, 422, JSON.stringify(bad));
+    }
+    assert.equal((await call('POST', '/v1/admin/workflows/run', { workflow: 'expire_tokens' }, viewer)).statusCode, 403);
+    const audited = (await call('GET', '/v1/audit/events?action=access.workflow.run')).json().items;
+    assert.ok(audited.some((e: any) => e.details.workflow === 'prune_sessions' && e.details.dry_run === false));
+
+    // The retention job: the delivery log's rows aged past 30 days go; younger ones stay.
+    const deliveries = await r.core.db.kysely.selectFrom('access_siem_deliveries').select('id').execute();
+    assert.ok(deliveries.length >= 2);
+    await r.core.db.kysely.updateTable('access_siem_deliveries').set({ created_at: new Date(Date.now() - 31 * 86_400_000).toISOString() }).where('id', '=', deliveries[0].id).execute();
+    await accessServices(r.core).audit.workflows.sweep();
+    const retention = await waitFor('the retention job', async () => {
+      const v = (await call('GET', '/v1/admin/compliance/retention')).json();
+      return v.last_prune_at ? v : null;
+    }, 30_000);
+    assert.equal(retention.last_result.siem_deliveries, 1);
+    assert.equal(retention.session_days, 90);
+    const left = await r.core.db.kysely.selectFrom('access_siem_deliveries').select('id').execute();
+    assert.equal(left.length, deliveries.length - 1);
+    assert.ok(!left.some((d) => d.id === deliveries[0].id));
+    await accessServices(r.core).audit.workflows.sweep();
+    const jobs = await r.core.jobs.queue.list({ type: 'access.retention.prune' });
+    assert.equal(jobs.total, 1, 'once a day: a second sweep queues nothing');
   });
 });

@@ -39,6 +39,8 @@ function defaultHooks(): AccessHooks {
       throw new Error('signer rotation is not wired');
     },
     deviceCounts: async () => ({ pending: 0, active: 0, suspended: 0, revoked: 0 }),
+    expireTokens: async () => [],
+    pruneSessions: async () => 0,
     gatewayHealth: async () => ({ pools: [], gateways: [] }),
     connectionTruthSummary: async () => ({ consistent: 0, ghost_session: 0, missing_session: 0, revoked_but_connected: 0 }),
   };
@@ -78,6 +80,23 @@ function createAccessServices(core: Core) {
     return counts;
   };
   hooks.gatewayHealth = () => gateways.gateways.health();
+  hooks.expireTokens = async (tenantId, before, dryRun) => {
+    const now = core.now().toISOString();
+    let q = core.db.kysely.selectFrom('access_enrollment_tokens').select('id').where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).where('expires_at', '>', now);
+    if (before) q = q.where('created_at', '<', before);
+    const ids = (await q.execute()).map((t) => t.id);
+    if (!dryRun && ids.length) await core.db.kysely.updateTable('access_enrollment_tokens').set({ expires_at: now }).where('id', 'in', ids).execute();
+    return ids;
+  };
+  hooks.pruneSessions = async (tenantId, before, dryRun) => {
+    const k = core.db.kysely;
+    if (dryRun) {
+      const r = await k.selectFrom('access_sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirstOrThrow();
+      return Number(r.n);
+    }
+    const r = await k.deleteFrom('access_sessions').where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  };
   hooks.connectionTruthSummary = async () => (await gateways.connectionTruth()).summary;
   const audit = createAuditPart(core, hooks);
   return { core, hooks, enrollment, callers, policy, gateways, audit };

@@ -160,6 +160,13 @@ export interface AccessHooks {
   deviceCounts(tenantId: string): Promise<Record<DeviceStatus, number>>;
   /** GET /v1/admin/gateway/health's body (gateways/). */
   gatewayHealth(): Promise<{ pools: { pool_id: string; name: string; healthy: number; total: number; min_healthy: number; ok: boolean }[]; gateways: { id: string; name: string; status: string; last_heartbeat_at: string | null }[] }>;
+  /**
+   * Ends every enrollment token still usable (created before `before` when given): expires_at becomes now. Answers
+   * the ids; with dryRun only counts them (enrollment/).
+   */
+  expireTokens(tenantId: string, before: string | null, dryRun: boolean): Promise<string[]>;
+  /** Deletes the closed sessions that closed before `before`; with dryRun only counts them (gateways/). */
+  pruneSessions(tenantId: string, before: string, dryRun: boolean): Promise<number>;
   /** GET /v1/admin/connection_truth's summary (gateways/). */
   connectionTruthSummary(): Promise<Record<'consistent' | 'ghost_session' | 'missing_session' | 'revoked_but_connected', number>>;
 }

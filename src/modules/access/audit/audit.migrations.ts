@@ -81,4 +81,19 @@ export const auditPartMigrations: Migration[] = [
       await db.schema.createIndex('access_ops_playbook_runs_time').on('access_ops_playbook_runs').columns(['tenant_id', 'created_at']).execute();
     },
   },
+  {
+    name: '0042_access_ops_retention',
+    async up(db, d) {
+      const { uuid, timestamp: ts, json } = d.types;
+      // One row per tenant: when the retention job last pruned, what it removed, and the job in flight.
+      await db.schema
+        .createTable('access_ops_retention')
+        .addColumn('tenant_id', uuid, (c) => c.primaryKey())
+        .addColumn('last_prune_at', ts)
+        .addColumn('last_result', json)
+        .addColumn('job_id', 'text')
+        .addColumn('updated_at', ts, (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

@@ -5,9 +5,12 @@ import { createAuditPipeline } from './audit-pipeline.service.js';
 import { createPlaybookService, PLAYBOOK_JOB } from './playbook.service.js';
 import { createSiemService, SIEM_FORWARD_JOB } from './siem.service.js';
 import { createOpsService } from './ops.service.js';
+import { createWorkflows, RETENTION_JOB } from './workflows.service.js';
 
 /** How often each node looks for events waiting past the SIEM connector's cursor. */
 export const SIEM_SWEEP_MS = 2_000;
+/** How often each node checks whether the daily retention job is due. */
+export const RETENTION_SWEEP_MS = 60_000;
 
 /**
  * The audit part (audit pipeline, SIEM connector, incident playbooks), built once per core. It reaches the other
@@ -18,6 +21,8 @@ export function createAuditPart(core: Core, hooks: AccessHooks) {
   const pipeline = createAuditPipeline(core, (ids) => siem.ingested(ids));
   const playbooks = createPlaybookService(core, hooks);
   const ops = createOpsService(core, hooks, siem);
+  const workflows = createWorkflows(core, hooks);
+  core.jobs.handlers.register(RETENTION_JOB, () => workflows.pruneJob());
   core.jobs.handlers.register<{ tenant_id: string }>(SIEM_FORWARD_JOB, (job) => siem.forward(job));
   core.jobs.handlers.register<{ run_id: string }>(PLAYBOOK_JOB, (job, ctx) => playbooks.execute(job, ctx.correlationId));
   return {
@@ -25,8 +30,15 @@ export function createAuditPart(core: Core, hooks: AccessHooks) {
     siem,
     playbooks,
     ops,
+    workflows,
     /** The background work of this part on this node. */
-    start: () => startIntervalSweeper(core, 'access.siem', () => siem.sweep(), SIEM_SWEEP_MS),
+    start: () => {
+      const sweepers = [
+        startIntervalSweeper(core, 'access.siem', () => siem.sweep(), SIEM_SWEEP_MS),
+        startIntervalSweeper(core, 'access.retention', () => workflows.sweep(), RETENTION_SWEEP_MS),
+      ];
+      return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { ACTOR_TYPES, auditEventView, EVENT_JSON_SCHEMA, RESULTS } from './audit
 import { INGEST_BATCH_MAX, type ExportFormat } from './audit-pipeline.service.js';
 import { connectorBody, connectorView, deliveryView } from './siem.service.js';
 import { dashboardView, expiryView } from './ops.service.js';
+import { retentionView, workflowBody, workflowView } from './workflows.service.js';
 import { PLAYBOOKS, playbookRunBody, playbookRunView, STEP_KINDS } from './playbook.service.js';
 
 const tags = ['access audit'];
@@ -52,7 +53,7 @@ const TYPES: Record<ExportFormat, string> = {
 /** The audit pipeline and SIEM routes (docs/access.md#audit). */
 export function auditRoutes(core: Core): RouteDefinition<any>[] {
   const access = accessServices(core);
-  const { pipeline, siem, playbooks, ops } = access.audit;
+  const { pipeline, siem, playbooks, ops, workflows } = access.audit;
 
   /** Streams the export straight to the socket after recording who took it. */
   async function sendExport(ctx: RouteContext<any>, format: ExportFormat, filter: AuditFilter) {
@@ -194,6 +195,22 @@ export function auditRoutes(core: Core): RouteDefinition<any>[] {
       summary: 'Expiry of the signing keys, trust anchors, gateway credentials and the TLS listener certificate, soonest first, with days left and severity (warning < 30 days, critical < 7)',
       schema: { response: expiryView },
       handler: () => ops.certsExpiry(),
+    }),
+    defineRoute({
+      method: 'POST', path: '/v1/admin/workflows/run', surface: 'access', permission: 'access_ops:run', tags: ['access operations'], audit: 'access.workflow.run',
+      summary: 'Run an operational workflow now: rotate_signers, expire_tokens {created_before?}, prune_sessions {older_than_days?}; dry_run answers what it would do and changes nothing',
+      schema: { body: workflowBody, response: workflowView },
+      handler: async (ctx) => {
+        const run = await workflows.run(ctx.body);
+        ctx.auditResource('access_workflow', run.run_id, { workflow: run.workflow, dry_run: run.dry_run, params: ctx.body.params, result: run.result });
+        return run;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/v1/admin/compliance/retention', surface: 'access', permission: 'access_ops:read', tags: ['access operations'],
+      summary: 'Retention of sessions, the SIEM delivery log and playbook runs (the audit trail is append-only), when the daily retention job last pruned and what it removed',
+      schema: { response: retentionView },
+      handler: () => workflows.retention(),
     }),
   ];
 }

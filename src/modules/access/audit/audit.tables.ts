@@ -57,11 +57,20 @@ export interface AccessSiemOutboxRow {
   created_at: string;
 }
 
+export interface AccessRetentionRow {
+  tenant_id: string;
+  last_prune_at: string | null;
+  last_result: unknown;
+  job_id: string | null;
+  updated_at: string;
+}
+
 declare module '../../../core/db/tables.js' {
   interface Tables {
     access_siem_connectors: AccessSiemConnectorRow;
     access_siem_deliveries: AccessSiemDeliveryRow;
     access_ops_playbook_runs: AccessPlaybookRunRow;
     access_siem_outbox: AccessSiemOutboxRow;
+    access_ops_retention: AccessRetentionRow;
   }
 }
