@@ -327,6 +327,17 @@ describe('access audit pipeline: gateway ingest, query, exports, SIEM webhook, i
     assert.ok(d.alerts.some((a: any) => a.kind === 'tls_expiry'));
     assert.ok(!d.alerts.some((a: any) => a.kind === 'anchor_expiry'), 'a planned retirement is no alert');
     assert.equal((await call('GET', '/v1/admin/dashboard/overview', undefined, viewer)).statusCode, 403);
+
+    const bundle = await call('GET', '/v1/admin/ops/export');
+    assert.equal(bundle.statusCode, 200, bundle.body);
+    assert.match(String(bundle.headers['content-disposition']), /attachment; filename="rampart-access-support-/);
+    const b = bundle.json();
+    assert.deepEqual(Object.keys(b).sort(), ['audit_events', 'certs_expiry', 'config', 'connection_truth', 'dashboard', 'gateway_health', 'generated_at', 'jobs', 'siem', 'version']);
+    assert.ok(b.jobs.some((j: any) => j.type === 'access.siem.forward') && b.jobs.every((j: any) => j.payload === undefined));
+    assert.ok(!bundle.body.includes('a-webhook-secret-of-some-length'), 'no webhook secret');
+    assert.ok(!bundle.body.includes(gateway.gateway_token), 'no gateway credential');
+    assert.ok(!bundle.body.includes(admin.token) && !/(rgt|rdt|ret)_[A-Za-z0-9_-]{40,}/.test(bundle.body), 'no bearer material (masked prefixes only)');
+    assert.equal((await call('GET', '/v1/admin/ops/export', undefined, viewer)).statusCode, 403);
     assert.equal((await call('GET', '/v1/admin/certs/expiry', undefined, viewer)).statusCode, 403);
   });
 

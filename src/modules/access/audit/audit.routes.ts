@@ -212,5 +212,16 @@ export function auditRoutes(core: Core): RouteDefinition<any>[] {
       schema: { response: retentionView },
       handler: () => workflows.retention(),
     }),
+    defineRoute({
+      method: 'GET', path: '/v1/admin/ops/export', surface: 'access', permission: 'access_ops:read', tags: ['access operations'],
+      summary: 'Support bundle (JSON attachment): version, redacted configuration, dashboard, gateway health, certificate expiry, connection truth, SIEM state and delivery log, recent access jobs and audit events; no secrets',
+      schema: { response: z.record(z.string(), z.unknown()) },
+      handler: async (ctx) => {
+        const bundle = await ops.supportBundle();
+        await ctx.recordAudit({ action: 'access.ops.export', resource: { type: 'access_support_bundle', id: null }, result: 'success' });
+        ctx.reply.header('content-disposition', `attachment; filename="rampart-access-support-${bundle.generated_at.replace(/[:.]/g, '-')}.json"`);
+        return bundle;
+      },
+    }),
   ];
 }

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
+import { redactConfig } from '../../../core/config/load.js';
+import { versionInfo } from '../../../version.js';
 import { DEFAULT_TENANT_ID, type AccessHooks } from '../access.types.js';
 import type { SiemService } from './siem.service.js';
 
@@ -116,5 +118,28 @@ export function createOpsService(core: Core, hooks: AccessHooks, siem: SiemServi
     };
   }
 
-  return { dashboard, certsExpiry };
+  /**
+   * GET /v1/admin/ops/export: what support needs, in one JSON document: version, the configuration with every
+   * secret redacted, the dashboard, gateway health, certificate expiry, connection truth, the SIEM connector (never
+   * its secret) and delivery log, and the latest access jobs and audit events. No secret, token or key material:
+   * the parts' answers here are the admin views, which never carry them.
+   */
+  async function supportBundle() {
+    const jobs = await core.jobs.queue.list({}, { limit: 100 });
+    const audit = await core.audit.list({}, { limit: 200 });
+    return {
+      generated_at: core.now().toISOString(),
+      version: versionInfo,
+      config: redactConfig(core.config),
+      dashboard: await dashboard(),
+      gateway_health: await hooks.gatewayHealth(),
+      certs_expiry: await certsExpiry(),
+      connection_truth: await hooks.connectionTruthSummary(),
+      siem: { connector: await siem.get(), deliveries: await siem.deliveries(50) },
+      jobs: jobs.items.filter((j) => j.type.startsWith('access.')).map(({ payload: _p, ...j }) => j),
+      audit_events: audit.items.filter((e) => e.action.startsWith('access.')).map((e) => ({ id: e.id, time: e.occurred_at, action: e.action, actor_type: e.actor_type, actor_id: e.actor_id, result: e.result, target_type: e.resource_type, target_id: e.resource_id })),
+    };
+  }
+
+  return { dashboard, certsExpiry, supportBundle };
 }
