@@ -56,6 +56,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit/connectors/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema (2020-12) of the event every connector and export carries */
+        get: operations["getV1AdminAuditConnectorsSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every matching event, oldest first, as CSV (formula-safe) or a JSON array, streamed (memory stays flat however many match)
+         * @description A CSV cell starting with = + - @ tab or CR is prefixed with an apostrophe, so a spreadsheet shows it as text. Audited as access.audit.export.
+         */
+        get: operations["getV1AdminAuditExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/certs/expiry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expiry of the signing keys, trust anchors, gateway credentials and the TLS listener certificate, soonest first, with days left and severity (warning < 30 days, critical < 7) */
+        get: operations["getV1AdminCertsExpiry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/compliance/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention of sessions, the SIEM delivery log and playbook runs (the audit trail is append-only), when the daily retention job last pruned and what it removed */
+        get: operations["getV1AdminComplianceRetention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/connection_truth": {
         parameters: {
             query?: never;
@@ -65,6 +136,23 @@ export interface paths {
         };
         /** What the control plane allows against what gateways report; revoked_but_connected items are alerts */
         get: operations["getV1AdminConnectionTruth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dashboard/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, devices by status, gateways by status, pools below their minimum, live sessions, the stable and canary bundles, audit volume, SIEM state and open alerts */
+        get: operations["getV1AdminDashboardOverview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -203,6 +291,41 @@ export interface paths {
         put?: never;
         /** Create (201), update or delete a group; member_ids replace the members */
         post: operations["postV1AdminGroupsLifecycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/incident/playbook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident playbooks with their steps, and the recent runs step by step (newest first); ?run_id answers that run alone */
+        get: operations["getV1AdminIncidentPlaybook"];
+        put?: never;
+        /** Run a playbook on a target {user_id | device_id}: dry_run answers what each step would touch and changes nothing; a real run is queued as a job (202) whose steps GET ?run_id shows */
+        post: operations["postV1AdminIncidentPlaybook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/ops/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Support bundle (JSON attachment): version, redacted configuration, dashboard, gateway health, certificate expiry, connection truth, SIEM state and delivery log, recent access jobs and audit events; no secrets */
+        get: operations["getV1AdminOpsExport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -449,6 +572,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/siem/connector": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SIEM connector: type, target, filters, where forwarding got to, last success and error; the webhook secret never */
+        get: operations["getV1AdminSiemConnector"];
+        put?: never;
+        /** Configure the SIEM connector: syslog {host, port, transport tcp|tls|udp, ca_pem?, server_name?} or webhook {url, secret (write-only, HMAC-SHA256)}, filters, enabled */
+        post: operations["postV1AdminSiemConnector"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/siem/connector/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one test event (action access.siem.test) to the receiver now and say whether it took it; logged in the delivery log */
+        post: operations["postV1AdminSiemConnectorTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/tokens": {
         parameters: {
             query?: never;
@@ -647,6 +805,94 @@ export interface paths {
         put?: never;
         /** Verify a TOTP code to complete a user's MFA enrollment */
         post: operations["postV1AdminUsersTotpVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/workflows/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run an operational workflow now: rotate_signers, expire_tokens {created_before?}, prune_sessions {older_than_days?}; dry_run answers what it would do and changes nothing */
+        post: operations["postV1AdminWorkflowsRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first: admin actions of every module and the events gateways reported; filters, ?limit (1-200) and &cursor */
+        get: operations["getV1AuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export/syslog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every matching event, oldest first, one RFC 5424 message per line (facility 13 "log audit", MSGID the action, SD-ID rampart@32473, the event as JSON), streamed */
+        get: operations["getV1AuditExportSyslog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook connector's delivery status: its target, where forwarding got to, and the delivery log (newest first, every attempt) */
+        get: operations["getV1AuditExportWebhook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A gateway's batch of audit events (at most 1000); an event id already stored is skipped, so a batch resent is stored once
+         * @description Gateway bearer credential. Actions are stored as access.gateway.<action>; the gateway, its pool and tenant, and the event id go into details.
+         */
+        post: operations["postV1AuditIngest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1363,6 +1609,248 @@ export interface operations {
             };
         };
     };
+    getV1AdminAuditConnectorsSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminAuditExport: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_id?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                format?: "csv" | "json";
+                from?: string;
+                result?: "success" | "failure" | "denied";
+                target_id?: string;
+                target_type?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminCertsExpiry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generated_at: string;
+                        items: {
+                            days_left: number | null;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "signer" | "anchor" | "gateway" | "tls";
+                            not_after: string | null;
+                            note: string | null;
+                            /** @enum {string} */
+                            severity: "none" | "ok" | "warning" | "critical" | "expired";
+                            state: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminComplianceRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        audit_days: null;
+                        audit_note: string;
+                        last_prune_at: string | null;
+                        last_result: {
+                            [key: string]: unknown;
+                        } | null;
+                        next_prune_after: string | null;
+                        playbook_run_days: number;
+                        session_days: number;
+                        siem_delivery_days: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
     getV1AdminConnectionTruth: {
         parameters: {
             query?: never;
@@ -1397,6 +1885,100 @@ export interface operations {
                         }[];
                         summary: {
                             [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminDashboardOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alerts: {
+                            detail: string;
+                            kind: string;
+                        }[];
+                        audit: {
+                            events_24h: number;
+                            siem_enabled: boolean;
+                            siem_last_error: string | null;
+                        };
+                        bundles: {
+                            canary: {
+                                digest: string;
+                                serial: number;
+                            } | null;
+                            stable: {
+                                digest: string;
+                                serial: number;
+                            } | null;
+                        };
+                        devices: {
+                            active: number;
+                            pending: number;
+                            revoked: number;
+                            suspended: number;
+                        };
+                        gateways: {
+                            degraded: number;
+                            offline: number;
+                            online: number;
+                            total: number;
+                        };
+                        generated_at: string;
+                        pools: {
+                            below_min_healthy: number;
+                            total: number;
+                        };
+                        sessions: {
+                            active: number;
+                            ghost: number;
+                            revoked_but_connected: number;
+                        };
+                        users: {
+                            active: number;
+                            suspended: number;
+                            total: number;
                         };
                     };
                 };
@@ -2225,6 +2807,314 @@ export interface operations {
             };
             /** @description The request failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminIncidentPlaybook: {
+        parameters: {
+            query?: {
+                limit?: string;
+                run_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        dry_run: boolean;
+                        finished_at: string | null;
+                        id: string;
+                        job_id: string | null;
+                        playbook_id: string;
+                        reason: string;
+                        requested_by: string | null;
+                        /** @enum {string} */
+                        status: "planned" | "queued" | "running" | "succeeded" | "failed";
+                        steps: {
+                            affects: {
+                                [key: string]: unknown;
+                            };
+                            error: string | null;
+                            finished_at: string | null;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "planned" | "pending" | "running" | "done" | "failed" | "skipped";
+                            /** @enum {string} */
+                            step: "suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers";
+                        }[];
+                        target: {
+                            device_id?: string;
+                            user_id?: string;
+                        };
+                    } | {
+                        playbooks: {
+                            description: string;
+                            id: string;
+                            name: string;
+                            steps: ("suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers")[];
+                            /** @enum {string} */
+                            target: "user" | "device" | "none";
+                        }[];
+                        runs: {
+                            created_at: string;
+                            dry_run: boolean;
+                            finished_at: string | null;
+                            id: string;
+                            job_id: string | null;
+                            playbook_id: string;
+                            reason: string;
+                            requested_by: string | null;
+                            /** @enum {string} */
+                            status: "planned" | "queued" | "running" | "succeeded" | "failed";
+                            steps: {
+                                affects: {
+                                    [key: string]: unknown;
+                                };
+                                error: string | null;
+                                finished_at: string | null;
+                                started_at: string | null;
+                                /** @enum {string} */
+                                status: "planned" | "pending" | "running" | "done" | "failed" | "skipped";
+                                /** @enum {string} */
+                                step: "suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers";
+                            }[];
+                            target: {
+                                device_id?: string;
+                                user_id?: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminIncidentPlaybook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    dry_run?: boolean;
+                    /** @enum {string} */
+                    playbook_id: "contain_user" | "contain_device" | "kill_sessions" | "rotate_signers";
+                    reason: string;
+                    /** @default {} */
+                    target?: {
+                        /** Format: uuid */
+                        device_id?: string;
+                        /** Format: uuid */
+                        user_id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        dry_run: boolean;
+                        finished_at: string | null;
+                        id: string;
+                        job_id: string | null;
+                        playbook_id: string;
+                        reason: string;
+                        requested_by: string | null;
+                        /** @enum {string} */
+                        status: "planned" | "queued" | "running" | "succeeded" | "failed";
+                        steps: {
+                            affects: {
+                                [key: string]: unknown;
+                            };
+                            error: string | null;
+                            finished_at: string | null;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "planned" | "pending" | "running" | "done" | "failed" | "skipped";
+                            /** @enum {string} */
+                            step: "suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers";
+                        }[];
+                        target: {
+                            device_id?: string;
+                            user_id?: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminOpsExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4025,6 +4915,277 @@ export interface operations {
             };
         };
     };
+    getV1AdminSiemConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        configured: boolean;
+                        enabled: boolean;
+                        filters: {
+                            actions: string[];
+                            results: string[];
+                        };
+                        forwarded_through: string | null;
+                        last_error: string | null;
+                        last_success_at: string | null;
+                        syslog: {
+                            ca_pem_set: boolean;
+                            host: string;
+                            port: number;
+                            server_name: string | null;
+                            /** @enum {string} */
+                            transport: "tcp" | "tls" | "udp";
+                        } | null;
+                        type: ("syslog" | "webhook") | null;
+                        updated_at: string | null;
+                        webhook: {
+                            secret_set: boolean;
+                            url: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminSiemConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default true */
+                    enabled?: boolean;
+                    /**
+                     * @default {
+                     *       "actions": [],
+                     *       "results": []
+                     *     }
+                     */
+                    filters?: {
+                        /** @default [] */
+                        actions?: string[];
+                        /** @default [] */
+                        results?: ("success" | "failure" | "denied")[];
+                    };
+                    /**
+                     * @default now
+                     * @enum {string}
+                     */
+                    start_from?: "now" | "beginning";
+                    syslog?: {
+                        ca_pem?: string;
+                        host: string;
+                        port: number;
+                        server_name?: string;
+                        /** @enum {string} */
+                        transport: "tcp" | "tls" | "udp";
+                    };
+                    /** @enum {string} */
+                    type: "syslog" | "webhook";
+                    webhook?: {
+                        secret?: string;
+                        /** Format: uri */
+                        url: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        configured: boolean;
+                        enabled: boolean;
+                        filters: {
+                            actions: string[];
+                            results: string[];
+                        };
+                        forwarded_through: string | null;
+                        last_error: string | null;
+                        last_success_at: string | null;
+                        syslog: {
+                            ca_pem_set: boolean;
+                            host: string;
+                            port: number;
+                            server_name: string | null;
+                            /** @enum {string} */
+                            transport: "tcp" | "tls" | "udp";
+                        } | null;
+                        type: ("syslog" | "webhook") | null;
+                        updated_at: string | null;
+                        webhook: {
+                            secret_set: boolean;
+                            url: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminSiemConnectorTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        delivered: boolean;
+                        delivery_id: string;
+                        duration_ms: number;
+                        error: string | null;
+                        event_id: string;
+                        http_status: number | null;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
     getV1AdminTokens: {
         parameters: {
             query?: {
@@ -5261,6 +6422,497 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminWorkflowsRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    dry_run?: boolean;
+                    /** @default {} */
+                    params?: {
+                        /** Format: date-time */
+                        created_before?: string;
+                        older_than_days?: number;
+                    };
+                    /** @enum {string} */
+                    workflow: "rotate_signers" | "expire_tokens" | "prune_sessions";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dry_run: boolean;
+                        finished_at: string;
+                        result: {
+                            [key: string]: unknown;
+                        };
+                        run_id: string;
+                        /** @constant */
+                        status: "succeeded";
+                        workflow: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AuditEvents: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_id?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                cursor?: string;
+                from?: string;
+                limit?: string;
+                result?: "success" | "failure" | "denied";
+                target_id?: string;
+                target_type?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            action: string;
+                            actor: {
+                                id: string | null;
+                                name: string | null;
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                            };
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            id: string;
+                            request_id: string | null;
+                            /** @enum {string} */
+                            result: "success" | "failure" | "denied";
+                            source_ip: string | null;
+                            target: {
+                                id: string | null;
+                                type: string | null;
+                            };
+                            time: string;
+                            user_agent: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AuditExportSyslog: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_id?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                from?: string;
+                result?: "success" | "failure" | "denied";
+                target_id?: string;
+                target_type?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AuditExportWebhook: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connector: {
+                            configured: boolean;
+                            enabled: boolean;
+                            filters: {
+                                actions: string[];
+                                results: string[];
+                            };
+                            forwarded_through: string | null;
+                            last_error: string | null;
+                            last_success_at: string | null;
+                            syslog: {
+                                ca_pem_set: boolean;
+                                host: string;
+                                port: number;
+                                server_name: string | null;
+                                /** @enum {string} */
+                                transport: "tcp" | "tls" | "udp";
+                            } | null;
+                            type: ("syslog" | "webhook") | null;
+                            updated_at: string | null;
+                            webhook: {
+                                secret_set: boolean;
+                                url: string;
+                            } | null;
+                        };
+                        deliveries: {
+                            attempt: number;
+                            created_at: string;
+                            duration_ms: number;
+                            error: string | null;
+                            events: number;
+                            first_event_id: string | null;
+                            http_status: number | null;
+                            id: string;
+                            job_id: string | null;
+                            /** @enum {string} */
+                            kind: "forward" | "test";
+                            last_event_id: string | null;
+                            /** @enum {string} */
+                            status: "delivered" | "failed";
+                            target: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AuditIngest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        action: string;
+                        actor?: {
+                            id?: string | null;
+                            name?: string | null;
+                            /** @enum {string} */
+                            type: "user" | "device" | "gateway" | "system";
+                        };
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        request_id?: string | null;
+                        /** @enum {string} */
+                        result: "success" | "failure" | "denied";
+                        source_ip?: (string) | null;
+                        target?: {
+                            id?: string | null;
+                            type: string;
+                        };
+                        /** Format: date-time */
+                        time: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accepted: number;
+                        duplicates: number;
+                        received: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
