@@ -41,6 +41,7 @@ export const accessModule: RampartModule = {
       ],
     };
   },
+  jobs: (core) => accessServices(core).audit.jobs(),
   start: async (core) => {
     const sweepers = [startPolicySweeper(core, accessServices(core).policy), accessServices(core).audit.start()];
     return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };

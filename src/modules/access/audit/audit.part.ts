@@ -1,5 +1,6 @@
 import type { Core } from '../../../core/index.js';
 import { startIntervalSweeper } from '../../../core/jobs/interval-sweeper.js';
+import type { Job, JobHandler } from '../../../core/jobs/job.types.js';
 import type { AccessHooks } from '../access.types.js';
 import { createAuditPipeline } from './audit-pipeline.service.js';
 import { createPlaybookService, PLAYBOOK_JOB } from './playbook.service.js';
@@ -14,7 +15,7 @@ export const RETENTION_SWEEP_MS = 60_000;
 
 /**
  * The audit part (audit pipeline, SIEM connector, incident playbooks), built once per core. It reaches the other
- * parts only through AccessHooks, and registers its job handlers here so any worker process runs them.
+ * parts only through AccessHooks; its job handlers reach every worker process through the module's jobs().
  */
 export function createAuditPart(core: Core, hooks: AccessHooks) {
   const siem = createSiemService(core);
@@ -22,15 +23,18 @@ export function createAuditPart(core: Core, hooks: AccessHooks) {
   const playbooks = createPlaybookService(core, hooks);
   const ops = createOpsService(core, hooks, siem);
   const workflows = createWorkflows(core, hooks);
-  core.jobs.handlers.register(RETENTION_JOB, () => workflows.pruneJob());
-  core.jobs.handlers.register<{ tenant_id: string }>(SIEM_FORWARD_JOB, (job) => siem.forward(job));
-  core.jobs.handlers.register<{ run_id: string }>(PLAYBOOK_JOB, (job, ctx) => playbooks.execute(job, ctx.correlationId));
   return {
     pipeline,
     siem,
     playbooks,
     ops,
     workflows,
+    /** The part's job handlers by type (the module's jobs(), which every worker process registers). */
+    jobs: (): Record<string, JobHandler<any>> => ({
+      [SIEM_FORWARD_JOB]: (job) => siem.forward(job as Job<{ tenant_id: string }>),
+      [PLAYBOOK_JOB]: (job, ctx) => playbooks.execute(job as Job<{ run_id: string }>, ctx.correlationId),
+      [RETENTION_JOB]: () => workflows.pruneJob(),
+    }),
     /** The background work of this part on this node. */
     start: () => {
       const sweepers = [
