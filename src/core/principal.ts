@@ -1,5 +1,5 @@
 /** Who is acting. Identity (users, keys, tokens) resolves one per request; background work acts as system. */
-export type ActorType = 'user' | 'api_key' | 'service_account' | 'device' | 'system' | 'anonymous';
+export type ActorType = 'user' | 'api_key' | 'service_account' | 'device' | 'gateway' | 'system' | 'anonymous';
 
 export interface Principal {
   type: ActorType;

@@ -19,8 +19,11 @@ export interface SpawnedRampart {
  * Starts a real Rampart process (the CLI, or a fixture script) and waits for its "Rampart is serving" log line.
  * Listen on port 0 so parallel tests never collide; the line tells where it landed.
  */
-export async function spawnRampart(args: string[], env: NodeJS.ProcessEnv = {}, script = 'bin/rampart.js'): Promise<SpawnedRampart> {
-  const proc = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], {
+export async function spawnRampart(args: string[], env: NodeJS.ProcessEnv = {}, script = 'bin/rampart.js', opts: { netns?: string } = {}): Promise<SpawnedRampart> {
+  const command = [process.execPath, ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args];
+  // In a network namespace the test made: `ip netns exec` execs node itself, so the pid is Rampart's.
+  const [file, ...argv] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...command] : command;
+  const proc = spawn(file, argv, {
     cwd: repoRoot,
     // No 503 for a password hash that waits on a loaded machine (test/api/password-overload.test.ts tests the rule).
     env: { ...process.env, RAMPART_LOG_FORMAT: 'json', RAMPART_AUTH_ARGON2_MAX_WAIT_MS: '60000', ...env },

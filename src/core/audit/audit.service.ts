@@ -15,6 +15,21 @@ export function createAuditService(deps: { store: AuditStore; now: () => Date })
     record(input: AuditEventInput): Promise<AuditEvent> {
       return deps.store.insert(sanitizeAuditEvent(input), deps.now().toISOString());
     },
+    /**
+     * Appends events recorded elsewhere (a gateway's), with the ids and times they carry; ids already stored are
+     * skipped, so a batch delivered twice is written once. Answers the ids that were new.
+     */
+    ingest(events: { id: string; occurredAt: string; input: AuditEventInput }[]): Promise<string[]> {
+      return deps.store.insertMany(events.map((e) => ({ ...e, input: sanitizeAuditEvent(e.input) })));
+    },
+    /** Oldest first after a keyset position (exclusive), for exports and forwarders that walk the whole trail. */
+    scan(filter: AuditFilter, after: { t: string; id: string } | null, limit: number): Promise<AuditEvent[]> {
+      return deps.store.scan(filter, after, Math.min(Math.max(limit, 1), 5_000));
+    },
+    /** Events by id, in no particular order (those an outbox names, say). */
+    byIds(ids: string[]): Promise<AuditEvent[]> {
+      return deps.store.byIds(ids);
+    },
     list(filter: AuditFilter, page: AuditPage): Promise<AuditList> {
       return deps.store.list(filter, { ...page, limit: Math.min(Math.max(page.limit, 1), AUDIT_PAGE_MAX) });
     },

@@ -15,4 +15,7 @@ export const accessPermissions = vocabulary('access', [
   ...crud('access_tenant', 'access tenants, their entitlements, alerts and usage', ['read', 'write']),
   ...crud('access_license', 'the access licence', ['read', 'manage']),
   ...crud('access_dirsync', 'access directory sync (snapshots, Keycloak)', ['read', 'write']),
+  ...crud('access_audit', 'the access audit trail (read, export as CSV, JSON or syslog)', ['read', 'export'], 'sensitive'),
+  ...crud('access_siem', 'the SIEM connector (syslog, webhook) and its delivery log', ['read', 'write'], 'sensitive'),
+  ...crud('access_ops', 'access operations: incident playbooks, workflows, support bundles, updates', ['read', 'run'], 'sensitive'),
 ]);

@@ -4,6 +4,11 @@ import { createEnrollmentPart } from './enrollment/enrollment.part.js';
 import { createPolicyService, providePolicyHooks } from './policy/policy.service.js';
 import { createGatewaysPart } from './gateways/gateways.part.js';
 import { createTenantsPart } from './tenants/tenants.part.js';
+import { createAuditPart } from './audit/audit.part.js';
+import { toAccessDevice } from './enrollment/device.types.js';
+
+/** The overlap a playbook's or workflow's signer rotation gives the retiring signer (the route's default). */
+const ROTATE_OVERLAP_S = 7 * 86_400;
 
 /** Until a part provides its hook: nothing enrolled, nothing judged, nothing to add or close. */
 function defaultHooks(): AccessHooks {
@@ -30,6 +35,19 @@ function defaultHooks(): AccessHooks {
     callerTenant: async () => DEFAULT_TENANT_ID,
     tenantActive: async () => true,
     checkEntitlement: async () => {},
+    openSessions: async () => [],
+    userDevices: async () => [],
+    revokeDevices: async () => {
+      throw new Error('device revocation is not wired');
+    },
+    rotateSigners: async () => {
+      throw new Error('signer rotation is not wired');
+    },
+    deviceCounts: async () => ({ pending: 0, active: 0, suspended: 0, revoked: 0 }),
+    expireTokens: async () => [],
+    pruneSessions: async () => 0,
+    gatewayHealth: async () => ({ pools: [], gateways: [] }),
+    connectionTruthSummary: async () => ({ consistent: 0, ghost_session: 0, missing_session: 0, revoked_but_connected: 0 }),
   };
 }
 
@@ -48,7 +66,46 @@ function createAccessServices(core: Core) {
   providePolicyHooks(hooks, policy);
   const gateways = createGatewaysPart(core, hooks);
   const tenants = createTenantsPart(core, hooks);
-  return { core, hooks, enrollment, callers, policy, gateways, tenants };
+  // The hooks the audit part's playbooks use, over the other parts' services.
+  hooks.userDevices = async (userId) => (await enrollment.devices.liveOfUser(userId)).map(toAccessDevice);
+  hooks.revokeDevices = async (ids, reason) => {
+    for (const id of ids) await enrollment.devices.lifecycle({ action: 'revoke', device_id: id, reason });
+  };
+  hooks.rotateSigners = async (tenantId) => {
+    const { retiring, active } = await policy.rotateAnchors(tenantId, ROTATE_OVERLAP_S);
+    return { retiring, active };
+  };
+  hooks.openSessions = async (tenantId, ids) => {
+    const wanted = new Set(ids);
+    return (await gateways.sessions.liveOrReported(tenantId)).filter((s) => s.state === 'active' && wanted.has(s.device_id)).map((s) => s.id);
+  };
+  hooks.deviceCounts = async (tenantId) => {
+    const rows = await core.db.kysely.selectFrom('access_devices').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status').execute();
+    const counts = { pending: 0, active: 0, suspended: 0, revoked: 0 };
+    for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
+    return counts;
+  };
+  hooks.gatewayHealth = (tenantId) => gateways.gateways.health(tenantId);
+  hooks.expireTokens = async (tenantId, before, dryRun) => {
+    const now = core.now().toISOString();
+    let q = core.db.kysely.selectFrom('access_enrollment_tokens').select('id').where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).where('expires_at', '>', now);
+    if (before) q = q.where('created_at', '<', before);
+    const ids = (await q.execute()).map((t) => t.id);
+    if (!dryRun && ids.length) await core.db.kysely.updateTable('access_enrollment_tokens').set({ expires_at: now }).where('id', 'in', ids).execute();
+    return ids;
+  };
+  hooks.pruneSessions = async (tenantId, before, dryRun) => {
+    const k = core.db.kysely;
+    if (dryRun) {
+      const r = await k.selectFrom('access_sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirstOrThrow();
+      return Number(r.n);
+    }
+    const r = await k.deleteFrom('access_sessions').where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  };
+  hooks.connectionTruthSummary = async (tenantId) => (await gateways.connectionTruth(tenantId)).summary;
+  const audit = createAuditPart(core, hooks);
+  return { core, hooks, enrollment, callers, policy, gateways, tenants, audit };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

@@ -12,6 +12,8 @@ import type { Principal } from '../../core/principal.js';
  *                telemetry, the change stream gateways listen to, connection_truth
  *   tenants/     tenants and which tenant an administrator acts in, the licence, entitlements (limits, alerts,
  *                usage), directory sync (snapshots, Keycloak)
+ *   audit/       the audit pipeline (gateway ingest, query, CSV/JSON/syslog export over core/audit's one trail),
+ *                the SIEM connector (syslog, signed webhooks) and incident playbooks run as jobs
  *
  * Parts never import each other's stores or services. They meet through AccessHooks (access.services.ts wires
  * them) and through the core event bus (ACCESS_CHANGED below).
@@ -162,4 +164,28 @@ export interface AccessHooks {
    * device's user counts against the user limit when the tenant has no live device of theirs yet.
    */
   checkEntitlement(tenantId: string, metric: 'devices' | 'gateways' | 'pools', userId?: string | null): Promise<void>;
+  /** Ids of the live sessions of these devices (an incident playbook's dry run counts what it would close). */
+  openSessions(tenantId: string, deviceIds: string[]): Promise<string[]>;
+  // provided by enrollment/, for audit/ (incident playbooks)
+  /** The user's devices that are not revoked. */
+  userDevices(userId: string): Promise<AccessDevice[]>;
+  /** Revokes these devices (terminal), as POST /v1/admin/devices/lifecycle does. */
+  revokeDevices(deviceIds: string[], reason: string): Promise<void>;
+  // provided by policy/, for audit/
+  /** Rotates the tenant's signers (POST /v1/trust/anchors/rotate with the default overlap). */
+  rotateSigners(tenantId: string): Promise<{ retiring: string; active: string }>;
+  // for audit/'s operations routes (dashboard, certificate expiry)
+  /** How many of the tenant's devices are in each status (enrollment/). */
+  deviceCounts(tenantId: string): Promise<Record<DeviceStatus, number>>;
+  /** GET /v1/admin/gateway/health's body (gateways/). */
+  gatewayHealth(tenantId: string): Promise<{ pools: { pool_id: string; name: string; healthy: number; total: number; min_healthy: number; ok: boolean }[]; gateways: { id: string; name: string; status: string; last_heartbeat_at: string | null }[] }>;
+  /**
+   * Ends every enrollment token still usable (created before `before` when given): expires_at becomes now. Answers
+   * the ids; with dryRun only counts them (enrollment/).
+   */
+  expireTokens(tenantId: string, before: string | null, dryRun: boolean): Promise<string[]>;
+  /** Deletes the closed sessions that closed before `before`; with dryRun only counts them (gateways/). */
+  pruneSessions(tenantId: string, before: string, dryRun: boolean): Promise<number>;
+  /** GET /v1/admin/connection_truth's summary (gateways/). */
+  connectionTruthSummary(tenantId: string): Promise<Record<'consistent' | 'ghost_session' | 'missing_session' | 'revoked_but_connected', number>>;
 }

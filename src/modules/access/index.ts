@@ -23,6 +23,8 @@ import { KEYCLOAK_SYNC_JOB } from './tenants/keycloak-sync.service.js';
 import { tenantSealedColumns } from './tenants/tenants.sealed.js';
 import { startIntervalSweeper } from '../../core/jobs/interval-sweeper.js';
 import './tenants/tenants.tables.js';
+import { auditPartMigrations } from './audit/audit.migrations.js';
+import { auditRoutes } from './audit/audit.routes.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -31,9 +33,13 @@ import './tenants/tenants.tables.js';
  */
 export const accessModule: RampartModule = {
   name: 'access',
-  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, tenants/ 0030-0039: names never collide between the parts.
-  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...tenantMigrations],
-  sealedColumns: [...Object.values(policySealedColumns), ...Object.values(tenantSealedColumns)],
+  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, tenants/ 0030-0039, audit/ 0040-0049: names never
+  // collide between the parts.
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...tenantMigrations, ...auditPartMigrations],
+  sealedColumns: [
+    ...Object.values(policySealedColumns), ...Object.values(tenantSealedColumns),
+    { table: 'access_siem_connectors', idColumn: 'tenant_id', column: 'secret_sealed' },
+  ],
   permissions: accessPermissions,
   http: (core) => {
     const access = accessServices(core);
@@ -44,11 +50,13 @@ export const accessModule: RampartModule = {
         ...policyRoutes(core),
         ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
         ...tenantRoutes(access), ...licenseRoutes(access), ...dirsyncRoutes(access),
+        ...auditRoutes(core),
       ],
     };
   },
   jobs: (core) => ({
     [KEYCLOAK_SYNC_JOB]: async (job: { payload: { tenant_id: string } }) => void (await accessServices(core).tenants.keycloak.run(job.payload.tenant_id, 'schedule')),
+    ...accessServices(core).audit.jobs(),
   }),
   start: async (core) => {
     const access = accessServices(core);
@@ -56,6 +64,7 @@ export const accessModule: RampartModule = {
       startPolicySweeper(core, access.policy),
       // Scheduled directory syncs: due Keycloak pulls become jobs (any worker runs them).
       startIntervalSweeper(core, 'access directory sync schedule', () => access.tenants.keycloak.sweepDue(), 60_000),
+      access.audit.start(),
     ];
     return { stop: async () => void (await Promise.all(sweepers.map((s) => s.stop()))) };
   },

@@ -56,7 +56,7 @@ export function intelligenceRoutes(fleet: FleetServices): RouteDefinition<any>[]
       handler: async (ctx) => {
         const p = principalOf(ctx);
         return discovery.run(ctx.params.id, {
-          actor: { type: p.type === 'anonymous' || p.type === 'device' ? 'system' : p.type, id: p.id, name: p.name },
+          actor: { type: p.type === 'anonymous' || p.type === 'device' || p.type === 'gateway' ? 'system' : p.type, id: p.id, name: p.name },
           correlationId: ctx.correlationId,
           signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
         });

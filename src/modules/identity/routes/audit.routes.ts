@@ -9,7 +9,7 @@ import { CSV_COLUMNS, csvRow, fleetAuditEvent, fleetAuditEventView } from './fle
 const instant = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 timestamp' })
   .transform((value) => new Date(value).toISOString());
-const actorType = z.enum(['user', 'api_key', 'service_account', 'device', 'system', 'anonymous']);
+const actorType = z.enum(['user', 'api_key', 'service_account', 'device', 'gateway', 'system', 'anonymous']);
 const fleetQuery = z.object({
   action: z.string().max(200).optional(),
   correlation_id: z.string().max(128).optional(),

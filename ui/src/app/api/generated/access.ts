@@ -56,6 +56,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit/connectors/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema (2020-12) of the event every connector and export carries */
+        get: operations["getV1AdminAuditConnectorsSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every matching event, oldest first, as CSV (formula-safe) or a JSON array, streamed (memory stays flat however many match)
+         * @description A CSV cell starting with = + - @ tab or CR is prefixed with an apostrophe, so a spreadsheet shows it as text. Audited as access.audit.export.
+         */
+        get: operations["getV1AdminAuditExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/certs/expiry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expiry of the signing keys, trust anchors, gateway credentials and the TLS listener certificate, soonest first, with days left and severity (warning < 30 days, critical < 7) */
+        get: operations["getV1AdminCertsExpiry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/compliance/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention of sessions, the SIEM delivery log and playbook runs (the audit trail is append-only), when the daily retention job last pruned and what it removed */
+        get: operations["getV1AdminComplianceRetention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/connection_truth": {
         parameters: {
             query?: never;
@@ -65,6 +136,23 @@ export interface paths {
         };
         /** What the control plane allows against what gateways report; revoked_but_connected items are alerts */
         get: operations["getV1AdminConnectionTruth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dashboard/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, devices by status, gateways by status, pools below their minimum, live sessions, the stable and canary bundles, audit volume, SIEM state and open alerts */
+        get: operations["getV1AdminDashboardOverview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -141,57 +229,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/directory-sync/keycloak/run": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Pull users and groups from Keycloak's admin REST API and apply them (settings given here are saved first; client_secret is write-only); 502 when Keycloak fails */
-        post: operations["postV1AdminDirectorySyncKeycloakRun"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/directory-sync/snapshot": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Apply a directory snapshot: users and groups upserted; a full one suspends users it no longer lists and revokes their devices */
-        post: operations["postV1AdminDirectorySyncSnapshot"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/directory-sync/status": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The last directory sync runs (newest first) and the Keycloak settings and schedule (no secret) */
-        get: operations["getV1AdminDirectorySyncStatus"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/admin/gateway/health": {
         parameters: {
             query?: never;
@@ -260,32 +297,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/license/reload": {
+    "/v1/admin/incident/playbook": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The incident playbooks with their steps, and the recent runs step by step (newest first); ?run_id answers that run alone */
+        get: operations["getV1AdminIncidentPlaybook"];
         put?: never;
-        /** Re-read the licence file; a bad signature or shape is 422 and the licence in force stays (provider administrators only) */
-        post: operations["postV1AdminLicenseReload"];
+        /** Run a playbook on a target {user_id | device_id}: dry_run answers what each step would touch and changes nothing; a real run is queued as a job (202) whose steps GET ?run_id shows */
+        post: operations["postV1AdminIncidentPlaybook"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/license/status": {
+    "/v1/admin/ops/export": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The licence in force: valid | grace (expired, within grace_days) | expired | invalid | missing, with its limits */
-        get: operations["getV1AdminLicenseStatus"];
+        /** Support bundle (JSON attachment): version, redacted configuration, dashboard, gateway health, certificate expiry, connection truth, SIEM state and delivery log, recent access jobs and audit events; no secrets */
+        get: operations["getV1AdminOpsExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -492,7 +530,7 @@ export interface paths {
         /** Identity providers devices may enroll through: the SSO (OIDC) providers and the SAML providers */
         get: operations["getV1AdminSettingsProviders"];
         put?: never;
-        /** Create (201, no id) or update (id) a provider: SAML, or OIDC with the keycloak, entra and okta presets (client_secret write-only) */
+        /** Create (201, no id) or update (id) a SAML provider; OIDC providers are managed as SSO providers */
         post: operations["postV1AdminSettingsProviders"];
         delete?: never;
         options?: never;
@@ -510,7 +548,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a SAML or OIDC provider (devices enrolled through it stay) */
+        /** Delete a SAML provider (devices enrolled through it stay) */
         delete: operations["deleteV1AdminSettingsProvidersByProviderId"];
         options?: never;
         head?: never;
@@ -534,109 +572,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/tenants": {
+    "/v1/admin/siem/connector": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Tenants: every one for the default (provider) tenant's administrators, the caller's own otherwise */
-        get: operations["getV1AdminTenants"];
+        /** The SIEM connector: type, target, filters, where forwarding got to, last success and error; the webhook secret never */
+        get: operations["getV1AdminSiemConnector"];
         put?: never;
-        post?: never;
+        /** Configure the SIEM connector: syslog {host, port, transport tcp|tls|udp, ca_pem?, server_name?} or webhook {url, secret (write-only, HMAC-SHA256)}, filters, enabled */
+        post: operations["postV1AdminSiemConnector"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/tenants/{tenant_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One tenant (Rampart's addition): the caller's own, or any for the provider's administrators; 404 otherwise */
-        get: operations["getV1AdminTenantsByTenantId"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/tenants/{tenant_id}/alerts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Open entitlement alerts: approaching (80%) and exceeded limits, the licence in grace or expired, each with since */
-        get: operations["getV1AdminTenantsByTenantIdAlerts"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/tenants/{tenant_id}/entitlement": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The tenant's resolved entitlement: the licence's plan, limits and features with the tenant's overrides */
-        get: operations["getV1AdminTenantsByTenantIdEntitlement"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/tenants/{tenant_id}/entitlement/status": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Enforcement status: ok | warning (a metric at 80%) | exceeded | grace | expired, with usage against each limit */
-        get: operations["getV1AdminTenantsByTenantIdEntitlementStatus"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/tenants/{tenant_id}/usage": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Metered usage in a month (?period=YYYY-MM, this one by default): sessions, users, devices and bytes from gateway metering */
-        get: operations["getV1AdminTenantsByTenantIdUsage"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/tenants/lifecycle": {
+    "/v1/admin/siem/connector/test": {
         parameters: {
             query?: never;
             header?: never;
@@ -645,8 +599,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** create | update | suspend | reactivate | delete | assign_admin | remove_admin | set_overrides (provider administrators only) */
-        post: operations["postV1AdminTenantsLifecycle"];
+        /** Send one test event (action access.siem.test) to the receiver now and say whether it took it; logged in the delivery log */
+        post: operations["postV1AdminSiemConnectorTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -851,6 +805,94 @@ export interface paths {
         put?: never;
         /** Verify a TOTP code to complete a user's MFA enrollment */
         post: operations["postV1AdminUsersTotpVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/workflows/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run an operational workflow now: rotate_signers, expire_tokens {created_before?}, prune_sessions {older_than_days?}; dry_run answers what it would do and changes nothing */
+        post: operations["postV1AdminWorkflowsRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first: admin actions of every module and the events gateways reported; filters, ?limit (1-200) and &cursor */
+        get: operations["getV1AuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export/syslog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every matching event, oldest first, one RFC 5424 message per line (facility 13 "log audit", MSGID the action, SD-ID rampart@32473, the event as JSON), streamed */
+        get: operations["getV1AuditExportSyslog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook connector's delivery status: its target, where forwarding got to, and the delivery log (newest first, every attempt) */
+        get: operations["getV1AuditExportWebhook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A gateway's batch of audit events (at most 1000); an event id already stored is skipped, so a batch resent is stored once
+         * @description Gateway bearer credential. Actions are stored as access.gateway.<action>; the gateway, its pool and tenant, and the event id go into details.
+         */
+        post: operations["postV1AuditIngest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1272,7 +1314,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public keys that verify bundles and SPCs now (ETag); ?tenant_id for another tenant's than the default */
+        /** The public keys that verify bundles and SPCs now (ETag) */
         get: operations["getV1TrustAnchors"];
         put?: never;
         post?: never;
@@ -1567,6 +1609,248 @@ export interface operations {
             };
         };
     };
+    getV1AdminAuditConnectorsSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminAuditExport: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_id?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                format?: "csv" | "json";
+                from?: string;
+                result?: "success" | "failure" | "denied";
+                target_id?: string;
+                target_type?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminCertsExpiry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generated_at: string;
+                        items: {
+                            days_left: number | null;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "signer" | "anchor" | "gateway" | "tls";
+                            not_after: string | null;
+                            note: string | null;
+                            /** @enum {string} */
+                            severity: "none" | "ok" | "warning" | "critical" | "expired";
+                            state: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminComplianceRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        audit_days: null;
+                        audit_note: string;
+                        last_prune_at: string | null;
+                        last_result: {
+                            [key: string]: unknown;
+                        } | null;
+                        next_prune_after: string | null;
+                        playbook_run_days: number;
+                        session_days: number;
+                        siem_delivery_days: number;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
     getV1AdminConnectionTruth: {
         parameters: {
             query?: never;
@@ -1601,6 +1885,100 @@ export interface operations {
                         }[];
                         summary: {
                             [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminDashboardOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alerts: {
+                            detail: string;
+                            kind: string;
+                        }[];
+                        audit: {
+                            events_24h: number;
+                            siem_enabled: boolean;
+                            siem_last_error: string | null;
+                        };
+                        bundles: {
+                            canary: {
+                                digest: string;
+                                serial: number;
+                            } | null;
+                            stable: {
+                                digest: string;
+                                serial: number;
+                            } | null;
+                        };
+                        devices: {
+                            active: number;
+                            pending: number;
+                            revoked: number;
+                            suspended: number;
+                        };
+                        gateways: {
+                            degraded: number;
+                            offline: number;
+                            online: number;
+                            total: number;
+                        };
+                        generated_at: string;
+                        pools: {
+                            below_min_healthy: number;
+                            total: number;
+                        };
+                        sessions: {
+                            active: number;
+                            ghost: number;
+                            revoked_but_connected: number;
+                        };
+                        users: {
+                            active: number;
+                            suspended: number;
+                            total: number;
                         };
                     };
                 };
@@ -2082,358 +2460,6 @@ export interface operations {
             };
         };
     };
-    postV1AdminDirectorySyncKeycloakRun: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** Format: uri */
-                    base_url?: string;
-                    ca_pem?: string | null;
-                    client_id?: string;
-                    /** @description write-only: stored sealed, never shown */
-                    client_secret?: string;
-                    full?: boolean;
-                    /** @description 0: no schedule */
-                    interval_minutes?: number;
-                    realm?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        counts: {
-                            created: number;
-                            devices_revoked: number;
-                            groups_created: number;
-                            groups_updated: number;
-                            reactivated: number;
-                            suspended: number;
-                            unchanged: number;
-                            updated: number;
-                        };
-                        created_at: string;
-                        errors: string[];
-                        finished_at: string | null;
-                        full: boolean;
-                        id: string;
-                        /** @enum {string} */
-                        result: "running" | "success" | "failure";
-                        source: string;
-                        started_at: string;
-                        tenant_id: string;
-                        trigger: string;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
-    postV1AdminDirectorySyncSnapshot: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @default false */
-                    full?: boolean;
-                    groups?: {
-                        external_id: string;
-                        member_ids?: string[];
-                        name: string;
-                    }[];
-                    /** @enum {string} */
-                    source: "scim" | "ldap" | "keycloak" | "custom";
-                    users: {
-                        active?: boolean;
-                        email?: string | null;
-                        external_id: string;
-                        name?: string | null;
-                        username?: string | null;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        counts: {
-                            created: number;
-                            devices_revoked: number;
-                            groups_created: number;
-                            groups_updated: number;
-                            reactivated: number;
-                            suspended: number;
-                            unchanged: number;
-                            updated: number;
-                        };
-                        created_at: string;
-                        errors: string[];
-                        finished_at: string | null;
-                        full: boolean;
-                        id: string;
-                        /** @enum {string} */
-                        result: "running" | "success" | "failure";
-                        source: string;
-                        started_at: string;
-                        tenant_id: string;
-                        trigger: string;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
-    getV1AdminDirectorySyncStatus: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        keycloak: {
-                            base_url: string;
-                            ca_pem: string | null;
-                            client_id: string;
-                            client_secret_configured: boolean;
-                            full: boolean;
-                            interval_minutes: number;
-                            next_run_at: string | null;
-                            realm: string;
-                            updated_at: string;
-                        } | null;
-                        last_run: {
-                            counts: {
-                                created: number;
-                                devices_revoked: number;
-                                groups_created: number;
-                                groups_updated: number;
-                                reactivated: number;
-                                suspended: number;
-                                unchanged: number;
-                                updated: number;
-                            };
-                            created_at: string;
-                            errors: string[];
-                            finished_at: string | null;
-                            full: boolean;
-                            id: string;
-                            /** @enum {string} */
-                            result: "running" | "success" | "failure";
-                            source: string;
-                            started_at: string;
-                            tenant_id: string;
-                            trigger: string;
-                        } | null;
-                        runs: {
-                            counts: {
-                                created: number;
-                                devices_revoked: number;
-                                groups_created: number;
-                                groups_updated: number;
-                                reactivated: number;
-                                suspended: number;
-                                unchanged: number;
-                                updated: number;
-                            };
-                            created_at: string;
-                            errors: string[];
-                            finished_at: string | null;
-                            full: boolean;
-                            id: string;
-                            /** @enum {string} */
-                            result: "running" | "success" | "failure";
-                            source: string;
-                            started_at: string;
-                            tenant_id: string;
-                            trigger: string;
-                        }[];
-                        tenant_id: string;
-                    };
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
     getV1AdminGatewayHealth: {
         parameters: {
             query?: never;
@@ -2799,9 +2825,12 @@ export interface operations {
             };
         };
     };
-    postV1AdminLicenseReload: {
+    getV1AdminIncidentPlaybook: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: string;
+                run_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2815,22 +2844,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        error: string | null;
-                        expires_at: string | null;
-                        features: string[];
-                        grace_until: string | null;
-                        issued_at: string | null;
-                        license_id: string | null;
-                        licensee: string | null;
-                        limits: {
-                            [key: string]: number | null;
-                        };
-                        loaded_at: string | null;
-                        path: string;
-                        plan: string | null;
+                        created_at: string;
+                        dry_run: boolean;
+                        finished_at: string | null;
+                        id: string;
+                        job_id: string | null;
+                        playbook_id: string;
+                        reason: string;
+                        requested_by: string | null;
                         /** @enum {string} */
-                        state: "valid" | "grace" | "expired" | "invalid" | "missing";
+                        status: "planned" | "queued" | "running" | "succeeded" | "failed";
+                        steps: {
+                            affects: {
+                                [key: string]: unknown;
+                            };
+                            error: string | null;
+                            finished_at: string | null;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "planned" | "pending" | "running" | "done" | "failed" | "skipped";
+                            /** @enum {string} */
+                            step: "suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers";
+                        }[];
+                        target: {
+                            device_id?: string;
+                            user_id?: string;
+                        };
+                    } | {
+                        playbooks: {
+                            description: string;
+                            id: string;
+                            name: string;
+                            steps: ("suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers")[];
+                            /** @enum {string} */
+                            target: "user" | "device" | "none";
+                        }[];
+                        runs: {
+                            created_at: string;
+                            dry_run: boolean;
+                            finished_at: string | null;
+                            id: string;
+                            job_id: string | null;
+                            playbook_id: string;
+                            reason: string;
+                            requested_by: string | null;
+                            /** @enum {string} */
+                            status: "planned" | "queued" | "running" | "succeeded" | "failed";
+                            steps: {
+                                affects: {
+                                    [key: string]: unknown;
+                                };
+                                error: string | null;
+                                finished_at: string | null;
+                                started_at: string | null;
+                                /** @enum {string} */
+                                status: "planned" | "pending" | "running" | "done" | "failed" | "skipped";
+                                /** @enum {string} */
+                                step: "suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers";
+                            }[];
+                            target: {
+                                device_id?: string;
+                                user_id?: string;
+                            };
+                        }[];
                     };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
                 };
             };
             /** @description Authentication is required */
@@ -2851,6 +2937,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2862,7 +2957,134 @@ export interface operations {
             };
         };
     };
-    getV1AdminLicenseStatus: {
+    postV1AdminIncidentPlaybook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    dry_run?: boolean;
+                    /** @enum {string} */
+                    playbook_id: "contain_user" | "contain_device" | "kill_sessions" | "rotate_signers";
+                    reason: string;
+                    /** @default {} */
+                    target?: {
+                        /** Format: uuid */
+                        device_id?: string;
+                        /** Format: uuid */
+                        user_id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        dry_run: boolean;
+                        finished_at: string | null;
+                        id: string;
+                        job_id: string | null;
+                        playbook_id: string;
+                        reason: string;
+                        requested_by: string | null;
+                        /** @enum {string} */
+                        status: "planned" | "queued" | "running" | "succeeded" | "failed";
+                        steps: {
+                            affects: {
+                                [key: string]: unknown;
+                            };
+                            error: string | null;
+                            finished_at: string | null;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "planned" | "pending" | "running" | "done" | "failed" | "skipped";
+                            /** @enum {string} */
+                            step: "suspend_user" | "revoke_devices" | "revoke_spcs" | "kill_sessions" | "rotate_signers";
+                        }[];
+                        target: {
+                            device_id?: string;
+                            user_id?: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminOpsExport: {
         parameters: {
             query?: never;
             header?: never;
@@ -2878,21 +3100,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        error: string | null;
-                        expires_at: string | null;
-                        features: string[];
-                        grace_until: string | null;
-                        issued_at: string | null;
-                        license_id: string | null;
-                        licensee: string | null;
-                        limits: {
-                            [key: string]: number | null;
-                        };
-                        loaded_at: string | null;
-                        path: string;
-                        plan: string | null;
-                        /** @enum {string} */
-                        state: "valid" | "grace" | "expired" | "invalid" | "missing";
+                        [key: string]: unknown;
                     };
                 };
             };
@@ -4417,16 +4625,12 @@ export interface operations {
                             type: "saml";
                             updated_at: string;
                         } | {
-                            allowed_domains?: string[];
                             client_id: string;
                             client_secret_configured: boolean;
                             enabled: boolean;
-                            groups_claim?: string;
                             id: string;
                             issuer: string;
                             name: string;
-                            pkce_required?: boolean;
-                            scopes?: string[];
                             type: string;
                         })[];
                     };
@@ -4474,27 +4678,13 @@ export interface operations {
                     /** Format: uri */
                     acs_url?: string;
                     allowed_domains?: string[];
-                    authorization_server?: string;
-                    /** Format: uri */
-                    base_url?: string;
-                    client_id?: string;
-                    /** @description write-only: sealed at rest, never shown */
-                    client_secret?: string;
-                    directory_id?: string;
                     email_attribute?: string;
                     enabled?: boolean;
                     entity_id?: string;
-                    groups_claim?: string;
                     /** Format: uuid */
                     id?: string;
                     idp_certs?: string[];
-                    /** Format: uri */
-                    issuer?: string;
                     name?: string;
-                    okta_domain?: string;
-                    pkce_required?: boolean;
-                    realm?: string;
-                    scopes?: string[];
                     sp_entity_id?: string;
                     sso_url?: string | null;
                     /** @enum {string} */
@@ -4524,18 +4714,6 @@ export interface operations {
                         /** @constant */
                         type: "saml";
                         updated_at: string;
-                    } | {
-                        allowed_domains?: string[];
-                        client_id: string;
-                        client_secret_configured: boolean;
-                        enabled: boolean;
-                        groups_claim?: string;
-                        id: string;
-                        issuer: string;
-                        name: string;
-                        pkce_required?: boolean;
-                        scopes?: string[];
-                        type: string;
                     };
                 };
             };
@@ -4737,11 +4915,9 @@ export interface operations {
             };
         };
     };
-    getV1AdminTenants: {
+    getV1AdminSiemConnector: {
         parameters: {
-            query?: {
-                status?: "active" | "suspended" | "deleted";
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -4755,209 +4931,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            admin_count: number;
-                            created_at: string;
-                            deleted_at: string | null;
-                            id: string;
-                            name: string;
-                            overrides: {
-                                features?: string[];
-                                limits?: {
-                                    [key: string]: number | null;
-                                };
-                                plan?: string | null;
-                            };
-                            plan: string | null;
-                            slug: string;
-                            /** @enum {string} */
-                            status: "active" | "suspended" | "deleted";
-                            suspended_at: string | null;
-                            updated_at: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
-    getV1AdminTenantsByTenantId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        admin_count: number;
-                        created_at: string;
-                        deleted_at: string | null;
-                        id: string;
-                        name: string;
-                        overrides: {
-                            features?: string[];
-                            limits?: {
-                                [key: string]: number | null;
-                            };
-                            plan?: string | null;
+                        configured: boolean;
+                        enabled: boolean;
+                        filters: {
+                            actions: string[];
+                            results: string[];
                         };
-                        plan: string | null;
-                        slug: string;
-                        /** @enum {string} */
-                        status: "active" | "suspended" | "deleted";
-                        suspended_at: string | null;
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
-    getV1AdminTenantsByTenantIdAlerts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            detail: string;
+                        forwarded_through: string | null;
+                        last_error: string | null;
+                        last_success_at: string | null;
+                        syslog: {
+                            ca_pem_set: boolean;
+                            host: string;
+                            port: number;
+                            server_name: string | null;
                             /** @enum {string} */
-                            kind: "approaching" | "exceeded";
-                            limit: number | null;
-                            metric: string;
-                            since: string;
-                            value: number | null;
-                        }[];
-                        tenant_id: string;
+                            transport: "tcp" | "tls" | "udp";
+                        } | null;
+                        type: ("syslog" | "webhook") | null;
+                        updated_at: string | null;
+                        webhook: {
+                            secret_set: boolean;
+                            url: string;
+                        } | null;
                     };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
                 };
             };
             /** @description Authentication is required */
@@ -4978,24 +4975,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccessError"];
                 };
             };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5007,297 +4986,7 @@ export interface operations {
             };
         };
     };
-    getV1AdminTenantsByTenantIdEntitlement: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        features: string[];
-                        /** @enum {string} */
-                        license_state: "valid" | "grace" | "expired" | "invalid" | "missing";
-                        limits: {
-                            devices: number | null;
-                            gateways: number | null;
-                            pools: number | null;
-                            users: number | null;
-                        };
-                        plan: string;
-                        /** @enum {string} */
-                        source: "license" | "override" | "default";
-                        tenant_id: string;
-                        valid_until: string | null;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
-    getV1AdminTenantsByTenantIdEntitlementStatus: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        grace_until: string | null;
-                        /** @enum {string} */
-                        license_state: "valid" | "grace" | "expired" | "invalid" | "missing";
-                        limits: {
-                            devices: number | null;
-                            gateways: number | null;
-                            pools: number | null;
-                            users: number | null;
-                        };
-                        metrics: {
-                            limit: number | null;
-                            /** @enum {string} */
-                            metric: "users" | "devices" | "gateways" | "pools";
-                            percent: number | null;
-                            /** @enum {string} */
-                            state: "ok" | "approaching" | "exceeded";
-                            value: number;
-                        }[];
-                        plan: string;
-                        /** @enum {string} */
-                        state: "ok" | "warning" | "exceeded" | "grace" | "expired";
-                        tenant_id: string;
-                        usage: {
-                            devices: number;
-                            gateways: number;
-                            pools: number;
-                            users: number;
-                        };
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
-    getV1AdminTenantsByTenantIdUsage: {
-        parameters: {
-            query?: {
-                period?: string;
-            };
-            header?: never;
-            path: {
-                tenant_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        active_devices: number;
-                        active_users: number;
-                        bytes_rx: number;
-                        bytes_tx: number;
-                        devices: number;
-                        devices_enrolled: number;
-                        from: string;
-                        gateways: number;
-                        mean_rtt_ms: number | null;
-                        period: string;
-                        pools: number;
-                        sessions: number;
-                        tenant_id: string;
-                        to: string;
-                        users: number;
-                    };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Authentication is required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The caller lacks the required permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-        };
-    };
-    postV1AdminTenantsLifecycle: {
+    postV1AdminSiemConnector: {
         parameters: {
             query?: never;
             header?: never;
@@ -5307,27 +4996,40 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
-                    action: "create" | "update" | "suspend" | "reactivate" | "delete" | "assign_admin" | "remove_admin" | "set_overrides";
-                    name?: string;
-                    overrides?: {
-                        features?: string[];
-                        limits?: {
-                            devices?: number | null;
-                            gateways?: number | null;
-                            pools?: number | null;
-                            users?: number | null;
-                        };
-                        plan?: string | null;
+                    /** @default true */
+                    enabled?: boolean;
+                    /**
+                     * @default {
+                     *       "actions": [],
+                     *       "results": []
+                     *     }
+                     */
+                    filters?: {
+                        /** @default [] */
+                        actions?: string[];
+                        /** @default [] */
+                        results?: ("success" | "failure" | "denied")[];
                     };
-                    plan?: string | null;
-                    /** Format: uuid */
-                    service_account_id?: string;
-                    slug?: string;
-                    /** Format: uuid */
-                    tenant_id?: string;
-                    /** Format: uuid */
-                    user_id?: string;
+                    /**
+                     * @default now
+                     * @enum {string}
+                     */
+                    start_from?: "now" | "beginning";
+                    syslog?: {
+                        ca_pem?: string;
+                        host: string;
+                        port: number;
+                        server_name?: string;
+                        /** @enum {string} */
+                        transport: "tcp" | "tls" | "udp";
+                    };
+                    /** @enum {string} */
+                    type: "syslog" | "webhook";
+                    webhook?: {
+                        secret?: string;
+                        /** Format: uri */
+                        url: string;
+                    };
                 };
             };
         };
@@ -5339,26 +5041,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        tenant: {
-                            admin_count: number;
-                            created_at: string;
-                            deleted_at: string | null;
-                            id: string;
-                            name: string;
-                            overrides: {
-                                features?: string[];
-                                limits?: {
-                                    [key: string]: number | null;
-                                };
-                                plan?: string | null;
-                            };
-                            plan: string | null;
-                            slug: string;
-                            /** @enum {string} */
-                            status: "active" | "suspended" | "deleted";
-                            suspended_at: string | null;
-                            updated_at: string;
+                        configured: boolean;
+                        enabled: boolean;
+                        filters: {
+                            actions: string[];
+                            results: string[];
                         };
+                        forwarded_through: string | null;
+                        last_error: string | null;
+                        last_success_at: string | null;
+                        syslog: {
+                            ca_pem_set: boolean;
+                            host: string;
+                            port: number;
+                            server_name: string | null;
+                            /** @enum {string} */
+                            transport: "tcp" | "tls" | "udp";
+                        } | null;
+                        type: ("syslog" | "webhook") | null;
+                        updated_at: string | null;
+                        webhook: {
+                            secret_set: boolean;
+                            url: string;
+                        } | null;
                     };
                 };
             };
@@ -5409,6 +5114,60 @@ export interface operations {
             };
             /** @description The request failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminSiemConnectorTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        delivered: boolean;
+                        delivery_id: string;
+                        duration_ms: number;
+                        error: string | null;
+                        event_id: string;
+                        http_status: number | null;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6663,6 +6422,497 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminWorkflowsRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    dry_run?: boolean;
+                    /** @default {} */
+                    params?: {
+                        /** Format: date-time */
+                        created_before?: string;
+                        older_than_days?: number;
+                    };
+                    /** @enum {string} */
+                    workflow: "rotate_signers" | "expire_tokens" | "prune_sessions";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dry_run: boolean;
+                        finished_at: string;
+                        result: {
+                            [key: string]: unknown;
+                        };
+                        run_id: string;
+                        /** @constant */
+                        status: "succeeded";
+                        workflow: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AuditEvents: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_id?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                cursor?: string;
+                from?: string;
+                limit?: string;
+                result?: "success" | "failure" | "denied";
+                target_id?: string;
+                target_type?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            action: string;
+                            actor: {
+                                id: string | null;
+                                name: string | null;
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                            };
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            id: string;
+                            request_id: string | null;
+                            /** @enum {string} */
+                            result: "success" | "failure" | "denied";
+                            source_ip: string | null;
+                            target: {
+                                id: string | null;
+                                type: string | null;
+                            };
+                            time: string;
+                            user_agent: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AuditExportSyslog: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor_id?: string;
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
+                from?: string;
+                result?: "success" | "failure" | "denied";
+                target_id?: string;
+                target_type?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AuditExportWebhook: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connector: {
+                            configured: boolean;
+                            enabled: boolean;
+                            filters: {
+                                actions: string[];
+                                results: string[];
+                            };
+                            forwarded_through: string | null;
+                            last_error: string | null;
+                            last_success_at: string | null;
+                            syslog: {
+                                ca_pem_set: boolean;
+                                host: string;
+                                port: number;
+                                server_name: string | null;
+                                /** @enum {string} */
+                                transport: "tcp" | "tls" | "udp";
+                            } | null;
+                            type: ("syslog" | "webhook") | null;
+                            updated_at: string | null;
+                            webhook: {
+                                secret_set: boolean;
+                                url: string;
+                            } | null;
+                        };
+                        deliveries: {
+                            attempt: number;
+                            created_at: string;
+                            duration_ms: number;
+                            error: string | null;
+                            events: number;
+                            first_event_id: string | null;
+                            http_status: number | null;
+                            id: string;
+                            job_id: string | null;
+                            /** @enum {string} */
+                            kind: "forward" | "test";
+                            last_event_id: string | null;
+                            /** @enum {string} */
+                            status: "delivered" | "failed";
+                            target: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AuditIngest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        action: string;
+                        actor?: {
+                            id?: string | null;
+                            name?: string | null;
+                            /** @enum {string} */
+                            type: "user" | "device" | "gateway" | "system";
+                        };
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        request_id?: string | null;
+                        /** @enum {string} */
+                        result: "success" | "failure" | "denied";
+                        source_ip?: (string) | null;
+                        target?: {
+                            id?: string | null;
+                            type: string;
+                        };
+                        /** Format: date-time */
+                        time: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accepted: number;
+                        duplicates: number;
+                        received: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -8392,9 +8642,7 @@ export interface operations {
     };
     getV1TrustAnchors: {
         parameters: {
-            query?: {
-                tenant_id?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -8420,24 +8668,6 @@ export interface operations {
                         }[];
                         serial: number;
                     };
-                };
-            };
-            /** @description The request is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
-                };
-            };
-            /** @description The request failed validation */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccessError"];
                 };
             };
             /** @description Internal error */

@@ -4314,7 +4314,7 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
-                actor_type?: "user" | "api_key" | "service_account" | "device" | "system" | "anonymous";
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
                 correlation_id?: string;
                 cursor?: string;
                 limit?: number;
@@ -4409,7 +4409,7 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
-                actor_type?: "user" | "api_key" | "service_account" | "device" | "system" | "anonymous";
+                actor_type?: "user" | "api_key" | "service_account" | "device" | "gateway" | "system" | "anonymous";
                 correlation_id?: string;
                 format?: "csv" | "json";
                 resource_id?: string;
