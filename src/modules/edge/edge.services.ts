@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { EdgeHooks } from './edge.types.js';
+import { createEdgeConfig } from './config/config.service.js';
 
 /** Until a part provides its hook: nothing registered, nothing pending, no interfaces. */
 function defaultHooks(): EdgeHooks {
@@ -18,7 +19,8 @@ function defaultHooks(): EdgeHooks {
  */
 function createEdgeServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const config = createEdgeConfig(core, hooks);
+  return { core, hooks, config };
 }
 
 export type EdgeServices = ReturnType<typeof createEdgeServices>;
