@@ -356,25 +356,7 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
   const outbound = root.nat?.outbound ?? {};
   const mode = (text(outbound.mode) ?? 'automatic').toLowerCase();
   const outboundRules = list<Xml>(outbound.rule);
-  if (mode === 'automatic' || mode === 'hybrid') {
-    // OPNsense's automatic rules: every static inside network leaves each gateway interface masqueraded.
-    const wans = [...logical.values()].filter((i) => i.enabled && (i.gateway || i.ipaddr === 'dhcp' || i.logical === 'wan'));
-    const insides = [...logical.values()].filter((i) => i.enabled && !wans.includes(i) && i.ipaddr && isIP(i.ipaddr) && i.subnet !== null);
-    for (const wan of wans) {
-      for (const inside of insides) {
-        const device = deviceOf(wan.logical);
-        const source = networkOf(inside.ipaddr!, inside.subnet!);
-        const label = safeLabel(`automatic outbound ${inside.logical} to ${wan.logical}`);
-        planNat.push({ kind: 'masquerade', interface: device ?? wan.logical, protocol: 'any', src: source, dst: 'any', redirect: `(${device})`, label, skip_reason: device ? null : 'no device' });
-        if (!device) continue;
-        applied.nat_outbound++;
-        nat.push({
-          ...natBase(label, false), nat_type: 'masquerade', interface: device, protocol: 'any', src_addr: source, src_port_start: null, src_port_end: null,
-          dst_addr: 'any', dst_port_start: null, dst_port_end: null, redirect_addr: 'any', redirect_port_start: null, redirect_port_end: null,
-        });
-      }
-    }
-  }
+  // Manual rules first: in hybrid mode OPNsense evaluates them before the automatic ones.
   if (mode !== 'disabled' && mode !== 'automatic') {
     for (const n of outboundRules) {
       const name = text(n.interface) ?? 'wan';
@@ -406,6 +388,25 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
     skipped.push(`${outboundRules.length} manual outbound NAT rule(s) (outbound mode is automatic: OPNsense ignores them too)`);
   }
 
+  if (mode === 'automatic' || mode === 'hybrid') {
+    // OPNsense's automatic rules: every static inside network leaves each gateway interface masqueraded.
+    const wans = [...logical.values()].filter((i) => i.enabled && (i.gateway || i.ipaddr === 'dhcp' || i.logical === 'wan'));
+    const insides = [...logical.values()].filter((i) => i.enabled && !wans.includes(i) && i.ipaddr && isIP(i.ipaddr) && i.subnet !== null);
+    for (const wan of wans) {
+      for (const inside of insides) {
+        const device = deviceOf(wan.logical);
+        const source = networkOf(inside.ipaddr!, inside.subnet!);
+        const label = safeLabel(`automatic outbound ${inside.logical} to ${wan.logical}`);
+        planNat.push({ kind: 'masquerade', interface: device ?? wan.logical, protocol: 'any', src: source, dst: 'any', redirect: `(${device})`, label, skip_reason: device ? null : 'no device' });
+        if (!device) continue;
+        applied.nat_outbound++;
+        nat.push({
+          ...natBase(label, false), nat_type: 'masquerade', interface: device, protocol: 'any', src_addr: source, src_port_start: null, src_port_end: null,
+          dst_addr: 'any', dst_port_start: null, dst_port_end: null, redirect_addr: 'any', redirect_port_start: null, redirect_port_end: null,
+        });
+      }
+    }
+  }
   for (const n of list<Xml>(root.nat?.onetoone)) {
     const name = text(n.interface) ?? 'wan';
     const device = deviceOf(name);
