@@ -3,6 +3,7 @@ import { edgeServices } from './edge.services.js';
 import { firewallMigrations } from './firewall/firewall.store.js';
 import { firewallRoutes } from './firewall/firewall.routes.js';
 import { URL_TABLE_JOB } from './firewall/firewall.service.js';
+import { stopgapReloadRoute } from './firewall/reload.routes.js';
 
 /**
  * The edge firewall (docs/edge.md): AiFw's API for rules, NAT, aliases, schedules, interfaces and configuration
@@ -17,6 +18,6 @@ export const edgeModule: RampartModule = {
   start: async (core) => edgeServices(core).firewall.start(),
   http: (core) => {
     const edge = edgeServices(core);
-    return { name: 'edge', routes: [...firewallRoutes(edge.firewall)] };
+    return { name: 'edge', routes: [...firewallRoutes(edge.firewall), stopgapReloadRoute(edge.hooks)] };
   },
 };
