@@ -1,16 +1,16 @@
 /**
  * Edge firewall compile-and-apply: 10,000 AiFw rules referencing 1,000 aliases of 100 entries each, compiled into
  * Rampart's tables and applied as one `nft -f` transaction in a network namespace this benchmark creates and
- * removes. Then a one-rule change (a port), applied in place: only the changed rule is sent (`replace rule ...
- * handle N`), in one transaction. Baselines, in the same run: `nft -c -f` (parse and kernel validation, no commit)
- * and `nft -f` of the same full script. Rounds alternate in ABBA order. Targets: the full compile + apply under
+ * removes. Then a one-rule change (a port), applied in place: only the block of 64 rules holding it is rewritten
+ * (`flush chain` + `add rule`, no handles, so nft never reads the ruleset back), in one transaction. Baselines, in
+ * the same run: `nft -c -f` (parse and kernel validation, no commit) and `nft -f` of the same full script. Rounds alternate in ABBA order. Targets: the full compile + apply under
  * 1 s; the one-rule change under 50 ms.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NftApplier } from '../src/modules/edge/firewall/apply.js';
-import { compile, fullScript, type CompileInput } from '../src/modules/edge/firewall/compile.js';
+import { BLOCK, compile, fullScript, type CompileInput } from '../src/modules/edge/firewall/compile.js';
 import type { Alias, Rule } from '../src/modules/edge/firewall/firewall.model.js';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/types.js';
 
@@ -85,7 +85,7 @@ async function compileAndApply(ctx: BenchContext): Promise<BenchmarkResult> {
     const changeOutcome = await applier.apply(changed);
     change.apply.push(seconds(started));
     modes = `full: ${fullOutcome.mode}; change: ${changeOutcome.mode} (${changeOutcome.statements} statements)`;
-    if (changeOutcome.mode !== 'incremental' || changeOutcome.statements !== 1) throw new Error(`the one-rule change was not applied in place: ${modes}`);
+    if (changeOutcome.mode !== 'incremental' || changeOutcome.statements > BLOCK + 1) throw new Error(`the one-rule change was not applied in place: ${modes}`);
   };
   const baselineRound = () => {
     const file = join(dir, 'ruleset.nft');
@@ -118,7 +118,7 @@ async function compileAndApply(ctx: BenchContext): Promise<BenchmarkResult> {
     name: `Edge firewall compile + nft apply (${RULES} rules, ${ALIASES} aliases x ${ENTRIES})`,
     unit: 's',
     rampart: {
-      what: 'compile (rules, alias sets, NAT) + one `nft -f` transaction replacing both tables; one-rule change: recompile + in-place `replace rule` transaction',
+      what: 'compile (rules, alias sets, NAT) + one `nft -f` transaction replacing both tables; one-rule change: recompile + an in-place transaction rewriting only the block holding the changed rule (`flush chain` + `add rule`)',
       operations: full.apply.length,
       measured_s: round3(full.apply.reduce((a, b) => a + b, 0) + full.compile.reduce((a, b) => a + b, 0)),
       per_s: round3(1 / fullS),

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compile, fullScript, type CompileInput } from '../../src/modules/edge/firewall/compile.js';
+import { compile, fullScript, rulesOf, type CompileInput } from '../../src/modules/edge/firewall/compile.js';
 import type { Alias, Rule } from '../../src/modules/edge/firewall/firewall.model.js';
 import { parseAction, parseAddress, parseInterface, parseLabel } from '../../src/modules/edge/firewall/firewall.model.js';
 import { parseDays, parseTimeRanges, scheduleActive } from '../../src/modules/edge/firewall/schedule.js';
@@ -71,7 +71,7 @@ function rule(over: Partial<Rule> & { id: string }): Rule {
 const input = (over: Partial<CompileInput>): CompileInput => ({
   rules: [], aliases: [], nat: [], geoip: [], activeSchedules: new Set(), blockLogging: true, countryNetworks: () => [], managementPorts: [8443], ...over,
 });
-const chainKeys = (c: ReturnType<typeof compile>, name: string) => c.chains.find((x) => x.name === name)!.rules.map((r) => r.key);
+const chainKeys = (c: ReturnType<typeof compile>, name: 'in' | 'out') => rulesOf(c, name).map((r) => r.key);
 
 describe('compiler', () => {
   test('priority then created_at; direction picks the chains; any goes to both', () => {
@@ -82,15 +82,15 @@ describe('compiler', () => {
       rule({ id: 'out', direction: 'out' }),
       rule({ id: 'both', direction: 'any', interface: 'wan0', created_at: '2026-01-03T00:00:00.000Z' }),
     ] }));
-    assert.deepEqual(chainKeys(c, 'rules_in'), ['top.in0', 'a.in0', 'b.in0', 'both.in0']);
-    assert.deepEqual(chainKeys(c, 'rules_out'), ['out.out0', 'both.out0']);
-    assert.match(c.chains.find((x) => x.name === 'rules_in')!.rules[3].text, /^iifname "wan0" /);
-    assert.match(c.chains.find((x) => x.name === 'rules_out')!.rules[1].text, /^oifname "wan0" /);
+    assert.deepEqual(chainKeys(c, 'in'), ['top.in0', 'a.in0', 'b.in0', 'both.in0']);
+    assert.deepEqual(chainKeys(c, 'out'), ['out.out0', 'both.out0']);
+    assert.match(rulesOf(c, 'in')[3].text, /^iifname "wan0" /);
+    assert.match(rulesOf(c, 'out')[1].text, /^oifname "wan0" /);
   });
 
   test('quick decides at once; non-quick records a verdict the tail applies (last match wins); block logs; return rejects', () => {
     const c = compile(input({ rules: [rule({ id: 'q', action: 'block_return', priority: 1 }), rule({ id: 'n', quick: false, action: 'block' })] }));
-    const texts = c.chains.find((x) => x.name === 'rules_in')!.rules.map((r) => r.text);
+    const texts = rulesOf(c, 'in').map((r) => r.text);
     assert.match(texts[0], /meta l4proto tcp .*reject with tcp reset/);
     assert.match(texts[1], /reject comment/);
     assert.match(texts[2], /log group 1 prefix "block " meta mark set meta mark & 0xfcffffff \| 0x02000000/);
@@ -102,8 +102,8 @@ describe('compiler', () => {
 
   test('a scheduled rule is in the ruleset only while its schedule is active', () => {
     const rules = [rule({ id: 's', schedule_id: 'sch' })];
-    assert.deepEqual(chainKeys(compile(input({ rules })), 'rules_in'), []);
-    assert.deepEqual(chainKeys(compile(input({ rules, activeSchedules: new Set(['sch']) })), 'rules_in'), ['s.in0']);
+    assert.deepEqual(chainKeys(compile(input({ rules })), 'in'), []);
+    assert.deepEqual(chainKeys(compile(input({ rules, activeSchedules: new Set(['sch']) })), 'in'), ['s.in0']);
   });
 
   test('families: an IPv4 literal with an IPv6-only alias matches nothing; an empty alias still names its set', () => {
@@ -115,8 +115,8 @@ describe('compiler', () => {
         rule({ id: 'e', rule_match: { src_addr: '<empty>', src_port: null, dst_addr: 'any', dst_port: null } }),
       ],
     }));
-    assert.deepEqual(chainKeys(c, 'rules_in'), ['e.in0']);
-    assert.match(c.chains.find((x) => x.name === 'rules_in')!.rules[0].text, /ip saddr @a_empty_4/);
+    assert.deepEqual(chainKeys(c, 'in'), ['e.in0']);
+    assert.match(rulesOf(c, 'in')[0].text, /ip saddr @a_empty_4/);
   });
 
   test('parsers refuse what could change the script: quotes, separators, newlines', () => {
