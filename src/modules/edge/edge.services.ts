@@ -1,5 +1,7 @@
 import type { Core } from '../../core/index.js';
 import type { EdgeHooks } from './edge.types.js';
+import { wireFrame } from './frame/frame.wiring.js';
+import { wireNetwork } from './network/network.wiring.js';
 
 /** Until a part provides its hook: nothing registered, nothing pending, no interfaces. */
 function defaultHooks(): EdgeHooks {
@@ -9,6 +11,7 @@ function defaultHooks(): EdgeHooks {
     markPending: async () => {},
     firewallCounts: async () => ({ rules: 0, active_rules: 0, nat_rules: 0 }),
     interfaces: async () => [],
+    liveNetwork: async () => ({ connections: [], connection_count: 0, interfaces: [], blocked: [], default_gateway: null, route_count: 0 }),
   };
 }
 
@@ -18,7 +21,9 @@ function defaultHooks(): EdgeHooks {
  */
 function createEdgeServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const network = wireNetwork(core, hooks);
+  const frame = wireFrame(core, hooks);
+  return { core, hooks, network, frame };
 }
 
 export type EdgeServices = ReturnType<typeof createEdgeServices>;

@@ -1,5 +1,9 @@
 import type { RampartModule } from '../module.js';
 import { edgeServices } from './edge.services.js';
+import { frameMigrations } from './frame/frame.migrations.js';
+import { frameRoutes } from './frame/frame.routes.js';
+import { networkMigrations } from './network/network.migrations.js';
+import { networkRoutes } from './network/network.routes.js';
 
 /**
  * The edge firewall (docs/edge.md): AiFw's API for rules, NAT, aliases, schedules, interfaces and configuration
@@ -9,9 +13,11 @@ import { edgeServices } from './edge.services.js';
 export const edgeModule: RampartModule = {
   name: 'edge',
   // firewall/ 0001-0019, network/ 0020-0039, frame/ 0040-0059, config/ 0060-0079: names never collide.
-  migrations: [],
+  migrations: [...networkMigrations, ...frameMigrations],
   http: (core) => {
-    edgeServices(core);
-    return { name: 'edge', routes: [] };
+    const edge = edgeServices(core);
+    return { name: 'edge', routes: [...networkRoutes(core, edge.network.net, edge.network.blocked), ...frameRoutes(core, edge.frame)] };
   },
+  // The metrics series are recorded while serving (the WebSocket starts the producer on its own too).
+  start: async (core) => edgeServices(core).frame.startRecording(),
 };
