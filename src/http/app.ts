@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
 import { errors, type RampartError } from '../core/errors.js';
@@ -40,11 +41,12 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   // Wrong methods answer 405 with Allow; a mirror router knows which methods each declared path takes.
   // Its store remembers the path's surface, so the 405 speaks the dialect of the route that was missed.
   // Built on the first miss, not at start-up: registering every route twice cost `serve` a tenth of its start.
+  const routeGroups = mergeGroups(opts.routes);
   let mirrored: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
   const mirror = () => {
     if (mirrored) return mirrored;
     mirrored = FindMyWay({ maxParamLength: Number.MAX_SAFE_INTEGER });
-    for (const route of opts.routes) {
+    for (const [route] of routeGroups) {
       const store: RouteConfig = { surface: route.surface };
       mirrored.on(route.method, route.path, () => {}, store);
       if (route.method === 'GET') mirrored.on('HEAD', route.path, () => {}, store);
@@ -73,6 +75,15 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     schemaController: { compilersFactory: { buildValidator: noFastifySchemas, buildSerializer: noFastifySchemas } },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
+
+  // AiFw's UI sends Content-Type: application/json on bodiless POSTs (reload, ws-ticket): on the edge surface an
+  // empty JSON body is no body. Everywhere else it stays a 400, and the parser is otherwise Fastify's own.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' && (req.routeOptions.config as RouteConfig | undefined)?.surface === 'edge') return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
 
   const securityHeaders: Record<string, string> = {
     'x-content-type-options': 'nosniff',
@@ -139,9 +150,12 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   // Cookies are parsed when a route asks for them (http/auth.ts), not by a hook on every request.
   await app.register(cookie, { hook: false });
   if (opts.corsOrigins?.length) await app.register(cors, { origin: opts.corsOrigins, credentials: true });
+  // WebSocket routes only (route.websocket); an upgrade to any other path is closed. Frames are small JSON.
+  if (opts.routes.some((r) => r.websocket)) await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  const run = createRouteRunner({ ...opts, transport });
-  for (const route of opts.routes) {
+  const { run, runMerged } = createRouteRunner({ ...opts, transport });
+  for (const group of routeGroups) {
+    const route = group[0];
     app.route({
       method: route.method,
       url: route.path,
@@ -150,10 +164,47 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
         accessLog: route.accessLog,
         ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
       },
-      handler: (req, reply) => run(route, req, reply),
+      handler: group.length > 1 ? (req, reply) => runMerged(group, req, reply) : (req, reply) => run(route, req, reply),
+      ...(route.websocket ? (webSocketOf(route, run.admit) as object) : {}),
     });
   }
   return app;
+}
+
+/**
+ * Routes by method and path: one per group, except where routes declare `merge` (route.ts), which share one
+ * registration. Two routes at one method and path without merge on both are a declaration error.
+ */
+export function mergeGroups(routes: RouteDefinition<any>[]): RouteDefinition<any>[][] {
+  const groups = new Map<string, RouteDefinition<any>[]>();
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, [route]);
+      continue;
+    }
+    for (const r of [...group, route]) {
+      if (!r.merge || r.method !== 'GET' || r.audit || r.permission === 'public' || r.websocket) {
+        throw new Error(`${key} is declared twice: routes sharing a path must all declare merge (GET, guarded, no audit)`);
+      }
+    }
+    group.push(route);
+  }
+  return [...groups.values()];
+}
+
+const PRINCIPAL = Symbol('websocket principal');
+
+/** An upgrade is admitted like a request (401/403 answered over HTTP), then given to the route's socket handler. */
+function webSocketOf(route: RouteDefinition<any>, admit: (route: RouteDefinition<any>, req: FastifyRequest) => Promise<unknown>) {
+  return {
+    preHandler: async (req: FastifyRequest) => {
+      if ((req as { ws?: boolean }).ws) (req as unknown as Record<symbol, unknown>)[PRINCIPAL] = await admit(route, req);
+    },
+    wsHandler: (socket: import('ws').WebSocket, req: FastifyRequest) =>
+      route.websocket!(socket, ((req as unknown as Record<symbol, unknown>)[PRINCIPAL] ?? null) as Parameters<NonNullable<RouteDefinition['websocket']>>[1]),
+  };
 }
 
 function noFastifySchemas(): never {

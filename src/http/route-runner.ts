@@ -31,7 +31,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function createRouteRunner(deps: RouteRunnerDeps) {
   const transport = deps.transport ?? { tls: false, proxies: trustNoProxy };
-  return async function run(route: RouteDefinition<any>, req: FastifyRequest, reply: FastifyReply) {
+  /** Who is calling, and whether they may: 401/403 otherwise (also what a WebSocket upgrade is answered with). */
+  async function admit(route: RouteDefinition<any>, req: FastifyRequest): Promise<Principal | null> {
     // Before anything reads the request: strings no store can hold never reach a query, whatever the route.
     rejectUnstorableInput(req);
     // Who is asking comes first: a caller who may not call the route learns nothing about its input rules.
@@ -39,7 +40,6 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     const principal = carriesCredentials(route, req) ? await authenticate(route, req) : null;
     // A browser's cookie is sent whoever made the page: writes it authenticates must prove they came from ours.
     assertNotForged(req, principal, forwardedBy(req, transport.proxies, 'x-forwarded-host') ?? req.headers.host);
-    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
     if (route.permission !== 'public') {
       if (!principal) throw errors.unauthorized();
       if (route.permission !== 'authenticated' && !mayCall(principal, route)) {
@@ -47,6 +47,12 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
         throw errors.forbidden(`permission ${route.permission} is required`, { details: { required_permission: route.permission } });
       }
     }
+    return principal;
+  }
+
+  async function run(route: RouteDefinition<any>, req: FastifyRequest, reply: FastifyReply) {
+    const principal = await admit(route, req);
+    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
     const params = parse(route.schema.params, req.params, 'path parameters');
     const query = parse(route.schema.query, req.query, 'query');
     const body = parse(route.schema.body, req.body, 'body');
@@ -78,7 +84,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
           : { status, body: JSON.stringify(output ?? null), type: JSON_TYPE };
     if (idem) await deps.idempotency.finish(idem.request, response);
     return send(reply, response, false);
-  };
+  }
 
   /** The handler and its audit row, in the one transaction the caller opened. */
   async function handleAudited(route: RouteDefinition<any>, ctx: HandlerContext) {
@@ -150,6 +156,34 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     const replay = await deps.idempotency.begin(request);
     return { request, replay };
   }
+  /**
+   * Routes sharing a method and path (route.ts, merge): the caller's identity is resolved once, each route the
+   * caller may call runs with its own input schemas, and the answer is the shallow merge of their bodies in
+   * declaration order. 403 only when the caller may call none of them.
+   */
+  async function runMerged(routes: RouteDefinition<any>[], req: FastifyRequest, reply: FastifyReply) {
+    rejectUnstorableInput(req);
+    const principal = await authenticate(routes[0], req);
+    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
+    if (!principal) throw errors.unauthorized();
+    const permitted = routes.filter((r) => r.permission === 'authenticated' || mayCall(principal, r));
+    if (permitted.length === 0) {
+      const required = routes.map((r) => r.permission);
+      throw errors.forbidden(`one of the permissions ${required.join(', ')} is required`, { details: { required_permission: required[0] } });
+    }
+    const merged: Record<string, unknown> = {};
+    for (const route of permitted) {
+      const params = parse(route.schema.params, req.params, 'path parameters');
+      const query = parse(route.schema.query, req.query, 'query');
+      const control = new ReplyControl(reply, 200, transport);
+      const ctx = new HandlerContext(req, control, principal, params, query, undefined, reply, deps.audit, transport);
+      const output = await handleUnaudited(route, ctx);
+      if (output && typeof output === 'object' && !Array.isArray(output)) Object.assign(merged, output);
+    }
+    return send(reply, { status: 200, body: JSON.stringify(merged), type: JSON_TYPE }, false);
+  }
+
+  return { run: Object.assign(run, { admit }), runMerged };
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {

@@ -1,5 +1,9 @@
 import type { Core } from '../../core/index.js';
 import type { EdgeHooks } from './edge.types.js';
+import { createEdgeConfig } from './config/config.service.js';
+import { createFirewallService } from './firewall/firewall.service.js';
+import { wireFrame } from './frame/frame.wiring.js';
+import { wireNetwork } from './network/network.wiring.js';
 
 /** Until a part provides its hook: nothing registered, nothing pending, no interfaces. */
 function defaultHooks(): EdgeHooks {
@@ -9,6 +13,7 @@ function defaultHooks(): EdgeHooks {
     markPending: async () => {},
     firewallCounts: async () => ({ rules: 0, active_rules: 0, nat_rules: 0 }),
     interfaces: async () => [],
+    liveNetwork: async () => ({ connections: [], connection_count: 0, interfaces: [], blocked: [], default_gateway: null, route_count: 0 }),
   };
 }
 
@@ -18,7 +23,15 @@ function defaultHooks(): EdgeHooks {
  */
 function createEdgeServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const network = wireNetwork(core, hooks);
+  const frame = wireFrame(core, hooks);
+  const firewall = createFirewallService(core, hooks);
+  hooks.sections.push(...firewall.sections);
+  hooks.applySteps.push({ name: 'firewall', order: 50, apply: async () => void (await firewall.apply()) });
+  hooks.firewallCounts = firewall.counts;
+  // Last: the config part snapshots and restores the sections the others registered.
+  const config = createEdgeConfig(core, hooks);
+  return { core, hooks, network, frame, firewall, config };
 }
 
 export type EdgeServices = ReturnType<typeof createEdgeServices>;

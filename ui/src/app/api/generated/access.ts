@@ -1541,6 +1541,7 @@ export interface operations {
                         key: string;
                         name: string;
                         permissions: string[];
+                        prefix: string;
                     };
                 };
             };
