@@ -57,21 +57,25 @@ async function fanOut(ctx: BenchContext): Promise<BenchmarkResult> {
   const { type: _type, ...payload } = JSON.parse(sample) as Record<string, unknown>;
   writeFileSync(payloadFile, JSON.stringify(payload));
   const port = await freePort();
-  const floor = spawnChild('ws-floor', [join(repoRoot, 'bench/lib/ws-fanout-baseline.js'), payloadFile, String(port)], { cwd: repoRoot, env: {}, logDir: dir });
+  const floor = spawnChild('ws-floor', [join(repoRoot, 'bench/lib/ws-fanout-baseline.cjs'), payloadFile, String(port)], { cwd: repoRoot, env: {}, logDir: dir });
   ctx.defer(() => floor.stop());
-  await sleep(500);
+  for (let tries = 0; !floor.tail().includes('listening'); tries++) {
+    if (tries > 100 || floor.exited()) throw new Error(`the floor process did not start:\n${floor.tail()}`);
+    await sleep(100);
+  }
   const raw: net.Socket[] = [];
   const floorConnect = async () => {
     for (let i = 0; i < CLIENTS; i++) {
       raw.push(await new Promise<net.Socket>((resolve, reject) => {
         const s = net.connect(port, '127.0.0.1', () => resolve(s));
-        s.on('data', () => void received++);
+        s.on('data', () => undefined);
         s.once('error', reject);
       }));
     }
   };
 
-  const seconds = Math.max(4, Math.round(ctx.settings.durationS / 2));
+  // /proc counts CPU in 10 ms ticks: 10 s per figure resolves 1 ms per tick.
+  const seconds = Math.max(10, ctx.settings.durationS);
   const measure = async (pid: number) => {
     const before = cpuSeconds(pid)!;
     await sleep(seconds * 1000);

@@ -19,5 +19,12 @@ export const edgeModule: RampartModule = {
     return { name: 'edge', routes: [...networkRoutes(core, edge.network.net, edge.network.blocked), ...frameRoutes(core, edge.frame)] };
   },
   // The metrics series are recorded while serving (the WebSocket starts the producer on its own too).
-  start: async (core) => edgeServices(core).frame.startRecording(),
+  start: async (core) => {
+    const edge = edgeServices(core);
+    const recorder = edge.frame.startRecording();
+    const reader = core.config.dataplane.enabled
+      ? await edge.network.startBlockedReader().catch((err) => void core.logger.error({ err }, 'blocked-traffic reader (nflog) did not start'))
+      : undefined;
+    return { stop: async () => (reader?.stop(), recorder.stop()) };
+  },
 };
