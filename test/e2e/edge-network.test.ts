@@ -16,7 +16,7 @@ import { EdgeNetLab } from '../helpers/edge-net-lab.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { waitFor } from '../helpers/wait.js';
 
-const skip = skipUnlessPrograms('ip', 'nft', 'conntrack', 'socat', 'ping');
+const skip = skipUnlessPrograms('ip', 'nft', 'conntrack', 'socat', 'ping', '/usr/bin/python3');
 
 /** Whether this kernel can make 802.1Q devices (some build no 8021q and load no modules), probed in a scratch namespace. */
 function kernelHasVlans(lab: EdgeNetLab): boolean {
@@ -33,7 +33,7 @@ describe('edge network with the data plane on, in namespaces', { skip }, () => {
   const children: ChildProcess[] = [];
 
   before(async () => {
-    requirePrograms('ip', 'nft', 'conntrack', 'socat', 'ping');
+    requirePrograms('ip', 'nft', 'conntrack', 'socat', 'ping', '/usr/bin/python3');
     lab = new EdgeNetLab();
     edge = lab.add('edge');
     lan = lab.add('lan');
@@ -98,6 +98,33 @@ describe('edge network with the data plane on, in namespaces', { skip }, () => {
     assert.ok(filtered.total >= 1);
     assert.equal((await call('GET', '/api/v1/connections?dst=10.242.2.99')).json().total, 0);
     client.kill();
+  });
+
+  test('the blocked list shows a flow the firewall dropped and logged (nflog group 1, the firewall part\'s prefixes)', async () => {
+    const edgeNet = edgeServices(r.core).network;
+    edgeNet.spawner.spawn = (cmd, args) => spawn('ip', ['netns', 'exec', edge, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const reader = await edgeNet.startBlockedReader();
+    try {
+      // What the firewall part compiles for a logged block rule, written here into the test's own table.
+      lab.sh(edge, 'nft', ['insert rule inet rfr_test passing ip daddr 10.242.2.2 tcp dport 9999 log group 1 prefix "block rule-7 " drop']);
+      const attempt = spawnSync('ip', ['netns', 'exec', lan, 'socat', '-T1', '-', 'TCP:10.242.2.2:9999,connect-timeout=1'], { input: '' });
+      assert.notEqual(attempt.status, 0, 'the connection is dropped');
+      const entry = await waitFor('the dropped SYN in the blocked list', async () => {
+        const res = await call('GET', '/api/v1/blocked?dst=10.242.2.2&limit=10');
+        assert.equal(res.statusCode, 200, res.body);
+        return (res.json().data as Array<Record<string, unknown>>).find((e) => e.dst_port === 9999);
+      }, 20_000);
+      assert.deepEqual(
+        { action: entry.action, direction: entry.direction, interface: entry.interface, protocol: entry.protocol, src: entry.src_addr, rule: entry.rule },
+        { action: 'block', direction: 'in', interface: 'lan0', protocol: 'tcp', src: '10.242.1.2', rule: 'rule-7' },
+      );
+      const logs = (await call('GET', '/api/v1/logs?source=firewall&search=9999')).json();
+      assert.ok(logs.data.some((e: { action: string; source: string }) => e.action === 'block' && e.source === 'firewall'));
+      assert.equal((await call('GET', '/api/v1/blocked?dst=10.242.2.77')).json().total, 0, 'filtered');
+      assert.ok((await edgeServices(r.core).hooks.liveNetwork()).blocked.some((b) => b.dst_port === 9999), 'the metrics payload carries it');
+    } finally {
+      reader.stop();
+    }
   });
 
   test('interface config is applied at once: the MTU changes on the router', async () => {
