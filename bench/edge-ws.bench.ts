@@ -108,5 +108,7 @@ async function fanOut(ctx: BenchContext): Promise<BenchmarkResult> {
     rampart: { what: `rampart serve, ${CLIENTS} sockets on /api/v1/ws`, value: withClients, idle_producer_us: idle, fanout_us: fanout, payload_bytes: (sample as string).length, rounds: figures },
     baseline: { what: `bare node: the same payload stringified once and written to ${CLIENTS} raw sockets`, value: floorUs },
     ratio: floorUs ? Math.round((fanout / floorUs) * 100) / 100 : 0,
+    target: 2,
+    meets_target: floorUs > 0 && fanout / floorUs <= 2,
   };
 }
