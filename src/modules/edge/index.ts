@@ -24,22 +24,26 @@ export const edgeModule: RampartModule = {
   jobs: (core) => ({ [URL_TABLE_JOB]: async (job: { payload: { alias_id: string } }, ctx) => void (await edgeServices(core).firewall.aliases.refresh(job.payload.alias_id, ctx.signal)) }),
   http: (core) => {
     const edge = edgeServices(core);
-    // POST /api/v1/reload is the frame part's (ed-fw's stopgap reload route is dropped in this merge).
     return {
       name: 'edge',
       routes: [...firewallRoutes(edge.firewall), ...networkRoutes(core, edge.network.net, edge.network.blocked), ...frameRoutes(core, edge.frame), ...configRoutes(edge.config)],
     };
   },
   // The firewall's schedule timer; the metrics series recorded while serving (the WebSocket starts the producer on
-  // its own too); the commit-confirm window outlives a restart (an expired one reverts now, an open one is timed again).
+  // its own too); the blocked-traffic reader (nflog) with the data plane on; the commit-confirm window outlives a
+  // restart (an expired one reverts now, an open one is timed again).
   start: async (core) => {
     const edge = edgeServices(core);
     const firewall = await edge.firewall.start();
     const frame = await edge.frame.startRecording();
+    const reader = core.config.dataplane.enabled
+      ? await edge.network.startBlockedReader().catch((err) => void core.logger.error({ err }, 'blocked-traffic reader (nflog) did not start'))
+      : undefined;
     await edge.config.commitConfirm.resume();
     return {
       stop: async () => {
         await edge.config.commitConfirm.stop();
+        reader?.stop();
         await frame.stop();
         await firewall.stop();
       },
