@@ -15,6 +15,9 @@
  * and the core event bus (EDGE_CHANGED below).
  */
 
+/** The nflog group the firewall logs blocked packets to and the network part reads (blocked list, logs). */
+export const NFLOG_GROUP = 1;
+
 /** What a write leaves to be applied by POST /api/v1/reload (AiFw's pending flags). */
 export type PendingKind = 'firewall' | 'nat' | 'dns';
 

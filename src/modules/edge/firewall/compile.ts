@@ -14,11 +14,10 @@
 import type { Alias, GeoRule, NatRule, PortRange, Rule } from './firewall.model.js';
 import { emitAction, familyOf, tableOf } from './firewall.model.js';
 import { errors } from '../../../core/errors.js';
+import { NFLOG_GROUP } from '../edge.types.js';
 
 export const FILTER_TABLE = 'inet rampart_edge';
 export const NAT_TABLE = 'ip rampart_edge_nat';
-/** nflog group blocked and logged packets go to (the network part reads it). */
-export const NFLOG_GROUP = 1;
 
 const PASS_BIT = '0x01000000';
 const BLOCK_BIT = '0x02000000';

@@ -3,7 +3,8 @@ import type { EdgeHooks, LiveNetwork } from '../edge.types.js';
 import { createBlockedRing } from './blocked.js';
 import { readLinks, readRoutes } from './host.js';
 import { createNetworkService } from './network.service.js';
-import { hostSpawn, NFLOG_GROUP, readNflog, type Spawn } from './nflog/nflog.js';
+import { hostSpawn, readNflog, type Spawn } from './nflog/nflog.js';
+import { NFLOG_GROUP } from '../edge.types.js';
 
 /** Wires the network part: its service, the hooks it provides, its sections and the 'vlans' apply step. */
 export function wireNetwork(core: Core, hooks: EdgeHooks) {

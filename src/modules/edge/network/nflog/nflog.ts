@@ -5,8 +5,6 @@ import type { Logger } from '../../../../core/logger.js';
 import { installRoot } from '../../../../install-root.js';
 import type { BlockedEntry } from '../blocked.js';
 
-/** nftables `log group` the firewall part writes blocked (and logged) packets to; prefixes "block ...", "pass ...". */
-export const NFLOG_GROUP = 1;
 export const NFLOG_READER = join(installRoot, 'src/modules/edge/network/nflog/nflog-reader.py');
 
 export type Spawn = (cmd: string, args: string[]) => ChildProcess;
