@@ -128,8 +128,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(cookie, { hook: false });
   if (opts.corsOrigins?.length) await app.register(cors, { origin: opts.corsOrigins, credentials: true });
 
-  const run = createRouteRunner({ ...opts, transport });
-  for (const route of opts.routes) {
+  const { run, runMerged } = createRouteRunner({ ...opts, transport });
+  for (const group of mergeGroups(opts.routes)) {
+    const route = group[0];
     const store: RouteConfig = { surface: route.surface };
     mirror.on(route.method, route.path, () => {}, store);
     if (route.method === 'GET') mirror.on('HEAD', route.path, () => {}, store);
@@ -141,10 +142,33 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
         accessLog: route.accessLog,
         ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
       },
-      handler: (req, reply) => run(route, req, reply),
+      handler: group.length > 1 ? (req, reply) => runMerged(group, req, reply) : (req, reply) => run(route, req, reply),
     });
   }
   return app;
+}
+
+/**
+ * Routes by method and path: one per group, except where routes declare `merge` (route.ts), which share one
+ * registration. Two routes at one method and path without merge on both are a declaration error.
+ */
+export function mergeGroups(routes: RouteDefinition<any>[]): RouteDefinition<any>[][] {
+  const groups = new Map<string, RouteDefinition<any>[]>();
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, [route]);
+      continue;
+    }
+    for (const r of [...group, route]) {
+      if (!r.merge || r.method !== 'GET' || r.audit || r.permission === 'public') {
+        throw new Error(`${key} is declared twice: routes sharing a path must all declare merge (GET, guarded, no audit)`);
+      }
+    }
+    group.push(route);
+  }
+  return [...groups.values()];
 }
 
 function noFastifySchemas(): never {

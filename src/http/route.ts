@@ -113,6 +113,12 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   idempotency?: 'optional' | 'required';
   /** Per client IP. */
   rateLimit?: { max: number; windowMs: number };
+  /**
+   * Shares its method and path with routes of other surfaces (GET /api/v1/rules is OpenWatch's rule library and
+   * AiFw's firewall rules): every route of such a group declares merge, and the app answers with the shallow merge
+   * of the bodies of those the caller may call, 403 only when it may call none. GET routes without audit only.
+   */
+  merge?: boolean;
   /** Success status, 200 by default. */
   status?: number;
   /** Content type of the success response when it is not JSON. */

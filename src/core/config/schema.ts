@@ -241,6 +241,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    edge: z
+      .object({
+        /** The IANA zone schedules are evaluated in; empty: the process's zone (TZ, else the system's). */
+        timezone: z.string().default(''),
+        /** A country database for geo-IP rules and lookups: CSV lines "network,country" (ISO-2); empty: none. */
+        geoip_csv: z.string().default(''),
+        /** How often url_table aliases are fetched again. */
+        url_table_refresh_minutes: int(1, 10_080).default(60),
+        /** TEST ONLY: a file holding milliseconds added to the firewall's clock (schedules), read when it changes. */
+        clock_offset_file: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
     dataplane: z
       .object({
         /** Apply compiled artifacts to this host's engines. Off: artifacts are compiled and stored only. */

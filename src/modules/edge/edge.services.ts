@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { EdgeHooks } from './edge.types.js';
+import { createFirewallService } from './firewall/firewall.service.js';
 
 /** Until a part provides its hook: nothing registered, nothing pending, no interfaces. */
 function defaultHooks(): EdgeHooks {
@@ -18,7 +19,11 @@ function defaultHooks(): EdgeHooks {
  */
 function createEdgeServices(core: Core) {
   const hooks = defaultHooks();
-  return { core, hooks };
+  const firewall = createFirewallService(core, hooks);
+  hooks.sections.push(...firewall.sections);
+  hooks.applySteps.push({ name: 'firewall', order: 50, apply: async () => void (await firewall.apply()) });
+  hooks.firewallCounts = firewall.counts;
+  return { core, hooks, firewall };
 }
 
 export type EdgeServices = ReturnType<typeof createEdgeServices>;

@@ -1,4 +1,4 @@
-import { runNft } from './nft-command.js';
+import { runNft } from '../../../core/dataplane/nft-command.js';
 
 /** Rampart's accounting table, apart from the policy table so a generation swap never resets or reshapes it. */
 export const STATS_TABLE = 'rampart_egress_stats';

@@ -3,7 +3,7 @@ import { rangeOwners } from '../compiler/source-ranges.js';
 import type { ApplyOutcome, Dataplane, DeniedTuple } from './dataplane.types.js';
 import { incrementalChange, parseScript, type ParsedScript } from './nft-diff.js';
 import { LearnedEntries } from './learned-entries.js';
-import { runNft } from './nft-command.js';
+import { runNft } from '../../../core/dataplane/nft-command.js';
 
 export interface NftDataplaneOptions {
   /** The nft program and any prefix; ['nft'] by default. Tests pass ['ip', 'netns', 'exec', ns, 'nft']. */

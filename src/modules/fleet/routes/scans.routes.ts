@@ -255,7 +255,7 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
     ...oscalRoutes(scanOr404, scanning),
 
     defineRoute({
-      method: 'GET', path: '/api/v1/rules', surface: 'fleet', permission: 'scan:read', tags,
+      method: 'GET', path: '/api/v1/rules', surface: 'fleet', permission: 'scan:read', tags, merge: true, // shared with the edge's rules
       summary: 'The rule library scans evaluate',
       schema: { query: z.object({ framework: frameworkParam.optional() }), response: z.object({ rules: z.array(ruleItem), total: z.number().int() }) },
       handler: async ({ query }) => {

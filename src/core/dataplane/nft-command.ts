@@ -1,3 +1,4 @@
+/** The one nft runner of the data planes (egress, edge): modules import it from here, never from each other. */
 import { spawn } from 'node:child_process';
 
 /** Runs nft (or a prefix that ends in nft) with optional stdin; rejects with nft's stderr on a non-zero exit. */

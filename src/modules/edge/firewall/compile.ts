@@ -1,0 +1,355 @@
+/**
+ * The firewall compiler: AiFw's rules, aliases, schedules, NAT and geo-IP rules into Rampart's own nftables tables
+ * (`table inet rampart_edge` for filtering, `table ip rampart_edge_nat` for translation), never naming another
+ * table. Pure: the caller supplies which schedules are active now and the geo-IP networks.
+ *
+ * pf's model on Linux (docs/edge.md has the mapping): a forwarded packet is filtered twice in pf (in on its ingress
+ * interface, out on its egress one), so the forward hook has two base chains, `fwd_in` (priority filter, default
+ * drop: deny inbound) and `fwd_out` (filter + 10, default pass); the box's own traffic goes through `input` (in, default
+ * drop) and `output` (out, default pass). Rules run in AiFw's order, priority then created_at; a quick rule decides
+ * at once, a non-quick one only records its verdict in two bits of the packet mark and the last match decides after
+ * the chain (pf's last-match-wins). States: established and related packets pass before any rule (pf keeps state
+ * for pass rules; block rules never create one).
+ */
+import type { Alias, GeoRule, NatRule, PortRange, Rule } from './firewall.model.js';
+import { emitAction, familyOf, tableOf } from './firewall.model.js';
+import { errors } from '../../../core/errors.js';
+
+export const FILTER_TABLE = 'inet rampart_edge';
+export const NAT_TABLE = 'ip rampart_edge_nat';
+/** nflog group blocked and logged packets go to (the network part reads it). */
+export const NFLOG_GROUP = 1;
+
+const PASS_BIT = '0x01000000';
+const BLOCK_BIT = '0x02000000';
+const RETURN_BITS = '0x03000000';
+const KEEP_OTHER_BITS = '0xfcffffff';
+
+export interface CompileInput {
+  rules: Rule[];
+  aliases: Alias[];
+  nat: NatRule[];
+  geoip: GeoRule[];
+  /** Schedule ids whose window covers now. */
+  activeSchedules: Set<string>;
+  blockLogging: boolean;
+  /** Networks of a country (ISO-2), from the geo-IP database. */
+  countryNetworks(country: string): string[];
+  /** TCP ports of Rampart's own API, passed in so default-deny does not lock the operator out. */
+  managementPorts: number[];
+}
+
+export interface CompiledSet {
+  name: string;
+  type: 'ipv4_addr' | 'ipv6_addr' | 'inet_service';
+  elements: string[];
+}
+
+export interface CompiledRule {
+  /** Unique in the table, kept in the rule's comment: "<object id>.<n>". */
+  key: string;
+  text: string;
+}
+
+export interface CompiledChain {
+  name: string;
+  head: string[];
+  rules: CompiledRule[];
+  tail: string[];
+}
+
+export interface Compiled {
+  sets: CompiledSet[];
+  chains: CompiledChain[];
+  /** The NAT table's body, redefined whole on every apply (it is small). */
+  nat: string[];
+  /** Rules left out because their schedule is inactive (ids), for reporting. */
+  scheduledOut: string[];
+}
+
+/** AiFw's order: priority ascending, then created_at. */
+export const byRuleOrder = (a: Rule, b: Rule) => a.priority - b.priority || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+export const byCreated = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+
+/** Set names: alias names may hold '-', which nft takes in identifiers after the first character. */
+export const aliasSet = (name: string, family: 4 | 6) => `a_${name}_${family}`;
+export const portSet = (name: string) => `p_${name}`;
+export const geoSet = (country: string, family: 4 | 6) => `g_${country.toLowerCase()}_${family}`;
+
+const l4 = (proto: Rule['protocol']): string | null =>
+  ({ tcp: 'meta l4proto tcp', udp: 'meta l4proto udp', 'tcp/udp': 'meta l4proto { tcp, udp }', icmp: 'meta l4proto icmp', icmp6: 'meta l4proto ipv6-icmp', esp: 'meta l4proto esp', ah: 'meta l4proto ah', gre: 'meta l4proto gre', any: null })[proto];
+
+const range = (r: PortRange) => (r.start === r.end ? String(r.start) : `${r.start}-${r.end}`);
+const portAliasElements = (a: Alias) => (a.enabled ? a.entries : []);
+const addressElements = (a: Alias) => (!a.enabled ? [] : a.alias_type === 'url_table' ? a.resolved : a.entries);
+
+type AliasIndex = Map<string, Alias>;
+
+/** Families an address can match: a literal's own, an address alias's present ones (v4 when empty), or any. */
+function familiesOf(addr: string, aliases: AliasIndex): Array<4 | 6> | null {
+  if (addr === 'any') return null;
+  const table = tableOf(addr);
+  if (!table) return [familyOf(addr)];
+  const alias = aliases.get(table);
+  if (!alias) throw errors.validation(`unknown alias ${table}`);
+  if (alias.alias_type === 'port') throw errors.validation(`alias ${table} is a port alias: use it as src_port_alias or dst_port_alias`);
+  const fams = new Set(addressElements(alias).map(familyOf));
+  return fams.size === 0 ? [4] : ([4, 6] as const).filter((f) => fams.has(f));
+}
+
+function addrMatch(side: 'saddr' | 'daddr', addr: string, invert: boolean, family: 4 | 6): string {
+  const table = tableOf(addr);
+  const value = table ? `@${aliasSet(table, family)}` : addr;
+  return `${family === 4 ? 'ip' : 'ip6'} ${side} ${invert ? '!= ' : ''}${value}`;
+}
+
+function portMatch(side: 'sport' | 'dport', portRange: PortRange | null, alias: string | null, aliases: AliasIndex): string | null {
+  if (alias) {
+    const a = aliases.get(alias);
+    if (!a) throw errors.validation(`unknown alias ${alias}`);
+    if (a.alias_type !== 'port') throw errors.validation(`alias ${alias} is not a port alias`);
+    return `th ${side} @${portSet(alias)}`;
+  }
+  return portRange ? `th ${side} ${range(portRange)}` : null;
+}
+
+/**
+ * The matching part of a rule, one text per address family it needs (none when its families cannot meet: an IPv4
+ * literal against an IPv6-only alias matches nothing). Throws a 400 for rules nftables cannot express.
+ */
+export function ruleMatches(r: Rule, side: 'in' | 'out', aliases: AliasIndex): string[] {
+  const m = r.rule_match;
+  const hasPorts = m.src_port || m.dst_port || r.src_port_alias || r.dst_port_alias;
+  if (hasPorts && !['tcp', 'udp', 'tcp/udp'].includes(r.protocol)) throw errors.validation('ports need protocol tcp, udp or tcp/udp');
+  const srcF = familiesOf(m.src_addr, aliases);
+  const dstF = familiesOf(m.dst_addr, aliases);
+  let families: Array<4 | 6 | null>;
+  if (srcF && dstF) families = srcF.filter((f) => dstF.includes(f));
+  else families = srcF ?? dstF ?? [null];
+  if (r.protocol === 'icmp') families = families.filter((f) => f !== 6);
+  if (r.protocol === 'icmp6') families = families.filter((f) => f !== 4);
+  const common = [
+    r.interface ? `${side === 'in' ? 'iifname' : 'oifname'} "${r.interface}"` : null,
+    l4(r.protocol),
+  ];
+  const ports = [portMatch('sport', m.src_port, r.src_port_alias, aliases), portMatch('dport', m.dst_port, r.dst_port_alias, aliases)];
+  return families.map((f) =>
+    [
+      ...common,
+      f && m.src_addr !== 'any' ? addrMatch('saddr', m.src_addr, r.src_invert, f) : null,
+      f && m.dst_addr !== 'any' ? addrMatch('daddr', m.dst_addr, r.dst_invert, f) : null,
+      ...ports,
+    ]
+      .filter(Boolean)
+      .join(' '),
+  );
+}
+
+/** nft statements for a verdict: quick ones decide now; others set the mark bits the chain's tail reads. */
+function verdicts(r: Rule, blockLogging: boolean): string[] {
+  const logs = r.log || (r.action !== 'pass' && blockLogging) || r.action === 'block';
+  const log = logs ? `log group ${NFLOG_GROUP} prefix "${r.action === 'pass' ? 'pass' : 'block'} " ` : '';
+  if (!r.quick) {
+    const bits = r.action === 'pass' ? PASS_BIT : r.action === 'block_return' ? RETURN_BITS : BLOCK_BIT;
+    return [`${log}meta mark set meta mark & ${KEEP_OTHER_BITS} | ${bits}`];
+  }
+  if (r.action === 'pass') return [`${log}accept`];
+  if (r.action === 'block_return') return [`meta l4proto tcp ${log}reject with tcp reset`, `${log}reject`];
+  return [`${log}drop`];
+}
+
+function comment(key: string, label: string | null): string {
+  return `comment "${key}${label ? ` ${label}` : ''}"`;
+}
+
+function compileRules(rules: Rule[], side: 'in' | 'out', input: CompileInput, aliases: AliasIndex, out: string[]): CompiledRule[] {
+  const compiled: CompiledRule[] = [];
+  for (const r of rules) {
+    if (r.status !== 'active') continue;
+    if (r.direction !== 'any' && r.direction !== side) continue;
+    if (r.schedule_id && !input.activeSchedules.has(r.schedule_id)) {
+      out.push(r.id);
+      continue;
+    }
+    let n = 0;
+    for (const match of ruleMatches(r, side, aliases)) {
+      for (const verdict of verdicts(r, input.blockLogging)) {
+        const key = `${r.id}.${side}${n++}`;
+        compiled.push({ key, text: `${match ? `${match} ` : ''}${verdict} ${comment(key, r.label)}` });
+      }
+    }
+  }
+  return compiled;
+}
+
+/** The tail of a rules chain: pf's last match among non-quick rules. */
+function lastMatchTail(anyNonQuick: boolean): string[] {
+  if (!anyNonQuick) return [];
+  return [
+    `meta mark & ${RETURN_BITS} == ${RETURN_BITS} meta l4proto tcp reject with tcp reset`,
+    `meta mark & ${RETURN_BITS} == ${RETURN_BITS} reject`,
+    `meta mark & ${RETURN_BITS} == ${PASS_BIT} accept`,
+    `meta mark & ${RETURN_BITS} == ${BLOCK_BIT} drop`,
+  ];
+}
+
+/** The read-only rules around the user's (GET /api/v1/rules/system shows them). */
+export function systemRules(input: Pick<CompileInput, 'managementPorts' | 'blockLogging'>) {
+  const mgmt = input.managementPorts.length ? `tcp dport { ${input.managementPorts.join(', ')} } accept` : null;
+  const logDrop = input.blockLogging ? `log group ${NFLOG_GROUP} prefix "block default " drop` : 'drop';
+  return {
+    input: ['iif "lo" accept', 'ct state established,related accept', 'ct state invalid drop', 'icmp type echo-request accept',
+      'icmpv6 type { echo-request, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept', ...(mgmt ? [mgmt] : [])],
+    inputTail: [logDrop],
+    fwdIn: ['ct state established,related accept', 'ct state invalid drop'],
+    fwdInTail: [logDrop],
+    out: ['ct state established,related accept'],
+  };
+}
+
+export function compile(input: CompileInput): Compiled {
+  const aliases: AliasIndex = new Map(input.aliases.map((a) => [a.name, a]));
+  const sets: CompiledSet[] = [];
+  for (const a of [...input.aliases].sort((x, y) => x.name.localeCompare(y.name))) {
+    if (a.alias_type === 'port') {
+      sets.push({ name: portSet(a.name), type: 'inet_service', elements: portAliasElements(a) });
+      continue;
+    }
+    const elements = addressElements(a);
+    sets.push({ name: aliasSet(a.name, 4), type: 'ipv4_addr', elements: elements.filter((e) => familyOf(e) === 4) });
+    sets.push({ name: aliasSet(a.name, 6), type: 'ipv6_addr', elements: elements.filter((e) => familyOf(e) === 6) });
+  }
+  const geo = input.geoip.filter((g) => g.status === 'active');
+  const geoRules: CompiledRule[] = [];
+  for (const g of [...geo].sort(byCreated)) {
+    const nets = input.countryNetworks(g.country);
+    for (const family of [4, 6] as const) {
+      const name = geoSet(g.country, family);
+      if (!sets.some((s) => s.name === name)) sets.push({ name, type: family === 4 ? 'ipv4_addr' : 'ipv6_addr', elements: nets.filter((e) => familyOf(e) === family) });
+      const key = `${g.id}.${family}`;
+      const verdict = g.action === 'allow' ? 'accept' : `log group ${NFLOG_GROUP} prefix "block geoip " drop`;
+      geoRules.push({ key, text: `${family === 4 ? 'ip' : 'ip6'} saddr @${name} ${verdict} ${comment(key, g.label)}` });
+    }
+  }
+
+  const ordered = [...input.rules].sort(byRuleOrder);
+  const scheduledOut: string[] = [];
+  const rulesIn = compileRules(ordered, 'in', input, aliases, scheduledOut);
+  const rulesOut = compileRules(ordered, 'out', input, aliases, []);
+  const nonQuick = ordered.some((r) => r.status === 'active' && !r.quick);
+  const sys = systemRules(input);
+  const resetMark = nonQuick ? [`meta mark set meta mark & ${KEEP_OTHER_BITS}`] : [];
+  const chains: CompiledChain[] = [
+    { name: 'input', head: ['type filter hook input priority filter; policy drop;', ...sys.input, 'jump geoip', ...resetMark, 'jump rules_in', ...lastMatchTail(nonQuick)], rules: [], tail: sys.inputTail },
+    { name: 'fwd_in', head: ['type filter hook forward priority filter; policy drop;', ...sys.fwdIn, 'jump geoip', ...resetMark, 'jump rules_in', ...lastMatchTail(nonQuick)], rules: [], tail: sys.fwdInTail },
+    { name: 'fwd_out', head: ['type filter hook forward priority filter + 10; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: [] },
+    { name: 'output', head: ['type filter hook output priority filter; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: [] },
+    { name: 'geoip', head: [], rules: geoRules, tail: [] },
+    { name: 'rules_in', head: [], rules: rulesIn, tail: [] },
+    { name: 'rules_out', head: [], rules: rulesOut, tail: [] },
+  ];
+  return { sets, chains, nat: compileNat(input.nat, aliases), scheduledOut };
+}
+
+function natMatch(n: NatRule): string[] {
+  const parts: string[] = [];
+  const proto = l4(n.protocol);
+  if (proto) parts.push(proto);
+  if (n.src_addr !== 'any') parts.push(`ip saddr ${tableOf(n.src_addr) ? `@${aliasSet(tableOf(n.src_addr)!, 4)}` : n.src_addr}`);
+  if (n.dst_addr !== 'any') parts.push(`ip daddr ${tableOf(n.dst_addr) ? `@${aliasSet(tableOf(n.dst_addr)!, 4)}` : n.dst_addr}`);
+  if (n.src_port) parts.push(`th sport ${range(n.src_port)}`);
+  if (n.dst_port) parts.push(`th dport ${range(n.dst_port)}`);
+  return parts;
+}
+
+const target = (address: string, port: PortRange | null) => (port ? `${address}:${range(port)}` : address);
+
+/** NAT rules in created_at order: prerouting (dnat, binat in, reflection) and postrouting (snat, masquerade, binat out). */
+export function compileNat(nat: NatRule[], aliases: AliasIndex = new Map()): string[] {
+  const pre: string[] = [];
+  // Sets live per table: the NAT table carries its own copy of each address alias its rules name.
+  const referenced = [...new Set(nat.filter((n) => n.status === 'active').flatMap((n) => [tableOf(n.src_addr), tableOf(n.dst_addr)]).filter((t): t is string => !!t))].sort();
+  const sets = referenced.map((name) => {
+    const a = aliases.get(name);
+    return setText({ name: aliasSet(name, 4), type: 'ipv4_addr', elements: a ? addressElements(a).filter((e) => familyOf(e) === 4) : [] });
+  });
+  const post: string[] = [];
+  for (const n of [...nat].sort(byCreated)) {
+    if (n.status !== 'active') continue;
+    const c = comment(n.id, n.label);
+    const m = natMatch(n).join(' ');
+    const ifIn = `iifname "${n.interface}"`;
+    const ifOut = `oifname "${n.interface}"`;
+    switch (n.nat_type) {
+      case 'dnat': {
+        const to = target(n.redirect.address, n.redirect.port);
+        pre.push(`${ifIn} ${m} dnat to ${to} ${c}`.replace(/ +/g, ' '));
+        // Reflection: LAN clients reaching the public address are redirected too, and masqueraded so the server's
+        // answer comes back through the box.
+        const local = n.dst_addr === 'any' ? 'fib daddr type local ' : '';
+        pre.push(`iifname != "${n.interface}" ${local}${m} dnat to ${to} ${c}`.replace(/ +/g, ' '));
+        const rl4 = l4(n.protocol);
+        const rport = n.redirect.port ? ` th dport ${range(n.redirect.port)}` : n.dst_port ? ` th dport ${range(n.dst_port)}` : '';
+        post.push(`iifname != "${n.interface}" ct status dnat ip daddr ${n.redirect.address}${rl4 ? ` ${rl4}` : ''}${rport} masquerade ${c}`);
+        break;
+      }
+      case 'snat':
+        post.push(`${ifOut} ${m} snat to ${target(n.redirect.address, n.redirect.port)} ${c}`.replace(/ +/g, ' '));
+        break;
+      case 'masquerade':
+        post.push(`${ifOut} ${m} masquerade${n.redirect.port ? ` to :${range(n.redirect.port)}` : ''} ${c}`.replace(/ +/g, ' '));
+        break;
+      case 'binat': {
+        // binat: the internal host (src_addr) appears as the external address (redirect) both ways.
+        post.push(`${ifOut} ip saddr ${n.src_addr} snat to ${n.redirect.address} ${c}`);
+        pre.push(`${ifIn} ip daddr ${n.redirect.address} dnat to ${n.src_addr} ${c}`);
+        break;
+      }
+    }
+  }
+  return [
+    ...sets,
+    '  chain prerouting {',
+    '    type nat hook prerouting priority dstnat; policy accept;',
+    ...pre.map((l) => `    ${l}`),
+    '  }',
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    ...post.map((l) => `    ${l}`),
+    '  }',
+  ];
+}
+
+function setText(s: CompiledSet): string {
+  const flags = s.type === 'inet_service' ? 'flags interval;' : 'flags interval; auto-merge;';
+  const elements = s.elements.length ? ` elements = { ${s.elements.join(', ')} }` : '';
+  return `  set ${s.name} { type ${s.type}; ${flags}${elements} }`;
+}
+
+function chainText(c: CompiledChain): string {
+  return [`  chain ${c.name} {`, ...c.head.map((l) => `    ${l}`), ...c.rules.map((r) => `    ${r.text}`), ...c.tail.map((l) => `    ${l}`), '  }'].join('\n');
+}
+
+/** The filter table as nft prints it (for inspection and the e2e's messages). */
+export function filterTableText(c: Compiled): string {
+  return [`table ${FILTER_TABLE} {`, ...c.sets.map(setText), ...c.chains.map(chainText), '}'].join('\n');
+}
+
+export function natTableText(c: Compiled): string {
+  return [`table ${NAT_TABLE} {`, ...c.nat, '}'].join('\n');
+}
+
+/**
+ * One `nft -f` script replacing both tables atomically: "add table" then "delete table" makes the delete succeed
+ * whether or not the table exists, the new definition follows in the same transaction, and a script failing
+ * anywhere leaves the running ruleset as it was. Other tables are never named.
+ */
+export function fullScript(c: Compiled): string {
+  return [
+    `add table ${FILTER_TABLE}`, `delete table ${FILTER_TABLE}`, filterTableText(c),
+    `add table ${NAT_TABLE}`, `delete table ${NAT_TABLE}`, natTableText(c), '',
+  ].join('\n');
+}
+
+/** pf-output, as AiFw's inspection route: the compiled NAT table. */
+export { emitAction };

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { defineRoute, type RouteDefinition } from '../../../http/route.js';
+import { emitAction, type Rule } from './firewall.model.js';
+import type { FirewallService } from './firewall.service.js';
+
+/**
+ * AiFw's firewall routes (docs/edge.md): rules, schedules, aliases, NAT, geo-IP. Bodies are AiFw's: `{"data": ...}`,
+ * `{"message": ...}` for deletes and actions, 201 on create. Request bodies are parsed by the service, which
+ * accepts every spelling AiFw accepts and refuses anything that could change the compiled script's meaning.
+ */
+const surface = 'edge' as const;
+const body = z.record(z.string(), z.unknown()).describe("AiFw's request body");
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const data = (schema: z.ZodType = z.unknown()) => z.object({ data: schema });
+const message = z.object({ message: z.string() });
+const reorderBody = z.object({ rule_ids: z.array(z.string().min(1).max(64)).max(100_000) });
+
+/** A rule as AiFw's API writes it: action in serde's lowercase (blockdrop, blockreturn). */
+const ruleOut = (r: Rule) => ({ ...r, action: emitAction(r.action) });
+
+export function firewallRoutes(fw: FirewallService): RouteDefinition<any>[] {
+  const tags = ['edge firewall'];
+  const crud = <T>(opts: {
+    path: string; name: string; read: string; write: string; audit: string;
+    svc: { list(): Promise<T[]>; get(id: string): Promise<T>; create(b: Record<string, unknown>): Promise<T>; update(id: string, b: Record<string, unknown>): Promise<T>; remove(id: string): Promise<void> };
+    out?: (x: T) => unknown; getOne?: boolean; merge?: boolean;
+  }): RouteDefinition<any>[] => {
+    const out = opts.out ?? ((x: T) => x);
+    const routes: RouteDefinition<any>[] = [
+      defineRoute({
+        method: 'GET', path: opts.path, surface, permission: opts.read, tags, merge: opts.merge,
+        summary: `List ${opts.name}s (data)`, schema: { response: data(z.array(z.unknown())) },
+        handler: async () => ({ data: (await opts.svc.list()).map(out) }),
+      }),
+      defineRoute({
+        method: 'POST', path: opts.path, surface, permission: opts.write, tags, status: 201, audit: `${opts.audit}.create`,
+        summary: `Create a ${opts.name}`, schema: { body, response: data() },
+        handler: async (ctx) => {
+          const created = await opts.svc.create(ctx.body);
+          ctx.auditResource(opts.audit, (created as { id: string }).id);
+          return { data: out(created) };
+        },
+      }),
+      defineRoute({
+        method: 'PUT', path: `${opts.path}/:id`, surface, permission: opts.write, tags, audit: `${opts.audit}.update`,
+        summary: `Replace a ${opts.name}`, schema: { params: idParam, body, response: data() },
+        handler: async (ctx) => {
+          ctx.auditResource(opts.audit, ctx.params.id);
+          return { data: out(await opts.svc.update(ctx.params.id, ctx.body)) };
+        },
+      }),
+      defineRoute({
+        method: 'DELETE', path: `${opts.path}/:id`, surface, permission: opts.write, tags, audit: `${opts.audit}.delete`,
+        summary: `Delete a ${opts.name}`, schema: { params: idParam, response: message },
+        handler: async (ctx) => {
+          ctx.auditResource(opts.audit, ctx.params.id);
+          await opts.svc.remove(ctx.params.id);
+          return { message: `${opts.name} deleted` };
+        },
+      }),
+    ];
+    if (opts.getOne !== false) {
+      routes.push(
+        defineRoute({
+          method: 'GET', path: `${opts.path}/:id`, surface, permission: opts.read, tags,
+          summary: `One ${opts.name}`, schema: { params: idParam, response: data() },
+          handler: async (ctx) => ({ data: out(await opts.svc.get(ctx.params.id)) }),
+        }),
+      );
+    }
+    return routes;
+  };
+
+  const reorder = (path: string, permission: string, audit: string, run: (ids: string[]) => Promise<void>, what: string) =>
+    defineRoute({
+      method: 'PUT', path, surface, permission, tags, audit, summary: `Reorder ${what}`,
+      schema: { body: reorderBody, response: message },
+      handler: async (ctx) => {
+        await run(ctx.body.rule_ids);
+        return { message: `${what} reordered` };
+      },
+    });
+
+  const blockLogging = z.object({ enabled: z.boolean() });
+  return [
+    // Fixed paths before the :id ones (find-my-way prefers static segments anyway).
+    reorder('/api/v1/rules/reorder', 'rules:write', 'edge.rule.reorder', (ids) => fw.rules.reorder(ids), 'rules'),
+    defineRoute({
+      method: 'GET', path: '/api/v1/rules/system', surface, permission: 'rules:read', tags,
+      summary: 'The read-only rules around the user rules (loopback, state, default deny inbound)', schema: { response: data(z.array(z.unknown())) },
+      handler: async () => ({ data: await fw.rules.system() }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/rules/block-logging', surface, permission: 'rules:read', tags,
+      summary: 'Whether blocked packets are logged', schema: { response: data(blockLogging) },
+      handler: async () => ({ data: { enabled: await fw.rules.blockLogging() } }),
+    }),
+    ...(['PUT', 'POST'] as const).map((method) =>
+      defineRoute({
+        method, path: '/api/v1/rules/block-logging', surface, permission: 'rules:write', tags, audit: 'edge.rule.block_logging',
+        summary: 'Turn logging of blocked packets on or off', schema: { body: blockLogging, response: message },
+        handler: async (ctx) => {
+          await fw.rules.setBlockLogging(ctx.body.enabled);
+          return { message: `block logging ${ctx.body.enabled ? 'enabled' : 'disabled'}` };
+        },
+      }),
+    ),
+    ...crud({ path: '/api/v1/rules', name: 'rule', read: 'rules:read', write: 'rules:write', audit: 'edge.rule', svc: fw.rules, out: ruleOut, merge: true }),
+    ...crud({ path: '/api/v1/schedules', name: 'schedule', read: 'rules:read', write: 'rules:write', audit: 'edge.schedule', svc: fw.schedules }),
+    ...crud({ path: '/api/v1/aliases', name: 'alias', read: 'aliases:read', write: 'aliases:write', audit: 'edge.alias', svc: fw.aliases }),
+    reorder('/api/v1/nat/reorder', 'nat:write', 'edge.nat.reorder', (ids) => fw.nat.reorder(ids), 'NAT rules'),
+    defineRoute({
+      method: 'GET', path: '/api/v1/nat/pf-output', surface, permission: 'nat:read', tags,
+      summary: 'The compiled NAT table (nftables text)', schema: { response: data(z.string()) },
+      handler: async () => ({ data: await fw.nat.pfOutput() }),
+    }),
+    ...crud({ path: '/api/v1/nat', name: 'NAT rule', read: 'nat:read', write: 'nat:write', audit: 'edge.nat', svc: fw.nat }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/geoip/lookup/:ip', surface, permission: 'geoip:read', tags,
+      summary: 'Country of one address, from the geo-IP database', schema: { params: z.object({ ip: z.string().min(1).max(64) }), response: data() },
+      handler: async (ctx) => ({ data: fw.geoip.lookup(ctx.params.ip) }),
+    }),
+    ...crud({ path: '/api/v1/geoip', name: 'geo-IP rule', read: 'geoip:read', write: 'geoip:write', audit: 'edge.geoip', svc: fw.geoip }),
+  ];
+}
