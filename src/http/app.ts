@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
 import { errors, type RampartError } from '../core/errors.js';
@@ -61,6 +62,15 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     schemaController: { compilersFactory: { buildValidator: noFastifySchemas, buildSerializer: noFastifySchemas } },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
+
+  // AiFw's UI sends Content-Type: application/json on bodiless POSTs (reload, ws-ticket): on the edge surface an
+  // empty JSON body is no body. Everywhere else it stays a 400, and the parser is otherwise Fastify's own.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' && (req.routeOptions.config as RouteConfig | undefined)?.surface === 'edge') return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
 
   const securityHeaders: Record<string, string> = {
     'x-content-type-options': 'nosniff',
@@ -127,8 +137,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   // Cookies are parsed when a route asks for them (http/auth.ts), not by a hook on every request.
   await app.register(cookie, { hook: false });
   if (opts.corsOrigins?.length) await app.register(cors, { origin: opts.corsOrigins, credentials: true });
+  // WebSocket routes only (route.websocket); an upgrade to any other path is closed. Frames are small JSON.
+  if (opts.routes.some((r) => r.websocket)) await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  const { run, runMerged } = createRouteRunner({ ...opts, transport });
+  const { run, runMerged, admit } = createRouteRunner({ ...opts, transport });
   for (const group of mergeGroups(opts.routes)) {
     const route = group[0];
     const store: RouteConfig = { surface: route.surface };
@@ -143,6 +155,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
         ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
       },
       handler: group.length > 1 ? (req, reply) => runMerged(group, req, reply) : (req, reply) => run(route, req, reply),
+      ...(route.websocket ? (webSocketOf(route, admit) as object) : {}),
     });
   }
   return app;
@@ -169,6 +182,19 @@ export function mergeGroups(routes: RouteDefinition<any>[]): RouteDefinition<any
     group.push(route);
   }
   return [...groups.values()];
+}
+
+const PRINCIPAL = Symbol('websocket principal');
+
+/** An upgrade is admitted like a request (401/403 answered over HTTP), then given to the route's socket handler. */
+function webSocketOf(route: RouteDefinition<any>, admit: (route: RouteDefinition<any>, req: FastifyRequest) => Promise<unknown>) {
+  return {
+    preHandler: async (req: FastifyRequest) => {
+      if ((req as { ws?: boolean }).ws) (req as unknown as Record<symbol, unknown>)[PRINCIPAL] = await admit(route, req);
+    },
+    wsHandler: (socket: import('ws').WebSocket, req: FastifyRequest) =>
+      route.websocket!(socket, ((req as unknown as Record<symbol, unknown>)[PRINCIPAL] ?? null) as Parameters<NonNullable<RouteDefinition['websocket']>>[1]),
+  };
 }
 
 function noFastifySchemas(): never {

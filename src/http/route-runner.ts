@@ -31,7 +31,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function createRouteRunner(deps: RouteRunnerDeps) {
   const transport = deps.transport ?? { tls: false, proxies: trustNoProxy };
-  return { run, runMerged };
+  return { run, runMerged, admit };
 
   /**
    * Routes sharing a method and path (route.ts, merge): the caller's identity is resolved once, each route the
@@ -60,7 +60,8 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     return send(reply, { status: 200, body: JSON.stringify(merged), type: JSON_TYPE }, false);
   }
 
-  async function run(route: RouteDefinition<any>, req: FastifyRequest, reply: FastifyReply) {
+  /** Who is calling, and whether they may: 401/403 otherwise (also what a WebSocket upgrade is answered with). */
+  async function admit(route: RouteDefinition<any>, req: FastifyRequest): Promise<Principal | null> {
     // Before anything reads the request: strings no store can hold never reach a query, whatever the route.
     rejectUnstorableInput(req);
     // Who is asking comes first: a caller who may not call the route learns nothing about its input rules.
@@ -68,7 +69,6 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     const principal = carriesCredentials(route, req) ? await authenticate(route, req) : null;
     // A browser's cookie is sent whoever made the page: writes it authenticates must prove they came from ours.
     assertNotForged(req, principal, forwardedBy(req, transport.proxies, 'x-forwarded-host') ?? req.headers.host);
-    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
     if (route.permission !== 'public') {
       if (!principal) throw errors.unauthorized();
       if (route.permission !== 'authenticated' && !mayCall(principal, route)) {
@@ -76,6 +76,12 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
         throw errors.forbidden(`permission ${route.permission} is required`, { details: { required_permission: route.permission } });
       }
     }
+    return principal;
+  }
+
+  async function run(route: RouteDefinition<any>, req: FastifyRequest, reply: FastifyReply) {
+    const principal = await admit(route, req);
+    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
     const params = parse(route.schema.params, req.params, 'path parameters');
     const query = parse(route.schema.query, req.query, 'query');
     const body = parse(route.schema.body, req.body, 'body');
@@ -107,7 +113,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
           : { status, body: JSON.stringify(output ?? null), type: JSON_TYPE };
     if (idem) await deps.idempotency.finish(idem.request, response);
     return send(reply, response, false);
-  };
+  }
 
   /** The handler and its audit row, in the one transaction the caller opened. */
   async function handleAudited(route: RouteDefinition<any>, ctx: HandlerContext) {

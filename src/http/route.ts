@@ -130,6 +130,11 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
    * use debug, so they do not bury the requests operators look for.
    */
   accessLog?: 'info' | 'debug';
+  /**
+   * A WebSocket route (GET): an upgrade request is authenticated and authorized like any request (a refusal is the
+   * HTTP answer), then handed to this with its principal; a plain GET runs `handler`.
+   */
+  websocket?(socket: import('ws').WebSocket, principal: Principal | null): void;
   schema: S;
   handler(ctx: RouteContext<S>): unknown | Promise<unknown>;
 }

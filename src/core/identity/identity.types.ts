@@ -203,6 +203,9 @@ export interface TokenPair {
   /** Seconds. */
   expires_in: number;
   session_id: string;
+  /** When the access token and the session (its refresh tokens) end, RFC 3339 (AiFw's login shape). */
+  access_expires_at?: string;
+  refresh_expires_at?: string;
 }
 
 export interface SessionView {

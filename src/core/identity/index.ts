@@ -1,3 +1,4 @@
+import { aifwPermissionBits } from '../rbac/aifw-permission-bits.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -31,6 +32,12 @@ export interface IdentityDeps {
   now: () => Date;
 }
 
+/** What a UI decodes from an access token: AiFw's username, role and perm bits (informative, re-read on use). */
+async function decodableClaims(users: ReturnType<typeof createUserService>, rbac: ReturnType<typeof createRbac>, userId: string): Promise<Record<string, unknown>> {
+  const [user, access] = await Promise.all([users.get(userId), rbac.userAccess(userId)]);
+  return { username: user.username, role: access.roles[0] ?? null, perm: aifwPermissionBits(rbac.registry.expand(access.permissions)) };
+}
+
 /** Users, roles, tokens, sessions, MFA, keys, service accounts and SSO, wired by hand. */
 export function createIdentity(deps: IdentityDeps): Identity {
   const settings = createAuthSettings(deps);
@@ -46,7 +53,7 @@ export function createIdentity(deps: IdentityDeps): Identity {
   });
   const groups = createGroupService(deps);
   const keyset = createKeyset(deps);
-  sessions = createSessionService({ ...deps, keyset, settings });
+  sessions = createSessionService({ ...deps, keyset, settings, accessClaims: (id) => decodableClaims(users, rbac, id) });
   const mfa = createMfaService({ ...deps, users });
   const lockout = createLockout({ ...deps, settings });
   const login = createLoginService({ ...deps, users, passwords, lockout, mfa, sessions, keyset });

@@ -19,6 +19,8 @@ import { createSessionStore } from './session.store.js';
 export interface SessionDeps extends IdentityDeps {
   keyset: Keyset;
   settings: AuthSettingsService;
+  /** Claims a client may decode from the access token (username, role, AiFw's perm bits); never trusted back. */
+  accessClaims?(userId: string): Promise<Record<string, unknown>>;
 }
 
 /** The code of the 401 answering a refresh token presented twice (the route audits it). */
@@ -51,7 +53,8 @@ export function createSessionService(deps: SessionDeps): SessionService {
   const isLive = (row: SessionRow) => row.revoked_at === null && row.expires_at > at();
 
   async function issuePair(session: SessionRow, settings: AuthSettings): Promise<TokenPair> {
-    const claims = { sub: session.user_id, sid: session.id, typ: 'access', jti: randomUUID() };
+    const extra = deps.accessClaims ? await deps.accessClaims(session.user_id) : {};
+    const claims = { ...extra, sub: session.user_id, sid: session.id, typ: 'access', jti: randomUUID() };
     const access = await deps.keyset.sign(claims, settings.access_token_ttl_s);
     const refreshToken = randomBytes(32).toString('base64url');
     await store.insertRefreshToken({
@@ -62,7 +65,10 @@ export function createSessionService(deps: SessionDeps): SessionService {
       expires_at: session.expires_at,
       used_at: null,
     });
-    return { access_token: access.token, refresh_token: refreshToken, token_type: 'Bearer', expires_in: settings.access_token_ttl_s, session_id: session.id };
+    return {
+      access_token: access.token, refresh_token: refreshToken, token_type: 'Bearer', expires_in: settings.access_token_ttl_s, session_id: session.id,
+      access_expires_at: access.expiresAt?.toISOString(), refresh_expires_at: session.expires_at,
+    };
   }
 
   async function revokeFamily(session: SessionRow, reason: string): Promise<void> {

@@ -24,6 +24,8 @@ const createdKey = z.object({
   id: z.string(),
   name: z.string(),
   key: z.string(),
+  /** AiFw's prefix: the key's first 12 characters, to recognise it later. */
+  prefix: z.string(),
   permissions: z.array(z.string()),
   created_at: z.string(),
   expires_at: z.string().nullable(),
@@ -44,7 +46,7 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
   async function create(ctx: RouteContext<any>, input: { name: string; permissions: string[]; expires_at?: string | null }) {
     const { key, secret } = await apiKeys.create(principalOf(ctx), input);
     ctx.auditResource('api_key', key.id, { name: key.name, permissions: key.permissions, expires_at: key.expires_at });
-    return { id: key.id, name: key.name, key: secret, permissions: key.permissions, created_at: key.created_at, expires_at: key.expires_at };
+    return { id: key.id, name: key.name, key: secret, prefix: secret.slice(0, 12), permissions: key.permissions, created_at: key.created_at, expires_at: key.expires_at };
   }
 
   /** Everyone's keys for those holding the read permission, else the caller's own. */
@@ -59,11 +61,12 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'POST', path: '/api/v1/auth/api-keys', surface: 'edge', permission: 'authenticated', tags, status: 201,
       audit: 'identity.api_key.create', summary: 'Create an API key scoped to a subset of your permissions; the secret is shown once',
+      description: "Bound to the caller. Without permissions (AiFw's own body is just {name}) the key carries the caller's permissions; with them, a subset of the caller's (400 otherwise).",
       schema: {
-        body: z.object({ name, permissions: z.array(z.string()).min(1), expires_at: expiresAt }),
+        body: z.object({ name, permissions: z.array(z.string()).min(1).optional(), expires_at: expiresAt }),
         response: createdKey,
       },
-      handler: (ctx) => create(ctx, ctx.body),
+      handler: (ctx) => create(ctx, { ...ctx.body, permissions: ctx.body.permissions ?? [...principalOf(ctx).permissions] }),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/auth/api-keys', surface: 'edge', permission: 'authenticated', tags,

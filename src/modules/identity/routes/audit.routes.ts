@@ -29,6 +29,20 @@ const EDGE_MAX = 1000;
 /** The audit service pages at most this many rows a call. */
 const CHUNK = 200;
 
+/** AiFw's audit row (its users page reads data[]): who did what, the details as one string. */
+const aifwAuditEntry = z.object({
+  id: z.string(), user_id: z.string().nullable(), actor_id: z.string().nullable(), action: z.string(),
+  details: z.string().nullable(), ip_addr: z.string().nullable(), created_at: z.string(),
+});
+function aifwEntry(event: AuditEvent): z.infer<typeof aifwAuditEntry> {
+  const subject = event.resource_type === 'user' ? event.resource_id : event.actor_type === 'user' ? event.actor_id : null;
+  const details = [event.result !== 'success' ? event.result : null, event.actor_name, Object.keys(event.details ?? {}).length ? JSON.stringify(event.details) : null];
+  return {
+    id: event.id, user_id: subject, actor_id: event.actor_id, action: event.action,
+    details: details.filter(Boolean).join(' ') || null, ip_addr: event.client_ip, created_at: event.occurred_at,
+  };
+}
+
 type FleetFilters = Omit<z.output<typeof fleetQuery>, 'cursor' | 'limit'>;
 
 function filterOf(query: FleetFilters) {
@@ -97,9 +111,14 @@ export function auditRoutes(core: Core): RouteDefinition<any>[] {
           limit: z.coerce.number().int().min(1).max(EDGE_MAX).default(100),
           offset: z.coerce.number().int().min(0).default(0),
         }),
-        response: z.object({ items: z.array(auditEventView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+        response: z.object({
+          data: z.array(aifwAuditEntry), items: z.array(auditEventView), total: z.number().int(), limit: z.number().int(), offset: z.number().int(),
+        }),
       },
-      handler: async ({ query }) => ({ ...(await offsetPage(query.limit, query.offset)), limit: query.limit, offset: query.offset }),
+      handler: async ({ query }) => {
+        const page = await offsetPage(query.limit, query.offset);
+        return { data: page.items.map(aifwEntry), ...page, limit: query.limit, offset: query.offset };
+      },
     }),
   ];
 }

@@ -9,7 +9,7 @@ const recoveryCodes = z.object({ recovery_codes: z.array(z.string()) });
 /** A TOTP code, or a recovery code where one is accepted. */
 const code = z.string().trim().min(6).max(32);
 const userId = z.string().uuid();
-const ticket = z.object({ ticket: z.string(), expires_in: z.number().int() });
+const ticket = z.object({ ticket: z.string(), expires_in: z.number().int(), expires_in_seconds: z.number().int() });
 
 /**
  * TOTP MFA in three dialects: the caller's own enrollment (fleet mfa:enroll/mfa:verify, edge totp/*), an
@@ -69,7 +69,8 @@ export function mfaRoutes(core: Core): RouteDefinition<any>[] {
       handler: (ctx) => {
         const principal = principalOf(ctx);
         if (principal.type !== 'user' && principal.type !== 'api_key') throw errors.forbidden('tickets are issued to users and API keys only');
-        return core.identity.tickets.issue(principal);
+        const issued = core.identity.tickets.issue(principal);
+        return { ...issued, expires_in_seconds: issued.expires_in };
       },
     }),
 

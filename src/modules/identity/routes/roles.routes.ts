@@ -79,8 +79,11 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
     // edge (AiFw): roles are part of users:read / users:write
     defineRoute({
       method: 'GET', path: '/api/v1/auth/roles', surface: 'edge', permission: 'users:read', tags,
-      summary: `List roles; ${pageDoc()}`, schema: { query: pageQuery(), response: z.array(roleView) },
-      handler: async (ctx) => itemsWithTotal(ctx, pageOf(await rbac.listRoles(), ctx.query)),
+      summary: `List roles as {roles: [...]}, built-in roles with their permissions expanded; ${pageDoc()}`,
+      schema: { query: pageQuery(), response: z.object({ roles: z.array(roleView) }) },
+      handler: async (ctx) => ({
+        roles: itemsWithTotal(ctx, pageOf(await rbac.listRoles(), ctx.query)).map((role) => (role.builtin ? { ...role, permissions: rbac.registry.expand(role.permissions) } : role)),
+      }),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/roles', surface: 'edge', permission: 'users:write', tags, status: 201,

@@ -11,7 +11,20 @@ import { defineRoute, type RouteContext, type RouteDefinition } from '../../../h
 import { clearSessionCookies, clientOf, FLEET_PAGE, idParam, loginRateLimit, loginUser, principalOf, setSessionCookie, tokenPair, userIdOf } from './common.js';
 
 /** mfa_enrollment_required: OpenWatch's flag for a user the auth policy requires MFA of who has none yet. */
-const loginResponse = tokenPair.extend({ user: loginUser, mfa_enrollment_required: z.boolean().optional() });
+/** AiFw's nested token pair (its UI reads tokens.access_token); null while a TOTP code is still due. */
+const aifwTokens = z.object({
+  access_token: z.string(), refresh_token: z.string(), access_expires_at: z.string().nullable(), refresh_expires_at: z.string().nullable(), token_type: z.literal('Bearer'),
+});
+const loginResponse = tokenPair.extend({
+  user: loginUser, mfa_enrollment_required: z.boolean().optional(), tokens: aifwTokens, totp_required: z.literal(false),
+});
+/** AiFw's first step for a user with TOTP: 200, no tokens, and the mfa_token for totp/login. */
+const totpPending = z.object({ tokens: z.null(), totp_required: z.literal(true), mfa_token: z.string() });
+/**
+ * AiFw's web client sends this header on its calls (CSRF defence in depth); a login carrying it gets AiFw's TOTP
+ * step (200 totp_required) instead of the 401 mfa_required OpenWatch's client and Rampart's console read.
+ */
+const AIFW_CLIENT_HEADER = 'x-aifw-csrf';
 const sessionView = z.object({
   id: z.string(),
   user_id: z.string(),
@@ -50,6 +63,7 @@ const me = z.object({
 });
 
 const text = (max: number) => z.string().min(1).max(max);
+const totpCode = z.string().trim().min(6).max(32);
 
 function shapeLogin(result: LoginResult) {
   const { user } = result;
@@ -59,6 +73,11 @@ function shapeLogin(result: LoginResult) {
     token_type: result.token_type,
     expires_in: result.expires_in,
     user: { id: user.id, username: user.username, email: user.email, role: user.roles[0] ?? null },
+    tokens: {
+      access_token: result.access_token, refresh_token: result.refresh_token, token_type: result.token_type,
+      access_expires_at: result.access_expires_at ?? null, refresh_expires_at: result.refresh_expires_at ?? null,
+    },
+    totp_required: false as const,
   };
 }
 
@@ -144,10 +163,18 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
       description: 'With TOTP enabled and no otp, answers 401 mfa_required with details.mfa_token for POST /api/v1/auth/totp/login.',
       schema: {
         body: z.object({ username: text(256), password: text(1024), otp: z.string().trim().max(32).optional() }),
-        response: loginResponse,
+        response: z.union([loginResponse, totpPending]),
         responses: { 401: { description: 'invalid credentials, or mfa_required' }, 429: { description: 'too many attempts, or the account is locked' } },
       },
-      handler: (ctx) => audited(ctx, { username: ctx.body.username.toLowerCase(), step: 'password' }, () => login.login(ctx.body, clientOf(ctx))),
+      handler: async (ctx) => {
+        try {
+          return await audited(ctx, { username: ctx.body.username.toLowerCase(), step: 'password' }, () => login.login(ctx.body, clientOf(ctx)));
+        } catch (err) {
+          const mfaToken = isRampartError(err) && err.code === LOGIN_ERRORS.mfaRequired ? err.details?.mfa_token : undefined;
+          if (typeof mfaToken === 'string' && ctx.headers[AIFW_CLIENT_HEADER] !== undefined) return { tokens: null, totp_required: true, mfa_token: mfaToken };
+          throw err;
+        }
+      },
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/refresh', surface: 'fleet', permission: 'public', tags, rateLimit, unknownFields,
@@ -215,9 +242,24 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
     // edge (AiFw): the second step of a TOTP login
     defineRoute({
       method: 'POST', path: '/api/v1/auth/totp/login', surface: 'edge', permission: 'public', tags, rateLimit, unknownFields,
-      summary: 'Submit the TOTP (or a recovery) code with the mfa_token from /login',
-      schema: { body: z.object({ mfa_token: text(4096), code: z.string().trim().min(6).max(32) }), response: loginResponse },
-      handler: (ctx) => audited(ctx, { step: 'totp' }, () => login.completeMfa(ctx.body.mfa_token, ctx.body.code, clientOf(ctx))),
+      summary: 'Submit the TOTP (or a recovery) code: with the mfa_token from /login, or as AiFw does with username, password and totp_code',
+      schema: {
+        body: z.object({
+          mfa_token: text(4096).optional(), code: totpCode.optional(),
+          username: text(256).optional(), password: text(1024).optional(), totp_code: totpCode.optional(),
+        }),
+        response: loginResponse,
+      },
+      handler: (ctx) => {
+        const { mfa_token, code, username, password, totp_code } = ctx.body;
+        if (mfa_token !== undefined && code !== undefined) {
+          return audited(ctx, { step: 'totp' }, () => login.completeMfa(mfa_token, code, clientOf(ctx)));
+        }
+        if (username !== undefined && password !== undefined && totp_code !== undefined) {
+          return audited(ctx, { username: username.toLowerCase(), step: 'totp' }, () => login.login({ username, password, otp: totp_code }, clientOf(ctx)));
+        }
+        throw errors.validation('send mfa_token and code, or username, password and totp_code');
+      },
     }),
 
     // egress (Neuwerk)

@@ -8,8 +8,17 @@ import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { loginRateLimit, userView } from './common.js';
 
 const edgeKeys = Object.fromEntries(EDGE_AUTH_SETTING_KEYS.map((key) => [key, true as const])) as { [K in (typeof EDGE_AUTH_SETTING_KEYS)[number]]: true };
-const edgePatch = authSettingsPatch.pick(edgeKeys);
-const authSettings = edgePatch.required();
+/** AiFw's own names for the same settings (its settings page reads and writes these). */
+const aifwNames = z.object({
+  access_token_expiry_mins: z.number().int().min(1).max(1440),
+  refresh_token_expiry_days: z.number().int().min(1).max(90),
+  require_totp: z.boolean(),
+  max_login_attempts: z.number().int().min(1).max(100),
+  lockout_duration_secs: z.number().int().min(60).max(86_400),
+  allow_registration: z.boolean(),
+});
+const edgePatch = authSettingsPatch.pick(edgeKeys).extend(aifwNames.partial().shape).strict();
+const authSettings = authSettingsPatch.pick(edgeKeys).required().extend(aifwNames.shape);
 
 /**
  * The edge's run-time auth settings (lockout, token lifetimes, password length, self-registration) and its
@@ -17,7 +26,29 @@ const authSettings = edgePatch.required();
  */
 /** The edge's view of the settings: the fleet's auth policy fields are not part of AiFw's shape. */
 function pickEdge(all: AuthSettings) {
-  return Object.fromEntries(EDGE_AUTH_SETTING_KEYS.map((key) => [key, all[key]]));
+  return {
+    ...Object.fromEntries(EDGE_AUTH_SETTING_KEYS.map((key) => [key, all[key]])),
+    access_token_expiry_mins: Math.round(all.access_token_ttl_s / 60),
+    refresh_token_expiry_days: Math.max(1, Math.round(all.refresh_token_ttl_s / 86_400)),
+    require_totp: all.mfa_required,
+    max_login_attempts: all.lockout_threshold,
+    lockout_duration_secs: all.lockout_minutes * 60,
+    allow_registration: all.registration_enabled,
+  };
+}
+
+/** AiFw's names folded into Rampart's settings (Rampart's own names win when both are given). */
+function fromAifw(body: z.infer<typeof edgePatch>): Partial<AuthSettings> {
+  const { access_token_expiry_mins, refresh_token_expiry_days, require_totp, max_login_attempts, lockout_duration_secs, allow_registration, ...own } = body;
+  return {
+    ...(access_token_expiry_mins !== undefined ? { access_token_ttl_s: access_token_expiry_mins * 60 } : {}),
+    ...(refresh_token_expiry_days !== undefined ? { refresh_token_ttl_s: refresh_token_expiry_days * 86_400 } : {}),
+    ...(require_totp !== undefined ? { mfa_required: require_totp } : {}),
+    ...(max_login_attempts !== undefined ? { lockout_threshold: max_login_attempts } : {}),
+    ...(lockout_duration_secs !== undefined ? { lockout_minutes: Math.max(1, Math.round(lockout_duration_secs / 60)) } : {}),
+    ...(allow_registration !== undefined ? { registration_enabled: allow_registration } : {}),
+    ...own,
+  };
 }
 
 export function settingsRoutes(core: Core): RouteDefinition<any>[] {
@@ -48,7 +79,7 @@ export function settingsRoutes(core: Core): RouteDefinition<any>[] {
         const roleName = ctx.body.registration_role;
         if (roleName !== undefined && !(await findRole(roleName))) throw errors.validation(`registration_role: role ${roleName} does not exist`);
         ctx.auditResource('auth_settings', null, { changes: ctx.body });
-        return pickEdge(await settings.update(ctx.body));
+        return pickEdge(await settings.update(fromAifw(ctx.body)));
       },
     }),
     defineRoute({

@@ -11,7 +11,11 @@ export const displayName = z.string().max(200);
 export const roleNames = z.array(z.string().min(1).max(64)).max(50);
 
 /** The edge's user: the shared view plus the single role and enabled flag AiFw clients read. */
-export const edgeUserView = userView.extend({ role: z.string().nullable(), enabled: z.boolean(), totp_enabled: z.boolean() });
+export const edgeUserView = userView.extend({
+  role: z.string().nullable(), enabled: z.boolean(), totp_enabled: z.boolean(),
+  /** AiFw's 'local' or an OAuth provider; Rampart's users sign in with a password or SSO alike ('local'). */
+  auth_provider: z.string(),
+});
 
 export const roleView = z.object({
   id: z.string(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import type { User, UserStatus } from '../../../core/identity/identity.types.js';
+import { errors } from '../../../core/errors.js';
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { actorOf, idParam, principalOf } from './common.js';
@@ -13,6 +14,8 @@ const DEFAULT_EDGE_ROLE = 'viewer';
 const roleChoice = { role: z.string().min(1).max(64).optional(), roles: roleNames.optional() };
 const createBody = z.object({ username, password, email: email.nullish(), display_name: displayName.nullish(), ...roleChoice });
 const updateBody = z.object({
+  /** AiFw's edit form sends the username back; it cannot change here (400 when it differs). */
+  username: username.optional(),
   email: email.nullish(),
   display_name: displayName.nullish(),
   ...roleChoice,
@@ -23,7 +26,7 @@ const updateBody = z.object({
 });
 
 export function edgeView(user: User): z.infer<typeof edgeUserView> {
-  return { ...user, role: user.roles[0] ?? null, enabled: user.status === 'active', totp_enabled: user.mfa_enabled };
+  return { ...user, role: user.roles[0] ?? null, enabled: user.status === 'active', totp_enabled: user.mfa_enabled, auth_provider: 'local' };
 }
 
 const rolesOf = (body: { role?: string; roles?: string[] }) => body.roles ?? (body.role ? [body.role] : undefined);
@@ -35,7 +38,8 @@ export function edgeUsersRoutes(core: Core): RouteDefinition<any>[] {
 
   async function update(ctx: RouteContext<{ params: typeof idParam; body: typeof updateBody }>): Promise<User> {
     const { id } = ctx.params;
-    const { role, roles, enabled, password: newPassword, ...patch } = ctx.body;
+    const { role, roles, enabled, password: newPassword, username: name, ...patch } = ctx.body;
+    if (name !== undefined && name.toLowerCase() !== (await users.get(id)).username.toLowerCase()) throw errors.validation('username: a user cannot be renamed');
     const status: UserStatus | undefined = enabled === undefined ? patch.status : enabled ? 'active' : 'disabled';
     if (status && status !== 'active') assertNotSelf(principalOf(ctx), id, `set to ${status}`);
     await users.update(id, { ...patch, status });
@@ -52,8 +56,8 @@ export function edgeUsersRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/auth/users', surface: 'edge', permission: 'users:read', tags,
-      summary: `List users, by username; ${pageDoc()}`, schema: { query: pageQuery(), response: z.array(edgeUserView) },
-      handler: async (ctx) => itemsWithTotal(ctx, await users.list(ctx.query)).map(edgeView),
+      summary: `List users, by username, as {data: [...]}; ${pageDoc()}`, schema: { query: pageQuery(), response: z.object({ data: z.array(edgeUserView) }) },
+      handler: async (ctx) => ({ data: itemsWithTotal(ctx, await users.list(ctx.query)).map(edgeView) }),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/users', surface: 'edge', permission: 'users:write', tags, status: 201,
