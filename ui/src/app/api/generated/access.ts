@@ -1295,6 +1295,7 @@ export interface operations {
                         key: string;
                         name: string;
                         permissions: string[];
+                        prefix: string;
                     };
                 };
             };
