@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Button, Group, Select, SimpleGrid, Switch, Tabs, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, SegmentedControl, Select, SimpleGrid, Switch, Text, TextInput } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useCan } from '../../../app/auth/session';
@@ -22,7 +22,7 @@ export function NatPage() {
   const can = useCan();
   const writable = can('nat:write');
   const list = useNat();
-  const [tab, setTab] = useState<string | null>('forward');
+  const [tab, setTab] = useState<string>('forward');
   const [editing, setEditing] = useState<NatRule | 'new' | null>(null);
   const toggle = useEdgeAction((n: NatRule) => calls.saveNat({ natId: n.id, body: bodyOfNat(n, { status: n.status === 'active' ? 'disabled' : 'active' }) }));
   const remove = useEdgeAction((n: NatRule) => calls.deleteNat(n.id), 'NAT rule deleted.');
@@ -68,13 +68,13 @@ export function NatPage() {
       description="Port forwards rewrite the destination of incoming traffic (a pass rule must still allow it); outbound NAT rewrites the source of traffic leaving an interface."
       actions={writable && <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>Add NAT rule</Button>}
     >
-      <Tabs value={tab} onChange={setTab} mb="sm">
-        <Tabs.List>
-          <Tabs.Tab value="forward">Port forwards</Tabs.Tab>
-          <Tabs.Tab value="outbound">Outbound</Tabs.Tab>
-          <Tabs.Tab value="other">Other</Tabs.Tab>
-        </Tabs.List>
-      </Tabs>
+      <SegmentedControl
+        mb="sm"
+        value={tab}
+        onChange={setTab}
+        aria-label="Kind of NAT rule"
+        data={[{ value: 'forward', label: 'Port forwards' }, { value: 'outbound', label: 'Outbound' }, { value: 'other', label: 'Other (binat)' }]}
+      />
       <DataTable label="NAT rules" columns={columns} rows={rows} rowKey={(n) => n.id} loading={list.isPending} error={list.error} retry={() => list.refetch()} empty={tab === 'outbound' ? 'Masquerade a LAN behind the WAN address with an outbound rule.' : 'Forward a port of the WAN address to a server inside.'} />
       {editing && <NatForm rule={editing === 'new' ? null : editing} defaultType={tab === 'outbound' ? 'masquerade' : 'dnat'} onClose={() => setEditing(null)} />}
     </EdgePage>
