@@ -14,6 +14,7 @@ import { signIn, type SignedIn } from '../helpers/identity.js';
 import { waitFor } from '../helpers/wait.js';
 import { edgeServices } from '../../src/modules/edge/edge.services.js';
 import { EDGE_CHANGED } from '../../src/modules/edge/edge.types.js';
+import { rulesOf } from '../../src/modules/edge/firewall/compile.js';
 import { findProgram } from '../helpers/e2e.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-edge-fw-'));
@@ -123,7 +124,7 @@ describe('rules', () => {
     assert.deepEqual(await ids(), [b.id, a.id, c.id]);
     assert.deepEqual((await call('GET', `/api/v1/rules/${b.id}`)).json().data.priority, 0);
     const compiled = await edgeServices(r.core).firewall.compileStored();
-    const chain = compiled.chains.find((ch) => ch.name === 'rules_in')!.rules.map((x) => x.key.split('.')[0]).filter((id) => [a.id, b.id, c.id].includes(id));
+    const chain = rulesOf(compiled, 'in').map((x) => x.key.split('.')[0]).filter((id) => [a.id, b.id, c.id].includes(id));
     assert.deepEqual(chain, [b.id, a.id, c.id]);
     assert.equal((await call('PUT', '/api/v1/rules/reorder', { rule_ids: [a.id, a.id] })).statusCode, 400);
     for (const x of [a, b, c]) await call('DELETE', `/api/v1/rules/${x.id}`);
@@ -188,7 +189,7 @@ describe('aliases', () => {
     assert.equal((await call('DELETE', `/api/v1/aliases/${alias.id}`)).statusCode, 409);
     const compiled = await edgeServices(r.core).firewall.compileStored();
     assert.deepEqual(compiled.sets.find((s) => s.name === 'a_office-nets_4')!.elements, ['10.0.0.0/8', '192.168.1.0/24']);
-    const texts = compiled.chains.find((c) => c.name === 'rules_in')!.rules.filter((x) => x.key.startsWith(used.id)).map((x) => x.text);
+    const texts = rulesOf(compiled, 'in').filter((x) => x.key.startsWith(used.id)).map((x) => x.text);
     assert.equal(texts.length, 2, 'one rule per family the alias holds');
     assert.ok(texts.some((t) => t.includes('ip saddr @a_office-nets_4')) && texts.some((t) => t.includes('ip6 saddr @a_office-nets_6')));
     await call('DELETE', `/api/v1/rules/${used.id}`);
@@ -220,7 +221,7 @@ describe('aliases', () => {
     assert.equal((await call('POST', '/api/v1/rules', { action: 'pass', direction: 'in', protocol: 'tcp', dst_port_alias: 'hosts1' })).statusCode, 400);
     assert.equal((await call('POST', '/api/v1/rules', { action: 'pass', direction: 'in', protocol: 'tcp', src_addr: '<web>' })).statusCode, 400);
     const compiled = await edgeServices(r.core).firewall.compileStored();
-    assert.ok(compiled.chains.find((c) => c.name === 'rules_in')!.rules.some((x) => x.text.includes('th dport @p_web')));
+    assert.ok(rulesOf(compiled, 'in').some((x) => x.text.includes('th dport @p_web')));
     await call('DELETE', `/api/v1/rules/${made.json().data.id}`);
     await call('DELETE', `/api/v1/aliases/${ports.id}`);
     await call('DELETE', `/api/v1/aliases/${hosts.id}`);
@@ -332,7 +333,7 @@ describe('geo-IP', () => {
     assert.equal((await call('POST', '/api/v1/geoip', { country_code: 'FR', action: 'maybe' })).statusCode, 400);
     const compiled = await edgeServices(r.core).firewall.compileStored();
     assert.deepEqual(compiled.sets.find((s) => s.name === 'g_fr_4')!.elements, ['203.0.113.0/24']);
-    assert.ok(compiled.chains.find((c) => c.name === 'geoip')!.rules.some((x) => x.text.startsWith('ip saddr @g_fr_4') && x.text.includes('drop')));
+    assert.ok(rulesOf(compiled, 'geo').some((x) => x.text.startsWith('ip saddr @g_fr_4') && x.text.includes('drop')));
     assert.equal((await call('DELETE', `/api/v1/geoip/${made.json().data.id}`)).statusCode, 200);
     assert.equal((await call('DELETE', `/api/v1/geoip/${made.json().data.id}`)).statusCode, 404);
   });

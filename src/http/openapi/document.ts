@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Surface } from '../dialects.js';
 import type { HttpMethod, RouteDefinition } from '../route.js';
 import { errorEnvelopes } from './errors.js';
@@ -28,8 +29,7 @@ const METHOD_ORDER: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** An OpenAPI 3.1 document generated from route declarations, stable whatever order the modules were wired in. */
 export function buildOpenApiDocument(opts: OpenApiDocumentOptions): OpenApiDocument {
-  const routes = opts.routes
-    .filter((route) => !route.hidden && opts.include(route))
+  const routes = mergedForDocument(opts.routes.filter((route) => !route.hidden && opts.include(route)))
     .map((route) => ({ route, path: toOpenApiPath(route.path) }))
     .sort((a, b) => compare(a.path.template, b.path.template) || METHOD_ORDER.indexOf(a.route.method) - METHOD_ORDER.indexOf(b.route.method));
 
@@ -51,6 +51,37 @@ export function buildOpenApiDocument(opts: OpenApiDocumentOptions): OpenApiDocum
     paths,
     components: { schemas: components.schemas, securitySchemes },
   };
+}
+
+/**
+ * Routes sharing a method and path through `merge` (route.ts) are one operation: its response has every route's
+ * fields (allOf), its query every route's parameters; the summary names each route and the permission it needs.
+ */
+function mergedForDocument(routes: RouteDefinition<any>[]): RouteDefinition<any>[] {
+  const out: RouteDefinition<any>[] = [];
+  const seen = new Map<string, number>();
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    const at = seen.get(key);
+    if (at === undefined || !route.merge) {
+      seen.set(key, out.length);
+      out.push(route);
+      continue;
+    }
+    const first = out[at];
+    const queries = [first.schema.query, route.schema.query].filter((q): q is z.ZodObject<any> => q instanceof z.ZodObject);
+    const responses = [first.schema.response, route.schema.response].filter((x): x is z.ZodType => !!x);
+    out[at] = {
+      ...first,
+      summary: `${first.summary} (${first.permission}) and ${route.summary} (${route.permission}); the caller gets the fields of those it may call`,
+      schema: {
+        ...first.schema,
+        ...(queries.length ? { query: queries.reduce((a, b) => a.extend(b.shape)) } : {}),
+        ...(responses.length ? { response: responses.reduce((a, b) => z.intersection(a, b)) } : {}),
+      },
+    };
+  }
+  return out;
 }
 
 function unique(id: string, taken: Set<string>): string {

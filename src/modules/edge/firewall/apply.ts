@@ -1,9 +1,10 @@
 /**
- * Applying a compiled ruleset with nft. The first apply (and any whose chains changed shape) replaces both tables
- * in one `nft -f` transaction. When only set contents or rule texts changed, only those are sent, still in one
- * transaction: `flush set` + `add element` for a changed set, `replace rule ... handle N` for a changed rule (the
- * handles are read back from the kernel after a full apply, by the key in each rule's comment). A failed script
- * leaves the running ruleset untouched and the applier's memory of it unchanged.
+ * Applying a compiled ruleset with nft. The first apply (and any that changes the tables' shape: which sets and
+ * chains exist, the base chains' fixed rules) replaces both tables in one `nft -f` transaction. When only set
+ * contents or rules changed, only those are sent, still in one transaction: `flush set` + `add element` for a
+ * changed set, `flush chain` + `add rule` for each changed block of rules (compile.ts), the NAT table redefined if
+ * it changed. Nothing needs rule handles, so nft never reads the ruleset back. A failed script leaves the running
+ * ruleset untouched and the applier's memory of it unchanged.
  */
 import { runNft } from '../../../core/dataplane/nft-command.js';
 import { FILTER_TABLE, fullScript, natTableText, NAT_TABLE, type Compiled, type CompiledSet } from './compile.js';
@@ -14,8 +15,7 @@ export interface ApplyOutcome {
   statements: number;
 }
 
-const shape = (c: Compiled) =>
-  JSON.stringify([c.sets.map((s) => [s.name, s.type]), c.chains.map((ch) => [ch.name, ch.head, ch.tail, ch.rules.map((r) => r.key)])]);
+const shape = (c: Compiled) => JSON.stringify([c.sets.map((s) => [s.name, s.type]), c.chains.map((ch) => [ch.name, ch.head, ch.tail])]);
 
 function elementsText(s: CompiledSet): string {
   return `add element ${FILTER_TABLE} ${s.name} { ${s.elements.join(', ')} }`;
@@ -24,7 +24,6 @@ function elementsText(s: CompiledSet): string {
 export class NftApplier {
   private last: Compiled | null = null;
   private lastShape = '';
-  private handles = new Map<string, number>();
 
   /** `nft` by default; tests and the bench may pass a prefix (`ip netns exec NS nft`). */
   constructor(private readonly nft: string[] = ['nft']) {}
@@ -38,7 +37,6 @@ export class NftApplier {
   reset(): void {
     this.last = null;
     this.lastShape = '';
-    this.handles.clear();
   }
 
   async apply(c: Compiled): Promise<ApplyOutcome> {
@@ -50,8 +48,8 @@ export class NftApplier {
       try {
         await runNft(this.nft, ['-f', '-'], `${statements.join('\n')}\n`);
       } catch (err) {
-        // A handle no longer there (someone flushed the table): replace it whole.
-        if (/handle|No such file/i.test((err as Error).message)) return this.full(c, s);
+        // A chain or set no longer there (someone deleted the table): replace it whole.
+        if (/No such file/i.test((err as Error).message)) return this.full(c, s);
         throw err;
       }
       this.last = c;
@@ -65,7 +63,6 @@ export class NftApplier {
     await runNft(this.nft, ['-f', '-'], script);
     this.last = c;
     this.lastShape = s;
-    await this.readHandles();
     return { mode: 'full', statements: script.split('\n').length };
   }
 
@@ -78,30 +75,14 @@ export class NftApplier {
       out.push(`flush set ${FILTER_TABLE} ${set.name}`);
       if (set.elements.length) out.push(elementsText(set));
     });
-    for (let ci = 0; ci < to.chains.length; ci++) {
-      const chain = to.chains[ci];
-      const previous = from.chains[ci].rules;
-      for (let ri = 0; ri < chain.rules.length; ri++) {
-        const rule = chain.rules[ri];
-        if (previous[ri].text === rule.text) continue;
-        const handle = this.handles.get(rule.key);
-        if (handle === undefined) return null;
-        out.push(`replace rule ${FILTER_TABLE} ${chain.name} handle ${handle} ${rule.text}`);
-      }
-    }
+    to.chains.forEach((chain, ci) => {
+      const before = from.chains[ci].rules;
+      if (before.length === chain.rules.length && before.every((r, j) => r.text === chain.rules[j].text)) return;
+      out.push(`flush chain ${FILTER_TABLE} ${chain.name}`, ...chain.rules.map((r) => `add rule ${FILTER_TABLE} ${chain.name} ${r.text}`));
+    });
     if (from.nat.join('\n') !== to.nat.join('\n')) {
       out.push(`add table ${NAT_TABLE}`, `delete table ${NAT_TABLE}`, natTableText(to));
     }
     return out;
-  }
-
-  private async readHandles(): Promise<void> {
-    this.handles.clear();
-    // The chains holding rules only: listing the table would print every set element too.
-    const chains = (this.last?.chains ?? []).filter((c) => c.rules.length).map((c) => c.name);
-    const texts = await Promise.all(chains.map((chain) => runNft(this.nft, ['-a', 'list', 'chain', ...FILTER_TABLE.split(' '), chain])));
-    const text = texts.join('\n');
-    const re = /comment "([^" ]+)[^"]*" # handle (\d+)/g;
-    for (let m = re.exec(text); m; m = re.exec(text)) this.handles.set(m[1], Number(m[2]));
   }
 }

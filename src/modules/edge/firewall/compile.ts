@@ -53,6 +53,8 @@ export interface CompiledRule {
 
 export interface CompiledChain {
   name: string;
+  /** Block chains: the parent whose rules they hold ('in', 'out', 'geo'). */
+  parent?: string;
   head: string[];
   rules: CompiledRule[];
   tail: string[];
@@ -207,6 +209,21 @@ export function systemRules(input: Pick<CompileInput, 'managementPorts' | 'block
   };
 }
 
+/**
+ * Rules sit in blocks of BLOCK rules, chains the parent jumps to in order (same verdicts: accept and drop end the
+ * hook, a block falling off its end returns). A change rewrites only its block (`flush chain` + `add rule`), which
+ * needs no rule handles: nft never has to read the whole ruleset back, and the kernel rebuilds one small chain.
+ */
+export const BLOCK = 64;
+function blocks(prefix: string, rules: CompiledRule[]): CompiledChain[] {
+  const out: CompiledChain[] = [];
+  for (let i = 0; i < rules.length; i += BLOCK) out.push({ name: `${prefix}_${i / BLOCK}`, head: [], rules: rules.slice(i, i + BLOCK), tail: [], parent: prefix });
+  return out;
+}
+
+/** The user rules of one parent chain ('in', 'out', 'geo'), in evaluation order. */
+export const rulesOf = (c: Compiled, parent: 'in' | 'out' | 'geo'): CompiledRule[] => c.chains.filter((ch) => ch.parent === parent).flatMap((ch) => ch.rules);
+
 export function compile(input: CompileInput): Compiled {
   const aliases: AliasIndex = new Map(input.aliases.map((a) => [a.name, a]));
   const sets: CompiledSet[] = [];
@@ -239,14 +256,19 @@ export function compile(input: CompileInput): Compiled {
   const nonQuick = ordered.some((r) => r.status === 'active' && !r.quick);
   const sys = systemRules(input);
   const resetMark = nonQuick ? [`meta mark set meta mark & ${KEEP_OTHER_BITS}`] : [];
+  const inBlocks = blocks('in', rulesIn);
+  const outBlocks = blocks('out', rulesOut);
+  const geoBlocks = blocks('geo', geoRules);
+  const jumps = (bs: CompiledChain[]) => bs.map((b) => `jump ${b.name}`);
   const chains: CompiledChain[] = [
     { name: 'input', head: ['type filter hook input priority filter; policy drop;', ...sys.input, 'jump geoip', ...resetMark, 'jump rules_in', ...lastMatchTail(nonQuick)], rules: [], tail: sys.inputTail },
     { name: 'fwd_in', head: ['type filter hook forward priority filter; policy drop;', ...sys.fwdIn, 'jump geoip', ...resetMark, 'jump rules_in', ...lastMatchTail(nonQuick)], rules: [], tail: sys.fwdInTail },
     { name: 'fwd_out', head: ['type filter hook forward priority filter + 10; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: [] },
     { name: 'output', head: ['type filter hook output priority filter; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: [] },
-    { name: 'geoip', head: [], rules: geoRules, tail: [] },
-    { name: 'rules_in', head: [], rules: rulesIn, tail: [] },
-    { name: 'rules_out', head: [], rules: rulesOut, tail: [] },
+    { name: 'geoip', head: jumps(geoBlocks), rules: [], tail: [] },
+    { name: 'rules_in', head: jumps(inBlocks), rules: [], tail: [] },
+    { name: 'rules_out', head: jumps(outBlocks), rules: [], tail: [] },
+    ...geoBlocks, ...inBlocks, ...outBlocks,
   ];
   return { sets, chains, nat: compileNat(input.nat, aliases), scheduledOut };
 }
