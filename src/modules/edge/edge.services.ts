@@ -1,6 +1,8 @@
 import type { Core } from '../../core/index.js';
 import type { EdgeHooks } from './edge.types.js';
 import { createFirewallService } from './firewall/firewall.service.js';
+import { wireFrame } from './frame/frame.wiring.js';
+import { wireNetwork } from './network/network.wiring.js';
 
 /** Until a part provides its hook: nothing registered, nothing pending, no interfaces. */
 function defaultHooks(): EdgeHooks {
@@ -10,6 +12,7 @@ function defaultHooks(): EdgeHooks {
     markPending: async () => {},
     firewallCounts: async () => ({ rules: 0, active_rules: 0, nat_rules: 0 }),
     interfaces: async () => [],
+    liveNetwork: async () => ({ connections: [], connection_count: 0, interfaces: [], blocked: [], default_gateway: null, route_count: 0 }),
   };
 }
 
@@ -23,7 +26,9 @@ function createEdgeServices(core: Core) {
   hooks.sections.push(...firewall.sections);
   hooks.applySteps.push({ name: 'firewall', order: 50, apply: async () => void (await firewall.apply()) });
   hooks.firewallCounts = firewall.counts;
-  return { core, hooks, firewall };
+  const network = wireNetwork(core, hooks);
+  const frame = wireFrame(core, hooks);
+  return { core, hooks, firewall, network, frame };
 }
 
 export type EdgeServices = ReturnType<typeof createEdgeServices>;

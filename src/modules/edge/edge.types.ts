@@ -67,4 +67,16 @@ export interface EdgeHooks {
   firewallCounts(): Promise<{ rules: number; active_rules: number; nat_rules: number }>;
   /** Interface names the box has, with their roles (network part), for validation and WAN lookups. */
   interfaces(): Promise<Array<{ name: string; role: string | null; addresses: string[] }>>;
+  /** What the frame's status and metrics WebSocket show of the network (network part), read once per tick. */
+  liveNetwork(): Promise<LiveNetwork>;
+}
+
+/** The network's live state as the metrics WebSocket carries it (AiFw's status_update fields). */
+export interface LiveNetwork {
+  connections: Array<{ protocol: string; src_addr: string; src_port: number; dst_addr: string; dst_port: number; state: string; bytes_in: number; bytes_out: number }>;
+  connection_count: number;
+  interfaces: Array<{ name: string; address?: string; subnet?: string; role?: string; bytes_in: number; bytes_out: number; packets_in: number; packets_out: number }>;
+  blocked: Array<{ timestamp: string; action: string; direction: string; interface: string; protocol: string; src_addr: string; src_port: number; dst_addr: string; dst_port: number }>;
+  default_gateway: string | null;
+  route_count: number;
 }

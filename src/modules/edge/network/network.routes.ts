@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import type { Core } from '../../../core/index.js';
+import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
+import type { BlockedEntry, createBlockedRing } from './blocked.js';
+import { interfaceConfigBody, routeBody, vlanBody, type NetworkService } from './network.service.js';
+
+const tags = ['edge network'];
+const surface = 'edge' as const;
+const nameParam = z.object({ name: z.string().min(1).max(64) });
+const idParam = z.object({ id: z.string().uuid() });
+const page = (max: number, dflt: number) => ({
+  limit: z.coerce.number().int().min(1).max(max).default(dflt),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const data = <T extends z.ZodType>(schema: T) => z.object({ data: schema });
+const message = z.object({ message: z.string() });
+const comment = (ctx: RouteContext<any>) => `${ctx.raw.request.method} ${ctx.raw.request.url.split('?')[0]}`;
+const ip = z.string().max(64).optional();
+
+/** AiFw's interfaces, VLANs, routes, connections, blocked traffic and logs (docs/edge.md). */
+export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnType<typeof createBlockedRing>): RouteDefinition<any>[] {
+  const anyList = z.array(z.record(z.string(), z.unknown()));
+  return [
+    defineRoute({
+      method: 'GET', path: '/api/v1/interfaces', surface, permission: 'interfaces:read', tags,
+      summary: 'The interfaces of the box (name, addresses, status, role)', schema: { response: data(anyList) },
+      handler: async () => ({ data: await net.interfaces() }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/interfaces/detailed', surface, permission: 'interfaces:read', tags,
+      summary: 'Interfaces with their counters (bytes, packets, errors in and out)', schema: { response: data(anyList) },
+      handler: async () => ({ data: await net.detailed() }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/interfaces/roles', surface, permission: 'interfaces:read', tags,
+      summary: 'Role assignments (wan, lan ...)', schema: { response: data(z.array(z.object({ interface: z.string(), role: z.string() }))) },
+      handler: async () => ({ data: await net.roles() }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/interfaces/config/:name', surface, permission: 'interfaces:read', tags,
+      summary: "One interface's configuration", schema: { params: nameParam, response: data(z.record(z.string(), z.unknown())) },
+      handler: async (ctx) => ({ data: await net.interfaceConfig(ctx.params.name) }),
+    }),
+    defineRoute({
+      method: 'PUT', path: '/api/v1/interfaces/config/:name', surface, permission: 'interfaces:write', tags, audit: 'edge.interface.update',
+      summary: 'Configure an interface (ipv4_mode, address, gateway, mtu, enabled); applied at once with the data plane on',
+      description: 'A value the host refuses answers 400 and changes nothing stored (AiFw answers 200 with a failure message).',
+      schema: { params: nameParam, body: interfaceConfigBody, response: data(z.record(z.string(), z.unknown())) },
+      handler: async (ctx) => {
+        ctx.auditResource('interface', ctx.params.name, { fields: Object.keys(ctx.body) });
+        return { data: await net.setInterfaceConfig(ctx.params.name, ctx.body, comment(ctx)) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/interfaces/:name/stats', surface, permission: 'interfaces:read', tags,
+      summary: 'Live counters of one interface', schema: { params: nameParam, response: data(z.record(z.string(), z.unknown())) },
+      handler: async (ctx) => ({ data: await net.stats(ctx.params.name) }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/interfaces/:name/role', surface, permission: 'interfaces:read', tags,
+      summary: "One interface's role (null when none)", schema: { params: nameParam, response: data(z.object({ interface: z.string(), role: z.string().nullable() })) },
+      handler: async (ctx) => ({ data: await net.role(ctx.params.name) }),
+    }),
+    defineRoute({
+      method: 'PUT', path: '/api/v1/interfaces/:name/role', surface, permission: 'interfaces:write', tags, audit: 'edge.interface.role',
+      summary: "Set an interface's role (free text; WAN lookups use \"WAN\", any case)",
+      schema: { params: nameParam, body: z.object({ role: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') }), response: data(z.object({ interface: z.string(), role: z.string().nullable() })) },
+      handler: async (ctx) => {
+        ctx.auditResource('interface', ctx.params.name, { role: ctx.body.role });
+        return { data: await net.setRole(ctx.params.name, ctx.body.role, comment(ctx)) };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/v1/interfaces/:name/role', surface, permission: 'interfaces:write', tags, audit: 'edge.interface.role',
+      summary: "Remove an interface's role", schema: { params: nameParam, response: message },
+      handler: async (ctx) => {
+        ctx.auditResource('interface', ctx.params.name, { role: null });
+        await net.setRole(ctx.params.name, null, comment(ctx));
+        return { message: `role of ${ctx.params.name} removed` };
+      },
+    }),
+
+    defineRoute({
+      method: 'GET', path: '/api/v1/vlans', surface, permission: 'interfaces:read', tags,
+      summary: 'VLANs (802.1Q, device <parent>.<vlan_id>)', schema: { response: data(anyList) },
+      handler: async () => ({ data: await net.vlans() }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/vlans', surface, permission: 'interfaces:write', tags, status: 201, audit: 'edge.vlan.create',
+      summary: 'Create a VLAN; applied on POST /api/v1/reload (marks firewall pending)',
+      schema: { body: vlanBody, response: data(z.record(z.string(), z.unknown())), responses: { 409: { description: 'that VLAN exists on that parent' } } },
+      handler: async (ctx) => {
+        const vlan = await net.createVlan(ctx.body, comment(ctx));
+        ctx.auditResource('vlan', vlan.id, { name: vlan.name });
+        return { data: vlan };
+      },
+    }),
+    defineRoute({
+      method: 'PUT', path: '/api/v1/vlans/:id', surface, permission: 'interfaces:write', tags, audit: 'edge.vlan.update',
+      summary: 'Replace a VLAN; applied on reload', schema: { params: idParam, body: vlanBody, response: data(z.record(z.string(), z.unknown())) },
+      handler: async (ctx) => {
+        ctx.auditResource('vlan', ctx.params.id);
+        return { data: await net.updateVlan(ctx.params.id, ctx.body, comment(ctx)) };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/v1/vlans/:id', surface, permission: 'interfaces:write', tags, audit: 'edge.vlan.delete',
+      summary: 'Delete a VLAN; its device goes on reload', schema: { params: idParam, response: message },
+      handler: async (ctx) => {
+        ctx.auditResource('vlan', ctx.params.id);
+        await net.deleteVlan(ctx.params.id, comment(ctx));
+        return { message: 'VLAN deleted' };
+      },
+    }),
+
+    defineRoute({
+      method: 'GET', path: '/api/v1/routes', surface, permission: 'interfaces:read', tags,
+      summary: 'Static routes', schema: { response: data(anyList) },
+      handler: async () => ({ data: await net.routes() }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/routes', surface, permission: 'interfaces:write', tags, status: 201, audit: 'edge.route.create',
+      summary: 'Add a static route; applied at once with the data plane on (400 when the kernel refuses it)',
+      schema: { body: routeBody, response: data(z.record(z.string(), z.unknown())) },
+      handler: async (ctx) => {
+        const route = await net.createRoute(ctx.body, comment(ctx));
+        ctx.auditResource('route', route.id, { destination: route.destination, gateway: route.gateway });
+        return { data: route };
+      },
+    }),
+    defineRoute({
+      method: 'PUT', path: '/api/v1/routes/:id', surface, permission: 'interfaces:write', tags, audit: 'edge.route.update',
+      summary: 'Replace a static route; applied at once', schema: { params: idParam, body: routeBody, response: data(z.record(z.string(), z.unknown())) },
+      handler: async (ctx) => {
+        ctx.auditResource('route', ctx.params.id);
+        return { data: await net.updateRoute(ctx.params.id, ctx.body, comment(ctx)) };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/api/v1/routes/:id', surface, permission: 'interfaces:write', tags, audit: 'edge.route.delete',
+      summary: 'Delete a static route; removed at once', schema: { params: idParam, response: message },
+      handler: async (ctx) => {
+        ctx.auditResource('route', ctx.params.id);
+        await net.deleteRoute(ctx.params.id, comment(ctx));
+        return { message: 'route deleted' };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/routes/system', surface, permission: 'interfaces:read', tags,
+      summary: 'The kernel routing table (netstat -rn): destination, gateway, flags, interface',
+      schema: { response: data(z.array(z.object({ destination: z.string(), gateway: z.string().nullable(), flags: z.string(), interface: z.string().nullable() }).loose())) },
+      handler: async () => ({ data: await net.systemRoutes() }),
+    }),
+
+    defineRoute({
+      method: 'GET', path: '/api/v1/connections', surface, permission: 'connections:view', tags,
+      summary: 'The connection table from conntrack, ?limit (default 100, at most 10000) &offset; total in X-Total-Count and the body',
+      schema: { query: z.object({ ...page(10_000, 100), protocol: z.string().max(16).optional(), src: ip, dst: ip }), response: z.object({ data: anyList, total: z.number().int(), limit: z.number().int(), offset: z.number().int() }) },
+      handler: async (ctx) => {
+        const { limit, offset, protocol, src, dst } = ctx.query;
+        const all = (await net.connections()).filter((f) => (!protocol || f.protocol === protocol) && (!src || f.src_addr === src) && (!dst || f.dst_addr === dst));
+        ctx.reply.header('x-total-count', String(all.length));
+        return { data: all.slice(offset, offset + limit), total: all.length, limit, offset };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/blocked', surface, permission: 'connections:view', tags,
+      summary: 'Recently blocked packets, newest first; ?limit (100, at most 10000) &offset, filters src, dst, protocol, interface',
+      schema: { query: z.object({ ...page(10_000, 100), src: ip, dst: ip, protocol: z.string().max(16).optional(), interface: z.string().max(15).optional() }), response: z.object({ data: anyList, total: z.number().int(), limit: z.number().int(), offset: z.number().int() }) },
+      handler: async (ctx) => {
+        const { limit, offset, ...filter } = ctx.query;
+        const { items, total } = blocked.page(filter, limit, offset);
+        ctx.reply.header('x-total-count', String(total));
+        return { data: items, total, limit, offset };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/logs', surface, permission: 'logs:view', tags,
+      summary: 'Firewall (blocked packets) and audit log entries, newest first; ?limit (1000, at most 10000) &offset &source=firewall|audit &search',
+      schema: {
+        query: z.object({ ...page(10_000, 1000), source: z.enum(['firewall', 'audit']).optional(), search: z.string().max(200).optional() }),
+        response: z.object({ data: anyList, total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+      },
+      handler: async (ctx) => {
+        const { limit, offset, source, search } = ctx.query;
+        const entries: Array<{ id: string; timestamp: string; action: string; rule_id: string | null; details: string; source: string }> = [];
+        if (source !== 'audit') {
+          blocked.recent(10_000).forEach((b: BlockedEntry, i) =>
+            entries.push({
+              id: `fw-${b.timestamp}-${i}`, timestamp: b.timestamp, action: b.action, rule_id: b.rule, source: 'firewall',
+              details: `${b.direction} ${b.interface} ${b.protocol} ${b.src_addr}:${b.src_port} -> ${b.dst_addr}:${b.dst_port}`,
+            }),
+          );
+        }
+        if (source !== 'firewall') {
+          const audit = await core.audit.list({}, { limit: 200 });
+          for (const e of audit.items.filter((a) => a.action.startsWith('edge.'))) {
+            entries.push({ id: e.id, timestamp: e.occurred_at, action: e.action, rule_id: e.resource_type === 'rule' ? e.resource_id : null, details: `${e.actor_name ?? e.actor_type} ${e.result}`, source: 'audit' });
+          }
+        }
+        const matching = entries
+          .filter((e) => !search || `${e.action} ${e.details}`.toLowerCase().includes(search.toLowerCase()))
+          .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
+        ctx.reply.header('x-total-count', String(matching.length));
+        return { data: matching.slice(offset, offset + limit), total: matching.length, limit, offset };
+      },
+    }),
+  ];
+}
