@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { EdgeHooks } from './edge.types.js';
+import { createEdgeConfig } from './config/config.service.js';
 import { createFirewallService } from './firewall/firewall.service.js';
 import { wireFrame } from './frame/frame.wiring.js';
 import { wireNetwork } from './network/network.wiring.js';
@@ -28,7 +29,9 @@ function createEdgeServices(core: Core) {
   hooks.firewallCounts = firewall.counts;
   const network = wireNetwork(core, hooks);
   const frame = wireFrame(core, hooks);
-  return { core, hooks, firewall, network, frame };
+  // Last: the config part snapshots and restores the sections the others registered.
+  const config = createEdgeConfig(core, hooks);
+  return { core, hooks, firewall, network, frame, config };
 }
 
 export type EdgeServices = ReturnType<typeof createEdgeServices>;

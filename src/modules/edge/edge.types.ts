@@ -53,6 +53,8 @@ export interface EdgeChange {
   comment: string;
   /** Pending kinds the write leaves (empty when it applied at once). */
   pending: PendingKind[];
+  /** Who wrote (the principal's name): the saved version's created_by ("auto" when absent). */
+  actor?: string;
 }
 
 /** Where the parts plug into each other; each part fills what it provides when edge.services.ts wires it. */

@@ -1,5 +1,8 @@
 import type { RampartModule } from '../module.js';
 import { edgeServices } from './edge.services.js';
+import { configMigrations } from './config/config.migrations.js';
+import { configSealedColumns } from './config/config.sealed.js';
+import { configRoutes } from './config/config.routes.js';
 import { firewallMigrations } from './firewall/firewall.store.js';
 import { firewallRoutes } from './firewall/firewall.routes.js';
 import { URL_TABLE_JOB } from './firewall/firewall.service.js';
@@ -16,17 +19,30 @@ import { networkRoutes } from './network/network.routes.js';
 export const edgeModule: RampartModule = {
   name: 'edge',
   // firewall/ 0001-0019, network/ 0020-0039, frame/ 0040-0059, config/ 0060-0079: names never collide.
-  migrations: [...firewallMigrations, ...networkMigrations, ...frameMigrations],
+  migrations: [...firewallMigrations, ...networkMigrations, ...frameMigrations, ...configMigrations],
+  sealedColumns: [...Object.values(configSealedColumns)],
   jobs: (core) => ({ [URL_TABLE_JOB]: async (job: { payload: { alias_id: string } }, ctx) => void (await edgeServices(core).firewall.aliases.refresh(job.payload.alias_id, ctx.signal)) }),
   http: (core) => {
     const edge = edgeServices(core);
     // POST /api/v1/reload is the frame part's (ed-fw's stopgap reload route is dropped in this merge).
-    return { name: 'edge', routes: [...firewallRoutes(edge.firewall), ...networkRoutes(core, edge.network.net, edge.network.blocked), ...frameRoutes(core, edge.frame)] };
+    return {
+      name: 'edge',
+      routes: [...firewallRoutes(edge.firewall), ...networkRoutes(core, edge.network.net, edge.network.blocked), ...frameRoutes(core, edge.frame), ...configRoutes(edge.config)],
+    };
   },
-  // The firewall's schedule timer; the metrics series are recorded while serving (the WebSocket starts the producer on its own too).
+  // The firewall's schedule timer; the metrics series recorded while serving (the WebSocket starts the producer on
+  // its own too); the commit-confirm window outlives a restart (an expired one reverts now, an open one is timed again).
   start: async (core) => {
-    const firewall = await edgeServices(core).firewall.start();
-    const frame = await edgeServices(core).frame.startRecording();
-    return { stop: async () => { await frame.stop(); await firewall.stop(); } };
+    const edge = edgeServices(core);
+    const firewall = await edge.firewall.start();
+    const frame = await edge.frame.startRecording();
+    await edge.config.commitConfirm.resume();
+    return {
+      stop: async () => {
+        await edge.config.commitConfirm.stop();
+        await frame.stop();
+        await firewall.stop();
+      },
+    };
   },
 };
