@@ -13,7 +13,8 @@
  *     (`captures`), or, where AiFw's create answers no id, the one a fresh list shows for the name it sent;
  *   {iface} / '<iface>': the first interface GET /api/v1/interfaces lists;
  *   '<rule_ids>' / '<nat_ids>': the ids of the listed rules (NAT rules) in reverse order (a reorder);
- *   '<v1>' '<v2>': the oldest and newest version of GET /api/v1/config/history; '<export>': what
+ *   '<v1>' '<v2>': the oldest and newest version of GET /api/v1/config/history (restore takes the newest, so what
+ *     the calls before it deleted stays deleted); '<export>': what
  *     GET /api/v1/config/export answered; '<xml>': a small OPNsense config.xml; '<s3>': a local S3-compatible
  *     server; '<s3key>': the first key GET /api/v1/backup/s3/list answered; '<totp>': the current code of the secret
  *     totp/setup answered; '<new>': a fresh name; '<strong>': a strong password; '<ticket>': the ws-ticket answered.
@@ -182,6 +183,14 @@ export const aifwUiCalls: UiCall[] = [
   },
   { method: 'GET', path: '/api/v1/logs', reads: ['data[].id', 'data[].timestamp', 'data[].action', 'data[].rule_id', 'data[].details', 'data[].source'], area: 'logs', source: 'app/logs/page.tsx, lib/api.ts (listLogs)' },
 
+  // ---- deletes (the pages' trash buttons), before the configuration pages replace what is configured
+  { method: 'DELETE', path: '/api/v1/rules/{rule}', reads: ['message'], area: 'rules', source: 'app/rules/page.tsx (handleDelete), lib/api.ts (deleteRule)' },
+  { method: 'DELETE', path: '/api/v1/nat/{nat}', reads: ['message'], area: 'nat', source: 'app/nat/* (handleDelete), lib/api.ts (deleteNat)' },
+  { method: 'DELETE', path: '/api/v1/aliases/{alias}', reads: [], area: 'aliases', source: 'app/aliases/page.tsx (handleDelete)' },
+  { method: 'DELETE', path: '/api/v1/schedules/{schedule}', reads: ['message'], area: 'schedules', source: 'app/rules/schedules/page.tsx (handleDelete), lib/api.ts (deleteSchedule)' },
+  { method: 'DELETE', path: '/api/v1/vlans/{vlan}', reads: [], area: 'vlans', source: 'app/vlans/page.tsx (handleDelete)' },
+  { method: 'DELETE', path: '/api/v1/routes/{route}', reads: [], area: 'routes', source: 'app/routes/page.tsx (handleDelete)' },
+
   // ---- configuration history and backup (app/backup/*, lib/api/backup.ts, settings ConfigHistorySection)
   { method: 'POST', path: '/api/v1/config/save', body: { comment: 'before NAT changes' }, reads: ['message'], area: 'config', source: 'app/backup/page.tsx (saveSnapshot), lib/api/backup.ts' },
   {
@@ -197,7 +206,7 @@ export const aifwUiCalls: UiCall[] = [
     ],
   },
   { method: 'GET', path: '/api/v1/config/check', reads: ['data.valid', 'data.errors', 'data.warnings', 'data.info'], area: 'config', source: 'app/backup/page.tsx (runCheck), backup/components/ConfigCheckTab.tsx' },
-  { method: 'GET', path: '/api/v1/config/export', reads: ['rules', 'nat', 'aliases'], area: 'config', source: 'app/backup/page.tsx (handleExport: the FirewallConfig downloaded as JSON)' },
+  { method: 'GET', path: '/api/v1/config/export', reads: ['config'], area: 'config', source: 'app/backup/page.tsx (handleExport: the file downloaded as JSON, posted back as it is by the import tab)' },
   {
     method: 'POST', path: '/api/v1/config/import-preview', body: '<export>', area: 'config', source: 'backup/components/ExportImportTab.tsx, lib/api/backup.ts (fetchImportPreview)',
     reads: ['interfaces_found', 'interfaces_missing', 'interfaces_present', 'suggestions', 'drop_summary_if_unmapped.rules', 'drop_summary_if_unmapped.nat'],
@@ -207,7 +216,7 @@ export const aifwUiCalls: UiCall[] = [
     method: 'GET', path: '/api/v1/config/restore-preview', query: { version: '<v1>' }, area: 'config', source: 'backup/components/RestoreMappingModal.tsx, lib/api/backup.ts (fetchRestorePreview)',
     reads: ['interfaces_found', 'interfaces_missing', 'interfaces_present', 'suggestions', 'drop_summary_if_unmapped.rules', 'drop_summary_if_unmapped.nat'],
   },
-  { method: 'POST', path: '/api/v1/config/restore', body: { version: '<v1>', interface_map: {} }, reads: ['message'], area: 'config', source: 'app/backup/page.tsx (restore), lib/api/backup.ts (restoreConfigVersion)' },
+  { method: 'POST', path: '/api/v1/config/restore', body: { version: '<v2>', interface_map: {} }, reads: ['message'], area: 'config', source: 'app/backup/page.tsx (restore), lib/api/backup.ts (restoreConfigVersion)' },
   { method: 'GET', path: '/api/v1/config/retention', reads: ['max_versions', 'current_count'], area: 'config', source: 'settings/components/ConfigHistorySection.tsx, lib/api/settings.ts (getConfigRetention)' },
   { method: 'PUT', path: '/api/v1/config/retention', body: { max_versions: 500 }, reads: ['max_versions'], area: 'config', source: 'lib/api/settings.ts (saveConfigRetention)' },
   { method: 'POST', path: '/api/v1/config/preview-opnsense', body: { xml: '<xml>', interface_map: {} }, reads: ['valid', 'interfaces_found', 'counts', 'skipped'], area: 'config', source: 'backup/components/OpnsenseImportTab.tsx, lib/api/backup.ts (previewOpnsenseConfig)' },
@@ -237,13 +246,7 @@ export const aifwUiCalls: UiCall[] = [
   { method: 'GET', path: '/api/v1/auth/settings', reads: ['access_token_expiry_mins', 'require_totp'], area: 'settings', source: 'lib/api/settings.ts (getAuthSettings), settings/components/AuthSection.tsx' },
   { method: 'PUT', path: '/api/v1/auth/settings', body: { access_token_expiry_mins: 480, require_totp: false }, reads: [], area: 'settings', source: 'lib/api/settings.ts (saveAuthSettings)' },
 
-  // ---- deletes, last (the pages' trash buttons)
-  { method: 'DELETE', path: '/api/v1/rules/{rule}', reads: ['message'], area: 'rules', source: 'app/rules/page.tsx (handleDelete), lib/api.ts (deleteRule)' },
-  { method: 'DELETE', path: '/api/v1/nat/{nat}', reads: ['message'], area: 'nat', source: 'app/nat/* (handleDelete), lib/api.ts (deleteNat)' },
-  { method: 'DELETE', path: '/api/v1/aliases/{alias}', reads: [], area: 'aliases', source: 'app/aliases/page.tsx (handleDelete)' },
-  { method: 'DELETE', path: '/api/v1/schedules/{schedule}', reads: ['message'], area: 'schedules', source: 'app/rules/schedules/page.tsx (handleDelete), lib/api.ts (deleteSchedule)' },
-  { method: 'DELETE', path: '/api/v1/vlans/{vlan}', reads: [], area: 'vlans', source: 'app/vlans/page.tsx (handleDelete)' },
-  { method: 'DELETE', path: '/api/v1/routes/{route}', reads: [], area: 'routes', source: 'app/routes/page.tsx (handleDelete)' },
+  // ---- last: the users page's deletes, TOTP off, sign-out
   { method: 'DELETE', path: '/api/v1/auth/users/{user}', reads: [], area: 'users', source: 'app/users/page.tsx (handleDelete)' },
   { method: 'DELETE', path: '/api/v1/auth/roles/{role}', reads: [], area: 'users', source: 'app/users/page.tsx (role delete)' },
   { method: 'POST', path: '/api/v1/auth/totp/disable', as: 'totp', body: { code: '<totp>' }, reads: [], area: 'login', source: 'spec Auth & RBAC (account TOTP)', traced: false },
