@@ -181,15 +181,19 @@ describe("the console's edge pages", { skip: skipUnlessPrograms(CHROMIUM) }, () 
     await api('POST', '/api/v1/rules', rule('telnet-in', { dst_port_start: 23 }));
     await api('POST', '/api/v1/reload');
     await api('POST', '/api/v1/config/save', { comment: 'with the telnet rule' });
+    const versions = (await get('/api/v1/config/history')).data as Array<{ version: number; comment: string | null }>;
+    const before = versions.find((v) => v.comment === 'before the telnet rule')!;
+    const withIt = versions.find((v) => v.comment === 'with the telnet rule')!;
     await page.goto('/edge/config');
     await page.getByRole('heading', { level: 1, name: 'Configuration history' }).waitFor();
+    await page.getByRole('radio', { name: `Compare from version ${before.version}` }).check();
+    await page.getByRole('radio', { name: `Compare to version ${withIt.version}` }).check();
+    await page.getByRole('heading', { name: `Changes from v${before.version} to v${withIt.version}` }).waitFor();
     const diff = page.getByRole('region', { name: 'Changes in rules' });
     await diff.getByText(/telnet-in/).first().waitFor();
     assert.ok((await diff.locator('.diff-add').filter({ hasText: 'telnet-in' }).count()) > 0, 'the new rule is an added line');
     await shot(admin, 'edge-config-diff');
 
-    const versions = (await get('/api/v1/config/history')).data as Array<{ version: number; comment: string | null }>;
-    const before = versions.find((v) => v.comment === 'before the telnet rule')!;
     await page.getByRole('button', { name: `Restore version ${before.version}` }).click();
     const dialog = page.getByRole('dialog', { name: `Restore version ${before.version}` });
     await dialog.getByRole('button', { name: `Restore v${before.version}` }).click();

@@ -122,11 +122,11 @@ export function useEdgeAction<A, R = unknown>(run: (arg: A) => Promise<R>, done?
   return useMutation({
     mutationFn: run,
     onSuccess: (r) => {
-      if (done) notifications.show({ color: 'teal', message: typeof done === 'function' ? done(r) : done });
+      if (done) notifications.show({ color: 'teal', message: typeof done === 'function' ? done(r) : done, closeButtonProps: { 'aria-label': 'Dismiss' } });
       return client.invalidateQueries({ queryKey: EDGE });
     },
     onError: (err) => {
-      notifications.show({ color: 'red', title: 'That did not work', message: err.message });
+      notifications.show({ color: 'red', title: 'That did not work', message: err.message, closeButtonProps: { 'aria-label': 'Dismiss' } });
       return client.invalidateQueries({ queryKey: EDGE });
     },
   });

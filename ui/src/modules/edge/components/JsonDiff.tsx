@@ -39,14 +39,14 @@ export function JsonDiff({ before, after, beforeLabel, afterLabel }: { before: R
     <Stack gap="sm">
       <Group justify="space-between">
         <Text size="sm">
-          <Text span c="red" fw={700}>−</Text> only in {beforeLabel}, <Text span c="teal" fw={700}>+</Text> only in {afterLabel}
+          <Text span c="red.9" fw={700}>−</Text> only in {beforeLabel}, <Text span c="teal.9" fw={700}>+</Text> only in {afterLabel}
         </Text>
         <SegmentedControl size="xs" value={only} onChange={setOnly} data={[{ value: 'changes', label: 'Changes with context' }, { value: 'all', label: 'Whole sections' }]} aria-label="Diff view" />
       </Group>
       {sections.map((s) => (
         <Box key={s.key} component="section" aria-label={`Changes in ${s.key}`}>
           <Text fw={600} size="sm" mb={4}>{s.key}</Text>
-          <Code block style={{ maxHeight: 420, overflow: 'auto' }}>
+          <Code block tabIndex={0} aria-label={`Line diff of ${s.key}`} style={{ maxHeight: 420, overflow: 'auto' }}>
             {visible(s.lines, only === 'all').map((l, k) =>
               l === null ? <div key={k} style={{ opacity: 0.6 }}>…</div> : (
                 <div key={k} className={l.kind === '+' ? 'diff-add' : l.kind === '-' ? 'diff-del' : undefined} style={{ background: l.kind === '+' ? 'var(--mantine-color-teal-light)' : l.kind === '-' ? 'var(--mantine-color-red-light)' : undefined, whiteSpace: 'pre' }}>

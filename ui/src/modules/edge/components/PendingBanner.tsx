@@ -1,4 +1,4 @@
-import { Alert, Button, Group, NumberInput, Popover, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Box, Button, Group, NumberInput, Popover, Stack, Text, TextInput } from '@mantine/core';
 import { IconAlertTriangle, IconClockShield } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useCan } from '../../../app/auth/session';
@@ -15,17 +15,19 @@ export function PendingBanner() {
   const can = useCan();
   const pending = usePending();
   const window = useCommitConfirm();
-  const kinds = Object.entries(pending.data ?? {}).filter(([, v]) => v === true).map(([k]) => KIND_LABELS[k] ?? k);
+  const kinds = Object.keys(KIND_LABELS).filter((k) => (pending.data as Record<string, unknown> | undefined)?.[k] === true).map((k) => KIND_LABELS[k]!);
   return (
     <Stack gap="xs" mb="md">
       {window.data?.active && <CommitConfirmCountdown seconds={window.data.seconds_remaining} description={window.data.description} canConfirm={can('backup:write')} />}
       {kinds.length > 0 && (
-        <Alert color="yellow" icon={<IconAlertTriangle aria-hidden />} title="Changes not applied yet" role="region" aria-label="Pending changes">
+        <Box component="section" aria-label="Pending changes">
+        <Alert color="blue" icon={<IconAlertTriangle aria-hidden />} title="Changes not applied yet" role="status">
           <Group justify="space-between" wrap="wrap">
             <Text size="sm">Saved but not in effect: {kinds.join(', ')}.</Text>
             {can('rules:write') && <ApplyButtons commitWindowOpen={!!window.data?.active} />}
           </Group>
         </Alert>
+        </Box>
       )}
     </Stack>
   );
@@ -66,7 +68,7 @@ function ApplyButtons({ commitWindowOpen }: { commitWindowOpen: boolean }) {
           </Popover.Dropdown>
         </Popover>
       )}
-      <Button size="xs" color="teal" loading={apply.isPending} onClick={() => apply.mutate(undefined)}>
+      <Button size="xs" loading={apply.isPending} onClick={() => apply.mutate(undefined)}>
         Apply changes
       </Button>
     </Group>
@@ -85,7 +87,8 @@ function CommitConfirmCountdown({ seconds, description, canConfirm }: { seconds:
   const mm = Math.floor(left / 60);
   const ss = String(left % 60).padStart(2, '0');
   return (
-    <Alert color="orange" icon={<IconClockShield aria-hidden />} title="Commit-confirm: waiting for your confirmation" role="region" aria-label="Commit-confirm countdown">
+    <Box component="section" aria-label="Commit-confirm countdown">
+    <Alert color="red" icon={<IconClockShield aria-hidden />} title="Commit-confirm: waiting for your confirmation" role="status">
       <Group justify="space-between" wrap="wrap">
         <Text size="sm">
           {description ? `${description}. ` : ''}Unless confirmed, the previous configuration comes back in{' '}
@@ -95,11 +98,12 @@ function CommitConfirmCountdown({ seconds, description, canConfirm }: { seconds:
           .
         </Text>
         {canConfirm && (
-          <Button size="xs" color="orange" loading={confirm.isPending} onClick={() => confirm.mutate(undefined)}>
+          <Button size="xs" color="red" loading={confirm.isPending} onClick={() => confirm.mutate(undefined)}>
             Confirm configuration
           </Button>
         )}
       </Group>
     </Alert>
+    </Box>
   );
 }

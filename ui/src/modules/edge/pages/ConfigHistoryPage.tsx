@@ -133,7 +133,7 @@ function Summary({ title, d }: { title: string; d: { added: number; removed: num
     <Paper withBorder p="sm">
       <Text size="xs" c="dimmed">{title}</Text>
       <Text fw={600}>{d.v1_count} → {d.v2_count}</Text>
-      <Text size="sm"><Text span c="teal">+{d.added}</Text> <Text span c="red">−{d.removed}</Text></Text>
+      <Text size="sm"><Text span c="teal.9">+{d.added}</Text> <Text span c="red.9">−{d.removed}</Text></Text>
     </Paper>
   );
 }
@@ -147,7 +147,7 @@ function RestoreModal({ version, onClose }: { version: ConfigVersion; onClose: (
   const options = [{ value: '__keep__', label: 'Keep the name' }, { value: '__drop__', label: 'Drop what uses it' }, ...(interfaces.data ?? []).map((i) => ({ value: i.name, label: i.name }))];
   const drop = Object.entries(preview.data?.drop_summary_if_unmapped ?? {}).filter(([, n]) => n);
   return (
-    <Modal opened onClose={onClose} title={`Restore version ${version.version}`} size="lg">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Restore version ${version.version}`} size="lg">
       <Stack>
         <Text size="sm">The edge's configuration becomes what it was at v{version.version} ({formatTime(version.created_at)}{version.comment ? `, "${version.comment}"` : ''}). The current one stays in the history.</Text>
         {preview.error ? (

@@ -142,7 +142,7 @@ export function RulesPage() {
                     onDragStart={(e) => { dragged.current = rule.id; e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', rule.id); }}
                     onDragOver={(e) => { if (dragged.current) e.preventDefault(); }}
                     onDrop={(e) => onDrop(e, index)}
-                    style={{ opacity: rule.status === 'active' ? 1 : 0.55 }}
+                    data-disabled={rule.status === 'active' ? undefined : 'true'}
                   >
                     <Table.Td>
                       {writable && !filtering && (
@@ -177,7 +177,11 @@ export function RulesPage() {
                     <Table.Td><code>{endpoint(rule.rule_match.src_addr, rule.rule_match.src_port, rule.rule_match.src_invert)}</code></Table.Td>
                     <Table.Td><code>{endpoint(rule.rule_match.dst_addr, rule.rule_match.dst_port, rule.rule_match.dst_invert)}</code></Table.Td>
                     <Table.Td>{rule.schedule_id ? scheduleName.get(rule.schedule_id) ?? 'unknown schedule' : '—'}</Table.Td>
-                    <Table.Td>{rule.label || '—'}{rule.log && <Badge ml={6} size="xs" variant="outline">log</Badge>}</Table.Td>
+                    <Table.Td>
+                      {rule.label || '—'}
+                      {rule.log && <Badge ml={6} size="xs" color="gray">log</Badge>}
+                      {rule.status !== 'active' && <Badge ml={6} size="xs" color="gray">off</Badge>}
+                    </Table.Td>
                     {writable && (
                       <Table.Td>
                         <Group gap={4} wrap="nowrap">
