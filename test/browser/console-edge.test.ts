@@ -192,6 +192,7 @@ describe("the console's edge pages", { skip: skipUnlessPrograms(CHROMIUM) }, () 
     const diff = page.getByRole('region', { name: 'Changes in rules' });
     await diff.getByText(/telnet-in/).first().waitFor();
     assert.ok((await diff.locator('.diff-add').filter({ hasText: 'telnet-in' }).count()) > 0, 'the new rule is an added line');
+    await page.getByRole('heading', { name: `Changes from v${before.version} to v${withIt.version}` }).scrollIntoViewIfNeeded();
     await shot(admin, 'edge-config-diff');
 
     await page.getByRole('button', { name: `Restore version ${before.version}` }).click();
