@@ -140,7 +140,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   // WebSocket routes only (route.websocket); an upgrade to any other path is closed. Frames are small JSON.
   if (opts.routes.some((r) => r.websocket)) await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  const { run, runMerged, admit } = createRouteRunner({ ...opts, transport });
+  const { run, runMerged } = createRouteRunner({ ...opts, transport });
   for (const group of mergeGroups(opts.routes)) {
     const route = group[0];
     const store: RouteConfig = { surface: route.surface };
@@ -155,7 +155,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
         ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
       },
       handler: group.length > 1 ? (req, reply) => runMerged(group, req, reply) : (req, reply) => run(route, req, reply),
-      ...(route.websocket ? (webSocketOf(route, admit) as object) : {}),
+      ...(route.websocket ? (webSocketOf(route, run.admit) as object) : {}),
     });
   }
   return app;
@@ -175,7 +175,7 @@ export function mergeGroups(routes: RouteDefinition<any>[]): RouteDefinition<any
       continue;
     }
     for (const r of [...group, route]) {
-      if (!r.merge || r.method !== 'GET' || r.audit || r.permission === 'public') {
+      if (!r.merge || r.method !== 'GET' || r.audit || r.permission === 'public' || r.websocket) {
         throw new Error(`${key} is declared twice: routes sharing a path must all declare merge (GET, guarded, no audit)`);
       }
     }

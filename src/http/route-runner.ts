@@ -31,35 +31,6 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function createRouteRunner(deps: RouteRunnerDeps) {
   const transport = deps.transport ?? { tls: false, proxies: trustNoProxy };
-  return { run, runMerged, admit };
-
-  /**
-   * Routes sharing a method and path (route.ts, merge): the caller's identity is resolved once, each route the
-   * caller may call runs with its own input schemas, and the answer is the shallow merge of their bodies in
-   * declaration order. 403 only when the caller may call none of them.
-   */
-  async function runMerged(routes: RouteDefinition<any>[], req: FastifyRequest, reply: FastifyReply) {
-    rejectUnstorableInput(req);
-    const principal = await authenticate(routes[0], req);
-    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
-    if (!principal) throw errors.unauthorized();
-    const permitted = routes.filter((r) => r.permission === 'authenticated' || mayCall(principal, r));
-    if (permitted.length === 0) {
-      const required = routes.map((r) => r.permission);
-      throw errors.forbidden(`one of the permissions ${required.join(', ')} is required`, { details: { required_permission: required[0] } });
-    }
-    const merged: Record<string, unknown> = {};
-    for (const route of permitted) {
-      const params = parse(route.schema.params, req.params, 'path parameters');
-      const query = parse(route.schema.query, req.query, 'query');
-      const control = new ReplyControl(reply, 200, transport);
-      const ctx = new HandlerContext(req, control, principal, params, query, undefined, reply, deps.audit, transport);
-      const output = await handleUnaudited(route, ctx);
-      if (output && typeof output === 'object' && !Array.isArray(output)) Object.assign(merged, output);
-    }
-    return send(reply, { status: 200, body: JSON.stringify(merged), type: JSON_TYPE }, false);
-  }
-
   /** Who is calling, and whether they may: 401/403 otherwise (also what a WebSocket upgrade is answered with). */
   async function admit(route: RouteDefinition<any>, req: FastifyRequest): Promise<Principal | null> {
     // Before anything reads the request: strings no store can hold never reach a query, whatever the route.
@@ -185,6 +156,34 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     const replay = await deps.idempotency.begin(request);
     return { request, replay };
   }
+  /**
+   * Routes sharing a method and path (route.ts, merge): the caller's identity is resolved once, each route the
+   * caller may call runs with its own input schemas, and the answer is the shallow merge of their bodies in
+   * declaration order. 403 only when the caller may call none of them.
+   */
+  async function runMerged(routes: RouteDefinition<any>[], req: FastifyRequest, reply: FastifyReply) {
+    rejectUnstorableInput(req);
+    const principal = await authenticate(routes[0], req);
+    ensureCsrfCookie(req, reply, principal, isSecureRequest(req, transport));
+    if (!principal) throw errors.unauthorized();
+    const permitted = routes.filter((r) => r.permission === 'authenticated' || mayCall(principal, r));
+    if (permitted.length === 0) {
+      const required = routes.map((r) => r.permission);
+      throw errors.forbidden(`one of the permissions ${required.join(', ')} is required`, { details: { required_permission: required[0] } });
+    }
+    const merged: Record<string, unknown> = {};
+    for (const route of permitted) {
+      const params = parse(route.schema.params, req.params, 'path parameters');
+      const query = parse(route.schema.query, req.query, 'query');
+      const control = new ReplyControl(reply, 200, transport);
+      const ctx = new HandlerContext(req, control, principal, params, query, undefined, reply, deps.audit, transport);
+      const output = await handleUnaudited(route, ctx);
+      if (output && typeof output === 'object' && !Array.isArray(output)) Object.assign(merged, output);
+    }
+    return send(reply, { status: 200, body: JSON.stringify(merged), type: JSON_TYPE }, false);
+  }
+
+  return { run: Object.assign(run, { admit }), runMerged };
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {

@@ -277,6 +277,15 @@ describe('NAT', () => {
     const masq = await call('POST', '/api/v1/nat', { nat_type: 'masq', interface: 'wan0', protocol: 'any', src_addr: '10.240.1.0/24' });
     assert.equal(masq.statusCode, 201, masq.body);
     assert.equal(masq.json().data.nat_type, 'masquerade');
+    // AiFw's outbound page sends redirect_addr "interface"; its port-forward page dst_addr "any" and status.
+    const ui = await call('POST', '/api/v1/nat', { nat_type: 'masquerade', interface: 'wan0', protocol: 'any', src_addr: '10.247.1.0/24', dst_addr: 'any', redirect_addr: 'interface', status: 'active' });
+    assert.equal(ui.statusCode, 201, ui.body);
+    assert.equal(ui.json().data.redirect.address, 'any');
+    const toIf = await call('POST', '/api/v1/nat', { nat_type: 'snat', interface: 'wan0', protocol: 'any', src_addr: '10.247.3.0/24', redirect_addr: 'interface' });
+    assert.equal(toIf.statusCode, 201, toIf.body);
+    assert.match((await call('GET', '/api/v1/nat/pf-output')).json().data, /oifname "wan0" ip saddr 10\.247\.3\.0\/24 masquerade/, 'snat to the interface address is a masquerade');
+    await call('DELETE', `/api/v1/nat/${ui.json().data.id}`);
+    await call('DELETE', `/api/v1/nat/${toIf.json().data.id}`);
     const rdr = await call('POST', '/api/v1/nat', { nat_type: 'rdr', interface: 'wan0', protocol: 'tcp', dst_addr: '10.241.0.1', dst_port_start: 8080, redirect_addr: '10.240.1.20', redirect_port_start: 80 });
     assert.equal(rdr.statusCode, 201, rdr.body);
     assert.deepEqual(rdr.json().data.redirect, { address: '10.240.1.20', port: { start: 80, end: 80 } });
@@ -298,6 +307,8 @@ describe('NAT', () => {
     }
     for (const payload of [
       { nat_type: 'dnat', interface: 'wan0', protocol: 'tcp' },
+      { nat_type: 'dnat', interface: 'wan0', protocol: 'tcp', redirect_addr: 'interface' },
+      { nat_type: 'binat', interface: 'wan0', protocol: 'any', src_addr: '10.0.0.1' },
       { nat_type: 'masquerade', protocol: 'any' },
       { nat_type: 'masquerade', interface: 'wan0;', protocol: 'any' },
       { nat_type: 'dnat', interface: 'wan0', protocol: 'any', dst_port_start: 80, redirect_addr: '10.0.0.1' },
@@ -336,6 +347,36 @@ describe('geo-IP', () => {
     assert.ok(rulesOf(compiled, 'geo').some((x) => x.text.startsWith('ip saddr @g_fr_4') && x.text.includes('drop')));
     assert.equal((await call('DELETE', `/api/v1/geoip/${made.json().data.id}`)).statusCode, 200);
     assert.equal((await call('DELETE', `/api/v1/geoip/${made.json().data.id}`)).statusCode, 404);
+  });
+});
+
+describe('configuration sections (the config part snapshots and restores through them)', () => {
+  test('rules, aliases, schedules, nat and geoip export in a stable order and import back whole; bad data changes nothing', async () => {
+    const fw = edgeServices(r.core).firewall;
+    const alias = (await call('POST', '/api/v1/aliases', { name: 'snap', alias_type: 'network', entries: ['10.50.0.0/16'] })).json().data;
+    const sch = (await call('POST', '/api/v1/schedules', { name: 'Bob\'s hours', time_ranges: ['08:00-17:00'], days_of_week: ['Mon', 'Tue'] })).json().data;
+    // The body AiFw's rules page sends (ip_version, invert flags, gateway, status ...).
+    const made = await call('POST', '/api/v1/rules', {
+      action: 'pass', direction: 'in', protocol: 'tcp', ip_version: 'inet', interface: 'wan0', src_addr: '<snap>', src_port_start: null, src_invert: false,
+      dst_addr: 'any', dst_port_start: 443, dst_invert: false, log: false, quick: true, label: 'https-in', description: 'web from the lab, Bob\'s "test"',
+      gateway: null, schedule_id: sch.id, state_tracking: 'keep_state', status: 'active',
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    await call('POST', '/api/v1/nat', { nat_type: 'masquerade', interface: 'wan0', protocol: 'any', src_addr: '<snap>' });
+    await call('POST', '/api/v1/geoip', { country_code: 'DE', action: 'allow' });
+    const exported = Object.fromEntries(await Promise.all(fw.sections.map(async (sec) => [sec.name, await sec.export()] as const)));
+    assert.deepEqual(Object.keys(exported), ['aliases', 'schedules', 'rules', 'nat', 'geoip']);
+    assert.deepEqual(await fw.sections[2].export(), exported.rules, 'stable');
+    // Wipe, then restore every section in order.
+    for (const sec of [...fw.sections].reverse()) await sec.import([]);
+    assert.deepEqual((await call('GET', '/api/v1/rules')).json().data, []);
+    for (const sec of fw.sections) await sec.import(exported[sec.name]);
+    for (const sec of fw.sections) assert.deepEqual(await sec.export(), exported[sec.name], sec.name);
+    // A bad row refuses the whole section and keeps what was there.
+    const rules = fw.sections.find((x) => x.name === 'rules')!;
+    await assert.rejects(rules.import([...(exported.rules as any[]), { action: 'pass', direction: 'in', protocol: 'tcp', interface: 'bad"if' }]), /invalid interface/);
+    assert.deepEqual(await rules.export(), exported.rules);
+    assert.equal((await fw.counts()).rules, (exported.rules as any[]).length);
   });
 });
 

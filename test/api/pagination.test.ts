@@ -83,14 +83,14 @@ describe('list pagination', () => {
     assert.equal(total(await get('/api/v1/integrations?limit=1')), 0);
   });
 
-  test('edge: arrays with X-Total-Count; bad limits in the edge envelope', async () => {
+  test("edge: AiFw's envelopes with X-Total-Count; bad limits in the edge envelope", async () => {
     const res = await get(`/api/v1/auth/users?limit=4&offset=1`);
     assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.json().length, 4);
+    assert.equal(res.json().data.length, 4);
     const count = total(res);
     assert.ok(count >= 61);
-    assert.equal((await get('/api/v1/auth/users')).json().length, count, 'the default bound (500) holds them all');
-    assert.equal((await get('/api/v1/auth/roles?limit=3')).json().length, 3);
+    assert.equal((await get('/api/v1/auth/users')).json().data.length, count, 'the default bound (500) holds them all');
+    assert.equal((await get('/api/v1/auth/roles?limit=3')).json().roles.length, 3);
     await invalidLimits('/api/v1/auth/users', (body) => assert.deepEqual(Object.keys(body), ['error']));
   });
 

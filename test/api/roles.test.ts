@@ -65,7 +65,7 @@ describe('roles and the permission registry', () => {
 
   test('edge: custom roles CRUD changes what their holders may do; built-in roles are fixed', async () => {
     const list = await call('GET', '/api/v1/auth/roles', admin.headers);
-    assert.ok(Array.isArray(list.json()));
+    assert.ok(Array.isArray(list.json().roles), "AiFw's {roles: [...]}");
 
     const created = await call('POST', '/api/v1/auth/roles', admin.headers, { name: 'dns-team', permissions: ['dns:read'] });
     assert.equal(created.statusCode, 201, created.body);

@@ -143,8 +143,8 @@ describe('user management on every surface', () => {
       assert.equal(defaulted.json().role, 'viewer');
 
       const list = await call('GET', '/api/v1/auth/users', admin.headers);
-      assert.ok(Array.isArray(list.json()));
-      assert.ok(list.json().some((u: any) => u.username === 'edge-op'));
+      assert.ok(Array.isArray(list.json().data), "AiFw's {data: [...]}");
+      assert.ok(list.json().data.some((u: any) => u.username === 'edge-op'));
 
       const session = await signIn(r, { username: 'edge-signed', roles: ['operator'] });
       const disabled = await call('PUT', `/api/v1/auth/users/${session.user.id}`, admin.headers, { enabled: false, role: 'viewer' });

@@ -23,15 +23,15 @@ function defaultHooks(): EdgeHooks {
  */
 function createEdgeServices(core: Core) {
   const hooks = defaultHooks();
+  const network = wireNetwork(core, hooks);
+  const frame = wireFrame(core, hooks);
   const firewall = createFirewallService(core, hooks);
   hooks.sections.push(...firewall.sections);
   hooks.applySteps.push({ name: 'firewall', order: 50, apply: async () => void (await firewall.apply()) });
   hooks.firewallCounts = firewall.counts;
-  const network = wireNetwork(core, hooks);
-  const frame = wireFrame(core, hooks);
   // Last: the config part snapshots and restores the sections the others registered.
   const config = createEdgeConfig(core, hooks);
-  return { core, hooks, firewall, network, frame, config };
+  return { core, hooks, network, frame, firewall, config };
 }
 
 export type EdgeServices = ReturnType<typeof createEdgeServices>;

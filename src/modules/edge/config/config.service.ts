@@ -102,9 +102,14 @@ export function createEdgeConfig(core: Core, hooks: EdgeHooks) {
       if (Array.isArray(value)) info.push(`${value.length} ${name.replace(/_/g, ' ')} configured`);
     }
     const isAny = (v: unknown) => v === undefined || v === null || v === '' || v === 'any' || v === '*';
-    const rules = arr('rules');
+    // Rules as the firewall exports them (rule_match nested, AiFw's Rule) or flat (AiFw's RuleConfig in a file).
+    const rules = arr('rules').map((r): Record<string, any> => {
+      const m = (r.rule_match ?? {}) as Record<string, any>;
+      return { ...r, src_addr: m.src_addr ?? r.src_addr, dst_addr: m.dst_addr ?? r.dst_addr, dst_port_start: m.dst_port?.start ?? r.dst_port_start ?? null };
+    });
+    const nats = arr('nat').map((n): Record<string, any> => ({ ...n, redirect_addr: (n.redirect as any)?.address ?? n.redirect_addr, redirect_port_start: (n.redirect as any)?.port?.start ?? n.redirect_port_start, dst_port_start: (n.dst_port as any)?.start ?? n.dst_port_start }));
     for (const rule of rules) {
-      if (rule.action === 'pass' && rule.status !== 'disabled' && isAny(rule.src_addr) && isAny(rule.dst_addr) && (rule.dst_port_start ?? null) === null) {
+      if (rule.action === 'pass' && rule.status !== 'disabled' && isAny(rule.src_addr) && isAny(rule.dst_addr) && (rule.dst_port_start ?? null) === null && !rule.dst_port_alias) {
         warnings.push(`Rule '${String(rule.label ?? String(rule.id ?? '').slice(0, 8))}' passes all traffic (any -> any, no port restriction)`);
       }
     }
@@ -112,14 +117,14 @@ export function createEdgeConfig(core: Core, hooks: EdgeHooks) {
       warnings.push('No firewall rules configured — all traffic may be blocked or allowed by default');
     }
     const seen = new Set<string>();
-    for (const n of arr('nat')) {
+    for (const n of nats) {
       const key = `${n.interface}|${n.protocol}|${n.redirect_addr}|${n.redirect_port_start}|${n.dst_port_start}`;
       if (n.nat_type === 'dnat' && seen.has(key)) warnings.push(`Possible duplicate NAT forward on ${String(n.interface)}`);
       seen.add(key);
     }
     if (hooks.sections.some((s) => s.name === 'aliases')) {
       const aliasNames = new Set(arr('aliases').map((a) => a.name));
-      for (const [section, entries] of [['rules', rules], ['nat', arr('nat')]] as const) {
+      for (const [section, entries] of [['rules', rules], ['nat', nats]] as const) {
         for (const entry of entries) {
           for (const field of ['src_addr', 'dst_addr', 'redirect_addr']) {
             const m = typeof entry[field] === 'string' ? /^!?<([^>]+)>$/.exec(entry[field] as string) : null;

@@ -4,9 +4,10 @@ import { XMLParser } from 'fast-xml-parser';
 import { errors } from '../../../core/errors.js';
 
 /**
- * OPNsense (and pfSense) config.xml translated into the edge sections' entries, in AiFw's FirewallConfig field
- * names (AliasConfig, RuleConfig, NatRuleConfig, StaticRouteConfig; VLANs and interface configs as their API takes
- * them). Nothing is guessed: what has no faithful translation lands in `skipped` with the reason, and the plan says
+ * OPNsense (and pfSense) config.xml translated into the edge sections' entries, in the sections' export shapes
+ * (AiFw's Rule and NatRule as its API answers them: rule_match, redirect {address, port}; AiFw's AliasConfig; static
+ * routes, VLANs and interface configs as the network part's API takes them). Nothing is guessed: what has no faithful
+ * translation lands in `skipped` with the reason, and the plan says
  * item by item what the import would create. Pure: reads nothing but its arguments.
  */
 
@@ -236,8 +237,9 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
     }
     return { addr: 'any', invert, skip: null };
   };
-  const ports = (spec: string | null): { start: number | null; end: number | null; skip: string | null } => {
+  const ports = (spec: string | null): { start: number | null; end: number | null; alias?: string; skip: string | null } => {
     if (!spec) return { start: null, end: null, skip: null };
+    if (aliasKinds.get(spec) === 'port') return { start: null, end: null, alias: spec, skip: null };
     const named = PORT_NAMES[spec.toLowerCase()];
     if (named) return { start: named, end: named, skip: null };
     const m = /^(\d{1,5})(?:[-:](\d{1,5}))?$/.exec(spec);
@@ -246,9 +248,9 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
       if (start < 1 || end > 65535 || start > end) return { start: null, end: null, skip: `port spec '${spec}' is out of range` };
       return { start, end, skip: null };
     }
-    if (aliasKinds.get(spec) === 'port') return { start: null, end: null, skip: `port alias '${spec}' in a rule (AiFw's rule ports are numbers)` };
     return { start: null, end: null, skip: `port spec '${spec}' not parseable as number/range` };
   };
+  const range = (p: { start: number | null; end: number | null }) => (p.start === null ? null : { start: p.start, end: p.end ?? p.start });
   const protocolOf = (p: string | null): string => {
     const v = (p ?? 'any').toLowerCase();
     return v === 'tcp/udp' ? 'tcpudp' : v === 'ipv6-icmp' ? 'icmp6' : v || 'any';
@@ -297,11 +299,13 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
       const signature = [action, direction, device, protocol, src.addr, src.invert, sp.start, sp.end, dst.addr, dst.invert, dp.start, dp.end].join('|');
       if (signatures.has(signature)) duplicates++;
       signatures.add(signature);
+      // The firewall section's shape (AiFw's Rule as the API answers it): rule_match, state_options.
       rules.push({
-        id: randomUUID(), priority: ++priority, action, direction, protocol, interface: device,
-        src_addr: src.addr, src_port_start: sp.start, src_port_end: sp.end, dst_addr: dst.addr, dst_port_start: dp.start, dst_port_end: dp.end,
-        log, quick: floating ? flag(r.quick) : true, label, state_tracking: action === 'pass' ? 'keep_state' : 'none',
-        status: disabled ? 'disabled' : 'active', ip_version: ipVersion, src_invert: src.invert, dst_invert: dst.invert, schedule_id: null, gateway: null,
+        id: randomUUID(), priority: ++priority, action, direction, ip_version: ipVersion, interface: device, protocol,
+        rule_match: { src_addr: src.addr, src_port: range(sp), dst_addr: dst.addr, dst_port: range(dp) },
+        src_invert: src.invert, dst_invert: dst.invert, log, quick: floating ? flag(r.quick) : true, label, description: text(r.descr) || null,
+        gateway: null, state_options: { tracking: action === 'pass' ? 'keep_state' : 'none' }, status: disabled ? 'disabled' : 'active', schedule_id: null,
+        ...(sp.alias ? { src_port_alias: sp.alias } : {}), ...(dp.alias ? { dst_port_alias: dp.alias } : {}),
       });
     }
   }
@@ -311,7 +315,7 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
   const planNat: OpnPlanNat[] = [];
   const applied = { rules: rules.length, aliases: aliases.length, nat_port_forwards: 0, nat_outbound: 0, nat_one_to_one: 0, static_routes: 0, vlans: 0, interfaces: 0 };
   const forwardKeys = new Map<string, number>();
-  const natBase = (label: string | null, disabled: boolean) => ({ id: randomUUID(), label, status: disabled ? 'disabled' : 'active', static_port: false, af_to_dst: null });
+  const natBase = (label: string | null, disabled: boolean) => ({ id: randomUUID(), label, status: disabled ? 'disabled' : 'active' });
   for (const n of list<Xml>(root.nat?.rule)) {
     const name = text(n.interface) ?? 'wan';
     const device = deviceOf(name);
@@ -347,34 +351,15 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
     forwardKeys.set(key, (forwardKeys.get(key) ?? 0) + 1);
     applied.nat_port_forwards++;
     nat.push({
-      ...natBase(label, false), nat_type: 'dnat', interface: device, protocol,
-      src_addr: src.addr, src_port_start: null, src_port_end: null, dst_addr: dstAddr, dst_port_start: dp.start, dst_port_end: dp.end,
-      redirect_addr: target, redirect_port_start: redirectPort.start, redirect_port_end: lp.start !== null && lp.end !== lp.start ? lp.end : redirectPort.end,
+      ...natBase(label, false), nat_type: 'dnat', interface: device, protocol, src_addr: src.addr, src_port: null, dst_addr: dstAddr, dst_port: range(dp),
+      redirect: { address: target, port: range(redirectPort) },
     });
   }
 
   const outbound = root.nat?.outbound ?? {};
   const mode = (text(outbound.mode) ?? 'automatic').toLowerCase();
   const outboundRules = list<Xml>(outbound.rule);
-  if (mode === 'automatic' || mode === 'hybrid') {
-    // OPNsense's automatic rules: every static inside network leaves each gateway interface masqueraded.
-    const wans = [...logical.values()].filter((i) => i.enabled && (i.gateway || i.ipaddr === 'dhcp' || i.logical === 'wan'));
-    const insides = [...logical.values()].filter((i) => i.enabled && !wans.includes(i) && i.ipaddr && isIP(i.ipaddr) && i.subnet !== null);
-    for (const wan of wans) {
-      for (const inside of insides) {
-        const device = deviceOf(wan.logical);
-        const source = networkOf(inside.ipaddr!, inside.subnet!);
-        const label = safeLabel(`automatic outbound ${inside.logical} to ${wan.logical}`);
-        planNat.push({ kind: 'masquerade', interface: device ?? wan.logical, protocol: 'any', src: source, dst: 'any', redirect: `(${device})`, label, skip_reason: device ? null : 'no device' });
-        if (!device) continue;
-        applied.nat_outbound++;
-        nat.push({
-          ...natBase(label, false), nat_type: 'masquerade', interface: device, protocol: 'any', src_addr: source, src_port_start: null, src_port_end: null,
-          dst_addr: 'any', dst_port_start: null, dst_port_end: null, redirect_addr: 'any', redirect_port_start: null, redirect_port_end: null,
-        });
-      }
-    }
-  }
+  // Manual rules first: in hybrid mode OPNsense evaluates them before the automatic ones.
   if (mode !== 'disabled' && mode !== 'automatic') {
     for (const n of outboundRules) {
       const name = text(n.interface) ?? 'wan';
@@ -398,14 +383,32 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
       applied.nat_outbound++;
       nat.push({
         ...natBase(label, false), nat_type: natType, interface: device, protocol: protocolOf(text(n.protocol)),
-        src_addr: src.addr, src_port_start: null, src_port_end: null, dst_addr: dst.addr, dst_port_start: null, dst_port_end: null,
-        redirect_addr: target ?? 'any', redirect_port_start: null, redirect_port_end: null,
+        src_addr: src.addr, src_port: null, dst_addr: dst.addr, dst_port: null, redirect: { address: target ?? 'any', port: null },
       });
     }
   } else if (mode === 'automatic' && outboundRules.length) {
     skipped.push(`${outboundRules.length} manual outbound NAT rule(s) (outbound mode is automatic: OPNsense ignores them too)`);
   }
 
+  if (mode === 'automatic' || mode === 'hybrid') {
+    // OPNsense's automatic rules: every static inside network leaves each gateway interface masqueraded.
+    const wans = [...logical.values()].filter((i) => i.enabled && (i.gateway || i.ipaddr === 'dhcp' || i.logical === 'wan'));
+    const insides = [...logical.values()].filter((i) => i.enabled && !wans.includes(i) && i.ipaddr && isIP(i.ipaddr) && i.subnet !== null);
+    for (const wan of wans) {
+      for (const inside of insides) {
+        const device = deviceOf(wan.logical);
+        const source = networkOf(inside.ipaddr!, inside.subnet!);
+        const label = safeLabel(`automatic outbound ${inside.logical} to ${wan.logical}`);
+        planNat.push({ kind: 'masquerade', interface: device ?? wan.logical, protocol: 'any', src: source, dst: 'any', redirect: `(${device})`, label, skip_reason: device ? null : 'no device' });
+        if (!device) continue;
+        applied.nat_outbound++;
+        nat.push({
+          ...natBase(label, false), nat_type: 'masquerade', interface: device, protocol: 'any', src_addr: source, src_port: null,
+          dst_addr: 'any', dst_port: null, redirect: { address: 'any', port: null },
+        });
+      }
+    }
+  }
   for (const n of list<Xml>(root.nat?.onetoone)) {
     const name = text(n.interface) ?? 'wan';
     const device = deviceOf(name);
@@ -423,8 +426,8 @@ export function translateOpnsense(xml: string, ctx: TranslateContext): OpnsenseT
     }
     applied.nat_one_to_one++;
     nat.push({
-      ...natBase(label, false), nat_type: 'binat', interface: device, protocol: 'any', src_addr: internal, src_port_start: null, src_port_end: null,
-      dst_addr: 'any', dst_port_start: null, dst_port_end: null, redirect_addr: external, redirect_port_start: null, redirect_port_end: null,
+      ...natBase(label, false), nat_type: 'binat', interface: device, protocol: 'any', src_addr: internal, src_port: null,
+      dst_addr: 'any', dst_port: null, redirect: { address: external, port: null },
     });
   }
 

@@ -316,6 +316,11 @@ export function compileNat(nat: NatRule[], aliases: AliasIndex = new Map()): str
         break;
       }
       case 'snat':
+        // To the interface's own address: what masquerade does.
+        if (n.redirect.address === 'any') {
+          post.push(`${ifOut} ${m} masquerade${n.redirect.port ? ` to :${range(n.redirect.port)}` : ''} ${c}`.replace(/ +/g, ' '));
+          break;
+        }
         post.push(`${ifOut} ${m} snat to ${target(n.redirect.address, n.redirect.port)} ${c}`.replace(/ +/g, ' '));
         break;
       case 'masquerade':

@@ -164,6 +164,13 @@ export function parseLabel(v: unknown, what = 'label'): string | null {
   return v;
 }
 
+/** Free text that never reaches the nft script (descriptions, schedule names): printable, at most 255. */
+export function parseText(v: unknown, what: string): string | null {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string' || v.length > 255 || /[\u0000-\u001f\u007f]/.test(v)) throw bad(`invalid ${what}: printable text, at most 255 characters`);
+  return v;
+}
+
 /** Alias names become set names: 1-31 of [A-Za-z0-9_-], as AiFw. */
 const ALIAS_NAME = /^[A-Za-z0-9_-]{1,31}$/;
 export function parseAliasName(v: unknown): string {

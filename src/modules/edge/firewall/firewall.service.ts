@@ -12,7 +12,7 @@ import { NftApplier, type ApplyOutcome } from './apply.js';
 import { byCreated, byRuleOrder, compile, fullScript, natTableText, systemRules, type Compiled, type CompileInput } from './compile.js';
 import {
   familyOf, parseAction, parseAddress, parseAliasEntries, parseAliasName, parseAliasType, parseCidr, parseCountry, parseDirection,
-  parseInterface, parseLabel, parseNatType, parseProtocol, parseRange, parseStatus, parseTracking, parseUrlTableText, tableOf,
+  parseInterface, parseLabel, parseNatType, parseText, parseProtocol, parseRange, parseStatus, parseTracking, parseUrlTableText, tableOf,
   type Alias, type GeoRule, type NatRule, type Rule, type Schedule,
 } from './firewall.model.js';
 import { createFirewallStore, type ObjectKind } from './firewall.store.js';
@@ -173,7 +173,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       log: bool(body.log, false, 'log'),
       quick: bool(body.quick, true, 'quick'),
       label: parseLabel(body.label),
-      description: parseLabel(body.description, 'description') ?? existing?.description ?? null,
+      description: parseText(body.description, 'description') ?? existing?.description ?? null,
       gateway: null,
       state_options: { tracking: parseTracking(body.state_tracking ?? 'keep_state'), policy: null, adaptive_timeouts: null, timeout_tcp: null, timeout_udp: null, timeout_icmp: null },
       status: existing ? parseStatus(body.status, existing.status) : 'active',
@@ -253,7 +253,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       name: parseAliasName(body.name),
       alias_type: type,
       entries,
-      description: parseLabel(body.description, 'description'),
+      description: parseText(body.description, 'description'),
       enabled: bool(body.enabled, true, 'enabled'),
       resolved: keepResolved ? existing!.resolved : [],
       last_fetched_at: keepResolved ? existing!.last_fetched_at : null,
@@ -362,8 +362,8 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     if (typeof body.name !== 'string' || !body.name.trim()) throw errors.validation('name is required');
     return {
       id: existing?.id ?? randomUUID(),
-      name: parseLabel(body.name.trim(), 'name')!,
-      description: parseLabel(body.description, 'description'),
+      name: parseText(body.name.trim(), 'name')!,
+      description: parseText(body.description, 'description'),
       time_ranges: parseTimeRanges(body.time_ranges),
       days_of_week: parseDays(body.days_of_week),
       enabled: bool(body.enabled, true, 'enabled'),
@@ -408,14 +408,18 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     const dst = parseAddress(body.dst_addr, 'dst_addr');
     if (src.invert || dst.invert) throw errors.validation('NAT addresses cannot be inverted');
     const redirectRaw = body.redirect_addr;
-    const needsRedirect = natType !== 'masquerade';
-    let redirect = '';
-    if (needsRedirect || (redirectRaw !== undefined && redirectRaw !== null && redirectRaw !== '')) {
-      if (typeof redirectRaw !== 'string' || !redirectRaw.trim()) throw errors.validation('redirect_addr is required');
+    // AiFw's UI sends "interface" for "the interface's address" (its parser reads it as any): masquerade, or an snat
+    // to the outgoing interface's address.
+    const toInterface = redirectRaw === undefined || redirectRaw === null || (typeof redirectRaw === 'string' && /^\s*(|any|interface|interface address)\s*$/i.test(redirectRaw));
+    let redirect = 'any';
+    if (toInterface) {
+      if (natType === 'dnat' || natType === 'binat') throw errors.validation(`redirect_addr is required for ${natType}: the address to translate to`);
+    } else {
+      if (typeof redirectRaw !== 'string') throw errors.validation('redirect_addr must be an address');
       redirect = parseCidr(redirectRaw);
       if (redirect.includes('/')) throw errors.validation('redirect_addr must be a single address');
     }
-    const addrs = [src.addr, dst.addr, redirect].filter((a) => a && a !== 'any' && !tableOf(a));
+    const addrs = [src.addr, dst.addr, redirect].filter((a) => a !== 'any' && !tableOf(a));
     if (addrs.some((a) => familyOf(a) === 6)) throw errors.validation('IPv6 NAT is not supported: Rampart translates IPv4 (table ip rampart_edge_nat)');
     if (natType === 'binat' && (src.addr === 'any' || tableOf(src.addr) || src.addr.includes('/'))) throw errors.validation('binat needs src_addr: the internal host address');
     const rule: NatRule = {
