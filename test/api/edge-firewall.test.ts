@@ -395,3 +395,19 @@ describe('compiled script', () => {
     assert.doesNotMatch(script, /table (ip|inet|ip6) (?!rampart_edge)/, 'no other table is named');
   });
 });
+
+describe('declared response schemas (the OpenAPI document and the console types come from them)', () => {
+  test('every list and one-object answer matches its route schema', async () => {
+    for (const path of ['/api/v1/rules', '/api/v1/aliases', '/api/v1/schedules', '/api/v1/nat', '/api/v1/geoip', '/api/v1/rules/system', '/api/v1/rules/block-logging', '/api/v1/nat/pf-output']) {
+      const route = r.routes.find((x) => x.method === 'GET' && x.path === path && x.surface === 'edge')!;
+      const body = (await call('GET', path)).json();
+      const parsed = route.schema.response!.safeParse(path === '/api/v1/rules' ? { data: body.data } : body);
+      assert.ok(parsed.success, `${path}: ${parsed.error?.message}`);
+      if (Array.isArray(body.data) && path !== '/api/v1/rules/system') {
+        assert.ok(body.data.length > 0, `${path} has rows to check`);
+        const one = r.routes.find((x) => x.method === 'GET' && x.path === `${path}/:id`)!;
+        assert.ok(one.schema.response!.safeParse((await call('GET', `${path}/${body.data[0].id}`)).json()).success, `${path}/:id`);
+      }
+    }
+  });
+});

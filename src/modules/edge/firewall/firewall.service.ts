@@ -187,7 +187,8 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     if (rule.schedule_id && !(await store.get('schedule', rule.schedule_id))) throw errors.validation(`unknown schedule_id ${rule.schedule_id}`);
     // Compiling the rule alone checks what nftables can express (ports need tcp/udp, aliases exist and fit).
     const aliases = await aliasNames();
-    compile({ rules: [rule], aliases: [...aliases.values()], nat: [], geoip: [], activeSchedules: new Set(), blockLogging: false, countryNetworks: () => [], managementPorts: [] });
+    const named = [tableOf(rule.rule_match.src_addr), tableOf(rule.rule_match.dst_addr), rule.src_port_alias, rule.dst_port_alias];
+    compile({ rules: [rule], aliases: [...aliases.values()].filter((a) => named.includes(a.name)), nat: [], geoip: [], activeSchedules: new Set(), blockLogging: false, countryNetworks: () => [], managementPorts: [] });
     return rule;
   }
 
