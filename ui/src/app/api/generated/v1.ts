@@ -22086,7 +22086,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
+                        data?: {
                             /** @enum {string} */
                             action: "pass" | "block" | "blockdrop" | "blockreturn";
                             created_at: string;
@@ -22129,7 +22129,7 @@ export interface operations {
                             status: "active" | "disabled";
                             updated_at: string;
                         }[];
-                        rules: {
+                        rules?: {
                             category: string;
                             description: string;
                             framework_refs: {
@@ -22147,7 +22147,7 @@ export interface operations {
                             title: string;
                             transactional: boolean;
                         }[];
-                        total: number;
+                        total?: number;
                     };
                 };
             };
