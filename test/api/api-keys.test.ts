@@ -24,7 +24,8 @@ describe('API keys over HTTP', () => {
     const res = await createKey(alice, { name: 'prom-scraper', permissions: ['host:read', 'service_account:read'] });
     assert.equal(res.statusCode, 201);
     const body = res.json();
-    assert.deepEqual(Object.keys(body).sort(), ['created_at', 'expires_at', 'id', 'key', 'name', 'permissions']);
+    assert.deepEqual(Object.keys(body).sort(), ['created_at', 'expires_at', 'id', 'key', 'name', 'permissions', 'prefix']);
+    assert.equal(body.prefix, body.key.slice(0, 12), "AiFw's prefix: the key's first 12 characters");
     assert.equal(body.name, 'prom-scraper');
     assert.deepEqual(body.permissions, ['host:read', 'service_account:read']);
     assert.equal(body.expires_at, null);

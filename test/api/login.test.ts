@@ -50,7 +50,9 @@ describe('login', () => {
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
     // mfa_enrollment_required: OpenWatch's login flag (false unless the auth policy requires MFA of this user).
-    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'mfa_enrollment_required', 'refresh_token', 'token_type', 'user']);
+    // tokens, totp_required: AiFw's nested pair beside them (its UI reads tokens.access_token).
+    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'mfa_enrollment_required', 'refresh_token', 'token_type', 'tokens', 'totp_required', 'user']);
+    assert.equal(body.tokens.access_token, body.access_token);
     assert.equal(body.mfa_enrollment_required, false);
     assert.equal(body.token_type, 'Bearer');
     assert.equal(body.expires_in, 900);

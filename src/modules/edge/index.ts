@@ -31,16 +31,21 @@ export const edgeModule: RampartModule = {
     };
   },
   // The firewall's schedule timer; the metrics series recorded while serving (the WebSocket starts the producer on
-  // its own too); the commit-confirm window outlives a restart (an expired one reverts now, an open one is timed again).
+  // its own too); the blocked-traffic reader (nflog) with the data plane on; the commit-confirm window outlives a
+  // restart (an expired one reverts now, an open one is timed again).
   start: async (core) => {
     const edge = edgeServices(core);
     const firewall = await edge.firewall.start();
-    const frame = await edge.frame.startRecording();
+    const recorder = edge.frame.startRecording();
+    const reader = core.config.dataplane.enabled
+      ? await edge.network.startBlockedReader().catch((err) => void core.logger.error({ err }, 'blocked-traffic reader (nflog) did not start'))
+      : undefined;
     await edge.config.commitConfirm.resume();
     return {
       stop: async () => {
         await edge.config.commitConfirm.stop();
-        await frame.stop();
+        await reader?.stop();
+        await recorder.stop();
         await firewall.stop();
       },
     };

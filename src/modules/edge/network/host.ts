@@ -138,9 +138,9 @@ export async function readConnections(exec: Exec): Promise<Flow[]> {
 export function parseFlow(line: string): Flow | null {
   const words = line.trim().split(/\s+/);
   if (words.length < 5 || !words[0]) return null;
-  const protocol = words[2];
-  const firstKv = words.findIndex((w) => w.includes('='));
-  const state = firstKv > 5 ? words[5] : words[5]?.includes('=') ? '' : (words[5] ?? '');
+  const protocol = words[2]!;
+  // "ipv4 2 tcp 6 431999 ESTABLISHED src=..." : a state word follows the timeout for TCP (and SCTP, DCCP) only.
+  const state = /^[A-Z_]+$/.test(words[5] ?? '') ? words[5]! : protocol === 'tcp' ? 'UNKNOWN' : 'ACTIVE';
   const kv = (key: string, nth: number) => {
     let seen = 0;
     for (const w of words) {
@@ -152,7 +152,6 @@ export function parseFlow(line: string): Flow | null {
   const dst = kv('dst', 0);
   if (!src || !dst) return null;
   const num = (v: string | undefined) => (v === undefined ? 0 : Number(v) || 0);
-  const ttl = Number(words[4]);
   return {
     id: num(kv('id', 0)),
     protocol,
@@ -160,11 +159,12 @@ export function parseFlow(line: string): Flow | null {
     src_port: num(kv('sport', 0)),
     dst_addr: dst,
     dst_port: num(kv('dport', 0)),
-    state: /^[A-Z_]+$/.test(state) ? state : protocol === 'tcp' ? 'UNKNOWN' : 'ACTIVE',
+    state,
     packets_out: num(kv('packets', 0)),
     bytes_out: num(kv('bytes', 0)),
     packets_in: num(kv('packets', 1)),
     bytes_in: num(kv('bytes', 1)),
-    age_secs: Number.isFinite(ttl) ? 0 : 0,
+    // conntrack keeps no start time unless nf_conntrack_timestamp is on; the remaining timeout is not an age.
+    age_secs: 0,
   };
 }

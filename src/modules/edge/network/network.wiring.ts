@@ -3,6 +3,7 @@ import type { EdgeHooks, LiveNetwork } from '../edge.types.js';
 import { createBlockedRing } from './blocked.js';
 import { readLinks, readRoutes } from './host.js';
 import { createNetworkService } from './network.service.js';
+import { hostSpawn, NFLOG_GROUP, readNflog, type Spawn } from './nflog/nflog.js';
 
 /** Wires the network part: its service, the hooks it provides, its sections and the 'vlans' apply step. */
 export function wireNetwork(core: Core, hooks: EdgeHooks) {
@@ -30,5 +31,9 @@ export function wireNetwork(core: Core, hooks: EdgeHooks) {
       route_count: routes.length,
     };
   };
-  return { net, blocked };
+  /** With the data plane on (serve), blocked packets come from the firewall's nflog group. */
+  const spawner = { spawn: hostSpawn as Spawn };
+  const startBlockedReader = () =>
+    readNflog({ spawn: spawner.spawn, group: NFLOG_GROUP, logger: core.logger.child({ component: 'edge-nflog' }), onPacket: (e) => blocked.push(e) });
+  return { net, blocked, spawner, startBlockedReader };
 }

@@ -13,7 +13,7 @@ const aifwNames = z.object({
   access_token_expiry_mins: z.number().int().min(1).max(1440),
   refresh_token_expiry_days: z.number().int().min(1).max(90),
   require_totp: z.boolean(),
-  max_login_attempts: z.number().int().min(1).max(100),
+  max_login_attempts: z.number().int().min(0).max(100),
   lockout_duration_secs: z.number().int().min(60).max(86_400),
   allow_registration: z.boolean(),
 });
