@@ -24,7 +24,8 @@ export function ConnectionsPage() {
     { key: 'pkts', header: 'Packets in / out', render: (c) => `${c.packets_in} / ${c.packets_out}` },
     { key: 'bytes', header: 'Bytes in / out', render: (c) => `${formatBytes(c.bytes_in)} / ${formatBytes(c.bytes_out)}` },
   ];
-  const full = (list.data?.data.length ?? 0) === PAGE;
+  const total = list.data?.total;
+  const full = total !== undefined ? (page + 1) * PAGE < total : (list.data?.data.length ?? 0) === PAGE;
   return (
     <EdgePage title="Connections" description="Flows the box tracks now (conntrack), newest state every 3 seconds.">
       <DataTable
@@ -44,7 +45,7 @@ export function ConnectionsPage() {
         }
       />
       <Group justify="space-between" mt="sm">
-        <Text size="sm" c="dimmed">{list.data ? `Connections ${page * PAGE + 1}–${page * PAGE + list.data.data.length}` : ''}</Text>
+        <Text size="sm" c="dimmed">{list.data ? `Connections ${list.data.data.length ? page * PAGE + 1 : 0}–${page * PAGE + list.data.data.length}${total !== undefined ? ` of ${total}` : ''}` : ''}</Text>
         <Group gap="xs">
           <Button size="xs" variant="default" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>Previous page</Button>
           <Button size="xs" variant="default" disabled={!full} onClick={() => setPage((p) => p + 1)}>Next page</Button>
