@@ -41,7 +41,7 @@ describe('edge config over the real firewall and network sections', () => {
     const v = await waitFor('the version of the new rule', async () => {
       const h = (await call('GET', '/api/v1/config/history')).json().data;
       return h[0]?.comment?.includes('/api/v1/rules') ? h[0] : null;
-    });
+    }, 30_000);
     assert.equal(v.resource_count >= 1, true);
     const doc = (await call('GET', `/api/v1/config/version?version=${v.version}`)).json();
     assert.equal(doc.rules[0].label, 'ssh');

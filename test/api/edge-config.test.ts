@@ -36,7 +36,7 @@ describe('edge configuration versions, restore and commit-confirm (AiFw config/*
     const v = await waitFor('the version of the rules change', async () => {
       const h = await latest();
       return h?.comment === 'POST /api/v1/rules' ? h : null;
-    });
+    }, 30_000);
     assert.equal(v.created_by, 'alice');
     assert.equal(v.resource_count, 1);
     assert.match(v.hash, /^[0-9a-f]{64}$/);
@@ -46,7 +46,7 @@ describe('edge configuration versions, restore and commit-confirm (AiFw config/*
     const before = (await history()).length;
     await s.write('rules', [rule('r1')], { actor: 'bob', comment: 'PUT /api/v1/rules/r1' });
     await s.write('aliases', [{ id: 'a1', name: 'web', alias_type: 'host', entries: ['10.0.0.1'] }], { comment: 'POST /api/v1/aliases' });
-    const h = await waitFor('the alias version', async () => ((await latest())?.comment === 'POST /api/v1/aliases' ? history() : null));
+    const h = await waitFor('the alias version', async () => ((await latest())?.comment === 'POST /api/v1/aliases' ? history() : null), 30_000);
     assert.equal(h.length, before + 1, 'only the alias change saved a version');
     assert.equal(h[0].created_by, 'auto', 'no actor named: auto, as AiFw');
     assert.equal(h[0].resource_count, 2);
@@ -97,7 +97,7 @@ describe('edge configuration versions, restore and commit-confirm (AiFw config/*
 
     await s.write('rules', [rule('r1'), rule('r2', { dst_port_start: 22 })], { comment: 'POST /api/v1/rules' });
     await s.write('static_routes', [{ id: 'rt1', destination: '10.9.0.0/16', gateway: '10.0.0.254', interface: 'eth1' }], { comment: 'POST /api/v1/routes' });
-    await waitFor('the route version', async () => (await latest())?.comment === 'POST /api/v1/routes');
+    await waitFor('the route version', async () => (await latest())?.comment === 'POST /api/v1/routes', 30_000);
 
     const applies = s.applies;
     const res = await call('POST', '/api/v1/config/restore', { version: good });
