@@ -395,3 +395,50 @@ describe('compiled script', () => {
     assert.doesNotMatch(script, /table (ip|inet|ip6) (?!rampart_edge)/, 'no other table is named');
   });
 });
+
+describe('schedules at run time', () => {
+  test('the timer re-renders when the clock crosses a window, and when the zone changes under it', { skip: findProgram('nft') ? false : 'needs nft' }, async () => {
+    const fw = edgeServices(r.core).firewall;
+    // A two-hour window from the current UTC hour: active now in UTC (the test cannot outrun it), not 11-14 hours away.
+    const hour = new Date(fw.clock()).getUTCHours();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const sch = (await call('POST', '/api/v1/schedules', { name: 'this hour', time_ranges: `${pad(hour)}:00-${pad((hour + 2) % 24)}:00` })).json().data;
+    const made = (await call('POST', '/api/v1/rules', rule({ dst_port_start: 7443, schedule_id: sch.id, label: 'scheduled' }))).json().data;
+    const saved = process.env.TZ;
+    try {
+      process.env.TZ = 'UTC';
+      await fw.apply();
+      const inRuleset = () => fw.lastScript().includes(`${made.id}.in0`);
+      assert.equal(inRuleset(), true, 'inside its window: in the ruleset');
+      assert.equal(await fw.tick(), false, 'nothing changed: no re-render');
+      // The box's zone moves 12 hours (the edge has no edge.timezone set here, so it follows the process's zone).
+      process.env.TZ = hour < 12 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+      assert.equal(await fw.tick(), true, 'the zone change re-renders');
+      assert.equal(inRuleset(), false, 'outside its window in the new zone');
+      process.env.TZ = 'UTC';
+      assert.equal(await fw.tick(), true);
+      assert.equal(inRuleset(), true);
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+      await call('DELETE', `/api/v1/rules/${made.id}`);
+      await call('DELETE', `/api/v1/schedules/${sch.id}`);
+    }
+  });
+});
+
+describe('declared response schemas (the OpenAPI document and the console types come from them)', () => {
+  test('every list and one-object answer matches its route schema', async () => {
+    for (const path of ['/api/v1/rules', '/api/v1/aliases', '/api/v1/schedules', '/api/v1/nat', '/api/v1/geoip', '/api/v1/rules/system', '/api/v1/rules/block-logging', '/api/v1/nat/pf-output']) {
+      const route = r.routes.find((x) => x.method === 'GET' && x.path === path && x.surface === 'edge')!;
+      const body = (await call('GET', path)).json();
+      const parsed = route.schema.response!.safeParse(path === '/api/v1/rules' ? { data: body.data } : body);
+      assert.ok(parsed.success, `${path}: ${parsed.error?.message}`);
+      if (Array.isArray(body.data) && path !== '/api/v1/rules/system') {
+        assert.ok(body.data.length > 0, `${path} has rows to check`);
+        const one = r.routes.find((x) => x.method === 'GET' && x.path === `${path}/:id`)!;
+        assert.ok(one.schema.response!.safeParse((await call('GET', `${path}/${body.data[0].id}`)).json()).success, `${path}/:id`);
+      }
+    }
+  });
+});

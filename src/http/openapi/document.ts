@@ -55,7 +55,7 @@ export function buildOpenApiDocument(opts: OpenApiDocumentOptions): OpenApiDocum
 
 /**
  * Routes sharing a method and path through `merge` (route.ts) are one operation: its response has every route's
- * fields (allOf), its query every route's parameters; the summary names each route and the permission it needs.
+ * fields (allOf, each optional), its query every route's parameters; the summary names each route and the permission it needs.
  */
 function mergedForDocument(routes: RouteDefinition<any>[]): RouteDefinition<any>[] {
   const out: RouteDefinition<any>[] = [];
@@ -70,7 +70,10 @@ function mergedForDocument(routes: RouteDefinition<any>[]): RouteDefinition<any>
     }
     const first = out[at];
     const queries = [first.schema.query, route.schema.query].filter((q): q is z.ZodObject<any> => q instanceof z.ZodObject);
-    const responses = [first.schema.response, route.schema.response].filter((x): x is z.ZodType => !!x);
+    // A caller gets only the fields of the routes it may call: every field is optional in the merged answer.
+    const responses = [first.schema.response, route.schema.response]
+      .filter((x): x is z.ZodType => !!x)
+      .map((x) => (x instanceof z.ZodObject ? x.partial() : x));
     out[at] = {
       ...first,
       summary: `${first.summary} (${first.permission}) and ${route.summary} (${route.permission}); the caller gets the fields of those it may call`,

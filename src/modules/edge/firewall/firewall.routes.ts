@@ -15,6 +15,30 @@ const data = (schema: z.ZodType = z.unknown()) => z.object({ data: schema });
 const message = z.object({ message: z.string() });
 const reorderBody = z.object({ rule_ids: z.array(z.string().min(1).max(64)).max(100_000) });
 
+const portRange = z.object({ start: z.number().int(), end: z.number().int() }).nullable();
+const status = z.enum(['active', 'disabled']);
+const stamps = { created_at: z.string(), updated_at: z.string() };
+const ruleView = z.object({
+  id: z.string(), priority: z.number().int(), action: z.enum(['pass', 'block', 'blockdrop', 'blockreturn']), direction: z.enum(['in', 'out', 'any']),
+  ip_version: z.enum(['inet', 'inet6', 'both']), interface: z.string().nullable(), protocol: z.string(),
+  rule_match: z.object({ src_addr: z.string(), src_port: portRange, dst_addr: z.string(), dst_port: portRange }),
+  src_invert: z.boolean(), dst_invert: z.boolean(), log: z.boolean(), quick: z.boolean(), label: z.string().nullable(), description: z.string().nullable(),
+  gateway: z.string().nullable(), state_options: z.object({ tracking: z.string() }).passthrough(), status, schedule_id: z.string().nullable(),
+  src_port_alias: z.string().nullable(), dst_port_alias: z.string().nullable(), ...stamps,
+}).describe('EdgeRule');
+const aliasView = z.object({
+  id: z.string(), name: z.string(), alias_type: z.enum(['host', 'network', 'port', 'url_table']), entries: z.array(z.string()), description: z.string().nullable(),
+  enabled: z.boolean(), resolved: z.array(z.string()), last_fetched_at: z.string().nullable(), last_error: z.string().nullable(), ...stamps,
+}).describe('EdgeAlias');
+const scheduleView = z.object({
+  id: z.string(), name: z.string(), description: z.string().nullable(), time_ranges: z.string(), days_of_week: z.string(), enabled: z.boolean(), ...stamps,
+}).describe('EdgeSchedule');
+const natView = z.object({
+  id: z.string(), nat_type: z.enum(['snat', 'dnat', 'masquerade', 'binat']), interface: z.string(), protocol: z.string(), src_addr: z.string(), src_port: portRange,
+  dst_addr: z.string(), dst_port: portRange, redirect: z.object({ address: z.string(), port: portRange }), label: z.string().nullable(), status, ...stamps,
+}).describe('EdgeNatRule');
+const geoView = z.object({ id: z.string(), country: z.string(), action: z.enum(['allow', 'block']), label: z.string().nullable(), status, ...stamps }).describe('EdgeGeoRule');
+
 /** A rule as AiFw's API writes it: action in serde's lowercase (blockdrop, blockreturn). */
 const ruleOut = (r: Rule) => ({ ...r, action: emitAction(r.action) });
 
@@ -23,18 +47,18 @@ export function firewallRoutes(fw: FirewallService): RouteDefinition<any>[] {
   const crud = <T>(opts: {
     path: string; name: string; read: string; write: string; audit: string;
     svc: { list(): Promise<T[]>; get(id: string): Promise<T>; create(b: Record<string, unknown>): Promise<T>; update(id: string, b: Record<string, unknown>): Promise<T>; remove(id: string): Promise<void> };
-    out?: (x: T) => unknown; getOne?: boolean; merge?: boolean;
+    view: z.ZodType; out?: (x: T) => unknown; getOne?: boolean; merge?: boolean;
   }): RouteDefinition<any>[] => {
     const out = opts.out ?? ((x: T) => x);
     const routes: RouteDefinition<any>[] = [
       defineRoute({
         method: 'GET', path: opts.path, surface, permission: opts.read, tags, merge: opts.merge,
-        summary: `List ${opts.name}s (data)`, schema: { response: data(z.array(z.unknown())) },
+        summary: `List ${opts.name}s (data)`, schema: { response: data(z.array(opts.view)) },
         handler: async () => ({ data: (await opts.svc.list()).map(out) }),
       }),
       defineRoute({
         method: 'POST', path: opts.path, surface, permission: opts.write, tags, status: 201, audit: `${opts.audit}.create`,
-        summary: `Create a ${opts.name}`, schema: { body, response: data() },
+        summary: `Create a ${opts.name}`, schema: { body, response: data(opts.view) },
         handler: async (ctx) => {
           const created = await opts.svc.create(ctx.body);
           ctx.auditResource(opts.audit, (created as { id: string }).id);
@@ -43,7 +67,7 @@ export function firewallRoutes(fw: FirewallService): RouteDefinition<any>[] {
       }),
       defineRoute({
         method: 'PUT', path: `${opts.path}/:id`, surface, permission: opts.write, tags, audit: `${opts.audit}.update`,
-        summary: `Replace a ${opts.name}`, schema: { params: idParam, body, response: data() },
+        summary: `Replace a ${opts.name}`, schema: { params: idParam, body, response: data(opts.view) },
         handler: async (ctx) => {
           ctx.auditResource(opts.audit, ctx.params.id);
           return { data: out(await opts.svc.update(ctx.params.id, ctx.body)) };
@@ -63,7 +87,7 @@ export function firewallRoutes(fw: FirewallService): RouteDefinition<any>[] {
       routes.push(
         defineRoute({
           method: 'GET', path: `${opts.path}/:id`, surface, permission: opts.read, tags,
-          summary: `One ${opts.name}`, schema: { params: idParam, response: data() },
+          summary: `One ${opts.name}`, schema: { params: idParam, response: data(opts.view) },
           handler: async (ctx) => ({ data: out(await opts.svc.get(ctx.params.id)) }),
         }),
       );
@@ -87,7 +111,8 @@ export function firewallRoutes(fw: FirewallService): RouteDefinition<any>[] {
     reorder('/api/v1/rules/reorder', 'rules:write', 'edge.rule.reorder', (ids) => fw.rules.reorder(ids), 'rules'),
     defineRoute({
       method: 'GET', path: '/api/v1/rules/system', surface, permission: 'rules:read', tags,
-      summary: 'The read-only rules around the user rules (loopback, state, default deny inbound)', schema: { response: data(z.array(z.unknown())) },
+      summary: 'The read-only rules around the user rules (loopback, state, default deny inbound)',
+      schema: { response: data(z.array(z.object({ id: z.string(), chain: z.string(), rule: z.string(), description: z.string() }))) },
       handler: async () => ({ data: await fw.rules.system() }),
     }),
     defineRoute({
@@ -105,21 +130,21 @@ export function firewallRoutes(fw: FirewallService): RouteDefinition<any>[] {
         },
       }),
     ),
-    ...crud({ path: '/api/v1/rules', name: 'rule', read: 'rules:read', write: 'rules:write', audit: 'edge.rule', svc: fw.rules, out: ruleOut, merge: true }),
-    ...crud({ path: '/api/v1/schedules', name: 'schedule', read: 'rules:read', write: 'rules:write', audit: 'edge.schedule', svc: fw.schedules }),
-    ...crud({ path: '/api/v1/aliases', name: 'alias', read: 'aliases:read', write: 'aliases:write', audit: 'edge.alias', svc: fw.aliases }),
+    ...crud({ path: '/api/v1/rules', name: 'rule', read: 'rules:read', write: 'rules:write', audit: 'edge.rule', svc: fw.rules, view: ruleView, out: ruleOut, merge: true }),
+    ...crud({ path: '/api/v1/schedules', name: 'schedule', read: 'rules:read', write: 'rules:write', audit: 'edge.schedule', svc: fw.schedules, view: scheduleView }),
+    ...crud({ path: '/api/v1/aliases', name: 'alias', read: 'aliases:read', write: 'aliases:write', audit: 'edge.alias', svc: fw.aliases, view: aliasView }),
     reorder('/api/v1/nat/reorder', 'nat:write', 'edge.nat.reorder', (ids) => fw.nat.reorder(ids), 'NAT rules'),
     defineRoute({
       method: 'GET', path: '/api/v1/nat/pf-output', surface, permission: 'nat:read', tags,
       summary: 'The compiled NAT table (nftables text)', schema: { response: data(z.string()) },
       handler: async () => ({ data: await fw.nat.pfOutput() }),
     }),
-    ...crud({ path: '/api/v1/nat', name: 'NAT rule', read: 'nat:read', write: 'nat:write', audit: 'edge.nat', svc: fw.nat }),
+    ...crud({ path: '/api/v1/nat', name: 'NAT rule', read: 'nat:read', write: 'nat:write', audit: 'edge.nat', svc: fw.nat, view: natView }),
     defineRoute({
       method: 'GET', path: '/api/v1/geoip/lookup/:ip', surface, permission: 'geoip:read', tags,
-      summary: 'Country of one address, from the geo-IP database', schema: { params: z.object({ ip: z.string().min(1).max(64) }), response: data() },
+      summary: 'Country of one address, from the geo-IP database', schema: { params: z.object({ ip: z.string().min(1).max(64) }), response: data(z.object({ ip: z.string(), country: z.string().nullable(), network: z.string().nullable() })) },
       handler: async (ctx) => ({ data: fw.geoip.lookup(ctx.params.ip) }),
     }),
-    ...crud({ path: '/api/v1/geoip', name: 'geo-IP rule', read: 'geoip:read', write: 'geoip:write', audit: 'edge.geoip', svc: fw.geoip }),
+    ...crud({ path: '/api/v1/geoip', name: 'geo-IP rule', read: 'geoip:read', write: 'geoip:write', audit: 'edge.geoip', svc: fw.geoip, view: geoView }),
   ];
 }

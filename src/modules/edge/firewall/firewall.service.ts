@@ -154,7 +154,8 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     return new Map((await store.list<Alias>('alias')).map((a) => [a.name, a]));
   }
 
-  async function ruleFrom(body: Body, existing: Rule | null): Promise<Rule> {
+  /** known: aliases and schedule ids read once by a caller validating many rules (a section import). */
+  async function ruleFrom(body: Body, existing: Rule | null, known?: { aliases: Map<string, Alias>; schedules: Set<string> }): Promise<Rule> {
     const now = iso();
     const src = parseAddress(body.src_addr, 'src_addr');
     const dst = parseAddress(body.dst_addr, 'dst_addr');
@@ -184,10 +185,12 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       updated_at: now,
     };
     rule.ip_version = ipVersionOf(rule);
-    if (rule.schedule_id && !(await store.get('schedule', rule.schedule_id))) throw errors.validation(`unknown schedule_id ${rule.schedule_id}`);
+    const scheduleKnown = known ? known.schedules.has(rule.schedule_id ?? '') : !!(rule.schedule_id && (await store.get('schedule', rule.schedule_id)));
+    if (rule.schedule_id && !scheduleKnown) throw errors.validation(`unknown schedule_id ${rule.schedule_id}`);
     // Compiling the rule alone checks what nftables can express (ports need tcp/udp, aliases exist and fit).
-    const aliases = await aliasNames();
-    compile({ rules: [rule], aliases: [...aliases.values()], nat: [], geoip: [], activeSchedules: new Set(), blockLogging: false, countryNetworks: () => [], managementPorts: [] });
+    const aliases = known?.aliases ?? (await aliasNames());
+    const named = [tableOf(rule.rule_match.src_addr), tableOf(rule.rule_match.dst_addr), rule.src_port_alias, rule.dst_port_alias];
+    compile({ rules: [rule], aliases: [...aliases.values()].filter((a) => named.includes(a.name)), nat: [], geoip: [], activeSchedules: new Set(), blockLogging: false, countryNetworks: () => [], managementPorts: [] });
     return rule;
   }
 
@@ -401,7 +404,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
   };
 
   // ---- NAT ----
-  async function natFrom(body: Body, existing: NatRule | null): Promise<NatRule> {
+  async function natFrom(body: Body, existing: NatRule | null, aliasIndex?: Map<string, Alias>): Promise<NatRule> {
     const now = iso();
     const natType = parseNatType(body.nat_type);
     const src = parseAddress(body.src_addr, 'src_addr');
@@ -439,7 +442,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     };
     const ports = rule.src_port || rule.dst_port || rule.redirect.port;
     if (ports && !['tcp', 'udp', 'tcp/udp'].includes(rule.protocol)) throw errors.validation('ports need protocol tcp, udp or tcp/udp');
-    const known = await aliasNames();
+    const known = aliasIndex ?? (await aliasNames());
     for (const a of [src.addr, dst.addr]) {
       const t = tableOf(a);
       if (t && (!known.has(t) || known.get(t)!.alias_type === 'port')) throw errors.validation(`unknown address alias ${t}`);
@@ -534,7 +537,8 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
   };
 
   // ---- configuration sections (snapshots, restore) ----
-  function section(name: string, kind: ObjectKind, parse: (row: Body) => Promise<{ id: string; created_at: string; updated_at: string; name?: string }>): ConfigSection {
+  type Known = { aliases: Map<string, Alias>; schedules: Set<string> };
+  function section(name: string, kind: ObjectKind, parse: (row: Body, known: Known) => Promise<{ id: string; created_at: string; updated_at: string; name?: string }>): ConfigSection {
     return {
       name,
       export: async () => (await store.list<Body>(kind)).sort((a, b) => String(a.id).localeCompare(String(b.id))),
@@ -542,9 +546,10 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
         if (!Array.isArray(data)) throw errors.validation(`section ${name} must be an array`);
         await core.db.transaction(async () => {
           await store.removeAll(kind);
+          const known: Known = { aliases: await aliasNames(), schedules: new Set((await store.list<Schedule>('schedule')).map((x) => x.id)) };
           for (const row of data) {
             if (!row || typeof row !== 'object') throw errors.validation(`section ${name}: rows must be objects`);
-            const parsed = await parse(row as Body);
+            const parsed = await parse(row as Body, known);
             await store.insert(kind, parsed, kind === 'alias' || kind === 'schedule' ? (parsed.name ?? null) : null);
           }
         });
@@ -579,11 +584,11 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       return { ...a, resolved: Array.isArray(row.resolved) ? parseAliasEntries('network', row.resolved) : [] };
     }),
     section('schedules', 'schedule', async (row) => keep(row, scheduleFrom(row, null))),
-    section('rules', 'rule', async (row) => {
-      const r = keep(row, await ruleFrom(ruleBody(row), null));
+    section('rules', 'rule', async (row, known) => {
+      const r = keep(row, await ruleFrom(ruleBody(row), null, known));
       return { ...r, status: parseStatus(row.status, 'active') };
     }),
-    section('nat', 'nat', async (row) => keep(row, await natFrom(natBody(row), null))),
+    section('nat', 'nat', async (row, known) => keep(row, await natFrom(natBody(row), null, known.aliases))),
     section('geoip', 'geoip', async (row) => keep(row, geoFrom(row, null))),
   ];
 
