@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
 import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
@@ -99,6 +100,10 @@ function createFleetServices(core: Core) {
     loadAll: async () => (await hostList.list({})).items,
     loadSome: async (ids) => hostList.items(await hosts.rowsByIds(ids)),
     orderedIds: () => hosts.orderedIds(),
+    othersWrote:
+      core.db.dialect.name === 'sqlite'
+        ? async () => (await sql<{ data_version: number }>`pragma data_version`.execute(core.db.kysely)).rows[0]?.data_version
+        : undefined,
   });
   const channels = createChannelService(core);
   const notifications = createNotificationService(core);

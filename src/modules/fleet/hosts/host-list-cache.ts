@@ -11,6 +11,12 @@ export interface HostListCacheDeps {
   loadSome(ids: string[]): Promise<HostListItem[]>;
   /** Every live host's id in list order, as the database sorts them (its collation decides). */
   orderedIds(): Promise<string[]>;
+  /**
+   * A token that moves when another process wrote to the database, where announcements do not cross processes
+   * (SQLite's data_version: `rampart worker` or `rampart fleet scan --wait` beside `rampart serve`); then every
+   * host is read again. Absent where the bus carries every process's announcements (PostgreSQL).
+   */
+  othersWrote?: () => Promise<unknown>;
 }
 
 /** The whole host list as sent: the JSON body and its entity tag. */
@@ -30,7 +36,8 @@ const COMMA = Buffer.from(',');
  * a host row, its liveness, its compliance roll-up or its scan runs), and the body assembled from the fragments
  * once per change. On PostgreSQL the announcements of the other nodes arrive over the core bus; while the bus is
  * not listening the cache is not used, and after the bus reconnected (announcements may have been missed) every
- * fragment is rendered again.
+ * fragment is rendered again. On SQLite, where the bus stays in one process, a write by another process (SQLite's
+ * data_version moved) has every fragment rendered again.
  *
  * A request never sees a write older than the announcement it has received: a host announced before a request's
  * refresh began is read by that refresh. Built on the first request that asks for the whole list.
@@ -48,6 +55,7 @@ export function createHostListCache(deps: HostListCacheDeps) {
   let rendered: RenderedHostList | null = null;
   let refreshing: Promise<void> | null = null;
   let reconnectsSeen = deps.events.status().reconnects;
+  let othersSeen: unknown;
   /** Tags of this process's renderings: another process (or a restart) never reuses one. */
   const instance = randomBytes(6).toString('base64url');
   let revision = 0;
@@ -157,7 +165,17 @@ export function createHostListCache(deps: HostListCacheDeps) {
       }
       // One refresh at a time; a request arriving during one waits for it, then takes what was announced meanwhile.
       if (refreshing) await refreshing;
-      if (pending()) {
+      if (deps.othersWrote) {
+        // Read before the refresh: a write after this read moves the token again and the next request sees it.
+        const token = await deps.othersWrote();
+        if (token !== othersSeen) {
+          othersSeen = token;
+          dirtyAll = true;
+          rendered = null;
+        }
+      }
+      // Twice at most: a refresh another request started before this one noted its changes is followed by one more.
+      for (let round = 0; round < 2 && pending(); round++) {
         refreshing ??= refresh().finally(() => (refreshing = null));
         await refreshing;
       }
