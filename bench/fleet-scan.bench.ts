@@ -176,6 +176,8 @@ async function scanPair(ctx: BenchContext): Promise<BenchmarkResult> {
 async function seedState(rampart: Awaited<ReturnType<typeof createRampart>>, ctx: BenchContext): Promise<void> {
   const db = rampart.core.db;
   const now = new Date().toISOString();
+  // Probes and rescans fall due later: the schedulers of the Rampart under test leave the seeded hosts alone.
+  const later = new Date(Date.now() + 24 * 3600_000).toISOString();
   const statuses = ['pass', 'pass', 'pass', 'fail', 'skipped'] as const;
   for (let start = 0; start < STATE_HOSTS; start += 250) {
     await db.transaction(async () => {
@@ -202,13 +204,13 @@ async function seedState(rampart: Awaited<ReturnType<typeof createRampart>>, ctx
         await db.kysely.insertInto('fleet_host_liveness').values({
           host_id: hostId, monitoring_state: 'online', reachability_status: 'reachable', icmp_failures: 0, ssh_failures: 0, privilege_failures: 0,
           icmp_successes: 3, ssh_successes: 3, privilege_successes: 3, pass_streak: 3, privilege: 'root', last_response_ms: 12, last_error: null,
-          last_error_type: null, last_probe_at: now, state_changed_at: now, next_probe_at: now, updated_at: now,
+          last_error_type: null, last_probe_at: now, state_changed_at: now, next_probe_at: later, updated_at: now,
         }).execute();
         const count = (s: string) => rows.filter((x) => x.current_status === s).length;
         await db.kysely.insertInto('fleet_host_compliance').values({
           host_id: hostId, latest_scan_id: scanId, last_scan_at: now, passing: count('pass'), failing: count('fail'), skipped: count('skipped'), error: 0,
           total: RULES_PER_HOST, critical_failing: rows.filter((x) => x.current_status === 'fail' && x.severity === 'critical').length,
-          score: null, compliance_state: 'mostly_compliant', interval_minutes: 1440, next_scan_at: now, updated_at: now,
+          score: null, compliance_state: 'mostly_compliant', interval_minutes: 1440, next_scan_at: later, updated_at: now,
         }).execute();
       }
     });

@@ -7,48 +7,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ComplianceRule, RuleResult } from '../../src/modules/fleet/compliance/rule.types.js';
 import { fleetServices } from '../../src/modules/fleet/fleet.services.js';
 import type { ProbeReport } from '../../src/modules/fleet/liveness/probes.js';
-import type { ScanEngine } from '../../src/modules/fleet/scans/scan-job.js';
-import type { HostSession } from '../../src/modules/fleet/ssh/ssh.types.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
+import { fakeScanEngine } from '../helpers/fake-scan-engine.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
 import { waitFor } from '../helpers/wait.js';
-
-const rule = (id: string, severity: 'high' | 'critical'): ComplianceRule => ({
-  id, title: id, severity, category: 'test', references: {}, frameworkRefs: { cis: ['1.1'] }, platforms: [{ family: 'debian' }], implementations: [],
-});
-const RULES = [rule('list-rule-a', 'high'), rule('list-rule-b', 'critical'), rule('list-rule-c', 'high')];
 
 describe('fleet host list: the whole list after every kind of write', () => {
   let r: TestRampart;
   let admin: SignedIn;
   /** What the next probe reports, and what the next scan finds per rule. */
   let probe: Omit<ProbeReport, 'responseMs'> = { icmp: true, ssh: true, privilege: true, privilegeKind: 'root', error: null, errorType: null };
-  let verdicts: Record<string, RuleResult['status']> = {};
+  let scans: ReturnType<typeof fakeScanEngine>;
 
   before(async () => {
     r = await createTestRampart();
     admin = await signIn(r, { roles: ['admin'] });
     const fleet = fleetServices(r.core);
     fleet.hooks.prober = async () => ({ ...probe, responseMs: 3 });
-    const session: HostSession = {
-      target: {},
-      privilege: 'root',
-      hostKeyFingerprint: null,
-      run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) as never,
-      close: async () => undefined,
-    } as unknown as HostSession;
-    const real = fleet.scanEngine;
-    fleet.scanEngine = {
-      openSession: async () => session,
-      rules: async () => RULES,
-      evaluate: async (_s, rules) =>
-        rules.map((x) => ({ rule_id: x.id, title: x.title, status: verdicts[x.id] ?? 'pass', severity: x.severity, framework_refs: x.frameworkRefs, skip_reason: null, evidence: null })),
-      variables: async () => ({}),
-      scanConfig: () => real.scanConfig(),
-    } satisfies ScanEngine;
+    scans = fakeScanEngine(r);
   });
   after(() => r.cleanup());
 
@@ -139,7 +117,7 @@ describe('fleet host list: the whole list after every kind of write', () => {
   test('a scan shows queued, then its results: compliance summary, last scan and scan id', async () => {
     const id = await create('list-scan');
     await whole();
-    verdicts = { 'list-rule-b': 'fail' };
+    scans.verdicts = { 'list-rule-b': 'fail' };
     const queued = await call('POST', `/api/v1/hosts/${id}/scans`, {}, { 'idempotency-key': `scan-${id}` });
     assert.equal(queued.statusCode, 202, queued.body);
     assert.equal((await item(id)).scan_state, 'queued');
@@ -149,7 +127,7 @@ describe('fleet host list: the whole list after every kind of write', () => {
     assert.equal(scanned.latest_scan_id, queued.json().scan_id);
     assert.deepEqual(scanned.compliance_summary, { passing: 2, failing: 1, skipped: 0, error: 0, total: 3, critical_failing: 1 });
 
-    verdicts = {};
+    scans.verdicts = {};
     await call('POST', `/api/v1/hosts/${id}/scans`, {}, { 'idempotency-key': `rescan-${id}` });
     while ((await r.worker.runOnce()) > 0);
     assert.deepEqual((await item(id)).compliance_summary, { passing: 3, failing: 0, skipped: 0, error: 0, total: 3, critical_failing: 0 });

@@ -87,6 +87,33 @@ export function createScanRunStore(db: Database, changed: HostChangeAnnouncer) {
         .then(announce);
     },
 
+    /**
+     * Ends a queued or running scan as failed with the reason (a cancel); false when it had finished already. On
+     * PostgreSQL the row lock orders it with a completion in flight (stillActive): one of the two wins.
+     */
+    async cancel(id: string, reason: string, now: string): Promise<boolean> {
+      const rows = await db.kysely
+        .updateTable('fleet_scan_runs')
+        .set({ status: 'failed', failure_reason: reason, finished_at: now })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .returning('host_id')
+        .execute();
+      await announce(rows);
+      return rows.length === 1;
+    },
+
+    /** Whether the run is still queued or running, holding its row until the caller's transaction ends (PostgreSQL). */
+    async stillActive(id: string): Promise<boolean> {
+      const result = await db.kysely
+        .updateTable('fleet_scan_runs')
+        .set({ status: 'running' })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     /** Back to queued after a failed attempt that will be retried; the reason stays visible meanwhile. */
     async requeue(id: string, reason: string): Promise<void> {
       await db.kysely
