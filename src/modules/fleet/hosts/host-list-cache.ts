@@ -19,12 +19,16 @@ export interface HostListCacheDeps {
   othersWrote?: () => Promise<unknown>;
 }
 
-/** The whole host list as sent: the JSON body and its entity tag. */
+/** The whole host list as sent: the JSON body in parts (written one after the other), its length and entity tag. */
 export interface RenderedHostList {
-  body: Buffer;
+  parts: readonly Buffer[];
+  length: number;
   etag: string;
   total: number;
 }
+
+/** Hosts per block: a change re-joins the fragments of its block only, never the whole body. */
+const BLOCK = 256;
 
 const TAIL = (total: number) => Buffer.from(`],"total":${total},"limit":null,"offset":0}`);
 const HEAD = Buffer.from('{"hosts":[');
@@ -33,11 +37,11 @@ const COMMA = Buffer.from(',');
 /**
  * The whole host list (GET /api/v1/hosts without parameters, what OpenWatch's UI asks for) kept rendered: one JSON
  * fragment per host, re-rendered only for the hosts a write announced (FLEET_HOSTS_CHANGED, sent by every write to
- * a host row, its liveness, its compliance roll-up or its scan runs), and the body assembled from the fragments
- * once per change. On PostgreSQL the announcements of the other nodes arrive over the core bus; while the bus is
- * not listening the cache is not used, and after the bus reconnected (announcements may have been missed) every
- * fragment is rendered again. On SQLite, where the bus stays in one process, a write by another process (SQLite's
- * data_version moved) has every fragment rendered again.
+ * a host row, its liveness, its compliance roll-up or its scan runs), and the body kept in blocks of BLOCK fragments
+ * (a change joins its block again, never the whole body). On PostgreSQL the announcements of the other nodes arrive
+ * over the core bus; while the bus is not listening the cache is not used, and after the bus reconnected
+ * (announcements may have been missed) every fragment is rendered again. On SQLite, where the bus stays in one
+ * process, a write by another process (SQLite's data_version moved) has every fragment rendered again.
  *
  * A request never sees a write older than the announcement it has received: a host announced before a request's
  * refresh began is read by that refresh. Built on the first request that asks for the whole list.
@@ -47,8 +51,10 @@ export function createHostListCache(deps: HostListCacheDeps) {
   let fragments: Map<string, Buffer> | null = null;
   /** Whether announcements are noted: from the start of the first build, so none made during it is lost. */
   let tracking = false;
-  /** Host ids in list order. */
+  /** Host ids in list order, each host's place in it, and per block of BLOCK places its joined fragments. */
   let order: string[] = [];
+  let place = new Map<string, number>();
+  let blocks: (Buffer | null)[] = [];
   let dirty = new Set<string>();
   let dirtyAll = false;
   let reorder = false;
@@ -80,7 +86,7 @@ export function createHostListCache(deps: HostListCacheDeps) {
       const next = new Map<string, Buffer>();
       for (const item of items) next.set(item.id, fragment(item));
       fragments = next;
-      order = items.map((i) => i.id);
+      setOrder(items.map((i) => i.id));
       rendered = null;
     } catch (err) {
       dirtyAll = true;
@@ -99,6 +105,8 @@ export function createHostListCache(deps: HostListCacheDeps) {
         found.add(item.id);
         if (!fragments.has(item.id)) reorder = true; // a new host takes its place in the order
         fragments.set(item.id, fragment(item));
+        const at = place.get(item.id);
+        if (at !== undefined) blocks[Math.floor(at / BLOCK)] = null;
       }
       for (const id of ids) {
         if (found.has(id) || !fragments.has(id)) continue;
@@ -109,9 +117,8 @@ export function createHostListCache(deps: HostListCacheDeps) {
         const ordered = await deps.orderedIds();
         reorder = false;
         // A host created after the ordered read is announced and placed by the next refresh.
-        order = ordered.filter((id) => fragments!.has(id));
-        const placed = new Set(order);
-        for (const id of fragments.keys()) if (!placed.has(id)) fragments.delete(id);
+        setOrder(ordered.filter((id) => fragments!.has(id)));
+        for (const id of fragments.keys()) if (!place.has(id)) fragments.delete(id);
       }
       rendered = null;
     } catch (err) {
@@ -120,19 +127,31 @@ export function createHostListCache(deps: HostListCacheDeps) {
     }
   }
 
+  function setOrder(ids: string[]): void {
+    order = ids;
+    place = new Map(ids.map((id, i) => [id, i]));
+    blocks = new Array(Math.ceil(ids.length / BLOCK)).fill(null);
+  }
+
+  /** The fragments of block b joined by commas. */
+  function joinBlock(b: number): Buffer {
+    const pieces: Buffer[] = [];
+    for (let i = b * BLOCK; i < Math.min(order.length, (b + 1) * BLOCK); i++) {
+      if (i > b * BLOCK) pieces.push(COMMA);
+      pieces.push(fragments!.get(order[i]!)!);
+    }
+    return Buffer.concat(pieces);
+  }
+
   function assemble(): RenderedHostList {
     const parts: Buffer[] = [HEAD];
-    let length = HEAD.length;
-    for (let i = 0; i < order.length; i++) {
-      const part = fragments!.get(order[i]!)!;
-      if (i > 0) parts.push(COMMA);
-      parts.push(part);
-      length += part.length + (i > 0 ? 1 : 0);
+    for (let b = 0; b < blocks.length; b++) {
+      if (b > 0) parts.push(COMMA);
+      parts.push((blocks[b] ??= joinBlock(b)));
     }
-    const tail = TAIL(order.length);
-    parts.push(tail);
-    length += tail.length;
-    return { body: Buffer.concat(parts, length), etag: `W/"hosts-${instance}-${++revision}"`, total: order.length };
+    parts.push(TAIL(order.length));
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    return { parts, length, etag: `W/"hosts-${instance}-${++revision}"`, total: order.length };
   }
 
   /** Whether announcements reach this node now; a reconnect since the last look means some may have been missed. */

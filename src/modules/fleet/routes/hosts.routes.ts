@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
@@ -140,7 +141,12 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
         const page = limit !== undefined || offset !== undefined ? { limit: limit ?? HOST_PAGE.defaultLimit, offset: offset ?? 0 } : undefined;
         if (!page && !filter.environment && !filter.tag && !filter.framework) {
           const whole = await fleet.hostListCache.get();
-          if (whole) return withEtag(ctx, whole.etag, whole.body);
+          if (whole) {
+            const fresh = withEtag(ctx, whole.etag, whole);
+            if (!fresh) return undefined; // 304
+            ctx.reply.header('content-length', String(fresh.length));
+            return Readable.from(fresh.parts, { objectMode: false });
+          }
         }
         const found = await list.list(filter, page);
         return JSON.stringify({ hosts: found.items, total: found.total, limit: page?.limit ?? null, offset: page?.offset ?? 0 });
