@@ -43,6 +43,8 @@ import type { Bench, BenchContext, BenchmarkResult, FigureResult } from './lib/t
 const SCAN_HOSTS = Number(process.env.BENCH_FLEET_HOSTS ?? 20);
 const STATE_HOSTS = Number(process.env.BENCH_FLEET_STATE_HOSTS ?? 10_000);
 const RULES_PER_HOST = 60;
+/** Which databases the stored-state reads run on: sqlite,postgres (PostgreSQL when one answers). */
+const STATE_DATABASES = (process.env.BENCH_FLEET_STATE_DATABASES ?? 'sqlite,postgres').split(',');
 const PER_HOST_CONCURRENCY = 8;
 /** Timed reads per figure (after 5 warm-up reads); p99 of 100 is the second slowest. */
 const READS = Number(process.env.BENCH_FLEET_READS ?? 100);
@@ -54,8 +56,8 @@ export const bench: Bench = async (ctx) => {
   const missing = SCAN_HOSTS === 0 ? 'was not asked for (BENCH_FLEET_HOSTS=0)' : sshLabMissing();
   if (missing) ctx.log(`fleet scan over SSH left out: the SSH lab ${missing}`);
   else results.push(await ctx.scoped((scope) => scanPair(scope)));
-  results.push(...(await ctx.scoped((scope) => statePair(scope, 'sqlite'))));
-  const adminUrl = STATE_HOSTS > 0 ? await postgresAdminUrl(ctx) : undefined;
+  if (STATE_DATABASES.includes('sqlite')) results.push(...(await ctx.scoped((scope) => statePair(scope, 'sqlite'))));
+  const adminUrl = STATE_HOSTS > 0 && STATE_DATABASES.includes('postgres') ? await postgresAdminUrl(ctx) : undefined;
   if (adminUrl) results.push(...(await ctx.scoped(async (scope) => statePair(scope, 'postgres', await freshDatabase(scope, adminUrl)))));
   return results;
 };
