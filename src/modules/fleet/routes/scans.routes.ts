@@ -159,13 +159,14 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
   function cancelRoutes(): RouteDefinition<any>[] {
     const forms = [
       { path: '/api/v1/scans/:id(^[^:]+)::cancel', param: 'id', summary: 'Cancel a queued or running scan' },
-      { path: '/api/scans/:scan_id/stop', param: 'scan_id', summary: 'Stop a queued or running scan (the archived OpenWatch API; what :cancel does)' },
-      { path: '/api/scans/:scan_id/cancel', param: 'scan_id', summary: 'Cancel a queued or running scan (the archived OpenWatch API; what :cancel does)' },
+      // Outside /api/v1 these would land in the overlay surface's OpenAPI document (its /api prefix): left out of it.
+      { path: '/api/scans/:scan_id/stop', param: 'scan_id', summary: 'Stop a queued or running scan (the archived OpenWatch API; what :cancel does)', hidden: true },
+      { path: '/api/scans/:scan_id/cancel', param: 'scan_id', summary: 'Cancel a queued or running scan (the archived OpenWatch API; what :cancel does)', hidden: true },
     ];
     return forms.map((form) =>
       defineRoute({
         method: 'POST', path: form.path, surface: 'fleet', permission: 'scan:cancel', tags, audit: 'compliance.scan.cancelled',
-        summary: form.summary,
+        summary: form.summary, hidden: 'hidden' in form,
         description:
           'The scan ends as failed with failure_reason "cancelled by <who>". A queued scan never runs; a running one finishes the ' +
           'checks in flight and records none of its results. 409 conflict.scan_not_active once the scan has completed or failed.',
