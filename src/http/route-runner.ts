@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { AuditService } from '../core/audit/audit.service.js';
@@ -76,6 +77,8 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     if (control.redirectTo !== undefined) return reply.code(status).header('location', control.redirectTo).send();
     // Binary bodies (archives) are sent as they are; such routes take no Idempotency-Key, so nothing is stored.
     if (route.produces && output instanceof Uint8Array && status !== 304) return reply.code(status).type(route.produces).send(Buffer.from(output.buffer, output.byteOffset, output.byteLength));
+    // Bodies kept in parts (the fleet's rendered host list) are written part after part, never joined in memory.
+    if (route.produces && output instanceof Readable && status !== 304) return reply.code(status).type(route.produces).send(output);
     const response: StoredResponse =
       status === 204 || status === 304
         ? { status, body: '', type: '' }

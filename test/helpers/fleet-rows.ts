@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostChangeAnnouncer } from '../../src/modules/fleet/common/host-changes.js';
 import type { TestRampart } from './app.js';
 
 /** A host row as the hosts part would store it, for tests of parts that only point at hosts. */
@@ -15,6 +16,7 @@ export async function insertHost(r: TestRampart, hostname = `host-${randomUUID()
       target_framework: null, created_by: null, created_at: now, updated_at: now, deleted_at: null,
     })
     .execute();
+  await hostChangeAnnouncer(r.core.events)([id]);
   return id;
 }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Core } from '../../core/index.js';
 import { createAlertService } from './alerts/alert.service.js';
 import { alertOnLivenessChange } from './alerts/liveness-alerts.js';
@@ -15,6 +16,8 @@ import { createConfigService } from './config/config.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createHostService } from './hosts/host.service.js';
 import { createHostGroupService } from './hosts/host-group.service.js';
+import { createHostList } from './hosts/host-list.js';
+import { createHostListCache } from './hosts/host-list-cache.js';
 import { noCompliance, type ComplianceProvider } from './hosts/host.view.js';
 import { createLicenseService } from './license/license.service.js';
 import { createLivenessService, type LivenessListener } from './liveness/liveness.service.js';
@@ -84,6 +87,24 @@ function createFleetServices(core: Core) {
     prober: () => hooks.prober ?? realProber,
     onChange: (host, from, to) => hooks.onLivenessChange(host, from, to),
   });
+  /** The host list (reads) and the rendered whole list kept current by the hosts' change announcements. */
+  const hostList = createHostList({
+    hosts,
+    livenessOf: (rows) => liveness.views(rows),
+    complianceOf: (ids, framework) => hooks.complianceOf(ids, framework),
+    fromJson: core.db.dialect.fromJson,
+    fromBool: core.db.dialect.fromBool,
+  });
+  const hostListCache = createHostListCache({
+    events: core.events,
+    loadAll: async () => (await hostList.list({})).items,
+    loadSome: async (ids) => hostList.items(await hosts.rowsByIds(ids)),
+    orderedIds: () => hosts.orderedIds(),
+    othersWrote:
+      core.db.dialect.name === 'sqlite'
+        ? async () => (await sql<{ data_version: number }>`pragma data_version`.execute(core.db.kysely)).rows[0]?.data_version
+        : undefined,
+  });
   const channels = createChannelService(core);
   const notifications = createNotificationService(core);
   const alerts = createAlertService({
@@ -118,6 +139,8 @@ function createFleetServices(core: Core) {
     intelligence,
     intelligenceScheduler,
     hosts,
+    hostList,
+    hostListCache,
     groups,
     credentials,
     config,

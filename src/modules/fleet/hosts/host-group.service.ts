@@ -5,6 +5,7 @@ import { isUuid } from '../../../core/db/ids.js';
 import { errors, RampartError } from '../../../core/errors.js';
 import type { FleetHostGroupRow } from './host-groups.migrations.js';
 import type { ComplianceProvider } from './host.view.js';
+import { hostChangeAnnouncer } from '../common/host-changes.js';
 
 export interface GroupView {
   id: string;
@@ -59,8 +60,9 @@ interface LiveHost {
  * Host groups: sites and OS categories, with manual or automatic (by OS family) membership, maintenance and a
  * site's compliance target. Rollups are computed from the live hosts, their liveness and the compliance hook.
  */
-export function createHostGroupService(core: Pick<Core, 'db' | 'now'>) {
+export function createHostGroupService(core: Pick<Core, 'db' | 'now' | 'events'>) {
   const { db } = core;
+  const changed = hostChangeAnnouncer(core.events);
   const bool = (v: unknown) => db.dialect.fromBool(v);
 
   async function row(id: string): Promise<FleetHostGroupRow> {
@@ -204,7 +206,9 @@ export function createHostGroupService(core: Pick<Core, 'db' | 'now'>) {
     /** Deletes the group; its hosts stay, ungrouped. */
     async remove(id: string): Promise<FleetHostGroupRow> {
       const found = await row(id);
+      const ungrouped = await db.kysely.selectFrom('fleet_hosts').select('id').where('group_id', '=', id).execute();
       await db.kysely.updateTable('fleet_hosts').set({ group_id: null }).where('group_id', '=', id).execute();
+      await changed(ungrouped.map((h) => h.id));
       await db.kysely.deleteFrom('fleet_host_group_members').where('group_id', '=', id).execute();
       await db.kysely.deleteFrom('fleet_host_groups').where('id', '=', id).execute();
       return found;
@@ -234,6 +238,7 @@ export function createHostGroupService(core: Pick<Core, 'db' | 'now'>) {
       if (!isUuid(hostId)) return;
       await db.kysely.deleteFrom('fleet_host_group_members').where('group_id', '=', id).where('host_id', '=', hostId).execute();
       await db.kysely.updateTable('fleet_hosts').set({ group_id: null }).where('id', '=', hostId).where('group_id', '=', id).execute();
+      await changed([hostId]);
     },
   };
 }

@@ -26,7 +26,7 @@ export interface EnrichedHost {
 }
 
 export interface HostListDeps {
-  hosts: Pick<HostService, 'listRows' | 'pageRows'>;
+  hosts: Pick<HostService, 'listRows' | 'pageRows' | 'rowsByIds'>;
   /** The liveness part's views of these hosts. */
   livenessOf: (rows: FleetHostRow[]) => Promise<Map<string, LivenessView | null>>;
   /** The scans part's compliance columns (read at each call: the fleet hooks can be rewired). */
@@ -58,6 +58,12 @@ export function createHostList(deps: HostListDeps) {
     async enrich(rows: FleetHostRow[], framework: string | undefined): Promise<EnrichedHost[]> {
       const [live, compliance] = await columnsOf(rows, framework);
       return rows.map((row) => ({ view: view(row), liveness: live.get(row.id) ?? null, compliance: compliance.get(row.id) }));
+    },
+
+    /** These hosts' list items (no framework lens), in the order given. */
+    async items(rows: FleetHostRow[]): Promise<HostListItem[]> {
+      const [live, compliance] = await columnsOf(rows, undefined);
+      return rows.map((row) => item(view(row), live.get(row.id) ?? null, compliance.get(row.id)));
     },
 
     /** Every matching host, or one page of them; total counts every match either way. */

@@ -4,6 +4,7 @@ import type { Core } from '../../../core/index.js';
 import { RampartError } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
 import { paginate, type Page, type PageRequest } from '../../../core/db/paginate.js';
+import { hostChangeAnnouncer } from '../common/host-changes.js';
 import type { FleetHostRow } from './hosts.tables.js';
 import { toHostView, type HostView } from './host.view.js';
 import type { HostGroupService } from './host-group.service.js';
@@ -32,8 +33,9 @@ const duplicate = (hostname: string, environment: string) =>
   new RampartError({ code: 'hosts.duplicate', status: 409, message: `a host named ${hostname} already exists in environment ${environment}` });
 
 /** Managed hosts: created, listed, patched and soft-deleted (a deleted host frees its name and reads as not found). */
-export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<HostGroupService, 'assertExists'>) {
+export function createHostService(core: Pick<Core, 'db' | 'now' | 'events'>, groups: Pick<HostGroupService, 'assertExists'>) {
   const { db } = core;
+  const changed = hostChangeAnnouncer(core.events);
   const view = (row: FleetHostRow) => toHostView(row, db.dialect.fromJson, db.dialect.fromBool);
   const live = () => db.kysely.selectFrom('fleet_hosts').selectAll().where('deleted_at', 'is', null);
 
@@ -67,6 +69,17 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
 
   const listRows = (filter: HostFilter = {}): Promise<FleetHostRow[]> => filtered(filter).execute();
 
+  /** The live rows among these ids (deleted and unknown ids are left out), a query per 500. */
+  async function rowsByIds(ids: readonly string[]): Promise<FleetHostRow[]> {
+    const out: FleetHostRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) out.push(...(await live().where('id', 'in', ids.slice(i, i + 500)).execute()));
+    return out;
+  }
+
+  /** Ids of every live host in list order (hostname, then id), as the database's collation sorts them. */
+  const orderedIds = async (): Promise<string[]> =>
+    (await db.kysely.selectFrom('fleet_hosts').select('id').where('deleted_at', 'is', null).orderBy('hostname').orderBy('id').execute()).map((r) => r.id);
+
   /** One page of listRows, sliced in SQL (fleet_hosts_live_order serves the order), and how many hosts match. */
   const pageRows = (filter: HostFilter, page: PageRequest): Promise<Page<FleetHostRow>> => paginate(filtered(filter), page);
 
@@ -77,6 +90,8 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
     list: async (filter: HostFilter = {}): Promise<HostView[]> => (await listRows(filter)).map(view),
     listRows,
     pageRows,
+    rowsByIds,
+    orderedIds,
 
     async create(input: HostInput, createdBy: string | null): Promise<HostView> {
       const environment = input.environment ?? 'production';
@@ -113,6 +128,7 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
         if (db.dialect.isUniqueViolation(err)) throw duplicate(input.hostname, environment);
         throw err;
       }
+      await changed([created.id]);
       return view(created);
     },
 
@@ -132,12 +148,14 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
         if (db.dialect.isUniqueViolation(err)) throw duplicate(current.hostname, patch.environment ?? current.environment);
         throw err;
       }
+      await changed([id]);
       return view(await row(id));
     },
 
     async setMaintenance(id: string, enabled: boolean): Promise<HostView> {
       await row(id);
       await db.kysely.updateTable('fleet_hosts').set({ maintenance_mode: db.dialect.toBool(enabled), updated_at: core.now().toISOString() }).where('id', '=', id).execute();
+      await changed([id]);
       return view(await row(id));
     },
 
@@ -145,6 +163,7 @@ export function createHostService(core: Pick<Core, 'db' | 'now'>, groups: Pick<H
       const deleted = view(await row(id));
       const now = core.now().toISOString();
       await db.kysely.updateTable('fleet_hosts').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
+      await changed([id]);
       return deleted;
     },
   };

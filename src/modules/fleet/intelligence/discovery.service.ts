@@ -14,6 +14,7 @@ import {
   type FirewallFacts,
 } from './discovery.parse.js';
 import { withHostSession, type SessionDeps } from './host-session.js';
+import { hostChangeAnnouncer } from '../common/host-changes.js';
 
 /** Which firewall is in charge: service states, then how many rule lines nft and iptables hold (as root). */
 const FIREWALL_PROBE = [
@@ -87,6 +88,7 @@ export interface SystemInfo {
 
 export function createDiscoveryService(deps: { core: Core; hosts: HostService; session: SessionDeps }) {
   const { db } = deps.core;
+  const changed = hostChangeAnnouncer(deps.core.events);
 
   async function store(hostId: string, facts: DiscoveryFacts, at: string): Promise<void> {
     const values = { facts: db.dialect.toJson(facts), collected_at: at };
@@ -107,6 +109,7 @@ export function createDiscoveryService(deps: { core: Core; hosts: HostService; s
       })
       .where('id', '=', hostId)
       .execute();
+    await changed([hostId]);
   }
 
   return {

@@ -90,7 +90,7 @@ export function toLivenessView(row: FleetHostLivenessRow | undefined, maintenanc
  * calls `check`.
  */
 export function createLivenessService(deps: {
-  core: Pick<Core, 'db' | 'now' | 'audit' | 'logger'>;
+  core: Pick<Core, 'db' | 'now' | 'audit' | 'logger' | 'events'>;
   hosts: HostService;
   config: ConfigService;
   prober: () => HostProber;

@@ -5,12 +5,14 @@ import type { FleetHostLivenessRow, FleetMonitoringHistoryRow, MonitoringState }
 import '../config/config.tables.js';
 import { inMaintenanceGroup } from '../hosts/host-group.service.js';
 import type { LivenessSnapshot } from './transition.js';
+import { hostChangeAnnouncer } from '../common/host-changes.js';
 
 const bit = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
 
 /** host_liveness rows (one per host) and the monitoring history. */
-export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
+export function createLivenessStore(core: Pick<Core, 'db' | 'now' | 'events'>) {
   const { db } = core;
+  const announce = hostChangeAnnouncer(core.events);
 
   return {
     get: (hostId: string) => db.kysely.selectFrom('fleet_host_liveness').selectAll().where('host_id', '=', hostId).executeTakeFirst(),
@@ -22,27 +24,37 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
       return hostIds.length ? all.where('host_id', 'in', hostIds).execute() : Promise.resolve([]);
     },
 
-    /** Gives every live host without a liveness row one, due now. */
+    /** Gives every live host without a liveness row one, due now (and announces them: the list shows the row). */
     async ensureRows(): Promise<void> {
       const now = core.now().toISOString();
-      await db.kysely
-        .insertInto('fleet_host_liveness')
-        .columns(['host_id', 'monitoring_state', 'reachability_status', 'next_probe_at', 'updated_at'])
-        .expression(
-          db.kysely
-            .selectFrom('fleet_hosts')
-            .select([
-              'fleet_hosts.id',
-              sql<string>`${'unknown'}`.as('monitoring_state'),
-              sql<string>`${'unknown'}`.as('reachability_status'),
-              sql<string>`${now}`.as('next_probe_at'),
-              sql<string>`${now}`.as('updated_at'),
-            ])
-            .where('fleet_hosts.deleted_at', 'is', null)
-            .where((eb) => eb.not(eb.exists(eb.selectFrom('fleet_host_liveness').select('host_id').whereRef('fleet_host_liveness.host_id', '=', 'fleet_hosts.id')))),
-        )
-        .onConflict((oc) => oc.column('host_id').doNothing())
+      const missing = await db.kysely
+        .selectFrom('fleet_hosts')
+        .select('fleet_hosts.id')
+        .where('fleet_hosts.deleted_at', 'is', null)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('fleet_host_liveness').select('host_id').whereRef('fleet_host_liveness.host_id', '=', 'fleet_hosts.id'))))
         .execute();
+      if (missing.length === 0) return;
+      const ids = missing.map((h) => h.id);
+      for (let i = 0; i < ids.length; i += 200) {
+        await db.kysely
+          .insertInto('fleet_host_liveness')
+          .columns(['host_id', 'monitoring_state', 'reachability_status', 'next_probe_at', 'updated_at'])
+          .expression(
+            db.kysely
+              .selectFrom('fleet_hosts')
+              .select([
+                'fleet_hosts.id',
+                sql<string>`${'unknown'}`.as('monitoring_state'),
+                sql<string>`${'unknown'}`.as('reachability_status'),
+                sql<string>`${now}`.as('next_probe_at'),
+                sql<string>`${now}`.as('updated_at'),
+              ])
+              .where('fleet_hosts.id', 'in', ids.slice(i, i + 200)),
+          )
+          .onConflict((oc) => oc.column('host_id').doNothing())
+          .execute();
+      }
+      await announce(ids);
     },
 
     /** Live hosts out of maintenance (their own or their group's) whose next probe is due, most overdue first, then by check_priority. */
@@ -69,7 +81,9 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
         .where('host_id', '=', hostId)
         .where('next_probe_at', '=', seenNextProbeAt)
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      const claimed = Number(result.numUpdatedRows) === 1;
+      if (claimed) await announce([hostId]); // next_probe_at is on the list
+      return claimed;
     },
 
     async save(
@@ -103,6 +117,7 @@ export function createLivenessStore(core: Pick<Core, 'db' | 'now'>) {
           }),
         )
         .execute();
+      await announce([hostId]);
     },
 
     async addHistory(entry: Omit<FleetMonitoringHistoryRow, 'id' | 'icmp_ok' | 'ssh_ok' | 'privilege_ok'> & { icmp: boolean | null; ssh: boolean | null; privilege: boolean | null }): Promise<void> {

@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { pageQueryShape } from '../../../http/pagination.js';
 import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import type { FleetServices } from '../fleet.services.js';
-import { createHostList } from '../hosts/host-list.js';
+import { withEtag } from '../../../http/etag.js';
 import { noCompliance } from '../hosts/host.view.js';
 import { monitoringState, reachabilityStatus } from './fleet.schemas.js';
 import { createdBy, hostDetailSchema, hostListItemSchema, hostSchema, notFound } from './fleet.schemas.js';
@@ -97,7 +98,7 @@ const failedLayer = (r: { icmp_ok: number | null; ssh_ok: number | null; privile
 
 /** /api/v1/hosts: managed hosts with their liveness and compliance summary, maintenance, history and checks. */
 export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
-  const { hosts, liveness, hooks, core, config } = fleet;
+  const { hosts, liveness, core, config } = fleet;
 
   /** OpenWatch discovers a new host at once unless the discovery config says not to. */
   async function discoverOnFirstContact(hostId: string): Promise<boolean> {
@@ -107,14 +108,7 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
     return true;
   }
   const dialect = core.db.dialect;
-
-  const list = createHostList({
-    hosts,
-    livenessOf: (rows) => liveness.views(rows),
-    complianceOf: (ids, framework) => hooks.complianceOf(ids, framework),
-    fromJson: dialect.fromJson,
-    fromBool: dialect.fromBool,
-  });
+  const list = fleet.hostList;
 
   async function setMaintenance(id: string, enabled: boolean | undefined) {
     const row = await hosts.row(id);
@@ -138,13 +132,24 @@ export function hostsRoutes(fleet: FleetServices): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/hosts', surface, permission: 'host:read', tags,
-      summary: `List hosts by hostname with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework). Every host unless ?limit (1-${HOST_PAGE.maxLimit}) or ?offset asks for a page (${HOST_PAGE.defaultLimit} hosts when only ?offset is given); total counts every match`,
+      summary: `List hosts by hostname with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework). Every host unless ?limit (1-${HOST_PAGE.maxLimit}) or ?offset asks for a page (${HOST_PAGE.defaultLimit} hosts when only ?offset is given); total counts every match. The whole list (no parameters) carries an ETag and answers 304 to If-None-Match while no host changed`,
+      // Sent as rendered: the whole list comes ready-made from the cache, the rest is serialized here.
+      produces: 'application/json; charset=utf-8',
       schema: { query: listQuery, response: listResponse },
-      handler: async ({ query }) => {
-        const { limit, offset, ...filter } = query;
+      handler: async (ctx) => {
+        const { limit, offset, ...filter } = ctx.query;
         const page = limit !== undefined || offset !== undefined ? { limit: limit ?? HOST_PAGE.defaultLimit, offset: offset ?? 0 } : undefined;
+        if (!page && !filter.environment && !filter.tag && !filter.framework) {
+          const whole = await fleet.hostListCache.get();
+          if (whole) {
+            const fresh = withEtag(ctx, whole.etag, whole);
+            if (!fresh) return undefined; // 304
+            ctx.reply.header('content-length', String(fresh.length));
+            return Readable.from(fresh.parts, { objectMode: false });
+          }
+        }
         const found = await list.list(filter, page);
-        return { hosts: found.items, total: found.total, limit: page?.limit ?? null, offset: page?.offset ?? 0 };
+        return JSON.stringify({ hosts: found.items, total: found.total, limit: page?.limit ?? null, offset: page?.offset ?? 0 });
       },
     }),
     defineRoute({

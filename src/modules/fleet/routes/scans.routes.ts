@@ -155,6 +155,37 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
     return scans.get(id);
   };
 
+  /** Rampart's POST /api/v1/scans/{id}:cancel, and the archived Python API's /stop and /cancel that OpenWatch's scan pages called. */
+  function cancelRoutes(): RouteDefinition<any>[] {
+    const forms = [
+      { path: '/api/v1/scans/:id(^[^:]+)::cancel', param: 'id', summary: 'Cancel a queued or running scan' },
+      // Outside /api/v1 these would land in the overlay surface's OpenAPI document (its /api prefix): left out of it.
+      { path: '/api/scans/:scan_id/stop', param: 'scan_id', summary: 'Stop a queued or running scan (the archived OpenWatch API; what :cancel does)', hidden: true },
+      { path: '/api/scans/:scan_id/cancel', param: 'scan_id', summary: 'Cancel a queued or running scan (the archived OpenWatch API; what :cancel does)', hidden: true },
+    ];
+    return forms.map((form) =>
+      defineRoute({
+        method: 'POST', path: form.path, surface: 'fleet', permission: 'scan:cancel', tags, audit: 'compliance.scan.cancelled',
+        summary: form.summary, hidden: 'hidden' in form,
+        description:
+          'The scan ends as failed with failure_reason "cancelled by <who>". A queued scan never runs; a running one finishes the ' +
+          'checks in flight and records none of its results. 409 conflict.scan_not_active once the scan has completed or failed.',
+        schema: {
+          params: z.object({ [form.param]: z.string().max(64) }),
+          response: z.object({ scan: scanSummary }),
+          responses: { 404: { description: 'scans.not_found' }, 409: { description: 'conflict.scan_not_active: the scan has finished' } },
+        },
+        handler: async (ctx) => {
+          const id = (ctx.params as Record<string, string>)[form.param]!;
+          const run = await scanOr404(id);
+          const cancelled = await scans.cancel(run.id, principalOf(ctx).name);
+          ctx.auditResource('scan', run.id, { host_id: run.host_id, was: run.status });
+          return { scan: summaryOf(cancelled) };
+        },
+      }),
+    );
+  }
+
   return [
     defineRoute({
       method: 'POST', path: '/api/v1/hosts/:id/scans', surface: 'fleet', permission: 'host:write', tags, status: 202,
@@ -182,6 +213,8 @@ export function scansRoutes(scanning: Scanning): RouteDefinition<any>[] {
         return { scan_id: run.id, status: 'queued' as const, queued_at: run.queued_at };
       },
     }),
+
+    ...cancelRoutes(),
 
     defineRoute({
       method: 'GET', path: '/api/v1/scans', surface: 'fleet', permission: 'scan:read', tags,

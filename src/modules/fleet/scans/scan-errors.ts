@@ -16,4 +16,11 @@ export const scanErrors = {
         : 'the host already has a queued or running scan',
       details: active ? { scan_id: active.id, status: active.status, host_id: active.host_id } : undefined,
     }),
+  notActive: (run: ScanRun) =>
+    new RampartError({
+      code: 'conflict.scan_not_active',
+      status: 409,
+      message: `scan ${run.id} has already ${run.status === 'completed' ? 'completed' : 'ended'}: only a queued or running scan can be cancelled`,
+      details: { scan_id: run.id, status: run.status },
+    }),
 };

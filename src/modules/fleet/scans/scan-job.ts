@@ -101,6 +101,8 @@ export function createScanJob(deps: ScanJobDeps): JobHandler<ScanJobPayload> {
     const now = iso();
     const recorded = await deps.db.transaction(async () => {
       await deps.locks.fence(claim);
+      // Cancelled while it ran: its results are not recorded.
+      if (!(await deps.runs.stillActive(run.id))) return null;
       const written = await recordScanResults(deps.db, {
         scanId: run.id,
         hostId: run.host_id,
@@ -112,7 +114,7 @@ export function createScanJob(deps: ScanJobDeps): JobHandler<ScanJobPayload> {
       await audit(run, 'compliance.scan.completed', { score: written.score, ...written.counts, changes: written.changes });
       return written;
     });
-    await reportDrift(run, recorded.score);
+    if (recorded) await reportDrift(run, recorded.score);
   }
 
   async function reportDrift(run: ScanRun, current: number | null) {

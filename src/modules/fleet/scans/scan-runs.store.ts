@@ -3,6 +3,7 @@ import type { Database } from '../../../core/db/database.js';
 import type { RuleStatus } from '../compliance/rule.types.js';
 import { decodeCursor, encodeCursor } from './scan-cursor.js';
 import type { FleetScanRunRow, ScanStatus } from './scans.tables.js';
+import type { HostChangeAnnouncer } from '../common/host-changes.js';
 
 export type ScanRun = FleetScanRunRow;
 
@@ -15,8 +16,12 @@ export interface ScanRunFilter {
 
 export type StatusCounts = Record<RuleStatus, number>;
 
-/** The scan_runs logbook: one row per scan, from queued to completed or failed. */
-export function createScanRunStore(db: Database) {
+/**
+ * The scan_runs logbook: one row per scan, from queued to completed or failed. Every change of a run's status is
+ * announced for its host: the host list shows whether a scan is queued or running.
+ */
+export function createScanRunStore(db: Database, changed: HostChangeAnnouncer) {
+  const announce = (rows: { host_id: string }[]) => changed(rows.map((r) => r.host_id));
   const fromRow = (row: FleetScanRunRow): ScanRun => ({
     ...row,
     score: row.score === null ? null : Number(row.score),
@@ -31,6 +36,7 @@ export function createScanRunStore(db: Database) {
     /** Inserts a queued run; a unique violation means the host already has an active one (the caller's 409). */
     async insert(run: ScanRun): Promise<void> {
       await db.kysely.insertInto('fleet_scan_runs').values(run).execute();
+      await changed([run.host_id]);
     },
 
     async get(id: string): Promise<ScanRun | undefined> {
@@ -76,7 +82,36 @@ export function createScanRunStore(db: Database) {
         .set({ status: 'running', started_at: now, attempts, failure_reason: null })
         .where('id', '=', id)
         .where('status', 'in', ['queued', 'running'])
+        .returning('host_id')
+        .execute()
+        .then(announce);
+    },
+
+    /**
+     * Ends a queued or running scan as failed with the reason (a cancel); false when it had finished already. On
+     * PostgreSQL the row lock orders it with a completion in flight (stillActive): one of the two wins.
+     */
+    async cancel(id: string, reason: string, now: string): Promise<boolean> {
+      const rows = await db.kysely
+        .updateTable('fleet_scan_runs')
+        .set({ status: 'failed', failure_reason: reason, finished_at: now })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .returning('host_id')
         .execute();
+      await announce(rows);
+      return rows.length === 1;
+    },
+
+    /** Whether the run is still queued or running, holding its row until the caller's transaction ends (PostgreSQL). */
+    async stillActive(id: string): Promise<boolean> {
+      const result = await db.kysely
+        .updateTable('fleet_scan_runs')
+        .set({ status: 'running' })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     /** Back to queued after a failed attempt that will be retried; the reason stays visible meanwhile. */
@@ -86,7 +121,9 @@ export function createScanRunStore(db: Database) {
         .set({ status: 'queued', failure_reason: reason })
         .where('id', '=', id)
         .where('status', 'in', ['queued', 'running'])
-        .execute();
+        .returning('host_id')
+        .execute()
+        .then(announce);
     },
 
     async markFailed(id: string, reason: string, now: string): Promise<void> {
@@ -95,7 +132,9 @@ export function createScanRunStore(db: Database) {
         .set({ status: 'failed', failure_reason: reason, finished_at: now })
         .where('id', '=', id)
         .where('status', 'in', ['queued', 'running'])
-        .execute();
+        .returning('host_id')
+        .execute()
+        .then(announce);
     },
 
     async markCompleted(id: string, outcome: { counts: StatusCounts; score: number | null; policyVersion: string; now: string }): Promise<void> {
@@ -113,7 +152,9 @@ export function createScanRunStore(db: Database) {
           failure_reason: null,
         })
         .where('id', '=', id)
-        .execute();
+        .returning('host_id')
+        .execute()
+        .then(announce); // with the host's compliance roll-up, written in the same transaction (record-scan.ts)
     },
 
     /** The score of the host's newest completed scan other than this one: what drift compares against. */

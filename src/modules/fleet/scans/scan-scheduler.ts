@@ -4,6 +4,7 @@ import { isRampartError } from '../../../core/errors.js';
 import { rescanIntervalMinutes } from '../compliance-state/score.js';
 import type { ScanConfig } from './scan-config.js';
 import type { ScanService } from './scan.service.js';
+import { hostChangeAnnouncer } from '../common/host-changes.js';
 
 export interface SchedulerDeps {
   core: Core;
@@ -20,6 +21,7 @@ export interface SchedulerDeps {
 export function createScanScheduler(deps: SchedulerDeps) {
   const { core } = deps;
   const db = core.db;
+  const changed = hostChangeAnnouncer(core.events);
 
   /** Scans whose job died (its attempts used up, or a lease lost on the last one) can never finish: fail them. */
   async function failOrphans(): Promise<number> {
@@ -28,8 +30,10 @@ export function createScanScheduler(deps: SchedulerDeps) {
       .set({ status: 'failed', finished_at: core.now().toISOString(), failure_reason: sql`coalesce(failure_reason, 'the scan job gave up')` })
       .where('status', 'in', ['queued', 'running'])
       .where('job_id', 'in', (eb) => eb.selectFrom('jobs').select('id').where('status', '=', 'dead'))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .returning('host_id')
+      .execute();
+    await changed(result.map((r) => r.host_id));
+    return result.length;
   }
 
   async function dueHosts(now: string, limit: number): Promise<{ id: string; hasRow: boolean }[]> {

@@ -87,6 +87,17 @@ export function createScanService(core: Core, runs: ScanRunStore) {
 
     list: (filter: ScanRunFilter) => runs.list(filter),
 
+    /**
+     * Cancels a queued or running scan: it ends as failed, "cancelled by <who>". A queued scan never runs; a running
+     * one finishes the checks in flight and records none of its results. 409 scans.not_active once it has finished.
+     */
+    async cancel(scanId: string, by: string): Promise<ScanRun> {
+      const run = await get(scanId);
+      const reason = `cancelled by ${by}`;
+      if (!(await runs.cancel(scanId, reason, core.now().toISOString()))) throw scanErrors.notActive(await get(scanId));
+      return { ...run, status: 'failed', failure_reason: reason };
+    },
+
     /** The scanned host's name and address, deleted or not (a scan outlives its host's soft delete). */
     hostOf: (hostId: string) =>
       db.kysely.selectFrom('fleet_hosts').select(['id', 'hostname', 'ip_address']).where('id', '=', hostId).executeTakeFirst(),

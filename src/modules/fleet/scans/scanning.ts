@@ -8,10 +8,11 @@ import { createScanJob, type ScanEngine } from './scan-job.js';
 import { createScanRunStore } from './scan-runs.store.js';
 import { createScanScheduler } from './scan-scheduler.js';
 import { createScanService } from './scan.service.js';
+import { hostChangeAnnouncer } from '../common/host-changes.js';
 
 /** Scans and compliance state, built once per core: the routes, the job handler and the scheduler share it. */
 export function createScanning(core: Core, opts: { engine: () => ScanEngine; onDrift: () => DriftHook }) {
-  const runs = createScanRunStore(core.db);
+  const runs = createScanRunStore(core.db, hostChangeAnnouncer(core.events));
   const locks = createHostLocks(core.db, core.now);
   const scans = createScanService(core, runs);
   const compliance = createComplianceQueries(core.db);
