@@ -2027,7 +2027,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List hosts by hostname with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework). Every host unless ?limit (1-1000) or ?offset asks for a page (50 hosts when only ?offset is given); total counts every match */
+        /** List hosts by hostname with liveness and compliance summary; filters environment, tag, framework (the summary counts that framework). Every host unless ?limit (1-1000) or ?offset asks for a page (50 hosts when only ?offset is given); total counts every match. The whole list (no parameters) carries an ETag and answers 304 to If-None-Match while no host changed */
         get: operations["getApiV1Hosts"];
         put?: never;
         /** Register a host; (hostname, environment) is unique among hosts not deleted. Queues its discovery (job fleet.discovery) when the discovery config detects on first contact */
@@ -3358,6 +3358,26 @@ export interface paths {
         get: operations["getApiV1ScansById"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans/{id}:cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a queued or running scan
+         * @description The scan ends as failed with failure_reason "cancelled by <who>". A queued scan never runs; a running one finishes the checks in flight and records none of its results. 409 conflict.scan_not_active once the scan has completed or failed.
+         */
+        post: operations["postApiV1ScansByIdCancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -25422,6 +25442,99 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FleetError"];
                 };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+        };
+    };
+    postApiV1ScansByIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        scan: {
+                            attempts: number;
+                            failure_reason: string | null;
+                            finished_at: string | null;
+                            framework: string | null;
+                            host_id: string;
+                            policy_version: string;
+                            queued_at: string;
+                            rules_error: number;
+                            rules_fail: number;
+                            rules_pass: number;
+                            rules_skipped: number;
+                            scan_id: string;
+                            score: number | null;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                            /** @enum {string} */
+                            trigger_source: "on_demand" | "scheduled";
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetError"];
+                };
+            };
+            /** @description scans.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description conflict.scan_not_active: the scan has finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
