@@ -332,7 +332,8 @@ describe('access audit pipeline: gateway ingest, query, exports, SIEM webhook, i
     assert.equal(bundle.statusCode, 200, bundle.body);
     assert.match(String(bundle.headers['content-disposition']), /attachment; filename="rampart-access-support-/);
     const b = bundle.json();
-    assert.deepEqual(Object.keys(b).sort(), ['audit_events', 'certs_expiry', 'config', 'connection_truth', 'dashboard', 'gateway_health', 'generated_at', 'jobs', 'siem', 'version']);
+    assert.deepEqual(Object.keys(b).sort(), ['audit_events', 'certs_expiry', 'config', 'connection_truth', 'dashboard', 'gateway_health', 'generated_at', 'jobs', 'siem', 'tenant_id', 'version']);
+    assert.ok(b.config !== null, 'the provider’s bundle carries the redacted configuration');
     assert.ok(b.jobs.some((j: any) => j.type === 'access.siem.forward') && b.jobs.every((j: any) => j.payload === undefined));
     assert.ok(!bundle.body.includes('a-webhook-secret-of-some-length'), 'no webhook secret');
     assert.ok(!bundle.body.includes(gateway.gateway_token), 'no gateway credential');
