@@ -229,6 +229,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/directory-sync/keycloak/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pull users and groups from Keycloak's admin REST API and apply them (settings given here are saved first; client_secret is write-only); 502 when Keycloak fails */
+        post: operations["postV1AdminDirectorySyncKeycloakRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/directory-sync/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a directory snapshot: users and groups upserted; a full one suspends users it no longer lists and revokes their devices */
+        post: operations["postV1AdminDirectorySyncSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/directory-sync/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last directory sync runs (newest first) and the Keycloak settings and schedule (no secret) */
+        get: operations["getV1AdminDirectorySyncStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/gateway/health": {
         parameters: {
             query?: never;
@@ -309,6 +360,40 @@ export interface paths {
         put?: never;
         /** Run a playbook on a target {user_id | device_id}: dry_run answers what each step would touch and changes nothing; a real run is queued as a job (202) whose steps GET ?run_id shows */
         post: operations["postV1AdminIncidentPlaybook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/license/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-read the licence file; a bad signature or shape is 422 and the licence in force stays (provider administrators only) */
+        post: operations["postV1AdminLicenseReload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/license/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The licence in force: valid | grace (expired, within grace_days) | expired | invalid | missing, with its limits */
+        get: operations["getV1AdminLicenseStatus"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -530,7 +615,7 @@ export interface paths {
         /** Identity providers devices may enroll through: the SSO (OIDC) providers and the SAML providers */
         get: operations["getV1AdminSettingsProviders"];
         put?: never;
-        /** Create (201, no id) or update (id) a SAML provider; OIDC providers are managed as SSO providers */
+        /** Create (201, no id) or update (id) a provider: SAML, or OIDC with the keycloak, entra and okta presets (client_secret write-only) */
         post: operations["postV1AdminSettingsProviders"];
         delete?: never;
         options?: never;
@@ -548,7 +633,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a SAML provider (devices enrolled through it stay) */
+        /** Delete a SAML or OIDC provider (devices enrolled through it stay) */
         delete: operations["deleteV1AdminSettingsProvidersByProviderId"];
         options?: never;
         head?: never;
@@ -601,6 +686,125 @@ export interface paths {
         put?: never;
         /** Send one test event (action access.siem.test) to the receiver now and say whether it took it; logged in the delivery log */
         post: operations["postV1AdminSiemConnectorTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tenants: every one for the default (provider) tenant's administrators, the caller's own otherwise */
+        get: operations["getV1AdminTenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One tenant (Rampart's addition): the caller's own, or any for the provider's administrators; 404 otherwise */
+        get: operations["getV1AdminTenantsByTenantId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenant_id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open entitlement alerts: approaching (80%) and exceeded limits, the licence in grace or expired, each with since */
+        get: operations["getV1AdminTenantsByTenantIdAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenant_id}/entitlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's resolved entitlement: the licence's plan, limits and features with the tenant's overrides */
+        get: operations["getV1AdminTenantsByTenantIdEntitlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenant_id}/entitlement/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enforcement status: ok | warning (a metric at 80%) | exceeded | grace | expired, with usage against each limit */
+        get: operations["getV1AdminTenantsByTenantIdEntitlementStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenant_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metered usage in a month (?period=YYYY-MM, this one by default): sessions, users, devices and bytes from gateway metering */
+        get: operations["getV1AdminTenantsByTenantIdUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** create | update | suspend | reactivate | delete | assign_admin | remove_admin | set_overrides (provider administrators only) */
+        post: operations["postV1AdminTenantsLifecycle"];
         delete?: never;
         options?: never;
         head?: never;
@@ -835,7 +1039,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail, newest first: admin actions of every module and the events gateways reported; filters, ?limit (1-200) and &cursor */
+        /**
+         * The audit trail, newest first: admin actions of every module and the events gateways reported; filters, ?limit (1-200) and &cursor
+         * @description The trail is the provider's (one trail, no tenant column): the default tenant's administrators read all of it; another tenant's administrators read the events whose details carry their tenant_id (their gateways' events, their playbook steps and access.audit/siem/ops/workflow actions). Exports are scoped the same way.
+         */
         get: operations["getV1AuditEvents"];
         put?: never;
         post?: never;
@@ -1314,7 +1521,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public keys that verify bundles and SPCs now (ETag) */
+        /** The public keys that verify bundles and SPCs now (ETag); ?tenant_id for another tenant's than the default */
         get: operations["getV1TrustAnchors"];
         put?: never;
         post?: never;
@@ -1979,7 +2186,7 @@ export interface operations {
                             active: number;
                             suspended: number;
                             total: number;
-                        };
+                        } | null;
                     };
                 };
             };
@@ -2442,6 +2649,358 @@ export interface operations {
             };
             /** @description The request failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminDirectorySyncKeycloakRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    base_url?: string;
+                    ca_pem?: string | null;
+                    client_id?: string;
+                    /** @description write-only: stored sealed, never shown */
+                    client_secret?: string;
+                    full?: boolean;
+                    /** @description 0: no schedule */
+                    interval_minutes?: number;
+                    realm?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            created: number;
+                            devices_revoked: number;
+                            groups_created: number;
+                            groups_updated: number;
+                            reactivated: number;
+                            suspended: number;
+                            unchanged: number;
+                            updated: number;
+                        };
+                        created_at: string;
+                        errors: string[];
+                        finished_at: string | null;
+                        full: boolean;
+                        id: string;
+                        /** @enum {string} */
+                        result: "running" | "success" | "failure";
+                        source: string;
+                        started_at: string;
+                        tenant_id: string;
+                        trigger: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminDirectorySyncSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    full?: boolean;
+                    groups?: {
+                        external_id: string;
+                        member_ids?: string[];
+                        name: string;
+                    }[];
+                    /** @enum {string} */
+                    source: "scim" | "ldap" | "keycloak" | "custom";
+                    users: {
+                        active?: boolean;
+                        email?: string | null;
+                        external_id: string;
+                        name?: string | null;
+                        username?: string | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            created: number;
+                            devices_revoked: number;
+                            groups_created: number;
+                            groups_updated: number;
+                            reactivated: number;
+                            suspended: number;
+                            unchanged: number;
+                            updated: number;
+                        };
+                        created_at: string;
+                        errors: string[];
+                        finished_at: string | null;
+                        full: boolean;
+                        id: string;
+                        /** @enum {string} */
+                        result: "running" | "success" | "failure";
+                        source: string;
+                        started_at: string;
+                        tenant_id: string;
+                        trigger: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminDirectorySyncStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keycloak: {
+                            base_url: string;
+                            ca_pem: string | null;
+                            client_id: string;
+                            client_secret_configured: boolean;
+                            full: boolean;
+                            interval_minutes: number;
+                            next_run_at: string | null;
+                            realm: string;
+                            updated_at: string;
+                        } | null;
+                        last_run: {
+                            counts: {
+                                created: number;
+                                devices_revoked: number;
+                                groups_created: number;
+                                groups_updated: number;
+                                reactivated: number;
+                                suspended: number;
+                                unchanged: number;
+                                updated: number;
+                            };
+                            created_at: string;
+                            errors: string[];
+                            finished_at: string | null;
+                            full: boolean;
+                            id: string;
+                            /** @enum {string} */
+                            result: "running" | "success" | "failure";
+                            source: string;
+                            started_at: string;
+                            tenant_id: string;
+                            trigger: string;
+                        } | null;
+                        runs: {
+                            counts: {
+                                created: number;
+                                devices_revoked: number;
+                                groups_created: number;
+                                groups_updated: number;
+                                reactivated: number;
+                                suspended: number;
+                                unchanged: number;
+                                updated: number;
+                            };
+                            created_at: string;
+                            errors: string[];
+                            finished_at: string | null;
+                            full: boolean;
+                            id: string;
+                            /** @enum {string} */
+                            result: "running" | "success" | "failure";
+                            source: string;
+                            started_at: string;
+                            tenant_id: string;
+                            trigger: string;
+                        }[];
+                        tenant_id: string;
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3066,6 +3625,132 @@ export interface operations {
             };
             /** @description The request failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminLicenseReload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string | null;
+                        expires_at: string | null;
+                        features: string[];
+                        grace_until: string | null;
+                        issued_at: string | null;
+                        license_id: string | null;
+                        licensee: string | null;
+                        limits: {
+                            [key: string]: number | null;
+                        };
+                        loaded_at: string | null;
+                        path: string;
+                        plan: string | null;
+                        /** @enum {string} */
+                        state: "valid" | "grace" | "expired" | "invalid" | "missing";
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminLicenseStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string | null;
+                        expires_at: string | null;
+                        features: string[];
+                        grace_until: string | null;
+                        issued_at: string | null;
+                        license_id: string | null;
+                        licensee: string | null;
+                        limits: {
+                            [key: string]: number | null;
+                        };
+                        loaded_at: string | null;
+                        path: string;
+                        plan: string | null;
+                        /** @enum {string} */
+                        state: "valid" | "grace" | "expired" | "invalid" | "missing";
+                    };
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4625,12 +5310,16 @@ export interface operations {
                             type: "saml";
                             updated_at: string;
                         } | {
+                            allowed_domains?: string[];
                             client_id: string;
                             client_secret_configured: boolean;
                             enabled: boolean;
+                            groups_claim?: string;
                             id: string;
                             issuer: string;
                             name: string;
+                            pkce_required?: boolean;
+                            scopes?: string[];
                             type: string;
                         })[];
                     };
@@ -4678,13 +5367,27 @@ export interface operations {
                     /** Format: uri */
                     acs_url?: string;
                     allowed_domains?: string[];
+                    authorization_server?: string;
+                    /** Format: uri */
+                    base_url?: string;
+                    client_id?: string;
+                    /** @description write-only: sealed at rest, never shown */
+                    client_secret?: string;
+                    directory_id?: string;
                     email_attribute?: string;
                     enabled?: boolean;
                     entity_id?: string;
+                    groups_claim?: string;
                     /** Format: uuid */
                     id?: string;
                     idp_certs?: string[];
+                    /** Format: uri */
+                    issuer?: string;
                     name?: string;
+                    okta_domain?: string;
+                    pkce_required?: boolean;
+                    realm?: string;
+                    scopes?: string[];
                     sp_entity_id?: string;
                     sso_url?: string | null;
                     /** @enum {string} */
@@ -4714,6 +5417,18 @@ export interface operations {
                         /** @constant */
                         type: "saml";
                         updated_at: string;
+                    } | {
+                        allowed_domains?: string[];
+                        client_id: string;
+                        client_secret_configured: boolean;
+                        enabled: boolean;
+                        groups_claim?: string;
+                        id: string;
+                        issuer: string;
+                        name: string;
+                        pkce_required?: boolean;
+                        scopes?: string[];
+                        type: string;
                     };
                 };
             };
@@ -5168,6 +5883,696 @@ export interface operations {
             };
             /** @description The caller lacks the required permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminTenants: {
+        parameters: {
+            query?: {
+                status?: "active" | "suspended" | "deleted";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            admin_count: number;
+                            created_at: string;
+                            deleted_at: string | null;
+                            id: string;
+                            name: string;
+                            overrides: {
+                                features?: string[];
+                                limits?: {
+                                    [key: string]: number | null;
+                                };
+                                plan?: string | null;
+                            };
+                            plan: string | null;
+                            slug: string;
+                            /** @enum {string} */
+                            status: "active" | "suspended" | "deleted";
+                            suspended_at: string | null;
+                            updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminTenantsByTenantId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        admin_count: number;
+                        created_at: string;
+                        deleted_at: string | null;
+                        id: string;
+                        name: string;
+                        overrides: {
+                            features?: string[];
+                            limits?: {
+                                [key: string]: number | null;
+                            };
+                            plan?: string | null;
+                        };
+                        plan: string | null;
+                        slug: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleted";
+                        suspended_at: string | null;
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminTenantsByTenantIdAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            detail: string;
+                            /** @enum {string} */
+                            kind: "approaching" | "exceeded";
+                            limit: number | null;
+                            metric: string;
+                            since: string;
+                            value: number | null;
+                        }[];
+                        tenant_id: string;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminTenantsByTenantIdEntitlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        features: string[];
+                        /** @enum {string} */
+                        license_state: "valid" | "grace" | "expired" | "invalid" | "missing";
+                        limits: {
+                            devices: number | null;
+                            gateways: number | null;
+                            pools: number | null;
+                            users: number | null;
+                        };
+                        plan: string;
+                        /** @enum {string} */
+                        source: "license" | "override" | "default";
+                        tenant_id: string;
+                        valid_until: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminTenantsByTenantIdEntitlementStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        grace_until: string | null;
+                        /** @enum {string} */
+                        license_state: "valid" | "grace" | "expired" | "invalid" | "missing";
+                        limits: {
+                            devices: number | null;
+                            gateways: number | null;
+                            pools: number | null;
+                            users: number | null;
+                        };
+                        metrics: {
+                            limit: number | null;
+                            /** @enum {string} */
+                            metric: "users" | "devices" | "gateways" | "pools";
+                            percent: number | null;
+                            /** @enum {string} */
+                            state: "ok" | "approaching" | "exceeded";
+                            value: number;
+                        }[];
+                        plan: string;
+                        /** @enum {string} */
+                        state: "ok" | "warning" | "exceeded" | "grace" | "expired";
+                        tenant_id: string;
+                        usage: {
+                            devices: number;
+                            gateways: number;
+                            pools: number;
+                            users: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    getV1AdminTenantsByTenantIdUsage: {
+        parameters: {
+            query?: {
+                period?: string;
+            };
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        active_devices: number;
+                        active_users: number;
+                        bytes_rx: number;
+                        bytes_tx: number;
+                        devices: number;
+                        devices_enrolled: number;
+                        from: string;
+                        gateways: number;
+                        mean_rtt_ms: number | null;
+                        period: string;
+                        pools: number;
+                        sessions: number;
+                        tenant_id: string;
+                        to: string;
+                        users: number;
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+        };
+    };
+    postV1AdminTenantsLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "create" | "update" | "suspend" | "reactivate" | "delete" | "assign_admin" | "remove_admin" | "set_overrides";
+                    name?: string;
+                    overrides?: {
+                        features?: string[];
+                        limits?: {
+                            devices?: number | null;
+                            gateways?: number | null;
+                            pools?: number | null;
+                            users?: number | null;
+                        };
+                        plan?: string | null;
+                    };
+                    plan?: string | null;
+                    /** Format: uuid */
+                    service_account_id?: string;
+                    slug?: string;
+                    /** Format: uuid */
+                    tenant_id?: string;
+                    /** Format: uuid */
+                    user_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: {
+                            admin_count: number;
+                            created_at: string;
+                            deleted_at: string | null;
+                            id: string;
+                            name: string;
+                            overrides: {
+                                features?: string[];
+                                limits?: {
+                                    [key: string]: number | null;
+                                };
+                                plan?: string | null;
+                            };
+                            plan: string | null;
+                            slug: string;
+                            /** @enum {string} */
+                            status: "active" | "suspended" | "deleted";
+                            suspended_at: string | null;
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The caller lacks the required permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8642,7 +10047,9 @@ export interface operations {
     };
     getV1TrustAnchors: {
         parameters: {
-            query?: never;
+            query?: {
+                tenant_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8668,6 +10075,24 @@ export interface operations {
                         }[];
                         serial: number;
                     };
+                };
+            };
+            /** @description The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
+                };
+            };
+            /** @description The request failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessError"];
                 };
             };
             /** @description Internal error */
