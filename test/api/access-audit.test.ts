@@ -332,7 +332,8 @@ describe('access audit pipeline: gateway ingest, query, exports, SIEM webhook, i
     assert.equal(bundle.statusCode, 200, bundle.body);
     assert.match(String(bundle.headers['content-disposition']), /attachment; filename="rampart-access-support-/);
     const b = bundle.json();
-    assert.deepEqual(Object.keys(b).sort(), ['audit_events', 'certs_expiry', 'config', 'connection_truth', 'dashboard', 'gateway_health', 'generated_at', 'jobs', 'siem', 'version']);
+    assert.deepEqual(Object.keys(b).sort(), ['audit_events', 'certs_expiry', 'config', 'connection_truth', 'dashboard', 'gateway_health', 'generated_at', 'jobs', 'siem', 'tenant_id', 'version']);
+    assert.ok(b.config !== null, 'the provider’s bundle carries the redacted configuration');
     assert.ok(b.jobs.some((j: any) => j.type === 'access.siem.forward') && b.jobs.every((j: any) => j.payload === undefined));
     assert.ok(!bundle.body.includes('a-webhook-secret-of-some-length'), 'no webhook secret');
     assert.ok(!bundle.body.includes(gateway.gateway_token), 'no gateway credential');
@@ -385,5 +386,70 @@ describe('access audit pipeline: gateway ingest, query, exports, SIEM webhook, i
     await accessServices(r.core).audit.workflows.sweep();
     const jobs = await r.core.jobs.queue.list({ type: 'access.retention.prune' });
     assert.equal(jobs.total, 1, 'once a day: a second sweep queues nothing');
+  });
+
+  test("another tenant: its SIEM connector forwards its tenant's events only, its trail and playbooks are its own", async () => {
+    const created = await call('POST', '/v1/admin/tenants/lifecycle', { action: 'create', name: 'Audit tenant B' });
+    assert.equal(created.statusCode, 201, created.body);
+    const tenantB = created.json().tenant.id as string;
+    const adminB = await signIn(r, { roles: ['admin'] });
+    assert.equal((await call('POST', '/v1/admin/tenants/lifecycle', { action: 'assign_admin', tenant_id: tenantB, user_id: adminB.user.id })).statusCode, 200);
+    const asB = (method: Method, url: string, payload?: object) => call(method, url, payload, adminB);
+    const pool = await asB('POST', '/v1/admin/settings/gateway-pools', { name: 'audit-pool-b', region: 'eu', destinations: ['10.243.128.0/17'] });
+    assert.equal(pool.statusCode, 201, pool.body);
+    const token = await generateToken(r, adminB, { kind: 'gateway', pool_id: pool.json().id });
+    const gw = await r.app.inject({ method: 'POST', url: '/v1/gateway/enroll', payload: { token: token.secret, public_key: wgPublicKey(), endpoint: '10.243.128.1:51820', name: 'gw-audit-b' } });
+    assert.equal(gw.statusCode, 201, gw.body);
+    const gatewayB = gw.json();
+
+    const secret = 'tenant-b-webhook-secret-0123';
+    const received: any[] = [];
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => {
+        received.push(...JSON.parse(body).events);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook-b`;
+      const set = await asB('POST', '/v1/admin/siem/connector', { type: 'webhook', webhook: { url, secret } });
+      assert.equal(set.statusCode, 200, set.body);
+      assert.equal((await call('GET', '/v1/admin/siem/connector')).json().webhook.url, 'http://127.0.0.1:9/', "the provider's connector is its own");
+
+      // The provider's gateway reports first, then tenant B's: only B's reaches B's receiver.
+      const a = event({ action: 'tenant.a' });
+      const b = event({ action: 'tenant.b' });
+      assert.equal((await ingest([a])).json().accepted, 1);
+      assert.equal((await ingest([b], gatewayB.gateway_token)).json().accepted, 1);
+      await waitFor("tenant B's gateway event and its own admin action (the trail walk)", () =>
+        received.some((e) => e.details.event_id === b.id) && received.some((e) => e.action === 'access.siem.configure') ? true : null, 30_000);
+      assert.ok(!received.some((e) => e.details.event_id === a.id), "the provider's gateway event never leaves through B's connector");
+      assert.deepEqual([...new Set(received.map((e) => e.details.tenant_id))], [tenantB], "every event forwarded is tenant B's");
+
+      const trailB = (await asB('GET', '/v1/audit/events?limit=200')).json().items as any[];
+      assert.ok(trailB.some((e) => e.details.event_id === b.id) && !trailB.some((e) => e.details.event_id === a.id));
+      assert.ok(trailB.every((e) => e.details.tenant_id === tenantB), "B reads its tenant's events only");
+      const trailA = (await call('GET', '/v1/audit/events?limit=200')).json().items as any[];
+      assert.ok(trailA.some((e) => e.details.event_id === b.id), "the provider reads every tenant's events");
+
+      // Playbooks: B's run is B's; the provider's device is not B's to contain.
+      const provDevice = (await call('GET', '/v1/admin/devices')).json().items[0];
+      assert.ok(provDevice, 'the playbook test left the provider a device');
+      const refused = await asB('POST', '/v1/admin/incident/playbook', { playbook_id: 'contain_device', target: { device_id: provDevice.id }, reason: 'x', dry_run: true });
+      assert.equal(refused.statusCode, 404, refused.body);
+      const run = await asB('POST', '/v1/admin/incident/playbook', { playbook_id: 'rotate_signers', reason: 'tenant b rotation', dry_run: true });
+      assert.equal(run.statusCode, 200, run.body);
+      assert.equal(run.json().steps[0].affects.tenant_id, tenantB);
+      const bundle = (await asB('GET', '/v1/admin/ops/export')).json();
+      assert.equal(bundle.tenant_id, tenantB);
+      assert.equal(bundle.config, null, "the process's configuration is the provider's");
+      assert.deepEqual(bundle.jobs, []);
+      assert.equal((await asB('GET', '/v1/admin/dashboard/overview')).json().users, null, "the identity core's counts are the provider's");
+    } finally {
+      await asB('POST', '/v1/admin/siem/connector', { type: 'webhook', enabled: false, webhook: { url: 'http://127.0.0.1:9/' } });
+      server.close();
+    }
   });
 });

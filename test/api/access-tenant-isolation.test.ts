@@ -25,6 +25,7 @@ interface World {
   bundle_id: string;
   digest: string;
   session_id: string;
+  playbook_run_id: string;
   /** Strings only this tenant's rows carry. */
   markers: string[];
 }
@@ -59,10 +60,19 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
       method: 'POST', url: '/v1/gateway/metering', headers: { authorization: `Bearer ${gw.gateway_token}` },
       payload: { window_start: new Date(now - 60_000).toISOString(), window_end: new Date(now).toISOString(), active_sessions: 1, sessions: [{ session_id, device_id: enrolled.device_id, bytes_rx: 10, bytes_tx: 5, started_at: new Date(now - 60_000).toISOString() }] },
     }));
+    // The audit part's rows: an event the gateway reported, a SIEM connector (disabled: nothing is sent), a playbook run.
+    const ingested = await ok(await r.app.inject({
+      method: 'POST', url: '/v1/audit/ingest', headers: { authorization: `Bearer ${gw.gateway_token}` },
+      payload: { events: [{ id: `gw-event-${tag}`, time: new Date(now - 1_000).toISOString(), action: 'session.open', result: 'success', details: { note: `gw-note-${tag}` } }] },
+    }));
+    assert.equal(ingested.accepted, 1);
+    await ok(await call(admin, 'POST', '/v1/admin/siem/connector', { type: 'webhook', enabled: false, webhook: { url: `https://siem-${tag}.example.invalid/hook`, secret: `secret-${tag}-0123456789` } }));
+    const run = await ok(await call(admin, 'POST', '/v1/admin/incident/playbook', { playbook_id: 'rotate_signers', reason: `incident-${tag}` }), 202);
     return {
       tenant_id: tenantId, admin, pool_id: pool.id, gateway_id: gw.gateway_id, gateway_token: gw.gateway_token, device_id: enrolled.device_id, token_id: devToken.id,
-      bundle_id: bundle.bundle_id, digest: bundle.digest, session_id,
-      markers: [pool.id, gw.gateway_id, enrolled.device_id, devToken.id, gwToken.id, bundle.bundle_id, session_id, `pool-${tag}`, `laptop-${tag}`, `bundle-${tag}`],
+      bundle_id: bundle.bundle_id, digest: bundle.digest, session_id, playbook_run_id: run.id,
+      markers: [pool.id, gw.gateway_id, enrolled.device_id, devToken.id, gwToken.id, bundle.bundle_id, session_id, `pool-${tag}`, `laptop-${tag}`, `bundle-${tag}`,
+        `gw-event-${tag}`, `gw-note-${tag}`, `siem-${tag}.example.invalid`, run.id, `incident-${tag}`],
     };
   }
 
@@ -91,14 +101,19 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
     return url;
   }
 
+  /** Every admin GET of the access surface, and the audit trail's reads (/v1/audit/...). */
   const adminReads = () =>
-    r.routes.filter((x) => x.surface === 'access' && x.method === 'GET' && x.permission !== 'public' && x.path.startsWith('/v1/admin/'));
+    r.routes.filter((x) => x.surface === 'access' && x.method === 'GET' && x.permission !== 'public' && (x.path.startsWith('/v1/admin/') || x.path.startsWith('/v1/audit/')));
+  /** The audit trail is the provider's: its reads show the default tenant's administrators every tenant's events. */
+  const TRAIL_READS = ['/v1/audit/events', '/v1/admin/audit/export', '/v1/audit/export/syslog'];
 
   test('the matrix covers every access admin read route', () => {
     const paths = adminReads().map((x) => x.path);
     for (const p of ['/v1/admin/devices', '/v1/admin/devices/:device_id', '/v1/admin/tokens', '/v1/admin/tokens/:token_id', '/v1/admin/sessions', '/v1/admin/settings/gateway-pools',
       '/v1/admin/gateway/health', '/v1/admin/connection_truth', '/v1/admin/policy/bundles', '/v1/admin/policy/bundles/:id', '/v1/admin/policy/diff', '/v1/admin/tenants',
-      '/v1/admin/tenants/:tenant_id/usage', '/v1/admin/settings/signers', '/v1/admin/settings/providers']) {
+      '/v1/admin/tenants/:tenant_id/usage', '/v1/admin/settings/signers', '/v1/admin/settings/providers',
+      ...TRAIL_READS, '/v1/audit/export/webhook', '/v1/admin/siem/connector', '/v1/admin/incident/playbook', '/v1/admin/dashboard/overview', '/v1/admin/certs/expiry',
+      '/v1/admin/compliance/retention', '/v1/admin/ops/export']) {
       assert.ok(paths.includes(p), `${p} is not registered`);
     }
   });
@@ -116,6 +131,12 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
         const providerSeesTenants = me === 0 && route.path.startsWith('/v1/admin/tenants');
         const res = await call(mine.admin, 'GET', urlFor(route, other));
         if (providerSeesTenants) continue;
+        if (me === 0 && TRAIL_READS.includes(route.path)) {
+          // The provider reads the whole trail: the other tenant's gateway event is there (a tenant's reads are checked below).
+          assert.equal(res.statusCode, 200, res.body);
+          assert.ok(res.body.includes(`gw-event-b`), `${route.path}: the provider reads every tenant's events`);
+          continue;
+        }
         const hasParam = route.path.includes(':') || route.path === '/v1/admin/policy/diff';
         if (hasParam) {
           if (res.statusCode !== 404) leaks.push(`${route.path}: ${res.statusCode} ${res.body.slice(0, 160)}`);
@@ -126,14 +147,20 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
           leaks.push(`${route.path}: ${res.statusCode} ${res.body.slice(0, 160)}`);
           continue;
         }
-        const seen = other.markers.filter((m) => res.body.includes(m));
+        let body = res.body;
+        if (me === 0 && route.path === '/v1/admin/ops/export') {
+          // The provider's support bundle carries the provider's trail and job queue (TRAIL_READS); the rest is its tenant's.
+          const { audit_events: _a, jobs: _j, ...bundle } = res.json();
+          body = JSON.stringify(bundle);
+        }
+        const seen = other.markers.filter((m) => body.includes(m));
         if (seen.length) leaks.push(`${route.path} shows ${seen.join(', ')}`);
         // The same list by the owner shows its own rows, so the check above can fail.
         const own = await call(mine.admin, 'GET', route.path);
         if (mine.markers.some((m) => own.body.includes(m))) ownSeen++;
       }
       assert.deepEqual(leaks, []);
-      assert.ok(ownSeen >= 6, `only ${ownSeen} lists showed the caller's own rows`);
+      assert.ok(ownSeen >= 12, `only ${ownSeen} lists showed the caller's own rows`);
     });
 
     test(`tenant ${me === 0 ? 'A' : 'B'}: writes aimed at the other tenant's rows are not found and change nothing`, async () => {
@@ -147,12 +174,26 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
         ['DELETE', `/v1/admin/gateways/${other.gateway_id}`, undefined],
         ['POST', '/v1/spc/revoke', { device_id: other.device_id }],
       ];
+      attempts.push(
+        ['POST', '/v1/admin/incident/playbook', { playbook_id: 'contain_device', target: { device_id: other.device_id }, reason: 'cross-tenant', dry_run: true }],
+        ['POST', '/v1/admin/incident/playbook', { playbook_id: 'contain_device', target: { device_id: other.device_id }, reason: 'cross-tenant' }],
+      );
+      // A tenant's administrators reach the identity core's users only through their tenant's devices; the provider's reach every user.
+      if (me === 1) attempts.push(['POST', '/v1/admin/incident/playbook', { playbook_id: 'contain_user', target: { user_id: other.admin.user.id }, reason: 'cross-tenant' }]);
       for (const [method, url, payload] of attempts) {
         const res = await call(mine.admin, method, url, payload);
         assert.equal(res.statusCode, 404, `${method} ${url}: ${res.body}`);
       }
       const batch = await call(mine.admin, 'POST', '/v1/admin/devices/batch', { action: 'suspend', device_ids: [other.device_id] });
       assert.equal(batch.json().results[0].ok, false);
+      const otherRun = await call(mine.admin, 'GET', `/v1/admin/incident/playbook?run_id=${other.playbook_run_id}`);
+      assert.equal(otherRun.statusCode, 404, otherRun.body);
+      const ownRun = await call(other.admin, 'GET', `/v1/admin/incident/playbook?run_id=${other.playbook_run_id}`);
+      assert.equal(ownRun.statusCode, 200, ownRun.body);
+      const runs = (await call(mine.admin, 'GET', '/v1/admin/incident/playbook')).json().runs as { id: string }[];
+      assert.ok(runs.some((x) => x.id === mine.playbook_run_id) && !runs.some((x) => x.id === other.playbook_run_id));
+      const otherConnector = (await call(other.admin, 'GET', '/v1/admin/siem/connector')).json();
+      assert.equal(otherConnector.webhook.url, `https://siem-${me === 0 ? 'b' : 'a'}.example.invalid/hook`, 'each tenant keeps its own SIEM connector');
       const device = await call(other.admin, 'GET', `/v1/admin/devices/${other.device_id}`);
       assert.equal(device.json().status, 'active', 'the other tenant’s device is untouched');
       const pools = await call(other.admin, 'GET', '/v1/admin/settings/gateway-pools');

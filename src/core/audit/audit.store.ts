@@ -30,6 +30,10 @@ export function createAuditStore(db: Database) {
     if (f.correlationId) q = q.where('correlation_id', '=', f.correlationId);
     if (f.since) q = q.where('occurred_at', '>=', f.since);
     if (f.until) q = q.where('occurred_at', '<', f.until);
+    if (f.detailsTenantId !== undefined) {
+      const tenantOf = db.dialect.name === 'postgres' ? sql<string>`details->>'tenant_id'` : sql<string>`json_extract(details, '$.tenant_id')`;
+      q = q.where(tenantOf, '=', f.detailsTenantId);
+    }
     return q as Q;
   }
 

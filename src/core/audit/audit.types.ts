@@ -41,6 +41,8 @@ export interface AuditFilter {
   since?: string;
   /** Exclusive upper bound, RFC 3339. */
   until?: string;
+  /** Only events whose details carry this tenant_id (a module's tenant-scoped read of the one trail). */
+  detailsTenantId?: string;
 }
 
 /** Newest first. Offset pages count the total; cursor pages are stable while new events arrive. */

@@ -34,6 +34,7 @@ function defaultHooks(): AccessHooks {
     closeSessions: async () => {},
     callerTenant: async () => DEFAULT_TENANT_ID,
     tenantActive: async () => true,
+    tenantIds: async () => [DEFAULT_TENANT_ID],
     checkEntitlement: async () => {},
     openSessions: async () => [],
     userDevices: async () => [],
@@ -79,30 +80,10 @@ function createAccessServices(core: Core) {
     const wanted = new Set(ids);
     return (await gateways.sessions.liveOrReported(tenantId)).filter((s) => s.state === 'active' && wanted.has(s.device_id)).map((s) => s.id);
   };
-  hooks.deviceCounts = async (tenantId) => {
-    const rows = await core.db.kysely.selectFrom('access_devices').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status').execute();
-    const counts = { pending: 0, active: 0, suspended: 0, revoked: 0 };
-    for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
-    return counts;
-  };
+  hooks.deviceCounts = (tenantId) => enrollment.devices.countsByStatus(tenantId);
   hooks.gatewayHealth = (tenantId) => gateways.gateways.health(tenantId);
-  hooks.expireTokens = async (tenantId, before, dryRun) => {
-    const now = core.now().toISOString();
-    let q = core.db.kysely.selectFrom('access_enrollment_tokens').select('id').where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).where('expires_at', '>', now);
-    if (before) q = q.where('created_at', '<', before);
-    const ids = (await q.execute()).map((t) => t.id);
-    if (!dryRun && ids.length) await core.db.kysely.updateTable('access_enrollment_tokens').set({ expires_at: now }).where('id', 'in', ids).execute();
-    return ids;
-  };
-  hooks.pruneSessions = async (tenantId, before, dryRun) => {
-    const k = core.db.kysely;
-    if (dryRun) {
-      const r = await k.selectFrom('access_sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirstOrThrow();
-      return Number(r.n);
-    }
-    const r = await k.deleteFrom('access_sessions').where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  };
+  hooks.expireTokens = (tenantId, before, dryRun) => enrollment.tokens.expireLive(tenantId, before, dryRun);
+  hooks.pruneSessions = (tenantId, before, dryRun) => gateways.sessions.pruneClosed(tenantId, before, dryRun);
   hooks.connectionTruthSummary = async (tenantId) => (await gateways.connectionTruth(tenantId)).summary;
   const audit = createAuditPart(core, hooks);
   return { core, hooks, enrollment, callers, policy, gateways, tenants, audit };

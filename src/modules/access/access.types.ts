@@ -159,6 +159,8 @@ export interface AccessHooks {
   callerTenant(principal: Principal): Promise<string>;
   /** Whether the tenant's devices and gateways may act (not suspended or deleted). */
   tenantActive(tenantId: string): Promise<boolean>;
+  /** The tenants not deleted, the default first (background work done per tenant: retention). */
+  tenantIds(): Promise<string[]>;
   /**
    * Refuses creating one more device, gateway or pool past the tenant's entitlement (409 entitlement_exceeded); a
    * device's user counts against the user limit when the tenant has no live device of theirs yet.
@@ -167,7 +169,7 @@ export interface AccessHooks {
   /** Ids of the live sessions of these devices (an incident playbook's dry run counts what it would close). */
   openSessions(tenantId: string, deviceIds: string[]): Promise<string[]>;
   // provided by enrollment/, for audit/ (incident playbooks)
-  /** The user's devices that are not revoked. */
+  /** The user's devices that are not revoked, in every tenant (callers keep their tenant's). */
   userDevices(userId: string): Promise<AccessDevice[]>;
   /** Revokes these devices (terminal), as POST /v1/admin/devices/lifecycle does. */
   revokeDevices(deviceIds: string[], reason: string): Promise<void>;

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { AuditFilter } from '../../../core/audit/audit.types.js';
 import type { Core } from '../../../core/index.js';
 import { accessErrors } from '../common/access-errors.js';
-import type { GatewayCaller } from '../access.types.js';
+import { DEFAULT_TENANT_ID, type GatewayCaller } from '../access.types.js';
 import { csvRow, CSV_COLUMNS, ingestedId, syslogLine, toView, type AccessAuditEvent } from './audit-event.js';
 
 export const INGEST_BATCH_MAX = 1_000;
@@ -27,10 +27,18 @@ export interface IngestEvent {
 export type ExportFormat = 'csv' | 'json' | 'syslog';
 
 /**
+ * The trail as a tenant's administrators read it. The trail is the provider's (core/audit has no tenant column):
+ * the default tenant's administrators read all of it; another tenant's read the events whose details carry its
+ * tenant_id (its gateways' ingested events, its playbook steps), never the provider's or another tenant's.
+ */
+export const tenantScoped = (tenantId: string, filter: AuditFilter): AuditFilter =>
+  tenantId === DEFAULT_TENANT_ID ? filter : { ...filter, detailsTenantId: tenantId };
+
+/**
  * The audit pipeline: events gateways report join Rampart's one audit trail (core/audit), where every admin action
  * of every module already is, and are read, exported and forwarded from there.
  */
-export function createAuditPipeline(core: Core, onIngested: (ids: string[]) => Promise<void> = async () => {}) {
+export function createAuditPipeline(core: Core, onIngested: (tenantId: string, ids: string[]) => Promise<void> = async () => {}) {
   const detached = new AsyncResource('access.audit.export');
 
   /** Every matching event, oldest first, a page at a time. */
@@ -102,7 +110,7 @@ export function createAuditPipeline(core: Core, onIngested: (ids: string[]) => P
       });
       const inserted = await core.audit.ingest(rows);
       // Their times are the gateway's, often earlier than events already forwarded: they reach the SIEM by an outbox.
-      await onIngested(inserted);
+      await onIngested(gateway.tenant_id, inserted);
       return { received: batch.length, accepted: inserted.length, duplicates: batch.length - inserted.length };
     },
 

@@ -19,7 +19,7 @@ export const RETENTION_SWEEP_MS = 60_000;
  */
 export function createAuditPart(core: Core, hooks: AccessHooks) {
   const siem = createSiemService(core);
-  const pipeline = createAuditPipeline(core, (ids) => siem.ingested(ids));
+  const pipeline = createAuditPipeline(core, (tenantId, ids) => siem.ingested(tenantId, ids));
   const playbooks = createPlaybookService(core, hooks);
   const ops = createOpsService(core, hooks, siem);
   const workflows = createWorkflows(core, hooks);
@@ -31,9 +31,9 @@ export function createAuditPart(core: Core, hooks: AccessHooks) {
     workflows,
     /** The part's job handlers by type (the module's jobs(), which every worker process registers). */
     jobs: (): Record<string, JobHandler<any>> => ({
-      [SIEM_FORWARD_JOB]: (job) => siem.forward(job as Job<{ tenant_id: string }>),
+      [SIEM_FORWARD_JOB]: (job) => siem.forward(job as Job<{ tenant_id?: string }>),
       [PLAYBOOK_JOB]: (job, ctx) => playbooks.execute(job as Job<{ run_id: string }>, ctx.correlationId),
-      [RETENTION_JOB]: () => workflows.pruneJob(),
+      [RETENTION_JOB]: (job) => workflows.pruneJob(job as Job<{ tenant_id?: string }>),
     }),
     /** The background work of this part on this node. */
     start: () => {

@@ -7,6 +7,7 @@ import { redactConfig } from '../../../core/config/load.js';
 import { versionInfo } from '../../../version.js';
 import { DEFAULT_TENANT_ID, type AccessHooks } from '../access.types.js';
 import type { SiemService } from './siem.service.js';
+import { tenantScoped } from './audit-pipeline.service.js';
 
 const DAY_MS = 86_400_000;
 /** Days left at which an item turns warning, then critical. */
@@ -16,7 +17,8 @@ const CRITICAL_DAYS = 7;
 const count = z.number().int();
 export const dashboardView = z.object({
   generated_at: z.string(),
-  users: z.object({ total: count, active: count, suspended: count }),
+  /** The identity core's users (provider-wide): the default tenant's administrators only, null for another tenant's. */
+  users: z.object({ total: count, active: count, suspended: count }).nullable(),
   devices: z.object({ pending: count, active: count, suspended: count, revoked: count }),
   gateways: z.object({ total: count, online: count, degraded: count, offline: count }),
   pools: z.object({ total: count, below_min_healthy: count }),
@@ -45,7 +47,6 @@ type ExpiryItem = z.infer<typeof expiryItem>;
 
 /** GET /v1/admin/dashboard/overview and GET /v1/admin/certs/expiry, over the parts' hooks and core services. */
 export function createOpsService(core: Core, hooks: AccessHooks, siem: SiemService) {
-  const tenant = DEFAULT_TENANT_ID;
 
   function expiry(kind: ExpiryItem['kind'], id: string, state: string | null, notAfter: string | null, note: string | null = null): ExpiryItem {
     if (!notAfter) return { kind, id, state, not_after: null, days_left: null, severity: 'none', note };
@@ -66,7 +67,7 @@ export function createOpsService(core: Core, hooks: AccessHooks, siem: SiemServi
     }
   }
 
-  async function certsExpiry() {
+  async function certsExpiry(tenant: string) {
     const anchors = ((await hooks.trustAnchors(tenant)).anchors ?? []) as { kid: string; state: string; not_after: string | null }[];
     const items: ExpiryItem[] = [];
     for (const a of anchors) {
@@ -83,11 +84,17 @@ export function createOpsService(core: Core, hooks: AccessHooks, siem: SiemServi
     return { generated_at: core.now().toISOString(), items };
   }
 
-  async function dashboard() {
+  /** The identity core's user counts: provider-wide, so the default tenant's alone. */
+  async function userCounts(tenant: string) {
+    if (tenant !== DEFAULT_TENANT_ID) return null;
     const users = core.identity.users;
     const [total, active, suspended] = await Promise.all([
       users.list({ limit: 1, offset: 0 }), users.list({ limit: 1, offset: 0, status: 'active' }), users.list({ limit: 1, offset: 0, status: 'suspended' }),
     ]);
+    return { total: total.total, active: active.total, suspended: suspended.total };
+  }
+
+  async function dashboard(tenant: string) {
     const devices = await hooks.deviceCounts(tenant);
     const health = await hooks.gatewayHealth(tenant);
     const truth = await hooks.connectionTruthSummary(tenant);
@@ -96,18 +103,18 @@ export function createOpsService(core: Core, hooks: AccessHooks, siem: SiemServi
       return b ? { serial: b.serial, digest: b.digest } : null;
     };
     const since = new Date(core.now().getTime() - DAY_MS).toISOString();
-    const events = (await core.audit.list({ since }, { limit: 1, offset: 0 })).total ?? 0;
-    const connector = await siem.get();
+    const events = (await core.audit.list(tenantScoped(tenant, { since }), { limit: 1, offset: 0 })).total ?? 0;
+    const connector = await siem.get(tenant);
     const byStatus = (s: string) => health.gateways.filter((g) => g.status === s).length;
     const alerts: { kind: string; detail: string }[] = [];
     if (truth.revoked_but_connected) alerts.push({ kind: 'revoked_but_connected', detail: `${truth.revoked_but_connected} session(s) of denied devices still reported connected` });
     for (const p of health.pools.filter((x) => !x.ok)) alerts.push({ kind: 'pool_below_min_healthy', detail: `pool ${p.name}: ${p.healthy} healthy of ${p.min_healthy} required` });
     // A retiring anchor ending is the rotation's plan, not an alert.
-    for (const c of (await certsExpiry()).items.filter((i) => (i.severity === 'critical' || i.severity === 'expired') && i.state !== 'retiring')) alerts.push({ kind: `${c.kind}_expiry`, detail: `${c.kind} ${c.id}: ${c.severity} (${c.not_after})` });
+    for (const c of (await certsExpiry(tenant)).items.filter((i) => (i.severity === 'critical' || i.severity === 'expired') && i.state !== 'retiring')) alerts.push({ kind: `${c.kind}_expiry`, detail: `${c.kind} ${c.id}: ${c.severity} (${c.not_after})` });
     if (connector.enabled && connector.last_error) alerts.push({ kind: 'siem_failing', detail: connector.last_error });
     return {
       generated_at: core.now().toISOString(),
-      users: { total: total.total, active: active.total, suspended: suspended.total },
+      users: await userCounts(tenant),
       devices,
       gateways: { total: health.gateways.length, online: byStatus('online'), degraded: byStatus('degraded'), offline: byStatus('offline') },
       pools: { total: health.pools.length, below_min_healthy: health.pools.filter((p) => !p.ok).length },
@@ -124,19 +131,22 @@ export function createOpsService(core: Core, hooks: AccessHooks, siem: SiemServi
    * its secret) and delivery log, and the latest access jobs and audit events. No secret, token or key material:
    * the parts' answers here are the admin views, which never carry them.
    */
-  async function supportBundle() {
+  async function supportBundle(tenant: string) {
+    const provider = tenant === DEFAULT_TENANT_ID;
     const jobs = await core.jobs.queue.list({}, { limit: 100 });
-    const audit = await core.audit.list({}, { limit: 200 });
+    const audit = await core.audit.list(tenantScoped(tenant, {}), { limit: 200 });
     return {
       generated_at: core.now().toISOString(),
       version: versionInfo,
-      config: redactConfig(core.config),
-      dashboard: await dashboard(),
+      tenant_id: tenant,
+      // The process's configuration and job queue are the provider's: in the default tenant's bundle alone.
+      config: provider ? redactConfig(core.config) : null,
+      dashboard: await dashboard(tenant),
       gateway_health: await hooks.gatewayHealth(tenant),
-      certs_expiry: await certsExpiry(),
+      certs_expiry: await certsExpiry(tenant),
       connection_truth: await hooks.connectionTruthSummary(tenant),
-      siem: { connector: await siem.get(), deliveries: await siem.deliveries(50) },
-      jobs: jobs.items.filter((j) => j.type.startsWith('access.')).map(({ payload: _p, ...j }) => j),
+      siem: { connector: await siem.get(tenant), deliveries: await siem.deliveries(tenant, 50) },
+      jobs: !provider ? [] : jobs.items.filter((j) => j.type.startsWith('access.')).map(({ payload: _p, ...j }) => j),
       audit_events: audit.items.filter((e) => e.action.startsWith('access.')).map((e) => ({ id: e.id, time: e.occurred_at, action: e.action, actor_type: e.actor_type, actor_id: e.actor_id, result: e.result, target_type: e.resource_type, target_id: e.resource_id })),
     };
   }

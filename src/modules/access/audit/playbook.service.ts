@@ -83,45 +83,54 @@ export function createPlaybookService(core: Core, hooks: AccessHooks) {
     };
   }
 
-  async function devicesOf(target: PlaybookRunInput['target']): Promise<string[]> {
+  /** The target's live devices in the tenant: a user's devices in other tenants are never touched. */
+  async function devicesOf(tenant: string, target: PlaybookRunInput['target']): Promise<string[]> {
     if (target.device_id) {
       const d = await hooks.device(target.device_id);
-      return d && d.status !== 'revoked' ? [d.id] : [];
+      return d && d.tenant_id === tenant && d.status !== 'revoked' ? [d.id] : [];
     }
-    if (target.user_id) return (await hooks.userDevices(target.user_id)).map((d) => d.id);
+    if (target.user_id) return (await hooks.userDevices(target.user_id)).filter((d) => d.tenant_id === tenant).map((d) => d.id);
     return [];
   }
 
   /** What each step would touch now. */
-  async function plan(playbookId: string, target: PlaybookRunInput['target']): Promise<Step[]> {
-    const devices = await devicesOf(target);
-    const sessions = await hooks.openSessions(DEFAULT_TENANT_ID, devices);
+  async function plan(tenant: string, playbookId: string, target: PlaybookRunInput['target']): Promise<Step[]> {
+    const devices = await devicesOf(tenant, target);
+    const sessions = await hooks.openSessions(tenant, devices);
     return PLAYBOOKS[playbookId].steps.map((step) => {
       const affects: Record<string, unknown> =
         step === 'suspend_user' ? { user_id: target.user_id }
           : step === 'revoke_devices' || step === 'revoke_spcs' ? { device_ids: devices }
             : step === 'kill_sessions' ? { device_ids: devices, session_ids: sessions }
-              : { tenant_id: DEFAULT_TENANT_ID };
+              : { tenant_id: tenant };
       return { step, status: 'planned', affects, error: null, started_at: null, finished_at: null };
     });
   }
 
-  async function checkTarget(input: PlaybookRunInput) {
+  /**
+   * The target must be the caller's tenant's: a device of the tenant; a user of the identity core for the default
+   * tenant (whose administrators are the provider's), for another tenant a user with a live device in it. Another
+   * tenant's target is not found (404), as any other tenant's row.
+   */
+  async function checkTarget(tenant: string, input: PlaybookRunInput) {
     const want = PLAYBOOKS[input.playbook_id].target;
     if (want === 'user') {
       if (!input.target.user_id || input.target.device_id) throw accessErrors.invalid(`${input.playbook_id} needs target {user_id}`);
-      await core.identity.users.get(input.target.user_id).catch(() => {
-        throw accessErrors.notFound(`user ${input.target.user_id}`);
+      const userId = input.target.user_id;
+      await core.identity.users.get(userId).catch(() => {
+        throw accessErrors.notFound(`user ${userId}`);
       });
+      if (tenant !== DEFAULT_TENANT_ID && !(await hooks.userDevices(userId)).some((d) => d.tenant_id === tenant)) throw accessErrors.notFound(`user ${userId}`);
     } else if (want === 'device') {
       if (!input.target.device_id || input.target.user_id) throw accessErrors.invalid(`${input.playbook_id} needs target {device_id}`);
-      if (!(await hooks.device(input.target.device_id))) throw accessErrors.notFound(`device ${input.target.device_id}`);
+      const device = await hooks.device(input.target.device_id);
+      if (!device || device.tenant_id !== tenant) throw accessErrors.notFound(`device ${input.target.device_id}`);
     } else if (input.target.user_id || input.target.device_id) {
       throw accessErrors.invalid(`${input.playbook_id} takes no target`);
     }
   }
 
-  async function runStep(step: Step, target: PlaybookRunInput['target'], reason: string): Promise<Record<string, unknown>> {
+  async function runStep(tenant: string, step: Step, target: PlaybookRunInput['target'], reason: string): Promise<Record<string, unknown>> {
     const why = `playbook: ${reason}`;
     switch (step.step) {
       case 'suspend_user': {
@@ -130,7 +139,7 @@ export function createPlaybookService(core: Core, hooks: AccessHooks) {
         return { user_id: user.id, was: user.status };
       }
       case 'revoke_devices': {
-        const ids = await devicesOf(target);
+        const ids = await devicesOf(tenant, target);
         await hooks.revokeDevices(ids, why);
         return { device_ids: ids };
       }
@@ -142,12 +151,12 @@ export function createPlaybookService(core: Core, hooks: AccessHooks) {
       }
       case 'kill_sessions': {
         const ids = (step.affects.device_ids as string[] | undefined) ?? [];
-        const sessions = await hooks.openSessions(DEFAULT_TENANT_ID, ids);
+        const sessions = await hooks.openSessions(tenant, ids);
         await hooks.closeSessions(ids, why);
         return { device_ids: ids, session_ids: sessions };
       }
       case 'rotate_signers':
-        return hooks.rotateSigners(DEFAULT_TENANT_ID);
+        return hooks.rotateSigners(tenant);
     }
   }
 
@@ -155,22 +164,22 @@ export function createPlaybookService(core: Core, hooks: AccessHooks) {
     k().updateTable('access_ops_playbook_runs').set({ steps: db.dialect.toJson(steps), updated_at: core.now().toISOString(), ...extra }).where('id', '=', id).execute();
 
   return {
-    list: async (limit: number) =>
-      (await k().selectFrom('access_ops_playbook_runs').selectAll().where('tenant_id', '=', DEFAULT_TENANT_ID).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()).map(view),
+    list: async (tenant: string, limit: number) =>
+      (await k().selectFrom('access_ops_playbook_runs').selectAll().where('tenant_id', '=', tenant).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()).map(view),
 
-    async get(id: string): Promise<PlaybookRunView> {
-      const r = await k().selectFrom('access_ops_playbook_runs').selectAll().where('id', '=', id).where('tenant_id', '=', DEFAULT_TENANT_ID).executeTakeFirst();
+    async get(tenant: string, id: string): Promise<PlaybookRunView> {
+      const r = await k().selectFrom('access_ops_playbook_runs').selectAll().where('id', '=', id).where('tenant_id', '=', tenant).executeTakeFirst();
       if (!r) throw accessErrors.notFound(`playbook run ${id}`);
       return view(r);
     },
 
     /** A dry run answers the plan and stores nothing; a real run stores the run and queues its job. */
-    async start(input: PlaybookRunInput, requestedBy: string | null, correlationId: string | null): Promise<PlaybookRunView> {
-      await checkTarget(input);
-      const steps = await plan(input.playbook_id, input.target);
+    async start(tenant: string, input: PlaybookRunInput, requestedBy: string | null, correlationId: string | null): Promise<PlaybookRunView> {
+      await checkTarget(tenant, input);
+      const steps = await plan(tenant, input.playbook_id, input.target);
       const now = core.now().toISOString();
       const row: AccessPlaybookRunRow = {
-        id: randomUUID(), tenant_id: DEFAULT_TENANT_ID, playbook: input.playbook_id, target: db.dialect.toJson(input.target), reason: input.reason,
+        id: randomUUID(), tenant_id: tenant, playbook: input.playbook_id, target: db.dialect.toJson(input.target), reason: input.reason,
         dry_run: db.dialect.toBool(input.dry_run), status: input.dry_run ? 'planned' : 'queued',
         steps: db.dialect.toJson(input.dry_run ? steps : steps.map((s) => ({ ...s, status: 'pending' }))),
         job_id: null, requested_by: requestedBy, created_at: now, updated_at: now, finished_at: input.dry_run ? now : null,
@@ -186,6 +195,7 @@ export function createPlaybookService(core: Core, hooks: AccessHooks) {
       const r = await k().selectFrom('access_ops_playbook_runs').selectAll().where('id', '=', job.payload.run_id).executeTakeFirst();
       if (!r || r.status === 'succeeded' || r.status === 'failed') return;
       const run = view(r);
+      const tenant = r.tenant_id;
       const steps = run.steps;
       await saveSteps(run.id, steps, { status: 'running' });
       for (const step of steps) {
@@ -196,10 +206,10 @@ export function createPlaybookService(core: Core, hooks: AccessHooks) {
         const actor = { type: 'system' as const, id: run.requested_by, name: `playbook ${run.playbook_id}` };
         try {
           const affects = await db.transaction(async () => {
-            const done = await runStep(step, run.target, run.reason);
+            const done = await runStep(tenant, step, run.target, run.reason);
             await core.audit.record({
               actor, action: 'access.playbook.step', resource: { type: 'access_playbook_run', id: run.id }, result: 'success', correlationId,
-              details: { playbook_id: run.playbook_id, step: step.step, target: run.target, affects: done },
+              details: { playbook_id: run.playbook_id, step: step.step, target: run.target, affects: done, tenant_id: tenant },
             });
             return done;
           });
@@ -213,7 +223,7 @@ export function createPlaybookService(core: Core, hooks: AccessHooks) {
           await saveSteps(run.id, steps, { status: 'failed', finished_at: finished });
           await core.audit.record({
             actor, action: 'access.playbook.step', resource: { type: 'access_playbook_run', id: run.id }, result: 'failure', correlationId,
-            details: { playbook_id: run.playbook_id, step: step.step, error: message },
+            details: { playbook_id: run.playbook_id, step: step.step, error: message, tenant_id: tenant },
           });
           return;
         }

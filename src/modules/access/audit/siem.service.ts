@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AuditFilter } from '../../../core/audit/audit.types.js';
 import type { Core } from '../../../core/index.js';
@@ -92,9 +93,39 @@ export const deliveryView = z.object({
  * receiver took it but whose cursor update was lost is sent again, and receivers dedupe on the event id.
  */
 export function createSiemService(core: Core) {
+  const of = (tenant: string) => tenantSiem(core, tenant);
+  return {
+    /** Starts forwarding for every enabled connector whose events wait. */
+    async sweep(): Promise<void> {
+      const rows = await core.db.kysely.selectFrom('access_siem_connectors').select(['tenant_id', 'enabled']).execute();
+      for (const r of rows) if (core.db.dialect.fromBool(r.enabled)) await of(r.tenant_id).sweep();
+    },
+    forward: (job: Job<{ tenant_id?: string }>) => of(job.payload.tenant_id ?? DEFAULT_TENANT_ID).forward(job),
+    /**
+     * Gateway events just stored, of the gateway's tenant: queued for that tenant's connector and, the trail being the
+     * provider's, for the default tenant's too.
+     */
+    async ingested(tenantId: string, ids: string[]): Promise<void> {
+      await of(tenantId).ingested(ids);
+      if (tenantId !== DEFAULT_TENANT_ID) await of(DEFAULT_TENANT_ID).ingested(ids);
+    },
+    get: (tenant: string) => of(tenant).get(),
+    configure: (tenant: string, input: ConnectorInput) => of(tenant).configure(input),
+    test: (tenant: string, actor: { type: AccessAuditEvent['actor']['type']; id: string | null; name: string | null }) => of(tenant).test(actor),
+    deliveries: (tenant: string, limit: number) => of(tenant).deliveries(limit),
+  };
+}
+
+/**
+ * One tenant's connector. The default tenant's (the provider's) forwards the whole trail; another tenant's forwards
+ * the events whose details carry its tenant_id (its gateways' events, its playbook steps): the trail of other tenants
+ * and of the provider never leaves through it.
+ */
+function tenantSiem(core: Core, tenant: string) {
   const { db } = core;
   const k = () => db.kysely;
-  const tenant = DEFAULT_TENANT_ID;
+  /** The trail this tenant's connector sees. */
+  const scope: AuditFilter = tenant === DEFAULT_TENANT_ID ? {} : { detailsTenantId: tenant };
 
   const row = () => k().selectFrom('access_siem_connectors').selectAll().where('tenant_id', '=', tenant).executeTakeFirst();
   const configOf = (r: AccessSiemConnectorRow) => db.dialect.fromJson<StoredConfig>(r.config);
@@ -161,14 +192,14 @@ export function createSiemService(core: Core) {
 
   /** The trail's events past the cursor that have settled (older than SETTLE_MS), oldest first. */
   const settledAfter = (after: { t: string; id: string } | null, limit: number) =>
-    core.audit.scan({ until: new Date(core.now().getTime() - SETTLE_MS).toISOString() }, after, limit);
+    core.audit.scan({ ...scope, until: new Date(core.now().getTime() - SETTLE_MS).toISOString() }, after, limit);
 
   /**
    * Sends one attempt's batches: first what waits in the outbox (gateway events, in arrival order), then the trail
    * past the cursor, gateway events left out there (the outbox carries them). Throws after logging a failed
    * delivery, and the job is retried with backoff.
    */
-  async function forward(job: Job<{ tenant_id: string }>): Promise<void> {
+  async function forward(job: Job<{ tenant_id?: string }>): Promise<void> {
     for (let n = 0; n < BATCHES_PER_JOB; n++) {
       const r = await row();
       if (!r || !db.dialect.fromBool(r.enabled) || r.job_id !== job.id) return;
@@ -224,7 +255,7 @@ export function createSiemService(core: Core) {
 
   /** The newest event now: where a connector configured to start "now" begins. */
   async function newest(): Promise<{ t: string; id: string } | null> {
-    const page = await core.audit.list({}, { limit: 1 });
+    const page = await core.audit.list(scope, { limit: 1 });
     const e = page.items[0];
     return e ? { t: e.occurred_at, id: e.id } : null;
   }
@@ -272,7 +303,10 @@ export function createSiemService(core: Core) {
         // From the beginning: the gateway events already stored go by the outbox, as later ones will.
         if (input.start_from === 'beginning') {
           await k().insertInto('access_siem_outbox').columns(['tenant_id', 'event_id', 'created_at'])
-            .expression((eb) => eb.selectFrom('audit_events').select([eb.val(tenant).as('tenant_id'), 'id', eb.val(now).as('created_at')]).where('action', 'like', `${GATEWAY_ACTIONS}%`).orderBy('occurred_at').orderBy('id'))
+            .expression((eb) => {
+              const q = eb.selectFrom('audit_events').select([eb.val(tenant).as('tenant_id'), 'id', eb.val(now).as('created_at')]).where('action', 'like', `${GATEWAY_ACTIONS}%`);
+              return (tenant === DEFAULT_TENANT_ID ? q : q.where(detailsTenant(db.dialect.name), '=', tenant)).orderBy('occurred_at').orderBy('id');
+            })
             .execute();
         }
       }
@@ -308,5 +342,8 @@ export function createSiemService(core: Core) {
     },
   };
 }
+
+/** The tenant_id an event's details carry, as SQL (the trail's details are JSON text on SQLite, jsonb on PostgreSQL). */
+const detailsTenant = (dialect: string) => (dialect === 'postgres' ? sql<string>`details->>'tenant_id'` : sql<string>`json_extract(details, '$.tenant_id')`);
 
 export type SiemService = ReturnType<typeof createSiemService>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
+import type { Job } from '../../../core/jobs/job.types.js';
 import { DEFAULT_TENANT_ID, type AccessHooks } from '../access.types.js';
 import './audit.tables.js';
 
@@ -50,10 +51,9 @@ export const retentionView = z.object({
 export function createWorkflows(core: Core, hooks: AccessHooks) {
   const { db } = core;
   const k = () => db.kysely;
-  const tenant = DEFAULT_TENANT_ID;
   const ago = (days: number) => new Date(core.now().getTime() - days * DAY_MS).toISOString();
 
-  async function prune(dryRun: boolean) {
+  async function prune(tenant: string, dryRun: boolean) {
     const sessions = await hooks.pruneSessions(tenant, ago(RETENTION.session_days), dryRun);
     const countOrDelete = async (table: 'access_siem_deliveries' | 'access_ops_playbook_runs', column: 'created_at' | 'finished_at', days: number) => {
       if (dryRun) return Number((await k().selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenant).where(column, '<', ago(days)).executeTakeFirstOrThrow()).n);
@@ -66,10 +66,10 @@ export function createWorkflows(core: Core, hooks: AccessHooks) {
     };
   }
 
-  const state = () => k().selectFrom('access_ops_retention').selectAll().where('tenant_id', '=', tenant).executeTakeFirst();
+  const state = (tenant: string) => k().selectFrom('access_ops_retention').selectAll().where('tenant_id', '=', tenant).executeTakeFirst();
 
   return {
-    async run(input: z.infer<typeof workflowBody>) {
+    async run(tenant: string, input: z.infer<typeof workflowBody>) {
       let result: Record<string, unknown>;
       switch (input.workflow) {
         case 'rotate_signers': {
@@ -92,8 +92,8 @@ export function createWorkflows(core: Core, hooks: AccessHooks) {
       return { run_id: randomUUID(), workflow: input.workflow, dry_run: input.dry_run, status: 'succeeded' as const, result, finished_at: core.now().toISOString() };
     },
 
-    async retention() {
-      const s = await state();
+    async retention(tenant: string) {
+      const s = await state(tenant);
       return {
         audit_days: null,
         audit_note: 'the audit trail is append-only (the database refuses updates and deletes): exported and forwarded, never pruned here',
@@ -105,36 +105,41 @@ export function createWorkflows(core: Core, hooks: AccessHooks) {
     },
 
     /** The job: prune, then write down when and what. */
-    async pruneJob(): Promise<void> {
+    async pruneJob(job: Job<{ tenant_id?: string }>): Promise<void> {
+      const tenant = job.payload.tenant_id ?? DEFAULT_TENANT_ID;
       const result = await db.transaction(async () => {
-        const removed = await prune(false);
-        await core.audit.record({ actor: { type: 'system', id: null, name: 'retention' }, action: 'access.retention.prune', resource: { type: 'access_retention', id: tenant }, result: 'success', details: removed });
+        const removed = await prune(tenant, false);
+        await core.audit.record({ actor: { type: 'system', id: null, name: 'retention' }, action: 'access.retention.prune', resource: { type: 'access_retention', id: tenant }, result: 'success', details: { ...removed, tenant_id: tenant } });
         return removed;
       });
       const now = core.now().toISOString();
       await k().updateTable('access_ops_retention').set({ last_prune_at: now, last_result: db.dialect.toJson(result), job_id: null, updated_at: now }).where('tenant_id', '=', tenant).execute();
     },
 
-    /** Queues the retention job when a day has passed since the last prune and none is in flight. */
+    /** Queues each tenant's retention job when a day has passed since its last prune and none is in flight. */
     async sweep(): Promise<void> {
-      const s = await state();
-      if (s?.last_prune_at && core.now().getTime() - Date.parse(s.last_prune_at) < PRUNE_EVERY_MS) return;
-      if (s?.job_id) {
-        const job = await core.jobs.store.get(s.job_id);
-        if (job && (job.status === 'queued' || job.status === 'running')) return;
-      }
-      await db.transaction(async () => {
-        const job = await core.jobs.queue.enqueue(RETENTION_JOB, { tenant_id: tenant }, { maxAttempts: 3 });
-        const now = core.now().toISOString();
-        if (!s) {
-          await k().insertInto('access_ops_retention').values({ tenant_id: tenant, last_prune_at: null, last_result: null, job_id: job.id, updated_at: now })
-            .onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
-        } else {
-          let q = k().updateTable('access_ops_retention').set({ job_id: job.id, updated_at: now }).where('tenant_id', '=', tenant);
-          q = s.job_id ? q.where('job_id', '=', s.job_id) : q.where('job_id', 'is', null);
-          await q.execute();
-        }
-      });
+      for (const tenant of await hooks.tenantIds()) await sweepTenant(tenant);
     },
   };
+
+  async function sweepTenant(tenant: string): Promise<void> {
+    const s = await state(tenant);
+    if (s?.last_prune_at && core.now().getTime() - Date.parse(s.last_prune_at) < PRUNE_EVERY_MS) return;
+    if (s?.job_id) {
+      const job = await core.jobs.store.get(s.job_id);
+      if (job && (job.status === 'queued' || job.status === 'running')) return;
+    }
+    await db.transaction(async () => {
+      const job = await core.jobs.queue.enqueue(RETENTION_JOB, { tenant_id: tenant }, { maxAttempts: 3 });
+      const now = core.now().toISOString();
+      if (!s) {
+        await k().insertInto('access_ops_retention').values({ tenant_id: tenant, last_prune_at: null, last_result: null, job_id: job.id, updated_at: now })
+          .onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
+      } else {
+        let q = k().updateTable('access_ops_retention').set({ job_id: job.id, updated_at: now }).where('tenant_id', '=', tenant);
+        q = s.job_id ? q.where('job_id', '=', s.job_id) : q.where('job_id', 'is', null);
+        await q.execute();
+      }
+    });
+  }
 }

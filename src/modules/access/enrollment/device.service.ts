@@ -148,6 +148,14 @@ export function createDeviceService(core: Core, hooks: AccessHooks) {
       return Number(row.n);
     },
 
+    /** How many of a tenant's devices are in each status (the operations dashboard). */
+    async countsByStatus(tenantId: string): Promise<Record<DeviceStatus, number>> {
+      const rows = await k().selectFrom('access_devices').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status').execute();
+      const counts: Record<DeviceStatus, number> = { pending: 0, active: 0, suspended: 0, revoked: 0 };
+      for (const r of rows) counts[r.status as DeviceStatus] = Number(r.n);
+      return counts;
+    },
+
     /** Creates an enrolled device with its overlay address and bearer credential; call inside a transaction. */
     async create(input: NewDevice): Promise<{ row: AccessDeviceRow; device_token: string }> {
       if (db.dialect.name === 'postgres') await sql`select pg_advisory_xact_lock(${PG_OVERLAY_LOCK})`.execute(k());

@@ -156,6 +156,19 @@ export function createTokenService(core: Core) {
         auto_group_ids: groupsOf(row), pool_id: row.pool_id, channel: row.channel, approval_required: db.dialect.fromBool(row.approval_required),
       };
     },
+
+    /**
+     * Ends every token of the tenant still usable (created before `before` when given): expires_at becomes now.
+     * Answers the ids; with dryRun only finds them (the expire_tokens workflow).
+     */
+    async expireLive(tenantId: string, before: string | null, dryRun: boolean): Promise<string[]> {
+      const now = core.now().toISOString();
+      let q = k().selectFrom('access_enrollment_tokens').select('id').where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).where('expires_at', '>', now);
+      if (before) q = q.where('created_at', '<', before);
+      const ids = (await q.execute()).map((t) => t.id);
+      if (!dryRun && ids.length) await k().updateTable('access_enrollment_tokens').set({ expires_at: now }).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+      return ids;
+    },
   };
 }
 

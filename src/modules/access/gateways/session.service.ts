@@ -173,6 +173,16 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
         .where((eb) => eb.or([eb('state', '=', 'active'), eb('reported_active', '=', db.dialect.toBool(true) as never)]))
         .execute();
     },
+
+    /** Deletes the tenant's closed sessions that closed before `before` (retention); with dryRun only counts them. */
+    async pruneClosed(tenantId: string, before: string, dryRun: boolean): Promise<number> {
+      if (dryRun) {
+        const r = await k().selectFrom('access_sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirstOrThrow();
+        return Number(r.n);
+      }
+      const r = await k().deleteFrom('access_sessions').where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
   };
 }
 

@@ -123,6 +123,13 @@ export function createTenantService(core: Core) {
       return tenantId;
     },
 
+    /** Ids of the tenants not deleted, the default first (per-tenant background work: retention). */
+    async liveIds(): Promise<string[]> {
+      const rows = await k().selectFrom('access_tenants').select('id').where('status', '<>', 'deleted').orderBy('created_at').orderBy('id').execute();
+      const ids = rows.map((r) => r.id).filter((id) => id !== DEFAULT_TENANT_ID);
+      return [DEFAULT_TENANT_ID, ...ids];
+    },
+
     /** Whether devices and gateways of the tenant may act now. */
     async active(tenantId: string): Promise<boolean> {
       return (await status(tenantId)) === 'active';

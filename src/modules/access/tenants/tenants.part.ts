@@ -13,6 +13,7 @@ export function createTenantsPart(core: Core, hooks: AccessHooks) {
   const entitlements = createEntitlementService(core, tenants, license);
   hooks.callerTenant = (principal) => tenants.tenantOf(principal);
   hooks.tenantActive = (tenantId) => tenants.active(tenantId);
+  hooks.tenantIds = () => tenants.liveIds();
   hooks.checkEntitlement = (tenantId, metric, userId) => entitlements.check(tenantId, metric, userId);
   const dirsync = createDirsyncService(core, hooks);
   const keycloak = createKeycloakSync(core, dirsync);

@@ -1039,7 +1039,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail, newest first: admin actions of every module and the events gateways reported; filters, ?limit (1-200) and &cursor */
+        /**
+         * The audit trail, newest first: admin actions of every module and the events gateways reported; filters, ?limit (1-200) and &cursor
+         * @description The trail is the provider's (one trail, no tenant column): the default tenant's administrators read all of it; another tenant's administrators read the events whose details carry their tenant_id (their gateways' events, their playbook steps and access.audit/siem/ops/workflow actions). Exports are scoped the same way.
+         */
         get: operations["getV1AuditEvents"];
         put?: never;
         post?: never;
@@ -2184,7 +2187,7 @@ export interface operations {
                             active: number;
                             suspended: number;
                             total: number;
-                        };
+                        } | null;
                     };
                 };
             };
