@@ -53,7 +53,10 @@ test('the edge firewall filters, translates and schedules real traffic', { skip:
     await waitFor(what, async () => ((await probe()) !== null) === reachable, 20_000).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
   };
 
-  // Default deny inbound: the ruleset Rampart applied at start drops what comes in.
+  // Until its first reload the edge touches nothing: a box whose edge was never set up keeps its traffic.
+  assert.doesNotMatch(lab.ruleset(), /table inet rampart_edge/);
+  await reload();
+  // Default deny inbound: the (empty) configuration applied drops what comes in.
   await expectReach('the default ruleset to drop WAN -> edge:443', () => fromWan(WAN_HOST), false);
   assert.match(lab.ruleset(), /table inet rampart_edge/);
 

@@ -123,6 +123,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       });
       outcome = { mode: 'full', statements: 0 };
     }
+    if (dataplane && !applied) await store.setSetting('applied_to_host', true, core.now().toISOString());
     applied = { snapshot, active, compiled };
     lastScript = fullScript(compiled);
     return outcome;
@@ -603,8 +604,14 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       timer = setTimeout(() => void tick().catch((err) => core.logger.error({ err }, 'edge firewall: schedule re-render failed')).finally(arm), ms);
       timer.unref();
     };
-    // The ruleset runs from boot, as AiFw's daemon loads it on start.
-    if (dataplane) void apply().catch((err) => core.logger.error({ err }, 'edge firewall: initial apply failed'));
+    // The ruleset runs from boot, as AiFw's daemon loads it on start, once it has been applied here at all: a box
+    // whose edge was never set up (an egress gateway, say) keeps its traffic until the first reload.
+    if (dataplane) {
+      void store
+        .setting('applied_to_host', false)
+        .then((before) => (before ? apply() : undefined))
+        .catch((err) => core.logger.error({ err }, 'edge firewall: initial apply failed'));
+    }
     arm();
     if (cfg.clock_offset_file) {
       watchFile(cfg.clock_offset_file, { interval: 100 }, () => {
