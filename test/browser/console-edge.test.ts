@@ -94,7 +94,11 @@ describe("the console's edge pages", { skip: skipUnlessPrograms(CHROMIUM) }, () 
     await waitFor('allow-ssh first', async () => (await ruleOrder())[0] === 'allow-ssh');
     await page.keyboard.press('ArrowDown');
     await waitFor('allow-ssh second', async () => (await ruleOrder()).join() === 'block-one,allow-ssh,allow-https');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Move allow-ssh, position 2 of 3', 'the focus stays on the moved rule');
+    // The order is saved before the table re-renders: wait for the focused handle to say where it now is.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    await waitFor('the focus to stay on the moved rule', async () => (await focused()) === 'Move allow-ssh, position 2 of 3').catch(async (err) =>
+      assert.fail(`${err.message}: focused ${await focused()}`),
+    );
     await page.getByText('Rule allow-ssh moved to position 2 of 3.').waitFor({ state: 'attached' });
 
     // Switched off inline (from the keyboard: Space on the focused switch): the whole rule goes back, disabled.
