@@ -63,6 +63,8 @@ export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceSta
   // The SPC comes as the issue answer ({spc, serial, expires_at}) or as the bare JWS.
   const jws = typeof spc === 'string' ? spc : typeof spc?.spc === 'string' ? spc.spc : undefined;
   const state: DeviceState = { server, device_id, device_token, overlay_ip, public_key: keys.public_key, spc: jws, ca_file: opts.ca_file, insecure: opts.insecure };
+  // The update-signing key, pinned now: manifests must be signed by it (agent update --check).
+  if (typeof res.body.update_public_key === 'string') state.update_public_key = res.body.update_public_key;
   writeAgentState(opts.stateDir, 'device', state);
   return state;
 }

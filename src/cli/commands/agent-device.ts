@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { enrollDevice, runDeviceAgent } from '../../agent/access/device-agent.js';
 import { DEFAULT_REDIRECT_URI, OidcLoginError } from '../../agent/access/oidc-login.js';
 import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js';
+import { checkForUpdate, UpdateRefused } from '../../agent/access/update.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
 import { agentCommand, operatorErrors, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
@@ -66,6 +67,34 @@ async function runAction(flags: RunFlags): Promise<void> {
   });
 }
 
+interface UpdateFlags {
+  stateDir?: string;
+  check?: boolean;
+  dryRun?: boolean;
+  platform?: string;
+  channel?: string;
+  publicKey?: string;
+  installPath?: string;
+}
+
+async function updateAction(flags: UpdateFlags): Promise<void> {
+  if (!flags.check) fail('give --check (check the signed manifest and apply a newer verified package)');
+  await operatorErrors(async () => {
+    try {
+      const r = await checkForUpdate({
+        stateDir: resolveStateDir('device', flags.stateDir), platform: flags.platform, channel: flags.channel,
+        publicKey: flags.publicKey, installPath: flags.installPath, checkOnly: flags.dryRun,
+      });
+      if (r.status === 'applied') process.stdout.write(`updated ${r.previous} -> ${r.version}: verified package staged at ${r.path}; restart the agent to run it\n`);
+      else if (r.status === 'available') process.stdout.write(`update available: ${r.available} (running ${r.version}); nothing applied (--dry-run)\n`);
+      else process.stdout.write(`up to date: ${r.version} (the server offers ${r.available})\n`);
+    } catch (err) {
+      if (err instanceof UpdateRefused) fail(`update refused, nothing applied: ${err.message}`);
+      throw err;
+    }
+  });
+}
+
 export function registerAgentDeviceCommands(program: Command): void {
   const device = agentCommand(program)
     .command('device')
@@ -95,4 +124,16 @@ export function registerAgentDeviceCommands(program: Command): void {
     .option('--posture-file <file>', 'a JSON object of posture facts, read at every assertion (e.g. from an MDM)')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
     .action(runAction);
+
+  device
+    .command('update')
+    .description('check the signed update manifest; verify its Ed25519 signature and the package\'s sha256, then stage the package atomically (a tampered one is refused)')
+    .option('--check', 'check now (and apply a newer verified package)')
+    .option('--dry-run', 'only say whether an update is available')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .option('--platform <platform>', 'the package platform; default this machine\'s, e.g. linux-x64')
+    .option('--channel <channel>', 'stable or canary', 'stable')
+    .option('--public-key <key>', 'the update-signing public key (raw Ed25519, base64url); default the one pinned at enrollment')
+    .option('--install-path <file>', 'where the verified package is staged; default <state-dir>/agent-package')
+    .action(updateAction);
 }
