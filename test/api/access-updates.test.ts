@@ -11,11 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { enrollDevice } from '../../src/agent/access/device-agent.js';
+import { spawn } from 'node:child_process';
+import { EXIT_UPDATED, enrollDevice, runDeviceAgent } from '../../src/agent/access/device-agent.js';
+import type { CommandRunner } from '../../src/agent/access/exec.js';
 import { readAgentState } from '../../src/agent/access/state.js';
 import { checkForUpdate, UpdateRefused, verifyManifest } from '../../src/agent/access/update.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
+import { waitFor } from '../helpers/wait.js';
 
 type Tamper = 'none' | 'flip-byte' | 'flip-byte-and-digest' | 'drop-byte';
 
@@ -166,5 +169,35 @@ describe('access: signed agent updates', () => {
     assert.equal(pkg.body, 'old package');
     assert.equal(pkg.headers['x-checksum-sha256'], createHash('sha256').update('old package').digest('hex'));
     assert.equal((await get('/v1/update/package?platform=linux-x64')).headers['x-rampart-version'], '9.1.0', 'the newest by default');
+  });
+
+  test('agent device run checks on its timer: a tampered update is logged and ignored, a good one is staged and run exits 3', async () => {
+    publish('9.3.0', Buffer.from('rampart agent 9.3.0'), 'canary', 'linux-x64');
+    const stateDir = await enrolled('timer');
+    // The data plane is not what this test is about (the e2e tests drive wireguard-go): every command succeeds,
+    // wireguard-go is a process that just waits.
+    const runner: CommandRunner = {
+      run: async (command, args) => ({ status: command === 'ip' && args[1] === 'show' ? 1 : 0, stdout: '', stderr: '' }),
+      spawn: () => spawn('sleep', ['600']),
+    };
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const run = (updateIntervalMs: number) => runDeviceAgent({
+      stateDir, ifname: 'rup-test0', postureIntervalMs: 60_000, telemetryIntervalMs: 60_000, policyIntervalMs: 60_000,
+      log: (line) => void lines.push(line), signal: stop.signal, runner, updateIntervalMs, updateChannel: 'canary',
+      backoff: { baseMs: 60_000, capMs: 60_000 },
+    });
+    tamper = 'flip-byte';
+    const running = run(100);
+    try {
+      await waitFor('two refused update checks', () => lines.filter((l) => l.startsWith('update refused, nothing applied')).length >= 2);
+    } finally {
+      tamper = 'none';
+    }
+    assert.equal(existsSync(join(stateDir, 'agent-package')), false, 'nothing staged while the package is tampered');
+    assert.equal(await running, EXIT_UPDATED, 'the next check finds the untampered package, stages it and exits 3');
+    assert.equal(readFileSync(join(stateDir, 'agent-package'), 'utf8'), 'rampart agent 9.3.0');
+    assert.ok(lines.some((l) => /update .* -> 9\.3\.0 verified and staged/.test(l)), lines.join('\n'));
+    stop.abort();
   });
 });

@@ -29,6 +29,8 @@ interface RunFlags {
   policyInterval: string;
   postureFile?: string;
   wireguardGo?: string;
+  updateInterval: string;
+  updateChannel: string;
 }
 
 async function enrollAction(flags: EnrollFlags): Promise<void> {
@@ -60,6 +62,8 @@ async function runAction(flags: RunFlags): Promise<void> {
       policyIntervalMs: seconds('--policy-interval', flags.policyInterval),
       postureFile: flags.postureFile,
       wireguardGo: flags.wireguardGo,
+      updateIntervalMs: flags.updateInterval === '0' ? 0 : seconds('--update-interval', flags.updateInterval),
+      updateChannel: flags.updateChannel,
       log: stderrLog,
       signal,
     });
@@ -123,6 +127,8 @@ export function registerAgentDeviceCommands(program: Command): void {
     .option('--policy-interval <seconds>', 'seconds between checks of the policy bundle\'s digest (a new bundle re-asks for admission)', '30')
     .option('--posture-file <file>', 'a JSON object of posture facts, read at every assertion (e.g. from an MDM)')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
+    .option('--update-interval <seconds>', 'seconds between checks of the signed update manifest (0: never); a verified newer package is staged and the agent exits 3 for its supervisor to restart it', '0')
+    .option('--update-channel <channel>', 'the update channel: stable or canary', 'stable')
     .action(runAction);
 
   device
