@@ -160,4 +160,37 @@ describe('API keys over HTTP', () => {
     assert.ok(all.json().api_keys.length > 1, 'token:read lists every key');
     assert.ok(!all.body.includes(res.json().key));
   });
+
+  test('access: DELETE /v1/admin/api-keys/{id} revokes your own key, another\'s only with token:write', async () => {
+    const owner = await signIn(r, { permissions: ['token:write', 'host:read'] });
+    const other = await signIn(r, { permissions: ['host:read'] });
+    const admin = await signIn(r, { permissions: ['token:write', 'token:read'] });
+    const made = await r.app.inject({ method: 'POST', url: '/v1/admin/api-keys', headers: owner.headers, payload: { name: 'ci' } });
+    assert.equal(made.statusCode, 201);
+    const { id, key } = made.json();
+    const del = (who: SignedIn, keyId: string) => r.app.inject({ method: 'DELETE', url: `/v1/admin/api-keys/${keyId}`, headers: who.headers });
+
+    const unknown = await del(admin, '00000000-0000-4000-8000-00000000dead');
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().error, 'not_found');
+    assert.equal((await del(admin, 'not-a-uuid')).json().error, 'validation_error');
+
+    const forbidden = await del(other, id);
+    assert.equal(forbidden.statusCode, 403);
+    assert.deepEqual(Object.keys(forbidden.json()).sort(), ['detail', 'error']);
+    assert.equal(forbidden.json().error, 'forbidden');
+    assert.equal((await me(key)).statusCode, 200, 'a refused revoke leaves the key working');
+    assert.equal((await r.app.inject({ method: 'DELETE', url: `/v1/admin/api-keys/${id}` })).statusCode, 401);
+
+    assert.equal((await del(owner, id)).statusCode, 204);
+    assert.equal((await me(key)).statusCode, 401, 'a revoked key stops authenticating');
+    const listed = (await r.app.inject({ method: 'GET', url: '/v1/admin/api-keys', headers: owner.headers })).json().api_keys;
+    assert.ok(listed.find((k: { id: string; revoked_at: string | null }) => k.id === id)?.revoked_at);
+
+    const second = (await r.app.inject({ method: 'POST', url: '/v1/admin/api-keys', headers: owner.headers, payload: { name: 'ci2' } })).json();
+    assert.equal((await del(admin, second.id)).statusCode, 204, 'token:write revokes anyone\'s key');
+    assert.equal((await me(second.key)).statusCode, 401);
+    const events = (await r.core.audit.list({ resourceType: 'api_key', resourceId: id }, { limit: 10, offset: 0 })).items;
+    assert.ok(events.some((e) => e.action === 'identity.api_key.revoke' && e.result === 'success' && e.actor_id === owner.user.id));
+  });
 });

@@ -26,6 +26,7 @@ import { collectFacts } from './posture.js';
 import { readSpcClaims } from './spc.js';
 import { ensureStateDir, keyFile, readAgentState, writeAgentState, type DeviceState } from './state.js';
 import { WireguardInterface } from './wireguard.js';
+import { checkForUpdate, UpdateRefused } from './update.js';
 
 export const DEVICE_TOKEN_REJECTED = 'the device credential was rejected: the device was revoked or re-enrolled; enroll again';
 const TICK_MS = 250;
@@ -63,6 +64,8 @@ export async function enrollDevice(opts: DeviceEnrollOptions): Promise<DeviceSta
   // The SPC comes as the issue answer ({spc, serial, expires_at}) or as the bare JWS.
   const jws = typeof spc === 'string' ? spc : typeof spc?.spc === 'string' ? spc.spc : undefined;
   const state: DeviceState = { server, device_id, device_token, overlay_ip, public_key: keys.public_key, spc: jws, ca_file: opts.ca_file, insecure: opts.insecure };
+  // The update-signing key, pinned now: manifests must be signed by it (agent update --check).
+  if (typeof res.body.update_public_key === 'string') state.update_public_key = res.body.update_public_key;
   writeAgentState(opts.stateDir, 'device', state);
   return state;
 }
@@ -80,7 +83,13 @@ export interface DeviceRunOptions {
   runner?: CommandRunner;
   wireguardGo?: string;
   backoff?: BackoffOptions;
+  /** How often the signed update manifest is checked (0: never); a verified newer package is staged and run returns 3. */
+  updateIntervalMs?: number;
+  updateChannel?: string;
 }
+
+/** run's exit code after staging a verified update: the supervisor restarts the agent on the new package. */
+export const EXIT_UPDATED = 3;
 
 interface Admission {
   gateway: GatewayEndpoint;
@@ -94,7 +103,7 @@ interface Admission {
 /** Time to renew: a third of the lifetime left (at least 10 s before the end). */
 const dueAt = (start: number, end: number) => end - Math.max(10_000, (end - start) / 3);
 
-export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
+export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2 | typeof EXIT_UPDATED> {
   const state = readAgentState(o.stateDir, 'device');
   const client = new AccessClient(state.server, state);
   const token = state.device_token;
@@ -122,6 +131,21 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     admission = undefined;
   }
   let nextPolicyCheck = 0;
+  let nextUpdateCheck = o.updateIntervalMs ? 0 : Infinity;
+
+  /** True once a verified newer package is staged; a refused one is logged and nothing changes. */
+  async function followUpdates(): Promise<boolean> {
+    try {
+      const r = await checkForUpdate({ stateDir: o.stateDir, channel: o.updateChannel });
+      if (r.status !== 'applied') return false;
+      o.log(`update ${r.previous} -> ${r.version} verified and staged at ${r.path}; exiting for the supervisor to restart`);
+      return true;
+    } catch (err) {
+      if (err instanceof UpdateRefused) o.log(`update refused, nothing applied: ${err.message}`);
+      else if (!(err instanceof AccessHttpError && err.status === 404)) o.log(`update check failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
 
   /** A new bundle may grant (or take) destinations: ask for admission again now, whatever the backoff said. */
   async function followPolicy(): Promise<void> {
@@ -221,11 +245,16 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
   }
 
   let rejected = false;
+  let updated = false;
   try {
     await wg.up();
     await wg.addAddress(`${state.overlay_ip}/32`);
     o.log(`device ${state.device_id} at ${state.overlay_ip} on ${o.ifname}`);
     while (!o.signal.aborted) {
+      if (Date.now() >= nextUpdateCheck) {
+        nextUpdateCheck = Date.now() + o.updateIntervalMs!;
+        if ((updated = await followUpdates())) break;
+      }
       if (Date.now() >= nextPolicyCheck) {
         nextPolicyCheck = Date.now() + o.policyIntervalMs;
         try {
@@ -260,5 +289,5 @@ export async function runDeviceAgent(o: DeviceRunOptions): Promise<0 | 2> {
     await wg.down();
   }
   if (rejected) o.log(DEVICE_TOKEN_REJECTED);
-  return rejected ? 2 : 0;
+  return rejected ? 2 : updated ? EXIT_UPDATED : 0;
 }

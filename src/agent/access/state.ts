@@ -22,6 +22,10 @@ export interface DeviceState {
   spc?: string;
   ca_file?: string;
   insecure?: boolean;
+  /** The update-signing public key (raw Ed25519, base64url) pinned at enrollment. */
+  update_public_key?: string;
+  /** The agent package version last applied by `agent device update`. */
+  update_version?: string;
 }
 
 export interface GatewayState {

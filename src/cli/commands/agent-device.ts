@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { enrollDevice, runDeviceAgent } from '../../agent/access/device-agent.js';
 import { DEFAULT_REDIRECT_URI, OidcLoginError } from '../../agent/access/oidc-login.js';
 import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js';
+import { checkForUpdate, UpdateRefused } from '../../agent/access/update.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
 import { agentCommand, operatorErrors, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
@@ -28,6 +29,8 @@ interface RunFlags {
   policyInterval: string;
   postureFile?: string;
   wireguardGo?: string;
+  updateInterval: string;
+  updateChannel: string;
 }
 
 async function enrollAction(flags: EnrollFlags): Promise<void> {
@@ -59,10 +62,40 @@ async function runAction(flags: RunFlags): Promise<void> {
       policyIntervalMs: seconds('--policy-interval', flags.policyInterval),
       postureFile: flags.postureFile,
       wireguardGo: flags.wireguardGo,
+      updateIntervalMs: flags.updateInterval === '0' ? 0 : seconds('--update-interval', flags.updateInterval),
+      updateChannel: flags.updateChannel,
       log: stderrLog,
       signal,
     });
     process.exit(code);
+  });
+}
+
+interface UpdateFlags {
+  stateDir?: string;
+  check?: boolean;
+  dryRun?: boolean;
+  platform?: string;
+  channel?: string;
+  publicKey?: string;
+  installPath?: string;
+}
+
+async function updateAction(flags: UpdateFlags): Promise<void> {
+  if (!flags.check) fail('give --check (check the signed manifest and apply a newer verified package)');
+  await operatorErrors(async () => {
+    try {
+      const r = await checkForUpdate({
+        stateDir: resolveStateDir('device', flags.stateDir), platform: flags.platform, channel: flags.channel,
+        publicKey: flags.publicKey, installPath: flags.installPath, checkOnly: flags.dryRun,
+      });
+      if (r.status === 'applied') process.stdout.write(`updated ${r.previous} -> ${r.version}: verified package staged at ${r.path}; restart the agent to run it\n`);
+      else if (r.status === 'available') process.stdout.write(`update available: ${r.available} (running ${r.version}); nothing applied (--dry-run)\n`);
+      else process.stdout.write(`up to date: ${r.version} (the server offers ${r.available})\n`);
+    } catch (err) {
+      if (err instanceof UpdateRefused) fail(`update refused, nothing applied: ${err.message}`);
+      throw err;
+    }
   });
 }
 
@@ -94,5 +127,19 @@ export function registerAgentDeviceCommands(program: Command): void {
     .option('--policy-interval <seconds>', 'seconds between checks of the policy bundle\'s digest (a new bundle re-asks for admission)', '30')
     .option('--posture-file <file>', 'a JSON object of posture facts, read at every assertion (e.g. from an MDM)')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
+    .option('--update-interval <seconds>', 'seconds between checks of the signed update manifest (0: never); a verified newer package is staged and the agent exits 3 for its supervisor to restart it', '0')
+    .option('--update-channel <channel>', 'the update channel: stable or canary', 'stable')
     .action(runAction);
+
+  device
+    .command('update')
+    .description('check the signed update manifest; verify its Ed25519 signature and the package\'s sha256, then stage the package atomically (a tampered one is refused)')
+    .option('--check', 'check now (and apply a newer verified package)')
+    .option('--dry-run', 'only say whether an update is available')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .option('--platform <platform>', 'the package platform; default this machine\'s, e.g. linux-x64')
+    .option('--channel <channel>', 'stable or canary', 'stable')
+    .option('--public-key <key>', 'the update-signing public key (raw Ed25519, base64url); default the one pinned at enrollment')
+    .option('--install-path <file>', 'where the verified package is staged; default <state-dir>/agent-package')
+    .action(updateAction);
 }

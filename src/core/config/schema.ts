@@ -180,6 +180,8 @@ export const configSchema = z
         license_file: z.string().default(''),
         /** The key licences must be signed with (raw Ed25519 base64url, or PEM); '' means the built-in vendor key. */
         license_public_key: z.string().default(''),
+        /** Published agent packages, as <channel>/<platform>/<version> files; '' means <data_dir>/access-updates. */
+        update_dir: z.string().default(''),
       })
       .strict()
       .prefault({}),

@@ -6,6 +6,7 @@ import { createGatewaysPart } from './gateways/gateways.part.js';
 import { createTenantsPart } from './tenants/tenants.part.js';
 import { createAuditPart } from './audit/audit.part.js';
 import { toAccessDevice } from './enrollment/device.types.js';
+import { createUpdatesPart } from './updates/update.service.js';
 
 /** The overlap a playbook's or workflow's signer rotation gives the retiring signer (the route's default). */
 const ROTATE_OVERLAP_S = 7 * 86_400;
@@ -86,7 +87,8 @@ function createAccessServices(core: Core) {
   hooks.pruneSessions = (tenantId, before, dryRun) => gateways.sessions.pruneClosed(tenantId, before, dryRun);
   hooks.connectionTruthSummary = async (tenantId) => (await gateways.connectionTruth(tenantId)).summary;
   const audit = createAuditPart(core, hooks);
-  return { core, hooks, enrollment, callers, policy, gateways, tenants, audit };
+  const updates = createUpdatesPart(core, hooks);
+  return { core, hooks, enrollment, callers, policy, gateways, tenants, audit, updates };
 }
 
 export type AccessServices = ReturnType<typeof createAccessServices>;

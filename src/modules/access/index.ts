@@ -25,6 +25,8 @@ import { startIntervalSweeper } from '../../core/jobs/interval-sweeper.js';
 import './tenants/tenants.tables.js';
 import { auditPartMigrations } from './audit/audit.migrations.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { updateMigrations, updateSealedColumn } from './updates/updates.migrations.js';
+import { updateRoutes } from './updates/updates.routes.js';
 
 /**
  * The zero-trust access control plane (../../../docs/access.md): devices enrol with tokens or SSO, get a signed
@@ -33,12 +35,12 @@ import { auditRoutes } from './audit/audit.routes.js';
  */
 export const accessModule: RampartModule = {
   name: 'access',
-  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, tenants/ 0030-0039, audit/ 0040-0049: names never
+  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, tenants/ 0030-0039, audit/ 0040-0049, updates/ 0050-0054: names never
   // collide between the parts.
-  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...tenantMigrations, ...auditPartMigrations],
+  migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...tenantMigrations, ...auditPartMigrations, ...updateMigrations],
   sealedColumns: [
     ...Object.values(policySealedColumns), ...Object.values(tenantSealedColumns),
-    { table: 'access_siem_connectors', idColumn: 'tenant_id', column: 'secret_sealed' },
+    { table: 'access_siem_connectors', idColumn: 'tenant_id', column: 'secret_sealed' }, updateSealedColumn,
   ],
   permissions: accessPermissions,
   http: (core) => {
@@ -50,7 +52,7 @@ export const accessModule: RampartModule = {
         ...policyRoutes(core),
         ...gatewayAdminRoutes(core), ...gatewayRoutes(core), ...gatewayClientRoutes(core),
         ...tenantRoutes(access), ...licenseRoutes(access), ...dirsyncRoutes(access),
-        ...auditRoutes(core),
+        ...auditRoutes(core), ...updateRoutes(access),
       ],
     };
   },

@@ -36,7 +36,7 @@ const expiresAt = z.iso.datetime({ offset: true }).nullish();
 
 /**
  * API keys: the edge's auth/api-keys (create, list, revoke) and the access control plane's admin/api-keys
- * (create, list). Any user may mint a key within their own permissions; lists show the caller's own keys unless
+ * (create, list, revoke). Any user may mint a key within their own permissions; lists show the caller's own keys unless
  * they may read everyone's. The secret appears only in the create response, never in an audit row.
  */
 export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
@@ -54,6 +54,20 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
   async function visibleKeys(ctx: RouteContext<any>, readAll: string): Promise<ApiKeyView[]> {
     const principal = principalOf(ctx);
     return itemsWithTotal(ctx, await apiKeys.listPage(ctx.query, hasPermission(principal, readAll) ? undefined : principal.id));
+  }
+
+  /** Revokes a key: the caller's own, or anyone's with writeAll (404 for an unknown id, 403 for another's). */
+  async function revoke(ctx: RouteContext<any>, writeAll: string): Promise<void> {
+    const principal = principalOf(ctx);
+    ctx.auditResource('api_key', ctx.params.id);
+    // Revocation is rare and keys are few: finding the key in the full list needs no lookup by id.
+    const key = (await apiKeys.list()).find((k) => k.id === ctx.params.id);
+    if (!key) throw errors.notFound(`API key ${ctx.params.id} not found`);
+    ctx.auditResource('api_key', key.id, { name: key.name, created_by: key.created_by });
+    if (key.created_by !== principal.id && !hasPermission(principal, writeAll)) {
+      throw errors.forbidden(`revoking another user's API key requires ${writeAll}`);
+    }
+    await apiKeys.revoke(key.id);
   }
 
   return [
@@ -78,18 +92,7 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
       method: 'DELETE', path: '/api/v1/auth/api-keys/:id', surface: 'edge', permission: 'authenticated', tags, status: 204,
       audit: 'identity.api_key.revoke', summary: "Revoke an API key: your own, or anyone's with users:write",
       schema: { params: idParam },
-      handler: async (ctx) => {
-        const principal = principalOf(ctx);
-        ctx.auditResource('api_key', ctx.params.id);
-        // Revocation is rare and keys are few: finding the key in the full list needs no lookup by id.
-        const key = (await apiKeys.list()).find((k) => k.id === ctx.params.id);
-        if (!key) throw errors.notFound(`API key ${ctx.params.id} not found`);
-        ctx.auditResource('api_key', key.id, { name: key.name, created_by: key.created_by });
-        if (key.created_by !== principal.id && !hasPermission(principal, 'users:write')) {
-          throw errors.forbidden("revoking another user's API key requires users:write");
-        }
-        await apiKeys.revoke(key.id);
-      },
+      handler: (ctx) => revoke(ctx, 'users:write'),
     }),
 
     // access (ZTNA control plane)
@@ -108,6 +111,13 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
       summary: `List API keys, masked, newest first: your own, or everyone's with token:read; ${pageDoc()}`,
       schema: { query: pageQuery(), response: z.object({ api_keys: z.array(apiKeyView) }) },
       handler: async (ctx) => ({ api_keys: await visibleKeys(ctx, 'token:read') }),
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/v1/admin/api-keys/:id', surface: 'access', permission: 'authenticated', tags, status: 204,
+      audit: 'identity.api_key.revoke', summary: "Revoke an API key: your own, or anyone's with token:write",
+      description: 'The key stops authenticating at once; it stays listed with revoked_at. 404 for an unknown id, 403 for another user\'s key without token:write.',
+      schema: { params: idParam },
+      handler: (ctx) => revoke(ctx, 'token:write'),
     }),
   ];
 }
