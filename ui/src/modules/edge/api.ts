@@ -10,21 +10,22 @@ export const EDGE = ['edge'] as const;
  * CSRF header and the one ApiError of the console come with it, and every path, query and answer is typed from
  * Rampart's OpenAPI document. AiFw's bodies: lists in {data}, creates in {data}, actions {message}.
  */
-const listOf = async <T>(call: Promise<{ data?: { data: T } }>): Promise<T> => (await data(call)).data;
+/** The `data` of an AiFw answer ({"data": ...}). */
+const dataOf = async <T>(call: Promise<{ data?: { data: T } }>): Promise<T> => (await data(call)).data;
 const path = <K extends string>(key: K, value: string) => ({ params: { path: { [key]: value } as Record<K, string> } });
 
 // ---- reads
 /** GET /api/v1/rules is shared with the fleet surface (its rules and total); the edge answers data. */
 export const useRules = () => useQuery({ queryKey: [...EDGE, 'rules'], queryFn: async () => (await data(v1.GET('/api/v1/rules'))).data ?? [] });
-export const useAliases = () => useQuery({ queryKey: [...EDGE, 'aliases'], queryFn: () => listOf(v1.GET('/api/v1/aliases')) });
-export const useSchedules = () => useQuery({ queryKey: [...EDGE, 'schedules'], queryFn: () => listOf(v1.GET('/api/v1/schedules')) });
-export const useNat = () => useQuery({ queryKey: [...EDGE, 'nat'], queryFn: () => listOf(v1.GET('/api/v1/nat')) });
-export const useInterfaces = () => useQuery({ queryKey: [...EDGE, 'interfaces'], queryFn: () => listOf(v1.GET('/api/v1/interfaces')) });
+export const useAliases = () => useQuery({ queryKey: [...EDGE, 'aliases'], queryFn: () => dataOf(v1.GET('/api/v1/aliases')) });
+export const useSchedules = () => useQuery({ queryKey: [...EDGE, 'schedules'], queryFn: () => dataOf(v1.GET('/api/v1/schedules')) });
+export const useNat = () => useQuery({ queryKey: [...EDGE, 'nat'], queryFn: () => dataOf(v1.GET('/api/v1/nat')) });
+export const useInterfaces = () => useQuery({ queryKey: [...EDGE, 'interfaces'], queryFn: () => dataOf(v1.GET('/api/v1/interfaces')) });
 export const useInterfacesDetailed = () =>
-  useQuery({ queryKey: [...EDGE, 'interfaces', 'detailed'], queryFn: () => listOf(v1.GET('/api/v1/interfaces/detailed')), refetchInterval: 10_000 });
-export const useVlans = () => useQuery({ queryKey: [...EDGE, 'vlans'], queryFn: () => listOf(v1.GET('/api/v1/vlans')) });
-export const useRoutes = () => useQuery({ queryKey: [...EDGE, 'routes'], queryFn: () => listOf(v1.GET('/api/v1/routes')) });
-export const useSystemRoutes = () => useQuery({ queryKey: [...EDGE, 'routes', 'system'], queryFn: () => listOf(v1.GET('/api/v1/routes/system')) });
+  useQuery({ queryKey: [...EDGE, 'interfaces', 'detailed'], queryFn: () => dataOf(v1.GET('/api/v1/interfaces/detailed')), refetchInterval: 10_000 });
+export const useVlans = () => useQuery({ queryKey: [...EDGE, 'vlans'], queryFn: () => dataOf(v1.GET('/api/v1/vlans')) });
+export const useRoutes = () => useQuery({ queryKey: [...EDGE, 'routes'], queryFn: () => dataOf(v1.GET('/api/v1/routes')) });
+export const useSystemRoutes = () => useQuery({ queryKey: [...EDGE, 'routes', 'system'], queryFn: () => dataOf(v1.GET('/api/v1/routes/system')) });
 export const useConnections = (limit: number, offset: number, live: boolean) =>
   useQuery({
     queryKey: [...EDGE, 'connections', limit, offset],
@@ -33,7 +34,7 @@ export const useConnections = (limit: number, offset: number, live: boolean) =>
     placeholderData: (previous) => previous,
   });
 export const useBlocked = (live: boolean) =>
-  useQuery({ queryKey: [...EDGE, 'blocked'], queryFn: () => listOf(v1.GET('/api/v1/blocked', { params: { query: { limit: 500 } } })), refetchInterval: live ? 5000 : false });
+  useQuery({ queryKey: [...EDGE, 'blocked'], queryFn: () => dataOf(v1.GET('/api/v1/blocked', { params: { query: { limit: 500 } } })), refetchInterval: live ? 5000 : false });
 export const useLogs = (limit: number, offset: number) =>
   useQuery({
     queryKey: [...EDGE, 'logs', limit, offset],
@@ -45,11 +46,11 @@ export const usePending = () => useQuery({ queryKey: [...EDGE, 'pending'], query
 export const useCommitConfirm = () =>
   useQuery({ queryKey: [...EDGE, 'commit-confirm'], queryFn: () => data(v1.GET('/api/v1/config/commit-confirm/status')), refetchInterval: 5000 });
 export const useConfigHistory = () =>
-  useQuery({ queryKey: [...EDGE, 'config', 'history'], queryFn: () => listOf(v1.GET('/api/v1/config/history', { params: { query: { limit: 200 } } })) });
+  useQuery({ queryKey: [...EDGE, 'config', 'history'], queryFn: () => dataOf(v1.GET('/api/v1/config/history', { params: { query: { limit: 200 } } })) });
 export const useConfigDiff = (from: number | null, to: number | null) =>
   useQuery({
     queryKey: [...EDGE, 'config', 'diff', from, to],
-    queryFn: () => listOf(v1.GET('/api/v1/config/diff', { params: { query: { v1: from!, v2: to! } } })),
+    queryFn: () => dataOf(v1.GET('/api/v1/config/diff', { params: { query: { v1: from!, v2: to! } } })),
     enabled: from !== null && to !== null && from !== to,
   });
 export const useRestorePreview = (version: number | null) =>
