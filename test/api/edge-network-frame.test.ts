@@ -186,6 +186,46 @@ describe('edge network and frame API', { skip }, () => {
     assert.equal((await call('GET', '/api/v1/status', keyless.headers)).statusCode, 403);
   });
 
+  test('declared response schemas match the real answers (the OpenAPI document and the console types come from them)', async () => {
+    // Every key present (nulls spelled out): the stored rows answer each declared key.
+    for (const v of (await call('GET', '/api/v1/vlans')).json().data) await call('DELETE', `/api/v1/vlans/${v.id}`);
+    const vlanBody = { vlan_id: 44, parent: 'lan0', ipv4_mode: 'none', ipv4_address: null, ipv6_address: null, mtu: null, enabled: true, description: null };
+    const routeBody = { destination: '10.242.8.0/24', gateway: '10.242.1.254', interface: null, metric: null, enabled: true, description: null, fib: null };
+    const answers: Array<[method: string, path: string, url: string, payload?: unknown]> = [
+      ['POST', '/api/v1/vlans', '/api/v1/vlans', vlanBody],
+      ['POST', '/api/v1/routes', '/api/v1/routes', routeBody],
+    ];
+    const schemaOf = (method: string, path: string) => r.routes.find((x) => x.method === method && x.path === path && x.surface === 'edge')!.schema.response!;
+    const check = async (method: string, path: string, url: string, payload?: unknown) => {
+      const res = await call(method, url, admin.headers, payload);
+      assert.ok(res.statusCode === 200 || res.statusCode === 201, `${method} ${url}: ${res.statusCode} ${res.body}`);
+      const parsed = schemaOf(method, path).safeParse(res.json());
+      assert.ok(parsed.success, `${method} ${url}: ${parsed.error?.message}`);
+      return res.json();
+    };
+    const vlan = (await check(...answers[0]!)).data;
+    const route = (await check(...answers[1]!)).data;
+    await check('PUT', '/api/v1/vlans/:id', `/api/v1/vlans/${vlan.id}`, { ...vlanBody, description: 'typed' });
+    await check('PUT', '/api/v1/routes/:id', `/api/v1/routes/${route.id}`, { ...routeBody, metric: 7 });
+    await check('PUT', '/api/v1/interfaces/:name/role', '/api/v1/interfaces/lan0/role', { role: 'LAN' });
+    for (const [path, url] of [
+      ['/api/v1/interfaces', '/api/v1/interfaces'], ['/api/v1/interfaces/detailed', '/api/v1/interfaces/detailed'], ['/api/v1/interfaces/roles', '/api/v1/interfaces/roles'],
+      ['/api/v1/interfaces/config/:name', '/api/v1/interfaces/config/lan0'], ['/api/v1/interfaces/:name/stats', '/api/v1/interfaces/lan0/stats'],
+      ['/api/v1/interfaces/:name/role', '/api/v1/interfaces/lan0/role'], ['/api/v1/vlans', '/api/v1/vlans'], ['/api/v1/routes', '/api/v1/routes'],
+      ['/api/v1/routes/system', '/api/v1/routes/system'], ['/api/v1/connections', '/api/v1/connections'], ['/api/v1/blocked', '/api/v1/blocked'],
+      ['/api/v1/logs', '/api/v1/logs'], ['/api/v1/status', '/api/v1/status'], ['/api/v1/about', '/api/v1/about'], ['/api/v1/metrics', '/api/v1/metrics'],
+      ['/api/v1/metrics/list', '/api/v1/metrics/list'], ['/api/v1/pending', '/api/v1/pending'],
+    ] as const) {
+      const body = await check('GET', path, url);
+      if (['/api/v1/interfaces', '/api/v1/vlans', '/api/v1/routes', '/api/v1/routes/system', '/api/v1/logs', '/api/v1/interfaces/roles'].includes(path)) {
+        assert.ok(body.data.length > 0, `${url} has rows to check`);
+      }
+    }
+    await call('DELETE', '/api/v1/interfaces/lan0/role');
+    await call('DELETE', `/api/v1/vlans/${vlan.id}`);
+    await call('DELETE', `/api/v1/routes/${route.id}`);
+  });
+
   describe('over a socket', () => {
     let base: string;
     before(async () => {

@@ -11,6 +11,18 @@ const pendingView = z.object({
   pending: z.boolean(), firewall: z.boolean(), nat: z.boolean(), dns: z.boolean(), since: z.string().nullable(),
   data: z.object({ firewall: z.boolean(), nat: z.boolean(), dns: z.boolean() }),
 });
+const statusView = z.object({
+  pf_running: z.boolean(), pf_states: z.number().int(), pf_rules: z.number().int(), aifw_rules: z.number().int(), aifw_active_rules: z.number().int(),
+  nat_rules: z.number().int(), packets_in: z.number(), packets_out: z.number(), bytes_in: z.number(), bytes_out: z.number(),
+}).describe('EdgeStatus');
+const aboutView = z.object({
+  name: z.string(), product: z.string(), version: z.string(), commit: z.string(), build_time: z.string(), node: z.string(), platform: z.string(),
+  dataplane: z.enum(['nftables', 'off']), features: z.array(z.string()),
+}).describe('EdgeAbout');
+const metricsView = z.object({
+  pf_running: z.boolean(), pf_states_count: z.number().int(), pf_rules_count: z.number().int(), pf_packets_in: z.number(), pf_packets_out: z.number(),
+  pf_bytes_in: z.number(), pf_bytes_out: z.number(), aifw_rules_total: z.number().int(), aifw_rules_active: z.number().int(), aifw_nat_rules_total: z.number().int(),
+}).describe('EdgeMetrics');
 const ticketQuery = z.object({ ticket: z.string().max(128).optional() });
 /** An instant as RFC 3339 or unix seconds. */
 const instant = z.union([z.coerce.number().int().min(0).max(4_102_444_800), z.iso.datetime({ offset: true })]).transform((v) => (typeof v === 'number' ? new Date(v * 1000) : new Date(v)));
@@ -22,17 +34,17 @@ export function frameRoutes(core: Core, frame: FrameService): RouteDefinition<an
     defineRoute({
       method: 'GET', path: '/api/v1/status', surface, permission: 'dashboard:view', tags,
       summary: 'Data plane and rule counts, state count, traffic counters (pf_* names as AiFw)',
-      schema: { response: z.record(z.string(), z.unknown()) },
+      schema: { response: statusView },
       handler: () => frame.status(),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/about', surface, permission: 'dashboard:view', tags,
-      summary: 'Build, version and features', schema: { response: z.record(z.string(), z.unknown()) },
+      summary: 'Build, version and features', schema: { response: aboutView },
       handler: () => frame.about(),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/metrics', surface, permission: 'dashboard:view', tags,
-      summary: 'The current metrics snapshot', schema: { response: z.record(z.string(), z.unknown()) },
+      summary: 'The current metrics snapshot', schema: { response: metricsView },
       handler: () => frame.metrics(),
     }),
     defineRoute({

@@ -17,18 +17,57 @@ const message = z.object({ message: z.string() });
 const comment = (ctx: RouteContext<any>) => `${ctx.raw.request.method} ${ctx.raw.request.url.split('?')[0]}`;
 const ip = z.string().max(64).optional();
 
+// ---- response shapes (AiFw's; the OpenAPI document and the console's generated types come from them) ----
+const stamps = { created_at: z.string(), updated_at: z.string() };
+const interfaceView = z.object({
+  name: z.string(), mac: z.string().nullable(), ipv4: z.string().nullable(), ipv4_netmask: z.string().nullable(), ipv4_prefix: z.number().int().nullable(),
+  ipv6: z.string().nullable(), status: z.enum(['up', 'down']), mtu: z.number().int(), media: z.string(), description: z.string().nullable(),
+  is_vlan: z.boolean(), vlan_id: z.number().int().nullable(), vlan_parent: z.string().nullable(),
+  bytes_in: z.number(), bytes_out: z.number(), packets_in: z.number(), packets_out: z.number(), errors_in: z.number(), errors_out: z.number(),
+  gateway: z.string().nullable(), ipv4_mode: z.string(), role: z.string().nullable(),
+}).describe('EdgeInterface');
+const interfaceConfigView = z.object({
+  name: z.string(), ipv4_mode: z.string(), ipv4_address: z.string().nullable(), gateway: z.string().nullable(), ipv6_address: z.string().nullable(),
+  mtu: z.number().int(), enabled: z.boolean(), description: z.string().nullable(),
+}).describe('EdgeInterfaceConfig');
+const interfaceStats = z.object({
+  name: z.string(), bytes_in: z.number(), bytes_out: z.number(), packets_in: z.number(), packets_out: z.number(), errors_in: z.number(), errors_out: z.number(),
+  status: z.enum(['up', 'down']),
+}).describe('EdgeInterfaceStats');
+const roleView = z.object({ interface: z.string(), role: z.string().nullable() });
+const vlanView = z.object({
+  id: z.string(), name: z.string(), vlan_id: z.number().int(), parent: z.string(), ipv4_mode: z.enum(['dhcp', 'static', 'none']),
+  ipv4_address: z.string().nullable(), ipv6_address: z.string().nullable(), mtu: z.number().int().nullable(), enabled: z.boolean(), description: z.string().nullable(), ...stamps,
+}).describe('EdgeVlan');
+const routeView = z.object({
+  id: z.string(), destination: z.string(), gateway: z.string(), interface: z.string().nullable(), metric: z.number().int().nullable(), enabled: z.boolean(),
+  description: z.string().nullable(), fib: z.number().int().nullable(), ...stamps,
+}).describe('EdgeStaticRoute');
+const systemRouteView = z.object({ destination: z.string(), gateway: z.string().nullable(), flags: z.string(), interface: z.string().nullable() }).loose().describe('EdgeSystemRoute');
+const connectionView = z.object({
+  id: z.number().int(), protocol: z.string(), src_addr: z.string(), src_port: z.number().int(), dst_addr: z.string(), dst_port: z.number().int(), state: z.string(),
+  packets_in: z.number(), packets_out: z.number(), bytes_in: z.number(), bytes_out: z.number(), age_secs: z.number(),
+}).describe('EdgeConnection');
+const blockedView = z.object({
+  timestamp: z.string(), action: z.string(), direction: z.string(), interface: z.string(), protocol: z.string(), src_addr: z.string(), src_port: z.number().int(),
+  dst_addr: z.string(), dst_port: z.number().int(), rule: z.string().nullable(),
+}).describe('EdgeBlockedPacket');
+const logView = z.object({
+  id: z.string(), timestamp: z.string(), action: z.string(), rule_id: z.string().nullable(), details: z.string(), source: z.enum(['firewall', 'audit']),
+}).describe('EdgeLogEntry');
+const paged = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
 /** AiFw's interfaces, VLANs, routes, connections, blocked traffic and logs (docs/edge.md). */
 export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnType<typeof createBlockedRing>): RouteDefinition<any>[] {
-  const anyList = z.array(z.record(z.string(), z.unknown()));
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/interfaces', surface, permission: 'interfaces:read', tags,
-      summary: 'The interfaces of the box (name, addresses, status, role)', schema: { response: data(anyList) },
+      summary: 'The interfaces of the box (name, addresses, status, role)', schema: { response: data(z.array(interfaceView)) },
       handler: async () => ({ data: await net.interfaces() }),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/interfaces/detailed', surface, permission: 'interfaces:read', tags,
-      summary: 'Interfaces with their counters (bytes, packets, errors in and out)', schema: { response: data(anyList) },
+      summary: 'Interfaces with their counters (bytes, packets, errors in and out)', schema: { response: data(z.array(interfaceView)) },
       handler: async () => ({ data: await net.detailed() }),
     }),
     defineRoute({
@@ -38,14 +77,14 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/interfaces/config/:name', surface, permission: 'interfaces:read', tags,
-      summary: "One interface's configuration", schema: { params: nameParam, response: data(z.record(z.string(), z.unknown())) },
+      summary: "One interface's configuration", schema: { params: nameParam, response: data(interfaceConfigView) },
       handler: async (ctx) => ({ data: await net.interfaceConfig(ctx.params.name) }),
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/interfaces/config/:name', surface, permission: 'interfaces:write', tags, audit: 'edge.interface.update',
       summary: 'Configure an interface (ipv4_mode, address, gateway, mtu, enabled); applied at once with the data plane on',
       description: 'A value the host refuses answers 400 and changes nothing stored (AiFw answers 200 with a failure message).',
-      schema: { params: nameParam, body: interfaceConfigBody, response: data(z.record(z.string(), z.unknown())) },
+      schema: { params: nameParam, body: interfaceConfigBody, response: z.object({ message: z.string(), data: interfaceConfigView }) },
       handler: async (ctx) => {
         ctx.auditResource('interface', ctx.params.name, { fields: Object.keys(ctx.body) });
         return { data: await net.setInterfaceConfig(ctx.params.name, ctx.body, comment(ctx)) };
@@ -53,18 +92,18 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/interfaces/:name/stats', surface, permission: 'interfaces:read', tags,
-      summary: 'Live counters of one interface', schema: { params: nameParam, response: data(z.record(z.string(), z.unknown())) },
+      summary: 'Live counters of one interface', schema: { params: nameParam, response: data(interfaceStats) },
       handler: async (ctx) => ({ data: await net.stats(ctx.params.name) }),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/interfaces/:name/role', surface, permission: 'interfaces:read', tags,
-      summary: "One interface's role (null when none)", schema: { params: nameParam, response: data(z.object({ interface: z.string(), role: z.string().nullable() })) },
+      summary: "One interface's role (null when none)", schema: { params: nameParam, response: data(roleView) },
       handler: async (ctx) => ({ data: await net.role(ctx.params.name) }),
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/interfaces/:name/role', surface, permission: 'interfaces:write', tags, audit: 'edge.interface.role',
       summary: "Set an interface's role (free text; WAN lookups use \"WAN\", any case)",
-      schema: { params: nameParam, body: z.object({ role: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') }), response: data(z.object({ interface: z.string(), role: z.string().nullable() })) },
+      schema: { params: nameParam, body: z.object({ role: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') }), response: data(roleView) },
       handler: async (ctx) => {
         ctx.auditResource('interface', ctx.params.name, { role: ctx.body.role });
         return { data: await net.setRole(ctx.params.name, ctx.body.role, comment(ctx)) };
@@ -82,13 +121,13 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
 
     defineRoute({
       method: 'GET', path: '/api/v1/vlans', surface, permission: 'interfaces:read', tags,
-      summary: 'VLANs (802.1Q, device <parent>.<vlan_id>)', schema: { response: data(anyList) },
+      summary: 'VLANs (802.1Q, device <parent>.<vlan_id>)', schema: { response: data(z.array(vlanView)) },
       handler: async () => ({ data: await net.vlans() }),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/vlans', surface, permission: 'interfaces:write', tags, status: 201, audit: 'edge.vlan.create',
       summary: 'Create a VLAN; applied on POST /api/v1/reload (marks firewall pending)',
-      schema: { body: vlanBody, response: data(z.record(z.string(), z.unknown())), responses: { 409: { description: 'that VLAN exists on that parent' } } },
+      schema: { body: vlanBody, response: data(vlanView), responses: { 409: { description: 'that VLAN exists on that parent' } } },
       handler: async (ctx) => {
         const vlan = await net.createVlan(ctx.body, comment(ctx));
         ctx.auditResource('vlan', vlan.id, { name: vlan.name });
@@ -97,7 +136,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/vlans/:id', surface, permission: 'interfaces:write', tags, audit: 'edge.vlan.update',
-      summary: 'Replace a VLAN; applied on reload', schema: { params: idParam, body: vlanBody, response: data(z.record(z.string(), z.unknown())) },
+      summary: 'Replace a VLAN; applied on reload', schema: { params: idParam, body: vlanBody, response: data(vlanView) },
       handler: async (ctx) => {
         ctx.auditResource('vlan', ctx.params.id);
         return { data: await net.updateVlan(ctx.params.id, ctx.body, comment(ctx)) };
@@ -115,13 +154,13 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
 
     defineRoute({
       method: 'GET', path: '/api/v1/routes', surface, permission: 'interfaces:read', tags,
-      summary: 'Static routes', schema: { response: data(anyList) },
+      summary: 'Static routes', schema: { response: data(z.array(routeView)) },
       handler: async () => ({ data: await net.routes() }),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/routes', surface, permission: 'interfaces:write', tags, status: 201, audit: 'edge.route.create',
       summary: 'Add a static route; applied at once with the data plane on (400 when the kernel refuses it)',
-      schema: { body: routeBody, response: data(z.record(z.string(), z.unknown())) },
+      schema: { body: routeBody, response: data(routeView) },
       handler: async (ctx) => {
         const route = await net.createRoute(ctx.body, comment(ctx));
         ctx.auditResource('route', route.id, { destination: route.destination, gateway: route.gateway });
@@ -130,7 +169,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
     }),
     defineRoute({
       method: 'PUT', path: '/api/v1/routes/:id', surface, permission: 'interfaces:write', tags, audit: 'edge.route.update',
-      summary: 'Replace a static route; applied at once', schema: { params: idParam, body: routeBody, response: data(z.record(z.string(), z.unknown())) },
+      summary: 'Replace a static route; applied at once', schema: { params: idParam, body: routeBody, response: data(routeView) },
       handler: async (ctx) => {
         ctx.auditResource('route', ctx.params.id);
         return { data: await net.updateRoute(ctx.params.id, ctx.body, comment(ctx)) };
@@ -148,14 +187,14 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
     defineRoute({
       method: 'GET', path: '/api/v1/routes/system', surface, permission: 'interfaces:read', tags,
       summary: 'The kernel routing table (netstat -rn): destination, gateway, flags, interface',
-      schema: { response: data(z.array(z.object({ destination: z.string(), gateway: z.string().nullable(), flags: z.string(), interface: z.string().nullable() }).loose())) },
+      schema: { response: data(z.array(systemRouteView)) },
       handler: async () => ({ data: await net.systemRoutes() }),
     }),
 
     defineRoute({
       method: 'GET', path: '/api/v1/connections', surface, permission: 'connections:view', tags,
       summary: 'The connection table from conntrack, ?limit (default 100, at most 10000) &offset; total in X-Total-Count and the body',
-      schema: { query: z.object({ ...page(10_000, 100), protocol: z.string().max(16).optional(), src: ip, dst: ip }), response: z.object({ data: anyList, total: z.number().int(), limit: z.number().int(), offset: z.number().int() }) },
+      schema: { query: z.object({ ...page(10_000, 100), protocol: z.string().max(16).optional(), src: ip, dst: ip }), response: paged(connectionView) },
       handler: async (ctx) => {
         const { limit, offset, protocol, src, dst } = ctx.query;
         const all = (await net.connections()).filter((f) => (!protocol || f.protocol === protocol) && (!src || f.src_addr === src) && (!dst || f.dst_addr === dst));
@@ -166,7 +205,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
     defineRoute({
       method: 'GET', path: '/api/v1/blocked', surface, permission: 'connections:view', tags,
       summary: 'Recently blocked packets, newest first; ?limit (100, at most 10000) &offset, filters src, dst, protocol, interface',
-      schema: { query: z.object({ ...page(10_000, 100), src: ip, dst: ip, protocol: z.string().max(16).optional(), interface: z.string().max(15).optional() }), response: z.object({ data: anyList, total: z.number().int(), limit: z.number().int(), offset: z.number().int() }) },
+      schema: { query: z.object({ ...page(10_000, 100), src: ip, dst: ip, protocol: z.string().max(16).optional(), interface: z.string().max(15).optional() }), response: paged(blockedView) },
       handler: async (ctx) => {
         const { limit, offset, ...filter } = ctx.query;
         const { items, total } = blocked.page(filter, limit, offset);
@@ -179,7 +218,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: 'Firewall (blocked packets) and audit log entries, newest first; ?limit (1000, at most 10000) &offset &source=firewall|audit &search',
       schema: {
         query: z.object({ ...page(10_000, 1000), source: z.enum(['firewall', 'audit']).optional(), search: z.string().max(200).optional() }),
-        response: z.object({ data: anyList, total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+        response: paged(logView),
       },
       handler: async (ctx) => {
         const { limit, offset, source, search } = ctx.query;

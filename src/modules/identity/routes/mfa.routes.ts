@@ -6,6 +6,8 @@ import { loginRateLimit, principalOf, userIdOf } from './common.js';
 
 const enrollment = z.object({ provisioning_uri: z.string(), secret: z.string() });
 const recoveryCodes = z.object({ recovery_codes: z.array(z.string()) });
+/** AiFw's totp/setup answers the secret, the provisioning URI and the recovery codes together. */
+const edgeEnrollment = enrollment.extend(recoveryCodes.shape).describe('EdgeTotpSetup');
 /** A TOTP code, or a recovery code where one is accepted. */
 const code = z.string().trim().min(6).max(32);
 const userId = z.string().uuid();
@@ -47,7 +49,7 @@ export function mfaRoutes(core: Core): RouteDefinition<any>[] {
     defineRoute({
       method: 'POST', path: '/api/v1/auth/totp/setup', surface: 'edge', permission: 'authenticated', tags, rateLimit,
       audit: 'identity.mfa.enroll', summary: 'Begin TOTP enrolment',
-      schema: { response: enrollment },
+      schema: { response: edgeEnrollment },
       handler: (ctx) => mfa.enroll(self(ctx)),
     }),
     defineRoute({

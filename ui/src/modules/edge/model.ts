@@ -1,31 +1,45 @@
-/**
- * The edge surface's shapes as AiFw's UI reads them (test/contract/aifw-ui.contract.ts is the reference; the
- * OpenAPI document types the calls in api.ts). Kept here, beside the pages, so every page names one type per thing.
- */
-export interface PortRange { start: number; end: number }
+import type { paths } from '../../app/api/generated/v1';
 
-export interface Rule {
-  id: string;
-  priority: number;
-  action: string;
-  direction: string;
-  protocol: string;
-  ip_version?: string | null;
-  interface?: string | null;
-  rule_match: { src_addr: string; src_port?: PortRange | null; src_invert?: boolean; dst_addr: string; dst_port?: PortRange | null; dst_invert?: boolean };
-  log: boolean;
-  quick: boolean;
-  label?: string | null;
-  description?: string | null;
-  gateway?: string | null;
-  schedule_id?: string | null;
-  state_options: { tracking: string };
-  status: 'active' | 'disabled' | string;
-  created_at: string;
-}
+/**
+ * The edge surface's shapes, from the OpenAPI document Rampart serves (`npm run ui:api` writes
+ * ui/src/app/api/generated/v1.ts): a route whose answer changes breaks the console's type check, not a page.
+ * Only the firewall's request bodies stay written here: those routes take AiFw's free-form bodies.
+ */
+type Method = 'get' | 'post' | 'put' | 'delete';
+type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : never;
+/** The JSON body a route answers on success (200 or 201). */
+export type Answer<P extends keyof paths, M extends Method = 'get'> = paths[P][M] extends { responses: infer R }
+  ? R extends { 200: infer Ok } ? JsonOf<Ok> : R extends { 201: infer Created } ? JsonOf<Created> : never
+  : never;
+/** The JSON body a route takes. */
+export type BodyOf<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+/** One item of a `{data: [...]}` list (GET /api/v1/rules shares its path with the fleet surface: its data is optional there). */
+type Item<T> = T extends { data?: Array<infer I> } ? I : never;
+
+export type Rule = Item<Answer<'/api/v1/rules'>>;
+export type PortRange = NonNullable<Rule['rule_match']['src_port']>;
+export type Alias = Item<Answer<'/api/v1/aliases'>>;
+export type Schedule = Item<Answer<'/api/v1/schedules'>>;
+export type NatRule = Item<Answer<'/api/v1/nat'>>;
+export type InterfaceSummary = Item<Answer<'/api/v1/interfaces'>>;
+export type InterfaceDetail = Item<Answer<'/api/v1/interfaces/detailed'>>;
+export type Vlan = Item<Answer<'/api/v1/vlans'>>;
+export type VlanBody = BodyOf<'/api/v1/vlans', 'post'>;
+export type StaticRoute = Item<Answer<'/api/v1/routes'>>;
+export type RouteBody = BodyOf<'/api/v1/routes', 'post'>;
+export type InterfaceConfigBody = BodyOf<'/api/v1/interfaces/config/{name}', 'put'>;
+export type SystemRoute = Item<Answer<'/api/v1/routes/system'>>;
+export type Connection = Item<Answer<'/api/v1/connections'>>;
+export type BlockedEntry = Item<Answer<'/api/v1/blocked'>>;
+export type LogEntry = Item<Answer<'/api/v1/logs'>>;
+export type Pending = Answer<'/api/v1/pending'>;
+export type CommitConfirmStatus = Answer<'/api/v1/config/commit-confirm/status'>;
+export type ConfigVersion = Item<Answer<'/api/v1/config/history'>>;
+export type ConfigDiff = Answer<'/api/v1/config/diff'>['data'];
+export type RestorePreview = Answer<'/api/v1/config/restore-preview'>;
 
 /** What POST/PUT /api/v1/rules take (flat, as AiFw's form sends it). */
-export interface RuleBody {
+export type RuleBody = {
   action: string;
   direction: string;
   protocol: string;
@@ -46,47 +60,10 @@ export interface RuleBody {
   schedule_id?: string | null;
   state_tracking: string;
   status: string;
-}
+};
 
-export interface Alias {
-  id: string;
-  name: string;
-  alias_type: 'host' | 'network' | 'port' | 'url_table' | string;
-  entries: string[];
-  description: string | null;
-  enabled: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Schedule {
-  id: string;
-  name: string;
-  description?: string | null;
-  /** "HH:MM-HH:MM" each; a range whose end is before its start runs past midnight. */
-  time_ranges: string[] | string;
-  /** mon..sun (any case); empty or missing: every day. */
-  days_of_week?: string[] | string | null;
-  enabled: boolean;
-  created_at?: string;
-}
-
-export interface NatRule {
-  id: string;
-  nat_type: string;
-  interface: string;
-  protocol: string;
-  src_addr: string;
-  src_port: PortRange | null;
-  dst_addr: string;
-  dst_port: PortRange | null;
-  redirect: { address: string; port: PortRange | null };
-  label: string | null;
-  status: string;
-  created_at?: string;
-}
-
-export interface NatBody {
+/** What POST/PUT /api/v1/nat take. */
+export type NatBody = {
   nat_type: string;
   interface: string;
   protocol: string;
@@ -101,125 +78,12 @@ export interface NatBody {
   redirect_port_end?: number;
   label?: string;
   status: string;
-}
+};
 
-export interface InterfaceSummary { name: string; role?: string | null; description?: string | null; status?: string | null; ipv4?: string | null }
-
-export interface InterfaceDetail {
-  name: string;
-  mac: string | null;
-  ipv4: string | null;
-  ipv4_netmask?: string | null;
-  ipv6: string | null;
-  status: string;
-  mtu: number;
-  description: string | null;
-  is_vlan: boolean;
-  vlan_id: number | null;
-  vlan_parent: string | null;
-  bytes_in: number;
-  bytes_out: number;
-  packets_in: number;
-  packets_out: number;
-  errors_in: number;
-  errors_out: number;
-  gateway: string | null;
-  ipv4_mode: string | null;
-  role?: string | null;
-}
-
-export interface Vlan {
-  id: string;
-  vlan_id: number;
-  parent: string;
-  ipv4_mode: string;
-  ipv4_address: string | null;
-  ipv6_address: string | null;
-  mtu: number;
-  enabled: boolean;
-  description: string | null;
-}
-
-export interface StaticRoute {
-  id: string;
-  destination: string;
-  gateway: string;
-  interface: string | null;
-  metric: number;
-  enabled: boolean;
-  description: string | null;
-}
-
-export interface SystemRoute { destination: string; gateway: string; flags: string; interface: string }
-
-export interface Connection {
-  id: number | string;
-  protocol: string;
-  src_addr: string;
-  src_port: number;
-  dst_addr: string;
-  dst_port: number;
-  state: string;
-  packets_in: number;
-  packets_out: number;
-  bytes_in: number;
-  bytes_out: number;
-  age_secs: number;
-}
-
-export interface BlockedEntry {
-  timestamp: string;
-  action: string;
-  direction: string;
-  interface: string;
-  protocol: string;
-  src_addr: string;
-  src_port: number;
-  dst_addr: string;
-  dst_port: number;
-}
-
-export interface LogEntry { id: string; timestamp: string; action: string; rule_id: string | null; details: string; source: string }
-
-export interface Pending { firewall: boolean; nat: boolean; dns: boolean }
-
-export interface CommitConfirmStatus { active: boolean; seconds_remaining: number; description: string | null; expires_at?: string | null }
-
-export interface ConfigVersion {
-  version: number;
-  hash: string;
-  applied: boolean;
-  applied_at: string | null;
-  rolled_back: boolean;
-  created_by: string;
-  created_at: string;
-  comment: string | null;
-  resource_count: number;
-}
-
-export interface SectionDiff { added: number; removed: number; v1_count: number; v2_count: number }
-
-export interface ConfigDiff {
-  v1: number;
-  v2: number;
-  v1_hash: string;
-  v2_hash: string;
-  identical: boolean;
-  rules_diff: SectionDiff;
-  nat_diff: SectionDiff;
-  total_v1: number;
-  total_v2: number;
-  v1_json: Record<string, unknown>;
-  v2_json: Record<string, unknown>;
-}
-
-export interface RestorePreview {
-  interfaces_found: string[];
-  interfaces_missing: string[];
-  interfaces_present: Array<{ name: string } | string>;
-  suggestions: Record<string, string>;
-  drop_summary_if_unmapped: Record<string, number | boolean>;
-}
+/** What POST/PUT /api/v1/aliases take: an alias without its id, stamps and resolved state. */
+export type AliasBody = Pick<Alias, 'name' | 'alias_type' | 'entries' | 'description' | 'enabled'>;
+/** What POST/PUT /api/v1/schedules take: ranges and days as lists or AiFw's comma-separated text. */
+export type ScheduleBody = Pick<Schedule, 'name' | 'enabled'> & { description?: string | null; time_ranges: string[] | string; days_of_week?: string[] | string | null };
 
 /** "HH:MM-HH:MM,..." or a list: the ranges one by one. */
 export function rangesOf(s: Schedule): string[] {

@@ -4439,7 +4439,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        build_time: string;
+                        commit: string;
+                        /** @enum {string} */
+                        dataplane: "nftables" | "off";
+                        features: string[];
+                        name: string;
+                        node: string;
+                        platform: string;
+                        product: string;
+                        version: string;
                     };
                 };
             };
@@ -9206,6 +9215,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         provisioning_uri: string;
+                        recovery_codes: string[];
                         secret: string;
                     };
                 };
@@ -10382,7 +10392,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            action: string;
+                            direction: string;
+                            dst_addr: string;
+                            dst_port: number;
+                            interface: string;
+                            protocol: string;
+                            rule: string | null;
+                            src_addr: string;
+                            src_port: number;
+                            timestamp: string;
                         }[];
                         limit: number;
                         offset: number;
@@ -12604,7 +12623,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            age_secs: number;
+                            bytes_in: number;
+                            bytes_out: number;
+                            dst_addr: string;
+                            dst_port: number;
+                            id: number;
+                            packets_in: number;
+                            packets_out: number;
+                            protocol: string;
+                            src_addr: string;
+                            src_port: number;
+                            state: string;
                         }[];
                         limit: number;
                         offset: number;
@@ -18398,7 +18428,29 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            bytes_in: number;
+                            bytes_out: number;
+                            description: string | null;
+                            errors_in: number;
+                            errors_out: number;
+                            gateway: string | null;
+                            ipv4: string | null;
+                            ipv4_mode: string;
+                            ipv4_netmask: string | null;
+                            ipv4_prefix: number | null;
+                            ipv6: string | null;
+                            is_vlan: boolean;
+                            mac: string | null;
+                            media: string;
+                            mtu: number;
+                            name: string;
+                            packets_in: number;
+                            packets_out: number;
+                            role: string | null;
+                            /** @enum {string} */
+                            status: "up" | "down";
+                            vlan_id: number | null;
+                            vlan_parent: string | null;
                         }[];
                     };
                 };
@@ -18687,8 +18739,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description EdgeInterfaceStats */
                         data: {
-                            [key: string]: unknown;
+                            bytes_in: number;
+                            bytes_out: number;
+                            errors_in: number;
+                            errors_out: number;
+                            name: string;
+                            packets_in: number;
+                            packets_out: number;
+                            /** @enum {string} */
+                            status: "up" | "down";
                         };
                     };
                 };
@@ -18758,8 +18819,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description EdgeInterfaceConfig */
                         data: {
-                            [key: string]: unknown;
+                            description: string | null;
+                            enabled: boolean;
+                            gateway: string | null;
+                            ipv4_address: string | null;
+                            ipv4_mode: string;
+                            ipv6_address: string | null;
+                            mtu: number;
+                            name: string;
                         };
                     };
                 };
@@ -18842,9 +18911,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description EdgeInterfaceConfig */
                         data: {
-                            [key: string]: unknown;
+                            description: string | null;
+                            enabled: boolean;
+                            gateway: string | null;
+                            ipv4_address: string | null;
+                            ipv4_mode: string;
+                            ipv6_address: string | null;
+                            mtu: number;
+                            name: string;
                         };
+                        message: string;
                     };
                 };
             };
@@ -18930,7 +19008,29 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            bytes_in: number;
+                            bytes_out: number;
+                            description: string | null;
+                            errors_in: number;
+                            errors_out: number;
+                            gateway: string | null;
+                            ipv4: string | null;
+                            ipv4_mode: string;
+                            ipv4_netmask: string | null;
+                            ipv4_prefix: number | null;
+                            ipv6: string | null;
+                            is_vlan: boolean;
+                            mac: string | null;
+                            media: string;
+                            mtu: number;
+                            name: string;
+                            packets_in: number;
+                            packets_out: number;
+                            role: string | null;
+                            /** @enum {string} */
+                            status: "up" | "down";
+                            vlan_id: number | null;
+                            vlan_parent: string | null;
                         }[];
                     };
                 };
@@ -19081,7 +19181,13 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            action: string;
+                            details: string;
+                            id: string;
+                            rule_id: string | null;
+                            /** @enum {string} */
+                            source: "firewall" | "audit";
+                            timestamp: string;
                         }[];
                         limit: number;
                         offset: number;
@@ -19143,7 +19249,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        aifw_nat_rules_total: number;
+                        aifw_rules_active: number;
+                        aifw_rules_total: number;
+                        pf_bytes_in: number;
+                        pf_bytes_out: number;
+                        pf_packets_in: number;
+                        pf_packets_out: number;
+                        pf_rules_count: number;
+                        pf_running: boolean;
+                        pf_states_count: number;
                     };
                 };
             };
@@ -24001,7 +24116,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            created_at: string;
+                            description: string | null;
+                            destination: string;
+                            enabled: boolean;
+                            fib: number | null;
+                            gateway: string;
+                            id: string;
+                            interface: string | null;
+                            metric: number | null;
+                            updated_at: string;
                         }[];
                     };
                 };
@@ -24064,8 +24188,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description EdgeStaticRoute */
                         data: {
-                            [key: string]: unknown;
+                            created_at: string;
+                            description: string | null;
+                            destination: string;
+                            enabled: boolean;
+                            fib: number | null;
+                            gateway: string;
+                            id: string;
+                            interface: string | null;
+                            metric: number | null;
+                            updated_at: string;
                         };
                     };
                 };
@@ -24157,8 +24291,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description EdgeStaticRoute */
                         data: {
-                            [key: string]: unknown;
+                            created_at: string;
+                            description: string | null;
+                            destination: string;
+                            enabled: boolean;
+                            fib: number | null;
+                            gateway: string;
+                            id: string;
+                            interface: string | null;
+                            metric: number | null;
+                            updated_at: string;
                         };
                     };
                 };
@@ -28460,7 +28604,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        aifw_active_rules: number;
+                        aifw_rules: number;
+                        bytes_in: number;
+                        bytes_out: number;
+                        nat_rules: number;
+                        packets_in: number;
+                        packets_out: number;
+                        pf_rules: number;
+                        pf_running: boolean;
+                        pf_states: number;
                     };
                 };
             };
@@ -31517,7 +31670,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            created_at: string;
+                            description: string | null;
+                            enabled: boolean;
+                            id: string;
+                            ipv4_address: string | null;
+                            /** @enum {string} */
+                            ipv4_mode: "dhcp" | "static" | "none";
+                            ipv6_address: string | null;
+                            mtu: number | null;
+                            name: string;
+                            parent: string;
+                            updated_at: string;
+                            vlan_id: number;
                         }[];
                     };
                 };
@@ -31585,8 +31750,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description EdgeVlan */
                         data: {
-                            [key: string]: unknown;
+                            created_at: string;
+                            description: string | null;
+                            enabled: boolean;
+                            id: string;
+                            ipv4_address: string | null;
+                            /** @enum {string} */
+                            ipv4_mode: "dhcp" | "static" | "none";
+                            ipv6_address: string | null;
+                            mtu: number | null;
+                            name: string;
+                            parent: string;
+                            updated_at: string;
+                            vlan_id: number;
                         };
                     };
                 };
@@ -31690,8 +31868,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description EdgeVlan */
                         data: {
-                            [key: string]: unknown;
+                            created_at: string;
+                            description: string | null;
+                            enabled: boolean;
+                            id: string;
+                            ipv4_address: string | null;
+                            /** @enum {string} */
+                            ipv4_mode: "dhcp" | "static" | "none";
+                            ipv6_address: string | null;
+                            mtu: number | null;
+                            name: string;
+                            parent: string;
+                            updated_at: string;
+                            vlan_id: number;
                         };
                     };
                 };

@@ -72,7 +72,7 @@ function AliasForm({ alias, onClose }: { alias: Alias | null; onClose: () => voi
       }}
     >
       <TextInput name="name" label="Name" description="Letters, digits, _ and - (up to 31)" required defaultValue={alias?.name} maxLength={31} />
-      <Select label="Type" data={TYPES} value={type} onChange={(v) => setType(v ?? 'host')} allowDeselect={false} />
+      <Select label="Type" data={TYPES} value={type} onChange={(v) => setType((v ?? 'host') as Alias['alias_type'])} allowDeselect={false} />
       <Textarea name="entries" label="Entries" description={hint} autosize minRows={4} defaultValue={alias?.entries.join('\n')} styles={{ input: { fontFamily: 'monospace' } }} />
       <TextInput name="description" label="Description" defaultValue={alias?.description ?? ''} />
       <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />

@@ -31,8 +31,8 @@ export function bodyOfRule(rule: Rule, changes: Partial<RuleBody> = {}): RuleBod
   return {
     action: rule.action, direction: rule.direction, protocol: rule.protocol, ip_version: rule.ip_version ?? undefined,
     interface: rule.interface ?? undefined, src_addr: m.src_addr, src_port_start: m.src_port?.start ?? null, src_port_end: m.src_port?.end ?? null,
-    src_invert: m.src_invert ?? false, dst_addr: m.dst_addr, dst_port_start: m.dst_port?.start ?? null, dst_port_end: m.dst_port?.end ?? null,
-    dst_invert: m.dst_invert ?? false, log: rule.log, quick: rule.quick, label: rule.label ?? undefined, description: rule.description ?? undefined,
+    src_invert: rule.src_invert, dst_addr: m.dst_addr, dst_port_start: m.dst_port?.start ?? null, dst_port_end: m.dst_port?.end ?? null,
+    dst_invert: rule.dst_invert, log: rule.log, quick: rule.quick, label: rule.label ?? undefined, description: rule.description ?? undefined,
     schedule_id: rule.schedule_id ?? null, state_tracking: rule.state_options?.tracking ?? 'keep_state', status: rule.status, ...changes,
   };
 }
@@ -174,8 +174,8 @@ export function RulesPage() {
                     <Table.Td>{rule.direction}</Table.Td>
                     <Table.Td><code>{rule.interface || 'any'}</code></Table.Td>
                     <Table.Td>{rule.protocol}</Table.Td>
-                    <Table.Td><code>{endpoint(rule.rule_match.src_addr, rule.rule_match.src_port, rule.rule_match.src_invert)}</code></Table.Td>
-                    <Table.Td><code>{endpoint(rule.rule_match.dst_addr, rule.rule_match.dst_port, rule.rule_match.dst_invert)}</code></Table.Td>
+                    <Table.Td><code>{endpoint(rule.rule_match.src_addr, rule.rule_match.src_port, rule.src_invert)}</code></Table.Td>
+                    <Table.Td><code>{endpoint(rule.rule_match.dst_addr, rule.rule_match.dst_port, rule.dst_invert)}</code></Table.Td>
                     <Table.Td>{rule.schedule_id ? scheduleName.get(rule.schedule_id) ?? 'unknown schedule' : '—'}</Table.Td>
                     <Table.Td>
                       {rule.label || '—'}
@@ -241,7 +241,7 @@ function RuleForm({ rule, onClose }: { rule: Rule | null; onClose: () => void })
       {error && <Text c="red" size="sm" role="alert">{error}</Text>}
       <SimpleGrid cols={{ base: 1, sm: 3 }}>
         <Select label="Action" data={ACTIONS} value={action} onChange={(v) => setAction(v ?? 'pass')} allowDeselect={false} />
-        <Select label="Direction" data={[{ value: 'in', label: 'In' }, { value: 'out', label: 'Out' }, { value: 'any', label: 'Any' }]} value={direction} onChange={(v) => setDirection(v ?? 'in')} allowDeselect={false} />
+        <Select label="Direction" data={[{ value: 'in', label: 'In' }, { value: 'out', label: 'Out' }, { value: 'any', label: 'Any' }]} value={direction} onChange={(v) => setDirection((v ?? 'in') as Rule['direction'])} allowDeselect={false} />
         <Select label="Interface" data={['any', ...(interfaces.data ?? []).map((i) => i.name)]} value={iface} onChange={(v) => setIface(v ?? 'any')} allowDeselect={false} />
         <Select label="Protocol" data={PROTOCOLS} value={protocol} onChange={(v) => setProtocol(v ?? 'tcp')} allowDeselect={false} />
         <Select label="State tracking" data={STATES} value={state} onChange={(v) => setState(v ?? 'keep_state')} allowDeselect={false} />
@@ -254,8 +254,8 @@ function RuleForm({ rule, onClose }: { rule: Rule | null; onClose: () => void })
         <TextInput name="dst_port" label="Destination port" description="A port or a range; empty: any" defaultValue={formatPort(m?.dst_port)} />
       </SimpleGrid>
       <Group>
-        <Checkbox name="src_invert" label="Not this source" defaultChecked={m?.src_invert ?? false} />
-        <Checkbox name="dst_invert" label="Not this destination" defaultChecked={m?.dst_invert ?? false} />
+        <Checkbox name="src_invert" label="Not this source" defaultChecked={rule?.src_invert ?? false} />
+        <Checkbox name="dst_invert" label="Not this destination" defaultChecked={rule?.dst_invert ?? false} />
         <Checkbox name="log" label="Log matches" defaultChecked={rule?.log ?? false} />
         <Checkbox name="disabled" label="Disabled" defaultChecked={rule?.status === 'disabled'} />
       </Group>

@@ -69,7 +69,7 @@ function VlanForm({ vlan, onClose }: { vlan: Vlan | null; onClose: () => void })
     >
       <NumberInput label="VLAN ID" description="1 to 4094" min={1} max={4094} required value={vid} onChange={setVid} />
       <Select label="Parent interface" required data={parents} value={parent} onChange={setParent} />
-      <Select label="IPv4 mode" data={[{ value: 'none', label: 'None' }, { value: 'static', label: 'Static' }, { value: 'dhcp', label: 'DHCP' }]} value={mode} onChange={(v) => setMode(v ?? 'none')} allowDeselect={false} />
+      <Select label="IPv4 mode" data={[{ value: 'none', label: 'None' }, { value: 'static', label: 'Static' }, { value: 'dhcp', label: 'DHCP' }]} value={mode} onChange={(v) => setMode((v ?? 'none') as Vlan['ipv4_mode'])} allowDeselect={false} />
       {mode === 'static' && <TextInput name="ipv4_address" label="IPv4 address" description="With its prefix: 192.168.100.1/24" required defaultValue={vlan?.ipv4_address ?? ''} />}
       <TextInput name="ipv6_address" label="IPv6 address (optional)" defaultValue={vlan?.ipv6_address ?? ''} />
       <NumberInput label="MTU" min={68} max={9000} value={mtu} onChange={setMtu} />
