@@ -296,9 +296,16 @@ export const SESSION_COOKIES = ['rampart_session', 'openwatch_session', 'neuwerk
 // ---------------------------------------------------------------- MFA (mfa/)
 
 export interface MfaService {
-  /** A new secret, pending until verified; 409 when MFA is already on. */
-  enroll(userId: string): Promise<{ secret: string; provisioning_uri: string }>;
-  /** Activates the pending secret with a current code; returns one-time recovery codes (shown once). */
+  /**
+   * A new secret, pending until verified; 409 when MFA is already on. With recoveryCodes (AiFw's totp/setup) the
+   * one-time recovery codes are issued now (shown once), valid only once the secret is verified; otherwise any
+   * codes from an earlier unverified enrollment are dropped and verify issues them.
+   */
+  enroll(userId: string, opts?: { recoveryCodes?: boolean }): Promise<{ secret: string; provisioning_uri: string; recovery_codes?: string[] }>;
+  /**
+   * Activates the pending secret with a current code; returns one-time recovery codes (shown once), or an empty
+   * list when the enrollment already issued them (those stay valid).
+   */
   verify(userId: string, code: string): Promise<{ recovery_codes: string[] }>;
   /** With a current code for the user's own change, or by an administrator (byAdmin). */
   disable(userId: string, how: { code: string } | { byAdmin: true }): Promise<void>;

@@ -67,16 +67,24 @@ export function createMfaService(deps: IdentityDeps & { users: UserService }): M
   }
 
   const service: MfaService = {
-    async enroll(userId) {
+    async enroll(userId, opts = {}) {
       const user = await userRow(userId);
       if (user.mfa_enabled) throw errors.conflict('MFA is already enabled; disable it before enrolling again');
       const secret = newTotpSecret();
-      await db.kysely
-        .updateTable('users')
-        .set({ totp_pending_secret: secrets.seal(secret, pendingContext), updated_at: nowIso() })
-        .where('id', '=', userId)
-        .execute();
-      return { secret, provisioning_uri: provisioningUri(secret, user.username) };
+      return db.transaction(async () => {
+        // Only while MFA is off: codes left here are an earlier unverified enrollment's, never an active user's.
+        const result = await db.kysely
+          .updateTable('users')
+          .set({ totp_pending_secret: secrets.seal(secret, pendingContext), updated_at: nowIso() })
+          .where('id', '=', userId)
+          .where('mfa_enabled', '=', bool(false))
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) throw errors.conflict('MFA is already enabled; disable it before enrolling again');
+        const enrolled = { secret, provisioning_uri: provisioningUri(secret, user.username) };
+        if (opts.recoveryCodes) return { ...enrolled, recovery_codes: await replaceRecoveryCodes(userId) };
+        await db.kysely.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+        return enrolled;
+      });
     },
 
     async verify(userId, code) {
@@ -100,7 +108,9 @@ export function createMfaService(deps: IdentityDeps & { users: UserService }): M
           .where('totp_pending_secret', '=', user.totp_pending_secret)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) !== 1) throw errors.conflict('the TOTP enrollment changed meanwhile; enroll again');
-        const recovery_codes = await replaceRecoveryCodes(userId);
+        // Codes issued with this enrollment (AiFw's totp/setup) stay; otherwise they are issued now.
+        const issued = await db.kysely.selectFrom('recovery_codes').select('id').where('user_id', '=', userId).executeTakeFirst();
+        const recovery_codes = issued ? [] : await replaceRecoveryCodes(userId);
         await changed(userId);
         return { recovery_codes };
       });

@@ -45,10 +45,11 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       method: 'PUT', path: '/api/v1/interfaces/config/:name', surface, permission: 'interfaces:write', tags, audit: 'edge.interface.update',
       summary: 'Configure an interface (ipv4_mode, address, gateway, mtu, enabled); applied at once with the data plane on',
       description: 'A value the host refuses answers 400 and changes nothing stored (AiFw answers 200 with a failure message).',
-      schema: { params: nameParam, body: interfaceConfigBody, response: data(z.record(z.string(), z.unknown())) },
+      schema: { params: nameParam, body: interfaceConfigBody, response: z.object({ message: z.string(), data: z.record(z.string(), z.unknown()) }) },
       handler: async (ctx) => {
         ctx.auditResource('interface', ctx.params.name, { fields: Object.keys(ctx.body) });
-        return { data: await net.setInterfaceConfig(ctx.params.name, ctx.body, comment(ctx)) };
+        const data = await net.setInterfaceConfig(ctx.params.name, ctx.body, comment(ctx));
+        return { message: `interface ${ctx.params.name} configured`, data };
       },
     }),
     defineRoute({

@@ -191,7 +191,10 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
   }
 
   // ---- VLANs ----
-  const vlanView = (r: Row & { value: VlanInput }) => ({ id: r.id, name: r.name, ...r.value, created_at: r.created_at, updated_at: r.updated_at });
+  // Every key present, null when unset: AiFw's UI reads them all (ipv6_address ...).
+  const vlanView = (r: Row & { value: VlanInput }) => ({
+    id: r.id, name: r.name, ipv4_address: null, ipv6_address: null, mtu: null, description: null, ...r.value, created_at: r.created_at, updated_at: r.updated_at,
+  });
 
   /** Makes the host's VLAN links match the stored ones (reload's 'vlans' step). */
   async function applyVlans() {
@@ -220,7 +223,9 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
   }
 
   // ---- static routes ----
-  const routeView = (r: Row & { value: RouteInput }) => ({ id: r.id, ...r.value, created_at: r.created_at, updated_at: r.updated_at });
+  const routeView = (r: Row & { value: RouteInput }) => ({
+    id: r.id, interface: null, metric: null, description: null, fib: null, ...r.value, created_at: r.created_at, updated_at: r.updated_at,
+  });
   const routeArgs = (r: RouteInput) => [
     r.destination, 'via', r.gateway, ...(r.interface ? ['dev', r.interface] : []), ...(r.metric != null ? ['metric', String(r.metric)] : []),
     ...(r.fib ? ['table', String(r.fib)] : []),
