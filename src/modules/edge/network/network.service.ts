@@ -129,8 +129,9 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
       throw err;
     }
   }
-  const changed = (section: string, comment: string, pending: EdgeChange['pending']) =>
-    core.events.publish<EdgeChange>(EDGE_CHANGED, { section, comment, pending });
+  /** actor: who wrote (the principal's name), recorded as the config version's created_by. */
+  const changed = (section: string, comment: string, pending: EdgeChange['pending'], actor?: string) =>
+    core.events.publish<EdgeChange>(EDGE_CHANGED, { section, comment, pending, ...(actor ? { actor } : {}) });
 
   // ---- interfaces ----
   async function interfaceRows() {
@@ -258,7 +259,7 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         enabled: cfg?.enabled ?? link.up, description: cfg?.description ?? null,
       };
     },
-    async setInterfaceConfig(name: string, input: InterfaceConfig, comment: string) {
+    async setInterfaceConfig(name: string, input: InterfaceConfig, comment: string, actor?: string) {
       checkInterfaceConfig(input);
       const { cfg } = await oneInterface(name);
       const existing = await find<InterfaceRow>('interface', { name });
@@ -270,7 +271,7 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         }
       }
       await upsert('interface', name, { ...input, role: cfg?.role ?? null }, existing?.id);
-      await changed('interfaces', comment, []);
+      await changed('interfaces', comment, [], actor);
       return this.interfaceConfig(name);
     },
     async stats(name: string) {
@@ -287,48 +288,48 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
       assertIfaceName(name);
       return { interface: name, role: (await find<InterfaceRow>('interface', { name }))?.value.role ?? null };
     },
-    async setRole(name: string, role: string | null, comment: string) {
+    async setRole(name: string, role: string | null, comment: string, actor?: string) {
       assertIfaceName(name);
       const existing = await find<InterfaceRow>('interface', { name });
       if (!existing && role === null) throw errors.notFound(`interface ${name} has no role`);
       if (!existing && !(await readLinks(service.exec)).some((l) => l.name === name)) throw errors.notFound(`interface ${name} not found`);
       await upsert('interface', name, { ...(existing?.value ?? {}), role }, existing?.id);
-      await changed('interfaces', comment, []);
+      await changed('interfaces', comment, [], actor);
       return { interface: name, role };
     },
 
     async vlans() {
       return (await list<VlanInput>('vlan')).map(vlanView);
     },
-    async createVlan(input: VlanInput, comment: string) {
+    async createVlan(input: VlanInput, comment: string, actor?: string) {
       const name = checkVlan(input);
       const row = await upsert('vlan', name, input);
       await hooks.markPending(['firewall']);
-      await changed('vlans', comment, ['firewall']);
+      await changed('vlans', comment, ['firewall'], actor);
       return vlanView({ ...row, value: input });
     },
-    async updateVlan(id: string, input: VlanInput, comment: string) {
+    async updateVlan(id: string, input: VlanInput, comment: string, actor?: string) {
       const existing = await find<VlanInput>('vlan', { id });
       if (!existing) throw errors.notFound(`VLAN ${id} not found`);
       const name = checkVlan(input);
       const row = await upsert('vlan', name, input, id);
       await hooks.markPending(['firewall']);
-      await changed('vlans', comment, ['firewall']);
+      await changed('vlans', comment, ['firewall'], actor);
       return vlanView({ ...row, value: input });
     },
-    async deleteVlan(id: string, comment: string) {
+    async deleteVlan(id: string, comment: string, actor?: string) {
       const existing = await find<VlanInput>('vlan', { id });
       if (!existing) throw errors.notFound(`VLAN ${id} not found`);
       await db().deleteFrom('edge_net_items').where('id', '=', id).execute();
       await hooks.markPending(['firewall']);
-      await changed('vlans', comment, ['firewall']);
+      await changed('vlans', comment, ['firewall'], actor);
     },
     applyVlans,
 
     async routes() {
       return (await list<RouteInput>('route')).map(routeView);
     },
-    async createRoute(input: RouteInput, comment: string) {
+    async createRoute(input: RouteInput, comment: string, actor?: string) {
       checkRoute(input);
       const id = randomUUID();
       try {
@@ -337,10 +338,10 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         throw hostFailure('route', err);
       }
       const row = await upsert('route', id, input);
-      await changed('static_routes', comment, []);
+      await changed('static_routes', comment, [], actor);
       return routeView({ ...row, value: input });
     },
-    async updateRoute(id: string, input: RouteInput, comment: string) {
+    async updateRoute(id: string, input: RouteInput, comment: string, actor?: string) {
       checkRoute(input);
       const existing = await find<RouteInput>('route', { id });
       if (!existing) throw errors.notFound(`route ${id} not found`);
@@ -352,15 +353,15 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         throw hostFailure('route', err);
       }
       const row = await upsert('route', existing.name, input, id);
-      await changed('static_routes', comment, []);
+      await changed('static_routes', comment, [], actor);
       return routeView({ ...row, value: input });
     },
-    async deleteRoute(id: string, comment: string) {
+    async deleteRoute(id: string, comment: string, actor?: string) {
       const existing = await find<RouteInput>('route', { id });
       if (!existing) throw errors.notFound(`route ${id} not found`);
       await routeOff(existing.value);
       await db().deleteFrom('edge_net_items').where('id', '=', id).execute();
-      await changed('static_routes', comment, []);
+      await changed('static_routes', comment, [], actor);
     },
     systemRoutes: () => readRoutes(service.exec),
 
