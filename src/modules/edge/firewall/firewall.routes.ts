@@ -16,8 +16,8 @@ const surface = 'edge' as const;
  */
 const fields = (read: string[], accepted: Record<string, string> = {}) =>
   z.object(Object.fromEntries([
-    ...read.map((k) => [k, z.unknown()]),
-    ...Object.entries(accepted).map(([k, why]) => [k, z.unknown().describe(`accepted, not used: ${why}`)]),
+    ...read.map((k) => [k, z.unknown().optional()]),
+    ...Object.entries(accepted).map(([k, why]) => [k, z.unknown().optional().describe(`accepted, not used: ${why}`)]),
   ]));
 const ports = (...names: string[]) => names.flatMap((n) => [`${n}_start`, `${n}_end`]);
 const ruleBody = fields(
