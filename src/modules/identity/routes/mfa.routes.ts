@@ -46,13 +46,13 @@ export function mfaRoutes(core: Core): RouteDefinition<any>[] {
     // edge (AiFw)
     defineRoute({
       method: 'POST', path: '/api/v1/auth/totp/setup', surface: 'edge', permission: 'authenticated', tags, rateLimit,
-      audit: 'identity.mfa.enroll', summary: 'Begin TOTP enrolment; returns the secret and one-time recovery codes (shown once, valid once verified)',
+      audit: 'identity.mfa.enroll', summary: 'Begin TOTP enrolment; returns the secret and the recovery codes (valid once verified; totp/verify answers them again)',
       schema: { response: enrollment.extend({ recovery_codes: z.array(z.string()) }) },
       handler: (ctx) => mfa.enroll(self(ctx), { recoveryCodes: true }),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/totp/verify', surface: 'edge', permission: 'authenticated', tags, rateLimit,
-      audit: 'identity.mfa.verify', summary: 'Verify and activate TOTP; recovery_codes is empty when totp/setup issued them (as it does)',
+      audit: 'identity.mfa.verify', summary: 'Verify and activate TOTP; answers the recovery codes totp/setup issued, now valid',
       schema: { body: z.object({ code }), response: recoveryCodes },
       handler: (ctx) => mfa.verify(self(ctx), ctx.body.code),
     }),
