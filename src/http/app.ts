@@ -31,6 +31,7 @@ export interface HttpAppOptions extends RouteRunnerDeps {
 interface RouteConfig {
   surface?: Surface;
   accessLog?: 'info' | 'debug';
+  emptyJsonIsNoBody?: boolean;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -76,12 +77,14 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
 
-  // AiFw's UI sends Content-Type: application/json on bodiless POSTs (reload, ws-ticket): on the edge surface an
-  // empty JSON body is no body. Everywhere else it stays a 400, and the parser is otherwise Fastify's own.
+  // AiFw's UI sends Content-Type: application/json on bodiless POSTs (reload, ws-ticket, logout): on the edge surface
+  // and on the routes that UI shares (route.emptyJsonIsNoBody) an empty JSON body is no body. Everywhere else it
+  // stays a 400, and the parser is otherwise Fastify's own.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '' && (req.routeOptions.config as RouteConfig | undefined)?.surface === 'edge') return done(null, undefined);
+    const config = req.routeOptions.config as RouteConfig | undefined;
+    if (body === '' && (config?.surface === 'edge' || config?.emptyJsonIsNoBody)) return done(null, undefined);
     parseJson(req, body as string, done);
   });
 
@@ -162,6 +165,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       config: {
         surface: route.surface,
         accessLog: route.accessLog,
+        emptyJsonIsNoBody: group.some((r) => r.emptyJsonIsNoBody),
         ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
       },
       handler: group.length > 1 ? (req, reply) => runMerged(group, req, reply) : (req, reply) => run(route, req, reply),

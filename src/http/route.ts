@@ -131,6 +131,11 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
    */
   accessLog?: 'info' | 'debug';
   /**
+   * An empty body sent as application/json counts as no body (on the edge surface always: AiFw's UI sends the
+   * header on bodiless POSTs); elsewhere it is a 400 unless a route shared with that UI (logout) sets this.
+   */
+  emptyJsonIsNoBody?: boolean;
+  /**
    * A WebSocket route (GET): an upgrade request is authenticated and authorized like any request (a refusal is the
    * HTTP answer), then handed to this with its principal; a plain GET runs `handler`.
    */

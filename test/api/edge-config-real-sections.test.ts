@@ -43,8 +43,17 @@ describe('edge config over the real firewall and network sections', () => {
       return h[0]?.comment?.includes('/api/v1/rules') ? h[0] : null;
     }, 30_000);
     assert.equal(v.resource_count >= 1, true);
+    assert.equal(v.created_by, admin.user.username, 'the version names who wrote the rule');
     const doc = (await call('GET', `/api/v1/config/version?version=${v.version}`)).json();
     assert.equal(doc.rules[0].label, 'ssh');
+
+    const vlan = await call('POST', '/api/v1/vlans', { vlan_id: 45, parent: 'lan0' });
+    assert.equal(vlan.statusCode, 201, vlan.body);
+    const nv = await waitFor('the version of the new VLAN', async () => {
+      const h = (await call('GET', '/api/v1/config/history')).json().data;
+      return h[0]?.comment === 'POST /api/v1/vlans' ? h[0] : null;
+    }, 30_000);
+    assert.equal(nv.created_by, admin.user.username, 'network writes name their author too');
   });
 
   test('the OPNsense translation passes the sections\' own validation; the revert brings the rows back', async () => {

@@ -200,6 +200,8 @@ describe('edge configuration versions, restore and commit-confirm (AiFw config/*
     const preview = await call('POST', '/api/v1/config/import-preview', { config: next }, reader);
     assert.equal(preview.statusCode, 200);
     assert.deepEqual(preview.json().interfaces_found, ['eth0']);
+    const asExported = await call('POST', '/api/v1/config/import-preview', { ...doc, interface_map: {} }, reader);
+    assert.equal(asExported.statusCode, 200, `the export file as it is (version, exported_at, static_routes): ${asExported.body}`);
     assert.equal((await call('POST', '/api/v1/config/import-preview', { config: { rules: 1, schema_version: 9 } }, reader)).statusCode, 400);
   });
 

@@ -90,6 +90,7 @@ describe('rules', () => {
       [rule({ schedule_id: '00000000-0000-4000-8000-000000000000' }), /unknown schedule_id/],
       [rule({ src_addr: '10.0.0.1', dst_addr: '2001:db8::1' }), /mix IPv4 and IPv6/],
       [rule({ quick: 'yes' }), /quick must be/],
+      [rule({ dst_prot_start: 443 }), /dst_prot_start/],
     ];
     for (const [payload, error] of bad) {
       const res = await call('POST', '/api/v1/rules', payload);
@@ -159,7 +160,7 @@ describe('rules', () => {
     events.length = 0;
     const made = (await call('POST', '/api/v1/rules', rule())).json().data;
     await waitFor('the edge.changed event', () => events.find((e) => e.comment === 'POST /api/v1/rules'));
-    assert.deepEqual(events.find((e) => e.comment === 'POST /api/v1/rules'), { section: 'rules', comment: 'POST /api/v1/rules', pending: ['firewall'] });
+    assert.deepEqual(events.find((e) => e.comment === 'POST /api/v1/rules'), { section: 'rules', comment: 'POST /api/v1/rules', pending: ['firewall'], actor: admin.user.username });
     await call('DELETE', `/api/v1/rules/${made.id}`);
   });
 });

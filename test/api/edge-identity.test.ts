@@ -94,6 +94,10 @@ describe("edge identity in AiFw's shapes", () => {
     assert.equal(res.json().expires_in_seconds, 30);
     const fleet = await r.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { 'content-type': 'application/json' } });
     assert.equal(fleet.statusCode, 400, 'an empty JSON body stays a 400 off the edge surface');
+    const session = await signIn(r);
+    const logout = await r.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { ...session.headers, 'content-type': 'application/json' } });
+    assert.equal(logout.statusCode, 204, `AiFw's UI logs out with an empty JSON body: ${logout.body}`);
+    assert.equal((await call('GET', '/api/v1/auth/me', session.headers)).statusCode, 401, 'the session is revoked');
   });
 
   test('users {data}, roles {roles}, audit {data}, auth settings in AiFw\'s names', async () => {

@@ -292,9 +292,10 @@ describe('edge network and frame API', { skip }, () => {
         while (!pattern.test(text)) text += new TextDecoder().decode((await reader.read()).value);
       };
       try {
-        await readUntil(/event: pending\ndata: .*\n\n/);
+        await readUntil(/^data: .*\n\n/m);
+        assert.doesNotMatch(text, /^event:/m, 'unnamed events: EventSource onmessage only sees those');
         await call('POST', '/api/v1/vlans', admin.headers, { vlan_id: 44, parent: 'lan0' });
-        await readUntil(/event: pending\ndata: .*"firewall":true.*\n\n/);
+        await readUntil(/^data: .*"firewall":true.*\n\n/m);
       } finally {
         controller.abort();
       }

@@ -73,13 +73,14 @@ describe('MFA enrollment, verification and disabling on every surface', () => {
     const { user, headers } = await signIn(r, { username: 'edge-mfa' });
     const setup = await post('/api/v1/auth/totp/setup', headers);
     assert.equal(setup.statusCode, 200, setup.body);
-    const { secret, provisioning_uri } = setup.json();
+    const { secret, provisioning_uri, recovery_codes } = setup.json();
     secrets.push(secret);
     assert.equal(new URL(provisioning_uri).searchParams.get('secret'), secret);
+    assert.equal(recovery_codes.length, 10, 'AiFw shows the recovery codes at setup');
 
     const verified = await post('/api/v1/auth/totp/verify', headers, { code: codeAt(secret, clock) });
     assert.equal(verified.statusCode, 200, verified.body);
-    assert.equal(verified.json().recovery_codes.length, 10);
+    assert.deepEqual(verified.json().recovery_codes, recovery_codes, 'verify answers the codes setup issued (the console shows them here)');
 
     later(30);
     const wrong = await post('/api/v1/auth/totp/disable', headers, { code: wrongCode(secret, clock) });
@@ -96,11 +97,15 @@ describe('MFA enrollment, verification and disabling on every surface', () => {
     assert.deepEqual(rows.find((e) => e.result === 'success')!.details, { by_admin: false });
   });
 
-  test('edge: a recovery code can disable MFA (a lost phone)', async () => {
+  test('edge: a recovery code from setup can disable MFA (a lost phone); a second setup replaces the first codes', async () => {
     const { user, headers } = await signIn(r);
-    const { secret } = (await post('/api/v1/auth/totp/setup', headers)).json();
-    secrets.push(secret);
-    const { recovery_codes } = (await post('/api/v1/auth/totp/verify', headers, { code: codeAt(secret, clock) })).json();
+    const first = (await post('/api/v1/auth/totp/setup', headers)).json();
+    const { secret, recovery_codes } = (await post('/api/v1/auth/totp/setup', headers)).json();
+    secrets.push(first.secret, secret);
+    assert.equal((await post('/api/v1/auth/totp/verify', headers, { code: codeAt(secret, clock) })).statusCode, 200);
+    const stale = await post('/api/v1/auth/totp/disable', headers, { code: first.recovery_codes[0] });
+    assert.equal(stale.statusCode, 400, "the replaced setup's codes are void");
+    assert.equal(await mfaEnabled(user.id), true);
     const res = await post('/api/v1/auth/totp/disable', headers, { code: recovery_codes[0] });
     assert.equal(res.statusCode, 204, res.body);
     assert.equal(await mfaEnabled(user.id), false);

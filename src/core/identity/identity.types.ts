@@ -296,9 +296,16 @@ export const SESSION_COOKIES = ['rampart_session', 'openwatch_session', 'neuwerk
 // ---------------------------------------------------------------- MFA (mfa/)
 
 export interface MfaService {
-  /** A new secret, pending until verified; 409 when MFA is already on. */
-  enroll(userId: string): Promise<{ secret: string; provisioning_uri: string }>;
-  /** Activates the pending secret with a current code; returns one-time recovery codes (shown once). */
+  /**
+   * A new secret, pending until verified; 409 when MFA is already on. With recoveryCodes (AiFw's totp/setup) the
+   * recovery codes are issued now, kept sealed with the pending secret and valid once it is verified; verify
+   * answers the same codes. Otherwise verify issues them.
+   */
+  enroll(userId: string, opts?: { recoveryCodes?: boolean }): Promise<{ secret: string; provisioning_uri: string; recovery_codes?: string[] }>;
+  /**
+   * Activates the pending secret with a current code; returns the recovery codes now valid (the ones enroll
+   * issued, if it did; shown here for the last time).
+   */
   verify(userId: string, code: string): Promise<{ recovery_codes: string[] }>;
   /** With a current code for the user's own change, or by an administrator (byAdmin). */
   disable(userId: string, how: { code: string } | { byAdmin: true }): Promise<void>;

@@ -55,8 +55,8 @@ export function createMfaService(deps: IdentityDeps & { users: UserService }): M
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async function replaceRecoveryCodes(userId: string): Promise<string[]> {
-    const codes = generateRecoveryCodes();
+  async function replaceRecoveryCodes(userId: string, issued?: string[]): Promise<string[]> {
+    const codes = issued ?? generateRecoveryCodes();
     const created_at = nowIso();
     await db.kysely.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
     await db.kysely
@@ -67,22 +67,28 @@ export function createMfaService(deps: IdentityDeps & { users: UserService }): M
   }
 
   const service: MfaService = {
-    async enroll(userId) {
+    async enroll(userId, opts = {}) {
       const user = await userRow(userId);
       if (user.mfa_enabled) throw errors.conflict('MFA is already enabled; disable it before enrolling again');
       const secret = newTotpSecret();
+      // Codes issued now (AiFw's totp/setup) wait sealed beside the pending secret: verify stores them and answers them again.
+      const recovery_codes = opts.recoveryCodes ? generateRecoveryCodes() : undefined;
+      const pending = recovery_codes ? JSON.stringify({ secret, recovery_codes }) : secret;
       await db.kysely
         .updateTable('users')
-        .set({ totp_pending_secret: secrets.seal(secret, pendingContext), updated_at: nowIso() })
+        .set({ totp_pending_secret: secrets.seal(pending, pendingContext), updated_at: nowIso() })
         .where('id', '=', userId)
         .execute();
-      return { secret, provisioning_uri: provisioningUri(secret, user.username) };
+      return { secret, provisioning_uri: provisioningUri(secret, user.username), ...(recovery_codes ? { recovery_codes } : {}) };
     },
 
     async verify(userId, code) {
       const user = await userRow(userId);
       if (!user.totp_pending_secret) throw errors.badRequest('no TOTP enrollment in progress');
-      const secret = secrets.openString(user.totp_pending_secret, pendingContext);
+      const opened = secrets.openString(user.totp_pending_secret, pendingContext);
+      // A base32 secret, or {secret, recovery_codes} when the enrollment issued the codes (enroll).
+      const pending = opened.startsWith('{') ? (JSON.parse(opened) as { secret: string; recovery_codes: string[] }) : { secret: opened, recovery_codes: undefined };
+      const secret = pending.secret;
       const step = matchTotpStep(secret, code, deps.now());
       if (step === null) throw errors.badRequest('invalid TOTP code');
       return db.transaction(async () => {
@@ -100,7 +106,7 @@ export function createMfaService(deps: IdentityDeps & { users: UserService }): M
           .where('totp_pending_secret', '=', user.totp_pending_secret)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) !== 1) throw errors.conflict('the TOTP enrollment changed meanwhile; enroll again');
-        const recovery_codes = await replaceRecoveryCodes(userId);
+        const recovery_codes = await replaceRecoveryCodes(userId, pending.recovery_codes);
         await changed(userId);
         return { recovery_codes };
       });

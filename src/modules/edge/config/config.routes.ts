@@ -18,6 +18,11 @@ const opnInterfaceMap = z.record(ifaceName, z.string().max(64)).default({});
 /** A configuration document: checked section by section by the service (validateSnapshot). */
 const configDoc = z.record(z.string().max(64), z.unknown());
 const message = z.object({ message: z.string() });
+/** A file as config/export writes it, plus interface_map: import and import-preview take it as it is. */
+const exportFile = z.object({
+  config: configDoc, interface_map: interfaceMap, static_routes: z.array(z.unknown()).optional(),
+  version: z.string().max(64).optional(), exported_at: z.string().max(64).optional(),
+});
 const data = <T extends z.ZodType>(schema: T) => z.object({ data: schema });
 
 const versionView = z.object({
@@ -118,7 +123,7 @@ export function configRoutes(config: EdgeConfig): RouteDefinition<any>[] {
       method: 'POST', path: '/api/v1/config/import', surface: 'edge', permission: WRITE, tags,
       summary: 'Import an exported configuration: every section in the file replaced (all or nothing) and applied',
       description: 'Sections absent from the file are left as they are; AiFw sections this box has no part for yet (system, vpn ...) are reported, not imported.',
-      schema: { body: z.object({ config: configDoc, interface_map: interfaceMap, static_routes: z.array(z.unknown()).optional(), version: z.string().max(64).optional(), exported_at: z.string().max(64).optional() }), response: message },
+      schema: { body: exportFile, response: message },
       handler: (ctx) => audited(ctx, { action: 'edge.config.import', resource: { type: 'config' } },
         async () => {
           const { message: text } = await config.importConfig(ctx.body.config, ctx.body.interface_map, ctx.body.static_routes, who(ctx));
@@ -128,7 +133,7 @@ export function configRoutes(config: EdgeConfig): RouteDefinition<any>[] {
     defineRoute({
       method: 'POST', path: '/api/v1/config/import-preview', surface: 'edge', permission: READ, tags,
       summary: 'Dry-run an import: interfaces the file names, those this box lacks, suggestions, what would be dropped',
-      schema: { body: z.object({ config: configDoc, interface_map: interfaceMap }), response: previewSchema },
+      schema: { body: exportFile, response: previewSchema },
       handler: async (ctx) => config.preview(versions.validate(ctx.body.config).snapshot, ctx.body.interface_map),
     }),
 

@@ -66,9 +66,11 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
   const timezone = () => (cfg.timezone && isTimeZone(cfg.timezone) ? cfg.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone);
 
   // ---- writes: pending + edge.changed ----
-  async function changed(section: string, comment: string, pending: PendingKind[] = [section === 'nat' ? 'nat' : 'firewall']): Promise<void> {
+  /** actor: who wrote (the principal's name), recorded as the config version's created_by. */
+  async function changed(section: string, comment: string, actor?: string): Promise<void> {
+    const pending: PendingKind[] = [section === 'nat' ? 'nat' : 'firewall'];
     await hooks.markPending(pending);
-    await core.events.publish<EdgeChange>(EDGE_CHANGED, { section, comment, pending });
+    await core.events.publish<EdgeChange>(EDGE_CHANGED, { section, comment, pending, ...(actor ? { actor } : {}) });
   }
 
   async function load(): Promise<Snapshot> {
@@ -202,32 +204,32 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     async get(id: string): Promise<Rule> {
       return (await store.get<Rule>('rule', id)) ?? notFound('rule');
     },
-    async create(body: Body): Promise<Rule> {
+    async create(body: Body, actor?: string): Promise<Rule> {
       const rule = await ruleFrom(body, null);
       await store.insert('rule', rule);
-      await changed('rules', 'POST /api/v1/rules');
+      await changed('rules', 'POST /api/v1/rules', actor);
       return rule;
     },
-    async update(id: string, body: Body): Promise<Rule> {
+    async update(id: string, body: Body, actor?: string): Promise<Rule> {
       const existing = await rules.get(id);
       const rule = await ruleFrom(body, existing);
       await store.update('rule', rule);
-      await changed('rules', `PUT /api/v1/rules/${id}`);
+      await changed('rules', `PUT /api/v1/rules/${id}`, actor);
       return rule;
     },
-    async remove(id: string): Promise<void> {
+    async remove(id: string, actor?: string): Promise<void> {
       if (!(await store.remove('rule', id))) notFound('rule');
-      await changed('rules', `DELETE /api/v1/rules/${id}`);
+      await changed('rules', `DELETE /api/v1/rules/${id}`, actor);
     },
     /** AiFw: priority = index of each listed rule; unlisted rules keep theirs. */
-    async reorder(ids: string[]): Promise<void> {
+    async reorder(ids: string[], actor?: string): Promise<void> {
       if (new Set(ids).size !== ids.length) throw errors.validation('rule_ids must not repeat');
       const all = new Map((await store.list<Rule>('rule')).map((r) => [r.id, r]));
       const missing = ids.filter((id) => !all.has(id));
       if (missing.length) throw errors.notFound(`no rule ${missing[0]}`);
       const now = iso();
       for (const [i, id] of ids.entries()) await store.update('rule', { ...all.get(id)!, priority: i, updated_at: now });
-      await changed('rules', 'PUT /api/v1/rules/reorder');
+      await changed('rules', 'PUT /api/v1/rules/reorder', actor);
     },
     async system(): Promise<Array<{ id: string; chain: string; rule: string; description: string }>> {
       const blockLogging = await store.setting('block_logging', true);
@@ -240,9 +242,9 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       return rows.map((r, i) => ({ id: `system-${i + 1}`, ...r, description: describeSystem(r.rule) }));
     },
     blockLogging: () => store.setting<boolean>('block_logging', true),
-    async setBlockLogging(enabled: boolean): Promise<void> {
+    async setBlockLogging(enabled: boolean, actor?: string): Promise<void> {
       await store.setSetting('block_logging', enabled, iso());
-      await changed('rules', 'PUT /api/v1/rules/block-logging');
+      await changed('rules', 'PUT /api/v1/rules/block-logging', actor);
     },
   };
 
@@ -292,14 +294,14 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     async get(id: string): Promise<Alias> {
       return (await store.get<Alias>('alias', id)) ?? notFound('alias');
     },
-    async create(body: Body): Promise<Alias> {
+    async create(body: Body, actor?: string): Promise<Alias> {
       const alias = aliasFrom(body, null);
       await saveAlias(alias, null);
       if (alias.alias_type === 'url_table') await core.jobs.queue.enqueue(URL_TABLE_JOB, { alias_id: alias.id });
-      await changed('aliases', 'POST /api/v1/aliases');
+      await changed('aliases', 'POST /api/v1/aliases', actor);
       return alias;
     },
-    async update(id: string, body: Body): Promise<Alias> {
+    async update(id: string, body: Body, actor?: string): Promise<Alias> {
       const existing = await aliases.get(id);
       const alias = aliasFrom(body, existing);
       if (alias.name !== existing.name || alias.alias_type !== existing.alias_type) {
@@ -308,15 +310,15 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       }
       await saveAlias(alias, existing);
       if (alias.alias_type === 'url_table' && !alias.last_fetched_at) await core.jobs.queue.enqueue(URL_TABLE_JOB, { alias_id: alias.id });
-      await changed('aliases', `PUT /api/v1/aliases/${id}`);
+      await changed('aliases', `PUT /api/v1/aliases/${id}`, actor);
       return alias;
     },
-    async remove(id: string): Promise<void> {
+    async remove(id: string, actor?: string): Promise<void> {
       const existing = await aliases.get(id);
       const users = await usersOf(existing.name);
       if (users.length) throw errors.conflict(`alias ${existing.name} is used by ${users.join(', ')}`);
       await store.remove('alias', id);
-      await changed('aliases', `DELETE /api/v1/aliases/${id}`);
+      await changed('aliases', `DELETE /api/v1/aliases/${id}`, actor);
     },
     /** Fetches a url_table alias's URLs and keeps every address and network they list (the job's work). */
     async refresh(id: string, signal?: AbortSignal): Promise<Alias | null> {
@@ -383,24 +385,24 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     async get(id: string): Promise<Schedule> {
       return (await store.get<Schedule>('schedule', id)) ?? notFound('schedule');
     },
-    async create(body: Body): Promise<Schedule> {
+    async create(body: Body, actor?: string): Promise<Schedule> {
       const s = scheduleFrom(body, null);
       await store.insert('schedule', s);
-      await changed('schedules', 'POST /api/v1/schedules');
+      await changed('schedules', 'POST /api/v1/schedules', actor);
       return s;
     },
-    async update(id: string, body: Body): Promise<Schedule> {
+    async update(id: string, body: Body, actor?: string): Promise<Schedule> {
       const s = scheduleFrom(body, await schedules.get(id));
       await store.update('schedule', s);
-      await changed('schedules', `PUT /api/v1/schedules/${id}`);
+      await changed('schedules', `PUT /api/v1/schedules/${id}`, actor);
       return s;
     },
     /** AiFw: deleting a schedule unlinks the rules using it. */
-    async remove(id: string): Promise<void> {
+    async remove(id: string, actor?: string): Promise<void> {
       await schedules.get(id);
       for (const r of await store.list<Rule>('rule')) if (r.schedule_id === id) await store.update('rule', { ...r, schedule_id: null, updated_at: iso() });
       await store.remove('schedule', id);
-      await changed('schedules', `DELETE /api/v1/schedules/${id}`);
+      await changed('schedules', `DELETE /api/v1/schedules/${id}`, actor);
     },
   };
 
@@ -458,24 +460,24 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     async get(id: string): Promise<NatRule> {
       return (await store.get<NatRule>('nat', id)) ?? notFound('NAT rule');
     },
-    async create(body: Body): Promise<NatRule> {
+    async create(body: Body, actor?: string): Promise<NatRule> {
       const rule = await natFrom(body, null);
       await store.insert('nat', rule);
-      await changed('nat', 'POST /api/v1/nat');
+      await changed('nat', 'POST /api/v1/nat', actor);
       return rule;
     },
-    async update(id: string, body: Body): Promise<NatRule> {
+    async update(id: string, body: Body, actor?: string): Promise<NatRule> {
       const rule = await natFrom(body, await nat.get(id));
       await store.update('nat', rule);
-      await changed('nat', `PUT /api/v1/nat/${id}`);
+      await changed('nat', `PUT /api/v1/nat/${id}`, actor);
       return rule;
     },
-    async remove(id: string): Promise<void> {
+    async remove(id: string, actor?: string): Promise<void> {
       if (!(await store.remove('nat', id))) notFound('NAT rule');
-      await changed('nat', `DELETE /api/v1/nat/${id}`);
+      await changed('nat', `DELETE /api/v1/nat/${id}`, actor);
     },
     /** AiFw: NAT order is created_at; reorder rewrites it (the listed rules first, in the order given). */
-    async reorder(ids: string[]): Promise<void> {
+    async reorder(ids: string[], actor?: string): Promise<void> {
       if (new Set(ids).size !== ids.length) throw errors.validation('rule_ids must not repeat');
       const all = new Map((await store.list<NatRule>('nat')).map((r) => [r.id, r]));
       const missing = ids.filter((id) => !all.has(id));
@@ -484,7 +486,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       const base = Date.parse('2000-01-01T00:00:00.000Z');
       const order = [...ids.map((id) => all.get(id)!), ...rest];
       for (const [i, r] of order.entries()) await store.update('nat', { ...r, created_at: new Date(base + i * 1000).toISOString() });
-      await changed('nat', 'PUT /api/v1/nat/reorder');
+      await changed('nat', 'PUT /api/v1/nat/reorder', actor);
     },
     /** The NAT table as the stored rules compile to it now. */
     async pfOutput(): Promise<string> {
@@ -514,21 +516,21 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     async get(id: string): Promise<GeoRule> {
       return (await store.get<GeoRule>('geoip', id)) ?? notFound('geo-IP rule');
     },
-    async create(body: Body): Promise<GeoRule> {
+    async create(body: Body, actor?: string): Promise<GeoRule> {
       const g = geoFrom(body, null);
       await store.insert('geoip', g);
-      await changed('geoip', 'POST /api/v1/geoip');
+      await changed('geoip', 'POST /api/v1/geoip', actor);
       return g;
     },
-    async update(id: string, body: Body): Promise<GeoRule> {
+    async update(id: string, body: Body, actor?: string): Promise<GeoRule> {
       const g = geoFrom(body, await geoip.get(id));
       await store.update('geoip', g);
-      await changed('geoip', `PUT /api/v1/geoip/${id}`);
+      await changed('geoip', `PUT /api/v1/geoip/${id}`, actor);
       return g;
     },
-    async remove(id: string): Promise<void> {
+    async remove(id: string, actor?: string): Promise<void> {
       if (!(await store.remove('geoip', id))) notFound('geo-IP rule');
-      await changed('geoip', `DELETE /api/v1/geoip/${id}`);
+      await changed('geoip', `DELETE /api/v1/geoip/${id}`, actor);
     },
     lookup(ip: string): { ip: string; country: string | null; network: string | null } {
       const addr = parseCidr(ip);

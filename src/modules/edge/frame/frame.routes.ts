@@ -79,11 +79,11 @@ export function frameRoutes(core: Core, frame: FrameService): RouteDefinition<an
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/pending/stream', surface, permission: 'dashboard:view', tickets: true, tags, produces: 'text/event-stream',
-      summary: 'Server-sent `pending` events: the state on connect and after every change (?ticket= from POST /api/v1/auth/ws-ticket)',
+      summary: 'Server-sent events, unnamed (EventSource onmessage): the pending state on connect and after every change (?ticket= from POST /api/v1/auth/ws-ticket)',
       schema: { query: ticketQuery },
       handler: async (ctx) => {
         const stream = openSseStream(ctx.raw, { heartbeatMs: 15_000, retryMs: 3_000 });
-        const push = async () => void stream.send({ event: 'pending', data: await frame.pending() });
+        const push = async () => void stream.send({ data: JSON.stringify(await frame.pending()) });
         const unsubscribe = core.events.subscribe(EDGE_PENDING, push);
         void stream.closed.then(unsubscribe);
         await push();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
-import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
+import { defineRoute, principalOf, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import type { BlockedEntry, createBlockedRing } from './blocked.js';
 import { interfaceConfigBody, routeBody, vlanBody, type NetworkService } from './network.service.js';
 
@@ -14,7 +14,8 @@ const page = (max: number, dflt: number) => ({
 });
 const data = <T extends z.ZodType>(schema: T) => z.object({ data: schema });
 const message = z.object({ message: z.string() });
-const comment = (ctx: RouteContext<any>) => `${ctx.raw.request.method} ${ctx.raw.request.url.split('?')[0]}`;
+/** The write's comment (AiFw's "METHOD path") and who made it: the config version it saves records both. */
+const by = (ctx: RouteContext<any>) => [`${ctx.raw.request.method} ${ctx.raw.request.url.split('?')[0]}`, principalOf(ctx).name] as const;
 const ip = z.string().max(64).optional();
 
 // ---- response shapes (AiFw's; the OpenAPI document and the console's generated types come from them) ----
@@ -87,7 +88,8 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       schema: { params: nameParam, body: interfaceConfigBody, response: z.object({ message: z.string(), data: interfaceConfigView }) },
       handler: async (ctx) => {
         ctx.auditResource('interface', ctx.params.name, { fields: Object.keys(ctx.body) });
-        return { data: await net.setInterfaceConfig(ctx.params.name, ctx.body, comment(ctx)) };
+        const data = await net.setInterfaceConfig(ctx.params.name, ctx.body, ...by(ctx));
+        return { message: `interface ${ctx.params.name} configured`, data };
       },
     }),
     defineRoute({
@@ -106,7 +108,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       schema: { params: nameParam, body: z.object({ role: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') }), response: data(roleView) },
       handler: async (ctx) => {
         ctx.auditResource('interface', ctx.params.name, { role: ctx.body.role });
-        return { data: await net.setRole(ctx.params.name, ctx.body.role, comment(ctx)) };
+        return { data: await net.setRole(ctx.params.name, ctx.body.role, ...by(ctx)) };
       },
     }),
     defineRoute({
@@ -114,7 +116,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: "Remove an interface's role", schema: { params: nameParam, response: message },
       handler: async (ctx) => {
         ctx.auditResource('interface', ctx.params.name, { role: null });
-        await net.setRole(ctx.params.name, null, comment(ctx));
+        await net.setRole(ctx.params.name, null, ...by(ctx));
         return { message: `role of ${ctx.params.name} removed` };
       },
     }),
@@ -129,7 +131,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: 'Create a VLAN; applied on POST /api/v1/reload (marks firewall pending)',
       schema: { body: vlanBody, response: data(vlanView), responses: { 409: { description: 'that VLAN exists on that parent' } } },
       handler: async (ctx) => {
-        const vlan = await net.createVlan(ctx.body, comment(ctx));
+        const vlan = await net.createVlan(ctx.body, ...by(ctx));
         ctx.auditResource('vlan', vlan.id, { name: vlan.name });
         return { data: vlan };
       },
@@ -139,7 +141,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: 'Replace a VLAN; applied on reload', schema: { params: idParam, body: vlanBody, response: data(vlanView) },
       handler: async (ctx) => {
         ctx.auditResource('vlan', ctx.params.id);
-        return { data: await net.updateVlan(ctx.params.id, ctx.body, comment(ctx)) };
+        return { data: await net.updateVlan(ctx.params.id, ctx.body, ...by(ctx)) };
       },
     }),
     defineRoute({
@@ -147,7 +149,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: 'Delete a VLAN; its device goes on reload', schema: { params: idParam, response: message },
       handler: async (ctx) => {
         ctx.auditResource('vlan', ctx.params.id);
-        await net.deleteVlan(ctx.params.id, comment(ctx));
+        await net.deleteVlan(ctx.params.id, ...by(ctx));
         return { message: 'VLAN deleted' };
       },
     }),
@@ -162,7 +164,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: 'Add a static route; applied at once with the data plane on (400 when the kernel refuses it)',
       schema: { body: routeBody, response: data(routeView) },
       handler: async (ctx) => {
-        const route = await net.createRoute(ctx.body, comment(ctx));
+        const route = await net.createRoute(ctx.body, ...by(ctx));
         ctx.auditResource('route', route.id, { destination: route.destination, gateway: route.gateway });
         return { data: route };
       },
@@ -172,7 +174,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: 'Replace a static route; applied at once', schema: { params: idParam, body: routeBody, response: data(routeView) },
       handler: async (ctx) => {
         ctx.auditResource('route', ctx.params.id);
-        return { data: await net.updateRoute(ctx.params.id, ctx.body, comment(ctx)) };
+        return { data: await net.updateRoute(ctx.params.id, ctx.body, ...by(ctx)) };
       },
     }),
     defineRoute({
@@ -180,7 +182,7 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       summary: 'Delete a static route; removed at once', schema: { params: idParam, response: message },
       handler: async (ctx) => {
         ctx.auditResource('route', ctx.params.id);
-        await net.deleteRoute(ctx.params.id, comment(ctx));
+        await net.deleteRoute(ctx.params.id, ...by(ctx));
         return { message: 'route deleted' };
       },
     }),

@@ -129,8 +129,9 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
       throw err;
     }
   }
-  const changed = (section: string, comment: string, pending: EdgeChange['pending']) =>
-    core.events.publish<EdgeChange>(EDGE_CHANGED, { section, comment, pending });
+  /** actor: who wrote (the principal's name), recorded as the config version's created_by. */
+  const changed = (section: string, comment: string, pending: EdgeChange['pending'], actor?: string) =>
+    core.events.publish<EdgeChange>(EDGE_CHANGED, { section, comment, pending, ...(actor ? { actor } : {}) });
 
   // ---- interfaces ----
   async function interfaceRows() {
@@ -191,7 +192,10 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
   }
 
   // ---- VLANs ----
-  const vlanView = (r: Row & { value: VlanInput }) => ({ id: r.id, name: r.name, ...r.value, created_at: r.created_at, updated_at: r.updated_at });
+  // Every key present, null when unset: AiFw's UI reads them all (ipv6_address ...).
+  const vlanView = (r: Row & { value: VlanInput }) => ({
+    id: r.id, name: r.name, ipv4_address: null, ipv6_address: null, mtu: null, description: null, ...r.value, created_at: r.created_at, updated_at: r.updated_at,
+  });
 
   /** Makes the host's VLAN links match the stored ones (reload's 'vlans' step). */
   async function applyVlans() {
@@ -220,7 +224,9 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
   }
 
   // ---- static routes ----
-  const routeView = (r: Row & { value: RouteInput }) => ({ id: r.id, ...r.value, created_at: r.created_at, updated_at: r.updated_at });
+  const routeView = (r: Row & { value: RouteInput }) => ({
+    id: r.id, interface: null, metric: null, description: null, fib: null, ...r.value, created_at: r.created_at, updated_at: r.updated_at,
+  });
   const routeArgs = (r: RouteInput) => [
     r.destination, 'via', r.gateway, ...(r.interface ? ['dev', r.interface] : []), ...(r.metric != null ? ['metric', String(r.metric)] : []),
     ...(r.fib ? ['table', String(r.fib)] : []),
@@ -253,7 +259,7 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         enabled: cfg?.enabled ?? link.up, description: cfg?.description ?? null,
       };
     },
-    async setInterfaceConfig(name: string, input: InterfaceConfig, comment: string) {
+    async setInterfaceConfig(name: string, input: InterfaceConfig, comment: string, actor?: string) {
       checkInterfaceConfig(input);
       const { cfg } = await oneInterface(name);
       const existing = await find<InterfaceRow>('interface', { name });
@@ -265,7 +271,7 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         }
       }
       await upsert('interface', name, { ...input, role: cfg?.role ?? null }, existing?.id);
-      await changed('interfaces', comment, []);
+      await changed('interfaces', comment, [], actor);
       return this.interfaceConfig(name);
     },
     async stats(name: string) {
@@ -282,48 +288,48 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
       assertIfaceName(name);
       return { interface: name, role: (await find<InterfaceRow>('interface', { name }))?.value.role ?? null };
     },
-    async setRole(name: string, role: string | null, comment: string) {
+    async setRole(name: string, role: string | null, comment: string, actor?: string) {
       assertIfaceName(name);
       const existing = await find<InterfaceRow>('interface', { name });
       if (!existing && role === null) throw errors.notFound(`interface ${name} has no role`);
       if (!existing && !(await readLinks(service.exec)).some((l) => l.name === name)) throw errors.notFound(`interface ${name} not found`);
       await upsert('interface', name, { ...(existing?.value ?? {}), role }, existing?.id);
-      await changed('interfaces', comment, []);
+      await changed('interfaces', comment, [], actor);
       return { interface: name, role };
     },
 
     async vlans() {
       return (await list<VlanInput>('vlan')).map(vlanView);
     },
-    async createVlan(input: VlanInput, comment: string) {
+    async createVlan(input: VlanInput, comment: string, actor?: string) {
       const name = checkVlan(input);
       const row = await upsert('vlan', name, input);
       await hooks.markPending(['firewall']);
-      await changed('vlans', comment, ['firewall']);
+      await changed('vlans', comment, ['firewall'], actor);
       return vlanView({ ...row, value: input });
     },
-    async updateVlan(id: string, input: VlanInput, comment: string) {
+    async updateVlan(id: string, input: VlanInput, comment: string, actor?: string) {
       const existing = await find<VlanInput>('vlan', { id });
       if (!existing) throw errors.notFound(`VLAN ${id} not found`);
       const name = checkVlan(input);
       const row = await upsert('vlan', name, input, id);
       await hooks.markPending(['firewall']);
-      await changed('vlans', comment, ['firewall']);
+      await changed('vlans', comment, ['firewall'], actor);
       return vlanView({ ...row, value: input });
     },
-    async deleteVlan(id: string, comment: string) {
+    async deleteVlan(id: string, comment: string, actor?: string) {
       const existing = await find<VlanInput>('vlan', { id });
       if (!existing) throw errors.notFound(`VLAN ${id} not found`);
       await db().deleteFrom('edge_net_items').where('id', '=', id).execute();
       await hooks.markPending(['firewall']);
-      await changed('vlans', comment, ['firewall']);
+      await changed('vlans', comment, ['firewall'], actor);
     },
     applyVlans,
 
     async routes() {
       return (await list<RouteInput>('route')).map(routeView);
     },
-    async createRoute(input: RouteInput, comment: string) {
+    async createRoute(input: RouteInput, comment: string, actor?: string) {
       checkRoute(input);
       const id = randomUUID();
       try {
@@ -332,10 +338,10 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         throw hostFailure('route', err);
       }
       const row = await upsert('route', id, input);
-      await changed('static_routes', comment, []);
+      await changed('static_routes', comment, [], actor);
       return routeView({ ...row, value: input });
     },
-    async updateRoute(id: string, input: RouteInput, comment: string) {
+    async updateRoute(id: string, input: RouteInput, comment: string, actor?: string) {
       checkRoute(input);
       const existing = await find<RouteInput>('route', { id });
       if (!existing) throw errors.notFound(`route ${id} not found`);
@@ -347,15 +353,15 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
         throw hostFailure('route', err);
       }
       const row = await upsert('route', existing.name, input, id);
-      await changed('static_routes', comment, []);
+      await changed('static_routes', comment, [], actor);
       return routeView({ ...row, value: input });
     },
-    async deleteRoute(id: string, comment: string) {
+    async deleteRoute(id: string, comment: string, actor?: string) {
       const existing = await find<RouteInput>('route', { id });
       if (!existing) throw errors.notFound(`route ${id} not found`);
       await routeOff(existing.value);
       await db().deleteFrom('edge_net_items').where('id', '=', id).execute();
-      await changed('static_routes', comment, []);
+      await changed('static_routes', comment, [], actor);
     },
     systemRoutes: () => readRoutes(service.exec),
 

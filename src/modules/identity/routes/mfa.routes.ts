@@ -48,13 +48,13 @@ export function mfaRoutes(core: Core): RouteDefinition<any>[] {
     // edge (AiFw)
     defineRoute({
       method: 'POST', path: '/api/v1/auth/totp/setup', surface: 'edge', permission: 'authenticated', tags, rateLimit,
-      audit: 'identity.mfa.enroll', summary: 'Begin TOTP enrolment',
+      audit: 'identity.mfa.enroll', summary: 'Begin TOTP enrolment; returns the secret and the recovery codes (valid once verified; totp/verify answers them again)',
       schema: { response: edgeEnrollment },
-      handler: (ctx) => mfa.enroll(self(ctx)),
+      handler: (ctx) => mfa.enroll(self(ctx), { recoveryCodes: true }),
     }),
     defineRoute({
       method: 'POST', path: '/api/v1/auth/totp/verify', surface: 'edge', permission: 'authenticated', tags, rateLimit,
-      audit: 'identity.mfa.verify', summary: 'Verify and activate TOTP; returns one-time recovery codes',
+      audit: 'identity.mfa.verify', summary: 'Verify and activate TOTP; answers the recovery codes totp/setup issued, now valid',
       schema: { body: z.object({ code }), response: recoveryCodes },
       handler: (ctx) => mfa.verify(self(ctx), ctx.body.code),
     }),

@@ -216,8 +216,8 @@ export function sessionsRoutes(core: Core): RouteDefinition<any>[] {
       handler: (ctx) => ({ permissions: rbac.registry.expand(principalOf(ctx).permissions).sort() }),
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/auth/logout', surface: 'fleet', permission: 'public', tags, status: 204,
-      summary: 'Revoke the calling session (fleet) and clear the session cookie (egress)',
+      method: 'POST', path: '/api/v1/auth/logout', surface: 'fleet', permission: 'public', tags, status: 204, emptyJsonIsNoBody: true,
+      summary: 'Revoke the calling session (fleet) and clear the session cookie (egress); AiFw\'s UI calls it too, with an empty JSON body',
       schema: {},
       handler: async (ctx) => {
         const p = ctx.principal;
