@@ -403,7 +403,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the calling session (fleet) and clear the session cookie (egress) */
+        /** Revoke the calling session (fleet) and clear the session cookie (egress); AiFw's UI calls it too, with an empty JSON body */
         post: operations["postApiV1AuthLogout"];
         delete?: never;
         options?: never;
@@ -877,7 +877,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Begin TOTP enrolment */
+        /** Begin TOTP enrolment; returns the secret and the recovery codes (valid once verified; totp/verify answers them again) */
         post: operations["postApiV1AuthTotpSetup"];
         delete?: never;
         options?: never;
@@ -894,7 +894,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify and activate TOTP; returns one-time recovery codes */
+        /** Verify and activate TOTP; answers the recovery codes totp/setup issued, now valid */
         post: operations["postApiV1AuthTotpVerify"];
         delete?: never;
         options?: never;
@@ -2785,7 +2785,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent `pending` events: the state on connect and after every change (?ticket= from POST /api/v1/auth/ws-ticket) */
+        /** Server-sent events, unnamed (EventSource onmessage): the pending state on connect and after every change (?ticket= from POST /api/v1/auth/ws-ticket) */
         get: operations["getApiV1PendingStream"];
         put?: never;
         post?: never;
@@ -5511,7 +5511,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    alias_type?: unknown;
+                    description?: unknown;
+                    enabled?: unknown;
+                    entries?: unknown;
+                    name?: unknown;
                 };
             };
         };
@@ -5692,7 +5696,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    alias_type?: unknown;
+                    description?: unknown;
+                    enabled?: unknown;
+                    entries?: unknown;
+                    name?: unknown;
                 };
             };
         };
@@ -11871,10 +11879,13 @@ export interface operations {
                     config: {
                         [key: string]: unknown;
                     };
+                    exported_at?: string;
                     /** @default {} */
                     interface_map?: {
                         [key: string]: string | null;
                     };
+                    static_routes?: unknown[];
+                    version?: string;
                 };
             };
         };
@@ -14332,7 +14343,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    action?: unknown;
+                    country?: unknown;
+                    country_code?: unknown;
+                    label?: unknown;
+                    status?: unknown;
                 };
             };
         };
@@ -14507,7 +14522,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    action?: unknown;
+                    country?: unknown;
+                    country_code?: unknown;
+                    label?: unknown;
+                    status?: unknown;
                 };
             };
         };
@@ -19498,7 +19517,20 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    dst_addr?: unknown;
+                    dst_port_end?: unknown;
+                    dst_port_start?: unknown;
+                    interface?: unknown;
+                    label?: unknown;
+                    nat_type?: unknown;
+                    protocol?: unknown;
+                    redirect_addr?: unknown;
+                    redirect_port_end?: unknown;
+                    redirect_port_start?: unknown;
+                    src_addr?: unknown;
+                    src_port_end?: unknown;
+                    src_port_start?: unknown;
+                    status?: unknown;
                 };
             };
         };
@@ -19709,7 +19741,20 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    dst_addr?: unknown;
+                    dst_port_end?: unknown;
+                    dst_port_start?: unknown;
+                    interface?: unknown;
+                    label?: unknown;
+                    nat_type?: unknown;
+                    protocol?: unknown;
+                    redirect_addr?: unknown;
+                    redirect_port_end?: unknown;
+                    redirect_port_start?: unknown;
+                    src_addr?: unknown;
+                    src_port_end?: unknown;
+                    src_port_start?: unknown;
+                    status?: unknown;
                 };
             };
         };
@@ -24628,7 +24673,32 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    action?: unknown;
+                    description?: unknown;
+                    direction?: unknown;
+                    dst_addr?: unknown;
+                    dst_invert?: unknown;
+                    dst_port_alias?: unknown;
+                    dst_port_end?: unknown;
+                    dst_port_start?: unknown;
+                    /** @description accepted, not used: policy routing is not served (AiFw's UI sends null) */
+                    gateway?: unknown;
+                    interface?: unknown;
+                    /** @description accepted, not used: derived from the addresses */
+                    ip_version?: unknown;
+                    label?: unknown;
+                    log?: unknown;
+                    priority?: unknown;
+                    protocol?: unknown;
+                    quick?: unknown;
+                    schedule_id?: unknown;
+                    src_addr?: unknown;
+                    src_invert?: unknown;
+                    src_port_alias?: unknown;
+                    src_port_end?: unknown;
+                    src_port_start?: unknown;
+                    state_tracking?: unknown;
+                    status?: unknown;
                 };
             };
         };
@@ -24867,7 +24937,32 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    action?: unknown;
+                    description?: unknown;
+                    direction?: unknown;
+                    dst_addr?: unknown;
+                    dst_invert?: unknown;
+                    dst_port_alias?: unknown;
+                    dst_port_end?: unknown;
+                    dst_port_start?: unknown;
+                    /** @description accepted, not used: policy routing is not served (AiFw's UI sends null) */
+                    gateway?: unknown;
+                    interface?: unknown;
+                    /** @description accepted, not used: derived from the addresses */
+                    ip_version?: unknown;
+                    label?: unknown;
+                    log?: unknown;
+                    priority?: unknown;
+                    protocol?: unknown;
+                    quick?: unknown;
+                    schedule_id?: unknown;
+                    src_addr?: unknown;
+                    src_invert?: unknown;
+                    src_port_alias?: unknown;
+                    src_port_end?: unknown;
+                    src_port_start?: unknown;
+                    state_tracking?: unknown;
+                    status?: unknown;
                 };
             };
         };
@@ -26076,7 +26171,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    days_of_week?: unknown;
+                    description?: unknown;
+                    enabled?: unknown;
+                    name?: unknown;
+                    time_ranges?: unknown;
                 };
             };
         };
@@ -26249,7 +26348,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    days_of_week?: unknown;
+                    description?: unknown;
+                    enabled?: unknown;
+                    name?: unknown;
+                    time_ranges?: unknown;
                 };
             };
         };
