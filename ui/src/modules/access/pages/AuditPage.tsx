@@ -79,7 +79,7 @@ export function AuditPage() {
           {connector.isPending ? <PageLoading label="Loading the connector" /> : connector.error ? <PageError error={connector.error} retry={() => connector.refetch()} /> : (
             <Stack gap="sm">
               {!c!.configured ? <Text size="sm" c="dimmed">No connector configured: nothing is forwarded.</Text> : (
-                <Text size="sm">Forwarded through {c!.forwarded_through ?? '—'} · last success {formatTime(c!.last_success_at)}</Text>
+                <Text size="sm">Forwarded through {c!.forwarded_through && !Number.isNaN(Date.parse(c!.forwarded_through)) ? formatTime(c!.forwarded_through) : c!.forwarded_through ?? '—'} · last success {formatTime(c!.last_success_at)}</Text>
               )}
               {c!.last_error ? <Alert color="red" title="Last error">{c!.last_error}</Alert> : null}
               <Stack gap="xs" component="form" aria-label="Connector settings" onSubmit={(e) => { e.preventDefault(); submit(); }}>

@@ -79,7 +79,7 @@ export function OperationsPage() {
             <Table aria-label="Certificates" withTableBorder striped>
               <Table.Thead><Table.Tr>{certColumns.map((c) => <Table.Th key={c.key}>{c.header}</Table.Th>)}</Table.Tr></Table.Thead>
               <Table.Tbody>
-                {certs.data!.items.map((row) => <Table.Tr key={`${row.kind}-${row.id}`}>{certColumns.map((c) => <Table.Td key={c.key} style={{ wordBreak: 'break-all' }}>{c.render(row)}</Table.Td>)}</Table.Tr>)}
+                {certs.data!.items.map((row) => <Table.Tr key={`${row.kind}-${row.id}`}>{certColumns.map((c) => <Table.Td key={c.key} style={c.key === 'id' ? { wordBreak: 'break-all' } : undefined}>{c.render(row)}</Table.Td>)}</Table.Tr>)}
               </Table.Tbody>
             </Table>
           )}
