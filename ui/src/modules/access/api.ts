@@ -161,3 +161,47 @@ export const tenantCalls = {
   lifecycle: (body: TenantLifecycle) => data(access.POST('/v1/admin/tenants/lifecycle', { body })),
   reload: () => data(access.POST('/v1/admin/license/reload')),
 };
+
+// Audit exports, the SIEM connector and its delivery log
+export type SiemInput = NonNullable<paths['/v1/admin/siem/connector']['post']['requestBody']>['content']['application/json'];
+export const useSiemConnector = () => useQuery({ queryKey: [...ACCESS, 'siem'], queryFn: () => data(access.GET('/v1/admin/siem/connector')) });
+export const useSiemDeliveries = () =>
+  useQuery({ queryKey: [...ACCESS, 'siem-deliveries'], queryFn: () => data(access.GET('/v1/audit/export/webhook', { params: { query: { limit: '50' } } })), refetchInterval: LIVE_MS });
+export const siemCalls = {
+  save: (body: SiemInput) => data(access.POST('/v1/admin/siem/connector', { body })),
+  test: () => data(access.POST('/v1/admin/siem/connector/test')),
+};
+
+// Incident playbooks
+export type PlaybookInput = NonNullable<paths['/v1/admin/incident/playbook']['post']['requestBody']>['content']['application/json'];
+export const usePlaybooks = () =>
+  useQuery({
+    queryKey: [...ACCESS, 'playbooks'],
+    queryFn: async () => {
+      const body = await data(access.GET('/v1/admin/incident/playbook', { params: { query: { limit: '20' } } }));
+      if (!('playbooks' in body)) throw new Error('Unexpected answer: no playbook list');
+      return body;
+    },
+    refetchInterval: LIVE_MS,
+  });
+export const usePlaybookRun = (run_id: string | null) =>
+  useQuery({
+    queryKey: [...ACCESS, 'playbook-run', run_id],
+    enabled: Boolean(run_id),
+    queryFn: async () => {
+      const body = await data(access.GET('/v1/admin/incident/playbook', { params: { query: { run_id: run_id! } } }));
+      if ('playbooks' in body) throw new Error('Unexpected answer: not a run');
+      return body;
+    },
+    refetchInterval: (q) => (q.state.data && ['queued', 'running'].includes(q.state.data.status) ? 2_000 : false),
+  });
+export const playbookCalls = {
+  start: (body: PlaybookInput) => data(access.POST('/v1/admin/incident/playbook', { body })),
+};
+
+// Operations
+export const useOverview = () =>
+  useQuery({ queryKey: [...ACCESS, 'overview'], queryFn: () => data(access.GET('/v1/admin/dashboard/overview')), refetchInterval: LIVE_MS });
+export const useCertExpiry = () => useQuery({ queryKey: [...ACCESS, 'cert-expiry'], queryFn: () => data(access.GET('/v1/admin/certs/expiry')) });
+export const useDirectorySync = (enabled: boolean) =>
+  useQuery({ queryKey: [...ACCESS, 'dirsync'], enabled, queryFn: () => data(access.GET('/v1/admin/directory-sync/status')) });

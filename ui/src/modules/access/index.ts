@@ -1,4 +1,4 @@
-import { IconCertificate, IconDevices, IconFileCertificate, IconKey, IconPlugConnected, IconServer2 } from '@tabler/icons-react';
+import { IconActivity, IconAlertTriangle, IconCertificate, IconFileExport, IconDevices, IconFileCertificate, IconKey, IconPlugConnected, IconServer2 } from '@tabler/icons-react';
 import { page, type ConsoleModule } from '../../app/module';
 
 /**
@@ -15,6 +15,9 @@ export const accessModule: ConsoleModule = {
     { path: '/admin/policy', label: 'Policy bundles', icon: IconFileCertificate, permission: 'access_policy:read' },
     { path: '/admin/sessions', label: 'Sessions', icon: IconPlugConnected, permission: 'access_session:read' },
     { path: '/admin/license', label: 'Licence & tenants', icon: IconCertificate, permission: 'access_tenant:read' },
+    { path: '/admin/audit', label: 'Audit & SIEM', icon: IconFileExport, permission: 'access_siem:read' },
+    { path: '/admin/incidents', label: 'Incident playbooks', icon: IconAlertTriangle, permission: 'access_ops:read' },
+    { path: '/admin/operations', label: 'Operations', icon: IconActivity, permission: 'access_ops:read' },
   ],
   routes: [
     { path: '/admin/devices', lazy: page(() => import('./pages/DevicesPage'), 'DevicesPage') },
@@ -23,5 +26,8 @@ export const accessModule: ConsoleModule = {
     { path: '/admin/policy', lazy: page(() => import('./pages/PolicyPage'), 'PolicyPage') },
     { path: '/admin/sessions', lazy: page(() => import('./pages/SessionsPage'), 'SessionsPage') },
     { path: '/admin/license', lazy: page(() => import('./pages/LicensePage'), 'LicensePage') },
+    { path: '/admin/audit', lazy: page(() => import('./pages/AuditPage'), 'AuditPage') },
+    { path: '/admin/incidents', lazy: page(() => import('./pages/IncidentsPage'), 'IncidentsPage') },
+    { path: '/admin/operations', lazy: page(() => import('./pages/OperationsPage'), 'OperationsPage') },
   ],
 };
