@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
-import { csrfHeaders, settled, signInFirstAdmin } from '../helpers/console-egress.js';
+import { onPostgres, type TestDatabase } from '../helpers/db.js';
+import { skipUnlessPrograms } from '../helpers/e2e.js';
+import { type SpawnedRampart } from '../helpers/process.js';
+import { CHROMIUM, screenshot, seriousA11yViolations, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
+import { csrfHeaders, settled } from '../helpers/console-egress.js';
 import { licensePayload, licenseSigner } from '../helpers/access-license.js';
 
 describe('the console\'s licence and tenants page', { skip: skipUnlessPrograms(CHROMIUM) }, () => {
@@ -20,26 +20,19 @@ describe('the console\'s licence and tenants page', { skip: skipUnlessPrograms(C
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
   const signer = licenseSigner();
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    signer.write(join(tdb.dataDir, 'access-license.json'), licensePayload(new Date(), { limits: { devices: 5, gateways: 2 } }));
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], {
-      RAMPART_DATABASE_URL: tdb.url, RAMPART_ACCESS_LICENSE_PUBLIC_KEY: signer.publicKey,
+    session = await consoleSession({
+      adminPassword: 'a licence console password', timeoutMs: 20_000,
+      prepare: (dataDir) => signer.write(join(dataDir, 'access-license.json'), licensePayload(new Date(), { limits: { devices: 5, gateways: 2 } })),
+      env: { RAMPART_ACCESS_LICENSE_PUBLIC_KEY: signer.publicKey },
     });
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
-    admin.page.setDefaultTimeout(20_000);
-    await signInFirstAdmin(admin.page, tdb.dataDir, 'a licence console password');
+    ({ tdb, server, browser, admin } = session);
   });
   after(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-    await tdb?.cleanup();
+    await session?.close();
   });
 
   test('the licence, the entitlement with an alert at 80%, and a tenant created and suspended from the page', async () => {

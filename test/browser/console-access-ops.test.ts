@@ -11,11 +11,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
-import { csrfHeaders, settled, signInFirstAdmin } from '../helpers/console-egress.js';
+import { onPostgres, type TestDatabase } from '../helpers/db.js';
+import { skipUnlessPrograms } from '../helpers/e2e.js';
+import { type SpawnedRampart } from '../helpers/process.js';
+import { CHROMIUM, screenshot, seriousA11yViolations, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
+import { csrfHeaders, settled } from '../helpers/console-egress.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('the console\'s audit, incident and operations pages', { skip: skipUnlessPrograms(CHROMIUM) }, () => {
@@ -23,14 +23,13 @@ describe('the console\'s audit, incident and operations pages', { skip: skipUnle
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
   const received: { body: string; signature: string | undefined }[] = [];
   let receiver: Server;
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], { RAMPART_DATABASE_URL: tdb.url });
+    session = await consoleSession({ adminPassword: 'an ops console password', timeoutMs: 20_000 });
+    ({ tdb, server, browser, admin } = session);
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
@@ -40,17 +39,10 @@ describe('the console\'s audit, incident and operations pages', { skip: skipUnle
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
-    admin.page.setDefaultTimeout(20_000);
-    await signInFirstAdmin(admin.page, tdb.dataDir, 'an ops console password');
   });
   after(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
     if (receiver?.listening) await new Promise((r) => receiver.close(r));
-    await tdb?.cleanup();
+    await session?.close();
   });
 
   async function scan(page: Page, heading: string, shot: string) {

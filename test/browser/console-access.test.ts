@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { repoRoot, spawnRampart, type SpawnedRampart } from '../helpers/process.js';
+import { onPostgres, type TestDatabase } from '../helpers/db.js';
+import { skipUnlessPrograms } from '../helpers/e2e.js';
+import { repoRoot, type SpawnedRampart } from '../helpers/process.js';
 import { readAgentState } from '../../src/agent/access/state.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
-import { csrfHeaders, settled, signInFirstAdmin } from '../helpers/console-egress.js';
+import { CHROMIUM, screenshot, seriousA11yViolations, watchedPage, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
+import { csrfHeaders, settled } from '../helpers/console-egress.js';
 
 const PASSWORD = 'an access console password';
 /** The addresses the access console tests may use (docs/access.md, "Address ranges"): gateway endpoints only. */
@@ -55,6 +55,7 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
   /** A context with no cookie: what a device or a gateway sends (it trusts the server's self-signed certificate). */
   let bare: BrowserContext;
   let anonymous: APIRequestContext;
@@ -62,23 +63,14 @@ describe('the console\'s access pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
   const scratch = mkdtempSync(join(tmpdir(), 'rampart-console-access-'));
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], { RAMPART_DATABASE_URL: tdb.url });
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
-    admin.page.setDefaultTimeout(20_000);
+    session = await consoleSession({ adminPassword: PASSWORD, timeoutMs: 20_000 });
+    ({ tdb, server, browser, admin } = session);
     bare = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: server.url });
     anonymous = bare.request;
-    await signInFirstAdmin(admin.page, tdb.dataDir, PASSWORD);
   });
   after(async () => {
-    await admin?.close();
     await bare?.close();
-    await browser?.close();
-    await server?.stop();
-    await tdb?.cleanup();
+    await session?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
+import { onPostgres, type TestDatabase } from '../helpers/db.js';
+import { skipUnlessPrograms } from '../helpers/e2e.js';
+import { type SpawnedRampart } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
-import { csrfHeaders, settled, signInFirstAdmin } from '../helpers/console-egress.js';
+import { CHROMIUM, screenshot, seriousA11yViolations, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
+import { csrfHeaders, settled } from '../helpers/console-egress.js';
 
 const PASSWORD = 'an edge console password';
 const PAGES = [
@@ -34,21 +34,14 @@ describe("the console's edge pages", { skip: skipUnlessPrograms(CHROMIUM) }, () 
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], { RAMPART_DATABASE_URL: tdb.url });
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
-    await signInFirstAdmin(admin.page, tdb.dataDir, PASSWORD);
+    session = await consoleSession({ adminPassword: PASSWORD });
+    ({ tdb, server, browser, admin } = session);
   });
   after(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-    await tdb?.cleanup();
+    await session?.close();
   });
 
   /** A write through the API with the browser's session, as the pages make it. */

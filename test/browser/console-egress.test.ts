@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createTestDatabase, onPostgres, unixSocketUrl, type TestDatabase } from '../helpers/db.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
+import { type SpawnedRampart } from '../helpers/process.js';
 import { CLIENT_IP, RoutedLab } from '../helpers/routed-lab.js';
 import { waitFor } from '../helpers/wait.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
+import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
 import { csrfHeaders, settled, signInFirstAdmin, unixSocketForwarder } from '../helpers/console-egress.js';
 
 const PASSWORD = 'an egress console password';
@@ -31,21 +31,14 @@ describe('the console\'s egress pages', { skip: skipUnlessPrograms(CHROMIUM) }, 
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], { RAMPART_DATABASE_URL: tdb.url });
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
-    await signInFirstAdmin(admin.page, tdb.dataDir, PASSWORD);
+    session = await consoleSession({ adminPassword: PASSWORD });
+    ({ tdb, server, browser, admin } = session);
   });
   after(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-    await tdb?.cleanup();
+    await session?.close();
   });
 
   test('a policy with an error shows it at its field and saves nothing; fixed, it shows what changes and saves', async () => {

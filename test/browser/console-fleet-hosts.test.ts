@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
-import { csrfHeaders, settled, signInFirstAdmin } from '../helpers/console-egress.js';
+import { type TestDatabase } from '../helpers/db.js';
+import { skipUnlessPrograms } from '../helpers/e2e.js';
+import { type SpawnedRampart } from '../helpers/process.js';
+import { CHROMIUM, seriousA11yViolations, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
+import { csrfHeaders, settled } from '../helpers/console-egress.js';
 
 const PASSWORD = 'a fleet hosts console password';
 /** More hosts than one page of the console's list (50). */
@@ -23,15 +23,11 @@ describe("the console's hosts page pages through a large fleet", { skip: skipUnl
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], { RAMPART_DATABASE_URL: tdb.url });
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
-    await signInFirstAdmin(admin.page, tdb.dataDir, PASSWORD);
+    session = await consoleSession({ adminPassword: PASSWORD });
+    ({ tdb, server, browser, admin } = session);
     const write = async (method: 'POST' | 'PUT', path: string, data: unknown) => {
       const res = await admin.page.request.fetch(path, { method, data, headers: await csrfHeaders(admin.context) });
       assert.ok(res.ok(), `${method} ${path}: ${res.status()} ${await res.text()}`);
@@ -44,10 +40,7 @@ describe("the console's hosts page pages through a large fleet", { skip: skipUnl
     }
   });
   after(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-    await tdb?.cleanup();
+    await session?.close();
   });
 
   const listedNames = async () => {

@@ -5,28 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { fetchRaw, repoRoot, spawnRampart, type SpawnedRampart } from '../helpers/process.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
+import { onPostgres, type TestDatabase } from '../helpers/db.js';
+import { skipUnlessPrograms } from '../helpers/e2e.js';
+import { fetchRaw, repoRoot, type SpawnedRampart } from '../helpers/process.js';
+import { CHROMIUM, screenshot, seriousA11yViolations, watchedPage, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
 
 const ADMIN_PASSWORD = 'the overlay admin password';
 const INVITEE = { username: 'invitee', email: 'invitee@example.com', password: 'the invitee password' };
 
 /** Signs in with the password the first start printed and picks a new one (the first login must). */
-async function firstAdminSignIn(page: Page, dataDir: string) {
-  const initial = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').split('\n')[0];
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(initial);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Current password').fill(initial);
-  await page.getByLabel(/^New password/).fill(ADMIN_PASSWORD);
-  await page.getByLabel('Repeat the new password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Change password' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-}
-
 /** A call with the page's own session cookie and CSRF token, for set-up the test does not do through pages. */
 async function api(w: WatchedPage, method: 'GET' | 'POST', path: string, body?: object) {
   const csrf = (await w.context.cookies()).find((c) => c.name === 'rampart_csrf')?.value ?? '';
@@ -58,26 +45,18 @@ describe('the console overlay pages in a real browser', { skip: skipUnlessProgra
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
   let invitee: WatchedPage | undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'rampart-console-overlay-'));
   let networkUrl = '';
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], { RAMPART_DATABASE_URL: tdb.url });
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
-    admin.page.setDefaultTimeout(15_000);
-    await firstAdminSignIn(admin.page, tdb.dataDir);
+    session = await consoleSession({ adminPassword: ADMIN_PASSWORD, timeoutMs: 15_000 });
+    ({ tdb, server, browser, admin } = session);
   });
   after(async () => {
     await invitee?.close();
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-    await tdb?.cleanup();
+    await session?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/db.js';
-import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { spawnRampart, type SpawnedRampart } from '../helpers/process.js';
-import { CHROMIUM, ensureConsoleBuilt, launchChromium, screenshot, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/console.js';
+import { onPostgres, type TestDatabase } from '../helpers/db.js';
+import { skipUnlessPrograms } from '../helpers/e2e.js';
+import { type SpawnedRampart } from '../helpers/process.js';
+import { CHROMIUM, screenshot, seriousA11yViolations, watchedPage, type WatchedPage, consoleSession, type ConsoleSession } from '../helpers/console.js';
 
 const NEW_ADMIN_PASSWORD = 'a console-chosen password';
 
@@ -20,22 +20,14 @@ describe('the web console in a real browser', { skip: skipUnlessPrograms(CHROMIU
   let server: SpawnedRampart;
   let browser: Browser;
   let admin: WatchedPage;
+  let session: ConsoleSession;
 
   before(async () => {
-    requirePrograms(CHROMIUM);
-    ensureConsoleBuilt();
-    tdb = await createTestDatabase();
-    server = await spawnRampart(['serve', '--data-dir', tdb.dataDir, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], {
-      RAMPART_DATABASE_URL: tdb.url,
-    });
-    browser = await launchChromium();
-    admin = await watchedPage(browser, server.url);
+    session = await consoleSession();
+    ({ tdb, server, browser, admin } = session);
   });
   after(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-    await tdb?.cleanup();
+    await session?.close();
   });
 
   const shot = async (w: WatchedPage, name: string) => {

@@ -2,8 +2,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-export { ensureConsoleBuilt } from './console-build.js';
-import { repoRoot } from './process.js';
+import { ensureConsoleBuilt } from './console-build.js';
+import { signInFirstAdmin } from './console-egress.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { requirePrograms } from './e2e.js';
+import { repoRoot, spawnRampart, type SpawnedRampart } from './process.js';
+
+export { ensureConsoleBuilt };
 
 export const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -65,4 +70,54 @@ const screenshotDir = join(repoRoot, 'docs', 'console');
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: false });
+}
+
+/** A real Rampart on a fresh test database, Chromium, and an administrator's page: what every console test starts from. */
+export interface ConsoleSession {
+  tdb: TestDatabase;
+  server: SpawnedRampart;
+  browser: Browser;
+  admin: WatchedPage;
+  close(): Promise<void>;
+}
+
+export interface ConsoleSessionOptions {
+  /** Extra environment for `rampart serve` (the database URL is set already). */
+  env?: NodeJS.ProcessEnv;
+  /** Runs on the fresh data dir before Rampart starts (a licence file, say). */
+  prepare?(dataDir: string): void;
+  /** The first administrator's new password; without it the page is left on the sign-in screen. */
+  adminPassword?: string;
+  /** Playwright's per-action timeout for the admin page. */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts the session; what it started is stopped by close() even when a later step fails (close() copes with a
+ * half-made session, so a test's after() can call it unconditionally).
+ */
+export async function consoleSession(opts: ConsoleSessionOptions = {}): Promise<ConsoleSession> {
+  requirePrograms(CHROMIUM);
+  ensureConsoleBuilt();
+  const session: Partial<ConsoleSession> = {};
+  const close = async () => {
+    await session.admin?.close();
+    await session.browser?.close();
+    await session.server?.stop();
+    await session.tdb?.cleanup();
+  };
+  try {
+    session.tdb = await createTestDatabase();
+    opts.prepare?.(session.tdb.dataDir);
+    const listen = ['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'];
+    session.server = await spawnRampart(['serve', '--data-dir', session.tdb.dataDir, ...listen], { RAMPART_DATABASE_URL: session.tdb.url, ...opts.env });
+    session.browser = await launchChromium();
+    session.admin = await watchedPage(session.browser, session.server.url);
+    if (opts.timeoutMs) session.admin.page.setDefaultTimeout(opts.timeoutMs);
+    if (opts.adminPassword) await signInFirstAdmin(session.admin.page, session.tdb.dataDir, opts.adminPassword);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { ...(session as Omit<ConsoleSession, 'close'>), close };
 }

@@ -87,7 +87,9 @@ function VersionCard() {
       </Title>
       <Text size="sm">Version {version?.rampart ?? '…'}</Text>
       <Text size="sm" c="dimmed">
-        Node {version?.node ?? '…'} · commit {version?.commit ?? '…'}
+        Node {version?.node ?? '…'} · commit{' '}
+        {/* The short form fits the card; the whole hash is one hover (or a screen reader's title) away. */}
+        <span title={version?.commit ?? undefined}>{version?.commit ? version.commit.slice(0, 12) : '…'}</span>
       </Text>
     </Card>
   );
