@@ -136,13 +136,14 @@ export function moduleLoadOrder(dir: string, names: string[]): string[] {
 
 // ---- the initramfs: a newc cpio archive, written here so no cpio program is needed ----
 
-interface Entry {
+export interface Entry {
   name: string;
   mode: number;
   data?: Buffer;
 }
 
-function cpio(entries: Entry[]): Buffer {
+/** A newc ("070701") cpio archive of these entries, as the kernel unpacks an initramfs. */
+export function newcArchive(entries: Entry[]): Buffer {
   const parts: Buffer[] = [];
   const pad = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
   const hex = (n: number) => n.toString(16).padStart(8, '0');
@@ -159,8 +160,8 @@ function cpio(entries: Entry[]): Buffer {
   return Buffer.concat(parts);
 }
 
-const dir = (name: string): Entry => ({ name, mode: 0o40755 });
-const file = (name: string, data: Buffer | string, mode = 0o644): Entry => ({ name, mode: 0o100000 | mode, data: Buffer.from(data) });
+export const dir = (name: string): Entry => ({ name, mode: 0o40755 });
+export const file = (name: string, data: Buffer | string, mode = 0o644): Entry => ({ name, mode: 0o100000 | mode, data: Buffer.from(data) });
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -197,7 +198,7 @@ echo "${EXIT_MARK} $?"
 
 export function buildInitramfs(kernel: Kernel, stage2: string): Buffer {
   const modules = moduleLoadOrder(kernel.modules, BOOT_MODULES);
-  return cpio([
+  return newcArchive([
     ...['bin', 'dev', 'proc', 'sys', 'newroot', 'modules'].map(dir),
     file('bin/busybox', readFileSync(BUSYBOX), 0o755),
     file('init', initScript(modules), 0o755),
