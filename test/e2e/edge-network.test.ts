@@ -142,6 +142,7 @@ describe('edge network with the data plane on, in namespaces', { skip }, () => {
     const reload = await call('POST', '/api/v1/reload');
     if (!vlans) {
       // This kernel has no 802.1Q support: the reload says so, names the step, and the change stays pending.
+      // (edge-vlan-vm.test.ts runs the success path in a VM whose kernel has it.)
       assert.equal(reload.statusCode, 502, reload.body);
       assert.match(reload.json().error, /step vlans: .*Unknown device type/);
       assert.equal((await call('GET', '/api/v1/pending')).json().firewall, true);

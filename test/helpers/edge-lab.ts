@@ -9,6 +9,8 @@
  *   wan   (outside) w0 10.241.0.2/24 plus 10.241.0.3-.9 as further hosts; no route to 10.240.0.0/16, so LAN traffic
  *                   only reaches it translated (masquerade), and LAN servers only through a port forward (dnat)
  *
+ * Those are the default addresses; create(addressing) puts the same topology elsewhere (the VM lab uses 10.243/16).
+ *
  * Every link is created from inside these namespaces: the machine's own interfaces, routes and ruleset are never
  * touched. destroy() (and a process-exit hook, and the next lab for runs whose process died) stops what runs
  * inside and removes the namespaces. Namespace names start with `rpf<pid>-`.
@@ -29,6 +31,17 @@ export const WAN_HOST = '10.241.0.2';
 /** Further WAN hosts (addresses of the wan namespace), for aliases with several members. */
 export const WAN_HOSTS = ['10.241.0.2', '10.241.0.3', '10.241.0.4', '10.241.0.5'];
 export const EDGE_LAN_IF = 'lan0';
+
+/** Where the lab's hosts sit (every network a /24); the defaults above unless a test needs its own range. */
+export interface EdgeAddressing {
+  lanClient: string;
+  lanServer: string;
+  edgeLan: string;
+  edgeWan: string;
+  /** The wan namespace's addresses, the first its main one. */
+  wanHosts: string[];
+}
+export const DEFAULT_ADDRESSING: EdgeAddressing = { lanClient: LAN_CLIENT, lanServer: LAN_SERVER, edgeLan: EDGE_LAN, edgeWan: EDGE_WAN, wanHosts: WAN_HOSTS };
 export const EDGE_WAN_IF = 'wan0';
 
 export type EdgeRole = 'lan' | 'srv' | 'sw' | 'edge' | 'wan';
@@ -93,9 +106,9 @@ export class EdgeLab {
   private readonly processes: Spawned[] = [];
   private destroyed = false;
 
-  static create(): EdgeLab {
+  static create(addressing: EdgeAddressing = DEFAULT_ADDRESSING): EdgeLab {
     removeLeftovers();
-    const lab = new EdgeLab();
+    const lab = new EdgeLab(addressing);
     try {
       lab.build();
     } catch (err) {
@@ -105,7 +118,7 @@ export class EdgeLab {
     return lab;
   }
 
-  private constructor() {
+  private constructor(readonly addr: EdgeAddressing) {
     const id = `${PREFIX}${process.pid}-${++count}`;
     this.ns = { lan: `${id}-lan`, srv: `${id}-srv`, sw: `${id}-sw`, edge: `${id}-edge`, wan: `${id}-wan` };
     live.add(this);
@@ -130,13 +143,14 @@ export class EdgeLab {
       for (const cidr of cidrs) ip(['-n', ns, 'addr', 'add', cidr, 'dev', dev]);
       ip(['-n', ns, 'link', 'set', dev, 'up']);
     };
-    up(lan, 'eth0', [`${LAN_CLIENT}/24`]);
-    up(srv, 'eth0', [`${LAN_SERVER}/24`]);
-    up(edge, 'lan0', [`${EDGE_LAN}/24`]);
-    up(edge, 'wan0', [`${EDGE_WAN}/24`]);
-    up(wan, 'w0', WAN_HOSTS.map((a) => `${a}/24`));
-    ip(['-n', lan, 'route', 'add', 'default', 'via', EDGE_LAN]);
-    ip(['-n', srv, 'route', 'add', 'default', 'via', EDGE_LAN]);
+    const { lanClient, lanServer, edgeLan, edgeWan, wanHosts } = this.addr;
+    up(lan, 'eth0', [`${lanClient}/24`]);
+    up(srv, 'eth0', [`${lanServer}/24`]);
+    up(edge, 'lan0', [`${edgeLan}/24`]);
+    up(edge, 'wan0', [`${edgeWan}/24`]);
+    up(wan, 'w0', wanHosts.map((a) => `${a}/24`));
+    ip(['-n', lan, 'route', 'add', 'default', 'via', edgeLan]);
+    ip(['-n', srv, 'route', 'add', 'default', 'via', edgeLan]);
     this.exec('edge', 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     // Short TCP teardown, so closed test connections leave conntrack within a second or two.
     for (const key of ['tcp_timeout_time_wait', 'tcp_timeout_close', 'tcp_timeout_fin_wait', 'tcp_timeout_close_wait', 'tcp_timeout_last_ack']) {
@@ -202,7 +216,7 @@ export class EdgeLab {
    * The edge's Rampart: the real CLI (no inherited RAMPART_* settings), data plane on, SQLite in dataDir, its API on
    * a unix socket the host reaches through the shared file system. Resolves once it serves.
    */
-  async startRampart(opts: { dataDir: string; socket: string; env?: NodeJS.ProcessEnv }): Promise<Spawned & { context(): string }> {
+  async startRampart(opts: { dataDir: string; socket: string; env?: NodeJS.ProcessEnv; startTimeoutMs?: number }): Promise<Spawned & { context(): string }> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
     const args = ['serve', '--insecure-http', '--data-dir', opts.dataDir, '--listen', `unix:${opts.socket}`, '--metrics-listen', '127.0.0.1:0'];
     const rampart = this.spawn('edge', process.execPath, [join(repoRoot, 'bin/rampart.js'), ...args], {
@@ -215,8 +229,8 @@ export class EdgeLab {
       ...opts.env,
     });
     const context = () => `--- rampart:\n${rampart.output().slice(-4000)}`;
-    // A bound on a hung start, not a wait: a loaded machine can take tens of seconds.
-    await waitFor('Rampart to serve', () => rampart.output().includes('"msg":"Rampart is serving"'), 120_000).catch((err) => {
+    // A bound on a hung start, not a wait: a loaded machine can take tens of seconds (an emulated VM, minutes).
+    await waitFor('Rampart to serve', () => rampart.output().includes('"msg":"Rampart is serving"'), opts.startTimeoutMs ?? 120_000).catch((err) => {
       throw new Error(`${err.message}\n${context()}`);
     });
     return { ...rampart, context };
