@@ -90,6 +90,14 @@ test('an interface in dhcp mode takes a lease from a DHCP server; static again r
   assert.equal(await lab.httpGet('edge', SERVER, 8080), `hello from ${SERVER} to ${address}`, 'traffic leaves from the leased address');
   assert.equal(dhcpClientsIn(lab.ns.edge).length, 1, 'one client for the interface');
 
+  // A renewal goes by unicast through the kernel's UDP socket, so through the firewall: the server's answer comes
+  // back as state of the request (the default pass out keeps state). udhcpc renews at once on SIGUSR1, and falls
+  // back to a broadcast (which would bypass nftables) only after a timeout far beyond this wait.
+  const clientPid = Number(readFileSync(join(dataDir, 'edge-dhcp', 'wan1.pid'), 'utf8').trim());
+  process.kill(clientPid, 'SIGUSR1');
+  await waitFor('the lease renewed through the firewall', () => /"event":"renew"/.test(rampart.output()), 10_000).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
+  assert.equal(await leased(), address, 'a renewal keeps the address');
+
   // A reload keeps the one client (and the lease).
   await ok(api('POST', '/api/v1/reload'));
   assert.equal(dhcpClientsIn(lab.ns.edge).length, 1);

@@ -80,10 +80,10 @@ export function createDhcpClients(opts: { logger: Logger; pidDir: string; spawn?
     const m = /^rampart-lease (\{.*\})$/.exec(line.trim());
     if (!m) return void opts.logger.debug({ interface: name, line }, 'dhcp client');
     try {
-      const e = JSON.parse(m[1]!) as { address: string; router: string; lease_secs: string };
+      const e = JSON.parse(m[1]!) as { event: string; address: string; router: string; lease_secs: string };
       const lease = { interface: name, address: e.address, router: e.router || null, lease_secs: Number(e.lease_secs) || null, obtained_at: new Date().toISOString() };
       leases.set(name, lease);
-      opts.logger.info(lease, 'dhcp lease');
+      opts.logger.info({ ...lease, event: e.event }, 'dhcp lease');
     } catch {
       opts.logger.warn({ interface: name, line }, 'dhcp client: unreadable lease line');
     }
