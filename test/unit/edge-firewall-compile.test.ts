@@ -110,12 +110,13 @@ describe('compiler', () => {
       rule({ id: 'blk', priority: 5, action: 'block_drop' }),
     ] }));
     const [keep, bare, late, lateBare, blk] = rulesOf(c, 'in').map((r) => r.text);
-    assert.match(keep, /dport 443 ct mark set ct mark \| 0x00010000 accept comment/);
-    assert.doesNotMatch(bare, /ct mark/);
+    assert.match(keep, /dport 443 goto keep_state comment/);
+    assert.deepEqual(c.chains.find((x) => x.name === 'keep_state')!.head, ['ct mark set ct mark | 0x00010000 accept'], 'the chain marks and accepts');
+    assert.doesNotMatch(bare, /ct mark|keep_state/);
     assert.match(bare, /dport 443 accept comment/);
     assert.match(late, /meta mark set meta mark & 0xf8ffffff \| 0x05000000 comment/, 'a recorded stateful pass');
     assert.match(lateBare, /meta mark set meta mark & 0xf8ffffff \| 0x01000000 comment/, 'a recorded stateless pass');
-    assert.doesNotMatch(blk, /ct mark/, 'block rules never create state');
+    assert.doesNotMatch(blk, /ct mark|keep_state/, 'block rules never create state');
     const chain = (name: string) => c.chains.find((x) => x.name === name)!;
     for (const name of ['input', 'fwd_in', 'fwd_out', 'output']) {
       assert.ok(chain(name).head.includes('ct state established,related ct mark & 0x00010000 == 0x00010000 accept'), name);

@@ -9,7 +9,7 @@
  * drop) and `output` (out, default pass). Rules run in AiFw's order, priority then created_at; a quick rule decides
  * at once, a non-quick one only records its verdict in two bits of the packet mark and the last match decides after
  * the chain (pf's last-match-wins). States: a pass rule that keeps state (AiFw's keep_state, the default, and
- * modulate/synproxy) marks its connection (KEEP_CT in the conntrack mark); established and related packets pass before
+ * modulate/synproxy) marks its connection (KEEP_CT in the conntrack mark; a quick one by `goto keep_state`); established and related packets pass before
  * any rule only on a marked connection, so a pass rule with `state_tracking: none` lets its own packets through and
  * nothing back. The default pass outbound keeps state, as AiFw's `pass out keep state`. Block rules never mark.
  */
@@ -32,6 +32,8 @@ const KEEP_OTHER_BITS = '0xf8ffffff';
 /** Conntrack mark: this connection was passed by a rule keeping state (pf's state entry). */
 export const KEEP_CT = '0x00010000';
 const keepState = `ct mark set ct mark | ${KEEP_CT}`;
+/** The chain a quick stateful pass goes to: one verdict per rule, so the rules cost no more than a plain accept. */
+const KEEP_CHAIN = 'keep_state';
 /** What pf's state table passes: packets of connections a stateful pass admitted (floating: on any interface). */
 const STATE_PASS = `ct state established,related ct mark & ${KEEP_CT} == ${KEEP_CT} accept`;
 
@@ -171,7 +173,7 @@ function verdicts(r: Rule, blockLogging: boolean): string[] {
     const bits = keepsState(r) ? PASS_KEEP_BITS : r.action === 'pass' ? PASS_BIT : r.action === 'block_return' ? RETURN_BITS : BLOCK_BIT;
     return [`${log}meta mark set meta mark & ${KEEP_OTHER_BITS} | ${bits}`];
   }
-  if (r.action === 'pass') return [`${log}${keepsState(r) ? `${keepState} ` : ''}accept`];
+  if (r.action === 'pass') return [`${log}${keepsState(r) ? `goto ${KEEP_CHAIN}` : 'accept'}`];
   if (r.action === 'block_return') return [`meta l4proto tcp ${log}reject with tcp reset`, `${log}reject`];
   return [`${log}drop`];
 }
@@ -285,6 +287,7 @@ export function compile(input: CompileInput): Compiled {
     { name: 'fwd_in', head: ['type filter hook forward priority filter; policy drop;', ...sys.fwdIn, 'jump geoip', ...resetMark, 'jump rules_in', ...lastMatchTail(nonQuick)], rules: [], tail: sys.fwdInTail },
     { name: 'fwd_out', head: ['type filter hook forward priority filter + 10; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: sys.outTail },
     { name: 'output', head: ['type filter hook output priority filter; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: sys.outTail },
+    { name: KEEP_CHAIN, head: [`${keepState} accept`], rules: [], tail: [] },
     { name: 'geoip', head: jumps(geoBlocks), rules: [], tail: [] },
     { name: 'rules_in', head: jumps(inBlocks), rules: [], tail: [] },
     { name: 'rules_out', head: jumps(outBlocks), rules: [], tail: [] },
