@@ -114,7 +114,7 @@ export function createDhcpClients(opts: { logger: Logger; pidDir: string; spawn?
         opts.logger.warn({ interface: name, code, signal, stderr: tail.trim() }, 'dhcp client exited; restarting');
         clients.delete(name);
         setTimeout(() => {
-          if (!clients.has(name) && !shut) ensure(name, wanted);
+          if (!clients.has(name) && !shut) restart(name, wanted);
         }, RESTART_MS).unref();
       });
     });
@@ -143,10 +143,18 @@ export function createDhcpClients(opts: { logger: Logger; pidDir: string; spawn?
     const running = clients.get(name);
     if (running && running.wanted.route === wanted.route) return;
     if (running) {
-      void halt(name, 'SIGKILL').then(() => start(name, wanted));
+      void halt(name, 'SIGKILL').then(() => restart(name, wanted));
       return;
     }
     start(name, wanted);
+  }
+  /** A start nobody awaits (a timer, a changed wish): a failure is logged, never thrown into the process. */
+  function restart(name: string, wanted: DhcpWanted) {
+    try {
+      if (!shut) start(name, wanted);
+    } catch (err) {
+      opts.logger.error({ err, interface: name }, 'dhcp client did not start');
+    }
   }
 
   return {
