@@ -151,6 +151,18 @@ describe('edge network and frame API', { skip }, () => {
       assert.equal((await call('GET', `/api/v1/logs?${q}`)).statusCode, 400, q);
     }
     assert.equal((await call('GET', '/api/v1/connections', viewer.headers)).statusCode, 200);
+    // One shape for the three lists: a page of the newest first, the total in the body and in X-Total-Count.
+    const ring = edgeServices(r.core).network.blocked;
+    for (const port of [1001, 1002, 1003]) {
+      ring.push({ timestamp: `2026-01-01T00:00:0${port - 1000}.000Z`, action: 'block', direction: 'in', interface: 'lan0', protocol: 'tcp', src_addr: '10.242.77.1', src_port: port, dst_addr: '10.242.77.2', dst_port: 22, rule: null });
+    }
+    const blockedPage = await call('GET', '/api/v1/blocked?src=10.242.77.1&limit=2&offset=1');
+    assert.deepEqual([blockedPage.json().total, blockedPage.json().limit, blockedPage.json().offset, blockedPage.headers['x-total-count']], [3, 2, 1, '3']);
+    assert.deepEqual(blockedPage.json().data.map((b: { src_port: number }) => b.src_port), [1002, 1001], 'newest first, from the offset');
+    const fwLogs = await call('GET', '/api/v1/logs?source=firewall&search=10.242.77.1&limit=1&offset=2');
+    assert.deepEqual([fwLogs.json().total, fwLogs.json().data.length, fwLogs.headers['x-total-count']], [3, 1, '3']);
+    assert.match(fwLogs.json().data[0].details, /10\.242\.77\.1:1001 ->/);
+    assert.equal(conns.headers['x-total-count'], String(conns.json().total));
     const logs = (await call('GET', '/api/v1/logs?source=audit&search=vlan')).json();
     assert.ok(logs.data.some((e: { action: string }) => e.action === 'edge.vlan.create'));
     assert.equal((await call('GET', '/api/v1/logs?source=kernel')).statusCode, 400);

@@ -93,11 +93,40 @@ describe('compiler', () => {
     const texts = rulesOf(c, 'in').map((r) => r.text);
     assert.match(texts[0], /meta l4proto tcp .*reject with tcp reset/);
     assert.match(texts[1], /reject comment/);
-    assert.match(texts[2], /log group 1 prefix "block " meta mark set meta mark & 0xfcffffff \| 0x02000000/);
+    assert.match(texts[2], /log group 1 prefix "block " meta mark set meta mark & 0xf8ffffff \| 0x02000000/);
     const input_ = c.chains.find((x) => x.name === 'input')!;
     assert.ok(input_.head.includes('meta mark & 0x03000000 == 0x02000000 drop'));
-    assert.ok(input_.head.includes('tcp dport { 8443 } accept'), 'the management port stays open');
+    assert.ok(input_.head.includes('tcp dport { 8443 } ct mark set ct mark | 0x00010000 accept'), 'the management port stays open, its answers too');
     assert.match(input_.head[0], /policy drop/);
+  });
+
+  test('state: only pass rules keeping state mark their connection; established packets pass only on marked ones', () => {
+    const none = { tracking: 'none' as const, policy: null, adaptive_timeouts: null, timeout_tcp: null, timeout_udp: null, timeout_icmp: null };
+    const c = compile(input({ rules: [
+      rule({ id: 'keep', priority: 1 }),
+      rule({ id: 'bare', priority: 2, state_options: none }),
+      rule({ id: 'late', priority: 3, quick: false }),
+      rule({ id: 'lateBare', priority: 4, quick: false, state_options: none }),
+      rule({ id: 'blk', priority: 5, action: 'block_drop' }),
+    ] }));
+    const [keep, bare, late, lateBare, blk] = rulesOf(c, 'in').map((r) => r.text);
+    assert.match(keep, /dport 443 goto keep_state comment/);
+    assert.deepEqual(c.chains.find((x) => x.name === 'keep_state')!.head, ['ct mark set ct mark | 0x00010000 accept'], 'the chain marks and accepts');
+    assert.doesNotMatch(bare, /ct mark|keep_state/);
+    assert.match(bare, /dport 443 accept comment/);
+    assert.match(late, /meta mark set meta mark & 0xf8ffffff \| 0x05000000 comment/, 'a recorded stateful pass');
+    assert.match(lateBare, /meta mark set meta mark & 0xf8ffffff \| 0x01000000 comment/, 'a recorded stateless pass');
+    assert.doesNotMatch(blk, /ct mark|keep_state/, 'block rules never create state');
+    const chain = (name: string) => c.chains.find((x) => x.name === name)!;
+    for (const name of ['input', 'fwd_in', 'fwd_out', 'output']) {
+      assert.ok(chain(name).head.includes('ct state established,related ct mark & 0x00010000 == 0x00010000 accept'), name);
+      assert.ok(!chain(name).head.includes('ct state established,related accept'), `${name}: no state pass for every connection`);
+    }
+    const tail = chain('fwd_in').head;
+    const keepTail = tail.indexOf('meta mark & 0x07000000 == 0x05000000 ct mark set ct mark | 0x00010000 accept');
+    assert.ok(keepTail > 0 && keepTail < tail.indexOf('meta mark & 0x03000000 == 0x01000000 accept'), 'the last match keeps state when it was a stateful pass');
+    assert.deepEqual(chain('output').tail, ['ct mark set ct mark | 0x00010000'], 'pass out keep state by default');
+    assert.deepEqual(chain('input').tail.length, 1);
   });
 
   test('a scheduled rule is in the ruleset only while its schedule is active', () => {

@@ -30,7 +30,7 @@ export const edgeModule: RampartModule = {
     };
   },
   // The firewall's schedule timer; the metrics series recorded while serving (the WebSocket starts the producer on
-  // its own too); the blocked-traffic reader (nflog) with the data plane on; the commit-confirm window outlives a
+  // its own too); the blocked-traffic reader (nflog) and the DHCP clients with the data plane on; the commit-confirm window outlives a
   // restart (an expired one reverts now, an open one is timed again).
   start: async (core) => {
     const edge = edgeServices(core);
@@ -39,10 +39,12 @@ export const edgeModule: RampartModule = {
     const reader = core.config.dataplane.enabled
       ? await edge.network.startBlockedReader().catch((err) => void core.logger.error({ err }, 'blocked-traffic reader (nflog) did not start'))
       : undefined;
+    const dhcp = core.config.dataplane.enabled ? await edge.network.startDhcp() : undefined;
     await edge.config.commitConfirm.resume();
     return {
       stop: async () => {
         await edge.config.commitConfirm.stop();
+        await dhcp?.stop();
         reader?.stop();
         await frame.stop();
         await firewall.stop();

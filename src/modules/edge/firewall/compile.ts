@@ -8,8 +8,10 @@
  * drop: deny inbound) and `fwd_out` (filter + 10, default pass); the box's own traffic goes through `input` (in, default
  * drop) and `output` (out, default pass). Rules run in AiFw's order, priority then created_at; a quick rule decides
  * at once, a non-quick one only records its verdict in two bits of the packet mark and the last match decides after
- * the chain (pf's last-match-wins). States: established and related packets pass before any rule (pf keeps state
- * for pass rules; block rules never create one).
+ * the chain (pf's last-match-wins). States: a pass rule that keeps state (AiFw's keep_state, the default, and
+ * modulate/synproxy) marks its connection (KEEP_CT in the conntrack mark; a quick one by `goto keep_state`); established and related packets pass before
+ * any rule only on a marked connection, so a pass rule with `state_tracking: none` lets its own packets through and
+ * nothing back. The default pass outbound keeps state, as AiFw's `pass out keep state`. Block rules never mark.
  */
 import type { Alias, GeoRule, NatRule, PortRange, Rule } from './firewall.model.js';
 import { emitAction, familyOf, tableOf } from './firewall.model.js';
@@ -22,7 +24,18 @@ export const NAT_TABLE = 'ip rampart_edge_nat';
 const PASS_BIT = '0x01000000';
 const BLOCK_BIT = '0x02000000';
 const RETURN_BITS = '0x03000000';
-const KEEP_OTHER_BITS = '0xfcffffff';
+/** Packet mark: the recorded (non-quick) pass keeps state; read with the verdict bits by the chain's tail. */
+const KEEP_BIT = '0x04000000';
+const PASS_KEEP_BITS = '0x05000000';
+const VERDICT_KEEP_BITS = '0x07000000';
+const KEEP_OTHER_BITS = '0xf8ffffff';
+/** Conntrack mark: this connection was passed by a rule keeping state (pf's state entry). */
+export const KEEP_CT = '0x00010000';
+const keepState = `ct mark set ct mark | ${KEEP_CT}`;
+/** The chain a quick stateful pass goes to: one verdict per rule, so the rules cost no more than a plain accept. */
+const KEEP_CHAIN = 'keep_state';
+/** What pf's state table passes: packets of connections a stateful pass admitted (floating: on any interface). */
+const STATE_PASS = `ct state established,related ct mark & ${KEEP_CT} == ${KEEP_CT} accept`;
 
 export interface CompileInput {
   rules: Rule[];
@@ -146,15 +159,21 @@ export function ruleMatches(r: Rule, side: 'in' | 'out', aliases: AliasIndex): s
   );
 }
 
+/**
+ * Whether a pass rule creates state: keep_state (AiFw's default) and modulate_state (Linux already randomises its
+ * sequence numbers) do; synproxy_state keeps state too (the SYN proxy itself is not compiled); none does not.
+ */
+export const keepsState = (r: Rule) => r.action === 'pass' && r.state_options.tracking !== 'none';
+
 /** nft statements for a verdict: quick ones decide now; others set the mark bits the chain's tail reads. */
 function verdicts(r: Rule, blockLogging: boolean): string[] {
   const logs = r.log || (r.action !== 'pass' && blockLogging) || r.action === 'block';
   const log = logs ? `log group ${NFLOG_GROUP} prefix "${r.action === 'pass' ? 'pass' : 'block'} " ` : '';
   if (!r.quick) {
-    const bits = r.action === 'pass' ? PASS_BIT : r.action === 'block_return' ? RETURN_BITS : BLOCK_BIT;
+    const bits = keepsState(r) ? PASS_KEEP_BITS : r.action === 'pass' ? PASS_BIT : r.action === 'block_return' ? RETURN_BITS : BLOCK_BIT;
     return [`${log}meta mark set meta mark & ${KEEP_OTHER_BITS} | ${bits}`];
   }
-  if (r.action === 'pass') return [`${log}accept`];
+  if (r.action === 'pass') return [`${log}${keepsState(r) ? `goto ${KEEP_CHAIN}` : 'accept'}`];
   if (r.action === 'block_return') return [`meta l4proto tcp ${log}reject with tcp reset`, `${log}reject`];
   return [`${log}drop`];
 }
@@ -189,6 +208,7 @@ function lastMatchTail(anyNonQuick: boolean): string[] {
   return [
     `meta mark & ${RETURN_BITS} == ${RETURN_BITS} meta l4proto tcp reject with tcp reset`,
     `meta mark & ${RETURN_BITS} == ${RETURN_BITS} reject`,
+    `meta mark & ${VERDICT_KEEP_BITS} == ${PASS_KEEP_BITS} ${keepState} accept`,
     `meta mark & ${RETURN_BITS} == ${PASS_BIT} accept`,
     `meta mark & ${RETURN_BITS} == ${BLOCK_BIT} drop`,
   ];
@@ -196,15 +216,18 @@ function lastMatchTail(anyNonQuick: boolean): string[] {
 
 /** The read-only rules around the user's (GET /api/v1/rules/system shows them). */
 export function systemRules(input: Pick<CompileInput, 'managementPorts' | 'blockLogging'>) {
-  const mgmt = input.managementPorts.length ? `tcp dport { ${input.managementPorts.join(', ')} } accept` : null;
+  const mgmt = input.managementPorts.length ? `tcp dport { ${input.managementPorts.join(', ')} } ${keepState} accept` : null;
   const logDrop = input.blockLogging ? `log group ${NFLOG_GROUP} prefix "block default " drop` : 'drop';
+  // Ping and the API keep state, so their answers pass whatever the operator's out rules say.
   return {
-    input: ['iif "lo" accept', 'ct state established,related accept', 'ct state invalid drop', 'icmp type echo-request accept',
+    input: ['iif "lo" accept', STATE_PASS, 'ct state invalid drop', `icmp type echo-request ${keepState} accept`,
       'icmpv6 type { echo-request, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept', ...(mgmt ? [mgmt] : [])],
     inputTail: [logDrop],
-    fwdIn: ['ct state established,related accept', 'ct state invalid drop'],
+    fwdIn: [STATE_PASS, 'ct state invalid drop'],
     fwdInTail: [logDrop],
-    out: ['ct state established,related accept'],
+    out: [STATE_PASS],
+    /** AiFw's default `pass out keep state`: what leaves unmatched passes (the policy) and keeps state. */
+    outTail: [keepState],
   };
 }
 
@@ -262,8 +285,9 @@ export function compile(input: CompileInput): Compiled {
   const chains: CompiledChain[] = [
     { name: 'input', head: ['type filter hook input priority filter; policy drop;', ...sys.input, 'jump geoip', ...resetMark, 'jump rules_in', ...lastMatchTail(nonQuick)], rules: [], tail: sys.inputTail },
     { name: 'fwd_in', head: ['type filter hook forward priority filter; policy drop;', ...sys.fwdIn, 'jump geoip', ...resetMark, 'jump rules_in', ...lastMatchTail(nonQuick)], rules: [], tail: sys.fwdInTail },
-    { name: 'fwd_out', head: ['type filter hook forward priority filter + 10; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: [] },
-    { name: 'output', head: ['type filter hook output priority filter; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: [] },
+    { name: 'fwd_out', head: ['type filter hook forward priority filter + 10; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: sys.outTail },
+    { name: 'output', head: ['type filter hook output priority filter; policy accept;', ...sys.out, ...resetMark, 'jump rules_out', ...lastMatchTail(nonQuick)], rules: [], tail: sys.outTail },
+    { name: KEEP_CHAIN, head: [`${keepState} accept`], rules: [], tail: [] },
     { name: 'geoip', head: jumps(geoBlocks), rules: [], tail: [] },
     { name: 'rules_in', head: jumps(inBlocks), rules: [], tail: [] },
     { name: 'rules_out', head: jumps(outBlocks), rules: [], tail: [] },

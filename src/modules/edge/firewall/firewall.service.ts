@@ -237,7 +237,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
       const rows = [
         ...sys.input.map((r) => ({ chain: 'input', rule: r })), ...sys.inputTail.map((r) => ({ chain: 'input', rule: r })),
         ...sys.fwdIn.map((r) => ({ chain: 'forward (in)', rule: r })), ...sys.fwdInTail.map((r) => ({ chain: 'forward (in)', rule: r })),
-        ...sys.out.map((r) => ({ chain: 'forward (out), output', rule: r })), { chain: 'forward (out), output', rule: 'accept (policy)' },
+        ...[...sys.out, ...sys.outTail].map((r) => ({ chain: 'forward (out), output', rule: r })), { chain: 'forward (out), output', rule: 'accept (policy)' },
       ];
       return rows.map((r, i) => ({ id: `system-${i + 1}`, ...r, description: describeSystem(r.rule) }));
     },
@@ -679,7 +679,8 @@ function ipVersionOf(r: Rule): Rule['ip_version'] {
 
 function describeSystem(rule: string): string {
   if (rule.startsWith('iif "lo"')) return 'loopback passes';
-  if (rule.startsWith('ct state established')) return 'packets of passed connections (state) pass';
+  if (rule.startsWith('ct state established')) return 'packets of connections a stateful pass admitted (state) pass';
+  if (rule.startsWith('ct mark set')) return 'what passes outbound keeps state (pass out keep state)';
   if (rule.startsWith('ct state invalid')) return 'invalid packets are dropped';
   if (rule.startsWith('icmp')) return 'ping and IPv6 neighbour discovery pass';
   if (rule.startsWith('tcp dport')) return "Rampart's own API stays reachable";

@@ -22,16 +22,17 @@ export function createBlockedRing(capacity = 10_000) {
       entries.push(entry);
       if (entries.length > capacity) entries.splice(0, entries.length - capacity);
     },
-    /** Newest first, filtered, one page. */
-    page(filter: { src?: string; dst?: string; protocol?: string; interface?: string }, limit: number, offset: number) {
-      const matching = entries
+    /** The entries matching every filter given, newest first. */
+    list(filter: { src?: string; dst?: string; protocol?: string; interface?: string }): BlockedEntry[] {
+      return entries
         .filter((e) => (!filter.src || e.src_addr === filter.src) && (!filter.dst || e.dst_addr === filter.dst))
         .filter((e) => (!filter.protocol || e.protocol === filter.protocol) && (!filter.interface || e.interface === filter.interface))
         .reverse();
-      return { total: matching.length, items: matching.slice(offset, offset + limit) };
     },
     recent(n: number) {
       return entries.slice(-n).reverse();
     },
   };
 }
+
+export type BlockedRing = ReturnType<typeof createBlockedRing>;

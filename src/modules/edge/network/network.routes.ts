@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { defineRoute, principalOf, type RouteContext, type RouteDefinition } from '../../../http/route.js';
-import type { BlockedEntry, createBlockedRing } from './blocked.js';
+import type { BlockedEntry, BlockedRing } from './blocked.js';
 import { interfaceConfigBody, routeBody, vlanBody, type NetworkService } from './network.service.js';
+import { pagedListRoute } from './paged-list.js';
 
 const tags = ['edge network'];
 const surface = 'edge' as const;
 const nameParam = z.object({ name: z.string().min(1).max(64) });
 const idParam = z.object({ id: z.string().uuid() });
-const page = (max: number, dflt: number) => ({
-  limit: z.coerce.number().int().min(1).max(max).default(dflt),
-  offset: z.coerce.number().int().min(0).default(0),
-});
 const data = <T extends z.ZodType>(schema: T) => z.object({ data: schema });
 const message = z.object({ message: z.string() });
 /** The write's comment (AiFw's "METHOD path") and who made it: the config version it saves records both. */
@@ -56,10 +53,33 @@ const blockedView = z.object({
 const logView = z.object({
   id: z.string(), timestamp: z.string(), action: z.string(), rule_id: z.string().nullable(), details: z.string(), source: z.enum(['firewall', 'audit']),
 }).describe('EdgeLogEntry');
-const paged = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+type LogEntry = z.input<typeof logView>;
+
+/** The firewall's blocked packets and the edge's audit entries as AiFw's log lines, newest first. */
+async function logEntries(core: Core, blocked: BlockedRing, source?: 'firewall' | 'audit', search?: string): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  if (source !== 'audit') {
+    blocked.recent(10_000).forEach((b: BlockedEntry, i) =>
+      entries.push({
+        id: `fw-${b.timestamp}-${i}`, timestamp: b.timestamp, action: b.action, rule_id: b.rule, source: 'firewall',
+        details: `${b.direction} ${b.interface} ${b.protocol} ${b.src_addr}:${b.src_port} -> ${b.dst_addr}:${b.dst_port}`,
+      }),
+    );
+  }
+  if (source !== 'firewall') {
+    const audit = await core.audit.list({}, { limit: 200 });
+    for (const e of audit.items.filter((a) => a.action.startsWith('edge.'))) {
+      entries.push({ id: e.id, timestamp: e.occurred_at, action: e.action, rule_id: e.resource_type === 'rule' ? e.resource_id : null, details: `${e.actor_name ?? e.actor_type} ${e.result}`, source: 'audit' });
+    }
+  }
+  return entries
+    .filter((e) => !search || `${e.action} ${e.details}`.toLowerCase().includes(search.toLowerCase()))
+    .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
+}
 
 /** AiFw's interfaces, VLANs, routes, connections, blocked traffic and logs (docs/edge.md). */
-export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnType<typeof createBlockedRing>): RouteDefinition<any>[] {
+export function networkRoutes(core: Core, net: NetworkService, blocked: BlockedRing): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/api/v1/interfaces', surface, permission: 'interfaces:read', tags,
@@ -193,58 +213,24 @@ export function networkRoutes(core: Core, net: NetworkService, blocked: ReturnTy
       handler: async () => ({ data: await net.systemRoutes() }),
     }),
 
-    defineRoute({
-      method: 'GET', path: '/api/v1/connections', surface, permission: 'connections:view', tags,
-      summary: 'The connection table from conntrack, ?limit (default 100, at most 10000) &offset; total in X-Total-Count and the body',
-      schema: { query: z.object({ ...page(10_000, 100), protocol: z.string().max(16).optional(), src: ip, dst: ip }), response: paged(connectionView) },
-      handler: async (ctx) => {
-        const { limit, offset, protocol, src, dst } = ctx.query;
-        const all = (await net.connections()).filter((f) => (!protocol || f.protocol === protocol) && (!src || f.src_addr === src) && (!dst || f.dst_addr === dst));
-        ctx.reply.header('x-total-count', String(all.length));
-        return { data: all.slice(offset, offset + limit), total: all.length, limit, offset };
-      },
+    pagedListRoute({
+      path: '/api/v1/connections', permission: 'connections:view', tags, summary: 'The connection table from conntrack',
+      defaultLimit: 100, maxLimit: 10_000, item: connectionView,
+      filters: { protocol: z.string().max(16).optional(), src: ip, dst: ip },
+      list: async ({ protocol, src, dst }) =>
+        (await net.connections()).filter((f) => (!protocol || f.protocol === protocol) && (!src || f.src_addr === src) && (!dst || f.dst_addr === dst)),
     }),
-    defineRoute({
-      method: 'GET', path: '/api/v1/blocked', surface, permission: 'connections:view', tags,
-      summary: 'Recently blocked packets, newest first; ?limit (100, at most 10000) &offset, filters src, dst, protocol, interface',
-      schema: { query: z.object({ ...page(10_000, 100), src: ip, dst: ip, protocol: z.string().max(16).optional(), interface: z.string().max(15).optional() }), response: paged(blockedView) },
-      handler: async (ctx) => {
-        const { limit, offset, ...filter } = ctx.query;
-        const { items, total } = blocked.page(filter, limit, offset);
-        ctx.reply.header('x-total-count', String(total));
-        return { data: items, total, limit, offset };
-      },
+    pagedListRoute({
+      path: '/api/v1/blocked', permission: 'connections:view', tags, summary: 'Recently blocked packets, newest first, filters src, dst, protocol, interface',
+      defaultLimit: 100, maxLimit: 10_000, item: blockedView,
+      filters: { src: ip, dst: ip, protocol: z.string().max(16).optional(), interface: z.string().max(15).optional() },
+      list: (filter) => blocked.list(filter),
     }),
-    defineRoute({
-      method: 'GET', path: '/api/v1/logs', surface, permission: 'logs:view', tags,
-      summary: 'Firewall (blocked packets) and audit log entries, newest first; ?limit (1000, at most 10000) &offset &source=firewall|audit &search',
-      schema: {
-        query: z.object({ ...page(10_000, 1000), source: z.enum(['firewall', 'audit']).optional(), search: z.string().max(200).optional() }),
-        response: paged(logView),
-      },
-      handler: async (ctx) => {
-        const { limit, offset, source, search } = ctx.query;
-        const entries: Array<{ id: string; timestamp: string; action: string; rule_id: string | null; details: string; source: string }> = [];
-        if (source !== 'audit') {
-          blocked.recent(10_000).forEach((b: BlockedEntry, i) =>
-            entries.push({
-              id: `fw-${b.timestamp}-${i}`, timestamp: b.timestamp, action: b.action, rule_id: b.rule, source: 'firewall',
-              details: `${b.direction} ${b.interface} ${b.protocol} ${b.src_addr}:${b.src_port} -> ${b.dst_addr}:${b.dst_port}`,
-            }),
-          );
-        }
-        if (source !== 'firewall') {
-          const audit = await core.audit.list({}, { limit: 200 });
-          for (const e of audit.items.filter((a) => a.action.startsWith('edge.'))) {
-            entries.push({ id: e.id, timestamp: e.occurred_at, action: e.action, rule_id: e.resource_type === 'rule' ? e.resource_id : null, details: `${e.actor_name ?? e.actor_type} ${e.result}`, source: 'audit' });
-          }
-        }
-        const matching = entries
-          .filter((e) => !search || `${e.action} ${e.details}`.toLowerCase().includes(search.toLowerCase()))
-          .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
-        ctx.reply.header('x-total-count', String(matching.length));
-        return { data: matching.slice(offset, offset + limit), total: matching.length, limit, offset };
-      },
+    pagedListRoute({
+      path: '/api/v1/logs', permission: 'logs:view', tags, summary: 'Firewall (blocked packets) and audit log entries, newest first, &source=firewall|audit &search',
+      defaultLimit: 1000, maxLimit: 10_000, item: logView,
+      filters: { source: z.enum(['firewall', 'audit']).optional(), search: z.string().max(200).optional() },
+      list: ({ source, search }) => logEntries(core, blocked, source, search),
     }),
   ];
 }

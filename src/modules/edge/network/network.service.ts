@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { EDGE_CHANGED, type EdgeChange, type EdgeHooks } from '../edge.types.js';
+import { createDhcpClients, type DhcpWanted } from './dhcp/dhcp-client.js';
 import { assertIfaceName, hostExec, readConnections, readLinks, readRoutes, type Exec, type Flow, type LinkInfo } from './host.js';
 
 /** The alias Rampart sets on links it created (VLANs), so it removes only its own. */
@@ -103,6 +105,7 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
     applies: () => core.config.dataplane.enabled,
   };
   const run = (cmd: string, args: string[]) => service.exec(cmd, args);
+  const dhcp = createDhcpClients({ logger: core.logger.child({ component: 'edge-dhcp' }), pidDir: join(core.config.data_dir, 'edge-dhcp') });
 
   async function list<T>(kind: Kind): Promise<Array<Row & { value: T }>> {
     const rows = await db().selectFrom('edge_net_items').selectAll().where('kind', '=', kind).orderBy('created_at').orderBy('id').execute();
@@ -178,7 +181,13 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
     return { link, cfg: (await find<InterfaceRow>('interface', { name }))?.value };
   }
 
+  const runsDhcp = (cfg: InterfaceConfig) => cfg.ipv4_mode === 'dhcp' && cfg.enabled !== false;
+  /** The offered router is the default route unless the configuration names a gateway. */
+  const dhcpWish = (cfg: InterfaceConfig): DhcpWanted => ({ route: !cfg.gateway });
+
   async function applyInterface(name: string, cfg: InterfaceConfig) {
+    // Leaving dhcp mode: the client releases its lease before the address changes.
+    if (!runsDhcp(cfg)) await dhcp.stop(name);
     if (cfg.mtu) await run('ip', ['link', 'set', 'dev', name, 'mtu', String(cfg.mtu)]);
     if (cfg.ipv4_mode === 'static' && cfg.ipv4_address) {
       await run('ip', ['-4', 'addr', 'flush', 'dev', name, 'scope', 'global']);
@@ -189,6 +198,25 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
     if (cfg.ipv6_address) await run('ip', ['-6', 'addr', 'replace', cfg.ipv6_address, 'dev', name]);
     if (cfg.enabled !== undefined) await run('ip', ['link', 'set', 'dev', name, cfg.enabled ? 'up' : 'down']);
     if (cfg.gateway) await run('ip', ['route', 'replace', 'default', 'via', cfg.gateway, 'dev', name]);
+    if (runsDhcp(cfg)) {
+      // Entering dhcp mode: the static addresses go (a running client's lease, an address with a lifetime, stays).
+      if (!dhcp.running().includes(name)) await run('ip', ['-4', 'addr', 'flush', 'dev', name, 'scope', 'global', 'permanent']);
+      dhcp.ensure(name, dhcpWish(cfg));
+    }
+  }
+
+  /**
+   * Reload's 'dhcp' step (and the start with the data plane on): a client runs on exactly the interfaces and VLANs
+   * in dhcp mode that exist here, enabled.
+   */
+  async function applyDhcp() {
+    if (!service.applies()) return;
+    const present = new Set((await readLinks(service.exec)).map((l) => l.name));
+    const wanted = new Map<string, DhcpWanted>();
+    for (const r of await list<InterfaceRow>('interface')) if (runsDhcp(r.value) && present.has(r.name)) wanted.set(r.name, dhcpWish(r.value));
+    for (const v of await list<VlanInput>('vlan')) if (v.value.enabled && v.value.ipv4_mode === 'dhcp' && present.has(v.name)) wanted.set(v.name, { route: true });
+    if (wanted.size && !dhcp.available()) throw errors.validation("ipv4_mode dhcp needs a DHCP client on this box: install Debian's busybox (or udhcpc)");
+    await dhcp.reconcile(wanted);
   }
 
   // ---- VLANs ----
@@ -212,7 +240,8 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
       if (!link) await run('ip', ['link', 'add', 'link', v.parent, 'name', name, 'type', 'vlan', 'id', String(v.vlan_id)]);
       await run('ip', ['link', 'set', 'dev', name, 'alias', MANAGED_ALIAS]);
       if (v.mtu) await run('ip', ['link', 'set', 'dev', name, 'mtu', String(v.mtu)]);
-      await run('ip', ['-4', 'addr', 'flush', 'dev', name, 'scope', 'global']);
+      // A VLAN in dhcp mode keeps its lease (the 'dhcp' step runs its client).
+      if (v.ipv4_mode !== 'dhcp') await run('ip', ['-4', 'addr', 'flush', 'dev', name, 'scope', 'global']);
       if (v.ipv4_mode === 'static' && v.ipv4_address) await run('ip', ['addr', 'add', v.ipv4_address, 'dev', name]);
       if (v.ipv6_address) await run('ip', ['-6', 'addr', 'replace', v.ipv6_address, 'dev', name]);
       await run('ip', ['link', 'set', 'dev', name, 'up']);
@@ -246,6 +275,8 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
 
   return {
     service,
+    dhcp,
+    applyDhcp,
     interfaces,
     async detailed() {
       return interfaces();
@@ -263,6 +294,9 @@ export function createNetworkService(core: Core, hooks: EdgeHooks) {
       checkInterfaceConfig(input);
       const { cfg } = await oneInterface(name);
       const existing = await find<InterfaceRow>('interface', { name });
+      if (service.applies() && runsDhcp(input) && !dhcp.available()) {
+        throw errors.validation("ipv4_mode dhcp needs a DHCP client on this box: install Debian's busybox (or udhcpc)");
+      }
       if (service.applies()) {
         try {
           await applyInterface(name, input);

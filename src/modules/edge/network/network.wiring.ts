@@ -12,6 +12,8 @@ export function wireNetwork(core: Core, hooks: EdgeHooks) {
   const blocked = createBlockedRing();
   hooks.sections.push(net.section('vlan', 'vlans'), net.section('route', 'static_routes'), net.section('interface', 'interfaces'));
   hooks.applySteps.push({ name: 'vlans', order: 10, apply: () => net.applyVlans() });
+  // After the VLANs (a VLAN may take its address by DHCP), before the firewall.
+  hooks.applySteps.push({ name: 'dhcp', order: 20, apply: () => net.applyDhcp() });
   hooks.interfaces = async () =>
     (await net.interfaces()).map((i) => ({ name: i.name, role: i.role, addresses: [i.ipv4, i.ipv6].filter((a): a is string => Boolean(a)) }));
   hooks.liveNetwork = async (): Promise<LiveNetwork> => {
@@ -36,5 +38,10 @@ export function wireNetwork(core: Core, hooks: EdgeHooks) {
   const spawner = { spawn: hostSpawn as Spawn };
   const startBlockedReader = () =>
     readNflog({ spawn: spawner.spawn, group: NFLOG_GROUP, logger: core.logger.child({ component: 'edge-nflog' }), onPacket: (e) => blocked.push(e) });
-  return { net, blocked, spawner, startBlockedReader };
+  /** With the data plane on (serve): the DHCP clients of the interfaces in dhcp mode; stop() ends them. */
+  const startDhcp = async () => {
+    await net.applyDhcp().catch((err) => core.logger.error({ err }, 'edge: DHCP clients did not start'));
+    return { stop: () => net.dhcp.shutdown() };
+  };
+  return { net, blocked, spawner, startBlockedReader, startDhcp };
 }

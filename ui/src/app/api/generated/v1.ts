@@ -1066,7 +1066,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recently blocked packets, newest first; ?limit (100, at most 10000) &offset, filters src, dst, protocol, interface */
+        /** Recently blocked packets, newest first, filters src, dst, protocol, interface; ?limit (100, at most 10000) &offset; total in X-Total-Count and the body */
         get: operations["getApiV1Blocked"];
         put?: never;
         post?: never;
@@ -1536,7 +1536,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The connection table from conntrack, ?limit (default 100, at most 10000) &offset; total in X-Total-Count and the body */
+        /** The connection table from conntrack; ?limit (100, at most 10000) &offset; total in X-Total-Count and the body */
         get: operations["getApiV1Connections"];
         put?: never;
         post?: never;
@@ -2524,7 +2524,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Firewall (blocked packets) and audit log entries, newest first; ?limit (1000, at most 10000) &offset &source=firewall|audit &search */
+        /** Firewall (blocked packets) and audit log entries, newest first, &source=firewall|audit &search; ?limit (1000, at most 10000) &offset; total in X-Total-Count and the body */
         get: operations["getApiV1Logs"];
         put?: never;
         post?: never;
