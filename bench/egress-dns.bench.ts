@@ -110,12 +110,14 @@ async function dnsPair(ctx: BenchContext): Promise<BenchmarkResult> {
   writeFileSync(loadFile, LOADGEN_SCRIPT);
   const lab = NetnsLab.create(['gw']);
   ctx.defer(() => lab.destroy());
-  const node = (file: string, args: string[] = []) => lab.spawn('gw', process.execPath, ['--import', 'tsx', file, ...args]);
+  const node = (file: string, args: string[] = [], flags: string[] = []) => lab.spawn('gw', process.execPath, [...flags, '--import', 'tsx', file, ...args]);
+  // BENCH_RAMPART_CPU_PROF profiles the proxy process (the side under test), not the load generator.
+  const profDir = ctx.settings.rampartCpuProfDir;
 
   const dnsmasq = lab.spawn('gw', '/usr/sbin/dnsmasq', ['--no-resolv', '--no-hosts', '--address=/api.example.com/203.0.113.10', '--address=/blocked.example.com/203.0.113.20',
     '--host-record=web.example.com,203.0.113.30', '--cname=alias.example.com,web.example.com', '--local-ttl=60', '--cache-size=10000',
     '--port', String(DNSMASQ_PORT), '--listen-address', '127.0.0.1', '--bind-interfaces', '--no-daemon', '--user=root']);
-  const proxy = node(proxyFile);
+  const proxy = node(proxyFile, [], profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
   const port = { direct: DNSMASQ_PORT, proxy: PROXY_PORT };
   await waitFor(proxy, 'ready', 30_000);
 
