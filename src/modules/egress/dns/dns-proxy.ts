@@ -154,12 +154,15 @@ class QueryHandler {
   private async forward(message: Buffer, q: AskedQuery, key: string, name: string, verdict: DnsVerdict, transport: 'udp' | 'tcp'): Promise<Reply> {
     let asking = this.inFlight.get(key);
     if (!asking) {
-      asking = this.upstreams.forward(message, q.question);
+      // Cached before it leaves the in-flight map, so a client asking meanwhile finds one or the other.
+      asking = this.upstreams
+        .forward(message, q.question)
+        .then((answer) => {
+          if (answer) this.answers.put(key, answer, name);
+          return answer;
+        })
+        .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, asking);
-      void asking.then((answer) => {
-        this.inFlight.delete(key);
-        if (answer) this.answers.put(key, answer, name);
-      });
     }
     const answer = await asking;
     if (!answer) return this.servfail(q);
