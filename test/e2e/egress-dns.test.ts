@@ -5,6 +5,9 @@
  * client has its answer; a denied name's address must be nowhere. The host's own ruleset is never touched.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pino from 'pino';
 import { compilePolicy } from '../../src/modules/egress/compiler/compile.js';
@@ -12,7 +15,7 @@ import { NFT_FAMILY, NFT_TABLE } from '../../src/modules/egress/compiler/compile
 import { createDnsCache } from '../../src/modules/egress/dns/dns-cache.js';
 import { createDnsProxy, type DnsDenyFinding, type DnsProxy } from '../../src/modules/egress/dns/dns-proxy.js';
 import { createNftDataplane } from '../../src/modules/egress/dataplane/nft.js';
-import { addresses, LOCAL_TTL, startDnsmasq, udpQuery } from '../helpers/dns-lab.js';
+import { addresses, bigAddresses, LOCAL_TTL, startDnsmasq, udpQuery } from '../helpers/dns-lab.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { NetnsLab } from '../helpers/netns.js';
 
@@ -20,7 +23,9 @@ const GRACE = 30;
 let lab: NetnsLab | undefined;
 let upstream: Awaited<ReturnType<typeof startDnsmasq>> | undefined;
 let proxy: DnsProxy | undefined;
+let tmp: string | undefined;
 after(async () => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
   await proxy?.stop();
   upstream?.proc.kill('SIGKILL');
   await lab?.destroy();
@@ -35,20 +40,39 @@ function setElements(set: string): Map<string, number> {
   return new Map(elements.map((e) => (typeof e === 'string' ? [e, Infinity] : [e.elem.val, e.elem.expires ?? Infinity])));
 }
 
-test('answers of allowed names land in the real nft set before the client gets them', { skip: skipUnlessPrograms('ip', 'nft', 'dnsmasq') }, async () => {
+test('answers of allowed names land in the real nft set before the client gets them; known addresses cost no nft call', { skip: skipUnlessPrograms('ip', 'nft', 'dnsmasq') }, async () => {
   requirePrograms('ip', 'nft', 'dnsmasq');
   lab = NetnsLab.create(['gw']);
-  const dataplane = createNftDataplane({ nftCommand: ['ip', 'netns', 'exec', lab.host('gw').netns, 'nft'] });
+  // Each nft run appends a line to nftCalls: what the warm path must not add to.
+  tmp = mkdtempSync(join(tmpdir(), 'rampart-dns-e2e-'));
+  const nftCalls = join(tmp, 'nft-calls');
+  writeFileSync(nftCalls, '');
+  const nftRuns = () => readFileSync(nftCalls, 'utf8').length;
+  const engine = createNftDataplane({ nftCommand: ['sh', '-c', 'echo >> "$0"; exec "$@"', nftCalls, 'ip', 'netns', 'exec', lab.host('gw').netns, 'nft'] });
+  // The real engine, watched: which addresses nft has confirmed, so a client can check its answer came after.
+  const confirmed = new Set<string>();
+  const dataplane = {
+    ...engine,
+    learn: async (set: string, ips: string[], seconds: number) => {
+      await engine.learn(set, ips, seconds);
+      ips.forEach((ip) => confirmed.add(ip));
+    },
+  };
   const compiled = compilePolicy({
     generation: 1,
     default_policy: 'deny',
     groups: [{
       id: 'office', policy_id: 'pol-1', mode: 'enforce', sources: ['127.0.0.1/32'], default_action: 'deny',
-      rules: [{ id: 'allow-api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } }],
+      rules: [
+        { id: 'allow-api', action: 'allow', match: { dns_hostname: '^api\\.example\\.com$' } },
+        { id: 'allow-more', action: 'allow', match: { dns_hostname: '^(web|alias|big)\\.example\\.com$' } },
+      ],
     }],
   });
   await dataplane.apply(compiled);
-  const set = compiled.dns.groups[0].rules.find((r) => r.id === 'allow-api')?.set;
+  const binding = compiled.dns.groups[0].rules.find((r) => r.id === 'allow-api')?.set;
+  // Both rules' addresses go into one nft set (same group, same shape).
+  const set = compiled.learned?.find((b) => b.name === binding)?.set ?? binding;
   assert.ok(set, 'the allow rule has a learned set');
   assert.equal(setElements(set).size, 0);
 
@@ -73,4 +97,22 @@ test('answers of allowed names land in the real nft set before the client gets t
   const table = lab.exec('gw', 'nft', ['list', 'table', NFT_FAMILY, NFT_TABLE]).stdout;
   assert.ok(!table.includes('203.0.113.20'), 'the denied name\'s address is in no set');
   assert.deepEqual(findings.map((f) => [f.finding_type, f.source_group, f.hostname]), [['dns_deny', 'office', 'blocked.example.com']]);
+
+  // Names asked at once: each client's addresses were confirmed by nft before its answer arrived.
+  const names = ['web.example.com', 'alias.example.com', 'big.example.com', 'web.example.com', 'big.example.com'];
+  await Promise.all(names.map(async (name) => {
+    const reply = await udpQuery(proxy!.address.port, name, 'A', { edns: 4096 });
+    const ips = addresses(reply.packet);
+    assert.ok(ips.length > 0, name);
+    assert.deepEqual(ips.filter((ip) => !confirmed.has(ip)), [], `${name}: answered before nft had its addresses`);
+  }));
+  const held = setElements(set);
+  for (const ip of ['203.0.113.30', ...bigAddresses]) assert.ok(held.has(ip), `${ip} in the set`);
+
+  // Known addresses: answered from the cache without waiting for (or calling) nft.
+  const [before, hits] = [nftRuns(), proxy.stats().cache_hits];
+  const warm = await Promise.all(Array.from({ length: 50 }, (_, i) => udpQuery(proxy!.address.port, i % 2 ? 'api.example.com' : 'alias.example.com', 'A', i % 2 ? {} : { edns: 4096 })));
+  assert.deepEqual([...new Set(warm.map((r) => addresses(r.packet).join()))].sort(), ['203.0.113.10', '203.0.113.30']);
+  assert.equal(nftRuns(), before, 'no nft call for addresses the set already holds');
+  assert.equal(proxy.stats().cache_hits - hits, 50, 'every one answered from the cache');
 });

@@ -145,6 +145,12 @@ test('addresses learned from DNS allow until their timeout, survive a re-apply, 
   const again = nftCalls();
   await dataplane.learn(set, [API], 3);
   assert.equal(nftCalls(), again, 'an address still learned for long enough costs no nft call');
+  // Asked again while the nft call adding it still runs: that call settles both, no second one.
+  const wave = nftCalls();
+  const first = dataplane.learn(set, ['198.18.1.1'], 30);
+  await new Promise((resolve) => setImmediate(resolve)); // the first call is under way (nft takes far longer than this turn)
+  await Promise.all([first, dataplane.learn(set, ['198.18.1.1'], 30)]);
+  assert.equal(nftCalls() - wave, 1, 'one nft call for an address asked twice');
 
   assert.equal(await connects(API, OPEN_PORT), true);
   assert.equal(await connects(OTHER, OPEN_PORT), false, 'only learned addresses');

@@ -117,6 +117,47 @@ describe('egress DNS proxy', { skip: skipUnlessPrograms(DNSMASQ) }, () => {
     assert.deepEqual(cache.entries().map((e) => e.hostname), ['alias.example.com']);
   });
 
+  test('a cached answer goes out with the client\'s id and letter case; EDNS0 and plain clients each get their own', async () => {
+    const port = proxy.address.port;
+    await udpQuery(port, 'api.example.com', 'A');
+    const mixed = await udpQuery(port, 'API.Example.COM', 'A', { id: 99 });
+    assert.equal(mixed.packet.id, 99);
+    assert.deepEqual(mixed.packet.questions?.map((q) => q.name), ['API.Example.COM']);
+    assert.deepEqual(addresses(mixed.packet), ['203.0.113.10']);
+    assert.equal(proxy.stats().cache_hits, 1);
+    // The cached answer still goes through the set, before the client has it.
+    assert.deepEqual(dataplane.learned.map((l) => l.set), ['dns_office_api', 'dns_office_api']);
+
+    const edns = await udpQuery(port, 'api.example.com', 'A', { edns: 1232 });
+    assert.deepEqual(edns.packet.additionals?.map((a) => a.type), ['OPT']);
+    const plain = await udpQuery(port, 'api.example.com', 'A');
+    assert.deepEqual(plain.packet.additionals, [], 'no OPT record for a client that sent none');
+    assert.equal(proxy.stats().cache_hits, 2);
+  });
+
+  test('clients asking the same uncached question at once share one upstream query', async () => {
+    const asked: number[] = [];
+    const slow = createSocket('udp4'); // answers every query after 100 ms, counting them
+    slow.on('message', (message, from) => {
+      const query = dnsPacket.decode(message);
+      asked.push(query.id!);
+      const answer = dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: query.questions,
+        answers: [{ type: 'A', name: query.questions![0].name, ttl: 60, data: '203.0.113.10' }] });
+      setTimeout(() => slow.send(answer, from.port, from.address), 100);
+    });
+    await new Promise<void>((resolve) => slow.bind(0, '127.0.0.1', resolve));
+    try {
+      const sharing = await start({ upstreams: [`127.0.0.1:${slow.address().port}`] });
+      const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => udpQuery(sharing.address.port, i % 2 ? 'API.example.com' : 'api.example.com', 'A', { id: 100 + i })));
+      assert.deepEqual(replies.map((r) => [r.packet.id, addresses(r.packet)]), Array.from({ length: 10 }, (_, i) => [100 + i, ['203.0.113.10']]));
+      assert.equal(asked.length, 1, 'one upstream query for ten clients');
+      await udpQuery(sharing.address.port, 'api.example.com', 'A');
+      assert.equal(asked.length, 1, 'then answered from the cache');
+    } finally {
+      slow.close();
+    }
+  });
+
   test('a name no rule allows gets NXDOMAIN (same id, question echoed, RA set) and a dns_deny finding', async () => {
     const reply = await udpQuery(proxy.address.port, 'blocked.example.com', 'A', { id: 31337 });
     assert.equal(reply.packet.id, 31337);

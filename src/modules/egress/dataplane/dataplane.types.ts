@@ -38,6 +38,11 @@ export interface Dataplane {
   apply(compiled: CompiledPolicy): Promise<ApplyOutcome>;
   /** Adds addresses to a DNS-learned set with a timeout; resolves once they are in (the DNS answer waits for it). */
   learn(set: string, ips: string[], timeoutSeconds: number): Promise<void>;
+  /**
+   * Whether every address is already in the set for about `timeoutSeconds` more (what `learn` would skip), so a
+   * DNS answer can go out without waiting for anything. Optional: without it the proxy always calls `learn`.
+   */
+  knows?(set: string, ips: string[], timeoutSeconds: number): boolean;
   /** The deny sets' elements with their counters. */
   readDenied(): Promise<DeniedTuple[]>;
   /** `nft list table` of Rampart's table, for sysdump and stats. */

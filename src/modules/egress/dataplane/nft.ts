@@ -33,6 +33,13 @@ function learnLines(set: string, elements: Map<string, number>): string[] {
   ];
 }
 
+/** Items that pass and items that do not. */
+function partition<T>(items: T[], pass: (item: T) => boolean): [T[], T[]] {
+  const [yes, no]: [T[], T[]] = [[], []];
+  for (const item of items) (pass(item) ? yes : no).push(item);
+  return [yes, no];
+}
+
 /** Generations compiled before learned sets were shared name each rule's own set, holding bare addresses. */
 function bindingsOf(compiled: CompiledPolicy): Map<string, LearnedBinding> {
   const bindings = compiled.learned ?? compiled.dns.groups.flatMap((g) => g.rules.flatMap((r) => (r.set ? [{ name: r.set, set: r.set, suffixes: [] }] : [])));
@@ -166,8 +173,10 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
 
   /** One nft call for every learn queued meanwhile; when it fails, each set is retried alone so one bad set fails only its callers. */
   async function flushLearned(): Promise<void> {
-    const batch = pending;
+    // Requests queued while the previous call wrote the same addresses are settled by it: no second nft call.
+    const [batch, settled] = partition(pending, (r) => r.ips.some((ip) => !learned.covers(r.set, ip, r.seconds)));
     pending = [];
+    settled.forEach((r) => r.resolve());
     if (!batch.length) return;
     try {
       await writeLearned(batch);
@@ -199,6 +208,11 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
           throw err;
         }
       }),
+
+    knows(set, ips, timeoutSeconds) {
+      const seconds = Math.max(1, Math.ceil(timeoutSeconds));
+      return bindings.has(set) && ips.every((ip) => learned.covers(set, ip, seconds));
+    },
 
     learn(set, ips, timeoutSeconds) {
       const seconds = Math.max(1, Math.ceil(timeoutSeconds));

@@ -1,24 +1,22 @@
 /**
  * Forwarding to the configured resolvers: each in order over UDP, over TCP when its UDP answer is truncated,
- * each bounded by the upstream timeout. One UDP socket per upstream carries every query in flight, told apart
- * by a fresh random id (the client's id goes back on the answer), so no socket is opened per query.
+ * each bounded by the upstream timeout. Each upstream has a small pool of connected UDP sockets carrying every
+ * query in flight, round robin, told apart by a fresh random id per query (the proxy puts the client's id back),
+ * so no socket is opened per query and an answer must match source address, port and id to be taken.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { connect, isIP } from 'node:net';
-import dnsPacket, { type DecodedPacket, type Question } from 'dns-packet';
-import { answersQuestion, isTruncated, rcodeOf, RCODE } from './dns-messages.js';
+import { RCODE } from './dns-messages.js';
+import { readAnswer, type WireAnswer } from './dns-wire.js';
 import { frame, FrameReader } from './tcp-framing.js';
 
-export interface UpstreamAnswer {
-  /** The upstream's bytes, id set back to the client's. */
-  message: Buffer;
-  decoded: DecodedPacket;
-}
-
 export interface Upstreams {
-  /** The first usable answer, or null when every upstream failed or timed out (the client gets SERVFAIL). */
-  forward(query: Buffer, question: Question): Promise<UpstreamAnswer | null>;
+  /**
+   * The first usable answer to `query` (a client's message; `question`: its question section, uncompressed), or
+   * null when every upstream failed or timed out (the client gets SERVFAIL). The answer carries the proxy's id.
+   */
+  forward(query: Buffer, question: Buffer): Promise<WireAnswer | null>;
   close(): void;
 }
 
@@ -26,6 +24,9 @@ interface Endpoint {
   host: string;
   port: number;
 }
+
+/** Sockets per upstream: more source ports for an off-path spoofer to guess, and 65,536 ids each. */
+const POOL_SIZE = 4;
 
 export function parseEndpoint(text: string): Endpoint {
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text.trim());
@@ -49,30 +50,45 @@ export function createUpstreams(addresses: string[], timeoutMs: number): Upstrea
   };
 }
 
+/** A server's failure answers: try the next upstream instead. */
+const failed = (answer: WireAnswer) => answer.rcode === RCODE.SERVFAIL || answer.rcode === RCODE.REFUSED;
+
+class UdpUpstream {
+  private readonly lanes: Lane[];
+  private next = 0;
+
+  constructor(private readonly endpoint: Endpoint, private readonly timeoutMs: number) {
+    this.lanes = Array.from({ length: POOL_SIZE }, () => new Lane(endpoint, timeoutMs));
+  }
+
+  async ask(query: Buffer, question: Buffer): Promise<WireAnswer | null> {
+    const lane = this.lanes[this.next];
+    this.next = (this.next + 1) % this.lanes.length;
+    const answer = await lane.ask(query, question);
+    if (!answer || !answer.truncated) return answer;
+    return tcpQuery(this.endpoint, query, question, this.timeoutMs);
+  }
+
+  close(): void {
+    for (const lane of this.lanes) lane.close();
+  }
+}
+
 interface Pending {
-  question: Question;
-  clientId: number;
-  resolve(answer: UpstreamAnswer | null): void;
+  question: Buffer;
+  resolve(answer: WireAnswer | null): void;
   timer: NodeJS.Timeout;
 }
 
-/** A server's failure answers: try the next upstream instead. */
-const failed = (message: Buffer) => rcodeOf(message) === RCODE.SERVFAIL || rcodeOf(message) === 5; // REFUSED
-
-class UdpUpstream {
+/** One connected UDP socket to the upstream and the queries in flight on it. */
+class Lane {
   private socket: Promise<Socket> | null = null;
   private current: Socket | null = null;
   private readonly pending = new Map<number, Pending>();
 
   constructor(private readonly endpoint: Endpoint, private readonly timeoutMs: number) {}
 
-  async ask(query: Buffer, question: Question): Promise<UpstreamAnswer | null> {
-    const answer = await this.overUdp(query, question);
-    if (!answer || !isTruncated(answer.message)) return answer;
-    return tcpQuery(this.endpoint, query, question, this.timeoutMs);
-  }
-
-  private overUdp(query: Buffer, question: Question): Promise<UpstreamAnswer | null> {
+  ask(query: Buffer, question: Buffer): Promise<WireAnswer | null> {
     if (this.pending.size >= 0xffff) return Promise.resolve(null);
     const socket = this.open();
     let id: number;
@@ -82,7 +98,7 @@ class UdpUpstream {
     outgoing.writeUInt16BE(id, 0);
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.settle(id, null), this.timeoutMs);
-      this.pending.set(id, { question, clientId: query.readUInt16BE(0), resolve, timer });
+      this.pending.set(id, { question, resolve, timer });
       socket.then(
         (s) => s.send(outgoing, (err) => err && this.settle(id, null)),
         () => this.settle(id, null),
@@ -127,11 +143,11 @@ class UdpUpstream {
     const id = message.readUInt16BE(0);
     const pending = this.pending.get(id);
     if (!pending) return;
-    const answer = decodeAnswer(message, pending.question, pending.clientId);
-    if (answer) this.settle(id, failed(message) ? null : answer); // a spoofed or garbled message is ignored: the real one may follow
+    const answer = readAnswer(message, pending.question);
+    if (answer) this.settle(id, failed(answer) ? null : answer); // a spoofed or garbled message is ignored: the real one may follow
   }
 
-  private settle(id: number, answer: UpstreamAnswer | null): void {
+  private settle(id: number, answer: WireAnswer | null): void {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
@@ -144,28 +160,14 @@ class UdpUpstream {
   }
 }
 
-function decodeAnswer(message: Buffer, question: Question, clientId: number): UpstreamAnswer | null {
-  let decoded: DecodedPacket;
-  try {
-    decoded = dnsPacket.decode(message);
-  } catch {
-    return null;
-  }
-  if (!answersQuestion(decoded, question)) return null;
-  message.writeUInt16BE(clientId, 0);
-  decoded.id = clientId;
-  return { message, decoded };
-}
-
 /** One query over a fresh TCP connection, for answers too long for UDP. */
-function tcpQuery(endpoint: Endpoint, query: Buffer, question: Question, timeoutMs: number): Promise<UpstreamAnswer | null> {
+function tcpQuery(endpoint: Endpoint, query: Buffer, question: Buffer, timeoutMs: number): Promise<WireAnswer | null> {
   return new Promise((resolve) => {
-    const clientId = query.readUInt16BE(0);
     const outgoing = Buffer.from(query);
     outgoing.writeUInt16BE(randomInt(0x10000), 0);
     const socket = connect({ host: endpoint.host, port: endpoint.port });
     const reader = new FrameReader();
-    const done = (answer: UpstreamAnswer | null) => {
+    const done = (answer: WireAnswer | null) => {
       clearTimeout(timer);
       socket.destroy();
       resolve(answer);
@@ -176,8 +178,8 @@ function tcpQuery(endpoint: Endpoint, query: Buffer, question: Question, timeout
       const [message] = reader.push(chunk);
       if (!message) return;
       if (message.length < 12 || message.readUInt16BE(0) !== outgoing.readUInt16BE(0)) return done(null);
-      const answer = decodeAnswer(Buffer.from(message), question, clientId);
-      done(answer && !failed(answer.message) ? answer : null);
+      const answer = readAnswer(Buffer.from(message), question);
+      done(answer && !failed(answer) ? answer : null);
     });
     socket.on('error', () => done(null));
     socket.on('close', () => done(null));
