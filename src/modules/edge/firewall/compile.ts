@@ -248,7 +248,10 @@ function ruleContext(r: Rule, aliases: AliasIndex, blockLogging: boolean): strin
 
 const samePorts = (a: PortRange | null, b: PortRange | null) => a === b || (!!a && !!b && a.start === b.start && a.end === b.end);
 
-/** Whether two versions of a rule compile to the same text (field by field: cheaper than hashing 10,000 rules). */
+/**
+ * Whether two versions of a rule compile to the same text (field by field: cheaper than hashing 10,000 rules). Every
+ * field ruleMatches, verdicts and comment read is here: a field the compiler starts reading must be added.
+ */
 function sameRuleText(a: Rule, b: Rule): boolean {
   const [m, n] = [a.rule_match, b.rule_match];
   return a.id === b.id && a.action === b.action && a.direction === b.direction && a.interface === b.interface && a.protocol === b.protocol &&
