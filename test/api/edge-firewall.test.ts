@@ -391,7 +391,7 @@ describe('compiled script', () => {
     await fw.apply();
     const script = fw.lastScript();
     assert.match(script, /table inet rampart_edge \{/);
-    assert.match(script, /set a_lan_4 \{ type ipv4_addr; flags interval; auto-merge; elements = \{ 10\.240\.1\.0\/24 \} \}/);
+    assert.match(script, /set a_lan_4 \{ type ipv4_addr; flags interval; elements = \{ 10\.240\.1\.0\/24 \} \}/);
     assert.match(script, /meta mark set meta mark & 0xf8ffffff \| 0x05000000/, 'a non-quick pass records its verdict (and that it keeps state)');
     assert.doesNotMatch(script, /table (ip|inet|ip6) (?!rampart_edge)/, 'no other table is named');
   });

@@ -17,6 +17,7 @@ import type { Alias, GeoRule, NatRule, PortRange, Rule } from './firewall.model.
 import { emitAction, familyOf, tableOf } from './firewall.model.js';
 import { errors } from '../../../core/errors.js';
 import { NFLOG_GROUP } from '../edge.types.js';
+import { addressElements as mergedAddresses, portElements } from './set-elements.js';
 
 export const FILTER_TABLE = 'inet rampart_edge';
 export const NAT_TABLE = 'ip rampart_edge_nat';
@@ -49,6 +50,48 @@ export interface CompileInput {
   countryNetworks(country: string): string[];
   /** TCP ports of Rampart's own API, passed in so default-deny does not lock the operator out. */
   managementPorts: number[];
+  /**
+   * What earlier compiles produced, reused where nothing it depends on changed (createCompileCache). Without one a
+   * compile starts cold; with or without, the output is the same.
+   */
+  cache?: CompileCache;
+}
+
+/** An alias as the compiler uses it: its merged elements per family (or its ports), computed once per content. */
+interface AliasView {
+  alias: Alias;
+  /** Families its address elements hold (none for an empty alias, and for port aliases). */
+  families: Array<4 | 6>;
+  v4: string[];
+  v6: string[];
+  ports: string[];
+}
+
+/**
+ * Per-object compile results, each kept with what it was compiled from: a rule's text depends on the rule's own
+ * fields, the type and families of the aliases it names and the block-logging setting (not on the aliases' entries:
+ * those live in sets); an alias's merged elements on its type, state and entries. Interfaces are named, not looked
+ * up, and schedules only decide whether a rule is in, so neither is part of a rule's text. A
+ * one-rule change then recompiles one rule, and the applier sees the other rules' very same strings.
+ */
+export interface CompileCache {
+  rules: Map<string, { rule: Rule; context: string; in: CompiledRule[]; out: CompiledRule[]; generation: number }>;
+  /** Bumped by every compile: entries not reached by the latest one are dropped. */
+  generation: number;
+  aliases: Map<string, AliasView>;
+  /** A country's merged elements per family, keyed by the geo-IP database's own array (the same while it is loaded). */
+  geo: WeakMap<string[], { 4: string[]; 6: string[] }>;
+}
+
+export const createCompileCache = (): CompileCache => ({ rules: new Map(), aliases: new Map(), geo: new WeakMap(), generation: 0 });
+
+function geoElements(nets: string[], cache: CompileCache): { 4: string[]; 6: string[] } {
+  let hit = cache.geo.get(nets);
+  if (!hit) {
+    hit = { 4: mergedAddresses(nets.filter((e) => familyOf(e) === 4), 4), 6: mergedAddresses(nets.filter((e) => familyOf(e) === 6), 6) };
+    cache.geo.set(nets, hit);
+  }
+  return hit;
 }
 
 export interface CompiledSet {
@@ -81,9 +124,11 @@ export interface Compiled {
   scheduledOut: string[];
 }
 
+/** Code-unit order: RFC 3339 times and UUIDs sort the same as with localeCompare, which is many times slower. */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** AiFw's order: priority ascending, then created_at. */
-export const byRuleOrder = (a: Rule, b: Rule) => a.priority - b.priority || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
-export const byCreated = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+export const byRuleOrder = (a: Rule, b: Rule) => a.priority - b.priority || cmp(a.created_at, b.created_at) || cmp(a.id, b.id);
+export const byCreated = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) => cmp(a.created_at, b.created_at) || cmp(a.id, b.id);
 
 /** Set names: alias names may hold '-', which nft takes in identifiers after the first character. */
 export const aliasSet = (name: string, family: 4 | 6) => `a_${name}_${family}`;
@@ -94,21 +139,49 @@ const l4 = (proto: Rule['protocol']): string | null =>
   ({ tcp: 'meta l4proto tcp', udp: 'meta l4proto udp', 'tcp/udp': 'meta l4proto { tcp, udp }', icmp: 'meta l4proto icmp', icmp6: 'meta l4proto ipv6-icmp', esp: 'meta l4proto esp', ah: 'meta l4proto ah', gre: 'meta l4proto gre', any: null })[proto];
 
 const range = (r: PortRange) => (r.start === r.end ? String(r.start) : `${r.start}-${r.end}`);
-const portAliasElements = (a: Alias) => (a.enabled ? a.entries : []);
-const addressElements = (a: Alias) => (!a.enabled ? [] : a.alias_type === 'url_table' ? a.resolved : a.entries);
+const addressEntries = (a: Alias) => (!a.enabled ? [] : a.alias_type === 'url_table' ? a.resolved : a.entries);
 
-type AliasIndex = Map<string, Alias>;
+type AliasIndex = Map<string, AliasView>;
+
+function aliasView(alias: Alias): AliasView {
+  if (alias.alias_type === 'port') return { alias, families: [], v4: [], v6: [], ports: portElements(alias.enabled ? alias.entries : []) };
+  const entries = addressEntries(alias);
+  const v4 = mergedAddresses(entries.filter((e) => familyOf(e) === 4), 4);
+  const v6 = mergedAddresses(entries.filter((e) => familyOf(e) === 6), 6);
+  const families = ([4, 6] as const).filter((f) => (f === 4 ? v4 : v6).length > 0);
+  return { alias, families, v4, v6, ports: [] };
+}
+
+const sameList = (a: string[], b: string[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+const sameAliasContent = (a: Alias, b: Alias) =>
+  a.name === b.name && a.alias_type === b.alias_type && a.enabled === b.enabled && sameList(a.entries, b.entries) && sameList(a.resolved, b.resolved);
+
+/** Every alias's view, from the cache when its content is the same as when it was computed. */
+function aliasIndex(aliases: Alias[], cache: CompileCache): AliasIndex {
+  const index: AliasIndex = new Map();
+  const seen = new Set<string>();
+  for (const a of aliases) {
+    let view = cache.aliases.get(a.id);
+    if (!view || !sameAliasContent(view.alias, a)) {
+      view = aliasView(a);
+      cache.aliases.set(a.id, view);
+    }
+    index.set(a.name, view);
+    seen.add(a.id);
+  }
+  for (const id of cache.aliases.keys()) if (!seen.has(id)) cache.aliases.delete(id);
+  return index;
+}
 
 /** Families an address can match: a literal's own, an address alias's present ones (v4 when empty), or any. */
 function familiesOf(addr: string, aliases: AliasIndex): Array<4 | 6> | null {
   if (addr === 'any') return null;
   const table = tableOf(addr);
   if (!table) return [familyOf(addr)];
-  const alias = aliases.get(table);
-  if (!alias) throw errors.validation(`unknown alias ${table}`);
-  if (alias.alias_type === 'port') throw errors.validation(`alias ${table} is a port alias: use it as src_port_alias or dst_port_alias`);
-  const fams = new Set(addressElements(alias).map(familyOf));
-  return fams.size === 0 ? [4] : ([4, 6] as const).filter((f) => fams.has(f));
+  const view = aliases.get(table);
+  if (!view) throw errors.validation(`unknown alias ${table}`);
+  if (view.alias.alias_type === 'port') throw errors.validation(`alias ${table} is a port alias: use it as src_port_alias or dst_port_alias`);
+  return view.families.length === 0 ? [4] : view.families;
 }
 
 function addrMatch(side: 'saddr' | 'daddr', addr: string, invert: boolean, family: 4 | 6): string {
@@ -119,7 +192,7 @@ function addrMatch(side: 'saddr' | 'daddr', addr: string, invert: boolean, famil
 
 function portMatch(side: 'sport' | 'dport', portRange: PortRange | null, alias: string | null, aliases: AliasIndex): string | null {
   if (alias) {
-    const a = aliases.get(alias);
+    const a = aliases.get(alias)?.alias;
     if (!a) throw errors.validation(`unknown alias ${alias}`);
     if (a.alias_type !== 'port') throw errors.validation(`alias ${alias} is not a port alias`);
     return `th ${side} @${portSet(alias)}`;
@@ -131,7 +204,7 @@ function portMatch(side: 'sport' | 'dport', portRange: PortRange | null, alias: 
  * The matching part of a rule, one text per address family it needs (none when its families cannot meet: an IPv4
  * literal against an IPv6-only alias matches nothing). Throws a 400 for rules nftables cannot express.
  */
-export function ruleMatches(r: Rule, side: 'in' | 'out', aliases: AliasIndex): string[] {
+function ruleMatches(r: Rule, side: 'in' | 'out', aliases: AliasIndex): string[] {
   const m = r.rule_match;
   const hasPorts = m.src_port || m.dst_port || r.src_port_alias || r.dst_port_alias;
   if (hasPorts && !['tcp', 'udp', 'tcp/udp'].includes(r.protocol)) throw errors.validation('ports need protocol tcp, udp or tcp/udp');
@@ -182,24 +255,65 @@ function comment(key: string, label: string | null): string {
   return `comment "${key}${label ? ` ${label}` : ''}"`;
 }
 
-function compileRules(rules: Rule[], side: 'in' | 'out', input: CompileInput, aliases: AliasIndex, out: string[]): CompiledRule[] {
+/** What a rule's text depends on besides the rule: the type and families of the aliases it names, block logging. */
+function ruleContext(r: Rule, aliases: AliasIndex, blockLogging: boolean): string {
+  let out = blockLogging ? 'L' : '-';
+  for (const name of [tableOf(r.rule_match.src_addr), tableOf(r.rule_match.dst_addr), r.src_port_alias, r.dst_port_alias]) {
+    const view = name ? aliases.get(name) : undefined;
+    out += view ? `|${view.alias.alias_type}:${view.families.join('')}` : '|';
+  }
+  return out;
+}
+
+const samePorts = (a: PortRange | null, b: PortRange | null) => a === b || (!!a && !!b && a.start === b.start && a.end === b.end);
+
+/**
+ * Whether two versions of a rule compile to the same text (field by field: cheaper than hashing 10,000 rules). Every
+ * field ruleMatches, verdicts and comment read is here: a field the compiler starts reading must be added.
+ */
+function sameRuleText(a: Rule, b: Rule): boolean {
+  const [m, n] = [a.rule_match, b.rule_match];
+  return a.id === b.id && a.action === b.action && a.direction === b.direction && a.interface === b.interface && a.protocol === b.protocol &&
+    m.src_addr === n.src_addr && m.dst_addr === n.dst_addr && samePorts(m.src_port, n.src_port) && samePorts(m.dst_port, n.dst_port) &&
+    a.src_invert === b.src_invert && a.dst_invert === b.dst_invert && a.log === b.log && a.quick === b.quick && a.label === b.label &&
+    a.src_port_alias === b.src_port_alias && a.dst_port_alias === b.dst_port_alias;
+}
+
+function compileRule(r: Rule, side: 'in' | 'out', input: CompileInput, aliases: AliasIndex): CompiledRule[] {
+  if (r.direction !== 'any' && r.direction !== side) return [];
   const compiled: CompiledRule[] = [];
+  let n = 0;
+  for (const match of ruleMatches(r, side, aliases)) {
+    for (const verdict of verdicts(r, input.blockLogging)) {
+      const key = `${r.id}.${side}${n++}`;
+      compiled.push({ key, text: `${match ? `${match} ` : ''}${verdict} ${comment(key, r.label)}` });
+    }
+  }
+  return compiled;
+}
+
+/** The active rules' compiled texts per side, in the given order; rules whose schedule is inactive are listed in `out`. */
+function compileRules(rules: Rule[], input: CompileInput, aliases: AliasIndex, cache: CompileCache, out: string[]) {
+  const sides = { in: [] as CompiledRule[], out: [] as CompiledRule[] };
+  const generation = ++cache.generation;
   for (const r of rules) {
     if (r.status !== 'active') continue;
-    if (r.direction !== 'any' && r.direction !== side) continue;
     if (r.schedule_id && !input.activeSchedules.has(r.schedule_id)) {
       out.push(r.id);
       continue;
     }
-    let n = 0;
-    for (const match of ruleMatches(r, side, aliases)) {
-      for (const verdict of verdicts(r, input.blockLogging)) {
-        const key = `${r.id}.${side}${n++}`;
-        compiled.push({ key, text: `${match ? `${match} ` : ''}${verdict} ${comment(key, r.label)}` });
-      }
+    const context = ruleContext(r, aliases, input.blockLogging);
+    let hit = cache.rules.get(r.id);
+    if (!hit || hit.context !== context || !sameRuleText(hit.rule, r)) {
+      hit = { rule: r, context, in: compileRule(r, 'in', input, aliases), out: compileRule(r, 'out', input, aliases), generation };
+      cache.rules.set(r.id, hit);
     }
+    hit.generation = generation;
+    for (const c of hit.in) sides.in.push(c);
+    for (const c of hit.out) sides.out.push(c);
   }
-  return compiled;
+  for (const [id, entry] of cache.rules) if (entry.generation !== generation) cache.rules.delete(id);
+  return sides;
 }
 
 /** The tail of a rules chain: pf's last match among non-quick rules. */
@@ -232,39 +346,69 @@ export function systemRules(input: Pick<CompileInput, 'managementPorts' | 'block
 }
 
 /**
- * Rules sit in blocks of BLOCK rules, chains the parent jumps to in order (same verdicts: accept and drop end the
- * hook, a block falling off its end returns). A change rewrites only its block (`flush chain` + `add rule`), which
- * needs no rule handles: nft never has to read the whole ruleset back, and the kernel rebuilds one small chain.
+ * Rules sit in blocks, chains the parent jumps to in order (same verdicts: accept and drop end the hook, a block
+ * falling off its end returns). A change rewrites only its block (`flush chain` + `add rule`), which needs no rule
+ * handles: nft never has to read the whole ruleset back, and the kernel rebuilds one small chain. Where a block ends
+ * is decided by its rules' keys (after a key whose hash is 0 modulo BLOCK, so BLOCK rules on average, and at
+ * MAX_BLOCK at most), and a block is named after its first key: a rule added, removed or moved changes the block
+ * it lands in or leaves, not every block after it as fixed-size blocks would.
  */
 export const BLOCK = 64;
+export const MAX_BLOCK = 4 * BLOCK;
+
+/** FNV-1a, 32 bits: cheap and stable across runs. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 function blocks(prefix: string, rules: CompiledRule[]): CompiledChain[] {
   const out: CompiledChain[] = [];
-  for (let i = 0; i < rules.length; i += BLOCK) out.push({ name: `${prefix}_${i / BLOCK}`, head: [], rules: rules.slice(i, i + BLOCK), tail: [], parent: prefix });
+  const names = new Set<string>();
+  let start = 0;
+  const close = (end: number) => {
+    let name = `${prefix}_${hash32(rules[start].key).toString(36)}`;
+    // Two first keys hashing alike (rare): the later block takes a suffix.
+    for (let n = 2; names.has(name); n++) name = `${prefix}_${hash32(rules[start].key).toString(36)}_${n}`;
+    names.add(name);
+    out.push({ name, head: [], rules: rules.slice(start, end), tail: [], parent: prefix });
+    start = end;
+  };
+  for (let i = 0; i < rules.length; i++) {
+    if (hash32(rules[i].key) % BLOCK === 0 || i + 1 - start === MAX_BLOCK) close(i + 1);
+  }
+  if (start < rules.length) close(rules.length);
   return out;
 }
 
 /** The user rules of one parent chain ('in', 'out', 'geo'), in evaluation order. */
 export const rulesOf = (c: Compiled, parent: 'in' | 'out' | 'geo'): CompiledRule[] => c.chains.filter((ch) => ch.parent === parent).flatMap((ch) => ch.rules);
 
+/**
+ * An address alias's sets: one per family its elements hold; an empty alias keeps its IPv4 set (rules naming it
+ * match on IPv4 and see it empty). No IPv6 set for an IPv4-only alias: the kernel finds a rule's set by name among
+ * all of the table's, so every unused set slows every rule added.
+ */
+function aliasSets(view: AliasView): CompiledSet[] {
+  const { alias } = view;
+  if (alias.alias_type === 'port') return [{ name: portSet(alias.name), type: 'inet_service', elements: view.ports }];
+  const families = view.families.length ? view.families : [4 as const];
+  return families.map((f) => ({ name: aliasSet(alias.name, f), type: f === 4 ? 'ipv4_addr' : 'ipv6_addr', elements: f === 4 ? view.v4 : view.v6 }));
+}
+
 export function compile(input: CompileInput): Compiled {
-  const aliases: AliasIndex = new Map(input.aliases.map((a) => [a.name, a]));
+  const cache = input.cache ?? createCompileCache();
+  const aliases = aliasIndex(input.aliases, cache);
   const sets: CompiledSet[] = [];
-  for (const a of [...input.aliases].sort((x, y) => x.name.localeCompare(y.name))) {
-    if (a.alias_type === 'port') {
-      sets.push({ name: portSet(a.name), type: 'inet_service', elements: portAliasElements(a) });
-      continue;
-    }
-    const elements = addressElements(a);
-    sets.push({ name: aliasSet(a.name, 4), type: 'ipv4_addr', elements: elements.filter((e) => familyOf(e) === 4) });
-    sets.push({ name: aliasSet(a.name, 6), type: 'ipv6_addr', elements: elements.filter((e) => familyOf(e) === 6) });
-  }
+  for (const a of [...input.aliases].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) sets.push(...aliasSets(aliases.get(a.name)!));
   const geo = input.geoip.filter((g) => g.status === 'active');
   const geoRules: CompiledRule[] = [];
   for (const g of [...geo].sort(byCreated)) {
-    const nets = input.countryNetworks(g.country);
+    const nets = geoElements(input.countryNetworks(g.country), cache);
     for (const family of [4, 6] as const) {
       const name = geoSet(g.country, family);
-      if (!sets.some((s) => s.name === name)) sets.push({ name, type: family === 4 ? 'ipv4_addr' : 'ipv6_addr', elements: nets.filter((e) => familyOf(e) === family) });
+      if (!sets.some((s) => s.name === name)) sets.push({ name, type: family === 4 ? 'ipv4_addr' : 'ipv6_addr', elements: nets[family] });
       const key = `${g.id}.${family}`;
       const verdict = g.action === 'allow' ? 'accept' : `log group ${NFLOG_GROUP} prefix "block geoip " drop`;
       geoRules.push({ key, text: `${family === 4 ? 'ip' : 'ip6'} saddr @${name} ${verdict} ${comment(key, g.label)}` });
@@ -273,8 +417,7 @@ export function compile(input: CompileInput): Compiled {
 
   const ordered = [...input.rules].sort(byRuleOrder);
   const scheduledOut: string[] = [];
-  const rulesIn = compileRules(ordered, 'in', input, aliases, scheduledOut);
-  const rulesOut = compileRules(ordered, 'out', input, aliases, []);
+  const { in: rulesIn, out: rulesOut } = compileRules(ordered, input, aliases, cache, scheduledOut);
   const nonQuick = ordered.some((r) => r.status === 'active' && !r.quick);
   const sys = systemRules(input);
   const resetMark = nonQuick ? [`meta mark set meta mark & ${KEEP_OTHER_BITS}`] : [];
@@ -315,8 +458,7 @@ export function compileNat(nat: NatRule[], aliases: AliasIndex = new Map()): str
   // Sets live per table: the NAT table carries its own copy of each address alias its rules name.
   const referenced = [...new Set(nat.filter((n) => n.status === 'active').flatMap((n) => [tableOf(n.src_addr), tableOf(n.dst_addr)]).filter((t): t is string => !!t))].sort();
   const sets = referenced.map((name) => {
-    const a = aliases.get(name);
-    return setText({ name: aliasSet(name, 4), type: 'ipv4_addr', elements: a ? addressElements(a).filter((e) => familyOf(e) === 4) : [] });
+    return setText({ name: aliasSet(name, 4), type: 'ipv4_addr', elements: aliases.get(name)?.v4 ?? [] });
   });
   const post: string[] = [];
   for (const n of [...nat].sort(byCreated)) {
@@ -370,10 +512,12 @@ export function compileNat(nat: NatRule[], aliases: AliasIndex = new Map()): str
   ];
 }
 
+/** A set's declaration: intervals (prefixes and ranges), merged by the compiler (set-elements.ts), so no auto-merge. */
+export const setDeclaration = (s: CompiledSet) => `type ${s.type}; flags interval;`;
+
 function setText(s: CompiledSet): string {
-  const flags = s.type === 'inet_service' ? 'flags interval;' : 'flags interval; auto-merge;';
   const elements = s.elements.length ? ` elements = { ${s.elements.join(', ')} }` : '';
-  return `  set ${s.name} { type ${s.type}; ${flags}${elements} }`;
+  return `  set ${s.name} { ${setDeclaration(s)}${elements} }`;
 }
 
 function chainText(c: CompiledChain): string {

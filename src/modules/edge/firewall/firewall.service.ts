@@ -9,7 +9,7 @@ import type { Core } from '../../../core/index.js';
 import { errors, RampartError } from '../../../core/errors.js';
 import { EDGE_CHANGED, type ConfigSection, type EdgeChange, type EdgeHooks, type PendingKind } from '../edge.types.js';
 import { NftApplier, type ApplyOutcome } from './apply.js';
-import { byCreated, byRuleOrder, compile, fullScript, natTableText, systemRules, type Compiled, type CompileInput } from './compile.js';
+import { byCreated, byRuleOrder, compile, createCompileCache, fullScript, natTableText, systemRules, type Compiled, type CompileInput } from './compile.js';
 import {
   familyOf, parseAction, parseAddress, parseAliasEntries, parseAliasName, parseAliasType, parseCidr, parseCountry, parseDirection,
   parseInterface, parseLabel, parseNatType, parseText, parseProtocol, parseRange, parseStatus, parseTracking, parseUrlTableText, tableOf,
@@ -92,17 +92,21 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     return listen.startsWith('unix:') || !m ? [] : [Number(m[1])];
   }
 
+  // Rules and aliases compiled before are reused while their content is the same (a reload after one change
+  // recompiles that one; the applier then sends only what differs).
+  const compileCache = createCompileCache();
   function compileSnapshot(s: Snapshot, active: Set<string>): Compiled {
     const input: CompileInput = {
       rules: s.rules, aliases: s.aliases, nat: s.nat, geoip: s.geoip, activeSchedules: active, blockLogging: s.blockLogging,
-      countryNetworks: (c) => geo.networks(c), managementPorts: managementPorts(),
+      countryNetworks: (c) => geo.networks(c), managementPorts: managementPorts(), cache: compileCache,
     };
     return compile(input);
   }
 
   // ---- apply ----
   let applied: { snapshot: Snapshot; active: Set<string>; compiled: Compiled } | null = null;
-  let lastScript = '';
+  /** The script of the last apply, rendered when asked for (3 MB for a large ruleset: not on every apply). */
+  let lastScript: { compiled: Compiled; text: string | null } | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   /** One apply at a time, in order (reload, a schedule boundary, a url_table refresh). */
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -127,7 +131,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
     }
     if (dataplane && !applied) await store.setSetting('applied_to_host', true, core.now().toISOString());
     applied = { snapshot, active, compiled };
-    lastScript = fullScript(compiled);
+    lastScript = { compiled, text: null };
     return outcome;
   }
 
@@ -643,7 +647,11 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
   return {
     rules, aliases, schedules, nat, geoip, sections, apply, tick, start, counts, clock,
     /** The script of the last apply (or check), for inspection. */
-    lastScript: () => lastScript,
+    lastScript: () => {
+      if (!lastScript) return '';
+      lastScript.text ??= fullScript(lastScript.compiled);
+      return lastScript.text;
+    },
     compileStored: async () => {
       const s = await load();
       return compileSnapshot(s, activeSchedules(s, clock()));

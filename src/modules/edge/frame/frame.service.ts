@@ -168,10 +168,12 @@ export function createFrameService(core: Core, hooks: EdgeHooks) {
   }
 
   function broadcast(text: string) {
+    // Encoded once for every socket: ws would turn the string into UTF-8 bytes again for each send.
+    const bytes = Buffer.from(text);
     for (const socket of sockets) {
       // A client that cannot keep up is dropped rather than buffered without limit.
       if (socket.bufferedAmount > 4 * 1024 * 1024) socket.terminate();
-      else socket.send(text);
+      else socket.send(bytes, { binary: false });
     }
   }
 
