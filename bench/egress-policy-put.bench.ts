@@ -111,7 +111,8 @@ async function putLatency(ctx: BenchContext): Promise<BenchmarkResult> {
   const dir = ctx.tmpDir('rampart-bench-egress-');
   const socketPath = join(dir, 'rampart.sock');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
-  const gateway = lab.spawn('gateway', process.execPath, [join(repoRoot, 'bin/rampart.js'), 'serve', '--insecure-http', '--data-dir', dir,
+  const profDir = ctx.settings.rampartCpuProfDir;
+  const gateway = lab.spawn('gateway', process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), join(repoRoot, 'bin/rampart.js'), 'serve', '--insecure-http', '--data-dir', dir,
     '--listen', `unix:${socketPath}`, '--metrics-listen', '127.0.0.1:0'], {
     ...env,
     RAMPART_LOG_LEVEL: ctx.settings.rampartLogLevel,

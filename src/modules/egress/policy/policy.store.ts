@@ -31,6 +31,11 @@ export function policyJson(policy: PolicyConfig): string {
   return frame.replace(JSON.stringify(GROUPS_MARK), () => `[${groups.join(',')}]`);
 }
 
+/** JSON.stringify(value) of a value holding a policy (a record as the API answers it), the policy's text made by policyJson. */
+export function withPolicyJson(value: { policy: PolicyConfig }): string {
+  return JSON.stringify({ ...value, policy: GROUPS_MARK }).replace(JSON.stringify(GROUPS_MARK), () => policyJson(value.policy));
+}
+
 export function createPolicyStore(db: Database) {
   const toRecord = (row: { id: string; name: string | null; mode: string; policy: unknown; created_at: string; updated_at: string }): PolicyRecord => ({
     id: row.id,
