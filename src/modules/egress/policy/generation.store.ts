@@ -65,6 +65,11 @@ class PartCache {
     return entry.value;
   }
 
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
   set(hash: string, value: unknown, bytes: number): void {
     if (this.entries.has(hash)) return;
     this.entries.set(hash, { value, bytes });
@@ -78,6 +83,11 @@ class PartCache {
 }
 
 const partCache = new PartCache(64 * 1024 * 1024);
+
+/** Forgets the parsed parts this process holds, so the next reads come from the database (tests: what is stored restores alone). */
+export function dropCachedParts(): void {
+  partCache.clear();
+}
 
 /** Parsed manifests by their text (immutable): every write reads the kept ones, a thousand hashes each. */
 const manifests = new Map<string, Manifest>();
