@@ -17,6 +17,7 @@ import { closeSseStreams } from './sse.js';
 import { writeAccessLine } from './access-log.js';
 import { createTurnGate } from './turn-gate.js';
 import type { ConsoleAssets } from './console.js';
+import { noteJsonBodyText } from './input-guard.js';
 
 export interface HttpAppOptions extends RouteRunnerDeps {
   logger: Logger;
@@ -85,6 +86,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const config = req.routeOptions.config as RouteConfig | undefined;
     if (body === '' && (config?.surface === 'edge' || config?.emptyJsonIsNoBody)) return done(null, undefined);
+    noteJsonBodyText(req, body as string);
     parseJson(req, body as string, done);
   });
 

@@ -11,6 +11,20 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 /** The request headers the kit and its authenticator read. */
 const HEADERS_READ = ['authorization', 'cookie', 'idempotency-key', 'user-agent', 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
 
+/**
+ * In JSON text, NUL and lone surrogates can only arrive escaped (raw control characters are invalid JSON and
+ * decoded UTF-8 holds no lone surrogate): text without such an escape parses to storable strings only. A false
+ * alarm (an escaped backslash before "u0000") just falls back to walking the parsed value.
+ */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+/** Requests whose JSON body text was scanned whole and holds no unstorable string: their parsed body is not walked. */
+const scannedBodies = new WeakSet<FastifyRequest>();
+
+/** Called by the JSON body parser with the text it parses: a 2 MiB policy is scanned once, not string by string. */
+export function noteJsonBodyText(req: FastifyRequest, text: string): void {
+  if (!text.includes('\u0000') && !UNSTORABLE_ESCAPE.test(text)) scannedBodies.add(req);
+}
+
 export function hasUnstorableText(value: string): boolean {
   return UNSTORABLE.test(value);
 }
@@ -18,7 +32,8 @@ export function hasUnstorableText(value: string): boolean {
 /** Throws a 400 naming where a NUL byte or a lone surrogate was found: path parameters, query, headers or body. */
 export function rejectUnstorableInput(req: FastifyRequest): void {
   // Every request is scanned; almost none carry such text, so the cheap scan runs first and paths are built only then.
-  if (!anyUnstorable(req.params) && !anyUnstorable(req.query) && !headersUnstorable(req.headers) && !anyUnstorable(req.body)) return;
+  const body = !scannedBodies.has(req) && anyUnstorable(req.body);
+  if (!anyUnstorable(req.params) && !anyUnstorable(req.query) && !headersUnstorable(req.headers) && !body) return;
   const found =
     locate(req.params, 'path parameters') ??
     locate(req.query, 'query') ??

@@ -14,6 +14,7 @@ import { forwardedBy, isSecureRequest, trustNoProxy, type Transport } from './pr
 import { assertNotForged, ensureCsrfCookie } from './csrf.js';
 import type { Idempotency, StoredResponse } from './idempotency/idempotency.js';
 import { mayCall, type RouteDefinition } from './route.js';
+import { JsonText } from './json-text.js';
 
 export interface RouteRunnerDeps {
   db: Database;
@@ -84,7 +85,7 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
         ? { status, body: '', type: '' }
         : route.produces
           ? { status, body: String(output), type: route.produces }
-          : { status, body: JSON.stringify(output ?? null), type: JSON_TYPE };
+          : { status, body: output instanceof JsonText ? output.text : JSON.stringify(output ?? null), type: JSON_TYPE };
     if (idem) await deps.idempotency.finish(idem.request, response);
     return send(reply, response, false);
   }

@@ -99,18 +99,20 @@ const covers = (outer: Network, inner: Network) =>
  * network inside another one adds nothing.
  */
 export function normalizeNetworks(cidrs: string[], family: 4 | 6): string[] {
-  const key = `${family}|${cidrs.join(',')}`;
-  let result = normalized.get(key);
+  const cache = normalized[family];
+  // Most lists hold one network: its text is the key as it is (no string built per call; 65,536 rules call this).
+  const key = cidrs.length === 1 ? cidrs[0] : `${cidrs.length}|${cidrs.join(',')}`;
+  let result = cache.get(key);
   if (!result) {
-    if (normalized.size >= PARSED_MAX) normalized.clear();
+    if (cache.size >= PARSED_MAX) cache.clear();
     result = normalizeNetworksOnce(cidrs, family);
-    normalized.set(key, result);
+    cache.set(key, result);
   }
   return result;
 }
 
-/** Results are shared between callers: never mutated. */
-const normalized = new Map<string, string[]>();
+/** Results by family and list, shared between callers: never mutated. */
+const normalized = { 4: new Map<string, string[]>(), 6: new Map<string, string[]>() };
 
 function normalizeNetworksOnce(cidrs: string[], family: 4 | 6): string[] {
   const nets = cidrs.map(parseNetwork).filter((n) => n.family === family);

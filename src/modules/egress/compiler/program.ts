@@ -102,19 +102,25 @@ function packetRules(rule: EffectiveRule, verdict: Verdict, learnedSet: string |
   const dports = portRanges(m.dst_ports);
   if ((sports.length || dports.length) && l4proto !== null && !PORT_PROTOCOLS.includes(l4proto)) return [];
   const protoFamily = familyOfProto(l4proto, icmpTypes, icmpCodes);
-  // Object literals of one shape, not spreads of a base: 65,536 rules make spread-built objects a GC cost.
-  const make = (family: 4 | 6 | null, daddr: string[] | null): ProgramRule =>
-    ({ rule_id: rule.id, family, daddr, daddrSet: learnedSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict });
-
+  // Object literals of one shape, not spreads of a base (65,536 rules make spread-built objects a GC cost), and no
+  // closure made per rule.
   const dsts = m.dst_ips?.length ? [...(m.dst_cidrs ?? []), ...m.dst_ips] : (m.dst_cidrs ?? []);
-  if (dsts.length === 0) return [make(protoFamily ?? (learnedSet ? 4 : null), null)];
-  const families: Array<4 | 6> = protoFamily ? [protoFamily] : learnedSet ? [4] : [4, 6];
+  if (dsts.length === 0) return [programRule(rule.id, protoFamily ?? (learnedSet ? 4 : null), null, learnedSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict)];
   const out: ProgramRule[] = [];
-  for (const family of families) {
+  for (const family of protoFamily ? FAMILIES[protoFamily] : learnedSet ? FAMILIES[4] : FAMILIES.both) {
     const daddr = normalizeNetworks(dsts, family);
-    if (daddr.length) out.push(make(family, daddr));
+    if (daddr.length) out.push(programRule(rule.id, family, daddr, learnedSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict));
   }
   return out;
+}
+
+const FAMILIES = { 4: [4], 6: [6], both: [4, 6] } as const;
+
+function programRule(
+  rule_id: string, family: 4 | 6 | null, daddr: string[] | null, daddrSet: string | null, l4proto: number | null,
+  sports: PortRange[], dports: PortRange[], icmpTypes: number[], icmpCodes: number[], verdict: Verdict,
+): ProgramRule {
+  return { rule_id, family, daddr, daddrSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict };
 }
 
 /** One group's packet program, before claims (which depend on the groups before it); its learned sets go to `learned`. */

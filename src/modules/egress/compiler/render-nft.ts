@@ -20,12 +20,13 @@ interface RuleMatch {
   fields: Array<{ key: string; values: string[] }>;
 }
 
+const portText = (r: PortRange) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`);
+
 function matchOf(rule: ProgramRule): RuleMatch {
   const fixed: string[] = [];
   const fields: RuleMatch['fields'] = [];
   const ipKw = rule.family === 6 ? 'ip6' : 'ip';
   const icmpKw = rule.family === 6 ? 'icmpv6' : 'icmp';
-  const portText = (r: PortRange) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`);
   if (rule.daddr) fields.push({ key: `${ipKw} daddr`, values: rule.daddr });
   if (rule.l4proto !== null) fields.push({ key: 'meta l4proto', values: [String(rule.l4proto)] });
   else if (rule.sports.length || rule.dports.length) fields.push({ key: 'meta l4proto', values: PORT_PROTOCOLS.map(String) });

@@ -25,6 +25,11 @@ export interface ApplyOutcome {
   sets: number;
 }
 
+export interface ApplyOptions {
+  /** Runs just before the table is replaced whole (not when it is changed in place): what the old table's sets hold goes with it. */
+  beforeReplace?: () => Promise<void>;
+}
+
 /**
  * The engine that enforces a compiled policy on this host: nftables in Rampart's own table. Only exists while
  * dataplane.enabled; without it policies are compiled and stored only.
@@ -35,7 +40,7 @@ export interface Dataplane {
    * set elements differ from the running generation, else by replacing the table. On failure the previous table
    * stays and this throws.
    */
-  apply(compiled: CompiledPolicy): Promise<ApplyOutcome>;
+  apply(compiled: CompiledPolicy, opts?: ApplyOptions): Promise<ApplyOutcome>;
   /** Adds addresses to a DNS-learned set with a timeout; resolves once they are in (the DNS answer waits for it). */
   learn(set: string, ips: string[], timeoutSeconds: number): Promise<void>;
   /**

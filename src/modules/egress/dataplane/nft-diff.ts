@@ -10,6 +10,8 @@ export interface ParsedScript {
   /** Everything outside the table's objects (the table lines and anything after), comments left out. */
   frame: string[];
   objects: TableObject[];
+  /** Each object by its text: the next parse reuses those whose text is unchanged (the same object, compared by identity). */
+  byText: Map<string, TableObject>;
 }
 
 interface TableObject {
@@ -20,26 +22,43 @@ interface TableObject {
 
 const TABLE = `${NFT_FAMILY} ${NFT_TABLE}`;
 const OBJECT_START = /^ {2}(chain|set|map) (\S+) \{$/;
+const OBJECT_END = '\n  }';
 
-export function parseScript(text: string): ParsedScript {
+/**
+ * The script's frame lines and objects. An object's text is looked up in `known` (the last parse's objects) before
+ * it is split into lines: a generation that changes one group of a thousand parses that group's objects only, and
+ * the others are the running table's objects again, which the diff compares by identity.
+ */
+export function parseScript(text: string, known: Map<string, TableObject> = new Map()): ParsedScript {
   const frame: string[] = [];
   const objects: TableObject[] = [];
-  let current: TableObject | null = null;
-  for (const line of text.split('\n')) {
-    if (current) {
-      if (line === '  }') {
-        objects.push(current);
-        current = null;
-      } else current.lines.push(line.trim());
+  const byText = new Map<string, TableObject>();
+  let at = 0;
+  while (at < text.length) {
+    let eol = text.indexOf('\n', at);
+    if (eol < 0) eol = text.length;
+    const line = text.slice(at, eol);
+    const start = OBJECT_START.exec(line);
+    // An object ends at a line "  }"; one left open is not the renderer's layout: its lines go to the frame, so
+    // it never passes as unchanged.
+    let end = start ? text.indexOf(OBJECT_END, eol) : -1;
+    while (end >= 0 && end + OBJECT_END.length < text.length && text[end + OBJECT_END.length] !== '\n') end = text.indexOf(OBJECT_END, end + 1);
+    if (!start || end < 0) {
+      if (line.trim() && !line.startsWith('#')) frame.push(line);
+      at = eol + 1;
       continue;
     }
-    const start = OBJECT_START.exec(line);
-    if (start) current = { kind: start[1] as TableObject['kind'], name: start[2], lines: [] };
-    else if (line.trim() && !line.startsWith('#')) frame.push(line);
+    const whole = text.slice(at, end + OBJECT_END.length);
+    let object = known.get(whole) ?? byText.get(whole);
+    if (!object) {
+      const body = end > eol ? text.slice(eol + 1, end).split('\n').map((l) => l.trim()) : [];
+      object = { kind: start[1] as TableObject['kind'], name: start[2], lines: body };
+    }
+    byText.set(whole, object);
+    objects.push(object);
+    at = end + OBJECT_END.length + 1;
   }
-  // An object left open is not the renderer's layout: compare it whole, so it never passes as unchanged.
-  if (current) frame.push(...current.lines);
-  return { frame, objects };
+  return { frame, objects, byText };
 }
 
 const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every((line, i) => line === b[i]);
@@ -86,7 +105,7 @@ export function incrementalChange(before: ParsedScript, after: ParsedScript): In
   let sets = 0;
   for (const a of after.objects) {
     const b = old.get(keyOf(a));
-    if (b && b.kind === a.kind && sameLines(b.lines, a.lines)) continue;
+    if (b === a || (b && b.kind === a.kind && sameLines(b.lines, a.lines))) continue;
     if (b) {
       const change = b.kind === a.kind ? objectChange(b, a) : null;
       if (!change) return null;

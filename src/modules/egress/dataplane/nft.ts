@@ -1,6 +1,6 @@
 import { NFT_FAMILY, NFT_TABLE, type CompiledPolicy, type DenySets, type LearnedBinding } from '../compiler/compiled.types.js';
 import { rangeOwners } from '../compiler/source-ranges.js';
-import type { ApplyOutcome, Dataplane, DeniedTuple } from './dataplane.types.js';
+import type { ApplyOptions, ApplyOutcome, Dataplane, DeniedTuple } from './dataplane.types.js';
 import { incrementalChange, parseScript, type ParsedScript } from './nft-diff.js';
 import { LearnedEntries } from './learned-entries.js';
 import { runNft } from '../../../core/dataplane/nft-command.js';
@@ -190,15 +190,19 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
   }
 
   return {
-    apply: (compiled: CompiledPolicy) =>
+    apply: (compiled: CompiledPolicy, opts: ApplyOptions = {}) =>
       exclusive(async (): Promise<ApplyOutcome> => {
-        const next = parseScript(compiled.nft);
+        const next = parseScript(compiled.nft, running?.byText);
         const [oldBindings, oldSharing] = [bindings, sharing];
         bindings = bindingsOf(compiled);
         sharing = new Map();
         for (const b of bindings.values()) if (b.set) sharing.set(b.set, [...(sharing.get(b.set) ?? []), b]);
         try {
-          const outcome = (running && (await applyInPlace(running, next))) || (await replaceTable(compiled));
+          let outcome = running && (await applyInPlace(running, next));
+          if (!outcome) {
+            await opts.beforeReplace?.();
+            outcome = await replaceTable(compiled);
+          }
           running = next;
           denySets = compiled.denySets;
           denyOwners = denyOwnersOf(denySets);

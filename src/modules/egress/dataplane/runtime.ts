@@ -100,10 +100,10 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
   async function applyNewest(): Promise<void> {
     const newest = await newestGeneration(applied);
     if (!newest || newest.generation === failed?.generation) return;
-    await pollDenied(); // count what the old table's sets hold before they go
     let outcome: ApplyOutcome;
     try {
-      outcome = await deps.dataplane!.apply(newest.compiled);
+      // A replaced table's deny sets go with it: count what they hold first. A table changed in place keeps them.
+      outcome = await deps.dataplane!.apply(newest.compiled, { beforeReplace: pollDenied });
     } catch (err) {
       const message = (err as Error).message;
       failed = { generation: newest.generation, error: message };

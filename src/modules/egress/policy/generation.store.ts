@@ -8,8 +8,9 @@ import type { Action, EffectivePolicy } from './policy.types.js';
 /**
  * Compiled generations as content-addressed parts: a generation row holds a small manifest (the hash of its frame
  * and of each group's part), and each distinct part is stored once, however many generations use it. A one-rule
- * change thus adds its manifest and the one group part that changed, not a full compiled copy. Parts carry the
- * newest generation that used them, so those only older generations used go when those generations do.
+ * change thus adds its manifest and the one group part that changed, not a full compiled copy, and rewrites no
+ * other row. A part goes when no kept manifest names it any more: each write reads the kept manifests (a few kB
+ * each, parsed once per process) and deletes what only the generations it drops named.
  */
 
 /** Generations kept: the runtime only ever needs the newest; a few more help when diagnosing a bad apply. */
@@ -64,6 +65,11 @@ class PartCache {
     return entry.value;
   }
 
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
   set(hash: string, value: unknown, bytes: number): void {
     if (this.entries.has(hash)) return;
     this.entries.set(hash, { value, bytes });
@@ -77,6 +83,24 @@ class PartCache {
 }
 
 const partCache = new PartCache(64 * 1024 * 1024);
+
+/** Forgets the parsed parts this process holds, so the next reads come from the database (tests: what is stored restores alone). */
+export function dropCachedParts(): void {
+  partCache.clear();
+}
+
+/** Parsed manifests by their text (immutable): every write reads the kept ones, a thousand hashes each. */
+const manifests = new Map<string, Manifest>();
+function manifestOf(text: string): Manifest {
+  let manifest = manifests.get(text);
+  if (!manifest) {
+    if (manifests.size >= 4 * GENERATIONS_KEPT) manifests.clear();
+    manifests.set(text, (manifest = JSON.parse(text) as Manifest));
+  }
+  return manifest;
+}
+
+const hashesOf = (manifest: Manifest): string[] => ('whole' in manifest ? [manifest.whole] : [manifest.frame, ...manifest.groups]);
 
 const chunks = <T>(items: T[]): T[][] => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK));
 
@@ -103,21 +127,42 @@ export function createGenerationStore(db: () => Kysely<any>, dialect: DialectHel
     return out;
   }
 
-  /** Stores what is new, marks every part as used by `generation`, and caches them for the reader on this node. */
-  async function writeParts(parts: Part[], values: Map<string, unknown>, generation: number): Promise<void> {
+  /**
+   * Stores the parts no manifest names yet (`named`: every part some stored manifest names, which therefore exists)
+   * and caches them all for the reader on this node. Parts already stored are not touched.
+   */
+  async function writeParts(parts: Part[], values: Map<string, unknown>, generation: number, named: Set<string>): Promise<void> {
     const unique = [...new Map(parts.map((p) => [p.hash, p])).values()];
-    for (const chunk of chunks(unique)) {
-      const hashes = chunk.map((p) => p.hash);
-      const present = new Set((await db().selectFrom('egress_generation_parts').select('hash').where('hash', 'in', hashes).execute()).map((r) => r.hash));
-      const fresh = chunk.filter((p) => !present.has(p.hash));
-      if (fresh.length) {
-        await db().insertInto('egress_generation_parts')
-          .values(fresh.map((p) => ({ hash: p.hash, body: p.body, bytes: Buffer.byteLength(p.body), last_generation: generation })))
-          .execute();
-      }
-      if (present.size) await db().updateTable('egress_generation_parts').set({ last_generation: generation }).where('hash', 'in', [...present]).execute();
+    const fresh = unique.filter((p) => !named.has(p.hash));
+    for (const chunk of chunks(fresh)) {
+      await db().insertInto('egress_generation_parts')
+        // last_generation: the generation that first stored the part (kept for the schema; collection reads manifests).
+        .values(chunk.map((p) => ({ hash: p.hash, body: p.body, bytes: Buffer.byteLength(p.body), last_generation: generation })))
+        .onConflict((oc) => oc.column('hash').doNothing())
+        .execute();
     }
     for (const p of unique) partCache.set(p.hash, values.get(p.hash), p.body.length);
+  }
+
+  /** The stored manifests, split at `oldest`: the parts those kept name, and those only the dropped ones name. */
+  async function namedParts(oldest: number): Promise<{ kept: Set<string>; dropped: Set<string> }> {
+    const rows = await db().selectFrom('egress_generations').select(['generation', 'manifest']).execute();
+    const kept = new Set<string>();
+    const dropped = new Set<string>();
+    for (const row of rows) if (Number(row.generation) > oldest) for (const h of hashesOf(manifestOf(row.manifest))) kept.add(h);
+    for (const row of rows) if (Number(row.generation) <= oldest) for (const h of hashesOf(manifestOf(row.manifest))) if (!kept.has(h)) dropped.add(h);
+    return { kept, dropped };
+  }
+
+  /** Stores a generation and drops those older than the newest GENERATIONS_KEPT, with the parts only they named. */
+  async function store(generation: number, manifest: Manifest, parts: Part[], values: Map<string, unknown>, createdAt: string): Promise<void> {
+    const { kept, dropped } = await namedParts(generation - GENERATIONS_KEPT);
+    const named = new Set([...kept, ...dropped]);
+    for (const h of hashesOf(manifest)) dropped.delete(h);
+    await writeParts(parts, values, generation, named);
+    await insertManifest(generation, manifest, createdAt);
+    await db().deleteFrom('egress_generations').where('generation', '<=', generation - GENERATIONS_KEPT).execute();
+    for (const chunk of chunks([...dropped])) await db().deleteFrom('egress_generation_parts').where('hash', 'in', chunk).execute();
   }
 
   async function assemble(generation: number, manifest: Manifest, createdAt: string): Promise<StoredGeneration> {
@@ -145,28 +190,19 @@ export function createGenerationStore(db: () => Kysely<any>, dialect: DialectHel
       return Number(row?.max ?? 0);
     },
 
-    /** Adds a generation, then drops those older than the newest GENERATIONS_KEPT and the parts only they used. */
+    /** Adds a generation, then drops those older than the newest GENERATIONS_KEPT and the parts only they named. */
     async add(parts: CompiledParts, createdAt: string): Promise<void> {
       const frame = partOf(parts.frame);
       const groups = parts.groups.map(partOfObject);
       const values = new Map<string, unknown>([[frame.hash, parts.frame], ...parts.groups.map((g, i): [string, unknown] => [groups[i].hash, g])]);
-      await writeParts([frame, ...groups], values, parts.generation);
-      await insertManifest(parts.generation, { default_policy: parts.default_policy, frame: frame.hash, groups: groups.map((g) => g.hash) }, createdAt);
-      await this.collect(parts.generation);
+      const manifest: Manifest = { default_policy: parts.default_policy, frame: frame.hash, groups: groups.map((g) => g.hash) };
+      await store(parts.generation, manifest, [frame, ...groups], values, createdAt);
     },
 
     /** Stores a generation as one part (its compiled copy and effective policy as they are). */
     async addWhole(generation: number, whole: { compiled: unknown; effective: unknown }, createdAt: string): Promise<void> {
       const part = partOf(whole);
-      await writeParts([part], new Map([[part.hash, whole]]), generation);
-      await insertManifest(generation, { whole: part.hash }, createdAt);
-    },
-
-    /** Drops generations older than the newest GENERATIONS_KEPT (counting back from `newest`) and parts no kept one uses. */
-    async collect(newest: number): Promise<void> {
-      const oldest = newest - GENERATIONS_KEPT;
-      await db().deleteFrom('egress_generations').where('generation', '<=', oldest).execute();
-      await db().deleteFrom('egress_generation_parts').where('last_generation', '<=', oldest).execute();
+      await store(generation, { whole: part.hash }, [part], new Map([[part.hash, whole]]), createdAt);
     },
 
     /** A kept generation, whole again; null when there is no such generation (never stored, or dropped). */
@@ -174,7 +210,7 @@ export function createGenerationStore(db: () => Kysely<any>, dialect: DialectHel
       let query = db().selectFrom('egress_generations').select(['generation', 'manifest', 'created_at']);
       query = generation === undefined ? query.orderBy('generation', 'desc').limit(1) : query.where('generation', '=', generation);
       const row = await query.executeTakeFirst();
-      return row ? assemble(Number(row.generation), JSON.parse(row.manifest) as Manifest, String(row.created_at)) : null;
+      return row ? assemble(Number(row.generation), manifestOf(row.manifest), String(row.created_at)) : null;
     },
 
     /** The generation numbers kept, oldest first. */

@@ -34,8 +34,23 @@ export async function effectivePolicy(active: PolicyRecord | null, generation: n
   };
 }
 
+/**
+ * Effective groups by the parsed group they came from (with the record's id and mode): a group parsed unchanged is
+ * the same object again (policy.model.ts), so a one-rule change rebuilds one group and the compile cache and the
+ * stored parts find the others by identity. Groups with kubernetes sources are resolved afresh every time.
+ */
+const effectiveGroups = new WeakMap<SourceGroup, { policyId: string; audit: boolean; effective: EffectiveGroup }>();
+
 async function effectiveGroup(record: PolicyRecord, group: SourceGroup, resolve: KubernetesResolve): Promise<EffectiveGroup> {
   const audit = record.mode === 'audit';
+  const known = effectiveGroups.get(group);
+  if (known && known.policyId === record.id && known.audit === audit) return known.effective;
+  const effective = await buildEffectiveGroup(record, group, audit, resolve);
+  if (!group.sources.kubernetes?.length) effectiveGroups.set(group, { policyId: record.id, audit, effective });
+  return effective;
+}
+
+async function buildEffectiveGroup(record: PolicyRecord, group: SourceGroup, audit: boolean, resolve: KubernetesResolve): Promise<EffectiveGroup> {
   const rules = byPriority(group.rules.map((rule, order) => ({ rule, priority: rule.priority, order }))).map(({ rule }) => effectiveRule(rule, audit));
   return {
     id: group.id,

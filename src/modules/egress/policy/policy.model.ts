@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { isIpAddress, parseCidr } from './ip.js';
 import { translateRustRegex } from './rust-regex.js';
-import type { PolicyConfig } from './policy.types.js';
+import type { PolicyConfig, SourceGroup } from './policy.types.js';
+import { sameJson } from '../compiler/compile-cache.js';
 
 /**
  * The zod model of Neuwerk's PolicyConfig (policy.types.ts), with the checks beyond shape that Neuwerk makes when it
@@ -331,12 +332,78 @@ export function withoutNulls(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Validates the shape and the per-field rules; the result is the policy as stored (nulls dropped, values as sent). */
+/** The top level of a PolicyConfig; its groups are checked one by one (parseGroups), each with the group schema. */
+const policyShell = z.strictObject({
+  default_policy: action.optional(),
+  source_groups: z.array(z.unknown()).default([]),
+});
+
+/**
+ * The groups of the last parse, by id: the raw group as sent and what checking it gave. A group sent again as it
+ * was (compared structurally, nulls and all) is not checked again and yields the same object, which the effective
+ * policy, the compile cache and the stored parts then recognise by identity: a one-rule change to a policy of a
+ * thousand groups checks one group. Holds what the last parse saw and nothing else; parsed groups are never changed.
+ */
+let lastGroups = new Map<string, { raw: unknown; group: SourceGroup }>();
+
+function groupIdOf(raw: unknown): string | null {
+  const id = raw !== null && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : null;
+}
+
+/** Each group checked (or reused unchanged), with its problems at their paths under source_groups[i]. */
+function parseGroups(raws: unknown[]): { groups: SourceGroup[]; issues: z.core.$ZodIssue[] } {
+  const seen = new Map<string, { raw: unknown; group: SourceGroup }>();
+  const groups: SourceGroup[] = [];
+  const issues: z.core.$ZodIssue[] = [];
+  raws.forEach((raw, i) => {
+    const id = groupIdOf(raw);
+    const last = id === null ? undefined : lastGroups.get(id);
+    if (last && sameJson(last.raw, raw)) {
+      groups.push(last.group);
+      seen.set(id!, last);
+      return;
+    }
+    const result = sourceGroup.safeParse(withoutNulls(raw, 2));
+    if (!result.success) {
+      for (const issue of result.error.issues) issues.push({ ...issue, path: ['source_groups', i, ...issue.path] });
+      return;
+    }
+    const group = result.data as SourceGroup;
+    groups.push(group);
+    if (id !== null) seen.set(id, { raw, group });
+  });
+  lastGroups = seen;
+  return { groups, issues };
+}
+
+/** The value's own members but those that are null (the top level of withoutNulls). */
+function withoutNullMembers(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (Object.hasOwn(value, key) && v !== null) Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
+ * Validates the shape and the per-field rules; the result is the policy as stored (nulls dropped, values as sent).
+ * The same checks as policyConfigSchema, the groups taken one by one so that unchanged ones are not checked again.
+ */
 export function parsePolicyConfig(input: unknown): { ok: true; policy: PolicyConfig } | { ok: false; message: string; issues: PolicyIssue[] } {
   if (input === undefined || input === null) return { ok: false, message: 'policy: required', issues: [{ path: 'policy', message: 'required' }] };
-  const result = policyConfigSchema.safeParse(withoutNulls(input));
-  if (!result.success) return { ok: false, message: describeIssues(result.error.issues, 'policy'), issues: issueList(result.error.issues, 'policy') };
-  return { ok: true, policy: result.data as PolicyConfig };
+  const fail = (issues: z.core.$ZodIssue[]) => ({ ok: false as const, message: describeIssues(issues, 'policy'), issues: issueList(issues, 'policy') });
+  const shell = policyShell.safeParse(withoutNullMembers(input));
+  const raws = Array.isArray((input as { source_groups?: unknown }).source_groups) ? ((input as { source_groups: unknown[] }).source_groups) : [];
+  const { groups, issues } = parseGroups(raws);
+  if (!shell.success) return fail([...shell.error.issues.filter((i) => i.path[0] !== 'source_groups' || i.path.length === 1), ...issues]);
+  if (issues.length) return fail(issues);
+  const duplicate = duplicates(groups.map((g) => g.id)).map(([dup, i]): z.core.$ZodIssue => ({ code: 'custom', message: `duplicate source group id ${JSON.stringify(dup)}`, path: ['source_groups', i, 'id'], input: dup }));
+  if (duplicate.length) return fail(duplicate);
+  const policy: PolicyConfig = { ...(shell.data.default_policy === undefined ? {} : { default_policy: shell.data.default_policy }), source_groups: groups } as PolicyConfig;
+  return { ok: true, policy };
 }
 
 /** The kubernetes integrations a policy names, once each. */

@@ -9,7 +9,7 @@ import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
 import { effectivePolicy, type KubernetesResolve } from './policy.effective.js';
 import { diffPolicies, type PolicyChanges } from './policy.diff.js';
 import { formatPath, interceptingRules, parsePolicyConfig, type PolicyIssue } from './policy.model.js';
-import { createPolicyStore } from './policy.store.js';
+import { createPolicyStore, type RecordHead } from './policy.store.js';
 import type { EffectivePolicy, KubernetesSource, PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
 
 /** Published after the transaction that stored a new generation commits; the data-plane runtime applies it. */
@@ -111,7 +111,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
 
   async function assertNameFree(name: string | null, exceptId?: string) {
     if (name === null) return;
-    const holder = await store.getByName(name);
+    const holder = await store.headByName(name);
     if (holder && holder.id !== exceptId) throw errors.conflict(`a policy named "${name}" already exists (id ${holder.id})`);
   }
 
@@ -202,7 +202,8 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     await activate(record);
   }
 
-  async function replace(current: PolicyRecord, name: string | null, valid: { mode: RecordMode; policy: PolicyConfig }): Promise<PolicyRecord> {
+  /** `current` is the record replaced, its policy not read: the new one replaces it whole. */
+  async function replace(current: RecordHead, name: string | null, valid: { mode: RecordMode; policy: PolicyConfig }): Promise<PolicyRecord> {
     await assertNameFree(name, current.id);
     const next: PolicyRecord = { ...current, name, mode: valid.mode, policy: valid.policy, updated_at: core.now().toISOString() };
     await store.update(next);
@@ -235,7 +236,8 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       const name = input.name === undefined || input.name === null ? undefined : optionalName(input.name);
       const valid = await validate(input);
       return write(async () => {
-        const current = await find(id); // again under the lock: it may have gone meanwhile
+        const current = await store.head(id); // again under the lock: it may have gone meanwhile
+        if (!current) throw errors.notFound('policy not found');
         return replace(current, name ?? current.name, valid);
       }, hook);
     },
@@ -249,7 +251,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       const valid = await validate(input);
       let created = false;
       const record = await write(async () => {
-        const current = await store.getByName(pathName);
+        const current = await store.headByName(pathName);
         created = !current;
         if (current) return replace(current, pathName, valid);
         const record = newRecord(pathName, valid);
@@ -267,7 +269,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
       const valid = await validate({ mode: 'enforce', policy });
       let created = false;
       return write(async () => {
-        const current = await store.active();
+        const current = await store.activeHead();
         created = !current;
         if (current) return replace(current, current.name, valid);
         const record = newRecord(null, valid);

@@ -10,6 +10,32 @@ export { GENERATIONS_KEPT } from './generation.store.js';
 // Any fixed number: policy writers on every node take it, so generations are numbered and compiled one at a time.
 const PG_POLICY_WRITE_LOCK = 0x45475057;
 
+/** A record without its policy: what a write needs of the record it replaces (the policy is replaced whole). */
+export type RecordHead = Omit<PolicyRecord, 'policy'>;
+
+/**
+ * JSON text of parsed groups. Parsed groups are immutable and a group sent unchanged is the same object again
+ * (policy.model.ts), so a policy of a thousand groups is serialised one changed group at a time.
+ */
+const groupTexts = new WeakMap<object, string>();
+const GROUPS_MARK = '\u0000source_groups\u0000';
+
+/** JSON.stringify(policy), the same text, with each group's text reused when the group was serialised before. */
+export function policyJson(policy: PolicyConfig): string {
+  const frame = JSON.stringify({ ...policy, source_groups: GROUPS_MARK });
+  const groups = policy.source_groups.map((group) => {
+    let text = groupTexts.get(group);
+    if (text === undefined) groupTexts.set(group, (text = JSON.stringify(group)));
+    return text;
+  });
+  return frame.replace(JSON.stringify(GROUPS_MARK), () => `[${groups.join(',')}]`);
+}
+
+/** JSON.stringify(value) of a value holding a policy (a record as the API answers it), the policy's text made by policyJson. */
+export function withPolicyJson(value: { policy: PolicyConfig }): string {
+  return JSON.stringify({ ...value, policy: GROUPS_MARK }).replace(JSON.stringify(GROUPS_MARK), () => policyJson(value.policy));
+}
+
 export function createPolicyStore(db: Database) {
   const toRecord = (row: { id: string; name: string | null; mode: string; policy: unknown; created_at: string; updated_at: string }): PolicyRecord => ({
     id: row.id,
@@ -20,6 +46,9 @@ export function createPolicyStore(db: Database) {
     updated_at: row.updated_at,
   });
   const records = () => db.kysely.selectFrom('egress_policies').selectAll();
+  const heads = () => db.kysely.selectFrom('egress_policies').select(['id', 'name', 'mode', 'created_at', 'updated_at']);
+  const toHead = (row: { id: string; name: string | null; mode: string; created_at: string; updated_at: string }): RecordHead =>
+    ({ id: row.id, name: row.name, mode: row.mode as RecordMode, created_at: row.created_at, updated_at: row.updated_at });
   const generations = createGenerationStore(() => db.kysely as any, db.dialect);
 
   return {
@@ -62,13 +91,26 @@ export function createPolicyStore(db: Database) {
       const row = await records().where(sql`lower(name)`, '=', name.trim().toLowerCase()).executeTakeFirst();
       return row ? toRecord(row) : null;
     },
+    /** The record without its policy (not read), or null. */
+    async head(id: string): Promise<RecordHead | null> {
+      const row = await heads().where('id', '=', id).executeTakeFirst();
+      return row ? toHead(row) : null;
+    },
+    async headByName(name: string): Promise<RecordHead | null> {
+      const row = await heads().where(sql`lower(name)`, '=', name.trim().toLowerCase()).executeTakeFirst();
+      return row ? toHead(row) : null;
+    },
+    async activeHead(): Promise<RecordHead | null> {
+      const row = await heads().where('active', '=', db.dialect.toBool(true)).executeTakeFirst();
+      return row ? toHead(row) : null;
+    },
     async insert(record: PolicyRecord): Promise<void> {
-      await db.kysely.insertInto('egress_policies').values({ ...record, policy: db.dialect.toJson(record.policy), active: db.dialect.toBool(false) }).execute();
+      await db.kysely.insertInto('egress_policies').values({ ...record, policy: policyJson(record.policy), active: db.dialect.toBool(false) }).execute();
     },
     async update(record: PolicyRecord): Promise<void> {
       await db.kysely
         .updateTable('egress_policies')
-        .set({ name: record.name, mode: record.mode, policy: db.dialect.toJson(record.policy), updated_at: record.updated_at })
+        .set({ name: record.name, mode: record.mode, policy: policyJson(record.policy), updated_at: record.updated_at })
         .where('id', '=', record.id)
         .execute();
     },

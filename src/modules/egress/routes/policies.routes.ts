@@ -5,6 +5,8 @@ import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { policyConfigSchema } from '../policy/policy.model.js';
 import type { PolicyService, PolicyWrite } from '../policy/policy.service.js';
 import type { PolicyRecord } from '../policy/policy.types.js';
+import { withPolicyJson } from '../policy/policy.store.js';
+import { JsonText } from '../../../http/json-text.js';
 import { audited, auditWith } from './policy-audit.js';
 import { formatQuery, respond } from './policy-format.js';
 
@@ -42,6 +44,9 @@ function recordView(record: PolicyRecord) {
   return name === null ? rest : { ...rest, name };
 }
 
+/** A written record's answer, serialised with its unchanged groups' texts reused (a write changes a few of them). */
+const writtenView = (record: PolicyRecord) => new JsonText(withPolicyJson(recordView(record)));
+
 /** /api/v1/policies: policy records, their YAML form, and upsert by name. Every write compiles and activates. */
 export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] {
   return [
@@ -55,7 +60,7 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
       method: 'POST', path: '/api/v1/policies', surface, permission: write, tags,
       summary: 'Create a policy {mode, name?, policy}; it becomes the active one unless disabled; returns once the data plane runs it',
       schema: { body, response: record, responses: writeResponses },
-      handler: async (ctx) => recordView(await audited(ctx, 'egress.policy.create', null, () => policies.create(ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.create')))),
+      handler: async (ctx) => writtenView(await audited(ctx, 'egress.policy.create', null, () => policies.create(ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.create')))),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/policies/by-name/:name', surface, permission: read, tags,
@@ -71,7 +76,7 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
         audited(ctx, 'egress.policy.upsert', null, async () => {
           const hook = (saved: PolicyRecord, generation: number, created: boolean) =>
             auditWith(ctx, created ? 'egress.policy.create' : 'egress.policy.update')(saved, generation);
-          return recordView((await policies.upsertByName(ctx.params.name, ctx.body as PolicyWrite, hook)).record);
+          return writtenView((await policies.upsertByName(ctx.params.name, ctx.body as PolicyWrite, hook)).record);
         }),
     }),
     defineRoute({
@@ -85,7 +90,7 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
       summary: 'Replace a policy by id {mode, policy, name?}; returns once the data plane runs it',
       schema: { params: idParams, body, response: record, responses: { ...notFound, ...writeResponses } },
       handler: async (ctx) =>
-        recordView(await audited(ctx, 'egress.policy.update', ctx.params.id, () => policies.replace(ctx.params.id, ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.update')))),
+        writtenView(await audited(ctx, 'egress.policy.update', ctx.params.id, () => policies.replace(ctx.params.id, ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.update')))),
     }),
     defineRoute({
       method: 'DELETE', path: '/api/v1/policies/:id', surface, permission: write, tags, status: 204,
