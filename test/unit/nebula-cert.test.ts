@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { RampartError } from '../../src/core/errors.js';
 import { marshalCertificateV1, marshalDetailsV1, unmarshalCertificateV1 } from '../../src/core/pki/nebula/cert-v1.js';
 import { marshalCertificateV2, marshalDetailsV2, unmarshalCertificateV2 } from '../../src/core/pki/nebula/cert-v2.js';
+import { marshalCertificate } from '../../src/core/pki/nebula/certificate.js';
 import {
   caPrivateKeyFromPem,
   caPrivateKeyToPem,
@@ -225,6 +226,30 @@ describe('signing host certificates', () => {
     assert.throws(() => host({ networks: ['10.42.0.5/8'] }), rampartError('validation_failed', /outside/), 'a wider prefix than the CA is outside it');
     const open = network(1);
     assert.deepEqual(open.host({ groups: ['anything'], networks: ['192.168.7.1/24'] }).details.groups, ['anything']);
+  });
+
+  test('the fast v1 path writes the bytes the general encoder writes; unusual input goes the general way to the same bytes', () => {
+    const limited = network(1, { groups: ['web', 'db', 'grüppe'], networks: ['10.42.0.0/16', '192.168.0.0/24'] });
+    const open = network(1);
+    const cases: [string, ReturnType<typeof network>, Partial<Parameters<typeof signHost>[0]>][] = [
+      ['plain', limited, {}],
+      ['no groups, two networks', limited, { groups: [], networks: ['10.42.0.5/24', '192.168.0.9/24'] }],
+      ['UTF-8 name and group', limited, { name: 'hôte-ü', groups: ['grüppe', 'web'] }],
+      ['127-byte name (one length byte)', limited, { name: 'n'.repeat(127) }],
+      ['200-byte name (general path)', limited, { name: 'n'.repeat(200) }],
+      ['prefix written 024 (general path)', limited, { networks: ['10.42.0.5/024'] }],
+      ['a /32 and a /0 inside an open CA', open, { networks: ['10.1.2.3/32', '0.0.0.0/0'], groups: ['any'] }],
+    ];
+    for (const [what, { ca, host }, overrides] of cases) {
+      const cert = host(overrides);
+      const kept = Buffer.from(marshalCertificate(cert));
+      // A copy of the object is not the signed one: marshalled again from its details by the general encoder.
+      assert.equal(kept.toString('hex'), Buffer.from(marshalCertificateV1({ ...cert })).toString('hex'), what);
+      assert.equal(verifySignature(cert, ca.certificate.details.publicKey), true, what);
+      const asked = (overrides.networks ?? ['10.42.0.5/24']).map((n) => n.replace('/024', '/24'));
+      assert.deepEqual(certificateFromPem(certificateToPem(cert)).details.networks, asked, what);
+      assert.equal(fingerprint(cert), createHash('sha256').update(kept).digest('hex'), what);
+    }
   });
 
   test('bad input is a validation error', () => {

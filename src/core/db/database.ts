@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { PostgresDialect, SqliteDialect, type Compilable, type Kysely } from 'kysely';
+import { PostgresDialect, SqliteDialect, type Compilable, type CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { lazyRequire } from '../lazy-require.js';
 import { dialectHelpers, type DialectHelpers } from './dialect.js';
@@ -41,6 +41,14 @@ export interface Database {
    * the cached statement at once, without Kysely's build, compile, acquire and release (see prepared-read.ts).
    */
   prepare<A extends unknown[], R>(build: (db: Kysely<Tables>, ...args: A) => Compilable<R>): (...args: A) => Promise<R[]>;
+  /**
+   * A write whose outcome the caller does not read: no RETURNING, and no error it would turn into an answer (a
+   * failure fails the unit, at its next query or its commit). On PostgreSQL inside a transaction it is held and
+   * sent with the unit's other held writes as one statement before the next query or the commit (write-batch.ts):
+   * a round trip saved per write. `untilCommit`: only the commit can show its effect (pg_notify), so it waits for
+   * the commit even when queries follow. Elsewhere it runs at once.
+   */
+  defer(query: Compilable<unknown> | CompiledQuery, opts?: { untilCommit?: boolean }): Promise<void>;
   /** Runs fn once the current transaction commits (never if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
   /** The statement cache's figures (statement-cache.ts): prepares stay flat while the same queries repeat. */
@@ -187,6 +195,12 @@ function withUnitOfWork(
         current: () => current.getStore()?.trx.kysely,
         now: direct && databases.now ? (sql, parameters) => databases.now!(() => direct.all(sql, parameters)) : undefined,
       });
+    },
+    async defer(query, opts) {
+      const compiled = 'compile' in query ? query.compile() : query;
+      const store = current.getStore();
+      if (pooled && store?.committed) return store.trx.defer(compiled, opts);
+      await (store?.trx.kysely ?? root).executeQuery(compiled);
     },
     afterCommit(fn) {
       const committed = current.getStore()?.committed;

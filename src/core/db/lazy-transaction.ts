@@ -1,5 +1,6 @@
-import { Kysely, type DatabaseConnection, type Dialect, type Driver, type TransactionSettings } from 'kysely';
+import { Kysely, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import { createFifoQueue } from '../fifo-queue.js';
+import { createWriteBatch, type WriteBatch } from './write-batch.js';
 
 /**
  * Transactions that begin at their first query rather than when the unit of work opens.
@@ -34,6 +35,11 @@ export interface LazyTransaction<DB> {
   /** On a handle opened without a transaction: begins one on its connection, ended by `finish`. */
   begin(): Promise<void>;
   finish(commit: boolean): Promise<void>;
+  /**
+   * Holds a write (no RETURNING) until the unit's next query or its commit, and sends every write held by then as
+   * one statement (write-batch.ts); `untilCommit` ones wait for the commit. Only inside a transaction.
+   */
+  defer(query: CompiledQuery, opts?: { untilCommit?: boolean }): void;
 }
 
 export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: boolean } = {}): LazyTransactions<DB> {
@@ -85,6 +91,7 @@ export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: b
         end: (commit) => unit.end(commit),
         begin: () => unit.beginLater(),
         finish: (commit) => unit.finishLater(commit),
+        defer: (query, deferOpts) => unit.defer(query, deferOpts),
       };
     },
   };
@@ -96,6 +103,9 @@ class UnitDriver implements Driver {
   #ended = false;
   /** Connections handed out after the end, each released by its query. */
   #lent = 0;
+  /** Writes held back to go out together (write-batch.ts), sent before the next query or the commit. */
+  readonly #batch: WriteBatch = createWriteBatch();
+  #batched: Promise<DatabaseConnection> | undefined;
 
   /**
    * The database's shared driver: its acquire waits for init and, on SQLite, for the connection's turn.
@@ -114,7 +124,29 @@ class UnitDriver implements Driver {
       this.#lent++;
       return this.inner.acquireConnection();
     }
-    return (this.#connection ??= this.begin());
+    return (this.#batched ??= (this.#connection ??= this.begin()).then((connection) => this.flushingFirst(connection)));
+  }
+
+  defer(query: CompiledQuery, opts?: { untilCommit?: boolean }): void {
+    if (this.#ended) throw new Error('a unit of work cannot hold a write after it ended');
+    this.#batch.add(query, opts);
+  }
+
+  /** The unit's connection, sending the writes held so far before each query it runs. */
+  private flushingFirst(connection: DatabaseConnection): DatabaseConnection {
+    const batch = this.#batch;
+    return {
+      async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+        const held = batch.take(false);
+        if (held) await connection.executeQuery(held);
+        return connection.executeQuery<R>(query);
+      },
+      async *streamQuery<R>(query: CompiledQuery, chunkSize?: number) {
+        const held = batch.take(false);
+        if (held) await connection.executeQuery(held);
+        yield* connection.streamQuery<R>(query, chunkSize);
+      },
+    };
   }
 
   private async begin(): Promise<DatabaseConnection> {
@@ -145,6 +177,8 @@ class UnitDriver implements Driver {
 
   async end(commit: boolean): Promise<void> {
     this.#ended = true;
+    // Writes held with no query run yet still need their transaction.
+    if (!this.#connection && commit && this.transactional && this.#batch.holds()) this.#connection = this.begin();
     if (!this.#connection) return;
     let connection: DatabaseConnection;
     try {
@@ -169,7 +203,10 @@ class UnitDriver implements Driver {
   }
 
   private async settle(connection: DatabaseConnection, commit: boolean): Promise<void> {
+    const held = commit ? this.#batch.take(true) : undefined;
+    this.#batch.clear();
     try {
+      if (held) await connection.executeQuery(held);
       if (commit) await this.inner.commitTransaction(connection);
       else await this.inner.rollbackTransaction(connection);
     } catch (err) {

@@ -156,7 +156,8 @@ export function createPgBridge(opts: PgBridgeOptions): PgBridge {
     const header: WireHeader = { v: 1, id: event.id, topic: event.topic, origin: event.origin, published_at: event.published_at };
     const inline = `${JSON.stringify(header).slice(0, -1)},"payload":${payloadJson}}`;
     if (Buffer.byteLength(inline) <= NOTIFY_MAX_BYTES) {
-      await sql`select pg_notify(${channel}, ${inline})`.execute(db.kysely);
+      // Delivered only by the commit, so it waits for it and goes out with the unit's other held writes.
+      await db.defer(sql`select pg_notify(${channel}, ${inline})`.compile(db.kysely), { untilCommit: true });
       return;
     }
     // Row and notification commit together (joining the caller's transaction when there is one).

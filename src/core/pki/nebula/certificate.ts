@@ -1,4 +1,5 @@
 /** Version-independent operations: each picks the v1 (protobuf) or v2 (ASN.1) implementation. */
+import { createHash } from 'node:crypto';
 import { errors } from '../../errors.js';
 import { fingerprintV1, marshalCertificateV1, signV1, unmarshalCertificateV1, verifyV1 } from './cert-v1.js';
 import { fingerprintV2, marshalCertificateV2, signV2, unmarshalCertificateV2, verifyV2 } from './cert-v2.js';
@@ -11,8 +12,24 @@ const codecs = {
   2: { marshal: marshalCertificateV2, unmarshal: unmarshalCertificateV2, sign: signV2, verify: verifyV2, fingerprint: fingerprintV2, banner: BANNERS.certificateV2 },
 } as const;
 
-export const marshalCertificate = (cert: NebulaCertificate) => codecs[cert.version].marshal(cert);
-export const fingerprint = (cert: NebulaCertificate) => codecs[cert.version].fingerprint(cert);
+/**
+ * The bytes a certificate was signed as, kept by the signer that wrote them (v1-host-signer.ts) so PEM and the
+ * fingerprint of a new certificate marshal nothing again. Certificates are never changed in place (a changed one
+ * is a new object), so an entry stays right for as long as its certificate lives.
+ */
+const marshalled = new WeakMap<NebulaCertificate, Uint8Array>();
+
+export function rememberMarshalled(cert: NebulaCertificate, bytes: Uint8Array): void {
+  marshalled.set(cert, bytes);
+}
+
+/** The certificate's wire bytes; callers must not modify them (they may be the kept copy). */
+export const marshalCertificate = (cert: NebulaCertificate) => marshalled.get(cert) ?? codecs[cert.version].marshal(cert);
+
+export function fingerprint(cert: NebulaCertificate): string {
+  const bytes = marshalled.get(cert);
+  return bytes ? createHash('sha256').update(bytes).digest('hex') : codecs[cert.version].fingerprint(cert);
+}
 
 export function signDetails(version: CertificateVersion, details: CertificateDetails, caPrivateKey: Uint8Array): NebulaCertificate {
   return codecs[version].sign(details, caPrivateKey);

@@ -35,10 +35,14 @@ export function generateHostKeyPair(): HostKeyPair {
  */
 const importedCaKeys = new WeakMap<Uint8Array, KeyObject>();
 
-export function signEd25519(data: Uint8Array, caPrivateKey: Uint8Array): Uint8Array {
+export function importedCaKey(caPrivateKey: Uint8Array): KeyObject {
   let key = importedCaKeys.get(caPrivateKey);
   if (!key) importedCaKeys.set(caPrivateKey, (key = ed25519PrivateKey(caPrivateKey)));
-  return new Uint8Array(sign(null, data, key));
+  return key;
+}
+
+export function signEd25519(data: Uint8Array, caPrivateKey: Uint8Array): Uint8Array {
+  return new Uint8Array(sign(null, data, importedCaKey(caPrivateKey)));
 }
 
 export function verifyEd25519(data: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {

@@ -13,9 +13,10 @@ export type Banner = (typeof BANNERS)[keyof typeof BANNERS];
 
 /** PEM as Go's encoding/pem writes it: base64 in 64-character lines, no headers. */
 export function toPem(banner: Banner, bytes: Uint8Array): string {
-  const base64 = Buffer.from(bytes).toString('base64');
-  const lines = base64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${banner}-----\n${lines.join('\n')}\n-----END ${banner}-----\n`;
+  const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let body = '';
+  for (let at = 0; at < base64.length; at += 64) body += `${base64.slice(at, at + 64)}\n`;
+  return `-----BEGIN ${banner}-----\n${body}-----END ${banner}-----\n`;
 }
 
 /** The first PEM block of `text`; its banner must be one of `expected`. */

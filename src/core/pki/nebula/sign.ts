@@ -1,8 +1,9 @@
 /** Host certificates: signed by the network's CA, always inside what nebula will accept from that CA. */
 import { errors } from '../../errors.js';
 import type { NebulaCa } from './ca.js';
-import { fingerprint, signDetails } from './certificate.js';
+import { fingerprint, rememberMarshalled, signDetails } from './certificate.js';
 import { assertWithinCa } from './constraints.js';
+import { signHostV1Fast } from './v1-host-signer.js';
 import { assertName, unixSeconds } from './validation.js';
 import { Curve, type CertificateDetails, type CertificateVersion, type NebulaCertificate } from './types.js';
 
@@ -43,12 +44,21 @@ export function signHost(input: SignHostInput): NebulaCertificate {
   assertName(input.name);
   if (input.publicKey?.length !== 32) throw errors.validation(`host public key must be 32 bytes (X25519), got ${input.publicKey?.length}`);
   if (!input.networks?.length) throw errors.validation('a host certificate needs at least one network');
+  const validity = clampedValidity(input, ca.certificate.details, now);
+  const groups = input.groups ?? [];
+  if (version === 1) {
+    const fast = signHostV1Fast(ca, issuerOf(ca.certificate), { ...validity, name: input.name, networks: input.networks, groups, publicKey: input.publicKey });
+    if (fast) {
+      rememberMarshalled(fast.certificate, fast.bytes);
+      return fast.certificate;
+    }
+  }
   const details: CertificateDetails = {
     name: input.name,
     networks: input.networks,
     unsafeNetworks: [],
-    groups: input.groups ?? [],
-    ...clampedValidity(input, ca.certificate.details, now),
+    groups,
+    ...validity,
     publicKey: input.publicKey,
     isCa: false,
     issuer: issuerOf(ca.certificate),

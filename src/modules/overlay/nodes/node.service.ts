@@ -133,8 +133,20 @@ export function createNodeService(base: OverlayBase) {
     }
   }
 
-  /** A new node row with its address reserved and the network's revision bumped; the caller issues its certificate. */
-  async function newNode(network: OverlayNetworkRow, input: CreateNodeInput, actorUserId: string | null, privateKeyPem: string | null, publicKeyPem: string) {
+  /**
+   * A new node row with its address reserved and the network's revision bumped; the caller issues its certificate.
+   * `underLock` runs after the checks, still under the network's lock, before the row is written; with it the
+   * row's insert is held to go out with the unit's last writes (db.defer): the name and address were checked under
+   * the lock, so no other create can take them first.
+   */
+  async function newNode<T = undefined>(
+    network: OverlayNetworkRow,
+    input: CreateNodeInput,
+    actorUserId: string | null,
+    privateKeyPem: string | null,
+    publicKeyPem: string,
+    underLock?: () => Promise<T>,
+  ) {
     const hostname = assertHostname(input.hostname);
     const groups = normalizeGroups(input) ?? [];
     const publicEndpoint = assertPublicEndpoint(input.public_endpoint);
@@ -173,8 +185,13 @@ export function createNodeService(base: OverlayBase) {
       created_at: at,
       updated_at: at,
     };
-    await insertNode(row);
-    return { row, groups };
+    if (!underLock) {
+      await insertNode(row);
+      return { row, groups, read: undefined as T };
+    }
+    const read = await underLock();
+    await nodes.insert(row, { deferred: true });
+    return { row, groups, read };
   }
 
   /** Creates a node with a server-generated keypair and its first certificate. No permission check: callers do it. */
@@ -183,9 +200,8 @@ export function createNodeService(base: OverlayBase) {
       const network = known ?? (await access.network(input.networkId));
       const keys = generateHostKeyPair();
       const privateKey = hostPrivateKeyToPem(keys.privateKey);
-      const { row, groups } = await newNode(network, input, actorUserId, privateKey, hostPublicKeyToPem(keys.publicKey));
       // Read under the network's lock, so a CA rotation cannot slip in between; one query for the signer and the bundle.
-      const trusted = await cas.trusted(network.id);
+      const { row, groups, read: trusted } = await newNode(network, input, actorUserId, privateKey, hostPublicKeyToPem(keys.publicKey), () => cas.trusted(network.id));
       const ca = await cas.activeAmong(network.id, trusted);
       const issued = await issuer.issue({ network, nodeId: row.id, hostname: row.hostname, ipAddress: row.ip_address!, groups, publicKey: keys.publicKey, durationDays: input.duration_days, ca });
       return {

@@ -87,8 +87,10 @@ export function createNodeStore(db: Database) {
       };
     },
 
-    async insert(row: OverlayNodeRow): Promise<void> {
-      await db.kysely.insertInto('overlay_nodes').values(row).execute();
+    /** `deferred`: held for the unit's last writes (db.defer), for a caller that checked name and address under the lock. */
+    async insert(row: OverlayNodeRow, opts: { deferred?: boolean } = {}): Promise<void> {
+      const insert = db.kysely.insertInto('overlay_nodes').values(row);
+      await (opts.deferred ? db.defer(insert) : insert.execute());
     },
 
     async update(id: string, patch: Partial<Omit<OverlayNodeRow, 'id' | 'network_id'>>): Promise<void> {
