@@ -69,7 +69,7 @@ function rule(rnd: Random, aliases: Alias[]): Rule {
     direction: rnd.pick(['in', 'out', 'any'] as const), ip_version: 'both', interface: rnd.pick([null, 'wan0', 'lan0']), protocol,
     rule_match: { src_addr: address(), src_port: null, dst_addr: address(), dst_port: port ? { start: port, end: port + rnd.int(3) } : null },
     src_invert: false, dst_invert: rnd.int(6) === 0, log: rnd.int(4) === 0, quick: rnd.int(6) > 0, label: rnd.int(3) ? `r${n}` : null, description: null, gateway: null,
-    state_options: { tracking: 'keep_state', policy: null, adaptive_timeouts: null, timeout_tcp: null, timeout_udp: null, timeout_icmp: null },
+    state_options: { tracking: rnd.int(4) ? 'keep_state' : 'none', policy: null, adaptive_timeouts: null, timeout_tcp: null, timeout_udp: null, timeout_icmp: null },
     status: rnd.int(10) ? 'active' : 'disabled', schedule_id: null,
     src_port_alias: null, dst_port_alias: ports && portAliases.length && rnd.int(4) === 0 && !port ? rnd.pick(portAliases).name : null,
     created_at: at(1000 + n), updated_at: at(1000 + n),
@@ -129,9 +129,19 @@ export function change(rnd: Random, c: FirewallConfig): { config: FirewallConfig
       for (let k = 0; k < 5; k++) next.rules.push(rule(rnd, next.aliases));
       return { config: next, what: 'five rules added' };
     }
-    default:
-      next.rules[i] = { ...next.rules[i], label: `edited-${rnd.int(1000)}` };
-      return { config: next, what: 'rule label' };
+    default: {
+      // One field alone: each field the compiler reads must bust the compile cache by itself.
+      const r = next.rules[i];
+      const edits: Array<[string, Partial<Rule>]> = [
+        ['label', { label: `edited-${rnd.int(1000)}` }],
+        ['state tracking', { state_options: { ...r.state_options, tracking: r.state_options.tracking === 'none' ? 'keep_state' : 'none' } }],
+        ['log', { log: !r.log }],
+        ['quick', { quick: !r.quick }],
+      ];
+      const [what, edit] = rnd.pick(edits);
+      next.rules[i] = { ...r, ...edit };
+      return { config: next, what: `rule ${what}` };
+    }
   }
 }
 

@@ -276,7 +276,7 @@ function sameRuleText(a: Rule, b: Rule): boolean {
   return a.id === b.id && a.action === b.action && a.direction === b.direction && a.interface === b.interface && a.protocol === b.protocol &&
     m.src_addr === n.src_addr && m.dst_addr === n.dst_addr && samePorts(m.src_port, n.src_port) && samePorts(m.dst_port, n.dst_port) &&
     a.src_invert === b.src_invert && a.dst_invert === b.dst_invert && a.log === b.log && a.quick === b.quick && a.label === b.label &&
-    a.src_port_alias === b.src_port_alias && a.dst_port_alias === b.dst_port_alias;
+    a.src_port_alias === b.src_port_alias && a.dst_port_alias === b.dst_port_alias && keepsState(a) === keepsState(b);
 }
 
 function compileRule(r: Rule, side: 'in' | 'out', input: CompileInput, aliases: AliasIndex): CompiledRule[] {
