@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { Logger } from '../core/logger.js';
+import { LazyChildLogger } from './request-logger.js';
 
 const { lsCacheSym, timeSym, chindingsSym, streamSym, messageKeySym, mixinSym, needsMetadataGsym } = pino.symbols;
 
@@ -18,13 +19,17 @@ export interface AccessFields {
  * exactly (a mixin, a multistream that wants metadata) gets the generic call.
  */
 export function writeAccessLine(log: Logger, level: 'info' | 'debug', fields: AccessFields): void {
-  const stream = (log as any)[streamSym] as { write(line: string): void; [needsMetadataGsym]?: boolean } | undefined;
-  if (!stream || (log as any)[mixinSym] || stream[needsMetadataGsym] || (log as any)[messageKeySym] !== 'msg') {
+  // A request logger not made yet (request-logger.ts) is written through its parent, with its own bindings.
+  const lazy = log instanceof LazyChildLogger && !log.materialized ? log : undefined;
+  const target = lazy ? lazy.parent : log;
+  const chindings = lazy ? lazy.chindings() : (target as any)[chindingsSym];
+  const stream = (target as any)[streamSym] as { write(line: string): void; [needsMetadataGsym]?: boolean } | undefined;
+  if (!stream || chindings === undefined || (target as any)[mixinSym] || stream[needsMetadataGsym] || (target as any)[messageKeySym] !== 'msg') {
     log[level](fields, 'request');
     return;
   }
-  const value = log.levels.values[level];
+  const value = target.levels.values[level];
   stream.write(
-    `${(log as any)[lsCacheSym][value]}${(log as any)[timeSym]()}${(log as any)[chindingsSym]},"method":${JSON.stringify(fields.method)},"route":${JSON.stringify(fields.route)},"path":${JSON.stringify(fields.path)},"status":${fields.status},"ms":${fields.ms},"msg":"request"}\n`,
+    `${(target as any)[lsCacheSym][value]}${(target as any)[timeSym]()}${chindings},"method":${JSON.stringify(fields.method)},"route":${JSON.stringify(fields.route)},"path":${JSON.stringify(fields.path)},"status":${fields.status},"ms":${fields.ms},"msg":"request"}\n`,
   );
 }

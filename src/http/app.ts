@@ -15,6 +15,7 @@ import type { RouteDefinition } from './route.js';
 import { createRouteRunner, type RouteRunnerDeps } from './route-runner.js';
 import { closeSseStreams } from './sse.js';
 import { writeAccessLine } from './access-log.js';
+import { requestLogger } from './request-logger.js';
 import { createTurnGate } from './turn-gate.js';
 import type { ConsoleAssets } from './console.js';
 import { noteJsonBodyText } from './input-guard.js';
@@ -58,6 +59,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: opts.logger,
     genReqId: correlationIdFor,
+    // Each request's logger is made when something logs through it (request-logger.ts): most requests never do.
+    childLoggerFactory: (parent, bindings, opts) => requestLogger(parent as Logger, bindings, opts),
     // Requests are logged once, on response, by the hook below.
     logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

@@ -14,6 +14,8 @@ const opaque = (tag: string) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$
 export function ifNoneMatchHits(header: string | string[] | undefined, etag: string): boolean {
   // The common case first: a poller sends back the very tag it got, and that needs no parsing.
   if (header === etag) return true;
+  // The next most common: the same tag bare (ncclient strips the quotes), compared without parsing the header.
+  if (typeof header === 'string' && isBareOf(header, etag)) return true;
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value?.trim()) return false;
   if (value.trim() === '*') return true;
@@ -23,6 +25,14 @@ export function ifNoneMatchHits(header: string | string[] | undefined, etag: str
     if (m[2] === '*' || opaque(m[2]) === wanted) return true;
   }
   return false;
+}
+
+/** Whether header is exactly the opaque part of a strong quoted etag, as one bare tag (no list, no spaces). */
+function isBareOf(header: string, etag: string): boolean {
+  return (
+    header.length === etag.length - 2 && etag.charCodeAt(0) === 34 && etag.charCodeAt(etag.length - 1) === 34 &&
+    etag.startsWith(header, 1) && !/[\s,"]/.test(header)
+  );
 }
 
 /**

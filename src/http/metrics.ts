@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequestMetrics } from './request-metrics.js';
 import type { StatementStats } from '../core/db/statement-cache.js';
 
 export interface MetricsSources {
@@ -12,30 +13,11 @@ export function createMetrics(sources: MetricsSources = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rampart_' });
   if (sources.statements) statementMetrics(registry, sources.statements);
-  const labelNames = ['method', 'route', 'status'] as const;
-  const requests = new Counter({ name: 'rampart_http_requests_total', help: 'HTTP requests served', labelNames, registers: [registry] });
-  const duration = new Histogram({
-    name: 'rampart_http_request_duration_seconds',
-    help: 'HTTP request latency',
-    labelNames,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  // The labelled series of each method, route and status, looked up once: prom-client hashes a label set on every call.
-  const series = new Map<string, { count: Counter.Internal; time: Histogram.Internal<(typeof labelNames)[number]> }>();
+  const requests = createRequestMetrics(registry);
   return {
     registry,
     /** route is the declared pattern (/api/v1/users/:id), never the raw URL, to keep label cardinality bounded. */
-    observeRequest(method: string, route: string, status: number, seconds: number) {
-      const key = `${method} ${status} ${route}`;
-      let one = series.get(key);
-      if (!one) {
-        const labels = { method, route, status: String(status) };
-        series.set(key, (one = { count: requests.labels(labels), time: duration.labels(labels) }));
-      }
-      one.count.inc();
-      one.time.observe(seconds);
-    },
+    observeRequest: requests.observe,
     /** Requests waiting in the turn gate (http/turn-gate.ts) for an event-loop turn, read at each scrape. */
     watchTurnGate(waiting: () => number) {
       new Gauge({

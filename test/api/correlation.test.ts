@@ -64,4 +64,15 @@ describe('X-Correlation-Id', () => {
     assert.equal(items.length, 1);
     assert.equal(items[0].action, 'probe.note.create');
   });
+
+  test('an unexpected error is logged with its detail and the request\'s id (the request logger is made when it logs)', async () => {
+    const id = 'crash-9b1c';
+    const res = await r.app.inject({ method: 'GET', url: '/api/v1/probe/crash', headers: { 'x-correlation-id': id } });
+    assert.equal(res.statusCode, 500);
+    const failed = logLines.find((l) => l.correlation_id === id && l.msg === 'request failed');
+    assert.ok(failed, 'the error line carries the id');
+    assert.equal(failed.level, 50);
+    assert.match(failed.err.message, /secret internals/);
+    assert.ok(logLines.some((l) => l.correlation_id === id && l.msg === 'request' && l.status === 500), 'and so does its access line');
+  });
 });

@@ -16,4 +16,7 @@ test('other tags, prefixes of the tag, empty and absent headers do not match', (
   for (const header of ['"3f2b"', '3f2', '"3f2a0"', '"x", "y"', '', ' ', ',', undefined, 'W/', '"3f2a']) {
     assert.equal(ifNoneMatchHits(header, TAG), false, JSON.stringify(header));
   }
+  // A bare header is a list of tokens, so it never stands for one tag holding a comma or a space.
+  assert.equal(ifNoneMatchHits('a,b', '"a,b"'), false);
+  assert.equal(ifNoneMatchHits('a b', '"a b"'), false);
 });

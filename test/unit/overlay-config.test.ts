@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { RampartError } from '../../src/core/errors.js';
 import { buildNodeConfig, renderConfig } from '../../src/modules/overlay/config/build-config.js';
 import type { GroupFirewallInput, NodeConfigInput, PeerNodeInput } from '../../src/modules/overlay/config/config.types.js';
@@ -156,4 +156,27 @@ test('port_range, protocol and allowed_group errors say what is wrong', () => {
 test('a stored rule that is invalid fails the build instead of producing a config nebula refuses', () => {
   const fw: GroupFirewallInput[] = [{ group_name: 'web', inbound_rules: [{ allowed_group: 'db', protocol: 'tcp', port_range: '90-80' }] }];
   rejects(() => buildNodeConfig(input({ group_firewalls: fw })), /range start 90 is greater than its end 80/);
+});
+
+test('the sectioned render is byte for byte the YAML library\'s render of the whole config, remembered sections included', () => {
+  const whole = (config: ReturnType<typeof buildNodeConfig>) =>
+    stringify(config, { version: '1.1', sortMapEntries: true, aliasDuplicateObjects: false });
+  const cases = [
+    input(),
+    input({ group_firewalls: firewalls, blocklist: ['AA', 'bb'] }, { groups: ['web', 'metrics'] }),
+    input({ group_firewalls: firewalls }, { is_lighthouse: true, lighthouse_options: { interval_seconds: 30 }, logging_options: { level: 'debug' } }),
+    input({ pki: { ca: 'CA', cert: 'CERT', key: null } }, { is_relay: true, punchy_options: { delay: '1s', respond: false }, tun_device: 'yes' }),
+    input({ peers: [] }, { groups: ['on'], lighthouse_options: { interval_seconds: -0 } }),
+  ];
+  // Twice over: the second round renders the shared sections from memory.
+  for (let round = 0; round < 2; round++) {
+    for (const c of cases) {
+      const config = buildNodeConfig(c);
+      assert.equal(renderConfig(config), whole(config));
+    }
+  }
+  // Sections that differ only where JSON cannot tell (0 and -0) are not confused.
+  const zero = renderConfig(buildNodeConfig(input({}, { lighthouse_options: { interval_seconds: 0 } })));
+  const minusZero = renderConfig(buildNodeConfig(input({}, { lighthouse_options: { interval_seconds: -0 } })));
+  assert.notEqual(zero, minusZero);
 });

@@ -85,10 +85,50 @@ export function buildNodeConfig(input: NodeConfigInput) {
   };
 }
 
+const YAML_OPTIONS = { version: '1.1', sortMapEntries: true, aliasDuplicateObjects: false } as const;
+
 /**
  * YAML 1.1 quoting, because nebula parses with go-yaml v2: a group named 'yes' or 'on' must stay a string there.
  * No anchors: a shared rule object would otherwise become an alias, which sorting can place before its anchor.
+ *
+ * Rendered section by section: with sorted keys and no anchors, a block map's top-level entries render
+ * independently, so the document is the concatenation of its sections rendered alone (the unit test holds the two
+ * equal). Every section but pki is shared by many nodes of a network (its firewall per set of groups, its
+ * lighthouses and relays per role), and the YAML library spends over a millisecond on them per config, which a
+ * fleet pays on every poll after a change: their text is remembered by content (sectionTexts). pki holds the
+ * node's own certificate and key and is rendered each time (and never kept).
  */
 export function renderConfig(config: NebulaConfig): string {
-  return yaml().stringify(config, { version: '1.1', sortMapEntries: true, aliasDuplicateObjects: false });
+  let out = '';
+  for (const key of (Object.keys(config) as (keyof NebulaConfig)[]).sort()) {
+    const section = { [key]: config[key] };
+    out += key === 'pki' ? yaml().stringify(section, YAML_OPTIONS) : sectionTexts.text(section);
+  }
+  return out;
+}
+
+/** Rendered sections by their content, bounded: emptied when full (a network has a handful of distinct sections). */
+const sectionTexts = (() => {
+  const MAX_SECTIONS = 4096;
+  const texts = new Map<string, string>();
+  return {
+    text(section: object): string {
+      const key = JSON.stringify(section, exactNumbers);
+      let text = texts.get(key);
+      if (text === undefined) {
+        if (texts.size >= MAX_SECTIONS) texts.clear();
+        text = yaml().stringify(section, YAML_OPTIONS);
+        texts.set(key, text);
+      }
+      return text;
+    },
+  };
+})();
+
+/**
+ * JSON writes -0, NaN and the infinities as 0 or null, where YAML writes them apart: tag them so two sections that
+ * render differently never share a key. (A NUL cannot come from stored input: the HTTP kit refuses it.)
+ */
+function exactNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)) ? { '\u0000number': String(Object.is(value, -0) ? '-0' : value) } : value;
 }
