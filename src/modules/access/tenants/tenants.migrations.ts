@@ -4,7 +4,7 @@ import { DEFAULT_TENANT_ID } from '../access.types.js';
 
 /**
  * The tenants part's tables (0030-0039): tenants and their administrators, entitlement alerts, directory sync; and
- * (0051-0059) what came after: users' tenant membership in the identity core.
+ * (0051) what came after: the administrators assigned before users had tenants become their tenant's users.
  */
 export const tenantMigrations: Migration[] = [
   {

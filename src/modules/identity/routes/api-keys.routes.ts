@@ -116,14 +116,14 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/api-keys', surface: 'access', permission: 'authenticated', tags,
-      summary: `List API keys, masked, newest first: your own, or everyone's with token:read; ${pageDoc()}`,
+      summary: `List API keys, masked, newest first: your own, or with token:read those of your tenant's users; ${pageDoc()}`,
       schema: { query: pageQuery(), response: z.object({ api_keys: z.array(apiKeyView) }) },
       handler: async (ctx) => ({ api_keys: await visibleKeys(ctx, 'token:read', await callerScope(core, ctx)) }),
     }),
     defineRoute({
       method: 'DELETE', path: '/v1/admin/api-keys/:id', surface: 'access', permission: 'authenticated', tags, status: 204,
       audit: 'identity.api_key.revoke', summary: "Revoke an API key: your own, or anyone's with token:write",
-      description: 'The key stops authenticating at once; it stays listed with revoked_at. 404 for an unknown id, 403 for another user\'s key without token:write.',
+      description: 'The key stops authenticating at once; it stays listed with revoked_at. 404 for an unknown id or another tenant\'s key, 403 for another user\'s key without token:write.',
       schema: { params: idParam },
       handler: async (ctx) => revoke(ctx, 'token:write', await callerScope(core, ctx)),
     }),

@@ -58,7 +58,7 @@ export function groupsRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/v1/admin/groups', surface: 'access', permission: 'group:read', tags,
-      summary: `List groups with their member ids, by name; ${pageDoc()} (also total in the body)`,
+      summary: `List your tenant's groups (every tenant's for the default tenant's administrators) with their member ids, by name; ${pageDoc()} (also total in the body)`,
       schema: { query: pageQuery(), response: z.object({ groups: z.array(groupView), total: z.number().int() }) },
       handler: async (ctx) => {
         const page = await groups.list(ctx.query, await callerScope(core, ctx));

@@ -58,7 +58,7 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/v1/admin/users', surface: 'access', permission: 'user:read', tags,
-      summary: `List users, by username; ${pageDoc()} (also total in the body)`,
+      summary: `List the users of your tenant (every tenant's for the default tenant's administrators), by username; ${pageDoc()} (also total in the body)`,
       schema: { query: pageQuery(), response: z.object({ users: z.array(userView), total: z.number().int() }) },
       handler: async (ctx) => {
         const page = await users.list({ ...ctx.query, scope: await callerScope(core, ctx) });
