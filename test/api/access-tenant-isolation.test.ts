@@ -309,4 +309,15 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
     assert.equal(back.statusCode, 200);
     assert.equal((await call(b.admin, 'GET', '/v1/admin/devices')).statusCode, 200);
   });
+
+  test("removing a tenant's administrator leaves them the tenant's user: they never fall back to the provider's view", async () => {
+    const c = worlds[2];
+    const removed = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'remove_admin', tenant_id: c.tenant_id, user_id: c.admin.user.id });
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.equal(removed.json().tenant.admin_count, 0);
+    const tenants = (await call(c.admin, 'GET', '/v1/admin/tenants')).json().items as { id: string }[];
+    assert.deepEqual(tenants.map((t) => t.id), [c.tenant_id], 'still confined to tenant C');
+    const users = (await call(c.admin, 'GET', '/v1/admin/users')).json().users as { id: string }[];
+    assert.ok(!users.some((u) => u.id === worlds[0].user_id || u.id === worlds[1].user_id), 'no other tenant’s users');
+  });
 });

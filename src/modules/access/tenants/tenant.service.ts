@@ -82,7 +82,7 @@ export function createTenantService(core: Core) {
   }
 
   /** The principal key an administrator's tenant is recorded under: an API key counts as the user who made it. */
-  async function principalKey(p: Principal, userId: string | null): Promise<string | null> {
+  function principalKey(p: Principal, userId: string | null): string | null {
     if (userId) return `user:${userId}`;
     if (p.type === 'service_account') return `service_account:${p.serviceAccountId ?? p.id}`;
     return null;
@@ -95,7 +95,7 @@ export function createTenantService(core: Core) {
    */
   async function actingTenant(p: Principal): Promise<string> {
     const userId = await userOf(p);
-    const key = await principalKey(p, userId);
+    const key = principalKey(p, userId);
     const row = key ? await k().selectFrom('access_tenant_principals').select('tenant_id').where('principal', '=', key).executeTakeFirst() : undefined;
     if (row) return row.tenant_id;
     if (!userId) return DEFAULT_TENANT_ID;
