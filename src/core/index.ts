@@ -21,6 +21,7 @@ import { identitySealedColumns } from './identity/identity.sealed.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { mailSealedColumns } from './mail/mail.sealed.js';
 import { createReadinessRegistry, type ReadinessRegistry } from './readiness.js';
+import { createTenancy, type Tenancy } from './tenancy/tenancy.js';
 
 /** The shared kernel every module is built on. Plain factories, wired by hand. */
 export interface Core {
@@ -39,6 +40,8 @@ export interface Core {
   jobs: { store: JobStore; queue: JobQueue; handlers: JobRegistry };
   /** Users, roles, tokens, sessions, MFA, API keys, service accounts, SSO: who is calling and what they may do. */
   identity: Identity;
+  /** Which tenant a caller is confined to (null: every tenant); the module that runs tenants provides it. */
+  tenancy: Tenancy;
   /** Outgoing mail: through SMTP when [mail] smtp_url is set, else into an outbox administrators read. */
   mail: Mailer;
   /** Conditions modules add to readiness (GET /ready), beside the database and migrations. */
@@ -96,6 +99,7 @@ export function createCore(config: RampartConfig, opts: CoreOptions): Core {
     events,
     jobs,
     identity,
+    tenancy: createTenancy(),
     mail,
     readiness: createReadinessRegistry(),
     now,

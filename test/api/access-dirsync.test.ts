@@ -185,4 +185,42 @@ describe('access directory sync', () => {
     assert.equal(after.runs.length, runsBefore + 1);
     assert.deepEqual([after.last_run.trigger, after.last_run.result, after.last_run.counts.unchanged], ['schedule', 'success', 3]);
   });
+  test("a tenant's snapshots reach its own users and groups only: another tenant's are never linked, suspended or renamed", async () => {
+    const provider = await signIn(r, { roles: ['admin'] });
+    const created = await call('POST', '/v1/admin/tenants/lifecycle', { action: 'create', name: 'Dirsync B' }, provider);
+    assert.equal(created.statusCode, 201, created.body);
+    const tenantB = created.json().tenant.id as string;
+    const adminB = await signIn(r, { roles: ['admin'] });
+    assert.equal((await call('POST', '/v1/admin/tenants/lifecycle', { action: 'assign_admin', tenant_id: tenantB, user_id: adminB.user.id }, provider)).statusCode, 200);
+    const snap = (who: SignedIn, body: object) => call('POST', '/v1/admin/directory-sync/snapshot', { source: 'ldap', ...body }, who);
+
+    // The provider's directory: a user, and a group holding them.
+    const a = await snap(provider, { users: [{ external_id: 'a-1', email: 'shared@corp.example', name: 'Provider Shared' }], groups: [{ external_id: 'ga', name: 'shared-team', member_ids: ['a-1'] }] });
+    assert.equal(a.statusCode, 200, a.body);
+    const providerUser = (await userByEmail('shared@corp.example'))!;
+
+    // Tenant B's directory has someone with the same email, disabled, and a group of the same name, in a full snapshot.
+    const b = await snap(adminB, { full: true, users: [{ external_id: 'b-1', email: 'shared@corp.example', name: 'B Shared', active: false }], groups: [{ external_id: 'gb', name: 'shared-team', member_ids: ['b-1'] }] });
+    assert.equal(b.statusCode, 200, b.body);
+    assert.deepEqual([b.json().tenant_id, b.json().counts.created, b.json().counts.suspended, b.json().counts.groups_created], [tenantB, 1, 1, 1], "B's own user, not the provider's");
+    const asProvider = (await r.core.identity.users.get(providerUser.id));
+    assert.deepEqual([asProvider.status, asProvider.display_name], ['active', 'Provider Shared'], "the provider's user is untouched");
+
+    // B's lists show its directory user and group; the provider's are not B's to see.
+    const bUsers = (await call('GET', '/v1/admin/users?limit=200', undefined, adminB)).json().users as { id: string; display_name: string; status: string }[];
+    assert.deepEqual(bUsers.filter((u) => u.display_name === 'B Shared').map((u) => u.status), ['suspended']);
+    assert.ok(!bUsers.some((u) => u.id === providerUser.id));
+    const bGroups = (await call('GET', '/v1/admin/groups', undefined, adminB)).json().groups as { name: string; member_ids: string[] }[];
+    assert.equal(bGroups.length, 1);
+    assert.match(bGroups[0].name, /^shared-team-\d+$/, 'a name another tenant holds gets a suffix rather than a conflict');
+
+    // A full snapshot of B listing nobody suspends nobody of the provider's; a second one changes nothing more.
+    const empty = await snap(adminB, { full: true, users: [] });
+    assert.equal(empty.json().counts.suspended, 0, 'B’s only user is suspended already');
+    assert.equal((await r.core.identity.users.get(providerUser.id)).status, 'active');
+    const again = await snap(adminB, { users: [{ external_id: 'b-1', email: 'shared@corp.example', name: 'B Shared' }], groups: [{ external_id: 'gb', name: 'shared-team', member_ids: ['b-1'] }] });
+    assert.deepEqual([again.json().counts.reactivated, again.json().counts.groups_updated], [1, 0], 'the suffixed group is recognised as the same');
+    assert.equal((await call('GET', '/v1/admin/users?limit=200', undefined, provider)).json().users.filter((u: { email: string }) => u.email === 'shared@corp.example').length, 2,
+      "the provider's administrators see both tenants' users");
+  });
 });

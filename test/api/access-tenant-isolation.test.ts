@@ -1,9 +1,11 @@
 /**
- * Tenant isolation over every access admin route: two tenants each with a pool, a gateway, tokens, an enrolled
- * device, a session, a published bundle and a SAML-free provider list; every GET route of the access admin surface
- * (taken from the registered routes, so a new one is covered when it lands) is called by each tenant's
- * administrator with the other tenant's ids, and must never show the other tenant's rows: lists leave them out,
- * gets answer 404. Writes aimed at the other tenant's rows are 404 too and change nothing.
+ * Tenant isolation over every access admin route: three tenants (the provider's and two others, B and C) each with a
+ * pool, a gateway, tokens, an enrolled device, a session, a published bundle, a SAML-free provider list, and a user,
+ * a group and an API key of the identity core; every GET route of the access admin surface (taken from the
+ * registered routes, so a new one is covered when it lands) is called by each tenant's administrator with another
+ * tenant's ids, and must never show the other tenant's rows: lists leave them out, gets answer 404. Writes aimed at
+ * the other tenant's rows are 404 too and change nothing. The provider's administrators read the identity core's
+ * users, groups and keys of every tenant (core/tenancy), as they read the whole audit trail.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +28,10 @@ interface World {
   digest: string;
   session_id: string;
   playbook_run_id: string;
+  /** The identity core's rows made by this tenant's administrator. */
+  user_id: string;
+  group_id: string;
+  api_key_id: string;
   /** Strings only this tenant's rows carry. */
   markers: string[];
 }
@@ -68,11 +74,16 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
     assert.equal(ingested.accepted, 1);
     await ok(await call(admin, 'POST', '/v1/admin/siem/connector', { type: 'webhook', enabled: false, webhook: { url: `https://siem-${tag}.example.invalid/hook`, secret: `secret-${tag}-0123456789` } }));
     const run = await ok(await call(admin, 'POST', '/v1/admin/incident/playbook', { playbook_id: 'rotate_signers', reason: `incident-${tag}` }), 202);
+    // The identity core's rows, made through the access surface: they land in the caller's tenant.
+    const user = (await ok(await call(admin, 'POST', '/v1/admin/users/lifecycle', { action: 'create', username: `member-${tag}`, display_name: `Member ${tag}` }), 201)).user;
+    const group = (await ok(await call(admin, 'POST', '/v1/admin/groups/lifecycle', { action: 'create', name: `team-${tag}`, member_ids: [user.id] }), 201)).group;
+    const key = await ok(await call(admin, 'POST', '/v1/admin/api-keys', { name: `apikey-${tag}` }), 201);
     return {
       tenant_id: tenantId, admin, pool_id: pool.id, gateway_id: gw.gateway_id, gateway_token: gw.gateway_token, device_id: enrolled.device_id, token_id: devToken.id,
-      bundle_id: bundle.bundle_id, digest: bundle.digest, session_id, playbook_run_id: run.id,
+      bundle_id: bundle.bundle_id, digest: bundle.digest, session_id, playbook_run_id: run.id, user_id: user.id, group_id: group.id, api_key_id: key.id,
       markers: [pool.id, gw.gateway_id, enrolled.device_id, devToken.id, gwToken.id, bundle.bundle_id, session_id, `pool-${tag}`, `laptop-${tag}`, `bundle-${tag}`,
-        `gw-event-${tag}`, `gw-note-${tag}`, `siem-${tag}.example.invalid`, run.id, `incident-${tag}`],
+        `gw-event-${tag}`, `gw-note-${tag}`, `siem-${tag}.example.invalid`, run.id, `incident-${tag}`,
+        user.id, `member-${tag}`, group.id, `team-${tag}`, key.id, `apikey-${tag}`, admin.user.id],
     };
   }
 
@@ -85,8 +96,14 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
     const adminB = await signIn(r, { roles: ['admin'] });
     const assigned = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'assign_admin', tenant_id: tenantB, user_id: adminB.user.id });
     assert.equal(assigned.statusCode, 200, assigned.body);
+    const createdC = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'create', name: 'Tenant C' });
+    assert.equal(createdC.statusCode, 201, createdC.body);
+    const tenantC = createdC.json().tenant.id as string;
+    const adminC = await signIn(r, { roles: ['admin'] });
+    assert.equal((await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'assign_admin', tenant_id: tenantC, user_id: adminC.user.id })).statusCode, 200);
     worlds.push(await build(DEFAULT_TENANT_ID, provider, 'a'));
     worlds.push(await build(tenantB, adminB, 'b'));
+    worlds.push(await build(tenantC, adminC, 'c'));
   });
   after(() => r.cleanup());
 
@@ -106,6 +123,8 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
     r.routes.filter((x) => x.surface === 'access' && x.method === 'GET' && x.permission !== 'public' && (x.path.startsWith('/v1/admin/') || x.path.startsWith('/v1/audit/')));
   /** The audit trail is the provider's: its reads show the default tenant's administrators every tenant's events. */
   const TRAIL_READS = ['/v1/audit/events', '/v1/admin/audit/export', '/v1/audit/export/syslog'];
+  /** The identity core's lists: the provider's administrators see every tenant's users, groups and keys. */
+  const IDENTITY_READS = ['/v1/admin/users', '/v1/admin/groups', '/v1/admin/api-keys'];
 
   test('the matrix covers every access admin read route', () => {
     const paths = adminReads().map((x) => x.path);
@@ -113,24 +132,29 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
       '/v1/admin/gateway/health', '/v1/admin/connection_truth', '/v1/admin/policy/bundles', '/v1/admin/policy/bundles/:id', '/v1/admin/policy/diff', '/v1/admin/tenants',
       '/v1/admin/tenants/:tenant_id/usage', '/v1/admin/settings/signers', '/v1/admin/settings/providers',
       ...TRAIL_READS, '/v1/audit/export/webhook', '/v1/admin/siem/connector', '/v1/admin/incident/playbook', '/v1/admin/dashboard/overview', '/v1/admin/certs/expiry',
-      '/v1/admin/compliance/retention', '/v1/admin/ops/export']) {
+      '/v1/admin/compliance/retention', '/v1/admin/ops/export', ...IDENTITY_READS]) {
       assert.ok(paths.includes(p), `${p} is not registered`);
     }
   });
 
-  for (const [me, them] of [[0, 1], [1, 0]] as const) {
-    test(`tenant ${me === 0 ? 'A (provider)' : 'B'}: its own rows are visible, the other tenant's never`, async () => {
+  const NAMES = ['A (provider)', 'B', 'C'];
+  for (const [me, them] of [[0, 1], [1, 0], [1, 2], [2, 1]] as const) {
+    test(`tenant ${NAMES[me]}: its own rows are visible, tenant ${NAMES[them]}'s never`, async () => {
       const mine = worlds[me];
       const other = worlds[them];
       const leaks: string[] = [];
       let ownSeen = 0;
       for (const route of adminReads()) {
-        // Identity-core routes (users, groups, API keys) are shared across tenants: the identity core has no tenants.
-        if (/\/v1\/admin\/(users|groups|api-keys)/.test(route.path)) continue;
         // The provider's administrators manage tenants: the tenant list and a tenant's entitlement are theirs to see.
         const providerSeesTenants = me === 0 && route.path.startsWith('/v1/admin/tenants');
         const res = await call(mine.admin, 'GET', urlFor(route, other));
         if (providerSeesTenants) continue;
+        if (me === 0 && IDENTITY_READS.includes(route.path)) {
+          assert.equal(res.statusCode, 200, res.body);
+          const theirs = [other.user_id, other.group_id, other.api_key_id];
+          assert.ok(theirs.some((id) => res.body.includes(id)), `${route.path}: the provider sees every tenant's users, groups and keys`);
+          continue;
+        }
         if (me === 0 && TRAIL_READS.includes(route.path)) {
           // The provider reads the whole trail: the other tenant's gateway event is there (a tenant's reads are checked below).
           assert.equal(res.statusCode, 200, res.body);
@@ -160,10 +184,11 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
         if (mine.markers.some((m) => own.body.includes(m))) ownSeen++;
       }
       assert.deepEqual(leaks, []);
-      assert.ok(ownSeen >= 12, `only ${ownSeen} lists showed the caller's own rows`);
+      // The provider's identity lists are checked above (they show every tenant's rows); a tenant's are counted here.
+      assert.ok(ownSeen >= (me === 0 ? 12 : 15), `only ${ownSeen} lists showed the caller's own rows`);
     });
 
-    test(`tenant ${me === 0 ? 'A' : 'B'}: writes aimed at the other tenant's rows are not found and change nothing`, async () => {
+    test(`tenant ${NAMES[me]}: writes aimed at tenant ${NAMES[them]}'s rows are not found and change nothing`, async () => {
       const mine = worlds[me];
       const other = worlds[them];
       const attempts: [string, string, unknown][] = [
@@ -179,7 +204,9 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
         ['POST', '/v1/admin/incident/playbook', { playbook_id: 'contain_device', target: { device_id: other.device_id }, reason: 'cross-tenant' }],
       );
       // A tenant's administrators reach the identity core's users only through their tenant's devices; the provider's reach every user.
-      if (me === 1) attempts.push(['POST', '/v1/admin/incident/playbook', { playbook_id: 'contain_user', target: { user_id: other.admin.user.id }, reason: 'cross-tenant' }]);
+      if (me !== 0) attempts.push(['POST', '/v1/admin/incident/playbook', { playbook_id: 'contain_user', target: { user_id: other.admin.user.id }, reason: 'cross-tenant' }]);
+      // The identity core's rows of another tenant, for a tenant's administrators (the provider's reach every tenant's).
+      if (me !== 0) attempts.push(...identityWrites(other));
       for (const [method, url, payload] of attempts) {
         const res = await call(mine.admin, method, url, payload);
         assert.equal(res.statusCode, 404, `${method} ${url}: ${res.body}`);
@@ -193,14 +220,60 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
       const runs = (await call(mine.admin, 'GET', '/v1/admin/incident/playbook')).json().runs as { id: string }[];
       assert.ok(runs.some((x) => x.id === mine.playbook_run_id) && !runs.some((x) => x.id === other.playbook_run_id));
       const otherConnector = (await call(other.admin, 'GET', '/v1/admin/siem/connector')).json();
-      assert.equal(otherConnector.webhook.url, `https://siem-${me === 0 ? 'b' : 'a'}.example.invalid/hook`, 'each tenant keeps its own SIEM connector');
+      assert.equal(otherConnector.webhook.url, `https://siem-${['a', 'b', 'c'][them]}.example.invalid/hook`, 'each tenant keeps its own SIEM connector');
       const device = await call(other.admin, 'GET', `/v1/admin/devices/${other.device_id}`);
       assert.equal(device.json().status, 'active', 'the other tenant’s device is untouched');
       const pools = await call(other.admin, 'GET', '/v1/admin/settings/gateway-pools');
       assert.ok(pools.json().items.some((p: { id: string; name: string }) => p.id === other.pool_id && p.name !== 'taken-over'));
       const gen = await call(mine.admin, 'POST', '/v1/admin/tokens/generate', { kind: 'gateway', pool_id: other.pool_id });
       assert.equal(gen.statusCode, 422, 'a token cannot name another tenant’s pool');
+      if (me !== 0) await assertIdentityUntouched(mine, other);
     });
+  }
+
+  /** Every identity write of the access surface aimed at another tenant's user, group or API key. */
+  function identityWrites(other: World): [string, string, unknown][] {
+    const user_id = other.user_id;
+    return [
+      ...['update', 'suspend', 'reactivate', 'delete'].map((action): [string, string, unknown] => ['POST', '/v1/admin/users/lifecycle', { action, user_id, ...(action === 'update' ? { display_name: 'taken over' } : {}) }]),
+      ['POST', '/v1/admin/users/password', { user_id, password: 'Taken-0ver-password!' }],
+      ['POST', '/v1/admin/users/suspend', { user_id }],
+      ['POST', '/v1/admin/users/reactivate', { user_id }],
+      ['POST', '/v1/admin/users/totp/enroll', { user_id }],
+      ['POST', '/v1/admin/users/totp/disable', { user_id }],
+      ['POST', '/v1/admin/rbac/grant', { user_id, role: 'admin' }],
+      ['POST', '/v1/admin/rbac/revoke', { user_id, role: 'admin' }],
+      ['POST', '/v1/admin/users/suspend', { user_id: other.admin.user.id }],
+      ['POST', '/v1/admin/groups/lifecycle', { action: 'update', group_id: other.group_id, name: 'taken-over', member_ids: [] }],
+      ['POST', '/v1/admin/groups/lifecycle', { action: 'delete', group_id: other.group_id }],
+      ['DELETE', `/v1/admin/api-keys/${other.api_key_id}`, undefined],
+    ];
+  }
+
+  /** The other tenant's identity rows as their own administrator sees them: as they were made. */
+  async function assertIdentityUntouched(mine: World, other: World) {
+    // Another tenant's user answers exactly as an id nobody has: its existence does not leak.
+    const unknown = randomUUID();
+    const asOther = (await call(mine.admin, 'POST', '/v1/admin/users/suspend', { user_id: other.user_id })).json();
+    const asNobody = (await call(mine.admin, 'POST', '/v1/admin/users/suspend', { user_id: unknown })).json();
+    assert.deepEqual({ ...asOther, detail: asOther.detail.replace(other.user_id, 'X') }, { ...asNobody, detail: asNobody.detail.replace(unknown, 'X') });
+    // Nor can it be made a member of one's own group, or bound to one's token.
+    const group = await call(mine.admin, 'POST', '/v1/admin/groups/lifecycle', { action: 'create', name: `poach-${mine.tenant_id}`, member_ids: [other.user_id] });
+    assert.equal(group.statusCode, 422, group.body);
+    const token = await call(mine.admin, 'POST', '/v1/admin/tokens/generate', { name: 'poach', bound_user_id: other.user_id });
+    assert.equal(token.statusCode, 422, token.body);
+    const tag = ['a', 'b', 'c'][worlds.indexOf(other)];
+    const users = (await call(other.admin, 'GET', '/v1/admin/users')).json().users as { id: string; status: string; display_name: string; roles: string[]; mfa_enabled: boolean }[];
+    const user = users.find((u) => u.id === other.user_id);
+    assert.ok(user, 'the other tenant still has its user');
+    assert.deepEqual([user.status, user.display_name, user.roles], ['active', `Member ${tag}`, []]);
+    const pending = await r.core.db.kysely.selectFrom('users').select(['totp_pending_secret', 'password_hash']).where('id', '=', other.user_id).executeTakeFirstOrThrow();
+    assert.deepEqual(pending, { totp_pending_secret: null, password_hash: null }, 'no TOTP enrollment or password was set');
+    assert.equal(users.find((u) => u.id === other.admin.user.id)?.status, 'active');
+    const groups = (await call(other.admin, 'GET', '/v1/admin/groups')).json().groups as { id: string; name: string; member_ids: string[] }[];
+    assert.deepEqual(groups.filter((g) => g.id === other.group_id).map((g) => [g.name, g.member_ids]), [[`team-${tag}`, [other.user_id]]]);
+    const keys = (await call(other.admin, 'GET', '/v1/admin/api-keys')).json().api_keys as { id: string; revoked_at: string | null }[];
+    assert.equal(keys.find((k) => k.id === other.api_key_id)?.revoked_at, null, 'the other tenant’s API key still works');
   }
 
   test('a gateway of one tenant is refused admission of the other tenant’s device', async () => {
@@ -235,5 +308,16 @@ describe('access tenants: a caller never sees another tenant’s rows', () => {
     const back = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'reactivate', tenant_id: b.tenant_id });
     assert.equal(back.statusCode, 200);
     assert.equal((await call(b.admin, 'GET', '/v1/admin/devices')).statusCode, 200);
+  });
+
+  test("removing a tenant's administrator leaves them the tenant's user: they never fall back to the provider's view", async () => {
+    const c = worlds[2];
+    const removed = await call(provider, 'POST', '/v1/admin/tenants/lifecycle', { action: 'remove_admin', tenant_id: c.tenant_id, user_id: c.admin.user.id });
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.equal(removed.json().tenant.admin_count, 0);
+    const tenants = (await call(c.admin, 'GET', '/v1/admin/tenants')).json().items as { id: string }[];
+    assert.deepEqual(tenants.map((t) => t.id), [c.tenant_id], 'still confined to tenant C');
+    const users = (await call(c.admin, 'GET', '/v1/admin/users')).json().users as { id: string }[];
+    assert.ok(!users.some((u) => u.id === worlds[0].user_id || u.id === worlds[1].user_id), 'no other tenant’s users');
   });
 });

@@ -228,4 +228,15 @@ export const identityMigrations: Migration[] = [
       await db.schema.alterTable('api_keys').addColumn('role_id', 'text').execute();
     },
   },
+  {
+    // Tenants partition users and groups (core/tenancy): null is the default tenant, where every caller not confined
+    // to a tenant lives; a module that runs tenants (access) puts the users and groups its tenants' callers create in theirs.
+    name: '0006_identity_tenant_membership',
+    async up(db) {
+      await db.schema.alterTable('users').addColumn('tenant_id', 'text').execute();
+      await db.schema.alterTable('groups').addColumn('tenant_id', 'text').execute();
+      await db.schema.createIndex('users_tenant').on('users').columns(['tenant_id', 'username']).execute();
+      await db.schema.createIndex('groups_tenant').on('groups').columns(['tenant_id', 'name']).execute();
+    },
+  },
 ];

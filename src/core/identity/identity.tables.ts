@@ -26,6 +26,8 @@ export interface UserRow {
   last_login_at: string | null;
   /** Set when someone else chose the password (bootstrap, an admin's reset); cleared by the user's own change. 0/1 on SQLite. */
   must_change_password: number | boolean;
+  /** The tenant the user belongs to (core/tenancy); null: the default tenant. */
+  tenant_id?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -34,6 +36,8 @@ export interface GroupRow {
   id: string;
   name: string;
   description: string | null;
+  /** The tenant the group belongs to (core/tenancy); null: the default tenant. */
+  tenant_id?: string | null;
   created_at: string;
   updated_at: string;
 }

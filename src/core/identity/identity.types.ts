@@ -5,6 +5,7 @@
  * authenticator's cache on every node forgets it.
  */
 import type { Page, PageRequest } from '../db/paginate.js';
+import type { TenantScope } from '../tenancy/tenancy.js';
 import type { Principal } from '../principal.js';
 import type { PermissionDefinition, Role, RoleInput } from '../rbac/rbac.types.js';
 import type { ServiceAccountRole, UserRow, UserStatus } from './identity.tables.js';
@@ -59,6 +60,8 @@ export interface UserInput {
   status?: UserStatus;
   /** The user must replace this password at first sign-in (the bootstrap administrator). */
   must_change_password?: boolean;
+  /** The tenant the user belongs to (core/tenancy); null or omitted: the default tenant. */
+  tenant_id?: string | null;
 }
 
 export interface UserPatch {
@@ -85,8 +88,14 @@ export interface UserService {
   get(id: string): Promise<User>;
   /** The row, hash included, for the login path only. */
   findRowByUsername(username: string): Promise<UserRow | undefined>;
-  findByEmail(email: string): Promise<User | undefined>;
-  list(query: { limit: number; offset: number; search?: string; status?: UserStatus }): Promise<UserList>;
+  /** The oldest user with this email; with `tenant`, only among that tenant's users (null: the default tenant's). */
+  findByEmail(email: string, tenant?: string | null): Promise<User | undefined>;
+  /** A page by username; `scope` a tenant id: only that tenant's users (null or omitted: everyone). */
+  list(query: { limit: number; offset: number; search?: string; status?: UserStatus; scope?: TenantScope }): Promise<UserList>;
+  /** The tenant the user belongs to (null: the default tenant); not_found when missing. */
+  tenantOf(id: string): Promise<string | null>;
+  /** Moves the user into a tenant (null: the default tenant). */
+  setTenant(id: string, tenant: string | null): Promise<void>;
   update(id: string, patch: UserPatch): Promise<User>;
   delete(id: string): Promise<void>;
   /** Sets a password after checking the policy (length, not the username); the user must change it at next sign-in. */
@@ -126,9 +135,13 @@ export interface Group {
 }
 
 export interface GroupService {
-  list(page: PageRequest): Promise<Page<Group>>;
+  /** A page by name; `scope` a tenant id: only that tenant's groups (null or omitted: every group). */
+  list(page: PageRequest, scope?: TenantScope): Promise<Page<Group>>;
   get(id: string): Promise<Group>;
-  create(input: { name: string; description?: string | null; member_ids?: string[] }): Promise<Group>;
+  /** Members must be users of the group's tenant (`tenant_id`, null or omitted: the default tenant). */
+  create(input: { name: string; description?: string | null; member_ids?: string[]; tenant_id?: string | null }): Promise<Group>;
+  /** The tenant the group belongs to (null: the default tenant); not_found when missing. */
+  tenantOf(id: string): Promise<string | null>;
   update(id: string, patch: { name?: string; description?: string | null; member_ids?: string[] }): Promise<Group>;
   delete(id: string): Promise<void>;
   groupsOf(userId: string): Promise<Group[]>;
@@ -344,7 +357,8 @@ export interface ApiKeyService {
   ): Promise<{ key: ApiKeyView; secret: string }>;
   list(createdBy?: string): Promise<ApiKeyView[]>;
   /** One page, newest first: the keys of createdBy, or every key. */
-  listPage(page: PageRequest, createdBy?: string): Promise<Page<ApiKeyView>>;
+  /** `scope` a tenant id: only keys whose owner is that tenant's user (a key follows its owner). */
+  listPage(page: PageRequest, createdBy?: string, scope?: TenantScope): Promise<Page<ApiKeyView>>;
   revoke(id: string): Promise<ApiKeyView>;
   /** The principal of an `ApiKey <secret>` credential: the key's scope intersected with its creator's permissions. */
   authenticate(secret: string): Promise<Principal | null>;

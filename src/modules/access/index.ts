@@ -35,7 +35,7 @@ import { updateRoutes } from './updates/updates.routes.js';
  */
 export const accessModule: RampartModule = {
   name: 'access',
-  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029, tenants/ 0030-0039, audit/ 0040-0049, updates/ 0050-0054: names never
+  // enrollment/ 0001-0009, policy/ 0010-0019, gateways/ 0020-0029 and 0052, tenants/ 0030-0039 and 0051, audit/ 0040-0049, updates/ 0050: names never
   // collide between the parts.
   migrations: [...enrollmentMigrations, ...policyMigrations, ...gatewayMigrations, ...tenantMigrations, ...auditPartMigrations, ...updateMigrations],
   sealedColumns: [

@@ -91,7 +91,7 @@ export function createApiKeyService(deps: IdentityDeps & { rbac: RbacService }):
 
     list: async (createdBy) => (await store.list(createdBy)).map(view),
 
-    listPage: async (page, createdBy) => mapPage(await store.listPage(page, createdBy), view),
+    listPage: async (page, createdBy, scope) => mapPage(await store.listPage(page, createdBy, scope), view),
 
     async revoke(id) {
       const row = isUuid(id) ? await store.get(id) : undefined;

@@ -16,9 +16,11 @@ export function createApiKeyStore(db: Database) {
       if (createdBy !== undefined) q = q.where('created_by', '=', createdBy);
       return q.orderBy('created_at', 'desc').orderBy('id').execute();
     },
-    listPage(page: PageRequest, createdBy?: string): Promise<Page<ApiKeyRow>> {
+    listPage(page: PageRequest, createdBy?: string, scope?: string | null): Promise<Page<ApiKeyRow>> {
       let base = db.kysely.selectFrom('api_keys');
       if (createdBy !== undefined) base = base.where('created_by', '=', createdBy);
+      // A key follows its owner: a tenant's keys are those its users made.
+      if (scope) base = base.where('created_by', 'in', db.kysely.selectFrom('users').select('id').where('tenant_id', '=', scope));
       return paginate(base.selectAll().orderBy('created_at', 'desc').orderBy('id'), page);
     },
     async revoke(id: string, at: string): Promise<void> {

@@ -37,9 +37,10 @@ export function createGroupService(deps: IdentityDeps): GroupService {
     if (await store.byName(name)) throw errors.conflict(`group ${name} already exists`);
   }
 
-  async function assertMembers(ids: string[]): Promise<string[]> {
+  /** A group's members are users of its tenant: anyone else is unknown here (another tenant's users are not named as such). */
+  async function assertMembers(ids: string[], tenant: string | null): Promise<string[]> {
     const unique = [...new Set(ids)];
-    const unknown = await store.unknownUsers(unique);
+    const unknown = await store.unknownUsers(unique, tenant);
     if (unknown.length) throw errors.validation(`unknown user ids: ${unknown.join(', ')}`, { details: { unknown_user_ids: unknown } });
     return unique;
   }
@@ -54,20 +55,23 @@ export function createGroupService(deps: IdentityDeps): GroupService {
   }
 
   return {
-    async list(request) {
-      const page = await store.list(request);
+    async list(request, scope) {
+      const page = await store.list(request, scope);
       return { items: await views(page.items), total: page.total };
     },
 
     get: async (id) => (await views([await rowOf(id)]))[0],
 
+    tenantOf: async (id) => (await rowOf(id)).tenant_id ?? null,
+
     create(input) {
       return deps.db.transaction(async () => {
         const name = validName(input.name);
         await assertNameFree(name);
-        const members = await assertMembers(input.member_ids ?? []);
+        const tenant = input.tenant_id ?? null;
+        const members = await assertMembers(input.member_ids ?? [], tenant);
         const at = now();
-        const row: GroupRow = { id: randomUUID(), name, description: input.description ?? null, created_at: at, updated_at: at };
+        const row: GroupRow = { id: randomUUID(), name, description: input.description ?? null, tenant_id: tenant, created_at: at, updated_at: at };
         await guardUnique(name, () => store.insert(row));
         await store.setMembers(row.id, members, at);
         return view(row, members);
@@ -85,7 +89,7 @@ export function createGroupService(deps: IdentityDeps): GroupService {
           ...(patch.description !== undefined ? { description: patch.description } : {}),
         };
         if (Object.keys(changes).length || patch.member_ids) await guardUnique(name, () => store.update(id, changes, at));
-        if (patch.member_ids) await store.setMembers(id, await assertMembers(patch.member_ids), at);
+        if (patch.member_ids) await store.setMembers(id, await assertMembers(patch.member_ids, row.tenant_id ?? null), at);
         return (await views([await rowOf(id)]))[0];
       });
     },

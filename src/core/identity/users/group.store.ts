@@ -6,8 +6,11 @@ import { isUuid } from '../../db/ids.js';
 /** The groups table and its members. */
 export function createGroupStore(db: Database) {
   return {
-    list: (page: PageRequest): Promise<Page<GroupRow>> =>
-      paginate(db.kysely.selectFrom('groups').selectAll().orderBy('name').orderBy('id'), page),
+    list(page: PageRequest, scope?: string | null): Promise<Page<GroupRow>> {
+      let q = db.kysely.selectFrom('groups').selectAll();
+      if (scope) q = q.where('tenant_id', '=', scope);
+      return paginate(q.orderBy('name').orderBy('id'), page);
+    },
 
     byId: (id: string): Promise<GroupRow | undefined> => db.kysely.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst(),
 
@@ -61,11 +64,13 @@ export function createGroupStore(db: Database) {
       }
     },
 
-    /** Which of the ids name no user. */
-    async unknownUsers(userIds: string[]): Promise<string[]> {
+    /** Which of the ids name no user of the tenant (null: the default tenant). */
+    async unknownUsers(userIds: string[], tenant: string | null): Promise<string[]> {
       const candidates = userIds.filter(isUuid);
       if (!candidates.length) return userIds;
-      const found = await db.kysely.selectFrom('users').select('id').where('id', 'in', candidates).execute();
+      let q = db.kysely.selectFrom('users').select('id').where('id', 'in', candidates);
+      q = tenant === null ? q.where('tenant_id', 'is', null) : q.where('tenant_id', '=', tenant);
+      const found = await q.execute();
       const known = new Set(found.map((r) => r.id));
       return userIds.filter((id) => !known.has(id));
     },

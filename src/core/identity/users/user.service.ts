@@ -86,6 +86,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
         totp_last_step: null,
         last_login_at: null,
         must_change_password: deps.db.dialect.toBool(input.must_change_password ?? false),
+        tenant_id: input.tenant_id ?? null,
         created_at: at,
         updated_at: at,
       };
@@ -105,9 +106,20 @@ export function createUserService(deps: UserServiceDeps): UserService {
 
     findRowByUsername: (username) => store.byUsername(username.toLowerCase()),
 
-    async findByEmail(email) {
-      const row = await store.byEmail(email.trim());
+    async findByEmail(email, tenant) {
+      const row = await store.byEmail(email.trim(), tenant);
       return row ? viewOf(row) : undefined;
+    },
+
+    async tenantOf(id) {
+      const row = isUuid(id) ? await store.tenantOf(id) : undefined;
+      if (!row) throw errors.notFound(`user ${id} not found`);
+      return row.tenant_id ?? null;
+    },
+
+    async setTenant(id, tenant) {
+      if (!isUuid(id) || !(await store.setTenant(id, tenant))) throw errors.notFound(`user ${id} not found`);
+      await changed(id);
     },
 
     async list(query) {

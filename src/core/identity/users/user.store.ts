@@ -22,16 +22,15 @@ export function createUserStore(db: Database) {
       db.kysely.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst(),
 
     /** Emails are matched without regard to case; the oldest account wins when several share one. */
-    byEmail: (email: string): Promise<UserRow | undefined> =>
-      db.kysely
-        .selectFrom('users')
-        .selectAll()
-        .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
-        .orderBy('created_at')
-        .executeTakeFirst(),
+    byEmail(email: string, tenant?: string | null): Promise<UserRow | undefined> {
+      let q = db.kysely.selectFrom('users').selectAll().where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()));
+      if (tenant !== undefined) q = tenant === null ? q.where('tenant_id', 'is', null) : q.where('tenant_id', '=', tenant);
+      return q.orderBy('created_at').executeTakeFirst();
+    },
 
-    async list(query: { limit: number; offset: number; search?: string; status?: UserStatus }): Promise<{ rows: UserRow[]; total: number }> {
+    async list(query: { limit: number; offset: number; search?: string; status?: UserStatus; scope?: string | null }): Promise<{ rows: UserRow[]; total: number }> {
       let base = db.kysely.selectFrom('users');
+      if (query.scope) base = base.where('tenant_id', '=', query.scope);
       if (query.status) base = base.where('status', '=', query.status);
       if (query.search) {
         const pattern = `%${query.search}%`;
@@ -55,6 +54,14 @@ export function createUserStore(db: Database) {
     /** A login is not an edit of the account: updated_at stays. */
     async recordLogin(id: string, at: string): Promise<void> {
       await db.kysely.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();
+    },
+
+    tenantOf: async (id: string): Promise<{ tenant_id: string | null } | undefined> =>
+      db.kysely.selectFrom('users').select('tenant_id').where('id', '=', id).executeTakeFirst() as Promise<{ tenant_id: string | null } | undefined>,
+
+    async setTenant(id: string, tenant: string | null): Promise<number> {
+      const result = await db.kysely.updateTable('users').set({ tenant_id: tenant }).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async delete(id: string): Promise<void> {

@@ -8,6 +8,7 @@ import { versionInfo } from '../../../version.js';
 import { DEFAULT_TENANT_ID, type AccessHooks } from '../access.types.js';
 import type { SiemService } from './siem.service.js';
 import { tenantScoped } from './audit-pipeline.service.js';
+import { identityTenant } from '../common/tenant-scope.js';
 
 const DAY_MS = 86_400_000;
 /** Days left at which an item turns warning, then critical. */
@@ -84,12 +85,12 @@ export function createOpsService(core: Core, hooks: AccessHooks, siem: SiemServi
     return { generated_at: core.now().toISOString(), items };
   }
 
-  /** The identity core's user counts: provider-wide, so the default tenant's alone. */
+  /** The identity core's user counts as the tenant's administrators see its users: every user for the default tenant. */
   async function userCounts(tenant: string) {
-    if (tenant !== DEFAULT_TENANT_ID) return null;
     const users = core.identity.users;
+    const scope = identityTenant(tenant);
     const [total, active, suspended] = await Promise.all([
-      users.list({ limit: 1, offset: 0 }), users.list({ limit: 1, offset: 0, status: 'active' }), users.list({ limit: 1, offset: 0, status: 'suspended' }),
+      users.list({ limit: 1, offset: 0, scope }), users.list({ limit: 1, offset: 0, status: 'active', scope }), users.list({ limit: 1, offset: 0, status: 'suspended', scope }),
     ]);
     return { total: total.total, active: active.total, suspended: suspended.total };
   }

@@ -1,6 +1,7 @@
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { DEFAULT_TENANT_ID, type AccessHooks, type Channel } from '../access.types.js';
+import { identityTenant } from '../common/tenant-scope.js';
 import type { DeviceService } from './device.service.js';
 import { toAccessDevice, type DeviceInfo } from './device.types.js';
 import type { EnrolledVia } from './enrollment.tables.js';
@@ -29,10 +30,11 @@ interface Admission {
  * refusal anywhere (an entitlement, a hook) leaves no device and spends no token use.
  */
 export function createEnrollService(core: Core, tokens: TokenService, devices: DeviceService, hooks: AccessHooks) {
-  async function userOf(id: string | null, email: string | null): Promise<string | null> {
+  /** The token's user: the one it is bound to, else its tenant's user with the bound email. */
+  async function userOf(tenantId: string, id: string | null, email: string | null): Promise<string | null> {
     if (id) return id;
     if (!email) return null;
-    return (await core.identity.users.findByEmail(email))?.id ?? null;
+    return (await core.identity.users.findByEmail(email, identityTenant(tenantId)))?.id ?? null;
   }
 
   async function complete(admission: Admission, req: EnrollRequest) {
@@ -61,7 +63,7 @@ export function createEnrollService(core: Core, tokens: TokenService, devices: D
   return {
     async withToken(secret: string, req: EnrollRequest) {
       const t = await tokens.redeem(secret, 'device');
-      const user_id = await userOf(t.bound_user_id, t.bound_email);
+      const user_id = await userOf(t.tenant_id, t.bound_user_id, t.bound_email);
       if (t.bound_email && !user_id) throw errors.forbidden('the token is bound to an email no user has');
       return complete({ tenant_id: t.tenant_id, user_id, via: 'token', token_id: t.token_id, auto_group_ids: t.auto_group_ids, channel: t.channel, pending: t.approval_required }, req);
     },

@@ -4,6 +4,7 @@ import { lazyRequire } from '../../../core/lazy-require.js';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { accessErrors } from '../common/access-errors.js';
+import { identityTenant } from '../common/tenant-scope.js';
 import type { AccessSamlProviderRow } from './enrollment.tables.js';
 
 /** node-saml and its XML stack, loaded on the first SAML response rather than at start-up (lazy-require.ts). */
@@ -65,16 +66,20 @@ export function createSamlProviderService(core: Core) {
     }
   }
 
-  /** The user an assertion names: the one with that email, else a new user with no roles (device access only). */
-  async function userFor(email: string): Promise<string> {
-    const found = await core.identity.users.findByEmail(email);
+  /**
+   * The user an assertion names: the provider's tenant's user with that email, else a new user of that tenant with no
+   * roles (device access only). Another tenant's user with the same email is never the one.
+   */
+  async function userFor(email: string, tenantId: string): Promise<string> {
+    const tenant = identityTenant(tenantId);
+    const found = await core.identity.users.findByEmail(email, tenant);
     if (found) {
       if (found.status !== 'active') throw errors.forbidden(`account is ${found.status}`);
       return found.id;
     }
     const base = email.toLowerCase().replace(/[^a-z0-9._@-]/g, '-').slice(0, 56);
     const taken = await core.identity.users.findRowByUsername(base);
-    const created = await core.identity.users.create({ username: taken ? `${base}-${randomUUID().slice(0, 6)}` : base, email, roles: [] });
+    const created = await core.identity.users.create({ username: taken ? `${base}-${randomUUID().slice(0, 6)}` : base, email, roles: [], tenant_id: tenant });
     return created.id;
   }
 
@@ -168,7 +173,7 @@ export function createSamlProviderService(core: Core) {
       const domains = db.dialect.fromJson<string[]>(p.allowed_domains);
       if (domains.length && !domains.includes(email.split('@')[1])) throw errors.forbidden('email domain not allowed');
       await spend(p.id, profile);
-      return { userId: await userFor(email), email, tenantId: p.tenant_id };
+      return { userId: await userFor(email, p.tenant_id), email, tenantId: p.tenant_id };
     },
   };
 }

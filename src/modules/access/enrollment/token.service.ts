@@ -3,6 +3,7 @@ import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { DEFAULT_TENANT_ID, type RedeemedToken } from '../access.types.js';
 import { accessErrors } from '../common/access-errors.js';
+import { identityTenant } from '../common/tenant-scope.js';
 import { afterCursor, pageOf } from '../common/cursor.js';
 import { displayPrefix, hashSecret, newSecret, SECRET_PREFIX } from '../common/secrets.js';
 import type { AccessTokenRow, TokenKind } from './enrollment.tables.js';
@@ -42,15 +43,22 @@ export function createTokenService(core: Core) {
     return new Date(at).toISOString();
   }
 
-  /** Bound users and auto groups must exist now (a typo would otherwise enroll devices into nothing). */
+  /**
+   * Bound users and auto groups must exist now (a typo would otherwise enroll devices into nothing), and be the
+   * token's tenant's: another tenant's are as unknown as a typo (the default tenant's administrators see every one).
+   */
   async function checkReferences(input: TokenInput): Promise<void> {
+    const tenant = identityTenant(input.tenant_id ?? DEFAULT_TENANT_ID);
     if (input.bound_user_id) {
-      const user = await k().selectFrom('users').select('id').where('id', '=', input.bound_user_id).executeTakeFirst();
-      if (!user) throw accessErrors.invalid('bound_user_id does not name a user');
+      let q = k().selectFrom('users').select('id').where('id', '=', input.bound_user_id);
+      if (tenant !== null) q = q.where('tenant_id', '=', tenant);
+      if (!(await q.executeTakeFirst())) throw accessErrors.invalid('bound_user_id does not name a user');
     }
     const groups = [...new Set(input.auto_group_ids ?? [])];
     if (groups.length) {
-      const found = await k().selectFrom('groups').select('id').where('id', 'in', groups).execute();
+      let q = k().selectFrom('groups').select('id').where('id', 'in', groups);
+      if (tenant !== null) q = q.where('tenant_id', '=', tenant);
+      const found = await q.execute();
       if (found.length !== groups.length) throw accessErrors.invalid('auto_group_ids names a group that does not exist');
     }
     if ((input.kind ?? 'device') === 'gateway' && !input.pool_id) throw accessErrors.invalid('a gateway token needs pool_id');

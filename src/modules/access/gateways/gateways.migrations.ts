@@ -102,4 +102,30 @@ export const gatewayMigrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // Usage per month: each metering window's bytes count in the month the window ended, so a session that spans
+    // months is split where its traffic was (its totals in access_sessions would count it in every month it overlaps).
+    name: '0052_access_session_usage',
+    async up(db, d) {
+      const { uuid, bigint } = d.types;
+      await db.schema
+        .createTable('access_session_usage')
+        .addColumn('session_id', uuid, (c) => c.notNull().references('access_sessions.id').onDelete('cascade'))
+        .addColumn('tenant_id', uuid, (c) => c.notNull())
+        .addColumn('period', 'text', (c) => c.notNull())
+        .addColumn('bytes_rx', bigint, (c) => c.notNull())
+        .addColumn('bytes_tx', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('access_session_usage_pk', ['session_id', 'period'])
+        .execute();
+      await db.schema.createIndex('access_session_usage_tenant').on('access_session_usage').columns(['tenant_id', 'period']).execute();
+      // Sessions metered before: their windows are not kept, so their bytes count in the month they were last seen.
+      const rows = (await db.selectFrom('access_sessions' as never)
+        .select(['id', 'tenant_id', 'last_seen_at', 'bytes_rx', 'bytes_tx'] as never[])
+        .execute()) as { id: string; tenant_id: string; last_seen_at: string | Date; bytes_rx: number | string; bytes_tx: number | string }[];
+      const metered = rows.filter((r) => Number(r.bytes_rx) > 0 || Number(r.bytes_tx) > 0).map((r) => ({
+        session_id: r.id, tenant_id: r.tenant_id, period: new Date(r.last_seen_at).toISOString().slice(0, 7), bytes_rx: Number(r.bytes_rx), bytes_tx: Number(r.bytes_tx),
+      }));
+      for (let i = 0; i < metered.length; i += 500) await db.insertInto('access_session_usage' as never).values(metered.slice(i, i + 500) as never).execute();
+    },
+  },
 ];

@@ -80,6 +80,15 @@ export interface AccessSessionRow {
   telemetry_at: string | null;
 }
 
+/** A session's bytes metered in one UTC month (YYYY-MM): the sum of the windows that ended in it. */
+export interface AccessSessionUsageRow {
+  session_id: string;
+  tenant_id: string;
+  period: string;
+  bytes_rx: number;
+  bytes_tx: number;
+}
+
 export interface AccessMeteringWindowRow {
   gateway_id: string;
   window_start: string;
@@ -91,6 +100,7 @@ export interface AccessMeteringWindowRow {
 
 declare module '../../../core/db/tables.js' {
   interface Tables {
+    access_session_usage: AccessSessionUsageRow;
     access_gateway_pools: AccessGatewayPoolRow;
     access_gateways: AccessGatewayRow;
     access_runtime_serials: AccessRuntimeSerialRow;

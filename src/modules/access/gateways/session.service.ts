@@ -60,6 +60,18 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     return hooks.device(deviceId).catch(() => undefined);
   }
 
+  /** A window's bytes count in the UTC month the window ended in (tenants/ reads them per month for usage). */
+  async function meterMonth(tenantId: string, sessionId: string, windowEnd: string, rx: number, tx: number): Promise<void> {
+    if (rx <= 0 && tx <= 0) return;
+    await k().insertInto('access_session_usage')
+      .values({ session_id: sessionId, tenant_id: tenantId, period: windowEnd.slice(0, 7), bytes_rx: rx, bytes_tx: tx })
+      .onConflict((oc) => oc.columns(['session_id', 'period']).doUpdateSet((eb) => ({
+        bytes_rx: eb('access_session_usage.bytes_rx', '+', eb.ref('excluded.bytes_rx')),
+        bytes_tx: eb('access_session_usage.bytes_tx', '+', eb.ref('excluded.bytes_tx')),
+      })))
+      .execute();
+  }
+
   /** One session of a window; `newest` when the window is the gateway's newest (it then says what is up now). */
   async function applySession(caller: GatewayCaller, s: MeteringInput['sessions'][number], windowEnd: string, newest: boolean): Promise<void> {
     const existing = await k().selectFrom('access_sessions').selectAll().where('id', '=', s.session_id).executeTakeFirst();
@@ -75,6 +87,7 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
         started_at: s.started_at, last_seen_at: ended ?? windowEnd, bytes_rx: s.bytes_rx, bytes_tx: s.bytes_tx,
         closed_reason: ended ? 'ended' : null, closed_at: ended, reported_active: db.dialect.toBool(newest && !ended), rtt_ms: null, loss_pct: null, telemetry_at: null,
       }).execute();
+      await meterMonth(caller.tenant_id, s.session_id, windowEnd, s.bytes_rx, s.bytes_tx);
       return;
     }
     // A session the control plane closed stays closed though the gateway still reports it: connection_truth flags that.
@@ -85,6 +98,7 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
       ...(s.client_ip ? { client_ip: s.client_ip } : {}),
       ...(closeNow ? { state: 'closed' as const, closed_reason: 'ended', closed_at: ended } : {}),
     }).where('id', '=', s.session_id).execute();
+    await meterMonth(existing.tenant_id, s.session_id, windowEnd, s.bytes_rx, s.bytes_tx);
   }
 
   return {

@@ -3,6 +3,7 @@ import type { Core } from '../../../core/index.js';
 import { RampartError } from '../../../core/errors.js';
 import type { AccessHooks } from '../access.types.js';
 import { accessErrors } from '../common/access-errors.js';
+import { identityTenant } from '../common/tenant-scope.js';
 import type { AccessDirsyncRunRow } from './tenants.tables.js';
 
 export const DIRSYNC_SOURCES = ['scim', 'ldap', 'keycloak', 'custom'] as const;
@@ -51,6 +52,8 @@ const USERNAME = /^[a-z0-9._@-]{1,64}$/;
  * users and groups, each linked to its directory id per tenant and source. A user the directory disables is
  * suspended; a full snapshot also suspends every linked user it no longer lists. A suspended user's devices are
  * revoked (the enrollment part's hook), so their access ends at the gateways at once. Partial snapshots only upsert.
+ * A tenant's snapshot reaches its own users and groups alone: it creates them in the tenant, links an existing user
+ * by email only among the tenant's, and never suspends or edits a user or group that is another tenant's now.
  */
 export function createDirsyncService(core: Core, hooks: AccessHooks) {
   const { db } = core;
@@ -70,6 +73,28 @@ export function createDirsyncService(core: Core, hooks: AccessHooks) {
     const at = core.now().toISOString();
     await k().deleteFrom('access_dirsync_links').where('tenant_id', '=', tenantId).where('source', '=', source).where('kind', '=', kind).where('external_id', '=', externalId).execute();
     await k().insertInto('access_dirsync_links').values({ tenant_id: tenantId, source, kind, external_id: externalId, local_id: localId, updated_at: at }).execute();
+  }
+
+  /** A linked user or group counts only while it is still the tenant's (an administrator may have moved it). */
+  async function ownUser(tenant: string | null, id: string | undefined) {
+    if (!id) return undefined;
+    const user = await users.get(id).catch(() => undefined);
+    return user && (await users.tenantOf(id)) === tenant ? user : undefined;
+  }
+
+  async function ownGroup(tenant: string | null, id: string | undefined) {
+    if (!id) return undefined;
+    const group = await core.identity.groups.get(id).catch(() => undefined);
+    return group && (await core.identity.groups.tenantOf(id)) === tenant ? group : undefined;
+  }
+
+  /** Group names are unique across the install: a name another group holds (another tenant's, say) gets a suffix here. */
+  async function freeGroupName(wanted: string, ownId?: string): Promise<string> {
+    for (let i = 0; ; i++) {
+      const name = i === 0 ? wanted : `${wanted.slice(0, 120)}-${i}`;
+      const taken = await k().selectFrom('groups').select('id').where('name', '=', name).executeTakeFirst();
+      if (!taken || taken.id === ownId) return name;
+    }
   }
 
   async function freeUsername(wanted: string): Promise<string> {
@@ -108,16 +133,17 @@ export function createDirsyncService(core: Core, hooks: AccessHooks) {
     const counts = zero();
     const started = core.now().toISOString();
     const localOf = new Map<string, string>();
+    const tenant = identityTenant(tenantId);
     for (const u of s.users) {
       const active = u.active ?? true;
       let id = await link(tenantId, s.source, 'user', u.external_id);
-      let user = id ? await users.get(id).catch(() => undefined) : undefined;
+      let user = await ownUser(tenant, id);
       if (!user && u.email) {
-        user = await users.findByEmail(u.email);
+        user = await users.findByEmail(u.email, tenant);
         if (user) await setLink(tenantId, s.source, 'user', u.external_id, user.id);
       }
       if (!user) {
-        user = await users.create({ username: await freeUsername(u.username ?? u.email!), email: u.email ?? null, display_name: u.name ?? null, roles: [] });
+        user = await users.create({ username: await freeUsername(u.username ?? u.email!), email: u.email ?? null, display_name: u.name ?? null, roles: [], tenant_id: tenant });
         await setLink(tenantId, s.source, 'user', u.external_id, user.id);
         counts.created++;
         if (!active) await suspend(user.id, counts, 'disabled in the directory');
@@ -146,22 +172,24 @@ export function createDirsyncService(core: Core, hooks: AccessHooks) {
       const linked = await k().selectFrom('access_dirsync_links').select(['external_id', 'local_id']).where('tenant_id', '=', tenantId).where('source', '=', s.source).where('kind', '=', 'user').execute();
       for (const l of linked) {
         if (listed.has(l.external_id)) continue;
-        const user = await users.get(l.local_id).catch(() => undefined);
+        const user = await ownUser(tenant, l.local_id);
         if (user?.status === 'active') await suspend(user.id, counts, 'no longer in the directory');
       }
     }
     for (const g of s.groups ?? []) {
       const members = (g.member_ids ?? []).map((m) => localOf.get(m)!);
       const id = await link(tenantId, s.source, 'group', g.external_id);
-      const existing = id ? await core.identity.groups.get(id).catch(() => undefined) : undefined;
+      const existing = await ownGroup(tenant, id);
       if (existing) {
-        const same = existing.name === g.name && [...(existing.member_ids ?? [])].sort().join() === [...members].sort().join();
+        const name = await freeGroupName(g.name, existing.id);
+        const same = existing.name === name && [...(existing.member_ids ?? [])].sort().join() === [...members].sort().join();
         if (!same) {
-          await core.identity.groups.update(existing.id, { name: g.name, member_ids: members });
+          await core.identity.groups.update(existing.id, { name, member_ids: members });
           counts.groups_updated++;
         }
       } else {
-        const created = await core.identity.groups.create({ name: g.name, description: `synced from ${s.source}`, member_ids: members });
+        const name = await freeGroupName(g.name);
+        const created = await core.identity.groups.create({ name, description: `synced from ${s.source}`, member_ids: members, tenant_id: tenant });
         await setLink(tenantId, s.source, 'group', g.external_id, created.id);
         counts.groups_created++;
       }

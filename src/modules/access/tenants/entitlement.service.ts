@@ -146,17 +146,23 @@ export function createEntitlementService(core: Core, tenants: TenantService, lic
 
     /**
      * Metered usage in a period (a UTC calendar month, YYYY-MM): sessions overlapping it from gateway metering, their
-     * users, devices and bytes, telemetry's mean round trip, enrollments in it; devices, gateways and pools as now.
+     * users and devices, telemetry's mean round trip, enrollments in it; devices, gateways and pools as now. Bytes are
+     * those metered in the month (each window's in the month it ended), so a session spanning months is split
+     * between them rather than counted whole in each.
      */
     async usage(row: AccessTenantRow, period: string) {
       const [y, m] = period.split('-').map(Number);
       const from = new Date(Date.UTC(y, m - 1, 1)).toISOString();
       const to = new Date(Date.UTC(y, m, 1)).toISOString();
       const sessions = await k().selectFrom('access_sessions')
-        .select(['device_id', 'user_id', 'bytes_rx', 'bytes_tx', 'rtt_ms', 'state'])
+        .select(['device_id', 'user_id', 'rtt_ms', 'state'])
         .where('tenant_id', '=', row.id).where('started_at', '<', to)
         .where((eb) => eb.or([eb('closed_at', 'is', null), eb('closed_at', '>=', from)]))
         .execute();
+      const bytes = await k().selectFrom('access_session_usage')
+        .select((eb) => [eb.fn.sum<number | string | null>('bytes_rx').as('rx'), eb.fn.sum<number | string | null>('bytes_tx').as('tx')])
+        .where('tenant_id', '=', row.id).where('period', '=', period)
+        .executeTakeFirstOrThrow();
       const enrolled = await k().selectFrom('access_devices').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', row.id).where('created_at', '>=', from).where('created_at', '<', to).executeTakeFirstOrThrow();
       const now = await usageNow(row.id);
       const rtts = sessions.map((s) => s.rtt_ms).filter((r): r is number => typeof r === 'number');
@@ -165,8 +171,8 @@ export function createEntitlementService(core: Core, tenants: TenantService, lic
         active_users: new Set(sessions.map((s) => s.user_id).filter(Boolean)).size,
         active_devices: new Set(sessions.map((s) => s.device_id)).size,
         sessions: sessions.length,
-        bytes_rx: sessions.reduce((a, s) => a + Number(s.bytes_rx), 0),
-        bytes_tx: sessions.reduce((a, s) => a + Number(s.bytes_tx), 0),
+        bytes_rx: Number(bytes.rx ?? 0),
+        bytes_tx: Number(bytes.tx ?? 0),
         mean_rtt_ms: rtts.length ? Math.round((rtts.reduce((a, r) => a + r, 0) / rtts.length) * 10) / 10 : null,
         devices_enrolled: Number(enrolled.n),
         devices: now.devices, users: now.users, gateways: now.gateways, pools: now.pools,

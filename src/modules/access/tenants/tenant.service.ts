@@ -4,6 +4,7 @@ import { errors } from '../../../core/errors.js';
 import type { Principal } from '../../../core/principal.js';
 import { ACCESS_CHANGED, DEFAULT_TENANT_ID, type AccessChange } from '../access.types.js';
 import { accessErrors } from '../common/access-errors.js';
+import { accessTenant, identityTenant } from '../common/tenant-scope.js';
 import type { AccessTenantRow, TenantStatus } from './tenants.tables.js';
 
 export const TENANT_ACTIONS = ['create', 'update', 'suspend', 'reactivate', 'delete', 'assign_admin', 'remove_admin', 'set_overrides'] as const;
@@ -70,15 +71,35 @@ export function createTenantService(core: Core) {
     return row;
   }
 
-  /** The principal key an administrator's tenant is recorded under: an API key counts as the user who made it. */
-  async function principalKey(p: Principal): Promise<string | null> {
-    if (p.type === 'user') return `user:${p.id}`;
-    if (p.type === 'service_account') return `service_account:${p.serviceAccountId ?? p.id}`;
+  /** The user a principal acts as: itself, or for an API key the user who made it (a key follows its owner). */
+  async function userOf(p: Principal): Promise<string | null> {
+    if (p.type === 'user') return p.id;
     if (p.type === 'api_key') {
       const key = await k().selectFrom('api_keys').select('created_by').where('id', '=', p.id).executeTakeFirst();
-      return key ? `user:${key.created_by}` : null;
+      return key?.created_by ?? null;
     }
     return null;
+  }
+
+  /** The principal key an administrator's tenant is recorded under: an API key counts as the user who made it. */
+  function principalKey(p: Principal, userId: string | null): string | null {
+    if (userId) return `user:${userId}`;
+    if (p.type === 'service_account') return `service_account:${p.serviceAccountId ?? p.id}`;
+    return null;
+  }
+
+  /**
+   * The tenant a principal acts in: the one assign_admin put it in, else (a user, or a user's API key) the tenant
+   * the user belongs to in the identity core, else the default. So a tenant's user stays in it when an administrator
+   * assignment is removed, never falling back to the provider's tenant.
+   */
+  async function actingTenant(p: Principal): Promise<string> {
+    const userId = await userOf(p);
+    const key = principalKey(p, userId);
+    const row = key ? await k().selectFrom('access_tenant_principals').select('tenant_id').where('principal', '=', key).executeTakeFirst() : undefined;
+    if (row) return row.tenant_id;
+    if (!userId) return DEFAULT_TENANT_ID;
+    return accessTenant(await core.identity.users.tenantOf(userId).catch(() => null));
   }
 
   async function status(tenantId: string): Promise<TenantStatus | undefined> {
@@ -115,9 +136,7 @@ export function createTenantService(core: Core) {
 
     /** The tenant an administrator acts in; 403 when it is suspended or deleted. */
     async tenantOf(p: Principal): Promise<string> {
-      const key = await principalKey(p);
-      const row = key ? await k().selectFrom('access_tenant_principals').select('tenant_id').where('principal', '=', key).executeTakeFirst() : undefined;
-      const tenantId = row?.tenant_id ?? DEFAULT_TENANT_ID;
+      const tenantId = await actingTenant(p);
       const s = await status(tenantId);
       if (s !== 'active') throw errors.forbidden(`tenant is ${s ?? 'gone'}`);
       return tenantId;
@@ -213,6 +232,9 @@ export function createTenantService(core: Core) {
           await k().deleteFrom('access_tenant_principals').where('principal', '=', principal).execute();
           // The default tenant is where principals without a row live: assigning to it is removing the row.
           if (input.action === 'assign_admin' && !isDefault) await k().insertInto('access_tenant_principals').values({ principal, tenant_id: row.id, created_at: at }).execute();
+          // A tenant's administrator is one of its users (its lists show them, other tenants' never); removing the
+          // assignment leaves the user where it is.
+          if (input.action === 'assign_admin' && input.user_id) await core.identity.users.setTenant(input.user_id, identityTenant(row.id));
           break;
         }
         default:

@@ -2,7 +2,10 @@ import { sql } from 'kysely';
 import type { Migration } from '../../../core/db/migrator.js';
 import { DEFAULT_TENANT_ID } from '../access.types.js';
 
-/** The tenants part's tables (0030-0039): tenants and their administrators, entitlement alerts, directory sync. */
+/**
+ * The tenants part's tables (0030-0039): tenants and their administrators, entitlement alerts, directory sync; and
+ * (0051) what came after: the administrators assigned before users had tenants become their tenant's users.
+ */
 export const tenantMigrations: Migration[] = [
   {
     name: '0030_access_tenant_tables',
@@ -91,6 +94,18 @@ export const tenantMigrations: Migration[] = [
         .addColumn('next_run_at', ts)
         .addColumn('updated_at', ts, (c) => c.notNull())
         .execute();
+    },
+  },
+  {
+    // Users now belong to a tenant in the identity core (users.tenant_id, core migration 0006): the administrators
+    // assigned to a tenant before that become its users, so their tenant's lists show them and no other tenant's do.
+    name: '0051_access_tenant_admins_as_members',
+    async up(db) {
+      const rows = await db.selectFrom('access_tenant_principals' as never).select(['principal' as never, 'tenant_id' as never]).execute() as { principal: string; tenant_id: string }[];
+      for (const row of rows) {
+        if (!row.principal.startsWith('user:')) continue;
+        await db.updateTable('users' as never).set({ tenant_id: row.tenant_id } as never).where('id' as never, '=', row.principal.slice('user:'.length) as never).execute();
+      }
     },
   },
 ];

@@ -6,6 +6,8 @@ import { hasPermission } from '../../../core/principal.js';
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { idParam, principalOf } from './common.js';
+import { callerScope } from './tenant-scope.js';
+import type { TenantScope } from '../../../core/tenancy/tenancy.js';
 
 const apiKeyView = z.object({
   id: z.string(),
@@ -49,20 +51,26 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
     return { id: key.id, name: key.name, key: secret, prefix: secret.slice(0, 12), permissions: key.permissions, created_at: key.created_at, expires_at: key.expires_at };
   }
 
-  /** Everyone's keys for those holding the read permission, else the caller's own. */
-  /** One page of the caller's keys, or everyone's with readAll; the total in X-Total-Count. */
-  async function visibleKeys(ctx: RouteContext<any>, readAll: string): Promise<ApiKeyView[]> {
+  /**
+   * One page of the caller's keys, or everyone's with readAll; the total in X-Total-Count. `scope` (the access
+   * surface's tenant) narrows everyone's to the keys of the tenant's users: a key follows its owner.
+   */
+  async function visibleKeys(ctx: RouteContext<any>, readAll: string, scope: TenantScope = null): Promise<ApiKeyView[]> {
     const principal = principalOf(ctx);
-    return itemsWithTotal(ctx, await apiKeys.listPage(ctx.query, hasPermission(principal, readAll) ? undefined : principal.id));
+    return itemsWithTotal(ctx, await apiKeys.listPage(ctx.query, hasPermission(principal, readAll) ? undefined : principal.id, scope));
   }
 
-  /** Revokes a key: the caller's own, or anyone's with writeAll (404 for an unknown id, 403 for another's). */
-  async function revoke(ctx: RouteContext<any>, writeAll: string): Promise<void> {
+  /**
+   * Revokes a key: the caller's own, or anyone's with writeAll (404 for an unknown id, 403 for another's). With a
+   * tenant `scope`, a key whose owner is another tenant's user is unknown (404), as if it did not exist.
+   */
+  async function revoke(ctx: RouteContext<any>, writeAll: string, scope: TenantScope = null): Promise<void> {
     const principal = principalOf(ctx);
     ctx.auditResource('api_key', ctx.params.id);
     // Revocation is rare and keys are few: finding the key in the full list needs no lookup by id.
     const key = (await apiKeys.list()).find((k) => k.id === ctx.params.id);
-    if (!key) throw errors.notFound(`API key ${ctx.params.id} not found`);
+    const hidden = key && scope !== null && (await core.identity.users.tenantOf(key.created_by).catch(() => null)) !== scope;
+    if (!key || hidden) throw errors.notFound(`API key ${ctx.params.id} not found`);
     ctx.auditResource('api_key', key.id, { name: key.name, created_by: key.created_by });
     if (key.created_by !== principal.id && !hasPermission(principal, writeAll)) {
       throw errors.forbidden(`revoking another user's API key requires ${writeAll}`);
@@ -108,16 +116,16 @@ export function apiKeysRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'GET', path: '/v1/admin/api-keys', surface: 'access', permission: 'authenticated', tags,
-      summary: `List API keys, masked, newest first: your own, or everyone's with token:read; ${pageDoc()}`,
+      summary: `List API keys, masked, newest first: your own, or with token:read those of your tenant's users; ${pageDoc()}`,
       schema: { query: pageQuery(), response: z.object({ api_keys: z.array(apiKeyView) }) },
-      handler: async (ctx) => ({ api_keys: await visibleKeys(ctx, 'token:read') }),
+      handler: async (ctx) => ({ api_keys: await visibleKeys(ctx, 'token:read', await callerScope(core, ctx)) }),
     }),
     defineRoute({
       method: 'DELETE', path: '/v1/admin/api-keys/:id', surface: 'access', permission: 'authenticated', tags, status: 204,
       audit: 'identity.api_key.revoke', summary: "Revoke an API key: your own, or anyone's with token:write",
-      description: 'The key stops authenticating at once; it stays listed with revoked_at. 404 for an unknown id, 403 for another user\'s key without token:write.',
+      description: 'The key stops authenticating at once; it stays listed with revoked_at. 404 for an unknown id or another tenant\'s key, 403 for another user\'s key without token:write.',
       schema: { params: idParam },
-      handler: (ctx) => revoke(ctx, 'token:write'),
+      handler: async (ctx) => revoke(ctx, 'token:write', await callerScope(core, ctx)),
     }),
   ];
 }

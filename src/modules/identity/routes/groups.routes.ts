@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
 import { itemsWithTotal, pageDoc, pageQuery } from '../../../http/pagination.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
+import { callerScope, groupInScope } from './tenant-scope.js';
 
 const groupView = z.object({
   id: z.string(),
@@ -22,7 +23,10 @@ const lifecycleBody = z.discriminatedUnion('action', [
 ]);
 const groupResponse = z.object({ group: groupView });
 
-/** The ZTNA control plane's groups of users: a list, and one lifecycle endpoint for create, update and delete. */
+/**
+ * The ZTNA control plane's groups of users: a list, and one lifecycle endpoint for create, update and delete. Groups
+ * are the caller's tenant's (tenant-scope.ts): created in it, with its users as members; another tenant's are unknown.
+ */
 export function groupsRoutes(core: Core): RouteDefinition<any>[] {
   const { groups } = core.identity;
   const tags = ['groups'];
@@ -31,18 +35,21 @@ export function groupsRoutes(core: Core): RouteDefinition<any>[] {
     const body = ctx.body;
     switch (body.action) {
       case 'create': {
-        const group = await groups.create(body);
+        const { action: _, ...input } = body;
+        const group = await groups.create({ ...input, tenant_id: await callerScope(core, ctx) });
         ctx.auditResource('group', group.id, { action: 'create', name: group.name, members: group.member_ids.length });
         ctx.reply.status(201);
         return { group };
       }
       case 'update': {
         ctx.auditResource('group', body.group_id, { action: 'update', fields: Object.keys(body).filter((k) => k !== 'action' && k !== 'group_id') });
+        await groupInScope(core, ctx, body.group_id);
         const { action: _, group_id, ...patch } = body;
         return { group: await groups.update(group_id, patch) };
       }
       case 'delete':
         ctx.auditResource('group', body.group_id, { action: 'delete' });
+        await groupInScope(core, ctx, body.group_id);
         await groups.delete(body.group_id);
         return { group_id: body.group_id, deleted: true };
     }
@@ -51,10 +58,10 @@ export function groupsRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/v1/admin/groups', surface: 'access', permission: 'group:read', tags,
-      summary: `List groups with their member ids, by name; ${pageDoc()} (also total in the body)`,
+      summary: `List your tenant's groups (every tenant's for the default tenant's administrators) with their member ids, by name; ${pageDoc()} (also total in the body)`,
       schema: { query: pageQuery(), response: z.object({ groups: z.array(groupView), total: z.number().int() }) },
       handler: async (ctx) => {
-        const page = await groups.list(ctx.query);
+        const page = await groups.list(ctx.query, await callerScope(core, ctx));
         return { groups: itemsWithTotal(ctx, page), total: page.total };
       },
     }),

@@ -3,6 +3,7 @@ import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import { loginRateLimit, principalOf, userIdOf } from './common.js';
+import { userInScope } from './tenant-scope.js';
 
 const enrollment = z.object({ provisioning_uri: z.string(), secret: z.string() });
 const recoveryCodes = z.object({ recovery_codes: z.array(z.string()) });
@@ -29,6 +30,12 @@ export function mfaRoutes(core: Core): RouteDefinition<any>[] {
     return id;
   };
   const self = (ctx: RouteContext<any>, details?: Record<string, unknown>) => audited(ctx, userIdOf(ctx), details);
+  /** An administrator's target: a user of the caller's tenant (another tenant's is unknown: 404). */
+  const target = async (ctx: RouteContext<any>, details?: Record<string, unknown>) => {
+    const id = audited(ctx, ctx.body.user_id, details);
+    await userInScope(core, ctx, id);
+    return id;
+  };
 
   return [
     // fleet (OpenWatch)
@@ -81,19 +88,19 @@ export function mfaRoutes(core: Core): RouteDefinition<any>[] {
       method: 'POST', path: '/v1/admin/users/totp/enroll', surface: 'access', permission: 'user:write', tags, rateLimit,
       audit: 'identity.mfa.enroll', summary: "Start TOTP enrollment for a user; returns a provisioning URI",
       schema: { body: z.object({ user_id: userId }), response: enrollment },
-      handler: (ctx) => mfa.enroll(audited(ctx, ctx.body.user_id)),
+      handler: async (ctx) => mfa.enroll(await target(ctx)),
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/users/totp/verify', surface: 'access', permission: 'user:write', tags, rateLimit,
       audit: 'identity.mfa.verify', summary: "Verify a TOTP code to complete a user's MFA enrollment",
       schema: { body: z.object({ user_id: userId, code }), response: recoveryCodes },
-      handler: (ctx) => mfa.verify(audited(ctx, ctx.body.user_id), ctx.body.code),
+      handler: async (ctx) => mfa.verify(await target(ctx), ctx.body.code),
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/users/totp/disable', surface: 'access', permission: 'user:write', tags,
       audit: 'identity.mfa.disable', status: 204, summary: 'Disable MFA for a user (admin action, audit-logged)',
       schema: { body: z.object({ user_id: userId }) },
-      handler: async (ctx) => void (await mfa.disable(audited(ctx, ctx.body.user_id, { by_admin: true }), { byAdmin: true })),
+      handler: async (ctx) => void (await mfa.disable(await target(ctx, { by_admin: true }), { byAdmin: true })),
     }),
   ];
 }

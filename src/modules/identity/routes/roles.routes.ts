@@ -7,6 +7,7 @@ import { defineRoute, type RouteContext, type RouteDefinition } from '../../../h
 import { actorOf, FLEET_PAGE, principalOf } from './common.js';
 import { assertCanGrant, assertHolds } from '../../../core/identity/users/grant-guards.js';
 import { roleView } from './user-schemas.js';
+import { userInScope } from './tenant-scope.js';
 
 const roleName = z.string().min(1).max(64);
 const permissions = z.array(z.string().min(1).max(128)).max(1000);
@@ -125,6 +126,7 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         const { user_id, role } = ctx.body;
         ctx.auditResource('user', user_id, { role });
+        await userInScope(core, ctx, user_id);
         const principal = principalOf(ctx);
         await assertCanGrant(core.identity.rbac, principal, [role]);
         await rbac.assign(user_id, role, actorOf(principal));
@@ -138,6 +140,7 @@ export function rolesRoutes(core: Core): RouteDefinition<any>[] {
       handler: async (ctx) => {
         const { user_id, role } = ctx.body;
         ctx.auditResource('user', user_id, { role });
+        await userInScope(core, ctx, user_id);
         await rbac.unassign(user_id, role);
         return { user_id, roles: (await users.get(user_id)).roles };
       },

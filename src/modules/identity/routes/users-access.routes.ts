@@ -7,6 +7,7 @@ import { defineRoute, type RouteContext, type RouteDefinition } from '../../../h
 import { actorOf, principalOf, userView } from './common.js';
 import { assertNotSelf } from '../../../core/identity/users/grant-guards.js';
 import { displayName, email, password, username } from './user-schemas.js';
+import { callerScope, userInScope } from './tenant-scope.js';
 
 const userId = z.string().uuid();
 const userRef = z.object({ user_id: userId });
@@ -19,7 +20,10 @@ const lifecycleBody = z.discriminatedUnion('action', [
 ]);
 const userResponse = z.object({ user: userView });
 
-/** The ZTNA control plane's user administration: one lifecycle endpoint plus password, suspend and reactivate. */
+/**
+ * The ZTNA control plane's user administration: one lifecycle endpoint plus password, suspend and reactivate. Each
+ * acts within the caller's tenant (tenant-scope.ts): users are created in it, and another tenant's are unknown here.
+ */
 export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
   const { users } = core.identity;
   const tags = ['users'];
@@ -28,12 +32,13 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
     const body = ctx.body;
     if (body.action === 'create') {
       const { action: _, ...input } = body;
-      const user = await users.create(input, actorOf(principalOf(ctx)));
+      const user = await users.create({ ...input, tenant_id: await callerScope(core, ctx) }, actorOf(principalOf(ctx)));
       ctx.auditResource('user', user.id, { action: 'create', username: user.username });
       ctx.reply.status(201);
       return { user };
     }
     ctx.auditResource('user', body.user_id, { action: body.action });
+    await userInScope(core, ctx, body.user_id);
     switch (body.action) {
       case 'update':
         return { user: await users.update(body.user_id, { email: body.email, display_name: body.display_name }) };
@@ -53,10 +58,10 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
   return [
     defineRoute({
       method: 'GET', path: '/v1/admin/users', surface: 'access', permission: 'user:read', tags,
-      summary: `List users, by username; ${pageDoc()} (also total in the body)`,
+      summary: `List the users of your tenant (every tenant's for the default tenant's administrators), by username; ${pageDoc()} (also total in the body)`,
       schema: { query: pageQuery(), response: z.object({ users: z.array(userView), total: z.number().int() }) },
       handler: async (ctx) => {
-        const page = await core.identity.users.list(ctx.query);
+        const page = await users.list({ ...ctx.query, scope: await callerScope(core, ctx) });
         return { users: itemsWithTotal(ctx, page), total: page.total };
       },
     }),
@@ -77,6 +82,7 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
       schema: { body: z.object({ user_id: userId, password }) },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.body.user_id);
+        await userInScope(core, ctx, ctx.body.user_id);
         await users.setPassword(ctx.body.user_id, ctx.body.password);
       },
     }),
@@ -86,6 +92,7 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
       schema: { body: userRef, response: userResponse },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.body.user_id);
+        await userInScope(core, ctx, ctx.body.user_id);
         assertNotSelf(principalOf(ctx), ctx.body.user_id, 'suspend');
         return { user: await users.suspend(ctx.body.user_id) };
       },
@@ -96,6 +103,7 @@ export function accessUsersRoutes(core: Core): RouteDefinition<any>[] {
       schema: { body: userRef, response: userResponse },
       handler: async (ctx) => {
         ctx.auditResource('user', ctx.body.user_id);
+        await userInScope(core, ctx, ctx.body.user_id);
         return { user: await users.reactivate(ctx.body.user_id) };
       },
     }),

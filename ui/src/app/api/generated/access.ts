@@ -42,7 +42,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API keys, masked, newest first: your own, or everyone's with token:read; ?limit (1-1000, default 500) and ?offset page it; X-Total-Count says the total */
+        /** List API keys, masked, newest first: your own, or with token:read those of your tenant's users; ?limit (1-1000, default 500) and ?offset page it; X-Total-Count says the total */
         get: operations["getV1AdminApiKeys"];
         put?: never;
         /**
@@ -68,7 +68,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API key: your own, or anyone's with token:write
-         * @description The key stops authenticating at once; it stays listed with revoked_at. 404 for an unknown id, 403 for another user's key without token:write.
+         * @description The key stops authenticating at once; it stays listed with revoked_at. 404 for an unknown id or another tenant's key, 403 for another user's key without token:write.
          */
         delete: operations["deleteV1AdminApiKeysById"];
         options?: never;
@@ -341,7 +341,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List groups with their member ids, by name; ?limit (1-1000, default 500) and ?offset page it; X-Total-Count says the total (also total in the body) */
+        /** List your tenant's groups (every tenant's for the default tenant's administrators) with their member ids, by name; ?limit (1-1000, default 500) and ?offset page it; X-Total-Count says the total (also total in the body) */
         get: operations["getV1AdminGroups"];
         put?: never;
         post?: never;
@@ -906,7 +906,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users, by username; ?limit (1-1000, default 500) and ?offset page it; X-Total-Count says the total (also total in the body) */
+        /** List the users of your tenant (every tenant's for the default tenant's administrators), by username; ?limit (1-1000, default 500) and ?offset page it; X-Total-Count says the total (also total in the body) */
         get: operations["getV1AdminUsers"];
         put?: never;
         post?: never;
