@@ -198,6 +198,29 @@ describe('edge network and frame API', { skip }, () => {
     assert.equal((await call('GET', '/api/v1/status', keyless.headers)).statusCode, 403);
   });
 
+  test('serve records the series only where the edge runs the host firewall (the producer spawns processes every second)', async () => {
+    const { frame, hooks } = edgeServices(r.core);
+    const dataplane = r.core.config.dataplane as { enabled: boolean };
+    const hostApplied = hooks.hostApplied;
+    const off = await frame.recordWhenRouting();
+    assert.equal(frame.producing(), false, 'no data plane: nothing samples the host');
+    await off.stop();
+    dataplane.enabled = true;
+    try {
+      const notYet = await frame.recordWhenRouting();
+      assert.equal(frame.producing(), false, 'data plane on, the edge never applied here (an egress gateway): nothing samples');
+      await notYet.stop();
+      hooks.hostApplied = async () => true;
+      const routing = await frame.recordWhenRouting();
+      assert.equal(frame.producing(), true, 'a host the edge routes records its series');
+      await routing.stop();
+      assert.equal(frame.producing(), false);
+    } finally {
+      dataplane.enabled = false;
+      hooks.hostApplied = hostApplied;
+    }
+  });
+
   test('declared response schemas match the real answers (the OpenAPI document and the console types come from them)', async () => {
     // Every key present (nulls spelled out): the stored rows answer each declared key.
     for (const v of (await call('GET', '/api/v1/vlans')).json().data) await call('DELETE', `/api/v1/vlans/${v.id}`);

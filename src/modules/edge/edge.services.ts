@@ -12,6 +12,7 @@ function defaultHooks(): EdgeHooks {
     applySteps: [],
     markPending: async () => {},
     firewallCounts: async () => ({ rules: 0, active_rules: 0, nat_rules: 0 }),
+    hostApplied: async () => false,
     interfaces: async () => [],
     liveNetwork: async () => ({ connections: [], connection_count: 0, interfaces: [], blocked: [], default_gateway: null, route_count: 0 }),
   };
@@ -29,6 +30,7 @@ function createEdgeServices(core: Core) {
   hooks.sections.push(...firewall.sections);
   hooks.applySteps.push({ name: 'firewall', order: 50, apply: async () => void (await firewall.apply()) });
   hooks.firewallCounts = firewall.counts;
+  hooks.hostApplied = firewall.hostApplied;
   // Last: the config part snapshots and restores the sections the others registered.
   const config = createEdgeConfig(core, hooks);
   return { core, hooks, network, frame, firewall, config };

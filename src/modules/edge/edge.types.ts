@@ -70,6 +70,8 @@ export interface EdgeHooks {
   markPending(kinds: PendingKind[]): Promise<void>;
   /** Counts the frame's status and the WebSocket payload report: rules total/active, NAT rules (firewall part). */
   firewallCounts(): Promise<{ rules: number; active_rules: number; nat_rules: number }>;
+  /** Whether the edge's ruleset has been applied to this host's kernel (firewall part). */
+  hostApplied(): Promise<boolean>;
   /** Interface names the box has, with their roles (network part), for validation and WAN lookups. */
   interfaces(): Promise<Array<{ name: string; role: string | null; addresses: string[] }>>;
   /** What the frame's status and metrics WebSocket show of the network (network part), read once per tick. */

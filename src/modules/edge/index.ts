@@ -29,13 +29,13 @@ export const edgeModule: RampartModule = {
       routes: [...firewallRoutes(edge.firewall), ...networkRoutes(core, edge.network.net, edge.network.blocked), ...frameRoutes(core, edge.frame), ...configRoutes(edge.config)],
     };
   },
-  // The firewall's schedule timer; the metrics series recorded while serving (the WebSocket starts the producer on
-  // its own too); the blocked-traffic reader (nflog) and the DHCP clients with the data plane on; the commit-confirm window outlives a
+  // The firewall's schedule timer; the metrics series recorded while serving on a host the edge routes (the WebSocket
+  // starts the producer on its own too); the blocked-traffic reader (nflog) and the DHCP clients with the data plane on; the commit-confirm window outlives a
   // restart (an expired one reverts now, an open one is timed again).
   start: async (core) => {
     const edge = edgeServices(core);
     const firewall = await edge.firewall.start();
-    const frame = await edge.frame.startRecording();
+    const frame = await edge.frame.recordWhenRouting();
     const reader = core.config.dataplane.enabled
       ? await edge.network.startBlockedReader().catch((err) => void core.logger.error({ err }, 'blocked-traffic reader (nflog) did not start'))
       : undefined;

@@ -646,6 +646,7 @@ export function createFirewallService(core: Core, hooks: EdgeHooks, opts: Firewa
 
   return {
     rules, aliases, schedules, nat, geoip, sections, apply, tick, start, counts, clock,
+    hostApplied: () => store.setting('applied_to_host', false),
     /** The script of the last apply (or check), for inspection. */
     lastScript: () => {
       if (!lastScript) return '';

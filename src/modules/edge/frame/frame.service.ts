@@ -41,6 +41,8 @@ export function createFrameService(core: Core, hooks: EdgeHooks) {
   let timer: NodeJS.Timeout | null = null;
   let ticks = 0;
   let recording = false;
+  /** serve asked for the series: recorded once this host routes through the edge (recordWhenRouting). */
+  let recordingWanted = false;
   let previous: { at: number; bytes_in: number; bytes_out: number } | null = null;
   let lastText: string | null = null;
   let tickRunning = false;
@@ -86,6 +88,7 @@ export function createFrameService(core: Core, hooks: EdgeHooks) {
       }
     }
     await clearPending(['firewall', 'nat']);
+    if (recordingWanted && core.config.dataplane.enabled) startRecording();
     return { message: steps.length ? `applied ${steps.map((s) => s.name).join(', ')}` : 'nothing to apply', steps: report };
   }
 
@@ -191,6 +194,16 @@ export function createFrameService(core: Core, hooks: EdgeHooks) {
     timer.unref();
     void tick();
   }
+  function startRecording() {
+    recording = true;
+    ensureRunning();
+    return {
+      stop: async () => {
+        recording = false;
+        stopIfIdle();
+      },
+    };
+  }
   function stopIfIdle() {
     if (timer && !recording && sockets.size === 0) {
       clearInterval(timer);
@@ -205,12 +218,19 @@ export function createFrameService(core: Core, hooks: EdgeHooks) {
     reload,
     sample,
     tick,
-    /** Starts recording the series (serve); the producer also runs while sockets are open. */
-    startRecording() {
-      recording = true;
-      ensureRunning();
+    /** Starts recording the series; the producer also runs while sockets are open. */
+    startRecording,
+    /**
+     * What serve records: the producer spawns ip and conntrack every second, so it records only on a host whose
+     * firewall the edge runs (the data plane on and an apply done here, now or at the next reload). Elsewhere (an
+     * egress gateway, a box without the data plane) open metrics sockets alone drive it.
+     */
+    async recordWhenRouting() {
+      recordingWanted = true;
+      if (core.config.dataplane.enabled && (await hooks.hostApplied())) startRecording();
       return {
         stop: async () => {
+          recordingWanted = false;
           recording = false;
           stopIfIdle();
         },
@@ -227,6 +247,8 @@ export function createFrameService(core: Core, hooks: EdgeHooks) {
       ensureRunning();
     },
     socketCount: () => sockets.size,
+    /** Whether the 1 Hz producer runs (recording, or a socket open). */
+    producing: () => timer !== null,
     closeSockets() {
       for (const s of sockets) s.close(1001, 'server shutting down');
     },
