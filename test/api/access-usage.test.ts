@@ -57,4 +57,33 @@ describe('access usage: a session spanning months', () => {
     assert.equal(jan.bytes_rx + feb.bytes_rx, session.bytes_rx, 'the months add up to the session');
     assert.deepEqual([mar.sessions, mar.bytes_rx], [0, 0], 'a month the session never reached');
   });
+  test('recompute_usage makes the months add up to each session again; its dry run changes nothing', async () => {
+    const k = r.core.db.kysely;
+    const [session] = await k.selectFrom('access_sessions').select(['id', 'bytes_rx', 'bytes_tx']).where('tenant_id', '=', DEFAULT_TENANT_ID).execute();
+    assert.ok(session, 'the first test metered a session');
+    const usage = async (period: string) => (await call('GET', `/v1/admin/tenants/${DEFAULT_TENANT_ID}/usage?period=${period}`)).json();
+    const run = async (dry_run: boolean) => {
+      const res = await call('POST', '/v1/admin/workflows/run', { workflow: 'recompute_usage', dry_run });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().result;
+    };
+    // Rows lost (as for a session metered before usage was kept per month): January's row is gone.
+    await k.deleteFrom('access_session_usage').where('session_id', '=', session.id).where('period', '=', '2026-01').execute();
+    assert.equal((await usage('2026-01')).bytes_rx, 0);
+
+    const dry = await run(true);
+    assert.deepEqual([dry.sessions_adjusted, dry.bytes_rx_added, dry.bytes_tx_added], [1, 1300, 130], JSON.stringify(dry));
+    assert.equal((await usage('2026-02')).bytes_rx, 500, 'the dry run changed nothing');
+
+    const real = await run(false);
+    assert.deepEqual([real.sessions_adjusted, real.bytes_rx_added], [1, 1300]);
+    const feb = await usage('2026-02');
+    assert.deepEqual([feb.bytes_rx, feb.bytes_tx], [1800, 180], 'the missing bytes count in the month the session was last seen');
+    assert.equal((await run(false)).sessions_adjusted, 0, 'a second run finds nothing to do');
+
+    // Rows that exceed the session's totals are rebuilt as its totals.
+    await k.updateTable('access_session_usage').set({ bytes_rx: 9999 }).where('session_id', '=', session.id).execute();
+    assert.equal((await run(false)).sessions_adjusted, 1);
+    assert.deepEqual([(await usage('2026-02')).bytes_rx, (await usage('2026-01')).bytes_rx], [1800, 0]);
+  });
 });

@@ -48,6 +48,7 @@ function defaultHooks(): AccessHooks {
     deviceCounts: async () => ({ pending: 0, active: 0, suspended: 0, revoked: 0 }),
     expireTokens: async () => [],
     pruneSessions: async () => 0,
+    recomputeUsage: async () => ({ sessions_checked: 0, sessions_adjusted: 0, bytes_rx_added: 0, bytes_tx_added: 0 }),
     gatewayHealth: async () => ({ pools: [], gateways: [] }),
     connectionTruthSummary: async () => ({ consistent: 0, ghost_session: 0, missing_session: 0, revoked_but_connected: 0 }),
   };
@@ -85,6 +86,7 @@ function createAccessServices(core: Core) {
   hooks.gatewayHealth = (tenantId) => gateways.gateways.health(tenantId);
   hooks.expireTokens = (tenantId, before, dryRun) => enrollment.tokens.expireLive(tenantId, before, dryRun);
   hooks.pruneSessions = (tenantId, before, dryRun) => gateways.sessions.pruneClosed(tenantId, before, dryRun);
+  hooks.recomputeUsage = (tenantId, dryRun) => gateways.sessions.recomputeUsage(tenantId, dryRun);
   hooks.connectionTruthSummary = async (tenantId) => (await gateways.connectionTruth(tenantId)).summary;
   const audit = createAuditPart(core, hooks);
   const updates = createUpdatesPart(core, hooks);

@@ -188,6 +188,8 @@ export interface AccessHooks {
   expireTokens(tenantId: string, before: string | null, dryRun: boolean): Promise<string[]>;
   /** Deletes the closed sessions that closed before `before`; with dryRun only counts them (gateways/). */
   pruneSessions(tenantId: string, before: string, dryRun: boolean): Promise<number>;
+  /** Makes each session's monthly usage add up to its metered totals; with dryRun only reports (gateways/). */
+  recomputeUsage(tenantId: string, dryRun: boolean): Promise<{ sessions_checked: number; sessions_adjusted: number; bytes_rx_added: number; bytes_tx_added: number }>;
   /** GET /v1/admin/connection_truth's summary (gateways/). */
   connectionTruthSummary(tenantId: string): Promise<Record<'consistent' | 'ghost_session' | 'missing_session' | 'revoked_but_connected', number>>;
 }

@@ -213,7 +213,7 @@ export function auditRoutes(core: Core): RouteDefinition<any>[] {
     }),
     defineRoute({
       method: 'POST', path: '/v1/admin/workflows/run', surface: 'access', permission: 'access_ops:run', tags: ['access operations'], audit: 'access.workflow.run',
-      summary: 'Run an operational workflow now: rotate_signers, expire_tokens {created_before?}, prune_sessions {older_than_days?}; dry_run answers what it would do and changes nothing',
+      summary: 'Run an operational workflow now: rotate_signers, expire_tokens {created_before?}, prune_sessions {older_than_days?}, recompute_usage (monthly usage made to add up to each session metered total); dry_run answers what it would do and changes nothing',
       schema: { body: workflowBody, response: workflowView },
       handler: async (ctx) => {
         const t = await tenant(ctx);

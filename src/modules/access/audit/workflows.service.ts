@@ -13,7 +13,7 @@ export const RETENTION = { session_days: 90, siem_delivery_days: 30, playbook_ru
 const PRUNE_EVERY_MS = DAY_MS;
 
 export const workflowBody = z.object({
-  workflow: z.enum(['rotate_signers', 'expire_tokens', 'prune_sessions']),
+  workflow: z.enum(['rotate_signers', 'expire_tokens', 'prune_sessions', 'recompute_usage']),
   params: z.object({
     /** expire_tokens: only tokens created before this time. */
     created_before: z.string().datetime({ offset: true }).optional(),
@@ -88,6 +88,9 @@ export function createWorkflows(core: Core, hooks: AccessHooks) {
           result = { older_than_days: days, sessions: await hooks.pruneSessions(tenant, ago(days), input.dry_run) };
           break;
         }
+        case 'recompute_usage':
+          result = await hooks.recomputeUsage(tenant, input.dry_run);
+          break;
       }
       return { run_id: randomUUID(), workflow: input.workflow, dry_run: input.dry_run, status: 'succeeded' as const, result, finished_at: core.now().toISOString() };
     },

@@ -189,6 +189,42 @@ export function createSessionService(core: Core, hooks: AccessHooks) {
     },
 
     /** Deletes the tenant's closed sessions that closed before `before` (retention); with dryRun only counts them. */
+    /**
+     * The recompute_usage workflow: each session's monthly usage rows must add up to its metered totals. A session
+     * whose rows fall short (metered before usage was kept per month, or rows lost) gets the difference in the month it
+     * was last seen; one whose rows exceed its totals has them rebuilt as its totals in that month. With dryRun only
+     * reports what it would change.
+     */
+    async recomputeUsage(tenantId: string, dryRun: boolean) {
+      return db.transaction(async () => {
+        const rows = await k().selectFrom('access_sessions as s')
+          .leftJoin('access_session_usage as u', 'u.session_id', 's.id')
+          .select((eb) => ['s.id', 's.last_seen_at', 's.bytes_rx', 's.bytes_tx',
+            eb.fn.coalesce(eb.fn.sum<number | string>('u.bytes_rx'), eb.lit(0)).as('used_rx'),
+            eb.fn.coalesce(eb.fn.sum<number | string>('u.bytes_tx'), eb.lit(0)).as('used_tx')])
+          .where('s.tenant_id', '=', tenantId)
+          .groupBy(['s.id', 's.last_seen_at', 's.bytes_rx', 's.bytes_tx'])
+          .execute();
+        const result = { sessions_checked: rows.length, sessions_adjusted: 0, bytes_rx_added: 0, bytes_tx_added: 0 };
+        for (const row of rows) {
+          const [rx, tx] = [Number(row.bytes_rx) - Number(row.used_rx), Number(row.bytes_tx) - Number(row.used_tx)];
+          if (rx === 0 && tx === 0) continue;
+          result.sessions_adjusted += 1;
+          result.bytes_rx_added += rx;
+          result.bytes_tx_added += tx;
+          if (dryRun) continue;
+          const lastSeen = new Date(row.last_seen_at).toISOString();
+          if (rx < 0 || tx < 0) {
+            await k().deleteFrom('access_session_usage').where('session_id', '=', row.id).execute();
+            await meterMonth(tenantId, row.id, lastSeen, Number(row.bytes_rx), Number(row.bytes_tx));
+          } else {
+            await meterMonth(tenantId, row.id, lastSeen, rx, tx);
+          }
+        }
+        return result;
+      });
+    },
+
     async pruneClosed(tenantId: string, before: string, dryRun: boolean): Promise<number> {
       if (dryRun) {
         const r = await k().selectFrom('access_sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('state', '=', 'closed').where('closed_at', '<', before).executeTakeFirstOrThrow();

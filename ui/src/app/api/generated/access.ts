@@ -1044,7 +1044,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run an operational workflow now: rotate_signers, expire_tokens {created_before?}, prune_sessions {older_than_days?}; dry_run answers what it would do and changes nothing */
+        /** Run an operational workflow now: rotate_signers, expire_tokens {created_before?}, prune_sessions {older_than_days?}, recompute_usage (monthly usage made to add up to each session metered total); dry_run answers what it would do and changes nothing */
         post: operations["postV1AdminWorkflowsRun"];
         delete?: never;
         options?: never;
@@ -7986,7 +7986,7 @@ export interface operations {
                         older_than_days?: number;
                     };
                     /** @enum {string} */
-                    workflow: "rotate_signers" | "expire_tokens" | "prune_sessions";
+                    workflow: "rotate_signers" | "expire_tokens" | "prune_sessions" | "recompute_usage";
                 };
             };
         };
