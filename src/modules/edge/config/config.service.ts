@@ -37,14 +37,20 @@ export function createEdgeConfig(core: Core, hooks: EdgeHooks) {
   });
 
   // A version after every change of the edge's configuration whose hash differs, written by the node that made the
-  // change (the others receive the event too on PostgreSQL), one at a time.
+  // change (the others receive the event too on PostgreSQL), one at a time. A save reads the configuration as it is
+  // when it runs, which may already hold later changes: it is credited to the latest change it holds, and the saves
+  // queued for the changes it took in find nothing left to do.
   let saving: Promise<unknown> = Promise.resolve();
+  let latest: EdgeChange | null = null;
   const onChange = (event: BusEvent<EdgeChange>) => {
     if (event.origin !== core.events.nodeId || event.payload?.section === 'config') return;
-    const { actor, comment } = event.payload;
-    saving = saving.then(() =>
-      versions.saveIfChanged({ createdBy: actor || 'auto', comment: comment || null }).catch((err) => core.logger.error({ err }, 'edge config: saving a version failed')),
-    );
+    latest = event.payload;
+    saving = saving.then(() => {
+      if (!latest) return;
+      const { actor, comment } = latest;
+      latest = null;
+      return versions.saveIfChanged({ createdBy: actor || 'auto', comment: comment || null }).catch((err) => core.logger.error({ err }, 'edge config: saving a version failed'));
+    });
   };
   const unsubscribe = core.events.subscribe(EDGE_CHANGED, onChange as (event: BusEvent) => void);
 
