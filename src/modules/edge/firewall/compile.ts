@@ -62,6 +62,8 @@ interface AliasView {
   alias: Alias;
   /** Families its address elements hold (none for an empty alias, and for port aliases). */
   families: Array<4 | 6>;
+  /** What a rule naming it compiles against (its type and families), for the compile cache's context. */
+  tag: string;
   v4: string[];
   v6: string[];
   ports: string[];
@@ -144,12 +146,12 @@ const addressEntries = (a: Alias) => (!a.enabled ? [] : a.alias_type === 'url_ta
 type AliasIndex = Map<string, AliasView>;
 
 function aliasView(alias: Alias): AliasView {
-  if (alias.alias_type === 'port') return { alias, families: [], v4: [], v6: [], ports: portElements(alias.enabled ? alias.entries : []) };
+  if (alias.alias_type === 'port') return { alias, families: [], tag: 'port:', v4: [], v6: [], ports: portElements(alias.enabled ? alias.entries : []) };
   const entries = addressEntries(alias);
   const v4 = mergedAddresses(entries.filter((e) => familyOf(e) === 4), 4);
   const v6 = mergedAddresses(entries.filter((e) => familyOf(e) === 6), 6);
   const families = ([4, 6] as const).filter((f) => (f === 4 ? v4 : v6).length > 0);
-  return { alias, families, v4, v6, ports: [] };
+  return { alias, families, tag: `${alias.alias_type}:${families.join('')}`, v4, v6, ports: [] };
 }
 
 const sameList = (a: string[], b: string[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
@@ -260,7 +262,7 @@ function ruleContext(r: Rule, aliases: AliasIndex, blockLogging: boolean): strin
   let out = blockLogging ? 'L' : '-';
   for (const name of [tableOf(r.rule_match.src_addr), tableOf(r.rule_match.dst_addr), r.src_port_alias, r.dst_port_alias]) {
     const view = name ? aliases.get(name) : undefined;
-    out += view ? `|${view.alias.alias_type}:${view.families.join('')}` : '|';
+    out += view ? `|${view.tag}` : '|';
   }
   return out;
 }
