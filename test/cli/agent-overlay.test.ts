@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
-import { writeFileAtomic } from '../../src/agent/overlay/atomic-write.js';
+import { writeFileAtomic } from '../../src/agent/common/atomic-write.js';
 import { backoffDelayMs } from '../../src/agent/overlay/backoff.js';
 import { NebulaSupervisor } from '../../src/agent/overlay/nebula-supervisor.js';
 import { runOverlayAgent, TOKEN_REJECTED } from '../../src/agent/overlay/poll-loop.js';

@@ -3,7 +3,7 @@
  * raw 32 bytes, base64), so a device needs no wg binary to enrol and its private key never leaves this process
  * except into its own state dir and its own WireGuard interface.
  */
-import { writeFileAtomic } from '../overlay/atomic-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 
 export interface WireguardKeyPair {

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../overlay/atomic-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 
 export type AgentKind = 'device' | 'gateway';
 

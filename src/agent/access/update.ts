@@ -7,35 +7,20 @@
  * the staged package up and restarts the agent. Anything that does not verify is refused: nothing is written.
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { compareVersions, manifestSigningInput, type UpdateManifest } from '../../modules/access/updates/update.protocol.js';
 import { versionInfo } from '../../version.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { AccessClient, AccessHttpError, AccessNetworkError } from './http.js';
 import { readAgentState, writeAgentState } from './state.js';
 
 const MAX_PACKAGE_BYTES = 512 * 1024 * 1024;
 
-export interface UpdateManifest {
-  version: string;
-  min_supported: string | null;
-  channel: string;
-  platform: string;
-  url: string;
-  sha256: string;
-  size: number;
-  algorithm: string;
-  kid: string;
-  signature: string;
-}
-
 /** The update did not verify: nothing was applied. */
 export class UpdateRefused extends Error {}
-
-/** The signed text, rebuilt exactly as the server signs it (src/modules/access/updates/update.service.ts). */
-export const manifestSigningInput = (m: Pick<UpdateManifest, 'channel' | 'platform' | 'version' | 'min_supported' | 'sha256' | 'size'>) =>
-  ['rampart-agent-update/v1', m.channel, m.platform, m.version, m.min_supported ?? '', m.sha256, String(m.size)].join('\n');
 
 /** Throws UpdateRefused unless the manifest is well formed and signed by the pinned key. */
 export function verifyManifest(m: UpdateManifest, publicKey: string): void {
@@ -58,38 +43,6 @@ export function verifyPackage(m: UpdateManifest, bytes: Buffer): void {
   if (bytes.length !== m.size) throw new UpdateRefused(`package ${m.version} is ${bytes.length} bytes, the signed manifest says ${m.size}`);
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (digest !== m.sha256) throw new UpdateRefused(`package ${m.version} has sha256 ${digest}, the signed manifest says ${m.sha256}`);
-}
-
-/** Semantic-version order (a pre-release sorts before its release). */
-export function compareVersions(a: string, b: string): number {
-  const [ma, pa] = a.split(/-(.*)/s);
-  const [mb, pb] = b.split(/-(.*)/s);
-  const na = ma.split('.').map(Number);
-  const nb = mb.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if (na[i] !== nb[i]) return (na[i] || 0) - (nb[i] || 0);
-  if (pa === pb) return 0;
-  if (pa === undefined) return 1;
-  if (pb === undefined) return -1;
-  return pa < pb ? -1 : 1;
-}
-
-/** Writes bytes to path atomically: a temp file beside it, fsynced, renamed over it. */
-function writeBytesAtomic(path: string, bytes: Buffer, mode = 0o755): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(temp, 'w', mode);
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
 }
 
 /** GET of raw bytes with the device's bearer (the JSON client caps answers at 8 MiB). */
@@ -162,7 +115,8 @@ export async function checkForUpdate(o: UpdateOptions): Promise<UpdateResult> {
   const bytes = await download(state.server, `/v1/update/package?${pkgQuery}`, state.device_token, state, Math.min(manifest.size, MAX_PACKAGE_BYTES));
   verifyPackage(manifest, bytes);
   const path = installPathOf(o);
-  writeBytesAtomic(path, bytes);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, bytes, 0o755);
   writeAgentState(o.stateDir, 'device', { ...state, update_version: manifest.version });
   return { status: 'applied', version: manifest.version, previous: current, path };
 }

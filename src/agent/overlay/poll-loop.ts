@@ -12,7 +12,7 @@ import { DeviceClient, DeviceHttpError } from './http-client.js';
 import type { AgentLog } from './log.js';
 import { NebulaSupervisor } from './nebula-supervisor.js';
 import { configFile, readState } from './state.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { sleep } from '../common/sleep.js';
 
 export const TOKEN_REJECTED = 'the device token was rejected (401): re-enroll with `rampart agent overlay enroll`';

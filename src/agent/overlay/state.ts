@@ -1,7 +1,7 @@
 /** What enrollment leaves on the device: DIR/agent.json (the device token: 0600 in a 0700 directory). */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/rampart-agent/overlay';
 

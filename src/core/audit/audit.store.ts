@@ -37,6 +37,23 @@ export function createAuditStore(db: Database) {
     return q as Q;
   }
 
+  /** The stored row of an event (details as the dialect keeps JSON). */
+  const toRow = (id: string, occurredAt: string, input: AuditEventInput): AuditEventRow => ({
+    id,
+    occurred_at: occurredAt,
+    actor_type: input.actor.type,
+    actor_id: input.actor.id,
+    actor_name: input.actor.name,
+    action: input.action,
+    resource_type: input.resource?.type ?? null,
+    resource_id: input.resource?.id ?? null,
+    result: input.result,
+    client_ip: input.clientIp ?? null,
+    user_agent: input.userAgent ?? null,
+    correlation_id: input.correlationId ?? null,
+    details: db.dialect.toJson(input.details ?? {}),
+  });
+
   return {
     /**
      * Writes through the current unit of work, so the row commits or rolls back with the change it records; held
@@ -44,21 +61,7 @@ export function createAuditStore(db: Database) {
      * it back.
      */
     async insert(input: AuditEventInput, occurredAt: string): Promise<AuditEvent> {
-      const row: AuditEventRow = {
-        id: randomUUID(),
-        occurred_at: occurredAt,
-        actor_type: input.actor.type,
-        actor_id: input.actor.id,
-        actor_name: input.actor.name,
-        action: input.action,
-        resource_type: input.resource?.type ?? null,
-        resource_id: input.resource?.id ?? null,
-        result: input.result,
-        client_ip: input.clientIp ?? null,
-        user_agent: input.userAgent ?? null,
-        correlation_id: input.correlationId ?? null,
-        details: db.dialect.toJson(input.details ?? {}),
-      };
+      const row = toRow(randomUUID(), occurredAt, input);
       await db.defer(db.kysely.insertInto('audit_events').values(row));
       return fromRow(row);
     },
@@ -69,21 +72,7 @@ export function createAuditStore(db: Database) {
      */
     async insertMany(events: { id: string; occurredAt: string; input: AuditEventInput }[]): Promise<string[]> {
       if (events.length === 0) return [];
-      const rows: AuditEventRow[] = events.map(({ id, occurredAt, input }) => ({
-        id,
-        occurred_at: occurredAt,
-        actor_type: input.actor.type,
-        actor_id: input.actor.id,
-        actor_name: input.actor.name,
-        action: input.action,
-        resource_type: input.resource?.type ?? null,
-        resource_id: input.resource?.id ?? null,
-        result: input.result,
-        client_ip: input.clientIp ?? null,
-        user_agent: input.userAgent ?? null,
-        correlation_id: input.correlationId ?? null,
-        details: db.dialect.toJson(input.details ?? {}),
-      }));
+      const rows = events.map(({ id, occurredAt, input }) => toRow(id, occurredAt, input));
       const inserted: string[] = [];
       // A statement's parameters are bounded (SQLite: 32,766): 13 columns per row, 500 rows per statement.
       for (let i = 0; i < rows.length; i += 500) {

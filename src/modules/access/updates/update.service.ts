@@ -12,42 +12,13 @@ import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import { sealContext } from '../../../core/secrets/sealed-columns.js';
 import type { AccessHooks } from '../access.types.js';
+import { compareVersions, manifestSigningInput, type UpdateManifest } from './update.protocol.js';
 import { updateSealedColumn } from './updates.migrations.js';
 import './updates.tables.js';
 
 export const CHANNELS = ['stable', 'canary'] as const;
 export const PLATFORM = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]{1,32})?$/;
-
-/** The signed text: these lines, in this order (the agent rebuilds it the same way; src/agent/access/update.ts). */
-export const manifestSigningInput = (m: { channel: string; platform: string; version: string; sha256: string; size: number; min_supported: string | null }) =>
-  ['rampart-agent-update/v1', m.channel, m.platform, m.version, m.min_supported ?? '', m.sha256, String(m.size)].join('\n');
-
-/** Semantic-version order (a pre-release sorts before its release). */
-export function compareVersions(a: string, b: string): number {
-  const [ma, pa] = a.split(/-(.*)/s);
-  const [mb, pb] = b.split(/-(.*)/s);
-  const na = ma.split('.').map(Number);
-  const nb = mb.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if (na[i] !== nb[i]) return na[i] - nb[i];
-  if (pa === pb) return 0;
-  if (pa === undefined) return 1;
-  if (pb === undefined) return -1;
-  return pa < pb ? -1 : 1;
-}
-
-export interface UpdateManifest {
-  version: string;
-  min_supported: string | null;
-  channel: string;
-  platform: string;
-  url: string;
-  sha256: string;
-  size: number;
-  algorithm: 'Ed25519';
-  kid: string;
-  signature: string;
-}
 
 export function createUpdateService(core: Core) {
   const context = sealContext(updateSealedColumn);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineRoute, type RouteContext, type RouteDefinition } from '../../../http/route.js';
 import type { AccessServices } from '../access.services.js';
-import { CHANNELS, compareVersions, PLATFORM } from './update.service.js';
+import { CHANNELS, PLATFORM } from './update.service.js';
+import { compareVersions } from './update.protocol.js';
 
 const tags = ['access updates'];
 const version = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]{1,32})?$/, 'a version such as 1.4.2');

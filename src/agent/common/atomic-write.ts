@@ -3,15 +3,15 @@
  * content or the new, never a torn write: a temp file in the same directory, fsync'd, then renamed over the target.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
+export function writeFileAtomic(path: string, content: string | Buffer, mode = 0o600): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = openSync(temp, 'wx', mode);
     try {
-      writeSync(fd, content);
+      writeFileSync(fd, content); // loops until every byte is written (one writeSync may write part)
       fsyncSync(fd);
     } finally {
       closeSync(fd);
