@@ -162,7 +162,17 @@ export function createVersions(core: Core, hooks: EdgeHooks) {
    * run in one transaction, so a refused section or a failed apply changes no row; the host is then brought back
    * to the rows (the steps apply atomically, so a failed step left the running ruleset).
    */
-  async function replaceAndApply(snapshot: Snapshot): Promise<{ sections: string[]; steps: string[] }> {
+  // Saving a version and replacing the configuration take turns: a save that read the configuration while a restore
+  // was replacing it would otherwise be stored after the restore's own version, as the newest, with stale content.
+  let turn: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = turn.then(work, work);
+    turn = run.catch(() => undefined);
+    return run;
+  }
+
+  const replaceAndApply = (snapshot: Snapshot) => exclusive(() => replaceAndApplyNow(snapshot));
+  async function replaceAndApplyNow(snapshot: Snapshot): Promise<{ sections: string[]; steps: string[] }> {
     let applying = false;
     try {
       return await db.transaction(async () => {
@@ -195,11 +205,11 @@ export function createVersions(core: Core, hooks: EdgeHooks) {
 
     /** Saves the current configuration when its hash differs from the last saved or restored one. */
     async saveIfChanged(opts: SaveOptions): Promise<number | null> {
-      return db.transaction(async () => {
+      return exclusive(() => db.transaction(async () => {
         const snapshot = await takeSnapshot(hooks.sections);
         if (hashOf(snapshot) === (await state()).current_hash) return null;
         return save(snapshot, opts);
-      });
+      }));
     },
 
     async history(limit: number): Promise<ConfigVersionView[]> {
