@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
@@ -51,6 +51,17 @@ describe('edge S3 backups against a local S3-compatible server (s3rver on loopba
   const destination = (extra: Record<string, unknown> = {}) => ({
     enabled: true, bucket: BUCKET, region: 'us-east-1', endpoint, prefix: 'edge/prod', path_style: true, access_key_id: 'S3RVER', ...extra,
   });
+
+  /** Waits until s3rver has flushed the object (it answers a PUT before its file is written out). */
+  const storedWhole = (key: string) => waitFor(`s3://${BUCKET}/${key} flushed`, async () => {
+    const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: SECRET } });
+    try {
+      const text = await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
+      try { return JSON.parse(text) !== undefined; } catch { return false; }
+    } finally {
+      client.destroy();
+    }
+  }, 30_000);
 
   test('before it is enabled: list, import and upload are 400; bad settings are 400 and change nothing', async () => {
     const get = await call('GET', '/api/v1/backup/s3/config');
@@ -105,7 +116,8 @@ describe('edge S3 backups against a local S3-compatible server (s3rver on loopba
     const listed = await waitFor('the version uploaded to S3', async () => {
       const res = await call('GET', '/api/v1/backup/s3/list');
       const items = res.statusCode === 200 ? (res.json() as Array<{ key: string; size: number; last_modified: string | null }>) : [];
-      return items.length > 0 ? items : null;
+      // s3rver answers a PUT before its file is flushed, so a listing can briefly show a 0-byte object.
+      return items.length > 0 && items.every((i) => i.size > 0) ? items : null;
     }, 30_000);
     assert.match(listed[0].key, /^edge\/prod\/[^/]+\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d[^/]*-v\d{6}\.json$/);
     assert.ok(listed[0].size > 0);
@@ -115,6 +127,7 @@ describe('edge S3 backups against a local S3-compatible server (s3rver on loopba
     assert.equal(now.statusCode, 200, now.body);
     const backedUp = now.json().key as string;
     assert.match(now.json().message, /uploaded to s3:\/\/rampart-backups\//);
+    await storedWhole(backedUp);
 
     await s.write('rules', [{ id: 'r2', action: 'block_drop' }], { comment: 'PUT /api/v1/rules' });
     await s.write('aliases', [{ id: 'a1', name: 'lab' }], { comment: 'POST /api/v1/aliases' });
