@@ -44,7 +44,7 @@ describe('API documentation pages in a real browser', { skip: skipUnlessPrograms
   test('Swagger UI at /api/docs lists the overlay operations', async () => {
     const { page, problems, close } = await open('/api/docs');
     try {
-      await page.locator('.opblock-summary-path', { hasText: '/api/health' }).first().waitFor({ timeout: 15_000 });
+      await page.locator('.opblock-summary-path', { hasText: '/api/health' }).first().waitFor({ timeout: 60_000 });
       const paths = await page.locator('.opblock-summary-path').allTextContents();
       assert.ok(paths.some((p) => p.includes('/api/health')), `operations shown: ${paths.join(', ')}`);
       assert.ok(!paths.some((p) => p.includes('/api/v1/')), 'the overlay document holds only overlay paths');
@@ -57,7 +57,7 @@ describe('API documentation pages in a real browser', { skip: skipUnlessPrograms
   test('ReDoc at /api/redoc renders the overlay document', async () => {
     const { page, problems, close } = await open('/api/redoc');
     try {
-      await page.locator('h2', { hasText: 'Health check' }).waitFor({ timeout: 15_000 });
+      await page.locator('h2', { hasText: 'Health check' }).waitFor({ timeout: 60_000 });
       assert.match(await page.title(), /Rampart/);
       assert.deepEqual(problems, []);
     } finally {

@@ -51,7 +51,7 @@ describe('the console overlay pages in a real browser', { skip: skipUnlessProgra
   let networkUrl = '';
 
   before(async () => {
-    session = await consoleSession({ adminPassword: ADMIN_PASSWORD, timeoutMs: 15_000 });
+    session = await consoleSession({ adminPassword: ADMIN_PASSWORD, timeoutMs: 60_000 });
     ({ tdb, server, browser, admin } = session);
   });
   after(async () => {
