@@ -5,40 +5,22 @@
  * stopped and started again inside the window: the stored window is timed again and reverts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { adminApi, EDGE_WAN, EdgeLab, WAN_HOST } from '../helpers/edge-lab.js';
-import { waitFor } from '../helpers/wait.js';
+import { edgeE2eFile } from '../helpers/edge-e2e.js';
+import { EDGE_WAN, WAN_HOST } from '../helpers/edge-lab.js';
 
 const PROGRAMS = ['ip', 'nft', 'curl'];
-const dir = mkdtempSync(join(tmpdir(), 'rampart-edge-cc-e2e-'));
-let lab: EdgeLab | undefined;
-after(async () => {
-  await lab?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-});
+const file = edgeE2eFile('cc');
 
 test('an unconfirmed change that locks the client out is reverted, also across a restart inside the window', { skip: skipUnlessPrograms(...PROGRAMS), timeout: 400_000 }, async () => {
   requirePrograms(...PROGRAMS);
-  lab = EdgeLab.create();
-  const socket = join(dir, 'rampart.sock');
-  const dataDir = join(dir, 'data');
+  const lab = file.createLab();
   await lab.serveHttp('edge', EDGE_WAN, 443);
-  let rampart = await lab.startRampart({ dataDir, socket });
-  let api = await adminApi(socket, dataDir);
-  const ctx = () => `${rampart.context()}\n--- ruleset:\n${lab!.ruleset()}`;
-  const ok = async (res: Promise<{ status: number; body: string; json(): any }>, status = 200) => {
-    const answer = await res;
-    assert.equal(answer.status, status, `${answer.body}\n${ctx()}`);
-    return answer.json();
-  };
-  const manage = () => lab!.httpGet('wan', EDGE_WAN, 443, WAN_HOST);
-  const expectReach = async (what: string, reachable: boolean, timeoutMs = 30_000) => {
-    await waitFor(what, async () => ((await manage()) !== null) === reachable, timeoutMs).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
-  };
+  const edge = await file.startRampart(lab);
+  const { api, ok } = edge;
+  const manage = () => lab.httpGet('wan', EDGE_WAN, 443, WAN_HOST);
+  const expectReach = (what: string, reachable: boolean, timeoutMs = 30_000) => edge.expectReach(what, manage, reachable, timeoutMs);
 
   // The management rule: the WAN client reaches the edge's port 443.
   const mgmt = (await ok(api('POST', '/api/v1/rules', { action: 'pass', direction: 'in', interface: 'wan0', protocol: 'tcp', src_addr: WAN_HOST, dst_port_start: 443, label: 'mgmt' }), 201)).data;
@@ -62,10 +44,8 @@ test('an unconfirmed change that locks the client out is reverted, also across a
   await ok(api('PUT', `/api/v1/rules/${mgmt.id}`, { action: 'pass', direction: 'in', interface: 'wan0', protocol: 'tcp', src_addr: WAN_HOST, dst_port_start: 443, label: 'mgmt', status: 'disabled' }));
   await ok(api('POST', '/api/v1/reload'));
   await expectReach('the change to lock the client out', false);
-  rampart.proc.kill('SIGTERM');
-  assert.equal(await rampart.exited, 0, rampart.output().slice(-2000));
-  rampart = await lab.startRampart({ dataDir, socket });
-  api = await adminApi(socket, dataDir);
+  assert.equal(await edge.stop(), 0, edge.rampart.output().slice(-2000));
+  await edge.start();
   const reopened = await ok(api('GET', '/api/v1/config/commit-confirm/status'));
   assert.equal(reopened.active, true, 'the window survived the restart');
   assert.equal(await manage(), null, 'still locked out inside the window');

@@ -8,24 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { findUdhcpc } from '../../src/modules/edge/network/dhcp/dhcp-client.js';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { adminApi, EdgeLab } from '../helpers/edge-lab.js';
+import { edgeE2eFile } from '../helpers/edge-e2e.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PROGRAMS = ['ip', 'nft', 'curl', '/usr/sbin/dnsmasq'];
 const SERVER = '10.244.0.1';
 const POOL = /^10\.244\.0\.(1[0-4]\d|150)$/;
-const dir = mkdtempSync(join(tmpdir(), 'rampart-edge-dhcp-e2e-'));
-let lab: EdgeLab | undefined;
-after(async () => {
-  await lab?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-});
+const file = edgeE2eFile('dhcp');
+const dir = file.dir;
 
 const noClient = () => (findUdhcpc() ? false : 'needs busybox or udhcpc (the edge DHCP client)');
 
@@ -46,9 +41,7 @@ function dhcpClientsIn(ns: string): string[] {
 test('an interface in dhcp mode takes a lease from a DHCP server; static again releases it', { skip: skipUnlessPrograms(...PROGRAMS) || noClient(), timeout: 300_000 }, async () => {
   requirePrograms(...PROGRAMS);
   assert.ok(findUdhcpc(), "the edge's DHCP client: install Debian's busybox (or udhcpc)");
-  lab = EdgeLab.create();
-  const socket = join(dir, 'rampart.sock');
-  const dataDir = join(dir, 'data');
+  const lab = file.createLab();
   const leases = join(dir, 'dnsmasq.leases');
 
   // A second WAN link: wan1 on the edge, dh0 in the WAN namespace with the DHCP server.
@@ -63,14 +56,8 @@ test('an interface in dhcp mode takes a lease from a DHCP server; static again r
   await waitFor('dnsmasq to serve DHCP', () => /DHCP, IP range/.test(dnsmasq.output()), 30_000).catch((err) => assert.fail(`${err.message}\n${dnsmasq.output()}`));
   await lab.serveHttp('wan', SERVER, 8080);
 
-  let rampart = await lab.startRampart({ dataDir, socket });
-  let api = await adminApi(socket, dataDir);
-  const ctx = () => `${rampart.context()}\n--- dnsmasq:\n${dnsmasq.output().slice(-3000)}\n--- ruleset:\n${lab!.ruleset()}`;
-  const ok = async (res: Promise<{ status: number; body: string; json(): any }>, status = 200) => {
-    const answer = await res;
-    assert.equal(answer.status, status, `${answer.body}\n${ctx()}`);
-    return answer.json();
-  };
+  const edge = await file.startRampart(lab, { context: () => `--- dnsmasq:\n${dnsmasq.output().slice(-3000)}` });
+  const { api, ok, ctx, dataDir } = edge;
   const wan1 = async () => ((await ok(api('GET', '/api/v1/interfaces'))).data as Array<Record<string, any>>).find((i) => i.name === 'wan1')!;
   const leased = async () => {
     const i = await wan1();
@@ -95,7 +82,7 @@ test('an interface in dhcp mode takes a lease from a DHCP server; static again r
   // back to a broadcast (which would bypass nftables) only after a timeout far beyond this wait.
   const clientPid = Number(readFileSync(join(dataDir, 'edge-dhcp', 'wan1.pid'), 'utf8').trim());
   process.kill(clientPid, 'SIGUSR1');
-  await waitFor('the lease renewed through the firewall', () => /"event":"renew"/.test(rampart.output()), 10_000).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
+  await waitFor('the lease renewed through the firewall', () => /"event":"renew"/.test(edge.rampart.output()), 10_000).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
   assert.equal(await leased(), address, 'a renewal keeps the address');
 
   // A reload keeps the one client (and the lease).
@@ -105,7 +92,7 @@ test('an interface in dhcp mode takes a lease from a DHCP server; static again r
 
   // Static again: the client releases the lease and goes; the interface has its static address alone.
   await ok(api('PUT', '/api/v1/interfaces/config/wan1', { ipv4_mode: 'static', ipv4_address: '10.244.0.9/24', enabled: true }));
-  await waitFor('the client to stop', () => dhcpClientsIn(lab!.ns.edge).length === 0, 20_000);
+  await waitFor('the client to stop', () => dhcpClientsIn(lab.ns.edge).length === 0, 20_000);
   await waitFor('the server to drop the released lease', () => !readFileSync(leases, 'utf8').includes(` ${address} `), 20_000);
   const fixed = await wan1();
   assert.deepEqual([fixed.ipv4_mode, fixed.ipv4], ['static', '10.244.0.9']);
@@ -114,13 +101,11 @@ test('an interface in dhcp mode takes a lease from a DHCP server; static again r
 
   // Back to dhcp, then Rampart stops: its client ends with it; the next start runs it again.
   await ok(api('PUT', '/api/v1/interfaces/config/wan1', { ipv4_mode: 'dhcp', enabled: true }));
-  await waitFor('a client again', () => dhcpClientsIn(lab!.ns.edge).length === 1, 20_000);
-  rampart.proc.kill('SIGTERM');
-  await rampart.exited;
+  await waitFor('a client again', () => dhcpClientsIn(lab.ns.edge).length === 1, 20_000);
+  await edge.stop();
   assert.deepEqual(dhcpClientsIn(lab.ns.edge), [], 'no DHCP client outlives Rampart');
   assert.ok(!existsSync(join(dataDir, 'edge-dhcp', 'wan1.pid')), 'its pid file is gone');
-  rampart = await lab.startRampart({ dataDir, socket });
-  api = await adminApi(socket, dataDir);
-  await waitFor('the client to run again after a restart', () => dhcpClientsIn(lab!.ns.edge).length === 1, 20_000);
+  await edge.start();
+  await waitFor('the client to run again after a restart', () => dhcpClientsIn(lab.ns.edge).length === 1, 20_000);
   await waitFor('wan1 leased again', async () => (await leased()) !== null, 60_000).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
 });

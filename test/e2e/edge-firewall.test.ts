@@ -7,28 +7,20 @@
  * through the test-only edge.clock_offset_file.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { adminApi, EDGE_LAN, EDGE_WAN, EdgeLab, LAN_CLIENT, LAN_SERVER, WAN_HOST, WAN_HOSTS } from '../helpers/edge-lab.js';
-import { waitFor } from '../helpers/wait.js';
+import { edgeE2eFile } from '../helpers/edge-e2e.js';
+import { EDGE_LAN, EDGE_WAN, LAN_CLIENT, LAN_SERVER, WAN_HOST, WAN_HOSTS } from '../helpers/edge-lab.js';
 
 const PROGRAMS = ['ip', 'nft', 'curl'];
-const dir = mkdtempSync(join(tmpdir(), 'rampart-edge-fw-e2e-'));
-let lab: EdgeLab | undefined;
-after(async () => {
-  await lab?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-});
+const file = edgeE2eFile('fw');
 
 test('the edge firewall filters, translates and schedules real traffic', { skip: skipUnlessPrograms(...PROGRAMS), timeout: 300_000 }, async () => {
   requirePrograms(...PROGRAMS);
-  lab = EdgeLab.create();
-  const socket = join(dir, 'rampart.sock');
-  const dataDir = join(dir, 'data');
-  const offsetFile = join(dir, 'clock-offset');
+  const lab = file.createLab();
+  const offsetFile = join(file.dir, 'clock-offset');
   /** Sets the firewall's clock to read `iso` now (it runs on from there). */
   const setClock = (iso: string) => writeFileSync(offsetFile, String(Date.parse(iso) - Date.now()));
   setClock('2026-06-01T09:00:00Z'); // a Monday
@@ -38,20 +30,9 @@ test('the edge firewall filters, translates and schedules real traffic', { skip:
   await lab.serveHttp('edge', EDGE_WAN, 9443);
   await lab.serveHttp('wan', WAN_HOST, 8080);
   await lab.serveHttp('srv', LAN_SERVER, 80);
-  const rampart = await lab.startRampart({ dataDir, socket, env: { RAMPART_EDGE_CLOCK_OFFSET_FILE: offsetFile, RAMPART_EDGE_TIMEZONE: 'UTC' } });
-  const api = await adminApi(socket, dataDir);
-  const ctx = () => `${rampart.context()}\n--- ruleset:\n${lab!.ruleset()}`;
-  const ok = async (res: Promise<{ status: number; body: string; json(): any }>, status = 200) => {
-    const answer = await res;
-    assert.equal(answer.status, status, `${answer.body}\n${ctx()}`);
-    return answer.json();
-  };
-  const reload = () => ok(api('POST', '/api/v1/reload'));
-  const fromWan = (host: string, port = 443) => lab!.httpGet('wan', EDGE_WAN, port, host);
-  /** Polls until a connection's outcome is as expected (a ruleset change takes effect for new connections). */
-  const expectReach = async (what: string, probe: () => Promise<string | null>, reachable: boolean) => {
-    await waitFor(what, async () => ((await probe()) !== null) === reachable, 20_000).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
-  };
+  const edge = await file.startRampart(lab, { env: { RAMPART_EDGE_CLOCK_OFFSET_FILE: offsetFile, RAMPART_EDGE_TIMEZONE: 'UTC' } });
+  const { api, ok, reload, ctx, expectReach } = edge;
+  const fromWan = (host: string, port = 443) => lab.httpGet('wan', EDGE_WAN, port, host);
 
   // Until its first reload the edge touches nothing: a box whose edge was never set up keeps its traffic.
   assert.doesNotMatch(lab.ruleset(), /table inet rampart_edge/);

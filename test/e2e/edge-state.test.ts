@@ -6,42 +6,23 @@
  * it; so does AiFw's default `pass out keep state` when no out rule decides.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
-import { adminApi, EDGE_LAN_IF, EDGE_WAN_IF, EdgeLab, LAN_CLIENT, WAN_HOST } from '../helpers/edge-lab.js';
+import { edgeE2eFile } from '../helpers/edge-e2e.js';
+import { EDGE_LAN_IF, EDGE_WAN_IF, LAN_CLIENT, WAN_HOST } from '../helpers/edge-lab.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PROGRAMS = ['ip', 'nft', 'curl', 'conntrack'];
-const dir = mkdtempSync(join(tmpdir(), 'rampart-edge-state-e2e-'));
-let lab: EdgeLab | undefined;
-after(async () => {
-  await lab?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-});
+const file = edgeE2eFile('state');
 
 test('a pass rule without state tracking lets nothing back; one keeping state carries the connection', { skip: skipUnlessPrograms(...PROGRAMS), timeout: 300_000 }, async () => {
   requirePrograms(...PROGRAMS);
-  lab = EdgeLab.create();
-  const socket = join(dir, 'rampart.sock');
-  const dataDir = join(dir, 'data');
+  const lab = file.createLab();
   await lab.serveHttp('wan', WAN_HOST, 8080);
-  const rampart = await lab.startRampart({ dataDir, socket });
-  const api = await adminApi(socket, dataDir);
-  const ctx = () => `${rampart.context()}\n--- ruleset:\n${lab!.ruleset()}`;
-  const ok = async (res: Promise<{ status: number; body: string; json(): any }>, status = 200) => {
-    const answer = await res;
-    assert.equal(answer.status, status, `${answer.body}\n${ctx()}`);
-    return answer.json();
-  };
-  const reload = () => ok(api('POST', '/api/v1/reload'));
-  const toWan = () => lab!.httpGet('lan', WAN_HOST, 8080);
-  /** Polls until a new connection's outcome is as expected (a ruleset change takes effect for new connections). */
-  const expectReach = async (what: string, reachable: boolean) => {
-    await waitFor(what, async () => ((await toWan()) !== null) === reachable, 20_000).catch((err) => assert.fail(`${err.message}\n${ctx()}`));
-  };
+  const edge = await file.startRampart(lab);
+  const { api, ok, reload, ctx } = edge;
+  const toWan = () => lab.httpGet('lan', WAN_HOST, 8080);
+  const expectReach = (what: string, reachable: boolean) => edge.expectReach(what, toWan, reachable);
 
   await ok(api('POST', '/api/v1/nat', { nat_type: 'masquerade', interface: EDGE_WAN_IF, protocol: 'any', src_addr: '10.240.1.0/24' }), 201);
   const lanIn = { action: 'pass', direction: 'in', interface: EDGE_LAN_IF, protocol: 'tcp', src_addr: LAN_CLIENT, dst_addr: WAN_HOST, dst_port_start: 8080, priority: 10 };
@@ -55,7 +36,7 @@ test('a pass rule without state tracking lets nothing back; one keeping state ca
   await expectReach('a stateless pass in and out not to carry the connection', false);
   const blocked = async () => (await ok(api('GET', `/api/v1/blocked?src=${WAN_HOST}&limit=10`))).data as Array<Record<string, unknown>>;
   await waitFor('the dropped answer in the blocked list', async () => (await blocked()).some((b) => b.src_port === 8080 && b.interface === EDGE_WAN_IF), 20_000)
-    .catch((err) => assert.fail(`${err.message}\n${JSON.stringify(lab!.exec('edge', 'conntrack', ['-L'], true).stdout)}\n${ctx()}`));
+    .catch((err) => assert.fail(`${err.message}\n${JSON.stringify(lab.exec('edge', 'conntrack', ['-L'], true).stdout)}\n${ctx()}`));
 
   // The same pass in on lan0 keeping state: its state lets the answers back in (on any interface, as pf's floating
   // states), though the out rule still keeps none.

@@ -33,7 +33,7 @@ after(async () => {
 
 /** The elements of one of Rampart's sets in the namespace, with the seconds each has left. */
 function setElements(set: string): Map<string, number> {
-  const out = lab!.exec('gw', 'nft', ['-j', 'list', 'set', NFT_FAMILY, NFT_TABLE, set]);
+  const out = lab!.exec('gw', 'nft', ['-j', 'list', 'set', NFT_FAMILY, NFT_TABLE, set], true);
   assert.equal(out.status, 0, out.output);
   const json = JSON.parse(out.stdout) as { nftables: Array<{ set?: { elem?: Array<string | { elem: { val: string; expires?: number } }> } }> };
   const elements = json.nftables.find((e) => e.set)?.set?.elem ?? [];
@@ -94,7 +94,7 @@ test('answers of allowed names land in the real nft set before the client gets t
   const denied = await udpQuery(proxy.address.port, 'blocked.example.com', 'A');
   assert.equal(denied.packet.rcode, 'NXDOMAIN');
   assert.deepEqual([...setElements(set).keys()], ['203.0.113.10']);
-  const table = lab.exec('gw', 'nft', ['list', 'table', NFT_FAMILY, NFT_TABLE]).stdout;
+  const table = lab.exec('gw', 'nft', ['list', 'table', NFT_FAMILY, NFT_TABLE], true).stdout;
   assert.ok(!table.includes('203.0.113.20'), 'the denied name\'s address is in no set');
   assert.deepEqual(findings.map((f) => [f.finding_type, f.source_group, f.hostname]), [['dns_deny', 'office', 'blocked.example.com']]);
 

@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { requirePrograms, skipUnlessPrograms } from '../helpers/e2e.js';
 import { waitFor } from '../helpers/wait.js';
 import { CLIENT_IP, GATEWAY_CLIENT_SIDE, RoutedLab, UPSTREAM_IP } from '../helpers/routed-lab.js';
+import { adminToken, socketCall } from '../helpers/socket-api.js';
 import { selfSigned, serverCertificate } from '../helpers/egress-pki.js';
 
 const API_IP = '203.0.113.10';
@@ -58,31 +59,7 @@ after(async () => {
 
 const socket = join(dir, 'rampart.sock');
 
-interface Answer {
-  status: number;
-  body: string;
-  json(): any;
-}
-
-function call(method: string, path: string, token?: string, body?: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        socketPath: socket,
-        path,
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, body: text, json: () => JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const call = (method: string, path: string, token?: string, body?: unknown) => socketCall(socket, method, path, token, body);
 
 /** Collects Server-Sent Events from a stream until stop() is called. */
 function subscribe(path: string, token: string) {
@@ -166,10 +143,7 @@ test('the gateway allows api.example.com, denies blocked.example.com by DNS and 
       RAMPART_EGRESS_THREAT_FEED_CA_FILE: feedCa,
     },
   });
-  const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').split('\n')[0].trim();
-  const login = await call('POST', '/api/v1/auth/login', undefined, { username: 'admin', password });
-  assert.equal(login.status, 200, login.body);
-  const token = login.json().access_token as string;
+  const token = await adminToken(socket, dataDir);
 
   const created = await call('POST', '/api/v1/policies', token, policy('enforce'));
   assert.equal(created.status, 200, `${created.body}\n${context()}`);

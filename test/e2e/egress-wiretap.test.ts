@@ -30,17 +30,17 @@ before(() => {
   for (const host of ['client', 'server']) {
     // conntrack hooks register in a namespace only once a rule needs them; accounting gives packet counters;
     // a short close timeout makes the reset flow leave the table (and flow_end fire) within the test.
-    const nft = lab.exec(host, 'nft', ['add table inet rampart_wiretap_test; add chain inet rampart_wiretap_test out { type filter hook output priority 0; }; add rule inet rampart_wiretap_test out ct state new counter']);
+    const nft = lab.exec(host, 'nft', ['add table inet rampart_wiretap_test; add chain inet rampart_wiretap_test out { type filter hook output priority 0; }; add rule inet rampart_wiretap_test out ct state new counter'], true);
     assert.equal(nft.status, 0, nft.output);
     for (const setting of ['net.netfilter.nf_conntrack_acct=1', 'net.netfilter.nf_conntrack_tcp_timeout_close=1']) {
-      const res = lab.exec(host, 'sysctl', ['-qw', setting]);
+      const res = lab.exec(host, 'sysctl', ['-qw', setting], true);
       assert.equal(res.status, 0, res.output);
     }
   }
 });
 after(async () => {
   await lab?.destroy();
-  if (lab) assert.deepEqual(lab.remainingNamespaces(), []);
+  if (lab) assert.deepEqual(lab.remaining(), []);
 });
 
 test('a real TCP connection in a namespace shows up as flow events with counters, then flow_end once it is gone', { skip, timeout: 60_000 }, async () => {

@@ -98,9 +98,9 @@ after(() => lab?.destroy());
 test('the harness builds isolated namespaces joined on the underlay', { skip }, async () => {
   requirePrograms('ip', 'nebula', 'ping');
   const web = lab!.host('web');
-  assert.match(lab!.exec('web', 'ip', ['-br', 'addr', 'show', 'ul0']).stdout, new RegExp(`UP\\s+${web.address.replace(/\./g, '\\.')}/24`));
-  assert.equal(lab!.exec('web', 'ping', ['-c', '1', '-W', '2', lab!.host('db').address]).status, 0, 'the underlay connects the namespaces');
-  assert.equal(lab!.exec('web', 'ping', ['-c', '1', '-W', '1', '127.0.0.1']).status, 0, 'lo is up');
+  assert.match(lab!.exec('web', 'ip', ['-br', 'addr', 'show', 'ul0'], true).stdout, new RegExp(`UP\\s+${web.address.replace(/\./g, '\\.')}/24`));
+  assert.equal(lab!.exec('web', 'ping', ['-c', '1', '-W', '2', lab!.host('db').address], true).status, 0, 'the underlay connects the namespaces');
+  assert.equal(lab!.exec('web', 'ping', ['-c', '1', '-W', '1', '127.0.0.1'], true).status, 0, 'lo is up');
 });
 
 test('nodes reach each other over the overlay, and the group firewall decides who may ping whom', { skip, timeout: 90_000 }, async () => {
@@ -120,7 +120,7 @@ test('nodes reach each other over the overlay, and the group firewall decides wh
 
   // web -> db: db's firewall takes icmp from group web.
   assert.ok(await pingsWithin('web', 'db', 10), `web cannot ping db over the overlay\n${context()}`);
-  assert.match(lab!.exec('db', 'ip', ['-br', 'addr', 'show', 'rp-db']).stdout, /10\.42\.0\.3\/24/, 'db has its own tun device');
+  assert.match(lab!.exec('db', 'ip', ['-br', 'addr', 'show', 'rp-db'], true).stdout, /10\.42\.0\.3\/24/, 'db has its own tun device');
 });
 
 test('destroy() removes every namespace it made and stops nebula, and can be called again', { skip }, async () => {
@@ -128,6 +128,6 @@ test('destroy() removes every namespace it made and stops nebula, and can be cal
   const pids = [...nebula.values()].map((p) => p.proc.pid!);
   await lab!.destroy();
   await lab!.destroy();
-  assert.deepEqual(lab!.remainingNamespaces(), []);
+  assert.deepEqual(lab!.remaining(), []);
   for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `nebula ${pid} still runs`);
 });

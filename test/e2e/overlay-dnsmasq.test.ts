@@ -74,7 +74,7 @@ describe('device dnsmasq.conf against Debian dnsmasq', { skip: skipUnlessProgram
     const lab = NetnsLab.create(['node']);
     t.after(() => lab.destroy());
     // The node's overlay address, as nebula's tun would hold it; dnsmasq binds to it alone.
-    assert.equal(lab.exec('node', 'ip', ['addr', 'add', `${db.ip_address}/32`, 'dev', 'lo']).status, 0);
+    assert.equal(lab.exec('node', 'ip', ['addr', 'add', `${db.ip_address}/32`, 'dev', 'lo'], true).status, 0);
     const file = join(dir, 'serve.conf');
     writeFileSync(file, conf);
     const dnsmasq = lab.spawn('node', findProgram('dnsmasq')!, ['--keep-in-foreground', `--conf-file=${file}`, '--pid-file', '--user=root', '--log-facility=-']);

@@ -10,15 +10,15 @@
  *   deviceA   10.231.1.11  underlay only: the resource is reachable through the tunnel or not at all
  *   deviceB   10.231.1.12
  *
- * Device overlay addresses come from OVERLAY_CIDR. Every link is made from inside these namespaces: the host's
- * interfaces, routes and ruleset are never touched. destroy() (and a process-exit hook, and the next lab for a
- * dead run's leftovers) kill what runs inside and remove the namespaces. WireGuard interface names are unique on
- * the machine (wireguard-go's control sockets live in the shared /var/run/wireguard).
+ * Device overlay addresses come from OVERLAY_CIDR. Namespace names start with `rwg<pid>-`; how they are made, joined
+ * and removed: lab-base.ts. WireGuard interface names are unique on the machine (wireguard-go's control sockets live in the shared /var/run/wireguard).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { netnsRunner, type CommandRunner } from '../../src/agent/access/exec.js';
+import { NamespaceLab } from './lab-base.js';
 import { waitFor } from './wait.js';
+
+export type { Spawned } from './lab-base.js';
 
 export const CP_IP = '10.231.1.1';
 export const GATEWAY_IP = '10.231.1.2';
@@ -34,109 +34,26 @@ const ROLES: Role[] = ['cp', 'gateway', 'resource', 'deviceA', 'deviceB'];
 const SHORT: Record<Role, string> = { cp: 'c', gateway: 'g', resource: 'r', deviceA: 'a', deviceB: 'b' };
 const UNDERLAY: Partial<Record<Role, string>> = { cp: CP_IP, gateway: GATEWAY_IP, ...DEVICE_IPS };
 
-const PREFIX = 'rwg';
-const LEFTOVER = new RegExp(`^${PREFIX}(\\d+)-`);
-
-export interface Spawned {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-const live = new Set<WgLab>();
-process.once('exit', () => live.forEach((lab) => lab.destroySync()));
-
-function ip(args: string[], allowFailure = false): string {
-  const result = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
-  if (!allowFailure && result.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout ?? '';
-}
-
-const listNamespaces = () => ip(['netns', 'list'], true).split('\n').map((line) => line.split(' ')[0]).filter(Boolean);
-
-const pidAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-function removeNamespace(ns: string): void {
-  for (const pid of ip(['netns', 'pids', ns], true).split('\n').map(Number).filter((n) => n > 0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-  ip(['netns', 'del', ns], true);
-}
-
-/** Namespaces of earlier lab runs whose process died before cleaning up (a live run's are left alone). */
-function removeLeftovers(): void {
-  for (const ns of listNamespaces()) {
-    const match = LEFTOVER.exec(ns);
-    if (match && Number(match[1]) !== process.pid && !pidAlive(Number(match[1]))) removeNamespace(ns);
-  }
-}
-
-let count = 0;
-
-export class WgLab {
-  readonly ns: Record<Role | 'hub', string>;
-  private readonly id: string;
-  private readonly seq = ++count;
-  private readonly created: string[] = [];
-  private readonly processes: Spawned[] = [];
-  private destroyed = false;
-
+export class WgLab extends NamespaceLab<Role | 'hub'> {
   static create(): WgLab {
-    removeLeftovers();
-    const lab = new WgLab();
-    try {
-      lab.build();
-    } catch (err) {
-      lab.destroySync();
-      throw err;
-    }
-    return lab;
+    return new WgLab().open();
   }
 
   private constructor() {
-    this.id = `${PREFIX}${process.pid}-${this.seq}`;
-    this.ns = { hub: `${this.id}-hub`, ...Object.fromEntries(ROLES.map((r) => [r, `${this.id}-${SHORT[r]}`])) } as Record<Role | 'hub', string>;
-    live.add(this);
+    super('rwg', { hub: 'hub', ...SHORT });
   }
 
-  private addNamespace(ns: string): void {
-    ip(['netns', 'add', ns]);
-    this.created.push(ns);
-    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-  }
-
-  private build(): void {
-    const { hub, gateway, resource } = this.ns;
-    this.addNamespace(hub);
-    ip(['-n', hub, 'link', 'add', 'br0', 'type', 'bridge']);
-    ip(['-n', hub, 'link', 'set', 'br0', 'up']);
-    for (const role of ROLES) this.addNamespace(this.ns[role]);
+  protected build(): void {
+    this.bridge('hub');
     Object.entries(UNDERLAY).forEach(([role, address], i) => {
-      const ns = this.ns[role as Role];
-      ip(['-n', hub, 'link', 'add', `h${i}`, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', ns]);
-      ip(['-n', hub, 'link', 'set', `h${i}`, 'master', 'br0']);
-      ip(['-n', hub, 'link', 'set', `h${i}`, 'up']);
-      ip(['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'ul0']);
-      ip(['-n', ns, 'link', 'set', 'ul0', 'up']);
+      this.bridgePort('hub', `h${i}`, role as Role, 'ul0');
+      this.addresses(role as Role, 'ul0', [`${address}/24`]);
     });
-    ip(['-n', gateway, 'link', 'add', 'rs0', 'type', 'veth', 'peer', 'name', 'gw0', 'netns', resource]);
-    ip(['-n', gateway, 'addr', 'add', `${GATEWAY_RESOURCE_SIDE}/24`, 'dev', 'rs0']);
-    ip(['-n', gateway, 'link', 'set', 'rs0', 'up']);
-    ip(['-n', resource, 'addr', 'add', `${RESOURCE_IP}/24`, 'dev', 'gw0']);
-    ip(['-n', resource, 'link', 'set', 'gw0', 'up']);
-    ip(['-n', resource, 'route', 'add', OVERLAY_CIDR, 'via', GATEWAY_RESOURCE_SIDE]);
-    this.exec('gateway', 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    this.veth('gateway', 'rs0', 'resource', 'gw0');
+    this.addresses('gateway', 'rs0', [`${GATEWAY_RESOURCE_SIDE}/24`]);
+    this.addresses('resource', 'gw0', [`${RESOURCE_IP}/24`]);
+    this.route('resource', OVERLAY_CIDR, GATEWAY_RESOURCE_SIDE);
+    this.forwardIpv4('gateway');
   }
 
   /** A WireGuard interface name for a role, unique on the machine (at most 15 characters). */
@@ -146,28 +63,6 @@ export class WgLab {
 
   runner(role: Role): CommandRunner {
     return netnsRunner(this.ns[role]);
-  }
-
-  exec(role: Role, command: string, args: string[], allowFailure = false): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync('ip', ['netns', 'exec', this.ns[role], command, ...args], { encoding: 'utf8', timeout: 30_000 });
-    if (!allowFailure && result.status !== 0) throw new Error(`${command} ${args.join(' ')} in ${role} failed: ${result.stderr}`);
-    return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
-  }
-
-  /** Starts a long-running process in a namespace; destroy() stops it. */
-  spawn(role: Role, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Spawned {
-    if (this.destroyed) throw new Error('this lab has been destroyed');
-    const proc = spawn('ip', ['netns', 'exec', this.ns[role], command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let output = '';
-    proc.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
-    proc.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
-    const exited = new Promise<number | null>((resolve) => {
-      proc.once('error', () => resolve(null));
-      proc.once('exit', (code) => resolve(code));
-    });
-    const spawned = { proc, output: () => output, exited };
-    this.processes.push(spawned);
-    return spawned;
   }
 
   /** The resource's HTTP listeners: each port answers "port <n>". Resolves once both listen. */
@@ -232,27 +127,10 @@ attempt();`;
     };
   }
 
-  async destroy(): Promise<void> {
-    const running = this.processes.filter((p) => p.proc.exitCode === null && p.proc.signalCode === null);
-    running.forEach((p) => p.proc.kill('SIGTERM'));
-    await Promise.race([Promise.all(running.map((p) => p.exited)), new Promise((r) => setTimeout(r, 5_000).unref())]);
-    this.destroySync();
-  }
-
-  destroySync(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const p of this.processes) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-    for (const ns of [...this.created].reverse()) removeNamespace(ns);
+  override destroySync(): void {
+    super.destroySync();
     // wireguard-go's control sockets outlive a SIGKILLed daemon.
     for (const role of ROLES) rmSync(`/var/run/wireguard/${this.ifname(role)}.sock`, { force: true });
-    live.delete(this);
-  }
-
-  /** Namespaces of this lab that still exist (none after destroy()). */
-  remaining(): string[] {
-    const listed = new Set(listNamespaces());
-    return this.created.filter((ns) => listed.has(ns));
   }
 }
 

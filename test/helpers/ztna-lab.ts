@@ -6,24 +6,17 @@
  * the namespaces and the scratch directory (a process-exit hook does the same when a test dies first).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, spawnRampart, type SpawnedRampart } from './process.js';
+import { adminToken, socketCall, withoutRampartEnv, type Answer } from './socket-api.js';
 import { waitFor } from './wait.js';
 import { GATEWAY_IP, OVERLAY_CIDR, RESOURCE_CIDR, WgLab, type Role, type Spawned } from './wg-lab.js';
 
 export const WG_PORT = 51820;
 export const PROGRAMS = ['ip', 'wireguard-go', 'wg', 'nft', 'conntrack', 'curl'];
 
-export interface Answer {
-  status: number;
-  body: string;
-  json(): any;
-}
-
-/** The environment the agents and the server run with: none of the test's own RAMPART_* settings. */
-const cleanEnv = (extra: NodeJS.ProcessEnv = {}) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_'))), ...extra });
+export type { Answer } from './socket-api.js';
 
 export interface RunningDevice {
   role: Role;
@@ -71,30 +64,16 @@ export class ZtnaLab {
     mkdirSync(dataDir);
     this.server = await spawnRampart(
       ['serve', '--insecure-http', '--data-dir', dataDir, '--listen', `unix:${this.socket}`, '--metrics-listen', '127.0.0.1:0'],
-      cleanEnv({ RAMPART_LOG_FORMAT: 'json', RAMPART_ACCESS_OVERLAY_CIDR: OVERLAY_CIDR }),
+      withoutRampartEnv({ RAMPART_LOG_FORMAT: 'json', RAMPART_ACCESS_OVERLAY_CIDR: OVERLAY_CIDR }),
     );
     const server = this.server;
     process.once('exit', () => server.proc.exitCode === null && server.proc.kill('SIGKILL'));
-    const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').split('\n')[0].trim();
-    const login = await this.call('POST', '/api/v1/auth/login', { username: 'admin', password }, false);
-    if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${login.body}`);
-    this.token = login.json().access_token;
+    this.token = await adminToken(this.socket, dataDir);
   }
 
   /** One request to the control plane as the administrator (or anonymously). */
   call(method: string, path: string, body?: unknown, asAdmin = true): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = {};
-      if (asAdmin && this.token) headers.authorization = `Bearer ${this.token}`;
-      if (payload) headers['content-type'] = 'application/json';
-      const req = request({ socketPath: this.socket, path, method, headers }, (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, body: text, json: () => JSON.parse(text) }));
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    return socketCall(this.socket, method, path, asAdmin ? this.token : undefined, body);
   }
 
   /** call() that insists on a 2xx and returns the JSON. */
@@ -106,7 +85,7 @@ export class ZtnaLab {
 
   /** `rampart <args>` in a namespace, to completion; fails with its output unless it exits 0. */
   async rampartIn(role: Role, args: string[]): Promise<string> {
-    const child = this.lab.spawn(role, process.execPath, [join(repoRoot, 'bin/rampart.js'), ...args], cleanEnv());
+    const child = this.lab.spawn(role, process.execPath, [join(repoRoot, 'bin/rampart.js'), ...args], withoutRampartEnv());
     const code = await child.exited;
     if (code !== 0) throw new Error(`rampart ${args.slice(0, 3).join(' ')} in ${role} exited ${code}:\n${child.output()}`);
     return child.output();
@@ -122,7 +101,7 @@ export class ZtnaLab {
     this.gateway = this.lab.spawn('gateway', process.execPath, [
       join(repoRoot, 'bin/rampart.js'), 'agent', 'gateway', 'run', '--state-dir', stateDir, '--interface', this.lab.ifname('gateway'),
       '--listen-port', String(WG_PORT), '--poll-interval', String(pollS), '--heartbeat-interval', '2', '--metering-interval', '5', ...extraArgs,
-    ], cleanEnv());
+    ], withoutRampartEnv());
     await waitFor('the gateway to be ready', () => this.gateway!.output().includes(' ready: WireGuard') || this.gateway!.proc.exitCode !== null, 60_000);
     if (this.gateway.proc.exitCode !== null) throw new Error(`the gateway agent exited:\n${this.gateway.output()}`);
     await waitFor('the gateway to be listed online', async () => {
@@ -148,7 +127,7 @@ export class ZtnaLab {
     const agent = this.lab.spawn(role, process.execPath, [
       join(repoRoot, 'bin/rampart.js'), 'agent', 'device', 'run', '--state-dir', stateDir, '--interface', this.lab.ifname(role),
       '--posture-interval', '1', '--policy-interval', '1', '--telemetry-interval', '5', '--posture-file', postureFile,
-    ], cleanEnv());
+    ], withoutRampartEnv());
     return {
       role, stateDir, postureFile, device_id, agent, setPosture,
       async stop() {

@@ -257,7 +257,7 @@ test('nft accepts the compiled script (check mode in a namespace), long ids incl
     const file = join(lab.dir, 'ruleset.nft');
     const compiled = compilePolicy(p);
     writeFileSync(file, compiled.nft);
-    const check = lab.exec('gw', 'nft', ['-c', '-f', file]);
+    const check = lab.exec('gw', 'nft', ['-c', '-f', file], true);
     assert.equal(check.status, 0, check.output);
     if (p.groups.length) {
       const shared = compiled.learned!.filter((b) => b.suffixes.length);
@@ -268,5 +268,5 @@ test('nft accepts the compiled script (check mode in a namespace), long ids incl
   }
   const broken = join(lab.dir, 'broken.nft');
   writeFileSync(broken, compilePolicy(policy(groups)).nft.replace('policy drop', 'policy maybe'));
-  assert.notEqual(lab.exec('gw', 'nft', ['-c', '-f', broken]).status, 0, 'check mode does reject a bad script');
+  assert.notEqual(lab.exec('gw', 'nft', ['-c', '-f', broken], true).status, 0, 'check mode does reject a bad script');
 });
