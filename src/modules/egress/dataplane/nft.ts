@@ -204,8 +204,9 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
             outcome = await replaceTable(compiled);
           }
           running = next;
+          // The same deny sets (a generation that kept its frame hands back the same parsed part): owners unchanged.
+          if (compiled.denySets !== denySets) denyOwners = denyOwnersOf(compiled.denySets);
           denySets = compiled.denySets;
-          denyOwners = denyOwnersOf(denySets);
           return outcome;
         } catch (err) {
           [bindings, sharing] = [oldBindings, oldSharing]; // the old table stays, and with it where addresses go
