@@ -226,6 +226,20 @@ test('a one-rule change in a group large enough for a set swaps that set in plac
   assert.equal((listed.match(/^\s*set g_/gm) ?? []).length, 1, 'the old set is gone');
 });
 
+test('a group\'s sources changed: the source map\'s elements change in place, and traffic follows it', { skip }, async () => {
+  await dataplane.apply(compile([allowOpenPort], { sources: ['10.20.0.0/24', '10.99.0.0/24'] }));
+  assert.equal(await connects(API, OPEN_PORT), true);
+
+  const calls = nftCalls();
+  const outcome = await dataplane.apply(compile([allowOpenPort], { sources: ['10.99.0.0/24'] }));
+  assert.deepEqual(outcome, { path: 'incremental', chains: 0, sets: 1 }, 'only the source map changed');
+  assert.equal(nftCalls() - calls, 1, 'one nft call');
+  assert.equal(await connects(API, OPEN_PORT), false, 'the client is no longer in the group: the default policy denies');
+
+  assert.deepEqual(await dataplane.apply(compile([allowOpenPort], { sources: ['10.20.0.0/24', '10.99.0.0/24'] })), { path: 'incremental', chains: 0, sets: 1 });
+  assert.equal(await connects(API, OPEN_PORT), true);
+});
+
 test('the runtime follows announced generations, waits report them, a failed one answers 503 and keeps the old table', { skip }, async () => {
   const r = await createTestRampart({ overrides: { 'egress.poll_interval_ms': 200, 'egress.node_id': 'gw-test' } });
   const findings = createFindingsStore(100);

@@ -103,6 +103,22 @@ describe('in-place diff', () => {
     assert.deepEqual(inPlaceChange(T, after, after), { statements: [], chains: 0, sets: 0 });
   });
 
+  test('a new set or map is declared with its elements in one statement (a separate add element makes nft read every set\'s elements)', () => {
+    const map: NftObject = { kind: 'set', keyword: 'map', name: 'm', declaration: 'type ipv4_addr : verdict; flags interval;', elements: ['10.0.0.0/24 : jump a'] };
+    assert.deepEqual(inPlaceChange(T, [], [set('s', ['10.0.0.1', '10.0.0.2']), map])!.statements, [
+      'add set inet t s { type ipv4_addr; flags interval; elements = { 10.0.0.1, 10.0.0.2 } }',
+      'add map inet t m { type ipv4_addr : verdict; flags interval; elements = { 10.0.0.0/24 : jump a } }',
+    ]);
+    assert.deepEqual(inPlaceChange(T, [map], [])!.statements, ['delete map inet t m']);
+  });
+
+  test('a stateful set (filled at run time) added or removed: null, so the caller replaces the table and restores it', () => {
+    const learned: NftObject = { kind: 'set', name: 'l', declaration: 'type ipv4_addr; flags timeout;', elements: [], stateful: true };
+    assert.equal(inPlaceChange(T, [], [learned]), null);
+    assert.equal(inPlaceChange(T, [learned], []), null);
+    assert.deepEqual(inPlaceChange(T, [learned], [learned]), { statements: [], chains: 0, sets: 0 });
+  });
+
   test('a set declaration or a base chain hook changed, or a base chain added or removed: null (replace the table)', () => {
     assert.equal(inPlaceChange(T, [set('s', [])], [set('s', [], 'type ipv6_addr; flags interval;')]), null);
     assert.equal(inPlaceChange(T, [chain('input', [], 'type filter hook input priority filter; policy drop;')], [chain('input', [], 'type filter hook input priority filter; policy accept;')]), null);

@@ -2,18 +2,26 @@
  * In-place changes to one nftables table, shared by the data planes: given the objects the table holds now and the
  * objects it should hold, the statements of one `nft -f` transaction that get there without replacing the table.
  * Sets change by the elements removed and added (never recreated, so a large set is not sent again for one entry);
- * chains are refilled (`flush chain` + `add rule`), added or removed. Nothing needs rule handles, so nft never reads
+ * a new set is declared with its elements in one statement (a separate `add element` makes nft read the elements of
+ * every set in the table first, a quarter of a second for a table of thousands of sets); chains are refilled (`flush chain` + `add rule`), added or removed. Nothing needs rule handles, so nft never reads
  * the ruleset back. When something cannot change in place (a set's declaration, a base chain's hook or policy, a
- * base chain added or removed) the answer is null and the caller replaces the table.
+ * base chain added or removed, a stateful set added or removed) the answer is null and the caller replaces the table.
  */
 
 export interface NftSetObject {
   kind: 'set';
   name: string;
-  /** The declaration without elements: "type ipv4_addr; flags interval;". */
+  /** 'map' for a map (its elements are `key : value`); a set when absent. */
+  keyword?: 'set' | 'map';
+  /** The declaration without elements, each part ending in ';': "type ipv4_addr; flags interval;". */
   declaration: string;
   /** Element texts, canonical (the same element always has the same text), without overlaps. */
   elements: readonly string[];
+  /**
+   * Filled at run time with what only the caller can put back (learned addresses, recorded tuples): adding or
+   * removing it takes a replacement of the table, so the caller restores what it held.
+   */
+  stateful?: boolean;
 }
 
 export interface NftChainObject {
@@ -51,6 +59,12 @@ function elementStatements(verb: 'add' | 'delete', table: string, set: string, e
   return out;
 }
 
+/** A new set, its elements in the same statement. */
+function setStatement(table: string, s: NftSetObject): string {
+  const elements = s.elements.length ? ` elements = { ${s.elements.join(', ')} }` : '';
+  return `add ${s.keyword ?? 'set'} ${table} ${s.name} { ${s.declaration}${elements} }`;
+}
+
 function elementDelta(table: string, before: NftSetObject, after: NftSetObject) {
   const old = new Set(before.elements);
   const next = new Set(after.elements);
@@ -77,12 +91,13 @@ export function inPlaceChange(table: string, before: readonly NftObject[], after
     const b = old.get(key(a));
     if (a.kind === 'set') {
       if (!b) {
-        s.addSets.push(`add set ${table} ${a.name} { ${a.declaration} }`, ...elementStatements('add', table, a.name, a.elements));
+        if (a.stateful) return null;
+        s.addSets.push(setStatement(table, a));
         sets++;
         continue;
       }
       const was = b as NftSetObject;
-      if (was.declaration !== a.declaration) return null;
+      if (was.declaration !== a.declaration || was.keyword !== a.keyword) return null;
       if (sameList(was.elements, a.elements)) continue;
       const delta = elementDelta(table, was, a);
       s.removed.push(...delta.removed);
@@ -105,8 +120,10 @@ export function inPlaceChange(table: string, before: readonly NftObject[], after
   }
   for (const b of before) {
     if (next.has(key(b))) continue;
-    if (b.kind === 'set') s.dropSets.push(`delete set ${table} ${b.name}`);
-    else if (b.hook) return null;
+    if (b.kind === 'set') {
+      if (b.stateful) return null;
+      s.dropSets.push(`delete ${b.keyword ?? 'set'} ${table} ${b.name}`);
+    } else if (b.hook) return null;
     else s.dropChains.push(`flush chain ${table} ${b.name}`, `delete chain ${table} ${b.name}`);
     if (b.kind === 'set') sets++;
     else chains++;

@@ -1,7 +1,7 @@
 import { NFT_FAMILY, NFT_TABLE, type CompiledPolicy, type DenySets, type LearnedBinding } from '../compiler/compiled.types.js';
 import { rangeOwners } from '../compiler/source-ranges.js';
 import type { ApplyOptions, ApplyOutcome, Dataplane, DeniedTuple } from './dataplane.types.js';
-import { incrementalChange, parseScript, type ParsedScript } from './nft-diff.js';
+import { parseScript, scriptChange, type ParsedScript } from './nft-script.js';
 import { LearnedEntries } from './learned-entries.js';
 import { runNft } from '../../../core/dataplane/nft-command.js';
 
@@ -136,12 +136,12 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
 
   /** Changes only what differs, when the table keeps its shape; null when it cannot (or the attempt failed). */
   async function applyInPlace(before: ParsedScript, after: ParsedScript): Promise<ApplyOutcome | null> {
-    const change = incrementalChange(before, after);
+    const change = scriptChange(before, after);
     if (!change) return null;
     // Nothing differs (a re-announced generation): the running table already is this one.
-    if (change.chains + change.sets > 0) {
+    if (change.statements.length) {
       try {
-        await runNft(command, ['-f', '-'], change.script);
+        await runNft(command, ['-f', '-'], `${change.statements.join('\n')}\n`);
       } catch {
         // Atomic, so nothing changed; the table may not be what `running` says (edited by hand): replace it.
         return null;
@@ -204,8 +204,9 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
             outcome = await replaceTable(compiled);
           }
           running = next;
+          // The same deny sets (a generation that kept its frame hands back the same parsed part): owners unchanged.
+          if (compiled.denySets !== denySets) denyOwners = denyOwnersOf(compiled.denySets);
           denySets = compiled.denySets;
-          denyOwners = denyOwnersOf(denySets);
           return outcome;
         } catch (err) {
           [bindings, sharing] = [oldBindings, oldSharing]; // the old table stays, and with it where addresses go

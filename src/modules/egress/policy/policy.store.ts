@@ -61,10 +61,16 @@ export function createPolicyStore(db: Database) {
       const row = await records().where('active', '=', db.dialect.toBool(true)).executeTakeFirst();
       return row ? toRecord(row) : null;
     },
-    /** Makes `id` the one active record (null: none). */
+    /**
+     * Makes `id` the one active record (null: none). Only rows whose flag changes are updated: SQLite rewrites a
+     * whole row, the policy's megabytes with it, on any update, and rewriting the active record twice per write
+     * (cleared, then set again) cost twice what storing its new policy does.
+     */
     async setActive(id: string | null): Promise<void> {
-      await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(false) }).where('active', '=', db.dialect.toBool(true)).execute();
-      if (id) await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(true) }).where('id', '=', id).execute();
+      let others = db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(false) }).where('active', '=', db.dialect.toBool(true));
+      if (id) others = others.where('id', '!=', id);
+      await others.execute();
+      if (id) await db.kysely.updateTable('egress_policies').set({ active: db.dialect.toBool(true) }).where('id', '=', id).where('active', '=', db.dialect.toBool(false)).execute();
     },
     /** The active record's id (its policy not read), or null. */
     async activeId(): Promise<string | null> {
