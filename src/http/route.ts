@@ -155,6 +155,9 @@ export function mayCall(principal: Principal, route: Pick<RouteDefinition<any>, 
   return hasPermission(principal, route.permission) || (route.alsoPermittedBy ?? []).some((p) => hasPermission(principal, p));
 }
 
+/** The schemas a route declared, by the lazily bounded ones defineRoute gave it. */
+const declaredSchemas = new WeakMap<RouteSchemas, RouteSchemas>();
+
 /**
  * Declares a route: its schemas, permission and audit action next to the handler. Every string and array of its
  * input schemas gets a maximum where it declares none (input-bounds.ts), so no request field is unbounded, and its
@@ -162,7 +165,8 @@ export function mayCall(principal: Principal, route: Pick<RouteDefinition<any>, 
  */
 export function defineRoute<S extends RouteSchemas>(def: RouteDefinition<S>): RouteDefinition<S> {
   const unknownFields = def.unknownFields ?? (def.surface === 'overlay' || def.surface === 'egress' ? 'ignore' : 'reject');
-  return { ...def, schema: boundedOnFirstUse(def.schema, unknownFields) };
+  // A route defined again (with other unknownFields) is bounded from the schemas first declared, not its bounded ones.
+  return { ...def, schema: boundedOnFirstUse((declaredSchemas.get(def.schema) as S | undefined) ?? def.schema, unknownFields) };
 }
 
 /**
@@ -172,6 +176,7 @@ export function defineRoute<S extends RouteSchemas>(def: RouteDefinition<S>): Ro
  */
 function boundedOnFirstUse<S extends RouteSchemas>(schema: S, unknownFields: UnknownFields): S {
   const out = { ...schema };
+  declaredSchemas.set(out, schema);
   for (const key of ['params', 'query', 'body'] as const) {
     const input = schema[key];
     if (!input) continue;
