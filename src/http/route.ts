@@ -155,23 +155,42 @@ export function mayCall(principal: Principal, route: Pick<RouteDefinition<any>, 
   return hasPermission(principal, route.permission) || (route.alsoPermittedBy ?? []).some((p) => hasPermission(principal, p));
 }
 
+/** The schemas a route declared, by the lazily bounded ones defineRoute gave it. */
+const declaredSchemas = new WeakMap<RouteSchemas, RouteSchemas>();
+
 /**
  * Declares a route: its schemas, permission and audit action next to the handler. Every string and array of its
  * input schemas gets a maximum where it declares none (input-bounds.ts), so no request field is unbounded, and its
  * body's objects reject unknown fields unless the route (or its surface's default) says to ignore them.
  */
 export function defineRoute<S extends RouteSchemas>(def: RouteDefinition<S>): RouteDefinition<S> {
-  const { params, query, body } = def.schema;
   const unknownFields = def.unknownFields ?? (def.surface === 'overlay' || def.surface === 'egress' ? 'ignore' : 'reject');
-  return {
-    ...def,
-    schema: {
-      ...def.schema,
-      ...(params ? { params: bounded(params) } : {}),
-      ...(query ? { query: bounded(query) } : {}),
-      ...(body ? { body: bounded(body, unknownFields) } : {}),
-    },
-  };
+  // A route defined again (with other unknownFields) is bounded from the schemas first declared, not its bounded ones.
+  return { ...def, schema: boundedOnFirstUse((declaredSchemas.get(def.schema) as S | undefined) ?? def.schema, unknownFields) };
+}
+
+/**
+ * The schemas with the inputs bounded when first read (by a request or the OpenAPI document), not when the route is
+ * declared: rebuilding every route's schemas at once cost `serve` about a tenth of its start-up, for routes most
+ * processes never call. Once read, each is a plain property again.
+ */
+function boundedOnFirstUse<S extends RouteSchemas>(schema: S, unknownFields: UnknownFields): S {
+  const out = { ...schema };
+  declaredSchemas.set(out, schema);
+  for (const key of ['params', 'query', 'body'] as const) {
+    const input = schema[key];
+    if (!input) continue;
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = bounded(input, key === 'body' ? unknownFields : 'ignore');
+        Object.defineProperty(out, key, { value, enumerable: true, configurable: true, writable: true });
+        return value;
+      },
+    });
+  }
+  return out;
 }
 
 /** A module's contribution to the HTTP surface. */

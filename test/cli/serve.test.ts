@@ -64,6 +64,20 @@ describe('rampart serve', () => {
     }
   });
 
+  test('HEAD on a GET route answers its status and headers without a body', async () => {
+    for (const path of ['/api/v1/health', '/api/v1/version', '/healthz']) {
+      const get = await fetchRaw(`${server.url}${path}`, { ca: cert });
+      const head = await fetchRaw(`${server.url}${path}`, { ca: cert, method: 'HEAD' });
+      assert.equal(head.status, 200, path);
+      assert.equal(head.body, '', path);
+      assert.equal(head.headers['content-type'], get.headers['content-type'], path);
+      assert.equal(head.headers['content-length'], String(Buffer.byteLength(get.body)), path);
+      assert.equal(head.headers['x-content-type-options'], 'nosniff', path);
+    }
+    const denied = await fetchRaw(`${server.url}/api/v1/users`, { ca: cert, method: 'HEAD' });
+    assert.equal(denied.status, 401, 'a guarded GET route guards its HEAD too');
+  });
+
   test('the metrics listener shows request counts and latency by route pattern', async () => {
     for (let i = 0; i < 3; i++) await fetchRaw(`${server.url}/api/v1/health`, { ca: cert });
     await fetchRaw(`${server.url}/api/v1/does-not-exist`, { ca: cert });
