@@ -30,6 +30,7 @@ const ONE_DEVICE_TARGET = 0.45;
 const FLEET_TARGET = 0.25;
 const FLEET = Number(process.env.BENCH_OVERLAY_FLEET ?? 50_000);
 const COLD_CONCURRENCY = 32;
+const PROGRESS_EVERY_MS = 30_000;
 /** Starting (tsx compiles at run time) on a loaded machine may take longer than the default readiness wait. */
 const RESTART_TIMEOUT_MS = 180_000;
 const NODES = Number(process.env.BENCH_OVERLAY_NODES ?? 10_000);
@@ -128,9 +129,11 @@ function shuffled<T>(items: T[]): T[] {
  * every answer must be `expect`. Returns the pass's rate and the server's CPU per poll (each one a cache miss
  * when the server's caches are cold).
  */
-async function pollEveryDevice(rampart: RunningRampart, devices: FleetDevice[], expect: number) {
+async function pollEveryDevice(ctx: BenchContext, rampart: RunningRampart, devices: FleetDevice[], expect: number) {
   const order = shuffled(devices);
   let next = 0;
+  // A cold pass over 50,000 devices takes minutes on a loaded machine: say how far it got.
+  const progress = setInterval(() => ctx.log(`    ${next}/${order.length} polled`), PROGRESS_EVERY_MS);
   const cpu0 = cpuSeconds(rampart.child.pid);
   const started = process.hrtime.bigint();
   const worker = async () => {
@@ -144,7 +147,7 @@ async function pollEveryDevice(rampart: RunningRampart, devices: FleetDevice[], 
       device.etag = res.headers.get('etag') ?? undefined;
     }
   };
-  await Promise.all(Array.from({ length: COLD_CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: COLD_CONCURRENCY }, worker)).finally(() => clearInterval(progress));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = (cpuSeconds(rampart.child.pid) ?? NaN) - (cpu0 ?? NaN);
   return { polls: order.length, measured_s: Math.round(seconds * 10) / 10, per_s: Math.round(order.length / seconds), server_cpu_us_per_miss: Math.round((cpu / order.length) * 1e6) };
@@ -167,11 +170,11 @@ async function fleetPolling(ctx: BenchContext): Promise<BenchmarkResult> {
   ctx.log(`  seeded ${FLEET} enrolled devices in ${seedS} s`);
 
   let rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', dataDir: first.dataDir, readyTimeoutMs: RESTART_TIMEOUT_MS });
-  const firstPass = await pollEveryDevice(rampart, devices, 200);
+  const firstPass = await pollEveryDevice(ctx, rampart, devices, 200);
   ctx.log(`  cold, first poll of each device (200): ${firstPass.per_s} polls/s, ${firstPass.server_cpu_us_per_miss} µs server CPU per miss`);
   await rampart.child.stop();
   rampart = await startRampart(ctx, { insecureHttp: true, logLevel, readyPath: '/api/health', dataDir: first.dataDir, readyTimeoutMs: RESTART_TIMEOUT_MS });
-  const restartPass = await pollEveryDevice(rampart, devices, 304);
+  const restartPass = await pollEveryDevice(ctx, rampart, devices, 304);
   ctx.log(`  cold after a restart, devices holding their ETags (304): ${restartPass.per_s} polls/s, ${restartPass.server_cpu_us_per_miss} µs server CPU per miss`);
 
   const bare = await startBare(ctx, { path: CONFIG_PATH, response: { contentType: 'application/yaml', body: 'unchanged', status: 304, headers: { etag: devices[0].etag! } } });

@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../../src/core/config/load.js';
 import { prepareDatabase } from '../../src/core/index.js';
@@ -30,7 +29,10 @@ export interface SeededDevice {
 export async function seedFleet(dataDir: string, networkId: string, count: number): Promise<SeededDevice[]> {
   const out = join(dataDir, 'fleet.json');
   const script = fileURLToPath(import.meta.url);
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', script, dataDir, networkId, String(count), out], { maxBuffer: 1 << 20 });
+  // Its progress lines go to the bench's stderr as they come.
+  const child = execFile(process.execPath, ['--import', 'tsx', script, dataDir, networkId, String(count), out], { maxBuffer: 1 << 20 });
+  child.stderr?.pipe(process.stderr);
+  await new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seeding the fleet exited with ${code}`)))));
   return JSON.parse(readFileSync(out, 'utf8')) as SeededDevice[];
 }
 

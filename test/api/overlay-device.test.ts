@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { certificateFromPem, generateHostKeyPair, hostPublicKeyToPem, verifyCertificate } from '../../src/core/pki/nebula/index.js';
 import { createTestRampart, type TestRampart } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/identity.js';
+import { waitFor } from '../helpers/wait.js';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -200,24 +201,41 @@ describe('overlay device flow', () => {
     const etag = (await config(token)).headers.etag as string;
     assert.equal((await view()).last_seen, firstAt);
 
-    // A node that polls (even getting 304s) never reads offline; one that stops does.
+    // A node that polls (even getting 304s) never reads offline; one that stops does. A refresh of last_seen
+    // alone is written within a second, batched with the others.
     for (let i = 0; i < 8; i++) {
       clock += 60_000;
       assert.equal((await config(token, etag)).statusCode, 304);
-      assert.equal((await view()).status, 'active', `poll ${i}`);
+      const polledAt = new Date(clock).toISOString();
+      const seen = await waitFor(`poll ${i} written as last_seen`, async () => ((await view()).last_seen === polledAt ? view() : undefined));
+      assert.equal(seen.status, 'active', `poll ${i}`);
     }
-    const last = (await view()).last_seen;
-    assert.equal(last, new Date(clock).toISOString());
     clock += 301_000;
     const silent = await view();
     assert.deepEqual([silent.status, silent.first_polled_at], ['offline', firstAt]);
 
     // The certificate ZIP counts too.
     assert.equal((await call('GET', '/api/device/certs', bearer(token))).statusCode, 200);
-    assert.deepEqual([(await view()).status, (await view()).last_seen], ['active', new Date(clock).toISOString()]);
+    const zipAt = new Date(clock).toISOString();
+    await waitFor('the ZIP fetch written as last_seen', async () => (await view()).last_seen === zipAt);
+    assert.equal((await view()).status, 'active');
     const listed = (await call('GET', `/api/nodes?network_id=${networkId}`)).json().find((n: any) => n.id === node.node_id);
     assert.equal(listed.first_polled_at, firstAt);
     assert.equal(listed.cert_fingerprint, before.cert_fingerprint);
+  });
+
+  test('a last_seen refresh written after a revocation leaves the node revoked', async () => {
+    const node = await create({ name: 'racer' });
+    const view = async () => (await call('GET', `/api/nodes/${node.node_id}`)).json();
+    const token = await deviceToken(node.node_id);
+    assert.equal((await config(token)).statusCode, 200);
+    clock += 60_000;
+    const etag = (await config(token)).headers.etag as string;
+    const refreshedAt = new Date(clock).toISOString();
+    assert.equal((await call('POST', `/api/nodes/${node.node_id}/revoke-certificate`)).statusCode, 200);
+    await waitFor('the refresh written', async () => (await view()).last_seen === refreshedAt);
+    assert.equal((await view()).status, 'revoked');
+    assert.equal((await config(token, etag)).statusCode, 409);
   });
 
   test('the certificate ZIP is a first fetch too', async () => {

@@ -52,4 +52,17 @@ describe('device cache', () => {
     assert.ok(cache.get('config-yaml', 'node-4999', '1|t', 0), 'the newest stays');
     assert.equal(cache.get('config-yaml', 'node-0', '1|t', 0), undefined, 'the oldest went');
   });
+
+  test('rendered texts, however many, never push out the ETags every poll needs', () => {
+    const cache = createDeviceCache(1);
+    const yaml = 'k: v\n'.repeat(400);
+    for (let i = 0; i < 1_000; i++) {
+      cache.set('config-etag', `node-${i}`, '1|t', Infinity, `"${i}"`);
+      cache.texts.set('config-yaml', `node-${i}`, '1|t', Infinity, { etag: `"${i}"`, yaml });
+    }
+    assert.equal(cache.get('config-etag', 'node-0', '1|t', 0), '"0"', 'the first device still gets its 304 from memory');
+    assert.ok(cache.texts.get('config-yaml', 'node-999', '1|t', 0), 'the newest text stays');
+    assert.equal(cache.texts.get('config-yaml', 'node-0', '1|t', 0), undefined, 'the oldest text went');
+    assert.ok(cache.stats().bytes <= 1024 * 1024);
+  });
 });

@@ -47,6 +47,9 @@ const view = (row: SigningKeyRow): SigningKeyView => ({
  * signature is checked once, see verified-tokens.ts); the cache is reloaded when it ages, when a token names a kid
  * newer than any known, and on IDENTITY_CHANGED {all} (sent by rotate and retire, on every node).
  */
+/** Whether a key that verified before no longer does (retired or gone): its remembered tokens must go. */
+const lostAKey = (before: LoadedKeys, after: LoadedKeys) => [...before.verifying].some(([kid, key]) => after.verifying.get(kid) !== key);
+
 export function createKeyset(deps: IdentityDeps): Keyset {
   const store = createSigningKeyStore(deps.db);
   const context = sealContext(identitySealedColumns.signingKey);
@@ -101,8 +104,10 @@ export function createKeyset(deps: IdentityDeps): Keyset {
     const startedAt = keysGeneration;
     const loaded = await load();
     if (startedAt === keysGeneration) {
+      // Tokens of keys that still verify stay verified: forgetting them on every timed reload made each device of a
+      // fleet polling less often than the reload re-check its token's signature on every poll.
+      if (!cache || lostAKey(cache, loaded)) verified.forget();
       cache = loaded;
-      verified.forget();
     }
     return loaded;
   }

@@ -5,8 +5,9 @@ export type VerifiedClaims = Readonly<TokenClaims & { kid: string }>;
 /**
  * Tokens whose signature has been checked, with their claims. An Ed25519 verification costs about as much as
  * the rest of a request, and a client presents the same token on every request until it expires: so each token's
- * signature is checked once, its expiry (by the keyset) every time. The keyset forgets them all whenever its keys
- * change or are reloaded, so a retired key's tokens never outlive the key.
+ * signature is checked once, its expiry (by the keyset) every time. The keyset forgets them all whenever a key stops
+ * verifying (retired, or a change event), so a retired key's tokens never outlive the key; a timed reload that
+ * finds the same keys keeps them.
  *
  * Least recently used out first, sized for a fleet: every enrolled device presents its own token on each poll, so a
  * bound below the number of polling devices would redo nearly every check (an entry is well under 1 kB).

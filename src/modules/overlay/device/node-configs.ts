@@ -26,7 +26,7 @@ export interface RenderedConfig {
   etag: string;
 }
 
-/** A node's ETag alone, kept for every polling device; the YAML is kept apart, for as long as memory allows. */
+/** A node's ETag alone, kept for every polling device; the YAML is kept apart (the cache's texts), while memory allows. */
 const TAG = 'config-etag';
 const TEXT = 'config-yaml';
 
@@ -89,11 +89,11 @@ export function createNodeConfigs(base: OverlayBase, nodeService: NodeService, c
     if (s.status === 'revoked') throw noValidCertificate();
     const key = configKey(s);
     const nowMs = core.now().getTime();
-    const text = cache.get<RenderedConfig>(TEXT, s.id, key, nowMs);
+    const text = cache.texts.get<RenderedConfig>(TEXT, s.id, key, nowMs);
     if (text) return text;
     const { validUntil, ...rendered } = await render(s);
     cache.set(TAG, s.id, key, validUntil, rendered.etag);
-    cache.set(TEXT, s.id, key, validUntil, rendered);
+    cache.texts.set(TEXT, s.id, key, validUntil, rendered);
     return rendered;
   }
 

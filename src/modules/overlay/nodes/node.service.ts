@@ -13,6 +13,7 @@ import { sealContext } from '../../../core/secrets/sealed-columns.js';
 import { verifyReauthToken } from '../../../core/identity/sso/reauth.js';
 import { overlaySealedColumns } from '../overlay.sealed.js';
 import type { OverlayCaRow, OverlayNetworkRow, OverlayNodeRow } from '../overlay.tables.js';
+import { createLivenessWrites } from './liveness-writes.js';
 import { createCertificateIssuer } from './certificate-issuer.js';
 import { createCertificateStore } from './certificate.store.js';
 import { createNodeStore } from './node.store.js';
@@ -88,6 +89,7 @@ export function createNodeService(base: OverlayBase) {
   const nodes = createNodeStore(db);
   const certificates = createCertificateStore(db, core.now);
   const issuer = createCertificateIssuer(core, cas, certificates);
+  const liveness = createLivenessWrites(core);
   const offlineAfterS = () => core.config.overlay.offline_after_s;
   const nowIso = () => core.now().toISOString();
   const bool = (v: boolean | undefined) => db.dialect.toBool(v === true);
@@ -376,7 +378,8 @@ export function createNodeService(base: OverlayBase) {
      * A device poll (config, certificates, DNS) is a sign of life, as a heartbeat is: agents that send no
      * heartbeats (Nebula Commander's ncclient) must not read offline. last_seen is written at most once per
      * interval (well inside offline_after_s) unless the status changes, so polls stay one read; the first config
-     * or certificate fetch sets first_polled_at.
+     * or certificate fetch sets first_polled_at. A status change and first_polled_at are written at once; a
+     * refresh of last_seen alone within a second, batched with the others (liveness-writes.ts).
      */
     async recordPoll(node: PollState, fetchesCredentials: boolean): Promise<Partial<OverlayNodeRow>> {
       const at = core.now();
@@ -384,9 +387,15 @@ export function createNodeService(base: OverlayBase) {
       if (fetchesCredentials && node.first_polled_at === null) patch.first_polled_at = at.toISOString();
       const intervalMs = Math.min(LAST_SEEN_WRITE_INTERVAL_S, offlineAfterS() / 2) * 1000;
       const stale = node.last_seen_at === null || at.getTime() - Date.parse(node.last_seen_at) >= intervalMs;
-      if (stale || (node.status !== 'active' && node.status !== 'revoked')) {
+      const statusStays = node.status === 'active' || node.status === 'revoked';
+      if (!statusStays) patch.status = 'active';
+      if (stale || !statusStays) {
         patch.last_seen_at = at.toISOString();
-        patch.status = node.status === 'revoked' ? 'revoked' : 'active';
+        // A refresh of last_seen alone is written within a second, with the others (liveness-writes.ts).
+        if (patch.status === undefined && patch.first_polled_at === undefined) {
+          liveness.note(node.id, patch.last_seen_at);
+          return patch;
+        }
       }
       if (Object.keys(patch).length > 0) await nodes.update(node.id, patch);
       return patch;
