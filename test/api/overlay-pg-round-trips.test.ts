@@ -2,9 +2,9 @@
  * Round trips of one POST /api/certificates/create on PostgreSQL, counted at the driver: each client.query is one
  * round trip (node-postgres sends the next only when the previous has answered). The count is what the request
  * costs the database beside SQLite's in-process calls, so a new query on this path shows here.
- * Today: begin, the network with the caller's permission (the row key-share locked), the placement checks (with the active
- * CA, so the CAs remembered are used), one statement holding the revision bump (the network's row lock), the node,
- * certificate and audit rows and the NOTIFY, commit. Only that statement and the commit run under the lock.
+ * Today: begin, the network with the caller's permission (its row key-share locked), the placement checks (with the
+ * active CA's id, so the CAs remembered serve), one statement holding the revision bump (the network's row lock), the
+ * node, certificate and audit rows and the NOTIFY, commit. Only that statement and the commit run under the lock.
  */
 import assert from 'node:assert/strict';
 import pg from 'pg';

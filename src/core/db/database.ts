@@ -56,9 +56,10 @@ export interface Database {
   /**
    * The current transaction runs again from its start (a few times at most) when it fails with an error `test`
    * accepts: for a unit that checks without a lock and leaves the last word to a unique index, a lost race is
-   * answered by running it again, whose checks then see the winner. Ignored outside a transaction.
+   * answered by running it again, whose checks then see the winner. Answers which run this is (1 the first; 1
+   * outside a transaction, where nothing is retried).
    */
-  retryIf(test: (err: unknown) => boolean): void;
+  retryIf(test: (err: unknown) => boolean): number;
   /** The statement cache's figures (statement-cache.ts): prepares stay flat while the same queries repeat. */
   statements(): StatementStats;
   /** One round trip, for readiness checks. */
@@ -71,7 +72,7 @@ export interface Database {
 }
 
 /** How many times db.transaction runs a unit whose failure its retryIf test accepts. */
-const TRANSACTION_ATTEMPTS = 4;
+const TRANSACTION_ATTEMPTS = 5;
 
 /** PostgreSQL's driver, loaded only when the database is PostgreSQL (lazy-require.ts). */
 export const loadPg = lazyRequire<typeof pg>('pg');
@@ -140,7 +141,7 @@ function withUnitOfWork(
    * The current unit: a transaction (with its after-commit callbacks), or a connection a oneConnection scope keeps
    * (`kept` until the scope ends; work it left running then queries as if outside it).
    */
-  type Unit = { trx: LazyTransaction<Tables>; committed?: (() => void)[]; ended?: (() => void)[]; retry?: (err: unknown) => boolean; kept?: boolean; inTransaction?: boolean };
+  type Unit = { trx: LazyTransaction<Tables>; committed?: (() => void)[]; ended?: (() => void)[]; retry?: (err: unknown) => boolean; attempt?: number; kept?: boolean; inTransaction?: boolean };
   const current = new AsyncLocalStorage<Unit>();
   /** A transaction begun on the connection a oneConnection scope keeps, so it takes no second one from the pool. */
   async function transactionOnKept<T>(scope: Unit, fn: () => Promise<T>): Promise<T> {
@@ -196,7 +197,7 @@ function withUnitOfWork(
       // A second transaction at once in the same scope gets a connection of its own, as outside any scope.
       if (store?.kept && !store.inTransaction) return transactionOnKept(store, fn);
       for (let attempt = 1; ; attempt++) {
-        const unit: Unit = { trx: databases.open(), committed: [], ended: [] };
+        const unit: Unit = { trx: databases.open(), committed: [], ended: [], attempt };
         try {
           return await runUnit(unit, fn);
         } catch (err) {
@@ -240,6 +241,7 @@ function withUnitOfWork(
     retryIf(test) {
       const store = current.getStore();
       if (store?.committed) store.retry = test;
+      return store?.attempt ?? 1;
     },
     statements: () => statements.stats(),
     ping,

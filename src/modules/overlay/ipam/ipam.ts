@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Database } from '../../../core/db/database.js';
 import { errors } from '../../../core/errors.js';
 import { lockNetworkRow } from '../networks/network-lock.js';
@@ -45,19 +46,18 @@ export function createIpam(db: Database) {
     },
 
     /**
-     * Reserves an address for a node about to be written in the same transaction: the suggested one (409 if taken)
-     * or the next free. `locked`: the caller holds the network's lock already and read its highest address in it.
+     * An address for a node re-addressed in this transaction (a re-key, a re-enrollment): the suggested one (409 if
+     * taken) or the next free, with the network's row locked until the transaction ends (PostgreSQL).
      */
-    async allocate(networkId: string, subnetCidr: string, suggestedIp?: string | null, locked?: { topIp: number | null }): Promise<Allocation> {
+    async allocate(networkId: string, subnetCidr: string, suggestedIp?: string | null): Promise<Allocation> {
       const subnet = parseSubnet(subnetCidr);
-      if (!locked) await lockNetworkRow(db, networkId);
+      await lockNetworkRow(db, networkId);
       if (suggestedIp) {
         const n = hostAddressIn(subnet, suggestedIp);
         if (await taken(networkId, n)) throw errors.conflict(`IP address ${suggestedIp} is already in use in this network`);
         return { ip_address: suggestedIp, ip_number: n };
       }
-      const top = locked ? locked.topIp : await topIp(networkId);
-      const n = firstFree(subnet, start(subnet, top), new Set()) ?? firstFree(subnet, subnet.network + 1, await usedAddresses(networkId));
+      const n = firstFree(subnet, start(subnet, await topIp(networkId)), new Set()) ?? firstFree(subnet, subnet.network + 1, await usedAddresses(networkId));
       if (n === undefined) throw errors.conflict(`no free address left in ${subnet.cidr}`);
       return { ip_address: numberToIp(n), ip_number: n };
     },
@@ -73,9 +73,10 @@ export function createIpam(db: Database) {
     /**
      * An address for a node this transaction writes, without the network's lock: the suggested one (409 if a node
      * has it or another create of this process holds it) or the next free above `topIp` that no other create here
-     * holds. Held until the transaction ends; the unique index refuses it if another Rampart node took it first.
+     * holds (`spread`: that many addresses farther up at random, away from another node's creates in flight).
+     * Held until the transaction ends; the unique index refuses it if another Rampart node took it first.
      */
-    async claim(networkId: string, subnetCidr: string, suggestedIp: string | null, read: { value: { topIp: number | null }; avoid: Set<number> }): Promise<Allocation> {
+    async claim(networkId: string, subnetCidr: string, suggestedIp: string | null, read: { value: { topIp: number | null }; avoid: Set<number> }, spread = 0): Promise<Allocation> {
       const subnet = parseSubnet(subnetCidr);
       let n: number | undefined;
       if (suggestedIp) {
@@ -86,7 +87,7 @@ export function createIpam(db: Database) {
       } else {
         // Held in the same synchronous step as the choice: another create of this process cannot slip in between.
         const hold = (candidate: number) => reservations.hold(networkId, candidate);
-        n = firstFree(subnet, start(subnet, read.value.topIp), read.avoid, hold);
+        n = firstFree(subnet, Math.min(start(subnet, read.value.topIp) + randomInt(spread + 1), subnet.broadcast), read.avoid, hold);
         if (n === undefined) {
           const gap = await reservations.read(networkId, () => usedAddresses(networkId));
           n = firstFree(subnet, subnet.network + 1, new Set([...gap.value, ...gap.avoid, ...read.avoid]), hold);

@@ -11,35 +11,41 @@
 export function createAddressReservations() {
   interface NetworkState {
     held: Set<number>;
-    /** Let go while reads were in flight: still avoided until no read that began before is left. */
-    letGo: number[];
-    reads: number;
+    /** Addresses let go, numbered: a read avoids those let go after it began. */
+    letGo: { seq: number; ip: number }[];
+    /** Where each read in flight began in that numbering. */
+    reads: Set<{ from: number }>;
+    seq: number;
   }
   const networks = new Map<string, NetworkState>();
   const stateOf = (networkId: string) => {
     let state = networks.get(networkId);
-    if (!state) networks.set(networkId, (state = { held: new Set(), letGo: [], reads: 0 }));
+    if (!state) networks.set(networkId, (state = { held: new Set(), letGo: [], reads: new Set(), seq: 0 }));
     return state;
   };
-  const forget = (networkId: string, state: NetworkState) => {
-    if (state.held.size === 0 && state.reads === 0) networks.delete(networkId);
+  /** Drops what no read in flight needs any more, and the network once nothing is held or read. */
+  const tidy = (networkId: string, state: NetworkState) => {
+    const oldest = Math.min(...[...state.reads].map((read) => read.from));
+    state.letGo = state.letGo.filter((entry) => entry.seq > oldest);
+    if (state.held.size === 0 && state.reads.size === 0) networks.delete(networkId);
   };
 
   return {
     /**
      * Runs `read` (the network's addresses in use) and answers with what it read and the addresses to avoid
-     * besides: those held by this process's other creates, and those let go during the read.
+     * besides: those held by this process's other creates, and those let go while it ran.
      */
     async read<T>(networkId: string, read: () => Promise<T>): Promise<{ value: T; avoid: Set<number> }> {
       const state = stateOf(networkId);
-      state.reads++;
+      const mine = { from: state.seq };
+      state.reads.add(mine);
       try {
         const value = await read();
-        return { value, avoid: new Set([...state.held, ...state.letGo]) };
+        const letGo = state.letGo.filter((entry) => entry.seq > mine.from).map((entry) => entry.ip);
+        return { value, avoid: new Set([...state.held, ...letGo]) };
       } finally {
-        state.reads--;
-        if (state.reads === 0) state.letGo = [];
-        forget(networkId, state);
+        state.reads.delete(mine);
+        tidy(networkId, state);
       }
     },
 
@@ -54,8 +60,8 @@ export function createAddressReservations() {
     release(networkId: string, ip: number): void {
       const state = networks.get(networkId);
       if (!state?.held.delete(ip)) return;
-      if (state.reads > 0) state.letGo.push(ip);
-      forget(networkId, state);
+      if (state.reads.size > 0) state.letGo.push({ seq: ++state.seq, ip });
+      tidy(networkId, state);
     },
   };
 }

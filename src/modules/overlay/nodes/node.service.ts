@@ -31,6 +31,9 @@ type Json = Record<string, unknown>;
 
 export const NODE_KEY_CONTEXT = sealContext(overlaySealedColumns.nodePrivateKey);
 const DAY_MS = 86_400_000;
+/** How far above the highest address a create that runs again may land, per attempt (ipam.claim's spread). */
+const SPREAD_PER_ATTEMPT = 16;
+
 /** How often a polling device's last_seen is written at most (halved when offline_after_s is shorter). */
 const LAST_SEEN_WRITE_INTERVAL_S = 30;
 
@@ -93,6 +96,8 @@ export function createNodeService(base: OverlayBase) {
   const bool = (v: boolean | undefined) => db.dialect.toBool(v === true);
   const jsonOrNull = (v: Json | null | undefined) => (v == null ? null : db.dialect.toJson(v));
   const seal = (pem: string) => core.secrets.seal(pem, NODE_KEY_CONTEXT);
+  /** A create lost a race for a name or an address (a unique index), or PostgreSQL broke a deadlock between two. */
+  const lostRace = (err: unknown) => db.dialect.isUniqueViolation(err) || (err as { code?: unknown }).code === '40P01';
 
   async function view(row: OverlayNodeRow): Promise<NodeView> {
     const current = await certificates.current(row.id);
@@ -136,14 +141,15 @@ export function createNodeService(base: OverlayBase) {
     const groups = normalizeGroups(input) ?? [];
     const publicEndpoint = assertPublicEndpoint(input.public_endpoint);
     const tunDevice = assertTunDevice(input.tun_device);
-    db.retryIf(db.dialect.isUniqueViolation);
+    const attempt = db.retryIf(lostRace);
     const read = await ipam.readTop(network.id, () => nodes.placement(network.id, hostname));
     const placement = read.value;
     if (!input.is_lighthouse && !placement.hasLighthouse) {
       throw errors.badRequest('the first node of a network must be a lighthouse: create it with is_lighthouse true and a public_endpoint');
     }
     if (placement.nameTaken) throw errors.conflict(`a node named "${hostname}" already exists in this network`);
-    const { ip_address, ip_number } = await ipam.claim(network.id, network.subnet_cidr, input.suggested_ip || null, read);
+    // Run again after losing an address to another Rampart node, whose other creates hold the next ones: farther up.
+    const { ip_address, ip_number } = await ipam.claim(network.id, network.subnet_cidr, input.suggested_ip || null, read, attempt > 1 ? SPREAD_PER_ATTEMPT * attempt : 0);
     const trusted = await cas.trustedAsOf(network.id, placement.activeCaId);
     const at = nowIso();
     const row: OverlayNodeRow = {
