@@ -57,7 +57,7 @@ export interface Database {
    * The current transaction runs again from its start (a few times at most) when it fails with an error `test`
    * accepts: for a unit that checks without a lock and leaves the last word to a unique index, a lost race is
    * answered by running it again, whose checks then see the winner. Answers which run this is (1 the first; 1
-   * outside a transaction, where nothing is retried).
+   * outside a transaction, or in one begun inside oneConnection, where nothing is retried).
    */
   retryIf(test: (err: unknown) => boolean): number;
   /** The statement cache's figures (statement-cache.ts): prepares stay flat while the same queries repeat. */
@@ -138,8 +138,9 @@ function withUnitOfWork(
 ): Database {
   const root = databases.root;
   /**
-   * The current unit: a transaction (with its after-commit callbacks), or a connection a oneConnection scope keeps
-   * (`kept` until the scope ends; work it left running then queries as if outside it).
+   * The current unit: a transaction (with its after-commit and after-end callbacks, and what decides whether it
+   * runs again: retryIf), or a connection a oneConnection scope keeps (`kept` until the scope ends; work it left
+   * running then queries as if outside it).
    */
   type Unit = { trx: LazyTransaction<Tables>; committed?: (() => void)[]; ended?: (() => void)[]; retry?: (err: unknown) => boolean; attempt?: number; kept?: boolean; inTransaction?: boolean };
   const current = new AsyncLocalStorage<Unit>();
