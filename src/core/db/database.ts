@@ -51,6 +51,15 @@ export interface Database {
   defer(query: Compilable<unknown> | CompiledQuery, opts?: { untilCommit?: boolean }): Promise<void>;
   /** Runs fn once the current transaction commits (never if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
+  /** Runs fn once the current transaction ends, committed or rolled back; at once outside a transaction. */
+  afterEnd(fn: () => void): void;
+  /**
+   * The current transaction runs again from its start (a few times at most) when it fails with an error `test`
+   * accepts: for a unit that checks without a lock and leaves the last word to a unique index, a lost race is
+   * answered by running it again, whose checks then see the winner. Answers which run this is (1 the first; 1
+   * outside a transaction, or in one begun inside oneConnection, where nothing is retried).
+   */
+  retryIf(test: (err: unknown) => boolean): number;
   /** The statement cache's figures (statement-cache.ts): prepares stay flat while the same queries repeat. */
   statements(): StatementStats;
   /** One round trip, for readiness checks. */
@@ -61,6 +70,9 @@ export interface Database {
   /** The PostgreSQL connection string, for components that need a dedicated connection (LISTEN). */
   readonly postgresUrl?: string;
 }
+
+/** How many times db.transaction runs a unit whose failure its retryIf test accepts. */
+const TRANSACTION_ATTEMPTS = 5;
 
 /** PostgreSQL's driver, loaded only when the database is PostgreSQL (lazy-require.ts). */
 export const loadPg = lazyRequire<typeof pg>('pg');
@@ -126,21 +138,23 @@ function withUnitOfWork(
 ): Database {
   const root = databases.root;
   /**
-   * The current unit: a transaction (with its after-commit callbacks), or a connection a oneConnection scope keeps
-   * (`kept` until the scope ends; work it left running then queries as if outside it).
+   * The current unit: a transaction (with its after-commit and after-end callbacks, and what decides whether it
+   * runs again: retryIf), or a connection a oneConnection scope keeps (`kept` until the scope ends; work it left
+   * running then queries as if outside it).
    */
-  type Unit = { trx: LazyTransaction<Tables>; committed?: (() => void)[]; kept?: boolean; inTransaction?: boolean };
+  type Unit = { trx: LazyTransaction<Tables>; committed?: (() => void)[]; ended?: (() => void)[]; retry?: (err: unknown) => boolean; attempt?: number; kept?: boolean; inTransaction?: boolean };
   const current = new AsyncLocalStorage<Unit>();
   /** A transaction begun on the connection a oneConnection scope keeps, so it takes no second one from the pool. */
   async function transactionOnKept<T>(scope: Unit, fn: () => Promise<T>): Promise<T> {
     const { trx } = scope;
     const committed: (() => void)[] = [];
+    const ended: (() => void)[] = [];
     let result: T;
     scope.inTransaction = true;
     try {
       await trx.begin();
       try {
-        result = await current.run({ trx, committed }, fn);
+        result = await current.run({ trx, committed, ended }, fn);
       } catch (err) {
         await trx.finish(false).catch(() => undefined);
         throw err;
@@ -148,8 +162,27 @@ function withUnitOfWork(
       await trx.finish(true);
     } finally {
       scope.inTransaction = false;
+      current.run(scope, () => ended.forEach((callback) => callback()));
     }
     current.run(scope, () => committed.forEach((callback) => callback()));
+    return result;
+  }
+  /** One attempt of a transaction, begun by its first query (lazy-transaction.ts): slow work before it holds no connection. */
+  async function runUnit<T>(unit: Unit, fn: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      try {
+        result = await current.run(unit, fn);
+      } catch (err) {
+        await unit.trx.end(false).catch(() => undefined); // the error that matters is fn's
+        throw err;
+      }
+      await unit.trx.end(true);
+    } finally {
+      current.exit(() => unit.ended!.forEach((callback) => callback()));
+    }
+    // Outside the transaction's async context, so callbacks that query do not reuse the finished transaction.
+    current.exit(() => unit.committed!.forEach((callback) => callback()));
     return result;
   }
   return {
@@ -164,20 +197,14 @@ function withUnitOfWork(
       if (store?.committed) return fn();
       // A second transaction at once in the same scope gets a connection of its own, as outside any scope.
       if (store?.kept && !store.inTransaction) return transactionOnKept(store, fn);
-      const committed: (() => void)[] = [];
-      // Begun by the unit's first query, not here: slow work before it (a password hash) holds no connection.
-      const trx = databases.open();
-      let result: Awaited<ReturnType<typeof fn>>;
-      try {
-        result = await current.run({ trx, committed }, fn);
-      } catch (err) {
-        await trx.end(false).catch(() => undefined); // the error that matters is fn's
-        throw err;
+      for (let attempt = 1; ; attempt++) {
+        const unit: Unit = { trx: databases.open(), committed: [], ended: [], attempt };
+        try {
+          return await runUnit(unit, fn);
+        } catch (err) {
+          if (attempt >= TRANSACTION_ATTEMPTS || !unit.retry?.(err)) throw err;
+        }
       }
-      await trx.end(true);
-      // Outside the transaction's async context, so callbacks that query do not reuse the finished transaction.
-      current.exit(() => committed.forEach((callback) => callback()));
-      return result;
     },
     async oneConnection(fn) {
       if (!pooled || current.getStore()) return fn();
@@ -206,6 +233,16 @@ function withUnitOfWork(
       const committed = current.getStore()?.committed;
       if (committed) committed.push(fn);
       else fn();
+    },
+    afterEnd(fn) {
+      const ended = current.getStore()?.ended;
+      if (ended) ended.push(fn);
+      else fn();
+    },
+    retryIf(test) {
+      const store = current.getStore();
+      if (store?.committed) store.retry = test;
+      return store?.attempt ?? 1;
     },
     statements: () => statements.stats(),
     ping,

@@ -2,7 +2,7 @@ import type { Database } from '../../../core/db/database.js';
 import { isUuid } from '../../../core/db/ids.js';
 import { errors } from '../../../core/errors.js';
 import type { Principal } from '../../../core/principal.js';
-import type { NetworkRole, OverlayNetworkRow } from '../overlay.tables.js';
+import type { NetworkRole, OverlayNetworkPermissionRow, OverlayNetworkRow } from '../overlay.tables.js';
 
 /** What a caller may do in one network. */
 export interface NetworkAccess {
@@ -18,6 +18,10 @@ export interface NetworkAccess {
 }
 
 export type Capability = 'view' | 'manage_nodes' | 'invite_users' | 'manage_firewall' | 'owner' | 'secrets';
+
+/** What a membership row tells about the caller. */
+const MEMBER_COLUMNS = ['role', 'can_manage_nodes', 'can_invite_users', 'can_manage_firewall'] as const;
+type Member = Pick<OverlayNetworkPermissionRow, (typeof MEMBER_COLUMNS)[number]>;
 
 /** System administrators are principals holding every permission (the admin role, or a key scoped to "*"). */
 export const isSystemAdmin = (p: Principal) => p.permissions.has('*');
@@ -58,11 +62,45 @@ export function createNetworkAccess(db: Database, now: () => Date) {
     return (await q.executeTakeFirst()) !== undefined;
   }
 
-  async function resolve(principal: Principal, network: OverlayNetworkRow, nodeId?: string): Promise<NetworkAccess | null> {
+  /** The user's membership of the network, undefined when none. */
+  async function membership(principal: Principal, networkId: string): Promise<Member | undefined> {
+    if (principal.type !== 'user') return undefined;
+    return db.kysely.selectFrom('overlay_network_permissions').select(MEMBER_COLUMNS).where('network_id', '=', networkId).where('user_id', '=', principal.id).executeTakeFirst();
+  }
+
+  /**
+   * The network and the calling user's membership of it in one query (PostgreSQL: the network's row key-share
+   * locked when asked, see network()); undefined when there is no such network.
+   */
+  async function networkWithMember(principal: Principal, networkId: string, keyShare: boolean) {
+    if (!isUuid(networkId)) return undefined;
+    if (principal.type !== 'user') {
+      const network = await readNetwork(networkId, keyShare);
+      return network && { network, member: undefined };
+    }
+    let q = db.kysely
+      .selectFrom('overlay_networks as n')
+      .leftJoin('overlay_network_permissions as p', (join) => join.onRef('p.network_id', '=', 'n.id').on('p.user_id', '=', principal.id))
+      .selectAll('n')
+      .select(['p.role as member_role', 'p.can_manage_nodes as member_can_manage_nodes', 'p.can_invite_users as member_can_invite_users', 'p.can_manage_firewall as member_can_manage_firewall'])
+      .where('n.id', '=', networkId);
+    if (keyShare && db.dialect.name === 'postgres') q = q.forKeyShare('n');
+    const row = await q.executeTakeFirst();
+    if (!row) return undefined;
+    const { member_role, member_can_manage_nodes, member_can_invite_users, member_can_manage_firewall, ...network } = row;
+    const member = member_role === null ? undefined : { role: member_role, can_manage_nodes: member_can_manage_nodes!, can_invite_users: member_can_invite_users!, can_manage_firewall: member_can_manage_firewall! };
+    return { network: network as OverlayNetworkRow, member };
+  }
+
+  async function readNetwork(networkId: string, keyShare: boolean): Promise<OverlayNetworkRow | undefined> {
+    let q = db.kysely.selectFrom('overlay_networks').selectAll().where('id', '=', networkId);
+    if (keyShare && db.dialect.name === 'postgres') q = q.forKeyShare();
+    return isUuid(networkId) ? q.executeTakeFirst() : undefined;
+  }
+
+  async function resolve(principal: Principal, network: OverlayNetworkRow, nodeId?: string, known?: { member: Member | undefined }): Promise<NetworkAccess | null> {
     const bool = db.dialect.fromBool;
-    const member = principal.type === 'user'
-      ? await db.kysely.selectFrom('overlay_network_permissions').selectAll().where('network_id', '=', network.id).where('user_id', '=', principal.id).executeTakeFirst()
-      : undefined;
+    const member = known ? known.member : await membership(principal, network.id);
     const systemAdmin = isSystemAdmin(principal);
     if (!member && !systemAdmin) return null;
     const owner = member?.role === 'owner';
@@ -90,18 +128,26 @@ export function createNetworkAccess(db: Database, now: () => Date) {
   }
 
   return {
-    /** The network, or 404 (also when the id is not a UUID). */
-    async network(networkId: string): Promise<OverlayNetworkRow> {
-      const row = isUuid(networkId)
-        ? await db.kysely.selectFrom('overlay_networks').selectAll().where('id', '=', networkId).executeTakeFirst()
-        : undefined;
+    /**
+     * The network, or 404 (also when the id is not a UUID). `keyShare` (PostgreSQL): the row stays key-share locked
+     * until the transaction ends, which other such readers and revision bumps pass but lockNetworkRow (FOR UPDATE)
+     * waits for: a node create checks without the exclusive lock, and the changes that must not interleave with its
+     * checks (the last lighthouse's removal, a CA rotation) take that one.
+     */
+    async network(networkId: string, opts: { keyShare?: boolean } = {}): Promise<OverlayNetworkRow> {
+      const row = await readNetwork(networkId, opts.keyShare === true);
       if (!row) throw errors.notFound('Network not found');
       return row;
     },
 
-    /** The caller's access to a network: 404 when it does not exist or the caller cannot see it, 403 when the capability is missing. */
-    async require(principal: Principal, networkId: string, capability: Capability, nodeId?: string): Promise<NetworkAccess> {
-      const access = await resolve(principal, await this.network(networkId), nodeId);
+    /**
+     * The caller's access to a network: 404 when it does not exist or the caller cannot see it, 403 when the
+     * capability is missing. The network and the caller's membership are one query; `keyShare` as for network().
+     */
+    async require(principal: Principal, networkId: string, capability: Capability, opts: { nodeId?: string; keyShare?: boolean } = {}): Promise<NetworkAccess> {
+      const read = await networkWithMember(principal, networkId, opts.keyShare === true);
+      if (!read) throw errors.notFound('Network not found');
+      const access = await resolve(principal, read.network, opts.nodeId, read);
       if (!access) throw errors.notFound('Network not found');
       if (!allows(access, capability)) throw errors.forbidden(`this needs ${CAPABILITY_WORDS[capability as Exclude<Capability, 'view'>]}`);
       return access;

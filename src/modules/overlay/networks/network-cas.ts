@@ -7,6 +7,8 @@ import { overlaySealedColumns } from '../overlay.sealed.js';
 import type { OverlayCaRow } from '../overlay.tables.js';
 
 const KEY_CONTEXT = sealContext(overlaySealedColumns.caPrivateKey);
+/** Networks whose trusted CAs are remembered (trustedAsOf); the oldest remembered goes first. */
+const REMEMBERED_NETWORKS = 1_000;
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 export interface ActiveCa {
@@ -24,6 +26,8 @@ export interface ActiveCa {
 export function createNetworkCas(core: Pick<Core, 'db' | 'secrets' | 'now' | 'config'>) {
   const { db } = core;
   const opened = new Map<string, NebulaCa>();
+  /** Each network's CA rows as trusted() last read them, with the id of the active one then. */
+  const remembered = new Map<string, { activeId: string; rows: OverlayCaRow[] }>();
 
   function open(row: OverlayCaRow): NebulaCa {
     let ca = opened.get(row.id);
@@ -71,6 +75,26 @@ export function createNetworkCas(core: Pick<Core, 'db' | 'secrets' | 'now' | 'co
       const row = trusted.find((r) => db.dialect.fromBool(r.active));
       return row ? activeCa(row) : this.active(networkId);
     },
+    /**
+     * trusted(), without a query while the network's active CA is still `activeId` (the caller read it with its
+     * other checks). CA rows never change once written but for the active flag, which moves only to a new CA
+     * (issue), so the rows read while that CA was active are still what the database holds, less expired ones.
+     */
+    async trustedAsOf(networkId: string, activeId: string | null): Promise<OverlayCaRow[]> {
+      const known = remembered.get(networkId);
+      if (known && known.activeId === activeId) {
+        const at = core.now().toISOString();
+        return known.rows.filter((row) => row.not_after > at);
+      }
+      const rows = await this.trusted(networkId);
+      if (activeId !== null && rows.some((row) => row.id === activeId && db.dialect.fromBool(row.active))) {
+        remembered.delete(networkId);
+        if (remembered.size >= REMEMBERED_NETWORKS) remembered.delete(remembered.keys().next().value!);
+        remembered.set(networkId, { activeId, rows });
+      }
+      return rows;
+    },
+
     /** Every unexpired CA of the network, active first: what configs trust (pki.ca holds them all). */
     async trusted(networkId: string): Promise<OverlayCaRow[]> {
       const rows = await db.kysely

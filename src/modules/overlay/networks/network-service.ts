@@ -10,6 +10,7 @@ import { parseSubnet } from '../ipam/subnet.js';
 import type { CertificateVersion } from '../../../core/pki/nebula/types.js';
 import type { ConfigRevisions } from './config-revision.js';
 import type { NetworkCas } from './network-cas.js';
+import { lockNetworkRow } from './network-lock.js';
 import { assertNetworkName } from './network-name.js';
 import { renderNetworks, type NetworkView } from './network-view.js';
 
@@ -133,6 +134,8 @@ export function createNetworkService(deps: NetworkServiceDeps) {
      */
     async rotateCa(principal: Principal, networkId: string): Promise<{ view: NetworkView; previousFingerprint: string; fingerprint: string; reissued: number }> {
       const { network } = await access.require(principal, networkId, 'owner');
+      // Node creates in flight (they read the CAs before their commit) finish first, and new ones wait for this one.
+      await lockNetworkRow(db, network.id);
       const previous = await cas.active(network.id);
       const issued = await cas.issue(network.id, network.name, network.cert_version as CertificateVersion);
       await revisions.bump(network.id);

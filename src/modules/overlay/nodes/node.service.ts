@@ -32,6 +32,9 @@ type Json = Record<string, unknown>;
 
 export const NODE_KEY_CONTEXT = sealContext(overlaySealedColumns.nodePrivateKey);
 const DAY_MS = 86_400_000;
+/** How far above the highest address a create that runs again may land, per attempt (ipam.claim's spread). */
+const SPREAD_PER_ATTEMPT = 16;
+
 /** How often a polling device's last_seen is written at most (halved when offline_after_s is shorter). */
 const LAST_SEEN_WRITE_INTERVAL_S = 30;
 
@@ -95,6 +98,8 @@ export function createNodeService(base: OverlayBase) {
   const bool = (v: boolean | undefined) => db.dialect.toBool(v === true);
   const jsonOrNull = (v: Json | null | undefined) => (v == null ? null : db.dialect.toJson(v));
   const seal = (pem: string) => core.secrets.seal(pem, NODE_KEY_CONTEXT);
+  /** A create lost a race for a name or an address (a unique index), or PostgreSQL broke a deadlock between two. */
+  const lostRace = (err: unknown) => db.dialect.isUniqueViolation(err) || (err as { code?: unknown }).code === '40P01';
 
   async function view(row: OverlayNodeRow): Promise<NodeView> {
     const current = await certificates.current(row.id);
@@ -106,7 +111,7 @@ export function createNodeService(base: OverlayBase) {
     const node = await nodes.find(nodeId);
     if (!node) throw errors.notFound('Node not found');
     try {
-      return { node, access: await access.require(principal, node.network_id, capability, node.id) };
+      return { node, access: await access.require(principal, node.network_id, capability, { nodeId: node.id }) };
     } catch (err) {
       if (isRampartError(err) && err.status === 404) throw errors.notFound('Node not found');
       throw err;
@@ -124,44 +129,30 @@ export function createNodeService(base: OverlayBase) {
   }
   const bundleOf = (trusted: OverlayCaRow[]) => trusted.map((row) => `${row.certificate_pem.trimEnd()}\n`).join('');
 
-  /** Writes the node row, turning a lost race for the name or the address into a 409. */
-  async function insertNode(row: OverlayNodeRow): Promise<void> {
-    try {
-      await nodes.insert(row);
-    } catch (err) {
-      if (!db.dialect.isUniqueViolation(err)) throw err;
-      const what = /hostname/.test(`${(err as { constraint?: string }).constraint ?? ''} ${(err as Error).message}`);
-      throw errors.conflict(what ? `a node named "${row.hostname}" already exists in this network` : `IP address ${row.ip_address} is already in use in this network`);
-    }
-  }
-
   /**
-   * A new node row with its address reserved and the network's revision bumped; the caller issues its certificate.
-   * `underLock` runs after the checks, still under the network's lock, before the row is written; with it the
-   * row's insert is held to go out with the unit's last writes (db.defer): the name and address were checked under
-   * the lock, so no other create can take them first.
+   * A new node with its address and its first certificate. Its row, its certificate's row and the revision bump are
+   * held for the unit's last writes (db.defer), so on PostgreSQL the network's row lock (the bump's) is taken only
+   * then, for the time left until the commit: nothing here waits for another create, signing included. The caller
+   * read the network key-share locked (access.network), which the removal of the last lighthouse and a CA rotation
+   * wait for (lockNetworkRow), so the checks below hold until the commit. Name and address are checked without a
+   * lock: the unique indexes have the last word, and a unit that loses a race for them runs again (db.retryIf),
+   * when its checks see the winner (409 for the name or a suggested address, the next free address otherwise).
    */
-  async function newNode<T = undefined>(
-    network: OverlayNetworkRow,
-    input: CreateNodeInput,
-    actorUserId: string | null,
-    privateKeyPem: string | null,
-    publicKeyPem: string,
-    underLock?: () => Promise<T>,
-  ) {
+  async function newNode(network: OverlayNetworkRow, input: CreateNodeInput, actorUserId: string | null, keys: { publicKey: Uint8Array; privateKeyPem: string | null }) {
     const hostname = assertHostname(input.hostname);
     const groups = normalizeGroups(input) ?? [];
     const publicEndpoint = assertPublicEndpoint(input.public_endpoint);
     const tunDevice = assertTunDevice(input.tun_device);
-    // The node changes the network's config: bumping its revision first also takes the network's row lock
-    // (PostgreSQL), so the checks below cannot interleave with another create, in one round trip instead of two.
-    await revisions.bump(network.id);
-    const placement = await nodes.placement(network.id, hostname);
+    const attempt = db.retryIf(lostRace);
+    const read = await ipam.readTop(network.id, () => nodes.placement(network.id, hostname));
+    const placement = read.value;
     if (!input.is_lighthouse && !placement.hasLighthouse) {
       throw errors.badRequest('the first node of a network must be a lighthouse: create it with is_lighthouse true and a public_endpoint');
     }
     if (placement.nameTaken) throw errors.conflict(`a node named "${hostname}" already exists in this network`);
-    const { ip_address, ip_number } = await ipam.allocate(network.id, network.subnet_cidr, input.suggested_ip || null, placement);
+    // Run again after losing an address to another Rampart node, whose other creates hold the next ones: farther up.
+    const { ip_address, ip_number } = await ipam.claim(network.id, network.subnet_cidr, input.suggested_ip || null, read, attempt > 1 ? SPREAD_PER_ATTEMPT * attempt : 0);
+    const trusted = await cas.trustedAsOf(network.id, placement.activeCaId);
     const at = nowIso();
     const row: OverlayNodeRow = {
       id: randomUUID(),
@@ -180,39 +171,34 @@ export function createNodeService(base: OverlayBase) {
       status: 'pending',
       last_seen_at: null,
       first_polled_at: null,
-      private_key: privateKeyPem === null ? null : seal(privateKeyPem),
-      public_key_pem: publicKeyPem,
+      private_key: keys.privateKeyPem === null ? null : seal(keys.privateKeyPem),
+      public_key_pem: hostPublicKeyToPem(keys.publicKey),
       device_token_version: 0,
       created_by: actorUserId,
       created_at: at,
       updated_at: at,
     };
-    if (!underLock) {
-      await insertNode(row);
-      return { row, groups, read: undefined as T };
-    }
-    const read = await underLock();
+    await revisions.bump(network.id, { held: true });
     await nodes.insert(row, { deferred: true });
-    return { row, groups, read };
+    const ca = await cas.activeAmong(network.id, trusted);
+    const issued = await issuer.issue({ network, nodeId: row.id, hostname, ipAddress: ip_address, groups, publicKey: keys.publicKey, durationDays: input.duration_days, ca });
+    return { row, issued, caBundle: bundleOf(trusted) };
   }
 
   /** Creates a node with a server-generated keypair and its first certificate. No permission check: callers do it. */
   async function create(input: CreateNodeInput, actorUserId: string | null, known?: OverlayNetworkRow) {
     return db.transaction(async () => {
-      const network = known ?? (await access.network(input.networkId));
+      const network = known ?? (await access.network(input.networkId, { keyShare: true }));
       const keys = generateHostKeyPair();
       const privateKey = hostPrivateKeyToPem(keys.privateKey);
-      // Read under the network's lock, so a CA rotation cannot slip in between; one query for the signer and the bundle.
-      const { row, groups, read: trusted } = await newNode(network, input, actorUserId, privateKey, hostPublicKeyToPem(keys.publicKey), () => cas.trusted(network.id));
-      const ca = await cas.activeAmong(network.id, trusted);
-      const issued = await issuer.issue({ network, nodeId: row.id, hostname: row.hostname, ipAddress: row.ip_address!, groups, publicKey: keys.publicKey, durationDays: input.duration_days, ca });
+      const { row, issued, caBundle } = await newNode(network, input, actorUserId, { publicKey: keys.publicKey, privateKeyPem: privateKey });
       return {
         node_id: row.id,
         hostname: row.hostname,
         ip_address: row.ip_address!,
         certificate: issued.pem,
         private_key: privateKey,
-        ca_certificate: bundleOf(trusted),
+        ca_certificate: caBundle,
         fingerprint: issued.row.fingerprint,
       };
     });
@@ -259,9 +245,9 @@ export function createNodeService(base: OverlayBase) {
     store: nodes,
     certificates,
 
-    /** POST /certificates/create: manage_nodes on the network. */
+    /** POST /certificates/create: manage_nodes on the network (read key-share locked, as newNode needs). */
     async createWithCertificate(principal: Principal, input: CreateNodeInput) {
-      const { network } = await access.require(principal, input.networkId, 'manage_nodes');
+      const { network } = await access.require(principal, input.networkId, 'manage_nodes', { keyShare: true });
       return create(input, principal.type === 'user' ? principal.id : null, network);
     },
 
@@ -276,9 +262,11 @@ export function createNodeService(base: OverlayBase) {
         const { issued, address } = await reissue(network, existing, { publicKey, privateKeyPem: null, groups, suggestedIp: input.suggested_ip, durationDays: input.duration_days });
         return { node_id: existing.id, ip_address: address.ip_address, certificate: issued.pem, ca_certificate: await caBundle(network.id) };
       }
-      const { row, groups } = await newNode(network, { ...input, hostname }, principal.type === 'user' ? principal.id : null, null, hostPublicKeyToPem(publicKey));
-      const issued = await issuer.issue({ network, nodeId: row.id, hostname, ipAddress: row.ip_address!, groups, publicKey, durationDays: input.duration_days });
-      return { node_id: row.id, ip_address: row.ip_address!, certificate: issued.pem, ca_certificate: await caBundle(network.id) };
+      // Key-share locked only for a new node: a re-key may lock the row itself (a new address), and two re-keys
+      // holding key-share locks while each waits for that lock would deadlock.
+      await access.network(network.id, { keyShare: true });
+      const created = await newNode(network, { ...input, hostname }, principal.type === 'user' ? principal.id : null, { publicKey, privateKeyPem: null });
+      return { node_id: created.row.id, ip_address: created.row.ip_address!, certificate: created.issued.pem, ca_certificate: created.caBundle };
     },
 
     async list(principal: Principal, networkId: string | undefined, request: PageRequest): Promise<Page<NodeView>> {

@@ -20,6 +20,13 @@ export function routingNodes(db: Database, networkId: string) {
     .orderBy('ip_number');
 }
 
+export interface Placement {
+  hasLighthouse: boolean;
+  nameTaken: boolean;
+  topIp: number | null;
+  activeCaId: string | null;
+}
+
 /** overlay_nodes reads and writes; no rules here (node.service.ts has them). */
 export function createNodeStore(db: Database) {
   const byNetworks = (networkIds: string[]) =>
@@ -32,6 +39,7 @@ export function createNodeStore(db: Database) {
       eb.exists(inNetwork().select('id').where('is_lighthouse', '=', db.dialect.toBool(true))).as('has_lighthouse'),
       eb.exists(inNetwork().select('id').where('hostname', '=', hostname)).as('name_taken'),
       inNetwork().select((e) => e.fn.max('ip_number').as('top')).as('top_ip'),
+      k.selectFrom('overlay_cas').select('id').where('network_id', '=', networkId).where('active', '=', db.dialect.toBool(true)).limit(1).as('active_ca'),
     ]);
   });
 
@@ -79,14 +87,15 @@ export function createNodeStore(db: Database) {
 
     /**
      * What adding a node checks, in one round trip: whether the network has a lighthouse, whether the name is taken,
-     * and its highest address (the IPAM hands out the next one).
+     * its highest address (the IPAM hands out the next one), and its active CA (whether the CAs remembered are current).
      */
-    async placement(networkId: string, hostname: string): Promise<{ hasLighthouse: boolean; nameTaken: boolean; topIp: number | null }> {
+    async placement(networkId: string, hostname: string): Promise<Placement> {
       const [row] = await placement(networkId, hostname);
       return {
         hasLighthouse: db.dialect.fromBool(row.has_lighthouse),
         nameTaken: db.dialect.fromBool(row.name_taken),
         topIp: row.top_ip == null ? null : Number(row.top_ip),
+        activeCaId: row.active_ca ?? null,
       };
     },
 
