@@ -139,6 +139,8 @@ describe('fleet SSH transport on namespace hosts', { skip: skipUnlessSshLab() },
     const first = await connector.open(target, lab.secret('alpha'), { timeoutMs: CONNECT_TIMEOUT_MS });
     const trusted = first.hostKeyFingerprint;
     await first.close();
+    // sshd ends a closed session's process a moment after the client has gone (this one's, and earlier tests').
+    await waitFor('earlier sessions on alpha to end', () => userSessions('alpha') === 0, 30_000, 100);
 
     await lab.rotateHostKey('alpha');
     const refused = await connector.open(target, lab.secret('alpha'), { timeoutMs: CONNECT_TIMEOUT_MS }).then(
