@@ -9,6 +9,7 @@ import { dialectHelpers, type DialectHelpers } from './dialect.js';
 import { cachedPostgresPool, cachedSqlite, type StatementCache, type StatementStats } from './statement-cache.js';
 import { lazyTransactions, type LazyTransaction, type LazyTransactions } from './lazy-transaction.js';
 import { preparedRead, type DirectStatements } from './prepared-read.js';
+import { withEnds } from './pg-pipeline.js';
 import type { Tables } from './tables.js';
 
 export interface DatabaseOptions {
@@ -118,8 +119,8 @@ function openPostgres(opts: DatabaseOptions): Database {
   const pool = new (postgresDriver().Pool)({ connectionString: opts.url, max: opts.poolMax ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const statements = cachedPostgresPool(pool);
-  const kysely = lazyTransactions<Tables>(new PostgresDialect({ pool: statements }));
+  const statements = cachedPostgresPool(postgresDriver(), pool);
+  const kysely = lazyTransactions<Tables>(new PostgresDialect({ pool: statements }), { withEnds });
   const url = new URL(opts.url);
   url.password = '';
   const ping = async () => void (await pool.query('select 1'));

@@ -1,6 +1,9 @@
 import { Kysely, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import { createFifoQueue } from '../fifo-queue.js';
+import type { Ends } from './pg-pipeline.js';
 import { createWriteBatch, type WriteBatch } from './write-batch.js';
+
+type WithEnds = (query: CompiledQuery, ends: Ends) => CompiledQuery;
 
 /**
  * Transactions that begin at their first query rather than when the unit of work opens.
@@ -42,7 +45,11 @@ export interface LazyTransaction<DB> {
   defer(query: CompiledQuery, opts?: { untilCommit?: boolean }): void;
 }
 
-export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: boolean } = {}): LazyTransactions<DB> {
+/**
+ * `oneConnection`: SQLite's single connection, handed out in turn. `withEnds`: marks a statement to go out with its
+ * transaction's BEGIN or COMMIT, a round trip saved at each end (PostgreSQL, pg-pipeline.ts).
+ */
+export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: boolean; withEnds?: WithEnds } = {}): LazyTransactions<DB> {
   // One driver for the pool and every transaction, so SQLite keeps a single connection behind a single lock.
   const inner = dialect.createDriver();
   let initialised: Promise<void> | undefined;
@@ -84,8 +91,8 @@ export function lazyTransactions<DB>(dialect: Dialect, opts: { oneConnection?: b
           },
         }
       : {}),
-    open(opts = {}) {
-      const unit = new UnitDriver(shared, opts.transaction ?? true);
+    open(unitOpts = {}) {
+      const unit = new UnitDriver(shared, unitOpts.transaction ?? true, opts.withEnds);
       return {
         kysely: new Kysely<DB>({ dialect: using(unit) }),
         end: (commit) => unit.end(commit),
@@ -106,6 +113,8 @@ class UnitDriver implements Driver {
   /** Writes held back to go out together (write-batch.ts), sent before the next query or the commit. */
   readonly #batch: WriteBatch = createWriteBatch();
   #batched: Promise<DatabaseConnection> | undefined;
+  /** With `withEnds`: the transaction's BEGIN waits to go out with its first statement. */
+  #beginPending = false;
 
   /**
    * The database's shared driver: its acquire waits for init and, on SQLite, for the connection's turn.
@@ -114,6 +123,7 @@ class UnitDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly transactional: boolean,
+    private readonly withEnds?: WithEnds,
   ) {}
 
   async init(): Promise<void> {}
@@ -135,23 +145,41 @@ class UnitDriver implements Driver {
   /** The unit's connection, sending the writes held so far before each query it runs. */
   private flushingFirst(connection: DatabaseConnection): DatabaseConnection {
     const batch = this.#batch;
+    const unit = this;
     return {
       async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
         const held = batch.take(false);
-        if (held) await connection.executeQuery(held);
-        return connection.executeQuery<R>(query);
+        if (held) await unit.run(connection, held);
+        return unit.run<R>(connection, query);
       },
       async *streamQuery<R>(query: CompiledQuery, chunkSize?: number) {
         const held = batch.take(false);
-        if (held) await connection.executeQuery(held);
+        if (held) await unit.run(connection, held);
+        if (unit.#beginPending) await unit.beginNow(connection);
         yield* connection.streamQuery<R>(query, chunkSize);
       },
     };
   }
 
+  /** Runs a statement of the unit, with the transaction's BEGIN when it has not gone out yet and COMMIT if asked. */
+  private run<R>(connection: DatabaseConnection, query: CompiledQuery, commit = false): Promise<QueryResult<R>> {
+    const begin = this.#beginPending;
+    this.#beginPending = false;
+    return connection.executeQuery<R>(this.withEnds && (begin || commit) ? this.withEnds(query, { begin, commit }) : query);
+  }
+
+  private async beginNow(connection: DatabaseConnection): Promise<void> {
+    this.#beginPending = false;
+    await this.inner.beginTransaction(connection, {});
+  }
+
   private async begin(): Promise<DatabaseConnection> {
     const connection = await this.inner.acquireConnection();
     if (!this.transactional) return connection;
+    if (this.withEnds) {
+      this.#beginPending = true;
+      return connection;
+    }
     try {
       await this.inner.beginTransaction(connection, {});
     } catch (err) {
@@ -206,9 +234,15 @@ class UnitDriver implements Driver {
     const held = commit ? this.#batch.take(true) : undefined;
     this.#batch.clear();
     try {
-      if (held) await connection.executeQuery(held);
-      if (commit) await this.inner.commitTransaction(connection);
-      else await this.inner.rollbackTransaction(connection);
+      if (held && this.withEnds) {
+        await this.run(connection, held, true); // the last writes and the commit in one round trip
+      } else if (this.#beginPending) {
+        this.#beginPending = false; // no statement went out, so no transaction began
+      } else {
+        if (held) await connection.executeQuery(held);
+        if (commit) await this.inner.commitTransaction(connection);
+        else await this.inner.rollbackTransaction(connection);
+      }
     } catch (err) {
       if (commit) await this.inner.rollbackTransaction(connection).catch(() => undefined);
       throw err;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { SqliteDatabase, PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
+import { readEnds, runWithEnds } from './pg-pipeline.js';
 
 /**
  * Prepared statements reused by SQL text, under Kysely's drivers, so every query of every module gets them.
@@ -52,7 +53,7 @@ export function cachedSqlite(sqlite: SqliteConnection, max = DEFAULT_MAX_STATEME
  * them: one that reaches the bound is closed when it goes back to the pool (and the pool opens a fresh one), which
  * frees its statements on the server without a DEALLOCATE that could land inside a transaction.
  */
-export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS): PostgresPool & StatementCache {
+export function cachedPostgresPool(pgLib: typeof pg, pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS): PostgresPool & StatementCache {
   /** Each open connection's wrapper and the statements it has prepared. */
   const connections = new Map<pg.PoolClient, { client: PostgresPoolClient; named: Set<string> }>();
   // Closed connections (idle timeout, errors, the bound below) take their statements with them.
@@ -63,14 +64,17 @@ export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS):
     /** Set when the schema changed under a prepared statement (another node migrated): the connection is replaced. */
     let stale = false;
     const wrapper = {
-      query(text: unknown, values?: unknown[]) {
-        if (typeof text !== 'string' || !values || !isDataStatement(text)) return client.query(text as string, values);
+      query(marked: unknown, values?: unknown[]) {
+        if (typeof marked !== 'string' || !values) return client.query(marked as string, values);
+        const { text, ...ends } = readEnds(marked);
+        if (!isDataStatement(text)) return client.query(marked, values);
         const name = statementName(text);
         if (!named.has(name)) {
           named.add(name);
           prepares++;
         }
-        return client.query({ name, text, values }).catch((err: unknown) => {
+        const ran = ends.begin || ends.commit ? runWithEnds(pgLib, client, { name, text, values }, ends) : client.query({ name, text, values });
+        return ran.catch((err: unknown) => {
           stale ||= isStalePlan(err);
           throw err;
         });
