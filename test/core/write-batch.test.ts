@@ -80,6 +80,18 @@ describe('held writes (db.defer)', () => {
     assert.equal(await exists('first-then-throw'), false);
   });
 
+  test('a unit whose first statement is not a query still runs in one transaction', { skip: !onPostgres && 'PostgreSQL only (set local)' }, async () => {
+    await assert.rejects(
+      t.db.transaction(async () => {
+        await sql`set local statement_timeout = 60000`.execute(t.db.kysely);
+        await t.db.kysely.insertInto('rampart_migrations').values(row('after-set-local')).execute();
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.equal(await exists('after-set-local'), false);
+  });
+
   test('outside a unit a held write runs at once', async () => {
     await hold('alone');
     assert.equal(await exists('alone'), true);

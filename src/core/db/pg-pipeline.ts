@@ -54,10 +54,13 @@ interface QueryObject {
   handleCommandComplete(msg: { text: string }, connection: PgConnection): void;
 }
 
-/** Runs a named prepared statement as node-postgres does, with the transaction's ends written around it. */
-export function runWithEnds(pgLib: typeof pg, client: pg.PoolClient, config: { name: string; text: string; values: unknown[] }, ends: Ends): Promise<pg.QueryResult> {
+/**
+ * Runs a statement as node-postgres does (a named prepared statement when given a name), with the transaction's ends
+ * written around it. Always the extended protocol, whose messages the ends join: one statement, no multi-statement text.
+ */
+export function runWithEnds(pgLib: typeof pg, client: pg.PoolClient, config: { name?: string; text: string; values: unknown[] }, ends: Ends): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    const query = new pgLib.Query(config) as unknown as QueryObject;
+    const query = new pgLib.Query({ ...config, queryMode: 'extended' } as pg.QueryConfig) as unknown as QueryObject;
     query.callback = (err, result) => (err ? reject(err) : resolve(result));
     const submit = query.submit.bind(query);
     query.submit = (connection) => {

@@ -67,13 +67,14 @@ export function cachedPostgresPool(pgLib: typeof pg, pool: pg.Pool, max = DEFAUL
       query(marked: unknown, values?: unknown[]) {
         if (typeof marked !== 'string' || !values) return client.query(marked as string, values);
         const { text, ...ends } = readEnds(marked);
-        if (!isDataStatement(text)) return client.query(marked, values);
+        const withEnds = ends.begin || ends.commit;
+        if (!isDataStatement(text)) return withEnds ? runWithEnds(pgLib, client, { text, values }, ends) : client.query(text, values);
         const name = statementName(text);
         if (!named.has(name)) {
           named.add(name);
           prepares++;
         }
-        const ran = ends.begin || ends.commit ? runWithEnds(pgLib, client, { name, text, values }, ends) : client.query({ name, text, values });
+        const ran = withEnds ? runWithEnds(pgLib, client, { name, text, values }, ends) : client.query({ name, text, values });
         return ran.catch((err: unknown) => {
           stale ||= isStalePlan(err);
           throw err;
