@@ -9,11 +9,12 @@
  * compile + apply under 1 s; the one-rule change under 50 ms.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NftApplier } from '../src/modules/edge/firewall/apply.js';
 import { compile, createCompileCache, fullScript, type CompileCache, type CompileInput } from '../src/modules/edge/firewall/compile.js';
 import type { Alias, Rule } from '../src/modules/edge/firewall/firewall.model.js';
+import { cpuSeconds, cpuSince } from './lib/cpu.js';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/types.js';
 
 const RULES = 10_000;
@@ -49,20 +50,6 @@ const input = (rs: Rule[], as: Alias[], cache?: CompileCache): CompileInput => (
 
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
-/**
- * CPU seconds spent so far by this process and by its reaped children (nft), from /proc/self/stat: on a loaded
- * machine wall time mostly measures the run queue, CPU time what the work costs. 10 ms steps (USER_HZ 100).
- */
-function cpuSeconds(): { own: number; children: number } {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const own = process.cpuUsage();
-  return { own: (own.user + own.system) / 1e6, children: (Number(f[13]) + Number(f[14])) / 100 };
-}
-const cpuSince = (from: { own: number; children: number }) => {
-  const now = cpuSeconds();
-  return now.own - from.own + now.children - from.children;
-};
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 

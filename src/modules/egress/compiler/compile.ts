@@ -2,7 +2,7 @@ import type { EffectiveGroup, EffectivePolicy } from '../policy/policy.types.js'
 import type { CompiledGroup, CompiledParts, CompiledPolicy, DenySets, DnsGroup } from './compiled.types.js';
 import { normalizeNetworks } from './cidr.js';
 import { CompileCache, groupSlot } from './compile-cache.js';
-import { buildGroup, claimSources, learnedSetName, type LearnedSet, type ProgramGroup } from './program.js';
+import { buildGroup, claimSources, type GroupFrame, type LearnedSet } from './program.js';
 import { joinScript, renderFrame, renderGroup } from './render-nft.js';
 import { translateRustRegex, type JsRegex } from '../policy/rust-regex.js';
 
@@ -13,12 +13,13 @@ function jsHostnameRegex(pattern: string): JsRegex {
   return translated.regex;
 }
 
-/** The DNS proxy's view of one group: its sources and, in order, the rules that name a host. */
-function dnsGroupOf(group: EffectiveGroup): DnsGroup {
-  const seen = new Map<string, number>();
+/**
+ * The DNS proxy's view of one group: its sources and, in order, the rules that name a host. `learnedSets` are the
+ * group's allow rules on a host, in order, as buildGroup named their sets.
+ */
+function dnsGroupOf(group: EffectiveGroup, learnedSets: LearnedSet[]): DnsGroup {
+  let allowed = 0;
   const rules = group.rules.flatMap((rule) => {
-    const occurrence = seen.get(rule.id) ?? 0;
-    seen.set(rule.id, occurrence + 1);
     if (!rule.match.dns_hostname) return [];
     const hostname = jsHostnameRegex(rule.match.dns_hostname);
     return [{
@@ -27,23 +28,26 @@ function dnsGroupOf(group: EffectiveGroup): DnsGroup {
       mode: rule.mode ?? group.mode,
       hostname: hostname.source,
       flags: hostname.flags,
-      set: rule.action === 'allow' ? learnedSetName(group, rule.id, occurrence) : null,
+      set: rule.action === 'allow' ? learnedSets[allowed++].name : null,
     }];
   });
   const sources = [...normalizeNetworks(group.sources, 4), ...normalizeNetworks(group.sources, 6)];
   return { id: group.id, policy_id: group.policy_id, mode: group.mode, sources, rules };
 }
 
-function denySetsOf(groups: ProgramGroup[]): DenySets[] {
+function denySetsOf(groups: GroupFrame[]): DenySets[] {
   return groups.filter((g) => g.claimed4.length).flatMap((g) => [
     ...(g.deny ? [{ group: g.id, policy_id: g.policy_id, sources: g.claimed4, l4: g.deny.l4, icmp: g.deny.icmp, audit: false }] : []),
     ...(g.audit ? [{ group: g.id, policy_id: g.policy_id, sources: g.claimed4, l4: g.audit.l4, icmp: g.audit.icmp, audit: true }] : []),
   ]);
 }
 
-/** Everything one group compiles to on its own: its packet program (before claims), nft text, learned sets, DNS view. */
+/**
+ * Everything one group compiles to on its own: its packet program (before claims; its rules left out, as they are in
+ * the nft text and kept compilations of 65,536 rules are a GC cost), nft text, learned sets, DNS view.
+ */
 export interface GroupCompilation {
-  program: ProgramGroup;
+  program: GroupFrame;
   part: CompiledGroup;
 }
 
@@ -51,7 +55,8 @@ function compileGroup(group: EffectiveGroup): GroupCompilation {
   const learnedSets: LearnedSet[] = [];
   const program = buildGroup(group, learnedSets);
   const { nft, learned } = renderGroup(program, learnedSets);
-  return { program, part: { effective: group, nft, learned, dns: dnsGroupOf(group) } };
+  const { rules: _rules, ...frame } = program;
+  return { program: frame, part: { effective: group, nft, learned, dns: dnsGroupOf(group, learnedSets) } };
 }
 
 /** The process's cache of compiled groups: the policy service compiles one policy after another. */

@@ -27,15 +27,33 @@ export interface PortRange {
   to: number;
 }
 
-/** 443 or "8000-8080" into ranges. Throws on anything else. */
-export function portRanges(ports: Array<number | string> | undefined): PortRange[] {
-  return (ports ?? []).map((p) => {
+/**
+ * Parsed ports by value, each as a list of its one range: a large policy names the same few ports in thousands of
+ * rules, most of them one port. Bounded (cleared when full) since values come from users. Frozen: lists and ranges
+ * are shared by every rule naming the port.
+ */
+const parsedPorts = new Map<number | string, PortRange[]>();
+const PARSED_PORTS_MAX = 100_000;
+const NO_PORTS: PortRange[] = Object.freeze([]) as unknown as PortRange[];
+
+function portList(p: number | string): PortRange[] {
+  let list = parsedPorts.get(p);
+  if (!list) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(String(p));
     const from = m ? Number(m[1]) : NaN;
     const to = m?.[2] !== undefined ? Number(m[2]) : from;
     if (!m || from > 65535 || to > 65535 || from > to) throw new Error(`not a port or port range: ${p}`);
-    return { from, to };
-  });
+    if (parsedPorts.size >= PARSED_PORTS_MAX) parsedPorts.clear();
+    list = Object.freeze([Object.freeze({ from, to })]) as PortRange[];
+    parsedPorts.set(p, list);
+  }
+  return list;
+}
+
+/** 443 or "8000-8080" into ranges (never to be mutated: they are shared). Throws on anything else. */
+export function portRanges(ports: Array<number | string> | undefined): PortRange[] {
+  if (!ports?.length) return NO_PORTS;
+  return ports.length === 1 ? portList(ports[0]) : ports.map((p) => portList(p)[0]);
 }
 
 export const inRanges = (ranges: PortRange[], port: number) => ranges.some((r) => port >= r.from && port <= r.to);

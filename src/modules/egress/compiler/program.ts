@@ -52,6 +52,9 @@ export interface ProgramGroup {
   audit: RecordSets | null;
 }
 
+/** What a group shows the rest of the table (claims, source maps, record sets): all of it but its rules. */
+export type GroupFrame = Omit<ProgramGroup, 'rules'>;
+
 /** An allow rule's DNS-learned set name (when no packet rule looks it up, learning into it does nothing). */
 export interface LearnedSet {
   name: string;
@@ -94,8 +97,8 @@ function packetRules(rule: EffectiveRule, verdict: Verdict, learnedSet: string |
   const m = rule.match;
   if (m.tls && rule.action === 'allow') return [];
   if (m.dns_hostname && rule.action === 'deny') return [];
-  const icmpTypes = m.icmp_types ?? [];
-  const icmpCodes = m.icmp_codes ?? [];
+  const icmpTypes = m.icmp_types ?? NONE;
+  const icmpCodes = m.icmp_codes ?? NONE;
   let l4proto = protocolNumber(m.proto);
   if (l4proto === null && (icmpTypes.length || icmpCodes.length)) l4proto = PROTO.icmp;
   const sports = portRanges(m.src_ports);
@@ -104,7 +107,7 @@ function packetRules(rule: EffectiveRule, verdict: Verdict, learnedSet: string |
   const protoFamily = familyOfProto(l4proto, icmpTypes, icmpCodes);
   // Object literals of one shape, not spreads of a base (65,536 rules make spread-built objects a GC cost), and no
   // closure made per rule.
-  const dsts = m.dst_ips?.length ? [...(m.dst_cidrs ?? []), ...m.dst_ips] : (m.dst_cidrs ?? []);
+  const dsts = m.dst_ips?.length ? (m.dst_cidrs?.length ? [...m.dst_cidrs, ...m.dst_ips] : m.dst_ips) : (m.dst_cidrs ?? []);
   if (dsts.length === 0) return [programRule(rule.id, protoFamily ?? (learnedSet ? 4 : null), null, learnedSet, l4proto, sports, dports, icmpTypes, icmpCodes, verdict)];
   const out: ProgramRule[] = [];
   for (const family of protoFamily ? FAMILIES[protoFamily] : learnedSet ? FAMILIES[4] : FAMILIES.both) {
@@ -115,6 +118,8 @@ function packetRules(rule: EffectiveRule, verdict: Verdict, learnedSet: string |
 }
 
 const FAMILIES = { 4: [4], 6: [6], both: [4, 6] } as const;
+/** A rule's absent list: one shared (frozen) empty array instead of one per rule. */
+const NONE: never[] = Object.freeze([]) as never[];
 
 function programRule(
   rule_id: string, family: 4 | 6 | null, daddr: string[] | null, daddrSet: string | null, l4proto: number | null,
@@ -160,7 +165,7 @@ export function buildGroup(group: EffectiveGroup, learned: LearnedSet[]): Progra
 let lastClaims: { key: string; claims: Array<Pick<ProgramGroup, 'claimed4' | 'claimed6'>> } | null = null;
 
 /** Each group's claims: the parts of its sources no earlier group claims. Returns copies; the groups are not changed. */
-export function claimSources(groups: ProgramGroup[]): ProgramGroup[] {
+export function claimSources<G extends GroupFrame>(groups: G[]): G[] {
   const key = JSON.stringify(groups.map((g) => [g.sources4, g.sources6]));
   if (lastClaims?.key !== key) {
     const claims = groups.map(() => ({ claimed4: [] as string[], claimed6: [] as string[] }));

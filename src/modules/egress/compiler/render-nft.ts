@@ -3,7 +3,7 @@ import { nftName } from './names.js';
 import { parseNetwork } from './cidr.js';
 import { PORT_PROTOCOLS, type PortRange } from './match-values.js';
 import { mergeRules, type RuleBlock } from './merge-rules.js';
-import { RECORD_SETS, type LearnedSet, type Program, type ProgramGroup, type ProgramRule, type RecordSets } from './program.js';
+import { RECORD_SETS, type GroupFrame, type LearnedSet, type Program, type ProgramGroup, type ProgramRule, type RecordSets } from './program.js';
 
 /** Denied tuples are kept this long after their last packet (the poller reads them long before). */
 const RECORD_TIMEOUT = '1h';
@@ -22,19 +22,30 @@ interface RuleMatch {
 
 const portText = (r: PortRange) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`);
 
+/** Field keys per family: constants, so shapes compare them by identity. */
+const FIELD_KEYS = {
+  4: { daddr: 'ip daddr', type: 'icmp type', code: 'icmp code', nfproto: 'meta nfproto ipv4' },
+  6: { daddr: 'ip6 daddr', type: 'icmpv6 type', code: 'icmpv6 code', nfproto: 'meta nfproto ipv6' },
+} as const;
+/** `meta l4proto` values: one list per protocol, shared by the rules (never mutated). */
+const protoValues = new Map<number, string[]>();
+const ANY_PORT_PROTOCOL = PORT_PROTOCOLS.map(String);
+
 function matchOf(rule: ProgramRule): RuleMatch {
   const fixed: string[] = [];
   const fields: RuleMatch['fields'] = [];
-  const ipKw = rule.family === 6 ? 'ip6' : 'ip';
-  const icmpKw = rule.family === 6 ? 'icmpv6' : 'icmp';
-  if (rule.daddr) fields.push({ key: `${ipKw} daddr`, values: rule.daddr });
-  if (rule.l4proto !== null) fields.push({ key: 'meta l4proto', values: [String(rule.l4proto)] });
-  else if (rule.sports.length || rule.dports.length) fields.push({ key: 'meta l4proto', values: PORT_PROTOCOLS.map(String) });
-  else if (rule.family && !rule.daddr && !rule.daddrSet) fixed.push(`meta nfproto ${rule.family === 6 ? 'ipv6' : 'ipv4'}`);
+  const kw = FIELD_KEYS[rule.family === 6 ? 6 : 4];
+  if (rule.daddr) fields.push({ key: kw.daddr, values: rule.daddr });
+  if (rule.l4proto !== null) {
+    let values = protoValues.get(rule.l4proto);
+    if (!values) protoValues.set(rule.l4proto, (values = [String(rule.l4proto)]));
+    fields.push({ key: 'meta l4proto', values });
+  } else if (rule.sports.length || rule.dports.length) fields.push({ key: 'meta l4proto', values: ANY_PORT_PROTOCOL });
+  else if (rule.family && !rule.daddr && !rule.daddrSet) fixed.push(kw.nfproto);
   if (rule.sports.length) fields.push({ key: 'th sport', values: rule.sports.map(portText) });
   if (rule.dports.length) fields.push({ key: 'th dport', values: rule.dports.map(portText) });
-  if (rule.icmpTypes.length) fields.push({ key: `${icmpKw} type`, values: rule.icmpTypes.map(String) });
-  if (rule.icmpCodes.length) fields.push({ key: `${icmpKw} code`, values: rule.icmpCodes.map(String) });
+  if (rule.icmpTypes.length) fields.push({ key: kw.type, values: rule.icmpTypes.map(String) });
+  if (rule.icmpCodes.length) fields.push({ key: kw.code, values: rule.icmpCodes.map(String) });
   return { learned: rule.daddrSet, fixed, fields };
 }
 
@@ -44,9 +55,10 @@ const CONCAT_MAX = 1024;
 const SET_MIN = 12;
 
 type Box = Array<[bigint, bigint]>;
+/** One concatenated set element: its values, one per field, and their text (`a . b`). */
 interface Element {
   text: string;
-  box: Box;
+  values: string[];
 }
 
 /** Parsed intervals by field key and value (the same values recur across rules and groups); never mutated. */
@@ -79,30 +91,51 @@ function parseInterval(key: string, value: string): [bigint, bigint] {
   return [from, to];
 }
 
-/** Every combination of the fields' values, as concatenated set elements with the box of packets each matches. */
+/**
+ * Every combination of the fields' values, as concatenated set elements. Most rules have one value per field: one
+ * element, built without intermediate ones (65,536 rules make every array per element a GC cost).
+ */
 function elementsOf(fields: RuleMatch['fields']): Element[] {
-  let acc: Element[] = [{ text: '', box: [] }];
+  if (fields.every((f) => f.values.length === 1)) {
+    const values = fields.map((f) => f.values[0]);
+    return [{ text: values.join(' . '), values }];
+  }
+  let acc: Element[] = [{ text: '', values: [] }];
   for (const f of fields) {
     const next: Element[] = [];
     for (const e of acc) {
-      for (const v of f.values) next.push({ text: e.text ? `${e.text} . ${v}` : v, box: e.box.concat([intervalOf(f.key, v)]) });
+      for (const v of f.values) next.push({ text: e.text ? `${e.text} . ${v}` : v, values: [...e.values, v] });
     }
     acc = next;
   }
   return acc;
 }
 
-const intersect = (a: Box, b: Box) => a.every(([from, to], i) => from <= b[i][1] && b[i][0] <= to);
+const setElement = (values: string[]) => ({ text: values.join(' . '), values });
 
-/** nft refuses overlapping elements in an interval set: overlapping ones go to separate sets (same verdict, so order is free). */
-function layers(elements: Element[]): Element[][] {
-  const out: Element[][] = [];
+/** The box of packets an element matches: an interval per field. */
+const boxOf = (keys: string[], values: string[]): Box => values.map((v, i) => intervalOf(keys[i], v));
+
+function intersect(a: Box, b: Box): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i][0] > b[i][1] || b[i][0] > a[i][1]) return false;
+  return true;
+}
+
+/**
+ * nft refuses overlapping elements in an interval set: overlapping ones go to separate sets (same verdict, so order
+ * is free). Keys and values are those of the set's fields.
+ */
+function layers(keys: string[], elements: Array<{ text: string; values: string[] }>): string[][] {
+  const out: Array<{ texts: string[]; boxes: Box[] }> = [];
   for (const e of elements) {
-    const layer = out.find((l) => !l.some((other) => intersect(other.box, e.box)));
-    if (layer) layer.push(e);
-    else out.push([e]);
+    const box = boxOf(keys, e.values);
+    const layer = out.find((l) => !l.boxes.some((other) => intersect(other, box)));
+    if (layer) {
+      layer.texts.push(e.text);
+      layer.boxes.push(box);
+    } else out.push({ texts: [e.text], boxes: [box] });
   }
-  return out;
+  return out.map((l) => l.texts);
 }
 
 interface Shape {
@@ -135,7 +168,7 @@ const sharesLearned = (m: RuleMatch) =>
  * thousands of them cost seconds. A rule matching everything ends the block (and the chain).
  */
 function blockShapes(block: RuleBlock): { shapes: Shape[]; learned: LearnedShape[]; plain: string[][]; final: boolean; ownSets: string[] } {
-  const shapes = new Map<string, Shape>();
+  const shapes: Shape[] = [];
   const learned = new Map<string, LearnedShape>();
   const plain: string[][] = [];
   const ownSets: string[] = [];
@@ -155,15 +188,16 @@ function blockShapes(block: RuleBlock): { shapes: Shape[]; learned: LearnedShape
     else if (m.fields.reduce((n, f) => n * f.values.length, 1) > CONCAT_MAX) {
       plain.push([...fixed, ...m.fields.map((f) => (f.values.length === 1 ? `${f.key} ${f.values[0]}` : `${f.key} ${list(f.values)}`))]);
     } else {
-      const keys = m.fields.map((f) => f.key);
-      const shapeKey = `${fixed.join(' ')}|${keys.join(' . ')}`;
-      const shape = shapes.get(shapeKey) ?? { fixed, keys, elements: new Map<string, Element>() };
+      // A block has a few shapes: found by comparing their (constant) parts, without a key string per rule.
+      let shape = shapes.find((sh) => sameStrings(sh.fixed, fixed) && sh.keys.length === m.fields.length && sh.keys.every((k, i) => k === m.fields[i].key));
+      if (!shape) shapes.push((shape = { fixed, keys: m.fields.map((f) => f.key), elements: new Map<string, Element>() }));
       for (const e of elementsOf(m.fields)) shape.elements.set(e.text, e);
-      shapes.set(shapeKey, shape);
     }
   }
-  return { shapes: [...shapes.values()], learned: [...learned.values()], plain, final, ownSets };
+  return { shapes, learned: [...learned.values()], plain, final, ownSets };
 }
+
+const sameStrings = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 const plainMatch = (keys: string[], element: string) => element.split(' . ').map((value, i) => `${keys[i]} ${value}`);
 
@@ -230,17 +264,18 @@ function chainOf(group: ProgramGroup): ChainParts {
     for (const shape of shapes) {
       const elements = [...shape.elements.values()];
       if (!shape.keys.length || elements.length < SET_MIN) {
-        const matches = shape.keys.length ? elements.map((e) => plainMatch(shape.keys, e.text)) : [[]];
+        const matches = shape.keys.length ? elements.map((e) => e.values.map((value, i) => `${shape.keys[i]} ${value}`)) : [[]];
         out.lines.push(...matches.map((m) => [...shape.fixed, ...m, verdict].join(' ')));
         continue;
       }
       // A field every element has the same value in is matched once, outside the set: shorter keys load faster.
-      const parts = elements.map((e) => e.text.split(' . '));
-      const constant = shape.keys.map((_, i) => parts.every((p) => p[i] === parts[0][i]));
-      const fixed = [...shape.fixed, ...shape.keys.flatMap((k, i) => (constant[i] ? [`${k} ${parts[0][i]}`] : []))];
-      const keys = shape.keys.filter((_, i) => !constant[i]).join(' . ');
-      for (const layer of layers(elements)) {
-        const texts = layer.map((e) => e.text.split(' . ').filter((_, i) => !constant[i]).join(' . '));
+      const first = elements[0].values;
+      const constant = shape.keys.map((_, i) => elements.every((e) => e.values[i] === first[i]));
+      const fixed = [...shape.fixed, ...shape.keys.flatMap((k, i) => (constant[i] ? [`${k} ${first[i]}`] : []))];
+      const setKeys = shape.keys.filter((_, i) => !constant[i]);
+      const keys = setKeys.join(' . ');
+      const setElements = constant.includes(true) ? elements.map((e) => setElement(e.values.filter((_, i) => !constant[i]))) : elements;
+      for (const texts of layers(setKeys, setElements)) {
         const name = elementSetName(group.chain, [...fixed, keys, verdict, ...texts], names);
         out.sets.push(...setDecl(name, '', ['interval'], texts, [], 'set', `typeof ${keys}`));
         out.lines.push([...fixed, `${keys} @${name}`, verdict].join(' '));
@@ -313,7 +348,7 @@ export interface RenderedFrame {
  * the table exists; the new definition follows in the same transaction, so the swap is atomic and a script that
  * fails anywhere leaves the running table as it was.
  */
-export function renderFrame(defaultPolicy: Program['default_policy'], groups: ProgramGroup[]): RenderedFrame {
+export function renderFrame(defaultPolicy: Program['default_policy'], groups: GroupFrame[]): RenderedFrame {
   const claiming = groups.filter((g) => g.sources4.length || g.sources6.length);
   const sourceMaps = ([4, 6] as const).map((family) => ({
     family,
