@@ -22,11 +22,8 @@ export const warmCacheOf = (file, stat = statSync(file)) => `${file}.${stat.ino}
  */
 function compile(file, cachedData) {
   const source = readFileSync(file, 'latin1');
-  return new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No import() callback: the build leaves the script none to call (code from a cache would not keep it).
+  return new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
 }
 
 function readIfThere(path) {

@@ -75,12 +75,14 @@ await build({
   format: 'esm',
 });
 // The same CLI as one script for `serve` (bin/rampart.js). Modules reached by import() stay unevaluated until then,
-// as in the split build; import.meta.url is the script's own URL, at the top of dist/ like every chunk.
+// as in the split build; import.meta.url is the script's own URL, at the top of dist/ like every chunk. import() of a
+// package becomes require(): code V8 takes from a cache has lost the script's import() callback (Node 20).
 await build({
   ...common,
   external: Object.keys(pkg.dependencies).filter((name) => ![...BUNDLED_PACKAGES, ...ESM_ONLY_PACKAGES].includes(name)),
   outfile: join(next, 'server.cjs'),
   format: 'cjs',
+  supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
