@@ -13,9 +13,8 @@ const serverScript = fileURLToPath(new URL('../dist/server.cjs', import.meta.url
 
 const stale = staleSource();
 let main;
-let warmed;
 if (stale === undefined && process.argv[2] === 'serve' && existsSync(serverScript)) {
-  ({ exports: { main }, warmed } = requireWithCodeCache(serverScript));
+  ({ main } = requireWithCodeCache(serverScript).exports);
 } else if (stale === undefined) {
   ({ main } = await import('../dist/main.js'));
 } else {
@@ -26,5 +25,3 @@ if (stale === undefined && process.argv[2] === 'serve' && existsSync(serverScrip
   ({ main } = await import('../src/cli/main.ts'));
 }
 await main(process.argv);
-// `serve` is serving: a second later what its start compiled goes into the warm cache for the next start (done once).
-if (warmed) setTimeout(warmed, 1000).unref();

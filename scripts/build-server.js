@@ -5,8 +5,8 @@
  * module loader finding, reading and linking some 340 files one by one.
  * dist/build-info.json stamps the version, commit and build time, so a start reads a file instead of running git.
  * `serve` runs a second build of the same CLI, dist/server.cjs: one CommonJS script, which Node 20 can compile from
- * V8's code cache (dist/server.cjs.cache, made here) where it compiles ES modules from source on every start (a
- * fifth of `serve`'s start-up). The short commands keep the split ES modules: they read and run only what they use.
+ * V8's code cache (dist/server.cjs.cache, made here) where it compiles ES modules from source on every start. The
+ * short commands keep the split ES modules: they read and run only what they use.
  * Type checking is `npm run typecheck`'s job: this only transpiles, in about a second, so `npm start` can afford to
  * run it whenever the sources changed (--if-stale).
  *
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { distDir, staleSource, srcDir } from '../bin/dist-freshness.js';
-import { writeBuildCache } from '../bin/code-cache.js';
+import { writeCodeCache } from '../bin/code-cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -103,6 +103,7 @@ try {
 }
 renameSync(next, distDir);
 rmSync(previous, { recursive: true, force: true });
-// Made at the script's final path: V8 keeps the file name it was compiled under in the cached code (stack traces).
-writeBuildCache(join(distDir, 'server.cjs'));
+// Made at the script's final path (V8 keeps the file name it was compiled under in the cached code: stack traces),
+// after evaluating the server's modules, which every `serve` does: their code is in the cache too.
+await writeCodeCache(join(distDir, 'server.cjs'), (cli) => cli.loadServer());
 process.stderr.write(`rampart: compiled src/ to dist/ in ${Date.now() - startedAt} ms\n`);

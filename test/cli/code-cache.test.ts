@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { repoRoot } from '../helpers/process.js';
 // @ts-expect-error: plain JavaScript beside bin/rampart.js, without declarations
-import { buildCacheOf, warmCacheOf, writeBuildCache } from '../../bin/code-cache.js';
+import { cacheFileOf, writeCodeCache } from '../../bin/code-cache.js';
 
 // `serve` loads dist/server.cjs through bin/code-cache.js (test/cli/serve.test.ts serves from it); here, a small
-// script shows what the loader does with the caches beside it. Each start is a process of its own, as each `serve`
+// script shows what the loader does with the cache beside it. Each start is a process of its own, as each `serve`
 // is: within one process V8 reuses what it compiled and ignores the cache it is given.
 const dir = mkdtempSync(join(tmpdir(), 'rampart-code-cache-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,40 +23,35 @@ writeFileSync(
 );
 const loader = join(repoRoot, 'bin', 'code-cache.js');
 
-/** A start: loads the script, calls hello(name) and, with warm, writes the warm cache; says which cache it took. */
-function start(name: string, warm = false): { cache: string; answer: string } {
+/** A start: loads the script and calls hello(name); says whether V8 took the cache. */
+function start(name: string): { cache: string; answer: string } {
   const program =
     `const { requireWithCodeCache } = await import(${JSON.stringify(loader)});\n` +
     `const run = requireWithCodeCache(${JSON.stringify(script)});\n` +
     `const answer = run.exports.hello(${JSON.stringify(name)});\n` +
-    `if (${warm}) run.warmed();\n` +
     'process.stdout.write(JSON.stringify({ cache: run.cache, answer }));';
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout);
 }
 
-test('a script with no cache beside it runs as a CommonJS module, and warmed() writes the warm cache for the next start', () => {
-  assert.deepEqual(start('a', true), { cache: 'none', answer: 'hello a from bundle.cjs, call 1' });
-  assert.deepEqual(start('b'), { cache: 'warm', answer: 'hello b from bundle.cjs, call 1' });
+test('a script without a cache beside it runs as a CommonJS module', () => {
+  assert.deepEqual(start('a'), { cache: 'none', answer: 'hello a from bundle.cjs, call 1' });
 });
 
-test("the build's cache is taken when there is no warm one", () => {
-  rmSync(warmCacheOf(script));
-  writeBuildCache(script);
+test("the build's cache is taken, and holds the code of what the warm-up ran beside the top level", async () => {
+  await writeCodeCache(script);
+  const topLevelOnly = readFileSync(cacheFileOf(script)).length;
+  assert.deepEqual(start('b'), { cache: 'build', answer: 'hello b from bundle.cjs, call 1' });
+  await writeCodeCache(script, async (exports: { hello(name: string): string }) => void exports.hello('warm-up'));
+  assert.ok(readFileSync(cacheFileOf(script)).length > topLevelOnly);
+  // Module state is the new process's own: the warm-up's call is not counted.
   assert.deepEqual(start('c'), { cache: 'build', answer: 'hello c from bundle.cjs, call 1' });
 });
 
-test('a cache V8 refuses costs only the compile: the script still runs and the next start has a warm cache', () => {
-  writeFileSync(warmCacheOf(script), 'not a code cache');
-  assert.deepEqual(start('d', true), { cache: 'none', answer: 'hello d from bundle.cjs, call 1' });
-  assert.equal(start('e').cache, 'warm');
-});
-
-test('a rewritten script never takes the warm cache of the one before it, even at the same length', () => {
-  rmSync(buildCacheOf(script)); // the build writes its cache with the script; this is about the warm one
-  writeFileSync(script, readFileSync(script, 'utf8').replace('`hello ', '`howdy '));
-  assert.deepEqual(start('f'), { cache: 'none', answer: 'howdy f from bundle.cjs, call 1' });
+test('a cache V8 refuses costs only the compile: the script still runs', () => {
+  writeFileSync(cacheFileOf(script), 'not a code cache');
+  assert.deepEqual(start('d'), { cache: 'none', answer: 'hello d from bundle.cjs, call 1' });
 });
 
 test('the built server script is ASCII only, so reading it as Latin-1 reads it exactly', () => {
