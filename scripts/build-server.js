@@ -7,7 +7,7 @@
  * `serve` runs a second build of the same CLI, dist/server.cjs: one CommonJS script, which Node 20 can compile from
  * V8's code cache (dist/server.cjs.cache, made here) where it compiles ES modules from source on every start. The
  * short commands keep the split ES modules: they read and run only what they use.
- * Type checking is `npm run typecheck`'s job: this only transpiles, in about a second, so `npm start` can afford to
+ * Type checking is `npm run typecheck`'s job: this only transpiles, in a few seconds, so `npm start` can afford to
  * run it whenever the sources changed (--if-stale).
  *
  *   node scripts/build-server.js             # always rebuild
