@@ -148,3 +148,11 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   }
 }
+
+/**
+ * Evaluates the server's modules without starting anything: the build runs this so that the code cache it writes for
+ * dist/server.cjs holds their code, which every `serve` runs (bin/code-cache.js).
+ */
+export async function loadServer(): Promise<void> {
+  await import('./commands/serve.js');
+}

@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/process.js';
 const root = mkdtempSync(join(tmpdir(), 'rampart-freshness-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 mkdirSync(join(root, 'bin'));
-for (const file of ['rampart.js', 'dist-freshness.js']) copyFileSync(join(repoRoot, 'bin', file), join(root, 'bin', file));
+for (const file of ['rampart.js', 'dist-freshness.js', 'code-cache.js']) copyFileSync(join(repoRoot, 'bin', file), join(root, 'bin', file));
 symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
 writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
 mkdirSync(join(root, 'src', 'cli'), { recursive: true });
