@@ -3,8 +3,9 @@
  * the data planes' commands (nft, conntrack), so the large Rampart process never forks. A fork copies the parent's
  * page tables and libuv waits until the child has exec'd: each spawn from Rampart held its event loop 25-70 ms.
  *
- * Protocol over the IPC channel: {id, argv, input, timeoutMs} in; {id, code, signal, stdout, stderr} or {id, error}
- * out. A command that reads a script from stdin (`nft -f -`) has its next process started ahead of time, waiting
+ * Protocol: {id, argv, inputBytes, timeoutMs} in over the IPC channel, the input's bytes on stdin in the same
+ * order (Node's IPC takes 0.25-1.3 s for a 10 MB message, a pipe a few ms); {id, code, signal, stdout, stderr} or
+ * {id, error} out over the IPC channel. A command that reads a script from stdin (`nft -f -`) has its next process started ahead of time, waiting
  * on its stdin, so an apply does not wait for a fork and exec either: it writes its script and closes stdin. A
  * waiting nft has read nothing and done nothing; discarding it closes its stdin, which nft reads as an empty script.
  */
@@ -18,6 +19,34 @@ const MAX_OUTPUT = 64 * 1024 * 1024;
 const warm = new Map();
 
 const readsStdin = (argv) => argv.some((a, i) => a === '-f' && argv[i + 1] === '-');
+
+/** Reads the requests' inputs off a stream, each `n` bytes, in the order asked. */
+function byteReader(stream) {
+  const chunks = [];
+  let buffered = 0;
+  const waiting = [];
+  function serve() {
+    while (waiting.length && buffered >= waiting[0].n) {
+      const { n, resolve } = waiting.shift();
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      chunks.length = 0;
+      if (all.length > n) chunks.push(all.subarray(n));
+      buffered -= n;
+      resolve(all.subarray(0, n));
+    }
+  }
+  stream.on('data', (c) => {
+    chunks.push(c);
+    buffered += c.length;
+    serve();
+  });
+  return (n) => new Promise((resolve) => {
+    waiting.push({ n, resolve });
+    serve();
+  });
+}
+
+const readInput = byteReader(process.stdin);
 
 /** Starts a process and collects its outcome; `done` resolves once it has exited and its pipes have closed. */
 function start(argv) {
@@ -69,7 +98,8 @@ function keepWarm(key, argv) {
   }
 }
 
-async function run({ id, argv, input, timeoutMs }) {
+async function run({ id, argv, inputBytes, timeoutMs }) {
+  const input = await readInput(inputBytes); // asked before anything else awaits: inputs come in request order
   const key = JSON.stringify(argv);
   const proc = readsStdin(argv) ? take(key, argv) : start(argv);
   const timer = timeoutMs ? setTimeout(() => proc.child.kill(), timeoutMs) : null;

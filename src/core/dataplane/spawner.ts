@@ -4,6 +4,7 @@
  * (page tables copied, exec awaited).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { installRoot } from '../../install-root.js';
 
@@ -31,7 +32,8 @@ class Spawner {
   }
 
   constructor() {
-    this.child = spawn(process.execPath, [SPAWNER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+    this.child = spawn(process.execPath, [SPAWNER], { stdio: ['pipe', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+    this.child.stdin!.on('error', () => {}); // a spawner that has gone is reported by its exit
     this.child.on('message', (a: Answer & { id: number }) => this.settle(a.id, a));
     this.child.once('error', (e) => this.end(`cannot start the spawner process: ${e.message}`));
     this.child.once('exit', (code, signal) => this.end(`the spawner process exited (${signal ?? `exit ${code}`}) before the command ended`));
@@ -43,7 +45,9 @@ class Spawner {
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       this.hold(true);
-      this.child.send({ id, argv, input, timeoutMs }, (err) => err && this.settle(id, { error: `cannot reach the spawner process: ${err.message}` }));
+      // The input goes through the spawner's stdin, after the request: a large one is slow as an IPC message.
+      this.child.send({ id, argv, inputBytes: Buffer.byteLength(input), timeoutMs }, (err) => err && this.settle(id, { error: `cannot reach the spawner process: ${err.message}` }));
+      this.child.stdin!.write(input);
     });
   }
 
@@ -62,12 +66,10 @@ class Spawner {
 
   /** Keeps this process alive while answers are owed, and only then. */
   private hold(on: boolean) {
-    if (on) {
-      this.child.ref();
-      this.child.channel?.ref();
-    } else {
-      this.child.unref();
-      this.child.channel?.unref();
+    const stdin = this.child.stdin as Socket | null; // a pipe: a socket
+    for (const handle of [this.child, this.child.channel, stdin]) {
+      if (on) handle?.ref();
+      else handle?.unref();
     }
   }
 }
