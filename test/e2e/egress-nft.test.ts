@@ -68,8 +68,9 @@ before(async () => {
   await waitFor('the upstream to listen on both ports', () => (server.output().match(/listening/g) ?? []).length >= 2, 30_000);
   writeFileSync(invocations, '');
   // The engine as the product builds it, with nft reached inside the gateway namespace (and each call counted).
+  // A call is counted once its input has come: the spawner starts `nft -f -` ahead of time, waiting on stdin.
   const wrapper = join(dir, 'nft');
-  writeFileSync(wrapper, `#!/bin/sh\necho call >> '${invocations}'\nexec ip netns exec '${lab.ns.gateway}' nft "$@"\n`, { mode: 0o755 });
+  writeFileSync(wrapper, `#!/bin/sh\ninput=$(mktemp)\ncat > "$input"\necho call >> '${invocations}'\nip netns exec '${lab.ns.gateway}' nft "$@" < "$input"\nstatus=$?\nrm -f "$input"\nexit $status\n`, { mode: 0o755 });
   dataplane = createNftDataplane({ nftCommand: [wrapper] });
 });
 

@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { parseConntrackEntries } from '../wiretap/conntrack-parse.js';
+import { listConntrack } from '../../../core/dataplane/conntrack-command.js';
 
 /** Ports one SNAT address can hand out above the privileged range: what NAT utilization is measured against. */
 const NAT_PORTS = 65_535 - 1_024 + 1;
@@ -38,12 +38,7 @@ export function createFlowStats(opts: FlowStatsOptions = {}) {
   const local = opts.localAddresses ?? interfaceAddresses;
 
   function list(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(command[0], [...command.slice(1), '-L', '-o', 'extended,id'], { timeout: opts.timeoutMs ?? 10_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err) return reject(new Error(`${command.join(' ')} -L failed: ${String(stderr).trim() || err.message}`));
-        resolve(String(stdout));
-      });
-    });
+    return listConntrack(command, opts.timeoutMs);
   }
 
   return {

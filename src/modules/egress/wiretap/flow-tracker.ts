@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import type { Logger } from '../../../core/logger.js';
 import { parseConntrack, type ConntrackFlow } from './conntrack-parse.js';
+import { listConntrack } from '../../../core/dataplane/conntrack-command.js';
 
 export interface FlowEvent extends ConntrackFlow {
   /** Unix seconds of the poll that last saw the flow's counters change (or first saw it). */
@@ -47,12 +47,7 @@ export function createFlowTracker(opts: FlowTrackerOptions): FlowTracker {
   let lastError = '';
 
   function list(): Promise<ConntrackFlow[]> {
-    return new Promise((resolve, reject) => {
-      execFile(command[0], [...command.slice(1), '-L', '-o', 'extended,id'], { timeout: opts.timeoutMs ?? 10_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err) return reject(new Error(`${command.join(' ')} -L failed: ${String(stderr).trim() || err.message}`));
-        resolve(parseConntrack(String(stdout)));
-      });
-    });
+    return listConntrack(command, opts.timeoutMs).then((out) => parseConntrack(out));
   }
 
   function emit(event: WiretapEvent) {
