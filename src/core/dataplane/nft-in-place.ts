@@ -3,9 +3,10 @@
  * objects it should hold, the statements of one `nft -f` transaction that get there without replacing the table.
  * Sets change by the elements removed and added (never recreated, so a large set is not sent again for one entry);
  * a new set is declared with its elements in one statement (a separate `add element` makes nft read the elements of
- * every set in the table first, a quarter of a second for a table of thousands of sets); chains are refilled (`flush chain` + `add rule`), added or removed. Nothing needs rule handles, so nft never reads
- * the ruleset back. When something cannot change in place (a set's declaration, a base chain's hook or policy, a
- * base chain added or removed, a stateful set added or removed) the answer is null and the caller replaces the table.
+ * every set in the table first, a quarter of a second for a table of thousands of sets); chains are refilled
+ * (`flush chain` + `add rule`), added or removed. Nothing needs rule handles, so nft never reads the ruleset back.
+ * When something cannot change in place (a set's declaration, a base chain's hook or policy, a base chain added or
+ * removed, a stateful set added or removed) the answer is null and the caller replaces the table.
  */
 
 export interface NftSetObject {

@@ -5,9 +5,10 @@
  *
  * Protocol: {id, argv, inputBytes, timeoutMs} in over the IPC channel, the input's bytes on stdin in the same
  * order (Node's IPC takes 0.25-1.3 s for a 10 MB message, a pipe a few ms); {id, code, signal, stdout, stderr} or
- * {id, error} out over the IPC channel. A command that reads a script from stdin (`nft -f -`) has its next process started ahead of time, waiting
- * on its stdin, so an apply does not wait for a fork and exec either: it writes its script and closes stdin. A
- * waiting nft has read nothing and done nothing; discarding it closes its stdin, which nft reads as an empty script.
+ * {id, error} out over the IPC channel. A command that reads a script from stdin (`nft -f -`) has its next process
+ * started ahead of time, waiting on its stdin, so an apply does not wait for a fork and exec either: it writes its
+ * script and closes stdin. A waiting nft has read nothing and done nothing; discarding it closes its stdin, which nft
+ * reads as an empty script.
  */
 import { spawn } from 'node:child_process';
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { runProcess } from '../../../core/dataplane/spawner.js';
 import { errors } from '../../../core/errors.js';
 
 /**
@@ -7,14 +7,18 @@ import { errors } from '../../../core/errors.js';
  */
 export type Exec = (cmd: string, args: string[]) => Promise<string>;
 
-/** Runs a program on this host (tests wrap it with `ip netns exec NS`). */
-export const hostExec: Exec = (cmd, args) =>
-  new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 15_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(new Error(`${cmd} ${args.join(' ')}: ${String(stderr).trim() || err.message}`), { stderr: String(stderr) }));
-      else resolve(String(stdout));
-    });
+/**
+ * Runs a program on this host (tests wrap it with `ip netns exec NS`), through the data planes' spawner like nft, so
+ * the once-a-second samplers never fork Rampart. Rejects with its stderr (also as `.stderr`) when it fails.
+ */
+export const hostExec: Exec = async (cmd, args) => {
+  const failed = (why: string, stderr = '') => Object.assign(new Error(`${cmd} ${args.join(' ')}: ${why}`), { stderr });
+  const { code, signal, stdout, stderr } = await runProcess([cmd, ...args], '', 15_000).catch((err: Error) => {
+    throw failed(err.message);
   });
+  if (code === 0) return stdout;
+  throw failed(stderr.trim() || (signal ? `killed by ${signal} (the timeout is 15 s)` : `exit ${code}`), stderr);
+};
 
 /** A Linux interface name: 1-15 characters, no slash, space, colon or quote (IFNAMSIZ and dev_valid_name). */
 export const IFACE_NAME = /^[A-Za-z0-9_.@-]{1,15}$/;
