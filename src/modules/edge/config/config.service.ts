@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
-import type { BusEvent } from '../../../core/events/event-bus.js';
-import { EDGE_CHANGED, type EdgeChange, type EdgeHooks } from '../edge.types.js';
+import type { EdgeHooks } from '../edge.types.js';
+import { startAutoSave } from './auto-save.js';
 import { createCommitConfirm } from './commit-confirm.js';
 import { translateOpnsense } from './opnsense.js';
 import { createS3Backups } from './s3-backup.js';
@@ -36,23 +36,7 @@ export function createEdgeConfig(core: Core, hooks: EdgeHooks) {
     void s3.autoUpload(version, createdAt, snapshot).catch((err) => core.logger.warn({ err }, 'S3 auto-upload failed'));
   });
 
-  // A version after every change of the edge's configuration whose hash differs, written by the node that made the
-  // change (the others receive the event too on PostgreSQL), one at a time. A save reads the configuration as it is
-  // when it runs, which may already hold later changes: it is credited to the latest change it holds, and the saves
-  // queued for the changes it took in find nothing left to do.
-  let saving: Promise<unknown> = Promise.resolve();
-  let latest: EdgeChange | null = null;
-  const onChange = (event: BusEvent<EdgeChange>) => {
-    if (event.origin !== core.events.nodeId || event.payload?.section === 'config') return;
-    latest = event.payload;
-    saving = saving.then(() => {
-      if (!latest) return;
-      const { actor, comment } = latest;
-      latest = null;
-      return versions.saveIfChanged({ createdBy: actor || 'auto', comment: comment || null }).catch((err) => core.logger.error({ err }, 'edge config: saving a version failed'));
-    });
-  };
-  const unsubscribe = core.events.subscribe(EDGE_CHANGED, onChange as (event: BusEvent) => void);
+  const autoSave = startAutoSave(core, versions);
 
   /** The box's interfaces: the network part's, else the kernel's as Node sees them. */
   async function presentInterfaces(): Promise<PresentInterface[]> {
@@ -267,10 +251,9 @@ export function createEdgeConfig(core: Core, hooks: EdgeHooks) {
 
   return {
     versions, commitConfirm, s3, preview, check, importConfig, previewOpnsense, importOpnsense, presentInterfaces,
-    /** Waits for the versions the change listener is saving (tests; shutdown). */
-    settled: () => saving,
+    settled: autoSave.settled,
     stop() {
-      unsubscribe();
+      autoSave.stop();
       commitConfirm.stop();
     },
   };

@@ -203,6 +203,15 @@ export function createVersions(core: Core, hooks: EdgeHooks) {
     replaceAndApply,
     setCurrentHash,
 
+    /** Names who made a saved version and why (the auto-saver's credit to the latest change the version holds). */
+    async credit(version: number, opts: SaveOptions): Promise<void> {
+      await db.kysely
+        .updateTable('edge_config_versions')
+        .set({ created_by: opts.createdBy.slice(0, 256), comment: opts.comment?.slice(0, 1024) ?? null })
+        .where('version', '=', version)
+        .execute();
+    },
+
     /** Saves the current configuration when its hash differs from the last saved or restored one. */
     async saveIfChanged(opts: SaveOptions): Promise<number | null> {
       return exclusive(() => db.transaction(async () => {
