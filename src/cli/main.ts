@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { versionInfo } from '../version.js';
 import { registerAgentDeviceCommands } from './commands/agent-device.js';
 import { registerAgentGatewayCommands } from './commands/agent-gateway.js';
@@ -22,7 +22,8 @@ async function cliContext(flags: ConfigFlags, overrides?: Record<string, unknown
  * The program and its commands. Each command's module is imported when it runs, so `rampart agent ...` on a device
  * starts without loading the server (its modules, database drivers and HTTP stack).
  */
-export function buildCli(): Command {
+async function buildCli(): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command('rampart')
     .description('Rampart: a self-hosted control plane for network security')
     .version(versionInfo.rampart, '-V, --version')
@@ -134,14 +135,20 @@ export function buildCli(): Command {
   program
     .command('version')
     .description('print version, Node.js version, commit and build time as JSON')
-    .action(() => void process.stdout.write(`${JSON.stringify(versionInfo, null, 2)}\n`));
+    .action(printVersion);
 
   return program;
 }
 
+function printVersion(): void {
+  process.stdout.write(`${JSON.stringify(versionInfo, null, 2)}\n`);
+}
+
 export async function main(argv: string[]): Promise<void> {
+  // Scripts and health checks run `rampart version` most: it answers before the parser loads (half its start-up).
+  if (argv.length === 3 && argv[2] === 'version') return printVersion();
   try {
-    await buildCli().parseAsync(argv);
+    await (await buildCli()).parseAsync(argv);
   } catch (err) {
     // A configuration problem found late (an unreadable key file, a bad certificate path) is the operator's to fix.
     if (err instanceof (await import('../core/config/load.js')).ConfigError) fail(`invalid configuration: ${err.message}`);

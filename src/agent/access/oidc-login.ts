@@ -10,8 +10,6 @@ import { createServer, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import type { AccessClient } from './http.js';
 
-export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:53682/callback';
-
 export interface OidcCode {
   provider_id: string;
   code: string;

@@ -1,5 +1,4 @@
 /** What `rampart agent gateway` and `rampart agent device` share: number flags, signals, error endings. */
-import type { Command } from 'commander';
 import { AgentStateError } from '../../agent/access/state.js';
 import { AccessHttpError, AccessNetworkError } from '../../agent/access/http.js';
 import { normalizeServerUrl } from '../../agent/common/server-url.js';
@@ -64,11 +63,4 @@ export async function operatorErrors(work: () => Promise<void>): Promise<void> {
     if (err instanceof AgentStateError || err instanceof AccessHttpError || err instanceof AccessNetworkError) fail(err.message);
     throw err;
   }
-}
-
-/** The `agent` command `rampart agent overlay` registered, so every agent shares it. */
-export function agentCommand(program: Command): Command {
-  const agent = program.commands.find((c) => c.name() === 'agent');
-  if (!agent) throw new Error('register the overlay agent first: it creates `rampart agent`');
-  return agent;
 }

@@ -1,103 +1,15 @@
 /** `rampart agent device enroll|run`: a device of the access module. The work is in src/agent/access/. */
 import type { Command } from 'commander';
-import { enrollDevice, runDeviceAgent } from '../../agent/access/device-agent.js';
-import { DEFAULT_REDIRECT_URI, OidcLoginError } from '../../agent/access/oidc-login.js';
-import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js';
-import { checkForUpdate, UpdateRefused } from '../../agent/access/update.js';
-import { stderrLog } from '../../agent/overlay/log.js';
-import { fail } from '../fail.js';
-import { agentCommand, operatorErrors, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
+import type { EnrollFlags, RunFlags, UpdateFlags } from './agent-device.actions.js';
+import { DEFAULT_STATE_DIRS } from '../../agent/access/state.js';
+import { agentCommand } from './agent-command.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIRS.device}`;
+/** Where the identity provider sends the browser back by default: the loopback listener of agent/access/oidc-login. */
+const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:53682/callback';
 
-interface EnrollFlags {
-  server: string;
-  token?: string;
-  oidcProvider?: string;
-  redirectUri: string;
-  name?: string;
-  stateDir?: string;
-  caFile?: string;
-  insecure?: boolean;
-}
-
-interface RunFlags {
-  stateDir?: string;
-  interface: string;
-  postureInterval: string;
-  telemetryInterval: string;
-  policyInterval: string;
-  postureFile?: string;
-  wireguardGo?: string;
-  updateInterval: string;
-  updateChannel: string;
-}
-
-async function enrollAction(flags: EnrollFlags): Promise<void> {
-  if (!flags.oidcProvider === !flags.token) fail('give either --token or --oidc-provider');
-  const say = (line: string) => void process.stdout.write(`${line}\n`);
-  const oidc = flags.oidcProvider ? { provider_id: flags.oidcProvider, redirect_uri: flags.redirectUri, say } : undefined;
-  const server = serverUrl(flags.server);
-  const stateDir = resolveStateDir('device', flags.stateDir);
-  await operatorErrors(async () => {
-    try {
-      const state = await enrollDevice({ server, token: flags.token, oidc, stateDir, name: flags.name, ca_file: flags.caFile, insecure: flags.insecure });
-      process.stdout.write(`enrolled as device ${state.device_id} at ${state.overlay_ip}; state written to ${stateDir}\n`);
-    } catch (err) {
-      if (err instanceof OidcLoginError) fail(err.message);
-      throw err;
-    }
-  });
-}
-
-async function runAction(flags: RunFlags): Promise<void> {
-  const ifname = interfaceName(flags.interface);
-  const signal = stopSignal('the device tunnel');
-  await operatorErrors(async () => {
-    const code = await runDeviceAgent({
-      stateDir: resolveStateDir('device', flags.stateDir),
-      ifname,
-      postureIntervalMs: seconds('--posture-interval', flags.postureInterval),
-      telemetryIntervalMs: seconds('--telemetry-interval', flags.telemetryInterval),
-      policyIntervalMs: seconds('--policy-interval', flags.policyInterval),
-      postureFile: flags.postureFile,
-      wireguardGo: flags.wireguardGo,
-      updateIntervalMs: flags.updateInterval === '0' ? 0 : seconds('--update-interval', flags.updateInterval),
-      updateChannel: flags.updateChannel,
-      log: stderrLog,
-      signal,
-    });
-    process.exit(code);
-  });
-}
-
-interface UpdateFlags {
-  stateDir?: string;
-  check?: boolean;
-  dryRun?: boolean;
-  platform?: string;
-  channel?: string;
-  publicKey?: string;
-  installPath?: string;
-}
-
-async function updateAction(flags: UpdateFlags): Promise<void> {
-  if (!flags.check) fail('give --check (check the signed manifest and apply a newer verified package)');
-  await operatorErrors(async () => {
-    try {
-      const r = await checkForUpdate({
-        stateDir: resolveStateDir('device', flags.stateDir), platform: flags.platform, channel: flags.channel,
-        publicKey: flags.publicKey, installPath: flags.installPath, checkOnly: flags.dryRun,
-      });
-      if (r.status === 'applied') process.stdout.write(`updated ${r.previous} -> ${r.version}: verified package staged at ${r.path}; restart the agent to run it\n`);
-      else if (r.status === 'available') process.stdout.write(`update available: ${r.available} (running ${r.version}); nothing applied (--dry-run)\n`);
-      else process.stdout.write(`up to date: ${r.version} (the server offers ${r.available})\n`);
-    } catch (err) {
-      if (err instanceof UpdateRefused) fail(`update refused, nothing applied: ${err.message}`);
-      throw err;
-    }
-  });
-}
+/** The commands' work, loaded when one runs: `rampart version` and the other commands start without it. */
+const actions = () => import('./agent-device.actions.js');
 
 export function registerAgentDeviceCommands(program: Command): void {
   const device = agentCommand(program)
@@ -115,7 +27,7 @@ export function registerAgentDeviceCommands(program: Command): void {
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--ca-file <pem>', 'trust this certificate (PEM) for the server')
     .option('--insecure', 'do not verify the server\'s certificate')
-    .action(enrollAction);
+    .action(async (flags: EnrollFlags) => (await actions()).enrollAction(flags));
 
   device
     .command('run')
@@ -129,7 +41,7 @@ export function registerAgentDeviceCommands(program: Command): void {
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
     .option('--update-interval <seconds>', 'seconds between checks of the signed update manifest (0: never); a verified newer package is staged and the agent exits 3 for its supervisor to restart it', '0')
     .option('--update-channel <channel>', 'the update channel: stable or canary', 'stable')
-    .action(runAction);
+    .action(async (flags: RunFlags) => (await actions()).runAction(flags));
 
   device
     .command('update')
@@ -141,5 +53,5 @@ export function registerAgentDeviceCommands(program: Command): void {
     .option('--channel <channel>', 'stable or canary', 'stable')
     .option('--public-key <key>', 'the update-signing public key (raw Ed25519, base64url); default the one pinned at enrollment')
     .option('--install-path <file>', 'where the verified package is staged; default <state-dir>/agent-package')
-    .action(updateAction);
+    .action(async (flags: UpdateFlags) => (await actions()).updateAction(flags));
 }

@@ -1,78 +1,13 @@
 /** `rampart agent gateway enroll|run`: a WireGuard gateway of the access module. The work is in src/agent/access/. */
 import type { Command } from 'commander';
-import { enrollGateway, runGatewayAgent } from '../../agent/access/gateway-agent.js';
-import { admissionUrlFor } from '../../agent/access/pools.js';
-import { DEFAULT_STATE_DIRS, resolveStateDir } from '../../agent/access/state.js';
-import { stderrLog } from '../../agent/overlay/log.js';
-import { agentCommand, hostPort, operatorErrors, port, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
+import type { EnrollFlags, RunFlags } from './agent-gateway.actions.js';
+import { DEFAULT_STATE_DIRS } from '../../agent/access/state.js';
+import { agentCommand } from './agent-command.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIRS.gateway}`;
 
-interface EnrollFlags {
-  server: string;
-  token: string;
-  endpoint: string;
-  admissionUrl?: string;
-  name?: string;
-  stateDir?: string;
-  caFile?: string;
-  insecure?: boolean;
-}
-
-interface RunFlags {
-  stateDir?: string;
-  interface: string;
-  listenPort: string;
-  admissionListen?: string;
-  pollInterval: string;
-  meteringInterval: string;
-  heartbeatInterval: string;
-  push: boolean;
-  wireguardGo?: string;
-}
-
-async function enrollAction(flags: EnrollFlags): Promise<void> {
-  const endpoint = hostPort('--endpoint', flags.endpoint);
-  const server = serverUrl(flags.server);
-  const stateDir = resolveStateDir('gateway', flags.stateDir);
-  await operatorErrors(async () => {
-    const state = await enrollGateway({
-      server,
-      token: flags.token,
-      stateDir,
-      name: flags.name,
-      endpoint: flags.endpoint,
-      admissionUrl: flags.admissionUrl ?? admissionUrlFor(endpoint.host, endpoint.port),
-      ca_file: flags.caFile,
-      insecure: flags.insecure,
-    });
-    process.stdout.write(`enrolled as gateway ${state.gateway_id} (pool ${state.pool_id ?? 'none'}); state written to ${stateDir}\n`);
-  });
-}
-
-async function runAction(flags: RunFlags): Promise<void> {
-  const listenPort = port('--listen-port', flags.listenPort);
-  const admission = hostPort('--admission-listen', flags.admissionListen ?? `0.0.0.0:${listenPort + 1}`);
-  const ifname = interfaceName(flags.interface);
-  const signal = stopSignal('the gateway');
-  await operatorErrors(async () => {
-    const code = await runGatewayAgent({
-      stateDir: resolveStateDir('gateway', flags.stateDir),
-      ifname,
-      listenPort,
-      admissionHost: admission.host,
-      admissionPort: admission.port,
-      pollIntervalMs: seconds('--poll-interval', flags.pollInterval),
-      meteringIntervalMs: seconds('--metering-interval', flags.meteringInterval),
-      heartbeatIntervalMs: seconds('--heartbeat-interval', flags.heartbeatInterval),
-      push: flags.push,
-      wireguardGo: flags.wireguardGo,
-      log: stderrLog,
-      signal,
-    });
-    process.exit(code);
-  });
-}
+/** The commands' work, loaded when one runs: `rampart version` and the other commands start without it. */
+const actions = () => import('./agent-gateway.actions.js');
 
 export function registerAgentGatewayCommands(program: Command): void {
   const gateway = agentCommand(program)
@@ -90,7 +25,7 @@ export function registerAgentGatewayCommands(program: Command): void {
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--ca-file <pem>', 'trust this certificate (PEM) for the server')
     .option('--insecure', 'do not verify the server\'s certificate')
-    .action(enrollAction);
+    .action(async (flags: EnrollFlags) => (await actions()).enrollAction(flags));
 
   gateway
     .command('run')
@@ -104,5 +39,5 @@ export function registerAgentGatewayCommands(program: Command): void {
     .option('--heartbeat-interval <seconds>', 'seconds between heartbeats (devices are sent only to gateways whose heartbeats come)', '15')
     .option('--no-push', 'do not long-poll the control plane\'s change push; changes then land within one --poll-interval')
     .option('--wireguard-go <path>', 'the wireguard-go binary; default wireguard-go on PATH')
-    .action(runAction);
+    .action(async (flags: RunFlags) => (await actions()).runAction(flags));
 }

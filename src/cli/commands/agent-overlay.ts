@@ -1,60 +1,12 @@
 /** `rampart agent overlay enroll|run`: the device side of the overlay. The work is in src/agent/overlay/. */
 import type { Command } from 'commander';
-import { enrollDevice, EnrollError } from '../../agent/overlay/enroll.js';
-import { stderrLog } from '../../agent/overlay/log.js';
-import { resolveNebulaPath } from '../../agent/overlay/nebula-supervisor.js';
-import { runOverlayAgent } from '../../agent/overlay/poll-loop.js';
-import { AgentStateError, DEFAULT_STATE_DIR, resolveStateDir } from '../../agent/overlay/state.js';
-import { fail } from '../fail.js';
+import type { EnrollFlags, RunFlags } from './agent-overlay.actions.js';
+import { DEFAULT_STATE_DIR } from '../../agent/overlay/state.js';
 
 const STATE_DIR_HELP = `state directory (env RAMPART_AGENT_STATE_DIR); default ${DEFAULT_STATE_DIR}`;
 
-interface EnrollFlags {
-  server: string;
-  code: string;
-  stateDir?: string;
-  caFile?: string;
-  insecure?: boolean;
-}
-
-interface RunFlags {
-  stateDir?: string;
-  interval: string;
-  nebula?: string;
-}
-
-async function enrollAction(flags: EnrollFlags): Promise<void> {
-  const stateDir = resolveStateDir(flags.stateDir);
-  try {
-    const { state, file } = await enrollDevice({ ...flags, stateDir });
-    process.stdout.write(`enrolled as ${state.hostname || 'this device'} (node ${state.node_id}); state written to ${file}\n`);
-  } catch (err) {
-    if (err instanceof EnrollError) fail(err.message);
-    throw err;
-  }
-}
-
-async function runAction(flags: RunFlags): Promise<void> {
-  const interval = Number(flags.interval);
-  if (!Number.isFinite(interval) || interval <= 0) fail(`--interval must be a positive number of seconds, got "${flags.interval}"`);
-  const nebulaPath = resolveNebulaPath(flags.nebula);
-  if (!nebulaPath) fail(flags.nebula ? `--nebula ${flags.nebula} is not an executable file` : 'nebula is not on PATH; install it or pass --nebula PATH');
-
-  const stop = new AbortController();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      stderrLog(`${signal} received; stopping nebula`);
-      stop.abort();
-    });
-  }
-  try {
-    const code = await runOverlayAgent({ stateDir: resolveStateDir(flags.stateDir), intervalMs: interval * 1000, nebulaPath, log: stderrLog, signal: stop.signal });
-    process.exit(code);
-  } catch (err) {
-    if (err instanceof AgentStateError) fail(err.message);
-    throw err;
-  }
-}
+/** The commands' work, loaded when one runs: `rampart version` and the other commands start without it. */
+const actions = () => import('./agent-overlay.actions.js');
 
 export function registerAgentOverlayCommands(program: Command): void {
   const overlay = program
@@ -71,7 +23,7 @@ export function registerAgentOverlayCommands(program: Command): void {
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--ca-file <pem>', "trust this certificate (PEM) for the server, e.g. a self-signed Rampart's cert.pem")
     .option('--insecure', "do not verify the server's certificate")
-    .action(enrollAction);
+    .action(async (flags: EnrollFlags) => (await actions()).enrollAction(flags));
 
   overlay
     .command('run')
@@ -79,5 +31,5 @@ export function registerAgentOverlayCommands(program: Command): void {
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--interval <seconds>', 'seconds between polls', '60')
     .option('--nebula <path>', 'the nebula binary (or a wrapper that passes its arguments to nebula); default: nebula on PATH')
-    .action(runAction);
+    .action(async (flags: RunFlags) => (await actions()).runAction(flags));
 }
