@@ -72,6 +72,7 @@ const result = spawnSync(
   { cwd: root, stdio: 'inherit', env: process.env },
 );
 const ran = testsRun(tapFile);
+printSlowest(tapFile, 12);
 rmSync(tapDir, { recursive: true, force: true });
 if (result.status === 0 && ran === 0) {
   console.error('no test ran: every file was empty, skipped everything, or failed to load');
@@ -89,4 +90,20 @@ function testsRun(file: string): number {
   }
   const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
   return count('tests') - count('skipped') - count('todo');
+}
+
+/** The slowest top-level suites, so the run's time budget (CI's 40 minutes) shows where it goes. */
+function printSlowest(file: string, count: number): void {
+  let tap = '';
+  try {
+    tap = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  const suites = [...tap.matchAll(/^(?:not )?ok \d+ - (.*)\n  ---\n  duration_ms: ([\d.]+)$/gm)]
+    .map((m) => ({ name: m[1]!, ms: Number(m[2]) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count);
+  if (suites.length === 0) return;
+  console.log(`slowest suites:\n${suites.map((t) => `  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.name}`).join('\n')}`);
 }
