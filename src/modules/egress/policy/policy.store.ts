@@ -40,6 +40,15 @@ export function createPolicyStore(db: Database) {
       return row ? toRecord(row) : null;
     },
     /**
+     * The active record when its policy may name kubernetes sources (its text mentions them), else null: the selector
+     * loop asks every few seconds, and a policy without any is not read (a large one is megabytes to read and parse).
+     */
+    async activeMentioningKubernetes(): Promise<PolicyRecord | null> {
+      const mentions = db.dialect.name === 'postgres' ? sql<boolean>`jsonb_path_exists(policy, '$.source_groups[*].sources.kubernetes')` : sql<boolean>`instr(policy, '"kubernetes"') > 0`;
+      const row = await records().where('active', '=', db.dialect.toBool(true)).where(mentions).executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+    /**
      * Makes `id` the one active record (null: none). Only rows whose flag changes are updated: SQLite rewrites a
      * whole row, the policy's megabytes with it, on any update, and rewriting the active record twice per write
      * (cleared, then set again) cost twice what storing its new policy does.

@@ -225,7 +225,11 @@ export function parsePolicyBody(text: string): unknown {
   const byLength = () => {
     if (lengths) return lengths;
     lengths = new Map();
-    last.texts.forEach((t, i) => lengths!.set(t.length, [...(lengths!.get(t.length) ?? []), i]));
+    last.texts.forEach((t, i) => {
+      const same = lengths!.get(t.length);
+      if (same) same.push(i);
+      else lengths!.set(t.length, [i]);
+    });
     return lengths;
   };
   try {
