@@ -14,6 +14,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startRampart, repoRoot } from './lib/rampart.js';
+import { cpuSeconds } from './lib/processes.js';
 import { compilePolicy } from '../src/modules/egress/compiler/compile.js';
 import { CompileCache } from '../src/modules/egress/compiler/compile-cache.js';
 import { createNftDataplane } from '../src/modules/egress/dataplane/nft.js';
@@ -80,7 +81,7 @@ function sender(target: { socketPath?: string; origin?: string }): Send {
     });
 }
 
-async function measurePuts(ctx: BenchContext, what: string, send: Send, dataDir: string, afterPut?: (count: number) => void): Promise<RateResult & { p50_ms: number; p95_ms: number; max_ms: number }> {
+async function measurePuts(ctx: BenchContext, what: string, send: Send, dataDir: string, pid: number, afterPut?: (count: number) => void): Promise<RateResult & { p50_ms: number; p95_ms: number; max_ms: number; server_cpu_ms_per_put: number | null }> {
   const password = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').split('\n')[0].trim();
   const login = await send('POST', '/api/v1/auth/login', { username: 'admin', password });
   if (login.status !== 200) throw new Error(`${what}: login answered ${login.status}`);
@@ -89,6 +90,7 @@ async function measurePuts(ctx: BenchContext, what: string, send: Send, dataDir:
   if (created.status !== 200) throw new Error(`${what}: create answered ${created.status}: ${JSON.stringify(created.json)}`);
   afterPut?.(0);
   const samples: number[] = [];
+  const cpuBefore = cpuSeconds(pid);
   for (let i = 0; i < PUTS; i++) {
     // The client's own work stays outside the clock: building and serialising the 2 MiB body before it, parsing
     // the answer after the last byte (send resolves on it and parses then).
@@ -98,11 +100,14 @@ async function measurePuts(ctx: BenchContext, what: string, send: Send, dataDir:
     if (put.status !== 200) throw new Error(`${what}: PUT answered ${put.status}: ${JSON.stringify(put.json)}`);
     afterPut?.(i + 1);
   }
+  const cpuAfter = cpuSeconds(pid);
+  // Rampart's own process only (the spawner and nft are apart); the clients' body building is in the bench process.
+  const cpuMs = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / PUTS * 10) / 10;
   samples.sort((a, b) => a - b);
   const at = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)] * 10) / 10;
   const seconds = samples.reduce((a, b) => a + b, 0) / 1000;
-  ctx.log(`  ${what}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms over ${PUTS} PUTs`);
-  return { what, operations: PUTS, measured_s: Math.round(seconds * 1000) / 1000, per_s: Math.round((PUTS / seconds) * 10) / 10, p50_ms: at(0.5), p95_ms: at(0.95), max_ms: at(1) };
+  ctx.log(`  ${what}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms over ${PUTS} PUTs; Rampart's CPU ${cpuMs} ms per PUT`);
+  return { what, operations: PUTS, measured_s: Math.round(seconds * 1000) / 1000, per_s: Math.round((PUTS / seconds) * 10) / 10, p50_ms: at(0.5), p95_ms: at(0.95), max_ms: at(1), server_cpu_ms_per_put: cpuMs };
 }
 
 export const bench: Bench = async (ctx) => [await ctx.scoped((scope) => putLatency(scope))];
@@ -110,7 +115,7 @@ export const bench: Bench = async (ctx) => [await ctx.scoped((scope) => putLaten
 async function putLatency(ctx: BenchContext): Promise<BenchmarkResult> {
   ctx.log(`PUT /api/v1/policies/:id (${GROUPS} groups x ${RULES} rules): data plane on (in a namespace) vs off`);
   const baselineRampart = await startRampart(ctx, { insecureHttp: true, logLevel: ctx.settings.rampartLogLevel, readyPath: '/api/health' });
-  const baseline = await measurePuts(ctx, 'rampart, data plane off (stored only)', sender({ origin: baselineRampart.origin }), baselineRampart.dataDir);
+  const baseline = await measurePuts(ctx, 'rampart, data plane off (stored only)', sender({ origin: baselineRampart.origin }), baselineRampart.dataDir, baselineRampart.child.pid);
 
   const lab = RoutedLab.create([]);
   ctx.defer(() => lab.destroy());
@@ -135,7 +140,7 @@ async function putLatency(ctx: BenchContext): Promise<BenchmarkResult> {
   }
   const storage = generationStorage(join(dir, 'rampart.db'));
   const growth: Record<number, number> = {};
-  const rampart = await measurePuts(ctx, 'rampart, data plane on (answers once nft runs it)', sender({ socketPath }), dir, (count) => {
+  const rampart = await measurePuts(ctx, 'rampart, data plane on (answers once nft runs it)', sender({ socketPath }), dir, gateway.proc.pid!, (count) => {
     if (count === 0 || count === GROWTH_PUTS) growth[count] = storage().bytes;
   });
   const kept = storage();

@@ -34,6 +34,7 @@ interface RouteConfig {
   surface?: Surface;
   accessLog?: 'info' | 'debug';
   emptyJsonIsNoBody?: boolean;
+  parseJsonBody?: (text: string) => unknown;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -90,6 +91,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     const config = req.routeOptions.config as RouteConfig | undefined;
     if (body === '' && (config?.surface === 'edge' || config?.emptyJsonIsNoBody)) return done(null, undefined);
     noteJsonBodyText(req, body as string);
+    const parsed = config?.parseJsonBody?.(body as string);
+    if (parsed !== undefined) return done(null, parsed);
     parseJson(req, body as string, done);
   });
 
@@ -175,6 +178,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
         surface: route.surface,
         accessLog: route.accessLog,
         emptyJsonIsNoBody: group.some((r) => r.emptyJsonIsNoBody),
+        ...(group.length === 1 && route.parseJsonBody ? { parseJsonBody: route.parseJsonBody } : {}),
         ...(route.rateLimit ? { rateLimit: { max: route.rateLimit.max, timeWindow: route.rateLimit.windowMs } } : {}),
       },
       handler: group.length > 1 ? (req, reply) => runMerged(group, req, reply) : (req, reply) => run(route, req, reply),

@@ -80,6 +80,8 @@ export function createRouteRunner(deps: RouteRunnerDeps) {
     if (route.produces && output instanceof Uint8Array && status !== 304) return reply.code(status).type(route.produces).send(Buffer.from(output.buffer, output.byteOffset, output.byteLength));
     // Bodies kept in parts (the fleet's rendered host list) are written part after part, never joined in memory.
     if (route.produces && output instanceof Readable && status !== 304) return reply.code(status).type(route.produces).send(output);
+    // Pre-serialised JSON that no idempotency record keeps is sent as it is (bytes, when the handler made bytes).
+    if (output instanceof JsonText && !idem && status !== 204 && status !== 304) return reply.code(status).type(JSON_TYPE).send(output.payload);
     const response: StoredResponse =
       status === 204 || status === 304
         ? { status, body: '', type: '' }

@@ -11,8 +11,8 @@ export interface ParsedScript {
   /** Everything outside the table's objects (the table lines and anything after), comments left out. */
   frame: string[];
   objects: NftObject[];
-  /** Each object by its text: the next parse reuses those whose text is unchanged (the same object, compared by identity). */
-  byText: Map<string, NftObject>;
+  /** Each object's text, in order: the next parse reuses those whose text is unchanged (the same object, compared by identity). */
+  texts: string[];
 }
 
 const TABLE = `${NFT_FAMILY} ${NFT_TABLE}`;
@@ -39,14 +39,37 @@ function objectOf(kind: 'chain' | 'set' | 'map', name: string, lines: string[]):
 }
 
 /**
- * The script's frame lines and objects. An object's text is looked up in `known` (the last parse's objects) before
- * it is split into lines: a generation that changes one group of a thousand parses that group's objects only, and
- * the others are the running table's objects again, which the diff compares by identity.
+ * The last parse's object of that text: first the one at the same index (one compare of two flat strings, no hash
+ * of either), else any of the same length (objects moved: a group added or removed before it).
  */
-export function parseScript(text: string, known: Map<string, NftObject> = new Map()): ParsedScript {
+function knownObject(known: ParsedScript | undefined, index: number, whole: string, byLength: () => Map<number, number[]>): NftObject | undefined {
+  if (!known) return undefined;
+  if (known.texts[index] === whole) return known.objects[index];
+  for (const i of byLength().get(whole.length) ?? []) if (known.texts[i] === whole) return known.objects[i];
+  return undefined;
+}
+
+/**
+ * The script's frame lines and objects. An object's text is looked up in `known` (the last parse) before it is
+ * split into lines: a generation that changes one group of a thousand parses that group's objects only, and the
+ * others are the running table's objects again, which the diff compares by identity.
+ */
+export function parseScript(text: string, known?: ParsedScript): ParsedScript {
   const frame: string[] = [];
   const objects: NftObject[] = [];
-  const byText = new Map<string, NftObject>();
+  const texts: string[] = [];
+  let lengths: Map<number, number[]> | undefined;
+  const byLength = () => {
+    if (!lengths) {
+      lengths = new Map();
+      known!.texts.forEach((t, i) => {
+        const same = lengths!.get(t.length);
+        if (same) same.push(i);
+        else lengths!.set(t.length, [i]);
+      });
+    }
+    return lengths;
+  };
   let at = 0;
   while (at < text.length) {
     let eol = text.indexOf('\n', at);
@@ -63,16 +86,16 @@ export function parseScript(text: string, known: Map<string, NftObject> = new Ma
       continue;
     }
     const whole = text.slice(at, end + OBJECT_END.length);
-    let object = known.get(whole) ?? byText.get(whole);
+    let object = knownObject(known, objects.length, whole, byLength);
     if (!object) {
       const body = end > eol ? text.slice(eol + 1, end).split('\n').map((l) => l.trim()) : [];
       object = objectOf(start[1] as 'chain' | 'set' | 'map', start[2], body);
     }
-    byText.set(whole, object);
+    texts.push(whole);
     objects.push(object);
     at = end + OBJECT_END.length + 1;
   }
-  return { frame, objects, byText };
+  return { frame, objects, texts };
 }
 
 const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every((line, i) => line === b[i]);
@@ -84,5 +107,8 @@ const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every
  */
 export function scriptChange(before: ParsedScript, after: ParsedScript): InPlaceChange | null {
   if (!sameLines(before.frame, after.frame)) return null;
-  return inPlaceChange(TABLE, before.objects, after.objects);
+  // An object both hold (the same object: its text is unchanged) changes nothing; the diff sees the others only.
+  const kept = new Set(before.objects);
+  const unchanged = new Set(after.objects.filter((o) => kept.has(o)));
+  return inPlaceChange(TABLE, before.objects.filter((o) => !unchanged.has(o)), after.objects.filter((o) => !unchanged.has(o)));
 }

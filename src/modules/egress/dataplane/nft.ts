@@ -192,7 +192,7 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
   return {
     apply: (compiled: CompiledPolicy, opts: ApplyOptions = {}) =>
       exclusive(async (): Promise<ApplyOutcome> => {
-        const next = parseScript(compiled.nft, running?.byText);
+        const next = parseScript(compiled.nft, running ?? undefined);
         const [oldBindings, oldSharing] = [bindings, sharing];
         bindings = bindingsOf(compiled);
         sharing = new Map();

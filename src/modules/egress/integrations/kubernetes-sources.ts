@@ -18,7 +18,7 @@ export interface KubernetesSourcesDeps {
   /** Asks the integration's API server (createKubernetesResolver). */
   api: { resolve(source: KubernetesSource): Promise<string[]> };
   /** The record the gateway enforces, and a recompile of it as a new generation. */
-  policies(): { active(): Promise<PolicyRecord | null>; recompile(): Promise<number> };
+  policies(): { activeMentioningKubernetes(): Promise<PolicyRecord | null>; recompile(): Promise<number> };
   intervalMs: number;
   /** Runs fn once the current transaction commits (core.db.afterCommit): a new selector is resolved after its write. */
   afterCommit(fn: () => void): void;
@@ -52,7 +52,7 @@ export function createKubernetesSources(deps: KubernetesSourcesDeps) {
 
   async function activeSources(): Promise<Map<string, KubernetesSource>> {
     const sources = new Map<string, KubernetesSource>();
-    const record = await deps.policies().active();
+    const record = await deps.policies().activeMentioningKubernetes();
     for (const group of record?.policy.source_groups ?? []) for (const source of group.sources.kubernetes ?? []) sources.set(sourceKey(source), source);
     return sources;
   }

@@ -411,9 +411,14 @@ export function referencedIntegrations(policy: PolicyConfig): string[] {
   return [...new Set(policy.source_groups.flatMap((g) => (g.sources.kubernetes ?? []).map((k) => k.integration.trim())))];
 }
 
+/** Per parsed group (immutable), the indexes of its rules that intercept TLS: a write looks at its changed groups only. */
+const interceptingOf = new WeakMap<SourceGroup, number[]>();
+
 /** Paths of the rules that ask for TLS interception (they need a configured TLS-intercept CA). */
 export function interceptingRules(policy: PolicyConfig): string[] {
-  return policy.source_groups.flatMap((g, gi) =>
-    g.rules.flatMap((r, ri) => (r.match.tls?.mode?.trim().toLowerCase() === 'intercept' ? [formatPath(['policy', 'source_groups', gi, 'rules', ri, 'match', 'tls', 'mode'])] : [])),
-  );
+  return policy.source_groups.flatMap((g, gi) => {
+    let rules = interceptingOf.get(g);
+    if (!rules) interceptingOf.set(g, (rules = g.rules.flatMap((r, ri) => (r.match.tls?.mode?.trim().toLowerCase() === 'intercept' ? [ri] : []))));
+    return rules.map((ri) => formatPath(['policy', 'source_groups', gi, 'rules', ri, 'match', 'tls', 'mode']));
+  });
 }

@@ -219,6 +219,8 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
 
     /** The record the gateway enforces (the policy document), or null when none is active. */
     active: () => store.active(),
+    /** The active record when it may name kubernetes sources (else null, and it is not read). */
+    activeMentioningKubernetes: () => store.activeMentioningKubernetes(),
 
     async create(input: PolicyWrite, hook?: WriteHook): Promise<PolicyRecord> {
       const name = optionalName(input.name);

@@ -5,6 +5,7 @@ import type { CompiledParts } from '../compiler/compiled.types.js';
 import { createGenerationStore, type StoredGeneration } from './generation.store.js';
 import './policy.tables.js';
 import type { PolicyConfig, PolicyRecord, RecordMode } from './policy.types.js';
+import { policyJson } from './policy-json.js';
 
 export { GENERATIONS_KEPT } from './generation.store.js';
 // Any fixed number: policy writers on every node take it, so generations are numbered and compiled one at a time.
@@ -12,29 +13,6 @@ const PG_POLICY_WRITE_LOCK = 0x45475057;
 
 /** A record without its policy: what a write needs of the record it replaces (the policy is replaced whole). */
 export type RecordHead = Omit<PolicyRecord, 'policy'>;
-
-/**
- * JSON text of parsed groups. Parsed groups are immutable and a group sent unchanged is the same object again
- * (policy.model.ts), so a policy of a thousand groups is serialised one changed group at a time.
- */
-const groupTexts = new WeakMap<object, string>();
-const GROUPS_MARK = '\u0000source_groups\u0000';
-
-/** JSON.stringify(policy), the same text, with each group's text reused when the group was serialised before. */
-export function policyJson(policy: PolicyConfig): string {
-  const frame = JSON.stringify({ ...policy, source_groups: GROUPS_MARK });
-  const groups = policy.source_groups.map((group) => {
-    let text = groupTexts.get(group);
-    if (text === undefined) groupTexts.set(group, (text = JSON.stringify(group)));
-    return text;
-  });
-  return frame.replace(JSON.stringify(GROUPS_MARK), () => `[${groups.join(',')}]`);
-}
-
-/** JSON.stringify(value) of a value holding a policy (a record as the API answers it), the policy's text made by policyJson. */
-export function withPolicyJson(value: { policy: PolicyConfig }): string {
-  return JSON.stringify({ ...value, policy: GROUPS_MARK }).replace(JSON.stringify(GROUPS_MARK), () => policyJson(value.policy));
-}
 
 export function createPolicyStore(db: Database) {
   const toRecord = (row: { id: string; name: string | null; mode: string; policy: unknown; created_at: string; updated_at: string }): PolicyRecord => ({
@@ -59,6 +37,15 @@ export function createPolicyStore(db: Database) {
     /** The record the gateway enforces, or null. */
     async active(): Promise<PolicyRecord | null> {
       const row = await records().where('active', '=', db.dialect.toBool(true)).executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+    /**
+     * The active record when its policy may name kubernetes sources (its text mentions them), else null: the selector
+     * loop asks every few seconds, and a policy without any is not read (a large one is megabytes to read and parse).
+     */
+    async activeMentioningKubernetes(): Promise<PolicyRecord | null> {
+      const mentions = db.dialect.name === 'postgres' ? sql<boolean>`jsonb_path_exists(policy, '$.source_groups[*].sources.kubernetes')` : sql<boolean>`instr(policy, '"kubernetes"') > 0`;
+      const row = await records().where('active', '=', db.dialect.toBool(true)).where(mentions).executeTakeFirst();
       return row ? toRecord(row) : null;
     },
     /**

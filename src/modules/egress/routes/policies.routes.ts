@@ -5,10 +5,11 @@ import { defineRoute, type RouteDefinition } from '../../../http/route.js';
 import { policyConfigSchema } from '../policy/policy.model.js';
 import type { PolicyService, PolicyWrite } from '../policy/policy.service.js';
 import type { PolicyRecord } from '../policy/policy.types.js';
-import { withPolicyJson } from '../policy/policy.store.js';
+import { withPolicyJsonBytes } from '../policy/policy-json.js';
 import { JsonText } from '../../../http/json-text.js';
 import { audited, auditWith } from './policy-audit.js';
 import { formatQuery, respond } from './policy-format.js';
+import { parsePolicyBody } from './policy-body.js';
 
 const tags = ['egress policies'];
 const surface = 'egress' as const;
@@ -45,7 +46,7 @@ function recordView(record: PolicyRecord) {
 }
 
 /** A written record's answer, serialised with its unchanged groups' texts reused (a write changes a few of them). */
-const writtenView = (record: PolicyRecord) => new JsonText(withPolicyJson(recordView(record)));
+const writtenView = (record: PolicyRecord) => new JsonText(withPolicyJsonBytes(recordView(record)));
 
 /** /api/v1/policies: policy records, their YAML form, and upsert by name. Every write compiles and activates. */
 export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] {
@@ -59,7 +60,7 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
     defineRoute({
       method: 'POST', path: '/api/v1/policies', surface, permission: write, tags,
       summary: 'Create a policy {mode, name?, policy}; it becomes the active one unless disabled; returns once the data plane runs it',
-      schema: { body, response: record, responses: writeResponses },
+      schema: { body, response: record, responses: writeResponses }, parseJsonBody: parsePolicyBody,
       handler: async (ctx) => writtenView(await audited(ctx, 'egress.policy.create', null, () => policies.create(ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.create')))),
     }),
     defineRoute({
@@ -71,7 +72,7 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
     defineRoute({
       method: 'PUT', path: '/api/v1/policies/by-name/:name', surface, permission: write, tags,
       summary: 'Create or replace the policy of that name {mode, policy}',
-      schema: { params: nameParams, body, response: record, responses: writeResponses },
+      schema: { params: nameParams, body, response: record, responses: writeResponses }, parseJsonBody: parsePolicyBody,
       handler: (ctx) =>
         audited(ctx, 'egress.policy.upsert', null, async () => {
           const hook = (saved: PolicyRecord, generation: number, created: boolean) =>
@@ -88,7 +89,7 @@ export function policiesRoutes(policies: PolicyService): RouteDefinition<any>[] 
     defineRoute({
       method: 'PUT', path: '/api/v1/policies/:id', surface, permission: write, tags,
       summary: 'Replace a policy by id {mode, policy, name?}; returns once the data plane runs it',
-      schema: { params: idParams, body, response: record, responses: { ...notFound, ...writeResponses } },
+      schema: { params: idParams, body, response: record, responses: { ...notFound, ...writeResponses } }, parseJsonBody: parsePolicyBody,
       handler: async (ctx) =>
         writtenView(await audited(ctx, 'egress.policy.update', ctx.params.id, () => policies.replace(ctx.params.id, ctx.body as PolicyWrite, auditWith(ctx, 'egress.policy.update')))),
     }),
