@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { assembleCompiled, compileParts, compilePartsStreamed, compilePolicy, STREAM_AFTER_GROUPS } from '../../src/modules/egress/compiler/compile.js';
 import { CompileCache } from '../../src/modules/egress/compiler/compile-cache.js';
+import { spawnerPid } from '../../src/core/dataplane/spawner.js';
 import type { CompiledPolicy } from '../../src/modules/egress/compiler/compiled.types.js';
 import { DenyCounters } from '../../src/modules/egress/dataplane/deny-counters.js';
 import { createNftDataplane } from '../../src/modules/egress/dataplane/nft.js';
@@ -333,6 +334,14 @@ test('a replacement streamed into nft while it compiles: the same script as comp
   const outcome = await createNftDataplane({ nftCommand: [nftWrapper] }).apply(denyAll, { streamed: other });
   assert.equal(outcome.streamed, undefined, 'applied from the compiled script');
   assert.equal(await connects(API, OPEN_PORT), false, 'the compiled script, not the streamed one, runs');
+
+  // The spawner dies while a replacement is streamed and not yet applied: nft reads an end of input before the
+  // table's closing brace (held back until the apply) and refuses the script.
+  const cut = await compileStreamed(manyGroups(++generation, [{ id: 'all', action: 'allow', match: {} }]), () => fresh.streamReplace!());
+  assert.ok(cut.streamed);
+  process.kill(spawnerPid()!, 'SIGKILL');
+  await waitFor('every nft the spawner started to have read its input and gone', () => spawnSync('pgrep', ['-f', nftWrapper]).status === 1, 30_000);
+  assert.equal(await connects(API, CLOSED_PORT), false, 'still the previous table');
 });
 
 test('a policy write\'s streamed script is applied by the runtime for that generation only; one never stored is dropped', { skip }, async () => {

@@ -46,7 +46,7 @@ class Spawner {
       this.pending.set(id, resolve);
       this.hold(true);
       // The input goes through the spawner's stdin, after the request: a large one is slow as an IPC message.
-      this.child.send({ id, argv, inputBytes: Buffer.byteLength(input), timeoutMs }, (err) => err && this.settle(id, { error: `cannot reach the spawner process: ${err.message}` }));
+      this.child.send({ id, argv, inputBytes: Buffer.byteLength(input), timeoutMs }, this.sent);
       this.child.stdin!.write(input);
     });
   }
@@ -57,14 +57,15 @@ class Spawner {
     const answer = new Promise<Answer>((resolve) => {
       this.pending.set(id, resolve);
       this.hold(true);
-      this.child.send({ id, argv, stream: true, timeoutMs }, (err) => err && this.settle(id, { error: `cannot reach the spawner process: ${err.message}` }));
+      this.child.send({ id, argv, stream: true, timeoutMs }, this.sent);
     });
     return { id, answer };
   }
 
   /** One piece of a streamed command's input; false when the pipe to the spawner is full (wait for drained()). */
   piece(id: number, text: string): boolean {
-    this.child.send({ id, chunkBytes: Buffer.byteLength(text) });
+    if (this.gone) return true; // its answer has failed already
+    this.child.send({ id, chunkBytes: Buffer.byteLength(text) }, this.sent);
     return this.child.stdin!.write(text);
   }
 
@@ -84,7 +85,7 @@ class Spawner {
 
   /** Ends a streamed command's input (`abort`: kills it instead, so nothing it was given takes effect). */
   close(id: number, abort: boolean): void {
-    if (!this.gone) this.child.send(abort ? { id, abort: true } : { id, end: true });
+    if (!this.gone) this.child.send(abort ? { id, abort: true } : { id, end: true }, this.sent);
   }
 
   private settle(id: number, answer: Answer) {
@@ -93,6 +94,11 @@ class Spawner {
     if (!this.pending.size) this.hold(false);
     resolve?.(answer);
   }
+
+  /** A message that could not be sent: the channel is broken, so this spawner is done (before its exit is seen). */
+  private readonly sent = (err: Error | null) => {
+    if (err) this.end(`cannot reach the spawner process: ${err.message}`);
+  };
 
   /** Fails what it still owes; the next request starts a new spawner. */
   private end(error: string) {

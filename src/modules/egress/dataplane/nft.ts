@@ -37,6 +37,11 @@ function learnLines(set: string, elements: Map<string, number>): string[] {
 interface StreamState {
   nft: NftStream;
   pieces: string[];
+  /**
+   * The last piece written, not yet passed on: nft sees the script's end (the table block's closing brace, in the
+   * tail) only when apply() ends the stream, so an input cut short (a spawner that died) is a script nft refuses.
+   */
+  held: string | null;
   /** 'open' until apply() takes it or it is aborted. */
   state: 'open' | 'taken' | 'aborted';
 }
@@ -175,6 +180,7 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
     const live = [...learned.live(new Set(bindings.keys()))].flatMap(([set, entries]) => entries.map((e) => ({ set, ...e })));
     const reseed = [...learnedElements(live)].map(([set, elements]) => `add element ${TABLE} ${set} { ${[...elements].map(([key, s]) => `${key} timeout ${s}s`).join(', ')} }`);
     if (streamed) {
+      if (streamed.held !== null) streamed.nft.write(streamed.held);
       streamed.nft.write(`\n${reseed.join('\n')}\n`);
       await streamed.nft.end();
       return { path: 'full', chains: 0, sets: 0, streamed: true };
@@ -258,12 +264,14 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
       }),
 
     streamReplace() {
-      const stream: StreamState = { nft: streamNft(command), pieces: [], state: 'open' };
+      const stream: StreamState = { nft: streamNft(command), pieces: [], held: null, state: 'open' };
       const script: StreamedScript = {
         write(text) {
           if (stream.state !== 'open') return true; // aborted: the rest of the compile goes nowhere
           stream.pieces.push(text);
-          return stream.nft.write(text);
+          const previous = stream.held;
+          stream.held = text;
+          return previous === null || stream.nft.write(previous);
         },
         drained: () => stream.nft.drained(),
         abort() {
