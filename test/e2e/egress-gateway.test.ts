@@ -231,6 +231,20 @@ test('the gateway allows api.example.com, denies blocked.example.com by DNS and 
       return total > findings.l4.count && forBlocked.find((f) => f.last_seen >= findings.l4.last_seen);
     }).catch((err) => assert.fail(`${err.message}; findings: ${JSON.stringify(lastSeen)}; before: ${JSON.stringify(findings.l4)}`));
     assert.equal(audited.source_group, 'clients');
+
+    // A reshaped policy (seventy more groups, each with a learned set: the table is replaced): its script streams
+    // into nft while it compiles, and the PUT answers once it runs, so the blocked address is refused again.
+    const reshaped = policy('enforce');
+    for (let i = 0; i < 70; i++) {
+      reshaped.policy.source_groups.push({
+        id: `branch-${i}`, mode: 'enforce', sources: { cidrs: [`10.99.${i}.0/24`] }, default_action: 'deny',
+        rules: [{ id: 'allow-api', action: 'allow', match: { dns_hostname: `^svc${i}\\.example\\.com$` } }],
+      });
+    }
+    const big = await call('PUT', `/api/v1/policies/${policyId}`, token, reshaped);
+    assert.equal(big.status, 200, big.body);
+    assert.equal(await httpFromClient(BLOCKED_IP), false, `the reshaped policy enforces\n${context()}`);
+    await waitFor('the streamed replacement in the log', () => /generation applied/.test(context()) && /"streamed":true/.test(context()));
   } finally {
     wiretap.stop();
   }

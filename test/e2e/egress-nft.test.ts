@@ -9,13 +9,15 @@ import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { compilePolicy } from '../../src/modules/egress/compiler/compile.js';
+import { assembleCompiled, compileParts, compilePartsStreamed, compilePolicy, STREAM_AFTER_GROUPS } from '../../src/modules/egress/compiler/compile.js';
+import { CompileCache } from '../../src/modules/egress/compiler/compile-cache.js';
+import { spawnerPid } from '../../src/core/dataplane/spawner.js';
 import type { CompiledPolicy } from '../../src/modules/egress/compiler/compiled.types.js';
 import { DenyCounters } from '../../src/modules/egress/dataplane/deny-counters.js';
 import { createNftDataplane } from '../../src/modules/egress/dataplane/nft.js';
-import type { Dataplane } from '../../src/modules/egress/dataplane/dataplane.types.js';
+import type { ApplyOutcome, Dataplane, StreamedScript } from '../../src/modules/egress/dataplane/dataplane.types.js';
 import { createFindingsStore } from '../../src/modules/egress/findings/findings.store.js';
-import type { EffectiveGroup, EffectiveRule } from '../../src/modules/egress/policy/policy.types.js';
+import type { EffectiveGroup, EffectivePolicy, EffectiveRule } from '../../src/modules/egress/policy/policy.types.js';
 import { createDataplaneRuntime, POLICY_COMPILED_TOPIC } from '../../src/modules/egress/dataplane/runtime.js';
 import { createGenerationStore } from '../../src/modules/egress/policy/generation.store.js';
 import { createTestRampart } from '../helpers/app.js';
@@ -31,6 +33,7 @@ const skip = skipUnlessPrograms('ip', 'nft', 'ping');
 
 let lab: RoutedLab | undefined;
 let dataplane: Dataplane;
+let nftWrapper: string;
 const dir = mkdtempSync(join(tmpdir(), 'rampart-egress-nft-'));
 const invocations = join(dir, 'nft-calls');
 let generation = 0;
@@ -71,6 +74,7 @@ before(async () => {
   // A call is counted once its input has come: the spawner starts `nft -f -` ahead of time, waiting on stdin.
   const wrapper = join(dir, 'nft');
   writeFileSync(wrapper, `#!/bin/sh\ninput=$(mktemp)\ncat > "$input"\necho call >> '${invocations}'\nip netns exec '${lab.ns.gateway}' nft "$@" < "$input"\nstatus=$?\nrm -f "$input"\nexit $status\n`, { mode: 0o755 });
+  nftWrapper = wrapper;
   dataplane = createNftDataplane({ nftCommand: [wrapper] });
 });
 
@@ -282,6 +286,94 @@ test('the runtime follows announced generations, waits report them, a failed one
     assert.equal(await connects(API, CLOSED_PORT), true);
     assert.deepEqual([(await status()).generation, (await status()).error], [audit, null]);
     await assert.rejects(runtime.waitFor(audit + 5, 300), (err: any) => err.status === 503 && /within 300 ms/.test(err.message));
+  } finally {
+    await runtime.stop();
+    await r.cleanup();
+  }
+});
+
+/** A policy large enough that its compile streams: the client's group with `rules`, then groups of other sources. */
+function manyGroups(gen: number, rules: EffectiveRule[]): EffectivePolicy {
+  const others = Array.from({ length: STREAM_AFTER_GROUPS + 6 }, (_, i): EffectiveGroup => ({
+    id: `other-${i}`, policy_id: 'pol-many', mode: 'enforce', sources: [`10.99.${i}.0/24`], default_action: 'deny',
+    rules: [{ id: 'web', action: 'allow', match: { proto: 'tcp', dst_ports: [443], dst_cidrs: [`198.18.${i}.0/24`] } }],
+  }));
+  const clients: EffectiveGroup = { id: 'clients', policy_id: 'pol-many', mode: 'enforce', sources: ['10.20.0.0/24'], rules, default_action: 'deny' };
+  return { generation: gen, default_policy: 'deny', groups: [clients, ...others] };
+}
+
+/** compilePartsStreamed as a policy write runs it, into `open` (a data plane's streamReplace). */
+async function compileStreamed(effective: EffectivePolicy, open: () => StreamedScript | null): Promise<{ compiled: CompiledPolicy; streamed: StreamedScript | undefined }> {
+  let streamed: StreamedScript | undefined;
+  const parts = await compilePartsStreamed(effective, { after: STREAM_AFTER_GROUPS, open: () => (streamed = open() ?? undefined) ?? null }, new CompileCache());
+  return { compiled: assembleCompiled(parts), streamed };
+}
+
+test('a replacement streamed into nft while it compiles: the same script as compiled whole, applied at the end; refused or not the stored script, the running table stays', { skip }, async () => {
+  const fresh = createNftDataplane({ nftCommand: [nftWrapper] }); // knows no running table: it replaces
+  const policy = manyGroups(++generation, [allowOpenPort]);
+  const { compiled, streamed } = await compileStreamed(policy, () => fresh.streamReplace!());
+  assert.ok(streamed, 'a compile of more than STREAM_AFTER_GROUPS new groups streams');
+  assert.equal(compiled.nft, assembleCompiled(compileParts(policy, new CompileCache())).nft, 'what was streamed is the script a plain compile makes');
+  assert.deepEqual(await fresh.apply(compiled, { streamed }), { path: 'full', chains: 0, sets: 0, streamed: true });
+  assert.equal(await connects(API, OPEN_PORT), true);
+  assert.equal(await connects(API, CLOSED_PORT), false);
+
+  // nft refuses the streamed script: the apply fails with its error and the running table stays.
+  const allowAll = compilePolicy(manyGroups(++generation, [{ id: 'all', action: 'allow', match: {} }]));
+  const broken = fresh.streamReplace!();
+  broken.write(allowAll.nft);
+  broken.write('this is not nft\n');
+  await assert.rejects(fresh.apply({ ...allowAll, nft: `${allowAll.nft}this is not nft\n` }, { streamed: broken }), /nft -f \(streamed\) failed.*syntax error/s);
+  assert.equal(await connects(API, CLOSED_PORT), false, 'still the previous table');
+
+  // A streamed script that is not the one applied (a write rolled back, another generation stored) is dropped.
+  const other = fresh.streamReplace!();
+  other.write(allowAll.nft);
+  const denyAll = compilePolicy(manyGroups(++generation, []));
+  const outcome = await createNftDataplane({ nftCommand: [nftWrapper] }).apply(denyAll, { streamed: other });
+  assert.equal(outcome.streamed, undefined, 'applied from the compiled script');
+  assert.equal(await connects(API, OPEN_PORT), false, 'the compiled script, not the streamed one, runs');
+
+  // The spawner dies while a replacement is streamed and not yet applied: nft reads an end of input before the
+  // table's closing brace (held back until the apply) and refuses the script.
+  const cut = await compileStreamed(manyGroups(++generation, [{ id: 'all', action: 'allow', match: {} }]), () => fresh.streamReplace!());
+  assert.ok(cut.streamed);
+  process.kill(spawnerPid()!, 'SIGKILL');
+  await waitFor('every nft the spawner started to have read its input and gone', () => spawnSync('pgrep', ['-f', nftWrapper]).status === 1, 30_000);
+  assert.equal(await connects(API, CLOSED_PORT), false, 'still the previous table');
+});
+
+test('a policy write\'s streamed script is applied by the runtime for that generation only; one never stored is dropped', { skip }, async () => {
+  const r = await createTestRampart({ overrides: { 'egress.poll_interval_ms': 200, 'egress.node_id': 'gw-stream' } });
+  const outcomes: ApplyOutcome[] = [];
+  const fresh = createNftDataplane({ nftCommand: [nftWrapper] });
+  const spy: Dataplane = { ...fresh, apply: async (c, o) => { const out = await fresh.apply(c, o); outcomes.push(out); return out; } };
+  const runtime = createDataplaneRuntime(r.core, { dataplane: spy, findings: createFindingsStore(10) });
+  const store = createGenerationStore(() => r.core.db.kysely as any, r.core.db.dialect);
+  /** As the policy service writes: the compile streams through the runtime, then the generation is stored and announced. */
+  const write = async (gen: number, rules: EffectiveRule[]) => {
+    const parts = await compilePartsStreamed(manyGroups(gen, rules), { after: STREAM_AFTER_GROUPS, open: () => runtime.scriptStream!(gen) }, new CompileCache());
+    await store.add(parts, new Date().toISOString());
+    await r.core.events.publish(POLICY_COMPILED_TOPIC, { generation: gen });
+  };
+  try {
+    await runtime.start();
+    await write(1, [allowOpenPort]);
+    await runtime.waitFor(1, 30_000);
+    assert.equal(outcomes.at(-1)?.streamed, true);
+    assert.equal(await connects(API, CLOSED_PORT), false);
+
+    // A write whose transaction rolled back streamed generation 2 (allow all) but never stored it; another write
+    // then stores a different generation 2. The streamed script is not what is stored: it is dropped.
+    await compilePartsStreamed(manyGroups(2, [{ id: 'all', action: 'allow', match: {} }]), { after: STREAM_AFTER_GROUPS, open: () => runtime.scriptStream!(2) }, new CompileCache());
+    const parts = compileParts(manyGroups(2, [allowOpenPort, { id: 'ping', action: 'allow', match: { icmp_types: [8] } }]), new CompileCache());
+    await store.add(parts, new Date().toISOString());
+    await r.core.events.publish(POLICY_COMPILED_TOPIC, { generation: 2 });
+    await runtime.waitFor(2, 30_000);
+    assert.notEqual(outcomes.at(-1)?.streamed, true);
+    assert.equal(await connects(API, CLOSED_PORT), false, 'the rolled-back allow-all never ran');
+    assert.equal(await pings(API), true, 'the stored generation runs');
   } finally {
     await runtime.stop();
     await r.cleanup();

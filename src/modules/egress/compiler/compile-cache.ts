@@ -41,8 +41,16 @@ export class CompileCache<T> {
 
   /** Runs one compile: `get` returns the cached value for an equal input or makes it; afterwards only what this compile used is kept. */
   generation<R>(compile: (get: (slot: string, input: unknown, make: () => T) => T) => R): R {
+    const session = this.begin();
+    const result = compile(session.get);
+    session.finish();
+    return result;
+  }
+
+  /** The same for a compile that awaits between its lookups: finish() keeps what it used (a compile that throws never calls it). */
+  begin(): { get: (slot: string, input: unknown, make: () => T) => T; finish: () => void } {
     const used = new Map<string, { input: unknown; value: T }>();
-    const result = compile((slot, input, make) => {
+    const get = (slot: string, input: unknown, make: () => T): T => {
       const cached = used.get(slot) ?? this.entries.get(slot);
       if (cached && sameJson(cached.input, input)) {
         this.hits++;
@@ -53,9 +61,8 @@ export class CompileCache<T> {
       const value = make();
       used.set(slot, { input, value });
       return value;
-    });
-    this.entries = used;
-    return result;
+    };
+    return { get, finish: () => void (this.entries = used) };
   }
 
   clear(): void {

@@ -3,7 +3,7 @@ import type { CompiledGroup, CompiledParts, CompiledPolicy, DenySets, DnsGroup }
 import { normalizeNetworks } from './cidr.js';
 import { CompileCache, groupSlot } from './compile-cache.js';
 import { buildGroup, claimSources, type GroupFrame, type LearnedSet } from './program.js';
-import { joinScript, renderFrame, renderGroup } from './render-nft.js';
+import { joinScript, renderFrame, renderGroup, scriptStart, TABLE_HEAD } from './render-nft.js';
 import { translateRustRegex, type JsRegex } from '../policy/rust-regex.js';
 
 /** dns_hostname is a Rust regex (Neuwerk's engine), matched case-insensitively; the model has checked it translates. */
@@ -69,6 +69,11 @@ export const sharedCompileCache = new CompileCache<GroupCompilation>();
  */
 export function compileParts(effective: EffectivePolicy, cache: CompileCache<GroupCompilation> = sharedCompileCache): CompiledParts {
   const compiled = cache.generation((get) => effective.groups.map((g) => get(groupSlot(g), g, () => compileGroup(g))));
+  return partsOf(effective, compiled);
+}
+
+/** The parts of compiled groups: the frame (claims, source maps, record sets) is computed over all of them. */
+function partsOf(effective: EffectivePolicy, compiled: GroupCompilation[]): CompiledParts {
   const programs = claimSources(compiled.map((c) => c.program));
   const frame = renderFrame(effective.default_policy, programs);
   return {
@@ -77,6 +82,59 @@ export function compileParts(effective: EffectivePolicy, cache: CompileCache<Gro
     frame: { ...frame, denySets: denySetsOf(programs) },
     groups: compiled.map((c) => c.part),
   };
+}
+
+/**
+ * Groups compiled anew before a write's compile streams its script into nft: a one-rule change (one group anew) is
+ * applied in place from the whole script; a new or reshaped policy is a replacement that nft can parse meanwhile.
+ */
+export const STREAM_AFTER_GROUPS = 64;
+
+/** Where a compile writes the nft script while it runs (the data plane's streamed replacement of the table). */
+export interface ScriptSink {
+  /** False when the reader is behind: the compile waits for drained() before it goes on. */
+  write(text: string): boolean;
+  drained(): Promise<void>;
+}
+
+export interface Streaming {
+  /**
+   * Groups compiled anew before the script is streamed: a change smaller than that is most likely applied in place,
+   * which needs the whole script first, and a stream would make nft parse the whole table for nothing.
+   */
+  after: number;
+  /** Called once, when `after` groups were compiled anew; null: not streamed after all. */
+  open(): ScriptSink | null;
+}
+
+/**
+ * compileParts, writing the script (exactly assembleCompiled's `nft`, joinScript's text) into a sink while it
+ * compiles once `streaming.after` groups were compiled anew: nft parses the table while the rest is compiled. The
+ * sink gets the script's start and the groups so far at once, each next group as it is compiled, the tail last; a
+ * compile that throws leaves it unfinished (the caller aborts it).
+ */
+export async function compilePartsStreamed(effective: EffectivePolicy, streaming: Streaming, cache: CompileCache<GroupCompilation> = sharedCompileCache): Promise<CompiledParts> {
+  const session = cache.begin();
+  const compiled: GroupCompilation[] = [];
+  let sink: ScriptSink | null = null;
+  let fresh = 0;
+  let asked = false;
+  for (const g of effective.groups) {
+    const c = session.get(groupSlot(g), g, () => (fresh++, compileGroup(g)));
+    compiled.push(c);
+    if (sink) {
+      if (c.part.nft && !sink.write(`\n${c.part.nft}`)) await sink.drained();
+    } else if (!asked && fresh >= Math.max(1, streaming.after)) {
+      asked = true;
+      sink = streaming.open();
+      sink?.write(scriptStart(effective.generation, TABLE_HEAD));
+      for (const done of compiled) if (done.part.nft) sink?.write(`\n${done.part.nft}`);
+    }
+  }
+  session.finish();
+  const parts = partsOf(effective, compiled);
+  sink?.write(`\n${parts.frame.tail}`);
+  return parts;
 }
 
 /** The parts as the data plane and the DNS proxy read them: one nft script, the bindings, the DNS policy. */

@@ -343,10 +343,15 @@ export interface RenderedFrame {
   tail: string;
 }
 
+/** The table's first lines: the same for every policy, so a script can be sent before its groups are compiled. */
+export const TABLE_HEAD = [`add table ${NFT_FAMILY} ${NFT_TABLE}`, `delete table ${NFT_FAMILY} ${NFT_TABLE}`, `table ${NFT_FAMILY} ${NFT_TABLE} {`].join('\n');
+
 /**
  * The table around the groups' chains. "add table" then "delete table" makes the delete succeed whether or not
  * the table exists; the new definition follows in the same transaction, so the swap is atomic and a script that
- * fails anywhere leaves the running table as it was.
+ * fails anywhere leaves the running table as it was. Everything that depends on all the groups (the record sets
+ * and chains, which the group chains name before they are declared, and the source maps) comes after the groups:
+ * the head is fixed, so the script can stream into nft group by group while it is compiled.
  */
 export function renderFrame(defaultPolicy: Program['default_policy'], groups: GroupFrame[]): RenderedFrame {
   const claiming = groups.filter((g) => g.sources4.length || g.sources6.length);
@@ -356,14 +361,9 @@ export function renderFrame(defaultPolicy: Program['default_policy'], groups: Gr
     elements: claiming.flatMap((g) => (family === 4 ? g.claimed4 : g.claimed6).map((r) => `${r} : jump ${g.chain}`)),
   }));
   const policy = defaultPolicy === 'allow' ? 'accept' : 'drop';
-  const head = [
-    `add table ${NFT_FAMILY} ${NFT_TABLE}`,
-    `delete table ${NFT_FAMILY} ${NFT_TABLE}`,
-    `table ${NFT_FAMILY} ${NFT_TABLE} {`,
+  const tail = [
     ...(claiming.some((g) => g.deny) ? [...recordSetDecls(RECORD_SETS.deny), ...recordChain(RECORD_SETS.deny, 'drop')] : []),
     ...(claiming.some((g) => g.audit) ? [...recordSetDecls(RECORD_SETS.audit), ...recordChain(RECORD_SETS.audit, 'accept')] : []),
-  ];
-  const tail = [
     ...sourceMaps.flatMap((m) => (m.elements.length ? setDecl(m.name, `${m.family === 4 ? 'ipv4_addr' : 'ipv6_addr'} : verdict`, ['interval'], m.elements, [], 'map') : [])),
     '  chain forward {',
     `    type filter hook forward priority filter; policy ${policy};`,
@@ -374,10 +374,16 @@ export function renderFrame(defaultPolicy: Program['default_policy'], groups: Gr
     '}',
     '',
   ];
-  return { head: head.join('\n'), tail: tail.join('\n') };
+  return { head: TABLE_HEAD, tail: tail.join('\n') };
 }
 
-/** The whole table as one `nft -f` script: the frame around the groups' parts, in group order. */
+/** The script's first line and the frame's head: what a streamed script starts with. */
+export const scriptStart = (generation: number, head: string) => `# rampart egress generation ${generation}\n${head}`;
+
+/**
+ * The whole table as one `nft -f` script: the frame around the groups' parts, in group order. A streamed script is
+ * the same text: scriptStart, then "\n" and each non-empty group text, then "\n" and the tail.
+ */
 export function joinScript(generation: number, frame: RenderedFrame, groupTexts: string[]): string {
-  return [`# rampart egress generation ${generation}`, frame.head, ...groupTexts.filter(Boolean), frame.tail].join('\n');
+  return [scriptStart(generation, frame.head), ...groupTexts.filter(Boolean), frame.tail].join('\n');
 }

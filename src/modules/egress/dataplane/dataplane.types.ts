@@ -1,3 +1,4 @@
+import type { ScriptSink } from '../compiler/compile.js';
 import type { CompiledPolicy, DnsPolicy } from '../compiler/compiled.types.js';
 
 /** One denied (or, in audit mode, recorded) tuple read from the data plane's deny sets. */
@@ -23,11 +24,25 @@ export interface ApplyOutcome {
   /** Chains flushed and refilled, static sets whose elements were replaced (incremental only). */
   chains: number;
   sets: number;
+  /** A replacement that ended the nft the script was streamed into while it was compiled. */
+  streamed?: boolean;
 }
 
 export interface ApplyOptions {
   /** Runs just before the table is replaced whole (not when it is changed in place): what the old table's sets hold goes with it. */
   beforeReplace?: () => Promise<void>;
+  /**
+   * The script as it was streamed into nft while it was compiled (Dataplane.streamReplace): a replacement of the
+   * table ends that nft's input instead of sending the script again. Used only when what it was given is exactly
+   * the compiled script; aborted otherwise, and when the table changes in place instead.
+   */
+  streamed?: StreamedScript;
+}
+
+/** A replacement of the table that nft parses while the compile writes it; nothing changes before apply() ends it. */
+export interface StreamedScript extends ScriptSink {
+  /** Drops it (a compile that failed, a generation never applied): nft goes without touching the table. */
+  abort(): void;
 }
 
 /**
@@ -41,6 +56,8 @@ export interface Dataplane {
    * stays and this throws.
    */
   apply(compiled: CompiledPolicy, opts?: ApplyOptions): Promise<ApplyOutcome>;
+  /** Starts an nft that parses a replacement script as it is written (for ApplyOptions.streamed). Optional. */
+  streamReplace?(): StreamedScript;
   /** Adds addresses to a DNS-learned set with a timeout; resolves once they are in (the DNS answer waits for it). */
   learn(set: string, ips: string[], timeoutSeconds: number): Promise<void>;
   /**
@@ -64,4 +81,10 @@ export interface DataplaneRuntime {
   readonly dnsPolicy: DnsPolicy | null;
   /** Resolves once the data plane runs `generation` or newer; rejects with a 503 RampartError after timeoutMs or when that generation failed to apply. */
   waitFor(generation: number, timeoutMs: number): Promise<void>;
+  /**
+   * A replacement script for `generation` that nft parses while the policy service compiles it; the runtime uses it
+   * when it applies that generation (if the table is replaced and the stored script is exactly what was streamed)
+   * and aborts it otherwise. Null when the data plane cannot stream. Optional.
+   */
+  scriptStream?(generation: number): StreamedScript | null;
 }

@@ -1,9 +1,9 @@
 import { NFT_FAMILY, NFT_TABLE, type CompiledPolicy, type DenySets, type LearnedBinding } from '../compiler/compiled.types.js';
 import { rangeOwners } from '../compiler/source-ranges.js';
-import type { ApplyOptions, ApplyOutcome, Dataplane, DeniedTuple } from './dataplane.types.js';
+import type { ApplyOptions, ApplyOutcome, Dataplane, DeniedTuple, StreamedScript } from './dataplane.types.js';
 import { parseScript, scriptChange, type ParsedScript } from './nft-script.js';
 import { LearnedEntries } from './learned-entries.js';
-import { runNft } from '../../../core/dataplane/nft-command.js';
+import { runNft, streamNft, type NftStream } from '../../../core/dataplane/nft-command.js';
 
 export interface NftDataplaneOptions {
   /** The nft program and any prefix; ['nft'] by default. Tests pass ['ip', 'netns', 'exec', ns, 'nft']. */
@@ -31,6 +31,30 @@ function learnLines(set: string, elements: Map<string, number>): string[] {
     `delete element ${TABLE} ${set} { ${keys} }`,
     `add element ${TABLE} ${set} { ${timed} }`,
   ];
+}
+
+/** What a streamed script was given, for apply() to check against the compiled script before it ends the stream. */
+interface StreamState {
+  nft: NftStream;
+  pieces: string[];
+  /**
+   * The last piece written, not yet passed on: nft sees the script's end (the table block's closing brace, in the
+   * tail) only when apply() ends the stream, so an input cut short (a spawner that died) is a script nft refuses.
+   */
+  held: string | null;
+  /** 'open' until apply() takes it or it is aborted. */
+  state: 'open' | 'taken' | 'aborted';
+}
+const streams = new WeakMap<StreamedScript, StreamState>();
+
+/** Whether the pieces, in order, are exactly `text`. */
+function spells(pieces: string[], text: string): boolean {
+  let at = 0;
+  for (const piece of pieces) {
+    if (!text.startsWith(piece, at)) return false;
+    at += piece.length;
+  }
+  return at === text.length;
 }
 
 /** Items that pass and items that do not. */
@@ -150,12 +174,31 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
     return { path: 'incremental', chains: change.chains, sets: change.sets };
   }
 
-  async function replaceTable(compiled: CompiledPolicy): Promise<ApplyOutcome> {
+  /** Replaces the table: through the nft that has parsed the streamed script, else by sending the whole script. */
+  async function replaceTable(compiled: CompiledPolicy, streamed: StreamState | null): Promise<ApplyOutcome> {
     // The new table starts with empty sets: put back what DNS answers allowed and is still valid.
     const live = [...learned.live(new Set(bindings.keys()))].flatMap(([set, entries]) => entries.map((e) => ({ set, ...e })));
     const reseed = [...learnedElements(live)].map(([set, elements]) => `add element ${TABLE} ${set} { ${[...elements].map(([key, s]) => `${key} timeout ${s}s`).join(', ')} }`);
+    if (streamed) {
+      if (streamed.held !== null) streamed.nft.write(streamed.held);
+      streamed.nft.write(`\n${reseed.join('\n')}\n`);
+      await streamed.nft.end();
+      return { path: 'full', chains: 0, sets: 0, streamed: true };
+    }
     await runNft(command, ['-f', '-'], `${compiled.nft}\n${reseed.join('\n')}\n`);
     return { path: 'full', chains: 0, sets: 0 };
+  }
+
+  /** The streamed script, when it is exactly the compiled one and still open; aborted otherwise. */
+  function takeStream(script: StreamedScript | undefined, compiled: CompiledPolicy): StreamState | null {
+    const stream = script && streams.get(script);
+    if (!stream || stream.state !== 'open') return null;
+    if (!spells(stream.pieces, compiled.nft)) {
+      script!.abort();
+      return null;
+    }
+    stream.state = 'taken';
+    return stream;
   }
 
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -192,16 +235,21 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
   return {
     apply: (compiled: CompiledPolicy, opts: ApplyOptions = {}) =>
       exclusive(async (): Promise<ApplyOutcome> => {
-        const next = parseScript(compiled.nft, running ?? undefined);
+        const streamed = takeStream(opts.streamed, compiled);
         const [oldBindings, oldSharing] = [bindings, sharing];
         bindings = bindingsOf(compiled);
         sharing = new Map();
         for (const b of bindings.values()) if (b.set) sharing.set(b.set, [...(sharing.get(b.set) ?? []), b]);
         try {
-          let outcome = running && (await applyInPlace(running, next));
-          if (!outcome) {
+          let next = running && parseScript(compiled.nft, running);
+          let outcome = running && next && (await applyInPlace(running, next));
+          if (outcome) streamed?.nft.abort();
+          else {
             await opts.beforeReplace?.();
-            outcome = await replaceTable(compiled);
+            const replacing = replaceTable(compiled, streamed);
+            // Nothing to diff against: the parse the next in-place change needs runs while nft commits.
+            next ??= parseScript(compiled.nft);
+            outcome = await replacing;
           }
           running = next;
           // The same deny sets (a generation that kept its frame hands back the same parsed part): owners unchanged.
@@ -209,10 +257,32 @@ export function createNftDataplane(opts: NftDataplaneOptions = {}): Dataplane {
           denySets = compiled.denySets;
           return outcome;
         } catch (err) {
+          streamed?.nft.abort(); // not ended yet (beforeReplace failed): it must never be
           [bindings, sharing] = [oldBindings, oldSharing]; // the old table stays, and with it where addresses go
           throw err;
         }
       }),
+
+    streamReplace() {
+      const stream: StreamState = { nft: streamNft(command), pieces: [], held: null, state: 'open' };
+      const script: StreamedScript = {
+        write(text) {
+          if (stream.state !== 'open') return true; // aborted: the rest of the compile goes nowhere
+          stream.pieces.push(text);
+          const previous = stream.held;
+          stream.held = text;
+          return previous === null || stream.nft.write(previous);
+        },
+        drained: () => stream.nft.drained(),
+        abort() {
+          if (stream.state !== 'open') return;
+          stream.state = 'aborted';
+          stream.nft.abort();
+        },
+      };
+      streams.set(script, stream);
+      return script;
+    },
 
     knows(set, ips, timeoutSeconds) {
       const seconds = Math.max(1, Math.ceil(timeoutSeconds));

@@ -4,7 +4,7 @@ import type { Core } from '../../../core/index.js';
 import { errors } from '../../../core/errors.js';
 import type { CompiledPolicy, DnsPolicy } from '../compiler/compiled.types.js';
 import type { FindingsStore } from '../findings/findings.types.js';
-import type { ApplyOutcome, Dataplane, DataplaneRuntime } from './dataplane.types.js';
+import type { ApplyOutcome, Dataplane, DataplaneRuntime, StreamedScript } from './dataplane.types.js';
 import { DenyCounters } from './deny-counters.js';
 import { createGenerationStore } from '../policy/generation.store.js';
 
@@ -62,6 +62,25 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
   let again = false;
   let polling = false;
   let warnedNoGenerations = false;
+  /** The script a policy write is streaming into nft for its generation (scriptStream), until applied or dropped. */
+  let prepared: { generation: number; script: StreamedScript; timer: NodeJS.Timeout } | null = null;
+
+  /** The prepared script when it is for `generation`; one for an older generation is dropped, a newer one kept. */
+  function claimPrepared(generation: number): StreamedScript | undefined {
+    if (!prepared || prepared.generation > generation) return undefined;
+    if (prepared.generation < generation) return void dropPrepared();
+    const { script, timer } = prepared;
+    prepared = null;
+    clearTimeout(timer);
+    return script;
+  }
+
+  function dropPrepared(): void {
+    if (!prepared) return;
+    clearTimeout(prepared.timer);
+    prepared.script.abort();
+    prepared = null;
+  }
 
   const settle = (upTo: number, err?: Error) => {
     waiters = waiters.filter((w) => {
@@ -103,7 +122,8 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
     let outcome: ApplyOutcome;
     try {
       // A replaced table's deny sets go with it: count what they hold first. A table changed in place keeps them.
-      outcome = await deps.dataplane!.apply(newest.compiled, { beforeReplace: pollDenied });
+      // A generation this process compiled may have its replacement script parsed already (scriptStream).
+      outcome = await deps.dataplane!.apply(newest.compiled, { beforeReplace: pollDenied, streamed: claimPrepared(newest.generation) });
     } catch (err) {
       const message = (err as Error).message;
       failed = { generation: newest.generation, error: message };
@@ -165,6 +185,17 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
       return dnsPolicy;
     },
 
+    scriptStream(generation) {
+      if (!enabled || !deps.dataplane?.streamReplace) return null;
+      dropPrepared();
+      const script = deps.dataplane.streamReplace();
+      // A write that never commits (rolled back, failed) leaves it unclaimed: it goes, and nft with it.
+      const timer = setTimeout(() => prepared?.script === script && dropPrepared(), core.config.egress.apply_timeout_ms);
+      timer.unref();
+      prepared = { generation, script, timer };
+      return script;
+    },
+
     waitFor(generation, timeoutMs) {
       if (applied >= generation) return Promise.resolve();
       if (failed && failed.generation >= generation) {
@@ -198,6 +229,7 @@ export function createDataplaneRuntime(core: Core, deps: RuntimeDeps): EgressDat
       unsubscribe?.();
       if (pollTimer) clearInterval(pollTimer);
       await applying;
+      dropPrepared();
       settle(Number.MAX_SAFE_INTEGER, errors.unavailable('the egress data plane stopped'));
     },
 

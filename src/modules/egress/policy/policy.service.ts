@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../core/index.js';
 import { errors, isRampartError } from '../../../core/errors.js';
 import { isUuid } from '../../../core/db/ids.js';
-import { compileParts } from '../compiler/compile.js';
+import { compileParts, compilePartsStreamed, STREAM_AFTER_GROUPS } from '../compiler/compile.js';
 import type { CompiledParts, CompiledPolicy } from '../compiler/compiled.types.js';
-import type { DataplaneRuntime } from '../dataplane/dataplane.types.js';
+import type { DataplaneRuntime, StreamedScript } from '../dataplane/dataplane.types.js';
 import { effectivePolicy, type KubernetesResolve } from './policy.effective.js';
 import { diffPolicies, type PolicyChanges } from './policy.diff.js';
 import { formatPath, interceptingRules, parsePolicyConfig, type PolicyIssue } from './policy.model.js';
@@ -29,7 +29,7 @@ export interface PolicyDeps {
   integrations?: { exists(name: string): Promise<boolean> };
   kubernetes?: { resolve(source: KubernetesSource): Promise<string[]> };
   tlsCa?: { status(): Promise<{ configured: boolean }> };
-  runtime?: Pick<DataplaneRuntime, 'enabled' | 'waitFor'> | null;
+  runtime?: Pick<DataplaneRuntime, 'enabled' | 'waitFor' | 'scriptStream'> | null;
 }
 
 /** Called inside the write's transaction with the record written (or deleted), so its audit row commits with it. */
@@ -140,7 +140,7 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     const activeId = await store.activeId();
     const active = activeId && written?.id === activeId ? written : await store.active();
     const effective = await effectivePolicy(active, generation, resolver());
-    await store.addGeneration(compile(effective), core.now().toISOString());
+    await store.addGeneration(await compile(effective), core.now().toISOString());
     await core.events.publish(POLICY_COMPILED_TOPIC, { generation });
     return generation;
   }
@@ -158,10 +158,19 @@ export function createPolicyService(core: Pick<Core, 'db' | 'events' | 'now' | '
     };
   }
 
-  function compile(effective: EffectivePolicy): CompiledParts {
+  /**
+   * With the data plane in this process, a compile that makes many groups anew streams its script into an nft of the
+   * data plane meanwhile (it parses, changes nothing); the runtime ends that nft's input when it applies this
+   * generation after the commit, or aborts it.
+   */
+  async function compile(effective: EffectivePolicy): Promise<CompiledParts> {
+    const runtime = deps().runtime;
+    let streamed: StreamedScript | null = null;
     try {
-      return compileParts(effective);
+      if (!runtime?.enabled || !runtime.scriptStream) return compileParts(effective);
+      return await compilePartsStreamed(effective, { after: STREAM_AFTER_GROUPS, open: () => (streamed = runtime.scriptStream!(effective.generation)) });
     } catch (err) {
+      (streamed as StreamedScript | null)?.abort();
       if (isRampartError(err)) throw err;
       // The compiler is pure over validated input: what it refuses is a policy it cannot express.
       throw errors.validation(`the policy does not compile: ${(err as Error).message}`);
