@@ -66,12 +66,9 @@ export interface StatementRun {
   prepared?: Prepared;
 }
 
-/** Runs the statement on the client; resolves with its rows once PostgreSQL is ready for the next query. */
-export function runStatement(client: pg.PoolClient, run: StatementRun): Promise<StatementResult> {
-  return new Promise((resolve, reject) => {
-    const query = new StatementQuery(run, client, (err, result) => (err ? reject(err) : resolve(result!)));
-    void client.query(query as unknown as pg.QueryConfig);
-  });
+/** Runs the statement on the client; `settled` is called once, with its rows once PostgreSQL is ready for the next query. */
+export function runStatement(client: pg.PoolClient, run: StatementRun, settled: (err: Error | null, result?: StatementResult) => void): void {
+  void client.query(new StatementQuery(run, client, settled) as unknown as pg.QueryConfig);
 }
 
 /** The query object node-postgres's client drives: `submit` writes it, the handle* methods receive the answer. */

@@ -69,23 +69,46 @@ export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS):
     const turn = oneAtATime();
     /** Set when the schema changed under a prepared statement (another node migrated): the connection is replaced. */
     let stale = false;
-    const run = (marked: unknown, values?: unknown[]): Promise<unknown> => {
-      if (typeof marked !== 'string' || !values) return client.query(marked as string, values);
+    const run = (marked: unknown, values: unknown[] | undefined, settle: (err: Error | null, result?: unknown) => void): void => {
+      if (typeof marked !== 'string' || !values) {
+        const ran = client.query(marked as string, values) as unknown;
+        if (ran instanceof Promise) ran.then((r) => settle(null, r), settle);
+        else settle(null, ran); // a query object of its own (a cursor), which its caller reads from
+        return;
+      }
       const { text, ...ends } = readEnds(marked);
-      if (!isDataStatement(text)) return ends.begin || ends.commit ? runStatement(client, { text, values, ends }) : client.query(text, values);
+      if (!isDataStatement(text)) {
+        if (ends.begin || ends.commit) runStatement(client, { text, values, ends }, settle);
+        else client.query(text, values).then((r) => settle(null, r), settle);
+        return;
+      }
       const name = statementName(text);
       let prepared = named.get(name);
       if (!prepared) {
         named.set(name, (prepared = {}));
         prepares++;
       }
-      return runStatement(client, { name, text, values, ends, prepared }).catch((err: unknown) => {
-        stale ||= isStalePlan(err);
-        throw err;
+      runStatement(client, { name, text, values, ends, prepared }, (err, result) => {
+        if (err) stale ||= isStalePlan(err);
+        settle(err, result);
       });
     };
     const wrapper = {
-      query: (marked: unknown, values?: unknown[]) => turn(() => run(marked, values)),
+      query: (marked: unknown, values?: unknown[]) =>
+        new Promise((resolve, reject) =>
+          turn((done) => {
+            const settle = (err: Error | null, result?: unknown) => {
+              done(); // the next statement goes out before this one's caller resumes
+              if (err) reject(err);
+              else resolve(result);
+            };
+            try {
+              run(marked, values, settle);
+            } catch (err) {
+              settle(err as Error);
+            }
+          }),
+        ),
       release: () => client.release(stale || named.size >= max || undefined),
     } as unknown as PostgresPoolClient;
     return { client: wrapper, named };
@@ -102,31 +125,19 @@ export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS):
   };
 }
 
-/** Runs the tasks given one after another, in the order given: each starts once the one before has settled. */
-function oneAtATime(): <T>(start: () => Promise<T>) => Promise<T> {
+/** Starts statements one after another, in the order given: each once the one before called its `done`. */
+function oneAtATime(): (start: (done: () => void) => void) => void {
   let busy = false;
   const waiting: (() => void)[] = [];
-  const next = () => {
-    const start = waiting.shift();
-    if (start) start();
+  const done = () => {
+    const next = waiting.shift();
+    if (next) next();
     else busy = false;
   };
-  return <T>(start: () => Promise<T>) => {
-    const run = () => {
-      let ran: Promise<T>;
-      try {
-        ran = start();
-      } catch (err) {
-        ran = Promise.reject(err);
-      }
-      ran.then(next, next);
-      return ran;
-    };
-    if (!busy) {
-      busy = true;
-      return run();
-    }
-    return new Promise<T>((resolve, reject) => waiting.push(() => void run().then(resolve, reject)));
+  return (start) => {
+    if (busy) return void waiting.push(() => start(done));
+    busy = true;
+    start(done);
   };
 }
 
