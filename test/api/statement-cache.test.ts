@@ -70,7 +70,7 @@ describe('statement cache bounds', () => {
   });
 
   test('PostgreSQL closes a connection that reached the bound when it goes back to the pool', { skip: !postgresBaseUrl && 'PostgreSQL only' }, async () => {
-    const pool = cachedPostgresPool(pg, new pg.Pool({ connectionString: postgresBaseUrl, max: 1 }), 2);
+    const pool = cachedPostgresPool(new pg.Pool({ connectionString: postgresBaseUrl, max: 1 }), 2);
     const backend = async () => {
       const client = await pool.connect();
       try {
@@ -96,7 +96,7 @@ describe('statement cache bounds', () => {
 
   test('PostgreSQL replaces a connection whose prepared statement a schema change made stale', { skip: !postgresBaseUrl && 'PostgreSQL only' }, async () => {
     const tdb = await createTestDatabase();
-    const pool = cachedPostgresPool(pg, new pg.Pool({ connectionString: tdb.url, max: 1 }));
+    const pool = cachedPostgresPool(new pg.Pool({ connectionString: tdb.url, max: 1 }));
     const run = async (text: string, values: unknown[] = []) => {
       const client = await pool.connect();
       try {

@@ -119,7 +119,7 @@ function openPostgres(opts: DatabaseOptions): Database {
   const pool = new (postgresDriver().Pool)({ connectionString: opts.url, max: opts.poolMax ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const statements = cachedPostgresPool(postgresDriver(), pool);
+  const statements = cachedPostgresPool(pool);
   const kysely = lazyTransactions<Tables>(new PostgresDialect({ pool: statements }), { withEnds });
   const url = new URL(opts.url);
   url.password = '';

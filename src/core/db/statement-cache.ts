@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { SqliteDatabase, PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { readEnds, runWithEnds } from './pg-pipeline.js';
+import { readEnds } from './pg-pipeline.js';
+import { runStatement, type Prepared } from './pg-statement.js';
 
 /**
  * Prepared statements reused by SQL text, under Kysely's drivers, so every query of every module gets them.
@@ -49,37 +50,65 @@ export function cachedSqlite(sqlite: SqliteConnection, max = DEFAULT_MAX_STATEME
 }
 
 /**
- * A pg pool whose clients run data statements as named prepared statements. A connection keeps at most `max` of
- * them: one that reaches the bound is closed when it goes back to the pool (and the pool opens a fresh one), which
- * frees its statements on the server without a DEALLOCATE that could land inside a transaction.
+ * A pg pool whose clients run data statements as named prepared statements (pg-statement.ts: bound and executed
+ * without a Parse or a Describe once the connection knows them). A connection keeps at most `max` of them: one that
+ * reaches the bound is closed when it goes back to the pool (and the pool opens a fresh one), which frees its
+ * statements on the server without a DEALLOCATE that could land inside a transaction.
+ *
+ * A connection runs one statement at a time: queries a unit of work starts together (Promise.all) wait their turn
+ * here, so node-postgres is never handed a query while it runs another (deprecated, and gone in pg 9).
  */
-export function cachedPostgresPool(pgLib: typeof pg, pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS): PostgresPool & StatementCache {
+export function cachedPostgresPool(pool: pg.Pool, max = DEFAULT_MAX_STATEMENTS): PostgresPool & StatementCache {
   /** Each open connection's wrapper and the statements it has prepared. */
-  const connections = new Map<pg.PoolClient, { client: PostgresPoolClient; named: Set<string> }>();
+  const connections = new Map<pg.PoolClient, { client: PostgresPoolClient; named: Map<string, Prepared> }>();
   // Closed connections (idle timeout, errors, the bound below) take their statements with them.
   pool.on('remove', (client) => connections.delete(client));
   let prepares = 0;
   const wrap = (client: pg.PoolClient) => {
-    const named = new Set<string>();
+    const named = new Map<string, Prepared>();
+    const turn = oneAtATime();
     /** Set when the schema changed under a prepared statement (another node migrated): the connection is replaced. */
     let stale = false;
+    const run = (marked: unknown, values: unknown[] | undefined, settle: (err: Error | null, result?: unknown) => void): void => {
+      if (typeof marked !== 'string' || !values) {
+        const ran = client.query(marked as string, values) as unknown;
+        if (ran instanceof Promise) ran.then((r) => settle(null, r), settle);
+        else settle(null, ran); // a query object of its own (a cursor), which its caller reads from
+        return;
+      }
+      const { text, ...ends } = readEnds(marked);
+      if (!isDataStatement(text)) {
+        if (ends.begin || ends.commit) runStatement(client, { text, values, ends }, settle);
+        else client.query(text, values).then((r) => settle(null, r), settle);
+        return;
+      }
+      const name = statementName(text);
+      let prepared = named.get(name);
+      if (!prepared) {
+        named.set(name, (prepared = {}));
+        prepares++;
+      }
+      runStatement(client, { name, text, values, ends, prepared }, (err, result) => {
+        if (err) stale ||= isStalePlan(err);
+        settle(err, result);
+      });
+    };
     const wrapper = {
-      query(marked: unknown, values?: unknown[]) {
-        if (typeof marked !== 'string' || !values) return client.query(marked as string, values);
-        const { text, ...ends } = readEnds(marked);
-        const withEnds = ends.begin || ends.commit;
-        if (!isDataStatement(text)) return withEnds ? runWithEnds(pgLib, client, { text, values }, ends) : client.query(text, values);
-        const name = statementName(text);
-        if (!named.has(name)) {
-          named.add(name);
-          prepares++;
-        }
-        const ran = withEnds ? runWithEnds(pgLib, client, { name, text, values }, ends) : client.query({ name, text, values });
-        return ran.catch((err: unknown) => {
-          stale ||= isStalePlan(err);
-          throw err;
-        });
-      },
+      query: (marked: unknown, values?: unknown[]) =>
+        new Promise((resolve, reject) =>
+          turn((done) => {
+            const settle = (err: Error | null, result?: unknown) => {
+              done(); // the next statement goes out before this one's caller resumes
+              if (err) reject(err);
+              else resolve(result);
+            };
+            try {
+              run(marked, values, settle);
+            } catch (err) {
+              settle(err as Error);
+            }
+          }),
+        ),
       release: () => client.release(stale || named.size >= max || undefined),
     } as unknown as PostgresPoolClient;
     return { client: wrapper, named };
@@ -93,6 +122,22 @@ export function cachedPostgresPool(pgLib: typeof pg, pool: pg.Pool, max = DEFAUL
     },
     end: () => pool.end(),
     stats: () => ({ prepares, cached: [...connections.values()].reduce((sum, { named }) => sum + named.size, 0) }),
+  };
+}
+
+/** Starts statements one after another, in the order given: each once the one before called its `done`. */
+function oneAtATime(): (start: (done: () => void) => void) => void {
+  let busy = false;
+  const waiting: (() => void)[] = [];
+  const done = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else busy = false;
+  };
+  return (start) => {
+    if (busy) return void waiting.push(() => start(done));
+    busy = true;
+    start(done);
   };
 }
 

@@ -48,8 +48,19 @@ export function createWriteBatch(): WriteBatch {
   };
 }
 
+/** Each statement text's answer, since the same few statements are held over and over. */
+const batchable = new Map<string, boolean>();
 /** Writes without RETURNING, and selects of pg_notify alone: what a batch can send without reading anything back. */
 function isBatchable(text: string): boolean {
+  let known = batchable.get(text);
+  if (known === undefined) {
+    if (batchable.size >= MAX_REMEMBERED) batchable.clear();
+    batchable.set(text, (known = readsNothingBack(text)));
+  }
+  return known;
+}
+
+function readsNothingBack(text: string): boolean {
   if (/^\s*select\s+pg_notify\s*\(/i.test(text)) return true;
   return /^\s*(insert|update|delete)\b/i.test(text) && !/\breturning\b/i.test(text);
 }
@@ -78,6 +89,21 @@ export function combine(queries: CompiledQuery[]): CompiledQuery | undefined {
  */
 export function renumbered(text: string, offset: number): string {
   if (offset === 0) return text;
+  let byOffset = renumberedTexts.get(text);
+  if (!byOffset) {
+    if (renumberedTexts.size >= MAX_REMEMBERED) renumberedTexts.clear();
+    renumberedTexts.set(text, (byOffset = new Map()));
+  }
+  let moved = byOffset.get(offset);
+  if (moved === undefined) byOffset.set(offset, (moved = renumber(text, offset)));
+  return moved;
+}
+
+/** Texts moved before, by text and offset: a request's held writes are the same statements at the same places. */
+const renumberedTexts = new Map<string, Map<number, string>>();
+const MAX_REMEMBERED = 2000;
+
+function renumber(text: string, offset: number): string {
   let out = '';
   let at = 0;
   while (at < text.length) {

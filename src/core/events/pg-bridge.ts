@@ -84,7 +84,7 @@ export function createPgBridge(opts: PgBridgeOptions): PgBridge {
       query_timeout: 10_000,
     });
     client.on('notification', scope.bind((msg: pg.Notification) => {
-      if (msg.channel === channel && msg.payload !== undefined) enqueue(msg.payload);
+      if (msg.channel === channel && msg.payload !== undefined && !isOwn(msg.payload)) enqueue(msg.payload);
     }));
     client.on('error', (err) => lost(client, err));
     client.on('end', () => lost(client));
@@ -128,6 +128,19 @@ export function createPgBridge(opts: PgBridgeOptions): PgBridge {
   function ping() {
     const client = current;
     client?.query('select 1').catch((err: Error) => lost(client, err));
+  }
+
+  /**
+   * This node's own events, which it delivered itself when it published them (every write on PostgreSQL sends one,
+   * and hears it back): told from the header's origin without parsing the payload. Outside a JSON string a quote is
+   * never escaped, so `,"origin":"<id>",` before the first `"payload":` can only be the header's own field.
+   */
+  const ownOrigin = `,"origin":${JSON.stringify(nodeId)},`;
+  function isOwn(raw: string): boolean {
+    const at = raw.indexOf(ownOrigin);
+    if (at < 0) return false;
+    const payloadAt = raw.indexOf('"payload":');
+    return payloadAt < 0 || at < payloadAt;
   }
 
   // One at a time, so events stay in commit order even when a large payload has to be fetched first.
