@@ -6,6 +6,22 @@ import { checkInterfaceName } from '../../agent/access/wireguard.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
 
+/** The flags both access agents' `enroll` take. */
+export interface EnrollFlagsBase {
+  server: string;
+  name?: string;
+  stateDir?: string;
+  caFile?: string;
+  insecure?: boolean;
+}
+
+/** The flags both access agents' `run` take. */
+export interface RunFlagsBase {
+  stateDir?: string;
+  interface: string;
+  wireguardGo?: string;
+}
+
 export function seconds(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) fail(`${flag} must be a positive number of seconds, got "${value}"`);

@@ -5,27 +5,19 @@ import { resolveStateDir } from '../../agent/access/state.js';
 import { checkForUpdate, UpdateRefused } from '../../agent/access/update.js';
 import { stderrLog } from '../../agent/overlay/log.js';
 import { fail } from '../fail.js';
-import { operatorErrors, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
+import { operatorErrors, seconds, serverUrl, interfaceName, stopSignal, type EnrollFlagsBase, type RunFlagsBase } from './agent-access-shared.js';
 
-export interface EnrollFlags {
-  server: string;
+export interface EnrollFlags extends EnrollFlagsBase {
   token?: string;
   oidcProvider?: string;
   redirectUri: string;
-  name?: string;
-  stateDir?: string;
-  caFile?: string;
-  insecure?: boolean;
 }
 
-export interface RunFlags {
-  stateDir?: string;
-  interface: string;
+export interface RunFlags extends RunFlagsBase {
   postureInterval: string;
   telemetryInterval: string;
   policyInterval: string;
   postureFile?: string;
-  wireguardGo?: string;
   updateInterval: string;
   updateChannel: string;
 }

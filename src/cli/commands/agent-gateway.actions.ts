@@ -3,29 +3,21 @@ import { enrollGateway, runGatewayAgent } from '../../agent/access/gateway-agent
 import { admissionUrlFor } from '../../agent/access/pools.js';
 import { resolveStateDir } from '../../agent/access/state.js';
 import { stderrLog } from '../../agent/overlay/log.js';
-import { hostPort, operatorErrors, port, seconds, serverUrl, interfaceName, stopSignal } from './agent-access-shared.js';
+import { hostPort, operatorErrors, port, seconds, serverUrl, interfaceName, stopSignal, type EnrollFlagsBase, type RunFlagsBase } from './agent-access-shared.js';
 
-export interface EnrollFlags {
-  server: string;
+export interface EnrollFlags extends EnrollFlagsBase {
   token: string;
   endpoint: string;
   admissionUrl?: string;
-  name?: string;
-  stateDir?: string;
-  caFile?: string;
-  insecure?: boolean;
 }
 
-export interface RunFlags {
-  stateDir?: string;
-  interface: string;
+export interface RunFlags extends RunFlagsBase {
   listenPort: string;
   admissionListen?: string;
   pollInterval: string;
   meteringInterval: string;
   heartbeatInterval: string;
   push: boolean;
-  wireguardGo?: string;
 }
 
 export async function enrollAction(flags: EnrollFlags): Promise<void> {
