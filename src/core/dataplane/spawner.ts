@@ -125,6 +125,11 @@ let current: Spawner | null = null;
 export async function runProcess(argv: string[], input = '', timeoutMs?: number): Promise<ProcessOutcome> {
   if (!current || current.gone) current = new Spawner();
   const answer = await current.run(argv, input, timeoutMs);
+  return outcomeOf(answer);
+}
+
+/** How a command ended, from the spawner's answer; a command the spawner could not run throws. */
+function outcomeOf(answer: Answer): ProcessOutcome {
   if (answer.error !== undefined) throw new Error(answer.error);
   return { code: answer.code ?? null, signal: answer.signal ?? null, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
 }
@@ -176,9 +181,7 @@ export function streamProcess(argv: string[], timeoutMs?: number): ProcessStream
         closed = true;
         spawner.close(id, false);
       }
-      const a = await answer;
-      if (a.error !== undefined) throw new Error(a.error);
-      return { code: a.code ?? null, signal: a.signal ?? null, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
+      return outcomeOf(await answer);
     },
     abort() {
       if (closed) return;
